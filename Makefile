@@ -1,0 +1,42 @@
+# sluice — the two commands a newcomer runs are `make run` and `make test`.
+# Each builds or installs what it needs (Go modules, Debian packages through
+# apt-get, the Java test peers through Maven) on a fresh machine.
+
+GO          ?= go
+VERSION     ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
+PEER_REPORT := $(CURDIR)/.peers/report.tsv
+GO_FILES     = $(shell find . -name '*.go' -not -path './.peers/*' -not -path '*/target/*')
+
+.PHONY: build test run bench peers fmt-check vet clean
+
+## build: the one static binary, bin/sluice
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w -X main.version=$(VERSION)" -o bin/sluice ./cmd/sluice
+
+## peers: provision the real programs the tests run against (idempotent)
+peers:
+	@bash scripts/peers.sh
+
+fmt-check:
+	@out=$$(gofmt -l $(GO_FILES)); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+
+## test: gofmt, go vet, every test (with the real peers), then a line per peer
+test: peers build fmt-check vet
+	@mkdir -p .peers && rm -f $(PEER_REPORT)
+	@rc=0; SLUICE_PEER_REPORT=$(PEER_REPORT) $(GO) test -race -count=1 -timeout 25m ./... || rc=$$?; \
+	  bash scripts/peer-summary.sh $(PEER_REPORT) || rc=1; \
+	  if [ $$rc -ne 0 ]; then echo "make test: FAILED"; else echo "make test: all passed"; fi; exit $$rc
+
+## run: the main job as far as it exists today (see README)
+run: build
+	@bash scripts/run.sh
+
+## bench: every benchmark, with allocations
+bench: peers
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+clean:
+	rm -rf bin

@@ -1,0 +1,91 @@
+// Command sluice is the one binary of the sluice log pipeline. Each role and
+// admin tool is a subcommand; today it has the ones listed by `sluice help`.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+	"syscall"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+// command is one subcommand: run gets the arguments after its name.
+type command struct {
+	summary string
+	run     func(ctx context.Context, env *env, args []string) error
+}
+
+// env is what every subcommand is given instead of reaching for globals.
+type env struct {
+	stdout, stderr io.Writer
+}
+
+func commands() map[string]command {
+	return map[string]command{
+		"version": {"print the version of sluice", runVersion},
+	}
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, &env{stdout: os.Stdout, stderr: os.Stderr}, os.Args[1:])
+	stop()
+	os.Exit(code)
+}
+
+// run dispatches to a subcommand and returns the process exit code.
+func run(ctx context.Context, e *env, args []string) int {
+	cmds := commands()
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		usage(e.stdout, cmds)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	c, ok := cmds[args[0]]
+	if !ok {
+		fmt.Fprintf(e.stderr, "sluice: unknown command %q\n\n", args[0])
+		usage(e.stderr, cmds)
+		return 2
+	}
+	if err := c.run(ctx, e, args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		fmt.Fprintf(e.stderr, "sluice %s: %v\n", args[0], err)
+		return 1
+	}
+	return 0
+}
+
+func usage(w io.Writer, cmds map[string]command) {
+	names := make([]string, 0, len(cmds))
+	for n := range cmds {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	fmt.Fprintf(w, "sluice — a log pipeline: agent → broker (Kafka protocol) → indexer → Elasticsearch\n\nUsage: sluice <command> [flags]\n\nCommands:\n")
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-12s %s\n", n, cmds[n].summary)
+	}
+	fmt.Fprintf(w, "\nRun `sluice <command> -h` for a command's flags.\n")
+}
+
+func runVersion(_ context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("sluice version", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintf(e.stdout, "sluice %s\n", version)
+	return err
+}

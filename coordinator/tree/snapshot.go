@@ -1,0 +1,155 @@
+package tree
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+
+	zk "github.com/sluicelogs/sluice/coordinator/zkproto"
+)
+
+// Snapshot format (big-endian jute primitives, see package zkproto):
+//
+//	"sluice-tree-v1"        string: magic and version
+//	zxid                    int64: the last applied zxid
+//	nACL, nACL × ACL list   int32, then per list: int32 count + ACLs
+//	nNodes                  int32
+//	nNodes × { path string, data buffer, acl int32 (index), stat Stat }
+//	                        in path order, so a parent precedes its children
+//	nSessions × { id int64, timeout int32 }
+//
+// Ephemeral ownership is not written twice: it is rebuilt from each node's
+// EphemeralOwner.
+const snapshotMagic = "sluice-tree-v1"
+
+// Snapshot returns the tree's state, to be restored with Restore.
+func (t *Tree) Snapshot() []byte {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	e := zk.NewEncoder(make([]byte, 0, 64*len(t.nodes)))
+	e.WriteString(snapshotMagic)
+	e.WriteInt64(t.zxid)
+
+	aclIndex := map[*zk.ACL]int32{}
+	e.WriteInt32(int32(len(t.acls)))
+	keys := make([]string, 0, len(t.acls))
+	for k := range t.acls {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for i, k := range keys {
+		list := t.acls[k]
+		e.WriteInt32(int32(len(list)))
+		for j := range list {
+			list[j].Encode(e)
+		}
+		if len(list) > 0 {
+			aclIndex[&list[0]] = int32(i)
+		}
+	}
+
+	paths := make([]string, 0, len(t.nodes))
+	for p := range t.nodes {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	e.WriteInt32(int32(len(paths)))
+	for _, p := range paths {
+		n := t.nodes[p]
+		e.WriteString(p)
+		e.WriteBuffer(n.data)
+		e.WriteInt32(aclIndex[&n.acl[0]])
+		n.stat.Encode(e)
+	}
+
+	ids := make([]int64, 0, len(t.sessions))
+	for id := range t.sessions {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	e.WriteInt32(int32(len(ids)))
+	for _, id := range ids {
+		e.WriteInt64(id)
+		e.WriteInt32(t.sessions[id].timeout)
+	}
+	return e.Bytes()
+}
+
+// Restore replaces the tree's state with a snapshot's.
+func (t *Tree) Restore(b []byte) error {
+	d := zk.NewDecoder(b)
+	if magic := d.ReadString(); magic != snapshotMagic {
+		return fmt.Errorf("tree: restore: not a tree snapshot (magic %q)", magic)
+	}
+	nt := &Tree{nodes: map[string]*node{}, sessions: map[int64]*session{}, acls: map[string][]zk.ACL{}}
+	nt.zxid = d.ReadInt64()
+	nACL := d.ReadInt32()
+	if nACL < 0 || int(nACL) > d.Remaining()/4 {
+		return errors.New("tree: restore: bad ACL count")
+	}
+	acls := make([][]zk.ACL, nACL)
+	for i := range acls {
+		n := d.ReadInt32()
+		if n < 0 || int(n) > d.Remaining()/12 {
+			return errors.New("tree: restore: bad ACL list length")
+		}
+		list := make([]zk.ACL, n)
+		for j := range list {
+			if err := list[j].Decode(d); err != nil {
+				return fmt.Errorf("tree: restore: %w", err)
+			}
+		}
+		acls[i] = nt.intern(list)
+	}
+	nNodes := d.ReadInt32()
+	if nNodes < 1 || int(nNodes) > d.Remaining()/(zk.StatSize+12) {
+		return errors.New("tree: restore: bad node count")
+	}
+	for i := int32(0); i < nNodes; i++ {
+		p := d.ReadString()
+		n := &node{data: d.ReadBuffer()}
+		ai := d.ReadInt32()
+		if err := n.stat.Decode(d); err != nil {
+			return fmt.Errorf("tree: restore: node %d: %w", i, err)
+		}
+		if ai < 0 || int(ai) >= len(acls) {
+			return fmt.Errorf("tree: restore: %s: bad ACL index %d", p, ai)
+		}
+		n.acl = acls[ai]
+		if p != "/" {
+			parent, _ := split(p)
+			if !ValidatePath(p) || nt.nodes[parent] == nil {
+				return fmt.Errorf("tree: restore: %q has no parent before it", p)
+			}
+		}
+		children := n.stat.NumChildren
+		nt.nodes[p] = n
+		if p != "/" {
+			nt.link(p)
+		}
+		n.stat.NumChildren = children
+	}
+	nSessions := d.ReadInt32()
+	if nSessions < 0 || int(nSessions) > d.Remaining()/12 {
+		return errors.New("tree: restore: bad session count")
+	}
+	for i := int32(0); i < nSessions; i++ {
+		id := d.ReadInt64()
+		nt.sessions[id] = &session{timeout: d.ReadInt32(), ephemerals: map[string]struct{}{}}
+	}
+	if err := d.Finish(); err != nil {
+		return fmt.Errorf("tree: restore: %w", err)
+	}
+	for p, n := range nt.nodes {
+		if s, ok := nt.sessions[n.stat.EphemeralOwner]; ok && isEphemeralOwner(n.stat.EphemeralOwner) {
+			s.ephemerals[p] = struct{}{}
+		}
+		if int(n.stat.NumChildren) != len(n.children) {
+			return fmt.Errorf("tree: restore: %s: numChildren %d but %d children", p, n.stat.NumChildren, len(n.children))
+		}
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.nodes, t.sessions, t.acls, t.zxid = nt.nodes, nt.sessions, nt.acls, nt.zxid
+	return nil
+}

@@ -1,0 +1,132 @@
+package testpeer
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
+)
+
+// KafkaVersion is the Apache Kafka release deploy/kafka provisions.
+const KafkaVersion = "3.9.1"
+
+// KafkaToolTimeout bounds one run of a Kafka CLI tool by KafkaTool.
+const KafkaToolTimeout = 2 * time.Minute
+
+// Kafka is a running single-node Apache Kafka cluster (KRaft, broker and
+// controller in one JVM) started by deploy/kafka/run.sh.
+type Kafka struct {
+	Addr           string // bootstrap host:port of the PLAINTEXT listener
+	ControllerAddr string // host:port of the CONTROLLER listener
+	DataDir        string // holds server.properties and logs/
+	Process        *Process
+}
+
+// kafkaPaths returns the repository root and the folder of the provisioned
+// Kafka jars, failing the test (as Missing) when they are not there.
+func kafkaPaths(tb testing.TB) (root, libs string) {
+	tb.Helper()
+	root, err := RepoRoot()
+	if err != nil {
+		tb.Fatalf("testpeer: %v", err)
+	}
+	libs = filepath.Join(root, ".peers", "kafka", "libs")
+	jar := filepath.Join(libs, "kafka_2.13-"+KafkaVersion+".jar")
+	if _, err := os.Stat(jar); err != nil {
+		Missing(tb, "kafka", fmt.Errorf("%w (provision with deploy/kafka/build.sh)", err))
+	}
+	if _, err := exec.LookPath("java"); err != nil {
+		Missing(tb, "kafka", fmt.Errorf("java: %w", err))
+	}
+	return root, libs
+}
+
+// StartKafka starts Apache Kafka on free loopback ports with a temporary data
+// directory, waits (up to 90s) until a Metadata request lists the broker, and
+// stops it when the test ends. It fails the test if Kafka is not provisioned.
+func StartKafka(tb testing.TB) *Kafka {
+	tb.Helper()
+	root, _ := kafkaPaths(tb)
+	port, cport := FreePort(tb), FreePort(tb)
+	for cport == port {
+		cport = FreePort(tb)
+	}
+	k := &Kafka{
+		Addr:           "127.0.0.1:" + strconv.Itoa(port),
+		ControllerAddr: "127.0.0.1:" + strconv.Itoa(cport),
+		DataDir:        tb.TempDir(),
+	}
+	cmd := exec.Command("bash", filepath.Join(root, "deploy", "kafka", "run.sh"),
+		"--port", strconv.Itoa(port), "--controller-port", strconv.Itoa(cport), "--data", k.DataDir)
+	cmd.Env = append(os.Environ(), "KAFKA_PEER_NO_BUILD=1")
+	k.Process = Start(tb, "kafka", cmd, 90*time.Second, kafkaReady(k.Addr))
+	Used(tb, "kafka", KafkaVersion+" at "+k.Addr)
+	return k
+}
+
+// kafkaReady is a readiness check that succeeds once addr accepts TCP and
+// answers a Metadata request that lists at least one broker.
+func kafkaReady(addr string) func(context.Context) error {
+	dial := DialReady(addr)
+	return func(ctx context.Context) error {
+		if err := dial(ctx); err != nil {
+			return err
+		}
+		cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.RequestRetries(0))
+		if err != nil {
+			return err
+		}
+		defer cl.Close()
+		ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		resp, err := kmsg.NewPtrMetadataRequest().RequestWith(ctx, cl)
+		if err != nil {
+			return fmt.Errorf("metadata: %w", err)
+		}
+		if len(resp.Brokers) == 0 {
+			return errors.New("metadata lists no brokers yet")
+		}
+		return nil
+	}
+}
+
+// KafkaTool runs one of the Apache Kafka CLI wrappers in deploy/kafka/bin
+// (e.g. "kafka-topics.sh") with args, feeding it stdin (may be nil), and
+// returns its stdout. It fails the test, showing stderr, if the tool fails or
+// runs longer than KafkaToolTimeout.
+func KafkaTool(tb testing.TB, script string, stdin io.Reader, args ...string) string {
+	tb.Helper()
+	root, _ := kafkaPaths(tb)
+	ctx, cancel := context.WithTimeout(context.Background(), KafkaToolTimeout)
+	defer cancel()
+	path := filepath.Join(root, "deploy", "kafka", "bin", script)
+	cmd := exec.CommandContext(ctx, "bash", append([]string{path}, args...)...)
+	cmd.Stdin = stdin
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	cmd.WaitDelay = 5 * time.Second
+	start := time.Now()
+	if err := cmd.Run(); err != nil {
+		tb.Fatalf("testpeer: %s %q failed after %s: %v\nstderr:\n%s\nstdout (tail):\n%s",
+			script, args, time.Since(start).Round(time.Millisecond), err, stderr.String(), kafkaTail(stdout.Bytes(), 2000))
+	}
+	return stdout.String()
+}
+
+// kafkaTail returns at most the last n bytes of b.
+func kafkaTail(b []byte, n int) string {
+	if len(b) > n {
+		b = b[len(b)-n:]
+	}
+	return string(b)
+}

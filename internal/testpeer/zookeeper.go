@@ -1,0 +1,101 @@
+package testpeer
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+)
+
+// zooKeeperJar and zkCliPath are where Debian's `zookeeper` package puts the
+// server classes and the CLI.
+const (
+	zooKeeperJar = "/usr/share/java/zookeeper.jar"
+	zkCliPath    = "/usr/share/zookeeper/bin/zkCli.sh"
+)
+
+// ZooKeeper is a running Apache ZooKeeper 3.8 server.
+type ZooKeeper struct {
+	Addr    string // host:port of the client port
+	Process *Process
+}
+
+// StartZooKeeper starts a standalone Apache ZooKeeper server on a free
+// loopback port with its own data directory (deploy/zookeeper/run.sh).
+func StartZooKeeper(tb testing.TB) *ZooKeeper {
+	tb.Helper()
+	for _, p := range []string{zooKeeperJar, zkCliPath} {
+		if _, err := os.Stat(p); err != nil {
+			Missing(tb, "zookeeper", err)
+		}
+	}
+	root, err := RepoRoot()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	port := FreePort(tb)
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	cmd := exec.Command(filepath.Join(root, "deploy/zookeeper/run.sh"),
+		"--port", strconv.Itoa(port), "--data", tb.TempDir())
+	p := Start(tb, "zookeeper", cmd, 60*time.Second, func(ctx context.Context) error {
+		out, err := FourLetterWord(ctx, addr, "ruok")
+		if err != nil {
+			return err
+		}
+		if out != "imok" {
+			return fmt.Errorf("ruok answered %q", out)
+		}
+		return nil
+	})
+	Used(tb, "zookeeper", "3.8 (Debian) at "+addr)
+	return &ZooKeeper{Addr: addr, Process: p}
+}
+
+// FourLetterWord sends a ZooKeeper four-letter command and returns the answer.
+func FourLetterWord(ctx context.Context, addr, cmd string) (string, error) {
+	var d net.Dialer
+	c, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return "", err
+	}
+	defer c.Close()
+	if dl, ok := ctx.Deadline(); ok {
+		_ = c.SetDeadline(dl)
+	}
+	if _, err := io.WriteString(c, cmd); err != nil {
+		return "", fmt.Errorf("send %s: %w", cmd, err)
+	}
+	out, err := io.ReadAll(c)
+	if err != nil {
+		return "", fmt.Errorf("read %s answer: %w", cmd, err)
+	}
+	return string(out), nil
+}
+
+// ZkCli runs Apache ZooKeeper's zkCli.sh against addr with one command and
+// returns what it printed (zkCli.sh writes some results, such as "Created
+// /path", to standard error, so both streams are returned together); the test
+// fails if it does not exit 0.
+func ZkCli(tb testing.TB, addr string, args ...string) string {
+	tb.Helper()
+	if _, err := os.Stat(zkCliPath); err != nil {
+		Missing(tb, "zookeeper", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, zkCliPath, append([]string{"-server", addr}, args...)...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		tb.Fatalf("zkCli.sh %v: %v\noutput:\n%s", args, err, out.String())
+	}
+	Used(tb, "zkCli", "zkCli.sh "+args[0])
+	return out.String()
+}

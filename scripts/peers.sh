@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Provisions the real programs sluice's tests and benchmarks are checked
+# against (`make peers`). Idempotent, and fast when everything is there:
+#   - Debian packages: zookeeper (server + zkCli.sh), kcat, rsyslog, rsyslog-kafka,
+#     and a JDK with Maven if missing (apt-get, as root or through sudo);
+#   - Elasticsearch 7.17 and Apache Kafka 3.9 from Maven Central, built into
+#     the git-ignored .peers/ by deploy/elasticsearch/build.sh and deploy/kafka/build.sh.
+# It fails loudly when something cannot be provisioned.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+apt_install() {
+  local missing=()
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  local sudo=""
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || { echo "peers: need root or sudo to apt-get install ${missing[*]}" >&2; exit 1; }
+    sudo="sudo"
+  fi
+  echo "peers: apt-get install ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  if ! $sudo apt-get install -y -q --no-install-recommends "${missing[@]}" >/tmp/sluice-apt.log 2>&1; then
+    $sudo apt-get update -q >/tmp/sluice-apt.log 2>&1 || true
+    $sudo apt-get install -y -q --no-install-recommends "${missing[@]}" >>/tmp/sluice-apt.log 2>&1 \
+      || { tail -20 /tmp/sluice-apt.log >&2; echo "peers: apt-get install ${missing[*]} failed" >&2; exit 1; }
+  fi
+}
+
+command -v java >/dev/null || apt_install openjdk-17-jdk-headless
+command -v mvn >/dev/null || apt_install maven
+apt_install zookeeper kcat rsyslog rsyslog-kafka
+
+bash deploy/elasticsearch/build.sh
+bash deploy/kafka/build.sh
+echo "peers: ready (zookeeper, zkCli, kcat, rsyslog, elasticsearch, kafka)"
