@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"sort"
@@ -30,7 +31,8 @@ type env struct {
 
 func commands() map[string]command {
 	return map[string]command{
-		"version": {"print the version of sluice", runVersion},
+		"version":     {"print the version of sluice", runVersion},
+		"coordinator": {"run a coordinator member (ZooKeeper protocol) from a zoo.cfg; `coordinator status` prints its mode", runCoordinator},
 	}
 }
 
@@ -78,6 +80,27 @@ func usage(w io.Writer, cmds map[string]command) {
 		fmt.Fprintf(w, "  %-12s %s\n", n, cmds[n].summary)
 	}
 	fmt.Fprintf(w, "\nRun `sluice <command> -h` for a command's flags.\n")
+}
+
+// logFlags adds the logging flags of the long-running subcommands and
+// returns a function that builds the logger from them.
+func logFlags(fs *flag.FlagSet, e *env) func() (*slog.Logger, error) {
+	level := fs.String("log-level", "info", "log level: debug, info, warn or error")
+	format := fs.String("log-format", "text", "log format: text or json")
+	return func() (*slog.Logger, error) {
+		var lv slog.Level
+		if err := lv.UnmarshalText([]byte(*level)); err != nil {
+			return nil, fmt.Errorf("-log-level %q: %w", *level, err)
+		}
+		opts := &slog.HandlerOptions{Level: lv}
+		switch *format {
+		case "text":
+			return slog.New(slog.NewTextHandler(e.stderr, opts)), nil
+		case "json":
+			return slog.New(slog.NewJSONHandler(e.stderr, opts)), nil
+		}
+		return nil, fmt.Errorf("-log-format %q: want text or json", *format)
+	}
 }
 
 func runVersion(_ context.Context, e *env, args []string) error {

@@ -14,7 +14,7 @@ func (t *Tree) Get(path string) ([]byte, zk.Stat, error) {
 	if !ok {
 		return nil, zk.Stat{}, zk.ErrNoNode
 	}
-	return bytes.Clone(n.data), n.stat, nil
+	return bytes.Clone(n.data), clientStat(n.stat), nil
 }
 
 // Exists returns a znode's stat.
@@ -25,7 +25,7 @@ func (t *Tree) Exists(path string) (zk.Stat, error) {
 	if !ok {
 		return zk.Stat{}, zk.ErrNoNode
 	}
-	return n.stat, nil
+	return clientStat(n.stat), nil
 }
 
 // Children returns the names of a znode's children, sorted, and its stat.
@@ -36,7 +36,7 @@ func (t *Tree) Children(path string) ([]string, zk.Stat, error) {
 	if !ok {
 		return nil, zk.Stat{}, zk.ErrNoNode
 	}
-	return sortedKeys(n.children), n.stat, nil
+	return sortedKeys(n.children), clientStat(n.stat), nil
 }
 
 // ACL returns a copy of a znode's ACL and its stat.
@@ -47,7 +47,7 @@ func (t *Tree) ACL(path string) ([]zk.ACL, zk.Stat, error) {
 	if !ok {
 		return nil, zk.Stat{}, zk.ErrNoNode
 	}
-	return append([]zk.ACL(nil), n.acl...), n.stat, nil
+	return append([]zk.ACL(nil), n.acl...), clientStat(n.stat), nil
 }
 
 // AllChildrenNumber returns how many znodes lie below path.

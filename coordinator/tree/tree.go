@@ -29,6 +29,7 @@ type Txn struct {
 	Zxid    int64
 	Time    int64
 	Session int64
+	Auth    []zk.ID // the client's identities, for ACL checks
 }
 
 // Event is a change a watch may be waiting for.
@@ -147,6 +148,18 @@ func ValidatePath(p string) bool {
 		}
 	}
 	return true
+}
+
+// clientStat is a stat as clients see it. The stored cversion counts the
+// creates of children (it names sequential children); clients see creates
+// plus deletes, 2·creates − numChildren, as ZooKeeper reports it. Container
+// and TTL marks are internal, and reported as ephemeralOwner 0.
+func clientStat(st zk.Stat) zk.Stat {
+	st.Cversion = 2*st.Cversion - st.NumChildren
+	if !isEphemeralOwner(st.EphemeralOwner) {
+		st.EphemeralOwner = 0
+	}
+	return st
 }
 
 // sortedKeys returns the keys of a set in order.

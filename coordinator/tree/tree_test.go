@@ -56,9 +56,10 @@ func TestCreateDeleteStats(t *testing.T) {
 		{"/magedu", zk.ErrNodeExists},
 		{"/nope/child", zk.ErrNoNode},
 		{"relative", zk.ErrBadArguments},
-		{"/trailing/", zk.ErrBadArguments},
-		{"/a//b", zk.ErrBadArguments},
-		{"/a/./b", zk.ErrBadArguments},
+		{"/magedu/", zk.ErrBadArguments},
+		{"/magedu//b", zk.ErrNoNode}, // ZooKeeper looks the parent ("/magedu/") up first
+		{"/magedu/.", zk.ErrBadArguments},
+		{"/", zk.ErrNodeExists},
 	} {
 		if _, _, _, err := tr.Create(c.tx(0), CreateArgs{Path: tc.path, ACL: OpenACL()}); !errors.Is(err, tc.want) {
 			t.Errorf("create %q: %v, want %v", tc.path, err, tc.want)

@@ -3,6 +3,7 @@ package tree
 import (
 	"bytes"
 	"fmt"
+	"strings"
 
 	zk "github.com/sluicelogs/sluice/coordinator/zkproto"
 )
@@ -55,10 +56,13 @@ func (t *Tree) advance(tx Txn) error {
 }
 
 func (t *Tree) create(tx Txn, a CreateArgs, j *journal, ev *[]Event) (string, zk.Stat, error) {
-	if !ValidatePath(a.Path) || a.Path == "/" {
+	// The checks come in ZooKeeper's order, which clients can observe when
+	// several apply: a path with no slash or a NUL, the ACL, the parent,
+	// the permission, the rest of the path, existence, an ephemeral parent.
+	slash := strings.LastIndexByte(a.Path, '/')
+	if slash < 0 || strings.IndexByte(a.Path, 0) >= 0 {
 		return "", zk.Stat{}, zk.ErrBadArguments
 	}
-	sequential := a.Mode == zk.ModePersistentSequential || a.Mode == zk.ModeEphemeralSequential || a.Mode == zk.ModePersistentSequentialWithTTL
 	var owner int64
 	switch a.Mode {
 	case zk.ModePersistent, zk.ModePersistentSequential:
@@ -77,29 +81,39 @@ func (t *Tree) create(tx Txn, a CreateArgs, j *journal, ev *[]Event) (string, zk
 	default:
 		return "", zk.Stat{}, zk.ErrBadArguments
 	}
-	if len(a.ACL) == 0 {
-		return "", zk.Stat{}, zk.ErrInvalidACL
+	acl, err := fixACL(a.ACL, tx.Auth)
+	if err != nil {
+		return "", zk.Stat{}, err
 	}
-	parentPath, _ := split(a.Path)
+	parentPath := a.Path[:slash]
+	if parentPath == "" {
+		parentPath = "/"
+	}
 	parent, ok := t.nodes[parentPath]
 	if !ok {
 		return "", zk.Stat{}, zk.ErrNoNode
 	}
-	if isEphemeralOwner(parent.stat.EphemeralOwner) {
-		return "", zk.Stat{}, zk.ErrNoChildrenForEphemerals
+	if !allowed(parent.acl, zk.PermCreate, tx.Auth) {
+		return "", zk.Stat{}, zk.ErrNoAuth
 	}
 	p := a.Path
-	if sequential {
-		// The suffix is the parent's cversion, as in ZooKeeper; negative
-		// after 2^31 creates, formatted the same way ZooKeeper does.
+	if a.Mode == zk.ModePersistentSequential || a.Mode == zk.ModeEphemeralSequential || a.Mode == zk.ModePersistentSequentialWithTTL {
+		// The suffix is the count of children ever created below the parent
+		// (the stored cversion), formatted as ZooKeeper does.
 		p = fmt.Sprintf("%s%010d", p, parent.stat.Cversion)
+	}
+	if !ValidatePath(p) {
+		return "", zk.Stat{}, zk.ErrBadArguments
 	}
 	if _, exists := t.nodes[p]; exists {
 		return "", zk.Stat{}, zk.ErrNodeExists
 	}
+	if isEphemeralOwner(parent.stat.EphemeralOwner) {
+		return "", zk.Stat{}, zk.ErrNoChildrenForEphemerals
+	}
 	n := &node{
 		data: bytes.Clone(a.Data),
-		acl:  t.intern(a.ACL),
+		acl:  t.intern(acl),
 		stat: zk.Stat{
 			Czxid: tx.Zxid, Mzxid: tx.Zxid, Pzxid: tx.Zxid,
 			Ctime: tx.Time, Mtime: tx.Time,
@@ -123,7 +137,7 @@ func (t *Tree) create(tx Txn, a CreateArgs, j *journal, ev *[]Event) (string, zk
 		}
 	})
 	*ev = append(*ev, Event{zk.EventNodeCreated, p}, Event{zk.EventNodeChildrenChanged, parentPath})
-	return p, n.stat, nil
+	return p, clientStat(n.stat), nil
 }
 
 // isEphemeralOwner reports whether an EphemeralOwner value is a session
@@ -152,19 +166,21 @@ func (t *Tree) delete(tx Txn, path string, version int32, j *journal, ev *[]Even
 	if !ok {
 		return zk.ErrNoNode
 	}
+	parentPath, _ := split(path)
+	parent := t.nodes[parentPath]
+	if !allowed(parent.acl, zk.PermDelete, tx.Auth) {
+		return zk.ErrNoAuth
+	}
 	if version != -1 && version != n.stat.Version {
 		return zk.ErrBadVersion
 	}
 	if len(n.children) > 0 {
 		return zk.ErrNotEmpty
 	}
-	parentPath, _ := split(path)
-	parent := t.nodes[parentPath]
 	oldParent := parent.stat
 	t.unlink(path)
 	delete(t.nodes, path)
-	parent.stat.Cversion++
-	parent.stat.Pzxid = tx.Zxid
+	parent.stat.Pzxid = tx.Zxid // the stored cversion counts creates only
 	owner := n.stat.EphemeralOwner
 	if s, ok := t.sessions[owner]; ok {
 		delete(s.ephemerals, path)
@@ -207,6 +223,9 @@ func (t *Tree) setData(tx Txn, path string, data []byte, version int32, j *journ
 	if !ok {
 		return zk.Stat{}, zk.ErrNoNode
 	}
+	if !allowed(n.acl, zk.PermWrite, tx.Auth) {
+		return zk.Stat{}, zk.ErrNoAuth
+	}
 	if version != -1 && version != n.stat.Version {
 		return zk.Stat{}, zk.ErrBadVersion
 	}
@@ -218,7 +237,7 @@ func (t *Tree) setData(tx Txn, path string, data []byte, version int32, j *journ
 	n.stat.DataLength = int32(len(data))
 	j.record(func() { n.data, n.stat = oldData, oldStat })
 	*ev = append(*ev, Event{zk.EventNodeDataChanged, path})
-	return n.stat, nil
+	return clientStat(n.stat), nil
 }
 
 // SetACL applies a setACL (version is the ACL version) and returns the stat.
@@ -232,15 +251,19 @@ func (t *Tree) SetACL(tx Txn, path string, acl []zk.ACL, version int32) (zk.Stat
 	if !ok {
 		return zk.Stat{}, zk.ErrNoNode
 	}
-	if len(acl) == 0 {
-		return zk.Stat{}, zk.ErrInvalidACL
+	if !allowed(n.acl, zk.PermAdmin, tx.Auth) {
+		return zk.Stat{}, zk.ErrNoAuth
+	}
+	fixed, err := fixACL(acl, tx.Auth)
+	if err != nil {
+		return zk.Stat{}, err
 	}
 	if version != -1 && version != n.stat.Aversion {
 		return zk.Stat{}, zk.ErrBadVersion
 	}
-	n.acl = t.intern(acl)
+	n.acl = t.intern(fixed)
 	n.stat.Aversion++
-	return n.stat, nil
+	return clientStat(n.stat), nil
 }
 
 // check is a multi's version check.

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -12,6 +11,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/sluicelogs/sluice/coordinator"
 )
 
 // zooKeeperJar and zkCliPath are where Debian's `zookeeper` package puts the
@@ -45,7 +46,7 @@ func StartZooKeeper(tb testing.TB) *ZooKeeper {
 	cmd := exec.Command(filepath.Join(root, "deploy/zookeeper/run.sh"),
 		"--port", strconv.Itoa(port), "--data", tb.TempDir())
 	p := Start(tb, "zookeeper", cmd, 60*time.Second, func(ctx context.Context) error {
-		out, err := FourLetterWord(ctx, addr, "ruok")
+		out, err := coordinator.FourLetter(ctx, addr, "ruok")
 		if err != nil {
 			return err
 		}
@@ -56,27 +57,6 @@ func StartZooKeeper(tb testing.TB) *ZooKeeper {
 	})
 	Used(tb, "zookeeper", "3.8 (Debian) at "+addr)
 	return &ZooKeeper{Addr: addr, Process: p}
-}
-
-// FourLetterWord sends a ZooKeeper four-letter command and returns the answer.
-func FourLetterWord(ctx context.Context, addr, cmd string) (string, error) {
-	var d net.Dialer
-	c, err := d.DialContext(ctx, "tcp", addr)
-	if err != nil {
-		return "", err
-	}
-	defer c.Close()
-	if dl, ok := ctx.Deadline(); ok {
-		_ = c.SetDeadline(dl)
-	}
-	if _, err := io.WriteString(c, cmd); err != nil {
-		return "", fmt.Errorf("send %s: %w", cmd, err)
-	}
-	out, err := io.ReadAll(c)
-	if err != nil {
-		return "", fmt.Errorf("read %s answer: %w", cmd, err)
-	}
-	return string(out), nil
 }
 
 // ZkCli runs Apache ZooKeeper's zkCli.sh against addr with one command and

@@ -1,0 +1,56 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+
+	"github.com/sluicelogs/sluice/coordinator"
+)
+
+func runCoordinator(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("sluice coordinator", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	cfgPath := fs.String("config", "/etc/sluice/zoo.cfg", "the member's zoo.cfg (ZooKeeper's keys; dataDir/myid names the member)")
+	logger := logFlags(fs, e)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() == 1 && fs.Arg(0) == "status" {
+		return coordinatorStatus(ctx, e, *cfgPath)
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %v", fs.Args())
+	}
+	log, err := logger()
+	if err != nil {
+		return err
+	}
+	cfg, warnings, err := coordinator.LoadConfig(*cfgPath)
+	if err != nil {
+		return err
+	}
+	for _, w := range warnings {
+		log.Warn("ignoring a key the coordinator does not know", "at", w.Error())
+	}
+	s, err := coordinator.NewServer(cfg, log)
+	if err != nil {
+		return err
+	}
+	return s.Run(ctx)
+}
+
+// coordinatorStatus prints the member's mode like `zkServer.sh status`.
+func coordinatorStatus(ctx context.Context, e *env, cfgPath string) error {
+	cfg, _, err := coordinator.LoadConfig(cfgPath)
+	if err != nil {
+		return err
+	}
+	out, err := coordinator.FourLetter(ctx, coordinator.DialAddr(cfg.ClientAddr), "srvr")
+	if err != nil {
+		return fmt.Errorf("member at %s is not running: %w", cfg.ClientAddr, err)
+	}
+	mode := coordinator.ModeFromSrvr(out)
+	fmt.Fprintf(e.stdout, "Client port found: %s. Client address: %s.\nMode: %s\n", cfg.ClientAddr, coordinator.DialAddr(cfg.ClientAddr), mode)
+	return nil
+}

@@ -1,0 +1,404 @@
+package coordinator
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	zk "github.com/sluicelogs/sluice/coordinator/zkproto"
+)
+
+// maxFrame is ZooKeeper's default jute.maxbuffer (0xfffff): a request frame
+// longer than this closes the connection without a reply, as in ZooKeeper.
+const maxFrame = 1<<20 - 1
+
+// outQueue is how many replies and notifications may wait for a slow client
+// before its connection is closed.
+const outQueue = 4096
+
+// conn is one client connection. Three goroutines serve it:
+//   - serve reads requests in order, starts each write's proposal at once
+//     (so a client's writes are pipelined) and queues a call per request;
+//   - answer takes the calls in order, waits for each result (a write's
+//     apply, or runs the read then) and queues the reply;
+//   - write sends queued replies and watch notifications to the socket.
+//
+// Replies therefore leave in request order, a read runs only after the
+// same client's earlier writes were applied, and a notification queued by
+// apply precedes the reply of any later read.
+type conn struct {
+	s  *Server
+	nc net.Conn
+
+	session atomic.Int64
+	timeout time.Duration
+	auth    atomic.Pointer[[]zk.ID] // ip:<address>, plus digest ids added by auth packets
+
+	out    chan []byte
+	calls  chan *call
+	closed chan struct{}
+	once   sync.Once
+
+	expired atomic.Bool
+}
+
+// call is one request waiting to be answered in order.
+type call struct {
+	xid  int32
+	op   zk.Op
+	wait <-chan result             // a write: the result of its apply
+	lost <-chan struct{}           // a write: closed if the leader changes before it is applied
+	read func() (zk.Record, error) // a read: run in turn, under applyMu
+	sync bool                      // sync: wait for ReadIndex first
+	last bool                      // closeSession: close after replying
+}
+
+func newConn(s *Server, nc net.Conn) *conn {
+	c := &conn{
+		s: s, nc: nc,
+		out:    make(chan []byte, outQueue),
+		calls:  make(chan *call, outQueue),
+		closed: make(chan struct{}),
+	}
+	ids := []zk.ID{{Scheme: "ip", ID: c.remoteIP()}}
+	c.auth.Store(&ids)
+	return c
+}
+
+func (c *conn) sessionID() int64 { return c.session.Load() }
+
+func (c *conn) ids() []zk.ID { return *c.auth.Load() }
+
+// addAuth adds an identity; only the serve goroutine calls it, so the
+// copy-and-swap cannot lose an update.
+func (c *conn) addAuth(id zk.ID) {
+	ids := append(append([]zk.ID(nil), c.ids()...), id)
+	c.auth.Store(&ids)
+}
+
+// close ends the connection once: the goroutines see c.closed, a blocked
+// read returns at once, and the writer sends what is queued (a close reply,
+// an expired session's answer) before it closes the socket.
+func (c *conn) close() {
+	c.once.Do(func() {
+		close(c.closed)
+		_ = c.nc.SetReadDeadline(time.Now())
+	})
+}
+
+// expire closes the connection because its session ended elsewhere.
+func (c *conn) expire() {
+	c.expired.Store(true)
+	c.close()
+}
+
+// queue sends a packet to the writer, or closes a connection whose client
+// does not keep up. It never blocks (apply calls it through notify).
+func (c *conn) queue(packet []byte) {
+	select {
+	case c.out <- packet:
+	case <-c.closed:
+	default:
+		c.s.log.Warn("client too slow, closing its connection", "remote", c.nc.RemoteAddr())
+		c.close()
+	}
+}
+
+func (c *conn) notify(ev zk.WatcherEvent) {
+	e := zk.NewEncoder(make([]byte, 0, 64+len(ev.Path)))
+	at := e.BeginPacket()
+	hdr := zk.ReplyHeader{Xid: zk.XidWatchEvent, Zxid: -1}
+	hdr.Encode(e)
+	ev.Encode(e)
+	e.EndPacket(at)
+	c.queue(e.Bytes())
+}
+
+func (c *conn) reply(xid int32, zxid int64, code zk.Err, body zk.Record) {
+	e := zk.NewEncoder(make([]byte, 0, 128))
+	at := e.BeginPacket()
+	hdr := zk.ReplyHeader{Xid: xid, Zxid: zxid, Err: code}
+	hdr.Encode(e)
+	if body != nil && (code == zk.ErrOK || isMulti(body)) {
+		body.Encode(e)
+	}
+	e.EndPacket(at)
+	c.queue(e.Bytes())
+}
+
+func isMulti(r zk.Record) bool {
+	_, ok := r.(*zk.MultiResponse)
+	return ok
+}
+
+// serve runs the connection until it closes.
+func (c *conn) serve(ctx context.Context) {
+	var wg sync.WaitGroup
+	defer func() {
+		c.close()
+		wg.Wait()
+		c.s.watches.remove(c)
+	}()
+	wg.Add(1)
+	go func() { defer wg.Done(); c.write() }() // ends when c.closed is closed
+
+	r := bufio.NewReaderSize(c.nc, 64<<10)
+	first, err := r.Peek(4)
+	if err != nil {
+		return
+	}
+	if word := string(first); fourLetterWord(word) {
+		c.fourLetter(word)
+		return
+	}
+	if !c.handshake(ctx, r) {
+		return
+	}
+	wg.Add(1)
+	go func() { defer wg.Done(); c.answer(ctx) }() // ends when c.closed is closed
+	c.readRequests(ctx, r)
+}
+
+// deadline gives the client its session timeout to send its next packet
+// (pings come every third of it), as ZooKeeper closes silent connections.
+func (c *conn) deadline() {
+	_ = c.nc.SetReadDeadline(time.Now().Add(c.timeout))
+}
+
+func (c *conn) handshake(ctx context.Context, r *bufio.Reader) bool {
+	_ = c.nc.SetReadDeadline(time.Now().Add(max(c.s.cfg.TickTime*time.Duration(c.s.cfg.InitLimit), 10*time.Second)))
+	packet, err := zk.ReadPacket(r, nil, maxFrame)
+	if err != nil {
+		c.s.log.Debug("bad connect packet", "remote", c.nc.RemoteAddr(), "err", err)
+		return false
+	}
+	req, err := zk.DecodeConnectRequest(packet)
+	if err != nil {
+		c.s.log.Debug("bad connect request", "remote", c.nc.RemoteAddr(), "err", err)
+		return false
+	}
+	// Clients since 3.4 send a readOnly flag and get one back; older ones
+	// (and go-zookeeper) do not, and get none.
+	withReadOnly := len(packet) > connectRequestSize+len(req.Passwd)
+	if req.LastZxidSeen > c.s.tree.LastZxid() {
+		// The client has seen a newer state than this member has applied:
+		// it must try another member (ZooKeeper refuses it the same way).
+		c.s.log.Info("refusing a client ahead of this member", "client_zxid", req.LastZxidSeen, "zxid", c.s.tree.LastZxid())
+		return false
+	}
+	timeout := min(max(time.Duration(req.TimeOut)*time.Millisecond, c.s.cfg.MinSessionTimeout), c.s.cfg.MaxSessionTimeout)
+	c.timeout = timeout
+	resp := zk.ConnectResponse{TimeOut: int32(timeout.Milliseconds())}
+	if req.SessionID == 0 {
+		id := c.s.ids.newID()
+		ch, err := c.s.propose(ctx, &entry{kind: entryCreateSession, session: id, timeout: resp.TimeOut})
+		if err != nil {
+			return false
+		}
+		select {
+		case res := <-ch:
+			if res.err != zk.ErrOK {
+				return false
+			}
+		case <-c.closed:
+			return false
+		case <-ctx.Done():
+			return false
+		}
+		resp.SessionID, resp.Passwd = id, sessionPassword(id)
+	} else {
+		stored, live := c.s.tree.Session(req.SessionID)
+		if !live || string(req.Passwd) != string(sessionPassword(req.SessionID)) {
+			// Expired (or never ours): timeout 0 tells the client so.
+			resp = zk.ConnectResponse{Passwd: make([]byte, 16)}
+			c.sendConnect(&resp, withReadOnly)
+			return false
+		}
+		resp.TimeOut, c.timeout = stored, time.Duration(stored)*time.Millisecond
+		resp.SessionID, resp.Passwd = req.SessionID, sessionPassword(req.SessionID)
+	}
+	c.session.Store(resp.SessionID)
+	c.s.sessions.touch(resp.SessionID)
+	c.sendConnect(&resp, withReadOnly)
+	return true
+}
+
+// connectRequestSize is the size of a connect request without its
+// password bytes and readOnly flag.
+const connectRequestSize = 4 + 8 + 4 + 8 + 4
+
+// sendConnect queues a connect response, which has no reply header; its
+// trailing readOnly flag only when the client sent one.
+func (c *conn) sendConnect(r *zk.ConnectResponse, withReadOnly bool) {
+	e := zk.NewEncoder(nil)
+	at := e.BeginPacket()
+	r.Encode(e)
+	if !withReadOnly {
+		e.Reset(e.Bytes()[:e.Len()-1])
+	}
+	e.EndPacket(at)
+	c.queue(e.Bytes())
+}
+
+func (c *conn) write() {
+	w := bufio.NewWriterSize(c.nc, 64<<10)
+	for {
+		select {
+		case p := <-c.out:
+			if _, err := w.Write(p); err != nil {
+				c.close()
+				c.nc.Close()
+				return
+			}
+			if len(c.out) == 0 {
+				if err := w.Flush(); err != nil {
+					c.close()
+					c.nc.Close()
+					return
+				}
+			}
+		case <-c.closed:
+			// Send what is queued (a close reply, a final notification),
+			// giving a client that does not read a second at most.
+			_ = c.nc.SetWriteDeadline(time.Now().Add(time.Second))
+			for {
+				select {
+				case p := <-c.out:
+					_, _ = w.Write(p)
+				default:
+					_ = w.Flush()
+					c.nc.Close()
+					return
+				}
+			}
+		}
+	}
+}
+
+func (c *conn) readRequests(ctx context.Context, r *bufio.Reader) {
+	buf := make([]byte, 0, 4096)
+	for {
+		c.deadline()
+		packet, err := zk.ReadPacket(r, buf[:0], maxFrame)
+		if errors.Is(err, zk.ErrTooLarge) {
+			// Like ZooKeeper, no reply; but read what the client is still
+			// sending (bounded) so that it sees the connection close rather
+			// than a reset in the middle of its write.
+			_ = c.nc.SetReadDeadline(time.Now().Add(time.Second))
+			_, _ = io.CopyN(io.Discard, r, 2*maxFrame)
+			return
+		}
+		if err != nil {
+			if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
+				c.s.log.Debug("closing connection", "remote", c.nc.RemoteAddr(), "err", err)
+			}
+			return
+		}
+		c.s.sessions.touch(c.sessionID())
+		hdr, req, err := zk.DecodeRequestPacket(packet)
+		if err != nil {
+			c.s.log.Info("closing connection after a bad request", "remote", c.nc.RemoteAddr(), "err", err)
+			return
+		}
+		cl, err := c.dispatch(ctx, hdr, req)
+		if err != nil {
+			c.s.log.Info("closing connection", "remote", c.nc.RemoteAddr(), "op", hdr.Type, "err", err)
+			return
+		}
+		select {
+		case c.calls <- cl:
+		case <-c.closed:
+			return
+		}
+		if cl.last {
+			<-c.closed
+			return
+		}
+	}
+}
+
+// answer replies to the calls in order.
+func (c *conn) answer(ctx context.Context) {
+	for {
+		var cl *call
+		select {
+		case cl = <-c.calls:
+		case <-c.closed:
+			return
+		}
+		switch {
+		case cl.wait != nil:
+			select {
+			case res := <-cl.wait:
+				c.reply(cl.xid, res.zxid, res.err, res.body)
+			case <-cl.lost:
+				// The write may or may not be committed by the new leader:
+				// like a ZooKeeper follower that lost its leader, close the
+				// connection, and the client sees ConnectionLoss.
+				select {
+				case res := <-cl.wait:
+					c.reply(cl.xid, res.zxid, res.err, res.body)
+					continue
+				case <-time.After(c.timeout / 2):
+				}
+				c.close()
+				return
+			case <-c.closed:
+				return
+			}
+		case cl.sync:
+			sctx, cancel := context.WithTimeout(ctx, c.timeout)
+			err := c.s.raft.readIndex(sctx)
+			cancel()
+			if err != nil {
+				c.close() // no quorum: the client retries elsewhere
+				return
+			}
+			c.runRead(cl)
+		default:
+			c.runRead(cl)
+		}
+		if cl.last {
+			c.close()
+			return
+		}
+	}
+}
+
+// runRead runs a read and queues its reply under applyMu, so that watches
+// it sets cannot miss a change and its reply precedes their notifications.
+func (c *conn) runRead(cl *call) {
+	c.s.applyMu.RLock()
+	defer c.s.applyMu.RUnlock()
+	body, err := cl.read()
+	code := zk.ErrOK
+	if err != nil {
+		var ok bool
+		if code, ok = err.(zk.Err); !ok {
+			code = zk.ErrSystemError
+		}
+	}
+	xid := cl.xid
+	c.reply(xid, c.s.tree.LastZxid(), code, body)
+}
+
+// fourLetterWord reports whether the first four bytes of a connection are a
+// four-letter command rather than a packet length.
+func fourLetterWord(w string) bool {
+	for _, a := range allFourLetterWords {
+		if w == a {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *conn) String() string {
+	return fmt.Sprintf("conn %s session %#x", c.nc.RemoteAddr(), c.sessionID())
+}

@@ -1,0 +1,223 @@
+package coordinator_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-zookeeper/zk"
+
+	"github.com/sluicelogs/sluice/coordinator"
+	"github.com/sluicelogs/sluice/internal/await"
+	"github.com/sluicelogs/sluice/internal/testpeer"
+)
+
+// ensemble is a set of coordinator members on loopback, in-process.
+type ensemble struct {
+	t       *testing.T
+	dirs    map[uint64]string
+	members map[uint64]*member
+	tick    time.Duration
+}
+
+// startEnsemble starts voters members (ids 1..voters) and observers more
+// (ids after them) with a shared zoo.cfg naming them all.
+func startEnsemble(t *testing.T, voters, observers int, tick time.Duration) *ensemble {
+	t.Helper()
+	e := &ensemble{t: t, dirs: map[uint64]string{}, members: map[uint64]*member{}, tick: tick}
+	var servers strings.Builder
+	clientPorts := map[uint64]int{}
+	for id := uint64(1); id <= uint64(voters+observers); id++ {
+		role := "participant"
+		if id > uint64(voters) {
+			role = "observer"
+		}
+		fmt.Fprintf(&servers, "server.%d=127.0.0.1:%d:%d:%s\n", id, testpeer.FreePort(t), testpeer.FreePort(t), role)
+		clientPorts[id] = testpeer.FreePort(t)
+	}
+	for id := range clientPorts {
+		dir := t.TempDir()
+		e.dirs[id] = dir
+		peerType := "participant"
+		if id > uint64(voters) {
+			peerType = "observer"
+		}
+		cfg := fmt.Sprintf("tickTime=%d\ninitLimit=10\nsyncLimit=5\ndataDir=%s\nclientPort=%d\nclientPortAddress=127.0.0.1\npeerType=%s\n4lw.commands.whitelist=*\n%s",
+			tick.Milliseconds(), dir, clientPorts[id], peerType, servers.String())
+		if err := os.WriteFile(filepath.Join(dir, "zoo.cfg"), []byte(cfg), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "myid"), []byte(fmt.Sprint(id)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		e.start(id)
+	}
+	return e
+}
+
+// start (re)starts member id from its data directory.
+func (e *ensemble) start(id uint64) {
+	e.t.Helper()
+	cfg, _, err := coordinator.LoadConfig(filepath.Join(e.dirs[id], "zoo.cfg"))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if testing.Verbose() {
+		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	}
+	var srv *coordinator.Server
+	// The peer port may still be held a moment by the member's last run.
+	await.Eventually(e.t, 10*time.Second, 50*time.Millisecond, func() error {
+		srv, err = coordinator.NewServer(cfg, log)
+		return err
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Run(ctx) }()
+	m := &member{srv: srv}
+	stopped := false
+	m.stop = func() {
+		if !stopped {
+			stopped = true
+			cancel()
+			<-done
+		}
+	}
+	e.t.Cleanup(m.stop)
+	e.members[id] = m
+}
+
+func (e *ensemble) addrs() []string {
+	var out []string
+	for _, m := range e.members {
+		out = append(out, m.srv.Addr())
+	}
+	return out
+}
+
+// leader waits until exactly one running member leads and returns its id.
+func (e *ensemble) leader() uint64 {
+	e.t.Helper()
+	var lead uint64
+	await.Eventually(e.t, 20*time.Second, 20*time.Millisecond, func() error {
+		lead = 0
+		n := 0
+		for id, m := range e.members {
+			if m.srv.Mode() == "leader" {
+				lead, n = id, n+1
+			}
+		}
+		if n != 1 {
+			return fmt.Errorf("%d leaders", n)
+		}
+		return nil
+	})
+	return lead
+}
+
+func TestEnsembleReplicatesAndFailsOver(t *testing.T) {
+	e := startEnsemble(t, 3, 1, 200*time.Millisecond)
+	lead := e.leader()
+	if mode := e.members[4].srv.Mode(); mode != "observer" {
+		t.Fatalf("member 4 is %s, want observer", mode)
+	}
+
+	// Writes through one member are read through every other.
+	c1 := connect(t, e.members[1].srv.Addr())
+	if _, err := c1.Create("/magedu", []byte("x"), 0, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+	for id := uint64(2); id <= 4; id++ {
+		c := connect(t, e.members[id].srv.Addr())
+		if _, err := c.Sync("/magedu"); err != nil {
+			t.Fatalf("sync on member %d: %v", id, err)
+		}
+		if data, _, err := c.Get("/magedu"); err != nil || string(data) != "x" {
+			t.Fatalf("get on member %d = %q, %v", id, data, err)
+		}
+	}
+
+	// A client of the leader with an ephemeral, and acknowledged writes.
+	cl := connect(t, e.members[lead].srv.Addr())
+	if _, err := cl.Create("/magedu/eph", nil, zk.FlagEphemeral, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+	const n = 100
+	for i := 0; i < n; i++ {
+		if _, err := c1.Create(fmt.Sprintf("/magedu/w%03d", i), nil, 0, zk.WorldACL(zk.PermAll)); err != nil {
+			t.Fatalf("write %d: %v", i, err)
+		}
+	}
+	// A client that can reach every member keeps its session when its
+	// member goes away.
+	roaming, _, err := zk.Connect(e.addrs(), 4*time.Second, zk.WithLogInfo(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer roaming.Close()
+	if _, err := roaming.Create("/magedu/roam", nil, zk.FlagEphemeral, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+	session := roaming.SessionID()
+
+	e.members[lead].stop()
+	delete(e.members, lead)
+	newLead := e.leader()
+	if newLead == lead {
+		t.Fatal("the stopped leader still leads")
+	}
+	var other uint64
+	for id := range e.members {
+		if id != 4 {
+			other = id
+		}
+	}
+	c := connect(t, e.members[other].srv.Addr())
+	kids, _, err := c.Children("/magedu")
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := 0
+	for _, k := range kids {
+		if strings.HasPrefix(k, "w") {
+			count++
+		}
+	}
+	if count != n {
+		t.Fatalf("%d of %d acknowledged writes after failover", count, n)
+	}
+	if _, err := c.Create("/magedu/after", nil, 0, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatalf("write after failover: %v", err)
+	}
+	// The old leader's client lost its member; its ephemeral goes with its
+	// session's expiry. The roaming client keeps its session.
+	await.Eventually(t, 20*time.Second, 50*time.Millisecond, func() error {
+		if ok, _, err := c.Exists("/magedu/eph"); err != nil || ok {
+			return fmt.Errorf("ephemeral of the dead member's client still there (%v)", err)
+		}
+		return nil
+	})
+	if ok, _, err := c.Exists("/magedu/roam"); err != nil || !ok {
+		t.Fatalf("the roaming client's ephemeral is gone (%v)", err)
+	}
+	if roaming.SessionID() != session {
+		t.Fatalf("roaming session changed %#x → %#x", session, roaming.SessionID())
+	}
+
+	// The old leader comes back and catches up.
+	e.start(lead)
+	cb := connect(t, e.members[lead].srv.Addr())
+	await.Eventually(t, 20*time.Second, 50*time.Millisecond, func() error {
+		if ok, _, err := cb.Exists("/magedu/after"); err != nil || !ok {
+			return fmt.Errorf("restarted member has not caught up (%v)", err)
+		}
+		return nil
+	})
+}

@@ -1,0 +1,351 @@
+package coordinator
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.etcd.io/raft/v3"
+	pb "go.etcd.io/raft/v3/raftpb"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/sluicelogs/sluice/coordinator/wal"
+)
+
+// stateMachine is what the Raft loop applies committed entries to.
+type stateMachine interface {
+	apply(index uint64, data []byte)
+	snapshot() []byte
+	restore(data []byte) error
+}
+
+// raftNode owns the Raft Ready loop: the one place where the log and hard
+// state are persisted, messages are sent, committed entries are applied
+// and snapshots are taken — in that order, as go.etcd.io/raft requires.
+type raftNode struct {
+	id        uint64
+	node      raft.Node
+	wal       *wal.WAL
+	sm        stateMachine
+	send      func([]*pb.Message) // the peer transport; nil when standalone
+	tick      time.Duration
+	snapCount uint64 // entries applied between snapshots
+	retain    int    // snapshots kept by purge
+	log       *slog.Logger
+
+	confState *pb.ConfState
+	snapIndex uint64
+	leader    atomic.Uint64
+	isLeader  atomic.Bool
+
+	mu        sync.Mutex
+	applied   uint64
+	waiters   []appliedWaiter
+	reads     map[uint64]chan uint64 // ReadIndex request id → index
+	readSeq   uint64
+	leaderChg chan struct{} // closed (and replaced) when the leader changes
+}
+
+type appliedWaiter struct {
+	index uint64
+	ch    chan struct{}
+}
+
+// raftOptions are the settings of a raftNode.
+type raftOptions struct {
+	id        uint64
+	voters    []uint64
+	learners  []uint64
+	logDir    string
+	snapDir   string
+	tick      time.Duration
+	snapCount uint64
+	retain    int
+}
+
+// startRaft opens the WAL, restores the state machine from its snapshot
+// (or bootstraps a new ensemble with the configured members) and starts
+// Raft; the Ready loop runs in run.
+func startRaft(o raftOptions, sm stateMachine, send func([]*pb.Message), log *slog.Logger) (*raftNode, error) {
+	w, err := wal.Open(o.logDir, o.snapDir, log)
+	if err != nil {
+		return nil, fmt.Errorf("coordinator: open log: %w", err)
+	}
+	rn := &raftNode{
+		id: o.id, wal: w, sm: sm, send: send, tick: o.tick,
+		snapCount: o.snapCount, retain: o.retain, log: log,
+		reads: map[uint64]chan uint64{}, leaderChg: make(chan struct{}),
+	}
+	storage := w.Storage()
+	snap := w.Snapshot()
+	hs, _, err := storage.InitialState()
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("coordinator: log state: %w", err)
+	}
+	last, _ := storage.LastIndex()
+	if (snap == nil || raft.IsEmptySnap(snap)) && raft.IsEmptyHardState(hs) && last == 0 {
+		// A new member: every member of the ensemble starts from the same
+		// snapshot at index 1 naming the voters and learners (observers).
+		snap = &pb.Snapshot{
+			Data: sm.snapshot(),
+			Metadata: &pb.SnapshotMetadata{
+				Index: proto.Uint64(1), Term: proto.Uint64(1),
+				ConfState: &pb.ConfState{Voters: o.voters, Learners: o.learners},
+			},
+		}
+		if err := w.SaveSnapshot(snap); err != nil {
+			w.Close()
+			return nil, fmt.Errorf("coordinator: bootstrap: %w", err)
+		}
+		if err := w.Save(&pb.HardState{Term: proto.Uint64(1), Commit: proto.Uint64(1)}, nil, true); err != nil {
+			w.Close()
+			return nil, fmt.Errorf("coordinator: bootstrap: %w", err)
+		}
+	} else if snap != nil && !raft.IsEmptySnap(snap) {
+		if err := sm.restore(snap.GetData()); err != nil {
+			w.Close()
+			return nil, fmt.Errorf("coordinator: restore snapshot %d: %w", snap.GetMetadata().GetIndex(), err)
+		}
+	}
+	rn.confState = snap.GetMetadata().GetConfState()
+	rn.snapIndex = snap.GetMetadata().GetIndex()
+	rn.applied = rn.snapIndex
+	rn.node = raft.RestartNode(&raft.Config{
+		ID:              o.id,
+		ElectionTick:    10,
+		HeartbeatTick:   1,
+		Storage:         storage,
+		Applied:         rn.applied,
+		MaxSizePerMsg:   1 << 20,
+		MaxInflightMsgs: 256,
+		CheckQuorum:     true,
+		PreVote:         true,
+		Logger:          raftLogger{log},
+	})
+	return rn, nil
+}
+
+// run is the Ready loop; it returns when ctx is done, after stopping Raft
+// and closing the WAL.
+func (rn *raftNode) run(ctx context.Context) error {
+	defer rn.wal.Close()
+	defer rn.node.Stop()
+	if len(rn.confState.GetVoters()) == 1 && rn.confState.GetVoters()[0] == rn.id {
+		_ = rn.node.Campaign(ctx) // standalone: lead at once
+	}
+	ticker := time.NewTicker(rn.tick)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-ticker.C:
+			rn.node.Tick()
+		case rd := <-rn.node.Ready():
+			if err := rn.handle(rd); err != nil {
+				return err
+			}
+			rn.node.Advance()
+		}
+	}
+}
+
+func (rn *raftNode) handle(rd raft.Ready) error {
+	if rd.SoftState != nil {
+		rn.setLeader(rd.SoftState.Lead, rd.SoftState.RaftState == raft.StateLeader)
+	}
+	if rd.Snapshot != nil && !raft.IsEmptySnap(rd.Snapshot) {
+		if err := rn.wal.SaveSnapshot(rd.Snapshot); err != nil {
+			return fmt.Errorf("coordinator: save snapshot: %w", err)
+		}
+		if err := rn.sm.restore(rd.Snapshot.GetData()); err != nil {
+			return fmt.Errorf("coordinator: restore snapshot: %w", err)
+		}
+		rn.confState = rd.Snapshot.GetMetadata().GetConfState()
+		rn.snapIndex = rd.Snapshot.GetMetadata().GetIndex()
+		rn.setApplied(rn.snapIndex)
+	}
+	if err := rn.wal.Save(rd.HardState, rd.Entries, rd.MustSync); err != nil {
+		return fmt.Errorf("coordinator: save log: %w", err)
+	}
+	if rn.send != nil && len(rd.Messages) > 0 {
+		rn.send(rd.Messages)
+	}
+	for _, rs := range rd.ReadStates {
+		rn.readDone(rs)
+	}
+	for _, e := range rd.CommittedEntries {
+		switch e.GetType() {
+		case pb.EntryNormal:
+			if len(e.GetData()) > 0 {
+				rn.sm.apply(e.GetIndex(), e.GetData())
+			}
+		case pb.EntryConfChange, pb.EntryConfChangeV2:
+			cc, err := decodeConfChange(e)
+			if err != nil {
+				return err
+			}
+			rn.confState = rn.node.ApplyConfChange(cc)
+		}
+		rn.setApplied(e.GetIndex())
+	}
+	return rn.maybeSnapshot()
+}
+
+func decodeConfChange(e *pb.Entry) (pb.ConfChangeI, error) {
+	if e.GetType() == pb.EntryConfChange {
+		var cc pb.ConfChange
+		if err := proto.Unmarshal(e.GetData(), &cc); err != nil {
+			return nil, fmt.Errorf("coordinator: conf change at %d: %w", e.GetIndex(), err)
+		}
+		return &cc, nil
+	}
+	var cc pb.ConfChangeV2
+	if err := proto.Unmarshal(e.GetData(), &cc); err != nil {
+		return nil, fmt.Errorf("coordinator: conf change at %d: %w", e.GetIndex(), err)
+	}
+	return &cc, nil
+}
+
+func (rn *raftNode) maybeSnapshot() error {
+	rn.mu.Lock()
+	applied := rn.applied
+	rn.mu.Unlock()
+	if applied-rn.snapIndex < rn.snapCount {
+		return nil
+	}
+	if err := rn.wal.CreateSnapshot(applied, rn.confState, rn.sm.snapshot()); err != nil {
+		return fmt.Errorf("coordinator: snapshot at %d: %w", applied, err)
+	}
+	rn.snapIndex = applied
+	if err := rn.wal.Purge(rn.retain); err != nil {
+		rn.log.Warn("purging old snapshots failed", "err", err)
+	}
+	return nil
+}
+
+func (rn *raftNode) setLeader(lead uint64, me bool) {
+	if rn.leader.Swap(lead) == lead && rn.isLeader.Load() == me {
+		return
+	}
+	rn.isLeader.Store(me)
+	rn.log.Info("raft leader", "leader", lead, "me", me)
+	rn.mu.Lock()
+	close(rn.leaderChg)
+	rn.leaderChg = make(chan struct{})
+	rn.mu.Unlock()
+}
+
+// leaderChanged returns a channel closed at the next change of leader.
+func (rn *raftNode) leaderChanged() <-chan struct{} {
+	rn.mu.Lock()
+	defer rn.mu.Unlock()
+	return rn.leaderChg
+}
+
+func (rn *raftNode) setApplied(index uint64) {
+	rn.mu.Lock()
+	defer rn.mu.Unlock()
+	if index <= rn.applied {
+		return
+	}
+	rn.applied = index
+	kept := rn.waiters[:0]
+	for _, w := range rn.waiters {
+		if w.index <= index {
+			close(w.ch)
+		} else {
+			kept = append(kept, w)
+		}
+	}
+	rn.waiters = kept
+}
+
+// waitApplied returns when entries up to index have been applied.
+func (rn *raftNode) waitApplied(ctx context.Context, index uint64) error {
+	rn.mu.Lock()
+	if rn.applied >= index {
+		rn.mu.Unlock()
+		return nil
+	}
+	ch := make(chan struct{})
+	rn.waiters = append(rn.waiters, appliedWaiter{index, ch})
+	rn.mu.Unlock()
+	select {
+	case <-ch:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// readIndex returns once this member has applied everything committed when
+// it was called (Raft's ReadIndex): what sync needs.
+func (rn *raftNode) readIndex(ctx context.Context) error {
+	rn.mu.Lock()
+	rn.readSeq++
+	id := rn.readSeq
+	ch := make(chan uint64, 1)
+	rn.reads[id] = ch
+	rn.mu.Unlock()
+	defer func() {
+		rn.mu.Lock()
+		delete(rn.reads, id)
+		rn.mu.Unlock()
+	}()
+	rctx := binary.BigEndian.AppendUint64(nil, id)
+	if err := rn.node.ReadIndex(ctx, rctx); err != nil {
+		return err
+	}
+	select {
+	case index := <-ch:
+		return rn.waitApplied(ctx, index)
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (rn *raftNode) readDone(rs raft.ReadState) {
+	if len(rs.RequestCtx) != 8 {
+		return
+	}
+	id := binary.BigEndian.Uint64(rs.RequestCtx)
+	rn.mu.Lock()
+	ch := rn.reads[id]
+	rn.mu.Unlock()
+	if ch != nil {
+		ch <- rs.Index
+	}
+}
+
+// propose puts data in the log; it returns ErrProposalDropped-style errors
+// when there is no leader.
+func (rn *raftNode) propose(ctx context.Context, data []byte) error {
+	return rn.node.Propose(ctx, data)
+}
+
+// raftLogger sends the raft library's log lines to slog.
+type raftLogger struct{ l *slog.Logger }
+
+func (r raftLogger) Debug(v ...any)                 { r.l.Debug(fmt.Sprint(v...)) }
+func (r raftLogger) Debugf(format string, v ...any) { r.l.Debug(fmt.Sprintf(format, v...)) }
+func (r raftLogger) Info(v ...any)                  { r.l.Debug(fmt.Sprint(v...)) }
+func (r raftLogger) Infof(format string, v ...any)  { r.l.Debug(fmt.Sprintf(format, v...)) }
+func (r raftLogger) Warning(v ...any)               { r.l.Warn(fmt.Sprint(v...)) }
+func (r raftLogger) Warningf(format string, v ...any) {
+	r.l.Warn(fmt.Sprintf(format, v...))
+}
+func (r raftLogger) Error(v ...any)                 { r.l.Error(fmt.Sprint(v...)) }
+func (r raftLogger) Errorf(format string, v ...any) { r.l.Error(fmt.Sprintf(format, v...)) }
+func (r raftLogger) Fatal(v ...any)                 { r.l.Error(fmt.Sprint(v...)); panic(fmt.Sprint(v...)) }
+func (r raftLogger) Fatalf(format string, v ...any) {
+	r.l.Error(fmt.Sprintf(format, v...))
+	panic(fmt.Sprintf(format, v...))
+}
+func (r raftLogger) Panic(v ...any)                 { panic(fmt.Sprint(v...)) }
+func (r raftLogger) Panicf(format string, v ...any) { panic(fmt.Sprintf(format, v...)) }

@@ -1,0 +1,228 @@
+package coordinator
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/sluicelogs/sluice/coordinator/tree"
+
+	zk "github.com/sluicelogs/sluice/coordinator/zkproto"
+)
+
+// dispatch turns a request into the call that answers it. Writes are
+// proposed here, in request order; reads become functions that answer
+// runs in turn. An error closes the connection.
+func (c *conn) dispatch(ctx context.Context, hdr zk.RequestHeader, req zk.Request) (*call, error) {
+	cl := &call{xid: hdr.Xid, op: hdr.Type}
+	switch r := req.(type) {
+	case *zk.CreateRequest, *zk.Create2Request, *zk.CreateContainerRequest, *zk.CreateTTLRequest,
+		*zk.DeleteRequest, *zk.SetDataRequest, *zk.SetACLRequest, *zk.MultiRequest:
+		return c.proposeCall(ctx, cl, &entry{kind: entryRequest, session: c.sessionID(), auth: c.ids(), req: req})
+	case *zk.CloseSessionRequest:
+		cl.last = true
+		return c.proposeCall(ctx, cl, &entry{kind: entryCloseSession, session: c.sessionID()})
+	case *zk.PingRequest:
+		cl.read = func() (zk.Record, error) { return nil, nil }
+	case *zk.AuthPacket:
+		// Applied at once, so the requests after it carry the identity.
+		var code error
+		if r.Scheme == "digest" && strings.Contains(string(r.Auth), ":") {
+			c.addAuth(zk.ID{Scheme: "digest", ID: tree.DigestID(string(r.Auth))})
+		} else {
+			code = zk.ErrAuthFailed
+		}
+		cl.read = func() (zk.Record, error) { return nil, code }
+	case *zk.SyncRequest:
+		cl.sync = true
+		cl.read = func() (zk.Record, error) { return &zk.SyncResponse{Path: r.Path}, nil }
+	case *zk.ExistsRequest:
+		cl.read = func() (zk.Record, error) {
+			st, err := c.s.tree.Exists(r.Path)
+			if r.Watch {
+				c.s.watches.addData(r.Path, c) // on a missing node too: it waits for the create
+			}
+			if err != nil {
+				return nil, err
+			}
+			return &zk.ExistsResponse{Stat: st}, nil
+		}
+	case *zk.GetDataRequest:
+		cl.read = func() (zk.Record, error) {
+			if err := c.s.tree.Allowed(r.Path, zk.PermRead, c.ids()); err != nil {
+				return nil, err
+			}
+			data, st, err := c.s.tree.Get(r.Path)
+			if err != nil {
+				return nil, err
+			}
+			if r.Watch {
+				c.s.watches.addData(r.Path, c)
+			}
+			return &zk.GetDataResponse{Data: data, Stat: st}, nil
+		}
+	case *zk.GetChildrenRequest:
+		cl.read = func() (zk.Record, error) {
+			kids, _, err := c.children(r.Path, r.Watch)
+			if err != nil {
+				return nil, err
+			}
+			return &zk.GetChildrenResponse{Children: kids}, nil
+		}
+	case *zk.GetChildren2Request:
+		cl.read = func() (zk.Record, error) {
+			kids, st, err := c.children(r.Path, r.Watch)
+			if err != nil {
+				return nil, err
+			}
+			return &zk.GetChildren2Response{Children: kids, Stat: st}, nil
+		}
+	case *zk.GetACLRequest:
+		cl.read = func() (zk.Record, error) {
+			acl, st, err := c.s.tree.ACL(r.Path)
+			if err != nil {
+				return nil, err
+			}
+			return &zk.GetACLResponse{ACL: acl, Stat: st}, nil
+		}
+	case *zk.GetEphemeralsRequest:
+		cl.read = func() (zk.Record, error) {
+			return &zk.GetEphemeralsResponse{Ephemerals: c.s.tree.Ephemerals(c.sessionID(), r.PrefixPath)}, nil
+		}
+	case *zk.GetAllChildrenNumberRequest:
+		cl.read = func() (zk.Record, error) {
+			n, err := c.s.tree.AllChildrenNumber(r.Path)
+			if err != nil {
+				return nil, err
+			}
+			return &zk.GetAllChildrenNumberResponse{TotalNumber: int32(n)}, nil
+		}
+	case *zk.MultiReadRequest:
+		cl.read = func() (zk.Record, error) { return c.multiRead(r.Ops), nil }
+	case *zk.SetWatches:
+		cl.read = func() (zk.Record, error) {
+			c.setWatches(r.RelativeZxid, r.DataWatches, r.ExistWatches, r.ChildWatches)
+			return nil, nil
+		}
+	case *zk.SetWatches2:
+		cl.read = func() (zk.Record, error) {
+			c.setWatches(r.RelativeZxid, r.DataWatches, r.ExistWatches, r.ChildWatches)
+			return nil, nil
+		}
+	case *zk.WhoAmIRequest:
+		cl.read = func() (zk.Record, error) {
+			var info []zk.ClientInfo
+			for _, id := range c.ids() {
+				info = append(info, zk.ClientInfo{AuthScheme: id.Scheme, User: id.ID})
+			}
+			return &zk.WhoAmIResponse{ClientInfo: info}, nil
+		}
+	case *zk.CheckVersionRequest, *zk.AddWatchRequest, *zk.RemoveWatchesRequest, *zk.CheckWatchesRequest,
+		*zk.ReconfigRequest, *zk.SASLRequest:
+		cl.read = func() (zk.Record, error) { return nil, zk.ErrUnimplemented }
+	default:
+		return nil, fmt.Errorf("unsupported request %v", hdr.Type)
+	}
+	return cl, nil
+}
+
+// proposeCall proposes an entry for a call.
+func (c *conn) proposeCall(ctx context.Context, cl *call, e *entry) (*call, error) {
+	cl.lost = c.s.raft.leaderChanged()
+	ch, err := c.s.propose(ctx, e)
+	if err != nil {
+		return nil, fmt.Errorf("propose: %w", err)
+	}
+	cl.wait = ch
+	return cl, nil
+}
+
+func (c *conn) children(path string, watch bool) ([]string, zk.Stat, error) {
+	if err := c.s.tree.Allowed(path, zk.PermRead, c.ids()); err != nil {
+		return nil, zk.Stat{}, err
+	}
+	kids, st, err := c.s.tree.Children(path)
+	if err == nil && watch {
+		c.s.watches.addChild(path, c)
+	}
+	return kids, st, err
+}
+
+func (c *conn) multiRead(ops []zk.MultiOp) *zk.MultiResponse {
+	resp := &zk.MultiResponse{Results: make([]zk.MultiResult, len(ops))}
+	for i, op := range ops {
+		res := &resp.Results[i]
+		switch r := op.(type) {
+		case *zk.GetChildrenRequest:
+			kids, _, err := c.children(r.Path, r.Watch)
+			res.Type, res.Children = zk.OpGetChildren, kids
+			if err != nil {
+				res.Type, res.Err = zk.OpError, err.(zk.Err)
+			}
+		case *zk.GetDataRequest:
+			data, st, err := c.s.tree.Get(r.Path)
+			if err == nil {
+				err = c.s.tree.Allowed(r.Path, zk.PermRead, c.ids())
+			}
+			res.Type, res.Data, res.Stat = zk.OpGetData, data, st
+			if err != nil {
+				res.Type, res.Err = zk.OpError, err.(zk.Err)
+			} else if r.Watch {
+				c.s.watches.addData(r.Path, c)
+			}
+		}
+	}
+	return resp
+}
+
+// setWatches re-arms the watches of a reconnecting client: a watch whose
+// event already happened (after relZxid, the last zxid the client saw)
+// fires at once, the others are set again.
+func (c *conn) setWatches(relZxid int64, data, exist, child []string) {
+	var fire []zk.WatcherEvent
+	ev := func(t zk.EventType, p string) {
+		fire = append(fire, zk.WatcherEvent{Type: t, State: zk.StateSyncConnected, Path: p})
+	}
+	for _, p := range data {
+		st, err := c.s.tree.Exists(p)
+		switch {
+		case err != nil:
+			ev(zk.EventNodeDeleted, p)
+		case st.Mzxid > relZxid:
+			ev(zk.EventNodeDataChanged, p)
+		default:
+			c.s.watches.addData(p, c)
+		}
+	}
+	for _, p := range exist {
+		if _, err := c.s.tree.Exists(p); err == nil {
+			ev(zk.EventNodeCreated, p)
+		} else {
+			c.s.watches.addData(p, c)
+		}
+	}
+	for _, p := range child {
+		st, err := c.s.tree.Exists(p)
+		switch {
+		case err != nil:
+			ev(zk.EventNodeDeleted, p)
+		case st.Pzxid > relZxid:
+			ev(zk.EventNodeChildrenChanged, p)
+		default:
+			c.s.watches.addChild(p, c)
+		}
+	}
+	for _, e := range fire {
+		c.notify(e)
+	}
+}
+
+func (c *conn) remoteIP() string {
+	host := c.nc.RemoteAddr().String()
+	for i := len(host) - 1; i >= 0; i-- {
+		if host[i] == ':' {
+			return host[:i]
+		}
+	}
+	return host
+}

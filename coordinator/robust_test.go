@@ -1,0 +1,161 @@
+package coordinator_test
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-zookeeper/zk"
+
+	"github.com/sluicelogs/sluice/coordinator"
+)
+
+func connect(t *testing.T, addr string) *zk.Conn {
+	t.Helper()
+	c, ev, err := zk.Connect([]string{addr}, 4*time.Second, zk.WithLogInfo(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	deadline := time.After(10 * time.Second)
+	for {
+		select {
+		case e := <-ev:
+			if e.State == zk.StateHasSession {
+				return c
+			}
+		case <-deadline:
+			t.Fatal("no session within 10s")
+		}
+	}
+}
+
+// TestRestartKeepsAcknowledgedWrites: every write acknowledged before a
+// stop is there after a restart from the same data directory.
+func TestRestartKeepsAcknowledgedWrites(t *testing.T) {
+	dir := t.TempDir()
+	m := startStandalone(t, dir, 200*time.Millisecond)
+	c := connect(t, m.srv.Addr())
+	if _, err := c.Create("/keep", []byte("root"), 0, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+	const n = 300
+	for i := 0; i < n; i++ {
+		if _, err := c.Create(fmt.Sprintf("/keep/n%03d", i), []byte(fmt.Sprint(i)), 0, zk.WorldACL(zk.PermAll)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := c.Set("/keep", []byte("changed"), 0); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	m.stop()
+
+	m2 := startStandalone(t, dir, 200*time.Millisecond)
+	c2 := connect(t, m2.srv.Addr())
+	kids, st, err := c2.Children("/keep")
+	if err != nil || len(kids) != n || st.NumChildren != n {
+		t.Fatalf("after restart: %d children (stat %d), %v; want %d", len(kids), st.NumChildren, err, n)
+	}
+	data, st, err := c2.Get("/keep")
+	if err != nil || string(data) != "changed" || st.Version != 1 {
+		t.Fatalf("after restart /keep = %q version %d, %v", data, st.Version, err)
+	}
+	for _, i := range []int{0, 150, n - 1} {
+		data, _, err := c2.Get(fmt.Sprintf("/keep/n%03d", i))
+		if err != nil || string(data) != fmt.Sprint(i) {
+			t.Fatalf("after restart n%03d = %q, %v", i, data, err)
+		}
+	}
+	// New zxids continue above the old ones.
+	st2, err := c2.Set("/keep", []byte("again"), 1)
+	if err != nil || st2.Mzxid <= st.Mzxid {
+		t.Fatalf("zxid after restart %d, before %d (%v)", st2.Mzxid, st.Mzxid, err)
+	}
+}
+
+// TestBadInputClosesOnlyThatConnection: garbage on the client port closes
+// that connection; a client connected all along keeps working.
+func TestBadInputClosesOnlyThatConnection(t *testing.T) {
+	m := startStandalone(t, t.TempDir(), 200*time.Millisecond)
+	good := connect(t, m.srv.Addr())
+	if _, err := good.Create("/alive", nil, 0, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+	connectReq := func() []byte {
+		b := make([]byte, 4+44)
+		binary.BigEndian.PutUint32(b, 44)
+		binary.BigEndian.PutUint32(b[4+12:], 4000) // timeout
+		binary.BigEndian.PutUint32(b[4+24:], 16)   // passwd length
+		return b
+	}
+	header := func(xid, op int32, body []byte) []byte {
+		b := make([]byte, 12, 12+len(body))
+		binary.BigEndian.PutUint32(b, uint32(8+len(body)))
+		binary.BigEndian.PutUint32(b[4:], uint32(xid))
+		binary.BigEndian.PutUint32(b[8:], uint32(op))
+		return append(b, body...)
+	}
+	rnd := rand.New(rand.NewSource(1))
+	garbage := make([]byte, 4096)
+	rnd.Read(garbage)
+	cases := map[string][][]byte{
+		"random bytes":            {garbage},
+		"huge length prefix":      {{0x7f, 0xff, 0xff, 0xff, 1, 2, 3}},
+		"negative length":         {{0xff, 0xff, 0xff, 0xf0}},
+		"truncated connect":       {connectReq()[:20]},
+		"unknown opcode":          {connectReq(), header(1, 9999, nil)},
+		"truncated request":       {connectReq(), header(1, 4, []byte{0, 0, 0, 9, '/'})},
+		"oversized getData":       {connectReq(), header(1, 4, make([]byte, 2<<20))},
+		"create with a short ACL": {connectReq(), header(1, 1, []byte{0, 0, 0, 2, '/', 'x', 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 9})},
+	}
+	for name, writes := range cases {
+		t.Run(name, func(t *testing.T) {
+			nc, err := net.Dial("tcp", m.srv.Addr())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer nc.Close()
+			for _, w := range writes {
+				if _, err := nc.Write(w); err != nil {
+					break // the server may close while we write: that is the point
+				}
+			}
+			// A truncated packet is only known to be truncated at the end of
+			// the stream; without it the server waits (bounded by its
+			// handshake or session deadline), as ZooKeeper does.
+			_ = nc.(*net.TCPConn).CloseWrite()
+			_ = nc.SetReadDeadline(time.Now().Add(10 * time.Second))
+			_, err = io.Copy(io.Discard, nc)
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				t.Fatal("the server kept the connection open after bad input")
+			}
+			if ok, _, err := good.Exists("/alive"); err != nil || !ok {
+				t.Fatalf("the good client after %s: %v, %v", name, ok, err)
+			}
+		})
+	}
+}
+
+func TestFourLetterWords(t *testing.T) {
+	m := startStandalone(t, t.TempDir(), 200*time.Millisecond)
+	ctx := context.Background()
+	if out, err := coordinator.FourLetter(ctx, m.srv.Addr(), "ruok"); err != nil || out != "imok" {
+		t.Fatalf("ruok = %q, %v", out, err)
+	}
+	out, err := coordinator.FourLetter(ctx, m.srv.Addr(), "srvr")
+	if err != nil || coordinator.ModeFromSrvr(out) != "standalone" || !strings.Contains(out, "Node count: 4") {
+		t.Fatalf("srvr = %q, %v", out, err)
+	}
+	if out, err := coordinator.FourLetter(ctx, m.srv.Addr(), "mntr"); err != nil || !strings.Contains(out, "zk_server_state\tstandalone") {
+		t.Fatalf("mntr = %q, %v", out, err)
+	}
+}

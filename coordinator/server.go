@@ -1,0 +1,294 @@
+package coordinator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.etcd.io/raft/v3"
+	pb "go.etcd.io/raft/v3/raftpb"
+
+	"github.com/sluicelogs/sluice/coordinator/tree"
+)
+
+// Server is one coordinator member: a ZooKeeper-protocol front end on the
+// client port over a data tree replicated with Raft.
+type Server struct {
+	cfg   *Config
+	id    uint64
+	log   *slog.Logger
+	tree  *tree.Tree
+	raft  *raftNode
+	ln    net.Listener
+	peers *transport // nil when standalone
+
+	// applyMu orders watch registration against changes: apply holds it
+	// for writing while it changes the tree and fires watches, a read holds
+	// it for reading while it reads, registers its watch and queues its
+	// reply — so no change can fall between a read and its watch.
+	applyMu sync.RWMutex
+	watches *watches
+
+	sessions *sessionTracker
+	ids      *sessionIDs
+	seq      atomic.Uint64
+
+	mu      sync.Mutex
+	pending map[uint64]chan result
+	conns   map[*conn]struct{}
+	perIP   map[string]int
+	started time.Time
+
+	connWG sync.WaitGroup
+}
+
+// NewServer opens the member's data directory and binds its client port.
+func NewServer(cfg *Config, log *slog.Logger) (*Server, error) {
+	id := cfg.MyID
+	if cfg.Standalone() {
+		id = 1
+	}
+	log = log.With("component", "coordinator", "myid", id)
+	s := &Server{
+		cfg: cfg, id: id, log: log, tree: tree.New(), watches: newWatches(),
+		sessions: newSessionTracker(time.Now), ids: newSessionIDs(id, time.Now()),
+		pending: map[uint64]chan result{}, conns: map[*conn]struct{}{}, perIP: map[string]int{},
+		started: time.Now(),
+	}
+	voters, learners := []uint64{id}, []uint64(nil)
+	if !cfg.Standalone() {
+		voters = nil
+		for _, mid := range cfg.MemberIDs() {
+			if cfg.Servers[mid].Observer {
+				learners = append(learners, mid)
+			} else {
+				voters = append(voters, mid)
+			}
+		}
+	}
+	logDir := cfg.DataLogDir
+	if logDir == "" {
+		logDir = filepath.Join(cfg.DataDir, "version-2")
+	}
+	var send func([]*pb.Message)
+	if !cfg.Standalone() {
+		addrs := map[uint64]string{}
+		for mid, m := range cfg.Servers {
+			addrs[mid] = m.PeerAddr()
+		}
+		t, err := newTransport(id, addrs[id], addrs, log)
+		if err != nil {
+			return nil, err
+		}
+		s.peers, send = t, t.send
+	}
+	tick := max(cfg.TickTime/20, 10*time.Millisecond)
+	rn, err := startRaft(raftOptions{
+		id: id, voters: voters, learners: learners,
+		logDir: logDir, snapDir: filepath.Join(cfg.DataDir, "version-2"),
+		tick: tick, snapCount: 100000, retain: cfg.SnapRetainCount,
+	}, s, send, log)
+	if err != nil {
+		if s.peers != nil {
+			s.peers.ln.Close()
+		}
+		return nil, err
+	}
+	s.raft = rn
+	if s.peers != nil {
+		s.peers.step = rn.node.Step
+		s.peers.sessions = s.sessions.touchAll
+		s.peers.report = func(peer uint64, snap bool) {
+			rn.node.ReportUnreachable(peer)
+			if snap {
+				rn.node.ReportSnapshot(peer, raft.SnapshotFailure)
+			}
+		}
+	}
+	ln, err := net.Listen("tcp", cfg.ClientAddr)
+	if err != nil {
+		rn.node.Stop()
+		rn.wal.Close()
+		if s.peers != nil {
+			s.peers.ln.Close()
+		}
+		return nil, fmt.Errorf("coordinator: listen on client port: %w", err)
+	}
+	s.ln = ln
+	return s, nil
+}
+
+// Addr is the address of the client port.
+func (s *Server) Addr() string { return s.ln.Addr().String() }
+
+// Run serves until ctx is done, then closes every connection and stops.
+func (s *Server) Run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errc := make(chan error, 4)
+	var wg sync.WaitGroup
+	if s.peers != nil {
+		wg.Add(1)
+		go func() { defer wg.Done(); s.peers.run(ctx); errc <- nil }()
+	}
+	wg.Add(3)
+	go func() { defer wg.Done(); errc <- s.raft.run(ctx) }()
+	go func() { defer wg.Done(); errc <- s.accept(ctx) }()
+	go func() { defer wg.Done(); s.leaderDuties(ctx); errc <- nil }()
+	s.log.Info("coordinator serving", "addr", s.Addr(), "standalone", s.cfg.Standalone())
+
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-errc:
+	}
+	cancel()
+	s.ln.Close()
+	s.mu.Lock()
+	for c := range s.conns {
+		c.close()
+	}
+	s.mu.Unlock()
+	s.connWG.Wait()
+	wg.Wait()
+	return err
+}
+
+func (s *Server) accept(ctx context.Context) error {
+	for {
+		nc, err := s.ln.Accept()
+		if err != nil {
+			if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
+				return nil
+			}
+			return fmt.Errorf("coordinator: accept: %w", err)
+		}
+		ip, _, _ := net.SplitHostPort(nc.RemoteAddr().String())
+		s.mu.Lock()
+		if s.cfg.MaxClientCnxns > 0 && s.perIP[ip] >= s.cfg.MaxClientCnxns {
+			s.mu.Unlock()
+			s.log.Warn("too many connections from one address", "ip", ip, "max", s.cfg.MaxClientCnxns)
+			nc.Close()
+			continue
+		}
+		s.perIP[ip]++
+		c := newConn(s, nc)
+		s.conns[c] = struct{}{}
+		s.mu.Unlock()
+		s.connWG.Add(1)
+		go func() { // owned by Run through connWG
+			defer s.connWG.Done()
+			c.serve(ctx)
+			s.mu.Lock()
+			delete(s.conns, c)
+			if s.perIP[ip]--; s.perIP[ip] <= 0 {
+				delete(s.perIP, ip)
+			}
+			s.mu.Unlock()
+		}()
+	}
+}
+
+// propose puts an entry in the log and returns a channel that receives its
+// result once this member has applied it.
+func (s *Server) propose(ctx context.Context, e *entry) (<-chan result, error) {
+	e.proposer = s.id
+	e.seq = s.seq.Add(1)
+	e.time = time.Now().UnixMilli()
+	ch := make(chan result, 1)
+	s.mu.Lock()
+	s.pending[e.seq] = ch
+	s.mu.Unlock()
+	if err := s.raft.propose(ctx, e.encode()); err != nil {
+		s.mu.Lock()
+		delete(s.pending, e.seq)
+		s.mu.Unlock()
+		return nil, err
+	}
+	return ch, nil
+}
+
+func (s *Server) deliver(seq uint64, res result) {
+	s.mu.Lock()
+	ch := s.pending[seq]
+	delete(s.pending, seq)
+	s.mu.Unlock()
+	if ch != nil {
+		ch <- res
+	}
+}
+
+// closeSessionConns closes this member's connections of a session that
+// has ended; byClient says the session's own client asked to close it.
+func (s *Server) closeSessionConns(session int64, byClient bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for c := range s.conns {
+		if c.sessionID() == session && !byClient {
+			c.expire()
+		}
+	}
+}
+
+// leaderDuties runs on every member and acts while it leads: it expires
+// silent sessions and removes empty containers and expired TTL znodes.
+func (s *Server) leaderDuties(ctx context.Context) {
+	t := time.NewTicker(max(s.cfg.TickTime/2, 10*time.Millisecond))
+	defer t.Stop()
+	wasLeader := false
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		leader := s.raft.isLeader.Load()
+		if leader && !wasLeader {
+			s.sessions.reset()
+		}
+		wasLeader = leader
+		if !leader {
+			if lead := s.raft.leader.Load(); lead != raft.None && s.peers != nil {
+				s.peers.heartbeat(lead, s.localSessions())
+			}
+			continue
+		}
+		for _, id := range s.sessions.expired(s.tree.Sessions()) {
+			s.log.Info("session expired", "session", fmt.Sprintf("%#x", id))
+			if _, err := s.propose(ctx, &entry{kind: entryCloseSession, session: id}); err != nil {
+				s.log.Warn("proposing session expiry failed", "err", err)
+			}
+			s.sessions.forget(id)
+		}
+		if paths := s.tree.Removable(time.Now().UnixMilli()); len(paths) > 0 {
+			if _, err := s.propose(ctx, &entry{kind: entryRemove, paths: paths}); err != nil {
+				s.log.Warn("proposing container removal failed", "err", err)
+			}
+		}
+	}
+}
+
+// localSessions returns the sessions of the clients connected here.
+func (s *Server) localSessions() []int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ids := make([]int64, 0, len(s.conns))
+	for c := range s.conns {
+		if id := c.sessionID(); id != 0 {
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
+
+// stateMachine for the Raft loop.
+
+func (s *Server) snapshot() []byte { return s.tree.Snapshot() }
+
+func (s *Server) restore(data []byte) error { return s.tree.Restore(data) }
