@@ -186,6 +186,12 @@ func (c *conn) handshake(ctx context.Context, r *bufio.Reader) bool {
 	// Clients since 3.4 send a readOnly flag and get one back; older ones
 	// (and go-zookeeper) do not, and get none.
 	withReadOnly := len(packet) > connectRequestSize+len(req.Passwd)
+	if c.s.raft.leader.Load() == 0 {
+		// No quorum in sight: like a ZooKeeper server that is not in read-only
+		// mode, refuse the client so that it tries another member.
+		c.s.log.Debug("refusing a client: no leader", "remote", c.nc.RemoteAddr())
+		return false
+	}
 	if req.LastZxidSeen > c.s.tree.LastZxid() {
 		// The client has seen a newer state than this member has applied:
 		// it must try another member (ZooKeeper refuses it the same way).

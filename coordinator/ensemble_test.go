@@ -14,6 +14,7 @@ import (
 	"github.com/go-zookeeper/zk"
 
 	"github.com/sluicelogs/sluice/coordinator"
+	"github.com/sluicelogs/sluice/coordinator/conformance"
 	"github.com/sluicelogs/sluice/internal/await"
 	"github.com/sluicelogs/sluice/internal/testpeer"
 )
@@ -219,5 +220,17 @@ func TestEnsembleReplicatesAndFailsOver(t *testing.T) {
 			return fmt.Errorf("restarted member has not caught up (%v)", err)
 		}
 		return nil
+	})
+}
+
+// TestConformanceEnsemble runs the ZooKeeper conformance suite against a
+// three-member ensemble, its clients spread over the members.
+func TestConformanceEnsemble(t *testing.T) {
+	e := startEnsemble(t, 3, 0, 2*time.Second)
+	e.leader()
+	conformance.Run(t, conformance.Target{
+		Name:     "sluice-ensemble",
+		Addrs:    e.addrs(),
+		TickTime: 2 * time.Second,
 	})
 }

@@ -34,7 +34,6 @@ type raftNode struct {
 	send      func([]*pb.Message) // the peer transport; nil when standalone
 	tick      time.Duration
 	snapCount uint64 // entries applied between snapshots
-	retain    int    // snapshots kept by purge
 	log       *slog.Logger
 
 	confState *pb.ConfState
@@ -64,7 +63,6 @@ type raftOptions struct {
 	snapDir   string
 	tick      time.Duration
 	snapCount uint64
-	retain    int
 }
 
 // startRaft opens the WAL, restores the state machine from its snapshot
@@ -77,7 +75,7 @@ func startRaft(o raftOptions, sm stateMachine, send func([]*pb.Message), log *sl
 	}
 	rn := &raftNode{
 		id: o.id, wal: w, sm: sm, send: send, tick: o.tick,
-		snapCount: o.snapCount, retain: o.retain, log: log,
+		snapCount: o.snapCount, log: log,
 		reads: map[uint64]chan uint64{}, leaderChg: make(chan struct{}),
 	}
 	storage := w.Storage()
@@ -223,9 +221,6 @@ func (rn *raftNode) maybeSnapshot() error {
 		return fmt.Errorf("coordinator: snapshot at %d: %w", applied, err)
 	}
 	rn.snapIndex = applied
-	if err := rn.wal.Purge(rn.retain); err != nil {
-		rn.log.Warn("purging old snapshots failed", "err", err)
-	}
 	return nil
 }
 
@@ -322,6 +317,10 @@ func (rn *raftNode) readDone(rs raft.ReadState) {
 		ch <- rs.Index
 	}
 }
+
+// purge deletes snapshots (and the log before them) beyond the newest
+// retain ones: ZooKeeper's autopurge.
+func (rn *raftNode) purge(retain int) error { return rn.wal.Purge(retain) }
 
 // propose puts data in the log; it returns ErrProposalDropped-style errors
 // when there is no leader.

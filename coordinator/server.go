@@ -92,7 +92,7 @@ func NewServer(cfg *Config, log *slog.Logger) (*Server, error) {
 	rn, err := startRaft(raftOptions{
 		id: id, voters: voters, learners: learners,
 		logDir: logDir, snapDir: filepath.Join(cfg.DataDir, "version-2"),
-		tick: tick, snapCount: 100000, retain: cfg.SnapRetainCount,
+		tick: tick, snapCount: 100000,
 	}, s, send, log)
 	if err != nil {
 		if s.peers != nil {
@@ -136,6 +136,10 @@ func (s *Server) Run(ctx context.Context) error {
 	if s.peers != nil {
 		wg.Add(1)
 		go func() { defer wg.Done(); s.peers.run(ctx); errc <- nil }()
+	}
+	if s.cfg.PurgeInterval > 0 {
+		wg.Add(1)
+		go func() { defer wg.Done(); s.autopurge(ctx); errc <- nil }()
 	}
 	wg.Add(3)
 	go func() { defer wg.Done(); errc <- s.raft.run(ctx) }()
@@ -269,6 +273,23 @@ func (s *Server) leaderDuties(ctx context.Context) {
 		if paths := s.tree.Removable(time.Now().UnixMilli()); len(paths) > 0 {
 			if _, err := s.propose(ctx, &entry{kind: entryRemove, paths: paths}); err != nil {
 				s.log.Warn("proposing container removal failed", "err", err)
+			}
+		}
+	}
+}
+
+// autopurge keeps autopurge.snapRetainCount snapshots, every
+// autopurge.purgeInterval, as ZooKeeper's purge task does.
+func (s *Server) autopurge(ctx context.Context) {
+	t := time.NewTicker(s.cfg.PurgeInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := s.raft.purge(s.cfg.SnapRetainCount); err != nil {
+				s.log.Warn("autopurge failed", "err", err)
 			}
 		}
 	}
