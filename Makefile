@@ -34,9 +34,16 @@ test: peers build fmt-check vet
 run: build
 	@bash scripts/run.sh
 
-## bench: every benchmark, with allocations
-bench: peers
+## bench: every benchmark, with allocations, then the coordinator side by side
+## with Apache ZooKeeper 3.8 (BENCH_COORDINATOR_FLAGS: see `bin/sluice bench coordinator -h`),
+## then the broker side by side with Apache Kafka 3.9 (BENCH_BROKER_FLAGS: see
+## `bin/sluice bench broker -h`)
+BENCH_COORDINATOR_FLAGS ?= -znodes 200000
+BENCH_BROKER_FLAGS ?= -duration 5s
+bench: build peers
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+	bin/sluice bench coordinator -sluice bin/sluice $(BENCH_COORDINATOR_FLAGS)
+	bin/sluice bench broker -sluice bin/sluice $(BENCH_BROKER_FLAGS)
 
 clean:
 	rm -rf bin

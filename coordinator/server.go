@@ -2,6 +2,8 @@ package coordinator
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -61,6 +63,14 @@ func NewServer(cfg *Config, log *slog.Logger) (*Server, error) {
 		pending: map[uint64]chan result{}, conns: map[*conn]struct{}{}, perIP: map[string]int{},
 		started: time.Now(),
 	}
+	// Replies are matched to requests by (proposer, seq). A restarted member
+	// re-applies entries of its previous run; starting seq at a random point
+	// keeps those from matching the new run's requests.
+	var nonce [8]byte
+	if _, err := rand.Read(nonce[:]); err != nil {
+		return nil, fmt.Errorf("coordinator: random: %w", err)
+	}
+	s.seq.Store(binary.BigEndian.Uint64(nonce[:]) >> 1)
 	voters, learners := []uint64{id}, []uint64(nil)
 	if !cfg.Standalone() {
 		voters = nil
@@ -180,6 +190,11 @@ func (s *Server) accept(ctx context.Context) error {
 			s.log.Warn("too many connections from one address", "ip", ip, "max", s.cfg.MaxClientCnxns)
 			nc.Close()
 			continue
+		}
+		if ctx.Err() != nil { // Run is stopping and may have closed the others already
+			s.mu.Unlock()
+			nc.Close()
+			return nil
 		}
 		s.perIP[ip]++
 		c := newConn(s, nc)

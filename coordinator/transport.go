@@ -130,9 +130,11 @@ func (t *transport) acceptLoop(ctx context.Context) {
 	defer conns.Wait()
 	var mu sync.Mutex
 	open := map[net.Conn]struct{}{}
+	closing := false
 	go func() { // closes inbound connections when ctx ends; owned by acceptLoop
 		<-ctx.Done()
 		mu.Lock()
+		closing = true
 		for c := range open {
 			c.Close()
 		}
@@ -144,6 +146,11 @@ func (t *transport) acceptLoop(ctx context.Context) {
 			return
 		}
 		mu.Lock()
+		if closing { // accepted after the closer ran: nobody else would close it
+			mu.Unlock()
+			c.Close()
+			continue
+		}
 		open[c] = struct{}{}
 		mu.Unlock()
 		conns.Add(1)

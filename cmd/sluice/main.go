@@ -26,19 +26,26 @@ type command struct {
 
 // env is what every subcommand is given instead of reaching for globals.
 type env struct {
+	stdin          io.Reader // nil reads as empty
 	stdout, stderr io.Writer
 }
 
 func commands() map[string]command {
 	return map[string]command{
-		"version":     {"print the version of sluice", runVersion},
-		"coordinator": {"run a coordinator member (ZooKeeper protocol) from a zoo.cfg; `coordinator status` prints its mode", runCoordinator},
+		"version":          {"print the version of sluice", runVersion},
+		"broker":           {"run a broker (Kafka protocol) from a server.properties", runBroker},
+		"coordinator":      {"run a coordinator member (ZooKeeper protocol) from a zoo.cfg; `coordinator status` prints its mode", runCoordinator},
+		"bench":            {"`bench coordinator`: the coordinator side by side with Apache ZooKeeper 3.8 (ops/s, latency, RSS)", runBench},
+		"topics":           {"create, list, describe, alter or delete topics, as kafka-topics.sh does", runTopics},
+		"console-producer": {"send lines of stdin as records to a topic, as kafka-console-producer.sh does", runConsoleProducer},
+		"console-consumer": {"print the records of a topic, as kafka-console-consumer.sh does", runConsoleConsumer},
+		"groups":           {"list, describe (with lag) or delete consumer groups, as kafka-consumer-groups.sh does", runGroups},
 	}
 }
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, &env{stdout: os.Stdout, stderr: os.Stderr}, os.Args[1:])
+	code := run(ctx, &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}, os.Args[1:])
 	stop()
 	os.Exit(code)
 }

@@ -1,0 +1,43 @@
+package broker
+
+import (
+	"github.com/twmb/franz-go/pkg/kmsg"
+)
+
+func (b *Broker) listOffsets(req *kmsg.ListOffsetsRequest) kmsg.Response {
+	resp := req.ResponseKind().(*kmsg.ListOffsetsResponse)
+	for _, rt := range req.Topics {
+		st := kmsg.NewListOffsetsResponseTopic()
+		st.Topic = rt.Topic
+		for _, rp := range rt.Partitions {
+			sp := kmsg.NewListOffsetsResponseTopicPartition()
+			sp.Partition, sp.Timestamp, sp.Offset = rp.Partition, -1, -1
+			p, err := b.localPartition(rt.Topic, rp.Partition)
+			if err == nil {
+				sp.LeaderEpoch = p.leaderEpoch
+				switch rp.Timestamp {
+				case -1: // latest: the high watermark
+					sp.Offset = p.log.HighWatermark()
+				case -2: // earliest
+					sp.Offset = p.log.LogStartOffset()
+				default:
+					var off int64
+					off, err = p.log.OffsetForTimestamp(rp.Timestamp)
+					if err == nil {
+						sp.Offset, sp.Timestamp = off, rp.Timestamp
+						if off >= p.log.HighWatermark() {
+							sp.Offset, sp.Timestamp = -1, -1 // none: Kafka answers -1
+						}
+					}
+				}
+				if req.GetVersion() == 0 && sp.Offset >= 0 {
+					sp.OldStyleOffsets = []int64{sp.Offset}
+				}
+			}
+			sp.ErrorCode = errCode(err)
+			st.Partitions = append(st.Partitions, sp)
+		}
+		resp.Topics = append(resp.Topics, st)
+	}
+	return resp
+}

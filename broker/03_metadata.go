@@ -1,0 +1,97 @@
+package broker
+
+import (
+	"sort"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kmsg"
+)
+
+func (b *Broker) metadata(req *kmsg.MetadataRequest) (kmsg.Response, error) {
+	resp := req.ResponseKind().(*kmsg.MetadataResponse)
+	if err := b.refreshBrokers(); err != nil {
+		b.log.Warn("metadata: reading brokers", "err", err)
+	}
+	b.mu.RLock()
+	ids := make([]int32, 0, len(b.brokers))
+	for id := range b.brokers {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	for _, id := range ids {
+		info := b.brokers[id]
+		mb := kmsg.NewMetadataResponseBroker()
+		mb.NodeID, mb.Host, mb.Port, mb.Rack = id, info.Host, info.Port, info.Rack
+		resp.Brokers = append(resp.Brokers, mb)
+	}
+	b.mu.RUnlock()
+	cluster := "sluice"
+	resp.ClusterID = &cluster
+	resp.ControllerID = b.cfg.BrokerID
+
+	var names []string
+	all := req.Topics == nil || (req.GetVersion() == 0 && len(req.Topics) == 0)
+	if all {
+		b.mu.RLock()
+		for name := range b.topics {
+			names = append(names, name)
+		}
+		b.mu.RUnlock()
+		sort.Strings(names)
+	} else {
+		for _, t := range req.Topics {
+			if t.Topic != nil {
+				names = append(names, *t.Topic)
+			} else {
+				names = append(names, b.topicNameByID(t.TopicID))
+			}
+		}
+	}
+	for _, name := range names {
+		ts := b.lookupTopic(name)
+		if ts == nil && !all && b.cfg.AutoCreateTopics && (req.GetVersion() < 4 || req.AllowAutoTopicCreation) && validTopicName(name) {
+			if err := b.createTopic(name, -1, -1, nil, false); err != nil && err != kerr.TopicAlreadyExists {
+				b.log.Warn("auto-creating topic", "topic", name, "err", err)
+			}
+			ts = b.lookupTopic(name)
+		}
+		mt := kmsg.NewMetadataResponseTopic()
+		n := name
+		mt.Topic = &n
+		if ts == nil {
+			mt.ErrorCode = kerr.UnknownTopicOrPartition.Code
+			if !validTopicName(name) {
+				mt.ErrorCode = kerr.InvalidTopicException.Code
+			}
+			resp.Topics = append(resp.Topics, mt)
+			continue
+		}
+		mt.TopicID = ts.id
+		mt.IsInternal = name == offsetsTopic
+		b.mu.RLock()
+		for i, reps := range ts.replicas {
+			st := ts.states[i]
+			mp := kmsg.NewMetadataResponseTopicPartition()
+			mp.Partition, mp.Leader, mp.LeaderEpoch = int32(i), st.Leader, st.LeaderEpoch
+			mp.Replicas, mp.ISR = reps, st.ISR
+			if _, live := b.brokers[st.Leader]; !live {
+				mp.ErrorCode = kerr.LeaderNotAvailable.Code
+			}
+			mt.Partitions = append(mt.Partitions, mp)
+		}
+		b.mu.RUnlock()
+		resp.Topics = append(resp.Topics, mt)
+	}
+	return resp, nil
+}
+
+func (b *Broker) topicNameByID(id [16]byte) string {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	for name, t := range b.topics {
+		if t.id == id {
+			return name
+		}
+	}
+	return ""
+}

@@ -1,0 +1,69 @@
+package broker
+
+import (
+	"sort"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kmsg"
+)
+
+func (b *Broker) createTopics(req *kmsg.CreateTopicsRequest) kmsg.Response {
+	resp := req.ResponseKind().(*kmsg.CreateTopicsResponse)
+	for _, rt := range req.Topics {
+		st := kmsg.NewCreateTopicsResponseTopic()
+		st.Topic = rt.Topic
+		config := map[string]string{}
+		for _, c := range rt.Configs {
+			if c.Value != nil {
+				config[c.Name] = *c.Value
+			}
+		}
+		var err error
+		if len(rt.ReplicaAssignment) > 0 {
+			err = kerr.InvalidReplicaAssignment // manual assignment: not supported
+		} else {
+			err = b.createTopic(rt.Topic, rt.NumPartitions, rt.ReplicationFactor, config, req.ValidateOnly)
+		}
+		st.ErrorCode = errCode(err)
+		if err != nil {
+			msg := err.Error()
+			if err == kerr.TopicAlreadyExists {
+				msg = "Topic '" + rt.Topic + "' already exists." // Kafka's words
+			}
+			st.ErrorMessage = &msg
+		} else if t := b.lookupTopic(rt.Topic); t != nil {
+			b.mu.RLock()
+			st.TopicID = t.id
+			st.NumPartitions = int32(len(t.replicas))
+			st.ReplicationFactor = int16(len(t.replicas[0]))
+			b.mu.RUnlock()
+			// v5+: the topic's effective configs (Kafka's Java admin client
+			// requires the list to be there).
+			st.Configs = []kmsg.CreateTopicsResponseTopicConfig{}
+			for _, name := range sortedKeys(topicConfigDefaults) {
+				c := kmsg.NewCreateTopicsResponseTopicConfig()
+				v, set := t.config[name]
+				if !set {
+					v = topicConfigDefaults[name]
+				}
+				c.Name, c.Value = name, kmsg.StringPtr(v)
+				c.Source = int8(kmsg.ConfigSourceDefaultConfig)
+				if set {
+					c.Source = int8(kmsg.ConfigSourceDynamicTopicConfig)
+				}
+				st.Configs = append(st.Configs, c)
+			}
+		}
+		resp.Topics = append(resp.Topics, st)
+	}
+	return resp
+}
+
+func sortedKeys(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,56 @@
+package broker
+
+import (
+	"os"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kmsg"
+)
+
+func (b *Broker) deleteTopics(req *kmsg.DeleteTopicsRequest) kmsg.Response {
+	resp := req.ResponseKind().(*kmsg.DeleteTopicsResponse)
+	names := req.TopicNames
+	for _, t := range req.Topics {
+		if t.Topic != nil {
+			names = append(names, *t.Topic)
+		} else {
+			names = append(names, b.topicNameByID(t.TopicID))
+		}
+	}
+	for _, name := range names {
+		st := kmsg.NewDeleteTopicsResponseTopic()
+		n := name
+		st.Topic = &n
+		st.ErrorCode = errCode(b.deleteTopic(name))
+		resp.Topics = append(resp.Topics, st)
+	}
+	return resp
+}
+
+func (b *Broker) deleteTopic(name string) error {
+	if name == offsetsTopic {
+		return kerr.TopicAuthorizationFailed
+	}
+	b.mu.Lock()
+	t := b.topics[name]
+	delete(b.topics, name)
+	b.mu.Unlock()
+	if t == nil {
+		return kerr.UnknownTopicOrPartition
+	}
+	if err := b.reg.deleteTopic(name); err != nil {
+		b.log.Error("delete topic", "topic", name, "err", err)
+		return kerr.UnknownServerError
+	}
+	for i, p := range t.partitions {
+		if p == nil {
+			continue
+		}
+		_ = p.close()
+		if err := os.RemoveAll(b.partitionDir(name, int32(i))); err != nil {
+			b.log.Warn("removing partition data", "topic", name, "partition", i, "err", err)
+		}
+	}
+	b.log.Info("deleted topic", "topic", name)
+	return nil
+}

@@ -1,0 +1,76 @@
+package broker
+
+import (
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kmsg"
+)
+
+func (b *Broker) createPartitions(req *kmsg.CreatePartitionsRequest) kmsg.Response {
+	resp := req.ResponseKind().(*kmsg.CreatePartitionsResponse)
+	for _, rt := range req.Topics {
+		st := kmsg.NewCreatePartitionsResponseTopic()
+		st.Topic = rt.Topic
+		err := b.addPartitions(rt.Topic, rt.Count, req.ValidateOnly)
+		st.ErrorCode = errCode(err)
+		if err != nil {
+			msg := err.Error()
+			st.ErrorMessage = &msg
+		}
+		resp.Topics = append(resp.Topics, st)
+	}
+	return resp
+}
+
+func (b *Broker) addPartitions(name string, count int32, validateOnly bool) error {
+	// One CreatePartitions at a time: the new assignment is computed from
+	// the current one.
+	b.alterMu.Lock()
+	defer b.alterMu.Unlock()
+	b.mu.RLock()
+	t := b.topics[name]
+	if t == nil {
+		b.mu.RUnlock()
+		return kerr.UnknownTopicOrPartition
+	}
+	have, rf := len(t.replicas), len(t.replicas[0])
+	oldReplicas, oldStates, oldParts := t.replicas, t.states, t.partitions
+	ids := make([]int32, 0, len(b.brokers))
+	for id := range b.brokers {
+		ids = append(ids, id)
+	}
+	b.mu.RUnlock()
+	if int(count) <= have {
+		return kerr.InvalidPartitions
+	}
+	more, err := assignReplicas(ids, int(count)-have, rf, have)
+	if err != nil {
+		return err
+	}
+	if validateOnly {
+		return nil
+	}
+	nt := &topic{name: name, replicas: append(append([][]int32(nil), oldReplicas...), more...),
+		states: append([]partitionState(nil), oldStates...), config: t.config}
+	for _, reps := range more {
+		nt.states = append(nt.states, partitionState{ControllerEpoch: 1, Leader: reps[0], Version: 1, ISR: reps})
+	}
+	if err := b.reg.addPartitions(nt, have); err != nil {
+		b.log.Error("create partitions", "topic", name, "err", err)
+		return kerr.UnknownServerError
+	}
+	parts := append([]*partition(nil), oldParts...)
+	for i := have; i < len(nt.replicas); i++ {
+		var p *partition
+		if containsID(nt.replicas[i], b.cfg.BrokerID) {
+			if p, err = b.openPartition(name, int32(i), 0, t.config); err != nil {
+				b.log.Error("open new partition", "topic", name, "partition", i, "err", err)
+				return kerr.KafkaStorageError
+			}
+		}
+		parts = append(parts, p)
+	}
+	b.mu.Lock()
+	t.replicas, t.states, t.partitions = nt.replicas, nt.states, parts
+	b.mu.Unlock()
+	return nil
+}

@@ -1,0 +1,186 @@
+package broker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/sluicelogs/sluice/broker/group"
+)
+
+// Broker is one Kafka-protocol broker. Its topics and partition states live
+// in the coordinator (registry); its partitions' data in segment logs under
+// log.dirs. Ownership: the topic table is guarded by mu; each partition
+// guards its own log and producer state.
+type Broker struct {
+	cfg *Config
+	log *slog.Logger
+	reg *registry
+	ln  net.Listener
+
+	alterMu    sync.Mutex // serializes changes to a topic's partitions
+	mu         sync.RWMutex
+	topics     map[string]*topicState
+	brokers    map[int32]brokerInfo
+	controller int32
+
+	producerIDs producerIDs
+	groups      *group.Coordinator
+
+	connWG sync.WaitGroup
+}
+
+// topicState is a topic as this broker serves it.
+type topicState struct {
+	name       string
+	id         [16]byte
+	partitions []*partition // nil entries for partitions this broker does not hold
+	replicas   [][]int32
+	states     []partitionState
+	config     map[string]string
+}
+
+// New connects to the coordinator, registers the broker and opens the
+// partitions it holds.
+func New(cfg *Config, log *slog.Logger) (*Broker, error) {
+	log = log.With("component", "broker", "broker_id", cfg.BrokerID)
+	reg, err := dialRegistry(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	b := &Broker{cfg: cfg, log: log, reg: reg, topics: map[string]*topicState{}}
+	if err := b.loadTopics(); err != nil {
+		reg.close()
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", cfg.Listener)
+	if err != nil {
+		b.closePartitions()
+		reg.close()
+		return nil, fmt.Errorf("broker: listen: %w", err)
+	}
+	b.ln = ln
+	if cfg.AdvertisedPort == 0 {
+		b.cfg.AdvertisedPort = int32(ln.Addr().(*net.TCPAddr).Port)
+	}
+	if err := reg.registerBroker(cfg.BrokerID, cfg.AdvertisedHost, b.cfg.AdvertisedPort, cfg.ZooKeeperTimeout+5*time.Second); err != nil {
+		ln.Close()
+		b.closePartitions()
+		reg.close()
+		return nil, err
+	}
+	if _, err := reg.claimController(cfg.BrokerID); err != nil {
+		log.Warn("controller election", "err", err)
+	}
+	if err := b.refreshBrokers(); err != nil {
+		log.Warn("reading brokers", "err", err)
+	}
+	if err := b.startGroups(); err != nil {
+		ln.Close()
+		b.closePartitions()
+		reg.close()
+		return nil, err
+	}
+	return b, nil
+}
+
+// Addr is the address the broker listens on.
+func (b *Broker) Addr() string { return b.ln.Addr().String() }
+
+// Run serves clients until ctx is done, then closes everything.
+func (b *Broker) Run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); b.retentionLoop(ctx) }()
+	go func() { defer wg.Done(); b.groups.Run(ctx) }()
+	b.log.Info("broker serving", "addr", b.Addr(), "advertised", fmt.Sprintf("%s:%d", b.cfg.AdvertisedHost, b.cfg.AdvertisedPort))
+
+	var conns sync.Map
+	go func() { // owned by Run: ends when the listener closes below
+		<-ctx.Done()
+		b.ln.Close()
+		conns.Range(func(k, _ any) bool { k.(net.Conn).Close(); return true })
+	}()
+	var err error
+	for {
+		nc, aerr := b.ln.Accept()
+		if aerr != nil {
+			if ctx.Err() == nil && !errors.Is(aerr, net.ErrClosed) {
+				err = fmt.Errorf("broker: accept: %w", aerr)
+			}
+			break
+		}
+		conns.Store(nc, struct{}{})
+		if ctx.Err() != nil { // accepted as Run was stopping: the closer may have missed it
+			nc.Close()
+		}
+		b.connWG.Add(1)
+		go func() {
+			defer b.connWG.Done()
+			(&conn{b: b, nc: nc}).serve(ctx)
+			conns.Delete(nc)
+		}()
+	}
+	cancel()
+	b.connWG.Wait()
+	wg.Wait()
+	b.closePartitions()
+	b.reg.close()
+	return err
+}
+
+// handle answers one request; an error closes the connection.
+func (b *Broker) handle(ctx context.Context, c *conn, r *request) (kmsg.Response, error) {
+	switch req := r.kreq.(type) {
+	case *kmsg.ApiVersionsRequest:
+		return b.apiVersions(r), nil
+	case *kmsg.MetadataRequest:
+		return b.metadata(req)
+	case *kmsg.CreateTopicsRequest:
+		return b.createTopics(req), nil
+	case *kmsg.DeleteTopicsRequest:
+		return b.deleteTopics(req), nil
+	case *kmsg.CreatePartitionsRequest:
+		return b.createPartitions(req), nil
+	case *kmsg.DescribeConfigsRequest:
+		return b.describeConfigs(req), nil
+	case *kmsg.ProduceRequest:
+		return b.produce(ctx, req), nil
+	case *kmsg.FetchRequest:
+		return b.fetch(ctx, req), nil
+	case *kmsg.ListOffsetsRequest:
+		return b.listOffsets(req), nil
+	case *kmsg.InitProducerIDRequest:
+		return b.initProducerID(req), nil
+	case *kmsg.FindCoordinatorRequest:
+		return b.findCoordinator(req), nil
+	case *kmsg.JoinGroupRequest:
+		host, _, _ := net.SplitHostPort(c.nc.RemoteAddr().String())
+		return b.groups.Join(group.WithClient(ctx, r.clientID, "/"+host), req), nil
+	case *kmsg.SyncGroupRequest:
+		return b.groups.Sync(ctx, req), nil
+	case *kmsg.HeartbeatRequest:
+		return b.groups.Heartbeat(req), nil
+	case *kmsg.LeaveGroupRequest:
+		return b.groups.Leave(req), nil
+	case *kmsg.OffsetCommitRequest:
+		return b.groups.OffsetCommit(ctx, req), nil
+	case *kmsg.OffsetFetchRequest:
+		return b.groups.OffsetFetch(req), nil
+	case *kmsg.ListGroupsRequest:
+		return b.groups.ListGroups(req), nil
+	case *kmsg.DescribeGroupsRequest:
+		return b.groups.DescribeGroups(req), nil
+	case *kmsg.DeleteGroupsRequest:
+		return b.groups.DeleteGroups(ctx, req), nil
+	}
+	return nil, fmt.Errorf("%w: %s", errUnsupported, kmsg.NameForKey(r.key))
+}

@@ -1,0 +1,172 @@
+package broker
+
+import (
+	"bufio"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kmsg"
+)
+
+// request is one decoded Kafka request.
+type request struct {
+	key           int16
+	version       int16
+	correlationID int32
+	clientID      string
+	kreq          kmsg.Request
+}
+
+// errBadRequest closes the connection: Kafka closes connections that send
+// what it cannot parse.
+var errBadRequest = errors.New("bad request")
+
+// parseRequest decodes a request frame (without its length prefix): the
+// request header (v1, or v2 with tagged fields for flexible versions) and
+// the body, with franz-go's codecs.
+func parseRequest(frame []byte) (*request, error) {
+	if len(frame) < 8 {
+		return nil, fmt.Errorf("%w: %d-byte request", errBadRequest, len(frame))
+	}
+	r := &request{
+		key:           int16(binary.BigEndian.Uint16(frame[0:])),
+		version:       int16(binary.BigEndian.Uint16(frame[2:])),
+		correlationID: int32(binary.BigEndian.Uint32(frame[4:])),
+	}
+	rest := frame[8:]
+	if len(rest) < 2 {
+		return nil, fmt.Errorf("%w: no client id", errBadRequest)
+	}
+	n := int16(binary.BigEndian.Uint16(rest))
+	rest = rest[2:]
+	if n > 0 {
+		if int(n) > len(rest) {
+			return nil, fmt.Errorf("%w: client id longer than the request", errBadRequest)
+		}
+		r.clientID, rest = string(rest[:n]), rest[n:]
+	}
+	kreq := kmsg.RequestForKey(r.key)
+	if kreq == nil {
+		return r, fmt.Errorf("%w: unknown api key %d", errUnsupported, r.key)
+	}
+	if !versionSupported(r.key, r.version) || r.version > kreq.MaxVersion() {
+		return r, fmt.Errorf("%w: %s v%d", errUnsupported, kmsg.NameForKey(r.key), r.version)
+	}
+	kreq.SetVersion(r.version)
+	if kreq.IsFlexible() {
+		var err error
+		if rest, err = skipTags(rest); err != nil {
+			return nil, err
+		}
+	}
+	if err := kreq.ReadFrom(rest); err != nil {
+		return nil, fmt.Errorf("%w: %s v%d: %v", errBadRequest, kmsg.NameForKey(r.key), r.version, err)
+	}
+	r.kreq = kreq
+	return r, nil
+}
+
+var errUnsupported = errors.New("unsupported request")
+
+// skipTags skips a tagged-field section: a count, then (tag, size, bytes).
+func skipTags(b []byte) ([]byte, error) {
+	count, n := binary.Uvarint(b)
+	if n <= 0 {
+		return nil, fmt.Errorf("%w: bad tagged fields", errBadRequest)
+	}
+	b = b[n:]
+	for i := uint64(0); i < count; i++ {
+		if _, n = binary.Uvarint(b); n <= 0 {
+			return nil, fmt.Errorf("%w: bad tag", errBadRequest)
+		}
+		b = b[n:]
+		size, n := binary.Uvarint(b)
+		if n <= 0 || size > uint64(len(b)-n) {
+			return nil, fmt.Errorf("%w: bad tag size", errBadRequest)
+		}
+		b = b[n+int(size):]
+	}
+	return b, nil
+}
+
+// appendResponse frames a response: length, correlation id, the header's
+// tagged fields when the version is flexible (never for ApiVersions), body.
+func appendResponse(dst []byte, r *request, resp kmsg.Response) []byte {
+	start := len(dst)
+	dst = append(dst, 0, 0, 0, 0)
+	dst = binary.BigEndian.AppendUint32(dst, uint32(r.correlationID))
+	if resp.IsFlexible() && r.key != 18 {
+		dst = append(dst, 0)
+	}
+	dst = resp.AppendTo(dst)
+	binary.BigEndian.PutUint32(dst[start:], uint32(len(dst)-start-4))
+	return dst
+}
+
+// conn serves one client connection: requests are handled in turn and
+// answered in order, as Kafka clients expect.
+type conn struct {
+	b  *Broker
+	nc net.Conn
+}
+
+func (c *conn) serve(ctx context.Context) {
+	defer c.nc.Close()
+	r := bufio.NewReaderSize(c.nc, 64<<10)
+	w := bufio.NewWriterSize(c.nc, 64<<10)
+	var size [4]byte
+	var out []byte
+	for {
+		if _, err := io.ReadFull(r, size[:]); err != nil {
+			return
+		}
+		n := int32(binary.BigEndian.Uint32(size[:]))
+		if n < 8 || n > c.b.cfg.MaxRequestBytes {
+			c.b.log.Info("closing connection: request size out of range", "remote", c.nc.RemoteAddr(), "size", n, "max", c.b.cfg.MaxRequestBytes)
+			return
+		}
+		frame := make([]byte, n)
+		if _, err := io.ReadFull(r, frame); err != nil {
+			return
+		}
+		req, err := parseRequest(frame)
+		if err != nil {
+			if req != nil && req.key == 18 && errors.Is(err, errUnsupported) {
+				// An ApiVersions of a version we do not know gets v0 with
+				// UNSUPPORTED_VERSION and our versions, so the client can
+				// retry with one we know (KIP-511).
+				resp := c.b.apiVersions(req)
+				out = appendResponse(out[:0], &request{key: 18, correlationID: req.correlationID}, resp)
+				if _, err := w.Write(out); err != nil || w.Flush() != nil {
+					return
+				}
+				continue
+			}
+			c.b.log.Info("closing connection", "remote", c.nc.RemoteAddr(), "err", err)
+			return
+		}
+		resp, err := c.b.handle(ctx, c, req)
+		if err != nil {
+			c.b.log.Info("closing connection", "remote", c.nc.RemoteAddr(), "api", kmsg.NameForKey(req.key), "err", err)
+			return
+		}
+		if resp == nil { // produce with acks=0
+			continue
+		}
+		out = appendResponse(out[:0], req, resp)
+		_ = c.nc.SetWriteDeadline(time.Now().Add(30 * time.Second))
+		if _, err := w.Write(out); err != nil {
+			return
+		}
+		if r.Buffered() == 0 {
+			if err := w.Flush(); err != nil {
+				return
+			}
+		}
+	}
+}

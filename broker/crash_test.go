@@ -1,0 +1,162 @@
+package broker_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/sluicelogs/sluice/internal/testcluster"
+	"github.com/sluicelogs/sluice/internal/testpeer"
+)
+
+// TestKillBrokerDuringProduce: kill -9 the broker process under an acks=all
+// produce load; after a restart every acknowledged record is there at the
+// offset it was acknowledged with, offsets run without gaps or reuse, and
+// new records continue after them.
+func TestKillBrokerDuringProduce(t *testing.T) {
+	bin := testpeer.SluiceBinary(t)
+	zkAddr := testcluster.Coordinator(t)
+	dir := t.TempDir()
+	port := testpeer.FreePort(t)
+	addr := "127.0.0.1:" + strconv.Itoa(port)
+	cfg := fmt.Sprintf("broker.id=1\nlisteners=PLAINTEXT://%s\nlog.dirs=%s\nzookeeper.connect=%s\nzookeeper.connection.timeout.ms=3000\nlog.segment.bytes=262144\nnum.partitions=2\n",
+		addr, filepath.Join(dir, "logs"), zkAddr)
+	path := filepath.Join(dir, "server.properties")
+	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	start := func() *testpeer.Process {
+		return testpeer.Start(t, "broker", exec.Command(bin, "broker", "--config", path), 60*time.Second, testpeer.DialReady(addr))
+	}
+	proc := start()
+	createTopic(t, addr, "crash", 2)
+
+	type ack struct {
+		partition int32
+		offset    int64
+	}
+	var mu sync.Mutex
+	acked := map[string]ack{}
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.DefaultProduceTopic("crash"),
+		kgo.RecordRetries(3), kgo.RecordDeliveryTimeout(5*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { // the load: until cancelled, bounded in flight by kgo
+		defer wg.Done()
+		for i := 0; ctx.Err() == nil; i++ {
+			v := fmt.Sprintf("v%07d", i)
+			cl.Produce(ctx, &kgo.Record{Value: []byte(v)}, func(r *kgo.Record, err error) {
+				if err == nil {
+					mu.Lock()
+					acked[v] = ack{r.Partition, r.Offset}
+					mu.Unlock()
+				}
+			})
+		}
+	}()
+	// Kill once a good number of records is acknowledged.
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		mu.Lock()
+		n := len(acked)
+		mu.Unlock()
+		if n >= 20000 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	proc.Kill()
+	cancel()
+	wg.Wait()
+	cl.Close()
+	mu.Lock()
+	total := len(acked)
+	mu.Unlock()
+	if total == 0 {
+		t.Fatal("nothing was acknowledged before the kill")
+	}
+
+	start()
+	got := map[string]ack{}
+	byOffset := map[ack]string{}
+	end := readAll(t, addr, "crash", func(r *kgo.Record) {
+		a := ack{r.Partition, r.Offset}
+		if prev, dup := byOffset[a]; dup {
+			t.Fatalf("offset %v holds %s and %s", a, prev, r.Value)
+		}
+		byOffset[a] = string(r.Value)
+		got[string(r.Value)] = a
+	})
+	for v, a := range acked {
+		if g, ok := got[v]; !ok || g != a {
+			t.Fatalf("acknowledged %s at %v, after restart: %v (present %v)", v, a, g, ok)
+		}
+	}
+	for p, n := range end {
+		for o := int64(0); o < n; o++ {
+			if _, ok := byOffset[ack{p, o}]; !ok {
+				t.Fatalf("partition %d: offset %d missing below the end %d", p, o, n)
+			}
+		}
+	}
+	// Appends continue right after the recovered end.
+	cl2, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.DefaultProduceTopic("crash"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl2.Close()
+	res := cl2.ProduceSync(context.Background(), &kgo.Record{Value: []byte("after"), Partition: 0})
+	if err := res.FirstErr(); err != nil {
+		t.Fatal(err)
+	}
+	if r := res[0].Record; r.Offset != end[r.Partition] {
+		t.Fatalf("first offset after restart %d, want %d", r.Offset, end[r.Partition])
+	}
+	t.Logf("%d acknowledged before kill -9, %d records recovered", total, len(got))
+}
+
+// readAll consumes every partition of topic from the start to its current
+// end and returns the end offsets.
+func readAll(t *testing.T, addr, topic string, f func(*kgo.Record)) map[int32]int64 {
+	t.Helper()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.ConsumeTopics(topic), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	ends := endOffsets(t, cl, topic)
+	pos := map[int32]int64{}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	for {
+		done := true
+		for p, e := range ends {
+			if pos[p] < e {
+				done = false
+			}
+		}
+		if done {
+			return ends
+		}
+		fs := cl.PollFetches(ctx)
+		if ctx.Err() != nil {
+			t.Fatalf("reading %s: positions %v, ends %v", topic, pos, ends)
+		}
+		fs.EachRecord(func(r *kgo.Record) {
+			f(r)
+			pos[r.Partition] = r.Offset + 1
+		})
+	}
+}

@@ -1,0 +1,212 @@
+package kbench
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"text/tabwriter"
+	"time"
+)
+
+// Config is a side-by-side run: the same Load against every target.
+type Config struct {
+	Targets   []string // TargetSluice, TargetKafka
+	Load      Load     // the workload; Brokers is set per target
+	Sluice    string   // the sluice binary
+	Kafka     string   // deploy/kafka/run.sh
+	KafkaHeap string   // KAFKA_HEAP_OPTS
+	Dir       string   // for data directories and logs; a temporary one if empty
+	Progress  io.Writer
+}
+
+// Result is what one target measured.
+type Result struct {
+	Target    string
+	Report    *Report
+	BrokerRSS int64 // the broker process (Kafka: the JVM) after the phases; -1 if unknown
+	CoordRSS  int64 // the sluice coordinator after the phases; -1 for Kafka or if unknown
+	Err       error
+}
+
+// Compare runs cfg.Load against each target in turn, each started fresh and
+// stopped afterwards. A target that fails is reported in its Result and the
+// others still run.
+func Compare(ctx context.Context, cfg Config) ([]Result, error) {
+	dir := cfg.Dir
+	if dir == "" {
+		d, err := os.MkdirTemp("", "kbench-")
+		if err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(d)
+		dir = d
+	}
+	var out []Result
+	for _, target := range cfg.Targets {
+		if ctx.Err() != nil {
+			return out, ctx.Err()
+		}
+		r := runOne(ctx, cfg, dir, target)
+		if r.Err != nil {
+			fmt.Fprintf(progress(cfg.Progress), "  %s failed: %v\n", target, r.Err)
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+func progress(w io.Writer) io.Writer {
+	if w == nil {
+		return io.Discard
+	}
+	return w
+}
+
+func runOne(ctx context.Context, cfg Config, dir, target string) Result {
+	r := Result{Target: target, BrokerRSS: -1, CoordRSS: -1}
+	p := progress(cfg.Progress)
+	fmt.Fprintf(p, "%s: starting\n", target)
+	t, err := Start(ctx, Spec{Kind: target, Dir: dir, Sluice: cfg.Sluice, Kafka: cfg.Kafka, KafkaHeap: cfg.KafkaHeap})
+	if err != nil {
+		r.Err = err
+		return r
+	}
+	defer func() {
+		t.Stop()
+		fmt.Fprintf(p, "%s: stopped\n", target)
+	}()
+	l := cfg.Load
+	l.Brokers = []string{t.Addr}
+	l.Progress = cfg.Progress
+	r.Report, r.Err = l.Run(ctx)
+	if r.Err == nil && r.Report != nil {
+		r.Err = r.Report.Err()
+	}
+	if r.Err != nil {
+		r.Err = fmt.Errorf("%w\nbroker log:\n%s", r.Err, t.Server.Tail(10))
+	}
+	if rss, err := t.ServerRSS(); err == nil {
+		r.BrokerRSS = rss
+	} else if r.Err == nil {
+		r.Err = err
+	}
+	if rss, err := t.CoordinatorRSS(); err == nil {
+		r.CoordRSS = rss
+	} else if r.Err == nil {
+		r.Err = err
+	}
+	return r
+}
+
+// WriteTable prints one row per phase: records/s of sluice and Kafka, their
+// ratio, MB/s of both and the produce latencies of both; then the memory
+// rows.
+func WriteTable(w io.Writer, results []Result) error {
+	find := func(target string) *Result {
+		for i := range results {
+			if results[i].Target == target {
+				return &results[i]
+			}
+		}
+		return nil
+	}
+	s, k := find(TargetSluice), find(TargetKafka)
+	var names []string
+	for _, r := range []*Result{s, k} {
+		if r == nil || r.Report == nil {
+			continue
+		}
+		for _, ph := range r.Report.Phases {
+			if !slices.Contains(names, ph.Name) {
+				names = append(names, ph.Name)
+			}
+		}
+	}
+	phase := func(r *Result, name string) *Phase {
+		if r == nil || r.Report == nil {
+			return nil
+		}
+		return r.Report.Phase(name)
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "%-22s\tsluice rec/s\tkafka rec/s\tsluice/kafka\tsluice MB/s\tkafka MB/s\tsluice p50\tsluice p99\tkafka p50\tkafka p99\t\n", "phase")
+	for _, name := range names {
+		sp, kp := phase(s, name), phase(k, name)
+		fmt.Fprintf(tw, "%-22s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", name,
+			rate(sp), rate(kp), ratio(sp, kp), mbps(sp), mbps(kp), quant(sp, 0.5), quant(sp, 0.99), quant(kp, 0.5), quant(kp, 0.99))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintln(w)
+	rss := func(r *Result, coord bool) int64 {
+		switch {
+		case r == nil:
+			return -1
+		case coord:
+			return r.CoordRSS
+		}
+		return r.BrokerRSS
+	}
+	total := func(r *Result) int64 {
+		b, c := rss(r, false), rss(r, true)
+		if b < 0 {
+			return -1
+		}
+		return b + max(c, 0)
+	}
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "%-36s\tsluice\tkafka\tsluice/kafka\t\n", "memory after the phases")
+	fmt.Fprintf(tw, "%-36s\t%s\t%s\t%s\t\n", "RSS MiB broker (kafka: the JVM)", mib(rss(s, false)), mib(rss(k, false)), ratioF(float64(rss(s, false)), float64(rss(k, false))))
+	fmt.Fprintf(tw, "%-36s\t%s\t%s\t%s\t\n", "RSS MiB coordinator (kafka: in JVM)", mib(rss(s, true)), "-", "-")
+	fmt.Fprintf(tw, "%-36s\t%s\t%s\t%s\t\n", "RSS MiB total", mib(total(s)), mib(total(k)), ratioF(float64(total(s)), float64(total(k))))
+	return tw.Flush()
+}
+
+func rate(p *Phase) string {
+	if p == nil || p.Records == 0 {
+		return "-"
+	}
+	s := fmt.Sprintf("%.0f", p.RecordsPerSec())
+	if p.Errors > 0 {
+		s += fmt.Sprintf(" (%d err)", p.Errors)
+	}
+	return s
+}
+
+func mbps(p *Phase) string {
+	if p == nil || p.Records == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.1f", p.MBPerSec())
+}
+
+func ratio(s, k *Phase) string {
+	if s == nil || k == nil {
+		return "-"
+	}
+	return ratioF(s.RecordsPerSec(), k.RecordsPerSec())
+}
+
+func ratioF(s, k float64) string {
+	if s <= 0 || k <= 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.2f", s/k)
+}
+
+func quant(p *Phase, q float64) string {
+	if p == nil || p.Acks == "" || p.Latency.Count() == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.2fms", float64(p.Latency.Quantile(q))/float64(time.Millisecond))
+}
+
+func mib(b int64) string {
+	if b < 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.0f", float64(b)/(1<<20))
+}

@@ -1,0 +1,16 @@
+// Package kbench measures the broker side by side with Apache Kafka 3.9: it
+// starts each target as processes on free loopback ports with temporary
+// directories (Start: a sluice standalone coordinator plus a sluice broker,
+// or one Kafka KRaft JVM from deploy/kafka/run.sh), runs the same franz-go
+// load against it (Load: a producer phase per record size and acks setting,
+// then a consumer phase reading one of the produced topics from the start),
+// reads the resident memory of the server processes from /proc, and prints
+// one comparison table (Compare, WriteTable). `sluice bench broker` (Main)
+// and `make bench` drive it.
+//
+// Produce latency is per record: from the Produce call to its promise, so it
+// includes the time a record waits in the client's bounded buffer
+// (Load.MaxBuffered) and linger, not only the broker's round trip. Latencies
+// go into internal/latency histograms. Nothing here asserts timings: the
+// numbers are for people to read.
+package kbench

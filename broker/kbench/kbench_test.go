@@ -1,0 +1,72 @@
+package kbench
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sluicelogs/sluice/internal/testpeer"
+)
+
+// TestLoadAgainstSluiceProcesses runs a tiny load against a sluice
+// coordinator and broker started as processes, and checks what the report
+// and the table hold, not how fast anything was.
+func TestLoadAgainstSluiceProcesses(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	bin := testpeer.SluiceBinary(t)
+	cfg := Config{
+		Targets: []string{TargetSluice},
+		Load:    Load{Duration: 200 * time.Millisecond, Warmup: 50 * time.Millisecond, MaxBuffered: 256},
+		Sluice:  bin,
+		Dir:     t.TempDir(),
+	}
+	results, err := Compare(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(results) != 1 {
+		t.Fatalf("%d results, want 1", len(results))
+	}
+	r := results[0]
+	if r.Err != nil {
+		t.Fatal(r.Err)
+	}
+	var names []string
+	for _, size := range []int{100, 1024} {
+		names = append(names, ProduceName(size, AcksLeader), ProduceName(size, AcksAll))
+	}
+	names = append(names, ConsumeName(1024))
+	for _, name := range names {
+		p := r.Report.Phase(name)
+		switch {
+		case p == nil:
+			t.Errorf("no phase %q in the report", name)
+		case p.Errors != 0:
+			t.Errorf("%s: %d errors, first %v", name, p.Errors, p.FirstErr)
+		case p.Records == 0 || p.Bytes != p.Records*uint64(p.Size):
+			t.Errorf("%s: %d records, %d bytes of %d-byte records", name, p.Records, p.Bytes, p.Size)
+		case p.Acks != "" && p.Latency.Count() != p.Records:
+			t.Errorf("%s: %d latencies for %d records", name, p.Latency.Count(), p.Records)
+		}
+	}
+	if c, p := r.Report.Phase(ConsumeName(1024)), r.Report.Phase(ProduceName(1024, AcksLeader)); c != nil && p != nil && c.Records != p.Records {
+		t.Errorf("consumed %d records, produced %d", c.Records, p.Records)
+	}
+	if r.BrokerRSS <= 0 || r.CoordRSS <= 0 {
+		t.Errorf("RSS: broker %d, coordinator %d", r.BrokerRSS, r.CoordRSS)
+	}
+
+	var out bytes.Buffer
+	if err := WriteTable(&out, results); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("table:\n%s", out.String())
+	for _, want := range append(names, "RSS MiB broker", "RSS MiB coordinator") {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("table lacks %q:\n%s", want, out.String())
+		}
+	}
+}

@@ -1,0 +1,126 @@
+package kbench
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sluicelogs/sluice/coordinator/zkbench"
+)
+
+// Main is `sluice bench broker`: it parses args, runs the comparison and
+// prints the table to stdout (progress to stderr). sluiceBinary turns the
+// -sluice flag into the binary for the sluice processes ("" means the
+// running executable; a missing path is built).
+func Main(ctx context.Context, stdout, stderr io.Writer, args []string, sluiceBinary func(path string) (string, error)) error {
+	fs := flag.NewFlagSet("sluice bench broker", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	duration := fs.Duration("duration", 5*time.Second, "length of each producer phase (one per record size and acks setting)")
+	warmup := fs.Duration("warmup", 3*time.Second, "untimed acks=all produce and a consume before the phases (JIT, caches); 0 skips it")
+	partitions := fs.Int("partitions", 3, "partitions of each topic (one replica: a single broker)")
+	sizes := fs.String("sizes", "100,1024", "comma-separated record value sizes in bytes; the consumer phase reads the largest size's acks=1 topic")
+	maxBuffered := fs.Int("max-buffered", 4096, "records the producer keeps buffered or in flight (kgo.MaxBufferedRecords); Produce blocks beyond it")
+	linger := fs.Duration("linger", 0, "producer linger (kgo.ProducerLinger); 0 sends as soon as a request slot is free")
+	targets := fs.String("targets", "sluice,kafka", "comma-separated targets: sluice, kafka")
+	sluiceBin := fs.String("sluice", "", "sluice binary for the coordinator and broker processes (default: this binary; a missing path is built with go build)")
+	kafkaScript := fs.String("kafka", "deploy/kafka/run.sh", "the script that runs Apache Kafka (KRaft, one node)")
+	kafkaHeap := fs.String("kafka-heap", "-Xms1g -Xmx1g", "KAFKA_HEAP_OPTS for the Kafka JVM")
+	keep := fs.String("dir", "", "keep data directories and process logs here (default: a temporary directory, removed)")
+	cpuprofile := fs.String("cpuprofile", "", "after the table, run the load once more against a sluice broker inside this process and write its CPU profile here")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %v", fs.Args())
+	}
+	cfg := Config{
+		Load: Load{
+			Partitions: *partitions, Duration: *duration, Warmup: *warmup, MaxBuffered: *maxBuffered, Linger: *linger,
+		},
+		Kafka: *kafkaScript, KafkaHeap: *kafkaHeap, Dir: *keep, Progress: stderr,
+	}
+	if *partitions < 1 || *duration <= 0 || *maxBuffered < 1 {
+		return errors.New("-partitions, -duration and -max-buffered must be positive")
+	}
+	for _, s := range strings.Split(*sizes, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n < 1 {
+			return fmt.Errorf("-sizes %q: want positive numbers separated by commas", *sizes)
+		}
+		cfg.Load.Sizes = append(cfg.Load.Sizes, n)
+	}
+	for _, t := range strings.Split(*targets, ",") {
+		switch t = strings.TrimSpace(t); t {
+		case TargetSluice, TargetKafka:
+			cfg.Targets = append(cfg.Targets, t)
+		default:
+			return fmt.Errorf("-targets: unknown target %q (want sluice, kafka)", t)
+		}
+	}
+	bin, err := sluiceBinary(*sluiceBin)
+	if err != nil {
+		return err
+	}
+	cfg.Sluice = bin
+	if slices.Contains(cfg.Targets, TargetKafka) {
+		if _, err := os.Stat(cfg.Kafka); err != nil {
+			return fmt.Errorf("-kafka: %w (run from the repository root, after `make peers`)", err)
+		}
+		fmt.Fprintf(stderr, "kafka: KAFKA_HEAP_OPTS=%q\n", cfg.KafkaHeap)
+	}
+
+	machine := zkbench.Machine(ctx)
+	results, err := Compare(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	l := cfg.Load
+	l.defaults()
+	fmt.Fprintf(stdout, "\nsluice broker vs Apache Kafka 3.9 — %s\n", machine)
+	fmt.Fprintf(stdout, "franz-go %s, one producer client per phase, %v per phase, %d partitions × 1 replica, no compression, max %d records buffered, linger %v, warm-up %v;\n",
+		franzVersion(), l.Duration, l.Partitions, l.MaxBuffered, l.Linger, l.Warmup)
+	fmt.Fprintf(stdout, "sluice: standalone coordinator + broker processes; Kafka: one KRaft JVM (broker+controller), KAFKA_HEAP_OPTS=%q\n\n", cfg.KafkaHeap)
+	if err := WriteTable(stdout, results); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, "rec/s, MB/s (10^6 B of record values per second): higher is better; p50/p99: produce call to acknowledgement,")
+	fmt.Fprintln(stdout, "including the wait in the client buffer; RSS: lower is better; sluice/kafka is sluice divided by Kafka.")
+	var failed []string
+	for _, r := range results {
+		if r.Err != nil {
+			failed = append(failed, fmt.Sprintf("%s: %v", r.Target, r.Err))
+		}
+	}
+	if *cpuprofile != "" {
+		fmt.Fprintf(stderr, "profile pass: sluice broker in-process, CPU profile to %s\n", *cpuprofile)
+		l := cfg.Load
+		l.Progress = stderr
+		if err := ProfileSluice(ctx, l, cfg.Sluice, *cpuprofile); err != nil {
+			failed = append(failed, "profile pass: "+err.Error())
+		}
+	}
+	if len(failed) > 0 {
+		return errors.New(strings.Join(failed, "; "))
+	}
+	return nil
+}
+
+// franzVersion is the franz-go release this binary was built with.
+func franzVersion() string {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, d := range bi.Deps {
+			if d.Path == "github.com/twmb/franz-go" {
+				return d.Version
+			}
+		}
+	}
+	return "(version unknown)"
+}

@@ -1,0 +1,94 @@
+package broker_test
+
+import (
+	"context"
+	"fmt"
+	"os/exec"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/sluicelogs/sluice/internal/testcluster"
+	"github.com/sluicelogs/sluice/internal/testpeer"
+)
+
+// createTopic creates a topic through the Kafka protocol.
+func createTopic(t *testing.T, addr, name string, partitions int32) {
+	t.Helper()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	req := kmsg.NewPtrCreateTopicsRequest()
+	rt := kmsg.NewCreateTopicsRequestTopic()
+	rt.Topic, rt.NumPartitions, rt.ReplicationFactor = name, partitions, 1
+	req.Topics = append(req.Topics, rt)
+	req.TimeoutMillis = 10000
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	resp, err := req.RequestWith(ctx, cl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code := resp.Topics[0].ErrorCode; code != 0 {
+		t.Fatalf("create topic %s: error %d", name, code)
+	}
+}
+
+func kcat(t *testing.T, stdin string, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, testpeer.Kcat(t), args...)
+	cmd.Stdin = strings.NewReader(stdin)
+	var out, errb strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("kcat %v: %v\nstderr:\n%s", args, err, errb.String())
+	}
+	return out.String()
+}
+
+func TestKcat(t *testing.T) {
+	zkAddr := testcluster.Coordinator(t)
+	b := testcluster.StartBroker(t, 1, zkAddr, "")
+	addr := b.Addr()
+	createTopic(t, addr, "magedu", 3)
+	testpeer.Used(t, "kcat", "against the sluice broker")
+
+	meta := kcat(t, "", "-b", addr, "-L")
+	for _, want := range []string{"1 brokers:", "broker 1 at 127.0.0.1", `topic "magedu" with 3 partitions:`, "partition 0, leader 1, replicas: 1, isrs: 1"} {
+		if !strings.Contains(meta, want) {
+			t.Fatalf("kcat -L lacks %q:\n%s", want, meta)
+		}
+	}
+
+	const n = 10000
+	var lines strings.Builder
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&lines, "line-%05d\n", i)
+	}
+	kcat(t, lines.String(), "-b", addr, "-t", "magedu", "-P", "-X", "acks=all")
+
+	got := strings.Split(strings.TrimSpace(kcat(t, "", "-b", addr, "-t", "magedu", "-C", "-e", "-q", "-f", "%s\n")), "\n")
+	sort.Strings(got)
+	if len(got) != n {
+		t.Fatalf("kcat -C read %d records, want %d", len(got), n)
+	}
+	for i, v := range got {
+		if want := fmt.Sprintf("line-%05d", i); v != want {
+			t.Fatalf("record %d = %q, want %q", i, v, want)
+		}
+	}
+
+	// Group mode: a balanced consumer reads everything and commits.
+	out := kcat(t, "", "-b", addr, "-G", "kcat-group", "-e", "-q", "-f", "%s\n", "-X", "auto.offset.reset=earliest", "magedu")
+	if c := strings.Count(out, "\n"); c != n {
+		t.Fatalf("kcat -G read %d records, want %d", c, n)
+	}
+}

@@ -1,0 +1,361 @@
+package broker
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-zookeeper/zk"
+)
+
+// registry keeps the cluster's state in the coordinator the way Kafka 2.x
+// keeps it in ZooKeeper, so Kafka's own tools and a real ZooKeeper agree:
+//
+//	/brokers/ids/<id>                              ephemeral, the broker's endpoints
+//	/brokers/topics/<t>                            {"version":2,"partitions":{"0":[1,2,3],…}}
+//	/brokers/topics/<t>/partitions/<n>/state       {"leader":1,"leader_epoch":0,"isr":[…],…}
+//	/config/topics/<t>                             {"version":1,"config":{…}}
+//	/controller                                    ephemeral {"version":1,"brokerid":1,…}
+//	/controller_epoch                              "1"
+//
+// all below zookeeper.connect's chroot.
+type registry struct {
+	conn   *zk.Conn
+	chroot string
+	log    *slog.Logger
+}
+
+var openACL = zk.WorldACL(zk.PermAll)
+
+func dialRegistry(cfg *Config, log *slog.Logger) (*registry, error) {
+	conn, events, err := zk.Connect(cfg.ZooKeeperConnect, cfg.ZooKeeperTimeout, zk.WithLogger(zkLogger{log}))
+	if err != nil {
+		return nil, fmt.Errorf("broker: connect to %v: %w", cfg.ZooKeeperConnect, err)
+	}
+	deadline := time.After(cfg.ZooKeeperTimeout)
+	for connected := false; !connected; {
+		select {
+		case ev := <-events:
+			connected = ev.State == zk.StateHasSession
+		case <-deadline:
+			conn.Close()
+			return nil, fmt.Errorf("broker: no session with %v within zookeeper.connection.timeout.ms (%s)", cfg.ZooKeeperConnect, cfg.ZooKeeperTimeout)
+		}
+	}
+	r := &registry{conn: conn, chroot: cfg.ZooKeeperChroot, log: log}
+	for _, p := range []string{"/brokers/ids", "/brokers/topics", "/config/topics", "/admin/delete_topics"} {
+		if err := r.ensure(p); err != nil {
+			conn.Close()
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+func (r *registry) close() { r.conn.Close() }
+
+func (r *registry) p(p string) string { return r.chroot + p }
+
+// ensure creates p and its parents (chroot included) if missing.
+func (r *registry) ensure(p string) error {
+	full := r.p(p)
+	parts := strings.Split(strings.Trim(full, "/"), "/")
+	cur := ""
+	for _, part := range parts {
+		cur += "/" + part
+		if _, err := r.conn.Create(cur, nil, 0, openACL); err != nil && !errors.Is(err, zk.ErrNodeExists) {
+			return fmt.Errorf("broker: create %s: %w", cur, err)
+		}
+	}
+	return nil
+}
+
+type brokerInfo struct {
+	ListenerMap map[string]string `json:"listener_security_protocol_map"`
+	Endpoints   []string          `json:"endpoints"`
+	JMXPort     int               `json:"jmx_port"`
+	Host        string            `json:"host"`
+	Port        int32             `json:"port"`
+	Version     int               `json:"version"`
+	Timestamp   string            `json:"timestamp"`
+	Rack        *string           `json:"rack,omitempty"`
+}
+
+// registerBroker creates /brokers/ids/<id>. A node left by this broker's
+// previous session (it was killed) goes away when that session expires,
+// so a NodeExists is retried for up to wait.
+func (r *registry) registerBroker(id int32, host string, port int32, wait time.Duration) error {
+	info := brokerInfo{
+		ListenerMap: map[string]string{"PLAINTEXT": "PLAINTEXT"},
+		Endpoints:   []string{fmt.Sprintf("PLAINTEXT://%s:%d", host, port)},
+		JMXPort:     -1, Host: host, Port: port, Version: 4,
+		Timestamp: strconv.FormatInt(time.Now().UnixMilli(), 10),
+	}
+	b, _ := json.Marshal(info)
+	p := r.p("/brokers/ids/" + strconv.Itoa(int(id)))
+	deadline := time.Now().Add(wait)
+	for {
+		_, err := r.conn.Create(p, b, zk.FlagEphemeral, openACL)
+		if err == nil {
+			return nil
+		}
+		if !errors.Is(err, zk.ErrNodeExists) || time.Now().After(deadline) {
+			return fmt.Errorf("broker: register %s: %w", p, err)
+		}
+		r.log.Info("broker id still registered by an earlier session; waiting for it to expire", "path", p)
+		time.Sleep(500 * time.Millisecond)
+	}
+}
+
+// brokers returns the registered brokers by id.
+func (r *registry) brokers() (map[int32]brokerInfo, error) {
+	ids, _, err := r.conn.Children(r.p("/brokers/ids"))
+	if err != nil {
+		return nil, fmt.Errorf("broker: list brokers: %w", err)
+	}
+	out := map[int32]brokerInfo{}
+	for _, s := range ids {
+		id, err := strconv.Atoi(s)
+		if err != nil {
+			continue
+		}
+		b, _, err := r.conn.Get(r.p("/brokers/ids/" + s))
+		if err != nil {
+			continue // went away meanwhile
+		}
+		var info brokerInfo
+		if json.Unmarshal(b, &info) == nil {
+			out[int32(id)] = info
+		}
+	}
+	return out, nil
+}
+
+// claimController makes this broker the controller if no one is, bumping
+// /controller_epoch; it reports whether this broker is the controller.
+func (r *registry) claimController(id int32) (bool, error) {
+	b, _ := json.Marshal(map[string]any{"version": 1, "brokerid": id, "timestamp": strconv.FormatInt(time.Now().UnixMilli(), 10)})
+	_, err := r.conn.Create(r.p("/controller"), b, zk.FlagEphemeral, openACL)
+	if errors.Is(err, zk.ErrNodeExists) {
+		cur, _, gerr := r.conn.Get(r.p("/controller"))
+		if gerr != nil {
+			return false, nil
+		}
+		var c struct {
+			BrokerID int32 `json:"brokerid"`
+		}
+		return json.Unmarshal(cur, &c) == nil && c.BrokerID == id, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("broker: claim controller: %w", err)
+	}
+	epoch := 1
+	if old, st, err := r.conn.Get(r.p("/controller_epoch")); err == nil {
+		n, _ := strconv.Atoi(string(old))
+		epoch = n + 1
+		_, err = r.conn.Set(r.p("/controller_epoch"), []byte(strconv.Itoa(epoch)), st.Version)
+		if err != nil {
+			return true, fmt.Errorf("broker: bump controller epoch: %w", err)
+		}
+	} else if _, err := r.conn.Create(r.p("/controller_epoch"), []byte("1"), 0, openACL); err != nil && !errors.Is(err, zk.ErrNodeExists) {
+		return true, fmt.Errorf("broker: create controller epoch: %w", err)
+	}
+	return true, nil
+}
+
+// topicAssignment is /brokers/topics/<t>.
+type topicAssignment struct {
+	Version    int                `json:"version"`
+	TopicID    string             `json:"topic_id,omitempty"`
+	Partitions map[string][]int32 `json:"partitions"`
+	Adding     map[string][]int32 `json:"adding_replicas"`
+	Removing   map[string][]int32 `json:"removing_replicas"`
+}
+
+// partitionState is /brokers/topics/<t>/partitions/<n>/state.
+type partitionState struct {
+	ControllerEpoch int     `json:"controller_epoch"`
+	Leader          int32   `json:"leader"`
+	Version         int     `json:"version"`
+	LeaderEpoch     int32   `json:"leader_epoch"`
+	ISR             []int32 `json:"isr"`
+}
+
+// topic is a topic as the registry describes it.
+type topic struct {
+	name     string
+	id       string    // base64 (URL alphabet, no padding) of the 16-byte topic id
+	replicas [][]int32 // by partition
+	states   []partitionState
+	config   map[string]string
+}
+
+// createTopic writes a new topic's assignment, partition states and config
+// in one multi, so a topic appears whole or not at all.
+func (r *registry) createTopic(t *topic) error {
+	asg := topicAssignment{Version: 3, TopicID: t.id, Partitions: map[string][]int32{}, Adding: map[string][]int32{}, Removing: map[string][]int32{}}
+	for i, reps := range t.replicas {
+		asg.Partitions[strconv.Itoa(i)] = reps
+	}
+	ab, _ := json.Marshal(asg)
+	cfg := t.config
+	if cfg == nil {
+		cfg = map[string]string{}
+	}
+	cb, _ := json.Marshal(map[string]any{"version": 1, "config": cfg})
+	base := r.p("/brokers/topics/" + t.name)
+	ops := []any{
+		&zk.CreateRequest{Path: base, Data: ab, Acl: openACL},
+		&zk.CreateRequest{Path: base + "/partitions", Acl: openACL},
+	}
+	for i, st := range t.states {
+		sb, _ := json.Marshal(st)
+		pp := base + "/partitions/" + strconv.Itoa(i)
+		ops = append(ops, &zk.CreateRequest{Path: pp, Acl: openACL}, &zk.CreateRequest{Path: pp + "/state", Data: sb, Acl: openACL})
+	}
+	if _, err := r.conn.Multi(ops...); err != nil {
+		if errors.Is(err, zk.ErrNodeExists) {
+			if _, _, gerr := r.conn.Get(base); gerr == nil {
+				return errTopicExists
+			}
+		}
+		return fmt.Errorf("broker: create topic %s: %w", t.name, err)
+	}
+	cp := r.p("/config/topics/" + t.name)
+	if _, err := r.conn.Create(cp, cb, 0, openACL); errors.Is(err, zk.ErrNodeExists) {
+		_, err = r.conn.Set(cp, cb, -1)
+		if err != nil {
+			return fmt.Errorf("broker: topic %s config: %w", t.name, err)
+		}
+	} else if err != nil {
+		return fmt.Errorf("broker: topic %s config: %w", t.name, err)
+	}
+	return nil
+}
+
+var errTopicExists = errors.New("topic exists")
+
+// addPartitions extends a topic's assignment with new partitions.
+func (r *registry) addPartitions(t *topic, from int) error {
+	base := r.p("/brokers/topics/" + t.name)
+	b, st, err := r.conn.Get(base)
+	if err != nil {
+		return fmt.Errorf("broker: topic %s: %w", t.name, err)
+	}
+	var asg topicAssignment
+	if err := json.Unmarshal(b, &asg); err != nil {
+		return fmt.Errorf("broker: topic %s assignment: %w", t.name, err)
+	}
+	ops := []any{}
+	for i := from; i < len(t.replicas); i++ {
+		asg.Partitions[strconv.Itoa(i)] = t.replicas[i]
+		sb, _ := json.Marshal(t.states[i])
+		pp := base + "/partitions/" + strconv.Itoa(i)
+		ops = append(ops, &zk.CreateRequest{Path: pp, Acl: openACL}, &zk.CreateRequest{Path: pp + "/state", Data: sb, Acl: openACL})
+	}
+	ab, _ := json.Marshal(asg)
+	ops = append([]any{&zk.SetDataRequest{Path: base, Data: ab, Version: st.Version}}, ops...)
+	if _, err := r.conn.Multi(ops...); err != nil {
+		return fmt.Errorf("broker: add partitions to %s: %w", t.name, err)
+	}
+	return nil
+}
+
+// topics reads every topic.
+func (r *registry) topics() (map[string]*topic, error) {
+	names, _, err := r.conn.Children(r.p("/brokers/topics"))
+	if err != nil {
+		return nil, fmt.Errorf("broker: list topics: %w", err)
+	}
+	out := map[string]*topic{}
+	for _, name := range names {
+		t, err := r.topic(name)
+		if err != nil {
+			if errors.Is(err, zk.ErrNoNode) {
+				continue
+			}
+			return nil, err
+		}
+		out[name] = t
+	}
+	return out, nil
+}
+
+func (r *registry) topic(name string) (*topic, error) {
+	base := r.p("/brokers/topics/" + name)
+	b, _, err := r.conn.Get(base)
+	if err != nil {
+		return nil, fmt.Errorf("broker: topic %s: %w", name, err)
+	}
+	var asg topicAssignment
+	if err := json.Unmarshal(b, &asg); err != nil {
+		return nil, fmt.Errorf("broker: topic %s assignment: %w", name, err)
+	}
+	t := &topic{name: name, id: asg.TopicID, replicas: make([][]int32, len(asg.Partitions)), states: make([]partitionState, len(asg.Partitions))}
+	for ps, reps := range asg.Partitions {
+		i, err := strconv.Atoi(ps)
+		if err != nil || i < 0 || i >= len(t.replicas) {
+			return nil, fmt.Errorf("broker: topic %s: bad partition %q", name, ps)
+		}
+		t.replicas[i] = reps
+		sb, _, err := r.conn.Get(path.Join(base, "partitions", ps, "state"))
+		if err == nil {
+			_ = json.Unmarshal(sb, &t.states[i])
+		} else {
+			t.states[i] = partitionState{Leader: -1, ISR: reps}
+		}
+	}
+	if cb, _, err := r.conn.Get(r.p("/config/topics/" + name)); err == nil {
+		var c struct {
+			Config map[string]string `json:"config"`
+		}
+		if json.Unmarshal(cb, &c) == nil {
+			t.config = c.Config
+		}
+	}
+	return t, nil
+}
+
+// deleteTopic removes a topic's nodes, deepest first.
+func (r *registry) deleteTopic(name string) error {
+	if err := r.deleteTree(r.p("/brokers/topics/" + name)); err != nil {
+		return err
+	}
+	if err := r.conn.Delete(r.p("/config/topics/"+name), -1); err != nil && !errors.Is(err, zk.ErrNoNode) {
+		return fmt.Errorf("broker: delete topic config %s: %w", name, err)
+	}
+	return nil
+}
+
+func (r *registry) deleteTree(p string) error {
+	kids, _, err := r.conn.Children(p)
+	if errors.Is(err, zk.ErrNoNode) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("broker: delete %s: %w", p, err)
+	}
+	sort.Strings(kids)
+	for _, k := range kids {
+		if err := r.deleteTree(p + "/" + k); err != nil {
+			return err
+		}
+	}
+	if err := r.conn.Delete(p, -1); err != nil && !errors.Is(err, zk.ErrNoNode) {
+		return fmt.Errorf("broker: delete %s: %w", p, err)
+	}
+	return nil
+}
+
+// zkLogger sends go-zookeeper's log lines to slog at debug level.
+type zkLogger struct{ l *slog.Logger }
+
+func (z zkLogger) Printf(format string, args ...any) {
+	z.l.Debug(fmt.Sprintf(format, args...), "component", "zk-client")
+}

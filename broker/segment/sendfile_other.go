@@ -1,0 +1,11 @@
+//go:build !linux
+
+package segment
+
+import (
+	"io"
+	"os"
+)
+
+// sendfile is Linux-only; elsewhere WriteTo falls back to io.Copy.
+func sendfile(io.Writer, *os.File, int64, int64) (int64, bool, error) { return 0, false, nil }

@@ -1,0 +1,283 @@
+package broker
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"math/big"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+)
+
+const offsetsTopic = "__consumer_offsets"
+
+var legalTopic = regexp.MustCompile(`^[a-zA-Z0-9._-]{1,249}$`)
+
+// validTopicName reports whether Kafka accepts name as a topic name.
+func validTopicName(name string) bool {
+	return legalTopic.MatchString(name) && name != "." && name != ".."
+}
+
+// loadTopics reads every topic from the registry and opens the partitions
+// this broker holds.
+func (b *Broker) loadTopics() error {
+	topics, err := b.reg.topics()
+	if err != nil {
+		return err
+	}
+	for _, t := range topics {
+		ts, err := b.openTopic(t)
+		if err != nil {
+			return err
+		}
+		b.topics[t.name] = ts
+	}
+	return nil
+}
+
+// openTopic opens the local partitions of a registry topic.
+func (b *Broker) openTopic(t *topic) (*topicState, error) {
+	ts := &topicState{name: t.name, replicas: t.replicas, states: t.states, config: t.config,
+		partitions: make([]*partition, len(t.replicas))}
+	copy(ts.id[:], topicIDFromConfig(t))
+	for i, reps := range t.replicas {
+		if !containsID(reps, b.cfg.BrokerID) {
+			continue
+		}
+		p, err := b.openPartition(t.name, int32(i), t.states[i].LeaderEpoch, t.config)
+		if err != nil {
+			return nil, err
+		}
+		ts.partitions[i] = p
+	}
+	return ts, nil
+}
+
+func topicIDFromConfig(t *topic) []byte {
+	if id, err := base64.RawURLEncoding.DecodeString(t.id); err == nil && len(id) == 16 {
+		return id
+	}
+	return make([]byte, 16)
+}
+
+func containsID(ids []int32, id int32) bool {
+	for _, x := range ids {
+		if x == id {
+			return true
+		}
+	}
+	return false
+}
+
+// partitionDir is where a partition's segments live: <log.dir>/<topic>-<n>.
+// With several log.dirs, a partition goes to the dir already holding it,
+// else to the one with the fewest partitions.
+func (b *Broker) partitionDir(topic string, index int32) string {
+	name := topic + "-" + strconv.Itoa(int(index))
+	best, bestN := b.cfg.LogDirs[0], -1
+	for _, d := range b.cfg.LogDirs {
+		if _, err := os.Stat(filepath.Join(d, name)); err == nil {
+			return filepath.Join(d, name)
+		}
+		entries, _ := os.ReadDir(d)
+		if bestN < 0 || len(entries) < bestN {
+			best, bestN = d, len(entries)
+		}
+	}
+	return filepath.Join(best, name)
+}
+
+// assignReplicas spreads partitions over brokers as Kafka's rack-unaware
+// assignment does: partition i's first replica is broker (start+i) mod n,
+// the others follow with a shift that grows every n partitions, so leaders
+// are staggered and replicas spread.
+func assignReplicas(brokers []int32, partitions int, rf int, firstPartition int) ([][]int32, error) {
+	n := len(brokers)
+	if rf > n {
+		return nil, kerr.InvalidReplicationFactor
+	}
+	sort.Slice(brokers, func(i, j int) bool { return brokers[i] < brokers[j] })
+	start, shift := randInt(n), randInt(n)
+	out := make([][]int32, partitions)
+	for p := 0; p < partitions; p++ {
+		i := p + firstPartition
+		if i > 0 && i%n == 0 {
+			shift++
+		}
+		first := (i + start) % n
+		reps := []int32{brokers[first]}
+		for j := 0; j < rf-1; j++ {
+			step := 1 + (shift+j)%(n-1)
+			reps = append(reps, brokers[(first+step)%n])
+		}
+		out[p] = reps
+	}
+	return out, nil
+}
+
+func randInt(n int) int {
+	if n <= 1 {
+		return 0
+	}
+	v, err := rand.Int(rand.Reader, big.NewInt(int64(n)))
+	if err != nil {
+		return 0
+	}
+	return int(v.Int64())
+}
+
+// newTopicID returns a random topic id.
+func newTopicID() string {
+	var id [16]byte
+	_, _ = rand.Read(id[:])
+	return base64.RawURLEncoding.EncodeToString(id[:])
+}
+
+// createTopic creates a topic in the registry and opens its local
+// partitions. It returns a Kafka error for the client.
+func (b *Broker) createTopic(name string, partitions int32, rf int16, config map[string]string, validateOnly bool) error {
+	if !validTopicName(name) {
+		return kerr.InvalidTopicException
+	}
+	if partitions == -1 {
+		partitions = b.cfg.NumPartitions
+	}
+	if rf == -1 {
+		rf = b.cfg.DefaultReplication
+	}
+	if partitions <= 0 {
+		return kerr.InvalidPartitions
+	}
+	if rf <= 0 {
+		return kerr.InvalidReplicationFactor
+	}
+	for k := range config {
+		if _, ok := topicConfigDefaults[k]; !ok {
+			return kerr.InvalidConfig
+		}
+	}
+	b.mu.RLock()
+	_, exists := b.topics[name]
+	ids := make([]int32, 0, len(b.brokers))
+	for id := range b.brokers {
+		ids = append(ids, id)
+	}
+	b.mu.RUnlock()
+	if exists {
+		return kerr.TopicAlreadyExists
+	}
+	if err := b.refreshBrokers(); err == nil {
+		b.mu.RLock()
+		ids = ids[:0]
+		for id := range b.brokers {
+			ids = append(ids, id)
+		}
+		b.mu.RUnlock()
+	}
+	replicas, err := assignReplicas(ids, int(partitions), int(rf), 0)
+	if err != nil {
+		return err
+	}
+	if validateOnly {
+		return nil
+	}
+	t := &topic{name: name, id: newTopicID(), replicas: replicas, config: config}
+	for _, reps := range replicas {
+		t.states = append(t.states, partitionState{ControllerEpoch: 1, Leader: reps[0], Version: 1, LeaderEpoch: 0, ISR: reps})
+	}
+	if err := b.reg.createTopic(t); err != nil {
+		if errors.Is(err, errTopicExists) {
+			return kerr.TopicAlreadyExists
+		}
+		b.log.Error("create topic", "topic", name, "err", err)
+		return kerr.UnknownServerError
+	}
+	ts, err := b.openTopic(t)
+	if err != nil {
+		b.log.Error("open new topic", "topic", name, "err", err)
+		return kerr.KafkaStorageError
+	}
+	b.mu.Lock()
+	b.topics[name] = ts
+	b.mu.Unlock()
+	b.log.Info("created topic", "topic", name, "partitions", partitions, "replication_factor", rf)
+	return nil
+}
+
+// topicConfigDefaults are the topic configs DescribeConfigs reports and
+// CreateTopics accepts, with their defaults.
+var topicConfigDefaults = map[string]string{
+	"cleanup.policy":      "delete",
+	"retention.ms":        "604800000",
+	"retention.bytes":     "-1",
+	"segment.bytes":       "1073741824",
+	"max.message.bytes":   "1048588",
+	"min.insync.replicas": "1",
+	"compression.type":    "producer",
+}
+
+func (b *Broker) lookupTopic(name string) *topicState {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	return b.topics[name]
+}
+
+// localPartition returns the partition this broker leads, or the Kafka
+// error to answer with.
+func (b *Broker) localPartition(topic string, index int32) (*partition, error) {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	t := b.topics[topic]
+	if t == nil {
+		return nil, kerr.UnknownTopicOrPartition
+	}
+	if index < 0 || int(index) >= len(t.partitions) {
+		return nil, kerr.UnknownTopicOrPartition
+	}
+	p := t.partitions[index]
+	if p == nil || t.states[index].Leader != b.cfg.BrokerID {
+		return nil, kerr.NotLeaderForPartition
+	}
+	return p, nil
+}
+
+func (b *Broker) refreshBrokers() error {
+	bs, err := b.reg.brokers()
+	if err != nil {
+		return err
+	}
+	b.mu.Lock()
+	b.brokers = bs
+	b.mu.Unlock()
+	return nil
+}
+
+func (b *Broker) closePartitions() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, t := range b.topics {
+		for _, p := range t.partitions {
+			if p != nil {
+				if err := p.close(); err != nil {
+					b.log.Warn("closing partition", "topic", p.topic, "partition", p.index, "err", err)
+				}
+			}
+		}
+	}
+}
+
+func errCode(err error) int16 {
+	if err == nil {
+		return 0
+	}
+	var ke *kerr.Error
+	if errors.As(err, &ke) {
+		return ke.Code
+	}
+	return kerr.UnknownServerError.Code
+}

@@ -1,0 +1,142 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sluicelogs/sluice/broker/kbench"
+	"github.com/sluicelogs/sluice/coordinator/zkbench"
+)
+
+// runBench dispatches `sluice bench <what>`: the coordinator or the broker.
+func runBench(ctx context.Context, e *env, args []string) error {
+	switch {
+	case len(args) > 0 && args[0] == "coordinator":
+		return benchCoordinator(ctx, e, args[1:])
+	case len(args) > 0 && args[0] == "broker":
+		return kbench.Main(ctx, e.stdout, e.stderr, args[1:], func(path string) (string, error) { return sluiceBinary(ctx, e, path) })
+	}
+	fmt.Fprintf(e.stderr, "Usage: sluice bench coordinator|broker [flags]\n\nRun `sluice bench coordinator -h` or `sluice bench broker -h` for their flags.\n")
+	return errors.New("want `bench coordinator` or `bench broker`")
+}
+
+// benchCoordinator runs the same ZooKeeper-protocol load against sluice
+// coordinators and Apache ZooKeeper 3.8 started as processes on this
+// machine, and prints one table comparing them.
+func benchCoordinator(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("sluice bench coordinator", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	clients := fs.Int("clients", 32, "concurrent clients, each its own session and connection, one request in flight each")
+	duration := fs.Duration("duration", 5*time.Second, "length of each of the create, setData and getData phases")
+	ops := fs.Int("ops", 0, "operations per phase over all clients instead of -duration (0: use -duration)")
+	warmup := fs.Duration("warmup", 2*time.Second, "untimed create+getData load before the phases (JIT, caches)")
+	dataSize := fs.Int("data-size", 1024, "bytes of data written by create and setData")
+	znodes := fs.Int("znodes", 1_000_000, "small znodes created (pipelined multi requests) before resident memory is read; 0 skips the memory phase")
+	members := fs.String("members", "1,3", "comma-separated member counts: 1 is standalone, more is an ensemble")
+	targets := fs.String("targets", "sluice,zookeeper", "comma-separated targets: sluice, zookeeper")
+	sluiceBin := fs.String("sluice", "", "sluice binary for the coordinator members (default: this binary; a missing path is built with go build)")
+	zkScript := fs.String("zookeeper", "deploy/zookeeper/run.sh", "the script that runs one Apache ZooKeeper member")
+	javaOpts := fs.String("zk-java-opts", "-Xms2g -Xmx2g", "ZK_JAVA_OPTS for the ZooKeeper JVMs (heap for 1M znodes)")
+	keep := fs.String("dir", "", "keep data directories and member logs here (default: a temporary directory, removed)")
+	cpuprofile := fs.String("cpuprofile", "", "after the table, run the load once more against a sluice standalone coordinator inside this process and write its CPU profile here")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %v", fs.Args())
+	}
+	cfg := zkbench.Config{
+		Load: zkbench.Load{
+			Clients: *clients, Duration: *duration, Ops: *ops, Warmup: *warmup, DataSize: *dataSize,
+		},
+		Znodes: *znodes, ZooKeeper: *zkScript, JavaOpts: *javaOpts, Dir: *keep, Progress: e.stderr,
+	}
+	for _, m := range strings.Split(*members, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(m))
+		if err != nil || n < 1 {
+			return fmt.Errorf("-members %q: want positive numbers separated by commas", *members)
+		}
+		cfg.Members = append(cfg.Members, n)
+	}
+	for _, t := range strings.Split(*targets, ",") {
+		switch t = strings.TrimSpace(t); t {
+		case zkbench.TargetSluice, zkbench.TargetZooKeeper:
+			cfg.Targets = append(cfg.Targets, t)
+		default:
+			return fmt.Errorf("-targets: unknown target %q (want sluice, zookeeper)", t)
+		}
+	}
+	bin, err := sluiceBinary(ctx, e, *sluiceBin)
+	if err != nil {
+		return err
+	}
+	cfg.Sluice = bin
+	if _, err := os.Stat(cfg.ZooKeeper); err != nil && slices.Contains(cfg.Targets, zkbench.TargetZooKeeper) {
+		return fmt.Errorf("-zookeeper: %w (run from the repository root, after `make peers`)", err)
+	}
+
+	machine := zkbench.Machine(ctx)
+	results, err := zkbench.Compare(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	w := e.stdout
+	fmt.Fprintf(w, "\nsluice coordinator vs Apache ZooKeeper 3.8 — %s\n", machine)
+	load := fmt.Sprintf("%v per phase", *duration)
+	if *ops > 0 {
+		load = fmt.Sprintf("%d ops per phase", *ops)
+	}
+	fmt.Fprintf(w, "%d clients (closed loop, one request in flight each, spread round-robin over the members), %s, %d-byte data, warm-up %v;\n", *clients, load, *dataSize, *warmup)
+	fmt.Fprintf(w, "fill: %d znodes of 16 bytes, 1000 per parent, multi of 100 creates, 8 sessions × 4 in flight; ZooKeeper heap: %s; tickTime=2000\n\n", *znodes, *javaOpts)
+	if err := zkbench.WriteTable(w, results); err != nil {
+		return err
+	}
+	fmt.Fprintln(w, "ops/s: higher is better; RSS: lower is better; sluice/zk is sluice divided by ZooKeeper.")
+	var failed []string
+	for _, r := range results {
+		if r.Err != nil {
+			failed = append(failed, fmt.Sprintf("%s with %d members: %v", r.Target, r.Members, r.Err))
+		}
+	}
+	if *cpuprofile != "" {
+		fmt.Fprintf(e.stderr, "profile pass: sluice standalone in-process, CPU profile to %s\n", *cpuprofile)
+		l := cfg.Load
+		l.Progress = e.stderr
+		if err := zkbench.ProfileSluice(ctx, l, *znodes, *cpuprofile); err != nil {
+			failed = append(failed, "profile pass: "+err.Error())
+		}
+	}
+	if len(failed) > 0 {
+		return errors.New(strings.Join(failed, "; "))
+	}
+	return nil
+}
+
+// sluiceBinary returns the binary for coordinator members: path, built if
+// missing, or else this very executable.
+func sluiceBinary(ctx context.Context, e *env, path string) (string, error) {
+	if path == "" {
+		return os.Executable()
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", err
+	}
+	if _, err := os.Stat(abs); err == nil {
+		return abs, nil
+	}
+	root, err := zkbench.ModuleRoot()
+	if err != nil {
+		return "", fmt.Errorf("-sluice %s is missing and cannot be built: %w", path, err)
+	}
+	fmt.Fprintf(e.stderr, "building %s\n", abs)
+	return abs, zkbench.BuildSluice(ctx, root, abs)
+}

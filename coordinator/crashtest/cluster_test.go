@@ -1,0 +1,272 @@
+package crashtest
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-zookeeper/zk"
+
+	"github.com/sluicelogs/sluice/coordinator"
+	"github.com/sluicelogs/sluice/internal/await"
+	"github.com/sluicelogs/sluice/internal/testpeer"
+)
+
+// tickTime is the ensemble's tickTime: Raft ticks every tickTime/20 and
+// elects after 10 ticks, so a new leader takes a few hundred milliseconds;
+// session timeouts may range from 2 to 20 ticks (0.4s to 4s).
+const tickTime = 200 * time.Millisecond
+
+// sessionTimeout is what the test clients ask for: the most the members
+// allow, so that a client survives a failover.
+const sessionTimeout = 4 * time.Second
+
+// Bounds of the waits. They are generous: the machine is small and shared,
+// and a wait that ends early costs nothing.
+const (
+	startTimeout    = 30 * time.Second // a member process answers ruok
+	electionTimeout = 20 * time.Second // an ensemble has exactly one leader
+	clientTimeout   = 20 * time.Second // a client has a session
+)
+
+// member is one coordinator process of a cluster.
+type member struct {
+	id       uint64
+	dir      string // dataDir, holding zoo.cfg and myid
+	addr     string // client address
+	observer bool
+	runs     int
+	proc     *testpeer.Process // nil while the member is down
+}
+
+// cluster is an ensemble of coordinator processes on loopback.
+type cluster struct {
+	t       *testing.T
+	members []*member // members[i].id == i+1
+}
+
+// startCluster writes the zoo.cfg and myid of voters members and observers
+// more (ids after the voters), and starts them all.
+func startCluster(t *testing.T, voters, observers int) *cluster {
+	t.Helper()
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	c := &cluster{t: t}
+	var servers strings.Builder
+	for i := 1; i <= voters+observers; i++ {
+		m := &member{
+			id:       uint64(i),
+			dir:      t.TempDir(),
+			addr:     fmt.Sprintf("127.0.0.1:%d", testpeer.FreePort(t)),
+			observer: i > voters,
+		}
+		role := "participant"
+		if m.observer {
+			role = "observer"
+		}
+		fmt.Fprintf(&servers, "server.%d=127.0.0.1:%d:%d:%s\n", i, testpeer.FreePort(t), testpeer.FreePort(t), role)
+		c.members = append(c.members, m)
+	}
+	for _, m := range c.members {
+		peerType := "participant"
+		if m.observer {
+			peerType = "observer"
+		}
+		port := m.addr[strings.LastIndexByte(m.addr, ':')+1:]
+		cfg := fmt.Sprintf("tickTime=%d\ninitLimit=10\nsyncLimit=5\ndataDir=%s\nclientPort=%s\nclientPortAddress=127.0.0.1\npeerType=%s\n4lw.commands.whitelist=*\n%s",
+			tickTime.Milliseconds(), m.dir, port, peerType, servers.String())
+		if err := os.WriteFile(filepath.Join(m.dir, "zoo.cfg"), []byte(cfg), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(m.dir, "myid"), []byte(fmt.Sprint(m.id)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, m := range c.members {
+		c.start(m)
+	}
+	return c
+}
+
+// start (re)starts a member from its data directory and waits until it
+// answers ruok. Only the test goroutine may call it (it fails the test).
+func (c *cluster) start(m *member) {
+	c.t.Helper()
+	if m.proc != nil {
+		c.t.Fatalf("member %d is already running", m.id)
+	}
+	m.runs++
+	cmd := exec.Command(sluiceBin, "coordinator", "--config", filepath.Join(m.dir, "zoo.cfg"))
+	name := fmt.Sprintf("member%d-run%d", m.id, m.runs)
+	m.proc = testpeer.Start(c.t, name, cmd, startTimeout, func(ctx context.Context) error {
+		out, err := coordinator.FourLetter(ctx, m.addr, "ruok")
+		if err != nil {
+			return err
+		}
+		if out != "imok" {
+			return fmt.Errorf("ruok answered %q", out)
+		}
+		return nil
+	})
+}
+
+// kill sends SIGKILL to a member's process group and waits for it to die.
+func (c *cluster) kill(m *member) {
+	c.t.Helper()
+	if m.proc == nil {
+		c.t.Fatalf("member %d is not running", m.id)
+	}
+	m.proc.Kill()
+	c.t.Logf("killed member %d (-9); its log: %s", m.id, m.proc.LogPath)
+	m.proc = nil
+}
+
+func (c *cluster) member(id uint64) *member { return c.members[id-1] }
+
+// live returns the running members.
+func (c *cluster) live() []*member {
+	var out []*member
+	for _, m := range c.members {
+		if m.proc != nil {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// addrs returns the client addresses of every member, running or not, as
+// a ZooKeeper connect string would list them.
+func (c *cluster) addrs() []string {
+	out := make([]string, len(c.members))
+	for i, m := range c.members {
+		out[i] = m.addr
+	}
+	return out
+}
+
+// mode asks a member for its Mode (srvr); "down" if it does not answer.
+func mode(m *member) string {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	out, err := coordinator.FourLetter(ctx, m.addr, "srvr")
+	if err != nil {
+		return "down"
+	}
+	return coordinator.ModeFromSrvr(out)
+}
+
+// leader waits until exactly one running member says it leads, every
+// running observer says it observes and every other running voter says it
+// follows; it returns the leader.
+func (c *cluster) leader() *member {
+	c.t.Helper()
+	var lead *member
+	await.Eventually(c.t, electionTimeout, 50*time.Millisecond, func() error {
+		lead = nil
+		var leaders, modes []string
+		for _, m := range c.live() {
+			md := mode(m)
+			modes = append(modes, fmt.Sprintf("%d:%s", m.id, md))
+			want := "follower"
+			if m.observer {
+				want = "observer"
+			}
+			switch {
+			case md == "leader" && !m.observer:
+				lead = m
+				leaders = append(leaders, fmt.Sprint(m.id))
+			case md != want:
+				return fmt.Errorf("member %d is %s (modes %v)", m.id, md, modes)
+			}
+		}
+		if len(leaders) != 1 {
+			return fmt.Errorf("%d leaders %v (modes %v)", len(leaders), leaders, modes)
+		}
+		return nil
+	})
+	return lead
+}
+
+// quietLogger drops go-zookeeper's log lines: its reconnects are expected
+// here, and a test's Logf must not be used after the test ends.
+type quietLogger struct{}
+
+func (quietLogger) Printf(string, ...any) {}
+
+// connect opens a go-zookeeper session to the given members and waits
+// (bounded) until it has a session. The connection closes when the test ends.
+func connect(tb testing.TB, addrs []string) *zk.Conn {
+	tb.Helper()
+	conn, _, err := zk.Connect(addrs, sessionTimeout, zk.WithLogger(quietLogger{}), zk.WithLogInfo(false))
+	if err != nil {
+		tb.Fatalf("zk.Connect %v: %v", addrs, err)
+	}
+	tb.Cleanup(conn.Close)
+	await.Eventually(tb, clientTimeout, 20*time.Millisecond, func() error {
+		if s := conn.State(); s != zk.StateHasSession {
+			return fmt.Errorf("client of %v is %v", addrs, s)
+		}
+		return nil
+	})
+	return conn
+}
+
+// children returns the children of path as one member sees them after a
+// sync, through a client connected to that member only. It retries
+// (bounded) while the member cannot serve, e.g. right after a restart.
+func children(tb testing.TB, m *member, path string) map[string]bool {
+	tb.Helper()
+	conn, _, err := zk.Connect([]string{m.addr}, sessionTimeout, zk.WithLogger(quietLogger{}), zk.WithLogInfo(false))
+	if err != nil {
+		tb.Fatalf("zk.Connect %s: %v", m.addr, err)
+	}
+	defer conn.Close()
+	var kids []string
+	await.Eventually(tb, clientTimeout, 100*time.Millisecond, func() error {
+		if _, err := conn.Sync(path); err != nil {
+			return fmt.Errorf("sync %s on member %d: %w", path, m.id, err)
+		}
+		var err error
+		if kids, _, err = conn.Children(path); err != nil {
+			return fmt.Errorf("children of %s on member %d: %w", path, m.id, err)
+		}
+		return nil
+	})
+	set := make(map[string]bool, len(kids))
+	for _, k := range kids {
+		set[k] = true
+	}
+	return set
+}
+
+// missing returns the sorted elements of want that are not in have.
+func missing(want, have map[string]bool) []string {
+	var out []string
+	for k := range want {
+		if !have[k] {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// waitFor waits for wg, failing the test if that takes longer than d.
+func waitFor(t *testing.T, wg *sync.WaitGroup, d time.Duration, what string) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(d):
+		t.Fatalf("%s did not return within %s", what, d)
+	}
+}

@@ -1,0 +1,275 @@
+package zkbench
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// Config is a side-by-side run: the same Load against every target with
+// every member count.
+type Config struct {
+	Targets   []string // TargetSluice, TargetZooKeeper
+	Members   []int    // e.g. 1 and 3
+	Load      Load     // the workload; Servers is set per target
+	Znodes    int      // znodes the fill phase creates before RSS is read; 0 skips it
+	Sluice    string   // the sluice binary
+	ZooKeeper string   // deploy/zookeeper/run.sh
+	JavaOpts  string   // ZK_JAVA_OPTS, e.g. "-Xms2g -Xmx2g"
+	Dir       string   // for data directories and logs; a temporary one if empty
+	Progress  io.Writer
+}
+
+// Result is what one target with one member count measured.
+type Result struct {
+	Target    string
+	Members   int
+	Report    *Report
+	Fill      *Phase
+	RSSBefore []int64 // per member, before the fill phase
+	RSSAfter  []int64 // per member, after it
+	Err       error
+}
+
+// Compare runs cfg.Load against each target and member count in turn, each
+// started fresh and stopped afterwards. A target that fails is reported in
+// its Result and the others still run.
+func Compare(ctx context.Context, cfg Config) ([]Result, error) {
+	dir := cfg.Dir
+	if dir == "" {
+		d, err := os.MkdirTemp("", "zkbench-")
+		if err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(d)
+		dir = d
+	}
+	var out []Result
+	for _, members := range cfg.Members {
+		for _, target := range cfg.Targets {
+			if ctx.Err() != nil {
+				return out, ctx.Err()
+			}
+			r := runOne(ctx, cfg, dir, target, members)
+			if r.Err != nil {
+				fmt.Fprintf(progress(cfg.Progress), "  %s with %d members failed: %v\n", target, members, r.Err)
+			}
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+func progress(w io.Writer) io.Writer {
+	if w == nil {
+		return io.Discard
+	}
+	return w
+}
+
+func runOne(ctx context.Context, cfg Config, dir, target string, members int) Result {
+	r := Result{Target: target, Members: members}
+	p := progress(cfg.Progress)
+	fmt.Fprintf(p, "%s, %d member(s): starting\n", target, members)
+	c, err := Start(ctx, Spec{Kind: target, Members: members, Dir: dir, Sluice: cfg.Sluice, ZooKeeper: cfg.ZooKeeper, JavaOpts: cfg.JavaOpts})
+	if err != nil {
+		r.Err = err
+		return r
+	}
+	defer func() {
+		c.Stop()
+		fmt.Fprintf(p, "%s, %d member(s): stopped\n", target, members)
+	}()
+	l := cfg.Load
+	l.Servers = c.Addrs()
+	l.Progress = cfg.Progress
+	r.Report, r.Err = l.Run(ctx)
+	if r.Err != nil || cfg.Znodes <= 0 {
+		return r
+	}
+	// Memory is measured on a fresh start, so that the 1 KiB znodes and the
+	// log of the phases above do not count.
+	c.Stop()
+	fmt.Fprintf(p, "%s, %d member(s): restarting empty for the memory phase\n", target, members)
+	c, err = Start(ctx, Spec{Kind: target, Members: members, Dir: filepath.Join(dir, "memory"), Sluice: cfg.Sluice, ZooKeeper: cfg.ZooKeeper, JavaOpts: cfg.JavaOpts})
+	if err != nil {
+		r.Err = err
+		return r
+	}
+	l.Servers = c.Addrs()
+	if r.RSSBefore, r.Err = c.RSS(); r.Err != nil {
+		return r
+	}
+	f, err := l.Fill(ctx, fmt.Sprintf("/zkbench-fill-%d", time.Now().UnixNano()), cfg.Znodes)
+	r.Fill = &f
+	if err != nil {
+		r.Err = err
+		return r
+	}
+	r.RSSAfter, r.Err = c.RSS()
+	return r
+}
+
+// Machine describes where the run happened: CPUs, CPU model, Go and Java.
+func Machine(ctx context.Context) string {
+	model := "unknown"
+	if f, err := os.Open("/proc/cpuinfo"); err == nil {
+		sc := bufio.NewScanner(f)
+		for sc.Scan() {
+			if k, v, ok := strings.Cut(sc.Text(), ":"); ok && strings.TrimSpace(k) == "model name" {
+				model = strings.TrimSpace(v)
+				break
+			}
+		}
+		f.Close()
+	}
+	java := "java not found"
+	if b, err := exec.CommandContext(ctx, "java", "-version").CombinedOutput(); err == nil {
+		java, _, _ = strings.Cut(strings.TrimSpace(string(b)), "\n")
+	}
+	return fmt.Sprintf("nproc %d, %s, %s, %s", runtime.NumCPU(), model, runtime.Version(), java)
+}
+
+// WriteTable prints one row per (phase, members): ops/s of sluice and
+// ZooKeeper, their ratio and both latencies; then the memory rows.
+func WriteTable(w io.Writer, results []Result) error {
+	find := func(target string, members int) *Result {
+		for i := range results {
+			if results[i].Target == target && results[i].Members == members {
+				return &results[i]
+			}
+		}
+		return nil
+	}
+	var members []int
+	for _, r := range results {
+		if !slices.Contains(members, r.Members) {
+			members = append(members, r.Members)
+		}
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "%-26s\tmembers\tsluice ops/s\tzk ops/s\tsluice/zk\tsluice p50\tsluice p99\tzk p50\tzk p99\t\n", "phase")
+	phase := func(r *Result, name string) *Phase {
+		switch {
+		case r == nil || r.Report == nil:
+			return nil
+		case name == "fill":
+			return r.Fill
+		}
+		return r.Report.Phase(name)
+	}
+	for _, name := range []string{"create", "setData", "getData", "fill"} {
+		for _, m := range members {
+			s, z := phase(find(TargetSluice, m), name), phase(find(TargetZooKeeper, m), name)
+			if s == nil && z == nil {
+				continue
+			}
+			label := name
+			if name == "fill" {
+				label = "fill (znodes/s, multi×100)"
+			}
+			fmt.Fprintf(tw, "%-26s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", label, m,
+				rate(s), rate(z), ratio(s, z), quant(s, 0.5), quant(s, 0.99), quant(z, 0.5), quant(z, 0.99))
+		}
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintln(w)
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "%-26s\tmembers\tsluice\tzk\tsluice/zk\t\n", "memory, fresh start")
+	for _, m := range members {
+		s, z := find(TargetSluice, m), find(TargetZooKeeper, m)
+		sa, za := largest(s), largest(z)
+		if sa < 0 && za < 0 {
+			continue
+		}
+		s0, z0 := atStart(s), atStart(z)
+		fmt.Fprintf(tw, "%-26s\t%d\t%s\t%s\t%s\t\n", "RSS MiB empty", m, mib(s0), mib(z0), ratioF(float64(s0), float64(z0)))
+		fmt.Fprintf(tw, "%-26s\t%d\t%s\t%s\t%s\t\n", "RSS MiB after fill, max", m, mib(sa), mib(za), ratioF(float64(sa), float64(za)))
+		sg, zg := growth(s), growth(z)
+		fmt.Fprintf(tw, "%-26s\t%d\t%s\t%s\t%s\t\n", "RSS growth B/znode", m, num(sg), num(zg), ratioF(sg, zg))
+	}
+	return tw.Flush()
+}
+
+func rate(p *Phase) string {
+	if p == nil || p.Ops == 0 {
+		return "-"
+	}
+	s := fmt.Sprintf("%.0f", p.OpsPerSec())
+	if p.Errors > 0 {
+		s += fmt.Sprintf(" (%d err)", p.Errors)
+	}
+	return s
+}
+
+func ratio(s, z *Phase) string {
+	if s == nil || z == nil {
+		return "-"
+	}
+	return ratioF(s.OpsPerSec(), z.OpsPerSec())
+}
+
+func ratioF(s, z float64) string {
+	if s <= 0 || z <= 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.2f", s/z)
+}
+
+func quant(p *Phase, q float64) string {
+	if p == nil || p.Latency.Count() == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.2fms", float64(p.Latency.Quantile(q))/float64(time.Millisecond))
+}
+
+// largest is the largest member's RSS after the fill phase, or -1.
+func largest(r *Result) int64 {
+	if r == nil || len(r.RSSAfter) == 0 {
+		return -1
+	}
+	return slices.Max(r.RSSAfter)
+}
+
+// atStart is the RSS of the member largest after the fill, before it, or -1.
+func atStart(r *Result) int64 {
+	if r == nil || len(r.RSSAfter) == 0 || len(r.RSSBefore) != len(r.RSSAfter) {
+		return -1
+	}
+	return r.RSSBefore[slices.Index(r.RSSAfter, slices.Max(r.RSSAfter))]
+}
+
+// growth is how much the largest member's RSS grew per znode in the fill
+// phase, or -1.
+func growth(r *Result) float64 {
+	if r == nil || r.Fill == nil || r.Fill.Ops == 0 || len(r.RSSAfter) == 0 || len(r.RSSBefore) != len(r.RSSAfter) {
+		return -1
+	}
+	i := slices.Index(r.RSSAfter, slices.Max(r.RSSAfter))
+	return float64(r.RSSAfter[i]-r.RSSBefore[i]) / float64(r.Fill.Ops)
+}
+
+func mib(b int64) string {
+	if b < 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.0f", float64(b)/(1<<20))
+}
+
+func num(f float64) string {
+	if f == -1 {
+		return "-"
+	}
+	return fmt.Sprintf("%.0f", f)
+}

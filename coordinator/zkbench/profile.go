@@ -1,0 +1,71 @@
+package zkbench
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"runtime/pprof"
+	"strconv"
+
+	"github.com/sluicelogs/sluice/coordinator"
+)
+
+// ProfileSluice runs l (and a fill of znodes, if > 0) against a standalone
+// sluice coordinator started inside this process, with the CPU profile
+// written to cpuprofile. The server runs in-process because its command has
+// no profiling flag; the profile therefore also holds the load generator
+// (its frames are in go-zookeeper and zkbench; `go tool pprof -focus
+// coordinator` keeps the server's).
+func ProfileSluice(ctx context.Context, l Load, znodes int, cpuprofile string) error {
+	dir, err := os.MkdirTemp("", "zkbench-profile-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	port, err := freePort()
+	if err != nil {
+		return err
+	}
+	path, err := writeSluiceConfig(dir, 1, port, nil)
+	if err != nil {
+		return err
+	}
+	cfg, _, err := coordinator.LoadConfig(path)
+	if err != nil {
+		return err
+	}
+	srv, err := coordinator.NewServer(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- srv.Run(ctx) }()
+	defer func() {
+		cancel()
+		<-done
+	}()
+
+	f, err := os.Create(cpuprofile)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := pprof.StartCPUProfile(f); err != nil {
+		return err
+	}
+	defer pprof.StopCPUProfile()
+	l.Servers = []string{"127.0.0.1:" + strconv.Itoa(port)}
+	rep, err := l.Run(ctx)
+	if err != nil {
+		return fmt.Errorf("profile run: %w", err)
+	}
+	if znodes > 0 {
+		if _, err := l.Fill(ctx, rep.Parent, znodes); err != nil {
+			return fmt.Errorf("profile fill: %w", err)
+		}
+	}
+	return nil
+}
