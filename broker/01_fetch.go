@@ -1,47 +1,78 @@
 package broker
 
 import (
+	"bufio"
 	"context"
+	"encoding/binary"
+	"net"
 	"reflect"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/sluicelogs/sluice/broker/segment"
 )
 
-// fetch reads each partition from its offset up to the high watermark. It
-// long-polls: when fewer than MinBytes are ready it waits for appends until
-// MaxWaitMillis. No incremental fetch sessions are granted (session id 0
-// tells clients to send full fetches), which every client handles.
-func (b *Broker) fetch(ctx context.Context, req *kmsg.FetchRequest) kmsg.Response {
+// fetch answers a Fetch: each partition is read from its offset up to the
+// high watermark. It long-polls: while fewer than MinBytes are ready it
+// waits for appends until MaxWaitMillis. The records are not copied: the
+// response is written around them and the batches go from the segment
+// files to the socket with sendfile. No incremental fetch sessions are
+// granted (session id 0 tells clients to send full fetches).
+func (b *Broker) fetch(ctx context.Context, req *kmsg.FetchRequest) *fetchResult {
 	deadline := time.Now().Add(time.Duration(req.MaxWaitMillis) * time.Millisecond)
 	for {
-		resp, size, waits := b.fetchOnce(req)
-		if size >= int(req.MinBytes) || len(waits) == 0 || !time.Now().Before(deadline) {
-			return resp
+		res, waits := b.fetchOnce(req)
+		if res.records >= int64(req.MinBytes) || len(waits) == 0 || !time.Now().Before(deadline) {
+			return res
 		}
+		res.release()
 		if !waitAny(ctx, waits, time.Until(deadline)) {
-			resp, _, _ = b.fetchOnce(req)
-			return resp
+			res, _ = b.fetchOnce(req)
+			return res
 		}
 	}
 }
 
-func (b *Broker) fetchOnce(req *kmsg.FetchRequest) (*kmsg.FetchResponse, int, []<-chan struct{}) {
-	resp := req.ResponseKind().(*kmsg.FetchResponse)
-	total := 0
-	maxBytes := int(req.MaxBytes)
+// fetchResult is a Fetch response whose records are still in the files.
+type fetchResult struct {
+	version int16
+	topics  []fetchTopic
+	records int64 // bytes of records in all partitions
+}
+
+type fetchTopic struct {
+	name  string
+	parts []fetchPart
+}
+
+type fetchPart struct {
+	partition                int32
+	errCode                  int16
+	hw, lastStable, logStart int64
+	data                     segment.ReadResult
+}
+
+func (f *fetchResult) release() {
+	for i := range f.topics {
+		for j := range f.topics[i].parts {
+			f.topics[i].parts[j].data.Release()
+		}
+	}
+}
+
+func (b *Broker) fetchOnce(req *kmsg.FetchRequest) (*fetchResult, []<-chan struct{}) {
+	res := &fetchResult{version: req.GetVersion()}
+	maxBytes := int64(req.MaxBytes)
 	if maxBytes <= 0 {
 		maxBytes = 50 << 20
 	}
 	var waits []<-chan struct{}
 	for _, rt := range req.Topics {
-		st := kmsg.NewFetchResponseTopic()
-		st.Topic = rt.Topic
+		ft := fetchTopic{name: rt.Topic}
 		for _, rp := range rt.Partitions {
-			sp := kmsg.NewFetchResponseTopicPartition()
-			sp.Partition = rp.Partition
-			sp.HighWatermark, sp.LastStableOffset, sp.LogStartOffset = -1, -1, -1
+			fp := fetchPart{partition: rp.Partition, hw: -1, lastStable: -1, logStart: -1}
 			p, err := b.localPartition(rt.Topic, rp.Partition)
 			if err == nil && rp.CurrentLeaderEpoch >= 0 && rp.CurrentLeaderEpoch < p.leaderEpoch {
 				err = kerr.FencedLeaderEpoch
@@ -49,24 +80,125 @@ func (b *Broker) fetchOnce(req *kmsg.FetchRequest) (*kmsg.FetchResponse, int, []
 			if err == nil {
 				waits = append(waits, p.waitChan())
 				hw := p.log.HighWatermark()
-				sp.HighWatermark, sp.LastStableOffset, sp.LogStartOffset = hw, hw, p.log.LogStartOffset()
-				limit := min(int(rp.PartitionMaxBytes), maxBytes-total)
-				if total > 0 && limit <= 0 {
-					limit = 0
-				}
-				if limit > 0 || total == 0 {
-					var data []byte
-					data, err = p.read(rp.FetchOffset, max(limit, 1), hw)
-					sp.RecordBatches = data
-					total += len(data)
+				fp.hw, fp.lastStable, fp.logStart = hw, hw, p.log.LogStartOffset()
+				limit := min(int64(rp.PartitionMaxBytes), maxBytes-res.records)
+				// The first partition with data gets at least one whole
+				// batch, so a consumer always makes progress (as in Kafka).
+				if limit > 0 || res.records == 0 {
+					fp.data, err = p.log.Read(rp.FetchOffset, int(max(limit, 1)), hw)
+					res.records += fp.data.Size
 				}
 			}
-			sp.ErrorCode = errCode(err)
-			st.Partitions = append(st.Partitions, sp)
+			fp.errCode = errCode(err)
+			ft.parts = append(ft.parts, fp)
 		}
-		resp.Topics = append(resp.Topics, st)
+		res.topics = append(res.topics, ft)
 	}
-	return resp, total, waits
+	return res, waits
+}
+
+// writeTo sends the response (Fetch v4–v12 wire format) to nc, buffering
+// everything but the records in w and sending those with sendfile.
+func (f *fetchResult) writeTo(w *bufio.Writer, nc net.Conn, correlationID int32) error {
+	flexible := f.version >= 12
+	var e fetchEncoder
+	e.flexible = flexible
+	e.int32(0) // size, set below
+	e.int32(correlationID)
+	if flexible {
+		e.uvarint(0) // response header tags
+	}
+	e.int32(0) // throttle_time_ms
+	if f.version >= 7 {
+		e.int16(0) // error_code
+		e.int32(0) // session_id: no session
+	}
+	e.arrayLen(len(f.topics))
+	type cut struct {
+		at   int // bytes of e.buf before the records
+		data *segment.ReadResult
+	}
+	var cuts []cut
+	for ti := range f.topics {
+		t := &f.topics[ti]
+		e.str(t.name)
+		e.arrayLen(len(t.parts))
+		for pi := range t.parts {
+			p := &t.parts[pi]
+			e.int32(p.partition)
+			e.int16(p.errCode)
+			e.int64(p.hw)
+			e.int64(p.lastStable)
+			if f.version >= 5 {
+				e.int64(p.logStart)
+			}
+			e.arrayLen(0) // aborted_transactions: none (no transactions)
+			if f.version >= 11 {
+				e.int32(-1) // preferred_read_replica
+			}
+			e.bytesLen(int(p.data.Size))
+			cuts = append(cuts, cut{len(e.buf), &p.data})
+			if flexible {
+				e.uvarint(0) // partition tags
+			}
+		}
+		if flexible {
+			e.uvarint(0) // topic tags
+		}
+	}
+	if flexible {
+		e.uvarint(0) // body tags
+	}
+	binary.BigEndian.PutUint32(e.buf, uint32(len(e.buf)-4+int(f.records)))
+	prev := 0
+	for _, c := range cuts {
+		if _, err := w.Write(e.buf[prev:c.at]); err != nil {
+			return err
+		}
+		prev = c.at
+		if c.data.Size == 0 {
+			continue
+		}
+		if err := w.Flush(); err != nil {
+			return err
+		}
+		if _, err := c.data.WriteTo(nc); err != nil {
+			return err
+		}
+	}
+	_, err := w.Write(e.buf[prev:])
+	return err
+}
+
+// fetchEncoder appends Kafka primitives, in the compact (flexible) forms
+// when flexible is set.
+type fetchEncoder struct {
+	buf      []byte
+	flexible bool
+}
+
+func (e *fetchEncoder) int16(v int16)    { e.buf = binary.BigEndian.AppendUint16(e.buf, uint16(v)) }
+func (e *fetchEncoder) int32(v int32)    { e.buf = binary.BigEndian.AppendUint32(e.buf, uint32(v)) }
+func (e *fetchEncoder) int64(v int64)    { e.buf = binary.BigEndian.AppendUint64(e.buf, uint64(v)) }
+func (e *fetchEncoder) uvarint(v uint64) { e.buf = binary.AppendUvarint(e.buf, v) }
+
+func (e *fetchEncoder) arrayLen(n int) {
+	if e.flexible {
+		e.uvarint(uint64(n) + 1)
+	} else {
+		e.int32(int32(n))
+	}
+}
+
+func (e *fetchEncoder) bytesLen(n int) { e.arrayLen(n) }
+
+func (e *fetchEncoder) str(s string) {
+	if e.flexible {
+		e.uvarint(uint64(len(s)) + 1)
+	} else {
+		e.int16(int16(len(s)))
+	}
+	e.buf = append(e.buf, s...)
 }
 
 // waitAny waits until one of chans is closed (true), or d passes or ctx

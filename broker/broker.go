@@ -154,8 +154,6 @@ func (b *Broker) handle(ctx context.Context, c *conn, r *request) (kmsg.Response
 		return b.describeConfigs(req), nil
 	case *kmsg.ProduceRequest:
 		return b.produce(ctx, req), nil
-	case *kmsg.FetchRequest:
-		return b.fetch(ctx, req), nil
 	case *kmsg.ListOffsetsRequest:
 		return b.listOffsets(req), nil
 	case *kmsg.InitProducerIDRequest:

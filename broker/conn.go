@@ -150,6 +150,23 @@ func (c *conn) serve(ctx context.Context) {
 			c.b.log.Info("closing connection", "remote", c.nc.RemoteAddr(), "err", err)
 			return
 		}
+		if freq, ok := req.kreq.(*kmsg.FetchRequest); ok {
+			// Fetch writes its own response around the records, which go
+			// from the segment files to the socket with sendfile.
+			res := c.b.fetch(ctx, freq)
+			_ = c.nc.SetWriteDeadline(time.Now().Add(30 * time.Second))
+			err := res.writeTo(w, c.nc, req.correlationID)
+			res.release()
+			if err != nil {
+				return
+			}
+			if r.Buffered() == 0 {
+				if err := w.Flush(); err != nil {
+					return
+				}
+			}
+			continue
+		}
 		resp, err := c.b.handle(ctx, c, req)
 		if err != nil {
 			c.b.log.Info("closing connection", "remote", c.nc.RemoteAddr(), "api", kmsg.NameForKey(req.key), "err", err)

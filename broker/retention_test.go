@@ -1,0 +1,74 @@
+package broker_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/sluicelogs/sluice/internal/await"
+	"github.com/sluicelogs/sluice/internal/testcluster"
+)
+
+// TestRetention: with log.retention.bytes the broker's retention check
+// deletes old segments (the earliest offset moves up), never the active
+// one (the latest records stay readable).
+func TestRetention(t *testing.T) {
+	zkAddr := testcluster.Coordinator(t)
+	b := testcluster.StartBroker(t, 1, zkAddr, "",
+		"log.segment.bytes=16384", "log.retention.bytes=32768", "log.retention.check.interval.ms=100")
+	addr := b.Addr()
+	createTopic(t, addr, "short", 1)
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.DefaultProduceTopic("short"), kgo.ProducerBatchCompression(kgo.NoCompression()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	ctx := context.Background()
+	for i := 0; i < 200; i++ {
+		if err := cl.ProduceSync(ctx, &kgo.Record{Value: []byte(fmt.Sprintf("%01000d", i))}).FirstErr(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	earliest := func() int64 {
+		req := kmsg.NewPtrListOffsetsRequest()
+		rt := kmsg.NewListOffsetsRequestTopic()
+		rt.Topic = "short"
+		rp := kmsg.NewListOffsetsRequestTopicPartition()
+		rp.Timestamp = -2
+		rt.Partitions = append(rt.Partitions, rp)
+		req.Topics = append(req.Topics, rt)
+		resp, err := req.RequestWith(ctx, cl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp.Topics[0].Partitions[0].Offset
+	}
+	await.Eventually(t, 20*time.Second, 50*time.Millisecond, func() error {
+		if e := earliest(); e == 0 {
+			entries, _ := os.ReadDir(filepath.Join(b.Dir, "logs", "short-0"))
+			return fmt.Errorf("earliest offset still 0 with %d files in the partition", len(entries))
+		}
+		return nil
+	})
+	start := earliest()
+	if end := endOffsets(t, cl, "short")[0]; end != 200 || start >= end {
+		t.Fatalf("after retention: earliest %d, end %d", start, end)
+	}
+	// What is left reads back from the new start to the end, all of it.
+	n := int64(0)
+	readAll(t, addr, "short", func(r *kgo.Record) {
+		if r.Offset < start {
+			t.Fatalf("read offset %d below the earliest %d", r.Offset, start)
+		}
+		n++
+	})
+	if n != 200-start {
+		t.Fatalf("read %d records after retention, want %d", n, 200-start)
+	}
+}

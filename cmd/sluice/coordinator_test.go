@@ -1,0 +1,63 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sluicelogs/sluice/internal/await"
+	"github.com/sluicelogs/sluice/internal/testpeer"
+)
+
+// TestCoordinatorCommand runs `sluice coordinator` from a zoo.cfg and asks
+// it for its mode the way zkServer.sh status does.
+func TestCoordinatorCommand(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "zoo.cfg")
+	port := testpeer.FreePort(t)
+	text := fmt.Sprintf("tickTime=200\ndataDir=%s\nclientPort=%d\nclientPortAddress=127.0.0.1\nsomeNewKey=1\n", dir, port)
+	if err := os.WriteFile(cfg, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	var logs strings.Builder
+	go func() {
+		done <- run(ctx, &env{stdout: &strings.Builder{}, stderr: &logs}, []string{"coordinator", "--config", cfg})
+	}()
+	defer func() {
+		cancel()
+		if code := <-done; code != 0 {
+			t.Errorf("coordinator exited %d", code)
+		}
+		if !strings.Contains(logs.String(), "someNewKey") {
+			t.Errorf("no warning about the unknown key in:\n%s", logs.String())
+		}
+	}()
+	await.Eventually(t, 20*time.Second, 50*time.Millisecond, func() error {
+		code, out, errOut := runArgs("coordinator", "--config", cfg, "status")
+		if code != 0 {
+			return fmt.Errorf("status: exit %d: %s", code, errOut)
+		}
+		if !strings.Contains(out, "Mode: standalone") {
+			return fmt.Errorf("status printed %q", out)
+		}
+		return nil
+	})
+}
+
+func TestCoordinatorBadConfig(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "zoo.cfg")
+	if err := os.WriteFile(cfg, []byte("dataDir="+dir+"\ntickTime=soon\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut := runArgs("coordinator", "--config", cfg)
+	if code == 0 || !strings.Contains(errOut, cfg+`:2: tickTime: "soon" is not an integer`) {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+}
