@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sluicelogs/sluice/broker/segment"
 	"github.com/sluicelogs/sluice/internal/config"
 )
 
@@ -57,5 +58,17 @@ func TestConfigErrors(t *testing.T) {
 		if _, err := configFromProperties(p); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("error %v, want %q", err, tc.want)
 		}
+	}
+}
+
+func TestTopicConfigOverrides(t *testing.T) {
+	o := segment.Options{RetentionMs: 1000, RetentionBytes: 5000, SegmentBytes: 1 << 20}
+	applyTopicConfig(&o, map[string]string{"retention.ms": "60000", "segment.bytes": "4096"})
+	if o.RetentionMs != 60000 || o.RetentionBytes != 5000 || o.SegmentBytes != 4096 {
+		t.Fatalf("overrides: %+v", o)
+	}
+	applyTopicConfig(&o, map[string]string{"cleanup.policy": "compact"})
+	if o.RetentionMs != -1 || o.RetentionBytes != -1 {
+		t.Fatalf("a compacted topic is trimmed: %+v", o)
 	}
 }

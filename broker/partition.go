@@ -2,6 +2,8 @@ package broker
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -47,6 +49,7 @@ func (b *Broker) openPartition(topic string, index int32, leaderEpoch int32, con
 		RetentionBytes:     b.cfg.RetentionBytes,
 		RetentionMs:        b.cfg.RetentionMs,
 	}
+	applyTopicConfig(&opts, config)
 	l, err := segment.Open(b.partitionDir(topic, index), opts, b.log.With("topic", topic, "partition", index))
 	if err != nil {
 		return nil, fmt.Errorf("broker: open %s-%d: %w", topic, index, err)
@@ -60,6 +63,26 @@ func (b *Broker) openPartition(topic string, index int32, leaderEpoch int32, con
 		return nil, err
 	}
 	return p, nil
+}
+
+// applyTopicConfig lets a topic's own configs override the broker's
+// defaults. A compacted topic (cleanup.policy=compact, as
+// __consumer_offsets) is never trimmed by time or size: its records are
+// the latest state of each key. (Compaction itself, which would drop the
+// superseded records, is not done yet: such a log only grows.)
+func applyTopicConfig(o *segment.Options, config map[string]string) {
+	if v, err := strconv.ParseInt(config["retention.ms"], 10, 64); err == nil {
+		o.RetentionMs = v
+	}
+	if v, err := strconv.ParseInt(config["retention.bytes"], 10, 64); err == nil {
+		o.RetentionBytes = v
+	}
+	if v, err := strconv.ParseInt(config["segment.bytes"], 10, 64); err == nil {
+		o.SegmentBytes = v
+	}
+	if policy := config["cleanup.policy"]; strings.Contains(policy, "compact") && !strings.Contains(policy, "delete") {
+		o.RetentionMs, o.RetentionBytes = -1, -1
+	}
 }
 
 // rebuildProducers recovers the idempotent producers' last sequences from

@@ -1,10 +1,7 @@
 package coordinator_test
 
 import (
-	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,6 +13,7 @@ import (
 	"github.com/sluicelogs/sluice/coordinator"
 	"github.com/sluicelogs/sluice/coordinator/conformance"
 	"github.com/sluicelogs/sluice/internal/await"
+	"github.com/sluicelogs/sluice/internal/testcluster"
 	"github.com/sluicelogs/sluice/internal/testpeer"
 )
 
@@ -23,7 +21,7 @@ import (
 type ensemble struct {
 	t       *testing.T
 	dirs    map[uint64]string
-	members map[uint64]*member
+	members map[uint64]*testcluster.CoordinatorServer
 	tick    time.Duration
 }
 
@@ -31,7 +29,7 @@ type ensemble struct {
 // (ids after them) with a shared zoo.cfg naming them all.
 func startEnsemble(t *testing.T, voters, observers int, tick time.Duration) *ensemble {
 	t.Helper()
-	e := &ensemble{t: t, dirs: map[uint64]string{}, members: map[uint64]*member{}, tick: tick}
+	e := &ensemble{t: t, dirs: map[uint64]string{}, members: map[uint64]*testcluster.CoordinatorServer{}, tick: tick}
 	var servers strings.Builder
 	clientPorts := map[uint64]int{}
 	for id := uint64(1); id <= uint64(voters+observers); id++ {
@@ -69,36 +67,20 @@ func (e *ensemble) start(id uint64) {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	if testing.Verbose() {
-		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	}
+	log := testcluster.Logger()
 	var srv *coordinator.Server
 	// The peer port may still be held a moment by the member's last run.
 	await.Eventually(e.t, 10*time.Second, 50*time.Millisecond, func() error {
 		srv, err = coordinator.NewServer(cfg, log)
 		return err
 	})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Run(ctx) }()
-	m := &member{srv: srv}
-	stopped := false
-	m.stop = func() {
-		if !stopped {
-			stopped = true
-			cancel()
-			<-done
-		}
-	}
-	e.t.Cleanup(m.stop)
-	e.members[id] = m
+	e.members[id] = testcluster.RunCoordinator(e.t, srv)
 }
 
 func (e *ensemble) addrs() []string {
 	var out []string
 	for _, m := range e.members {
-		out = append(out, m.srv.Addr())
+		out = append(out, m.Addr())
 	}
 	return out
 }
@@ -111,7 +93,7 @@ func (e *ensemble) leader() uint64 {
 		lead = 0
 		n := 0
 		for id, m := range e.members {
-			if m.srv.Mode() == "leader" {
+			if m.Mode() == "leader" {
 				lead, n = id, n+1
 			}
 		}
@@ -126,17 +108,17 @@ func (e *ensemble) leader() uint64 {
 func TestEnsembleReplicatesAndFailsOver(t *testing.T) {
 	e := startEnsemble(t, 3, 1, 200*time.Millisecond)
 	lead := e.leader()
-	if mode := e.members[4].srv.Mode(); mode != "observer" {
+	if mode := e.members[4].Mode(); mode != "observer" {
 		t.Fatalf("member 4 is %s, want observer", mode)
 	}
 
 	// Writes through one member are read through every other.
-	c1 := connect(t, e.members[1].srv.Addr())
+	c1 := connect(t, e.members[1].Addr())
 	if _, err := c1.Create("/magedu", []byte("x"), 0, zk.WorldACL(zk.PermAll)); err != nil {
 		t.Fatal(err)
 	}
 	for id := uint64(2); id <= 4; id++ {
-		c := connect(t, e.members[id].srv.Addr())
+		c := connect(t, e.members[id].Addr())
 		if _, err := c.Sync("/magedu"); err != nil {
 			t.Fatalf("sync on member %d: %v", id, err)
 		}
@@ -146,7 +128,7 @@ func TestEnsembleReplicatesAndFailsOver(t *testing.T) {
 	}
 
 	// A client of the leader with an ephemeral, and acknowledged writes.
-	cl := connect(t, e.members[lead].srv.Addr())
+	cl := connect(t, e.members[lead].Addr())
 	if _, err := cl.Create("/magedu/eph", nil, zk.FlagEphemeral, zk.WorldACL(zk.PermAll)); err != nil {
 		t.Fatal(err)
 	}
@@ -168,7 +150,7 @@ func TestEnsembleReplicatesAndFailsOver(t *testing.T) {
 	}
 	session := roaming.SessionID()
 
-	e.members[lead].stop()
+	e.members[lead].Stop()
 	delete(e.members, lead)
 	newLead := e.leader()
 	if newLead == lead {
@@ -180,7 +162,7 @@ func TestEnsembleReplicatesAndFailsOver(t *testing.T) {
 			other = id
 		}
 	}
-	c := connect(t, e.members[other].srv.Addr())
+	c := connect(t, e.members[other].Addr())
 	kids, _, err := c.Children("/magedu")
 	if err != nil {
 		t.Fatal(err)
@@ -214,7 +196,7 @@ func TestEnsembleReplicatesAndFailsOver(t *testing.T) {
 
 	// The old leader comes back and catches up.
 	e.start(lead)
-	cb := connect(t, e.members[lead].srv.Addr())
+	cb := connect(t, e.members[lead].Addr())
 	await.Eventually(t, 20*time.Second, 50*time.Millisecond, func() error {
 		if ok, _, err := cb.Exists("/magedu/after"); err != nil || !ok {
 			return fmt.Errorf("restarted member has not caught up (%v)", err)
@@ -234,7 +216,7 @@ func TestConformanceEnsemble(t *testing.T) {
 	follower := lead%3 + 1
 	conformance.Run(t, conformance.Target{
 		Name:     "sluice-ensemble-follower",
-		Addrs:    []string{e.members[follower].srv.Addr()},
+		Addrs:    []string{e.members[follower].Addr()},
 		TickTime: 2 * time.Second,
 	})
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/go-zookeeper/zk"
 
 	"github.com/sluicelogs/sluice/coordinator"
+	"github.com/sluicelogs/sluice/internal/testcluster"
 )
 
 func connect(t *testing.T, addr string) *zk.Conn {
@@ -41,8 +42,8 @@ func connect(t *testing.T, addr string) *zk.Conn {
 // stop is there after a restart from the same data directory.
 func TestRestartKeepsAcknowledgedWrites(t *testing.T) {
 	dir := t.TempDir()
-	m := startStandalone(t, dir, 200*time.Millisecond)
-	c := connect(t, m.srv.Addr())
+	m := testcluster.StartCoordinator(t, dir, 200*time.Millisecond)
+	c := connect(t, m.Addr())
 	if _, err := c.Create("/keep", []byte("root"), 0, zk.WorldACL(zk.PermAll)); err != nil {
 		t.Fatal(err)
 	}
@@ -56,10 +57,10 @@ func TestRestartKeepsAcknowledgedWrites(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.Close()
-	m.stop()
+	m.Stop()
 
-	m2 := startStandalone(t, dir, 200*time.Millisecond)
-	c2 := connect(t, m2.srv.Addr())
+	m2 := testcluster.StartCoordinator(t, dir, 200*time.Millisecond)
+	c2 := connect(t, m2.Addr())
 	kids, st, err := c2.Children("/keep")
 	if err != nil || len(kids) != n || st.NumChildren != n {
 		t.Fatalf("after restart: %d children (stat %d), %v; want %d", len(kids), st.NumChildren, err, n)
@@ -84,8 +85,8 @@ func TestRestartKeepsAcknowledgedWrites(t *testing.T) {
 // TestBadInputClosesOnlyThatConnection: garbage on the client port closes
 // that connection; a client connected all along keeps working.
 func TestBadInputClosesOnlyThatConnection(t *testing.T) {
-	m := startStandalone(t, t.TempDir(), 200*time.Millisecond)
-	good := connect(t, m.srv.Addr())
+	m := testcluster.StartCoordinator(t, t.TempDir(), 200*time.Millisecond)
+	good := connect(t, m.Addr())
 	if _, err := good.Create("/alive", nil, 0, zk.WorldACL(zk.PermAll)); err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +119,7 @@ func TestBadInputClosesOnlyThatConnection(t *testing.T) {
 	}
 	for name, writes := range cases {
 		t.Run(name, func(t *testing.T) {
-			nc, err := net.Dial("tcp", m.srv.Addr())
+			nc, err := net.Dial("tcp", m.Addr())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -146,16 +147,16 @@ func TestBadInputClosesOnlyThatConnection(t *testing.T) {
 }
 
 func TestFourLetterWords(t *testing.T) {
-	m := startStandalone(t, t.TempDir(), 200*time.Millisecond)
+	m := testcluster.StartCoordinator(t, t.TempDir(), 200*time.Millisecond)
 	ctx := context.Background()
-	if out, err := coordinator.FourLetter(ctx, m.srv.Addr(), "ruok"); err != nil || out != "imok" {
+	if out, err := coordinator.FourLetter(ctx, m.Addr(), "ruok"); err != nil || out != "imok" {
 		t.Fatalf("ruok = %q, %v", out, err)
 	}
-	out, err := coordinator.FourLetter(ctx, m.srv.Addr(), "srvr")
+	out, err := coordinator.FourLetter(ctx, m.Addr(), "srvr")
 	if err != nil || coordinator.ModeFromSrvr(out) != "standalone" || !strings.Contains(out, "Node count: 4") {
 		t.Fatalf("srvr = %q, %v", out, err)
 	}
-	if out, err := coordinator.FourLetter(ctx, m.srv.Addr(), "mntr"); err != nil || !strings.Contains(out, "zk_server_state\tstandalone") {
+	if out, err := coordinator.FourLetter(ctx, m.Addr(), "mntr"); err != nil || !strings.Contains(out, "zk_server_state\tstandalone") {
 		t.Fatalf("mntr = %q, %v", out, err)
 	}
 }

@@ -6,8 +6,8 @@ import (
 	"io"
 	"os"
 	"slices"
-	"text/tabwriter"
-	"time"
+
+	"github.com/sluicelogs/sluice/internal/benchcmp"
 )
 
 // Config is a side-by-side run: the same Load against every target.
@@ -50,23 +50,16 @@ func Compare(ctx context.Context, cfg Config) ([]Result, error) {
 		}
 		r := runOne(ctx, cfg, dir, target)
 		if r.Err != nil {
-			fmt.Fprintf(progress(cfg.Progress), "  %s failed: %v\n", target, r.Err)
+			fmt.Fprintf(benchcmp.Progress(cfg.Progress), "  %s failed: %v\n", target, r.Err)
 		}
 		out = append(out, r)
 	}
 	return out, nil
 }
 
-func progress(w io.Writer) io.Writer {
-	if w == nil {
-		return io.Discard
-	}
-	return w
-}
-
 func runOne(ctx context.Context, cfg Config, dir, target string) Result {
 	r := Result{Target: target, BrokerRSS: -1, CoordRSS: -1}
-	p := progress(cfg.Progress)
+	p := benchcmp.Progress(cfg.Progress)
 	fmt.Fprintf(p, "%s: starting\n", target)
 	t, err := Start(ctx, Spec{Kind: target, Dir: dir, Sluice: cfg.Sluice, Kafka: cfg.Kafka, KafkaHeap: cfg.KafkaHeap})
 	if err != nil {
@@ -130,7 +123,7 @@ func WriteTable(w io.Writer, results []Result) error {
 		}
 		return r.Report.Phase(name)
 	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	tw := benchcmp.NewTable(w)
 	fmt.Fprintf(tw, "%-22s\tsluice rec/s\tkafka rec/s\tsluice/kafka\tsluice MB/s\tkafka MB/s\tsluice p50\tsluice p99\tkafka p50\tkafka p99\t\n", "phase")
 	for _, name := range names {
 		sp, kp := phase(s, name), phase(k, name)
@@ -157,11 +150,11 @@ func WriteTable(w io.Writer, results []Result) error {
 		}
 		return b + max(c, 0)
 	}
-	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	tw = benchcmp.NewTable(w)
 	fmt.Fprintf(tw, "%-36s\tsluice\tkafka\tsluice/kafka\t\n", "memory after the phases")
-	fmt.Fprintf(tw, "%-36s\t%s\t%s\t%s\t\n", "RSS MiB broker (kafka: the JVM)", mib(rss(s, false)), mib(rss(k, false)), ratioF(float64(rss(s, false)), float64(rss(k, false))))
-	fmt.Fprintf(tw, "%-36s\t%s\t%s\t%s\t\n", "RSS MiB coordinator (kafka: in JVM)", mib(rss(s, true)), "-", "-")
-	fmt.Fprintf(tw, "%-36s\t%s\t%s\t%s\t\n", "RSS MiB total", mib(total(s)), mib(total(k)), ratioF(float64(total(s)), float64(total(k))))
+	fmt.Fprintf(tw, "%-36s\t%s\t%s\t%s\t\n", "RSS MiB broker (kafka: the JVM)", benchcmp.MiB(rss(s, false)), benchcmp.MiB(rss(k, false)), benchcmp.Ratio(float64(rss(s, false)), float64(rss(k, false))))
+	fmt.Fprintf(tw, "%-36s\t%s\t%s\t%s\t\n", "RSS MiB coordinator (kafka: in JVM)", benchcmp.MiB(rss(s, true)), "-", "-")
+	fmt.Fprintf(tw, "%-36s\t%s\t%s\t%s\t\n", "RSS MiB total", benchcmp.MiB(total(s)), benchcmp.MiB(total(k)), benchcmp.Ratio(float64(total(s)), float64(total(k))))
 	return tw.Flush()
 }
 
@@ -169,11 +162,7 @@ func rate(p *Phase) string {
 	if p == nil || p.Records == 0 {
 		return "-"
 	}
-	s := fmt.Sprintf("%.0f", p.RecordsPerSec())
-	if p.Errors > 0 {
-		s += fmt.Sprintf(" (%d err)", p.Errors)
-	}
-	return s
+	return benchcmp.Rate(p.RecordsPerSec(), p.Errors)
 }
 
 func mbps(p *Phase) string {
@@ -187,26 +176,13 @@ func ratio(s, k *Phase) string {
 	if s == nil || k == nil {
 		return "-"
 	}
-	return ratioF(s.RecordsPerSec(), k.RecordsPerSec())
+	return benchcmp.Ratio(s.RecordsPerSec(), k.RecordsPerSec())
 }
 
-func ratioF(s, k float64) string {
-	if s <= 0 || k <= 0 {
-		return "-"
-	}
-	return fmt.Sprintf("%.2f", s/k)
-}
-
+// quant is a produce latency quantile; a consumer phase (no acks) has none.
 func quant(p *Phase, q float64) string {
-	if p == nil || p.Acks == "" || p.Latency.Count() == 0 {
+	if p == nil || p.Acks == "" {
 		return "-"
 	}
-	return fmt.Sprintf("%.2fms", float64(p.Latency.Quantile(q))/float64(time.Millisecond))
-}
-
-func mib(b int64) string {
-	if b < 0 {
-		return "-"
-	}
-	return fmt.Sprintf("%.0f", float64(b)/(1<<20))
+	return benchcmp.Quantile(&p.Latency, q)
 }

@@ -13,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sluicelogs/sluice/coordinator/zkbench"
+	"github.com/sluicelogs/sluice/internal/benchcmp"
 )
 
 // Main is `sluice bench broker`: it parses args, runs the comparison and
@@ -77,7 +77,7 @@ func Main(ctx context.Context, stdout, stderr io.Writer, args []string, sluiceBi
 		fmt.Fprintf(stderr, "kafka: KAFKA_HEAP_OPTS=%q\n", cfg.KafkaHeap)
 	}
 
-	machine := zkbench.Machine(ctx)
+	machine := benchcmp.Machine(ctx)
 	results, err := Compare(ctx, cfg)
 	if err != nil {
 		return err

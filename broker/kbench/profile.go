@@ -7,10 +7,11 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"runtime/pprof"
 
 	"github.com/sluicelogs/sluice/broker"
 	"github.com/sluicelogs/sluice/coordinator/zkbench"
+	"github.com/sluicelogs/sluice/internal/benchcmp"
+	"github.com/sluicelogs/sluice/internal/proc"
 )
 
 // ProfileSluice runs l against a sluice broker started inside this process
@@ -30,7 +31,7 @@ func ProfileSluice(ctx context.Context, l Load, sluice, cpuprofile string) error
 		return fmt.Errorf("sluice coordinator: %w", err)
 	}
 	defer coord.Stop()
-	port, err := freePort()
+	port, err := proc.FreePort()
 	if err != nil {
 		return err
 	}
@@ -46,27 +47,12 @@ func ProfileSluice(ctx context.Context, l Load, sluice, cpuprofile string) error
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- b.Run(ctx) }()
-	defer func() {
-		cancel()
-		<-done
-	}()
-
-	f, err := os.Create(cpuprofile)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	if err := pprof.StartCPUProfile(f); err != nil {
-		return err
-	}
-	defer pprof.StopCPUProfile()
-	l.Brokers = []string{b.Addr()}
-	rep, err := l.Run(ctx)
-	if err != nil {
-		return fmt.Errorf("profile run: %w", err)
-	}
-	return rep.Err()
+	return benchcmp.ProfileCPU(ctx, cpuprofile, b.Run, func(ctx context.Context) error {
+		l.Brokers = []string{b.Addr()}
+		rep, err := l.Run(ctx)
+		if err != nil {
+			return fmt.Errorf("profile run: %w", err)
+		}
+		return rep.Err()
+	})
 }

@@ -9,14 +9,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
-	"syscall"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/sluicelogs/sluice/coordinator/zkbench"
+	"github.com/sluicelogs/sluice/internal/proc"
 )
 
 // The targets a comparison knows.
@@ -41,17 +40,8 @@ type Spec struct {
 type Target struct {
 	Spec   Spec
 	Addr   string           // bootstrap host:port
-	Server *Process         // the sluice broker or the Kafka JVM
+	Server *proc.Process    // the sluice broker or the Kafka JVM
 	Coord  *zkbench.Cluster // the sluice coordinator; nil for Kafka
-}
-
-// Process is one server process, in its own process group.
-type Process struct {
-	Name    string
-	LogPath string
-	cmd     *exec.Cmd
-	done    chan struct{}
-	waitErr error
 }
 
 // Start starts spec's target on free loopback ports and waits until a
@@ -65,7 +55,7 @@ func Start(ctx context.Context, spec Spec) (*Target, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	port, err := freePort()
+	port, err := proc.FreePort()
 	if err != nil {
 		return nil, err
 	}
@@ -84,7 +74,7 @@ func Start(ctx context.Context, spec Spec) (*Target, error) {
 		}
 		cmd = exec.Command(spec.Sluice, "broker", "--config", props)
 	case TargetKafka:
-		cport, err := freePort()
+		cport, err := proc.FreePort()
 		if err != nil {
 			return nil, err
 		}
@@ -94,11 +84,12 @@ func Start(ctx context.Context, spec Spec) (*Target, error) {
 	default:
 		return nil, fmt.Errorf("kbench: unknown target %q (want %s or %s)", spec.Kind, TargetSluice, TargetKafka)
 	}
-	t.Server, err = startProcess(cmd, spec.Kind+" broker", filepath.Join(dir, "broker.log"))
+	t.Server, err = proc.Start(spec.Kind+" broker", cmd, filepath.Join(dir, "broker.log"))
 	if err != nil {
 		t.Stop()
-		return nil, err
+		return nil, fmt.Errorf("kbench: %w", err)
 	}
+	t.Server.Grace = 15 * time.Second
 	ctx, cancel := context.WithTimeout(ctx, spec.StartLimit)
 	defer cancel()
 	if err := waitBroker(ctx, t.Addr, t.Server); err != nil {
@@ -120,44 +111,14 @@ func writeBrokerConfig(dir string, port int, zk string) (string, error) {
 	return path, os.WriteFile(path, []byte(props), 0o644)
 }
 
-func startProcess(cmd *exec.Cmd, name, logPath string) (*Process, error) {
-	logf, err := os.Create(logPath)
-	if err != nil {
-		return nil, err
-	}
-	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		logf.Close()
-		return nil, fmt.Errorf("kbench: start %s: %w", cmd.Path, err)
-	}
-	p := &Process{Name: name, LogPath: logPath, cmd: cmd, done: make(chan struct{})}
-	go func() { // owned by p: ends when the process exits, which Stop ensures
-		p.waitErr = cmd.Wait()
-		logf.Close()
-		close(p.done)
-	}()
-	return p, nil
-}
-
 // waitBroker polls addr with Metadata requests until one lists a broker,
 // failing early if p exits.
-func waitBroker(ctx context.Context, addr string, p *Process) error {
-	tick := time.NewTicker(250 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		err := metadataReady(ctx, addr)
-		if err == nil {
-			return nil
-		}
-		select {
-		case <-p.done:
-			return fmt.Errorf("%s exited before it was ready: %v\n%s", p.Name, p.waitErr, p.Tail(20))
-		case <-ctx.Done():
-			return fmt.Errorf("%s at %s not ready: %w", p.Name, addr, err)
-		case <-tick.C:
-		}
+func waitBroker(ctx context.Context, addr string, p *proc.Process) error {
+	err := proc.WaitReady(ctx, 250*time.Millisecond, func(ctx context.Context) error { return metadataReady(ctx, addr) }, p)
+	if err != nil {
+		return fmt.Errorf("%s at %s: %w\n%s", p.Name, addr, err, p.Tail(20))
 	}
+	return nil
 }
 
 func metadataReady(ctx context.Context, addr string) error {
@@ -184,21 +145,18 @@ func metadataReady(ctx context.Context, addr string) error {
 	return nil
 }
 
-// Pid is the process id of the server process. run.sh execs java, so for
-// Kafka it is the JVM's once the JVM runs.
-func (p *Process) Pid() int { return p.cmd.Process.Pid }
-
 // ServerRSS returns the resident memory of the broker process (the JVM for
 // Kafka), in bytes.
 func (t *Target) ServerRSS() (int64, error) {
+	// run.sh execs java, so for Kafka the process started is the JVM once
+	// the JVM runs.
 	pid := t.Server.Pid()
 	if t.Spec.Kind == TargetKafka {
-		comm, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
-		if c := strings.TrimSpace(string(comm)); c != "java" {
+		if c := proc.Comm(pid); c != "java" {
 			return 0, fmt.Errorf("kafka process %d is %q, not java", pid, c)
 		}
 	}
-	return zkbench.ProcessRSS(pid)
+	return proc.RSS(pid)
 }
 
 // CoordinatorRSS returns the resident memory of the sluice coordinator, or
@@ -223,42 +181,4 @@ func (t *Target) Stop() {
 		t.Server.Stop()
 	}
 	t.Coord.Stop()
-}
-
-// Stop stops the process group (SIGTERM, SIGKILL after 15 seconds) and
-// waits for the process.
-func (p *Process) Stop() {
-	select {
-	case <-p.done:
-		return
-	default:
-	}
-	pgid := -p.cmd.Process.Pid
-	_ = syscall.Kill(pgid, syscall.SIGTERM)
-	select {
-	case <-p.done:
-	case <-time.After(15 * time.Second):
-		_ = syscall.Kill(pgid, syscall.SIGKILL)
-		<-p.done
-	}
-	_ = syscall.Kill(pgid, syscall.SIGKILL) // children that outlived the leader
-}
-
-// Tail returns the last n lines of the process's log.
-func (p *Process) Tail(n int) string {
-	b, err := os.ReadFile(p.LogPath)
-	if err != nil {
-		return err.Error()
-	}
-	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
-	return strings.Join(lines[max(0, len(lines)-n):], "\n")
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("kbench: free port: %w", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }

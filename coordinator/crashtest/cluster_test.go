@@ -36,6 +36,21 @@ const (
 	clientTimeout   = 20 * time.Second // a client has a session
 )
 
+// binEnv names a prebuilt sluice binary for this package only (e.g. one
+// built with -race); testpeer.BinEnv ($SLUICE_BIN) does the same for every
+// package that runs sluice as a process.
+const binEnv = "SLUICE_CRASHTEST_BIN"
+
+// sluiceBinary returns $SLUICE_CRASHTEST_BIN, or else the binary
+// testpeer.SluiceBinary builds once per test process (or $SLUICE_BIN).
+func sluiceBinary(t *testing.T) string {
+	t.Helper()
+	if bin := os.Getenv(binEnv); bin != "" {
+		return bin
+	}
+	return testpeer.SluiceBinary(t)
+}
+
 // member is one coordinator process of a cluster.
 type member struct {
 	id       uint64
@@ -49,6 +64,7 @@ type member struct {
 // cluster is an ensemble of coordinator processes on loopback.
 type cluster struct {
 	t       *testing.T
+	bin     string    // the sluice binary the members run
 	members []*member // members[i].id == i+1
 }
 
@@ -56,10 +72,7 @@ type cluster struct {
 // more (ids after the voters), and starts them all.
 func startCluster(t *testing.T, voters, observers int) *cluster {
 	t.Helper()
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	c := &cluster{t: t}
+	c := &cluster{t: t, bin: sluiceBinary(t)}
 	var servers strings.Builder
 	for i := 1; i <= voters+observers; i++ {
 		m := &member{
@@ -104,7 +117,7 @@ func (c *cluster) start(m *member) {
 		c.t.Fatalf("member %d is already running", m.id)
 	}
 	m.runs++
-	cmd := exec.Command(sluiceBin, "coordinator", "--config", filepath.Join(m.dir, "zoo.cfg"))
+	cmd := exec.Command(c.bin, "coordinator", "--config", filepath.Join(m.dir, "zoo.cfg"))
 	name := fmt.Sprintf("member%d-run%d", m.id, m.runs)
 	m.proc = testpeer.Start(c.t, name, cmd, startTimeout, func(ctx context.Context) error {
 		out, err := coordinator.FourLetter(ctx, m.addr, "ruok")

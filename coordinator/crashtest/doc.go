@@ -6,8 +6,10 @@
 // linearizable history of reads, writes and compare-and-set operations
 // (checked with porcupine).
 //
-// The package holds only tests; TestMain builds the sluice binary once and
-// every member runs it as `sluice coordinator --config DIR/zoo.cfg` in its
-// own process group (internal/testpeer), with its log in a file that a
-// failing test prints the tail of.
+// The package holds only tests. They run the sluice binary that
+// testpeer.SluiceBinary builds once per test process ($SLUICE_BIN, or
+// $SLUICE_CRASHTEST_BIN for this package only, names a prebuilt one, e.g.
+// built with -race); every member runs it as `sluice coordinator --config
+// DIR/zoo.cfg` in its own process group (internal/testpeer), with its log in
+// a file that a failing test prints the tail of.
 package crashtest

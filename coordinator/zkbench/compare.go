@@ -1,18 +1,15 @@
 package zkbench
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
-	"strings"
-	"text/tabwriter"
 	"time"
+
+	"github.com/sluicelogs/sluice/internal/benchcmp"
 )
 
 // Config is a side-by-side run: the same Load against every target with
@@ -61,7 +58,7 @@ func Compare(ctx context.Context, cfg Config) ([]Result, error) {
 			}
 			r := runOne(ctx, cfg, dir, target, members)
 			if r.Err != nil {
-				fmt.Fprintf(progress(cfg.Progress), "  %s with %d members failed: %v\n", target, members, r.Err)
+				fmt.Fprintf(benchcmp.Progress(cfg.Progress), "  %s with %d members failed: %v\n", target, members, r.Err)
 			}
 			out = append(out, r)
 		}
@@ -69,16 +66,9 @@ func Compare(ctx context.Context, cfg Config) ([]Result, error) {
 	return out, nil
 }
 
-func progress(w io.Writer) io.Writer {
-	if w == nil {
-		return io.Discard
-	}
-	return w
-}
-
 func runOne(ctx context.Context, cfg Config, dir, target string, members int) Result {
 	r := Result{Target: target, Members: members}
-	p := progress(cfg.Progress)
+	p := benchcmp.Progress(cfg.Progress)
 	fmt.Fprintf(p, "%s, %d member(s): starting\n", target, members)
 	c, err := Start(ctx, Spec{Kind: target, Members: members, Dir: dir, Sluice: cfg.Sluice, ZooKeeper: cfg.ZooKeeper, JavaOpts: cfg.JavaOpts})
 	if err != nil {
@@ -119,25 +109,9 @@ func runOne(ctx context.Context, cfg Config, dir, target string, members int) Re
 	return r
 }
 
-// Machine describes where the run happened: CPUs, CPU model, Go and Java.
-func Machine(ctx context.Context) string {
-	model := "unknown"
-	if f, err := os.Open("/proc/cpuinfo"); err == nil {
-		sc := bufio.NewScanner(f)
-		for sc.Scan() {
-			if k, v, ok := strings.Cut(sc.Text(), ":"); ok && strings.TrimSpace(k) == "model name" {
-				model = strings.TrimSpace(v)
-				break
-			}
-		}
-		f.Close()
-	}
-	java := "java not found"
-	if b, err := exec.CommandContext(ctx, "java", "-version").CombinedOutput(); err == nil {
-		java, _, _ = strings.Cut(strings.TrimSpace(string(b)), "\n")
-	}
-	return fmt.Sprintf("nproc %d, %s, %s, %s", runtime.NumCPU(), model, runtime.Version(), java)
-}
+// Machine describes where the run happened: CPUs, CPU model, Go and Java
+// (see benchcmp.Machine; kept for cmd/sluice).
+func Machine(ctx context.Context) string { return benchcmp.Machine(ctx) }
 
 // WriteTable prints one row per (phase, members): ops/s of sluice and
 // ZooKeeper, their ratio and both latencies; then the memory rows.
@@ -156,7 +130,7 @@ func WriteTable(w io.Writer, results []Result) error {
 			members = append(members, r.Members)
 		}
 	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	tw := benchcmp.NewTable(w)
 	fmt.Fprintf(tw, "%-26s\tmembers\tsluice ops/s\tzk ops/s\tsluice/zk\tsluice p50\tsluice p99\tzk p50\tzk p99\t\n", "phase")
 	phase := func(r *Result, name string) *Phase {
 		switch {
@@ -185,7 +159,7 @@ func WriteTable(w io.Writer, results []Result) error {
 		return err
 	}
 	fmt.Fprintln(w)
-	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	tw = benchcmp.NewTable(w)
 	fmt.Fprintf(tw, "%-26s\tmembers\tsluice\tzk\tsluice/zk\t\n", "memory, fresh start")
 	for _, m := range members {
 		s, z := find(TargetSluice, m), find(TargetZooKeeper, m)
@@ -194,10 +168,10 @@ func WriteTable(w io.Writer, results []Result) error {
 			continue
 		}
 		s0, z0 := atStart(s), atStart(z)
-		fmt.Fprintf(tw, "%-26s\t%d\t%s\t%s\t%s\t\n", "RSS MiB empty", m, mib(s0), mib(z0), ratioF(float64(s0), float64(z0)))
-		fmt.Fprintf(tw, "%-26s\t%d\t%s\t%s\t%s\t\n", "RSS MiB after fill, max", m, mib(sa), mib(za), ratioF(float64(sa), float64(za)))
+		fmt.Fprintf(tw, "%-26s\t%d\t%s\t%s\t%s\t\n", "RSS MiB empty", m, benchcmp.MiB(s0), benchcmp.MiB(z0), benchcmp.Ratio(float64(s0), float64(z0)))
+		fmt.Fprintf(tw, "%-26s\t%d\t%s\t%s\t%s\t\n", "RSS MiB after fill, max", m, benchcmp.MiB(sa), benchcmp.MiB(za), benchcmp.Ratio(float64(sa), float64(za)))
 		sg, zg := growth(s), growth(z)
-		fmt.Fprintf(tw, "%-26s\t%d\t%s\t%s\t%s\t\n", "RSS growth B/znode", m, num(sg), num(zg), ratioF(sg, zg))
+		fmt.Fprintf(tw, "%-26s\t%d\t%s\t%s\t%s\t\n", "RSS growth B/znode", m, num(sg), num(zg), benchcmp.Ratio(sg, zg))
 	}
 	return tw.Flush()
 }
@@ -206,32 +180,21 @@ func rate(p *Phase) string {
 	if p == nil || p.Ops == 0 {
 		return "-"
 	}
-	s := fmt.Sprintf("%.0f", p.OpsPerSec())
-	if p.Errors > 0 {
-		s += fmt.Sprintf(" (%d err)", p.Errors)
-	}
-	return s
+	return benchcmp.Rate(p.OpsPerSec(), p.Errors)
 }
 
 func ratio(s, z *Phase) string {
 	if s == nil || z == nil {
 		return "-"
 	}
-	return ratioF(s.OpsPerSec(), z.OpsPerSec())
-}
-
-func ratioF(s, z float64) string {
-	if s <= 0 || z <= 0 {
-		return "-"
-	}
-	return fmt.Sprintf("%.2f", s/z)
+	return benchcmp.Ratio(s.OpsPerSec(), z.OpsPerSec())
 }
 
 func quant(p *Phase, q float64) string {
-	if p == nil || p.Latency.Count() == 0 {
+	if p == nil {
 		return "-"
 	}
-	return fmt.Sprintf("%.2fms", float64(p.Latency.Quantile(q))/float64(time.Millisecond))
+	return benchcmp.Quantile(&p.Latency, q)
 }
 
 // largest is the largest member's RSS after the fill phase, or -1.
@@ -258,13 +221,6 @@ func growth(r *Result) float64 {
 	}
 	i := slices.Index(r.RSSAfter, slices.Max(r.RSSAfter))
 	return float64(r.RSSAfter[i]-r.RSSBefore[i]) / float64(r.Fill.Ops)
-}
-
-func mib(b int64) string {
-	if b < 0 {
-		return "-"
-	}
-	return fmt.Sprintf("%.0f", float64(b)/(1<<20))
 }
 
 func num(f float64) string {

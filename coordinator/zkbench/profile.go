@@ -6,10 +6,11 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"runtime/pprof"
 	"strconv"
 
 	"github.com/sluicelogs/sluice/coordinator"
+	"github.com/sluicelogs/sluice/internal/benchcmp"
+	"github.com/sluicelogs/sluice/internal/proc"
 )
 
 // ProfileSluice runs l (and a fill of znodes, if > 0) against a standalone
@@ -24,7 +25,7 @@ func ProfileSluice(ctx context.Context, l Load, znodes int, cpuprofile string) e
 		return err
 	}
 	defer os.RemoveAll(dir)
-	port, err := freePort()
+	port, err := proc.FreePort()
 	if err != nil {
 		return err
 	}
@@ -40,32 +41,17 @@ func ProfileSluice(ctx context.Context, l Load, znodes int, cpuprofile string) e
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- srv.Run(ctx) }()
-	defer func() {
-		cancel()
-		<-done
-	}()
-
-	f, err := os.Create(cpuprofile)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	if err := pprof.StartCPUProfile(f); err != nil {
-		return err
-	}
-	defer pprof.StopCPUProfile()
 	l.Servers = []string{"127.0.0.1:" + strconv.Itoa(port)}
-	rep, err := l.Run(ctx)
-	if err != nil {
-		return fmt.Errorf("profile run: %w", err)
-	}
-	if znodes > 0 {
-		if _, err := l.Fill(ctx, rep.Parent, znodes); err != nil {
-			return fmt.Errorf("profile fill: %w", err)
+	return benchcmp.ProfileCPU(ctx, cpuprofile, srv.Run, func(ctx context.Context) error {
+		rep, err := l.Run(ctx)
+		if err != nil {
+			return fmt.Errorf("profile run: %w", err)
 		}
-	}
-	return nil
+		if znodes > 0 {
+			if _, err := l.Fill(ctx, rep.Parent, znodes); err != nil {
+				return fmt.Errorf("profile fill: %w", err)
+			}
+		}
+		return nil
+	})
 }

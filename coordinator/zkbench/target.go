@@ -1,20 +1,18 @@
 package zkbench
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/sluicelogs/sluice/coordinator"
+	"github.com/sluicelogs/sluice/internal/proc"
 )
 
 // The targets a comparison knows.
@@ -38,17 +36,14 @@ type Spec struct {
 // Cluster is a running target: one process per member.
 type Cluster struct {
 	Spec    Spec
-	Members []*Process
+	Members []*Member
 }
 
-// Process is one member process, in its own process group.
-type Process struct {
+// Member is one member process, in its own process group.
+type Member struct {
 	ID         int
 	ClientAddr string
-	LogPath    string
-	cmd        *exec.Cmd
-	done       chan struct{}
-	waitErr    error
+	*proc.Process
 }
 
 // Start starts the members of spec on free loopback ports, each with its
@@ -66,7 +61,7 @@ func Start(ctx context.Context, spec Spec) (*Cluster, error) {
 	ports := make([][3]int, spec.Members) // client, peer, election
 	for i := range ports {
 		for j := range ports[i] {
-			p, err := freePort()
+			p, err := proc.FreePort()
 			if err != nil {
 				return nil, err
 			}
@@ -106,12 +101,12 @@ func Start(ctx context.Context, spec Spec) (*Cluster, error) {
 			c.Stop()
 			return nil, fmt.Errorf("zkbench: unknown target %q (want %s or %s)", spec.Kind, TargetSluice, TargetZooKeeper)
 		}
-		m, err := startProcess(cmd, id, "127.0.0.1:"+strconv.Itoa(p[0]), filepath.Join(dir, "member.log"))
+		pr, err := proc.Start(fmt.Sprintf("%s member %d", spec.Kind, id), cmd, filepath.Join(dir, "member.log"))
 		if err != nil {
 			c.Stop()
-			return nil, err
+			return nil, fmt.Errorf("zkbench: %w", err)
 		}
-		c.Members = append(c.Members, m)
+		c.Members = append(c.Members, &Member{ID: id, ClientAddr: "127.0.0.1:" + strconv.Itoa(p[0]), Process: pr})
 	}
 	ctx, cancel := context.WithTimeout(ctx, spec.StartLimit)
 	defer cancel()
@@ -144,47 +139,30 @@ func writeSluiceConfig(dir string, id, clientPort int, servers []string) (string
 	return path, os.WriteFile(path, []byte(b.String()), 0o644)
 }
 
-func startProcess(cmd *exec.Cmd, id int, addr, logPath string) (*Process, error) {
-	logf, err := os.Create(logPath)
-	if err != nil {
-		return nil, err
+func (c *Cluster) waitReady(ctx context.Context) error {
+	procs := make([]*proc.Process, len(c.Members))
+	for i, m := range c.Members {
+		procs[i] = m.Process
 	}
-	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		logf.Close()
-		return nil, fmt.Errorf("zkbench: start %s: %w", cmd.Path, err)
+	err := proc.WaitReady(ctx, 200*time.Millisecond, c.ready, procs...)
+	var exited *proc.ExitedError
+	switch {
+	case errors.As(err, &exited):
+		return fmt.Errorf("%w\n%s", err, c.member(exited.Name).Tail(20))
+	case err != nil:
+		return fmt.Errorf("%s with %d members: %w", c.Spec.Kind, c.Spec.Members, err)
 	}
-	p := &Process{ID: id, ClientAddr: addr, LogPath: logPath, cmd: cmd, done: make(chan struct{})}
-	go func() { // owned by p: ends when the process exits, which Stop ensures
-		p.waitErr = cmd.Wait()
-		logf.Close()
-		close(p.done)
-	}()
-	return p, nil
+	return nil
 }
 
-func (c *Cluster) waitReady(ctx context.Context) error {
-	tick := time.NewTicker(200 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		err := c.ready(ctx)
-		if err == nil {
-			return nil
-		}
-		for _, m := range c.Members {
-			select {
-			case <-m.done:
-				return fmt.Errorf("%s member %d exited before it was ready: %v\n%s", c.Spec.Kind, m.ID, m.waitErr, m.Tail(20))
-			default:
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("%s with %d members not ready: %w", c.Spec.Kind, c.Spec.Members, err)
-		case <-tick.C:
+// member returns the member whose process is called name.
+func (c *Cluster) member(name string) *Member {
+	for _, m := range c.Members {
+		if m.Name == name {
+			return m
 		}
 	}
+	return nil
 }
 
 // ready checks ruok on every member, and srvr modes in an ensemble.
@@ -233,7 +211,7 @@ func (c *Cluster) Addrs() []string {
 func (c *Cluster) RSS() ([]int64, error) {
 	out := make([]int64, len(c.Members))
 	for i, m := range c.Members {
-		rss, err := ProcessRSS(c.Pid(i))
+		rss, err := proc.RSS(c.Pid(i))
 		if err != nil {
 			return nil, fmt.Errorf("member %d: %w", m.ID, err)
 		}
@@ -245,56 +223,11 @@ func (c *Cluster) RSS() ([]int64, error) {
 // Pid is the process id of member i's server: the sluice process, or for
 // ZooKeeper the JVM (run.sh execs java, so normally the process started).
 func (c *Cluster) Pid(i int) int {
-	pid := c.Members[i].cmd.Process.Pid
+	pid := c.Members[i].Pid()
 	if c.Spec.Kind == TargetZooKeeper {
-		pid = findJava(pid)
+		pid = proc.FindComm(pid, "java")
 	}
 	return pid
-}
-
-// findJava returns pid if it is a java process, or else its first java
-// descendant, or else pid.
-func findJava(pid int) int {
-	if isJava(pid) {
-		return pid
-	}
-	kids, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", pid, pid))
-	for _, f := range strings.Fields(string(kids)) {
-		if k, err := strconv.Atoi(f); err == nil {
-			if j := findJava(k); isJava(j) {
-				return j
-			}
-		}
-	}
-	return pid
-}
-
-func isJava(pid int) bool {
-	comm, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
-	return strings.TrimSpace(string(comm)) == "java"
-}
-
-// ProcessRSS reads VmRSS from /proc/<pid>/status, in bytes.
-func ProcessRSS(pid int) (int64, error) {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, err
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-			if err != nil {
-				return 0, fmt.Errorf("/proc/%d/status: VmRSS %q: %w", pid, v, err)
-			}
-			return kb * 1024, nil
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return 0, err
-	}
-	return 0, fmt.Errorf("/proc/%d/status: no VmRSS", pid)
 }
 
 // Stop stops every member: SIGTERM to its process group, SIGKILL after ten
@@ -308,68 +241,18 @@ func (c *Cluster) Stop() {
 	}
 }
 
-// Stop stops the member's process group and waits for the process.
-func (p *Process) Stop() {
-	select {
-	case <-p.done:
-		return
-	default:
-	}
-	pgid := -p.cmd.Process.Pid
-	_ = syscall.Kill(pgid, syscall.SIGTERM)
-	select {
-	case <-p.done:
-	case <-time.After(10 * time.Second):
-		_ = syscall.Kill(pgid, syscall.SIGKILL)
-		<-p.done
-	}
-	_ = syscall.Kill(pgid, syscall.SIGKILL) // children that outlived the leader
-}
-
-// Tail returns the last n lines of the member's log.
-func (p *Process) Tail(n int) string {
-	b, err := os.ReadFile(p.LogPath)
-	if err != nil {
-		return err.Error()
-	}
-	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
-	return strings.Join(lines[max(0, len(lines)-n):], "\n")
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("zkbench: free port: %w", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-// BuildSluice builds ./cmd/sluice of the module at root into out.
+// BuildSluice builds ./cmd/sluice of the module at root into out (see
+// proc.BuildSluice; kept for cmd/sluice).
 func BuildSluice(ctx context.Context, root, out string) error {
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, "./cmd/sluice")
-	cmd.Dir = root
-	if b, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("go build ./cmd/sluice: %w\n%s", err, b)
-	}
-	return nil
+	return proc.BuildSluice(ctx, root, out)
 }
 
 // ModuleRoot returns the nearest directory at or above the working
-// directory that holds go.mod.
+// directory that holds go.mod (see proc.ModuleRoot; kept for cmd/sluice).
 func ModuleRoot() (string, error) {
-	dir, err := os.Getwd()
+	root, err := proc.ModuleRoot()
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("zkbench: %w", err)
 	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("zkbench: go.mod not found above the working directory")
-		}
-		dir = parent
-	}
+	return root, nil
 }

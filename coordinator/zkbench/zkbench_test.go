@@ -3,26 +3,20 @@ package zkbench
 import (
 	"bytes"
 	"context"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sluicelogs/sluice/internal/testpeer"
 )
 
 // TestLoadAgainstSluiceProcess runs a tiny load with 2 clients against a
-// sluice standalone coordinator started as a process from a fresh build, and
-// checks what the report holds, not how fast it was.
+// sluice standalone coordinator started as a process from a fresh build (or
+// $SLUICE_BIN), and checks what the report holds, not how fast it was.
 func TestLoadAgainstSluiceProcess(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	root, err := ModuleRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	bin := filepath.Join(t.TempDir(), "sluice")
-	if err := BuildSluice(ctx, root, bin); err != nil {
-		t.Fatal(err)
-	}
+	bin := testpeer.SluiceBinary(t)
 	c, err := Start(ctx, Spec{Kind: TargetSluice, Members: 1, Dir: t.TempDir(), Sluice: bin})
 	if err != nil {
 		t.Fatal(err)

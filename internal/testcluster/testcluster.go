@@ -17,7 +17,9 @@ import (
 	"github.com/sluicelogs/sluice/coordinator"
 )
 
-func logger(tb testing.TB) *slog.Logger {
+// Logger is the logger of the components a test starts: info and above to
+// stderr with -v, nothing otherwise.
+func Logger() *slog.Logger {
 	if testing.Verbose() {
 		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	}
@@ -27,9 +29,22 @@ func logger(tb testing.TB) *slog.Logger {
 // Coordinator starts a standalone coordinator and returns its client address.
 func Coordinator(tb testing.TB) string {
 	tb.Helper()
-	dir := tb.TempDir()
+	return StartCoordinator(tb, tb.TempDir(), 500*time.Millisecond).Addr()
+}
+
+// CoordinatorServer is a coordinator started for a test.
+type CoordinatorServer struct {
+	*coordinator.Server
+	Stop func() // stops it and waits; also done when the test ends
+}
+
+// StartCoordinator starts a standalone coordinator on a free loopback port
+// with tickTime tick and its data in dir, writing dir/zoo.cfg. Starting it
+// again with the same dir after Stop restarts it from its data.
+func StartCoordinator(tb testing.TB, dir string, tick time.Duration) *CoordinatorServer {
+	tb.Helper()
 	path := filepath.Join(dir, "zoo.cfg")
-	text := fmt.Sprintf("tickTime=500\ndataDir=%s\nclientPort=1\nclientPortAddress=127.0.0.1\n", dir)
+	text := fmt.Sprintf("tickTime=%d\ndataDir=%s\nclientPort=1\nclientPortAddress=127.0.0.1\n4lw.commands.whitelist=*\n", tick.Milliseconds(), dir)
 	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
 		tb.Fatal(err)
 	}
@@ -38,12 +53,17 @@ func Coordinator(tb testing.TB) string {
 		tb.Fatal(err)
 	}
 	cfg.ClientAddr = "127.0.0.1:0"
-	srv, err := coordinator.NewServer(cfg, logger(tb))
+	srv, err := coordinator.NewServer(cfg, Logger())
 	if err != nil {
 		tb.Fatal(err)
 	}
-	run(tb, "coordinator", srv.Run)
-	return srv.Addr()
+	return RunCoordinator(tb, srv)
+}
+
+// RunCoordinator runs srv (e.g. an ensemble member) until the test ends or
+// Stop is called.
+func RunCoordinator(tb testing.TB, srv *coordinator.Server) *CoordinatorServer {
+	return &CoordinatorServer{Server: srv, Stop: run(tb, "coordinator", srv.Run)}
 }
 
 // Broker is a broker started for a test.
@@ -74,7 +94,7 @@ func StartBroker(tb testing.TB, id int, zkConnect, dir string, extra ...string) 
 	if err != nil {
 		tb.Fatal(err)
 	}
-	b, err := broker.New(cfg, logger(tb))
+	b, err := broker.New(cfg, Logger())
 	if err != nil {
 		tb.Fatal(err)
 	}

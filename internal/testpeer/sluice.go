@@ -2,13 +2,13 @@ package testpeer
 
 import (
 	"context"
-	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/sluicelogs/sluice/internal/proc"
 )
 
 // BinEnv names a prebuilt sluice binary that SluiceBinary returns instead
@@ -44,11 +44,7 @@ func SluiceBinary(tb testing.TB) string {
 		binPath = filepath.Join(dir, "sluice")
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		defer cancel()
-		cmd := exec.CommandContext(ctx, "go", "build", "-o", binPath, "./cmd/sluice")
-		cmd.Dir = root
-		if out, err := cmd.CombinedOutput(); err != nil {
-			binErr = fmt.Errorf("go build ./cmd/sluice: %v\n%s", err, out)
-		}
+		binErr = proc.BuildSluice(ctx, root, binPath)
 	})
 	if binErr != nil {
 		tb.Fatal(binErr)

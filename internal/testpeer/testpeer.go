@@ -11,9 +11,7 @@
 package testpeer
 
 import (
-	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -21,9 +19,10 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/sluicelogs/sluice/internal/proc"
 )
 
 // ReportEnv names the environment variable holding the path of the peer
@@ -61,40 +60,28 @@ func Missing(tb testing.TB, peer string, err error) {
 // RepoRoot returns the repository root: the nearest parent of the working
 // directory that holds go.mod.
 func RepoRoot() (string, error) {
-	dir, err := os.Getwd()
+	root, err := proc.ModuleRoot()
 	if err != nil {
-		return "", fmt.Errorf("testpeer: getwd: %w", err)
+		return "", fmt.Errorf("testpeer: %w", err)
 	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("testpeer: go.mod not found above the working directory")
-		}
-		dir = parent
-	}
+	return root, nil
 }
 
 // FreePort returns a TCP port on 127.0.0.1 that was free a moment ago.
 func FreePort(tb testing.TB) int {
 	tb.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := proc.FreePort()
 	if err != nil {
-		tb.Fatalf("testpeer: free port: %v", err)
+		tb.Fatalf("testpeer: %v", err)
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return port
 }
 
-// Process is a peer program running in its own process group.
+// Process is a peer program running in its own process group (Stop, Kill,
+// Tail and the rest are proc.Process's).
 type Process struct {
-	Name    string
-	LogPath string
-	cmd     *exec.Cmd
-	done    chan struct{}
-	waitErr error
+	*proc.Process
+	cmd *exec.Cmd // the command started (elasticsearch_test reads its pid)
 }
 
 // Start runs cmd in its own process group with its output in a log file in a
@@ -104,22 +91,11 @@ type Process struct {
 func Start(tb testing.TB, name string, cmd *exec.Cmd, timeout time.Duration, ready func(context.Context) error) *Process {
 	tb.Helper()
 	logPath := filepath.Join(tb.TempDir(), name+".log")
-	logf, err := os.Create(logPath)
+	pr, err := proc.Start(name, cmd, logPath)
 	if err != nil {
-		tb.Fatalf("testpeer: %s log: %v", name, err)
+		tb.Fatalf("testpeer: %v", err)
 	}
-	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		logf.Close()
-		tb.Fatalf("testpeer: start %s (%s): %v", name, cmd.Path, err)
-	}
-	p := &Process{Name: name, LogPath: logPath, cmd: cmd, done: make(chan struct{})}
-	go func() { // owned by p: ends when the process exits, which Stop ensures
-		p.waitErr = cmd.Wait()
-		logf.Close()
-		close(p.done)
-	}()
+	p := &Process{Process: pr, cmd: cmd}
 	tb.Cleanup(func() {
 		p.Stop()
 		if tb.Failed() {
@@ -128,75 +104,10 @@ func Start(tb testing.TB, name string, cmd *exec.Cmd, timeout time.Duration, rea
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	err = p.waitReady(ctx, ready)
-	if err != nil {
+	if err := proc.WaitReady(ctx, 250*time.Millisecond, ready, pr); err != nil {
 		tb.Fatalf("testpeer: %s not ready: %v\nlast lines of %s:\n%s", name, err, logPath, p.Tail(40))
 	}
 	return p
-}
-
-// waitReady polls ready until it returns nil, the process exits (an
-// immediate failure) or ctx ends.
-func (p *Process) waitReady(ctx context.Context, ready func(context.Context) error) error {
-	tick := time.NewTicker(250 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		err := ready(ctx)
-		if err == nil {
-			return nil
-		}
-		select {
-		case <-p.done:
-			return fmt.Errorf("%s exited before it was ready: %v (last check: %v)", p.Name, p.waitErr, err)
-		case <-ctx.Done():
-			return fmt.Errorf("not ready in time: %w", err)
-		case <-tick.C:
-		}
-	}
-}
-
-// Stop sends SIGTERM to the process group, then SIGKILL if it has not exited
-// within ten seconds, and waits for it.
-func (p *Process) Stop() {
-	select {
-	case <-p.done:
-		return
-	default:
-	}
-	pgid := -p.cmd.Process.Pid
-	_ = syscall.Kill(pgid, syscall.SIGTERM)
-	select {
-	case <-p.done:
-	case <-time.After(10 * time.Second):
-		_ = syscall.Kill(pgid, syscall.SIGKILL)
-		<-p.done
-	}
-	_ = syscall.Kill(pgid, syscall.SIGKILL) // children that outlived the leader
-}
-
-// Kill sends SIGKILL to the whole process group and waits for the leader.
-func (p *Process) Kill() {
-	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
-	<-p.done
-}
-
-// Tail returns the last n lines of the process log.
-func (p *Process) Tail(n int) string {
-	f, err := os.Open(p.LogPath)
-	if err != nil {
-		return err.Error()
-	}
-	defer f.Close()
-	var lines []string
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 64*1024), 1024*1024)
-	for sc.Scan() {
-		lines = append(lines, sc.Text())
-		if len(lines) > n {
-			lines = lines[1:]
-		}
-	}
-	return strings.Join(lines, "\n")
 }
 
 // DialReady is a readiness check that succeeds once addr accepts TCP.

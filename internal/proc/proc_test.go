@@ -1,0 +1,72 @@
+package proc
+
+import (
+	"context"
+	"errors"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestStartWaitReadyStop(t *testing.T) {
+	p, err := Start("sleeper", exec.Command("sh", "-c", "echo one; echo two; exec sleep 60"), filepath.Join(t.TempDir(), "sleeper.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Stop()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err = WaitReady(ctx, 10*time.Millisecond, func(context.Context) error {
+		if p.Tail(1) != "two" {
+			return errors.New("no second line yet")
+		}
+		return nil
+	}, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := p.Tail(5); got != "one\ntwo" {
+		t.Errorf("Tail(5) = %q", got)
+	}
+	if rss, err := RSS(p.Pid()); err != nil || rss <= 0 {
+		t.Errorf("RSS = %d, %v", rss, err)
+	}
+	if c := Comm(p.Pid()); c != "sleep" {
+		t.Errorf("Comm = %q, want sleep", c)
+	}
+	p.Stop()
+	if exited, _ := p.Exited(); !exited {
+		t.Error("not exited after Stop")
+	}
+}
+
+func TestWaitReadyFailsWhenTheProcessExits(t *testing.T) {
+	p, err := Start("quitter", exec.Command("sh", "-c", "echo bye; exit 3"), filepath.Join(t.TempDir(), "quitter.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Stop()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err = WaitReady(ctx, 10*time.Millisecond, func(context.Context) error { return errors.New("never") }, p)
+	var exited *ExitedError
+	if !errors.As(err, &exited) || exited.Name != "quitter" || !strings.Contains(err.Error(), "exit status 3") {
+		t.Fatalf("WaitReady = %v, want the quitter's exit", err)
+	}
+}
+
+func TestWaitReadyTimesOut(t *testing.T) {
+	p, err := Start("sleeper", exec.Command("sleep", "60"), filepath.Join(t.TempDir(), "sleeper.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Stop()
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	check := errors.New("not yet")
+	if err := WaitReady(ctx, 10*time.Millisecond, func(context.Context) error { return check }, p); !errors.Is(err, check) {
+		t.Fatalf("WaitReady = %v, want %v wrapped", err, check)
+	}
+}
