@@ -31,6 +31,9 @@ func (b *Broker) deleteTopic(name string) error {
 	if name == offsetsTopic {
 		return kerr.TopicAuthorizationFailed
 	}
+	// Serialized with the cluster watch's reloads of topics.
+	b.alterMu.Lock()
+	defer b.alterMu.Unlock()
 	b.mu.Lock()
 	t := b.topics[name]
 	delete(b.topics, name)

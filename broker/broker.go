@@ -31,7 +31,10 @@ type Broker struct {
 	controller int32
 
 	producerIDs producerIDs
-	groups      *group.Coordinator
+
+	groupsMu    sync.Mutex
+	groups      *group.Coordinator // nil unless this broker leads __consumer_offsets-0
+	groupsReady chan struct{}      // closed when groups is set
 
 	connWG sync.WaitGroup
 }
@@ -54,7 +57,7 @@ func New(cfg *Config, log *slog.Logger) (*Broker, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &Broker{cfg: cfg, log: log, reg: reg, topics: map[string]*topicState{}}
+	b := &Broker{cfg: cfg, log: log, reg: reg, topics: map[string]*topicState{}, groupsReady: make(chan struct{})}
 	if err := b.loadTopics(); err != nil {
 		reg.close()
 		return nil, err
@@ -81,12 +84,13 @@ func New(cfg *Config, log *slog.Logger) (*Broker, error) {
 	if err := b.refreshBrokers(); err != nil {
 		log.Warn("reading brokers", "err", err)
 	}
-	if err := b.startGroups(); err != nil {
+	if err := b.ensureOffsetsTopic(); err != nil {
 		ln.Close()
 		b.closePartitions()
 		reg.close()
 		return nil, err
 	}
+	b.maybeStartGroups()
 	return b, nil
 }
 
@@ -98,9 +102,10 @@ func (b *Broker) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
-	wg.Add(2)
+	wg.Add(3)
 	go func() { defer wg.Done(); b.retentionLoop(ctx) }()
-	go func() { defer wg.Done(); b.groups.Run(ctx) }()
+	go func() { defer wg.Done(); b.runGroups(ctx) }()
+	go func() { defer wg.Done(); b.watchCluster(ctx) }()
 	b.log.Info("broker serving", "addr", b.Addr(), "advertised", fmt.Sprintf("%s:%d", b.cfg.AdvertisedHost, b.cfg.AdvertisedPort))
 
 	var conns sync.Map
@@ -137,6 +142,37 @@ func (b *Broker) Run(ctx context.Context) error {
 	return err
 }
 
+// groupRequest hands a consumer-group request to the group coordinator,
+// or answers NOT_COORDINATOR when another broker coordinates the groups.
+func (b *Broker) groupRequest(ctx context.Context, c *conn, r *request) kmsg.Response {
+	g := b.coordinator()
+	if g == nil {
+		return notCoordinator(r.kreq)
+	}
+	switch req := r.kreq.(type) {
+	case *kmsg.JoinGroupRequest:
+		host, _, _ := net.SplitHostPort(c.nc.RemoteAddr().String())
+		return g.Join(group.WithClient(ctx, r.clientID, "/"+host), req)
+	case *kmsg.SyncGroupRequest:
+		return g.Sync(ctx, req)
+	case *kmsg.HeartbeatRequest:
+		return g.Heartbeat(req)
+	case *kmsg.LeaveGroupRequest:
+		return g.Leave(req)
+	case *kmsg.OffsetCommitRequest:
+		return g.OffsetCommit(ctx, req)
+	case *kmsg.OffsetFetchRequest:
+		return g.OffsetFetch(req)
+	case *kmsg.ListGroupsRequest:
+		return g.ListGroups(req)
+	case *kmsg.DescribeGroupsRequest:
+		return g.DescribeGroups(req)
+	case *kmsg.DeleteGroupsRequest:
+		return g.DeleteGroups(ctx, req)
+	}
+	return nil
+}
+
 // handle answers one request; an error closes the connection.
 func (b *Broker) handle(ctx context.Context, c *conn, r *request) (kmsg.Response, error) {
 	switch req := r.kreq.(type) {
@@ -160,25 +196,10 @@ func (b *Broker) handle(ctx context.Context, c *conn, r *request) (kmsg.Response
 		return b.initProducerID(req), nil
 	case *kmsg.FindCoordinatorRequest:
 		return b.findCoordinator(req), nil
-	case *kmsg.JoinGroupRequest:
-		host, _, _ := net.SplitHostPort(c.nc.RemoteAddr().String())
-		return b.groups.Join(group.WithClient(ctx, r.clientID, "/"+host), req), nil
-	case *kmsg.SyncGroupRequest:
-		return b.groups.Sync(ctx, req), nil
-	case *kmsg.HeartbeatRequest:
-		return b.groups.Heartbeat(req), nil
-	case *kmsg.LeaveGroupRequest:
-		return b.groups.Leave(req), nil
-	case *kmsg.OffsetCommitRequest:
-		return b.groups.OffsetCommit(ctx, req), nil
-	case *kmsg.OffsetFetchRequest:
-		return b.groups.OffsetFetch(req), nil
-	case *kmsg.ListGroupsRequest:
-		return b.groups.ListGroups(req), nil
-	case *kmsg.DescribeGroupsRequest:
-		return b.groups.DescribeGroups(req), nil
-	case *kmsg.DeleteGroupsRequest:
-		return b.groups.DeleteGroups(ctx, req), nil
+	case *kmsg.JoinGroupRequest, *kmsg.SyncGroupRequest, *kmsg.HeartbeatRequest, *kmsg.LeaveGroupRequest,
+		*kmsg.OffsetCommitRequest, *kmsg.OffsetFetchRequest, *kmsg.ListGroupsRequest, *kmsg.DescribeGroupsRequest,
+		*kmsg.DeleteGroupsRequest:
+		return b.groupRequest(ctx, c, r), nil
 	}
 	return nil, fmt.Errorf("%w: %s", errUnsupported, kmsg.NameForKey(r.key))
 }

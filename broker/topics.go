@@ -197,14 +197,22 @@ func (b *Broker) createTopic(name string, partitions int32, rf int16, config map
 		b.log.Error("create topic", "topic", name, "err", err)
 		return kerr.UnknownServerError
 	}
-	ts, err := b.openTopic(t)
-	if err != nil {
-		b.log.Error("open new topic", "topic", name, "err", err)
+	// The cluster watch may be opening it too: reloadTopic is the one
+	// place (serialized) that opens a topic's partitions.
+	b.reloadTopic(name)
+	b.mu.RLock()
+	ts := b.topics[name]
+	missing := ts == nil
+	for i := 0; ts != nil && i < len(ts.replicas); i++ {
+		if containsID(ts.replicas[i], b.cfg.BrokerID) && ts.partitions[i] == nil {
+			missing = true
+		}
+	}
+	b.mu.RUnlock()
+	if missing {
+		b.log.Error("opening the new topic's partitions failed", "topic", name)
 		return kerr.KafkaStorageError
 	}
-	b.mu.Lock()
-	b.topics[name] = ts
-	b.mu.Unlock()
 	b.log.Info("created topic", "topic", name, "partitions", partitions, "replication_factor", rf)
 	return nil
 }

@@ -40,6 +40,7 @@ func commands() map[string]command {
 		"console-producer": {"send lines of stdin as records to a topic, as kafka-console-producer.sh does", runConsoleProducer},
 		"console-consumer": {"print the records of a topic, as kafka-console-consumer.sh does", runConsoleConsumer},
 		"groups":           {"list, describe (with lag) or delete consumer groups, as kafka-consumer-groups.sh does", runGroups},
+		"pipeline":         {"`pipeline test FILE…` runs the tests of pipeline definitions; `pipeline run FILE` transforms ndjson events of stdin", runPipeline},
 	}
 }
 

@@ -1,0 +1,87 @@
+// Package pipelines is sluice's pipeline language: YAML definitions of
+// processors that turn raw events into documents for Elasticsearch, with
+// their own unit tests. Processors are named and configured like
+// Elasticsearch ingest processors.
+//
+// # Definitions
+//
+//	description: nginx access log to ECS
+//	processors:
+//	  - grok: {field: message, patterns: ['%{COMBINEDAPACHELOG}']}
+//	  - date: {field: timestamp, formats: ['dd/MMM/yyyy:HH:mm:ss Z']}
+//	on_failure:                      # optional, for the whole pipeline
+//	  - set: {field: error.message, value: '{{ _ingest.on_failure_message }}'}
+//	tests:
+//	  - name: a request
+//	    now: 2024-03-01T00:00:00Z    # optional clock, for dates without a year
+//	    input: '1.2.3.4 - - [...]'   # an event, a list of them; a string is {message: …}
+//	    output: {...}                # the events not dropped, in order
+//	    dropped: true                # or: every input is dropped
+//	    error: 'substring'           # or: every input fails with this
+//
+// Processors: grok, dissect, json, kv, date, set, append, rename, remove,
+// convert, lowercase, uppercase, trim, gsub, split, drop, fail,
+// fingerprint, user_agent, pipeline. Every one also takes if (an
+// expr-lang/expr condition whose variables are the event's top-level fields:
+// `http?.response?.status_code >= 500`, `$env["@timestamp"] != nil`),
+// ignore_missing, ignore_failure, on_failure, tag and description.
+//
+// # API (for the indexer)
+//
+//	p, err := pipelines.Load(path, pipelines.Options{})        // one file and those it calls
+//	ps, err := pipelines.LoadDir(dir, pipelines.Options{})     // name (file name without .yml) → *Pipeline
+//	out, dropped, err := p.Run(ev)                             // ev is changed in place and returned
+//
+// Load compiles everything once: grok expressions, regexps, conditions,
+// templates, date layouts; pipeline processors are resolved relative to the
+// calling file (name: common means common.yml beside it) and cycles are
+// rejected. A *Pipeline is immutable afterwards, so Run may be called from
+// any number of goroutines; the only shared state is the user-agent
+// parser's internally locked cache. Run owns ev while it runs.
+//
+// # Fields
+//
+// Field names are dotted paths into nested objects, as in Elasticsearch:
+// "http.response.status_code" is ev["http"]["response"]["status_code"]; a
+// numeric segment indexes a list. Objects are map[string]any, lists []any,
+// integers int64, other numbers float64 (NormalizeJSON converts what
+// encoding/json decodes). Templates ({{field}} or {{{field}}}) in set,
+// append and fail render a missing field as "".
+//
+// # Failures
+//
+// A failing processor fails the pipeline unless ignore_failure is set; if
+// it has on_failure processors, they run instead and the pipeline goes on.
+// Otherwise the failure goes up to the pipeline's on_failure (after which
+// the run ends, the event kept), or out of Run as a *ProcessorError
+// naming the definition file, the processor ("grok#2", with its tag) and
+// the cause. While on_failure processors run, the event carries
+//
+//	_ingest.on_failure_message         the error message
+//	_ingest.on_failure_processor_type  the failed processor's name
+//	_ingest.on_failure_processor_tag   its tag ("" when none)
+//	_ingest.on_failure_pipeline        the definition file it belongs to
+//
+// and _ingest is removed again afterwards. drop ends the run with
+// dropped=true, also from inside a called pipeline.
+//
+// Definition errors are config.Errors, one per problem, each
+// "file:line: processor <name>#<index>: message" (index in its list;
+// nested lists read "processor set#0.on_failure.processor x#1").
+//
+// # Processor notes
+//
+// grok expands %{SYNTAX:field:type} against go-grok's stock pattern library
+// plus pattern_definitions, with Go's regexp (RE2 syntax: no look-around or
+// back-references). date takes ISO8601, UNIX, UNIX_MS, TAI64N and Java
+// patterns (yyyy MM MMM dd HH mm ss SSS Z ZZ XXX EEE a …), translated to Go
+// layouts; timezone applies to text without a zone and is the zone of the
+// output (default UTC), written as yyyy-MM-dd'T'HH:mm:ss.SSSXXX unless
+// output_format says otherwise; a pattern without a year takes the
+// clock's year (the previous one for dates more than two days ahead).
+// fingerprint writes base64 (SHA-1 by default; SHA-256, SHA-512, MD5,
+// MurmurHash3), over our own encoding of the fields, so values differ from
+// Elasticsearch's. user_agent uses the ua-parser regexes (uap-go), as
+// Elasticsearch does, and writes ECS user_agent.{name,version,os.*,
+// device.name,original}.
+package pipelines

@@ -1,0 +1,178 @@
+package pipelines
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/vm"
+)
+
+// Pipeline is a compiled definition. It is immutable after Load: Run may be
+// called from many goroutines at once.
+type Pipeline struct {
+	Name        string // file name without extension
+	File        string // path it was loaded from
+	Description string
+
+	steps     []*step
+	onFailure []*step
+	tests     []testCase
+	now       func() time.Time
+}
+
+// step is one configured processor with the options every processor takes.
+type step struct {
+	kind          string // processor name: grok, date, …
+	tag           string
+	label         string // "grok#2" or "grok#2 (tag t)", for errors
+	pipeline      string // file of the definition it belongs to
+	cond          *vm.Program
+	ignoreFailure bool
+	onFailure     []*step
+	do            func(ev Event, st *state) error
+}
+
+// state is what one Run carries through its processors.
+type state struct {
+	now func() time.Time
+}
+
+// errDrop is returned by the drop processor and unwinds the whole run.
+var errDrop = errors.New("event dropped")
+
+// ProcessorError is a processor's failure, as Run returns it.
+type ProcessorError struct {
+	Pipeline  string // file of the definition
+	Processor string // "grok#2" or "grok#2 (tag t)"
+	Type      string // processor name
+	Tag       string
+	Err       error
+}
+
+func (e *ProcessorError) Error() string {
+	return fmt.Sprintf("%s: processor %s: %v", e.Pipeline, e.Processor, e.Err)
+}
+
+func (e *ProcessorError) Unwrap() error { return e.Err }
+
+// Metadata fields present in the event while on_failure processors run;
+// the _ingest object is removed again when they are done.
+const (
+	metaRoot      = "_ingest"
+	metaMessage   = "on_failure_message"        // the error message
+	metaProcessor = "on_failure_processor_type" // name of the failed processor
+	metaTag       = "on_failure_processor_tag"  // its tag, "" when none
+	metaPipeline  = "on_failure_pipeline"       // file of its definition
+)
+
+// Run transforms ev in place and returns it; dropped reports that a drop
+// processor discarded it. A processor failure that nothing handled is
+// returned as a *ProcessorError together with the event as it was then.
+func (p *Pipeline) Run(ev Event) (out Event, dropped bool, err error) {
+	return p.runWith(ev, &state{now: p.now})
+}
+
+func (p *Pipeline) runWith(ev Event, st *state) (Event, bool, error) {
+	if ev == nil {
+		ev = Event{}
+	}
+	err := p.exec(ev, st)
+	if errors.Is(err, errDrop) {
+		return nil, true, nil
+	}
+	return ev, false, err
+}
+
+// exec runs the processors, then the pipeline's on_failure handlers if one
+// of them failed.
+func (p *Pipeline) exec(ev Event, st *state) error {
+	err := runSteps(p.steps, ev, st)
+	if err == nil || errors.Is(err, errDrop) || len(p.onFailure) == 0 {
+		return err
+	}
+	return handleFailure(p.onFailure, ev, st, err)
+}
+
+func runSteps(steps []*step, ev Event, st *state) error {
+	for _, s := range steps {
+		if err := s.run(ev, st); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *step) run(ev Event, st *state) error {
+	if s.cond != nil {
+		ok, err := evalCondition(s.cond, ev)
+		if err != nil {
+			return s.fail(ev, st, fmt.Errorf("if: %w", err))
+		}
+		if !ok {
+			return nil
+		}
+	}
+	err := s.do(ev, st)
+	if err == nil || errors.Is(err, errDrop) {
+		return err
+	}
+	return s.fail(ev, st, err)
+}
+
+func (s *step) fail(ev Event, st *state, err error) error {
+	if s.ignoreFailure {
+		return nil
+	}
+	var pe *ProcessorError
+	if !errors.As(err, &pe) {
+		pe = &ProcessorError{Pipeline: s.pipeline, Processor: s.label, Type: s.kind, Tag: s.tag, Err: err}
+	}
+	if len(s.onFailure) == 0 {
+		return pe
+	}
+	return handleFailure(s.onFailure, ev, st, pe)
+}
+
+// handleFailure runs on_failure processors with the _ingest metadata set.
+func handleFailure(handlers []*step, ev Event, st *state, err error) error {
+	var pe *ProcessorError
+	meta := map[string]any{metaMessage: err.Error()}
+	if errors.As(err, &pe) {
+		meta[metaMessage] = pe.Err.Error()
+		meta[metaProcessor] = pe.Type
+		meta[metaTag] = pe.Tag
+		meta[metaPipeline] = pe.Pipeline
+	}
+	prev, had := ev[metaRoot]
+	ev[metaRoot] = meta
+	herr := runSteps(handlers, ev, st)
+	if had {
+		ev[metaRoot] = prev
+	} else {
+		delete(ev, metaRoot)
+	}
+	return herr
+}
+
+// compileCondition compiles an if: expression. The event is the
+// environment: top-level fields are variables, nested ones are reached with
+// "." (or "?." when a parent may be missing), and $env["@timestamp"] reads
+// names that are not identifiers.
+func compileCondition(src string) (*vm.Program, error) {
+	if strings.TrimSpace(src) == "" {
+		return nil, errors.New("empty condition")
+	}
+	return expr.Compile(src, expr.AsBool())
+}
+
+func evalCondition(prog *vm.Program, ev Event) (bool, error) {
+	v, err := expr.Run(prog, map[string]any(ev))
+	if err != nil {
+		return false, err
+	}
+	b, _ := v.(bool)
+	return b, nil
+}

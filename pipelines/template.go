@@ -1,0 +1,113 @@
+package pipelines
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// template is a string with {{field}} (or {{{field}}}) references, parsed
+// once. Missing fields render as "", as Mustache does in Elasticsearch.
+type template struct {
+	lits   []string // len(lits) == len(fields)+1
+	fields []path
+}
+
+func parseTemplate(s string) (*template, error) {
+	t := &template{}
+	for {
+		i := strings.Index(s, "{{")
+		if i < 0 {
+			t.lits = append(t.lits, s)
+			return t, nil
+		}
+		triple := strings.HasPrefix(s[i:], "{{{")
+		open, close := "{{", "}}"
+		if triple {
+			open, close = "{{{", "}}}"
+		}
+		rest := s[i+len(open):]
+		j := strings.Index(rest, close)
+		if j < 0 {
+			return nil, fmt.Errorf("template %q: %s without %s", s, open, close)
+		}
+		name := strings.TrimSpace(rest[:j])
+		if name == "" {
+			return nil, fmt.Errorf("template %q: empty field reference", s)
+		}
+		t.lits = append(t.lits, s[:i])
+		t.fields = append(t.fields, newPath(name))
+		s = rest[j+len(close):]
+	}
+}
+
+// static reports whether the template has no references.
+func (t *template) static() bool { return len(t.fields) == 0 }
+
+func (t *template) render(ev Event) string {
+	if len(t.fields) == 0 {
+		return t.lits[0]
+	}
+	if len(t.fields) == 1 && t.lits[0] == "" && t.lits[1] == "" {
+		v, _ := t.fields[0].get(ev)
+		return toString(v)
+	}
+	var b strings.Builder
+	for i, f := range t.fields {
+		b.WriteString(t.lits[i])
+		v, _ := f.get(ev)
+		b.WriteString(toString(v))
+	}
+	b.WriteString(t.lits[len(t.lits)-1])
+	return b.String()
+}
+
+// toString renders a value as text: strings as they are, numbers and
+// booleans as JSON writes them, objects and lists as JSON.
+func toString(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return x
+	case int64:
+		return strconv.FormatInt(x, 10)
+	case int:
+		return strconv.Itoa(x)
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	case bool:
+		return strconv.FormatBool(x)
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(b)
+}
+
+// templateValue is a set/append value: strings are templates, other YAML
+// values (numbers, lists, objects) are copied as they are.
+type templateValue struct {
+	tmpl  *template
+	value any
+}
+
+func newTemplateValue(v any) (*templateValue, error) {
+	if s, ok := v.(string); ok {
+		t, err := parseTemplate(s)
+		if err != nil {
+			return nil, err
+		}
+		return &templateValue{tmpl: t}, nil
+	}
+	return &templateValue{value: v}, nil
+}
+
+func (tv *templateValue) eval(ev Event) any {
+	if tv.tmpl != nil {
+		return tv.tmpl.render(ev)
+	}
+	return cloneValue(tv.value)
+}
