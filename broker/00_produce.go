@@ -29,6 +29,9 @@ func (b *Broker) produce(_ context.Context, req *kmsg.ProduceRequest) kmsg.Respo
 					err = kerr.MessageTooLarge
 				default:
 					sp.BaseOffset, err = p.append(rp.Records)
+					if err == nil {
+						b.metrics.produceBytes.Add(float64(len(rp.Records)))
+					}
 					sp.LogStartOffset = p.log.LogStartOffset()
 				}
 			}

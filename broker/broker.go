@@ -36,6 +36,8 @@ type Broker struct {
 	groups      *group.Coordinator // nil unless this broker leads __consumer_offsets-0
 	groupsReady chan struct{}      // closed when groups is set
 
+	metrics *metrics
+
 	connWG sync.WaitGroup
 }
 
@@ -57,7 +59,7 @@ func New(cfg *Config, log *slog.Logger) (*Broker, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &Broker{cfg: cfg, log: log, reg: reg, topics: map[string]*topicState{}, groupsReady: make(chan struct{})}
+	b := &Broker{cfg: cfg, log: log, reg: reg, topics: map[string]*topicState{}, groupsReady: make(chan struct{}), metrics: newMetrics()}
 	if err := b.loadTopics(); err != nil {
 		reg.close()
 		return nil, err

@@ -150,10 +150,12 @@ func (c *conn) serve(ctx context.Context) {
 			c.b.log.Info("closing connection", "remote", c.nc.RemoteAddr(), "err", err)
 			return
 		}
+		c.b.metrics.request(req.key)
 		if freq, ok := req.kreq.(*kmsg.FetchRequest); ok {
 			// Fetch writes its own response around the records, which go
 			// from the segment files to the socket with sendfile.
 			res := c.b.fetch(ctx, freq)
+			c.b.metrics.fetchBytes.Add(float64(res.records))
 			_ = c.nc.SetWriteDeadline(time.Now().Add(30 * time.Second))
 			err := res.writeTo(w, c.nc, req.correlationID)
 			res.release()

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
@@ -90,5 +91,26 @@ func TestKcat(t *testing.T) {
 	out := kcat(t, "", "-b", addr, "-G", "kcat-group", "-e", "-q", "-f", "%s\n", "-X", "auto.offset.reset=earliest", "magedu")
 	if c := strings.Count(out, "\n"); c != n {
 		t.Fatalf("kcat -G read %d records, want %d", c, n)
+	}
+
+	// The broker's Prometheus metrics saw all that.
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(b.Collectors()...)
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]float64{}
+	for _, f := range families {
+		for _, m := range f.GetMetric() {
+			key := f.GetName()
+			for _, l := range m.GetLabel() {
+				key += "/" + l.GetValue()
+			}
+			seen[key] = m.GetCounter().GetValue() + m.GetGauge().GetValue()
+		}
+	}
+	if seen["sluice_broker_requests_total/Produce"] < 1 || seen["sluice_broker_fetch_bytes_total"] < 1 || seen["sluice_broker_partitions"] != 4 {
+		t.Fatalf("metrics: %v", seen)
 	}
 }

@@ -31,6 +31,8 @@ type Config struct {
 	MinSessionTimeout time.Duration // minSessionTimeout, default 2 × tickTime
 	MaxSessionTimeout time.Duration // maxSessionTimeout, default 20 × tickTime
 
+	MetricsAddr string // metricsProvider.httpHost:httpPort, "" when off
+
 	MyID    uint64            // from dataDir/myid; 0 when standalone
 	Servers map[uint64]Member // server.N lines; empty when standalone
 }
@@ -160,6 +162,14 @@ func configFromProperties(p *config.Properties) (*Config, error) {
 	peerType := p.String("peerType", "participant")
 	if peerType != "participant" && peerType != "observer" {
 		errs = append(errs, p.Errorf("peerType", "%q is not participant or observer", peerType))
+	}
+	// ZooKeeper's Prometheus metrics provider keys: /metrics on that port.
+	if port, ok := p.Lookup("metricsProvider.httpPort"); ok {
+		n, err := strconv.Atoi(port)
+		if err != nil || n < 0 || n > 65535 {
+			errs = append(errs, p.Errorf("metricsProvider.httpPort", "%q is not a port number", port))
+		}
+		c.MetricsAddr = net.JoinHostPort(p.String("metricsProvider.httpHost", "0.0.0.0"), port)
 	}
 	// Keys ZooKeeper accepts that change nothing here.
 	for _, k := range []string{"admin.enableServer", "admin.serverPort", "standaloneEnabled", "reconfigEnabled", "quorumListenOnAllIPs", "electionAlg", "preAllocSize", "snapCount", "forceSync", "globalOutstandingLimit", "metricsProvider.className"} {

@@ -312,6 +312,7 @@ func (c *conn) readRequests(ctx context.Context, r *bufio.Reader) {
 			c.s.log.Info("closing connection after a bad request", "remote", c.nc.RemoteAddr(), "err", err)
 			return
 		}
+		c.s.metrics.requests.WithLabelValues(hdr.Type.String()).Inc()
 		cl, err := c.dispatch(ctx, hdr, req)
 		if err != nil {
 			c.s.log.Info("closing connection", "remote", c.nc.RemoteAddr(), "op", hdr.Type, "err", err)

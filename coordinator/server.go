@@ -39,6 +39,7 @@ type Server struct {
 
 	sessions *sessionTracker
 	ids      *sessionIDs
+	metrics  *metrics
 	seq      atomic.Uint64
 
 	mu      sync.Mutex
@@ -61,7 +62,7 @@ func NewServer(cfg *Config, log *slog.Logger) (*Server, error) {
 		cfg: cfg, id: id, log: log, tree: tree.New(), watches: newWatches(),
 		sessions: newSessionTracker(time.Now), ids: newSessionIDs(id, time.Now()),
 		pending: map[uint64]chan result{}, conns: map[*conn]struct{}{}, perIP: map[string]int{},
-		started: time.Now(),
+		started: time.Now(), metrics: newMetrics(),
 	}
 	// Replies are matched to requests by (proposer, seq). A restarted member
 	// re-applies entries of its previous run; starting seq at a random point
@@ -197,6 +198,7 @@ func (s *Server) accept(ctx context.Context) error {
 			return nil
 		}
 		s.perIP[ip]++
+		s.metrics.conns.Inc()
 		c := newConn(s, nc)
 		s.conns[c] = struct{}{}
 		s.mu.Unlock()

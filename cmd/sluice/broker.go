@@ -12,6 +12,7 @@ func runBroker(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("sluice broker", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
 	cfgPath := fs.String("config", "/etc/sluice/server.properties", "the broker's server.properties (Kafka's keys)")
+	metricsAddr := fs.String("metrics", "", "serve Prometheus /metrics on this address, e.g. 127.0.0.1:9308")
 	logger := logFlags(fs, e)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -34,5 +35,5 @@ func runBroker(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return b.Run(ctx)
+	return runWithMetrics(ctx, *metricsAddr, b.Collectors(), log, b.Run)
 }

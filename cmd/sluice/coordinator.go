@@ -12,6 +12,7 @@ func runCoordinator(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("sluice coordinator", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
 	cfgPath := fs.String("config", "/etc/sluice/zoo.cfg", "the member's zoo.cfg (ZooKeeper's keys; dataDir/myid names the member)")
+	metricsAddr := fs.String("metrics", "", "serve Prometheus /metrics on this address (zoo.cfg's metricsProvider.httpPort does too)")
 	logger := logFlags(fs, e)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -37,7 +38,11 @@ func runCoordinator(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return s.Run(ctx)
+	addr := *metricsAddr
+	if addr == "" {
+		addr = cfg.MetricsAddr
+	}
+	return runWithMetrics(ctx, addr, s.Collectors(), log, s.Run)
 }
 
 // coordinatorStatus prints the member's mode like `zkServer.sh status`.

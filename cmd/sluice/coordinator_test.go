@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,8 +20,8 @@ import (
 func TestCoordinatorCommand(t *testing.T) {
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "zoo.cfg")
-	port := testpeer.FreePort(t)
-	text := fmt.Sprintf("tickTime=200\ndataDir=%s\nclientPort=%d\nclientPortAddress=127.0.0.1\nsomeNewKey=1\n", dir, port)
+	port, metricsPort := testpeer.FreePort(t), testpeer.FreePort(t)
+	text := fmt.Sprintf("tickTime=200\ndataDir=%s\nclientPort=%d\nclientPortAddress=127.0.0.1\nsomeNewKey=1\nmetricsProvider.httpHost=127.0.0.1\nmetricsProvider.httpPort=%d\n", dir, port, metricsPort)
 	if err := os.WriteFile(cfg, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -48,6 +50,18 @@ func TestCoordinatorCommand(t *testing.T) {
 		}
 		return nil
 	})
+	// ZooKeeper's metricsProvider.httpPort serves Prometheus metrics.
+	resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/metrics", metricsPort))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{"sluice_coordinator_znodes 4", "sluice_coordinator_is_leader 1", "sluice_coordinator_connections_total"} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
 }
 
 func TestCoordinatorBadConfig(t *testing.T) {

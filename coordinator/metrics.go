@@ -1,0 +1,50 @@
+package coordinator
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// metrics are the coordinator's Prometheus metrics; Collectors hands them
+// to whoever serves /metrics.
+type metrics struct {
+	requests *prometheus.CounterVec
+	conns    prometheus.Counter
+}
+
+func newMetrics() *metrics {
+	return &metrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "sluice_coordinator_requests_total",
+			Help: "Client requests received, by ZooKeeper op.",
+		}, []string{"op"}),
+		conns: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "sluice_coordinator_connections_total",
+			Help: "Client connections accepted.",
+		}),
+	}
+}
+
+// Collectors returns the coordinator's metrics, to register on the
+// registry served on /metrics.
+func (s *Server) Collectors() []prometheus.Collector {
+	gauge := func(name, help string, f func() float64) prometheus.Collector {
+		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, f)
+	}
+	return []prometheus.Collector{
+		s.metrics.requests, s.metrics.conns,
+		gauge("sluice_coordinator_znodes", "Znodes in the data tree.", func() float64 { return float64(s.tree.Len()) }),
+		gauge("sluice_coordinator_sessions", "Live sessions.", func() float64 { return float64(len(s.tree.Sessions())) }),
+		gauge("sluice_coordinator_last_zxid", "The last applied zxid.", func() float64 { return float64(s.tree.LastZxid()) }),
+		gauge("sluice_coordinator_is_leader", "1 on the member that leads the ensemble.", func() float64 {
+			if s.raft.isLeader.Load() {
+				return 1
+			}
+			return 0
+		}),
+		gauge("sluice_coordinator_client_connections", "Open client connections.", func() float64 {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			return float64(len(s.conns))
+		}),
+	}
+}
