@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"math/big"
 	"os"
 	"path/filepath"
@@ -156,6 +157,11 @@ func (b *Broker) createTopic(name string, partitions int32, rf int16, config map
 	if rf <= 0 {
 		return kerr.InvalidReplicationFactor
 	}
+	if rf > 1 {
+		// Followers do not fetch from leaders yet: a second replica would
+		// be listed in the ISR without holding the data.
+		return errReplicationNotImplemented
+	}
 	for k := range config {
 		if _, ok := topicConfigDefaults[k]; !ok {
 			return kerr.InvalidConfig
@@ -216,6 +222,10 @@ func (b *Broker) createTopic(name string, partitions int32, rf int16, config map
 	b.log.Info("created topic", "topic", name, "partitions", partitions, "replication_factor", rf)
 	return nil
 }
+
+// errReplicationNotImplemented refuses replication factors above 1 until
+// replication between brokers exists.
+var errReplicationNotImplemented = fmt.Errorf("%w: replication between brokers is not implemented yet: use --replication-factor 1", kerr.InvalidReplicationFactor)
 
 // topicConfigDefaults are the topic configs DescribeConfigs reports and
 // CreateTopics accepts, with their defaults.

@@ -1,0 +1,101 @@
+// Package deploy_test checks the local cluster script: deploy/cluster.sh
+// brings up a three-member coordinator ensemble and three brokers.
+package deploy_test
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sluicelogs/sluice/internal/await"
+	"github.com/sluicelogs/sluice/internal/testpeer"
+)
+
+// freeRun returns a port p such that p, p+1 and p+2 are free on loopback.
+func freeRun(t *testing.T) int {
+	t.Helper()
+	for attempt := 0; attempt < 50; attempt++ {
+		base := testpeer.FreePort(t)
+		ok := true
+		for i := 0; i < 3 && ok; i++ {
+			l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(base+i))
+			if err != nil {
+				ok = false
+				continue
+			}
+			l.Close()
+		}
+		if ok {
+			return base
+		}
+	}
+	t.Fatal("no three consecutive free ports")
+	return 0
+}
+
+func TestClusterScript(t *testing.T) {
+	bin := testpeer.SluiceBinary(t)
+	root, err := testpeer.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	zk, peer, election, kafka := freeRun(t), freeRun(t), freeRun(t), freeRun(t)
+	env := []string{"SLUICE_BIN=" + bin, "SLUICE_CLUSTER_DIR=" + dir,
+		"ZK_BASE_PORT=" + strconv.Itoa(zk), "ZK_PEER_BASE_PORT=" + strconv.Itoa(peer),
+		"ZK_ELECTION_BASE_PORT=" + strconv.Itoa(election), "KAFKA_BASE_PORT=" + strconv.Itoa(kafka)}
+	script := func(args ...string) string {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, filepath.Join(root, "deploy/cluster.sh"), args...)
+		cmd.Env = append(cmd.Environ(), env...)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("cluster.sh %v: %v\n%s", args, err, out)
+		}
+		return string(out)
+	}
+	t.Cleanup(func() { script("down") })
+	script("up")
+
+	await.Eventually(t, 30*time.Second, 200*time.Millisecond, func() error {
+		out := script("status")
+		if strings.Count(out, " leader") != 1 || strings.Count(out, " follower") != 2 || strings.Count(out, " running") != 3 {
+			return fmt.Errorf("status:\n%s", out)
+		}
+		return nil
+	})
+	bs := "127.0.0.1:" + strconv.Itoa(kafka+1)
+	sluice := func(args ...string) string {
+		t.Helper()
+		out, err := exec.Command(bin, args...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("sluice %v: %v\n%s", args, err, out)
+		}
+		return string(out)
+	}
+	await.Eventually(t, 30*time.Second, 200*time.Millisecond, func() error {
+		out, err := exec.Command(bin, "topics", "--bootstrap-server", bs, "--create", "--topic", "magedu", "--partitions", "3", "--replication-factor", "1").CombinedOutput()
+		if err != nil && !strings.Contains(string(out), "already exists") {
+			return fmt.Errorf("create: %v: %s", err, out)
+		}
+		return nil
+	})
+	out := sluice("topics", "--bootstrap-server", bs, "--describe", "--topic", "magedu")
+	leaders := map[string]bool{}
+	for _, line := range strings.Split(out, "\n") {
+		if i := strings.Index(line, "Leader: "); i >= 0 {
+			leaders[strings.Fields(line[i+len("Leader: "):])[0]] = true
+		}
+	}
+	if len(leaders) != 3 {
+		t.Fatalf("partition leaders %v not spread over the three brokers:\n%s", leaders, out)
+	}
+}
