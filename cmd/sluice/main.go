@@ -33,6 +33,7 @@ type env struct {
 func commands() map[string]command {
 	return map[string]command{
 		"version":          {"print the version of sluice", runVersion},
+		"agent":            {"tail log files and ship every line to Kafka topics (agent.yml, like filebeat.yml); `agent test config|output`", runAgent},
 		"broker":           {"run a broker (Kafka protocol) from a server.properties", runBroker},
 		"coordinator":      {"run a coordinator member (ZooKeeper protocol) from a zoo.cfg; `coordinator status` prints its mode", runCoordinator},
 		"bench":            {"`bench coordinator`: the coordinator side by side with Apache ZooKeeper 3.8 (ops/s, latency, RSS)", runBench},

@@ -1,0 +1,123 @@
+package agent
+
+import (
+	"context"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/sluicelogs/sluice/agent/harvester"
+)
+
+// fileReader takes the lines of one file through the input's parsers and
+// filters, encodes them as events and publishes them.
+type fileReader struct {
+	in      *input
+	path    string
+	tr      *tracker
+	parsers []parser
+	next    []emitFunc // next[i] hands a message to stage i+1
+}
+
+func (in *input) newFileReader(path string, tr *tracker) *fileReader {
+	fr := &fileReader{in: in, path: path, tr: tr}
+	fr.resetParsers()
+	return fr
+}
+
+func (fr *fileReader) resetParsers() {
+	fr.parsers = fr.parsers[:0]
+	for _, pc := range fr.in.cfg.Parsers {
+		switch {
+		case pc.Multiline != nil:
+			fr.parsers = append(fr.parsers, &multiline{cfg: pc.Multiline, maxBytes: fr.in.cfg.MaxBytes})
+		case pc.NDJSON != nil:
+			fr.parsers = append(fr.parsers, ndjson{cfg: pc.NDJSON})
+		}
+	}
+	fr.next = make([]emitFunc, len(fr.parsers))
+	for i := range fr.parsers {
+		if i+1 == len(fr.parsers) {
+			fr.next[i] = fr.emit
+			continue
+		}
+		p, next := fr.parsers[i+1], i+1
+		fr.next[i] = func(ctx context.Context, m *message) error { return p.push(ctx, m, fr.next[next]) }
+	}
+}
+
+func (fr *fileReader) hooks() harvester.Hooks {
+	return harvester.Hooks{
+		Line:  fr.line,
+		Idle:  fr.idle,
+		Reset: fr.reset,
+		Fingerprint: func(fp harvester.Fingerprint) {
+			fr.tr.setFingerprint(fp)
+		},
+	}
+}
+
+func (fr *fileReader) line(ctx context.Context, l harvester.Line) error {
+	m := fr.in.metrics
+	m.lines.Inc()
+	m.bytes.Add(float64(l.End - l.Offset))
+	msg := &message{text: validText(l.Data), offset: l.Offset, end: l.End, at: time.Now()}
+	if l.Truncated {
+		m.truncated.Inc()
+		msg.flag("truncated")
+	}
+	if len(fr.parsers) == 0 {
+		return fr.emit(ctx, msg)
+	}
+	return fr.parsers[0].push(ctx, msg, fr.next[0])
+}
+
+func (fr *fileReader) idle(ctx context.Context) error {
+	now := time.Now()
+	for i, p := range fr.parsers {
+		if err := p.idle(ctx, now, fr.next[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// flush emits what the parsers hold: the file is done.
+func (fr *fileReader) flush(ctx context.Context) error {
+	for i, p := range fr.parsers {
+		if err := p.flush(ctx, fr.next[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// reset is called when the file was truncated: what the parsers hold is
+// sent (it was read before the truncation), then offsets restart at 0.
+func (fr *fileReader) reset() {
+	fr.in.metrics.truncations.Inc()
+	fr.in.log.Info("file truncated; reading it again from the start", "path", fr.path)
+	_ = fr.flush(context.Background())
+	fr.resetParsers()
+	fr.tr.reset()
+}
+
+// emit publishes one event (or skips it when the line filters say so; its
+// offset is acknowledged all the same).
+func (fr *fileReader) emit(ctx context.Context, m *message) error {
+	tok := fr.tr.add(m.end)
+	if !fr.in.keep(m.text) {
+		fr.in.metrics.filtered.Inc()
+		tok.ack()
+		return nil
+	}
+	rec := &kgo.Record{Topic: fr.in.topic(m, fr.path)}
+	if k := fr.in.out.cfg.key; k != nil {
+		key, _ := k.Resolve(fr.in.lookup(m, fr.path), "")
+		rec.Key = []byte(key)
+	}
+	rec.Value = fr.in.encodeEvent(nil, m, fr.path, fr.in.out.cfg.MaxMessageBytes-recordOverhead)
+	fr.in.metrics.events.Inc()
+	fr.in.out.publish(ctx, rec, tok)
+	return ctx.Err()
+}

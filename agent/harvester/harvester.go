@@ -1,0 +1,295 @@
+// Package harvester reads one file line by line from an offset, as it
+// grows: it notices truncation (size below what was read, or the first
+// bytes changed: the file restarts at offset 0), rotation by rename or
+// deletion (the file is read to its end, then closed), and inactivity.
+//
+// A file's identity is its device and inode plus a fingerprint (a hash of
+// its first FingerprintSize bytes, or of all of them while it is shorter),
+// so that a new file that reuses an inode is not taken for the old one.
+package harvester
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io"
+	"os"
+	"syscall"
+	"time"
+)
+
+// FingerprintSize is how many leading bytes of a file its fingerprint covers.
+const FingerprintSize = 1024
+
+// Fingerprint is a hash of a file's first Len bytes.
+type Fingerprint struct {
+	Len  int
+	Hash uint64
+}
+
+// ID is a file's device and inode.
+type ID struct{ Dev, Ino uint64 }
+
+func (id ID) String() string { return fmt.Sprintf("%d-%d", id.Dev, id.Ino) }
+
+// FileID returns the device and inode of fi.
+func FileID(fi os.FileInfo) ID {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return ID{}
+	}
+	return ID{Dev: uint64(st.Dev), Ino: st.Ino}
+}
+
+// ReadFingerprint hashes the first n bytes of f (fewer if f is shorter).
+func ReadFingerprint(f *os.File, n int) (Fingerprint, error) {
+	buf := make([]byte, n)
+	got, err := f.ReadAt(buf, 0)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return Fingerprint{}, err
+	}
+	return Fingerprint{Len: got, Hash: hash(buf[:got])}, nil
+}
+
+func hash(b []byte) uint64 {
+	h := fnv.New64a()
+	h.Write(b)
+	return h.Sum64()
+}
+
+// Line is one line read from the file.
+type Line struct {
+	Data      []byte // without the newline; valid only during the Line hook
+	Offset    int64  // where the line starts
+	End       int64  // just after its newline: where reading resumes
+	Truncated bool   // Data was cut at MaxBytes
+}
+
+// Config tunes a harvester.
+type Config struct {
+	MaxBytes      int
+	BackoffInit   time.Duration // first wait at the end of the file
+	BackoffMax    time.Duration // longest wait at the end of the file
+	CloseInactive time.Duration // close after this long without new lines
+}
+
+// Hooks receive what the harvester reads. Line may block (backpressure).
+type Hooks struct {
+	Line        func(ctx context.Context, l Line) error
+	Idle        func(ctx context.Context) error // at the end of the file, before waiting
+	Reset       func()                          // the file was truncated: offsets restart at 0
+	Fingerprint func(Fingerprint)               // the fingerprint grew
+}
+
+// Reason says why Run returned without error.
+type Reason int
+
+const (
+	Stopped  Reason = iota // the context ended
+	Inactive               // nothing new for CloseInactive
+	Gone                   // renamed away or deleted, and read to its end
+)
+
+func (r Reason) String() string {
+	return [...]string{"stopped", "inactive", "gone"}[r]
+}
+
+// Harvester reads one open file.
+type Harvester struct {
+	Path   string
+	ID     ID
+	cfg    Config
+	f      *os.File
+	lr     *lineReader
+	offset int64
+	fp     Fingerprint
+	hooks  Hooks
+	wake   chan struct{}
+	fpBuf  []byte
+}
+
+// Open opens path and positions it at offset. fp is the fingerprint the
+// caller has verified (zero to start fresh).
+func Open(path string, offset int64, fp Fingerprint, cfg Config, hooks Hooks) (*Harvester, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	if _, err := f.Seek(offset, io.SeekStart); err != nil {
+		f.Close()
+		return nil, err
+	}
+	h := &Harvester{Path: path, ID: FileID(fi), cfg: cfg, f: f, offset: offset, fp: fp, hooks: hooks, wake: make(chan struct{}, 1)}
+	h.lr = newLineReader(f, cfg.MaxBytes)
+	h.lr.readPos = offset
+	h.lr.verify = h.prefixChanged
+	return h, nil
+}
+
+// Wake cuts the current wait at the end of the file short (the file was
+// written to).
+func (h *Harvester) Wake() {
+	select {
+	case h.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Offset is where reading resumes after the last line handed to Line.
+func (h *Harvester) Offset() int64 { return h.offset }
+
+// Run reads lines until ctx ends, the file goes inactive or it is gone,
+// then closes the file.
+func (h *Harvester) Run(ctx context.Context) (Reason, error) {
+	defer h.f.Close()
+	wait := h.cfg.BackoffInit
+	lastData := time.Now()
+	goneOnce := false
+	var lastMod time.Time // of the last look at the fingerprint
+	timer := time.NewTimer(0)
+	<-timer.C
+	defer timer.Stop()
+	for {
+		if ctx.Err() != nil {
+			return Stopped, nil
+		}
+		data, raw, trunc, err := h.lr.next()
+		if err == nil {
+			l := Line{Data: data, Offset: h.offset, End: h.offset + raw, Truncated: trunc}
+			h.offset = l.End
+			if h.fp.Len < FingerprintSize && h.lr.readPos >= FingerprintSize {
+				h.refreshFingerprint()
+			}
+			if err := h.hooks.Line(ctx, l); err != nil {
+				if ctx.Err() != nil {
+					return Stopped, nil
+				}
+				return Stopped, err
+			}
+			wait, lastData, goneOnce = h.cfg.BackoffInit, time.Now(), false
+			continue
+		}
+		if errors.Is(err, errChanged) {
+			if err := h.restart(); err != nil {
+				return Stopped, err
+			}
+			continue
+		}
+		if !errors.Is(err, io.EOF) {
+			return Stopped, fmt.Errorf("harvester: read %s: %w", h.Path, err)
+		}
+		// At the end of what was written.
+		if h.hooks.Idle != nil {
+			if err := h.hooks.Idle(ctx); err != nil {
+				if ctx.Err() != nil {
+					return Stopped, nil
+				}
+				return Stopped, err
+			}
+		}
+		fi, err := h.f.Stat()
+		if err != nil {
+			return Stopped, fmt.Errorf("harvester: stat %s: %w", h.Path, err)
+		}
+		switch size := fi.Size(); {
+		case size < h.lr.readPos:
+			if err := h.restart(); err != nil {
+				return Stopped, err
+			}
+			continue
+		case size > h.lr.readPos || !fi.ModTime().Equal(lastMod):
+			// Written to: check that the start of the file is still what
+			// was read (copytruncate followed by writes past the old size).
+			lastMod = fi.ModTime()
+			if changed, err := h.prefixChanged(); err != nil {
+				return Stopped, err
+			} else if changed {
+				if err := h.restart(); err != nil {
+					return Stopped, err
+				}
+				continue
+			}
+			if size > h.lr.readPos {
+				continue
+			}
+		}
+		if h.fp.Len < FingerprintSize && h.fp.Len < int(h.lr.readPos) {
+			h.refreshFingerprint()
+		}
+		if h.gone() {
+			if goneOnce {
+				return Gone, nil
+			}
+			goneOnce = true // one more look: a writer may still hold it
+		}
+		if h.cfg.CloseInactive > 0 && time.Since(lastData) >= h.cfg.CloseInactive {
+			return Inactive, nil
+		}
+		timer.Reset(wait)
+		select {
+		case <-ctx.Done():
+			return Stopped, nil
+		case <-h.wake:
+			if !timer.Stop() {
+				<-timer.C
+			}
+		case <-timer.C:
+			wait = min(2*wait, h.cfg.BackoffMax)
+		}
+	}
+}
+
+// restart reads the file again from its start: it was truncated.
+func (h *Harvester) restart() error {
+	if _, err := h.f.Seek(0, io.SeekStart); err != nil {
+		return fmt.Errorf("harvester: seek %s: %w", h.Path, err)
+	}
+	h.lr.reset()
+	h.offset, h.fp = 0, Fingerprint{}
+	if h.hooks.Reset != nil {
+		h.hooks.Reset()
+	}
+	return nil
+}
+
+// prefixChanged reports whether the bytes the fingerprint covers changed:
+// the file was truncated and written again past where it had been read.
+func (h *Harvester) prefixChanged() (bool, error) {
+	if h.fp.Len == 0 {
+		return false, nil
+	}
+	if cap(h.fpBuf) < h.fp.Len {
+		h.fpBuf = make([]byte, FingerprintSize)
+	}
+	got, err := h.f.ReadAt(h.fpBuf[:h.fp.Len], 0)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return false, fmt.Errorf("harvester: read %s: %w", h.Path, err)
+	}
+	return got != h.fp.Len || hash(h.fpBuf[:got]) != h.fp.Hash, nil
+}
+
+func (h *Harvester) refreshFingerprint() {
+	fp, err := ReadFingerprint(h.f, int(min(int64(FingerprintSize), h.lr.readPos)))
+	if err != nil || fp.Len <= h.fp.Len {
+		return
+	}
+	h.fp = fp
+	if h.hooks.Fingerprint != nil {
+		h.hooks.Fingerprint(fp)
+	}
+}
+
+// gone reports whether the path no longer names the open file.
+func (h *Harvester) gone() bool {
+	fi, err := os.Stat(h.Path)
+	return err != nil || FileID(fi) != h.ID
+}
+
+// Close closes a harvester that will not be run.
+func (h *Harvester) Close() error { return h.f.Close() }

@@ -1,0 +1,129 @@
+package harvester
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/sluicelogs/sluice/internal/await"
+)
+
+func TestLineReader(t *testing.T) {
+	long := strings.Repeat("z", 3*bufSize+17)
+	text := "a\r\nbb\n" + long + "\nccc\npartial"
+	lr := newLineReader(strings.NewReader(text), 100)
+	type got struct {
+		line  string
+		raw   int64
+		trunc bool
+	}
+	var all []got
+	for {
+		l, raw, tr, err := lr.next()
+		if err != nil {
+			break
+		}
+		all = append(all, got{string(l), raw, tr})
+	}
+	want := []got{{"a", 3, false}, {"bb", 3, false}, {long[:100], int64(len(long) + 1), true}, {"ccc", 4, false}}
+	if fmt.Sprint(all) != fmt.Sprint(want) {
+		t.Fatalf("got %v\nwant %v", all, want)
+	}
+	if lr.readPos != int64(len(text)) {
+		t.Fatalf("readPos %d", lr.readPos)
+	}
+}
+
+type collector struct {
+	mu     sync.Mutex
+	lines  []string
+	resets int
+}
+
+func (c *collector) hooks() Hooks {
+	return Hooks{
+		Line: func(_ context.Context, l Line) error {
+			c.mu.Lock()
+			defer c.mu.Unlock()
+			c.lines = append(c.lines, fmt.Sprintf("%d:%s", l.Offset, l.Data))
+			return nil
+		},
+		Reset: func() { c.mu.Lock(); c.resets++; c.mu.Unlock() },
+	}
+}
+
+func (c *collector) wait(t *testing.T, want string) {
+	t.Helper()
+	await.Eventually(t, 5*time.Second, 5*time.Millisecond, func() error {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if got := strings.Join(c.lines, ","); got != want {
+			return fmt.Errorf("lines %q, want %q", got, want)
+		}
+		return nil
+	})
+}
+
+var testCfg = Config{MaxBytes: 1 << 20, BackoffInit: time.Millisecond, BackoffMax: 5 * time.Millisecond, CloseInactive: time.Minute}
+
+// TestTruncationAndRemoval: a file truncated restarts at 0 (also when it is
+// written past its old size before the harvester looks); a removed file
+// is read to its end and the harvester returns Gone.
+func TestTruncationAndRemoval(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "x.log")
+	if err := os.WriteFile(path, []byte("one\ntwo\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var c collector
+	h, err := Open(path, 4, Fingerprint{}, testCfg, c.hooks())
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan Reason, 1)
+	go func() { r, _ := h.Run(context.Background()); done <- r }()
+	c.wait(t, "4:two")
+	if err := os.WriteFile(path, []byte("3\n"), 0o644); err != nil { // shorter: truncated
+		t.Fatal(err)
+	}
+	c.wait(t, "4:two,0:3")
+	// Rewritten in place, longer than before.
+	if err := os.WriteFile(path, []byte("alpha-long-line\nbeta\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c.wait(t, "4:two,0:3,0:alpha-long-line,16:beta")
+	f, _ := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	fmt.Fprintln(f, "last")
+	f.Close()
+	os.Remove(path)
+	c.wait(t, "4:two,0:3,0:alpha-long-line,16:beta,21:last")
+	select {
+	case r := <-done:
+		if r != Gone {
+			t.Fatalf("reason %v", r)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("harvester did not notice the removal")
+	}
+	if c.resets != 2 {
+		t.Fatalf("%d resets, want 2", c.resets)
+	}
+}
+
+func BenchmarkLineReader(b *testing.B) {
+	b.ReportAllocs()
+	text := strings.Repeat(strings.Repeat("x", 99)+"\n", 10000)
+	b.SetBytes(int64(len(text)))
+	for b.Loop() {
+		lr := newLineReader(strings.NewReader(text), 1<<20)
+		for {
+			if _, _, _, err := lr.next(); err != nil {
+				break
+			}
+		}
+	}
+}

@@ -1,0 +1,189 @@
+package agent_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/sluicelogs/sluice/agent"
+	"github.com/sluicelogs/sluice/internal/testcluster"
+)
+
+func testLogger() *slog.Logger {
+	if testing.Verbose() && os.Getenv("AGENT_TEST_LOG") != "" {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
+}
+
+// startBroker starts a coordinator and one broker and returns its address.
+func startBroker(t *testing.T) *testcluster.Broker {
+	t.Helper()
+	zk := testcluster.Coordinator(t)
+	return testcluster.StartBroker(t, 1, zk, "", "num.partitions=3")
+}
+
+// agentYAML is a config for tests: quick scans and backoff.
+func agentYAML(logDir, regDir, addr, topic string, inputExtra string) string {
+	return fmt.Sprintf(`inputs:
+  - id: test
+    paths: [%q]
+    scan_frequency: 100ms
+    backoff: {init: 10ms, max: 50ms}
+%s
+output.kafka:
+  hosts: [%q]
+  topic: %q
+queue.mem.events: 2048
+registry:
+  path: %q
+  flush: 0s
+`, filepath.Join(logDir, "*.log"), inputExtra, addr, topic, regDir)
+}
+
+// withPaths replaces the *.log glob of an agentYAML config with globs of
+// logDir.
+func withPaths(text, logDir string, globs ...string) string {
+	var q []string
+	for _, g := range globs {
+		q = append(q, fmt.Sprintf("%q", filepath.Join(logDir, g)))
+	}
+	return strings.Replace(text, fmt.Sprintf("paths: [%q]", filepath.Join(logDir, "*.log")), "paths: ["+strings.Join(q, ", ")+"]", 1)
+}
+
+func parseConfig(t *testing.T, text string) *agent.Config {
+	t.Helper()
+	c, err := agent.ParseConfig("agent.yml", []byte(text))
+	if err != nil {
+		t.Fatalf("config: %v\n%s", err, text)
+	}
+	return c
+}
+
+// runningAgent is an agent run in-process.
+type runningAgent struct {
+	cancel context.CancelFunc
+	done   chan error
+}
+
+func startAgent(t *testing.T, cfg *agent.Config) *runningAgent {
+	t.Helper()
+	a, err := agent.New(cfg, "test", nil, testLogger())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &runningAgent{cancel: cancel, done: make(chan error, 1)}
+	go func() { r.done <- a.Run(ctx) }()
+	t.Cleanup(func() { r.stop(t) })
+	return r
+}
+
+func (r *runningAgent) stop(t *testing.T) {
+	if r.cancel == nil {
+		return
+	}
+	r.cancel()
+	r.cancel = nil
+	select {
+	case err := <-r.done:
+		if err != nil {
+			t.Errorf("agent: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Errorf("agent did not stop within 30s")
+	}
+}
+
+// event is the part of an agent event the tests look at.
+type event struct {
+	Message string `json:"message"`
+	Log     struct {
+		File struct {
+			Path string `json:"path"`
+		} `json:"file"`
+		Offset int64    `json:"offset"`
+		Flags  []string `json:"flags"`
+	} `json:"log"`
+	Fields map[string]any `json:"fields"`
+	At     string         `json:"@timestamp"`
+	Where  string         `json:"-"` // partition/offset in the topic
+	Raw    map[string]any `json:"-"`
+}
+
+// consumer reads a topic from the start in the background and keeps every
+// event it reads.
+type consumer struct {
+	mu       sync.Mutex
+	events   []event
+	byPrefix map[string]int // events per line-id prefix ("name-")
+	raw      bool           // also decode each event into event.Raw
+	errs     []error
+	cancel   context.CancelFunc
+	done     chan struct{}
+}
+
+func consume(t *testing.T, addr string, topics ...string) *consumer {
+	t.Helper()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.ConsumeTopics(topics...),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.FetchMaxWait(200*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	c := &consumer{cancel: cancel, done: make(chan struct{}), byPrefix: map[string]int{}}
+	go func() {
+		defer close(c.done)
+		defer cl.Close()
+		for ctx.Err() == nil {
+			fs := cl.PollFetches(ctx)
+			fs.EachRecord(func(r *kgo.Record) {
+				e := event{Where: fmt.Sprintf("%d/%d", r.Partition, r.Offset)}
+				err := json.Unmarshal(r.Value, &e)
+				if err == nil && c.raw {
+					err = json.Unmarshal(r.Value, &e.Raw)
+				}
+				c.mu.Lock()
+				if err != nil {
+					c.errs = append(c.errs, fmt.Errorf("%w: %.200s", err, r.Value))
+				} else {
+					c.events = append(c.events, e)
+					if p, _, ok := strings.Cut(e.Message, "-"); ok {
+						c.byPrefix[p]++
+					}
+				}
+				c.mu.Unlock()
+			})
+		}
+	}()
+	t.Cleanup(func() { cancel(); <-c.done })
+	return c
+}
+
+func (c *consumer) snapshot() ([]event, []error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]event(nil), c.events...), append([]error(nil), c.errs...)
+}
+
+func (c *consumer) countPrefix(p string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.byPrefix[p]
+}
+
+func (c *consumer) count() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.events)
+}

@@ -1,0 +1,358 @@
+package agent
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/fsnotify/fsnotify"
+
+	"github.com/sluicelogs/sluice/agent/harvester"
+	"github.com/sluicelogs/sluice/agent/registry"
+)
+
+// input finds the files of one inputs: entry and runs a harvester for each
+// file that has lines not yet read. New files are noticed through fsnotify
+// and, as a fallback (and when inotify watches run out), by a scan every
+// scan_frequency. Its harvesters are goroutines it owns: Run waits for
+// them before it returns.
+type input struct {
+	cfg      *InputConfig
+	meta     meta
+	reg      *registry.Registry
+	trackers *trackers
+	out      *output
+	metrics  *agentMetrics
+	log      *slog.Logger
+
+	fieldsJSON, tagsJSON []byte
+	missingWarned        sync.Once
+
+	mu      sync.Mutex
+	running map[harvester.ID]*harvester.Harvester // files with a harvester (or events in flight)
+	byPath  map[string]*harvester.Harvester
+	wg      sync.WaitGroup
+	rescan  chan struct{}
+	watched map[string]bool
+}
+
+func newInput(cfg *InputConfig, m meta, reg *registry.Registry, ts *trackers, out *output, metrics *agentMetrics, log *slog.Logger) (*input, error) {
+	in := &input{cfg: cfg, meta: m, reg: reg, trackers: ts, out: out, metrics: metrics, log: log.With("input", cfg.ID),
+		running: map[harvester.ID]*harvester.Harvester{}, byPath: map[string]*harvester.Harvester{},
+		rescan: make(chan struct{}, 1), watched: map[string]bool{}}
+	if len(cfg.Fields) > 0 {
+		b, err := json.Marshal(cfg.Fields)
+		if err != nil {
+			return nil, err
+		}
+		in.fieldsJSON = b
+	}
+	if len(cfg.Tags) > 0 {
+		b, err := json.Marshal(cfg.Tags)
+		if err != nil {
+			return nil, err
+		}
+		in.tagsJSON = append([]byte(`,"tags":`), b...)
+	}
+	return in, nil
+}
+
+// Run watches and scans for files until ctx ends, then waits for its
+// harvesters.
+func (in *input) Run(ctx context.Context) error {
+	defer in.wg.Wait()
+	var events <-chan fsnotify.Event
+	var errs <-chan error
+	w, err := fsnotify.NewWatcher()
+	if err != nil {
+		in.log.Warn("no file notifications; relying on scan_frequency", "err", err)
+	} else {
+		defer w.Close()
+		events, errs = w.Events, w.Errors
+	}
+	scan := func() {
+		if w != nil {
+			in.watch(w)
+		}
+		in.scan(ctx)
+	}
+	scan()
+	tick := time.NewTicker(in.cfg.ScanFrequency)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+			scan()
+		case <-in.rescan:
+			scan()
+		case ev, ok := <-events:
+			if !ok {
+				events = nil
+				continue
+			}
+			in.onEvent(ctx, ev)
+		case err, ok := <-errs:
+			if !ok {
+				errs = nil
+				continue
+			}
+			in.log.Warn("file notification error; scanning", "err", err)
+			scan()
+		}
+	}
+}
+
+// watch adds an fsnotify watch on the folders the globs look in.
+func (in *input) watch(w *fsnotify.Watcher) {
+	for _, p := range in.cfg.Paths {
+		dir := filepath.Dir(p)
+		dirs := []string{dir}
+		if strings.ContainsAny(dir, "*?[") {
+			dirs, _ = filepath.Glob(dir)
+		}
+		for _, d := range dirs {
+			if in.watched[d] {
+				continue
+			}
+			if err := w.Add(d); err != nil {
+				if !os.IsNotExist(err) {
+					in.log.Warn("cannot watch folder; relying on scan_frequency", "dir", d, "err", err)
+				}
+				continue
+			}
+			in.watched[d] = true
+		}
+	}
+}
+
+func (in *input) onEvent(ctx context.Context, ev fsnotify.Event) {
+	if ev.Has(fsnotify.Create) || ev.Has(fsnotify.Rename) || ev.Has(fsnotify.Remove) {
+		// The name no longer means the file a harvester has open (which
+		// reads on to its end): writes to the name are for a new file.
+		in.mu.Lock()
+		delete(in.byPath, ev.Name)
+		in.mu.Unlock()
+	}
+	if !ev.Has(fsnotify.Create) && !ev.Has(fsnotify.Write) {
+		return
+	}
+	in.mu.Lock()
+	h := in.byPath[ev.Name]
+	in.mu.Unlock()
+	if h != nil && ev.Has(fsnotify.Write) {
+		h.Wake()
+		return
+	}
+	if in.matches(ev.Name) {
+		in.consider(ctx, ev.Name)
+	}
+}
+
+func (in *input) matches(path string) bool {
+	for _, p := range in.cfg.Paths {
+		if ok, _ := filepath.Match(p, path); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// scan considers every file the globs match.
+func (in *input) scan(ctx context.Context) {
+	seen := map[string]bool{}
+	for _, p := range in.cfg.Paths {
+		matches, _ := filepath.Glob(p)
+		for _, m := range matches {
+			if !seen[m] {
+				seen[m] = true
+				in.consider(ctx, m)
+			}
+		}
+	}
+}
+
+func (in *input) excluded(path string) bool {
+	for _, re := range in.cfg.excludeFiles {
+		if re.MatchString(path) {
+			return true
+		}
+	}
+	return false
+}
+
+// consider starts a harvester for path if it has lines not yet read, no
+// harvester has it open and harvester_limit allows.
+func (in *input) consider(ctx context.Context, path string) {
+	if ctx.Err() != nil || in.excluded(path) {
+		return
+	}
+	fi, err := os.Stat(path)
+	if err != nil || !fi.Mode().IsRegular() {
+		return
+	}
+	id := harvester.FileID(fi)
+	in.mu.Lock()
+	_, busy := in.running[id]
+	full := in.cfg.HarvesterLimit > 0 && len(in.running) >= in.cfg.HarvesterLimit
+	in.mu.Unlock()
+	if busy || full {
+		return
+	}
+	if in.cfg.IgnoreOlder > 0 && time.Since(fi.ModTime()) > in.cfg.IgnoreOlder {
+		return
+	}
+	key := in.cfg.ID + "/" + id.String()
+	offset, fp := in.resumeAt(key, path, fi.Size())
+	if offset == fi.Size() {
+		return // nothing new; a write or the next scan brings it back
+	}
+	tr := newTracker(in.reg, key, path, offset, fp)
+	in.trackers.add(tr)
+	fr := in.newFileReader(path, tr)
+	h, err := harvester.Open(path, offset, fp, harvester.Config{
+		MaxBytes: in.cfg.MaxBytes, BackoffInit: in.cfg.Backoff.Init, BackoffMax: in.cfg.Backoff.Max,
+		CloseInactive: in.cfg.CloseInactive,
+	}, fr.hooks())
+	if err != nil {
+		in.log.Warn("cannot open file", "path", path, "err", err)
+		return
+	}
+	if h.ID != id { // replaced since the stat: the next event or scan takes it
+		h.Close()
+		return
+	}
+	in.mu.Lock()
+	in.running[id] = h
+	in.byPath[path] = h
+	in.mu.Unlock()
+	in.metrics.harvesters.Inc()
+	in.metrics.harvesterStarts.Inc()
+	in.log.Debug("harvester started", "path", path, "offset", offset)
+	in.wg.Add(1)
+	go func() {
+		defer in.wg.Done()
+		in.harvest(ctx, h, fr)
+	}()
+}
+
+// resumeAt returns where to start reading the file with registry key key:
+// the acknowledged offset if the registry knows this very file (same
+// fingerprint, not shorter than the offset), else 0.
+func (in *input) resumeAt(key, path string, size int64) (int64, harvester.Fingerprint) {
+	e, ok := in.reg.Get(key)
+	if !ok || e.Offset == 0 && e.FPLen == 0 {
+		return 0, harvester.Fingerprint{}
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, harvester.Fingerprint{}
+	}
+	defer f.Close()
+	fp, err := harvester.ReadFingerprint(f, e.FPLen)
+	if err != nil || fp != (harvester.Fingerprint{Len: e.FPLen, Hash: e.FPHash()}) || size < e.Offset {
+		in.log.Info("file changed since it was last read (truncated or a new file on the same inode); reading it from the start", "path", path)
+		return 0, harvester.Fingerprint{}
+	}
+	return e.Offset, fp
+}
+
+// harvest runs one harvester, then keeps its slot until its events are
+// acknowledged (so that a restart does not read them a second time).
+func (in *input) harvest(ctx context.Context, h *harvester.Harvester, fr *fileReader) {
+	reason, err := h.Run(ctx)
+	if err != nil {
+		in.log.Warn("harvester failed", "path", h.Path, "err", err)
+	}
+	if reason != harvester.Stopped && err == nil {
+		if err := fr.flush(ctx); err != nil && ctx.Err() == nil {
+			in.log.Warn("flushing parsers", "path", h.Path, "err", err)
+		}
+	}
+	in.log.Debug("harvester done", "path", h.Path, "reason", reason, "offset", h.Offset())
+	in.metrics.harvesters.Dec()
+	tick := time.NewTicker(50 * time.Millisecond)
+	for fr.tr.inFlight() > 0 && ctx.Err() == nil {
+		select {
+		case <-ctx.Done():
+		case <-tick.C:
+		}
+	}
+	tick.Stop()
+	in.trackers.remove(fr.tr)
+	in.mu.Lock()
+	delete(in.running, h.ID)
+	if in.byPath[h.Path] == h {
+		delete(in.byPath, h.Path)
+	}
+	in.mu.Unlock()
+	select {
+	case in.rescan <- struct{}{}:
+	default:
+	}
+}
+
+// keep applies include_lines and exclude_lines.
+func (in *input) keep(text []byte) bool {
+	if len(in.cfg.includeLines) > 0 {
+		ok := false
+		for _, re := range in.cfg.includeLines {
+			if re.Match(text) {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	for _, re := range in.cfg.excludeLines {
+		if re.Match(text) {
+			return false
+		}
+	}
+	return true
+}
+
+// lookup resolves %{[field]} references of output.kafka.topic and key.
+func (in *input) lookup(m *message, path string) func([]string) (any, bool) {
+	return func(p []string) (any, bool) {
+		switch strings.Join(p, ".") {
+		case "host.name":
+			return in.meta.hostName, true
+		case "agent.name":
+			return in.meta.agentName, true
+		case "log.file.path":
+			return path, true
+		case "input.id":
+			return in.cfg.ID, true
+		case "message":
+			return string(m.text), true
+		}
+		if p[0] == "fields" && !in.cfg.FieldsUnderRoot {
+			return lookup(in.cfg.Fields, p[1:])
+		}
+		if v, ok := lookup(m.fields, p); ok {
+			return v, true
+		}
+		return lookup(in.cfg.Fields, p)
+	}
+}
+
+// topic resolves output.kafka.topic for m. A field missing from the event
+// becomes "unknown" (logged once per input) so that no event is lost.
+func (in *input) topic(m *message, path string) string {
+	t, missing := in.out.cfg.topic.Resolve(in.lookup(m, path), "unknown")
+	if missing != "" {
+		in.missingWarned.Do(func() {
+			in.log.Warn("topic format refers to a field an event lacks; using \"unknown\" in its place", "field", missing, "topic", t)
+		})
+	}
+	return t
+}

@@ -1,0 +1,44 @@
+package agent
+
+import "github.com/prometheus/client_golang/prometheus"
+
+// agentMetrics are the agent's sluice_agent_… metrics.
+type agentMetrics struct {
+	lines, bytes, truncated, filtered prometheus.Counter
+	events, acked, unacked            prometheus.Counter
+	dropped                           *prometheus.CounterVec
+	queued, harvesters                prometheus.Gauge
+	harvesterStarts                   prometheus.Counter
+	truncations                       prometheus.Counter
+	registryWrites, registryErrors    prometheus.Counter
+}
+
+func newMetrics(reg prometheus.Registerer) *agentMetrics {
+	c := func(name, help string) prometheus.Counter {
+		return prometheus.NewCounter(prometheus.CounterOpts{Name: "sluice_agent_" + name, Help: help})
+	}
+	g := func(name, help string) prometheus.Gauge {
+		return prometheus.NewGauge(prometheus.GaugeOpts{Name: "sluice_agent_" + name, Help: help})
+	}
+	m := &agentMetrics{
+		lines:           c("lines_read_total", "Lines read from files."),
+		bytes:           c("bytes_read_total", "Bytes of lines read from files, newlines included."),
+		truncated:       c("lines_truncated_total", "Lines cut at max_bytes (flagged truncated)."),
+		filtered:        c("events_filtered_total", "Events left out by include_lines/exclude_lines."),
+		events:          c("events_published_total", "Events handed to the producer."),
+		acked:           c("events_acked_total", "Events the brokers acknowledged."),
+		unacked:         c("events_unacked_total", "Events not acknowledged before shutdown or after a delivery error; read again at the next start."),
+		dropped:         prometheus.NewCounterVec(prometheus.CounterOpts{Name: "sluice_agent_events_dropped_total", Help: "Events the brokers rejected for good (e.g. too large), by error."}, []string{"error"}),
+		queued:          g("queue_events", "Events in the producer's buffer, not yet acknowledged."),
+		harvesters:      g("harvesters_open", "Files open for reading."),
+		harvesterStarts: c("harvesters_started_total", "Harvesters started."),
+		truncations:     c("file_truncations_total", "Files found truncated (read again from offset 0)."),
+		registryWrites:  c("registry_writes_total", "Registry files written."),
+		registryErrors:  c("registry_write_errors_total", "Registry writes that failed."),
+	}
+	if reg != nil {
+		reg.MustRegister(m.lines, m.bytes, m.truncated, m.filtered, m.events, m.acked, m.unacked, m.dropped,
+			m.queued, m.harvesters, m.harvesterStarts, m.truncations, m.registryWrites, m.registryErrors)
+	}
+	return m
+}

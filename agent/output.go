@@ -1,0 +1,130 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// output produces events to Kafka topics with franz-go. Its buffer holds at
+// most queue.mem.events records: when the brokers are unreachable, publish
+// blocks and the harvesters stop reading (backpressure); kgo retries with
+// backoff, and an idempotent producer (acks=all) makes the retries
+// duplicate-free.
+type output struct {
+	cl      *kgo.Client
+	cfg     *KafkaConfig
+	log     *slog.Logger
+	metrics *agentMetrics
+}
+
+// kgoOptions turns output.kafka into franz-go options.
+func kgoOptions(k *KafkaConfig, queue int) []kgo.Opt {
+	opts := []kgo.Opt{
+		kgo.SeedBrokers(k.Hosts...),
+		kgo.ClientID(k.ClientID),
+		kgo.AllowAutoTopicCreation(),
+		kgo.UnknownTopicRetries(-1), // wait for the topic rather than drop its events
+		kgo.MaxBufferedRecords(queue),
+		kgo.ProducerBatchMaxBytes(int32(k.MaxMessageBytes)),
+		kgo.ProduceRequestTimeout(k.Timeout),
+		kgo.RetryBackoffFn(func(tries int) time.Duration {
+			d := k.Backoff.Init << min(tries, 16)
+			return min(d, k.Backoff.Max)
+		}),
+	}
+	switch *k.RequiredAcks {
+	case -1:
+		opts = append(opts, kgo.RequiredAcks(kgo.AllISRAcks()))
+	case 1:
+		opts = append(opts, kgo.RequiredAcks(kgo.LeaderAck()), kgo.DisableIdempotentWrite())
+	case 0:
+		opts = append(opts, kgo.RequiredAcks(kgo.NoAck()), kgo.DisableIdempotentWrite())
+	}
+	switch k.Compression {
+	case "none":
+		opts = append(opts, kgo.ProducerBatchCompression(kgo.NoCompression()))
+	case "gzip":
+		opts = append(opts, kgo.ProducerBatchCompression(kgo.GzipCompression()))
+	case "snappy":
+		opts = append(opts, kgo.ProducerBatchCompression(kgo.SnappyCompression()))
+	case "lz4":
+		opts = append(opts, kgo.ProducerBatchCompression(kgo.Lz4Compression()))
+	case "zstd":
+		opts = append(opts, kgo.ProducerBatchCompression(kgo.ZstdCompression()))
+	}
+	if k.Partition == "round_robin" {
+		opts = append(opts, kgo.RecordPartitioner(kgo.RoundRobinPartitioner()))
+	} else {
+		// Keys hash as the Java client does; events without a key stick
+		// to a partition per batch.
+		opts = append(opts, kgo.RecordPartitioner(kgo.StickyKeyPartitioner(nil)))
+	}
+	return opts
+}
+
+func newOutput(k *KafkaConfig, queue int, log *slog.Logger, m *agentMetrics) (*output, error) {
+	cl, err := kgo.NewClient(kgoOptions(k, queue)...)
+	if err != nil {
+		return nil, fmt.Errorf("agent: output.kafka: %w", err)
+	}
+	return &output{cl: cl, cfg: k, log: log, metrics: m}, nil
+}
+
+// publish hands one record to the producer; it blocks while the buffer is
+// full. tok is acknowledged once the brokers acknowledged the record.
+func (o *output) publish(ctx context.Context, rec *kgo.Record, tok ackToken) {
+	o.metrics.queued.Inc()
+	o.cl.Produce(ctx, rec, func(r *kgo.Record, err error) {
+		o.metrics.queued.Dec()
+		switch {
+		case err == nil:
+			o.metrics.acked.Inc()
+			tok.ack()
+		case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, kgo.ErrClientClosed):
+			// Shutting down: not acknowledged, read again at the next start.
+			o.metrics.unacked.Inc()
+		case permanent(err):
+			// The brokers will never take this record: say so loudly and
+			// move on rather than stall the file forever.
+			o.metrics.dropped.WithLabelValues(errName(err)).Inc()
+			o.log.Error("the brokers rejected an event; it is dropped", "topic", r.Topic, "bytes", len(r.Value), "err", err)
+			tok.ack()
+		default:
+			o.metrics.unacked.Inc()
+			o.log.Error("event not delivered; it will be read again after a restart", "topic", r.Topic, "err", err)
+		}
+	})
+}
+
+// permanent reports whether retrying err can never succeed.
+func permanent(err error) bool {
+	var ke *kerr.Error
+	if errors.As(err, &ke) {
+		return !ke.Retriable
+	}
+	return false
+}
+
+func errName(err error) string {
+	var ke *kerr.Error
+	if errors.As(err, &ke) {
+		return ke.Message
+	}
+	return "other"
+}
+
+// drain waits (up to ctx) for buffered and in-flight records to be
+// acknowledged, then closes the client.
+func (o *output) drain(ctx context.Context) error {
+	defer o.cl.Close()
+	if err := o.cl.Flush(ctx); err != nil {
+		return fmt.Errorf("agent: draining the output: %w", err)
+	}
+	return nil
+}

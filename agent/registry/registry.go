@@ -1,0 +1,176 @@
+// Package registry keeps, per file, the offset up to which every line has
+// been acknowledged by the brokers, and persists it.
+//
+// On disk it is one JSON file, <dir>/registry.json:
+//
+//	{"version":1,"files":[{"key":"input/dev-ino","path":"/var/log/app.log",
+//	  "offset":1234,"fp_len":1024,"fp":"9f…","updated":"2024-…"}]}
+//
+// Invariants: an entry's offset only ever covers lines the brokers
+// acknowledged, so resuming there loses nothing; the file is replaced
+// atomically (written to a temporary file, fsynced, renamed over the old
+// one, and the folder fsynced), so a crash leaves the old or the new
+// version, never a torn one.
+package registry
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// FileName is the registry file inside the registry folder.
+const FileName = "registry.json"
+
+// Entry is the state of one file.
+type Entry struct {
+	Key     string    `json:"key"` // input id / device-inode
+	Path    string    `json:"path"`
+	Offset  int64     `json:"offset"`
+	FPLen   int       `json:"fp_len"`
+	FP      string    `json:"fp"` // hex of the fingerprint hash
+	Updated time.Time `json:"updated"`
+}
+
+// FPHash returns the fingerprint hash.
+func (e Entry) FPHash() uint64 {
+	v, _ := strconv.ParseUint(e.FP, 16, 64)
+	return v
+}
+
+type file struct {
+	Version int     `json:"version"`
+	Files   []Entry `json:"files"`
+}
+
+// Registry is the in-memory registry, safe for concurrent use.
+type Registry struct {
+	dir     string
+	mu      sync.Mutex
+	entries map[string]Entry
+	dirty   bool
+}
+
+// Open reads the registry in dir (creating dir), or starts an empty one.
+func Open(dir string) (*Registry, error) {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("registry: %w", err)
+	}
+	r := &Registry{dir: dir, entries: map[string]Entry{}}
+	b, err := os.ReadFile(filepath.Join(dir, FileName))
+	if errors.Is(err, fs.ErrNotExist) {
+		return r, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("registry: %w", err)
+	}
+	var f file
+	if err := json.Unmarshal(b, &f); err != nil {
+		return nil, fmt.Errorf("registry: %s: %w", filepath.Join(dir, FileName), err)
+	}
+	for _, e := range f.Files {
+		r.entries[e.Key] = e
+	}
+	return r, nil
+}
+
+// Get returns the entry for key.
+func (r *Registry) Get(key string) (Entry, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	e, ok := r.entries[key]
+	return e, ok
+}
+
+// Set records e (under e.Key).
+func (r *Registry) Set(e Entry) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.entries[e.Key] = e
+	r.dirty = true
+}
+
+// Delete forgets key.
+func (r *Registry) Delete(key string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, ok := r.entries[key]; ok {
+		delete(r.entries, key)
+		r.dirty = true
+	}
+}
+
+// Len returns the number of entries.
+func (r *Registry) Len() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.entries)
+}
+
+// Flush writes the registry if it changed since the last write.
+func (r *Registry) Flush() error {
+	r.mu.Lock()
+	if !r.dirty {
+		r.mu.Unlock()
+		return nil
+	}
+	f := file{Version: 1, Files: make([]Entry, 0, len(r.entries))}
+	for _, e := range r.entries {
+		f.Files = append(f.Files, e)
+	}
+	r.dirty = false
+	r.mu.Unlock()
+	sort.Slice(f.Files, func(i, j int) bool { return f.Files[i].Key < f.Files[j].Key })
+	b, err := json.Marshal(f)
+	if err != nil {
+		return fmt.Errorf("registry: %w", err)
+	}
+	if err := WriteAtomic(filepath.Join(r.dir, FileName), b); err != nil {
+		r.mu.Lock()
+		r.dirty = true
+		r.mu.Unlock()
+		return err
+	}
+	return nil
+}
+
+// WriteAtomic replaces path with data: temporary file, fsync, rename,
+// fsync of the folder.
+func WriteAtomic(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("registry: %w", err)
+	}
+	defer os.Remove(tmp.Name()) // fails harmlessly after the rename
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("registry: write %s: %w", tmp.Name(), err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("registry: fsync %s: %w", tmp.Name(), err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("registry: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("registry: %w", err)
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("registry: %w", err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("registry: fsync %s: %w", dir, err)
+	}
+	return nil
+}

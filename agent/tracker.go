@@ -1,0 +1,172 @@
+package agent
+
+import (
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/sluicelogs/sluice/agent/harvester"
+	"github.com/sluicelogs/sluice/agent/registry"
+)
+
+// tracker turns the acknowledgements of one file's events, which may come
+// back in any order (different partitions), into the offset below which
+// every event is acknowledged, and records that offset in the registry.
+//
+// Events are numbered in the order they were read; pending[i] is event
+// base+i. The offset advances only over a prefix of acknowledged events.
+// After a truncation (reset) the file is read again from 0: the epoch
+// changes and acknowledgements of events of the old epoch are ignored.
+type tracker struct {
+	reg  *registry.Registry
+	key  string
+	path string
+
+	mu      sync.Mutex
+	epoch   uint64
+	base    uint64
+	pending []pendingEvent
+	acked   int64
+	dirty   bool // acked changed since the last sync
+	fp      harvester.Fingerprint
+	kick    func() // tells the registry writer there is news
+}
+
+// trackers is the set of live trackers, synced into the registry before
+// each flush.
+type trackers struct {
+	mu   sync.Mutex
+	set  map[*tracker]struct{}
+	news chan struct{} // has a value when some tracker advanced
+}
+
+func newTrackers() *trackers {
+	return &trackers{set: map[*tracker]struct{}{}, news: make(chan struct{}, 1)}
+}
+
+func (ts *trackers) kick() {
+	select {
+	case ts.news <- struct{}{}:
+	default:
+	}
+}
+
+func (ts *trackers) add(t *tracker) {
+	t.kick = ts.kick
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	ts.set[t] = struct{}{}
+}
+
+// remove syncs t a last time and forgets it.
+func (ts *trackers) remove(t *tracker) {
+	t.sync()
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	delete(ts.set, t)
+}
+
+func (ts *trackers) syncAll() {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	for t := range ts.set {
+		t.sync()
+	}
+}
+
+type pendingEvent struct {
+	end  int64
+	done bool
+}
+
+// ackToken acknowledges one event.
+type ackToken struct {
+	t     *tracker
+	epoch uint64
+	seq   uint64
+}
+
+func newTracker(reg *registry.Registry, key, path string, offset int64, fp harvester.Fingerprint) *tracker {
+	t := &tracker{reg: reg, key: key, path: path, acked: offset, fp: fp}
+	t.record()
+	return t
+}
+
+// add registers an event that ends at end, in reading order.
+func (t *tracker) add(end int64) ackToken {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.pending = append(t.pending, pendingEvent{end: end})
+	return ackToken{t: t, epoch: t.epoch, seq: t.base + uint64(len(t.pending)-1)}
+}
+
+// ack marks the event acknowledged (or deliberately skipped).
+func (tok ackToken) ack() {
+	t := tok.t
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if tok.epoch != t.epoch || tok.seq < t.base {
+		return
+	}
+	t.pending[tok.seq-t.base].done = true
+	n := 0
+	for n < len(t.pending) && t.pending[n].done {
+		n++
+	}
+	if n == 0 {
+		return
+	}
+	t.acked = t.pending[n-1].end
+	t.pending = t.pending[n:]
+	t.base += uint64(n)
+	if len(t.pending) == 0 {
+		t.pending = t.pending[:0:0] // let a large backing array go
+	}
+	t.dirty = true // the registry takes it at its next flush (sync)
+	if t.kick != nil {
+		t.kick()
+	}
+}
+
+// reset starts the file over at offset 0 (it was truncated).
+func (t *tracker) reset() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.epoch++
+	t.base += uint64(len(t.pending))
+	t.pending = nil
+	t.acked, t.fp = 0, harvester.Fingerprint{}
+	t.record()
+}
+
+func (t *tracker) setFingerprint(fp harvester.Fingerprint) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.fp = fp
+	t.record()
+}
+
+// inFlight is the number of events not yet acknowledged.
+func (t *tracker) inFlight() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return len(t.pending)
+}
+
+// sync copies the state to the registry if it changed.
+func (t *tracker) sync() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.dirty {
+		t.record()
+	}
+}
+
+// record writes the state to the registry; t.mu is held.
+func (t *tracker) record() {
+	t.reg.Set(registry.Entry{
+		Key: t.key, Path: t.path, Offset: t.acked,
+		FPLen: t.fp.Len, FP: strconv.FormatUint(t.fp.Hash, 16), Updated: time.Now().UTC(),
+	})
+	t.dirty = false
+}
