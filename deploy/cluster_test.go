@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-zookeeper/zk"
+
 	"github.com/sluicelogs/sluice/internal/await"
 	"github.com/sluicelogs/sluice/internal/testpeer"
 )
@@ -46,9 +48,9 @@ func TestClusterScript(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	zk, peer, election, kafka := freeRun(t), freeRun(t), freeRun(t), freeRun(t)
+	zkPort, peer, election, kafka := freeRun(t), freeRun(t), freeRun(t), freeRun(t)
 	env := []string{"SLUICE_BIN=" + bin, "SLUICE_CLUSTER_DIR=" + dir,
-		"ZK_BASE_PORT=" + strconv.Itoa(zk), "ZK_PEER_BASE_PORT=" + strconv.Itoa(peer),
+		"ZK_BASE_PORT=" + strconv.Itoa(zkPort), "ZK_PEER_BASE_PORT=" + strconv.Itoa(peer),
 		"ZK_ELECTION_BASE_PORT=" + strconv.Itoa(election), "KAFKA_BASE_PORT=" + strconv.Itoa(kafka)}
 	script := func(args ...string) string {
 		t.Helper()
@@ -69,6 +71,19 @@ func TestClusterScript(t *testing.T) {
 		out := script("status")
 		if strings.Count(out, " leader") != 1 || strings.Count(out, " follower") != 2 || strings.Count(out, " running") != 3 {
 			return fmt.Errorf("status:\n%s", out)
+		}
+		return nil
+	})
+	// All three brokers registered before the topic is assigned.
+	zc, _, err := zk.Connect([]string{"127.0.0.1:" + strconv.Itoa(zkPort)}, 4*time.Second, zk.WithLogInfo(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zc.Close()
+	await.Eventually(t, 30*time.Second, 100*time.Millisecond, func() error {
+		ids, _, err := zc.Children("/brokers/ids")
+		if err != nil || len(ids) != 3 {
+			return fmt.Errorf("registered brokers %v (%v)", ids, err)
 		}
 		return nil
 	})

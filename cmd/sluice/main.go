@@ -33,7 +33,6 @@ type env struct {
 func commands() map[string]command {
 	return map[string]command{
 		"version":          {"print the version of sluice", runVersion},
-		"agent":            {"tail log files and ship every line to Kafka topics (agent.yml, like filebeat.yml); `agent test config|output`", runAgent},
 		"broker":           {"run a broker (Kafka protocol) from a server.properties", runBroker},
 		"coordinator":      {"run a coordinator member (ZooKeeper protocol) from a zoo.cfg; `coordinator status` prints its mode", runCoordinator},
 		"bench":            {"`bench coordinator`: the coordinator side by side with Apache ZooKeeper 3.8 (ops/s, latency, RSS)", runBench},
@@ -41,6 +40,8 @@ func commands() map[string]command {
 		"console-producer": {"send lines of stdin as records to a topic, as kafka-console-producer.sh does", runConsoleProducer},
 		"console-consumer": {"print the records of a topic, as kafka-console-consumer.sh does", runConsoleConsumer},
 		"groups":           {"list, describe (with lag) or delete consumer groups, as kafka-consumer-groups.sh does", runGroups},
+		"agent":            {"tail log files and ship every line to Kafka topics (agent.yml, like filebeat.yml); `agent test config|output`", runAgent},
+		"indexer":          {"consume topics, run pipelines and bulk-index into Elasticsearch (`indexer -c indexer.yml`)", runIndexer},
 		"pipeline":         {"`pipeline test FILE…` runs the tests of pipeline definitions; `pipeline run FILE` transforms ndjson events of stdin", runPipeline},
 	}
 }

@@ -1,0 +1,208 @@
+package indexer
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/sluicelogs/sluice/internal/config"
+)
+
+// Config is an indexer.yml.
+type Config struct {
+	Kafka           KafkaConfig         `yaml:"kafka"`
+	Elasticsearch   ElasticsearchConfig `yaml:"elasticsearch"`
+	DeadLetterTopic string              `yaml:"dead_letter_topic"`
+	Routes          []Route             `yaml:"routes"`
+
+	// MaxPollRecords bounds one batch: the records fetched, indexed and
+	// committed together.
+	MaxPollRecords int `yaml:"max_poll_records"`
+	// ShutdownTimeout is how long a stopping indexer keeps trying to
+	// finish (index and commit) its current batch.
+	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+	// MaxBackoff caps the wait between retries of items Elasticsearch
+	// refused with 429/5xx or could not be reached for.
+	MaxBackoff time.Duration `yaml:"max_backoff"`
+}
+
+// KafkaConfig says where to consume from.
+type KafkaConfig struct {
+	Hosts []string `yaml:"hosts"`
+	Group string   `yaml:"group"`
+	// SessionTimeout is how long the group waits for a member that
+	// stopped heartbeating (a killed indexer) before giving its
+	// partitions to the others.
+	SessionTimeout time.Duration `yaml:"session_timeout"`
+}
+
+// ElasticsearchConfig says where to index.
+type ElasticsearchConfig struct {
+	Hosts    []string `yaml:"hosts"`
+	Username string   `yaml:"username"`
+	Password string   `yaml:"password"`
+	// Template names the index templates installed at start, one per
+	// route index prefix: <template>-<prefix>; "-" installs none.
+	Template string `yaml:"template"`
+	// Shards and Replicas go into the template's settings.
+	Shards   int `yaml:"shards"`
+	Replicas int `yaml:"replicas"`
+	// Workers is the number of concurrent bulk requests; FlushBytes the
+	// size of each.
+	Workers    int `yaml:"workers"`
+	FlushBytes int `yaml:"flush_bytes"`
+}
+
+// Route sends topics through a pipeline into an index.
+type Route struct {
+	Topics []string `yaml:"topics"`
+	// Group is this route's consumer group; by default kafka.group with one
+	// route, kafka.group + "-" + the topics joined by "," with several.
+	Group    string `yaml:"group"`
+	Pipeline string `yaml:"pipeline"` // a definition file; "" leaves events unchanged
+	Index    string `yaml:"index"`    // with %{+yyyy.MM.dd} and %{[field]}
+}
+
+// Defaults returns a Config with every default set.
+func Defaults() Config {
+	return Config{
+		Kafka:           KafkaConfig{Hosts: []string{"127.0.0.1:9092"}, Group: "sluice-indexer", SessionTimeout: 45 * time.Second},
+		Elasticsearch:   ElasticsearchConfig{Hosts: []string{"http://127.0.0.1:9200"}, Template: "sluice", Shards: 1, Replicas: 1, Workers: 2, FlushBytes: 5 << 20},
+		DeadLetterTopic: "sluice-dlq",
+		MaxPollRecords:  10000,
+		ShutdownTimeout: 30 * time.Second,
+		MaxBackoff:      5 * time.Second,
+	}
+}
+
+// LoadConfig reads an indexer.yml over the defaults and validates it.
+// Pipeline paths are resolved relative to the file's folder.
+func LoadConfig(path string) (Config, error) {
+	cfg := Defaults()
+	text, err := os.ReadFile(path)
+	if err != nil {
+		return Config{}, fmt.Errorf("config: %w", err)
+	}
+	if err := config.DecodeYAML(path, text, &cfg); err != nil {
+		return Config{}, err
+	}
+	var root yaml.Node
+	_ = yaml.Unmarshal(text, &root) // it decoded above, so it parses
+	if err := cfg.validate(path, &root); err != nil {
+		return Config{}, err
+	}
+	dir := filepath.Dir(path)
+	for i := range cfg.Routes {
+		if p := cfg.Routes[i].Pipeline; p != "" && !filepath.IsAbs(p) {
+			cfg.Routes[i].Pipeline = filepath.Join(dir, p)
+		}
+	}
+	return cfg, nil
+}
+
+// Validate checks a Config built in code.
+func (c *Config) Validate() error { return c.validate("", nil) }
+
+// validate checks c and fills in the routes' groups; root, when not nil,
+// is the parsed file, for the line of each error.
+func (c *Config) validate(file string, root *yaml.Node) error {
+	var errs config.Errors
+	bad := func(key, msg string, args ...any) {
+		errs = append(errs, &config.Error{File: file, Line: lineOf(root, key), Key: key, Err: fmt.Errorf(msg, args...)})
+	}
+	if len(c.Kafka.Hosts) == 0 {
+		bad("kafka.hosts", "at least one broker is needed")
+	}
+	if c.Kafka.Group == "" {
+		bad("kafka.group", "must not be empty")
+	}
+	if c.Kafka.SessionTimeout < time.Second {
+		bad("kafka.session_timeout", "must be at least 1s")
+	}
+	if len(c.Elasticsearch.Hosts) == 0 {
+		bad("elasticsearch.hosts", "at least one URL is needed")
+	}
+	if c.Elasticsearch.Workers < 1 {
+		bad("elasticsearch.workers", "must be at least 1")
+	}
+	if c.DeadLetterTopic == "" {
+		bad("dead_letter_topic", "must not be empty: rejected events go there")
+	}
+	if c.Elasticsearch.Template == "" {
+		c.Elasticsearch.Template = "sluice"
+	}
+	if c.MaxPollRecords < 1 {
+		bad("max_poll_records", "must be at least 1")
+	}
+	if len(c.Routes) == 0 {
+		bad("routes", "at least one route is needed")
+	}
+	groups := map[string]int{}
+	for i := range c.Routes {
+		r := &c.Routes[i]
+		key := fmt.Sprintf("routes[%d]", i)
+		if len(r.Topics) == 0 {
+			bad(key+".topics", "at least one topic is needed")
+		}
+		if r.Index == "" {
+			bad(key+".index", "must not be empty")
+		} else if _, err := parseIndexName(r.Index); err != nil {
+			bad(key+".index", "%v", err)
+		}
+		if r.Group == "" {
+			r.Group = c.Kafka.Group
+			if len(c.Routes) > 1 {
+				r.Group += "-" + strings.Join(r.Topics, ",")
+			}
+		}
+		if j, dup := groups[r.Group]; dup {
+			bad(key+".group", "consumer group %q is also routes[%d]'s", r.Group, j)
+		}
+		groups[r.Group] = i
+	}
+	if len(errs) > 0 {
+		return errs
+	}
+	return nil
+}
+
+// lineOf returns the line of the dotted key ("routes[1].index") in the
+// parsed file, or of its deepest parent there; 0 when root is nil.
+func lineOf(root *yaml.Node, key string) int {
+	if root == nil || len(root.Content) == 0 {
+		return 0
+	}
+	n, line := root.Content[0], 0
+	for _, part := range strings.Split(key, ".") {
+		name, idx := part, -1
+		if i := strings.IndexByte(part, '['); i >= 0 {
+			name = part[:i]
+			idx, _ = strconv.Atoi(strings.TrimSuffix(part[i+1:], "]"))
+		}
+		next := (*yaml.Node)(nil)
+		if n.Kind == yaml.MappingNode {
+			for j := 0; j+1 < len(n.Content); j += 2 {
+				if n.Content[j].Value == name {
+					line, next = n.Content[j].Line, n.Content[j+1]
+				}
+			}
+		}
+		if next == nil {
+			return line
+		}
+		n = next
+		if idx >= 0 {
+			if n.Kind != yaml.SequenceNode || idx >= len(n.Content) {
+				return line
+			}
+			n = n.Content[idx]
+			line = n.Line
+		}
+	}
+	return line
+}

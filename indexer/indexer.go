@@ -1,0 +1,427 @@
+package indexer
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/elastic/go-elasticsearch/v8"
+	"github.com/elastic/go-elasticsearch/v8/esutil"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/sluicelogs/sluice/pipelines"
+)
+
+// Indexer consumes the routes' topics and indexes their events.
+type Indexer struct {
+	cfg    Config
+	log    *slog.Logger
+	es     *elasticsearch.Client
+	routes []*route
+
+	events  *prometheus.CounterVec // by result
+	retries prometheus.Counter
+	commits prometheus.Counter
+}
+
+// route is one consumer group: topics → pipeline → index.
+type route struct {
+	Route
+	pipeline *pipelines.Pipeline // nil: events unchanged
+	index    *indexName
+}
+
+// New builds an indexer from a validated config, loading its pipelines.
+func New(cfg Config, log *slog.Logger) (*Indexer, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	es, err := elasticsearch.NewClient(elasticsearch.Config{
+		Addresses: cfg.Elasticsearch.Hosts,
+		Username:  cfg.Elasticsearch.Username,
+		Password:  cfg.Elasticsearch.Password,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("indexer: elasticsearch client: %w", err)
+	}
+	ix := &Indexer{
+		cfg: cfg,
+		log: log.With("component", "indexer"),
+		es:  es,
+		events: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "sluice_indexer_events_total",
+			Help: "Events done with, by result: indexed, dead_letter or dropped (by the pipeline).",
+		}, []string{"result"}),
+		retries: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "sluice_indexer_retries_total",
+			Help: "Bulk items sent again after a 429, a 5xx or an unreachable Elasticsearch.",
+		}),
+		commits: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "sluice_indexer_commits_total",
+			Help: "Offset commits after a batch was acknowledged.",
+		}),
+	}
+	for _, rc := range cfg.Routes {
+		r := &route{Route: rc}
+		if r.index, err = parseIndexName(rc.Index); err != nil {
+			return nil, fmt.Errorf("indexer: route %v: %w", rc.Topics, err)
+		}
+		if rc.Pipeline != "" {
+			if r.pipeline, err = pipelines.Load(rc.Pipeline, pipelines.Options{}); err != nil {
+				return nil, err
+			}
+		}
+		ix.routes = append(ix.routes, r)
+	}
+	return ix, nil
+}
+
+// Collectors returns the indexer's metrics.
+func (ix *Indexer) Collectors() []prometheus.Collector {
+	return []prometheus.Collector{ix.events, ix.retries, ix.commits}
+}
+
+func (ix *Indexer) names() []*indexName {
+	out := make([]*indexName, len(ix.routes))
+	for i, r := range ix.routes {
+		out[i] = r.index
+	}
+	return out
+}
+
+// Run installs the index template (waiting for Elasticsearch), then
+// consumes every route until ctx is done. On the way out each route
+// finishes its batch (within ShutdownTimeout), commits it and leaves its
+// group.
+func (ix *Indexer) Run(ctx context.Context) error {
+	for b := ix.backoff(); ; {
+		err := ix.installTemplates(ctx)
+		if err == nil {
+			break
+		}
+		ix.log.Warn("cannot install the index template yet", "err", err)
+		if !b.wait(ctx) {
+			return nil
+		}
+	}
+	dlq, err := kgo.NewClient(
+		kgo.SeedBrokers(ix.cfg.Kafka.Hosts...),
+		kgo.DefaultProduceTopic(ix.cfg.DeadLetterTopic),
+		kgo.AllowAutoTopicCreation(),
+	)
+	if err != nil {
+		return fmt.Errorf("indexer: dead-letter producer: %w", err)
+	}
+	defer dlq.Close()
+
+	// work outlives ctx by ShutdownTimeout, so that a stopping indexer
+	// can finish and commit its batch.
+	work, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelWork()
+	stopTimer := context.AfterFunc(ctx, func() { time.AfterFunc(ix.cfg.ShutdownTimeout, cancelWork) })
+	defer stopTimer()
+
+	var wg sync.WaitGroup
+	errs := make([]error, len(ix.routes))
+	for i, r := range ix.routes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = ix.consume(ctx, work, r, dlq)
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// consume runs one route's consumer group: poll a batch, index all of it
+// (retrying what Elasticsearch could not take, sending what it rejected
+// to the dead-letter topic), commit it, and only then allow a rebalance.
+// A batch is committed whole or not at all, so a committed offset never
+// passes a record Elasticsearch has not acknowledged.
+func (ix *Indexer) consume(ctx, work context.Context, r *route, dlq *kgo.Client) error {
+	cl, err := kgo.NewClient(
+		kgo.SeedBrokers(ix.cfg.Kafka.Hosts...),
+		kgo.ConsumerGroup(r.Group),
+		kgo.ConsumeTopics(r.Topics...),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
+		kgo.DisableAutoCommit(),
+		kgo.BlockRebalanceOnPoll(),
+		kgo.SessionTimeout(ix.cfg.Kafka.SessionTimeout),
+	)
+	if err != nil {
+		return fmt.Errorf("indexer: consumer %s: %w", r.Group, err)
+	}
+	defer cl.Close()
+	log := ix.log.With("group", r.Group)
+	for ctx.Err() == nil {
+		fs := cl.PollRecords(ctx, ix.cfg.MaxPollRecords)
+		fs.EachError(func(topic string, p int32, err error) {
+			if !errors.Is(err, context.Canceled) {
+				log.Warn("fetch", "topic", topic, "partition", p, "err", err)
+			}
+		})
+		recs := fs.Records()
+		if len(recs) == 0 {
+			cl.AllowRebalance()
+			continue
+		}
+		if err := ix.batch(work, r, dlq, recs); err != nil {
+			log.Warn("batch not finished, nothing committed", "records", len(recs), "err", err)
+			cl.AllowRebalance()
+			break
+		}
+		if err := cl.CommitRecords(work, recs...); err != nil {
+			// The records come again, and overwrite their documents.
+			log.Warn("commit", "err", err)
+		} else {
+			ix.commits.Inc()
+		}
+		cl.AllowRebalance()
+	}
+	cl.AllowRebalance()
+	return nil
+}
+
+// doc is one record on its way into Elasticsearch.
+type doc struct {
+	rec   *kgo.Record
+	index string
+	id    string
+	body  []byte
+}
+
+// Item results of one bulk attempt.
+const (
+	pending = iota
+	acked
+	retry
+	rejected
+)
+
+// batch takes every record of recs to a final state: indexed, dropped by
+// the pipeline or in the dead-letter topic. It returns an error only when
+// work ended first.
+func (ix *Indexer) batch(work context.Context, r *route, dlq *kgo.Client, recs []*kgo.Record) error {
+	var docs []doc
+	var dead []*kgo.Record
+	var reasons []map[string]any
+	for _, rec := range recs {
+		d, dropped, err := r.prepare(rec)
+		switch {
+		case err != nil:
+			dead, reasons = append(dead, rec), append(reasons, map[string]any{"reason": err.Error()})
+		case dropped:
+			ix.events.WithLabelValues("dropped").Inc()
+		default:
+			docs = append(docs, d)
+		}
+	}
+	b := ix.backoff()
+	for len(docs) > 0 {
+		state, info, err := ix.bulk(work, docs)
+		if err != nil {
+			return err
+		}
+		var again []doc
+		for i, d := range docs {
+			switch state[i] {
+			case acked:
+				ix.events.WithLabelValues("indexed").Inc()
+			case rejected:
+				dead, reasons = append(dead, d.rec), append(reasons, info[i])
+			default:
+				again = append(again, d)
+			}
+		}
+		docs = again
+		if len(docs) > 0 {
+			ix.retries.Add(float64(len(docs)))
+			ix.log.Warn("elasticsearch did not take every item; backing off", "items", len(docs), "reason", info[firstRetry(state)]["reason"])
+			if !b.wait(work) {
+				return work.Err()
+			}
+		}
+	}
+	if len(dead) > 0 {
+		if err := ix.deadLetter(work, dlq, dead, reasons); err != nil {
+			return err
+		}
+		ix.events.WithLabelValues("dead_letter").Add(float64(len(dead)))
+	}
+	return nil
+}
+
+func firstRetry(state []int) int {
+	for i, s := range state {
+		if s != acked && s != rejected {
+			return i
+		}
+	}
+	return 0
+}
+
+// bulk sends docs through one BulkIndexer and returns each one's state
+// and, for those not acked, why.
+func (ix *Indexer) bulk(ctx context.Context, docs []doc) ([]int, []map[string]any, error) {
+	state := make([]int, len(docs))
+	info := make([]map[string]any, len(docs))
+	var mu sync.Mutex
+	bi, err := esutil.NewBulkIndexer(esutil.BulkIndexerConfig{
+		Client:        ix.es,
+		NumWorkers:    ix.cfg.Elasticsearch.Workers,
+		FlushBytes:    ix.cfg.Elasticsearch.FlushBytes,
+		FlushInterval: time.Hour, // Close flushes
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	for i, d := range docs {
+		err := bi.Add(ctx, esutil.BulkIndexerItem{
+			Action:     "index",
+			Index:      d.index,
+			DocumentID: d.id,
+			Body:       bytes.NewReader(d.body),
+			OnSuccess: func(context.Context, esutil.BulkIndexerItem, esutil.BulkIndexerResponseItem) {
+				mu.Lock()
+				state[i] = acked
+				mu.Unlock()
+			},
+			OnFailure: func(_ context.Context, _ esutil.BulkIndexerItem, res esutil.BulkIndexerResponseItem, err error) {
+				mu.Lock()
+				defer mu.Unlock()
+				switch {
+				case err != nil: // the request failed: unreachable, or refused as a whole
+					state[i], info[i] = retry, map[string]any{"reason": err.Error()}
+				case res.Status == 429 || res.Status >= 500 || res.Status == 0:
+					state[i], info[i] = retry, map[string]any{"reason": res.Error.Type + ": " + res.Error.Reason, "status": res.Status}
+				default:
+					state[i], info[i] = rejected, map[string]any{
+						"reason": res.Error.Type + ": " + res.Error.Reason, "status": res.Status,
+						"error": map[string]any{"type": res.Error.Type, "reason": res.Error.Reason, "caused_by": res.Error.Cause},
+						"index": d.index, "document_id": d.id,
+					}
+				}
+			},
+		})
+		if err != nil {
+			_ = bi.Close(context.Background())
+			return nil, nil, err
+		}
+	}
+	if err := bi.Close(ctx); err != nil {
+		return nil, nil, err
+	}
+	for i := range state {
+		if state[i] == pending { // no answer for it: send it again
+			state[i], info[i] = retry, map[string]any{"reason": "no answer"}
+		}
+	}
+	return state, info, nil
+}
+
+// prepare decodes a record, runs the pipeline and names the index.
+func (r *route) prepare(rec *kgo.Record) (doc, bool, error) {
+	var ev pipelines.Event
+	if err := json.Unmarshal(rec.Value, &ev); err != nil || ev == nil {
+		ev = pipelines.Event{"message": string(rec.Value)}
+	} else {
+		ev = pipelines.NormalizeJSON(ev)
+	}
+	if r.pipeline != nil {
+		out, dropped, err := r.pipeline.Run(ev)
+		if err != nil {
+			return doc{}, false, fmt.Errorf("pipeline: %w", err)
+		}
+		if dropped {
+			return doc{}, true, nil
+		}
+		ev = out
+	}
+	if _, ok := ev["@timestamp"]; !ok {
+		ev["@timestamp"] = rec.Timestamp.UTC().Format("2006-01-02T15:04:05.000Z07:00")
+	}
+	index, err := r.index.render(ev, rec.Timestamp)
+	if err != nil {
+		return doc{}, false, err
+	}
+	body, err := json.Marshal(ev)
+	if err != nil {
+		return doc{}, false, fmt.Errorf("encode: %w", err)
+	}
+	return doc{rec: rec, index: index, id: DocumentID(rec.Topic, rec.Partition, rec.Offset), body: body}, false, nil
+}
+
+// DocumentID is the _id of the document of a record: the same record
+// always gives the same id, so indexing it again overwrites it.
+func DocumentID(topic string, partition int32, offset int64) string {
+	return topic + "-" + strconv.FormatInt(int64(partition), 10) + "-" + strconv.FormatInt(offset, 10)
+}
+
+// DeadLetter is the value of a record in the dead-letter topic.
+type DeadLetter struct {
+	Reason    string         `json:"reason"`
+	Detail    map[string]any `json:"detail,omitempty"`
+	Topic     string         `json:"topic"`
+	Partition int32          `json:"partition"`
+	Offset    int64          `json:"offset"`
+	Timestamp time.Time      `json:"timestamp"`
+	Key       string         `json:"key,omitempty"`
+	Value     string         `json:"value"` // the original record's value
+}
+
+// deadLetter produces recs to the dead-letter topic, retrying until the
+// broker acknowledged them all or ctx ends.
+func (ix *Indexer) deadLetter(ctx context.Context, dlq *kgo.Client, recs []*kgo.Record, info []map[string]any) error {
+	out := make([]*kgo.Record, len(recs))
+	for i, rec := range recs {
+		reason, _ := info[i]["reason"].(string)
+		v, err := json.Marshal(DeadLetter{
+			Reason: reason, Detail: info[i], Topic: rec.Topic, Partition: rec.Partition, Offset: rec.Offset,
+			Timestamp: rec.Timestamp, Key: string(rec.Key), Value: string(rec.Value),
+		})
+		if err != nil {
+			return err
+		}
+		out[i] = &kgo.Record{Key: rec.Key, Value: v}
+	}
+	for b := ix.backoff(); ; {
+		err := dlq.ProduceSync(ctx, out...).FirstErr()
+		if err == nil {
+			return nil
+		}
+		ix.log.Warn("dead-letter topic", "topic", ix.cfg.DeadLetterTopic, "err", err)
+		if !b.wait(ctx) {
+			return err
+		}
+	}
+}
+
+// backoff doubles a wait from 100ms up to MaxBackoff.
+type backoff struct {
+	next, max time.Duration
+}
+
+func (ix *Indexer) backoff() *backoff {
+	return &backoff{next: 100 * time.Millisecond, max: ix.cfg.MaxBackoff}
+}
+
+// wait sleeps for the next interval; false if ctx ended first.
+func (b *backoff) wait(ctx context.Context) bool {
+	t := time.NewTimer(b.next)
+	defer t.Stop()
+	b.next = min(2*b.next, b.max)
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
