@@ -45,15 +45,21 @@ func (b *Broker) deleteTopic(name string) error {
 		b.log.Error("delete topic", "topic", name, "err", err)
 		return kerr.UnknownServerError
 	}
+	b.removeLocal(t)
+	b.log.Info("deleted topic", "topic", name)
+	return nil
+}
+
+// removeLocal closes a deleted topic's local partitions and removes their
+// data.
+func (b *Broker) removeLocal(t *topicState) {
 	for i, p := range t.partitions {
 		if p == nil {
 			continue
 		}
 		_ = p.close()
-		if err := os.RemoveAll(b.partitionDir(name, int32(i))); err != nil {
-			b.log.Warn("removing partition data", "topic", name, "partition", i, "err", err)
+		if err := os.RemoveAll(b.partitionDir(t.name, int32(i))); err != nil {
+			b.log.Warn("removing partition data", "topic", t.name, "partition", i, "err", err)
 		}
 	}
-	b.log.Info("deleted topic", "topic", name)
-	return nil
 }

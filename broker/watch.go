@@ -3,7 +3,6 @@ package broker
 import (
 	"context"
 	"errors"
-	"os"
 	"sync"
 	"time"
 
@@ -162,14 +161,6 @@ func (b *Broker) dropTopic(name string) {
 	if t == nil {
 		return
 	}
-	for i, p := range t.partitions {
-		if p == nil {
-			continue
-		}
-		_ = p.close()
-		if err := os.RemoveAll(b.partitionDir(name, int32(i))); err != nil {
-			b.log.Warn("removing partition data", "topic", name, "partition", i, "err", err)
-		}
-	}
+	b.removeLocal(t)
 	b.log.Info("topic deleted", "topic", name)
 }
