@@ -86,7 +86,7 @@ jvm=(${KAFKA_HEAP_OPTS:--Xms512m -Xmx512m} -server -XX:+UseG1GC -XX:MaxGCPauseMi
 if [ ! -f "$data/logs/meta.properties" ]; then
   echo "run.sh: formatting $data/logs (cluster id $cluster, node $node)"
   java "${jvm[@]}" -Dlog4j.configuration="file:$here/tools-log4j.properties" \
-    kafka.tools.StorageTool format -t "$cluster" -c "$data/server.properties" --ignore-formatted
+    kafka.tools.StorageTool format --cluster-id="$cluster" -c "$data/server.properties" --ignore-formatted
 fi
 
 exec java "${jvm[@]}" kafka.Kafka "$data/server.properties"

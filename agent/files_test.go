@@ -1,0 +1,231 @@
+package agent_test
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/sluicelogs/sluice/agent/registry"
+	"github.com/sluicelogs/sluice/internal/await"
+)
+
+// writeLines writes lines [from, to) of name to path, creating it.
+func writeLines(t *testing.T, path, name string, from, to int) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := bufio.NewWriter(f)
+	for i := from; i < to; i++ {
+		fmt.Fprintln(w, lineText(name, i))
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func inode(t *testing.T, path string) uint64 {
+	t.Helper()
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fi.Sys().(*syscall.Stat_t).Ino
+}
+
+// registryEntries reads the registry file in dir.
+func registryEntries(t *testing.T, dir string) []registry.Entry {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, registry.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f struct {
+		Files []registry.Entry `json:"files"`
+	}
+	if err := json.Unmarshal(b, &f); err != nil {
+		t.Fatal(err)
+	}
+	return f.Files
+}
+
+// TestInodeReuse: while the agent is stopped, its file is deleted and a
+// new, longer file with other content is created on the same inode. The
+// registry's entry for that device+inode has an offset inside the new
+// file, but the fingerprint of the first bytes differs: the agent reads
+// the new file from its start, so every line of it is delivered.
+func TestInodeReuse(t *testing.T) {
+	b := startBroker(t)
+	logs, reg := t.TempDir(), t.TempDir()
+	cfg := parseConfig(t, agentYAML(logs, reg, b.Addr(), "inode", ""))
+	c := consume(t, b.Addr(), "inode")
+	path := filepath.Join(logs, "app.log")
+	const oldLines, newLines = 300, 900
+
+	writeLines(t, path, "old", 0, oldLines)
+	oldIno := inode(t, path)
+	oldSize := fileSize(t, path)
+	a := startAgent(t, cfg)
+	await.Eventually(t, 20*time.Second, 20*time.Millisecond, func() error {
+		if got := c.countPrefix("old"); got < oldLines {
+			return fmt.Errorf("%d of %d lines of the old file delivered", got, oldLines)
+		}
+		return nil
+	})
+	a.stop(t)
+
+	// The registry holds the old file's offset under its inode.
+	var found bool
+	for _, e := range registryEntries(t, reg) {
+		if strings.HasSuffix(e.Key, fmt.Sprintf("-%d", oldIno)) {
+			found = true
+			if e.Offset != oldSize {
+				t.Fatalf("registry entry %+v: offset %d, want the old file's size %d", e, e.Offset, oldSize)
+			}
+		}
+	}
+	if !found {
+		t.Fatalf("no registry entry for inode %d: %+v", oldIno, registryEntries(t, reg))
+	}
+
+	// Delete and create until the filesystem hands out the same inode
+	// (ext4 and tmpfs usually do at once).
+	reused := false
+	var inos []uint64
+	for attempt := 0; attempt < 50 && !reused; attempt++ {
+		if err := os.Remove(path); err != nil {
+			t.Fatal(err)
+		}
+		writeLines(t, path, "new", 0, newLines)
+		ino := inode(t, path)
+		inos = append(inos, ino)
+		reused = ino == oldIno
+	}
+	if !reused {
+		t.Skipf("the filesystem of %s did not reuse inode %d in 50 delete+create cycles (got %v); inode reuse not tested", logs, oldIno, inos[:min(len(inos), 5)])
+	}
+	if size := fileSize(t, path); size <= oldSize {
+		t.Fatalf("new file (%d bytes) must be longer than the old offset (%d) so that only the fingerprint tells them apart", size, oldSize)
+	}
+
+	startAgent(t, cfg)
+	files := map[string]int{"old": oldLines, "new": newLines}
+	await.Eventually(t, 20*time.Second, 50*time.Millisecond, func() error {
+		_, _, err := tally(t, c, files)
+		return err
+	})
+	_, dups, _ := tally(t, c, files)
+	if dups != 0 {
+		t.Fatalf("%d lines delivered twice", dups)
+	}
+	t.Logf("new file on reused inode %d read from the start: %d lines, no duplicates", oldIno, newLines)
+}
+
+func fileSize(t *testing.T, path string) int64 {
+	t.Helper()
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fi.Size()
+}
+
+// openUnder counts this process's file descriptors open on files in dir.
+func openUnder(dir string) (int, error) {
+	fds, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, fd := range fds {
+		target, err := os.Readlink(filepath.Join("/proc/self/fd", fd.Name()))
+		if err == nil && strings.HasPrefix(target, dir+string(filepath.Separator)) {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// TestThousandFiles: 1,000 files matched by one glob, harvester_limit 50:
+// every line of every file is delivered exactly once, and the agent never
+// has more than 50 of them open.
+func TestThousandFiles(t *testing.T) {
+	if _, err := os.Stat("/proc/self/fd"); err != nil {
+		t.Skip("needs /proc/self/fd to count open files")
+	}
+	const files, limit = 1000, 50
+	lines := 40
+	if raceEnabled {
+		lines = 20
+	}
+	b := startBroker(t)
+	logs, reg := t.TempDir(), t.TempDir()
+	cfg := parseConfig(t, agentYAML(logs, reg, b.Addr(), "many",
+		fmt.Sprintf("    harvester_limit: %d\n    close_inactive: 100ms", limit)))
+	// Every file is written (and closed) before the agent starts, so
+	// that every descriptor on them counted below is the agent's.
+	want := map[string]int{}
+	for i := range files {
+		name := fmt.Sprintf("f%04d", i)
+		writeLines(t, filepath.Join(logs, name+".log"), name, 0, lines)
+		want[name] = lines
+	}
+	c := consume(t, b.Addr(), "many")
+
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	var maxOpen, samples int
+	var sampleErr error
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			n, err := openUnder(logs)
+			if err != nil {
+				sampleErr = err
+				return
+			}
+			maxOpen, samples = max(maxOpen, n), samples+1
+			time.Sleep(time.Millisecond)
+		}
+	}()
+	start := time.Now()
+	startAgent(t, cfg)
+	await.Eventually(t, 60*time.Second, 100*time.Millisecond, func() error {
+		_, _, err := tally(t, c, want)
+		return err
+	})
+	close(stop)
+	wg.Wait()
+	if sampleErr != nil {
+		t.Fatal(sampleErr)
+	}
+	_, dups, _ := tally(t, c, want)
+	t.Logf("%d lines of %d files delivered in %s; at most %d files open (%d samples)",
+		files*lines, files, time.Since(start).Round(time.Millisecond), maxOpen, samples)
+	if dups != 0 {
+		t.Errorf("%d lines delivered twice", dups)
+	}
+	if maxOpen > limit {
+		t.Errorf("%d files open at once, more than harvester_limit %d", maxOpen, limit)
+	}
+	if maxOpen == 0 {
+		t.Errorf("no open file seen in %d samples: the sampling does not work", samples)
+	}
+}
