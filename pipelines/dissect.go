@@ -18,6 +18,11 @@ type dissectKey struct {
 	refVal   bool // %{&name}: … that gets this value
 	padding  bool // %{name->}: repeated delimiters after it are skipped
 	after    string
+	// Resolved once by parseDissect, so that dissect does no map
+	// look-ups per key: the destination of a plain key, and whether the
+	// key's value is collected for an append.
+	dest    path
+	collect bool
 }
 
 // dissector splits text on the literal delimiters between keys, left to
@@ -95,6 +100,11 @@ func parseDissect(p, appendSep string) (*dissector, error) {
 			d.paths[k.name] = newPath(k.name)
 		}
 	}
+	for i := range d.keys {
+		k := &d.keys[i]
+		k.collect = k.appendTo || d.appended[k.name]
+		k.dest = d.paths[k.name]
+	}
 	return d, nil
 }
 
@@ -135,7 +145,7 @@ func (d *dissector) dissect(ev Event, s string) error {
 		}
 		switch {
 		case k.skip:
-		case k.appendTo || d.appended[k.name]:
+		case k.collect:
 			if appends == nil {
 				appends = map[string][]dissectAppend{}
 			}
@@ -151,7 +161,7 @@ func (d *dissector) dissect(ev Event, s string) error {
 			}
 			refVals[k.name] = v
 		default:
-			if err := d.paths[k.name].set(ev, v); err != nil {
+			if err := k.dest.set(ev, v); err != nil {
 				return err
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/expr-lang/expr"
@@ -168,8 +169,15 @@ func compileCondition(src string) (*vm.Program, error) {
 	return expr.Compile(src, expr.AsBool())
 }
 
+// vms holds expr machines between conditions: vm.VM.Run resets one for
+// the next program, and reusing its stack saves expr.Run's fresh VM (and
+// its allocations) on every event.
+var vms = sync.Pool{New: func() any { return new(vm.VM) }}
+
 func evalCondition(prog *vm.Program, ev Event) (bool, error) {
-	v, err := expr.Run(prog, map[string]any(ev))
+	m := vms.Get().(*vm.VM)
+	v, err := m.Run(prog, map[string]any(ev))
+	vms.Put(m)
 	if err != nil {
 		return false, err
 	}

@@ -24,14 +24,25 @@ func buildUserAgent(o *opts, ignoreMissing bool) doFunc {
 	target := o.str("target_field", "user_agent")
 	props := o.strs("properties")
 	o.boolean("extract_device_type", false)
-	want := map[string]bool{"name": true, "version": true, "os": true, "device": true, "original": true}
+	want := uaWant{name: true, version: true, os: true, device: true, original: true}
 	if props != nil {
-		want = map[string]bool{}
+		want = uaWant{}
 		for _, p := range props {
 			if !isUAProperty(p) {
 				o.errorf(o.keys["properties"][1], "properties: unknown property %q (want name, version, os, device, original)", p)
 			}
-			want[p] = true
+			switch p {
+			case "name":
+				want.name = true
+			case "version":
+				want.version = true
+			case "os":
+				want.os = true
+			case "device":
+				want.device = true
+			case "original":
+				want.original = true
+			}
 		}
 	}
 	parser, err := o.d.l.userAgents()
@@ -60,22 +71,26 @@ func buildUserAgent(o *opts, ignoreMissing bool) doFunc {
 	}
 }
 
+// uaWant is the properties a user_agent processor writes (a struct rather
+// than a map: uaFields tests them on every event).
+type uaWant struct{ name, version, os, device, original bool }
+
 // uaFields builds the ECS user_agent object.
-func uaFields(p *uaparser.Parser, s string, want map[string]bool) map[string]any {
+func uaFields(p *uaparser.Parser, s string, want uaWant) map[string]any {
 	out := make(map[string]any, 5)
-	if want["original"] {
+	if want.original {
 		out["original"] = s
 	}
-	if want["name"] || want["version"] {
+	if want.name || want.version {
 		ua := p.ParseUserAgent(s)
-		if want["name"] {
+		if want.name {
 			out["name"] = ua.Family
 		}
-		if v := joinVersion(ua.Major, ua.Minor, ua.Patch, ""); v != "" && want["version"] {
+		if v := joinVersion(ua.Major, ua.Minor, ua.Patch, ""); v != "" && want.version {
 			out["version"] = v
 		}
 	}
-	if want["os"] {
+	if want.os {
 		o := p.ParseOs(s)
 		if o.Family != "Other" {
 			os := map[string]any{"name": o.Family}
@@ -88,7 +103,7 @@ func uaFields(p *uaparser.Parser, s string, want map[string]bool) map[string]any
 			out["os"] = os
 		}
 	}
-	if want["device"] {
+	if want.device {
 		out["device"] = map[string]any{"name": p.ParseDevice(s).Family}
 	}
 	return out
