@@ -2,6 +2,7 @@ package agent
 
 import (
 	"fmt"
+	"github.com/sluicelogs/sluice/pipelines"
 	"regexp"
 	"time"
 
@@ -113,7 +114,7 @@ type KafkaConfig struct {
 		Max  time.Duration `yaml:"max"`
 	} `yaml:"backoff"`
 
-	topic, key *Format
+	topic, key *pipelines.Format
 }
 
 // QueueConfig is queue:.
@@ -313,13 +314,13 @@ func (c *Config) Validate() error {
 		}
 		if k.Topic == "" {
 			bad("output.kafka.topic", "required")
-		} else if f, err := ParseFormat(k.Topic); err != nil {
+		} else if f, err := pipelines.ParseFormat(k.Topic); err != nil {
 			bad("output.kafka.topic", "%v", err)
 		} else {
 			k.topic = f
 		}
 		if k.Key != "" {
-			if f, err := ParseFormat(k.Key); err != nil {
+			if f, err := pipelines.ParseFormat(k.Key); err != nil {
 				bad("output.kafka.key", "%v", err)
 			} else {
 				k.key = f

@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"github.com/sluicelogs/sluice/pipelines"
 	"strings"
 	"testing"
 )
@@ -49,7 +50,7 @@ func TestConfigErrorsNameFileLineKey(t *testing.T) {
 		{"missing hosts", strings.Replace(validYAML, "  hosts: [localhost:9092]\n", "", 1), "agent.yml:7: output.kafka.hosts: at least one"},
 		{"bad acks", validYAML + "  required_acks: 2\n", "agent.yml:10: output.kafka.required_acks: 2: want -1 (all), 0 or 1"},
 		{"bad compression", validYAML + "  compression: brotli\n", "agent.yml:10: output.kafka.compression"},
-		{"bad format", strings.Replace(validYAML, "%{[fields.service]}", "%{fields.service}", 1), "agent.yml:9: output.kafka.topic"},
+		{"bad format", strings.Replace(validYAML, "%{[fields.service]}", "%{[fields.service]", 1), "agent.yml:9: output.kafka.topic"},
 		{"no inputs", "output.kafka: {hosts: [a:1], topic: t}\n", "agent.yml:1: inputs: at least one input"},
 		{"bad duration", strings.Replace(validYAML, "    fields:", "    close_inactive: soon\n    fields:", 1), "agent.yml:4: inputs[0].close_inactive"},
 	} {
@@ -63,12 +64,12 @@ func TestConfigErrorsNameFileLineKey(t *testing.T) {
 }
 
 func TestFormat(t *testing.T) {
-	f, err := ParseFormat("logs-%{[fields.service]}-%{[host.name]}")
+	f, err := pipelines.ParseFormat("logs-%{[fields.service]}-%{[host.name]}")
 	if err != nil {
 		t.Fatal(err)
 	}
 	vals := map[string]any{"fields.service": "web", "host.name": "h1"}
-	got, missing := f.Resolve(func(p []string) (any, bool) {
+	got, missing := resolve(f, func(p []string) (any, bool) {
 		v, ok := vals[strings.Join(p, ".")]
 		return v, ok
 	}, "unknown")
@@ -76,11 +77,11 @@ func TestFormat(t *testing.T) {
 		t.Fatalf("got %q missing %q", got, missing)
 	}
 	delete(vals, "host.name")
-	if got, missing = f.Resolve(func(p []string) (any, bool) { v, ok := vals[strings.Join(p, ".")]; return v, ok }, "unknown"); got != "logs-web-unknown" || missing != "host.name" {
+	if got, missing = resolve(f, func(p []string) (any, bool) { v, ok := vals[strings.Join(p, ".")]; return v, ok }, "unknown"); got != "logs-web-unknown" || missing != "host.name" {
 		t.Fatalf("got %q missing %q", got, missing)
 	}
-	for _, bad := range []string{"a-%{x}", "a-%{[x]", "%{[]}"} {
-		if _, err := ParseFormat(bad); err == nil {
+	for _, bad := range []string{"a-%{[x]", "%{[]}", "a-%{}"} {
+		if _, err := pipelines.ParseFormat(bad); err == nil {
 			t.Errorf("%q: no error", bad)
 		}
 	}

@@ -113,7 +113,7 @@ func (fr *fileReader) emit(ctx context.Context, m *message) error {
 	}
 	rec := &kgo.Record{Topic: fr.in.topic(m, fr.path)}
 	if k := fr.in.out.cfg.key; k != nil {
-		key, _ := k.Resolve(fr.in.lookup(m, fr.path), "")
+		key, _ := resolve(k, fr.in.lookup(m, fr.path), "")
 		rec.Key = []byte(key)
 	}
 	rec.Value = fr.in.encodeEvent(nil, m, fr.path, fr.in.out.cfg.MaxMessageBytes-recordOverhead)

@@ -348,7 +348,7 @@ func (in *input) lookup(m *message, path string) func([]string) (any, bool) {
 // topic resolves output.kafka.topic for m. A field missing from the event
 // becomes "unknown" (logged once per input) so that no event is lost.
 func (in *input) topic(m *message, path string) string {
-	t, missing := in.out.cfg.topic.Resolve(in.lookup(m, path), "unknown")
+	t, missing := resolve(in.out.cfg.topic, in.lookup(m, path), "unknown")
 	if missing != "" {
 		in.missingWarned.Do(func() {
 			in.log.Warn("topic format refers to a field an event lacks; using \"unknown\" in its place", "field", missing, "topic", t)

@@ -38,7 +38,7 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"unknown key", "kafka: {hosts: [a:1]}\nelasticsearch:\n  hots: [x]\n", ":3: elasticsearch.hots: unknown key"},
 		{"wrong type", "max_poll_records: many\n", ":1: max_poll_records: value"},
 		{"no topics", "routes:\n  - index: logs\n  - topics: []\n    index: x\n", ":3: routes[1].topics: at least one topic"},
-		{"bad index", "routes:\n  - topics: [a]\n    index: 'logs-%{+yyyy.QQ}'\n", ":3: routes[0].index: date format"},
+		{"bad index", "routes:\n  - topics: [a]\n    index: 'logs-%{+yyyy.QQ}'\n", ":3: routes[0].index: \"logs-%{+yyyy.QQ}\": date pattern"},
 		{"unclosed ref", "routes:\n  - topics: [a]\n    index: 'logs-%{[service]'\n", ":3: routes[0].index: "},
 		{"no routes", "dead_letter_topic: x\n", ": routes: at least one route"},
 		{"same group", "routes:\n  - {topics: [a], index: a, group: g}\n  - {topics: [b], index: b, group: g}\n", ":3: routes[1].group: consumer group \"g\""},

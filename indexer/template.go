@@ -86,7 +86,7 @@ func templatePatterns(names []*indexName) []string {
 			continue
 		}
 		seen[p] = true
-		if len(n.parts) == 1 { // a fixed name
+		if n.Static() { // a fixed name
 			out = append(out, p)
 			continue
 		}
