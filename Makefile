@@ -44,6 +44,8 @@ bench: build peers
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 	bin/sluice bench coordinator -sluice bin/sluice $(BENCH_COORDINATOR_FLAGS)
 	bin/sluice bench broker -sluice bin/sluice $(BENCH_BROKER_FLAGS)
+	bin/sluice bench indexer -sluice bin/sluice
+	bin/sluice bench agent -sluice bin/sluice $(BENCH_AGENT_FLAGS)
 
 clean:
 	rm -rf bin

@@ -12,8 +12,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sluicelogs/sluice/agent/abench"
 	"github.com/sluicelogs/sluice/broker/kbench"
 	"github.com/sluicelogs/sluice/coordinator/zkbench"
+	"github.com/sluicelogs/sluice/indexer/ibench"
 )
 
 // runBench dispatches `sluice bench <what>`: the coordinator or the broker.
@@ -23,9 +25,13 @@ func runBench(ctx context.Context, e *env, args []string) error {
 		return benchCoordinator(ctx, e, args[1:])
 	case len(args) > 0 && args[0] == "broker":
 		return kbench.Main(ctx, e.stdout, e.stderr, args[1:], func(path string) (string, error) { return sluiceBinary(ctx, e, path) })
+	case len(args) > 0 && args[0] == "indexer":
+		return ibench.Main(ctx, e.stdout, e.stderr, args[1:], func(path string) (string, error) { return sluiceBinary(ctx, e, path) })
+	case len(args) > 0 && args[0] == "agent":
+		return abench.Main(ctx, e.stdout, e.stderr, args[1:], func(path string) (string, error) { return sluiceBinary(ctx, e, path) })
 	}
-	fmt.Fprintf(e.stderr, "Usage: sluice bench coordinator|broker [flags]\n\nRun `sluice bench coordinator -h` or `sluice bench broker -h` for their flags.\n")
-	return errors.New("want `bench coordinator` or `bench broker`")
+	fmt.Fprintf(e.stderr, "Usage: sluice bench coordinator|broker|agent|indexer [flags]\n\nRun `sluice bench <which> -h` for its flags.\n")
+	return errors.New("want `bench coordinator`, `bench broker`, `bench agent` or `bench indexer`")
 }
 
 // benchCoordinator runs the same ZooKeeper-protocol load against sluice
