@@ -26,6 +26,7 @@ type Config struct {
 	ClientAddr        string        // clientPortAddress:clientPort
 	MaxClientCnxns    int           // maxClientCnxns per client IP, 0 = no limit
 	SnapRetainCount   int           // autopurge.snapRetainCount (minimum 3)
+	SnapCount         int           // snapCount: log entries between snapshots
 	PurgeInterval     time.Duration // autopurge.purgeInterval (hours), 0 = no purge
 	FourLetterWords   map[string]bool
 	MinSessionTimeout time.Duration // minSessionTimeout, default 2 × tickTime
@@ -125,6 +126,12 @@ func configFromProperties(p *config.Properties) (*Config, error) {
 	n, err = p.Int("autopurge.snapRetainCount", 3)
 	fail(err)
 	c.SnapRetainCount = max(n, 3) // ZooKeeper raises values below 3 to 3
+	n, err = p.Int("snapCount", 100000)
+	if err == nil && n < 2 {
+		err = p.Errorf("snapCount", "must be at least 2, got %d", n)
+	}
+	fail(err)
+	c.SnapCount = n
 	n, err = p.Int("autopurge.purgeInterval", 0)
 	if err == nil && n < 0 {
 		err = p.Errorf("autopurge.purgeInterval", "must not be negative, got %d", n)
@@ -172,7 +179,7 @@ func configFromProperties(p *config.Properties) (*Config, error) {
 		c.MetricsAddr = net.JoinHostPort(p.String("metricsProvider.httpHost", "0.0.0.0"), port)
 	}
 	// Keys ZooKeeper accepts that change nothing here.
-	for _, k := range []string{"admin.enableServer", "admin.serverPort", "standaloneEnabled", "reconfigEnabled", "quorumListenOnAllIPs", "electionAlg", "preAllocSize", "snapCount", "forceSync", "globalOutstandingLimit", "metricsProvider.className"} {
+	for _, k := range []string{"admin.enableServer", "admin.serverPort", "standaloneEnabled", "reconfigEnabled", "quorumListenOnAllIPs", "electionAlg", "preAllocSize", "forceSync", "globalOutstandingLimit", "metricsProvider.className"} {
 		p.Lookup(k)
 	}
 

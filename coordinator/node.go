@@ -20,6 +20,9 @@ import (
 type stateMachine interface {
 	apply(index uint64, data []byte)
 	snapshot() []byte
+	// freeze copies the state quickly and returns what encodes the copy,
+	// which may run while the state goes on changing.
+	freeze() func() []byte
 	restore(data []byte) error
 }
 
@@ -37,7 +40,9 @@ type raftNode struct {
 	log       *slog.Logger
 
 	confState *pb.ConfState
-	snapIndex uint64
+	snapIndex atomic.Uint64 // of the last snapshot taken or received
+	snapping  atomic.Bool   // a snapshot is being written in the background
+	snapWG    sync.WaitGroup
 	leader    atomic.Uint64
 	isLeader  atomic.Bool
 
@@ -111,8 +116,8 @@ func startRaft(o raftOptions, sm stateMachine, send func([]*pb.Message), log *sl
 		}
 	}
 	rn.confState = snap.GetMetadata().GetConfState()
-	rn.snapIndex = snap.GetMetadata().GetIndex()
-	rn.applied = rn.snapIndex
+	rn.snapIndex.Store(snap.GetMetadata().GetIndex())
+	rn.applied = rn.snapIndex.Load()
 	rn.node = raft.RestartNode(&raft.Config{
 		ID:              o.id,
 		ElectionTick:    10,
@@ -132,6 +137,7 @@ func startRaft(o raftOptions, sm stateMachine, send func([]*pb.Message), log *sl
 // and closing the WAL.
 func (rn *raftNode) run(ctx context.Context) error {
 	defer rn.wal.Close()
+	defer rn.snapWG.Wait() // a snapshot being written finishes before the WAL closes
 	defer rn.node.Stop()
 	if len(rn.confState.GetVoters()) == 1 && rn.confState.GetVoters()[0] == rn.id {
 		_ = rn.node.Campaign(ctx) // standalone: lead at once
@@ -165,8 +171,8 @@ func (rn *raftNode) handle(rd raft.Ready) error {
 			return fmt.Errorf("coordinator: restore snapshot: %w", err)
 		}
 		rn.confState = rd.Snapshot.GetMetadata().GetConfState()
-		rn.snapIndex = rd.Snapshot.GetMetadata().GetIndex()
-		rn.setApplied(rn.snapIndex)
+		rn.snapIndex.Store(rd.Snapshot.GetMetadata().GetIndex())
+		rn.setApplied(rd.Snapshot.GetMetadata().GetIndex())
 	}
 	if err := rn.wal.Save(rd.HardState, rd.Entries, rd.MustSync); err != nil {
 		return fmt.Errorf("coordinator: save log: %w", err)
@@ -210,17 +216,31 @@ func decodeConfChange(e *pb.Entry) (pb.ConfChangeI, error) {
 	return &cc, nil
 }
 
+// maybeSnapshot starts a snapshot every snapCount applied entries: the
+// state is frozen here, at the applied index (a quick copy), and encoded
+// and written in the background so that the loop goes on.
 func (rn *raftNode) maybeSnapshot() error {
 	rn.mu.Lock()
 	applied := rn.applied
 	rn.mu.Unlock()
-	if applied-rn.snapIndex < rn.snapCount {
+	if applied-rn.snapIndex.Load() < rn.snapCount || rn.snapping.Load() {
 		return nil
 	}
-	if err := rn.wal.CreateSnapshot(applied, rn.confState, rn.sm.snapshot()); err != nil {
-		return fmt.Errorf("coordinator: snapshot at %d: %w", applied, err)
-	}
-	rn.snapIndex = applied
+	encode := rn.sm.freeze()
+	cs := proto.Clone(rn.confState).(*pb.ConfState)
+	rn.snapping.Store(true)
+	rn.snapWG.Add(1)
+	go func() { // owned by run, which waits for snapWG
+		defer rn.snapWG.Done()
+		defer rn.snapping.Store(false)
+		if err := rn.wal.CreateSnapshot(applied, cs, encode()); err != nil {
+			rn.log.Warn("snapshot failed; the log keeps everything meanwhile", "index", applied, "err", err)
+			return
+		}
+		if applied > rn.snapIndex.Load() {
+			rn.snapIndex.Store(applied)
+		}
+	}()
 	return nil
 }
 

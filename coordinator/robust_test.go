@@ -8,6 +8,7 @@ import (
 	"io"
 	"math/rand"
 	"net"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -42,7 +43,9 @@ func connect(t *testing.T, addr string) *zk.Conn {
 // stop is there after a restart from the same data directory.
 func TestRestartKeepsAcknowledgedWrites(t *testing.T) {
 	dir := t.TempDir()
-	m := testcluster.StartCoordinator(t, dir, 200*time.Millisecond)
+	// Snapshots every 50 entries: the restart recovers from a snapshot plus
+	// the log after it.
+	m := testcluster.StartCoordinator(t, dir, 200*time.Millisecond, "snapCount=50")
 	c := connect(t, m.Addr())
 	if _, err := c.Create("/keep", []byte("root"), 0, zk.WorldACL(zk.PermAll)); err != nil {
 		t.Fatal(err)
@@ -59,7 +62,11 @@ func TestRestartKeepsAcknowledgedWrites(t *testing.T) {
 	c.Close()
 	m.Stop()
 
-	m2 := testcluster.StartCoordinator(t, dir, 200*time.Millisecond)
+	snaps, _ := filepath.Glob(filepath.Join(dir, "version-2", "snap-*.snap"))
+	if len(snaps) < 2 {
+		t.Fatalf("%d snapshot files after %d writes with snapCount=50", len(snaps), n)
+	}
+	m2 := testcluster.StartCoordinator(t, dir, 200*time.Millisecond, "snapCount=50")
 	c2 := connect(t, m2.Addr())
 	kids, st, err := c2.Children("/keep")
 	if err != nil || len(kids) != n || st.NumChildren != n {

@@ -103,7 +103,7 @@ func NewServer(cfg *Config, log *slog.Logger) (*Server, error) {
 	rn, err := startRaft(raftOptions{
 		id: id, voters: voters, learners: learners,
 		logDir: logDir, snapDir: filepath.Join(cfg.DataDir, "version-2"),
-		tick: tick, snapCount: 100000,
+		tick: tick, snapCount: uint64(cfg.SnapCount),
 	}, s, send, log)
 	if err != nil {
 		if s.peers != nil {
@@ -328,5 +328,7 @@ func (s *Server) localSessions() []int64 {
 // stateMachine for the Raft loop.
 
 func (s *Server) snapshot() []byte { return s.tree.Snapshot() }
+
+func (s *Server) freeze() func() []byte { return s.tree.Freeze().Encode }
 
 func (s *Server) restore(data []byte) error { return s.tree.Restore(data) }

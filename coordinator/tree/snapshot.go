@@ -23,22 +23,62 @@ import (
 const snapshotMagic = "sluice-tree-v1"
 
 // Snapshot returns the tree's state, to be restored with Restore.
-func (t *Tree) Snapshot() []byte {
+func (t *Tree) Snapshot() []byte { return t.Freeze().Encode() }
+
+// Frozen is the tree's state at one zxid, copied cheaply (node data and
+// ACL lists are never changed in place, only replaced, so they are shared)
+// so that it can be encoded while the tree goes on changing.
+type Frozen struct {
+	zxid     int64
+	acls     map[string][]zk.ACL
+	nodes    []frozenNode
+	sessions map[int64]int32
+}
+
+type frozenNode struct {
+	path string
+	data []byte
+	acl  []zk.ACL
+	stat zk.Stat
+}
+
+// Freeze copies the tree's state under its read lock.
+func (t *Tree) Freeze() *Frozen {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
-	e := zk.NewEncoder(make([]byte, 0, 64*len(t.nodes)))
+	f := &Frozen{zxid: t.zxid, acls: make(map[string][]zk.ACL, len(t.acls)),
+		nodes: make([]frozenNode, 0, len(t.nodes)), sessions: make(map[int64]int32, len(t.sessions))}
+	for k, v := range t.acls {
+		f.acls[k] = v
+	}
+	for p, n := range t.nodes {
+		f.nodes = append(f.nodes, frozenNode{path: p, data: n.data, acl: n.acl, stat: n.stat})
+	}
+	for id, s := range t.sessions {
+		f.sessions[id] = s.timeout
+	}
+	return f
+}
+
+// Encode writes the frozen state in the snapshot format above.
+func (f *Frozen) Encode() []byte {
+	size := 64
+	for i := range f.nodes {
+		size += len(f.nodes[i].path) + len(f.nodes[i].data) + zk.StatSize + 12
+	}
+	e := zk.NewEncoder(make([]byte, 0, size))
 	e.WriteString(snapshotMagic)
-	e.WriteInt64(t.zxid)
+	e.WriteInt64(f.zxid)
 
 	aclIndex := map[*zk.ACL]int32{}
-	e.WriteInt32(int32(len(t.acls)))
-	keys := make([]string, 0, len(t.acls))
-	for k := range t.acls {
+	e.WriteInt32(int32(len(f.acls)))
+	keys := make([]string, 0, len(f.acls))
+	for k := range f.acls {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
 	for i, k := range keys {
-		list := t.acls[k]
+		list := f.acls[k]
 		e.WriteInt32(int32(len(list)))
 		for j := range list {
 			list[j].Encode(e)
@@ -48,29 +88,25 @@ func (t *Tree) Snapshot() []byte {
 		}
 	}
 
-	paths := make([]string, 0, len(t.nodes))
-	for p := range t.nodes {
-		paths = append(paths, p)
-	}
-	sort.Strings(paths)
-	e.WriteInt32(int32(len(paths)))
-	for _, p := range paths {
-		n := t.nodes[p]
-		e.WriteString(p)
+	sort.Slice(f.nodes, func(i, j int) bool { return f.nodes[i].path < f.nodes[j].path })
+	e.WriteInt32(int32(len(f.nodes)))
+	for i := range f.nodes {
+		n := &f.nodes[i]
+		e.WriteString(n.path)
 		e.WriteBuffer(n.data)
 		e.WriteInt32(aclIndex[&n.acl[0]])
 		n.stat.Encode(e)
 	}
 
-	ids := make([]int64, 0, len(t.sessions))
-	for id := range t.sessions {
+	ids := make([]int64, 0, len(f.sessions))
+	for id := range f.sessions {
 		ids = append(ids, id)
 	}
 	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
 	e.WriteInt32(int32(len(ids)))
 	for _, id := range ids {
 		e.WriteInt64(id)
-		e.WriteInt32(t.sessions[id].timeout)
+		e.WriteInt32(f.sessions[id])
 	}
 	return e.Bytes()
 }

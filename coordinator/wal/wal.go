@@ -299,28 +299,51 @@ func (w *WAL) SaveSnapshot(snap *pb.Snapshot) error {
 }
 
 // CreateSnapshot records the application's snapshot of its state at the
-// applied index: it makes the MemoryStorage's snapshot, writes it durably,
-// starts a new log segment, and compacts the MemoryStorage, keeping
-// SetKeepEntries entries before index. cs may be nil to keep the last
-// ConfState.
+// applied index: it writes the snapshot file durably, then (holding the
+// lock) makes the MemoryStorage's snapshot, starts a new log segment, and
+// compacts the MemoryStorage, keeping SetKeepEntries entries before index.
+// cs may be nil to keep the last ConfState. The file is written before the
+// lock is taken, so that Save (the Raft loop) is not held up by it: a
+// snapshot file without its segment (a crash in between) is harmless, the
+// older segments still hold the entries after it.
 func (w *WAL) CreateSnapshot(index uint64, cs *pb.ConfState, data []byte) error {
+	w.mu.Lock()
+	err := w.usable()
+	last, _ := w.ms.LastIndex()
+	term, terr := w.ms.Term(index)
+	if cs == nil {
+		if prev, perr := w.ms.Snapshot(); perr == nil {
+			cs = prev.GetMetadata().GetConfState()
+		}
+	}
+	w.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	if index > last {
+		return fmt.Errorf("wal: snapshot index %d is beyond the last entry %d", index, last)
+	}
+	if terr != nil {
+		return fmt.Errorf("wal: snapshot at %d: %w", index, terr)
+	}
+	file := &pb.Snapshot{Data: data, Metadata: &pb.SnapshotMetadata{
+		Index: proto.Uint64(index), Term: proto.Uint64(term), ConfState: cs,
+	}}
+	if _, err := writeSnapshot(w.snapDir, file); err != nil {
+		return err
+	}
+
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if err := w.usable(); err != nil {
 		return err
 	}
-	last, _ := w.ms.LastIndex()
-	if index > last {
-		return fmt.Errorf("wal: snapshot index %d is beyond the last entry %d", index, last)
-	}
+	last, _ = w.ms.LastIndex()
 	snap, err := w.ms.CreateSnapshot(index, cs, data)
 	if err != nil {
 		return fmt.Errorf("wal: snapshot at %d: %w", index, err)
 	}
 	w.snapIndex = index
-	if _, err := writeSnapshot(w.snapDir, snap); err != nil {
-		return err
-	}
 	// The new segment repeats the entries after index, so that it and the
 	// segments after it hold everything after the snapshot.
 	var tail []*pb.Entry

@@ -41,10 +41,13 @@ type CoordinatorServer struct {
 // StartCoordinator starts a standalone coordinator on a free loopback port
 // with tickTime tick and its data in dir, writing dir/zoo.cfg. Starting it
 // again with the same dir after Stop restarts it from its data.
-func StartCoordinator(tb testing.TB, dir string, tick time.Duration) *CoordinatorServer {
+func StartCoordinator(tb testing.TB, dir string, tick time.Duration, extra ...string) *CoordinatorServer {
 	tb.Helper()
 	path := filepath.Join(dir, "zoo.cfg")
 	text := fmt.Sprintf("tickTime=%d\ndataDir=%s\nclientPort=1\nclientPortAddress=127.0.0.1\n4lw.commands.whitelist=*\n", tick.Milliseconds(), dir)
+	for _, e := range extra {
+		text += e + "\n"
+	}
 	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
 		tb.Fatal(err)
 	}
