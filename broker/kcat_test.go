@@ -10,35 +10,15 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/twmb/franz-go/pkg/kgo"
-	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/sluicelogs/sluice/internal/testcluster"
 	"github.com/sluicelogs/sluice/internal/testpeer"
 )
 
-// createTopic creates a topic through the Kafka protocol.
+// createTopic creates a topic with one replica (see testcluster).
 func createTopic(t *testing.T, addr, name string, partitions int32) {
 	t.Helper()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(addr))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	req := kmsg.NewPtrCreateTopicsRequest()
-	rt := kmsg.NewCreateTopicsRequestTopic()
-	rt.Topic, rt.NumPartitions, rt.ReplicationFactor = name, partitions, 1
-	req.Topics = append(req.Topics, rt)
-	req.TimeoutMillis = 10000
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	resp, err := req.RequestWith(ctx, cl)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if code := resp.Topics[0].ErrorCode; code != 0 {
-		t.Fatalf("create topic %s: error %d", name, code)
-	}
+	testcluster.CreateTopic(t, addr, name, partitions)
 }
 
 func kcat(t *testing.T, stdin string, args ...string) string {

@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,7 +17,6 @@ import (
 	"github.com/elastic/go-elasticsearch/v8/esapi"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
-	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/sluicelogs/sluice/indexer"
 	"github.com/sluicelogs/sluice/internal/await"
@@ -267,32 +265,7 @@ routes:
 // writes; the returned stop cancels it and waits.
 func (e *env) startIndexer(t *testing.T, group, topic, index string, nginx bool) func() {
 	t.Helper()
-	cfg, err := indexer.LoadConfig(e.writeConfig(t, group, topic, index, nginx))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ix, err := indexer.New(cfg, testcluster.Logger())
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- ix.Run(ctx) }()
-	var once sync.Once
-	stop := func() {
-		once.Do(func() {
-			cancel()
-			select {
-			case err := <-done:
-				if err != nil {
-					t.Errorf("indexer: %v", err)
-				}
-			case <-time.After(60 * time.Second):
-				t.Errorf("indexer did not stop within 60s")
-			}
-		})
-	}
-	t.Cleanup(stop)
+	_, stop := e.runIndexer(t, group, topic, index, nginx)
 	return stop
 }
 
@@ -437,21 +410,8 @@ func newClient(t *testing.T, broker string) *kgo.Client {
 	return cl
 }
 
-func createTopic(t *testing.T, broker, name string, partitions int32) {
+// createTopic creates a topic with one replica (see testcluster).
+func createTopic(t *testing.T, addr, name string, partitions int32) {
 	t.Helper()
-	cl := newClient(t, broker)
-	req := kmsg.NewPtrCreateTopicsRequest()
-	rt := kmsg.NewCreateTopicsRequestTopic()
-	rt.Topic, rt.NumPartitions, rt.ReplicationFactor = name, partitions, 1
-	req.Topics = append(req.Topics, rt)
-	req.TimeoutMillis = 10000
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	resp, err := req.RequestWith(ctx, cl)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if code := resp.Topics[0].ErrorCode; code != 0 {
-		t.Fatalf("create topic %s: error %d", name, code)
-	}
+	testcluster.CreateTopic(t, addr, name, partitions)
 }

@@ -37,8 +37,8 @@ func TestTwoIndexersShareGroup(t *testing.T) {
 
 	const topic, group, index = "scale-nginx", "scale", "logs-scale-%{+yyyy.MM.dd}"
 	createTopic(t, e.broker, topic, 3)
-	first, stopFirst := e.runIndexer(t, group, topic, index)
-	second, stopSecond := e.runIndexer(t, group, topic, index)
+	first, stopFirst := e.runIndexer(t, group, topic, index, true)
+	second, stopSecond := e.runIndexer(t, group, topic, index, true)
 
 	// Both members hold partitions before anything is written, so that
 	// neither can take the whole topic alone.
@@ -136,11 +136,11 @@ func indexed(t *testing.T, ix *indexer.Indexer) float64 {
 	return 0
 }
 
-// runIndexer is startIndexer for the nginx pipeline that also returns
-// the indexer, for its metrics.
-func (e *env) runIndexer(t *testing.T, group, topic, index string) (*indexer.Indexer, func()) {
+// runIndexer runs an indexer in-process from the config writeConfig
+// writes and returns it (for its metrics) and what stops it and waits.
+func (e *env) runIndexer(t *testing.T, group, topic, index string, nginx bool) (*indexer.Indexer, func()) {
 	t.Helper()
-	cfg, err := indexer.LoadConfig(e.writeConfig(t, group, topic, index, true))
+	cfg, err := indexer.LoadConfig(e.writeConfig(t, group, topic, index, nginx))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,8 @@ package testcluster
 import (
 	"context"
 	"fmt"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 	"io"
 	"log/slog"
 	"os"
@@ -127,4 +129,29 @@ func run(tb testing.TB, name string, f func(context.Context) error) func() {
 	}
 	tb.Cleanup(stop)
 	return stop
+}
+
+// CreateTopic creates a topic with one replica through the Kafka protocol
+// at addr and fails the test if the broker refuses it.
+func CreateTopic(tb testing.TB, addr, name string, partitions int32) {
+	tb.Helper()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addr))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer cl.Close()
+	req := kmsg.NewPtrCreateTopicsRequest()
+	rt := kmsg.NewCreateTopicsRequestTopic()
+	rt.Topic, rt.NumPartitions, rt.ReplicationFactor = name, partitions, 1
+	req.Topics = append(req.Topics, rt)
+	req.TimeoutMillis = 10000
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	resp, err := req.RequestWith(ctx, cl)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if code := resp.Topics[0].ErrorCode; code != 0 {
+		tb.Fatalf("create topic %s: error %d", name, code)
+	}
 }
