@@ -3,8 +3,8 @@ package abench
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
+	"github.com/sluicelogs/sluice/internal/kadmin"
 	"io"
 	"os"
 	"os/exec"
@@ -159,7 +159,7 @@ func Compare(ctx context.Context, cfg Config) ([]Result, error) {
 				return nil, err
 			}
 			fmt.Fprintf(progress, "abench: %s ships %s into topic %s\n", target, f.Name(), topic)
-			if err := createTopic(ctx, cl, topic, cfg.Partitions); err != nil {
+			if err := kadmin.CreateTopic(ctx, cl, topic, cfg.Partitions); err != nil {
 				r.Err = err
 			} else {
 				rctx, cancel := context.WithTimeout(ctx, cfg.Limit)
@@ -338,40 +338,6 @@ func endOffsets(ctx context.Context, cl *kgo.Client, topic string, partitions in
 		return 0, fmt.Errorf("list offsets %s: %d of %d partitions", topic, seen, partitions)
 	}
 	return sum, nil
-}
-
-// createTopic creates topic with one replica and waits until every
-// partition has a leader.
-func createTopic(ctx context.Context, cl *kgo.Client, topic string, partitions int) error {
-	ctx, cancel := context.WithTimeout(ctx, time.Minute)
-	defer cancel()
-	req := kmsg.NewPtrCreateTopicsRequest()
-	req.TimeoutMillis = 30_000
-	rt := kmsg.NewCreateTopicsRequestTopic()
-	rt.Topic, rt.NumPartitions, rt.ReplicationFactor = topic, int32(partitions), 1
-	req.Topics = append(req.Topics, rt)
-	resp, err := req.RequestWith(ctx, cl)
-	if err != nil {
-		return fmt.Errorf("abench: create topic %s: %w", topic, err)
-	}
-	for _, t := range resp.Topics {
-		if err := kerr.ErrorForCode(t.ErrorCode); err != nil && !errors.Is(err, kerr.TopicAlreadyExists) {
-			return fmt.Errorf("abench: create topic %s: %w", topic, err)
-		}
-	}
-	tick := time.NewTicker(100 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		_, err := endOffsets(ctx, cl, topic, partitions)
-		if err == nil {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("abench: topic %s not ready: %w", topic, err)
-		case <-tick.C:
-		}
-	}
 }
 
 var clockTicks = sync.OnceValue(func() float64 {

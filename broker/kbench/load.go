@@ -5,12 +5,11 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"github.com/sluicelogs/sluice/internal/kadmin"
 	"io"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
-	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/sluicelogs/sluice/internal/latency"
 )
@@ -145,7 +144,7 @@ func (l *Load) Run(ctx context.Context) (*Report, error) {
 
 	if l.Warmup > 0 {
 		topic := prefix + "-warmup"
-		if err := createTopic(ctx, admin, topic, l.Partitions); err != nil {
+		if err := kadmin.CreateTopic(ctx, admin, topic, l.Partitions); err != nil {
 			return nil, err
 		}
 		p := l.produce(ctx, topic, l.Sizes[0], AcksAll, l.Warmup)
@@ -158,7 +157,7 @@ func (l *Load) Run(ctx context.Context) (*Report, error) {
 	for _, size := range l.Sizes {
 		for _, acks := range []string{AcksLeader, AcksAll} {
 			topic := fmt.Sprintf("%s-%d-%s", prefix, size, acks[len("acks="):])
-			if err := createTopic(ctx, admin, topic, l.Partitions); err != nil {
+			if err := kadmin.CreateTopic(ctx, admin, topic, l.Partitions); err != nil {
 				return rep, err
 			}
 			p := l.produce(ctx, topic, size, acks, l.Duration)
@@ -179,66 +178,6 @@ func (l *Load) Run(ctx context.Context) (*Report, error) {
 	l.progressf("  %-22s %9d records in %5.1fs = %9.0f rec/s %7.1f MB/s  errors %d",
 		c.Name, c.Records, c.Elapsed.Seconds(), c.RecordsPerSec(), c.MBPerSec(), c.Errors)
 	return rep, nil
-}
-
-// createTopic creates topic with partitions partitions and one replica, and
-// waits until Metadata shows a leader for every partition.
-func createTopic(ctx context.Context, cl *kgo.Client, topic string, partitions int) error {
-	ctx, cancel := context.WithTimeout(ctx, time.Minute)
-	defer cancel()
-	req := kmsg.NewPtrCreateTopicsRequest()
-	req.TimeoutMillis = 30_000
-	rt := kmsg.NewCreateTopicsRequestTopic()
-	rt.Topic, rt.NumPartitions, rt.ReplicationFactor = topic, int32(partitions), 1
-	req.Topics = append(req.Topics, rt)
-	resp, err := req.RequestWith(ctx, cl)
-	if err != nil {
-		return fmt.Errorf("kbench: create topic %s: %w", topic, err)
-	}
-	for _, t := range resp.Topics {
-		if err := kerr.ErrorForCode(t.ErrorCode); err != nil && !errors.Is(err, kerr.TopicAlreadyExists) {
-			return fmt.Errorf("kbench: create topic %s: %w", topic, err)
-		}
-	}
-	tick := time.NewTicker(100 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		md := kmsg.NewPtrMetadataRequest()
-		mt := kmsg.NewMetadataRequestTopic()
-		mt.Topic = kmsg.StringPtr(topic)
-		md.Topics = append(md.Topics, mt)
-		mresp, err := md.RequestWith(ctx, cl)
-		if err == nil {
-			err = topicReady(mresp, partitions)
-			if err == nil {
-				return nil
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("kbench: topic %s not ready: %w", topic, err)
-		case <-tick.C:
-		}
-	}
-}
-
-func topicReady(resp *kmsg.MetadataResponse, partitions int) error {
-	if len(resp.Topics) != 1 {
-		return fmt.Errorf("metadata lists %d topics", len(resp.Topics))
-	}
-	t := resp.Topics[0]
-	if err := kerr.ErrorForCode(t.ErrorCode); err != nil {
-		return err
-	}
-	if len(t.Partitions) != partitions {
-		return fmt.Errorf("%d of %d partitions", len(t.Partitions), partitions)
-	}
-	for _, p := range t.Partitions {
-		if p.ErrorCode != 0 || p.Leader < 0 {
-			return fmt.Errorf("partition %d: error %d, leader %d", p.Partition, p.ErrorCode, p.Leader)
-		}
-	}
-	return nil
 }
 
 // produce runs one producer phase: Produce calls for d, then a flush.

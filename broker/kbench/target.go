@@ -2,17 +2,13 @@ package kbench
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net"
+	"github.com/sluicelogs/sluice/internal/kadmin"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"time"
-
-	"github.com/twmb/franz-go/pkg/kgo"
-	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/sluicelogs/sluice/coordinator/zkbench"
 	"github.com/sluicelogs/sluice/internal/proc"
@@ -114,33 +110,9 @@ func writeBrokerConfig(dir string, port int, zk string) (string, error) {
 // waitBroker polls addr with Metadata requests until one lists a broker,
 // failing early if p exits.
 func waitBroker(ctx context.Context, addr string, p *proc.Process) error {
-	err := proc.WaitReady(ctx, 250*time.Millisecond, func(ctx context.Context) error { return metadataReady(ctx, addr) }, p)
+	err := proc.WaitReady(ctx, 250*time.Millisecond, func(ctx context.Context) error { return kadmin.Ready(ctx, addr) }, p)
 	if err != nil {
 		return fmt.Errorf("%s at %s: %w\n%s", p.Name, addr, err, p.Tail(20))
-	}
-	return nil
-}
-
-func metadataReady(ctx context.Context, addr string) error {
-	var d net.Dialer
-	c, err := d.DialContext(ctx, "tcp", addr)
-	if err != nil {
-		return err
-	}
-	c.Close()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.RequestRetries(0))
-	if err != nil {
-		return err
-	}
-	defer cl.Close()
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	resp, err := kmsg.NewPtrMetadataRequest().RequestWith(ctx, cl)
-	if err != nil {
-		return fmt.Errorf("metadata: %w", err)
-	}
-	if len(resp.Brokers) == 0 {
-		return errors.New("metadata lists no brokers yet")
 	}
 	return nil
 }

@@ -3,8 +3,8 @@ package testpeer
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
+	"github.com/sluicelogs/sluice/internal/kadmin"
 	"io"
 	"os"
 	"os/exec"
@@ -12,9 +12,6 @@ import (
 	"strconv"
 	"testing"
 	"time"
-
-	"github.com/twmb/franz-go/pkg/kgo"
-	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
 // KafkaVersion is the Apache Kafka release deploy/kafka provisions.
@@ -69,35 +66,9 @@ func StartKafka(tb testing.TB) *Kafka {
 	cmd := exec.Command("bash", filepath.Join(root, "deploy", "kafka", "run.sh"),
 		"--port", strconv.Itoa(port), "--controller-port", strconv.Itoa(cport), "--data", k.DataDir)
 	cmd.Env = append(os.Environ(), "KAFKA_PEER_NO_BUILD=1")
-	k.Process = Start(tb, "kafka", cmd, 90*time.Second, kafkaReady(k.Addr))
+	k.Process = Start(tb, "kafka", cmd, 90*time.Second, func(ctx context.Context) error { return kadmin.Ready(ctx, k.Addr) })
 	Used(tb, "kafka", KafkaVersion+" at "+k.Addr)
 	return k
-}
-
-// kafkaReady is a readiness check that succeeds once addr accepts TCP and
-// answers a Metadata request that lists at least one broker.
-func kafkaReady(addr string) func(context.Context) error {
-	dial := DialReady(addr)
-	return func(ctx context.Context) error {
-		if err := dial(ctx); err != nil {
-			return err
-		}
-		cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.RequestRetries(0))
-		if err != nil {
-			return err
-		}
-		defer cl.Close()
-		ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		defer cancel()
-		resp, err := kmsg.NewPtrMetadataRequest().RequestWith(ctx, cl)
-		if err != nil {
-			return fmt.Errorf("metadata: %w", err)
-		}
-		if len(resp.Brokers) == 0 {
-			return errors.New("metadata lists no brokers yet")
-		}
-		return nil
-	}
 }
 
 // KafkaTool runs one of the Apache Kafka CLI wrappers in deploy/kafka/bin

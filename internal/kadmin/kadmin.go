@@ -1,0 +1,105 @@
+// Package kadmin holds the few Kafka-protocol admin steps that benchmarks
+// and test peers share: waiting for a broker to answer Metadata, and
+// creating a topic and waiting until every partition has a leader. They
+// work against any Kafka-protocol broker (sluice's or Apache Kafka).
+package kadmin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
+)
+
+// Ready succeeds once addr accepts TCP and answers a Metadata request that
+// lists at least one broker.
+func Ready(ctx context.Context, addr string) error {
+	var d net.Dialer
+	c, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return err
+	}
+	c.Close()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.RequestRetries(0))
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	resp, err := kmsg.NewPtrMetadataRequest().RequestWith(ctx, cl)
+	if err != nil {
+		return fmt.Errorf("metadata: %w", err)
+	}
+	if len(resp.Brokers) == 0 {
+		return errors.New("metadata lists no brokers yet")
+	}
+	return nil
+}
+
+// CreateTopic creates topic with partitions partitions and one replica (an
+// existing topic is fine) and waits, up to a minute, until Metadata shows a
+// leader for every partition.
+func CreateTopic(ctx context.Context, cl *kgo.Client, topic string, partitions int) error {
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	req := kmsg.NewPtrCreateTopicsRequest()
+	req.TimeoutMillis = 30_000
+	rt := kmsg.NewCreateTopicsRequestTopic()
+	rt.Topic, rt.NumPartitions, rt.ReplicationFactor = topic, int32(partitions), 1
+	req.Topics = append(req.Topics, rt)
+	resp, err := req.RequestWith(ctx, cl)
+	if err != nil {
+		return fmt.Errorf("create topic %s: %w", topic, err)
+	}
+	for _, t := range resp.Topics {
+		if err := kerr.ErrorForCode(t.ErrorCode); err != nil && !errors.Is(err, kerr.TopicAlreadyExists) {
+			return fmt.Errorf("create topic %s: %w", topic, err)
+		}
+	}
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		md := kmsg.NewPtrMetadataRequest()
+		mt := kmsg.NewMetadataRequestTopic()
+		mt.Topic = kmsg.StringPtr(topic)
+		md.Topics = append(md.Topics, mt)
+		mresp, err := md.RequestWith(ctx, cl)
+		if err == nil {
+			if err = leaders(mresp, partitions); err == nil {
+				return nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("topic %s not ready: %w", topic, err)
+		case <-tick.C:
+		}
+	}
+}
+
+// leaders checks that a Metadata response shows the one topic asked for
+// with every partition led.
+func leaders(resp *kmsg.MetadataResponse, partitions int) error {
+	if len(resp.Topics) != 1 {
+		return fmt.Errorf("metadata lists %d topics", len(resp.Topics))
+	}
+	t := resp.Topics[0]
+	if err := kerr.ErrorForCode(t.ErrorCode); err != nil {
+		return err
+	}
+	if len(t.Partitions) != partitions {
+		return fmt.Errorf("%d of %d partitions", len(t.Partitions), partitions)
+	}
+	for _, p := range t.Partitions {
+		if p.ErrorCode != 0 || p.Leader < 0 {
+			return fmt.Errorf("partition %d: error %d, leader %d", p.Partition, p.ErrorCode, p.Leader)
+		}
+	}
+	return nil
+}
