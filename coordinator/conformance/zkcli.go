@@ -38,14 +38,25 @@ func testZkCli(e *env) {
 	}
 }
 
-// zkCliResult returns what zkCli.sh printed after its connection event
-// ("WatchedEvent state:SyncConnected type:None path:null"), trimmed: the
-// command's own output, without the JVM's and logging's noise before it.
+// zkCliResult returns what zkCli.sh printed for its command, trimmed:
+// everything but the JVM's logging noise, the "Connecting to" line and the
+// connection event, which zkCli.sh prints from another thread, before or
+// after the command's own output depending on timing.
 func zkCliResult(out string) string {
-	const connected = "WatchedEvent state:SyncConnected type:None path:null"
-	i := strings.LastIndex(out, connected)
-	if i < 0 {
+	var kept []string
+	connected := false
+	for _, line := range strings.Split(out, "\n") {
+		switch {
+		case strings.HasPrefix(line, "WatchedEvent state:SyncConnected type:None path:null"):
+			connected = true
+		case strings.HasPrefix(line, "SLF4J:"), strings.HasPrefix(line, "Connecting to "),
+			strings.TrimSpace(line) == "WATCHER::":
+		default:
+			kept = append(kept, line)
+		}
+	}
+	if !connected {
 		return "<not connected>"
 	}
-	return strings.TrimSpace(out[i+len(connected):])
+	return strings.TrimSpace(strings.Join(kept, "\n"))
 }
