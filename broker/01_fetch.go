@@ -8,7 +8,6 @@ import (
 	"reflect"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/sluicelogs/sluice/broker/segment"
@@ -22,14 +21,14 @@ import (
 // granted (session id 0 tells clients to send full fetches).
 func (b *Broker) fetch(ctx context.Context, req *kmsg.FetchRequest) *fetchResult {
 	deadline := time.Now().Add(time.Duration(req.MaxWaitMillis) * time.Millisecond)
-	for {
-		res, waits := b.fetchOnce(req)
+	for first := true; ; first = false {
+		res, waits := b.fetchOnce(req, first)
 		if res.records >= int64(req.MinBytes) || len(waits) == 0 || !time.Now().Before(deadline) {
 			return res
 		}
 		res.release()
 		if !waitAny(ctx, waits, time.Until(deadline)) {
-			res, _ = b.fetchOnce(req)
+			res, _ = b.fetchOnce(req, false)
 			return res
 		}
 	}
@@ -62,7 +61,9 @@ func (f *fetchResult) release() {
 	}
 }
 
-func (b *Broker) fetchOnce(req *kmsg.FetchRequest) (*fetchResult, []<-chan struct{}) {
+// fetchOnce reads what each partition has for req. On the first pass of
+// a follower's fetch, its offsets are recorded (they are its log ends).
+func (b *Broker) fetchOnce(req *kmsg.FetchRequest, first bool) (*fetchResult, []<-chan struct{}) {
 	res := &fetchResult{version: req.GetVersion()}
 	maxBytes := int64(req.MaxBytes)
 	if maxBytes <= 0 {
@@ -74,18 +75,30 @@ func (b *Broker) fetchOnce(req *kmsg.FetchRequest) (*fetchResult, []<-chan struc
 		for _, rp := range rt.Partitions {
 			fp := fetchPart{partition: rp.Partition, hw: -1, lastStable: -1, logStart: -1}
 			p, err := b.localPartition(rt.Topic, rp.Partition)
-			if err == nil && rp.CurrentLeaderEpoch >= 0 && rp.CurrentLeaderEpoch < p.leaderEpoch {
-				err = kerr.FencedLeaderEpoch
+			if err == nil {
+				err = p.checkEpoch(rp.CurrentLeaderEpoch)
 			}
 			if err == nil {
 				waits = append(waits, p.waitChan())
+				// A follower (replica id ≥ 0) reads up to the log end and
+				// its fetch offset tells the leader how far it has got; a
+				// consumer reads only what the ISR has (the high watermark).
+				upTo := p.log.HighWatermark()
+				if req.ReplicaID >= 0 {
+					if first {
+						if isr := p.followerFetched(req.ReplicaID, rp.FetchOffset, time.Now()); isr != nil && b.isLive(req.ReplicaID) {
+							b.alterISR(p, isr)
+						}
+					}
+					upTo = p.log.LogEndOffset()
+				}
 				hw := p.log.HighWatermark()
 				fp.hw, fp.lastStable, fp.logStart = hw, hw, p.log.LogStartOffset()
 				limit := min(int64(rp.PartitionMaxBytes), maxBytes-res.records)
 				// The first partition with data gets at least one whole
 				// batch, so a consumer always makes progress (as in Kafka).
 				if limit > 0 || res.records == 0 {
-					fp.data, err = p.log.Read(rp.FetchOffset, int(max(limit, 1)), hw)
+					fp.data, err = p.log.Read(rp.FetchOffset, int(max(limit, 1)), upTo)
 					res.records += fp.data.Size
 				}
 			}

@@ -14,7 +14,7 @@ func (b *Broker) listOffsets(req *kmsg.ListOffsetsRequest) kmsg.Response {
 			sp.Partition, sp.Timestamp, sp.Offset = rp.Partition, -1, -1
 			p, err := b.localPartition(rt.Topic, rp.Partition)
 			if err == nil {
-				sp.LeaderEpoch = p.leaderEpoch
+				sp.LeaderEpoch = p.epoch()
 				switch rp.Timestamp {
 				case -1: // latest: the high watermark
 					sp.Offset = p.log.HighWatermark()

@@ -27,7 +27,7 @@ func (b *Broker) metadata(req *kmsg.MetadataRequest) (kmsg.Response, error) {
 	b.mu.RUnlock()
 	cluster := "sluice"
 	resp.ClusterID = &cluster
-	resp.ControllerID = b.cfg.BrokerID
+	resp.ControllerID = b.controllerID()
 
 	var names []string
 	all := req.Topics == nil || (req.GetVersion() == 0 && len(req.Topics) == 0)

@@ -13,6 +13,9 @@ func (b *Broker) findCoordinator(req *kmsg.FindCoordinatorRequest) kmsg.Response
 	if req.GetVersion() < 4 {
 		keys = []string{req.CoordinatorKey}
 	}
+	if err := b.ensureOffsetsTopic(); err != nil {
+		b.log.Warn("creating the offsets topic", "err", err)
+	}
 	id, info, ok := b.groupCoordinator()
 	for _, key := range keys {
 		c := kmsg.NewFindCoordinatorResponseCoordinator()
@@ -41,5 +44,5 @@ func (b *Broker) groupCoordinator() (int32, brokerInfo, bool) {
 	}
 	leader := t.states[0].Leader
 	info, ok := b.brokers[leader]
-	return leader, info, ok
+	return leader, info, ok && leader >= 0
 }

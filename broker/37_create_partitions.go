@@ -11,6 +11,10 @@ func (b *Broker) createPartitions(req *kmsg.CreatePartitionsRequest) kmsg.Respon
 		st := kmsg.NewCreatePartitionsResponseTopic()
 		st.Topic = rt.Topic
 		err := b.addPartitions(rt.Topic, rt.Count, req.ValidateOnly)
+		if err == nil && !req.ValidateOnly {
+			// Opens the new local partitions and gives them their roles.
+			b.reloadTopic(rt.Topic)
+		}
 		st.ErrorCode = errCode(err)
 		if err != nil {
 			msg := err.Error()
@@ -33,7 +37,7 @@ func (b *Broker) addPartitions(name string, count int32, validateOnly bool) erro
 		return kerr.UnknownTopicOrPartition
 	}
 	have, rf := len(t.replicas), len(t.replicas[0])
-	oldReplicas, oldStates, oldParts := t.replicas, t.states, t.partitions
+	oldReplicas, oldStates := t.replicas, t.states
 	ids := make([]int32, 0, len(b.brokers))
 	for id := range b.brokers {
 		ids = append(ids, id)
@@ -58,19 +62,5 @@ func (b *Broker) addPartitions(name string, count int32, validateOnly bool) erro
 		b.log.Error("create partitions", "topic", name, "err", err)
 		return kerr.UnknownServerError
 	}
-	parts := append([]*partition(nil), oldParts...)
-	for i := have; i < len(nt.replicas); i++ {
-		var p *partition
-		if containsID(nt.replicas[i], b.cfg.BrokerID) {
-			if p, err = b.openPartition(name, int32(i), 0, t.config); err != nil {
-				b.log.Error("open new partition", "topic", name, "partition", i, "err", err)
-				return kerr.KafkaStorageError
-			}
-		}
-		parts = append(parts, p)
-	}
-	b.mu.Lock()
-	t.replicas, t.states, t.partitions = nt.replicas, nt.states, parts
-	b.mu.Unlock()
 	return nil
 }

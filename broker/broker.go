@@ -32,9 +32,17 @@ type Broker struct {
 
 	producerIDs producerIDs
 
-	groupsMu    sync.Mutex
-	groups      *group.Coordinator // nil unless this broker leads __consumer_offsets-0
-	groupsReady chan struct{}      // closed when groups is set
+	roleMu sync.Mutex // serializes partition role changes (lock order: alterMu, roleMu, mu, partition mu)
+
+	// runCtx is Run's context, nil before Run: fetchers and the group
+	// coordinator start only while the broker runs, and bg waits for them.
+	runMu  sync.Mutex
+	runCtx context.Context
+	bg     sync.WaitGroup
+
+	groupsMu   sync.Mutex
+	groups     *group.Coordinator // nil unless this broker leads __consumer_offsets-0
+	stopGroups context.CancelFunc // ends groups' Run
 
 	metrics *metrics
 
@@ -48,6 +56,7 @@ type topicState struct {
 	partitions []*partition // nil entries for partitions this broker does not hold
 	replicas   [][]int32
 	states     []partitionState
+	versions   []int32 // of the states' nodes
 	config     map[string]string
 }
 
@@ -59,7 +68,7 @@ func New(cfg *Config, log *slog.Logger) (*Broker, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &Broker{cfg: cfg, log: log, reg: reg, topics: map[string]*topicState{}, groupsReady: make(chan struct{}), metrics: newMetrics()}
+	b := &Broker{cfg: cfg, log: log, reg: reg, topics: map[string]*topicState{}, controller: -1, metrics: newMetrics()}
 	if err := b.loadTopics(); err != nil {
 		reg.close()
 		return nil, err
@@ -80,19 +89,9 @@ func New(cfg *Config, log *slog.Logger) (*Broker, error) {
 		reg.close()
 		return nil, err
 	}
-	if _, err := reg.claimController(cfg.BrokerID); err != nil {
-		log.Warn("controller election", "err", err)
-	}
 	if err := b.refreshBrokers(); err != nil {
 		log.Warn("reading brokers", "err", err)
 	}
-	if err := b.ensureOffsetsTopic(); err != nil {
-		ln.Close()
-		b.closePartitions()
-		reg.close()
-		return nil, err
-	}
-	b.maybeStartGroups()
 	return b, nil
 }
 
@@ -103,11 +102,16 @@ func (b *Broker) Addr() string { return b.ln.Addr().String() }
 func (b *Broker) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	b.runMu.Lock()
+	b.runCtx = ctx
+	b.runMu.Unlock()
+	b.startRoles()
 	var wg sync.WaitGroup
-	wg.Add(3)
+	wg.Add(4)
 	go func() { defer wg.Done(); b.retentionLoop(ctx) }()
-	go func() { defer wg.Done(); b.runGroups(ctx) }()
 	go func() { defer wg.Done(); b.watchCluster(ctx) }()
+	go func() { defer wg.Done(); b.runController(ctx) }()
+	go func() { defer wg.Done(); b.isrLoop(ctx) }()
 	b.log.Info("broker serving", "addr", b.Addr(), "advertised", fmt.Sprintf("%s:%d", b.cfg.AdvertisedHost, b.cfg.AdvertisedPort))
 
 	var conns sync.Map
@@ -139,6 +143,8 @@ func (b *Broker) Run(ctx context.Context) error {
 	cancel()
 	b.connWG.Wait()
 	wg.Wait()
+	b.stopGroupCoordinator()
+	b.bg.Wait()
 	b.closePartitions()
 	b.reg.close()
 	return err
@@ -194,6 +200,8 @@ func (b *Broker) handle(ctx context.Context, c *conn, r *request) (kmsg.Response
 		return b.produce(ctx, req), nil
 	case *kmsg.ListOffsetsRequest:
 		return b.listOffsets(req), nil
+	case *kmsg.OffsetForLeaderEpochRequest:
+		return b.offsetForLeaderEpoch(req), nil
 	case *kmsg.InitProducerIDRequest:
 		return b.initProducerID(req), nil
 	case *kmsg.FindCoordinatorRequest:

@@ -27,24 +27,6 @@ func TestThreeBrokers(t *testing.T) {
 		addrs = append(addrs, testcluster.StartBroker(t, id, zkAddr, "").Addr())
 	}
 	createTopic(t, addrs[1], "spread", 6)
-	{
-		// Until brokers replicate, a second replica is refused rather than
-		// listed in the ISR without the data.
-		cl, err := kgo.NewClient(kgo.SeedBrokers(addrs[0]))
-		if err != nil {
-			t.Fatal(err)
-		}
-		req := kmsg.NewPtrCreateTopicsRequest()
-		rt := kmsg.NewCreateTopicsRequestTopic()
-		rt.Topic, rt.NumPartitions, rt.ReplicationFactor = "replicated", 3, 3
-		req.Topics = append(req.Topics, rt)
-		resp, err := req.RequestWith(context.Background(), cl)
-		cl.Close()
-		if err != nil || resp.Topics[0].ErrorCode != 38 {
-			t.Fatalf("replication factor 3: %v %+v", err, resp)
-		}
-	}
-
 	// Every broker describes the same topic, leaders spread over all three.
 	for _, addr := range addrs {
 		cl, err := kgo.NewClient(kgo.SeedBrokers(addr))

@@ -36,6 +36,14 @@ type Config struct {
 	MaxRequestBytes        int32 // socket.request.max.bytes
 	MessageMaxBytes        int32 // message.max.bytes
 	OffsetsPartitions      int32 // offsets.topic.num.partitions
+	OffsetsReplication     int16 // offsets.topic.replication.factor (capped at the live brokers)
+
+	ZooKeeperSessionTimeout time.Duration // zookeeper.session.timeout.ms
+	ReplicaLagTimeMax       time.Duration // replica.lag.time.max.ms: a follower this far behind leaves the ISR
+	ReplicaFetchWaitMax     time.Duration // replica.fetch.wait.max.ms: a follower's long poll
+	ReplicaFetchMaxBytes    int32         // replica.fetch.max.bytes: per partition and fetch
+	UncleanLeaderElection   bool          // unclean.leader.election.enable
+	RequestTimeout          time.Duration // how long acks=all waits at most when the request gives no timeout
 }
 
 // LoadConfig reads a server.properties. Unknown keys come back as warnings;
@@ -137,15 +145,26 @@ func configFromProperties(p *config.Properties) (*Config, error) {
 		c.ZooKeeperConnect, c.ZooKeeperChroot = servers, chroot
 	}
 	c.ZooKeeperTimeout = time.Duration(intIn("zookeeper.connection.timeout.ms", 18000, 1, 1<<31-1)) * time.Millisecond
+	// Without zookeeper.session.timeout.ms the session lasts as long as a
+	// connection may take (both 18 s by default in Kafka).
+	c.ZooKeeperSessionTimeout = c.ZooKeeperTimeout
 	if _, ok := p.Lookup("zookeeper.session.timeout.ms"); ok {
-		intIn("zookeeper.session.timeout.ms", 18000, 1, 1<<31-1)
+		c.ZooKeeperSessionTimeout = time.Duration(intIn("zookeeper.session.timeout.ms", 18000, 1, 1<<31-1)) * time.Millisecond
 	}
+	c.ReplicaLagTimeMax = time.Duration(intIn("replica.lag.time.max.ms", 30000, 1, 1<<31-1)) * time.Millisecond
+	c.ReplicaFetchWaitMax = time.Duration(intIn("replica.fetch.wait.max.ms", 500, 1, 1<<31-1)) * time.Millisecond
+	c.ReplicaFetchMaxBytes = int32(intIn("replica.fetch.max.bytes", 1<<20, 1, 1<<31-1))
+	c.OffsetsReplication = int16(intIn("offsets.topic.replication.factor", 3, 1, 1<<15-1))
+	c.RequestTimeout = time.Duration(intIn("request.timeout.ms", 30000, 1, 1<<31-1)) * time.Millisecond
+	unclean, err := p.Bool("unclean.leader.election.enable", false)
+	add(err)
+	c.UncleanLeaderElection = unclean
 	auto, err := p.Bool("auto.create.topics.enable", true)
 	add(err)
 	c.AutoCreateTopics = auto
 	// Keys Kafka's sample server.properties carries that change nothing here.
 	for _, k := range []string{"num.network.threads", "num.io.threads", "socket.send.buffer.bytes", "socket.receive.buffer.bytes",
-		"num.recovery.threads.per.data.dir", "offsets.topic.replication.factor", "transaction.state.log.replication.factor",
+		"num.recovery.threads.per.data.dir", "transaction.state.log.replication.factor",
 		"transaction.state.log.min.isr", "group.initial.rebalance.delay.ms", "listener.security.protocol.map", "inter.broker.listener.name",
 		"log.flush.interval.messages", "log.flush.interval.ms", "delete.topic.enable", "log.cleaner.enable"} {
 		p.Lookup(k)

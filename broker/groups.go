@@ -13,11 +13,18 @@ import (
 
 // offsetsStore keeps the group coordinator's records in partition 0 of
 // __consumer_offsets, in Kafka's key/value formats, so committed offsets
-// survive restarts (and, with the cluster, replicate like any partition).
-type offsetsStore struct{ p *partition }
+// survive restarts and, replicated like any partition, the loss of the
+// coordinating broker: a write returns once the ISR has it.
+type offsetsStore struct {
+	p       *partition
+	timeout time.Duration
+}
 
-func (s *offsetsStore) Append(_ context.Context, key, value []byte) error {
-	_, err := s.p.append(buildBatch([]kv{{key, value}}, time.Now().UnixMilli()))
+func (s *offsetsStore) Append(ctx context.Context, key, value []byte) error {
+	_, last, epoch, err := s.p.append(buildBatch([]kv{{key, value}}, time.Now().UnixMilli()), true)
+	if err == nil {
+		err = s.p.waitCommitted(ctx, last, epoch, time.Now().Add(s.timeout))
+	}
 	if err != nil {
 		return fmt.Errorf("broker: write %s: %w", offsetsTopic, err)
 	}
@@ -51,14 +58,23 @@ func (s *offsetsStore) Replay(f func(key, value []byte) error) error {
 	return nil
 }
 
-// ensureOffsetsTopic creates __consumer_offsets if no broker has yet. One
-// partition holds every group, so the broker leading it coordinates all of
-// them; FindCoordinator sends clients there.
+// ensureOffsetsTopic creates __consumer_offsets when the first group
+// looks for its coordinator, as Kafka does. One partition holds every
+// group, so the broker leading it coordinates all of them; it has
+// offsets.topic.replication.factor replicas, or as many as there are live
+// brokers when fewer (Kafka would refuse until there are enough; a single
+// broker for development would never get there).
 func (b *Broker) ensureOffsetsTopic() error {
 	if b.lookupTopic(offsetsTopic) != nil {
 		return nil
 	}
-	err := b.createTopic(offsetsTopic, 1, 1, map[string]string{"cleanup.policy": "compact"}, false)
+	if err := b.refreshBrokers(); err != nil {
+		return err
+	}
+	b.mu.RLock()
+	rf := min(int(b.cfg.OffsetsReplication), len(b.brokers))
+	b.mu.RUnlock()
+	err := b.createTopic(offsetsTopic, 1, int16(max(rf, 1)), map[string]string{"cleanup.policy": "compact"}, false)
 	if err == kerr.TopicAlreadyExists {
 		b.reloadTopic(offsetsTopic) // created by another broker meanwhile
 		return nil
@@ -69,26 +85,59 @@ func (b *Broker) ensureOffsetsTopic() error {
 	return nil
 }
 
-// maybeStartGroups starts the group coordinator once this broker leads
-// partition 0 of __consumer_offsets.
-func (b *Broker) maybeStartGroups() {
+// syncGroupCoordinator starts a group coordinator (replaying the log)
+// when this broker becomes leader of __consumer_offsets-0, and stops it
+// when leadership moves on, so groups survive the loss of their
+// coordinating broker. Called with roleMu held.
+func (b *Broker) syncGroupCoordinator() {
+	p, err := b.localPartition(offsetsTopic, 0)
 	b.groupsMu.Lock()
-	defer b.groupsMu.Unlock()
-	if b.groups != nil {
+	running := b.groups != nil
+	b.groupsMu.Unlock()
+	if (err == nil) == running {
 		return
 	}
-	p, err := b.localPartition(offsetsTopic, 0)
+	b.stopGroupCoordinator()
 	if err != nil {
 		return
 	}
-	c, err := group.New(&offsetsStore{p: p}, group.Options{RebalanceDelay: 0}, b.log.With("component", "group"))
+	b.runMu.Lock()
+	defer b.runMu.Unlock()
+	if b.runCtx == nil || b.runCtx.Err() != nil {
+		return
+	}
+	c, err := group.New(&offsetsStore{p: p, timeout: b.cfg.RequestTimeout}, group.Options{RebalanceDelay: 0}, b.log.With("component", "group"))
 	if err != nil {
 		b.log.Error("starting the group coordinator", "err", err)
 		return
 	}
+	ctx, cancel := context.WithCancel(b.runCtx)
+	done := make(chan struct{})
+	b.groupsMu.Lock()
 	b.groups = c
-	close(b.groupsReady)
-	b.log.Info("coordinating consumer groups")
+	b.stopGroups = func() { cancel(); <-done }
+	b.groupsMu.Unlock()
+	b.bg.Add(1)
+	go func() {
+		defer b.bg.Done()
+		defer close(done)
+		c.Run(ctx)
+	}()
+	b.log.Info("coordinating consumer groups", "leader_epoch", p.epoch())
+}
+
+// stopGroupCoordinator stops the group coordinator if this broker runs one.
+func (b *Broker) stopGroupCoordinator() {
+	b.groupsMu.Lock()
+	stop := b.stopGroups
+	if b.groups != nil {
+		b.log.Info("no longer coordinating consumer groups")
+	}
+	b.groups, b.stopGroups = nil, nil
+	b.groupsMu.Unlock()
+	if stop != nil {
+		stop()
+	}
 }
 
 // coordinator returns the group coordinator, nil when another broker
@@ -97,16 +146,6 @@ func (b *Broker) coordinator() *group.Coordinator {
 	b.groupsMu.Lock()
 	defer b.groupsMu.Unlock()
 	return b.groups
-}
-
-// runGroups runs the group coordinator's timers once there is one.
-func (b *Broker) runGroups(ctx context.Context) {
-	select {
-	case <-ctx.Done():
-		return
-	case <-b.groupsReady:
-	}
-	b.coordinator().Run(ctx)
 }
 
 // notCoordinator answers a group request that reached a broker that does

@@ -35,8 +35,12 @@ func TestIdempotentProducerSequences(t *testing.T) {
 			t.Fatal(err)
 		}
 		l.SetHighWatermark(l.LogEndOffset())
-		p := &partition{topic: "t", log: l, producers: map[int64]*producerState{}, notify: make(chan struct{})}
-		if err := p.rebuildProducers(); err != nil {
+		p := &partition{topic: "t", self: 1, minISR: 1, log: l, lg: log, role: roleLeader, leaderID: 1, isr: []int32{1},
+			producers: map[int64]*producerState{}, notify: make(chan struct{})}
+		if p.epochs, err = loadEpochs(dir); err != nil {
+			t.Fatal(err)
+		}
+		if err := p.rebuild(); err != nil {
 			t.Fatal(err)
 		}
 		return p
@@ -44,7 +48,7 @@ func TestIdempotentProducerSequences(t *testing.T) {
 	p := open()
 	mustAppend := func(b []byte, want int64) {
 		t.Helper()
-		off, err := p.append(b)
+		off, _, _, err := p.append(b, true)
 		if err != nil || off != want {
 			t.Fatalf("append: offset %d, %v; want %d", off, err, want)
 		}
@@ -53,11 +57,11 @@ func TestIdempotentProducerSequences(t *testing.T) {
 	mustAppend(producerBatch(7, 0, 1, "b"), 1)
 	mustAppend(producerBatch(7, 0, 1, "b"), 1) // retry: same offset, not written again
 	mustAppend(producerBatch(8, 0, 0, "x"), 2) // another producer
-	if _, err := p.append(producerBatch(7, 0, 5, "gap")); !errors.Is(err, kerr.OutOfOrderSequenceNumber) {
+	if _, _, _, err := p.append(producerBatch(7, 0, 5, "gap"), true); !errors.Is(err, kerr.OutOfOrderSequenceNumber) {
 		t.Fatalf("gap: %v", err)
 	}
 	mustAppend(producerBatch(7, 1, 0, "new epoch"), 3)
-	if _, err := p.append(producerBatch(7, 0, 2, "stale epoch")); !errors.Is(err, kerr.InvalidProducerEpoch) {
+	if _, _, _, err := p.append(producerBatch(7, 0, 2, "stale epoch"), true); !errors.Is(err, kerr.InvalidProducerEpoch) {
 		t.Fatalf("stale epoch: %v", err)
 	}
 	if p.log.LogEndOffset() != 4 {

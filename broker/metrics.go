@@ -10,6 +10,11 @@ type metrics struct {
 	requests     *prometheus.CounterVec
 	produceBytes prometheus.Counter
 	fetchBytes   prometheus.Counter
+
+	replicaFetchBytes prometheus.Counter
+	isrChanges        prometheus.Counter
+	leaderElections   prometheus.Counter
+	controller        prometheus.Gauge
 }
 
 func newMetrics() *metrics {
@@ -24,7 +29,23 @@ func newMetrics() *metrics {
 		}),
 		fetchBytes: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "sluice_broker_fetch_bytes_total",
-			Help: "Record batch bytes sent to consumers.",
+			Help: "Record batch bytes sent to consumers and followers.",
+		}),
+		replicaFetchBytes: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "sluice_broker_replica_fetch_bytes_total",
+			Help: "Record batch bytes this broker copied from leaders as a follower.",
+		}),
+		isrChanges: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "sluice_broker_isr_changes_total",
+			Help: "ISR shrinks and expansions this broker wrote as leader.",
+		}),
+		leaderElections: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "sluice_broker_leader_elections_total",
+			Help: "Partition leader changes this broker made as controller.",
+		}),
+		controller: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "sluice_broker_active_controller",
+			Help: "1 while this broker is the controller.",
 		}),
 	}
 }
@@ -36,6 +57,21 @@ func (m *metrics) request(key int16) { m.requests.WithLabelValues(kmsg.NameForKe
 func (b *Broker) Collectors() []prometheus.Collector {
 	return []prometheus.Collector{
 		b.metrics.requests, b.metrics.produceBytes, b.metrics.fetchBytes,
+		b.metrics.replicaFetchBytes, b.metrics.isrChanges, b.metrics.leaderElections, b.metrics.controller,
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "sluice_broker_under_replicated_partitions",
+			Help: "Partitions this broker leads whose ISR is smaller than their replica set.",
+		}, func() float64 {
+			n := 0
+			for _, p := range b.localPartitions() {
+				p.mu.Lock()
+				if p.role == roleLeader && len(p.isr) < len(p.replicas) {
+					n++
+				}
+				p.mu.Unlock()
+			}
+			return float64(n)
+		}),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "sluice_broker_partitions",
 			Help: "Partitions held by this broker.",

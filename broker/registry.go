@@ -34,7 +34,7 @@ type registry struct {
 var openACL = zk.WorldACL(zk.PermAll)
 
 func dialRegistry(cfg *Config, log *slog.Logger) (*registry, error) {
-	conn, events, err := zk.Connect(cfg.ZooKeeperConnect, cfg.ZooKeeperTimeout, zk.WithLogger(zkLogger{log}))
+	conn, events, err := zk.Connect(cfg.ZooKeeperConnect, cfg.ZooKeeperSessionTimeout, zk.WithLogger(zkLogger{log}))
 	if err != nil {
 		return nil, fmt.Errorf("broker: connect to %v: %w", cfg.ZooKeeperConnect, err)
 	}
@@ -138,35 +138,130 @@ func (r *registry) brokers() (map[int32]brokerInfo, error) {
 }
 
 // claimController makes this broker the controller if no one is, bumping
-// /controller_epoch; it reports whether this broker is the controller.
-func (r *registry) claimController(id int32) (bool, error) {
+// /controller_epoch. It returns the controller's broker id (-1 if none
+// could be read), and when that is this broker, the new epoch and the
+// version of /controller_epoch that fences this controller's writes.
+func (r *registry) claimController(id int32) (controller int32, epoch int, epochVersion int32, err error) {
 	b, _ := json.Marshal(map[string]any{"version": 1, "brokerid": id, "timestamp": strconv.FormatInt(time.Now().UnixMilli(), 10)})
-	_, err := r.conn.Create(r.p("/controller"), b, zk.FlagEphemeral, openACL)
+	_, err = r.conn.Create(r.p("/controller"), b, zk.FlagEphemeral, openACL)
 	if errors.Is(err, zk.ErrNodeExists) {
-		cur, _, gerr := r.conn.Get(r.p("/controller"))
-		if gerr != nil {
-			return false, nil
-		}
-		var c struct {
-			BrokerID int32 `json:"brokerid"`
-		}
-		return json.Unmarshal(cur, &c) == nil && c.BrokerID == id, nil
+		cur, err := r.controllerID()
+		return cur, 0, 0, err
 	}
 	if err != nil {
-		return false, fmt.Errorf("broker: claim controller: %w", err)
+		return -1, 0, 0, fmt.Errorf("broker: claim controller: %w", err)
 	}
-	epoch := 1
-	if old, st, err := r.conn.Get(r.p("/controller_epoch")); err == nil {
-		n, _ := strconv.Atoi(string(old))
-		epoch = n + 1
-		_, err = r.conn.Set(r.p("/controller_epoch"), []byte(strconv.Itoa(epoch)), st.Version)
-		if err != nil {
-			return true, fmt.Errorf("broker: bump controller epoch: %w", err)
+	for {
+		old, st, err := r.conn.Get(r.p("/controller_epoch"))
+		if errors.Is(err, zk.ErrNoNode) {
+			_, err := r.conn.Create(r.p("/controller_epoch"), []byte("1"), 0, openACL)
+			if errors.Is(err, zk.ErrNodeExists) {
+				continue
+			}
+			if err != nil {
+				return id, 0, 0, fmt.Errorf("broker: create controller epoch: %w", err)
+			}
+			_, stat, err := r.conn.Get(r.p("/controller_epoch"))
+			if err != nil {
+				return id, 0, 0, fmt.Errorf("broker: read controller epoch: %w", err)
+			}
+			return id, 1, stat.Version, nil
 		}
-	} else if _, err := r.conn.Create(r.p("/controller_epoch"), []byte("1"), 0, openACL); err != nil && !errors.Is(err, zk.ErrNodeExists) {
-		return true, fmt.Errorf("broker: create controller epoch: %w", err)
+		if err != nil {
+			return id, 0, 0, fmt.Errorf("broker: read controller epoch: %w", err)
+		}
+		n, _ := strconv.Atoi(string(old))
+		stat, err := r.conn.Set(r.p("/controller_epoch"), []byte(strconv.Itoa(n+1)), st.Version)
+		if errors.Is(err, zk.ErrBadVersion) {
+			continue
+		}
+		if err != nil {
+			return id, 0, 0, fmt.Errorf("broker: bump controller epoch: %w", err)
+		}
+		return id, n + 1, stat.Version, nil
 	}
-	return true, nil
+}
+
+// controllerID reads /controller: the broker id, or -1 when there is none.
+func (r *registry) controllerID() (int32, error) {
+	cur, _, err := r.conn.Get(r.p("/controller"))
+	if errors.Is(err, zk.ErrNoNode) {
+		return -1, nil
+	}
+	if err != nil {
+		return -1, fmt.Errorf("broker: read controller: %w", err)
+	}
+	var c struct {
+		BrokerID int32 `json:"brokerid"`
+	}
+	if err := json.Unmarshal(cur, &c); err != nil {
+		return -1, fmt.Errorf("broker: /controller: %w", err)
+	}
+	return c.BrokerID, nil
+}
+
+func (r *registry) statePath(topic string, index int32) string {
+	return r.p("/brokers/topics/" + topic + "/partitions/" + strconv.Itoa(int(index)) + "/state")
+}
+
+// partitionState reads one partition's state and its node version.
+func (r *registry) partitionState(topic string, index int32) (partitionState, int32, error) {
+	var st partitionState
+	b, stat, err := r.conn.Get(r.statePath(topic, index))
+	if err != nil {
+		return st, 0, fmt.Errorf("broker: read state of %s-%d: %w", topic, index, err)
+	}
+	if err := json.Unmarshal(b, &st); err != nil {
+		return st, 0, fmt.Errorf("broker: state of %s-%d: %w", topic, index, err)
+	}
+	return st, stat.Version, nil
+}
+
+// partitionStateW is partitionState with a watch on the node.
+func (r *registry) partitionStateW(topic string, index int32) (partitionState, int32, <-chan zk.Event, error) {
+	var st partitionState
+	b, stat, ch, err := r.conn.GetW(r.statePath(topic, index))
+	if err != nil {
+		return st, 0, nil, fmt.Errorf("broker: watch state of %s-%d: %w", topic, index, err)
+	}
+	if err := json.Unmarshal(b, &st); err != nil {
+		return st, 0, nil, fmt.Errorf("broker: state of %s-%d: %w", topic, index, err)
+	}
+	return st, stat.Version, ch, nil
+}
+
+// setPartitionState writes a partition's state if its node is still at
+// version (zk.ErrBadVersion otherwise), returning the new version: how a
+// leader changes its ISR.
+func (r *registry) setPartitionState(topic string, index int32, st partitionState, version int32) (int32, error) {
+	b, _ := json.Marshal(st)
+	stat, err := r.conn.Set(r.statePath(topic, index), b, version)
+	if err != nil {
+		return 0, fmt.Errorf("broker: write state of %s-%d: %w", topic, index, err)
+	}
+	return stat.Version, nil
+}
+
+// errControllerMoved is a controller's write refused because another
+// broker has become controller since (its /controller_epoch changed).
+var errControllerMoved = errors.New("another broker became controller")
+
+// setPartitionStateAsController is setPartitionState fenced by the
+// controller epoch: one multi checks /controller_epoch is still at
+// epochVersion, as Kafka's controller does.
+func (r *registry) setPartitionStateAsController(topic string, index int32, st partitionState, version, epochVersion int32) error {
+	b, _ := json.Marshal(st)
+	res, err := r.conn.Multi(
+		&zk.CheckVersionRequest{Path: r.p("/controller_epoch"), Version: epochVersion},
+		&zk.SetDataRequest{Path: r.statePath(topic, index), Data: b, Version: version},
+	)
+	if err != nil && len(res) > 0 && errors.Is(res[0].Error, zk.ErrBadVersion) {
+		return errControllerMoved
+	}
+	if err != nil {
+		return fmt.Errorf("broker: write state of %s-%d: %w", topic, index, err)
+	}
+	return nil
 }
 
 // topicAssignment is /brokers/topics/<t>.
@@ -193,6 +288,7 @@ type topic struct {
 	id       string    // base64 (URL alphabet, no padding) of the 16-byte topic id
 	replicas [][]int32 // by partition
 	states   []partitionState
+	versions []int32 // of each partition's state node
 	config   map[string]string
 }
 
@@ -297,18 +393,21 @@ func (r *registry) topic(name string) (*topic, error) {
 	if err := json.Unmarshal(b, &asg); err != nil {
 		return nil, fmt.Errorf("broker: topic %s assignment: %w", name, err)
 	}
-	t := &topic{name: name, id: asg.TopicID, replicas: make([][]int32, len(asg.Partitions)), states: make([]partitionState, len(asg.Partitions))}
+	t := &topic{name: name, id: asg.TopicID, replicas: make([][]int32, len(asg.Partitions)),
+		states: make([]partitionState, len(asg.Partitions)), versions: make([]int32, len(asg.Partitions))}
 	for ps, reps := range asg.Partitions {
 		i, err := strconv.Atoi(ps)
 		if err != nil || i < 0 || i >= len(t.replicas) {
 			return nil, fmt.Errorf("broker: topic %s: bad partition %q", name, ps)
 		}
 		t.replicas[i] = reps
-		sb, _, err := r.conn.Get(path.Join(base, "partitions", ps, "state"))
+		sb, stat, err := r.conn.Get(path.Join(base, "partitions", ps, "state"))
 		if err == nil {
 			_ = json.Unmarshal(sb, &t.states[i])
+			t.versions[i] = stat.Version
 		} else {
 			t.states[i] = partitionState{Leader: -1, ISR: reps}
+			t.versions[i] = -1
 		}
 	}
 	if cb, _, err := r.conn.Get(r.p("/config/topics/" + name)); err == nil {

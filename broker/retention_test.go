@@ -60,15 +60,22 @@ func TestRetention(t *testing.T) {
 	if end := endOffsets(t, cl, "short")[0]; end != 200 || start >= end {
 		t.Fatalf("after retention: earliest %d, end %d", start, end)
 	}
-	// What is left reads back from the new start to the end, all of it.
-	n := int64(0)
+	// What is left reads back from its start to the end, all of it
+	// (retention may still move the start up while this reads).
+	first, n := int64(-1), int64(0)
 	readAll(t, addr, "short", func(r *kgo.Record) {
 		if r.Offset < start {
 			t.Fatalf("read offset %d below the earliest %d", r.Offset, start)
 		}
+		if first < 0 {
+			first = r.Offset
+		}
+		if r.Offset != first+n {
+			t.Fatalf("read offset %d after %d records from %d", r.Offset, n, first)
+		}
 		n++
 	})
-	if n != 200-start {
-		t.Fatalf("read %d records after retention, want %d", n, 200-start)
+	if first+n != 200 {
+		t.Fatalf("read %d records from offset %d after retention, want all up to 200", n, first)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
-	"fmt"
 	"math/big"
 	"os"
 	"path/filepath"
@@ -41,16 +40,22 @@ func (b *Broker) loadTopics() error {
 	return nil
 }
 
-// openTopic opens the local partitions of a registry topic.
-func (b *Broker) openTopic(t *topic) (*topicState, error) {
-	ts := &topicState{name: t.name, replicas: t.replicas, states: t.states, config: t.config,
+// newTopicState is a registry topic with no partition open yet.
+func newTopicState(t *topic) *topicState {
+	ts := &topicState{name: t.name, replicas: t.replicas, states: t.states, versions: t.versions, config: t.config,
 		partitions: make([]*partition, len(t.replicas))}
 	copy(ts.id[:], topicIDFromConfig(t))
+	return ts
+}
+
+// openTopic opens the local partitions of a registry topic.
+func (b *Broker) openTopic(t *topic) (*topicState, error) {
+	ts := newTopicState(t)
 	for i, reps := range t.replicas {
 		if !containsID(reps, b.cfg.BrokerID) {
 			continue
 		}
-		p, err := b.openPartition(t.name, int32(i), t.states[i].LeaderEpoch, t.config)
+		p, err := b.openPartition(t.name, int32(i), t.config)
 		if err != nil {
 			return nil, err
 		}
@@ -157,11 +162,6 @@ func (b *Broker) createTopic(name string, partitions int32, rf int16, config map
 	if rf <= 0 {
 		return kerr.InvalidReplicationFactor
 	}
-	if rf > 1 {
-		// Followers do not fetch from leaders yet: a second replica would
-		// be listed in the ISR without holding the data.
-		return errReplicationNotImplemented
-	}
 	for k := range config {
 		if _, ok := topicConfigDefaults[k]; !ok {
 			return kerr.InvalidConfig
@@ -223,10 +223,6 @@ func (b *Broker) createTopic(name string, partitions int32, rf int16, config map
 	return nil
 }
 
-// errReplicationNotImplemented refuses replication factors above 1 until
-// replication between brokers exists.
-var errReplicationNotImplemented = fmt.Errorf("%w: replication between brokers is not implemented yet: use --replication-factor 1", kerr.InvalidReplicationFactor)
-
 // topicConfigDefaults are the topic configs DescribeConfigs reports and
 // CreateTopics accepts, with their defaults.
 var topicConfigDefaults = map[string]string{
@@ -237,6 +233,8 @@ var topicConfigDefaults = map[string]string{
 	"max.message.bytes":   "1048588",
 	"min.insync.replicas": "1",
 	"compression.type":    "producer",
+
+	"unclean.leader.election.enable": "false",
 }
 
 func (b *Broker) lookupTopic(name string) *topicState {
@@ -259,6 +257,9 @@ func (b *Broker) localPartition(topic string, index int32) (*partition, error) {
 	}
 	p := t.partitions[index]
 	if p == nil || t.states[index].Leader != b.cfg.BrokerID {
+		return nil, kerr.NotLeaderForPartition
+	}
+	if p.roleState().role != roleLeader {
 		return nil, kerr.NotLeaderForPartition
 	}
 	return p, nil

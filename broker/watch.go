@@ -10,33 +10,45 @@ import (
 )
 
 // watchCluster keeps this broker's view of the cluster current: it watches
-// the registered brokers and the topics (and each topic's assignment, for
-// partitions added elsewhere), so that a topic created through any broker
-// is served by the brokers it was assigned to and described by all.
+// the registered brokers, the topics, each topic's assignment (for
+// partitions added elsewhere) and each partition's state (leader, leader
+// epoch, ISR: how the controller and the leaders tell the brokers), so
+// that a topic created through any broker is served by the brokers it was
+// assigned to, and every replica takes the role its state gives it.
 func (b *Broker) watchCluster(ctx context.Context) {
 	var wg sync.WaitGroup
 	defer wg.Wait()
-	changed := make(chan string, 64)
-	watched := map[string]bool{}
-	// watchTopic waits for one change of a topic's node; owned by
+	fired := make(chan any, 64)
+	watched := map[any]bool{}
+	// forward waits for one watch event and reports key; owned by
 	// watchCluster through wg.
-	watchTopic := func(name string) {
-		_, _, ch, err := b.reg.conn.GetW(b.reg.p("/brokers/topics/" + name))
-		if err != nil {
-			return
-		}
+	forward := func(key any, ch <-chan zk.Event) {
+		watched[key] = true
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			select {
 			case <-ch:
 				select {
-				case changed <- name:
+				case fired <- key:
 				case <-ctx.Done():
 				}
 			case <-ctx.Done():
 			}
 		}()
+	}
+	watchTopic := func(name string) {
+		if _, _, ch, err := b.reg.conn.GetW(b.reg.p("/brokers/topics/" + name)); err == nil {
+			forward(name, ch)
+		}
+	}
+	watchState := func(k stateKey) {
+		st, ver, ch, err := b.reg.partitionStateW(k.topic, k.index)
+		if err != nil {
+			return
+		}
+		forward(k, ch)
+		b.applyPartitionState(k.topic, k.index, st, ver)
 	}
 	for ctx.Err() == nil {
 		names, _, topicsCh, err := b.reg.conn.ChildrenW(b.reg.p("/brokers/topics"))
@@ -59,8 +71,12 @@ func (b *Broker) watchCluster(ctx context.Context) {
 		b.syncTopics(names)
 		for _, name := range names {
 			if !watched[name] {
-				watched[name] = true
 				watchTopic(name)
+			}
+		}
+		for _, k := range b.stateKeys() {
+			if !watched[k] {
+				watchState(k)
 			}
 		}
 		select {
@@ -68,11 +84,34 @@ func (b *Broker) watchCluster(ctx context.Context) {
 			return
 		case <-topicsCh:
 		case <-idsCh:
-		case name := <-changed:
-			delete(watched, name)
-			b.reloadTopic(name)
+		case key := <-fired:
+			delete(watched, key)
+			switch k := key.(type) {
+			case string:
+				b.reloadTopic(k)
+			case stateKey:
+				watchState(k)
+			}
 		}
 	}
+}
+
+// stateKey names one partition's state node.
+type stateKey struct {
+	topic string
+	index int32
+}
+
+func (b *Broker) stateKeys() []stateKey {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	var out []stateKey
+	for name, ts := range b.topics {
+		for i := range ts.states {
+			out = append(out, stateKey{name, int32(i)})
+		}
+	}
+	return out
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) bool {
@@ -126,18 +165,19 @@ func (b *Broker) reloadTopic(name string) {
 	b.mu.RLock()
 	old := b.topics[name]
 	b.mu.RUnlock()
-	ts := &topicState{name: t.name, replicas: t.replicas, states: t.states, config: t.config,
-		partitions: make([]*partition, len(t.replicas))}
-	copy(ts.id[:], topicIDFromConfig(t))
+	ts := newTopicState(t)
 	for i, reps := range t.replicas {
 		if old != nil && i < len(old.partitions) && old.partitions[i] != nil {
 			ts.partitions[i] = old.partitions[i]
+			if i < len(old.versions) && old.versions[i] > ts.versions[i] {
+				ts.states[i], ts.versions[i] = old.states[i], old.versions[i]
+			}
 			continue
 		}
 		if !containsID(reps, b.cfg.BrokerID) {
 			continue
 		}
-		p, err := b.openPartition(name, int32(i), t.states[i].LeaderEpoch, t.config)
+		p, err := b.openPartition(name, int32(i), t.config)
 		if err != nil {
 			b.log.Error("opening partition", "topic", name, "partition", i, "err", err)
 			continue
@@ -147,8 +187,8 @@ func (b *Broker) reloadTopic(name string) {
 	b.mu.Lock()
 	b.topics[name] = ts
 	b.mu.Unlock()
-	if name == offsetsTopic {
-		b.maybeStartGroups()
+	for i := range ts.states {
+		b.applyPartitionState(name, int32(i), ts.states[i], ts.versions[i])
 	}
 }
 

@@ -47,7 +47,7 @@ listeners=PLAINTEXT://127.0.0.1:$((kafka + i - 1))
 log.dirs=$d/logs
 zookeeper.connect=$(connect)
 num.partitions=3
-default.replication.factor=1
+default.replication.factor=3
 CFG
     start "broker$i" "$bin" broker --config "$d/server.properties"
   done

@@ -97,20 +97,51 @@ func TestClusterScript(t *testing.T) {
 		return string(out)
 	}
 	await.Eventually(t, 30*time.Second, 200*time.Millisecond, func() error {
-		out, err := exec.Command(bin, "topics", "--bootstrap-server", bs, "--create", "--topic", "magedu", "--partitions", "3", "--replication-factor", "1").CombinedOutput()
+		out, err := exec.Command(bin, "topics", "--bootstrap-server", bs, "--create", "--topic", "magedu", "--partitions", "3", "--replication-factor", "3").CombinedOutput()
 		if err != nil && !strings.Contains(string(out), "already exists") {
 			return fmt.Errorf("create: %v: %s", err, out)
 		}
 		return nil
 	})
-	out := sluice("topics", "--bootstrap-server", bs, "--describe", "--topic", "magedu")
-	leaders := map[string]bool{}
-	for _, line := range strings.Split(out, "\n") {
-		if i := strings.Index(line, "Leader: "); i >= 0 {
-			leaders[strings.Fields(line[i+len("Leader: "):])[0]] = true
+	// The seed's shape, from our CLI and from Apache Kafka's: every
+	// partition on all three brokers, leaders staggered, the whole replica
+	// set in sync ("Partition: 0 Leader: 2 Replicas: 2,3,1 Isr: 2,3,1").
+	checkShape := func(tool, out string) error {
+		leaders := map[string]bool{}
+		n := 0
+		for _, line := range strings.Split(out, "\n") {
+			f := strings.Fields(line)
+			at := func(key string) string {
+				for i := 0; i+1 < len(f); i++ {
+					if f[i] == key {
+						return f[i+1]
+					}
+				}
+				return ""
+			}
+			if at("Partition:") == "" {
+				continue
+			}
+			n++
+			leader, reps, isr := at("Leader:"), at("Replicas:"), at("Isr:")
+			if len(strings.Split(reps, ",")) != 3 || isr != reps || !strings.HasPrefix(reps, leader+",") {
+				return fmt.Errorf("%s: partition line %q is not the seed's shape", tool, line)
+			}
+			leaders[leader] = true
 		}
+		if n != 3 || len(leaders) != 3 {
+			return fmt.Errorf("%s: %d partitions, leaders %v:\n%s", tool, n, leaders, out)
+		}
+		return nil
 	}
-	if len(leaders) != 3 {
-		t.Fatalf("partition leaders %v not spread over the three brokers:\n%s", leaders, out)
+	await.Eventually(t, 30*time.Second, 200*time.Millisecond, func() error {
+		return checkShape("sluice topics", sluice("topics", "--bootstrap-server", bs, "--describe", "--topic", "magedu"))
+	})
+	if err := checkShape("kafka-topics.sh", testpeer.KafkaTool(t, "kafka-topics.sh", nil, "--bootstrap-server", bs, "--describe", "--topic", "magedu")); err != nil {
+		t.Fatal(err)
+	}
+	meta := testpeer.Output(t, 60*time.Second, testpeer.Kcat(t), "-b", bs, "-L", "-t", "magedu")
+	if !strings.Contains(meta, "3 brokers:") || strings.Count(meta, "replicas: ") != 3 || strings.Count(meta, "isrs: ") != 3 {
+		t.Fatalf("kcat -L:\n%s", meta)
 	}
 }

@@ -206,3 +206,19 @@ func checkRecords(b []byte, count int32) error {
 	}
 	return nil
 }
+
+// SplitBatches cuts a run of whole batches, as a Fetch response carries
+// them, at their length prefixes. A partial batch at the end (a leader may
+// cut a response short) is left out; nothing is validated here.
+func SplitBatches(b []byte) [][]byte {
+	var out [][]byte
+	for len(b) >= lengthPrefix {
+		n := int64(int32(binary.BigEndian.Uint32(b[offBatchLength:]))) + lengthPrefix
+		if n < HeaderSize || n > int64(len(b)) {
+			break
+		}
+		out = append(out, b[:n])
+		b = b[n:]
+	}
+	return out
+}

@@ -122,3 +122,24 @@ func FuzzRecover(f *testing.F) {
 		}
 	})
 }
+
+// FuzzSplitBatches: splitting never reads past the input, the pieces are
+// consecutive prefixes of it, and each is as long as its length says.
+func FuzzSplitBatches(f *testing.F) {
+	good := makeBatch(f, [][]byte{[]byte("a"), []byte("bc")}, 7)
+	f.Add(append(slices.Clone(good), good...))
+	f.Add(append(slices.Clone(good), good[:30]...))
+	f.Add([]byte{0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		at := 0
+		for _, p := range SplitBatches(b) {
+			if len(p) < HeaderSize || !slices.Equal(p, b[at:at+len(p)]) {
+				t.Fatalf("piece of %d bytes at %d does not match the input", len(p), at)
+			}
+			if n := int(binary.BigEndian.Uint32(p[offBatchLength:])) + lengthPrefix; n != len(p) {
+				t.Fatalf("piece of %d bytes says %d", len(p), n)
+			}
+			at += len(p)
+		}
+	})
+}

@@ -280,24 +280,25 @@ func (l *Log) Append(batch []byte, leaderEpoch int32) (baseOffset, lastOffset in
 }
 
 // AppendReplica appends a batch copied from the leader as it is, offsets
-// and leader epoch included. Its base offset must equal LogEndOffset.
-func (l *Log) AppendReplica(batch []byte) error {
+// and leader epoch included, and returns its header. Its base offset must
+// equal LogEndOffset.
+func (l *Log) AppendReplica(batch []byte) (Header, error) {
 	h, err := validateStored(batch)
 	if err != nil {
-		return err
+		return h, err
 	}
 	if err := l.checkSize(len(batch)); err != nil {
-		return err
+		return h, err
 	}
 	l.wmu.Lock()
 	defer l.wmu.Unlock()
 	if l.isClosed() {
-		return ErrClosed
+		return h, ErrClosed
 	}
 	if h.BaseOffset != l.leo {
-		return batchErr(kerr.InvalidRecord, "replica batch starts at offset %d, log ends at %d", h.BaseOffset, l.leo)
+		return h, batchErr(kerr.InvalidRecord, "replica batch starts at offset %d, log ends at %d", h.BaseOffset, l.leo)
 	}
-	return l.appendLocked(batch, &h)
+	return h, l.appendLocked(batch, &h)
 }
 
 func (l *Log) checkSize(n int) error {
@@ -552,24 +553,9 @@ func (l *Log) TruncateTo(offset int64) error {
 	}
 	var drop []*segment
 	if offset <= l.logStart {
-		// Remove every file first: the new segment may reuse a name.
-		for _, s := range l.segs {
-			if err := s.removeFiles(); err != nil {
-				return err
-			}
+		if err := l.restartLocked(offset); err != nil {
+			return err
 		}
-		s, err := openSegmentFiles(l.dir, offset, true)
-		if err == nil {
-			err = syncDir(l.dir)
-		}
-		if err != nil {
-			return fmt.Errorf("segment: restart log at %d: %w (%w)", offset, err, kerr.KafkaStorageError)
-		}
-		for _, old := range l.segs {
-			old.release()
-		}
-		l.segs = []*segment{s}
-		l.logStart = offset
 	} else {
 		i := l.findSegment(offset)
 		s := l.segs[i]
@@ -603,6 +589,52 @@ func (l *Log) TruncateTo(offset int64) error {
 	}
 	l.log.Info("truncated log", "offset", offset, "logEndOffset", l.leo, "segmentsDeleted", len(drop))
 	return errors.Join(errs...)
+}
+
+// Restart empties the log and starts it again at offset, which may be past
+// its end: a follower whose leader has deleted everything it would fetch
+// next starts over at the leader's log start.
+func (l *Log) Restart(offset int64) error {
+	l.wmu.Lock()
+	defer l.wmu.Unlock()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return ErrClosed
+	}
+	if offset < 0 {
+		return fmt.Errorf("segment: restart at negative offset %d", offset)
+	}
+	if err := l.restartLocked(offset); err != nil {
+		return err
+	}
+	l.leo, l.hw = offset, offset
+	l.log.Info("restarted log", "offset", offset)
+	return nil
+}
+
+// restartLocked replaces every segment by an empty one at offset; wmu and
+// mu held. The caller sets leo and hw.
+func (l *Log) restartLocked(offset int64) error {
+	// Remove every file first: the new segment may reuse a name.
+	for _, s := range l.segs {
+		if err := s.removeFiles(); err != nil {
+			return err
+		}
+	}
+	s, err := openSegmentFiles(l.dir, offset, true)
+	if err == nil {
+		err = syncDir(l.dir)
+	}
+	if err != nil {
+		return fmt.Errorf("segment: restart log at %d: %w (%w)", offset, err, kerr.KafkaStorageError)
+	}
+	for _, old := range l.segs {
+		old.release()
+	}
+	l.segs = []*segment{s}
+	l.logStart = offset
+	return nil
 }
 
 // findSegment returns the index of the last segment whose base is ≤

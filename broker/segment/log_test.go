@@ -293,10 +293,10 @@ func TestAppendReplica(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := follower.AppendReplica(b); err != nil {
+		if _, err := follower.AppendReplica(b); err != nil {
 			t.Fatal(err)
 		}
-		if err := follower.AppendReplica(b); !errors.Is(err, kerr.InvalidRecord) {
+		if _, err := follower.AppendReplica(b); !errors.Is(err, kerr.InvalidRecord) {
 			t.Fatalf("non-contiguous replica append: %v", err)
 		}
 		o = decodeBatches(t, b)[0].last + 1

@@ -135,6 +135,13 @@ func run(tb testing.TB, name string, f func(context.Context) error) func() {
 // at addr and fails the test if the broker refuses it.
 func CreateTopic(tb testing.TB, addr, name string, partitions int32) {
 	tb.Helper()
+	CreateReplicatedTopic(tb, addr, name, partitions, 1, nil)
+}
+
+// CreateReplicatedTopic creates a topic with rf replicas and the given
+// topic configs, failing the test if the broker refuses it.
+func CreateReplicatedTopic(tb testing.TB, addr, name string, partitions int32, rf int16, configs map[string]string) {
+	tb.Helper()
 	cl, err := kgo.NewClient(kgo.SeedBrokers(addr))
 	if err != nil {
 		tb.Fatal(err)
@@ -142,7 +149,12 @@ func CreateTopic(tb testing.TB, addr, name string, partitions int32) {
 	defer cl.Close()
 	req := kmsg.NewPtrCreateTopicsRequest()
 	rt := kmsg.NewCreateTopicsRequestTopic()
-	rt.Topic, rt.NumPartitions, rt.ReplicationFactor = name, partitions, 1
+	rt.Topic, rt.NumPartitions, rt.ReplicationFactor = name, partitions, rf
+	for k, v := range configs {
+		c := kmsg.NewCreateTopicsRequestTopicConfig()
+		c.Name, c.Value = k, kmsg.StringPtr(v)
+		rt.Configs = append(rt.Configs, c)
+	}
 	req.Topics = append(req.Topics, rt)
 	req.TimeoutMillis = 10000
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)

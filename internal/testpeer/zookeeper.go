@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -78,4 +79,41 @@ func ZkCli(tb testing.TB, addr string, args ...string) string {
 	}
 	Used(tb, "zkCli", "zkCli.sh "+args[0])
 	return out.String()
+}
+
+// StartZooKeeperEnsemble starts n Apache ZooKeeper servers on loopback as
+// one ensemble and returns their client addresses once each answers ruok.
+func StartZooKeeperEnsemble(tb testing.TB, n int) []string {
+	tb.Helper()
+	if _, err := os.Stat(zooKeeperJar); err != nil {
+		Missing(tb, "zookeeper", err)
+	}
+	root, err := RepoRoot()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var servers []string
+	ports := make([]int, n)
+	for i := range ports {
+		ports[i] = FreePort(tb)
+		servers = append(servers, fmt.Sprintf("%d=127.0.0.1:%d:%d", i+1, FreePort(tb), FreePort(tb)))
+	}
+	addrs := make([]string, n)
+	for i, port := range ports {
+		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+		addrs[i] = addr
+		cmd := exec.Command(filepath.Join(root, "deploy/zookeeper/run.sh"), "--port", strconv.Itoa(port),
+			"--data", tb.TempDir(), "--id", strconv.Itoa(i+1), "--servers", strings.Join(servers, ","))
+		// Members answer ruok before a quorum exists; the broker's own
+		// connection wait covers the election.
+		Start(tb, fmt.Sprintf("zookeeper%d", i+1), cmd, 60*time.Second, func(ctx context.Context) error {
+			out, err := coordinator.FourLetter(ctx, addr, "ruok")
+			if err == nil && out != "imok" {
+				err = fmt.Errorf("ruok answered %q", out)
+			}
+			return err
+		})
+	}
+	Used(tb, "zookeeper", fmt.Sprintf("3.8 (Debian) ensemble of %d at %s", n, strings.Join(addrs, ",")))
+	return addrs
 }

@@ -1,0 +1,32 @@
+package broker
+
+import (
+	"github.com/twmb/franz-go/pkg/kmsg"
+)
+
+// offsetForLeaderEpoch answers, as leader, where an epoch ends in this log:
+// the largest epoch not above the one asked and the offset after its last
+// record. A follower truncates a divergent tail with it; a consumer checks
+// its position after a leader change (KIP-320).
+func (b *Broker) offsetForLeaderEpoch(req *kmsg.OffsetForLeaderEpochRequest) kmsg.Response {
+	resp := req.ResponseKind().(*kmsg.OffsetForLeaderEpochResponse)
+	for _, rt := range req.Topics {
+		st := kmsg.NewOffsetForLeaderEpochResponseTopic()
+		st.Topic = rt.Topic
+		for _, rp := range rt.Partitions {
+			sp := kmsg.NewOffsetForLeaderEpochResponseTopicPartition()
+			sp.Partition, sp.LeaderEpoch, sp.EndOffset = rp.Partition, -1, -1
+			p, err := b.localPartition(rt.Topic, rp.Partition)
+			if err == nil && req.GetVersion() >= 2 {
+				err = p.checkEpoch(rp.CurrentLeaderEpoch)
+			}
+			if err == nil {
+				sp.LeaderEpoch, sp.EndOffset = p.endOffsetFor(rp.LeaderEpoch)
+			}
+			sp.ErrorCode = errCode(err)
+			st.Partitions = append(st.Partitions, sp)
+		}
+		resp.Topics = append(resp.Topics, st)
+	}
+	return resp
+}

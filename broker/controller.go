@@ -1,0 +1,178 @@
+package broker
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/go-zookeeper/zk"
+)
+
+// runController takes part in the controller election until ctx ends: the
+// broker that creates the ephemeral /controller is controller (and bumps
+// /controller_epoch); the others watch the node and try again when it goes
+// away, so a controller failover picks up where the old one stopped —
+// everything it needs is in the coordinator.
+func (b *Broker) runController(ctx context.Context) {
+	for ctx.Err() == nil {
+		id, epoch, epochVersion, err := b.reg.claimController(b.cfg.BrokerID)
+		if err != nil {
+			b.log.Warn("controller election", "err", err)
+			if !sleepCtx(ctx, time.Second) {
+				return
+			}
+			continue
+		}
+		exists, _, ch, err := b.reg.conn.ExistsW(b.reg.p("/controller"))
+		if err != nil {
+			if !sleepCtx(ctx, time.Second) {
+				return
+			}
+			continue
+		}
+		if !exists {
+			continue // gone between the claim and the watch: claim again
+		}
+		b.setController(id)
+		if id == b.cfg.BrokerID && epoch > 0 {
+			b.log.Info("became controller", "controller_epoch", epoch)
+			b.metrics.controller.Set(1)
+			b.control(ctx, epoch, epochVersion, ch)
+			b.metrics.controller.Set(0)
+			continue
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-ch:
+		}
+	}
+}
+
+func (b *Broker) setController(id int32) {
+	b.mu.Lock()
+	b.controller = id
+	b.mu.Unlock()
+}
+
+func (b *Broker) controllerID() int32 {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	return b.controller
+}
+
+// control is the controller's work: whenever the registered brokers or
+// the topics change (and every few seconds, to catch what a lost watch
+// missed), every partition gets a live leader from its ISR if it can and
+// loses dead brokers from its ISR. It returns when /controller changes
+// (this broker may no longer be controller) or ctx ends.
+func (b *Broker) control(ctx context.Context, epoch int, epochVersion int32, lost <-chan zk.Event) {
+	for ctx.Err() == nil {
+		_, _, idsCh, err1 := b.reg.conn.ChildrenW(b.reg.p("/brokers/ids"))
+		_, _, topicsCh, err2 := b.reg.conn.ChildrenW(b.reg.p("/brokers/topics"))
+		if err := errors.Join(err1, err2); err != nil {
+			b.log.Warn("controller: watching the cluster", "err", err)
+		} else if err := b.electLeaders(epoch, epochVersion); errors.Is(err, errControllerMoved) {
+			b.log.Info("no longer controller: another broker has a newer controller epoch")
+			return
+		} else if err != nil {
+			b.log.Warn("controller: electing leaders", "err", err)
+		}
+		timer := time.NewTimer(3 * time.Second)
+		select {
+		case <-ctx.Done():
+		case <-lost:
+			timer.Stop()
+			return
+		case <-idsCh:
+		case <-topicsCh:
+		case <-timer.C:
+		}
+		timer.Stop()
+	}
+}
+
+// electLeaders brings every partition's state in line with the live
+// brokers, writing each change fenced by the controller epoch.
+func (b *Broker) electLeaders(epoch int, epochVersion int32) error {
+	live, err := b.reg.brokers()
+	if err != nil {
+		return err
+	}
+	topics, err := b.reg.topics()
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, t := range topics {
+		unclean := b.cfg.UncleanLeaderElection
+		if v, err := strconv.ParseBool(t.config["unclean.leader.election.enable"]); err == nil {
+			unclean = v
+		}
+		for i, st := range t.states {
+			if t.versions[i] < 0 {
+				continue // the state node is being created
+			}
+			next, changed := nextState(st, t.replicas[i], live, unclean)
+			if !changed {
+				continue
+			}
+			next.ControllerEpoch = epoch
+			err := b.reg.setPartitionStateAsController(t.name, int32(i), next, t.versions[i], epochVersion)
+			if errors.Is(err, errControllerMoved) {
+				return err
+			}
+			if err != nil {
+				errs = append(errs, err) // changed meanwhile: the next pass sees the new state
+				continue
+			}
+			b.log.Info("controller: partition state", "topic", t.name, "partition", i,
+				"leader", next.Leader, "leader_epoch", next.LeaderEpoch, "isr", next.ISR, "was_leader", st.Leader, "was_isr", st.ISR)
+			if next.Leader != st.Leader {
+				b.metrics.leaderElections.Inc()
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// nextState is what a partition's state must become with these live
+// brokers: dead brokers leave the ISR; a dead leader is replaced by the
+// first live ISR member in replica order (any live replica when unclean
+// election is allowed, with the ISR reset to it), the leader epoch bumped;
+// with no candidate the partition goes offline (leader -1) keeping its
+// last ISR, so the first of those to return leads again.
+func nextState[V any](st partitionState, replicas []int32, live map[int32]V, unclean bool) (partitionState, bool) {
+	isLive := func(id int32) bool { _, ok := live[id]; return ok }
+	liveISR := slices.DeleteFunc(slices.Clone(st.ISR), func(id int32) bool { return !isLive(id) })
+	next := st
+	next.Version = 1
+	if st.Leader >= 0 && isLive(st.Leader) {
+		if len(liveISR) == len(st.ISR) {
+			return st, false
+		}
+		next.ISR = liveISR
+		return next, true
+	}
+	for _, id := range replicas {
+		if isLive(id) && slices.Contains(liveISR, id) {
+			next.Leader, next.LeaderEpoch, next.ISR = id, st.LeaderEpoch+1, liveISR
+			return next, true
+		}
+	}
+	if unclean {
+		for _, id := range replicas {
+			if isLive(id) {
+				next.Leader, next.LeaderEpoch, next.ISR = id, st.LeaderEpoch+1, []int32{id}
+				return next, true
+			}
+		}
+	}
+	if st.Leader == -1 {
+		return st, false
+	}
+	next.Leader, next.LeaderEpoch = -1, st.LeaderEpoch+1
+	return next, true
+}

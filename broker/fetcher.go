@@ -1,0 +1,193 @@
+package broker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/sluicelogs/sluice/broker/segment"
+)
+
+// fetcher is a follower's replication of one partition from its leader:
+// a goroutine owned by the broker (bg), stopped when the partition's
+// leader or epoch changes.
+type fetcher struct {
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+func (f *fetcher) stop() {
+	f.cancel()
+	<-f.done
+}
+
+// startFetcher starts following leader at epoch for p, unless the broker
+// is not running yet (Run starts the fetchers then) or p moved on.
+func (b *Broker) startFetcher(p *partition, leader, epoch int32) {
+	b.runMu.Lock()
+	defer b.runMu.Unlock()
+	if b.runCtx == nil || b.runCtx.Err() != nil {
+		return
+	}
+	ctx, cancel := context.WithCancel(b.runCtx)
+	f := &fetcher{cancel: cancel, done: make(chan struct{})}
+	p.mu.Lock()
+	ok := p.role == roleFollower && p.leaderEpoch == epoch && p.leaderID == leader && p.fetcher == nil
+	if ok {
+		p.fetcher = f
+	}
+	p.mu.Unlock()
+	if !ok {
+		cancel()
+		return
+	}
+	b.bg.Add(1)
+	go func() {
+		defer b.bg.Done()
+		defer close(f.done)
+		b.follow(ctx, p, leader, epoch)
+	}()
+}
+
+// follow replicates p from leader until ctx ends, reconnecting with
+// backoff after errors.
+func (b *Broker) follow(ctx context.Context, p *partition, leader, epoch int32) {
+	backoff := 50 * time.Millisecond
+	for ctx.Err() == nil {
+		err := b.followOnce(ctx, p, leader, epoch)
+		if ctx.Err() != nil {
+			return
+		}
+		p.lg.Debug("replica fetcher", "leader", leader, "epoch", epoch, "err", err)
+		if !sleepCtx(ctx, backoff) {
+			return
+		}
+		backoff = min(2*backoff, time.Second)
+	}
+}
+
+var errNoLeaderAddress = errors.New("leader's address unknown")
+
+// followOnce connects to the leader, truncates a divergent tail, then
+// fetches until an error.
+func (b *Broker) followOnce(ctx context.Context, p *partition, leader, epoch int32) error {
+	addr, ok := b.brokerAddr(leader)
+	if !ok {
+		_ = b.refreshBrokers()
+		return errNoLeaderAddress
+	}
+	c, err := dialPeer(ctx, addr, b.cfg.BrokerID, b.cfg.MaxRequestBytes+b.cfg.ReplicaFetchMaxBytes)
+	if err != nil {
+		return err
+	}
+	defer c.close()
+	stop := context.AfterFunc(ctx, func() { c.close() })
+	defer stop()
+	if err := b.truncateToLeader(c, p, epoch); err != nil {
+		return err
+	}
+	timeout := b.cfg.ReplicaFetchWaitMax + 30*time.Second
+	for ctx.Err() == nil {
+		req := kmsg.NewPtrFetchRequest()
+		req.SetVersion(11)
+		req.ReplicaID = b.cfg.BrokerID
+		req.MaxWaitMillis = int32(b.cfg.ReplicaFetchWaitMax / time.Millisecond)
+		req.MinBytes = 1
+		req.MaxBytes = b.cfg.ReplicaFetchMaxBytes
+		rt := kmsg.NewFetchRequestTopic()
+		rt.Topic = p.topic
+		rp := kmsg.NewFetchRequestTopicPartition()
+		rp.Partition, rp.CurrentLeaderEpoch = p.index, epoch
+		rp.FetchOffset, rp.LogStartOffset = p.log.LogEndOffset(), p.log.LogStartOffset()
+		rp.PartitionMaxBytes = b.cfg.ReplicaFetchMaxBytes
+		rt.Partitions = append(rt.Partitions, rp)
+		req.Topics = append(req.Topics, rt)
+		kresp, err := c.do(req, timeout)
+		if err != nil {
+			return err
+		}
+		resp := kresp.(*kmsg.FetchResponse)
+		if resp.ErrorCode != 0 {
+			return kerr.ErrorForCode(resp.ErrorCode)
+		}
+		if len(resp.Topics) != 1 || len(resp.Topics[0].Partitions) != 1 {
+			return fmt.Errorf("broker: fetch response for %d topics", len(resp.Topics))
+		}
+		fp := resp.Topics[0].Partitions[0]
+		switch code := fp.ErrorCode; {
+		case code == kerr.OffsetOutOfRange.Code && p.log.LogEndOffset() < fp.LogStartOffset:
+			// The leader deleted what we would fetch next: start over at
+			// its log start.
+			if err := p.restartAt(fp.LogStartOffset, epoch); err != nil {
+				return err
+			}
+			continue
+		case code != 0:
+			return kerr.ErrorForCode(code)
+		}
+		ok, err := p.appendReplica(segment.SplitBatches(fp.RecordBatches), epoch, fp.HighWatermark)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return errNotFollowing
+		}
+		b.metrics.replicaFetchBytes.Add(float64(len(fp.RecordBatches)))
+	}
+	return ctx.Err()
+}
+
+var errNotFollowing = errors.New("no longer following this leader epoch")
+
+// truncateToLeader asks the leader where this replica's newest epoch ends
+// in its log (OffsetForLeaderEpoch) and cuts everything after that, so a
+// returning old leader drops the tail the new leader never had.
+func (b *Broker) truncateToLeader(c *peerConn, p *partition, epoch int32) error {
+	mine, _ := p.latestEpoch()
+	if mine < 0 {
+		return nil // an empty log has nothing to diverge
+	}
+	req := kmsg.NewPtrOffsetForLeaderEpochRequest()
+	req.SetVersion(3)
+	req.ReplicaID = b.cfg.BrokerID
+	rt := kmsg.NewOffsetForLeaderEpochRequestTopic()
+	rt.Topic = p.topic
+	rp := kmsg.NewOffsetForLeaderEpochRequestTopicPartition()
+	rp.Partition, rp.CurrentLeaderEpoch, rp.LeaderEpoch = p.index, epoch, mine
+	rt.Partitions = append(rt.Partitions, rp)
+	req.Topics = append(req.Topics, rt)
+	kresp, err := c.do(req, 30*time.Second)
+	if err != nil {
+		return err
+	}
+	resp := kresp.(*kmsg.OffsetForLeaderEpochResponse)
+	if len(resp.Topics) != 1 || len(resp.Topics[0].Partitions) != 1 {
+		return fmt.Errorf("broker: OffsetForLeaderEpoch response for %d topics", len(resp.Topics))
+	}
+	r := resp.Topics[0].Partitions[0]
+	if r.ErrorCode != 0 {
+		return kerr.ErrorForCode(r.ErrorCode)
+	}
+	target := p.divergence(r.LeaderEpoch, r.EndOffset)
+	if target < p.log.LogEndOffset() {
+		p.lg.Info("truncating to the leader's log", "leader_epoch", epoch, "offset", target, "log_end", p.log.LogEndOffset())
+	}
+	return p.truncate(target, epoch)
+}
+
+// brokerAddr is where broker id serves Kafka clients.
+func (b *Broker) brokerAddr(id int32) (string, bool) {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	info, ok := b.brokers[id]
+	if !ok {
+		return "", false
+	}
+	return net.JoinHostPort(info.Host, strconv.Itoa(int(info.Port))), true
+}

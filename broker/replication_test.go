@@ -1,0 +1,148 @@
+package broker_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/sluicelogs/sluice/internal/await"
+	"github.com/sluicelogs/sluice/internal/testcluster"
+)
+
+// replicaConfig is what the replication tests run brokers with: short
+// session and lag timeouts so failures are noticed in seconds.
+var replicaConfig = []string{"zookeeper.session.timeout.ms=4000", "replica.lag.time.max.ms=3000"}
+
+// awaitISR waits until every partition of topic has a live leader and an
+// ISR of exactly want (sorted), as the broker at addr describes it.
+func awaitISR(t *testing.T, addr, topic string, want []int32) []partInfo {
+	t.Helper()
+	var parts []partInfo
+	await.Eventually(t, 30*time.Second, 50*time.Millisecond, func() error {
+		var err error
+		parts, err = describe(t, addr, topic)
+		if err != nil {
+			return err
+		}
+		for i, p := range parts {
+			if p.err != 0 || !slices.Equal(p.isr, want) || !slices.Contains(want, p.leader) {
+				return fmt.Errorf("partition %d: leader %d isr %v error %d, want isr %v", i, p.leader, p.isr, p.err, want)
+			}
+		}
+		return nil
+	})
+	return parts
+}
+
+// TestReplicatedFailover: a topic with 3 partitions × 3 replicas on three
+// brokers; acks=all records survive its leaders' broker stopping (a new
+// leader is elected from the ISR, which loses the broker) and that broker
+// returning (it catches up and rejoins the ISR); a consumer reads every
+// record exactly once.
+func TestReplicatedFailover(t *testing.T) {
+	zkAddr := testcluster.Coordinator(t)
+	brokers := map[int]*testcluster.Broker{}
+	var addrs []string
+	for id := 1; id <= 3; id++ {
+		brokers[id] = testcluster.StartBroker(t, id, zkAddr, "", replicaConfig...)
+		addrs = append(addrs, brokers[id].Addr())
+	}
+	createReplicated(t, addrs[0], "magedu", 3, 3, nil)
+	parts := awaitISR(t, addrs[0], "magedu", []int32{1, 2, 3})
+	leaders := map[int32]bool{}
+	for _, p := range parts {
+		if len(p.replicas) != 3 || p.replicas[0] != p.leader {
+			t.Fatalf("partition %+v: want 3 replicas led by the first", p)
+		}
+		leaders[p.leader] = true
+	}
+	if len(leaders) != 3 {
+		t.Fatalf("leaders %v: not staggered over the brokers", leaders)
+	}
+	produceNumbered(t, addrs, "magedu", "a", 3000)
+
+	victim := int(parts[0].leader)
+	dir := brokers[victim].Dir
+	brokers[victim].Stop()
+	var live []int32
+	var liveAddrs []string
+	for id := 1; id <= 3; id++ {
+		if id != victim {
+			live = append(live, int32(id))
+			liveAddrs = append(liveAddrs, brokers[id].Addr())
+		}
+	}
+	after := awaitISR(t, liveAddrs[0], "magedu", live)
+	if after[0].leader == int32(victim) || after[0].epoch <= parts[0].epoch {
+		t.Fatalf("partition 0 after its leader stopped: %+v (before %+v)", after[0], parts[0])
+	}
+	produceNumbered(t, liveAddrs, "magedu", "b", 3000)
+
+	brokers[victim] = testcluster.StartBroker(t, victim, zkAddr, dir, replicaConfig...)
+	awaitISR(t, liveAddrs[0], "magedu", []int32{1, 2, 3})
+	produceNumbered(t, liveAddrs, "magedu", "c", 1000)
+	checkExactlyOnce(t, consumeAll(t, liveAddrs, "magedu", 7000), map[string]int{"a": 3000, "b": 3000, "c": 1000})
+}
+
+// TestMinInsyncReplicas: with min.insync.replicas=2 and two of three
+// brokers down, acks=all produce fails with NOT_ENOUGH_REPLICAS and
+// nothing becomes visible; with one back, produce succeeds.
+func TestMinInsyncReplicas(t *testing.T) {
+	zkAddr := testcluster.Coordinator(t)
+	brokers := map[int]*testcluster.Broker{}
+	var addrs []string
+	for id := 1; id <= 3; id++ {
+		brokers[id] = testcluster.StartBroker(t, id, zkAddr, "", replicaConfig...)
+		addrs = append(addrs, brokers[id].Addr())
+	}
+	createReplicated(t, addrs[0], "strict", 1, 3, map[string]string{"min.insync.replicas": "2"})
+	parts := awaitISR(t, addrs[0], "strict", []int32{1, 2, 3})
+	produceNumbered(t, addrs, "strict", "a", 100)
+
+	leader := int(parts[0].leader)
+	var down []int
+	for id := 1; id <= 3; id++ {
+		if id != leader {
+			down = append(down, id)
+		}
+	}
+	dirs := map[int]string{}
+	for _, id := range down {
+		dirs[id] = brokers[id].Dir
+		brokers[id].Stop()
+	}
+	leaderAddr := brokers[leader].Addr()
+	awaitISR(t, leaderAddr, "strict", []int32{int32(leader)})
+
+	cl, err := kgo.NewClient(kgo.SeedBrokers(leaderAddr), kgo.DefaultProduceTopic("strict"),
+		kgo.DisableIdempotentWrite(), kgo.RecordRetries(0), kgo.RequiredAcks(kgo.AllISRAcks()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err = cl.ProduceSync(ctx, &kgo.Record{Value: []byte("refused")}).FirstErr()
+	cl.Close()
+	if !errors.Is(err, kerr.NotEnoughReplicas) {
+		t.Fatalf("produce with the ISR below min.insync.replicas: %v, want NOT_ENOUGH_REPLICAS", err)
+	}
+
+	brokers[down[0]] = testcluster.StartBroker(t, down[0], zkAddr, dirs[down[0]], replicaConfig...)
+	want := []int32{int32(leader), int32(down[0])}
+	slices.Sort(want)
+	awaitISR(t, leaderAddr, "strict", want)
+	produceNumbered(t, []string{leaderAddr}, "strict", "b", 100)
+	got := consumeAll(t, []string{leaderAddr}, "strict", 200)
+	for _, v := range got[0] {
+		if v == "refused" {
+			t.Fatal("a refused record became visible")
+		}
+	}
+	checkExactlyOnce(t, got, map[string]int{"a": 100, "b": 100})
+}
