@@ -19,6 +19,9 @@ type Stats struct {
 	Indexed    int64 // events Elasticsearch acknowledged (sluice_indexer_events_total{result="indexed"})
 	Dropped    int64 // events a pipeline dropped
 	DeadLetter int64 // events Elasticsearch rejected, in the dead-letter topic
+	// Unshipped is events the broker did not acknowledge (their files are
+	// read again from there at the next start).
+	Unshipped int64
 	// Lag is the records in the inputs' topics that the indexer has not
 	// committed yet; -1 when the broker did not answer.
 	Lag int64
@@ -42,6 +45,8 @@ func counters(reg prometheus.Gatherer) (Stats, error) {
 				s.Read += v
 			case "sluice_agent_events_acked_total":
 				s.Shipped += v
+			case "sluice_agent_events_unacked_total":
+				s.Unshipped += v
 			case "sluice_indexer_events_total":
 				for _, l := range m.GetLabel() {
 					if l.GetName() != "result" {

@@ -164,12 +164,22 @@ loop:
 	}
 	final := sample()
 	p.printf("sluice up stopped: %s\n", final.Line(-1))
+	if final.Lag > 0 {
+		p.printf("  %s events not indexed yet stay in the broker; they are indexed at the next start\n", group3(final.Lag))
+	}
+	if final.Unshipped > 0 {
+		p.printf("  %s lines read as it stopped were not shipped; they are read again at the next start\n", group3(final.Unshipped))
+	}
 	log.Info("sluice up stopped", "read", final.Read, "shipped", final.Shipped, "indexed", final.Indexed, "lag", final.Lag)
 	return failed
 }
 
+// stallTimeout ends drain early when the lag stopped going down (e.g.
+// Elasticsearch is unreachable).
+const stallTimeout = 5 * time.Second
+
 // drain waits, up to timeout, until the indexer has committed everything
-// in the inputs' topics.
+// in the inputs' topics; it gives up sooner when the lag stops shrinking.
 func drain(timeout time.Duration, sample func() Stats, p *progress, log *slog.Logger) {
 	if timeout <= 0 {
 		return
@@ -178,13 +188,17 @@ func drain(timeout time.Duration, sample func() Stats, p *progress, log *slog.Lo
 	tick := time.NewTicker(200 * time.Millisecond)
 	defer tick.Stop()
 	p.printf("stopping: the indexer takes in what was shipped (up to %s)...\n", timeout)
+	best, bestAt := int64(-1), time.Now()
 	for now := range tick.C {
 		s := sample()
 		if s.Lag == 0 {
 			return
 		}
 		p.sample(s, now)
-		if now.After(deadline) {
+		if s.Lag >= 0 && (best < 0 || s.Lag < best) {
+			best, bestAt = s.Lag, now
+		}
+		if now.After(deadline) || now.Sub(bestAt) > stallTimeout {
 			log.Warn("stopping with events not indexed yet; they stay in the broker and are indexed at the next start", "lag", s.Lag)
 			return
 		}
