@@ -28,7 +28,7 @@ const DeadLetterTopic = "sluice-dlq"
 // Options are what the caller gives besides the configuration.
 type Options struct {
 	Version string
-	Log     *slog.Logger
+	Log     *slog.Logger // nil: no logging
 	// Out receives the start message, the live line and the summary; nil
 	// for none.
 	Out io.Writer
@@ -45,6 +45,9 @@ type Options struct {
 // takes in what is left (up to ShutdownTimeout), finishes its batch and
 // commits, then the broker and the coordinator close.
 func Run(ctx context.Context, cfg *Config, opts Options) (err error) {
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
+	}
 	log := opts.Log.With("component", "up")
 	dirs := map[string]string{}
 	for _, d := range []string{"coordinator", "broker", "agent"} {

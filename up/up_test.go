@@ -34,7 +34,9 @@ const (
 // appearing then), and indexes exactly one document per line into a real
 // Elasticsearch; each nginx and app line is found by a field its pipeline
 // parsed, and each plain line by its input. After a stop, the counters
-// say everything was read, shipped and indexed with no lag.
+// say everything was read, shipped and indexed with no lag; started again
+// on the same data folder, it reads and indexes only the lines written
+// since.
 func TestUpTailToElasticsearch(t *testing.T) {
 	root, err := testpeer.RepoRoot()
 	if err != nil {
@@ -63,21 +65,7 @@ func TestUpTailToElasticsearch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out bytes.Buffer // read only once Run returned
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	done := make(chan error, 1)
-	go func() {
-		done <- up.Run(ctx, cfg, up.Options{Version: "test", Log: testcluster.Logger(), Out: &out, Every: time.Second})
-	}()
-	stopped := false
-	defer func() { // on a failure: stop it all the same
-		if !stopped {
-			cancel()
-			<-done
-		}
-	}()
-
+	first := start(t, cfg)
 	await.Eventually(t, 3*time.Minute, 250*time.Millisecond, func() error {
 		if c := count(t, esc, "uptest-*", ""); c < 1 {
 			return fmt.Errorf("%d documents yet", c)
@@ -88,28 +76,9 @@ func TestUpTailToElasticsearch(t *testing.T) {
 	appendLines(t, filepath.Join(logs, "app-json.log"), appLines/2, appLines, appLine)
 	appendLines(t, filepath.Join(logs, "plain.log"), plainLines/2, plainLines, plainLine)
 
-	await.Eventually(t, 3*time.Minute, 250*time.Millisecond, func() error {
-		c := count(t, esc, "uptest-*", "")
-		if c > allLines {
-			t.Fatalf("%d documents, more than the %d lines", c, allLines)
-		}
-		if c != allLines {
-			return fmt.Errorf("%d documents, want %d", c, allLines)
-		}
-		return nil
-	})
-	cancel()
-	select {
-	case err := <-done:
-		stopped = true
-		if err != nil {
-			t.Fatalf("sluice up: %v", err)
-		}
-	case <-time.After(2 * time.Minute):
-		t.Fatal("sluice up did not stop within 2 minutes")
-	}
-	t.Logf("sluice up wrote:\n%s", out.String())
-
+	waitCount(t, esc, allLines)
+	out := first.stop(t)
+	t.Logf("sluice up wrote:\n%s", out)
 	if c := count(t, esc, "uptest-*", ""); c != allLines {
 		t.Errorf("after the stop: %d documents, want %d", c, allLines)
 	}
@@ -126,9 +95,84 @@ func TestUpTailToElasticsearch(t *testing.T) {
 		t.Errorf("%d documents with a pipeline error", c)
 	}
 	want := fmt.Sprintf("sluice up stopped: read %[1]s  shipped %[1]s  indexed %[1]s  lag 0", "10,000")
-	if !strings.Contains(out.String(), want) {
+	if !strings.Contains(out, want) {
 		t.Errorf("the summary does not say %q", want)
 	}
+
+	// Started again on the same data folder, it reads only the new lines
+	// (the agent's registry) and indexes only them (the committed offsets).
+	appendLines(t, filepath.Join(logs, "plain.log"), plainLines, plainLines+restartLines, plainLine)
+	second := start(t, cfg)
+	waitCount(t, esc, allLines+restartLines)
+	out = second.stop(t)
+	want = fmt.Sprintf("sluice up stopped: read %[1]s  shipped %[1]s  indexed %[1]s  lag 0", strconv.Itoa(restartLines))
+	if !strings.Contains(out, want) {
+		t.Errorf("after the restart, the summary does not say %q:\n%s", want, out)
+	}
+	if c := count(t, esc, "uptest-*", ""); c != allLines+restartLines {
+		t.Errorf("after the restart: %d documents, want %d", c, allLines+restartLines)
+	}
+}
+
+// restartLines are written for the second start.
+const restartLines = 300
+
+// running is a sluice up started by a test.
+type running struct {
+	cancel context.CancelFunc
+	done   chan error
+	out    *bytes.Buffer // read only once Run returned
+}
+
+// start runs sluice up in the background; the test's end stops it if
+// stop was not called.
+func start(t *testing.T, cfg *up.Config) *running {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &running{cancel: cancel, done: make(chan error, 1), out: &bytes.Buffer{}}
+	go func() {
+		r.done <- up.Run(ctx, cfg, up.Options{Version: "test", Log: testcluster.Logger(), Out: r.out, Every: time.Second})
+	}()
+	t.Cleanup(func() {
+		if r.cancel != nil {
+			r.cancel()
+			<-r.done
+		}
+	})
+	return r
+}
+
+// stop stops it as Ctrl-C does, fails the test if Run returned an error,
+// and returns what it wrote.
+func (r *running) stop(t *testing.T) string {
+	t.Helper()
+	r.cancel()
+	r.cancel = nil
+	select {
+	case err := <-r.done:
+		if err != nil {
+			t.Fatalf("sluice up: %v\n%s", err, r.out.String())
+		}
+	case <-time.After(2 * time.Minute):
+		t.Fatal("sluice up did not stop within 2 minutes")
+	}
+	return r.out.String()
+}
+
+// waitCount waits until uptest-* holds want documents, failing if it
+// ever holds more.
+func waitCount(t *testing.T, esc *elasticsearch.Client, want int) {
+	t.Helper()
+	await.Eventually(t, 3*time.Minute, 250*time.Millisecond, func() error {
+		c := count(t, esc, "uptest-*", "")
+		if c > want {
+			t.Fatalf("%d documents, more than the %d lines", c, want)
+		}
+		if c != want {
+			return fmt.Errorf("%d documents, want %d", c, want)
+		}
+		return nil
+	})
 }
 
 // nginxLine is a combined-format line with the unique URL /item/i and a
