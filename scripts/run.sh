@@ -51,8 +51,9 @@ pids+=($!)
 
 printf 'waiting for Elasticsearch at %s (log in %s)...\n' "$es" "$data/elasticsearch/node.log"
 es_up() { (exec 3<>"/dev/tcp/127.0.0.1/$es_port") 2>/dev/null; }
-until es_up; do
-	if ! kill -0 "${pids[0]}" 2>/dev/null; then
+for ((i = 0; ; i++)); do
+	es_up && break
+	if ! kill -0 "${pids[0]}" 2>/dev/null || ((i > 600)); then
 		tail -20 "$data/elasticsearch/node.log" >&2
 		echo "make run: Elasticsearch did not start" >&2
 		exit 1

@@ -240,13 +240,12 @@ func (c *Config) validate() error {
 	}
 	for i, t := range c.Tail {
 		key := fmt.Sprintf("tail[%d]", i)
-		id, glob, err := parseTail(t)
+		id, _, err := parseTail(t)
 		if err != nil {
 			bad(key, "%q: %v", t, err)
 			continue
 		}
 		use(id, key)
-		_ = glob
 	}
 	for i, in := range c.Inputs {
 		key := fmt.Sprintf("inputs[%d].id", i)

@@ -55,7 +55,7 @@ inputs:
 	if c.Data != "/var/lib/sluice" || c.Broker.Partitions != 3 || c.Elasticsearch.Hosts[0] != "http://127.0.0.1:9201" || c.Elasticsearch.Replicas != 1 {
 		t.Errorf("config: %+v", c)
 	}
-	got := map[string]Input{}
+	got := map[string]input{}
 	for _, in := range c.inputs() {
 		got[in.ID] = in
 	}

@@ -49,8 +49,8 @@ func parseTail(s string) (id, glob string, err error) {
 	return id, glob, nil
 }
 
-// Input is one input as sluice up runs it.
-type Input struct {
+// input is one input as sluice up runs it.
+type input struct {
 	ID       string
 	Paths    []string
 	Topic    string
@@ -59,10 +59,10 @@ type Input struct {
 
 // inputs lists the configured inputs: tail: and --tail first, then
 // inputs:, each with its topic and pipeline.
-func (c *Config) inputs() []Input {
-	var out []Input
+func (c *Config) inputs() []input {
+	var out []input
 	add := func(id string, paths []string) {
-		out = append(out, Input{ID: id, Paths: paths, Topic: TopicPrefix + id, Pipeline: c.pipelineOf(id)})
+		out = append(out, input{ID: id, Paths: paths, Topic: TopicPrefix + id, Pipeline: c.pipelineOf(id)})
 	}
 	for _, t := range c.Tail {
 		id, glob, _ := parseTail(t) // validated

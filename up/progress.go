@@ -69,7 +69,7 @@ func counters(reg prometheus.Gatherer) (Stats, error) {
 
 // lag sums, over the inputs' topics, the end offsets minus what each
 // input's consumer group committed.
-func lag(ctx context.Context, adm *kadm.Client, ins []Input) (int64, error) {
+func lag(ctx context.Context, adm *kadm.Client, ins []input) (int64, error) {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	topics := make([]string, len(ins))

@@ -265,7 +265,7 @@ auto.create.topics.enable=true
 
 // createTopics waits for the broker and creates the inputs' topics and
 // the dead-letter topic (those that exist are left as they are).
-func createTopics(ctx context.Context, addr string, partitions int, ins []Input) error {
+func createTopics(ctx context.Context, addr string, partitions int, ins []input) error {
 	wait, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	for {
@@ -296,7 +296,7 @@ func createTopics(ctx context.Context, addr string, partitions int, ins []Input)
 }
 
 // banner says what runs where.
-func banner(cfg *Config, zk, kafka string, ins []Input) string {
+func banner(cfg *Config, zk, kafka string, ins []input) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "sluice up: coordinator %s (ZooKeeper protocol), broker %s (Kafka protocol), data in %s\n", zk, kafka, cfg.Data)
 	fmt.Fprintf(&b, "  indexing into %s, index %s\n", strings.Join(cfg.Elasticsearch.Hosts, ","), cfg.Elasticsearch.Index)
