@@ -30,8 +30,10 @@ test: peers build fmt-check vet
 	  bash scripts/peer-summary.sh $(PEER_REPORT) || rc=1; \
 	  if [ $$rc -ne 0 ]; then echo "make test: FAILED"; else echo "make test: all passed"; fi; exit $$rc
 
-## run: the main job as far as it exists today (see README)
-run: build
+## run: the whole job on loopback until Ctrl-C — the dev Elasticsearch node,
+## a log generator and `sluice up` (scripts/run.sh builds bin/sluice;
+## SLUICE_RUN_SECONDS=N stops it after N seconds)
+run:
 	@bash scripts/run.sh
 
 ## bench: every benchmark, with allocations, then the coordinator side by side

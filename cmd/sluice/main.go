@@ -42,7 +42,15 @@ func commands() map[string]command {
 		"groups":           {"list, describe (with lag) or delete consumer groups, as kafka-consumer-groups.sh does", runGroups},
 		"agent":            {"tail log files and ship every line to Kafka topics (agent.yml, like filebeat.yml); `agent test config|output`", runAgent},
 		"indexer":          {"consume topics, run pipelines and bulk-index into Elasticsearch (`indexer -c indexer.yml`)", runIndexer},
+		"up":               {"coordinator, broker, indexer and agent in one process: tail files into Elasticsearch (`up --tail GLOB --pipelines DIR`)", runUp},
 		"pipeline":         {"`pipeline test FILE…` runs the tests of pipeline definitions; `pipeline run FILE` transforms ndjson events of stdin", runPipeline},
+	}
+}
+
+// hiddenCommands run like commands but are not listed by `sluice help`.
+func hiddenCommands() map[string]command {
+	return map[string]command{
+		"generate": {"append realistic nginx/syslog/JSON lines to files (`generate --dir DIR --rate 50`), for make run", runGenerate},
 	}
 }
 
@@ -64,6 +72,9 @@ func run(ctx context.Context, e *env, args []string) int {
 		return 0
 	}
 	c, ok := cmds[args[0]]
+	if !ok {
+		c, ok = hiddenCommands()[args[0]]
+	}
 	if !ok {
 		fmt.Fprintf(e.stderr, "sluice: unknown command %q\n\n", args[0])
 		usage(e.stderr, cmds)

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"gopkg.in/yaml.v3"
 )
 
 func TestProperties(t *testing.T) {
@@ -99,5 +101,24 @@ func TestYAMLErrors(t *testing.T) {
 	}
 	if err := DecodeYAML("empty.yml", nil, &c); err != nil {
 		t.Fatalf("empty document: %v", err)
+	}
+}
+
+func TestLineOf(t *testing.T) {
+	text := "a: 1\nb:\n  c: [x, y]\n  d:\n    - e: 1\n    - e: 2\n      f: 3\noutput.kafka:\n  hosts: [h]\n"
+	var root yaml.Node
+	if err := yaml.Unmarshal([]byte(text), &root); err != nil {
+		t.Fatal(err)
+	}
+	for key, want := range map[string]int{
+		"a": 1, "b": 2, "b.c": 3, "b.d[1].f": 7, "b.d[0]": 5, "b.d[1].g": 6, "b.zz": 2,
+		"output.kafka.hosts": 9, "nothing": 0,
+	} {
+		if got := LineOf(&root, key); got != want {
+			t.Errorf("LineOf(%q) = %d, want %d", key, got, want)
+		}
+	}
+	if LineOf(nil, "a") != 0 {
+		t.Error("LineOf(nil) is not 0")
 	}
 }
