@@ -83,7 +83,7 @@ func New(cfg *Config, log *slog.Logger) (*Broker, error) {
 	if cfg.AdvertisedPort == 0 {
 		b.cfg.AdvertisedPort = int32(ln.Addr().(*net.TCPAddr).Port)
 	}
-	if err := reg.registerBroker(cfg.BrokerID, cfg.AdvertisedHost, b.cfg.AdvertisedPort, cfg.ZooKeeperTimeout+5*time.Second); err != nil {
+	if err := reg.registerBroker(cfg.BrokerID, cfg.AdvertisedHost, b.cfg.AdvertisedPort, cfg.ZooKeeperSessionTimeout+5*time.Second); err != nil {
 		ln.Close()
 		b.closePartitions()
 		reg.close()
@@ -107,7 +107,8 @@ func (b *Broker) Run(ctx context.Context) error {
 	b.runMu.Unlock()
 	b.startRoles()
 	var wg sync.WaitGroup
-	wg.Add(4)
+	wg.Add(5)
+	go func() { defer wg.Done(); b.renewSessions(ctx) }()
 	go func() { defer wg.Done(); b.retentionLoop(ctx) }()
 	go func() { defer wg.Done(); b.watchCluster(ctx) }()
 	go func() { defer wg.Done(); b.runController(ctx) }()
@@ -148,6 +149,28 @@ func (b *Broker) Run(ctx context.Context) error {
 	b.closePartitions()
 	b.reg.close()
 	return err
+}
+
+// renewSessions registers the broker again whenever the coordinator
+// expired its session (it was cut off longer than
+// zookeeper.session.timeout.ms): meanwhile the controller has moved its
+// partitions' leadership away, and the watches, which fire on expiry,
+// bring the new states that make it follow.
+func (b *Broker) renewSessions(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-b.reg.renewed:
+		}
+		b.log.Info("new coordinator session: registering again")
+		if err := b.reg.registerBroker(b.cfg.BrokerID, b.cfg.AdvertisedHost, b.cfg.AdvertisedPort, b.cfg.ZooKeeperSessionTimeout+5*time.Second); err != nil {
+			b.log.Error("registering again", "err", err)
+		}
+		if err := b.refreshBrokers(); err != nil {
+			b.log.Warn("reading brokers", "err", err)
+		}
+	}
 }
 
 // groupRequest hands a consumer-group request to the group coordinator,

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-zookeeper/zk"
@@ -29,12 +30,20 @@ type registry struct {
 	conn   *zk.Conn
 	chroot string
 	log    *slog.Logger
+
+	// renewed is signalled when the client has a new session after the
+	// coordinator expired the old one: the broker's ephemeral
+	// registration (and /controller, if it held it) went with it.
+	renewed chan struct{}
+	expired atomic.Bool
 }
 
 var openACL = zk.WorldACL(zk.PermAll)
 
 func dialRegistry(cfg *Config, log *slog.Logger) (*registry, error) {
-	conn, events, err := zk.Connect(cfg.ZooKeeperConnect, cfg.ZooKeeperSessionTimeout, zk.WithLogger(zkLogger{log}))
+	r := &registry{chroot: cfg.ZooKeeperChroot, log: log, renewed: make(chan struct{}, 1)}
+	conn, events, err := zk.Connect(cfg.ZooKeeperConnect, cfg.ZooKeeperSessionTimeout, zk.WithLogger(zkLogger{log}),
+		zk.WithEventCallback(r.sessionEvent))
 	if err != nil {
 		return nil, fmt.Errorf("broker: connect to %v: %w", cfg.ZooKeeperConnect, err)
 	}
@@ -48,7 +57,7 @@ func dialRegistry(cfg *Config, log *slog.Logger) (*registry, error) {
 			return nil, fmt.Errorf("broker: no session with %v within zookeeper.connection.timeout.ms (%s)", cfg.ZooKeeperConnect, cfg.ZooKeeperTimeout)
 		}
 	}
-	r := &registry{conn: conn, chroot: cfg.ZooKeeperChroot, log: log}
+	r.conn = conn
 	for _, p := range []string{"/brokers/ids", "/brokers/topics", "/config/topics", "/admin/delete_topics"} {
 		if err := r.ensure(p); err != nil {
 			conn.Close()
@@ -59,6 +68,26 @@ func dialRegistry(cfg *Config, log *slog.Logger) (*registry, error) {
 }
 
 func (r *registry) close() { r.conn.Close() }
+
+// sessionEvent notes session expiry and signals renewed at the next
+// session. It runs on the zk client's goroutine: it must not block.
+func (r *registry) sessionEvent(ev zk.Event) {
+	if ev.Type != zk.EventSession {
+		return
+	}
+	switch ev.State {
+	case zk.StateExpired:
+		r.expired.Store(true)
+		r.log.Warn("coordinator session expired")
+	case zk.StateHasSession:
+		if r.expired.Swap(false) {
+			select {
+			case r.renewed <- struct{}{}:
+			default:
+			}
+		}
+	}
+}
 
 func (r *registry) p(p string) string { return r.chroot + p }
 
