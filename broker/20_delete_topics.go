@@ -57,6 +57,12 @@ func (b *Broker) removeLocal(t *topicState) {
 		if p == nil {
 			continue
 		}
+		// No role any more: a follower's fetcher stops before the log closes.
+		b.roleMu.Lock()
+		if f := p.resign(); f != nil {
+			f.stop()
+		}
+		b.roleMu.Unlock()
 		_ = p.close()
 		if err := os.RemoveAll(b.partitionDir(t.name, int32(i))); err != nil {
 			b.log.Warn("removing partition data", "topic", t.name, "partition", i, "err", err)

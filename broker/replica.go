@@ -167,6 +167,17 @@ func (p *partition) truncate(offset int64, epoch int32) error {
 	return p.rebuild()
 }
 
+// resign drops the partition's role (its topic is deleted) and returns
+// the fetcher to stop, if any.
+func (p *partition) resign() *fetcher {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	f := p.fetcher
+	p.role, p.fetcher, p.leaderID = roleNone, nil, -1
+	p.wakeLocked()
+	return f
+}
+
 // restartAt empties this follower's log and starts it at offset.
 func (p *partition) restartAt(offset int64, epoch int32) error {
 	p.mu.Lock()

@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"testing"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 
@@ -145,4 +147,115 @@ func TestMinInsyncReplicas(t *testing.T) {
 		}
 	}
 	checkExactlyOnce(t, got, map[string]int{"a": 100, "b": 100})
+}
+
+// TestReplicatedTopicLifecycle: partitions added to a replicated topic get
+// replicas and an ISR on every broker, and a deleted topic is gone from
+// all of them (followers stop fetching it).
+func TestReplicatedTopicLifecycle(t *testing.T) {
+	zkAddr := testcluster.Coordinator(t)
+	var addrs []string
+	var dirs []string
+	for id := 1; id <= 3; id++ {
+		b := testcluster.StartBroker(t, id, zkAddr, "", replicaConfig...)
+		addrs = append(addrs, b.Addr())
+		dirs = append(dirs, b.Dir)
+	}
+	createReplicated(t, addrs[0], "grow", 2, 3, nil)
+	awaitISR(t, addrs[0], "grow", []int32{1, 2, 3})
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addrs...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	adm := kadm.NewClient(cl)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if _, err := adm.CreatePartitions(ctx, 2, "grow"); err != nil {
+		t.Fatal(err)
+	}
+	parts := awaitISR(t, addrs[2], "grow", []int32{1, 2, 3})
+	if len(parts) != 4 {
+		t.Fatalf("%d partitions after adding 2 to 2", len(parts))
+	}
+	produceNumbered(t, addrs, "grow", "a", 2000)
+	checkExactlyOnce(t, consumeAll(t, addrs, "grow", 2000), map[string]int{"a": 2000})
+
+	if _, err := adm.DeleteTopics(ctx, "grow"); err != nil {
+		t.Fatal(err)
+	}
+	await.Eventually(t, 30*time.Second, 50*time.Millisecond, func() error {
+		for i, dir := range dirs {
+			matches, _ := filepath.Glob(filepath.Join(dir, "logs", "grow-*"))
+			if len(matches) > 0 {
+				return fmt.Errorf("broker %d still holds %v", i+1, matches)
+			}
+		}
+		return nil
+	})
+}
+
+// TestGroupSurvivesCoordinatorLoss: __consumer_offsets is replicated, so
+// when the broker coordinating the groups stops, another takes over with
+// the committed offsets: the group resumes where it committed.
+func TestGroupSurvivesCoordinatorLoss(t *testing.T) {
+	zkAddr := testcluster.Coordinator(t)
+	brokers := map[int32]*testcluster.Broker{}
+	var addrs []string
+	for id := 1; id <= 3; id++ {
+		brokers[int32(id)] = testcluster.StartBroker(t, id, zkAddr, "", replicaConfig...)
+		addrs = append(addrs, brokers[int32(id)].Addr())
+	}
+	createReplicated(t, addrs[0], "work", 3, 3, nil)
+	awaitISR(t, addrs[0], "work", []int32{1, 2, 3})
+	produceNumbered(t, addrs, "work", "a", 3000)
+
+	consume := func(seeds []string, want int) []string {
+		cl, err := kgo.NewClient(kgo.SeedBrokers(seeds...), kgo.ConsumerGroup("workers"), kgo.ConsumeTopics("work"),
+			kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.DisableAutoCommit())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer cl.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		var got []string
+		for len(got) < want && ctx.Err() == nil {
+			fs := cl.PollFetches(ctx)
+			fs.EachRecord(func(r *kgo.Record) { got = append(got, string(r.Value)) })
+		}
+		if err := cl.CommitUncommittedOffsets(ctx); err != nil {
+			t.Fatalf("commit: %v", err)
+		}
+		cl.LeaveGroup()
+		return got
+	}
+	first := consume(addrs, 3000)
+	if len(first) != 3000 {
+		t.Fatalf("first consumer read %d records", len(first))
+	}
+
+	// Stop the broker leading __consumer_offsets-0 (the group coordinator).
+	var coord int32
+	await.Eventually(t, 30*time.Second, 50*time.Millisecond, func() error {
+		parts, err := describe(t, addrs[0], "__consumer_offsets")
+		if err == nil {
+			if len(parts[0].isr) != 3 {
+				return fmt.Errorf("offsets ISR %v", parts[0].isr)
+			}
+			coord = parts[0].leader
+		}
+		return err
+	})
+	brokers[coord].Stop()
+	var rest []string
+	for id, b := range brokers {
+		if id != coord {
+			rest = append(rest, b.Addr())
+		}
+	}
+	produceNumbered(t, rest, "work", "b", 1000)
+	second := consume(rest, 1000)
+	got := map[int32][]string{0: append(first, second...)}
+	checkExactlyOnce(t, got, map[string]int{"a": 3000, "b": 1000})
 }
