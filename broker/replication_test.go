@@ -174,10 +174,15 @@ func TestReplicatedTopicLifecycle(t *testing.T) {
 	if _, err := adm.CreatePartitions(ctx, 2, "grow"); err != nil {
 		t.Fatal(err)
 	}
-	parts := awaitISR(t, addrs[2], "grow", []int32{1, 2, 3})
-	if len(parts) != 4 {
-		t.Fatalf("%d partitions after adding 2 to 2", len(parts))
-	}
+	await.Eventually(t, 30*time.Second, 50*time.Millisecond, func() error {
+		// Every broker learns of the new partitions through its watch.
+		for _, addr := range addrs {
+			if parts := awaitISR(t, addr, "grow", []int32{1, 2, 3}); len(parts) != 4 {
+				return fmt.Errorf("%s describes %d partitions", addr, len(parts))
+			}
+		}
+		return nil
+	})
 	produceNumbered(t, addrs, "grow", "a", 2000)
 	checkExactlyOnce(t, consumeAll(t, addrs, "grow", 2000), map[string]int{"a": 2000})
 
