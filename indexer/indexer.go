@@ -356,11 +356,29 @@ func (r *route) prepare(rec *kgo.Record) (doc, bool, error) {
 	if err != nil {
 		return doc{}, false, fmt.Errorf("encode: %w", err)
 	}
-	return doc{rec: rec, index: index, id: DocumentID(rec.Topic, rec.Partition, rec.Offset), body: body}, false, nil
+	return doc{rec: rec, index: index, id: RecordDocumentID(rec), body: body}, false, nil
 }
 
-// DocumentID is the _id of the document of a record: the same record
-// always gives the same id, so indexing it again overwrites it.
+// IDHeader is the record header that names a record's document _id. The
+// agent sets it from the line's place in its file, so a line it sends
+// twice (it was killed before the broker's acknowledgement reached it)
+// becomes one document.
+const IDHeader = "_id"
+
+// RecordDocumentID is the _id of a record's document: its IDHeader when it
+// has one, else DocumentID.
+func RecordDocumentID(rec *kgo.Record) string {
+	for _, h := range rec.Headers {
+		if h.Key == IDHeader && len(h.Value) > 0 {
+			return string(h.Value)
+		}
+	}
+	return DocumentID(rec.Topic, rec.Partition, rec.Offset)
+}
+
+// DocumentID is the _id of the document of a record without an IDHeader:
+// the same record always gives the same id, so indexing it again
+// overwrites it.
 func DocumentID(topic string, partition int32, offset int64) string {
 	return topic + "-" + strconv.FormatInt(int64(partition), 10) + "-" + strconv.FormatInt(offset, 10)
 }

@@ -57,6 +57,7 @@ func TestIndexerAgainstElasticsearch(t *testing.T) {
 	t.Run("Restart", e.testRestart)
 	t.Run("KillRestart", e.testKillRestart)
 	t.Run("DeadLetter", e.testDeadLetter)
+	t.Run("IDHeader", e.testIDHeader)
 	t.Run("Outage", e.testOutage)
 }
 
@@ -77,6 +78,38 @@ func (e *env) testEndToEnd(t *testing.T) {
 	}
 	stop()
 	e.waitCommitted(t, group, topic, n)
+}
+
+// testIDHeader: records carrying the same _id header (a line the agent
+// sent twice) become one document; records without one get ids from
+// their topic, partition and offset.
+func (e *env) testIDHeader(t *testing.T) {
+	const topic, group = "ids-nginx", "ids"
+	createTopic(t, e.broker, topic, 1)
+	cl := newClient(t, e.broker)
+	var recs []*kgo.Record
+	for i := 0; i < 30; i++ {
+		line := fmt.Sprintf(`10.0.0.1 - - [17/May/2015:10:05:03 +0000] "GET /dup/%d HTTP/1.1" 200 12 "-" "curl/8.5.0"`, i%20)
+		r := &kgo.Record{Topic: topic, Value: []byte(fmt.Sprintf(`{"message":%q}`, line))}
+		if i < 20 || i >= 25 { // 20 lines, the last 10 of them sent twice; 5 without an id
+			r.Headers = []kgo.RecordHeader{{Key: indexer.IDHeader, Value: []byte(fmt.Sprintf("line-%d", i%20))}}
+		}
+		recs = append(recs, r)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := cl.ProduceSync(ctx, recs...).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
+	stop := e.startIndexer(t, group, topic, "logs-ids", true)
+	e.waitCommitted(t, group, topic, 30)
+	stop()
+	if _, err := e.esc.Indices.Refresh(e.esc.Indices.Refresh.WithIndex("logs-ids")); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.count(t, "logs-ids", ""); got != 25 {
+		t.Fatalf("%d documents, want 20 lines with ids and 5 without", got)
+	}
 }
 
 // testRestart: the indexer is stopped mid-stream and a new one finishes:
