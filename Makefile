@@ -46,6 +46,7 @@ bench: build peers
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 	bin/sluice bench coordinator -sluice bin/sluice $(BENCH_COORDINATOR_FLAGS)
 	bin/sluice bench broker -sluice bin/sluice $(BENCH_BROKER_FLAGS)
+	bin/sluice bench broker -sluice bin/sluice -brokers 3 -rf 3 -acks all -sizes 1024 $(BENCH_BROKER_FLAGS)
 	bin/sluice bench indexer -sluice bin/sluice
 	bin/sluice bench agent -sluice bin/sluice $(BENCH_AGENT_FLAGS)
 
