@@ -102,8 +102,8 @@ func Main(ctx context.Context, stdout, stderr io.Writer, args []string, sluiceBi
 	l := cfg.Load
 	l.defaults()
 	fmt.Fprintf(stdout, "\nsluice broker vs Apache Kafka 3.9 — %s\n", machine)
-	fmt.Fprintf(stdout, "franz-go %s, one producer client per phase, %v per phase, %d brokers, %d partitions × %d replicas (full ISR before each phase), min.insync.replicas=1,\n",
-		franzVersion(), l.Duration, cfg.Brokers, l.Partitions, l.Replication)
+	fmt.Fprintf(stdout, "franz-go %s, one producer client per phase, %v per phase, %s, %d partitions × %s (full ISR before each phase), min.insync.replicas=1,\n",
+		franzVersion(), l.Duration, plural(max(cfg.Brokers, 1), "broker"), l.Partitions, plural(l.Replication, "replica"))
 	fmt.Fprintf(stdout, "no compression, max %d records buffered, linger %v, warm-up %v;\n", l.MaxBuffered, l.Linger, l.Warmup)
 	if cfg.Brokers > 1 {
 		fmt.Fprintf(stdout, "sluice: %d broker processes + a %d-member coordinator ensemble; Kafka: %d KRaft JVMs (each broker+controller), KAFKA_HEAP_OPTS=%q each\n\n",
@@ -134,6 +134,14 @@ func Main(ctx context.Context, stdout, stderr io.Writer, args []string, sluiceBi
 		return errors.New(strings.Join(failed, "; "))
 	}
 	return nil
+}
+
+// plural is "1 broker", "3 brokers".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // franzVersion is the franz-go release this binary was built with.
