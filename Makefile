@@ -39,13 +39,16 @@ run:
 ## bench: every benchmark, with allocations, then the coordinator side by side
 ## with Apache ZooKeeper 3.8 (BENCH_COORDINATOR_FLAGS: see `bin/sluice bench coordinator -h`),
 ## then the broker side by side with Apache Kafka 3.9 (BENCH_BROKER_FLAGS: see
-## `bin/sluice bench broker -h`)
+## `bin/sluice bench broker -h`): one broker, then 3 brokers with replication
+## factor 3 and acks=all (a longer warm-up: three Kafka JVMs share the cores
+## while their JIT compiles)
 BENCH_COORDINATOR_FLAGS ?= -znodes 200000
 BENCH_BROKER_FLAGS ?= -duration 5s
 bench: build peers
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 	bin/sluice bench coordinator -sluice bin/sluice $(BENCH_COORDINATOR_FLAGS)
 	bin/sluice bench broker -sluice bin/sluice $(BENCH_BROKER_FLAGS)
+	bin/sluice bench broker -sluice bin/sluice -brokers 3 -rf 3 -acks all -sizes 1024 -warmup 20s $(BENCH_BROKER_FLAGS)
 	bin/sluice bench indexer -sluice bin/sluice
 	bin/sluice bench agent -sluice bin/sluice $(BENCH_AGENT_FLAGS)
 

@@ -13,7 +13,8 @@ import (
 // Config is a side-by-side run: the same Load against every target.
 type Config struct {
 	Targets   []string // TargetSluice, TargetKafka
-	Load      Load     // the workload; Brokers is set per target
+	Brokers   int      // brokers of each target, default 1
+	Load      Load     // the workload; Brokers is set per target, Replication is the topics' and the brokers' default
 	Sluice    string   // the sluice binary
 	Kafka     string   // deploy/kafka/run.sh
 	KafkaHeap string   // KAFKA_HEAP_OPTS
@@ -25,8 +26,8 @@ type Config struct {
 type Result struct {
 	Target    string
 	Report    *Report
-	BrokerRSS int64 // the broker process (Kafka: the JVM) after the phases; -1 if unknown
-	CoordRSS  int64 // the sluice coordinator after the phases; -1 for Kafka or if unknown
+	BrokerRSS int64 // the broker processes (Kafka: the JVMs) together after the phases; -1 if unknown
+	CoordRSS  int64 // the sluice coordinator's members together after the phases; -1 for Kafka or if unknown
 	Err       error
 }
 
@@ -61,7 +62,8 @@ func runOne(ctx context.Context, cfg Config, dir, target string) Result {
 	r := Result{Target: target, BrokerRSS: -1, CoordRSS: -1}
 	p := benchcmp.Progress(cfg.Progress)
 	fmt.Fprintf(p, "%s: starting\n", target)
-	t, err := Start(ctx, Spec{Kind: target, Dir: dir, Sluice: cfg.Sluice, Kafka: cfg.Kafka, KafkaHeap: cfg.KafkaHeap})
+	spec := Spec{Kind: target, Dir: dir, Brokers: cfg.Brokers, Replication: cfg.Load.Replication, Sluice: cfg.Sluice, Kafka: cfg.Kafka, KafkaHeap: cfg.KafkaHeap}
+	t, err := Start(ctx, spec)
 	if err != nil {
 		r.Err = err
 		return r
@@ -71,14 +73,14 @@ func runOne(ctx context.Context, cfg Config, dir, target string) Result {
 		fmt.Fprintf(p, "%s: stopped\n", target)
 	}()
 	l := cfg.Load
-	l.Brokers = []string{t.Addr}
+	l.Brokers = t.Addrs
 	l.Progress = cfg.Progress
 	r.Report, r.Err = l.Run(ctx)
 	if r.Err == nil && r.Report != nil {
 		r.Err = r.Report.Err()
 	}
 	if r.Err != nil {
-		r.Err = fmt.Errorf("%w\nbroker log:\n%s", r.Err, t.Server.Tail(10))
+		r.Err = fmt.Errorf("%w\nbroker logs:\n%s", r.Err, t.Tails(10))
 	}
 	if rss, err := t.ServerRSS(); err == nil {
 		r.BrokerRSS = rss
@@ -152,7 +154,7 @@ func WriteTable(w io.Writer, results []Result) error {
 	}
 	tw = benchcmp.NewTable(w)
 	fmt.Fprintf(tw, "%-36s\tsluice\tkafka\tsluice/kafka\t\n", "memory after the phases")
-	fmt.Fprintf(tw, "%-36s\t%s\t%s\t%s\t\n", "RSS MiB broker (kafka: the JVM)", benchcmp.MiB(rss(s, false)), benchcmp.MiB(rss(k, false)), benchcmp.Ratio(float64(rss(s, false)), float64(rss(k, false))))
+	fmt.Fprintf(tw, "%-36s\t%s\t%s\t%s\t\n", "RSS MiB brokers (kafka: the JVMs)", benchcmp.MiB(rss(s, false)), benchcmp.MiB(rss(k, false)), benchcmp.Ratio(float64(rss(s, false)), float64(rss(k, false))))
 	fmt.Fprintf(tw, "%-36s\t%s\t%s\t%s\t\n", "RSS MiB coordinator (kafka: in JVM)", benchcmp.MiB(rss(s, true)), "-", "-")
 	fmt.Fprintf(tw, "%-36s\t%s\t%s\t%s\t\n", "RSS MiB total", benchcmp.MiB(total(s)), benchcmp.MiB(total(k)), benchcmp.Ratio(float64(total(s)), float64(total(k))))
 	return tw.Flush()

@@ -1,7 +1,11 @@
 // Package kbench measures the broker side by side with Apache Kafka 3.9: it
 // starts each target as processes on free loopback ports with temporary
 // directories (Start: a sluice standalone coordinator plus a sluice broker,
-// or one Kafka KRaft JVM from deploy/kafka/run.sh), runs the same franz-go
+// or one Kafka KRaft JVM from deploy/kafka/run.sh; with Spec.Brokers > 1,
+// that many sluice brokers with a 3-member coordinator ensemble, or that
+// many Kafka JVMs each a broker and a KRaft voter, and topics of
+// Load.Replication replicas that start a phase only with a full ISR on
+// every broker's Metadata), runs the same franz-go
 // load against it (Load: a producer phase per record size and acks setting,
 // then a consumer phase reading one of the produced topics from the start),
 // reads the resident memory of the server processes from /proc, and prints

@@ -70,3 +70,42 @@ func TestLoadAgainstSluiceProcesses(t *testing.T) {
 		}
 	}
 }
+
+// TestClusterLoadAgainstSluiceProcesses runs a tiny acks=all load against
+// three sluice brokers with a 3-member coordinator ensemble, on topics of
+// replication factor 3 (created with a full ISR), and checks the report.
+func TestClusterLoadAgainstSluiceProcesses(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cfg := Config{
+		Targets: []string{TargetSluice},
+		Brokers: 3,
+		Load: Load{Replication: 3, Acks: []string{AcksAll}, Sizes: []int{1024},
+			Duration: 200 * time.Millisecond, MaxBuffered: 256},
+		Sluice: testpeer.SluiceBinary(t),
+		Dir:    t.TempDir(),
+	}
+	results, err := Compare(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(results) != 1 || results[0].Err != nil {
+		t.Fatalf("results %+v", results)
+	}
+	r := results[0]
+	if got := len(r.Report.Phases); got != 2 {
+		t.Errorf("%d phases, want produce and consume", got)
+	}
+	p, c := r.Report.Phase(ProduceName(1024, AcksAll)), r.Report.Phase(ConsumeName(1024))
+	switch {
+	case p == nil || c == nil:
+		t.Fatalf("phases %+v", r.Report.Phases)
+	case p.Errors != 0 || c.Errors != 0:
+		t.Errorf("errors: produce %d (%v), consume %d (%v)", p.Errors, p.FirstErr, c.Errors, c.FirstErr)
+	case p.Records == 0 || c.Records != p.Records:
+		t.Errorf("produced %d, consumed %d", p.Records, c.Records)
+	}
+	if r.BrokerRSS <= 0 || r.CoordRSS <= 0 {
+		t.Errorf("RSS: brokers %d, coordinator %d", r.BrokerRSS, r.CoordRSS)
+	}
+}

@@ -5,12 +5,13 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"github.com/sluicelogs/sluice/internal/kadmin"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/sluicelogs/sluice/internal/kadmin"
 	"github.com/sluicelogs/sluice/internal/latency"
 )
 
@@ -18,11 +19,15 @@ import (
 // each acks setting, one producer client produces to a fresh topic for
 // Duration with kgo's asynchronous Produce, at most MaxBuffered records
 // buffered or in flight; then one consumer client (no group) reads the topic
-// of the largest size's acks=1 phase from the start until it has every
-// record that phase produced.
+// of the largest size's phase (acks=1 if it ran) from the start until it has
+// every record that phase produced. Each topic is created with Replication
+// replicas, and a phase starts only once every partition's ISR holds all of
+// them.
 type Load struct {
 	Brokers     []string      // bootstrap host:port
 	Partitions  int           // partitions of each topic, default 3
+	Replication int           // replicas of each partition, default 1
+	Acks        []string      // AcksLeader and/or AcksAll, default both
 	Duration    time.Duration // length of each producer phase, default 5s
 	Warmup      time.Duration // untimed produce and consume before the phases (JIT, caches), 0 for none
 	Sizes       []int         // record value sizes in bytes, default 100 and 1024
@@ -105,6 +110,18 @@ func (l *Load) defaults() {
 	if l.MaxBuffered <= 0 {
 		l.MaxBuffered = 4096
 	}
+	if l.Replication <= 0 {
+		l.Replication = 1
+	}
+	if len(l.Acks) == 0 {
+		l.Acks = []string{AcksLeader, AcksAll}
+	}
+}
+
+// createTopic creates topic with the load's partitions and replicas and
+// waits for a full ISR.
+func (l *Load) createTopic(ctx context.Context, cl *kgo.Client, topic string) error {
+	return kadmin.CreateReplicatedTopic(ctx, cl, topic, l.Partitions, l.Replication)
 }
 
 func (l *Load) progressf(format string, args ...any) {
@@ -144,7 +161,7 @@ func (l *Load) Run(ctx context.Context) (*Report, error) {
 
 	if l.Warmup > 0 {
 		topic := prefix + "-warmup"
-		if err := kadmin.CreateTopic(ctx, admin, topic, l.Partitions); err != nil {
+		if err := l.createTopic(ctx, admin, topic); err != nil {
 			return nil, err
 		}
 		p := l.produce(ctx, topic, l.Sizes[0], AcksAll, l.Warmup)
@@ -153,11 +170,20 @@ func (l *Load) Run(ctx context.Context) (*Report, error) {
 	}
 
 	rep := &Report{}
+	// The consumer phase reads the largest size's topic of the first acks
+	// setting: acks=1 when it ran.
+	consumeAcks := AcksAll
+	if slices.Contains(l.Acks, AcksLeader) {
+		consumeAcks = AcksLeader
+	}
 	consumeSize, consumeTopic, consumeWant := 0, "", uint64(0)
 	for _, size := range l.Sizes {
 		for _, acks := range []string{AcksLeader, AcksAll} {
+			if !slices.Contains(l.Acks, acks) {
+				continue
+			}
 			topic := fmt.Sprintf("%s-%d-%s", prefix, size, acks[len("acks="):])
-			if err := kadmin.CreateTopic(ctx, admin, topic, l.Partitions); err != nil {
+			if err := l.createTopic(ctx, admin, topic); err != nil {
 				return rep, err
 			}
 			p := l.produce(ctx, topic, size, acks, l.Duration)
@@ -165,7 +191,7 @@ func (l *Load) Run(ctx context.Context) (*Report, error) {
 			l.progressf("  %-22s %9d records in %5.1fs = %9.0f rec/s %7.1f MB/s  p50 %-9v p99 %-9v errors %d",
 				p.Name, p.Records, p.Elapsed.Seconds(), p.RecordsPerSec(), p.MBPerSec(),
 				p.Latency.Quantile(0.5).Round(time.Microsecond), p.Latency.Quantile(0.99).Round(time.Microsecond), p.Errors)
-			if acks == AcksLeader && size >= consumeSize {
+			if acks == consumeAcks && size >= consumeSize {
 				consumeSize, consumeTopic, consumeWant = size, topic, p.Records
 			}
 			if ctx.Err() != nil {

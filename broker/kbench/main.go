@@ -25,16 +25,19 @@ func Main(ctx context.Context, stdout, stderr io.Writer, args []string, sluiceBi
 	fs.SetOutput(stderr)
 	duration := fs.Duration("duration", 5*time.Second, "length of each producer phase (one per record size and acks setting)")
 	warmup := fs.Duration("warmup", 3*time.Second, "untimed acks=all produce and a consume before the phases (JIT, caches); 0 skips it")
-	partitions := fs.Int("partitions", 3, "partitions of each topic (one replica: a single broker)")
+	partitions := fs.Int("partitions", 3, "partitions of each topic")
+	brokers := fs.Int("brokers", 1, "brokers of each target: sluice broker processes (with a standalone coordinator for 1, a 3-member coordinator ensemble for more), Kafka KRaft JVMs (each broker and controller)")
+	rf := fs.Int("rf", 1, "replication factor of each topic (and the brokers' default.replication.factor); at most -brokers. A phase starts once every partition's ISR is full")
+	acksFlag := fs.String("acks", "1,all", "comma-separated acks settings to run: 1 (leader only, not idempotent), all (the ISR, idempotent)")
 	sizes := fs.String("sizes", "100,1024", "comma-separated record value sizes in bytes; the consumer phase reads the largest size's acks=1 topic")
 	maxBuffered := fs.Int("max-buffered", 4096, "records the producer keeps buffered or in flight (kgo.MaxBufferedRecords); Produce blocks beyond it")
 	linger := fs.Duration("linger", 0, "producer linger (kgo.ProducerLinger); 0 sends as soon as a request slot is free")
 	targets := fs.String("targets", "sluice,kafka", "comma-separated targets: sluice, kafka")
 	sluiceBin := fs.String("sluice", "", "sluice binary for the coordinator and broker processes (default: this binary; a missing path is built with go build)")
 	kafkaScript := fs.String("kafka", "deploy/kafka/run.sh", "the script that runs Apache Kafka (KRaft, one node)")
-	kafkaHeap := fs.String("kafka-heap", "-Xms1g -Xmx1g", "KAFKA_HEAP_OPTS for the Kafka JVM")
+	kafkaHeap := fs.String("kafka-heap", "-Xms1g -Xmx1g", "KAFKA_HEAP_OPTS for each Kafka JVM")
 	keep := fs.String("dir", "", "keep data directories and process logs here (default: a temporary directory, removed)")
-	cpuprofile := fs.String("cpuprofile", "", "after the table, run the load once more against a sluice broker inside this process and write its CPU profile here")
+	cpuprofile := fs.String("cpuprofile", "", "after the table, run the load once more against sluice brokers inside this process (their coordinator as processes) and write its CPU profile here")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -42,13 +45,27 @@ func Main(ctx context.Context, stdout, stderr io.Writer, args []string, sluiceBi
 		return fmt.Errorf("unexpected arguments %v", fs.Args())
 	}
 	cfg := Config{
+		Brokers: *brokers,
 		Load: Load{
-			Partitions: *partitions, Duration: *duration, Warmup: *warmup, MaxBuffered: *maxBuffered, Linger: *linger,
+			Partitions: *partitions, Replication: *rf, Duration: *duration, Warmup: *warmup, MaxBuffered: *maxBuffered, Linger: *linger,
 		},
 		Kafka: *kafkaScript, KafkaHeap: *kafkaHeap, Dir: *keep, Progress: stderr,
 	}
-	if *partitions < 1 || *duration <= 0 || *maxBuffered < 1 {
-		return errors.New("-partitions, -duration and -max-buffered must be positive")
+	if *partitions < 1 || *duration <= 0 || *maxBuffered < 1 || *brokers < 1 || *rf < 1 {
+		return errors.New("-partitions, -brokers, -rf, -duration and -max-buffered must be positive")
+	}
+	if *rf > *brokers {
+		return fmt.Errorf("-rf %d is more than -brokers %d", *rf, *brokers)
+	}
+	for _, a := range strings.Split(*acksFlag, ",") {
+		switch a = strings.TrimSpace(a); a {
+		case "1":
+			cfg.Load.Acks = append(cfg.Load.Acks, AcksLeader)
+		case "all", "-1":
+			cfg.Load.Acks = append(cfg.Load.Acks, AcksAll)
+		default:
+			return fmt.Errorf("-acks: unknown setting %q (want 1, all)", a)
+		}
 	}
 	for _, s := range strings.Split(*sizes, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
@@ -85,9 +102,15 @@ func Main(ctx context.Context, stdout, stderr io.Writer, args []string, sluiceBi
 	l := cfg.Load
 	l.defaults()
 	fmt.Fprintf(stdout, "\nsluice broker vs Apache Kafka 3.9 — %s\n", machine)
-	fmt.Fprintf(stdout, "franz-go %s, one producer client per phase, %v per phase, %d partitions × 1 replica, no compression, max %d records buffered, linger %v, warm-up %v;\n",
-		franzVersion(), l.Duration, l.Partitions, l.MaxBuffered, l.Linger, l.Warmup)
-	fmt.Fprintf(stdout, "sluice: standalone coordinator + broker processes; Kafka: one KRaft JVM (broker+controller), KAFKA_HEAP_OPTS=%q\n\n", cfg.KafkaHeap)
+	fmt.Fprintf(stdout, "franz-go %s, one producer client per phase, %v per phase, %s, %d partitions × %s (full ISR before each phase), min.insync.replicas=1,\n",
+		franzVersion(), l.Duration, plural(max(cfg.Brokers, 1), "broker"), l.Partitions, plural(l.Replication, "replica"))
+	fmt.Fprintf(stdout, "no compression, max %d records buffered, linger %v, warm-up %v;\n", l.MaxBuffered, l.Linger, l.Warmup)
+	if cfg.Brokers > 1 {
+		fmt.Fprintf(stdout, "sluice: %d broker processes + a %d-member coordinator ensemble; Kafka: %d KRaft JVMs (each broker+controller), KAFKA_HEAP_OPTS=%q each\n\n",
+			cfg.Brokers, CoordinatorMembers(cfg.Brokers), cfg.Brokers, cfg.KafkaHeap)
+	} else {
+		fmt.Fprintf(stdout, "sluice: standalone coordinator + broker processes; Kafka: one KRaft JVM (broker+controller), KAFKA_HEAP_OPTS=%q\n\n", cfg.KafkaHeap)
+	}
 	if err := WriteTable(stdout, results); err != nil {
 		return err
 	}
@@ -100,10 +123,10 @@ func Main(ctx context.Context, stdout, stderr io.Writer, args []string, sluiceBi
 		}
 	}
 	if *cpuprofile != "" {
-		fmt.Fprintf(stderr, "profile pass: sluice broker in-process, CPU profile to %s\n", *cpuprofile)
+		fmt.Fprintf(stderr, "profile pass: %d sluice broker(s) in-process, CPU profile to %s\n", cfg.Brokers, *cpuprofile)
 		l := cfg.Load
 		l.Progress = stderr
-		if err := ProfileSluice(ctx, l, cfg.Sluice, *cpuprofile); err != nil {
+		if err := ProfileSluice(ctx, l, cfg.Brokers, cfg.Sluice, *cpuprofile); err != nil {
 			failed = append(failed, "profile pass: "+err.Error())
 		}
 	}
@@ -111,6 +134,14 @@ func Main(ctx context.Context, stdout, stderr io.Writer, args []string, sluiceBi
 		return errors.New(strings.Join(failed, "; "))
 	}
 	return nil
+}
+
+// plural is "1 broker", "3 brokers".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // franzVersion is the franz-go release this binary was built with.

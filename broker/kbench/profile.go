@@ -2,53 +2,79 @@ package kbench
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
+	"time"
 
 	"github.com/sluicelogs/sluice/broker"
 	"github.com/sluicelogs/sluice/coordinator/zkbench"
 	"github.com/sluicelogs/sluice/internal/benchcmp"
+	"github.com/sluicelogs/sluice/internal/kadmin"
 	"github.com/sluicelogs/sluice/internal/proc"
 )
 
-// ProfileSluice runs l against a sluice broker started inside this process
-// (its coordinator is a separate process from the sluice binary), with the
-// CPU profile written to cpuprofile. The broker runs in-process because its
-// command has no profiling flag; the profile therefore also holds the load
+// ProfileSluice runs l against brokers sluice brokers started inside this
+// process (their coordinator, standalone or an ensemble as Start chooses,
+// runs as processes of the sluice binary), with the CPU profile written to
+// cpuprofile. The brokers run in-process because their command has no
+// profiling flag; the profile therefore holds every broker and the load
 // generator (its frames are in franz-go's kgo and kbench; `go tool pprof
-// -focus sluice/broker` keeps the broker's).
-func ProfileSluice(ctx context.Context, l Load, sluice, cpuprofile string) error {
+// -focus sluice/broker` keeps the brokers').
+func ProfileSluice(ctx context.Context, l Load, brokers int, sluice, cpuprofile string) error {
+	brokers = max(brokers, 1)
 	dir, err := os.MkdirTemp("", "kbench-profile-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	coord, err := zkbench.Start(ctx, zkbench.Spec{Kind: zkbench.TargetSluice, Members: 1, Dir: dir, Sluice: sluice})
+	coord, err := zkbench.Start(ctx, zkbench.Spec{Kind: zkbench.TargetSluice, Members: CoordinatorMembers(brokers), Dir: dir, Sluice: sluice})
 	if err != nil {
 		return fmt.Errorf("sluice coordinator: %w", err)
 	}
 	defer coord.Stop()
-	port, err := proc.FreePort()
-	if err != nil {
-		return err
+	var bs []*broker.Broker
+	for i := range brokers {
+		port, err := proc.FreePort()
+		if err != nil {
+			return err
+		}
+		path, err := writeBrokerConfig(filepath.Join(dir, fmt.Sprintf("broker%d", i+1)), i+1, port, strings.Join(coord.Addrs(), ","), max(l.Replication, 1))
+		if err != nil {
+			return err
+		}
+		cfg, _, err := broker.LoadConfig(path)
+		if err != nil {
+			return err
+		}
+		b, err := broker.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		if err != nil {
+			return err
+		}
+		bs = append(bs, b)
 	}
-	path, err := writeBrokerConfig(filepath.Join(dir, "broker"), port, coord.Addrs()[0])
-	if err != nil {
-		return err
+	serve := func(ctx context.Context) error {
+		errs := make(chan error, len(bs))
+		for _, b := range bs {
+			go func() { errs <- b.Run(ctx) }() // owned by serve, which waits for every Run
+		}
+		var all []error
+		for range bs {
+			all = append(all, <-errs)
+		}
+		return errors.Join(all...)
 	}
-	cfg, _, err := broker.LoadConfig(path)
-	if err != nil {
-		return err
-	}
-	b, err := broker.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		return err
-	}
-	return benchcmp.ProfileCPU(ctx, cpuprofile, b.Run, func(ctx context.Context) error {
-		l.Brokers = []string{b.Addr()}
+	return benchcmp.ProfileCPU(ctx, cpuprofile, serve, func(ctx context.Context) error {
+		for _, b := range bs {
+			l.Brokers = append(l.Brokers, b.Addr())
+		}
+		if err := proc.WaitReady(ctx, 250*time.Millisecond, func(ctx context.Context) error { return kadmin.ReadyBrokers(ctx, l.Brokers[0], len(bs)) }); err != nil {
+			return fmt.Errorf("profile run: %w", err)
+		}
 		rep, err := l.Run(ctx)
 		if err != nil {
 			return fmt.Errorf("profile run: %w", err)

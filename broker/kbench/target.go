@@ -3,14 +3,15 @@ package kbench
 import (
 	"context"
 	"fmt"
-	"github.com/sluicelogs/sluice/internal/kadmin"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/sluicelogs/sluice/coordinator/zkbench"
+	"github.com/sluicelogs/sluice/internal/kadmin"
 	"github.com/sluicelogs/sluice/internal/proc"
 )
 
@@ -22,117 +23,205 @@ const (
 
 // Spec says how to start a target.
 type Spec struct {
-	Kind string // TargetSluice or TargetKafka
-	Dir  string // data directories and process logs go under it
+	Kind        string // TargetSluice or TargetKafka
+	Dir         string // data directories and process logs go under it
+	Brokers     int    // broker processes (Kafka: KRaft JVMs), default 1
+	Replication int    // default.replication.factor and the internal topics', default 1
 
 	Sluice     string // the sluice binary (runs `coordinator` and `broker`)
 	Kafka      string // deploy/kafka/run.sh
-	KafkaHeap  string // KAFKA_HEAP_OPTS for the Kafka JVM, e.g. "-Xms1g -Xmx1g"
+	KafkaHeap  string // KAFKA_HEAP_OPTS for each Kafka JVM, e.g. "-Xms1g -Xmx1g"
 	StartLimit time.Duration
 }
 
-// Target is a running broker: for sluice a broker process and its
-// coordinator process, for Kafka one JVM (broker and KRaft controller).
+// Target is a running cluster: for sluice the broker processes and their
+// coordinator (standalone for one broker, a 3-member ensemble for more), for
+// Kafka one JVM per broker, each a broker and a KRaft controller voter.
 type Target struct {
-	Spec   Spec
-	Addr   string           // bootstrap host:port
-	Server *proc.Process    // the sluice broker or the Kafka JVM
-	Coord  *zkbench.Cluster // the sluice coordinator; nil for Kafka
+	Spec    Spec
+	Addr    string           // bootstrap host:port (the first broker)
+	Addrs   []string         // every broker's host:port
+	Servers []*proc.Process  // the sluice brokers or the Kafka JVMs
+	Coord   *zkbench.Cluster // the sluice coordinator; nil for Kafka
+}
+
+// CoordinatorMembers is the size of the sluice coordinator a target of
+// brokers brokers gets: standalone for one broker, as a single-host
+// install; an ensemble of three for a cluster, as deploy/cluster.sh runs.
+func CoordinatorMembers(brokers int) int {
+	if brokers > 1 {
+		return 3
+	}
+	return 1
 }
 
 // Start starts spec's target on free loopback ports and waits until a
-// Metadata request lists its broker. On error everything it started is
-// stopped.
+// Metadata request to every broker lists all of them. On error everything
+// it started is stopped.
 func Start(ctx context.Context, spec Spec) (*Target, error) {
 	if spec.StartLimit <= 0 {
 		spec.StartLimit = 2 * time.Minute
 	}
+	spec.Brokers, spec.Replication = max(spec.Brokers, 1), max(spec.Replication, 1)
+	if spec.Replication > spec.Brokers {
+		return nil, fmt.Errorf("kbench: replication factor %d with %d brokers", spec.Replication, spec.Brokers)
+	}
 	dir := filepath.Join(spec.Dir, spec.Kind)
+	if spec.Brokers > 1 {
+		dir = filepath.Join(spec.Dir, fmt.Sprintf("%s-%dbrokers", spec.Kind, spec.Brokers))
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	port, err := proc.FreePort()
+	t := &Target{Spec: spec}
+	cmds, err := t.commands(ctx, dir)
 	if err != nil {
+		t.Stop()
 		return nil, err
 	}
-	t := &Target{Spec: spec, Addr: "127.0.0.1:" + strconv.Itoa(port)}
-	var cmd *exec.Cmd
-	switch spec.Kind {
-	case TargetSluice:
-		t.Coord, err = zkbench.Start(ctx, zkbench.Spec{Kind: zkbench.TargetSluice, Members: 1, Dir: dir, Sluice: spec.Sluice, StartLimit: spec.StartLimit})
-		if err != nil {
-			return nil, fmt.Errorf("sluice coordinator: %w", err)
+	t.Addr = t.Addrs[0]
+	for i, cmd := range cmds {
+		name := spec.Kind + " broker"
+		log := filepath.Join(dir, "broker.log")
+		if spec.Brokers > 1 {
+			name = fmt.Sprintf("%s broker %d", spec.Kind, i+1)
+			log = filepath.Join(dir, fmt.Sprintf("broker%d.log", i+1))
 		}
-		props, err := writeBrokerConfig(dir, port, t.Coord.Addrs()[0])
+		p, err := proc.Start(name, cmd, log)
 		if err != nil {
 			t.Stop()
-			return nil, err
+			return nil, fmt.Errorf("kbench: %w", err)
 		}
-		cmd = exec.Command(spec.Sluice, "broker", "--config", props)
-	case TargetKafka:
-		cport, err := proc.FreePort()
-		if err != nil {
-			return nil, err
-		}
-		cmd = exec.Command("bash", spec.Kafka, "--port", strconv.Itoa(port), "--controller-port", strconv.Itoa(cport), "--data", filepath.Join(dir, "data"))
-		// Provisioning is `make peers`' job; run.sh says what is missing.
-		cmd.Env = append(os.Environ(), "KAFKA_PEER_NO_BUILD=1", "KAFKA_HEAP_OPTS="+spec.KafkaHeap)
-	default:
-		return nil, fmt.Errorf("kbench: unknown target %q (want %s or %s)", spec.Kind, TargetSluice, TargetKafka)
+		p.Grace = 15 * time.Second
+		t.Servers = append(t.Servers, p)
 	}
-	t.Server, err = proc.Start(spec.Kind+" broker", cmd, filepath.Join(dir, "broker.log"))
-	if err != nil {
-		t.Stop()
-		return nil, fmt.Errorf("kbench: %w", err)
-	}
-	t.Server.Grace = 15 * time.Second
 	ctx, cancel := context.WithTimeout(ctx, spec.StartLimit)
 	defer cancel()
-	if err := waitBroker(ctx, t.Addr, t.Server); err != nil {
-		t.Stop()
-		return nil, err
+	for i, addr := range t.Addrs {
+		err := proc.WaitReady(ctx, 250*time.Millisecond, func(ctx context.Context) error { return kadmin.ReadyBrokers(ctx, addr, spec.Brokers) }, t.Servers...)
+		if err != nil {
+			t.Stop()
+			return nil, fmt.Errorf("%s at %s: %w\n%s", t.Servers[i].Name, addr, err, t.Tails(20))
+		}
 	}
 	return t, nil
 }
 
-// writeBrokerConfig writes the server.properties of a sluice broker with id
-// 1 listening on port and returns its path.
-func writeBrokerConfig(dir string, port int, zk string) (string, error) {
+// commands starts the sluice coordinator if the target needs one, picks
+// the brokers' ports (after the coordinator took its own, so the two cannot
+// pick the same free port) into t.Addrs, and returns the commands of the
+// broker processes.
+func (t *Target) commands(ctx context.Context, dir string) ([]*exec.Cmd, error) {
+	spec := t.Spec
+	var cmds []*exec.Cmd
+	if spec.Kind == TargetSluice {
+		var err error
+		t.Coord, err = zkbench.Start(ctx, zkbench.Spec{Kind: zkbench.TargetSluice, Members: CoordinatorMembers(spec.Brokers), Dir: dir, Sluice: spec.Sluice, StartLimit: spec.StartLimit})
+		if err != nil {
+			return nil, fmt.Errorf("sluice coordinator: %w", err)
+		}
+	}
+	ports := make([]int, spec.Brokers)
+	for i := range ports {
+		p, err := proc.FreePort()
+		if err != nil {
+			return nil, err
+		}
+		ports[i] = p
+		t.Addrs = append(t.Addrs, "127.0.0.1:"+strconv.Itoa(p))
+	}
+	switch spec.Kind {
+	case TargetSluice:
+		for i, port := range ports {
+			bdir := dir
+			if len(ports) > 1 {
+				bdir = filepath.Join(dir, fmt.Sprintf("broker%d", i+1))
+			}
+			props, err := writeBrokerConfig(bdir, i+1, port, strings.Join(t.Coord.Addrs(), ","), spec.Replication)
+			if err != nil {
+				return nil, err
+			}
+			cmds = append(cmds, exec.Command(spec.Sluice, "broker", "--config", props))
+		}
+	case TargetKafka:
+		cports := make([]int, len(ports))
+		var quorum []string
+		for i := range cports {
+			p, err := proc.FreePort()
+			if err != nil {
+				return nil, err
+			}
+			cports[i] = p
+			quorum = append(quorum, fmt.Sprintf("%d@127.0.0.1:%d", i+1, p))
+		}
+		for i, port := range ports {
+			data := filepath.Join(dir, "data")
+			if len(ports) > 1 {
+				data = filepath.Join(dir, fmt.Sprintf("data%d", i+1))
+			}
+			// run.sh derives default.replication.factor and the internal
+			// topics' from the size of the quorum (at most 3).
+			cmd := exec.Command("bash", spec.Kafka, "--port", strconv.Itoa(port), "--controller-port", strconv.Itoa(cports[i]),
+				"--node-id", strconv.Itoa(i+1), "--quorum", strings.Join(quorum, ","), "--data", data)
+			// Provisioning is `make peers`' job; run.sh says what is missing.
+			cmd.Env = append(os.Environ(), "KAFKA_PEER_NO_BUILD=1", "KAFKA_HEAP_OPTS="+spec.KafkaHeap)
+			cmds = append(cmds, cmd)
+		}
+	default:
+		return nil, fmt.Errorf("kbench: unknown target %q (want %s or %s)", spec.Kind, TargetSluice, TargetKafka)
+	}
+	return cmds, nil
+}
+
+// writeBrokerConfig writes the server.properties of sluice broker id
+// listening on port under dir and returns its path. Replication settings
+// are Kafka's defaults, written out so they match the Kafka peer's.
+func writeBrokerConfig(dir string, id, port int, zk string, replication int) (string, error) {
 	logs := filepath.Join(dir, "logs")
 	if err := os.MkdirAll(logs, 0o755); err != nil {
 		return "", err
 	}
-	props := fmt.Sprintf("broker.id=1\nlisteners=PLAINTEXT://127.0.0.1:%d\nlog.dirs=%s\nzookeeper.connect=%s\nnum.partitions=1\noffsets.topic.num.partitions=1\n", port, logs, zk)
+	var b strings.Builder
+	fmt.Fprintf(&b, "broker.id=%d\nlisteners=PLAINTEXT://127.0.0.1:%d\nlog.dirs=%s\nzookeeper.connect=%s\nnum.partitions=1\noffsets.topic.num.partitions=1\n", id, port, logs, zk)
+	fmt.Fprintf(&b, "default.replication.factor=%d\noffsets.topic.replication.factor=%d\nmin.insync.replicas=1\nreplica.lag.time.max.ms=30000\nreplica.fetch.wait.max.ms=500\n", replication, replication)
 	path := filepath.Join(dir, "server.properties")
-	return path, os.WriteFile(path, []byte(props), 0o644)
+	return path, os.WriteFile(path, []byte(b.String()), 0o644)
 }
 
-// waitBroker polls addr with Metadata requests until one lists a broker,
-// failing early if p exits.
-func waitBroker(ctx context.Context, addr string, p *proc.Process) error {
-	err := proc.WaitReady(ctx, 250*time.Millisecond, func(ctx context.Context) error { return kadmin.Ready(ctx, addr) }, p)
-	if err != nil {
-		return fmt.Errorf("%s at %s: %w\n%s", p.Name, addr, err, p.Tail(20))
+// Tails returns the last n lines of every broker's log.
+func (t *Target) Tails(n int) string {
+	var b strings.Builder
+	for _, p := range t.Servers {
+		fmt.Fprintf(&b, "%s:\n%s\n", p.Name, p.Tail(n))
 	}
-	return nil
+	return b.String()
 }
 
-// ServerRSS returns the resident memory of the broker process (the JVM for
-// Kafka), in bytes.
+// ServerRSS returns the resident memory of the broker processes (the JVMs
+// for Kafka) together, in bytes.
 func (t *Target) ServerRSS() (int64, error) {
-	// run.sh execs java, so for Kafka the process started is the JVM once
-	// the JVM runs.
-	pid := t.Server.Pid()
-	if t.Spec.Kind == TargetKafka {
-		if c := proc.Comm(pid); c != "java" {
-			return 0, fmt.Errorf("kafka process %d is %q, not java", pid, c)
+	var sum int64
+	for _, p := range t.Servers {
+		// run.sh execs java, so for Kafka the process started is the JVM
+		// once the JVM runs.
+		pid := p.Pid()
+		if t.Spec.Kind == TargetKafka {
+			if c := proc.Comm(pid); c != "java" {
+				return 0, fmt.Errorf("kafka process %d is %q, not java", pid, c)
+			}
 		}
+		rss, err := proc.RSS(pid)
+		if err != nil {
+			return 0, fmt.Errorf("%s: %w", p.Name, err)
+		}
+		sum += rss
 	}
-	return proc.RSS(pid)
+	return sum, nil
 }
 
-// CoordinatorRSS returns the resident memory of the sluice coordinator, or
-// -1 for Kafka (its controller lives in the broker's JVM).
+// CoordinatorRSS returns the resident memory of the sluice coordinator's
+// members together, or -1 for Kafka (its controllers live in the brokers'
+// JVMs).
 func (t *Target) CoordinatorRSS() (int64, error) {
 	if t.Coord == nil {
 		return -1, nil
@@ -141,16 +230,28 @@ func (t *Target) CoordinatorRSS() (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	return rss[0], nil
+	var sum int64
+	for _, r := range rss {
+		sum += r
+	}
+	return sum, nil
 }
 
-// Stop stops the broker, then the coordinator. A nil Target is stopped.
+// Stop stops the brokers (all at once, so none waits for a follower that is
+// already gone), then the coordinator. A nil Target is stopped.
 func (t *Target) Stop() {
 	if t == nil {
 		return
 	}
-	if t.Server != nil {
-		t.Server.Stop()
+	done := make(chan struct{}, len(t.Servers))
+	for _, p := range t.Servers {
+		go func() { // owned by Stop, which waits for it below
+			p.Stop()
+			done <- struct{}{}
+		}()
+	}
+	for range t.Servers {
+		<-done
 	}
 	t.Coord.Stop()
 }
