@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -271,4 +272,45 @@ func TestKillLeaderAndController(t *testing.T) {
 func TestKillLeaderAndControllerOnZooKeeper(t *testing.T) {
 	zk := testpeer.StartZooKeeperEnsemble(t, 3)
 	runKillScenario(t, strings.Join(zk, ",")+"/sluice", 100000)
+}
+
+// TestLaggingFollowerLeavesISR: a follower that stops fetching (its
+// process is frozen with SIGSTOP, its coordinator session still alive)
+// leaves the ISR after replica.lag.time.max.ms, so acks=all writes go on
+// without it; thawed, it catches up and rejoins.
+func TestLaggingFollowerLeavesISR(t *testing.T) {
+	brokers := startBrokerProcs(t, testcluster.Coordinator(t), 3, "zookeeper.session.timeout.ms=10000",
+		"replica.lag.time.max.ms=1500")
+	var addrs []string
+	for _, b := range brokers {
+		addrs = append(addrs, b.addr)
+	}
+	createReplicated(t, addrs[0], "lag", 1, 3, nil)
+	parts := awaitISR(t, addrs[0], "lag", []int32{1, 2, 3})
+	produceNumbered(t, addrs, "lag", "a", 500)
+
+	follower := brokers[parts[0].replicas[1]-1]
+	var rest []int32
+	for _, id := range []int32{1, 2, 3} {
+		if id != int32(follower.id) {
+			rest = append(rest, id)
+		}
+	}
+	leaderAddr := brokers[parts[0].leader-1].addr
+	if err := syscall.Kill(follower.proc.Pid(), syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	thawed := false
+	thaw := func() {
+		if !thawed {
+			thawed = true
+			_ = syscall.Kill(follower.proc.Pid(), syscall.SIGCONT)
+		}
+	}
+	defer thaw()
+	awaitISR(t, leaderAddr, "lag", rest)
+	produceNumbered(t, []string{leaderAddr}, "lag", "b", 500)
+	thaw()
+	awaitISR(t, leaderAddr, "lag", []int32{1, 2, 3})
+	checkExactlyOnce(t, consumeAll(t, []string{leaderAddr}, "lag", 1000), map[string]int{"a": 500, "b": 500})
 }

@@ -41,35 +41,55 @@ func freeRun(t *testing.T) int {
 	return 0
 }
 
-func TestClusterScript(t *testing.T) {
-	bin := testpeer.SluiceBinary(t)
+// localCluster is deploy/cluster.sh run on free loopback ports in a
+// temporary directory, taken down when the test ends.
+type localCluster struct {
+	t                 *testing.T
+	bin, dir          string
+	zkPort, kafkaBase int
+	env               []string
+	root              string
+}
+
+func startLocalCluster(t *testing.T, extraEnv ...string) *localCluster {
+	t.Helper()
 	root, err := testpeer.RepoRoot()
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	zkPort, peer, election, kafka := freeRun(t), freeRun(t), freeRun(t), freeRun(t)
-	env := []string{"SLUICE_BIN=" + bin, "SLUICE_CLUSTER_DIR=" + dir,
-		"ZK_BASE_PORT=" + strconv.Itoa(zkPort), "ZK_PEER_BASE_PORT=" + strconv.Itoa(peer),
-		"ZK_ELECTION_BASE_PORT=" + strconv.Itoa(election), "KAFKA_BASE_PORT=" + strconv.Itoa(kafka)}
-	script := func(args ...string) string {
-		t.Helper()
-		ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-		defer cancel()
-		cmd := exec.CommandContext(ctx, filepath.Join(root, "deploy/cluster.sh"), args...)
-		cmd.Env = append(cmd.Environ(), env...)
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("cluster.sh %v: %v\n%s", args, err, out)
-		}
-		return string(out)
-	}
-	t.Cleanup(func() { script("down") })
-	script("up")
+	c := &localCluster{t: t, bin: testpeer.SluiceBinary(t), dir: t.TempDir(), root: root}
+	peer, election := freeRun(t), freeRun(t)
+	c.zkPort, c.kafkaBase = freeRun(t), freeRun(t)
+	c.env = append([]string{"SLUICE_BIN=" + c.bin, "SLUICE_CLUSTER_DIR=" + c.dir,
+		"ZK_BASE_PORT=" + strconv.Itoa(c.zkPort), "ZK_PEER_BASE_PORT=" + strconv.Itoa(peer),
+		"ZK_ELECTION_BASE_PORT=" + strconv.Itoa(election), "KAFKA_BASE_PORT=" + strconv.Itoa(c.kafkaBase),
+		"SLUICE_PIPELINES=" + filepath.Join(root, "examples/pipelines"),
+		"INDEXER_METRICS=127.0.0.1:" + strconv.Itoa(testpeer.FreePort(t)), "AGENT_METRICS=127.0.0.1:" + strconv.Itoa(testpeer.FreePort(t))}, extraEnv...)
+	t.Cleanup(func() { c.script("down") })
+	c.script("up")
+	return c
+}
 
+// script runs deploy/cluster.sh with args and returns its output.
+func (c *localCluster) script(args ...string) string {
+	c.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, filepath.Join(c.root, "deploy/cluster.sh"), args...)
+	cmd.Env = append(cmd.Environ(), c.env...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		c.t.Fatalf("cluster.sh %v: %v\n%s", args, err, out)
+	}
+	return string(out)
+}
+
+func TestClusterScript(t *testing.T) {
+	c := startLocalCluster(t)
+	script, bin, zkPort, kafka := c.script, c.bin, c.zkPort, c.kafkaBase
 	await.Eventually(t, 30*time.Second, 200*time.Millisecond, func() error {
 		out := script("status")
-		if strings.Count(out, " leader") != 1 || strings.Count(out, " follower") != 2 || strings.Count(out, " running") != 3 {
+		if strings.Count(out, " leader") != 1 || strings.Count(out, " follower") != 2 || strings.Count(out, " running") != 5 {
 			return fmt.Errorf("status:\n%s", out)
 		}
 		return nil
