@@ -51,6 +51,7 @@ bench: build peers
 	bin/sluice bench broker -sluice bin/sluice -brokers 3 -rf 3 -acks all -sizes 1024 -warmup 20s $(BENCH_BROKER_FLAGS)
 	bin/sluice bench indexer -sluice bin/sluice
 	bin/sluice bench agent -sluice bin/sluice $(BENCH_AGENT_FLAGS)
+	bin/sluice bench e2e -sluice bin/sluice $(BENCH_E2E_FLAGS)
 
 clean:
 	rm -rf bin

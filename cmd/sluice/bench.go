@@ -16,6 +16,7 @@ import (
 	"github.com/sluicelogs/sluice/broker/kbench"
 	"github.com/sluicelogs/sluice/coordinator/zkbench"
 	"github.com/sluicelogs/sluice/indexer/ibench"
+	"github.com/sluicelogs/sluice/up/upbench"
 )
 
 // runBench dispatches `sluice bench <what>`: the coordinator or the broker.
@@ -29,9 +30,11 @@ func runBench(ctx context.Context, e *env, args []string) error {
 		return ibench.Main(ctx, e.stdout, e.stderr, args[1:], func(path string) (string, error) { return sluiceBinary(ctx, e, path) })
 	case len(args) > 0 && args[0] == "agent":
 		return abench.Main(ctx, e.stdout, e.stderr, args[1:], func(path string) (string, error) { return sluiceBinary(ctx, e, path) })
+	case len(args) > 0 && args[0] == "e2e":
+		return upbench.Main(ctx, e.stdout, e.stderr, args[1:], func(path string) (string, error) { return sluiceBinary(ctx, e, path) })
 	}
-	fmt.Fprintf(e.stderr, "Usage: sluice bench coordinator|broker|agent|indexer [flags]\n\nRun `sluice bench <which> -h` for its flags.\n")
-	return errors.New("want `bench coordinator`, `bench broker`, `bench agent` or `bench indexer`")
+	fmt.Fprintf(e.stderr, "Usage: sluice bench coordinator|broker|agent|indexer|e2e [flags]\n\nRun `sluice bench <which> -h` for its flags.\n")
+	return errors.New("want `bench coordinator`, `bench broker`, `bench agent`, `bench indexer` or `bench e2e`")
 }
 
 // benchCoordinator runs the same ZooKeeper-protocol load against sluice
