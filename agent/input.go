@@ -31,6 +31,9 @@ type input struct {
 	log      *slog.Logger
 
 	fieldsJSON, tagsJSON []byte
+	tailJSON             []byte // what follows the log object in every event (eventTail)
+	rootFieldsJSON       []byte // fields under the root, last in every event
+	staticTopic          string // output.kafka.topic when it refers to nothing
 	missingWarned        sync.Once
 
 	mu      sync.Mutex
@@ -58,6 +61,13 @@ func newInput(cfg *InputConfig, m meta, reg *registry.Registry, ts *trackers, ou
 			return nil, err
 		}
 		in.tagsJSON = append([]byte(`,"tags":`), b...)
+	}
+	var err error
+	if in.tailJSON, in.rootFieldsJSON, err = in.eventTail(); err != nil {
+		return nil, err
+	}
+	if t := out.cfg.topic; t.Static() {
+		in.staticTopic, _ = t.Expand(nil, time.Time{}, nil)
 	}
 	return in, nil
 }
@@ -348,6 +358,9 @@ func (in *input) lookup(m *message, path string) func([]string) (any, bool) {
 // topic resolves output.kafka.topic for m. A field missing from the event
 // becomes "unknown" (logged once per input) so that no event is lost.
 func (in *input) topic(m *message, path string) string {
+	if in.staticTopic != "" {
+		return in.staticTopic
+	}
 	t, missing := resolve(in.out.cfg.topic, in.lookup(m, path), "unknown")
 	if missing != "" {
 		in.missingWarned.Do(func() {
