@@ -42,12 +42,13 @@ type input struct {
 	wg      sync.WaitGroup
 	rescan  chan struct{}
 	watched map[string]bool
+	unseen  map[string]int // registry keys → scans in a row that did not find their file
 }
 
 func newInput(cfg *InputConfig, m meta, reg *registry.Registry, ts *trackers, out *output, metrics *agentMetrics, log *slog.Logger) (*input, error) {
 	in := &input{cfg: cfg, meta: m, reg: reg, trackers: ts, out: out, metrics: metrics, log: log.With("input", cfg.ID),
 		running: map[harvester.ID]*harvester.Harvester{}, byPath: map[string]*harvester.Harvester{},
-		rescan: make(chan struct{}, 1), watched: map[string]bool{}}
+		rescan: make(chan struct{}, 1), watched: map[string]bool{}, unseen: map[string]int{}}
 	if len(cfg.Fields) > 0 {
 		b, err := json.Marshal(cfg.Fields)
 		if err != nil {
@@ -174,17 +175,71 @@ func (in *input) matches(path string) bool {
 	return false
 }
 
-// scan considers every file the globs match.
+// scan considers every file the globs match, then cleans the registry.
 func (in *input) scan(ctx context.Context) {
 	seen := map[string]bool{}
+	present := map[string]bool{} // registry keys of the files found
 	for _, p := range in.cfg.Paths {
 		matches, _ := filepath.Glob(p)
 		for _, m := range matches {
 			if !seen[m] {
 				seen[m] = true
-				in.consider(ctx, m)
+				if key := in.consider(ctx, m); key != "" {
+					present[key] = true
+				}
 			}
 		}
+	}
+	if ctx.Err() == nil {
+		in.clean(present, time.Now())
+	}
+	in.metrics.scans.Inc()
+}
+
+// cleanAfterScans is how many scans in a row must miss a file before
+// clean_removed forgets it: one scan can miss a file being renamed from
+// one matching name to another between its glob and its stat.
+const cleanAfterScans = 2
+
+// clean removes the registry entries of this input's files that are done
+// with: with clean_removed, those that cleanAfterScans scans in a row did
+// not find (present holds what this scan found); with clean_inactive,
+// those not updated for that long. An entry with a live tracker (a file
+// being read, or with events in flight) is kept. Only the input's own
+// goroutine starts trackers for its keys, so none appears while clean
+// runs.
+func (in *input) clean(present map[string]bool, now time.Time) {
+	removed := in.cfg.CleanRemoved == nil || *in.cfg.CleanRemoved
+	if !removed && in.cfg.CleanInactive == 0 {
+		return
+	}
+	unseen := map[string]int{}
+	cleaned := 0
+	for _, e := range in.reg.List(in.cfg.ID + "/") {
+		if in.trackers.has(e.Key) {
+			continue
+		}
+		var why string
+		switch {
+		case in.cfg.CleanInactive > 0 && now.Sub(e.Updated) > in.cfg.CleanInactive:
+			why = "clean_inactive"
+		case removed && !present[e.Key]:
+			if unseen[e.Key] = in.unseen[e.Key] + 1; unseen[e.Key] < cleanAfterScans {
+				continue
+			}
+			why = "clean_removed"
+		default:
+			continue
+		}
+		in.reg.Delete(e.Key)
+		delete(unseen, e.Key)
+		cleaned++
+		in.metrics.registryCleaned.Inc()
+		in.log.Debug("registry entry removed", "path", e.Path, "key", e.Key, "offset", e.Offset, "reason", why)
+	}
+	in.unseen = unseen
+	if cleaned > 0 {
+		in.trackers.kick() // the registry writer writes it
 	}
 }
 
@@ -198,16 +253,18 @@ func (in *input) excluded(path string) bool {
 }
 
 // consider starts a harvester for path if it has lines not yet read, no
-// harvester has it open and harvester_limit allows.
-func (in *input) consider(ctx context.Context, path string) {
+// harvester has it open and harvester_limit allows. It returns the registry
+// key of the file at path ("" if there is none to read).
+func (in *input) consider(ctx context.Context, path string) (key string) {
 	if ctx.Err() != nil || in.excluded(path) {
-		return
+		return ""
 	}
 	fi, err := os.Stat(path)
 	if err != nil || !fi.Mode().IsRegular() {
-		return
+		return ""
 	}
 	id := harvester.FileID(fi)
+	key = in.cfg.ID + "/" + id.String()
 	in.mu.Lock()
 	_, busy := in.running[id]
 	full := in.cfg.HarvesterLimit > 0 && len(in.running) >= in.cfg.HarvesterLimit
@@ -218,7 +275,6 @@ func (in *input) consider(ctx context.Context, path string) {
 	if in.cfg.IgnoreOlder > 0 && time.Since(fi.ModTime()) > in.cfg.IgnoreOlder {
 		return
 	}
-	key := in.cfg.ID + "/" + id.String()
 	offset, fp := in.resumeAt(key, path, fi.Size())
 	if offset == fi.Size() {
 		return // nothing new; a write or the next scan brings it back
@@ -231,12 +287,14 @@ func (in *input) consider(ctx context.Context, path string) {
 		CloseInactive: in.cfg.CloseInactive,
 	}, fr.hooks())
 	if err != nil {
+		in.trackers.remove(tr)
 		in.log.Warn("cannot open file", "path", path, "err", err)
 		return
 	}
 	if h.ID != id { // replaced since the stat: the next event or scan takes it
+		in.trackers.remove(tr)
 		h.Close()
-		return
+		return ""
 	}
 	in.mu.Lock()
 	in.running[id] = h
@@ -250,6 +308,7 @@ func (in *input) consider(ctx context.Context, path string) {
 		defer in.wg.Done()
 		in.harvest(ctx, h, fr)
 	}()
+	return key
 }
 
 // resumeAt returns where to start reading the file with registry key key:

@@ -11,6 +11,7 @@ type agentMetrics struct {
 	harvesterStarts                   prometheus.Counter
 	truncations                       prometheus.Counter
 	registryWrites, registryErrors    prometheus.Counter
+	registryCleaned, scans            prometheus.Counter
 }
 
 func newMetrics(reg prometheus.Registerer) *agentMetrics {
@@ -35,10 +36,12 @@ func newMetrics(reg prometheus.Registerer) *agentMetrics {
 		truncations:     c("file_truncations_total", "Files found truncated (read again from offset 0)."),
 		registryWrites:  c("registry_writes_total", "Registry files written."),
 		registryErrors:  c("registry_write_errors_total", "Registry writes that failed."),
+		registryCleaned: c("registry_entries_removed_total", "Registry entries removed by clean_removed or clean_inactive."),
+		scans:           c("scans_total", "Scans of the inputs' globs (every scan_frequency, and when a harvester finished)."),
 	}
 	if reg != nil {
 		reg.MustRegister(m.lines, m.bytes, m.truncated, m.filtered, m.events, m.acked, m.unacked, m.dropped,
-			m.queued, m.harvesters, m.harvesterStarts, m.truncations, m.registryWrites, m.registryErrors)
+			m.queued, m.harvesters, m.harvesterStarts, m.truncations, m.registryWrites, m.registryErrors, m.registryCleaned, m.scans)
 	}
 	return m
 }
