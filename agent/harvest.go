@@ -20,6 +20,25 @@ type fileReader struct {
 	slab    slab
 	msg     message // the message of a line when there are no parsers
 	text    []byte  // msg.text when the line had invalid UTF-8
+	// counts not yet added to the shared metrics (countMetrics)
+	lines, bytes, events int
+}
+
+// countEvery is how many lines a file reader counts before it adds its
+// counts to the metrics (it also does when the file goes idle or is done).
+const countEvery = 256
+
+// countMetrics adds the file reader's counts to the metrics.
+func (fr *fileReader) countMetrics() {
+	m := fr.in.metrics
+	if fr.lines > 0 {
+		m.lines.Add(float64(fr.lines))
+		m.bytes.Add(float64(fr.bytes))
+	}
+	if fr.events > 0 {
+		m.events.Add(float64(fr.events))
+	}
+	fr.lines, fr.bytes, fr.events = 0, 0, 0
 }
 
 func (in *input) newFileReader(path string, tr *tracker) *fileReader {
@@ -61,11 +80,13 @@ func (fr *fileReader) hooks() harvester.Hooks {
 }
 
 func (fr *fileReader) line(ctx context.Context, l harvester.Line) error {
-	m := fr.in.metrics
-	m.lines.Inc()
-	m.bytes.Add(float64(l.End - l.Offset))
+	fr.lines++
+	fr.bytes += int(l.End - l.Offset)
+	if fr.lines >= countEvery {
+		fr.countMetrics()
+	}
 	if l.Truncated {
-		m.truncated.Inc()
+		fr.in.metrics.truncated.Inc()
 	}
 	if len(fr.parsers) == 0 {
 		// Encoded before the next line is read: the message may use the
@@ -89,6 +110,7 @@ func (fr *fileReader) line(ctx context.Context, l harvester.Line) error {
 }
 
 func (fr *fileReader) idle(ctx context.Context) error {
+	fr.countMetrics()
 	fr.slab.release()
 	now := time.Now()
 	for i, p := range fr.parsers {
@@ -137,7 +159,7 @@ func (fr *fileReader) emit(ctx context.Context, m *message) error {
 	}
 	rec.Value = fr.slab.copyOf(fr.enc.encode(m, fr.in.out.cfg.MaxMessageBytes-recordOverhead))
 	rec.Timestamp = m.at
-	fr.in.metrics.events.Inc()
+	fr.events++
 	fr.in.out.publish(rec)
 	return ctx.Err()
 }

@@ -344,6 +344,7 @@ func (in *input) harvest(ctx context.Context, h *harvester.Harvester, fr *fileRe
 			in.log.Warn("flushing parsers", "path", h.Path, "err", err)
 		}
 	}
+	fr.countMetrics()
 	in.log.Debug("harvester done", "path", h.Path, "reason", reason, "offset", h.Offset())
 	in.metrics.harvesters.Dec()
 	tick := time.NewTicker(50 * time.Millisecond)

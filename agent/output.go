@@ -83,13 +83,13 @@ func newOutput(k *KafkaConfig, queue int, log *slog.Logger, m *agentMetrics) (*o
 // full. rec.Context must be an *ackContext (see slab.record): its token is
 // acknowledged once the brokers acknowledged the record.
 func (o *output) publish(rec *kgo.Record) {
-	o.metrics.queued.Inc()
+	o.metrics.produced.Add(1)
 	o.cl.Produce(rec.Context, rec, o.promise)
 }
 
 // done is the promise of every record.
 func (o *output) done(r *kgo.Record, err error) {
-	o.metrics.queued.Dec()
+	o.metrics.finished.Add(1)
 	tok := r.Context.(*ackContext).tok
 	switch {
 	case err == nil:
