@@ -53,6 +53,8 @@ type InputConfig struct {
 	Tags            []string       `yaml:"tags"`
 	IgnoreOlder     time.Duration  `yaml:"ignore_older"`
 	CloseInactive   time.Duration  `yaml:"close_inactive"`
+	CleanRemoved    *bool          `yaml:"clean_removed"`  // forget files no longer found (default true)
+	CleanInactive   time.Duration  `yaml:"clean_inactive"` // forget files not updated for this long (0: never)
 	ScanFrequency   time.Duration  `yaml:"scan_frequency"`
 	HarvesterLimit  int            `yaml:"harvester_limit"`
 	MaxBytes        int            `yaml:"max_bytes"`
@@ -173,6 +175,10 @@ func (c *Config) setDefaults() {
 		in := &c.Inputs[i]
 		def(&in.Type, "filestream")
 		defDur(&in.CloseInactive, 5*time.Minute)
+		if in.CleanRemoved == nil {
+			yes := true
+			in.CleanRemoved = &yes
+		}
 		defDur(&in.ScanFrequency, 10*time.Second)
 		defDur(&in.Backoff.Init, 100*time.Millisecond)
 		defDur(&in.Backoff.Max, 2*time.Second)
@@ -271,10 +277,16 @@ func (c *Config) Validate() error {
 		for _, d := range []struct {
 			key string
 			v   time.Duration
-		}{{"ignore_older", in.IgnoreOlder}, {"close_inactive", in.CloseInactive}, {"scan_frequency", in.ScanFrequency}} {
+		}{{"ignore_older", in.IgnoreOlder}, {"close_inactive", in.CloseInactive}, {"scan_frequency", in.ScanFrequency}, {"clean_inactive", in.CleanInactive}} {
 			if d.v < 0 {
 				bad(p+"."+d.key, "must not be negative")
 			}
+		}
+		// As in Filebeat: a file forgotten while it could still be picked
+		// up again would be read again from its start.
+		if in.CleanInactive > 0 && (in.IgnoreOlder == 0 || in.CleanInactive <= in.IgnoreOlder+in.ScanFrequency) {
+			bad(p+".clean_inactive", "%v: must be greater than ignore_older + scan_frequency (%v + %v), and ignore_older must be set",
+				in.CleanInactive, in.IgnoreOlder, in.ScanFrequency)
 		}
 		for j, pc := range in.Parsers {
 			pp := fmt.Sprintf("%s.parsers[%d]", p, j)

@@ -46,6 +46,8 @@ func TestConfigErrorsNameFileLineKey(t *testing.T) {
 		{"unknown key", strings.Replace(validYAML, "    fields:", "    feilds:", 1), "agent.yml:4: inputs[0].feilds: unknown key"},
 		{"bad regexp", strings.Replace(validYAML, `'^\s'`, `'^(\s'`, 1), "agent.yml:6: inputs[0].parsers[0].multiline.pattern: error parsing regexp"},
 		{"bad exclude_lines", strings.Replace(validYAML, "    fields:", "    exclude_lines: ['[']\n    fields:", 1), "agent.yml:4: inputs[0].exclude_lines[0]: error parsing regexp"},
+		{"clean_inactive without ignore_older", strings.Replace(validYAML, "    fields:", "    clean_inactive: 1h\n    fields:", 1), "agent.yml:4: inputs[0].clean_inactive: 1h0m0s: must be greater than ignore_older + scan_frequency"},
+		{"clean_inactive too short", strings.Replace(validYAML, "    fields:", "    ignore_older: 1h\n    clean_inactive: 1h\n    fields:", 1), "agent.yml:5: inputs[0].clean_inactive: 1h0m0s: must be greater than"},
 		{"missing output", validYAML[:strings.Index(validYAML, "output.kafka")], "agent.yml:1: output: output.kafka is required"},
 		{"missing hosts", strings.Replace(validYAML, "  hosts: [localhost:9092]\n", "", 1), "agent.yml:7: output.kafka.hosts: at least one"},
 		{"bad acks", validYAML + "  required_acks: 2\n", "agent.yml:10: output.kafka.required_acks: 2: want -1 (all), 0 or 1"},

@@ -1,9 +1,12 @@
 package agent
 
 import (
+	"encoding/binary"
 	"encoding/json"
+	"fmt"
+	"sort"
 	"strconv"
-
+	"time"
 	"unicode/utf8"
 )
 
@@ -20,46 +23,11 @@ const recordOverhead = 512
 // root fields with these names are not written a second time.
 var fixedKeys = map[string]bool{"@timestamp": true, "message": true, "log": true, "input": true, "host": true, "agent": true, "tags": true}
 
-// encodeEvent appends the JSON form of m, in ECS names, to buf. The message
-// is cut (and flagged truncated) if the event would exceed limit bytes.
-func (in *input) encodeEvent(buf []byte, m *message, path string, limit int) []byte {
-	start := len(buf)
-	for range 4 {
-		buf = in.appendEvent(buf[:start], m, path)
-		over := len(buf) - start - limit
-		if over <= 0 || len(m.text) == 0 {
-			return buf
-		}
-		cut := max(len(m.text)-over-16, 0)
-		for cut > 0 && !utf8.RuneStart(m.text[cut]) {
-			cut--
-		}
-		m.text = m.text[:cut]
-		m.flag("truncated")
-	}
-	return buf
-}
-
-func (in *input) appendEvent(b []byte, m *message, path string) []byte {
-	b = append(b, `{"@timestamp":"`...)
-	b = m.at.UTC().AppendFormat(b, "2006-01-02T15:04:05.000Z07:00")
-	b = append(b, `","message":`...)
-	b = appendString(b, m.text)
-	b = append(b, `,"log":{"file":{"path":`...)
-	b = appendString(b, []byte(path))
-	b = append(b, `},"offset":`...)
-	b = strconv.AppendInt(b, m.offset, 10)
-	if len(m.flags) > 0 {
-		b = append(b, `,"flags":[`...)
-		for i, f := range m.flags {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendString(b, []byte(f))
-		}
-		b = append(b, ']')
-	}
-	b = append(b, `},"input":{"type":"filestream","id":`...)
+// eventTail is the part of every event of an input that follows the log
+// object: input, host, agent, tags, and fields (nested, or under the root
+// when fields_under_root; those are written after decoded fields).
+func (in *input) eventTail() (tail, rootFields []byte, err error) {
+	b := append([]byte(nil), `},"input":{"type":"filestream","id":`...)
 	b = appendString(b, []byte(in.cfg.ID))
 	b = append(b, `},"host":{"name":`...)
 	b = appendString(b, []byte(in.meta.hostName))
@@ -77,31 +45,109 @@ func (in *input) appendEvent(b []byte, m *message, path string) []byte {
 		b = append(b, `,"fields":`...)
 		b = append(b, in.fieldsJSON...)
 	}
+	if in.cfg.FieldsUnderRoot {
+		keys := make([]string, 0, len(in.cfg.Fields))
+		for k := range in.cfg.Fields {
+			if !fixedKeys[k] {
+				keys = append(keys, k)
+			}
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			if rootFields, err = appendKV(rootFields, k, in.cfg.Fields[k]); err != nil {
+				return nil, nil, fmt.Errorf("fields.%s: %w", k, err)
+			}
+		}
+	}
+	return b, rootFields, nil
+}
+
+// encoder writes the events of one file. It is used by one goroutine (the
+// file's harvester) and reuses its buffers: encoding a line allocates
+// nothing but the event's share of a slab (see slab).
+type encoder struct {
+	in       *input
+	pathJSON []byte // ,"log":{"file":{"path":"…"},"offset":
+	buf      []byte // the event being encoded
+	tsMilli  int64  // the millisecond ts holds, or -1
+	ts       []byte // @timestamp of tsMilli, formatted
+}
+
+func newEncoder(in *input, path string) *encoder {
+	e := &encoder{in: in, tsMilli: -1}
+	e.pathJSON = append(e.pathJSON, `,"log":{"file":{"path":`...)
+	e.pathJSON = appendString(e.pathJSON, []byte(path))
+	e.pathJSON = append(e.pathJSON, `},"offset":`...)
+	return e
+}
+
+// encode returns the JSON form of m, in ECS names, in a buffer reused by
+// the next call. The message is cut (and flagged truncated) if the event
+// would exceed limit bytes.
+func (e *encoder) encode(m *message, limit int) []byte {
+	for range 4 {
+		e.buf = e.appendEvent(e.buf[:0], m)
+		over := len(e.buf) - limit
+		if over <= 0 || len(m.text) == 0 {
+			break
+		}
+		cut := max(len(m.text)-over-16, 0)
+		for cut > 0 && !utf8.RuneStart(m.text[cut]) {
+			cut--
+		}
+		m.text = m.text[:cut]
+		m.flag("truncated")
+	}
+	return e.buf
+}
+
+// timestamp returns @timestamp for t, formatted once per millisecond.
+func (e *encoder) timestamp(t time.Time) []byte {
+	if ms := t.UnixMilli(); ms != e.tsMilli {
+		e.tsMilli = ms
+		e.ts = t.UTC().AppendFormat(e.ts[:0], "2006-01-02T15:04:05.000Z07:00")
+	}
+	return e.ts
+}
+
+func (e *encoder) appendEvent(b []byte, m *message) []byte {
+	in := e.in
+	b = append(b, `{"@timestamp":"`...)
+	b = append(b, e.timestamp(m.at)...)
+	b = append(b, `","message":`...)
+	b = appendString(b, m.text)
+	b = append(b, e.pathJSON...)
+	b = strconv.AppendInt(b, m.offset, 10)
+	if len(m.flags) > 0 {
+		b = append(b, `,"flags":[`...)
+		for i, f := range m.flags {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, []byte(f))
+		}
+		b = append(b, ']')
+	}
+	b = append(b, in.tailJSON...)
 	for k, v := range m.fields {
 		if fixedKeys[k] || (in.cfg.FieldsUnderRoot && in.cfg.Fields[k] != nil) {
 			continue
 		}
-		b = appendKV(b, k, v)
+		b, _ = appendKV(b, k, v) // decoded from JSON: always encodable
 	}
-	if in.cfg.FieldsUnderRoot {
-		for k, v := range in.cfg.Fields {
-			if !fixedKeys[k] {
-				b = appendKV(b, k, v)
-			}
-		}
-	}
+	b = append(b, in.rootFieldsJSON...)
 	return append(b, '}')
 }
 
-func appendKV(b []byte, k string, v any) []byte {
+func appendKV(b []byte, k string, v any) ([]byte, error) {
 	val, err := json.Marshal(v)
 	if err != nil {
-		return b
+		return b, err
 	}
 	b = append(b, ',')
 	b = appendString(b, []byte(k))
 	b = append(b, ':')
-	return append(b, val...)
+	return append(b, val...), nil
 }
 
 const hexDigits = "0123456789abcdef"
@@ -111,7 +157,15 @@ const hexDigits = "0123456789abcdef"
 func appendString(b, s []byte) []byte {
 	b = append(b, '"')
 	last := 0
-	for i, c := range s {
+	for i := 0; i < len(s); i++ {
+		// Skip 8 bytes at a time while none needs escaping.
+		for i+8 <= len(s) && !escapeIn(binary.LittleEndian.Uint64(s[i:])) {
+			i += 8
+		}
+		if i == len(s) {
+			break
+		}
+		c := s[i]
 		if c >= 0x20 && c != '"' && c != '\\' {
 			continue
 		}
@@ -134,12 +188,26 @@ func appendString(b, s []byte) []byte {
 	return append(b, '"')
 }
 
+// escapeIn reports whether one of the 8 bytes in w is a control character
+// (below 0x20), '"' or '\\'. A byte below n (n <= 0x80) is found by the
+// borrow of subtracting n from it landing in its high bit while that bit
+// was clear; an equal byte is a zero byte after an xor.
+func escapeIn(w uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	below := func(x uint64, n byte) uint64 { return (x - ones*uint64(n)) & ^x & highs }
+	return below(w, 0x20)|below(w^(ones*'"'), 1)|below(w^(ones*'\\'), 1) != 0
+}
+
 // validText returns a copy of line with invalid UTF-8 replaced by U+FFFD.
 func validText(line []byte) []byte {
 	if utf8.Valid(line) {
 		return append([]byte(nil), line...)
 	}
-	out := make([]byte, 0, len(line)+8)
+	return appendValid(make([]byte, 0, len(line)+8), line)
+}
+
+// appendValid appends line to out with invalid UTF-8 replaced by U+FFFD.
+func appendValid(out, line []byte) []byte {
 	for len(line) > 0 {
 		r, size := utf8.DecodeRune(line)
 		if r == utf8.RuneError && size == 1 {

@@ -229,3 +229,119 @@ func TestThousandFiles(t *testing.T) {
 		t.Errorf("no open file seen in %d samples: the sampling does not work", samples)
 	}
 }
+
+// hasEntry reports whether the registry file in dir has an entry for the
+// file with inode ino.
+func hasEntry(t *testing.T, dir string, ino uint64) bool {
+	t.Helper()
+	for _, e := range registryEntries(t, dir) {
+		if strings.HasSuffix(e.Key, fmt.Sprintf("-%d", ino)) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestCleanRemoved: once a file is deleted and every line of it shipped,
+// its registry entry goes (clean_removed, on by default), while the
+// entry of a file still there stays; with clean_removed: false both stay.
+func TestCleanRemoved(t *testing.T) {
+	for _, on := range []bool{true, false} {
+		t.Run(fmt.Sprintf("clean_removed=%v", on), func(t *testing.T) {
+			b := startBroker(t)
+			logs, reg := t.TempDir(), t.TempDir()
+			topic := fmt.Sprintf("clean-%v", on)
+			extra := ""
+			if !on {
+				extra = "    clean_removed: false"
+			}
+			cfg := parseConfig(t, agentYAML(logs, reg, b.Addr(), topic, extra+"\n    close_inactive: 200ms"))
+			c := consume(t, b.Addr(), topic)
+			gone, kept := filepath.Join(logs, "gone.log"), filepath.Join(logs, "kept.log")
+			writeLines(t, gone, "gone", 0, 500)
+			writeLines(t, kept, "kept", 0, 500)
+			goneIno, keptIno := inode(t, gone), inode(t, kept)
+			a, metrics := startAgentWithMetrics(t, cfg)
+			files := map[string]int{"gone": 500, "kept": 500}
+			await.Eventually(t, 20*time.Second, 20*time.Millisecond, func() error {
+				_, _, err := tally(t, c, files)
+				return err
+			})
+			await.Eventually(t, 20*time.Second, 20*time.Millisecond, func() error {
+				if !hasEntry(t, reg, goneIno) || !hasEntry(t, reg, keptIno) {
+					return fmt.Errorf("registry entries %+v: want both files", registryEntries(t, reg))
+				}
+				return nil
+			})
+			scans := metricValue(t, metrics, "sluice_agent_scans_total")
+			if err := os.Remove(gone); err != nil {
+				t.Fatal(err)
+			}
+			if on {
+				await.Eventually(t, 20*time.Second, 50*time.Millisecond, func() error {
+					if hasEntry(t, reg, goneIno) {
+						return fmt.Errorf("the deleted file's entry is still in the registry: %+v", registryEntries(t, reg))
+					}
+					return nil
+				})
+			} else {
+				// Several scans and a stop (which writes the registry)
+				// later, it is still there.
+				await.Eventually(t, 20*time.Second, 50*time.Millisecond, func() error {
+					if n := metricValue(t, metrics, "sluice_agent_scans_total") - scans; n < 5 {
+						return fmt.Errorf("%v scans since the file was deleted", n)
+					}
+					return nil
+				})
+				a.stop(t)
+				if !hasEntry(t, reg, goneIno) {
+					t.Fatalf("clean_removed: false, but the deleted file's entry went: %+v", registryEntries(t, reg))
+				}
+			}
+			if !hasEntry(t, reg, keptIno) {
+				t.Fatalf("the entry of a file still there went: %+v", registryEntries(t, reg))
+			}
+			if _, dups, _ := tally(t, c, files); dups != 0 {
+				t.Fatalf("%d duplicates", dups)
+			}
+		})
+	}
+}
+
+// TestCleanInactive: the entry of a file not updated for clean_inactive
+// goes although the file is still there; ignore_older (shorter, as the
+// config requires) keeps the file from being read again.
+func TestCleanInactive(t *testing.T) {
+	b := startBroker(t)
+	logs, reg := t.TempDir(), t.TempDir()
+	cfg := parseConfig(t, agentYAML(logs, reg, b.Addr(), "inactive", "    ignore_older: 500ms\n    clean_inactive: 1s\n    close_inactive: 200ms"))
+	c := consume(t, b.Addr(), "inactive")
+	path := filepath.Join(logs, "idle.log")
+	writeLines(t, path, "idle", 0, 300)
+	ino := inode(t, path)
+	_, metrics := startAgentWithMetrics(t, cfg)
+	files := map[string]int{"idle": 300}
+	await.Eventually(t, 20*time.Second, 20*time.Millisecond, func() error {
+		_, _, err := tally(t, c, files)
+		return err
+	})
+	await.Eventually(t, 20*time.Second, 50*time.Millisecond, func() error {
+		if hasEntry(t, reg, ino) {
+			return fmt.Errorf("the idle file's entry is still in the registry: %+v", registryEntries(t, reg))
+		}
+		return nil
+	})
+	scans := metricValue(t, metrics, "sluice_agent_scans_total")
+	await.Eventually(t, 20*time.Second, 50*time.Millisecond, func() error {
+		if n := metricValue(t, metrics, "sluice_agent_scans_total") - scans; n < 5 {
+			return fmt.Errorf("%v scans since the entry went", n)
+		}
+		return nil
+	})
+	if _, dups, _ := tally(t, c, files); dups != 0 {
+		t.Fatalf("%d lines delivered again after the entry went", dups)
+	}
+	if got := metricValue(t, metrics, "sluice_agent_registry_entries_removed_total"); got != 1 {
+		t.Fatalf("%v entries removed, want 1", got)
+	}
+}

@@ -3,8 +3,7 @@ package agent
 import (
 	"context"
 	"time"
-
-	"github.com/twmb/franz-go/pkg/kgo"
+	"unicode/utf8"
 
 	"github.com/sluicelogs/sluice/agent/harvester"
 )
@@ -17,10 +16,33 @@ type fileReader struct {
 	tr      *tracker
 	parsers []parser
 	next    []emitFunc // next[i] hands a message to stage i+1
+	enc     *encoder
+	slab    slab
+	msg     message // the message of a line when there are no parsers
+	text    []byte  // msg.text when the line had invalid UTF-8
+	// counts not yet added to the shared metrics (countMetrics)
+	lines, bytes, events int
+}
+
+// countEvery is how many lines a file reader counts before it adds its
+// counts to the metrics (it also does when the file goes idle or is done).
+const countEvery = 256
+
+// countMetrics adds the file reader's counts to the metrics.
+func (fr *fileReader) countMetrics() {
+	m := fr.in.metrics
+	if fr.lines > 0 {
+		m.lines.Add(float64(fr.lines))
+		m.bytes.Add(float64(fr.bytes))
+	}
+	if fr.events > 0 {
+		m.events.Add(float64(fr.events))
+	}
+	fr.lines, fr.bytes, fr.events = 0, 0, 0
 }
 
 func (in *input) newFileReader(path string, tr *tracker) *fileReader {
-	fr := &fileReader{in: in, path: path, tr: tr}
+	fr := &fileReader{in: in, path: path, tr: tr, enc: newEncoder(in, path)}
 	fr.resetParsers()
 	return fr
 }
@@ -58,21 +80,38 @@ func (fr *fileReader) hooks() harvester.Hooks {
 }
 
 func (fr *fileReader) line(ctx context.Context, l harvester.Line) error {
-	m := fr.in.metrics
-	m.lines.Inc()
-	m.bytes.Add(float64(l.End - l.Offset))
-	msg := &message{text: validText(l.Data), offset: l.Offset, end: l.End, at: time.Now()}
+	fr.lines++
+	fr.bytes += int(l.End - l.Offset)
+	if fr.lines >= countEvery {
+		fr.countMetrics()
+	}
 	if l.Truncated {
-		m.truncated.Inc()
-		msg.flag("truncated")
+		fr.in.metrics.truncated.Inc()
 	}
 	if len(fr.parsers) == 0 {
-		return fr.emit(ctx, msg)
+		// Encoded before the next line is read: the message may use the
+		// harvester's buffer and is reused.
+		text := l.Data
+		if !utf8.Valid(text) {
+			fr.text = appendValid(fr.text[:0], text)
+			text = fr.text
+		}
+		fr.msg = message{text: text, offset: l.Offset, end: l.End, at: l.Read, flags: fr.msg.flags[:0]}
+		if l.Truncated {
+			fr.msg.flag("truncated")
+		}
+		return fr.emit(ctx, &fr.msg)
+	}
+	msg := &message{text: validText(l.Data), offset: l.Offset, end: l.End, at: l.Read}
+	if l.Truncated {
+		msg.flag("truncated")
 	}
 	return fr.parsers[0].push(ctx, msg, fr.next[0])
 }
 
 func (fr *fileReader) idle(ctx context.Context) error {
+	fr.countMetrics()
+	fr.slab.release()
 	now := time.Now()
 	for i, p := range fr.parsers {
 		if err := p.idle(ctx, now, fr.next[i]); err != nil {
@@ -103,7 +142,8 @@ func (fr *fileReader) reset() {
 }
 
 // emit publishes one event (or skips it when the line filters say so; its
-// offset is acknowledged all the same).
+// offset is acknowledged all the same). Nothing of m is kept: the record
+// holds copies.
 func (fr *fileReader) emit(ctx context.Context, m *message) error {
 	tok := fr.tr.add(m.end)
 	if !fr.in.keep(m.text) {
@@ -111,13 +151,15 @@ func (fr *fileReader) emit(ctx context.Context, m *message) error {
 		tok.ack()
 		return nil
 	}
-	rec := &kgo.Record{Topic: fr.in.topic(m, fr.path)}
+	rec := fr.slab.record(ctx, tok)
+	rec.Topic = fr.in.topic(m, fr.path)
 	if k := fr.in.out.cfg.key; k != nil {
 		key, _ := resolve(k, fr.in.lookup(m, fr.path), "")
 		rec.Key = []byte(key)
 	}
-	rec.Value = fr.in.encodeEvent(nil, m, fr.path, fr.in.out.cfg.MaxMessageBytes-recordOverhead)
-	fr.in.metrics.events.Inc()
-	fr.in.out.publish(ctx, rec, tok)
+	rec.Value = fr.slab.copyOf(fr.enc.encode(m, fr.in.out.cfg.MaxMessageBytes-recordOverhead))
+	rec.Timestamp = m.at
+	fr.events++
+	fr.in.out.publish(rec)
 	return ctx.Err()
 }

@@ -122,18 +122,41 @@ type event struct {
 }
 
 // consumer reads a topic from the start in the background and keeps every
-// event it reads.
+// event it reads, or, when light, only how many times each line id
+// arrived (and where it arrived first).
 type consumer struct {
 	mu       sync.Mutex
 	events   []event
-	byPrefix map[string]int // events per line-id prefix ("name-")
-	raw      bool           // also decode each event into event.Raw
+	byPrefix map[string]int // distinct line ids per prefix ("name-")
+	ids      map[string]idSeen
+	light    bool
+	raw      bool // also decode each event into event.Raw
 	errs     []error
 	cancel   context.CancelFunc
 	done     chan struct{}
 }
 
+// idSeen is how many times a line id arrived, and the first arrival.
+type idSeen struct {
+	n         int
+	partition int32
+	offset    int64 // in the partition
+	logOffset int64 // in the file
+}
+
+// consumeLight is consume keeping only the counts per line id: the big
+// tests' consumer runs under -race, so it does little per event.
+func consumeLight(t *testing.T, addr string, topics ...string) *consumer {
+	t.Helper()
+	return startConsumer(t, true, addr, topics...)
+}
+
 func consume(t *testing.T, addr string, topics ...string) *consumer {
+	t.Helper()
+	return startConsumer(t, false, addr, topics...)
+}
+
+func startConsumer(t *testing.T, light bool, addr string, topics ...string) *consumer {
 	t.Helper()
 	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.ConsumeTopics(topics...),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.FetchMaxWait(200*time.Millisecond))
@@ -141,13 +164,17 @@ func consume(t *testing.T, addr string, topics ...string) *consumer {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	c := &consumer{cancel: cancel, done: make(chan struct{}), byPrefix: map[string]int{}}
+	c := &consumer{cancel: cancel, done: make(chan struct{}), byPrefix: map[string]int{}, ids: map[string]idSeen{}, light: light}
 	go func() {
 		defer close(c.done)
 		defer cl.Close()
 		for ctx.Err() == nil {
 			fs := cl.PollFetches(ctx)
 			fs.EachRecord(func(r *kgo.Record) {
+				if light {
+					c.countLight(r)
+					return
+				}
 				e := event{Where: fmt.Sprintf("%d/%d", r.Partition, r.Offset)}
 				err := json.Unmarshal(r.Value, &e)
 				if err == nil && c.raw {
@@ -158,9 +185,7 @@ func consume(t *testing.T, addr string, topics ...string) *consumer {
 					c.errs = append(c.errs, fmt.Errorf("%w: %.200s", err, r.Value))
 				} else {
 					c.events = append(c.events, e)
-					if p, _, ok := strings.Cut(e.Message, "-"); ok {
-						c.byPrefix[p]++
-					}
+					c.count1(idOf(e.Message), idSeen{partition: r.Partition, offset: r.Offset, logOffset: e.Log.Offset})
 				}
 				c.mu.Unlock()
 			})
@@ -170,12 +195,80 @@ func consume(t *testing.T, addr string, topics ...string) *consumer {
 	return c
 }
 
+// countLight decodes only what counting needs.
+func (c *consumer) countLight(r *kgo.Record) {
+	var e struct {
+		Message string `json:"message"`
+		Log     struct {
+			Offset int64 `json:"offset"`
+		} `json:"log"`
+	}
+	err := json.Unmarshal(r.Value, &e)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err != nil {
+		c.errs = append(c.errs, fmt.Errorf("%w: %.200s", err, r.Value))
+		return
+	}
+	c.count1(idOf(e.Message), idSeen{partition: r.Partition, offset: r.Offset, logOffset: e.Log.Offset})
+}
+
+// count1 counts one arrival of line id; c.mu is held.
+func (c *consumer) count1(id string, first idSeen) {
+	s, ok := c.ids[id]
+	if !ok {
+		s = first
+		if p, _, ok := strings.Cut(id, "-"); ok {
+			c.byPrefix[p]++
+		}
+	}
+	s.n++
+	c.ids[id] = s
+}
+
+// tallyIDs is tally from the counts per line id (of a light consumer or
+// not): it checks that every id of files (name → number of lines)
+// arrived and returns the duplicates, logging the first few.
+func tallyIDs(t *testing.T, c *consumer, files map[string]int) (dups int, err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.errs) > 0 {
+		t.Fatalf("undecodable events: %v", c.errs[0])
+	}
+	missing, logged := 0, 0
+	var firstMissing string
+	for name, n := range files {
+		for i := range n {
+			id := idOf(lineText(name, i))
+			switch s := c.ids[id]; {
+			case s.n == 0:
+				missing++
+				if firstMissing == "" {
+					firstMissing = id
+				}
+			case s.n > 1:
+				dups += s.n - 1
+				if logged < 5 {
+					logged++
+					t.Logf("%s delivered %d times, first as %d/%d (log.offset %d)", id, s.n, s.partition, s.offset, s.logOffset)
+				}
+			}
+		}
+	}
+	if missing > 0 {
+		return dups, fmt.Errorf("%d lines missing (first %s) of %d distinct ids read", missing, firstMissing, len(c.ids))
+	}
+	return dups, nil
+}
+
 func (c *consumer) snapshot() ([]event, []error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return append([]event(nil), c.events...), append([]error(nil), c.errs...)
 }
 
+// countPrefix is the number of distinct line ids with prefix p (of a
+// file named p) that arrived.
 func (c *consumer) countPrefix(p string) int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -186,4 +279,11 @@ func (c *consumer) count() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return len(c.events)
+}
+
+// distinct is the number of distinct line ids that arrived.
+func (c *consumer) distinct() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.ids)
 }

@@ -31,6 +31,9 @@ type input struct {
 	log      *slog.Logger
 
 	fieldsJSON, tagsJSON []byte
+	tailJSON             []byte // what follows the log object in every event (eventTail)
+	rootFieldsJSON       []byte // fields under the root, last in every event
+	staticTopic          string // output.kafka.topic when it refers to nothing
 	missingWarned        sync.Once
 
 	mu      sync.Mutex
@@ -39,12 +42,13 @@ type input struct {
 	wg      sync.WaitGroup
 	rescan  chan struct{}
 	watched map[string]bool
+	unseen  map[string]int // registry keys → scans in a row that did not find their file
 }
 
 func newInput(cfg *InputConfig, m meta, reg *registry.Registry, ts *trackers, out *output, metrics *agentMetrics, log *slog.Logger) (*input, error) {
 	in := &input{cfg: cfg, meta: m, reg: reg, trackers: ts, out: out, metrics: metrics, log: log.With("input", cfg.ID),
 		running: map[harvester.ID]*harvester.Harvester{}, byPath: map[string]*harvester.Harvester{},
-		rescan: make(chan struct{}, 1), watched: map[string]bool{}}
+		rescan: make(chan struct{}, 1), watched: map[string]bool{}, unseen: map[string]int{}}
 	if len(cfg.Fields) > 0 {
 		b, err := json.Marshal(cfg.Fields)
 		if err != nil {
@@ -58,6 +62,13 @@ func newInput(cfg *InputConfig, m meta, reg *registry.Registry, ts *trackers, ou
 			return nil, err
 		}
 		in.tagsJSON = append([]byte(`,"tags":`), b...)
+	}
+	var err error
+	if in.tailJSON, in.rootFieldsJSON, err = in.eventTail(); err != nil {
+		return nil, err
+	}
+	if t := out.cfg.topic; t.Static() {
+		in.staticTopic, _ = t.Expand(nil, time.Time{}, nil)
 	}
 	return in, nil
 }
@@ -164,17 +175,71 @@ func (in *input) matches(path string) bool {
 	return false
 }
 
-// scan considers every file the globs match.
+// scan considers every file the globs match, then cleans the registry.
 func (in *input) scan(ctx context.Context) {
 	seen := map[string]bool{}
+	present := map[string]bool{} // registry keys of the files found
 	for _, p := range in.cfg.Paths {
 		matches, _ := filepath.Glob(p)
 		for _, m := range matches {
 			if !seen[m] {
 				seen[m] = true
-				in.consider(ctx, m)
+				if key := in.consider(ctx, m); key != "" {
+					present[key] = true
+				}
 			}
 		}
+	}
+	if ctx.Err() == nil {
+		in.clean(present, time.Now())
+	}
+	in.metrics.scans.Inc()
+}
+
+// cleanAfterScans is how many scans in a row must miss a file before
+// clean_removed forgets it: one scan can miss a file being renamed from
+// one matching name to another between its glob and its stat.
+const cleanAfterScans = 2
+
+// clean removes the registry entries of this input's files that are done
+// with: with clean_removed, those that cleanAfterScans scans in a row did
+// not find (present holds what this scan found); with clean_inactive,
+// those not updated for that long. An entry with a live tracker (a file
+// being read, or with events in flight) is kept. Only the input's own
+// goroutine starts trackers for its keys, so none appears while clean
+// runs.
+func (in *input) clean(present map[string]bool, now time.Time) {
+	removed := in.cfg.CleanRemoved == nil || *in.cfg.CleanRemoved
+	if !removed && in.cfg.CleanInactive == 0 {
+		return
+	}
+	unseen := map[string]int{}
+	cleaned := 0
+	for _, e := range in.reg.List(in.cfg.ID + "/") {
+		if in.trackers.has(e.Key) {
+			continue
+		}
+		var why string
+		switch {
+		case in.cfg.CleanInactive > 0 && now.Sub(e.Updated) > in.cfg.CleanInactive:
+			why = "clean_inactive"
+		case removed && !present[e.Key]:
+			if unseen[e.Key] = in.unseen[e.Key] + 1; unseen[e.Key] < cleanAfterScans {
+				continue
+			}
+			why = "clean_removed"
+		default:
+			continue
+		}
+		in.reg.Delete(e.Key)
+		delete(unseen, e.Key)
+		cleaned++
+		in.metrics.registryCleaned.Inc()
+		in.log.Debug("registry entry removed", "path", e.Path, "key", e.Key, "offset", e.Offset, "reason", why)
+	}
+	in.unseen = unseen
+	if cleaned > 0 {
+		in.trackers.kick() // the registry writer writes it
 	}
 }
 
@@ -188,16 +253,18 @@ func (in *input) excluded(path string) bool {
 }
 
 // consider starts a harvester for path if it has lines not yet read, no
-// harvester has it open and harvester_limit allows.
-func (in *input) consider(ctx context.Context, path string) {
+// harvester has it open and harvester_limit allows. It returns the registry
+// key of the file at path ("" if there is none to read).
+func (in *input) consider(ctx context.Context, path string) (key string) {
 	if ctx.Err() != nil || in.excluded(path) {
-		return
+		return ""
 	}
 	fi, err := os.Stat(path)
 	if err != nil || !fi.Mode().IsRegular() {
-		return
+		return ""
 	}
 	id := harvester.FileID(fi)
+	key = in.cfg.ID + "/" + id.String()
 	in.mu.Lock()
 	_, busy := in.running[id]
 	full := in.cfg.HarvesterLimit > 0 && len(in.running) >= in.cfg.HarvesterLimit
@@ -208,7 +275,6 @@ func (in *input) consider(ctx context.Context, path string) {
 	if in.cfg.IgnoreOlder > 0 && time.Since(fi.ModTime()) > in.cfg.IgnoreOlder {
 		return
 	}
-	key := in.cfg.ID + "/" + id.String()
 	offset, fp := in.resumeAt(key, path, fi.Size())
 	if offset == fi.Size() {
 		return // nothing new; a write or the next scan brings it back
@@ -221,12 +287,14 @@ func (in *input) consider(ctx context.Context, path string) {
 		CloseInactive: in.cfg.CloseInactive,
 	}, fr.hooks())
 	if err != nil {
+		in.trackers.remove(tr)
 		in.log.Warn("cannot open file", "path", path, "err", err)
 		return
 	}
 	if h.ID != id { // replaced since the stat: the next event or scan takes it
+		in.trackers.remove(tr)
 		h.Close()
-		return
+		return ""
 	}
 	in.mu.Lock()
 	in.running[id] = h
@@ -240,6 +308,7 @@ func (in *input) consider(ctx context.Context, path string) {
 		defer in.wg.Done()
 		in.harvest(ctx, h, fr)
 	}()
+	return key
 }
 
 // resumeAt returns where to start reading the file with registry key key:
@@ -275,6 +344,7 @@ func (in *input) harvest(ctx context.Context, h *harvester.Harvester, fr *fileRe
 			in.log.Warn("flushing parsers", "path", h.Path, "err", err)
 		}
 	}
+	fr.countMetrics()
 	in.log.Debug("harvester done", "path", h.Path, "reason", reason, "offset", h.Offset())
 	in.metrics.harvesters.Dec()
 	tick := time.NewTicker(50 * time.Millisecond)
@@ -348,6 +418,9 @@ func (in *input) lookup(m *message, path string) func([]string) (any, bool) {
 // topic resolves output.kafka.topic for m. A field missing from the event
 // becomes "unknown" (logged once per input) so that no event is lost.
 func (in *input) topic(m *message, path string) string {
+	if in.staticTopic != "" {
+		return in.staticTopic
+	}
 	t, missing := resolve(in.out.cfg.topic, in.lookup(m, path), "unknown")
 	if missing != "" {
 		in.missingWarned.Do(func() {

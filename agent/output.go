@@ -18,6 +18,7 @@ import (
 // duplicate-free.
 type output struct {
 	cl      *kgo.Client
+	promise func(*kgo.Record, error) // o.done, made once
 	cfg     *KafkaConfig
 	log     *slog.Logger
 	metrics *agentMetrics
@@ -73,33 +74,40 @@ func newOutput(k *KafkaConfig, queue int, log *slog.Logger, m *agentMetrics) (*o
 	if err != nil {
 		return nil, fmt.Errorf("agent: output.kafka: %w", err)
 	}
-	return &output{cl: cl, cfg: k, log: log, metrics: m}, nil
+	o := &output{cl: cl, cfg: k, log: log, metrics: m}
+	o.promise = o.done
+	return o, nil
 }
 
 // publish hands one record to the producer; it blocks while the buffer is
-// full. tok is acknowledged once the brokers acknowledged the record.
-func (o *output) publish(ctx context.Context, rec *kgo.Record, tok ackToken) {
-	o.metrics.queued.Inc()
-	o.cl.Produce(ctx, rec, func(r *kgo.Record, err error) {
-		o.metrics.queued.Dec()
-		switch {
-		case err == nil:
-			o.metrics.acked.Inc()
-			tok.ack()
-		case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, kgo.ErrClientClosed):
-			// Shutting down: not acknowledged, read again at the next start.
-			o.metrics.unacked.Inc()
-		case permanent(err):
-			// The brokers will never take this record: say so loudly and
-			// move on rather than stall the file forever.
-			o.metrics.dropped.WithLabelValues(errName(err)).Inc()
-			o.log.Error("the brokers rejected an event; it is dropped", "topic", r.Topic, "bytes", len(r.Value), "err", err)
-			tok.ack()
-		default:
-			o.metrics.unacked.Inc()
-			o.log.Error("event not delivered; it will be read again after a restart", "topic", r.Topic, "err", err)
-		}
-	})
+// full. rec.Context must be an *ackContext (see slab.record): its token is
+// acknowledged once the brokers acknowledged the record.
+func (o *output) publish(rec *kgo.Record) {
+	o.metrics.produced.Add(1)
+	o.cl.Produce(rec.Context, rec, o.promise)
+}
+
+// done is the promise of every record.
+func (o *output) done(r *kgo.Record, err error) {
+	o.metrics.finished.Add(1)
+	tok := r.Context.(*ackContext).tok
+	switch {
+	case err == nil:
+		o.metrics.acked.Inc()
+		tok.ack()
+	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, kgo.ErrClientClosed):
+		// Shutting down: not acknowledged, read again at the next start.
+		o.metrics.unacked.Inc()
+	case permanent(err):
+		// The brokers will never take this record: say so loudly and
+		// move on rather than stall the file forever.
+		o.metrics.dropped.WithLabelValues(errName(err)).Inc()
+		o.log.Error("the brokers rejected an event; it is dropped", "topic", r.Topic, "bytes", len(r.Value), "err", err)
+		tok.ack()
+	default:
+		o.metrics.unacked.Inc()
+		o.log.Error("event not delivered; it will be read again after a restart", "topic", r.Topic, "err", err)
+	}
 }
 
 // permanent reports whether retrying err can never succeed.

@@ -37,11 +37,19 @@ type tracker struct {
 type trackers struct {
 	mu   sync.Mutex
 	set  map[*tracker]struct{}
-	news chan struct{} // has a value when some tracker advanced
+	keys map[string]int // trackers per registry key
+	news chan struct{}  // has a value when some tracker advanced
 }
 
 func newTrackers() *trackers {
-	return &trackers{set: map[*tracker]struct{}{}, news: make(chan struct{}, 1)}
+	return &trackers{set: map[*tracker]struct{}{}, keys: map[string]int{}, news: make(chan struct{}, 1)}
+}
+
+// has reports whether a live tracker records the registry entry key.
+func (ts *trackers) has(key string) bool {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	return ts.keys[key] > 0
 }
 
 func (ts *trackers) kick() {
@@ -56,6 +64,7 @@ func (ts *trackers) add(t *tracker) {
 	ts.mu.Lock()
 	defer ts.mu.Unlock()
 	ts.set[t] = struct{}{}
+	ts.keys[t.key]++
 }
 
 // remove syncs t a last time and forgets it.
@@ -64,6 +73,9 @@ func (ts *trackers) remove(t *tracker) {
 	ts.mu.Lock()
 	defer ts.mu.Unlock()
 	delete(ts.set, t)
+	if ts.keys[t.key]--; ts.keys[t.key] <= 0 {
+		delete(ts.keys, t.key)
+	}
 }
 
 func (ts *trackers) syncAll() {

@@ -26,6 +26,7 @@ func Main(ctx context.Context, stdout, stderr io.Writer, args []string, sluiceBi
 	limit := fs.Duration("limit", 5*time.Minute, "give up on a run whose lines have not all arrived after this long")
 	sluiceBin := fs.String("sluice", "", "sluice binary for the coordinator, broker and agent processes (default: this binary; a missing path is built with go build)")
 	rsyslogd := fs.String("rsyslogd", "rsyslogd", "the rsyslogd binary (Debian packages rsyslog and rsyslog-kafka)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of each sluice agent run to this path, suffixed with the run's number (e.g. agent.prof.1)")
 	keep := fs.String("dir", "", "keep the files, configurations and process logs here (default: a temporary directory, removed)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -36,7 +37,7 @@ func Main(ctx context.Context, stdout, stderr io.Writer, args []string, sluiceBi
 	if *partitions < 1 || *limit <= 0 {
 		return errors.New("-partitions and -limit must be positive")
 	}
-	cfg := Config{Partitions: *partitions, Limit: *limit, Rsyslogd: *rsyslogd, Dir: *keep, Progress: stderr}
+	cfg := Config{Partitions: *partitions, Limit: *limit, Rsyslogd: *rsyslogd, Dir: *keep, Progress: stderr, CPUProfile: *cpuProfile}
 	for _, f := range strings.Split(*files, ",") {
 		s, n, ok := strings.Cut(strings.TrimSpace(f), ":")
 		size, err1 := strconv.Atoi(s)

@@ -52,6 +52,7 @@ type Config struct {
 	Rsyslogd   string        // "" means rsyslogd on PATH
 	Dir        string        // "" means a temporary directory, removed
 	Progress   io.Writer     // progress lines; nil discards them
+	CPUProfile string        // when set, each sluice agent run writes a CPU profile to CPUProfile.<run>
 }
 
 // Result is one shipper shipping one file.
@@ -165,7 +166,11 @@ func Compare(ctx context.Context, cfg Config) ([]Result, error) {
 				rctx, cancel := context.WithTimeout(ctx, cfg.Limit)
 				switch target {
 				case TargetSluice:
-					r.Arrived, r.Elapsed, r.CPU, r.Err = runSluice(rctx, cl, cfg, rdir, broker.Addr, topic, paths[i], f)
+					prof := ""
+					if cfg.CPUProfile != "" {
+						prof = fmt.Sprintf("%s.%d", cfg.CPUProfile, run)
+					}
+					r.Arrived, r.Elapsed, r.CPU, r.Err = runSluice(rctx, cl, cfg, rdir, broker.Addr, topic, paths[i], f, prof)
 				case TargetRsyslog:
 					r.Arrived, r.Elapsed, r.CPU, r.Err = runRsyslog(rctx, cl, cfg, rdir, broker.Addr, topic, paths[i], f)
 				default:
@@ -213,7 +218,8 @@ func WriteLines(path string, f File) error {
 }
 
 // runSluice runs `sluice agent` on path into topic and measures it.
-func runSluice(ctx context.Context, cl *kgo.Client, cfg Config, dir, addr, topic, path string, f File) (int64, time.Duration, time.Duration, error) {
+// A non-empty profile is passed to the agent's -cpuprofile.
+func runSluice(ctx context.Context, cl *kgo.Client, cfg Config, dir, addr, topic, path string, f File, profile string) (int64, time.Duration, time.Duration, error) {
 	yml := fmt.Sprintf(`# written by sluice bench agent
 inputs:
   - id: abench
@@ -231,7 +237,11 @@ registry:
 	if err := os.WriteFile(conf, []byte(yml), 0o644); err != nil {
 		return 0, 0, 0, err
 	}
-	cmd := exec.Command(cfg.Sluice, "agent", "-c", conf, "-e", "-metrics-addr", "")
+	args := []string{"agent", "-c", conf, "-e", "-metrics-addr", ""}
+	if profile != "" {
+		args = append(args, "-cpuprofile", profile)
+	}
+	cmd := exec.Command(cfg.Sluice, args...)
 	return measure(ctx, cl, "sluice agent", cmd, filepath.Join(dir, "agent.log"), topic, cfg.Partitions, f)
 }
 

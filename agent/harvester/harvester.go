@@ -60,10 +60,11 @@ func hash(b []byte) uint64 {
 
 // Line is one line read from the file.
 type Line struct {
-	Data      []byte // without the newline; valid only during the Line hook
-	Offset    int64  // where the line starts
-	End       int64  // just after its newline: where reading resumes
-	Truncated bool   // Data was cut at MaxBytes
+	Data      []byte    // without the newline; valid only during the Line hook
+	Offset    int64     // where the line starts
+	End       int64     // just after its newline: where reading resumes
+	Truncated bool      // Data was cut at MaxBytes
+	Read      time.Time // when the read that completed the line returned
 }
 
 // Config tunes a harvester.
@@ -151,6 +152,7 @@ func (h *Harvester) Run(ctx context.Context) (Reason, error) {
 	wait := h.cfg.BackoffInit
 	lastData := time.Now()
 	goneOnce := false
+	fresh := false        // lines were handed to Line since lastData was set
 	var lastMod time.Time // of the last look at the fingerprint
 	timer := time.NewTimer(0)
 	<-timer.C
@@ -161,7 +163,7 @@ func (h *Harvester) Run(ctx context.Context) (Reason, error) {
 		}
 		data, raw, trunc, err := h.lr.next()
 		if err == nil {
-			l := Line{Data: data, Offset: h.offset, End: h.offset + raw, Truncated: trunc}
+			l := Line{Data: data, Offset: h.offset, End: h.offset + raw, Truncated: trunc, Read: h.lr.readAt}
 			h.offset = l.End
 			if h.fp.Len < FingerprintSize && h.lr.readPos >= FingerprintSize {
 				h.refreshFingerprint()
@@ -172,7 +174,7 @@ func (h *Harvester) Run(ctx context.Context) (Reason, error) {
 				}
 				return Stopped, err
 			}
-			wait, lastData, goneOnce = h.cfg.BackoffInit, time.Now(), false
+			wait, fresh, goneOnce = h.cfg.BackoffInit, true, false
 			continue
 		}
 		if errors.Is(err, errChanged) {
@@ -185,6 +187,9 @@ func (h *Harvester) Run(ctx context.Context) (Reason, error) {
 			return Stopped, fmt.Errorf("harvester: read %s: %w", h.Path, err)
 		}
 		// At the end of what was written.
+		if fresh { // one clock read per burst of lines, not per line
+			lastData, fresh = time.Now(), false
+		}
 		if h.hooks.Idle != nil {
 			if err := h.hooks.Idle(ctx); err != nil {
 				if ctx.Err() != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"time"
 )
 
 const bufSize = 64 << 10
@@ -20,7 +21,8 @@ type lineReader struct {
 	long       []byte // the kept part of a line longer than buf
 	longRaw    int64  // bytes of that line already moved out of buf
 	truncated  bool
-	readPos    int64 // bytes read from r so far
+	readPos    int64     // bytes read from r so far
+	readAt     time.Time // when the last read that returned data returned
 	// verify, when set, is called after every read that returned data:
 	// true means the start of the file changed under the reader (it was
 	// truncated and written again), so what was just read belongs to a
@@ -79,6 +81,9 @@ func (lr *lineReader) next() (line []byte, raw int64, truncated bool, err error)
 		n, rerr := lr.r.Read(lr.buf[lr.end:])
 		lr.end += n
 		lr.readPos += int64(n)
+		if n > 0 {
+			lr.readAt = time.Now()
+		}
 		if n > 0 && lr.verify != nil {
 			// A check after the read: a truncation before the read shows
 			// here; one after it means the read got the old bytes.

@@ -11,6 +11,10 @@
 // atomically (written to a temporary file, fsynced, renamed over the old
 // one, and the folder fsynced), so a crash leaves the old or the new
 // version, never a torn one.
+//
+// Entries are removed by the agent's inputs (clean_removed: a file no scan
+// finds any more; clean_inactive: an entry not updated for that long),
+// never while a file is being read or has events in flight.
 package registry
 
 import (
@@ -22,6 +26,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -105,6 +110,19 @@ func (r *Registry) Delete(key string) {
 		delete(r.entries, key)
 		r.dirty = true
 	}
+}
+
+// List returns the entries whose key starts with prefix.
+func (r *Registry) List(prefix string) []Entry {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []Entry
+	for k, e := range r.entries {
+		if strings.HasPrefix(k, prefix) {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // Len returns the number of entries.

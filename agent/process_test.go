@@ -1,0 +1,85 @@
+package agent_test
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/sluicelogs/sluice/broker/kbench"
+	"github.com/sluicelogs/sluice/internal/kadmin"
+	"github.com/sluicelogs/sluice/internal/testpeer"
+)
+
+// The tests at the issue's full sizes run the agent, and the coordinator
+// and broker it ships to, as processes of the sluice binary, which is
+// built without -race: the race detector then slows only the test's own
+// consumer, not the hot path under test.
+
+// startBrokerProcesses starts a sluice coordinator and broker as processes
+// on loopback ports, creates topics with 3 partitions and returns the
+// broker's address. Everything is stopped when the test ends.
+func startBrokerProcesses(t *testing.T, bin string, topics ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	b, err := kbench.Start(ctx, kbench.Spec{Kind: kbench.TargetSluice, Dir: t.TempDir(), Sluice: bin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(b.Stop)
+	cl, err := kgo.NewClient(kgo.SeedBrokers(b.Addr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	for _, topic := range topics {
+		if err := kadmin.CreateTopic(ctx, cl, topic, 3); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return b.Addr
+}
+
+// agentProcess is `sluice agent` run as a process on a config file.
+type agentProcess struct {
+	t       *testing.T
+	bin     string
+	cfgPath string
+	reg     string
+	p       *testpeer.Process
+}
+
+// startAgentProcess writes cfg (whose registry.path is reg) and starts
+// `sluice agent` on it; it is stopped (SIGTERM, then SIGKILL) when the
+// test ends.
+func startAgentProcess(t *testing.T, bin, cfg, reg string) *agentProcess {
+	t.Helper()
+	a := &agentProcess{t: t, bin: bin, cfgPath: filepath.Join(t.TempDir(), "agent.yml"), reg: reg}
+	if err := os.WriteFile(a.cfgPath, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	a.start()
+	return a
+}
+
+// start runs the agent and waits until it has its id (written at start).
+func (a *agentProcess) start() {
+	a.t.Helper()
+	cmd := exec.Command(a.bin, "agent", "-c", a.cfgPath, "-e", "-metrics-addr", "127.0.0.1:0")
+	a.p = testpeer.Start(a.t, "agent", cmd, 20*time.Second, func(context.Context) error {
+		_, err := os.Stat(filepath.Join(a.reg, "meta.json"))
+		return err
+	})
+}
+
+// kill9 kills the agent with SIGKILL and starts it again.
+func (a *agentProcess) kill9() {
+	a.t.Helper()
+	a.p.Kill()
+	a.start()
+}
