@@ -5,8 +5,17 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/twmb/franz-go/pkg/kgo"
+
 	"github.com/sluicelogs/sluice/agent/harvester"
 )
+
+// eventIDHeader is the record header naming each event for good (file
+// instance and line offset), so a line sent twice — the agent was killed
+// before the brokers' acknowledgement reached it — is recognisable: the
+// sluice indexer uses it as the document _id (as Filebeat's @metadata._id
+// is used by its Elasticsearch output).
+const eventIDHeader = "_id"
 
 // fileReader takes the lines of one file through the input's parsers and
 // filters, encodes them as events and publishes them.
@@ -20,6 +29,7 @@ type fileReader struct {
 	slab    slab
 	msg     message // the message of a line when there are no parsers
 	text    []byte  // msg.text when the line had invalid UTF-8
+	id      []byte  // scratch for the event id
 	// counts not yet added to the shared metrics (countMetrics)
 	lines, bytes, events int
 }
@@ -158,6 +168,8 @@ func (fr *fileReader) emit(ctx context.Context, m *message) error {
 		rec.Key = []byte(key)
 	}
 	rec.Value = fr.slab.copyOf(fr.enc.encode(m, fr.in.out.cfg.MaxMessageBytes-recordOverhead))
+	fr.id = tok.eventID(fr.id[:0], m.end)
+	rec.Headers = append(rec.Headers, kgo.RecordHeader{Key: eventIDHeader, Value: fr.slab.copyOf(fr.id)})
 	rec.Timestamp = m.at
 	fr.events++
 	fr.in.out.publish(rec)

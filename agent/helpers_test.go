@@ -129,6 +129,8 @@ type consumer struct {
 	events   []event
 	byPrefix map[string]int // distinct line ids per prefix ("name-")
 	ids      map[string]idSeen
+	eventIDs map[string]string // _id header → line id
+	idErrs   []string          // lines whose copies carry different _id headers, _id headers of two lines
 	light    bool
 	raw      bool // also decode each event into event.Raw
 	errs     []error
@@ -140,8 +142,9 @@ type consumer struct {
 type idSeen struct {
 	n         int
 	partition int32
-	offset    int64 // in the partition
-	logOffset int64 // in the file
+	offset    int64  // in the partition
+	logOffset int64  // in the file
+	eventID   string // its _id header
 }
 
 // consumeLight is consume keeping only the counts per line id: the big
@@ -164,7 +167,7 @@ func startConsumer(t *testing.T, light bool, addr string, topics ...string) *con
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	c := &consumer{cancel: cancel, done: make(chan struct{}), byPrefix: map[string]int{}, ids: map[string]idSeen{}, light: light}
+	c := &consumer{cancel: cancel, done: make(chan struct{}), byPrefix: map[string]int{}, ids: map[string]idSeen{}, eventIDs: map[string]string{}, light: light}
 	go func() {
 		defer close(c.done)
 		defer cl.Close()
@@ -185,7 +188,7 @@ func startConsumer(t *testing.T, light bool, addr string, topics ...string) *con
 					c.errs = append(c.errs, fmt.Errorf("%w: %.200s", err, r.Value))
 				} else {
 					c.events = append(c.events, e)
-					c.count1(idOf(e.Message), idSeen{partition: r.Partition, offset: r.Offset, logOffset: e.Log.Offset})
+					c.count1(idOf(e.Message), idSeen{partition: r.Partition, offset: r.Offset, logOffset: e.Log.Offset, eventID: headerOf(r, "_id")})
 				}
 				c.mu.Unlock()
 			})
@@ -210,17 +213,34 @@ func (c *consumer) countLight(r *kgo.Record) {
 		c.errs = append(c.errs, fmt.Errorf("%w: %.200s", err, r.Value))
 		return
 	}
-	c.count1(idOf(e.Message), idSeen{partition: r.Partition, offset: r.Offset, logOffset: e.Log.Offset})
+	c.count1(idOf(e.Message), idSeen{partition: r.Partition, offset: r.Offset, logOffset: e.Log.Offset, eventID: headerOf(r, "_id")})
 }
 
-// count1 counts one arrival of line id; c.mu is held.
-func (c *consumer) count1(id string, first idSeen) {
+func headerOf(r *kgo.Record, key string) string {
+	for _, h := range r.Headers {
+		if h.Key == key {
+			return string(h.Value)
+		}
+	}
+	return ""
+}
+
+// count1 counts one arrival of line id; c.mu is held. Every copy of a
+// line must carry the same _id header, and no two lines the same one: the
+// indexer makes one document of each _id.
+func (c *consumer) count1(id string, arrival idSeen) {
 	s, ok := c.ids[id]
 	if !ok {
-		s = first
+		s = arrival
 		if p, _, ok := strings.Cut(id, "-"); ok {
 			c.byPrefix[p]++
 		}
+		if other, taken := c.eventIDs[arrival.eventID]; taken && len(c.idErrs) < 10 {
+			c.idErrs = append(c.idErrs, fmt.Sprintf("lines %s and %s both carry _id %q", other, id, arrival.eventID))
+		}
+		c.eventIDs[arrival.eventID] = id
+	} else if arrival.eventID != s.eventID && len(c.idErrs) < 10 {
+		c.idErrs = append(c.idErrs, fmt.Sprintf("line %s arrived with _id %q and %q", id, s.eventID, arrival.eventID))
 	}
 	s.n++
 	c.ids[id] = s
@@ -234,6 +254,9 @@ func tallyIDs(t *testing.T, c *consumer, files map[string]int) (dups int, err er
 	defer c.mu.Unlock()
 	if len(c.errs) > 0 {
 		t.Fatalf("undecodable events: %v", c.errs[0])
+	}
+	if len(c.idErrs) > 0 {
+		t.Fatalf("event ids (_id headers) would not make one document per line: %v", c.idErrs)
 	}
 	missing, logged := 0, 0
 	var firstMissing string

@@ -275,11 +275,11 @@ func (in *input) consider(ctx context.Context, path string) (key string) {
 	if in.cfg.IgnoreOlder > 0 && time.Since(fi.ModTime()) > in.cfg.IgnoreOlder {
 		return
 	}
-	offset, fp := in.resumeAt(key, path, fi.Size())
+	offset, fp, instance := in.resumeAt(key, path, fi.Size())
 	if offset == fi.Size() {
 		return // nothing new; a write or the next scan brings it back
 	}
-	tr := newTracker(in.reg, key, path, offset, fp)
+	tr := newTracker(in.reg, key, path, offset, fp, instance)
 	in.trackers.add(tr)
 	fr := in.newFileReader(path, tr)
 	h, err := harvester.Open(path, offset, fp, harvester.Config{
@@ -314,22 +314,22 @@ func (in *input) consider(ctx context.Context, path string) (key string) {
 // resumeAt returns where to start reading the file with registry key key:
 // the acknowledged offset if the registry knows this very file (same
 // fingerprint, not shorter than the offset), else 0.
-func (in *input) resumeAt(key, path string, size int64) (int64, harvester.Fingerprint) {
+func (in *input) resumeAt(key, path string, size int64) (int64, harvester.Fingerprint, string) {
 	e, ok := in.reg.Get(key)
 	if !ok || e.Offset == 0 && e.FPLen == 0 {
-		return 0, harvester.Fingerprint{}
+		return 0, harvester.Fingerprint{}, e.Instance
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return 0, harvester.Fingerprint{}
+		return 0, harvester.Fingerprint{}, ""
 	}
 	defer f.Close()
 	fp, err := harvester.ReadFingerprint(f, e.FPLen)
 	if err != nil || fp != (harvester.Fingerprint{Len: e.FPLen, Hash: e.FPHash()}) || size < e.Offset {
 		in.log.Info("file changed since it was last read (truncated or a new file on the same inode); reading it from the start", "path", path)
-		return 0, harvester.Fingerprint{}
+		return 0, harvester.Fingerprint{}, ""
 	}
-	return e.Offset, fp
+	return e.Offset, fp, e.Instance
 }
 
 // harvest runs one harvester, then keeps its slot until its events are

@@ -35,6 +35,7 @@ const (
 type pendingRecord struct {
 	rec kgo.Record
 	ctx ackContext
+	hdr [1]kgo.RecordHeader
 }
 
 // ackContext is the context a record is produced with, carrying its
@@ -54,6 +55,7 @@ func (s *slab) record(ctx context.Context, tok ackToken) *kgo.Record {
 	s.recs = s.recs[1:]
 	p.ctx = ackContext{Context: ctx, tok: tok}
 	p.rec.Context = &p.ctx
+	p.rec.Headers = p.hdr[:0]
 	return &p.rec
 }
 

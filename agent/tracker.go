@@ -1,6 +1,8 @@
 package agent
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"strconv"
 	"sync"
 	"time"
@@ -26,6 +28,7 @@ type tracker struct {
 	epoch   uint64
 	base    uint64
 	pending []pendingEvent
+	inst    string // registry.Entry.Instance
 	acked   int64
 	dirty   bool // acked changed since the last sync
 	fp      harvester.Fingerprint
@@ -96,12 +99,34 @@ type ackToken struct {
 	t     *tracker
 	epoch uint64
 	seq   uint64
+	inst  string // the file's instance when the event was read
 }
 
-func newTracker(reg *registry.Registry, key, path string, offset int64, fp harvester.Fingerprint) *tracker {
-	t := &tracker{reg: reg, key: key, path: path, acked: offset, fp: fp}
+// eventID is the id of the event that ends at end in the file instance
+// of tok: the same line read again (after a restart) gets the same id.
+func (tok ackToken) eventID(dst []byte, end int64) []byte {
+	dst = append(dst, tok.inst...)
+	dst = append(dst, '-')
+	return strconv.AppendInt(dst, end, 10)
+}
+
+// newTracker tracks the file at path from offset. instance is the
+// registry's name for this reading of the file ("" when the file is read
+// from the start: a new one is drawn).
+func newTracker(reg *registry.Registry, key, path string, offset int64, fp harvester.Fingerprint, instance string) *tracker {
+	if instance == "" {
+		instance = newInstance()
+	}
+	t := &tracker{reg: reg, key: key, path: path, acked: offset, fp: fp, inst: instance}
 	t.record()
 	return t
+}
+
+// newInstance draws a random instance id: 16 hex digits.
+func newInstance() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
 }
 
 // add registers an event that ends at end, in reading order.
@@ -109,7 +134,7 @@ func (t *tracker) add(end int64) ackToken {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.pending = append(t.pending, pendingEvent{end: end})
-	return ackToken{t: t, epoch: t.epoch, seq: t.base + uint64(len(t.pending)-1)}
+	return ackToken{t: t, epoch: t.epoch, seq: t.base + uint64(len(t.pending)-1), inst: t.inst}
 }
 
 // ack marks the event acknowledged (or deliberately skipped).
@@ -147,7 +172,7 @@ func (t *tracker) reset() {
 	t.epoch++
 	t.base += uint64(len(t.pending))
 	t.pending = nil
-	t.acked, t.fp = 0, harvester.Fingerprint{}
+	t.acked, t.fp, t.inst = 0, harvester.Fingerprint{}, newInstance()
 	t.record()
 }
 
@@ -177,7 +202,7 @@ func (t *tracker) sync() {
 // record writes the state to the registry; t.mu is held.
 func (t *tracker) record() {
 	t.reg.Set(registry.Entry{
-		Key: t.key, Path: t.path, Offset: t.acked,
+		Key: t.key, Path: t.path, Offset: t.acked, Instance: t.inst,
 		FPLen: t.fp.Len, FP: strconv.FormatUint(t.fp.Hash, 16), Updated: time.Now().UTC(),
 	})
 	t.dirty = false

@@ -271,7 +271,7 @@ func TestKillLeaderAndController(t *testing.T) {
 // brokers coordinated by a three-member Apache ZooKeeper 3.8 ensemble.
 func TestKillLeaderAndControllerOnZooKeeper(t *testing.T) {
 	zk := testpeer.StartZooKeeperEnsemble(t, 3)
-	runKillScenario(t, strings.Join(zk, ",")+"/sluice", 100000)
+	runKillScenario(t, strings.Join(zk, ",")+"/sluice", 200000)
 }
 
 // TestLaggingFollowerLeavesISR: a follower that stops fetching (its

@@ -36,12 +36,17 @@ const FileName = "registry.json"
 
 // Entry is the state of one file.
 type Entry struct {
-	Key     string    `json:"key"` // input id / device-inode
-	Path    string    `json:"path"`
-	Offset  int64     `json:"offset"`
-	FPLen   int       `json:"fp_len"`
-	FP      string    `json:"fp"` // hex of the fingerprint hash
-	Updated time.Time `json:"updated"`
+	Key    string `json:"key"` // input id / device-inode
+	Path   string `json:"path"`
+	Offset int64  `json:"offset"`
+	FPLen  int    `json:"fp_len"`
+	FP     string `json:"fp"` // hex of the fingerprint hash
+	// Instance names this reading of the file: a random id given when the
+	// file is first read, and again whenever it is read from the start
+	// (truncated, or a new file on the same inode). With a line's offset
+	// it names the line's event for good (the record's _id header).
+	Instance string    `json:"instance,omitempty"`
+	Updated  time.Time `json:"updated"`
 }
 
 // FPHash returns the fingerprint hash.
