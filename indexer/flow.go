@@ -3,7 +3,6 @@ package indexer
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -64,7 +63,7 @@ type flow struct {
 	flushReq  chan struct{} // capacity 1: a flush is due
 	commitReq chan struct{} // capacity 1: a chunk finished
 	finishers sync.WaitGroup
-	bufs      sync.Pool // *bytes.Buffer for chunks' documents
+	bufs      sync.Pool // *docBuf for chunks' documents
 
 	indexed, deadLettered, dropped prometheus.Counter
 }
@@ -76,9 +75,9 @@ type chunk struct {
 	flush bool // flush the BulkIndexer once its documents are added
 	state int  // chunkOpen/Finished/Abandoned, guarded by offsets.mu
 
-	buf     *bytes.Buffer // the documents' bodies
-	held    int           // credit taken for them
-	unsent  bool          // work ended before they could be sent
+	buf     *docBuf // the documents' bodies
+	held    int     // credit taken for them
+	unsent  bool    // work ended before they could be sent
 	docs    []doc
 	dead    []*kgo.Record // for the dead-letter topic, with
 	reasons []map[string]any
@@ -117,7 +116,7 @@ func (ix *Indexer) newFlow(work context.Context, r *route, dlq *kgo.Client) *flo
 		todo:         make(chan *chunk, 2*runtime.GOMAXPROCS(0)),
 		flushReq:     make(chan struct{}, 1),
 		commitReq:    make(chan struct{}, 1),
-		bufs:         sync.Pool{New: func() any { return new(bytes.Buffer) }},
+		bufs:         sync.Pool{New: func() any { return new(docBuf) }},
 		indexed:      ix.events.WithLabelValues("indexed"),
 		deadLettered: ix.events.WithLabelValues("dead_letter"),
 		dropped:      ix.events.WithLabelValues("dropped"),
@@ -218,10 +217,10 @@ func (f *flow) poll(ctx context.Context) {
 // parse is a pipeline worker: it prepares the chunks it takes, adds their
 // documents to the BulkIndexer and hands each to a finisher.
 func (f *flow) parse() {
-	enc := &encoder{}
+	var enc encoder
 	for c := range f.todo {
-		f.prepare(enc, c)
-		c.held = c.buf.Len()
+		f.prepare(&enc, c)
+		c.held = len(c.buf.b)
 		// Out of credit with no bulk request in flight, the documents
 		// holding it sit in the BulkIndexer's buffers: flush them.
 		if !f.credit.acquire(f.work, c.held, func() {
@@ -240,30 +239,29 @@ func (f *flow) parse() {
 	}
 }
 
-// encoder encodes events into a chunk's buffer.
+// encoder is a parse worker's scratch space for encoding documents.
 type encoder struct {
-	buf *bytes.Buffer
-	enc *json.Encoder
+	keys []string // for sorting map keys
+	ends []int    // where each document's body ends in the chunk's buffer
 }
 
-func (e *encoder) reset(buf *bytes.Buffer) {
-	if e.buf != buf {
-		e.buf, e.enc = buf, json.NewEncoder(buf)
-	}
-}
+// docBuf holds a chunk's document bodies, one after the other.
+type docBuf struct{ b []byte }
 
 // prepare runs the pipeline on c's records and encodes the documents into
-// c's buffer; records the pipeline fails on go to c.dead.
+// c's buffer (taken from, and when c finishes given back to, a pool);
+// records the pipeline fails on go to c.dead.
 func (f *flow) prepare(e *encoder, c *chunk) {
-	c.buf = f.bufs.Get().(*bytes.Buffer)
-	c.buf.Reset()
-	e.reset(c.buf)
+	c.buf = f.bufs.Get().(*docBuf)
+	b := c.buf.b[:0]
 	c.docs = make([]doc, 0, len(c.recs))
-	ends := make([]int, 0, len(c.recs))
+	e.ends = e.ends[:0]
 	for _, rec := range c.recs {
 		ev, index, dropped, err := f.r.event(rec)
 		if err == nil && !dropped {
-			if err = e.enc.Encode(ev); err != nil {
+			start := len(b)
+			if b, e.keys, err = appendJSON(b, ev, e.keys[:0]); err != nil {
+				b = b[:start]
 				err = fmt.Errorf("encode: %w", err)
 			}
 		}
@@ -274,13 +272,14 @@ func (f *flow) prepare(e *encoder, c *chunk) {
 			c.dropped++
 		default:
 			c.docs = append(c.docs, doc{rec: rec, index: index, id: RecordDocumentID(rec)})
-			ends = append(ends, c.buf.Len()-1) // Encode ends with a newline
+			e.ends = append(e.ends, len(b))
 		}
 	}
-	b, start := c.buf.Bytes(), 0
-	for i := range c.docs {
-		c.docs[i].body.Reset(b[start:ends[i]])
-		start = ends[i] + 1
+	c.buf.b = b
+	start := 0
+	for i, end := range e.ends {
+		c.docs[i].body.Reset(b[start:end])
+		start = end
 	}
 }
 
