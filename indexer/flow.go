@@ -134,6 +134,9 @@ func (ix *Indexer) consume(ctx, work context.Context, r *route, dlq *kgo.Client)
 		NumWorkers:    es.Workers,
 		FlushBytes:    es.FlushBytes,
 		FlushInterval: es.FlushInterval,
+		// Only what the callbacks read: every item keeps its place (each
+		// has a status), and the answers shrink to a fraction to decode.
+		FilterPath: []string{"errors", "items.*.status", "items.*.error"},
 		OnFlushStart: func(ctx context.Context) context.Context {
 			f.flushing.Add(1)
 			return ctx
