@@ -56,6 +56,10 @@ type ElasticsearchConfig struct {
 	// size of each.
 	Workers    int `yaml:"workers"`
 	FlushBytes int `yaml:"flush_bytes"`
+	// FlushInterval sends a bulk request smaller than FlushBytes after
+	// this long without one; the indexer also flushes as soon as it has
+	// caught up with a partition's end.
+	FlushInterval time.Duration `yaml:"flush_interval"`
 }
 
 // Route sends topics through a pipeline into an index.
@@ -72,7 +76,7 @@ type Route struct {
 func Defaults() Config {
 	return Config{
 		Kafka:           KafkaConfig{Hosts: []string{"127.0.0.1:9092"}, Group: "sluice-indexer", SessionTimeout: 45 * time.Second},
-		Elasticsearch:   ElasticsearchConfig{Hosts: []string{"http://127.0.0.1:9200"}, Template: "sluice", Shards: 1, Replicas: 1, Workers: 2, FlushBytes: 5 << 20},
+		Elasticsearch:   ElasticsearchConfig{Hosts: []string{"http://127.0.0.1:9200"}, Template: "sluice", Shards: 1, Replicas: 1, Workers: 2, FlushBytes: 5 << 20, FlushInterval: time.Second},
 		DeadLetterTopic: "sluice-dlq",
 		MaxPollRecords:  10000,
 		ShutdownTimeout: 30 * time.Second,
@@ -129,6 +133,12 @@ func (c *Config) validate(file string, root *yaml.Node) error {
 	}
 	if c.Elasticsearch.Workers < 1 {
 		bad("elasticsearch.workers", "must be at least 1")
+	}
+	if c.Elasticsearch.FlushBytes < 1 {
+		bad("elasticsearch.flush_bytes", "must be at least 1")
+	}
+	if c.Elasticsearch.FlushInterval <= 0 {
+		bad("elasticsearch.flush_interval", "must be positive")
 	}
 	if c.DeadLetterTopic == "" {
 		bad("dead_letter_topic", "must not be empty: rejected events go there")

@@ -1,7 +1,6 @@
 package indexer
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,7 +11,6 @@ import (
 	"time"
 
 	"github.com/elastic/go-elasticsearch/v8"
-	"github.com/elastic/go-elasticsearch/v8/esutil"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/twmb/franz-go/pkg/kgo"
 
@@ -141,195 +139,8 @@ func (ix *Indexer) Run(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// consume runs one route's consumer group: poll a batch, index all of it
-// (retrying what Elasticsearch could not take, sending what it rejected
-// to the dead-letter topic), commit it, and only then allow a rebalance.
-// A batch is committed whole or not at all, so a committed offset never
-// passes a record Elasticsearch has not acknowledged.
-func (ix *Indexer) consume(ctx, work context.Context, r *route, dlq *kgo.Client) error {
-	cl, err := kgo.NewClient(
-		kgo.SeedBrokers(ix.cfg.Kafka.Hosts...),
-		kgo.ConsumerGroup(r.Group),
-		kgo.ConsumeTopics(r.Topics...),
-		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
-		kgo.DisableAutoCommit(),
-		kgo.BlockRebalanceOnPoll(),
-		kgo.SessionTimeout(ix.cfg.Kafka.SessionTimeout),
-	)
-	if err != nil {
-		return fmt.Errorf("indexer: consumer %s: %w", r.Group, err)
-	}
-	defer cl.Close()
-	log := ix.log.With("group", r.Group)
-	for ctx.Err() == nil {
-		fs := cl.PollRecords(ctx, ix.cfg.MaxPollRecords)
-		fs.EachError(func(topic string, p int32, err error) {
-			if !errors.Is(err, context.Canceled) {
-				log.Warn("fetch", "topic", topic, "partition", p, "err", err)
-			}
-		})
-		recs := fs.Records()
-		if len(recs) == 0 {
-			cl.AllowRebalance()
-			continue
-		}
-		if err := ix.batch(work, r, dlq, recs); err != nil {
-			log.Warn("batch not finished, nothing committed", "records", len(recs), "err", err)
-			cl.AllowRebalance()
-			break
-		}
-		if err := cl.CommitRecords(work, recs...); err != nil {
-			// The records come again, and overwrite their documents.
-			log.Warn("commit", "err", err)
-		} else {
-			ix.commits.Inc()
-		}
-		cl.AllowRebalance()
-	}
-	cl.AllowRebalance()
-	return nil
-}
-
-// doc is one record on its way into Elasticsearch.
-type doc struct {
-	rec   *kgo.Record
-	index string
-	id    string
-	body  []byte
-}
-
-// Item results of one bulk attempt.
-const (
-	pending = iota
-	acked
-	retry
-	rejected
-)
-
-// batch takes every record of recs to a final state: indexed, dropped by
-// the pipeline or in the dead-letter topic. It returns an error only when
-// work ended first.
-func (ix *Indexer) batch(work context.Context, r *route, dlq *kgo.Client, recs []*kgo.Record) error {
-	var docs []doc
-	var dead []*kgo.Record
-	var reasons []map[string]any
-	for _, rec := range recs {
-		d, dropped, err := r.prepare(rec)
-		switch {
-		case err != nil:
-			dead, reasons = append(dead, rec), append(reasons, map[string]any{"reason": err.Error()})
-		case dropped:
-			ix.events.WithLabelValues("dropped").Inc()
-		default:
-			docs = append(docs, d)
-		}
-	}
-	b := ix.backoff()
-	for len(docs) > 0 {
-		state, info, err := ix.bulk(work, docs)
-		if err != nil {
-			return err
-		}
-		var again []doc
-		for i, d := range docs {
-			switch state[i] {
-			case acked:
-				ix.events.WithLabelValues("indexed").Inc()
-			case rejected:
-				dead, reasons = append(dead, d.rec), append(reasons, info[i])
-			default:
-				again = append(again, d)
-			}
-		}
-		docs = again
-		if len(docs) > 0 {
-			ix.retries.Add(float64(len(docs)))
-			ix.log.Warn("elasticsearch did not take every item; backing off", "items", len(docs), "reason", info[firstRetry(state)]["reason"])
-			if !b.wait(work) {
-				return work.Err()
-			}
-		}
-	}
-	if len(dead) > 0 {
-		if err := ix.deadLetter(work, dlq, dead, reasons); err != nil {
-			return err
-		}
-		ix.events.WithLabelValues("dead_letter").Add(float64(len(dead)))
-	}
-	return nil
-}
-
-func firstRetry(state []int) int {
-	for i, s := range state {
-		if s != acked && s != rejected {
-			return i
-		}
-	}
-	return 0
-}
-
-// bulk sends docs through one BulkIndexer and returns each one's state
-// and, for those not acked, why.
-func (ix *Indexer) bulk(ctx context.Context, docs []doc) ([]int, []map[string]any, error) {
-	state := make([]int, len(docs))
-	info := make([]map[string]any, len(docs))
-	var mu sync.Mutex
-	bi, err := esutil.NewBulkIndexer(esutil.BulkIndexerConfig{
-		Client:        ix.es,
-		NumWorkers:    ix.cfg.Elasticsearch.Workers,
-		FlushBytes:    ix.cfg.Elasticsearch.FlushBytes,
-		FlushInterval: time.Hour, // Close flushes
-	})
-	if err != nil {
-		return nil, nil, err
-	}
-	for i, d := range docs {
-		err := bi.Add(ctx, esutil.BulkIndexerItem{
-			Action:     "index",
-			Index:      d.index,
-			DocumentID: d.id,
-			Body:       bytes.NewReader(d.body),
-			OnSuccess: func(context.Context, esutil.BulkIndexerItem, esutil.BulkIndexerResponseItem) {
-				mu.Lock()
-				state[i] = acked
-				mu.Unlock()
-			},
-			OnFailure: func(_ context.Context, _ esutil.BulkIndexerItem, res esutil.BulkIndexerResponseItem, err error) {
-				mu.Lock()
-				defer mu.Unlock()
-				switch {
-				case err != nil: // the request failed: unreachable, or refused as a whole
-					state[i], info[i] = retry, map[string]any{"reason": err.Error()}
-				case res.Status == 429 || res.Status >= 500 || res.Status == 0:
-					state[i], info[i] = retry, map[string]any{"reason": res.Error.Type + ": " + res.Error.Reason, "status": res.Status}
-				default:
-					state[i], info[i] = rejected, map[string]any{
-						"reason": res.Error.Type + ": " + res.Error.Reason, "status": res.Status,
-						"error": map[string]any{"type": res.Error.Type, "reason": res.Error.Reason, "caused_by": res.Error.Cause},
-						"index": d.index, "document_id": d.id,
-					}
-				}
-			},
-		})
-		if err != nil {
-			_ = bi.Close(context.Background())
-			return nil, nil, err
-		}
-	}
-	if err := bi.Close(ctx); err != nil {
-		return nil, nil, err
-	}
-	for i := range state {
-		if state[i] == pending { // no answer for it: send it again
-			state[i], info[i] = retry, map[string]any{"reason": "no answer"}
-		}
-	}
-	return state, info, nil
-}
-
-// prepare decodes a record, runs the pipeline and names the index.
-func (r *route) prepare(rec *kgo.Record) (doc, bool, error) {
-	var ev pipelines.Event
+// event decodes a record, runs the pipeline and names the index.
+func (r *route) event(rec *kgo.Record) (ev pipelines.Event, index string, dropped bool, err error) {
 	if err := json.Unmarshal(rec.Value, &ev); err != nil || ev == nil {
 		ev = pipelines.Event{"message": string(rec.Value)}
 	} else {
@@ -338,25 +149,21 @@ func (r *route) prepare(rec *kgo.Record) (doc, bool, error) {
 	if r.pipeline != nil {
 		out, dropped, err := r.pipeline.Run(ev)
 		if err != nil {
-			return doc{}, false, fmt.Errorf("pipeline: %w", err)
+			return nil, "", false, fmt.Errorf("pipeline: %w", err)
 		}
 		if dropped {
-			return doc{}, true, nil
+			return nil, "", true, nil
 		}
 		ev = out
 	}
 	if _, ok := ev["@timestamp"]; !ok {
 		ev["@timestamp"] = rec.Timestamp.UTC().Format("2006-01-02T15:04:05.000Z07:00")
 	}
-	index, err := r.index.render(ev, rec.Timestamp)
+	index, err = r.index.render(ev, rec.Timestamp)
 	if err != nil {
-		return doc{}, false, err
+		return nil, "", false, err
 	}
-	body, err := json.Marshal(ev)
-	if err != nil {
-		return doc{}, false, fmt.Errorf("encode: %w", err)
-	}
-	return doc{rec: rec, index: index, id: RecordDocumentID(rec), body: body}, false, nil
+	return ev, index, false, nil
 }
 
 // IDHeader is the record header that names a record's document _id. The

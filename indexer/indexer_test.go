@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -24,9 +25,11 @@ import (
 	"github.com/sluicelogs/sluice/internal/testpeer"
 )
 
-// n is the number of nginx lines each scenario writes (the issue asks for
-// 100,000; 20,000 keeps the package within its time budget).
-const n = 20000
+// n is the number of nginx lines each of the EndToEnd, Restart,
+// KillRestart and Outage scenarios writes: the 100,000 of issue 7. Those
+// run the indexer as a process of the sluice binary (built without -race,
+// so the race detector's slowdown does not stretch them).
+const n = 100000
 
 // statuses are the status codes the test writes, in turn.
 var statuses = []int{200, 304, 404, 503, 200}
@@ -68,15 +71,15 @@ func (e *env) testEndToEnd(t *testing.T) {
 	const topic, group = "e2e-nginx", "e2e"
 	createTopic(t, e.broker, topic, 3)
 	want := produceNginx(t, e.broker, topic, 0, n)
-	stop := e.startIndexer(t, group, topic, "logs-e2e-%{+yyyy.MM.dd}", true)
-	e.waitCount(t, "logs-e2e-*", n, 60*time.Second)
+	p, _ := e.startProcess(t, e.writeConfig(t, group, topic, "logs-e2e-%{+yyyy.MM.dd}", true))
+	e.waitCount(t, "logs-e2e-*", n, waitAll)
 	if got := e.count(t, "logs-e2e-*", `{"query":{"term":{"http.response.status_code":503}}}`); got != want[503] {
 		t.Errorf("status 503: %d documents, wrote %d", got, want[503])
 	}
 	if got := e.count(t, "logs-e2e-2015.05.17", ""); got == 0 || got == n {
 		t.Errorf("logs-e2e-2015.05.17 holds %d documents: the lines span two days", got)
 	}
-	stop()
+	p.Stop() // SIGTERM: commits and leaves the group
 	e.waitCommitted(t, group, topic, n)
 }
 
@@ -118,19 +121,23 @@ func (e *env) testRestart(t *testing.T) {
 	const topic, group = "restart-nginx", "restart"
 	createTopic(t, e.broker, topic, 3)
 	produceNginx(t, e.broker, topic, 0, n)
-	stop := e.startIndexer(t, group, topic, "logs-restart-%{+yyyy.MM.dd}", true)
+	path := e.writeConfig(t, group, topic, "logs-restart-%{+yyyy.MM.dd}", true)
+	p, _ := e.startProcess(t, path)
 	await.Eventually(t, 60*time.Second, 20*time.Millisecond, func() error {
 		if c := e.count(t, "logs-restart-*", ""); c == 0 {
 			return fmt.Errorf("nothing indexed yet")
 		}
 		return nil
 	})
-	stop()
+	p.Stop() // SIGTERM: finishes what it took, commits and leaves the group
 	mid := e.count(t, "logs-restart-*", "")
-	t.Logf("stopped with %d of %d documents indexed", mid, n)
-	stop = e.startIndexer(t, group, topic, "logs-restart-%{+yyyy.MM.dd}", true)
-	e.waitCount(t, "logs-restart-*", n, 60*time.Second)
-	stop()
+	t.Logf("stopped with %d of %d documents indexed, %d offsets committed", mid, n, committed(t, e.broker, group))
+	if mid >= n {
+		t.Fatalf("everything was indexed before the stop: the test proves nothing")
+	}
+	p, _ = e.startProcess(t, path)
+	e.waitCount(t, "logs-restart-*", n, waitAll)
+	p.Stop()
 	e.waitCommitted(t, group, topic, n)
 	if got := e.count(t, "logs-restart-*", ""); got != n {
 		t.Fatalf("%d documents, want %d", got, n)
@@ -143,16 +150,10 @@ func (e *env) testKillRestart(t *testing.T) {
 	const topic, group = "kill-nginx", "kill"
 	createTopic(t, e.broker, topic, 3)
 	produceNginx(t, e.broker, topic, 0, n)
-	bin := testpeer.SluiceBinary(t)
 	path := e.writeConfig(t, group, topic, "logs-kill-%{+yyyy.MM.dd}", true)
-	start := func() *testpeer.Process {
-		addr := "127.0.0.1:" + strconv.Itoa(testpeer.FreePort(t))
-		cmd := exec.Command(bin, "indexer", "-c", path, "-metrics", addr)
-		return testpeer.Start(t, "sluice-indexer", cmd, 30*time.Second, testpeer.DialReady(addr))
-	}
 	last := 0
 	for round := range 2 {
-		p := start()
+		p, _ := e.startProcess(t, path)
 		await.Eventually(t, 60*time.Second, 20*time.Millisecond, func() error {
 			if c := e.count(t, "logs-kill-*", ""); c <= last {
 				return fmt.Errorf("%d documents, waiting for more than %d", c, last)
@@ -166,8 +167,8 @@ func (e *env) testKillRestart(t *testing.T) {
 			t.Fatalf("everything was indexed before kill #%d: the test proves nothing", round+1)
 		}
 	}
-	p := start()
-	e.waitCount(t, "logs-kill-*", n, 60*time.Second)
+	p, _ := e.startProcess(t, path)
+	e.waitCount(t, "logs-kill-*", n, waitAll)
 	p.Stop() // SIGTERM: commits and leaves the group
 	e.waitCommitted(t, group, topic, n)
 	if got := e.count(t, "logs-kill-*", ""); got != n {
@@ -239,19 +240,21 @@ func (e *env) testDeadLetter(t *testing.T) {
 	}
 }
 
-// testOutage: Elasticsearch stops for 10s mid-stream; nothing is
-// committed while it is down, and exactly N documents are there after.
+// testOutage: Elasticsearch stops for 10s mid-stream; the indexer keeps
+// trying (its retries counter grows), nothing is committed while it is
+// down, and exactly N documents are there after.
 func (e *env) testOutage(t *testing.T) {
 	const topic, group = "outage-nginx", "outage"
 	createTopic(t, e.broker, topic, 3)
 	half := n / 2
 	produceNginx(t, e.broker, topic, 0, half)
-	stop := e.startIndexer(t, group, topic, "logs-outage-%{+yyyy.MM.dd}", true)
-	defer stop()
-	e.waitCount(t, "logs-outage-*", half, 60*time.Second)
+	p, metrics := e.startProcess(t, e.writeConfig(t, group, topic, "logs-outage-%{+yyyy.MM.dd}", true))
+	defer p.Stop()
+	e.waitCount(t, "logs-outage-*", half, waitAll)
 	e.waitCommitted(t, group, topic, half)
 
 	e.es.Process.Stop()
+	retries := metric(t, metrics, "sluice_indexer_retries_total")
 	produceNginx(t, e.broker, topic, half, n)
 	before := committed(t, e.broker, group)
 	time.Sleep(10 * time.Second) // the outage itself
@@ -262,12 +265,54 @@ func (e *env) testOutage(t *testing.T) {
 	if after != int64(half) {
 		t.Errorf("%d offsets committed during the outage, want %d", after, half)
 	}
+	if r := metric(t, metrics, "sluice_indexer_retries_total"); r <= retries {
+		t.Errorf("retries %v during the outage (%v before): the indexer did not try the new lines", r, retries)
+	}
 	e.restartElasticsearch(t)
-	e.waitCount(t, "logs-outage-*", n, 90*time.Second)
+	e.waitCount(t, "logs-outage-*", n, waitAll)
 	e.waitCommitted(t, group, topic, n)
 	if got := e.count(t, "logs-outage-*", ""); got != n {
 		t.Fatalf("%d documents, want %d", got, n)
 	}
+}
+
+// waitAll bounds the wait for a scenario's n documents: Elasticsearch on
+// a busy machine indexes a few thousand a second.
+const waitAll = 5 * time.Minute
+
+// startProcess runs `sluice indexer -c path` (the binary built without
+// -race) with metrics on a free port, and returns it and its metrics URL.
+func (e *env) startProcess(t *testing.T, path string) (*testpeer.Process, string) {
+	t.Helper()
+	addr := "127.0.0.1:" + strconv.Itoa(testpeer.FreePort(t))
+	cmd := exec.Command(testpeer.SluiceBinary(t), "indexer", "-c", path, "-metrics", addr)
+	p := testpeer.Start(t, "sluice-indexer", cmd, 30*time.Second, testpeer.DialReady(addr))
+	return p, "http://" + addr + "/metrics"
+}
+
+// metric reads a counter without labels from a Prometheus /metrics URL.
+func metric(t *testing.T, url, name string) float64 {
+	t.Helper()
+	res, err := http.Get(url)
+	if err != nil {
+		t.Fatalf("metrics: %v", err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatalf("metrics: %v", err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, name+" "); ok {
+			f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			if err != nil {
+				t.Fatalf("metrics: %q: %v", line, err)
+			}
+			return f
+		}
+	}
+	t.Fatalf("metrics: no %s in\n%s", name, b)
+	return 0
 }
 
 // writeConfig writes an indexer.yml for one route and returns its path.

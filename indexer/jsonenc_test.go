@@ -1,0 +1,62 @@
+package indexer
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"testing"
+	"time"
+
+	"github.com/sluicelogs/sluice/pipelines"
+)
+
+// TestAppendJSONLikeMarshal: appendJSON gives encoding/json's bytes for
+// the values events hold, including escapes, key order, numbers and
+// types it leaves to encoding/json.
+func TestAppendJSONLikeMarshal(t *testing.T) {
+	values := []any{
+		nil, "", "plain", `quote " backslash \ slash /`, "<script>&amp;</script>",
+		"ctl \x00\x01\x1f\x7f \b\f\n\r\t", "bad \xff\xfe utf-8 \xe2\x82", "line\u2028para\u2029", "ünïcödé 日本 🎉",
+		true, false, 0, -1, int64(math.MaxInt64), int32(-7), uint64(math.MaxUint64),
+		0.0, 1.5, -2.25, 1e20, 1e21, 1e-6, 1e-7, 123456789.125, math.SmallestNonzeroFloat64, math.MaxFloat64, -0.000001234,
+		[]any{}, []any{1, "a", nil, []any{true}}, []string{"x", "<y>"}, []string(nil), map[string]any(nil),
+		map[string]any{"b": 1, "a": map[string]any{"z": "", "y": []any{map[string]any{"k": 1, "j": 2}}}, "": "empty", "A": "upper"},
+		pipelines.Event{"@timestamp": "2015-05-17T20:00:00Z", "http": map[string]any{"response": map[string]any{"status_code": int64(200)}}},
+		time.Date(2024, 3, 1, 10, 0, 0, 0, time.UTC), json.Number("12.50"), []int{1, 2}, map[string]string{"b": "1", "a": "2"},
+	}
+	for _, v := range values {
+		want, err := json.Marshal(v)
+		if err != nil {
+			t.Fatalf("%#v: %v", v, err)
+		}
+		got, keys, err := appendJSON([]byte("prefix"), v, nil)
+		if err != nil {
+			t.Errorf("%#v: %v", v, err)
+			continue
+		}
+		if !bytes.Equal(got, append([]byte("prefix"), want...)) {
+			t.Errorf("%#v:\n got %s\nwant prefix%s", v, got, want)
+		}
+		if len(keys) != 0 {
+			t.Errorf("%#v: %d keys left in the scratch space", v, len(keys))
+		}
+	}
+	for _, v := range []any{math.NaN(), math.Inf(1), map[string]any{"a": []any{math.Inf(-1)}}} {
+		if _, _, err := appendJSON(nil, v, nil); err == nil {
+			t.Errorf("%v: no error, encoding/json has one", v)
+		}
+	}
+}
+
+// FuzzAppendJSONString: any string quotes as encoding/json quotes it.
+func FuzzAppendJSONString(f *testing.F) {
+	for _, s := range []string{"", "a\"b", "<>&", "\xff", "\u2028", "日本", "\x00\x1f"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want, _ := json.Marshal(s)
+		if got := appendJSONString(nil, s); !bytes.Equal(got, want) {
+			t.Fatalf("%q: got %s, want %s", s, got, want)
+		}
+	})
+}
