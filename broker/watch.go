@@ -3,6 +3,7 @@ package broker
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"time"
 
@@ -168,10 +169,7 @@ func (b *Broker) reloadTopic(name string) {
 	ts := newTopicState(t)
 	for i, reps := range t.replicas {
 		if old != nil && i < len(old.partitions) && old.partitions[i] != nil {
-			ts.partitions[i] = old.partitions[i]
-			if i < len(old.versions) && old.versions[i] > ts.versions[i] {
-				ts.states[i], ts.versions[i] = old.states[i], old.versions[i]
-			}
+			ts.partitions[i] = old.partitions[i] // partitions never change once published
 			continue
 		}
 		if !containsID(reps, b.cfg.BrokerID) {
@@ -185,10 +183,20 @@ func (b *Broker) reloadTopic(name string) {
 		ts.partitions[i] = p
 	}
 	b.mu.Lock()
+	// A state newer than the one just read (a watch applied it meanwhile)
+	// is kept.
+	if cur := b.topics[name]; cur != nil {
+		for i := range ts.states {
+			if i < len(cur.versions) && cur.versions[i] > ts.versions[i] {
+				ts.states[i], ts.versions[i] = cur.states[i], cur.versions[i]
+			}
+		}
+	}
 	b.topics[name] = ts
+	states, versions := slices.Clone(ts.states), slices.Clone(ts.versions)
 	b.mu.Unlock()
-	for i := range ts.states {
-		b.applyPartitionState(name, int32(i), ts.states[i], ts.versions[i])
+	for i := range states {
+		b.applyPartitionState(name, int32(i), states[i], versions[i])
 	}
 }
 
