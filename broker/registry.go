@@ -321,8 +321,9 @@ type topic struct {
 	config   map[string]string
 }
 
-// createTopic writes a new topic's assignment, partition states and config
-// in one multi, so a topic appears whole or not at all.
+// createTopic writes a new topic's config, assignment and partition
+// states in one multi, so a topic appears whole or not at all: a broker
+// that sees the topic also sees its config (min.insync.replicas, …).
 func (r *registry) createTopic(t *topic) error {
 	asg := topicAssignment{Version: 3, TopicID: t.id, Partitions: map[string][]int32{}, Adding: map[string][]int32{}, Removing: map[string][]int32{}}
 	for i, reps := range t.replicas {
@@ -335,7 +336,9 @@ func (r *registry) createTopic(t *topic) error {
 	}
 	cb, _ := json.Marshal(map[string]any{"version": 1, "config": cfg})
 	base := r.p("/brokers/topics/" + t.name)
+	cp := r.p("/config/topics/" + t.name)
 	ops := []any{
+		&zk.CreateRequest{Path: cp, Data: cb, Acl: openACL},
 		&zk.CreateRequest{Path: base, Data: ab, Acl: openACL},
 		&zk.CreateRequest{Path: base + "/partitions", Acl: openACL},
 	}
@@ -344,24 +347,25 @@ func (r *registry) createTopic(t *topic) error {
 		pp := base + "/partitions/" + strconv.Itoa(i)
 		ops = append(ops, &zk.CreateRequest{Path: pp, Acl: openACL}, &zk.CreateRequest{Path: pp + "/state", Data: sb, Acl: openACL})
 	}
-	if _, err := r.conn.Multi(ops...); err != nil {
-		if errors.Is(err, zk.ErrNodeExists) {
-			if _, _, gerr := r.conn.Get(base); gerr == nil {
-				return errTopicExists
-			}
+	for attempt := 0; ; attempt++ {
+		_, err := r.conn.Multi(ops...)
+		if err == nil {
+			return nil
 		}
-		return fmt.Errorf("broker: create topic %s: %w", t.name, err)
-	}
-	cp := r.p("/config/topics/" + t.name)
-	if _, err := r.conn.Create(cp, cb, 0, openACL); errors.Is(err, zk.ErrNodeExists) {
-		_, err = r.conn.Set(cp, cb, -1)
-		if err != nil {
-			return fmt.Errorf("broker: topic %s config: %w", t.name, err)
+		if !errors.Is(err, zk.ErrNodeExists) {
+			return fmt.Errorf("broker: create topic %s: %w", t.name, err)
 		}
-	} else if err != nil {
-		return fmt.Errorf("broker: topic %s config: %w", t.name, err)
+		if ok, _, _ := r.conn.Exists(base); ok {
+			return errTopicExists
+		}
+		if attempt > 0 {
+			return fmt.Errorf("broker: create topic %s: %w", t.name, err)
+		}
+		// A config left behind by a topic deleted half-way: replace it.
+		if err := r.conn.Delete(cp, -1); err != nil && !errors.Is(err, zk.ErrNoNode) {
+			return fmt.Errorf("broker: topic %s: stale config: %w", t.name, err)
+		}
 	}
-	return nil
 }
 
 var errTopicExists = errors.New("topic exists")
