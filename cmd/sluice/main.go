@@ -43,6 +43,7 @@ func commands() map[string]command {
 		"agent":            {"tail log files and ship every line to Kafka topics (agent.yml, like filebeat.yml); `agent test config|output`", runAgent},
 		"indexer":          {"consume topics, run pipelines and bulk-index into Elasticsearch (`indexer -c indexer.yml`)", runIndexer},
 		"pipeline":         {"`pipeline test FILE…` runs the tests of pipeline definitions; `pipeline run FILE` transforms ndjson events of stdin", runPipeline},
+		"zk":               {"a zkCli.sh-like shell: `zk -server host:port [ls|get|stat|create|set|delete|deleteall …]`, or commands from stdin", runZk},
 	}
 }
 
@@ -72,6 +73,10 @@ func run(ctx context.Context, e *env, args []string) int {
 	if err := c.run(ctx, e, args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
+		}
+		var code exitCode
+		if errors.As(err, &code) { // the subcommand has said why already
+			return int(code)
 		}
 		fmt.Fprintf(e.stderr, "sluice %s: %v\n", args[0], err)
 		return 1
