@@ -254,7 +254,7 @@ func (w *WAL) write(buf []byte, sync bool) error {
 		return w.err
 	}
 	if sync {
-		if err := w.f.Sync(); err != nil {
+		if err := syncData(w.f); err != nil {
 			w.err = fmt.Errorf("wal: sync %s: %w", w.fpath, err)
 			return w.err
 		}
