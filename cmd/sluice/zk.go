@@ -101,20 +101,48 @@ type zkShell struct {
 	lastCode  int // exit code of the last command: zkCli exits with it
 }
 
-// interactive reads commands from r until EOF or quit, printing zkCli's
-// prompt before each; it returns the exit code of the last command.
+// interactive reads commands from r until EOF, quit or the end of ctx
+// (Ctrl-C), printing zkCli's prompt before each; it returns the exit code
+// of the last command.
 func (sh *zkShell) interactive(ctx context.Context, r io.Reader) error {
 	if r == nil {
 		r = strings.NewReader("")
 	}
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64<<10), 2<<20) // room for a znode's data (1 MiB) on one line
-	for ctx.Err() == nil {
+	// A read from a terminal cannot be interrupted, so lines are read by a
+	// goroutine of their own: the shell waits for a line or for ctx. The
+	// reader ends at EOF, or at the line after the shell stops asking (the
+	// process is exiting then).
+	lines := make(chan string)
+	readErr := make(chan error, 1)
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		defer close(lines)
+		sc := bufio.NewScanner(r)
+		sc.Buffer(make([]byte, 64<<10), 2<<20) // room for a znode's data (1 MiB) on one line
+		for sc.Scan() {
+			select {
+			case lines <- sc.Text():
+			case <-stop:
+				return
+			}
+		}
+		readErr <- sc.Err()
+	}()
+	for {
 		fmt.Fprint(sh.out, sh.prompt())
-		if !sc.Scan() {
+		var line string
+		var ok bool
+		select {
+		case line, ok = <-lines:
+		case <-ctx.Done(): // Ctrl-C: exit as a shell does on SIGINT
+			fmt.Fprintln(sh.out)
+			return exitCode(130)
+		}
+		if !ok {
 			break
 		}
-		args := zkSplit(sc.Text())
+		args := zkSplit(line)
 		if len(args) == 0 {
 			continue
 		}
@@ -125,8 +153,12 @@ func (sh *zkShell) interactive(ctx context.Context, r io.Reader) error {
 		}
 		sh.lastCode = code
 	}
-	if err := sc.Err(); err != nil {
-		return fmt.Errorf("read commands: %w", err)
+	select {
+	case err := <-readErr:
+		if err != nil {
+			return fmt.Errorf("read commands: %w", err)
+		}
+	default: // quit before the end of the input
 	}
 	if sh.lastCode != 0 {
 		return exitCode(sh.lastCode)

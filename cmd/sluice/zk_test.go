@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -149,6 +151,56 @@ func TestZkShellPrompt(t *testing.T) {
 	if errOut.String() != "Node does not exist: /nope\n" {
 		t.Errorf("stderr %q", errOut.String())
 	}
+}
+
+// TestZkShellInterrupt: Ctrl-C (the end of ctx) ends a shell waiting for
+// its next command, with the exit status of a shell killed by SIGINT.
+func TestZkShellInterrupt(t *testing.T) {
+	addr := testcluster.Coordinator(t)
+	stdin, typed := io.Pipe()
+	t.Cleanup(func() { typed.Close() })
+	var out lockedBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, &env{stdin: stdin, stdout: &out, stderr: &out}, []string{"zk", "-server", addr})
+	}()
+	if _, err := io.WriteString(typed, "ls /\n"); err != nil {
+		t.Fatal(err)
+	}
+	await.Eventually(t, 10*time.Second, 10*time.Millisecond, func() error {
+		if !strings.Contains(out.String(), "[zookeeper]\n[zk: ") {
+			return fmt.Errorf("output so far %q", out.String())
+		}
+		return nil
+	})
+	cancel()
+	select {
+	case code := <-done:
+		if code != 130 {
+			t.Errorf("exit %d, want 130", code)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the shell did not end when its context did")
+	}
+}
+
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 func TestZkSplit(t *testing.T) {
