@@ -12,8 +12,8 @@ type result struct {
 	body zk.Record // nil when the reply has no body
 }
 
-// apply is the state machine's apply: called by the Raft loop for every
-// committed entry, in log order, on every member.
+// apply is the state machine's apply: called by the Raft node's applier
+// goroutine for every committed entry, in log order, on every member.
 func (s *Server) apply(index uint64, data []byte) {
 	e, err := decodeEntry(data)
 	if err != nil {

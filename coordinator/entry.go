@@ -48,7 +48,11 @@ type entry struct {
 }
 
 func (e *entry) encode() []byte {
-	b := make([]byte, entryHeaderSize, entryHeaderSize+64)
+	size := entryHeaderSize + 8 + e.payloadHint()
+	for i := range e.auth {
+		size += 8 + len(e.auth[i].Scheme) + len(e.auth[i].ID)
+	}
+	b := make([]byte, entryHeaderSize, size)
 	b[0] = byte(e.kind)
 	binary.BigEndian.PutUint64(b[1:], e.proposer)
 	binary.BigEndian.PutUint64(b[9:], e.seq)
@@ -69,6 +73,25 @@ func (e *entry) encode() []byte {
 		enc.WriteStrings(e.paths)
 	}
 	return enc.Bytes()
+}
+
+// payloadHint is about how many bytes the payload encodes to, so that
+// encode allocates once for the writes that carry data.
+func (e *entry) payloadHint() int {
+	const rest = 64 // version, flags, an ACL or two
+	switch r := e.req.(type) {
+	case *zk.CreateRequest:
+		return len(r.Path) + len(r.Data) + rest
+	case *zk.Create2Request:
+		return len(r.Path) + len(r.Data) + rest
+	case *zk.CreateContainerRequest:
+		return len(r.Path) + len(r.Data) + rest
+	case *zk.CreateTTLRequest:
+		return len(r.Path) + len(r.Data) + rest
+	case *zk.SetDataRequest:
+		return len(r.Path) + len(r.Data) + rest
+	}
+	return rest
 }
 
 func decodeEntry(b []byte) (*entry, error) {

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"log/slog"
+	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -27,8 +28,9 @@ type stateMachine interface {
 }
 
 // raftNode owns the Raft Ready loop: the one place where the log and hard
-// state are persisted, messages are sent, committed entries are applied
-// and snapshots are taken — in that order, as go.etcd.io/raft requires.
+// state are persisted and messages are sent, in the order go.etcd.io/raft
+// requires; it hands committed entries to its applier goroutine, which
+// applies them in log order and takes snapshots (see handle).
 type raftNode struct {
 	id        uint64
 	node      raft.Node
@@ -39,7 +41,7 @@ type raftNode struct {
 	snapCount uint64 // entries applied between snapshots
 	log       *slog.Logger
 
-	confState *pb.ConfState
+	confState *pb.ConfState // owned by the applier once run has started
 	snapIndex atomic.Uint64 // of the last snapshot taken or received
 	snapping  atomic.Bool   // a snapshot is being written in the background
 	snapWG    sync.WaitGroup
@@ -133,25 +135,62 @@ func startRaft(o raftOptions, sm stateMachine, send func([]*pb.Message), log *sl
 	return rn, nil
 }
 
+// applyQueue is how many batches of committed entries may wait for the
+// applier before the Ready loop waits for it.
+const applyQueue = 64
+
+// toApply is one batch for the applier, in log order: a snapshot from the
+// leader to restore, then committed entries. done, if not nil, is closed
+// once the batch is applied.
+type toApply struct {
+	snap    *pb.Snapshot
+	entries []*pb.Entry
+	done    chan struct{}
+}
+
 // run is the Ready loop; it returns when ctx is done, after stopping Raft
-// and closing the WAL.
+// and closing the WAL. Committed entries are applied by a goroutine of its
+// own (applier), as etcd does, so that the state machine applies one batch
+// while the loop persists the next one.
 func (rn *raftNode) run(ctx context.Context) error {
 	defer rn.wal.Close()
 	defer rn.snapWG.Wait() // a snapshot being written finishes before the WAL closes
 	defer rn.node.Stop()
+	applyc := make(chan toApply, applyQueue)
+	applyErr := make(chan error, 1)
+	var applyWG sync.WaitGroup
+	applyWG.Add(1)
+	go func() { // owned by run: it ends when applyc is closed, below
+		defer applyWG.Done()
+		rn.applier(applyc, applyErr)
+	}()
+	defer func() {
+		close(applyc) // the applier finishes what is queued (before snapWG.Wait)
+		applyWG.Wait()
+	}()
 	if len(rn.confState.GetVoters()) == 1 && rn.confState.GetVoters()[0] == rn.id {
 		_ = rn.node.Campaign(ctx) // standalone: lead at once
 	}
 	ticker := time.NewTicker(rn.tick)
 	defer ticker.Stop()
+	queue := func(b toApply) error {
+		select {
+		case applyc <- b:
+			return nil
+		case err := <-applyErr:
+			return err
+		}
+	}
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
+		case err := <-applyErr:
+			return err
 		case <-ticker.C:
 			rn.node.Tick()
 		case rd := <-rn.node.Ready():
-			if err := rn.handle(rd); err != nil {
+			if err := rn.handle(rd, queue); err != nil {
 				return err
 			}
 			rn.node.Advance()
@@ -159,31 +198,111 @@ func (rn *raftNode) run(ctx context.Context) error {
 	}
 }
 
-func (rn *raftNode) handle(rd raft.Ready) error {
+// handle processes one Ready in the order go.etcd.io/raft requires, with
+// the two reorderings etcd makes:
+//   - committed entries that were persisted by an earlier Ready go to the
+//     applier before this Ready's entries are written, so that applying
+//     them overlaps the write and its fsync; committed entries among this
+//     Ready's own entries (a leader committed by its followers' acks) go
+//     only after the write: nothing is applied before it is durable here;
+//   - a leader sends its messages before writing (its followers write in
+//     parallel; raft counts the leader's own ack only after this write).
+//     Any other member sends only after writing, as its messages may vote
+//     or acknowledge entries.
+//
+// A batch with a configuration change is waited for before Advance, so
+// that Raft sees the new configuration before its next Ready.
+func (rn *raftNode) handle(rd raft.Ready, queue func(toApply) error) error {
 	if rd.SoftState != nil {
 		rn.setLeader(rd.SoftState.Lead, rd.SoftState.RaftState == raft.StateLeader)
 	}
+	var early, late toApply
 	if rd.Snapshot != nil && !raft.IsEmptySnap(rd.Snapshot) {
 		if err := rn.wal.SaveSnapshot(rd.Snapshot); err != nil {
 			return fmt.Errorf("coordinator: save snapshot: %w", err)
 		}
-		if err := rn.sm.restore(rd.Snapshot.GetData()); err != nil {
-			return fmt.Errorf("coordinator: restore snapshot: %w", err)
+		early.snap = rd.Snapshot
+	}
+	split := len(rd.CommittedEntries)
+	if len(rd.Entries) > 0 {
+		first := rd.Entries[0].GetIndex()
+		split = sort.Search(len(rd.CommittedEntries), func(i int) bool { return rd.CommittedEntries[i].GetIndex() >= first })
+	}
+	early.entries, late.entries = rd.CommittedEntries[:split], rd.CommittedEntries[split:]
+	if hasConfChange(rd.CommittedEntries) {
+		late.done = make(chan struct{})
+	}
+	if early.snap != nil || len(early.entries) > 0 {
+		if err := queue(early); err != nil {
+			return err
 		}
-		rn.confState = rd.Snapshot.GetMetadata().GetConfState()
-		rn.snapIndex.Store(rd.Snapshot.GetMetadata().GetIndex())
-		rn.setApplied(rd.Snapshot.GetMetadata().GetIndex())
+	}
+	leader := rn.isLeader.Load()
+	if leader && rn.send != nil && len(rd.Messages) > 0 {
+		rn.send(rd.Messages)
 	}
 	if err := rn.wal.Save(rd.HardState, rd.Entries, rd.MustSync); err != nil {
 		return fmt.Errorf("coordinator: save log: %w", err)
 	}
-	if rn.send != nil && len(rd.Messages) > 0 {
+	if !leader && rn.send != nil && len(rd.Messages) > 0 {
 		rn.send(rd.Messages)
+	}
+	if len(late.entries) > 0 || late.done != nil {
+		if err := queue(late); err != nil {
+			return err
+		}
 	}
 	for _, rs := range rd.ReadStates {
 		rn.readDone(rs)
 	}
-	for _, e := range rd.CommittedEntries {
+	if late.done != nil {
+		<-late.done // the applier closes it, or has failed and closes it on its way out
+	}
+	return nil
+}
+
+func hasConfChange(ents []*pb.Entry) bool {
+	for _, e := range ents {
+		if t := e.GetType(); t == pb.EntryConfChange || t == pb.EntryConfChangeV2 {
+			return true
+		}
+	}
+	return false
+}
+
+// applier applies the batches of the Ready loop in order until in is
+// closed, and takes snapshots every snapCount entries. It owns confState.
+// An error is sent on errc (which has room for it), which stops the loop;
+// the applier then applies nothing more but still closes the done
+// channels of what is queued, so that the loop is never left waiting.
+func (rn *raftNode) applier(in <-chan toApply, errc chan<- error) {
+	failed := false
+	for b := range in {
+		if !failed {
+			if err := rn.applyBatch(b); err != nil {
+				failed = true
+				errc <- err
+			}
+		}
+		if b.done != nil {
+			close(b.done)
+		}
+	}
+}
+
+func (rn *raftNode) applyBatch(b toApply) error {
+	if b.snap != nil {
+		if err := rn.sm.restore(b.snap.GetData()); err != nil {
+			return fmt.Errorf("coordinator: restore snapshot: %w", err)
+		}
+		rn.confState = b.snap.GetMetadata().GetConfState()
+		rn.snapIndex.Store(b.snap.GetMetadata().GetIndex())
+		rn.setApplied(b.snap.GetMetadata().GetIndex())
+	}
+	if len(b.entries) == 0 {
+		return nil
+	}
+	for _, e := range b.entries {
 		switch e.GetType() {
 		case pb.EntryNormal:
 			if len(e.GetData()) > 0 {
@@ -196,8 +315,8 @@ func (rn *raftNode) handle(rd raft.Ready) error {
 			}
 			rn.confState = rn.node.ApplyConfChange(cc)
 		}
-		rn.setApplied(e.GetIndex())
 	}
+	rn.setApplied(b.entries[len(b.entries)-1].GetIndex())
 	return rn.maybeSnapshot()
 }
 
@@ -218,7 +337,8 @@ func decodeConfChange(e *pb.Entry) (pb.ConfChangeI, error) {
 
 // maybeSnapshot starts a snapshot every snapCount applied entries: the
 // state is frozen here, at the applied index (a quick copy), and encoded
-// and written in the background so that the loop goes on.
+// and written in the background so that the applier goes on. Only the
+// applier calls it.
 func (rn *raftNode) maybeSnapshot() error {
 	rn.mu.Lock()
 	applied := rn.applied

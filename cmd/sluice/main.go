@@ -44,6 +44,7 @@ func commands() map[string]command {
 		"indexer":          {"consume topics, run pipelines and bulk-index into Elasticsearch (`indexer -c indexer.yml`)", runIndexer},
 		"up":               {"coordinator, broker, indexer and agent in one process: tail files into Elasticsearch (`up --tail GLOB --pipelines DIR`)", runUp},
 		"pipeline":         {"`pipeline test FILE…` runs the tests of pipeline definitions; `pipeline run FILE` transforms ndjson events of stdin", runPipeline},
+		"zk":               {"a zkCli.sh-like shell: `zk -server host:port [ls|get|stat|create|set|delete|deleteall …]`, or commands from stdin", runZk},
 	}
 }
 
@@ -83,6 +84,10 @@ func run(ctx context.Context, e *env, args []string) int {
 	if err := c.run(ctx, e, args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
+		}
+		var code exitCode
+		if errors.As(err, &code) { // the subcommand has said why already
+			return int(code)
 		}
 		fmt.Fprintf(e.stderr, "sluice %s: %v\n", args[0], err)
 		return 1

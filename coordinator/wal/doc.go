@@ -64,11 +64,19 @@
 //     depends on a snapshot it cannot read.
 //
 // Torn writes: in the LAST segment, a record that is cut short, whose length
-// is zero (a zero-filled tail) or impossible, or whose CRC fails while it is
-// the last record in the file, is where a crash interrupted a write: the
-// file is truncated there (a slog warning) and appending continues. Any other bad record, and any bad record in an earlier segment
-// (earlier segments are fsynced before a new one starts), is an error
-// naming the file and offset.
+// is zero (a zero-filled tail) or impossible, or whose CRC fails while only
+// zeros (or nothing) follow it, is where a crash interrupted a write: the
+// file is truncated there (a slog warning) and appending continues. Any
+// other bad record, and any bad record in an earlier segment (earlier
+// segments are cut to their records and fsynced before a new one starts),
+// is an error naming the file and offset.
+//
+// Preallocation: the segment being written is filled with zeros ahead of
+// its last record (1 to 16 MiB, in the background; see pad.go), because an
+// fdatasync over blocks that already exist costs less than one that also
+// grows the file. Records are written at an offset, over the zeros. Zeros
+// after the last record are the unused preallocation: Open trims them
+// without a warning, as do Close and the start of a new segment.
 //
 // # Compaction and purge
 //

@@ -79,6 +79,9 @@ type badRecord struct {
 	// torn: the record looks like an interrupted write at the end of the
 	// file (see doc.go).
 	torn bool
+	// padding: the file holds only zeros from the record on, the unused
+	// part of a preallocated segment (torn is set too).
+	padding bool
 }
 
 // scanSegment feeds the records of the segment at path to r. It returns the
@@ -108,7 +111,11 @@ func scanSegment(path string, r *replayer) (end int64, bad *badRecord, err error
 		}
 		n, herr := parseHeader(header[:hn], remaining, MaxRecordSize)
 		if herr != nil {
-			return off, &badRecord{off: off, reason: herr, torn: true}, nil
+			zeros, err := zerosFrom(f, off)
+			if err != nil {
+				return off, nil, fmt.Errorf("wal: read %s at offset %d: %w", path, off, err)
+			}
+			return off, &badRecord{off: off, reason: herr, torn: true, padding: zeros}, nil
 		}
 		if int64(cap(payload)) < n {
 			payload = make([]byte, n)
@@ -118,8 +125,13 @@ func scanSegment(path string, r *replayer) (end int64, bad *badRecord, err error
 			return off, nil, fmt.Errorf("wal: read %s at offset %d: %w", path, off, err)
 		}
 		if cerr := checkPayload(header[:], payload); cerr != nil {
-			// Only the file's final record may be a torn write.
-			return off, &badRecord{off: off, reason: cerr, torn: off+headerSize+n == size}, nil
+			// Only the file's final record may be a torn write, followed by
+			// nothing or by the zeros of a preallocated segment.
+			zeros, err := zerosFrom(f, off+headerSize+n)
+			if err != nil {
+				return off, nil, fmt.Errorf("wal: read %s at offset %d: %w", path, off, err)
+			}
+			return off, &badRecord{off: off, reason: cerr, torn: zeros}, nil
 		}
 		if err := r.record(payload); err != nil {
 			return off, nil, fmt.Errorf("wal: %s at offset %d: %w", path, off, err)

@@ -38,6 +38,12 @@ type WAL struct {
 	f         *os.File      // the segment being written (the last one)
 	fpath     string
 	first     uint64 // first index of f's segment
+	off       int64  // where the next record goes in f
+	padded    int64  // f holds durable zeros (or records) up to here (pad.go)
+	pad       *padding
+	padWG     sync.WaitGroup
+	noPad     bool   // preallocation failed for this segment
+	zeros     []byte // what pad.go writes, never modified
 	buf       []byte // reused encoding buffer
 	keep      uint64
 	// err is sticky: after a failed write the file may end in a partial
@@ -73,19 +79,25 @@ func Open(logDir, snapDir string, log *slog.Logger) (*WAL, error) {
 	if err != nil {
 		return nil, err
 	}
+	var lastEnd int64 // where the records of the last segment end
 	for i, seg := range segs {
 		end, bad, err := scanSegment(seg.path, r)
 		if err != nil {
 			return nil, err
 		}
+		lastEnd = end
 		if bad == nil {
 			continue
 		}
 		if i != len(segs)-1 || !bad.torn {
 			return nil, fmt.Errorf("wal: %s is corrupt at offset %d: %w", seg.path, bad.off, bad.reason)
 		}
-		log.Warn("truncating torn write at the end of the log",
-			"file", seg.path, "offset", bad.off, "reason", bad.reason.Error())
+		if bad.padding {
+			log.Debug("trimming the preallocated end of the log", "file", seg.path, "offset", end)
+		} else {
+			log.Warn("truncating torn write at the end of the log",
+				"file", seg.path, "offset", bad.off, "reason", bad.reason.Error())
+		}
 		if err := os.Truncate(seg.path, end); err != nil {
 			return nil, fmt.Errorf("wal: %w", err)
 		}
@@ -124,7 +136,7 @@ func Open(logDir, snapDir string, log *slog.Logger) (*WAL, error) {
 		}
 	} else {
 		last := segs[len(segs)-1]
-		f, err := os.OpenFile(last.path, os.O_WRONLY|os.O_APPEND, 0)
+		f, err := os.OpenFile(last.path, os.O_WRONLY, 0)
 		if err == nil {
 			err = f.Sync() // make a truncation durable
 		}
@@ -132,6 +144,7 @@ func Open(logDir, snapDir string, log *slog.Logger) (*WAL, error) {
 			return nil, fmt.Errorf("wal: %w", err)
 		}
 		w.f, w.fpath, w.first = f, last.path, last.first
+		w.off, w.padded = lastEnd, lastEnd
 	}
 	log.Info("opened", "snapshot_index", md.GetIndex(), "entries", len(r.ents), "segments", max(len(segs), 1))
 	return w, nil
@@ -248,17 +261,24 @@ func (w *WAL) encode(buf []byte, ents []*pb.Entry, hs *pb.HardState) ([]byte, er
 	return buf, nil
 }
 
+// write appends buf to the segment at the write offset, into the zeros
+// preallocated ahead of it when there are some (pad.go).
 func (w *WAL) write(buf []byte, sync bool) error {
-	if _, err := w.f.Write(buf); err != nil {
+	if w.pad != nil && w.off+int64(len(buf)) > w.pad.start {
+		w.finishPad() // rare: the log outran the fill
+	}
+	if _, err := w.f.WriteAt(buf, w.off); err != nil {
 		w.err = fmt.Errorf("wal: write %s: %w", w.fpath, err)
 		return w.err
 	}
+	w.off += int64(len(buf))
 	if sync {
-		if err := w.f.Sync(); err != nil {
+		if err := syncData(w.f); err != nil {
 			w.err = fmt.Errorf("wal: sync %s: %w", w.fpath, err)
 			return w.err
 		}
 	}
+	w.maybePad()
 	return nil
 }
 
@@ -368,14 +388,14 @@ func (w *WAL) CreateSnapshot(index uint64, cs *pb.ConfState, data []byte) error 
 
 // startSegment makes a new segment log-first, beginning with a marker (if
 // not nil), the current hard state and tail, and makes it the one written.
-// The current segment is fsynced first: only the last segment may end in a
-// torn write. If the current segment already starts at or after first (a
-// snapshot was re-made after Open fell back to an older one), the records
-// are appended to it instead.
+// The current segment is cut to its records and fsynced first: only the
+// last segment may end in a torn write or zeros. If the current segment
+// already starts at or after first (a snapshot was re-made after Open fell
+// back to an older one), the records are appended to it instead.
 func (w *WAL) startSegment(first uint64, marker *pb.SnapshotMetadata, tail []*pb.Entry) error {
-	if w.f != nil {
-		if err := w.f.Sync(); err != nil {
-			w.err = fmt.Errorf("wal: sync %s: %w", w.fpath, err)
+	if w.f != nil && first > w.first {
+		if err := w.trimPadding(); err != nil {
+			w.err = err
 			return w.err
 		}
 	}
@@ -396,7 +416,7 @@ func (w *WAL) startSegment(first uint64, marker *pb.SnapshotMetadata, tail []*pb
 	if err := writeFileDurably(path, buf); err != nil {
 		return err
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
 	if err != nil {
 		w.err = fmt.Errorf("wal: %w", err)
 		return w.err
@@ -407,6 +427,7 @@ func (w *WAL) startSegment(first uint64, marker *pb.SnapshotMetadata, tail []*pb
 		}
 	}
 	w.f, w.fpath, w.first = f, path, first
+	w.off, w.padded, w.noPad = int64(len(buf)), int64(len(buf)), false
 	return nil
 }
 
@@ -461,12 +482,10 @@ func (w *WAL) Close() error {
 		return ErrClosed
 	}
 	w.closed = true
-	err := w.f.Sync()
-	if cerr := w.f.Close(); err == nil {
-		err = cerr
+	err := w.trimPadding()
+	w.padWG.Wait()
+	if cerr := w.f.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("wal: close %s: %w", w.fpath, cerr)
 	}
-	if err != nil {
-		return fmt.Errorf("wal: close %s: %w", w.fpath, err)
-	}
-	return nil
+	return err
 }

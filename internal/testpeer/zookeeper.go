@@ -3,6 +3,7 @@ package testpeer
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -66,6 +67,34 @@ func StartZooKeeper(tb testing.TB) *ZooKeeper {
 // fails if it does not exit 0.
 func ZkCli(tb testing.TB, addr string, args ...string) string {
 	tb.Helper()
+	out, err := runZkCli(tb, addr, "", args)
+	if err != nil {
+		tb.Fatalf("zkCli.sh %v: %v\noutput:\n%s", args, err, out)
+	}
+	Used(tb, "zkCli", "zkCli.sh "+args[0])
+	return out
+}
+
+// ZkCliScript runs zkCli.sh against addr as an interactive shell reading
+// the lines of script from its standard input, and returns what it printed
+// (both streams together, in order) and its exit status, which zkCli.sh
+// takes from the last command.
+func ZkCliScript(tb testing.TB, addr, script string) (string, int) {
+	tb.Helper()
+	out, err := runZkCli(tb, addr, script, nil)
+	var exit *exec.ExitError
+	if err != nil && !errors.As(err, &exit) {
+		tb.Fatalf("zkCli.sh: %v\noutput:\n%s", err, out)
+	}
+	Used(tb, "zkCli", "zkCli.sh script")
+	if exit != nil {
+		return out, exit.ExitCode()
+	}
+	return out, 0
+}
+
+func runZkCli(tb testing.TB, addr, stdin string, args []string) (string, error) {
+	tb.Helper()
 	if _, err := os.Stat(zkCliPath); err != nil {
 		Missing(tb, "zookeeper", err)
 	}
@@ -74,11 +103,9 @@ func ZkCli(tb testing.TB, addr string, args ...string) string {
 	cmd := exec.CommandContext(ctx, zkCliPath, append([]string{"-server", addr}, args...)...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Run(); err != nil {
-		tb.Fatalf("zkCli.sh %v: %v\noutput:\n%s", args, err, out.String())
-	}
-	Used(tb, "zkCli", "zkCli.sh "+args[0])
-	return out.String()
+	cmd.Stdin = strings.NewReader(stdin)
+	err := cmd.Run()
+	return out.String(), err
 }
 
 // StartZooKeeperEnsemble starts n Apache ZooKeeper servers on loopback as
