@@ -25,6 +25,7 @@ import (
 	"github.com/sluicelogs/sluice/broker/kbench"
 	"github.com/sluicelogs/sluice/indexer"
 	"github.com/sluicelogs/sluice/internal/benchcmp"
+	"github.com/sluicelogs/sluice/internal/esnode"
 	"github.com/sluicelogs/sluice/internal/proc"
 	"github.com/sluicelogs/sluice/pipelines"
 )
@@ -112,8 +113,8 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer es.proc.Stop()
-	r.ESVersion = es.version
+	defer es.Proc.Stop()
+	r.ESVersion = es.Version
 	fmt.Fprintln(out, "starting sluice coordinator + broker")
 	broker, err := kbench.Start(ctx, kbench.Spec{Kind: kbench.TargetSluice, Dir: dir, Sluice: cfg.Sluice, StartLimit: startLimit})
 	if err != nil {
@@ -193,82 +194,32 @@ func WriteTable(w io.Writer, r *Result) error {
 	return tw.Flush()
 }
 
-// elastic is the Elasticsearch node of a run.
+// elastic is the Elasticsearch node of a run, with a client for the
+// ceiling's bulk indexer.
 type elastic struct {
-	url, version string
-	proc         *proc.Process
-	client       *elasticsearch.Client
+	*esnode.Node
+	client *elasticsearch.Client
 }
 
 func startElasticsearch(ctx context.Context, cfg Config, dir string) (*elastic, error) {
-	port, err := proc.FreePort()
+	n, err := esnode.Start(ctx, cfg.Elasticsearch, cfg.ESJavaOpts, dir, startLimit)
 	if err != nil {
 		return nil, err
 	}
-	e := &elastic{url: "http://127.0.0.1:" + strconv.Itoa(port)}
-	data := filepath.Join(dir, "es-data")
-	if err := os.MkdirAll(data, 0o755); err != nil {
-		return nil, err
-	}
-	cmd := exec.Command("bash", cfg.Elasticsearch, "--port", strconv.Itoa(port), "--data", data)
-	// Provisioning is `make peers`' job; run.sh says what is missing.
-	cmd.Env = append(os.Environ(), "SLUICE_ES_NO_BUILD=1", "ES_JAVA_OPTS="+cfg.ESJavaOpts)
-	if e.proc, err = proc.Start("elasticsearch", cmd, filepath.Join(dir, "elasticsearch.log")); err != nil {
-		return nil, err
-	}
-	e.proc.Grace = 30 * time.Second
-	wctx, cancel := context.WithTimeout(ctx, startLimit)
-	defer cancel()
-	err = proc.WaitReady(wctx, 500*time.Millisecond, func(ctx context.Context) error {
-		var info struct {
-			Version struct{ Number string } `json:"version"`
-		}
-		if err := e.get(ctx, "/", &info); err != nil {
-			return err
-		}
-		e.version = info.Version.Number
-		return nil
-	}, e.proc)
-	if err == nil {
-		e.client, err = elasticsearch.NewClient(elasticsearch.Config{Addresses: []string{e.url}})
-	}
+	c, err := elasticsearch.NewClient(elasticsearch.Config{Addresses: []string{n.URL}})
 	if err != nil {
-		e.proc.Stop()
-		return nil, fmt.Errorf("elasticsearch at %s: %w\n%s", e.url, err, e.proc.Tail(20))
+		n.Proc.Stop()
+		return nil, fmt.Errorf("elasticsearch client: %w", err)
 	}
-	return e, nil
+	return &elastic{Node: n, client: c}, nil
 }
 
-// do sends a request with a JSON body (nil: none) and decodes a 2xx
-// answer's JSON into v (nil: ignored).
 func (e *elastic) do(ctx context.Context, method, path string, body []byte, v any) error {
-	ctx, cancel := context.WithTimeout(ctx, time.Minute)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, method, e.url+path, bytes.NewReader(body))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return err
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	if err != nil {
-		return err
-	}
-	if res.StatusCode/100 != 2 {
-		return fmt.Errorf("%s %s: %s: %.500s", method, path, res.Status, b)
-	}
-	if v == nil {
-		return nil
-	}
-	return json.Unmarshal(b, v)
+	return e.Do(ctx, method, path, body, v)
 }
 
 func (e *elastic) get(ctx context.Context, path string, v any) error {
-	return e.do(ctx, http.MethodGet, path, nil, v)
+	return e.Do(ctx, http.MethodGet, path, nil, v)
 }
 
 // count refreshes the indices matching pattern and counts their documents.
@@ -495,7 +446,7 @@ routes:
   - topics: [%s]
     pipeline: %q
     index: %q
-`, x.broker, "ibench-"+name, x.es.url, dlqTopic, t, x.pipeline, index)
+`, x.broker, "ibench-"+name, x.es.URL, dlqTopic, t, x.pipeline, index)
 	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
 		return Phase{}, 0, err
 	}
