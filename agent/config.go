@@ -368,10 +368,13 @@ func (c *Config) Validate() error {
 // lineOf returns the line of the dotted key (with [i] list indexes) in the
 // config file, or of its nearest ancestor that is there; 0 when unknown.
 func (c *Config) lineOf(key string) int {
-	if c.lines == nil || len(c.lines.Content) == 0 {
-		return 0
+	if l := config.LineOf(c.lines, key); l > 0 {
+		return l
 	}
-	return nodeLine(c.lines.Content[0], splitKey(key))
+	if c.lines != nil && len(c.lines.Content) > 0 {
+		return c.lines.Content[0].Line // a key not in the file: its top
+	}
+	return 0
 }
 
 // foldDotted moves the dotted spellings into the nested fields.

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
@@ -183,36 +182,4 @@ func (c *Config) validate(file string, root *yaml.Node) error {
 
 // lineOf returns the line of the dotted key ("routes[1].index") in the
 // parsed file, or of its deepest parent there; 0 when root is nil.
-func lineOf(root *yaml.Node, key string) int {
-	if root == nil || len(root.Content) == 0 {
-		return 0
-	}
-	n, line := root.Content[0], 0
-	for _, part := range strings.Split(key, ".") {
-		name, idx := part, -1
-		if i := strings.IndexByte(part, '['); i >= 0 {
-			name = part[:i]
-			idx, _ = strconv.Atoi(strings.TrimSuffix(part[i+1:], "]"))
-		}
-		next := (*yaml.Node)(nil)
-		if n.Kind == yaml.MappingNode {
-			for j := 0; j+1 < len(n.Content); j += 2 {
-				if n.Content[j].Value == name {
-					line, next = n.Content[j].Line, n.Content[j+1]
-				}
-			}
-		}
-		if next == nil {
-			return line
-		}
-		n = next
-		if idx >= 0 {
-			if n.Kind != yaml.SequenceNode || idx >= len(n.Content) {
-				return line
-			}
-			n = n.Content[idx]
-			line = n.Line
-		}
-	}
-	return line
-}
+func lineOf(root *yaml.Node, key string) int { return config.LineOf(root, key) }
