@@ -3,6 +3,7 @@ package benchcmp
 import (
 	"bufio"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -114,9 +115,16 @@ func (r Row) validate() error {
 	return nil
 }
 
+// SummaryFlag defines the -summary flag every `sluice bench <x>` has.
+func SummaryFlag(fs *flag.FlagSet) *string {
+	return fs.String("summary", "", "also append the headline rows to this TSV file (created if missing), for `sluice bench summary FILE`")
+}
+
 // AppendSummary appends rows to the TSV file at path, creating it (with a
 // header comment) if it does not exist: component, measure, sluice, anchor,
-// anchor value, sluice/anchor, goal; "-" for what was not measured.
+// anchor value, sluice/anchor, goal; "-" for what was not measured. With
+// no rows it only creates the file, so a bench can check the path before it
+// runs.
 func AppendSummary(path string, rows []Row) error {
 	var b strings.Builder
 	for _, r := range rows {
