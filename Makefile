@@ -41,17 +41,22 @@ run:
 ## then the broker side by side with Apache Kafka 3.9 (BENCH_BROKER_FLAGS: see
 ## `bin/sluice bench broker -h`): one broker, then 3 brokers with replication
 ## factor 3 and acks=all (a longer warm-up: three Kafka JVMs share the cores
-## while their JIT compiles)
+## while their JIT compiles), the indexer against raw esutil.BulkIndexer, the
+## agent against rsyslog and the whole pipeline end to end; each appends its
+## headline rows to BENCH_SUMMARY, printed last as one table (BENCHMARKS.md)
 BENCH_COORDINATOR_FLAGS ?= -znodes 200000
 BENCH_BROKER_FLAGS ?= -duration 5s
+BENCH_SUMMARY := $(CURDIR)/bin/bench-summary.tsv
 bench: build peers
+	rm -f $(BENCH_SUMMARY)
 	$(GO) test -run '^$$' -bench . -benchmem ./...
-	bin/sluice bench coordinator -sluice bin/sluice $(BENCH_COORDINATOR_FLAGS)
-	bin/sluice bench broker -sluice bin/sluice $(BENCH_BROKER_FLAGS)
-	bin/sluice bench broker -sluice bin/sluice -brokers 3 -rf 3 -acks all -sizes 1024 -warmup 20s $(BENCH_BROKER_FLAGS)
-	bin/sluice bench indexer -sluice bin/sluice
-	bin/sluice bench agent -sluice bin/sluice $(BENCH_AGENT_FLAGS)
-	bin/sluice bench e2e -sluice bin/sluice $(BENCH_E2E_FLAGS)
+	bin/sluice bench coordinator -sluice bin/sluice -summary $(BENCH_SUMMARY) $(BENCH_COORDINATOR_FLAGS)
+	bin/sluice bench broker -sluice bin/sluice -summary $(BENCH_SUMMARY) $(BENCH_BROKER_FLAGS)
+	bin/sluice bench broker -sluice bin/sluice -summary $(BENCH_SUMMARY) -brokers 3 -rf 3 -acks all -sizes 1024 -warmup 20s $(BENCH_BROKER_FLAGS)
+	bin/sluice bench indexer -sluice bin/sluice -summary $(BENCH_SUMMARY)
+	bin/sluice bench agent -sluice bin/sluice -summary $(BENCH_SUMMARY) $(BENCH_AGENT_FLAGS)
+	bin/sluice bench e2e -sluice bin/sluice -summary $(BENCH_SUMMARY) $(BENCH_E2E_FLAGS)
+	bin/sluice bench summary $(BENCH_SUMMARY)
 
 clean:
 	rm -rf bin

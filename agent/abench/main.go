@@ -28,11 +28,17 @@ func Main(ctx context.Context, stdout, stderr io.Writer, args []string, sluiceBi
 	rsyslogd := fs.String("rsyslogd", "rsyslogd", "the rsyslogd binary (Debian packages rsyslog and rsyslog-kafka)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of each sluice agent run to this path, suffixed with the run's number (e.g. agent.prof.1)")
 	keep := fs.String("dir", "", "keep the files, configurations and process logs here (default: a temporary directory, removed)")
+	summary := benchcmp.SummaryFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments %v", fs.Args())
+	}
+	if *summary != "" {
+		if err := benchcmp.AppendSummary(*summary, nil); err != nil {
+			return err
+		}
 	}
 	if *partitions < 1 || *limit <= 0 {
 		return errors.New("-partitions and -limit must be positive")
@@ -78,6 +84,11 @@ func Main(ctx context.Context, stdout, stderr io.Writer, args []string, sluiceBi
 	fmt.Fprintln(stdout, "lines/s, MiB/s (of file bytes, newlines included): higher is better; CPU s/GiB: the shipper's user+system CPU per GiB")
 	fmt.Fprintln(stdout, "of file, lower is better; lines/CPU s: lines per second of shipper CPU; sluice/rsyslog is sluice divided by rsyslog.")
 	var failed []string
+	if *summary != "" {
+		if err := benchcmp.AppendSummary(*summary, SummaryRows(results)); err != nil {
+			failed = append(failed, err.Error())
+		}
+	}
 	for _, r := range results {
 		if r.Err != nil {
 			failed = append(failed, fmt.Sprintf("%s %s: %v", r.Target, r.File.Name(), r.Err))

@@ -54,3 +54,41 @@ func ratio(s, r *Result, m func(*Result) float64) string {
 	}
 	return benchcmp.Ratio(m(s), m(r))
 }
+
+// SummaryRows are the headline rows of a comparison for `sluice bench
+// summary`: per file, lines/s and lines per CPU second, sluice next to
+// rsyslog. The goal is twice rsyslog's lines per CPU second; lines/s has
+// none.
+func SummaryRows(results []Result) []benchcmp.Row {
+	var files []File
+	find := func(target string, f File) *Result {
+		for i := range results {
+			if results[i].Target == target && results[i].File == f {
+				return &results[i]
+			}
+		}
+		return nil
+	}
+	for _, r := range results {
+		if !slices.Contains(files, r.File) {
+			files = append(files, r.File)
+		}
+	}
+	value := func(r *Result, m func(*Result) float64) float64 {
+		if r == nil {
+			return 0
+		}
+		return m(r)
+	}
+	const anchor = "rsyslog imfile→omkafka"
+	var rows []benchcmp.Row
+	for _, f := range files {
+		s, r := find(TargetSluice, f), find(TargetRsyslog, f)
+		rows = append(rows,
+			benchcmp.Row{Component: "agent", Measure: fmt.Sprintf("lines/s, %d B lines", f.Size),
+				Sluice: value(s, (*Result).LinesPerSec), Anchor: anchor, AnchorValue: value(r, (*Result).LinesPerSec)},
+			benchcmp.Row{Component: "agent", Measure: fmt.Sprintf("lines per CPU s, %d B lines", f.Size),
+				Sluice: value(s, (*Result).LinesPerCPUSec), Anchor: anchor, AnchorValue: value(r, (*Result).LinesPerCPUSec), Goal: ">=2x"})
+	}
+	return rows
+}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"time"
 
 	"github.com/sluicelogs/sluice/internal/benchcmp"
 )
@@ -187,4 +188,74 @@ func quant(p *Phase, q float64) string {
 		return "-"
 	}
 	return benchcmp.Quantile(&p.Latency, q)
+}
+
+// SummaryRows are the headline rows of a comparison for `sluice bench
+// summary`: records/s of every phase and the p99 of every producer phase,
+// then the total RSS, sluice next to Kafka, labelled with the brokers and
+// replication factor the run used. The goal is Kafka's throughput or more,
+// with a lower p99 and less memory.
+func SummaryRows(results []Result, brokers, replication int) []benchcmp.Row {
+	var s, k *Result
+	for i := range results {
+		switch results[i].Target {
+		case TargetSluice:
+			s = &results[i]
+		case TargetKafka:
+			k = &results[i]
+		}
+	}
+	setup := benchcmp.Plural(max(brokers, 1), "broker")
+	if replication > 1 {
+		setup += fmt.Sprintf(" rf %d", replication)
+	}
+	var names []string
+	for _, r := range []*Result{s, k} {
+		if r == nil || r.Report == nil {
+			continue
+		}
+		for _, ph := range r.Report.Phases {
+			if !slices.Contains(names, ph.Name) {
+				names = append(names, ph.Name)
+			}
+		}
+	}
+	phase := func(r *Result, name string) *Phase {
+		if r == nil || r.Report == nil || r.Err != nil {
+			return nil
+		}
+		return r.Report.Phase(name)
+	}
+	perSec := func(p *Phase) float64 {
+		if p == nil {
+			return 0
+		}
+		return p.RecordsPerSec()
+	}
+	p99 := func(p *Phase) float64 {
+		if p == nil || p.Latency.Count() == 0 {
+			return 0
+		}
+		return float64(p.Latency.Quantile(0.99)) / float64(time.Millisecond)
+	}
+	const anchor = "Kafka 3.9"
+	var rows []benchcmp.Row
+	for _, name := range names {
+		sp, kp := phase(s, name), phase(k, name)
+		rows = append(rows, benchcmp.Row{Component: "broker", Measure: fmt.Sprintf("%s rec/s, %s", name, setup),
+			Sluice: perSec(sp), Anchor: anchor, AnchorValue: perSec(kp), Goal: ">=1x"})
+		if (sp != nil && sp.Acks != "") || (kp != nil && kp.Acks != "") {
+			rows = append(rows, benchcmp.Row{Component: "broker", Measure: fmt.Sprintf("%s p99 ms, %s", name, setup),
+				Sluice: p99(sp), Anchor: anchor, AnchorValue: p99(kp), Goal: "<1x"})
+		}
+	}
+	total := func(r *Result) float64 {
+		if r == nil || r.BrokerRSS < 0 {
+			return 0
+		}
+		return float64(r.BrokerRSS+max(r.CoordRSS, 0)) / (1 << 20)
+	}
+	rows = append(rows, benchcmp.Row{Component: "broker", Measure: "RSS MiB total, " + setup,
+		Sluice: total(s), Anchor: anchor, AnchorValue: total(k), Goal: "<1x"})
+	return rows
 }

@@ -38,11 +38,17 @@ func Main(ctx context.Context, stdout, stderr io.Writer, args []string, sluiceBi
 	kafkaHeap := fs.String("kafka-heap", "-Xms1g -Xmx1g", "KAFKA_HEAP_OPTS for each Kafka JVM")
 	keep := fs.String("dir", "", "keep data directories and process logs here (default: a temporary directory, removed)")
 	cpuprofile := fs.String("cpuprofile", "", "after the table, run the load once more against sluice brokers inside this process (their coordinator as processes) and write its CPU profile here")
+	summary := benchcmp.SummaryFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments %v", fs.Args())
+	}
+	if *summary != "" {
+		if err := benchcmp.AppendSummary(*summary, nil); err != nil {
+			return err
+		}
 	}
 	cfg := Config{
 		Brokers: *brokers,
@@ -103,7 +109,7 @@ func Main(ctx context.Context, stdout, stderr io.Writer, args []string, sluiceBi
 	l.defaults()
 	fmt.Fprintf(stdout, "\nsluice broker vs Apache Kafka 3.9 — %s\n", machine)
 	fmt.Fprintf(stdout, "franz-go %s, one producer client per phase, %v per phase, %s, %d partitions × %s (full ISR before each phase), min.insync.replicas=1,\n",
-		franzVersion(), l.Duration, plural(max(cfg.Brokers, 1), "broker"), l.Partitions, plural(l.Replication, "replica"))
+		franzVersion(), l.Duration, benchcmp.Plural(max(cfg.Brokers, 1), "broker"), l.Partitions, benchcmp.Plural(l.Replication, "replica"))
 	fmt.Fprintf(stdout, "no compression, max %d records buffered, linger %v, warm-up %v;\n", l.MaxBuffered, l.Linger, l.Warmup)
 	if cfg.Brokers > 1 {
 		fmt.Fprintf(stdout, "sluice: %d broker processes + a %d-member coordinator ensemble; Kafka: %d KRaft JVMs (each broker+controller), KAFKA_HEAP_OPTS=%q each\n\n",
@@ -117,6 +123,11 @@ func Main(ctx context.Context, stdout, stderr io.Writer, args []string, sluiceBi
 	fmt.Fprintln(stdout, "rec/s, MB/s (10^6 B of record values per second): higher is better; p50/p99: produce call to acknowledgement,")
 	fmt.Fprintln(stdout, "including the wait in the client buffer; RSS: lower is better; sluice/kafka is sluice divided by Kafka.")
 	var failed []string
+	if *summary != "" {
+		if err := benchcmp.AppendSummary(*summary, SummaryRows(results, cfg.Brokers, l.Replication)); err != nil {
+			failed = append(failed, err.Error())
+		}
+	}
 	for _, r := range results {
 		if r.Err != nil {
 			failed = append(failed, fmt.Sprintf("%s: %v", r.Target, r.Err))
@@ -134,14 +145,6 @@ func Main(ctx context.Context, stdout, stderr io.Writer, args []string, sluiceBi
 		return errors.New(strings.Join(failed, "; "))
 	}
 	return nil
-}
-
-// plural is "1 broker", "3 brokers".
-func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // franzVersion is the franz-go release this binary was built with.

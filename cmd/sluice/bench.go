@@ -16,10 +16,12 @@ import (
 	"github.com/sluicelogs/sluice/broker/kbench"
 	"github.com/sluicelogs/sluice/coordinator/zkbench"
 	"github.com/sluicelogs/sluice/indexer/ibench"
+	"github.com/sluicelogs/sluice/internal/benchcmp"
 	"github.com/sluicelogs/sluice/up/upbench"
 )
 
-// runBench dispatches `sluice bench <what>`: the coordinator or the broker.
+// runBench dispatches `sluice bench <what>`: a component next to its
+// anchor, or the summary of such runs.
 func runBench(ctx context.Context, e *env, args []string) error {
 	switch {
 	case len(args) > 0 && args[0] == "coordinator":
@@ -32,9 +34,42 @@ func runBench(ctx context.Context, e *env, args []string) error {
 		return abench.Main(ctx, e.stdout, e.stderr, args[1:], func(path string) (string, error) { return sluiceBinary(ctx, e, path) })
 	case len(args) > 0 && args[0] == "e2e":
 		return upbench.Main(ctx, e.stdout, e.stderr, args[1:], func(path string) (string, error) { return sluiceBinary(ctx, e, path) })
+	case len(args) > 0 && args[0] == "summary":
+		return benchSummary(ctx, e, args[1:])
 	}
-	fmt.Fprintf(e.stderr, "Usage: sluice bench coordinator|broker|agent|indexer|e2e [flags]\n\nRun `sluice bench <which> -h` for its flags.\n")
-	return errors.New("want `bench coordinator`, `bench broker`, `bench agent`, `bench indexer` or `bench e2e`")
+	fmt.Fprintf(e.stderr, "Usage: sluice bench coordinator|broker|agent|indexer|e2e [flags]\n       sluice bench summary FILE\n\nRun `sluice bench <which> -h` for its flags.\n")
+	return errors.New("want `bench coordinator`, `bench broker`, `bench agent`, `bench indexer`, `bench e2e` or `bench summary FILE`")
+}
+
+// benchSummary is `sluice bench summary FILE`: the rows the benches
+// appended to FILE with -summary, as one table.
+func benchSummary(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("sluice bench summary", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(e.stderr, "Usage: sluice bench summary FILE\n\nPrints the rows that `sluice bench <x> -summary FILE` appended to FILE as one table.\n")
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return errors.New("bench summary: want one FILE")
+	}
+	rows, err := benchcmp.ReadSummary(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	if len(rows) == 0 {
+		return fmt.Errorf("bench summary: no rows in %s", fs.Arg(0))
+	}
+	fmt.Fprintf(e.stdout, "\nsluice vs its anchors, %s — %s\n\n", time.Now().UTC().Format("2006-01-02 15:04 MST"), benchcmp.Machine(ctx))
+	if err := benchcmp.WriteSummary(e.stdout, rows); err != nil {
+		return err
+	}
+	fmt.Fprintln(e.stdout, "sluice/anchor is sluice divided by the anchor; goals with × are on that ratio, the others on sluice's own value;")
+	fmt.Fprintln(e.stdout, "\"-\": no anchor, or not measured (a skipped or failed run). Each component's own table has every figure.")
+	return nil
 }
 
 // benchCoordinator runs the same ZooKeeper-protocol load against sluice
@@ -56,11 +91,17 @@ func benchCoordinator(ctx context.Context, e *env, args []string) error {
 	javaOpts := fs.String("zk-java-opts", "-Xms2g -Xmx2g", "ZK_JAVA_OPTS for the ZooKeeper JVMs (heap for 1M znodes)")
 	keep := fs.String("dir", "", "keep data directories and member logs here (default: a temporary directory, removed)")
 	cpuprofile := fs.String("cpuprofile", "", "after the table, run the load once more against a sluice standalone coordinator inside this process and write its CPU profile here")
+	summary := benchcmp.SummaryFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments %v", fs.Args())
+	}
+	if *summary != "" {
+		if err := benchcmp.AppendSummary(*summary, nil); err != nil {
+			return err
+		}
 	}
 	cfg := zkbench.Config{
 		Load: zkbench.Load{
@@ -110,6 +151,11 @@ func benchCoordinator(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintln(w, "ops/s: higher is better; RSS: lower is better; sluice/zk is sluice divided by ZooKeeper.")
 	var failed []string
+	if *summary != "" {
+		if err := benchcmp.AppendSummary(*summary, zkbench.SummaryRows(results)); err != nil {
+			failed = append(failed, err.Error())
+		}
+	}
 	for _, r := range results {
 		if r.Err != nil {
 			failed = append(failed, fmt.Sprintf("%s with %d members: %v", r.Target, r.Members, r.Err))

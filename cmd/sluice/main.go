@@ -35,7 +35,7 @@ func commands() map[string]command {
 		"version":          {"print the version of sluice", runVersion},
 		"broker":           {"run a broker (Kafka protocol) from a server.properties", runBroker},
 		"coordinator":      {"run a coordinator member (ZooKeeper protocol) from a zoo.cfg; `coordinator status` prints its mode", runCoordinator},
-		"bench":            {"`bench coordinator`: the coordinator side by side with Apache ZooKeeper 3.8 (ops/s, latency, RSS)", runBench},
+		"bench":            {"`bench coordinator|broker|indexer|agent|e2e [-summary FILE]`: a component side by side with its anchor (ZooKeeper, Kafka, raw BulkIndexer, rsyslog); `bench summary FILE`: all their headline rows in one table", runBench},
 		"topics":           {"create, list, describe, alter or delete topics, as kafka-topics.sh does", runTopics},
 		"console-producer": {"send lines of stdin as records to a topic, as kafka-console-producer.sh does", runConsoleProducer},
 		"console-consumer": {"print the records of a topic, as kafka-console-consumer.sh does", runConsoleConsumer},

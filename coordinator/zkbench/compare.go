@@ -229,3 +229,52 @@ func num(f float64) string {
 	}
 	return fmt.Sprintf("%.0f", f)
 }
+
+// SummaryRows are the headline rows of a comparison for `sluice bench
+// summary`: ops/s and p99 of create, setData and getData, and the RSS after
+// the fill, per member count, sluice next to ZooKeeper. The goal is
+// ZooKeeper's throughput or more, with a lower p99 and less memory.
+func SummaryRows(results []Result) []benchcmp.Row {
+	find := func(target string, members int) *Result {
+		for i := range results {
+			if results[i].Target == target && results[i].Members == members {
+				return &results[i]
+			}
+		}
+		return nil
+	}
+	var members []int
+	for _, r := range results {
+		if !slices.Contains(members, r.Members) {
+			members = append(members, r.Members)
+		}
+	}
+	opsPerSec := func(r *Result, name string) float64 {
+		if r == nil || r.Report == nil || r.Report.Phase(name) == nil {
+			return 0
+		}
+		return r.Report.Phase(name).OpsPerSec()
+	}
+	p99 := func(r *Result, name string) float64 {
+		if r == nil || r.Report == nil || r.Report.Phase(name) == nil || r.Report.Phase(name).Latency.Count() == 0 {
+			return 0
+		}
+		return float64(r.Report.Phase(name).Latency.Quantile(0.99)) / float64(time.Millisecond)
+	}
+	const anchor = "ZooKeeper 3.8"
+	var rows []benchcmp.Row
+	for _, m := range members {
+		s, z := find(TargetSluice, m), find(TargetZooKeeper, m)
+		who := benchcmp.Plural(m, "member")
+		for _, name := range []string{"create", "setData", "getData"} {
+			rows = append(rows,
+				benchcmp.Row{Component: "coordinator", Measure: fmt.Sprintf("%s ops/s, %s", name, who), Sluice: opsPerSec(s, name), Anchor: anchor, AnchorValue: opsPerSec(z, name), Goal: ">=1x"},
+				benchcmp.Row{Component: "coordinator", Measure: fmt.Sprintf("%s p99 ms, %s", name, who), Sluice: p99(s, name), Anchor: anchor, AnchorValue: p99(z, name), Goal: "<1x"})
+		}
+		if sa, za := largest(s), largest(z); sa > 0 || za > 0 {
+			rows = append(rows, benchcmp.Row{Component: "coordinator", Measure: "RSS MiB after fill, " + who,
+				Sluice: float64(sa) / (1 << 20), Anchor: anchor, AnchorValue: float64(za) / (1 << 20), Goal: "<1x"})
+		}
+	}
+	return rows
+}

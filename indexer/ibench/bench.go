@@ -537,3 +537,11 @@ func (x *indexerRun) committed(ctx context.Context, group string, n int) error {
 	}
 	return nil
 }
+
+// SummaryRows is the headline row of a run for `sluice bench summary`: the
+// indexer's events/s next to the raw esutil.BulkIndexer ceiling; the goal
+// is 90% of the ceiling or more.
+func SummaryRows(r *Result) []benchcmp.Row {
+	return []benchcmp.Row{{Component: "indexer", Measure: "events/s, nginx pipeline → Elasticsearch",
+		Sluice: r.Indexer.PerSec(), Anchor: "raw esutil.BulkIndexer", AnchorValue: r.Ceiling.PerSec(), Goal: ">=0.9x"}}
+}

@@ -25,11 +25,17 @@ func Main(ctx context.Context, stdout, stderr io.Writer, args []string, sluiceBi
 	esHeap := fs.String("es-java-opts", "-Xms1g -Xmx1g", "ES_JAVA_OPTS for the Elasticsearch JVM")
 	pipeline := fs.String("pipeline", "examples/pipelines/nginx.yml", "the pipeline both phases run")
 	keep := fs.String("dir", "", "keep data directories and process logs here (default: a temporary directory, removed)")
+	summary := benchcmp.SummaryFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments %v", fs.Args())
+	}
+	if *summary != "" {
+		if err := benchcmp.AppendSummary(*summary, nil); err != nil {
+			return err
+		}
 	}
 	if *events < 1 || *warmup < 1 {
 		return errors.New("-events and -warmup must be positive")
@@ -63,5 +69,8 @@ func Main(ctx context.Context, stdout, stderr io.Writer, args []string, sluiceBi
 	fmt.Fprintln(stdout, "events/s: higher is better; ceiling: pipeline run beforehand, untimed, then bulk until acknowledged + refresh;")
 	fmt.Fprintln(stdout, "indexer: from its group holding the partitions until offsets committed for all events (committed only once acknowledged) + refresh.")
 	fmt.Fprintf(stdout, "CPU s: the bench process for the ceiling (bulk encoding and HTTP only), the indexer process for the indexer; indexer startup to group ready: %v\n", r.IndexerStartup.Round(1e6))
+	if *summary != "" {
+		return benchcmp.AppendSummary(*summary, SummaryRows(r))
+	}
 	return nil
 }

@@ -113,3 +113,11 @@ func ProfileCPU(ctx context.Context, path string, serve, load func(context.Conte
 	defer pprof.StopCPUProfile()
 	return load(ctx)
 }
+
+// Plural is "1 broker", "3 brokers".
+func Plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}

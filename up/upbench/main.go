@@ -31,11 +31,17 @@ func Main(ctx context.Context, stdout, stderr io.Writer, args []string, sluiceBi
 	kafkaHeap := fs.String("kafka-heap", "-Xms1g -Xmx1g", "KAFKA_HEAP_OPTS for the Kafka JVM")
 	zookeeper := fs.String("zookeeper", "deploy/zookeeper/run.sh", "the script that runs Apache ZooKeeper")
 	keep := fs.String("dir", "", "keep data directories and process logs here (default: a temporary directory, removed)")
+	summary := benchcmp.SummaryFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments %v", fs.Args())
+	}
+	if *summary != "" {
+		if err := benchcmp.AppendSummary(*summary, nil); err != nil {
+			return err
+		}
 	}
 	if *rate < 1 || *samples < 1 || *duration <= 0 {
 		return errors.New("-rate, -samples and -duration must be positive")
@@ -95,6 +101,11 @@ func Main(ctx context.Context, stdout, stderr io.Writer, args []string, sluiceBi
 	}
 	fmt.Fprintln(stdout, "sluice up holds the coordinator, broker, agent and indexer; the anchors' column is only Kafka 3.9 (KRaft) and ZooKeeper 3.8")
 	fmt.Fprintln(stdout, "carrying the same produce load (Filebeat and Logstash are not on this machine), so the real stack's memory is higher still.")
+	if *summary != "" {
+		if err := benchcmp.AppendSummary(*summary, SummaryRows(r, anchorRSS)); err != nil {
+			return err
+		}
+	}
 	if len(r.Latencies) < r.Samples {
 		return fmt.Errorf("%d of %d timed lines never became searchable within 60s of the end", r.Samples-len(r.Latencies), r.Samples)
 	}

@@ -18,6 +18,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sluicelogs/sluice/internal/benchcmp"
 	"github.com/sluicelogs/sluice/internal/esnode"
 	"github.com/sluicelogs/sluice/internal/proc"
 )
@@ -223,4 +224,19 @@ func copyFile(from, to string) error {
 		return err
 	}
 	return os.WriteFile(to, b, 0o644)
+}
+
+// SummaryRows are the headline rows of a run for `sluice bench summary`:
+// p50 and p99 from a line appended to it being returned by _search (goal:
+// p99 under 2 s), and the peak RSS of `sluice up` in MB (10^6 bytes) next to
+// the Kafka + ZooKeeper JVMs under the same load (anchorRSS, bytes; not
+// measured if not positive; goal: sluice up under 150 MB).
+func SummaryRows(r *Result, anchorRSS int64) []benchcmp.Row {
+	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+	return []benchcmp.Row{
+		{Component: "e2e", Measure: "line → searchable p50 ms", Sluice: ms(r.Quantile(0.50))},
+		{Component: "e2e", Measure: "line → searchable p99 ms", Sluice: ms(r.Quantile(0.99)), Goal: "<2000"},
+		{Component: "e2e", Measure: "peak RSS MB, sluice up", Sluice: float64(r.UpRSS) / 1e6,
+			Anchor: "Kafka+ZooKeeper JVMs", AnchorValue: float64(anchorRSS) / 1e6, Goal: "<150"},
+	}
 }
