@@ -40,10 +40,11 @@ type conn struct {
 	timeout time.Duration
 	auth    atomic.Pointer[[]zk.ID] // ip:<address>, plus digest ids added by auth packets
 
-	out    chan []byte
-	calls  chan *call
-	closed chan struct{}
-	once   sync.Once
+	out     chan []byte
+	calls   chan *call
+	pending atomic.Int32 // calls handed to answer and not yet answered
+	closed  chan struct{}
+	once    sync.Once
 
 	expired atomic.Bool
 }
@@ -318,6 +319,14 @@ func (c *conn) readRequests(ctx context.Context, r *bufio.Reader) {
 			c.s.log.Info("closing connection", "remote", c.nc.RemoteAddr(), "op", hdr.Type, "err", err)
 			return
 		}
+		// A plain read with nothing ahead of it is answered here: the
+		// reply order stays the request order, and the read skips a
+		// goroutine handoff.
+		if cl.read != nil && cl.wait == nil && !cl.sync && !cl.last && c.pending.Load() == 0 {
+			c.runRead(cl)
+			continue
+		}
+		c.pending.Add(1)
 		select {
 		case c.calls <- cl:
 		case <-c.closed:
@@ -351,6 +360,7 @@ func (c *conn) answer(ctx context.Context) {
 				select {
 				case res := <-cl.wait:
 					c.reply(cl.xid, res.zxid, res.err, res.body)
+					c.pending.Add(-1)
 					continue
 				case <-time.After(c.timeout / 2):
 				}
@@ -371,6 +381,7 @@ func (c *conn) answer(ctx context.Context) {
 		default:
 			c.runRead(cl)
 		}
+		c.pending.Add(-1)
 		if cl.last {
 			c.close()
 			return
