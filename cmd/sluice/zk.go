@@ -337,11 +337,8 @@ func needArgs(args []string, n int) error {
 }
 
 func (sh *zkShell) ls(o zkOpts, args []string) error {
-	if err := needArgs(args, 1); err != nil {
-		return err
-	}
-	path := args[0]
-	if err := checkZkPath(path, false); err != nil {
+	path, err := pathArg(args, 1, false)
+	if err != nil {
 		return err
 	}
 	if o.has('R') {
@@ -394,11 +391,8 @@ func zkJoin(parent, child string) string {
 }
 
 func (sh *zkShell) get(o zkOpts, args []string) error {
-	if err := needArgs(args, 1); err != nil {
-		return err
-	}
-	path := args[0]
-	if err := checkZkPath(path, false); err != nil {
+	path, err := pathArg(args, 1, false)
+	if err != nil {
 		return err
 	}
 	data, st, err := sh.conn.Get(path)
@@ -416,12 +410,21 @@ func (sh *zkShell) get(o zkOpts, args []string) error {
 	return nil
 }
 
-func (sh *zkShell) stat(_ zkOpts, args []string) error {
-	if err := needArgs(args, 1); err != nil {
-		return err
+// pathArg checks that a command has at least n arguments, the first a
+// valid path (sequential: a create -s path, which may end in "/").
+func pathArg(args []string, n int, sequential bool) (string, error) {
+	if err := needArgs(args, n); err != nil {
+		return "", err
 	}
-	path := args[0]
-	if err := checkZkPath(path, false); err != nil {
+	if err := checkZkPath(args[0], sequential); err != nil {
+		return "", err
+	}
+	return args[0], nil
+}
+
+func (sh *zkShell) stat(_ zkOpts, args []string) error {
+	path, err := pathArg(args, 1, false)
+	if err != nil {
 		return err
 	}
 	ok, st, err := sh.conn.Exists(path)
@@ -490,11 +493,8 @@ func (o zkOpts) version() (int32, error) {
 }
 
 func (sh *zkShell) set(o zkOpts, args []string) error {
-	if err := needArgs(args, 2); err != nil {
-		return err
-	}
-	path := args[0]
-	if err := checkZkPath(path, false); err != nil {
+	path, err := pathArg(args, 2, false)
+	if err != nil {
 		return err
 	}
 	version, err := o.version()
@@ -512,11 +512,8 @@ func (sh *zkShell) set(o zkOpts, args []string) error {
 }
 
 func (sh *zkShell) delete(o zkOpts, args []string) error {
-	if err := needArgs(args, 1); err != nil {
-		return err
-	}
-	path := args[0]
-	if err := checkZkPath(path, false); err != nil {
+	path, err := pathArg(args, 1, false)
+	if err != nil {
 		return err
 	}
 	version, err := o.version()
