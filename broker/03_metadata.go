@@ -49,6 +49,12 @@ func (b *Broker) metadata(req *kmsg.MetadataRequest) (kmsg.Response, error) {
 	}
 	for _, name := range names {
 		ts := b.lookupTopic(name)
+		if ts == nil && !all && validTopicName(name) {
+			// Created through another broker a moment ago, before this
+			// broker's watch said so: read it from the registry.
+			b.reloadTopic(name)
+			ts = b.lookupTopic(name)
+		}
 		if ts == nil && !all && b.cfg.AutoCreateTopics && (req.GetVersion() < 4 || req.AllowAutoTopicCreation) && validTopicName(name) {
 			if err := b.createTopic(name, -1, -1, nil, false); err != nil && err != kerr.TopicAlreadyExists {
 				b.log.Warn("auto-creating topic", "topic", name, "err", err)

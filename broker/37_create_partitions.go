@@ -30,6 +30,9 @@ func (b *Broker) addPartitions(name string, count int32, validateOnly bool) erro
 	// the current one.
 	b.alterMu.Lock()
 	defer b.alterMu.Unlock()
+	if err := b.refreshBrokers(); err != nil { // as createTopic: assign over the brokers registered now
+		b.log.Warn("reading brokers", "err", err)
+	}
 	b.mu.RLock()
 	t := b.topics[name]
 	if t == nil {

@@ -454,18 +454,34 @@ func (r *registry) topic(name string) (*topic, error) {
 	return t, nil
 }
 
-// deleteTopic removes a topic's nodes, deepest first.
+// deleteTopic removes a topic's nodes and config in one multi, deepest
+// first, so no broker ever reads a topic half deleted (and opens it again).
+// A node added meanwhile fails the multi: it is tried again.
 func (r *registry) deleteTopic(name string) error {
-	if err := r.deleteTree(r.p("/brokers/topics/" + name)); err != nil {
-		return err
+	base := r.p("/brokers/topics/" + name)
+	for attempt := 0; ; attempt++ {
+		var ops []any
+		if err := r.collectDeletes(base, &ops); err != nil {
+			return err
+		}
+		if ok, _, err := r.conn.Exists(r.p("/config/topics/" + name)); err == nil && ok {
+			ops = append(ops, &zk.DeleteRequest{Path: r.p("/config/topics/" + name), Version: -1})
+		}
+		if len(ops) == 0 {
+			return nil
+		}
+		_, err := r.conn.Multi(ops...)
+		if err == nil {
+			return nil
+		}
+		if attempt >= 3 || !(errors.Is(err, zk.ErrNotEmpty) || errors.Is(err, zk.ErrNoNode)) {
+			return fmt.Errorf("broker: delete topic %s: %w", name, err)
+		}
 	}
-	if err := r.conn.Delete(r.p("/config/topics/"+name), -1); err != nil && !errors.Is(err, zk.ErrNoNode) {
-		return fmt.Errorf("broker: delete topic config %s: %w", name, err)
-	}
-	return nil
 }
 
-func (r *registry) deleteTree(p string) error {
+// collectDeletes appends the deletes of p's subtree, children first.
+func (r *registry) collectDeletes(p string, ops *[]any) error {
 	kids, _, err := r.conn.Children(p)
 	if errors.Is(err, zk.ErrNoNode) {
 		return nil
@@ -475,13 +491,11 @@ func (r *registry) deleteTree(p string) error {
 	}
 	sort.Strings(kids)
 	for _, k := range kids {
-		if err := r.deleteTree(p + "/" + k); err != nil {
+		if err := r.collectDeletes(p+"/"+k, ops); err != nil {
 			return err
 		}
 	}
-	if err := r.conn.Delete(p, -1); err != nil && !errors.Is(err, zk.ErrNoNode) {
-		return fmt.Errorf("broker: delete %s: %w", p, err)
-	}
+	*ops = append(*ops, &zk.DeleteRequest{Path: p, Version: -1})
 	return nil
 }
 

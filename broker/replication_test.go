@@ -171,8 +171,8 @@ func TestReplicatedTopicLifecycle(t *testing.T) {
 	adm := kadm.NewClient(cl)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	if _, err := adm.CreatePartitions(ctx, 2, "grow"); err != nil {
-		t.Fatal(err)
+	if rs, err := adm.CreatePartitions(ctx, 2, "grow"); err != nil || rs["grow"].Err != nil {
+		t.Fatalf("create partitions: %v %v", err, rs["grow"].Err)
 	}
 	await.Eventually(t, 30*time.Second, 50*time.Millisecond, func() error {
 		// Every broker learns of the new partitions through its watch.
@@ -186,8 +186,8 @@ func TestReplicatedTopicLifecycle(t *testing.T) {
 	produceNumbered(t, addrs, "grow", "a", 2000)
 	checkExactlyOnce(t, consumeAll(t, addrs, "grow", 2000), map[string]int{"a": 2000})
 
-	if _, err := adm.DeleteTopics(ctx, "grow"); err != nil {
-		t.Fatal(err)
+	if rs, err := adm.DeleteTopics(ctx, "grow"); err != nil || rs["grow"].Err != nil {
+		t.Fatalf("delete: %v %v", err, rs["grow"].Err)
 	}
 	await.Eventually(t, 30*time.Second, 50*time.Millisecond, func() error {
 		for i, dir := range dirs {

@@ -41,6 +41,9 @@ func (b *Broker) watchCluster(ctx context.Context) {
 	watchTopic := func(name string) {
 		if _, _, ch, err := b.reg.conn.GetW(b.reg.p("/brokers/topics/" + name)); err == nil {
 			forward(name, ch)
+			// What was read before the watch was set may be older than
+			// what it watches (partitions added in between): read again.
+			b.reloadTopic(name)
 		}
 	}
 	watchState := func(k stateKey) {
@@ -145,7 +148,7 @@ func (b *Broker) syncTopics(names []string) {
 	}
 	b.mu.RUnlock()
 	for _, name := range gone {
-		b.dropTopic(name)
+		b.reloadTopic(name) // drops it if the registry agrees it is gone (names may be stale)
 	}
 }
 
