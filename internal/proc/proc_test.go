@@ -33,7 +33,12 @@ func TestStartWaitReadyStop(t *testing.T) {
 	if rss, err := RSS(p.Pid()); err != nil || rss <= 0 {
 		t.Errorf("RSS = %d, %v", rss, err)
 	}
-	if c := Comm(p.Pid()); c != "sleep" {
+	// The shell prints its lines before it execs sleep: wait for the exec.
+	c := Comm(p.Pid())
+	for deadline := time.Now().Add(10 * time.Second); c != "sleep" && time.Now().Before(deadline); c = Comm(p.Pid()) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if c != "sleep" {
 		t.Errorf("Comm = %q, want sleep", c)
 	}
 	p.Stop()
