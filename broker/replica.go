@@ -241,6 +241,14 @@ func (p *partition) checkEpoch(current int32) error {
 	}
 }
 
+// isLeader reports whether this replica leads (every produce and fetch
+// asks: no copy of the ISR, unlike roleState).
+func (p *partition) isLeader() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.role == roleLeader
+}
+
 // epoch is the leader epoch this replica knows.
 func (p *partition) epoch() int32 {
 	p.mu.Lock()

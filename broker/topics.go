@@ -259,7 +259,7 @@ func (b *Broker) localPartition(topic string, index int32) (*partition, error) {
 	if p == nil || t.states[index].Leader != b.cfg.BrokerID {
 		return nil, kerr.NotLeaderForPartition
 	}
-	if p.roleState().role != roleLeader {
+	if !p.isLeader() {
 		return nil, kerr.NotLeaderForPartition
 	}
 	return p, nil
