@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -26,8 +27,9 @@ type ensemble struct {
 }
 
 // startEnsemble starts voters members (ids 1..voters) and observers more
-// (ids after them) with a shared zoo.cfg naming them all.
-func startEnsemble(t *testing.T, voters, observers int, tick time.Duration) *ensemble {
+// (ids after them) with a shared zoo.cfg naming them all, plus the extra
+// lines.
+func startEnsemble(t *testing.T, voters, observers int, tick time.Duration, extra ...string) *ensemble {
 	t.Helper()
 	e := &ensemble{t: t, dirs: map[uint64]string{}, members: map[uint64]*testcluster.CoordinatorServer{}, tick: tick}
 	var servers strings.Builder
@@ -47,8 +49,8 @@ func startEnsemble(t *testing.T, voters, observers int, tick time.Duration) *ens
 		if id > uint64(voters) {
 			peerType = "observer"
 		}
-		cfg := fmt.Sprintf("tickTime=%d\ninitLimit=10\nsyncLimit=5\ndataDir=%s\nclientPort=%d\nclientPortAddress=127.0.0.1\npeerType=%s\n4lw.commands.whitelist=*\n%s",
-			tick.Milliseconds(), dir, clientPorts[id], peerType, servers.String())
+		cfg := fmt.Sprintf("tickTime=%d\ninitLimit=10\nsyncLimit=5\ndataDir=%s\nclientPort=%d\nclientPortAddress=127.0.0.1\npeerType=%s\n4lw.commands.whitelist=*\n%s%s",
+			tick.Milliseconds(), dir, clientPorts[id], peerType, servers.String(), strings.Join(append(extra, ""), "\n"))
 		if err := os.WriteFile(filepath.Join(dir, "zoo.cfg"), []byte(cfg), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -219,4 +221,60 @@ func TestConformanceEnsemble(t *testing.T) {
 		Addrs:    []string{e.members[follower].Addr()},
 		TickTime: 2 * time.Second,
 	})
+}
+
+// TestFollowerCatchesUpFromSnapshot: while a follower is down, the others
+// write more entries than a member keeps in its log after a snapshot
+// (wal.DefaultKeepEntries), so the follower can only catch up from the
+// leader's snapshot, which the leader reads back from its file to send.
+func TestFollowerCatchesUpFromSnapshot(t *testing.T) {
+	e := startEnsemble(t, 3, 0, 200*time.Millisecond, "snapCount=500")
+	lead := e.leader()
+	down := lead%3 + 1
+	e.members[down].Stop()
+	delete(e.members, down)
+
+	c := connect(t, e.members[lead].Addr())
+	if _, err := c.Create("/snap", nil, 0, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+	const writers, each = 16, 700 // 11,200 entries: > wal.DefaultKeepEntries + snapCount
+	var wg sync.WaitGroup
+	errs := make(chan error, writers)
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				if _, err := c.Create(fmt.Sprintf("/snap/w%02d-%04d", w, i), nil, 0, zk.WorldACL(zk.PermAll)); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+
+	e.start(down)
+	cd := connect(t, e.members[down].Addr())
+	await.Eventually(t, 60*time.Second, 100*time.Millisecond, func() error {
+		if _, err := cd.Sync("/snap"); err != nil {
+			return err
+		}
+		_, st, err := cd.Exists("/snap")
+		if err != nil {
+			return err
+		}
+		if st.NumChildren != writers*each {
+			return fmt.Errorf("the follower has %d of %d znodes", st.NumChildren, writers*each)
+		}
+		return nil
+	})
+	if data, _, err := cd.Get(fmt.Sprintf("/snap/w%02d-%04d", writers-1, each-1)); err != nil || len(data) != 0 {
+		t.Fatalf("last znode on the follower: %q, %v", data, err)
+	}
 }

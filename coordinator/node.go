@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"io"
 	"log/slog"
 	"sort"
 	"sync"
@@ -21,9 +22,9 @@ import (
 type stateMachine interface {
 	apply(index uint64, data []byte)
 	snapshot() []byte
-	// freeze copies the state quickly and returns what encodes the copy,
-	// which may run while the state goes on changing.
-	freeze() func() []byte
+	// freeze copies the state quickly and returns what writes the copy's
+	// encoding, which may run while the state goes on changing.
+	freeze() func(io.Writer) error
 	restore(data []byte) error
 }
 
@@ -292,6 +293,7 @@ func (rn *raftNode) applier(in <-chan toApply, errc chan<- error) {
 
 func (rn *raftNode) applyBatch(b toApply) error {
 	if b.snap != nil {
+		rn.log.Info("restoring the leader's snapshot", "index", b.snap.GetMetadata().GetIndex(), "bytes", len(b.snap.GetData()))
 		if err := rn.sm.restore(b.snap.GetData()); err != nil {
 			return fmt.Errorf("coordinator: restore snapshot: %w", err)
 		}
@@ -353,7 +355,7 @@ func (rn *raftNode) maybeSnapshot() error {
 	go func() { // owned by run, which waits for snapWG
 		defer rn.snapWG.Done()
 		defer rn.snapping.Store(false)
-		if err := rn.wal.CreateSnapshot(applied, cs, encode()); err != nil {
+		if err := rn.wal.CreateSnapshotFrom(applied, cs, encode); err != nil {
 			rn.log.Warn("snapshot failed; the log keeps everything meanwhile", "index", applied, "err", err)
 			return
 		}

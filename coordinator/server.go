@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"path/filepath"
@@ -329,6 +330,6 @@ func (s *Server) localSessions() []int64 {
 
 func (s *Server) snapshot() []byte { return s.tree.Snapshot() }
 
-func (s *Server) freeze() func() []byte { return s.tree.Freeze().Encode }
+func (s *Server) freeze() func(io.Writer) error { return s.tree.Freeze().EncodeTo }
 
 func (s *Server) restore(data []byte) error { return s.tree.Restore(data) }

@@ -1,8 +1,10 @@
 package tree
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"sort"
 
 	zk "github.com/sluicelogs/sluice/coordinator/zkproto"
@@ -60,13 +62,32 @@ func (t *Tree) Freeze() *Frozen {
 	return f
 }
 
-// Encode writes the frozen state in the snapshot format above.
+// Encode returns the frozen state in the snapshot format above.
 func (f *Frozen) Encode() []byte {
 	size := 64
 	for i := range f.nodes {
 		size += len(f.nodes[i].path) + len(f.nodes[i].data) + zk.StatSize + 12
 	}
-	e := zk.NewEncoder(make([]byte, 0, size))
+	b := bytes.NewBuffer(make([]byte, 0, size))
+	_ = f.EncodeTo(b) // a bytes.Buffer does not fail
+	return b.Bytes()
+}
+
+// flushAt is how much EncodeTo encodes before it writes to its writer.
+const flushAt = 64 << 10
+
+// EncodeTo writes the frozen state to w in the snapshot format above, a
+// piece at a time, so that a snapshot never needs its size in memory.
+func (f *Frozen) EncodeTo(w io.Writer) error {
+	e := zk.NewEncoder(make([]byte, 0, 2*flushAt))
+	flush := func(force bool) error {
+		if e.Len() < flushAt && !force {
+			return nil
+		}
+		_, err := w.Write(e.Bytes())
+		e.Reset(e.Bytes()[:0])
+		return err
+	}
 	e.WriteString(snapshotMagic)
 	e.WriteInt64(f.zxid)
 
@@ -86,6 +107,9 @@ func (f *Frozen) Encode() []byte {
 		if len(list) > 0 {
 			aclIndex[&list[0]] = int32(i)
 		}
+		if err := flush(false); err != nil {
+			return err
+		}
 	}
 
 	sort.Slice(f.nodes, func(i, j int) bool { return f.nodes[i].path < f.nodes[j].path })
@@ -96,6 +120,9 @@ func (f *Frozen) Encode() []byte {
 		e.WriteBuffer(n.data)
 		e.WriteInt32(aclIndex[&n.acl[0]])
 		n.stat.Encode(e)
+		if err := flush(false); err != nil {
+			return err
+		}
 	}
 
 	ids := make([]int64, 0, len(f.sessions))
@@ -107,8 +134,11 @@ func (f *Frozen) Encode() []byte {
 	for _, id := range ids {
 		e.WriteInt64(id)
 		e.WriteInt32(f.sessions[id])
+		if err := flush(false); err != nil {
+			return err
+		}
 	}
-	return e.Bytes()
+	return flush(true)
 }
 
 // Restore replaces the tree's state with a snapshot's.

@@ -1,7 +1,10 @@
 // Package wal is the coordinator's durable Raft storage: a write-ahead log
 // of entries and hard states, plus snapshot files, with crash recovery and
 // purge. It fills a *raft.MemoryStorage on Open and keeps it in step with
-// the disk afterwards, so raft.Config.Storage can be w.Storage().
+// the disk afterwards, so raft.Config.Storage can be w.Storage() (a
+// Storage: that MemoryStorage, whose snapshot made by CreateSnapshotFrom
+// keeps its data only in its file, read back when raft sends it to a
+// follower).
 //
 // # Use from the Ready loop
 //
@@ -12,7 +15,7 @@
 //	rn.Advance(rd)
 //
 // Now and then the application snapshots its state machine at its applied
-// index with CreateSnapshot and, per autopurge.purgeInterval, calls
+// index with CreateSnapshotFrom (streaming its encoding to the file) and, per autopurge.purgeInterval, calls
 // Purge(autopurge.snapRetainCount). All methods are safe for concurrent use.
 // After a failed write the WAL refuses further writes (the file may end in
 // a partial record); reopening it truncates that and recovers.
@@ -41,11 +44,16 @@
 //	type 1 entry      pb.Entry
 //	type 2 hardstate  pb.HardState
 //	type 3 marker     pb.SnapshotMetadata (the log was snapshotted/restored here)
-//	type 4 snapshot   pb.Snapshot (only in .snap files)
+//	type 4 snapshot   pb.Snapshot (only in .snap files; one received from the leader)
+//	type 5 snapshot   uvarint metadata length, pb.SnapshotMetadata, then the
+//	                  application's data to the end (only in .snap files;
+//	                  streamed by CreateSnapshotFrom, its header written last)
 //
 // A record in a segment is at most MaxRecordSize bytes, so a garbage length
 // never makes recovery allocate much; snapshot files are bounded by their
-// size instead. Save writes the entries of a batch before its hard state,
+// size instead (a type 5 file is written back to the disk 4 MiB at a time
+// as it is written, so that its writeback never stalls the log's fdatasync
+// for long). Save writes the entries of a batch before its hard state,
 // so a torn batch never leaves a commit index beyond the entries it covers.
 //
 // # Replay (Open)

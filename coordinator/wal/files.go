@@ -135,6 +135,34 @@ func syncDir(dir string) error {
 	return nil
 }
 
+// writebackChunk is how much of a large file (a snapshot) is written
+// before its pages are sent to the disk and waited for.
+const writebackChunk = 4 << 20
+
+// writeSteadily writes data to f in chunks, sending each chunk to the disk
+// before the next. Left to the kernel, a snapshot of hundreds of megabytes
+// becomes dirty all at once and its writeback stalls the log's fdatasync
+// behind it (ext4 commits the file's block allocations with the log's
+// journal transaction) for tens of milliseconds; a chunk at a time, no
+// log write waits for more than one chunk.
+func writeSteadily(f *os.File, data []byte) error {
+	var off int64
+	for len(data) > 0 {
+		n := min(len(data), writebackChunk)
+		if _, err := f.Write(data[:n]); err != nil {
+			return err
+		}
+		if len(data) > n {
+			if err := syncRange(f, off, int64(n)); err != nil {
+				return err
+			}
+		}
+		off += int64(n)
+		data = data[n:]
+	}
+	return nil
+}
+
 // writeFileDurably writes data to path via path.tmp: write, fsync, rename,
 // fsync the directory. A crash leaves either no file or the whole file.
 func writeFileDurably(path string, data []byte) error {
@@ -143,7 +171,7 @@ func writeFileDurably(path string, data []byte) error {
 	if err != nil {
 		return fmt.Errorf("wal: %w", err)
 	}
-	_, err = f.Write(data)
+	err = writeSteadily(f, data)
 	if err == nil {
 		err = f.Sync()
 	}

@@ -15,6 +15,9 @@ const (
 	recHardState byte = 2
 	recMarker    byte = 3
 	recSnapshot  byte = 4
+	// recSnapshotStream is a snapshot file streamed by CreateSnapshotFrom
+	// (snapstream.go).
+	recSnapshotStream byte = 5
 )
 
 const (

@@ -40,12 +40,18 @@ func readSnapshot(sf snapFile) (*pb.Snapshot, error) {
 	if err := checkPayload(data, payload); err != nil {
 		return nil, err
 	}
-	if payload[0] != recSnapshot {
-		return nil, fmt.Errorf("record type %d, want %d", payload[0], recSnapshot)
-	}
 	snap := &pb.Snapshot{}
-	if err := proto.Unmarshal(payload[1:], snap); err != nil {
-		return nil, err
+	switch payload[0] {
+	case recSnapshot:
+		if err := proto.Unmarshal(payload[1:], snap); err != nil {
+			return nil, err
+		}
+	case recSnapshotStream:
+		if snap, err = decodeSnapshotStream(payload); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, fmt.Errorf("record type %d, want %d or %d", payload[0], recSnapshot, recSnapshotStream)
 	}
 	md := snap.GetMetadata()
 	if md.GetTerm() != sf.term || md.GetIndex() != sf.index {

@@ -3,6 +3,7 @@ package wal
 import (
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math"
 	"os"
@@ -31,6 +32,7 @@ type WAL struct {
 	logDir, snapDir string
 	ms              *raft.MemoryStorage
 	loaded          *pb.Snapshot // the snapshot Open loaded
+	lazy            lazySnapshot // the data of ms's snapshot when only its file has it
 
 	mu        sync.Mutex
 	hs        *pb.HardState // last hard state written
@@ -124,7 +126,8 @@ func Open(logDir, snapDir string, log *slog.Logger) (*WAL, error) {
 	}
 	w := &WAL{
 		log: log, logDir: logDir, snapDir: snapDir, ms: ms, loaded: snap,
-		hs: hs, snapIndex: md.GetIndex(), keep: DefaultKeepEntries,
+		lazy: lazySnapshot{dir: snapDir, log: log},
+		hs:   hs, snapIndex: md.GetIndex(), keep: DefaultKeepEntries,
 	}
 	if len(segs) == 0 {
 		var marker *pb.SnapshotMetadata
@@ -183,8 +186,8 @@ func raiseToSnapshot(hs *pb.HardState, md *pb.SnapshotMetadata) *pb.HardState {
 	return out
 }
 
-// Storage returns the MemoryStorage to hand to raft.Config.Storage.
-func (w *WAL) Storage() *raft.MemoryStorage { return w.ms }
+// Storage returns the Storage to hand to raft.Config.Storage.
+func (w *WAL) Storage() *Storage { return &Storage{MemoryStorage: w.ms, lazy: &w.lazy} }
 
 // Snapshot returns the snapshot Open loaded (raft.IsEmptySnap if none), for
 // the application to restore its state machine from.
@@ -318,15 +321,25 @@ func (w *WAL) SaveSnapshot(snap *pb.Snapshot) error {
 	return nil
 }
 
-// CreateSnapshot records the application's snapshot of its state at the
-// applied index: it writes the snapshot file durably, then (holding the
-// lock) makes the MemoryStorage's snapshot, starts a new log segment, and
-// compacts the MemoryStorage, keeping SetKeepEntries entries before index.
-// cs may be nil to keep the last ConfState. The file is written before the
-// lock is taken, so that Save (the Raft loop) is not held up by it: a
-// snapshot file without its segment (a crash in between) is harmless, the
-// older segments still hold the entries after it.
+// CreateSnapshot is CreateSnapshotFrom with the snapshot's data at hand.
 func (w *WAL) CreateSnapshot(index uint64, cs *pb.ConfState, data []byte) error {
+	return w.CreateSnapshotFrom(index, cs, func(out io.Writer) error {
+		_, err := out.Write(data)
+		return err
+	})
+}
+
+// CreateSnapshotFrom records the application's snapshot of its state at
+// the applied index, whose data write streams: it writes the snapshot file
+// durably, then (holding the lock) makes the MemoryStorage's snapshot,
+// starts a new log segment, and compacts the MemoryStorage, keeping
+// SetKeepEntries entries before index. cs may be nil to keep the last
+// ConfState. The file is written before the lock is taken, so that Save
+// (the Raft loop) is not held up by it: a snapshot file without its
+// segment (a crash in between) is harmless, the older segments still hold
+// the entries after it. The data stays in the file: the Storage reads it
+// back when raft sends the snapshot to a follower.
+func (w *WAL) CreateSnapshotFrom(index uint64, cs *pb.ConfState, write func(io.Writer) error) error {
 	w.mu.Lock()
 	err := w.usable()
 	last, _ := w.ms.LastIndex()
@@ -346,10 +359,8 @@ func (w *WAL) CreateSnapshot(index uint64, cs *pb.ConfState, data []byte) error 
 	if terr != nil {
 		return fmt.Errorf("wal: snapshot at %d: %w", index, terr)
 	}
-	file := &pb.Snapshot{Data: data, Metadata: &pb.SnapshotMetadata{
-		Index: proto.Uint64(index), Term: proto.Uint64(term), ConfState: cs,
-	}}
-	if _, err := writeSnapshot(w.snapDir, file); err != nil {
+	md := &pb.SnapshotMetadata{Index: proto.Uint64(index), Term: proto.Uint64(term), ConfState: pb.EnsureConfState(cs)}
+	if _, err := writeSnapshotFrom(w.snapDir, md, write); err != nil {
 		return err
 	}
 
@@ -359,11 +370,12 @@ func (w *WAL) CreateSnapshot(index uint64, cs *pb.ConfState, data []byte) error 
 		return err
 	}
 	last, _ = w.ms.LastIndex()
-	snap, err := w.ms.CreateSnapshot(index, cs, data)
+	snap, err := w.ms.CreateSnapshot(index, md.GetConfState(), nil)
 	if err != nil {
 		return fmt.Errorf("wal: snapshot at %d: %w", index, err)
 	}
 	w.snapIndex = index
+	w.lazy.made(md)
 	// The new segment repeats the entries after index, so that it and the
 	// segments after it hold everything after the snapshot.
 	var tail []*pb.Entry
@@ -482,6 +494,7 @@ func (w *WAL) Close() error {
 		return ErrClosed
 	}
 	w.closed = true
+	w.lazy.close()
 	err := w.trimPadding()
 	w.padWG.Wait()
 	if cerr := w.f.Close(); err == nil && cerr != nil {

@@ -1,0 +1,128 @@
+package wal
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+
+	pb "go.etcd.io/raft/v3/raftpb"
+	"google.golang.org/protobuf/proto"
+)
+
+// A snapshot the application writes itself (CreateSnapshotFrom) is one
+// record of type recSnapshotStream, whose payload is
+//
+//	recSnapshotStream  byte
+//	metadata length    uvarint
+//	metadata           pb.SnapshotMetadata, protobuf
+//	data               the rest of the payload
+//
+// so that the data can be streamed to the file as the application encodes
+// it: the header (length and checksum) is written last, at offset 0.
+
+// streamBuffer is the write buffer of a streamed snapshot.
+const streamBuffer = 256 << 10
+
+// snapWriter streams a snapshot record's payload to its file, with the
+// checksum running, writing back a chunk at a time (see writeSteadily).
+type snapWriter struct {
+	f       *os.File
+	crc     uint32
+	n       int64 // payload bytes written
+	synced  int64 // file offset up to which syncRange has run
+	written int64 // file offset written
+}
+
+func (s *snapWriter) Write(p []byte) (int, error) {
+	n, err := s.f.Write(p)
+	s.crc = crc32.Update(s.crc, castagnoli, p[:n])
+	s.n += int64(n)
+	s.written += int64(n)
+	if err != nil {
+		return n, err
+	}
+	if s.written-s.synced >= writebackChunk {
+		if err := syncRange(s.f, s.synced, s.written-s.synced); err != nil {
+			return n, err
+		}
+		s.synced = s.written
+	}
+	return n, nil
+}
+
+// writeSnapshotFrom writes the snapshot at md whose data write produces
+// durably to dir (via a temporary file, as writeFileDurably) and returns
+// its path.
+func writeSnapshotFrom(dir string, md *pb.SnapshotMetadata, write func(io.Writer) error) (path string, err error) {
+	mdb, err := proto.Marshal(md)
+	if err != nil {
+		return "", fmt.Errorf("wal: encode snapshot metadata: %w", err)
+	}
+	path = filepath.Join(dir, snapName(md.GetTerm(), md.GetIndex()))
+	tmp := path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return "", fmt.Errorf("wal: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(tmp)
+			err = fmt.Errorf("wal: write %s: %w", path, err)
+		}
+	}()
+	if _, err := f.Write(make([]byte, headerSize)); err != nil {
+		return "", err
+	}
+	sw := &snapWriter{f: f, written: headerSize}
+	bw := bufio.NewWriterSize(sw, streamBuffer)
+	head := binary.AppendUvarint([]byte{recSnapshotStream}, uint64(len(mdb)))
+	if _, err := bw.Write(append(head, mdb...)); err != nil {
+		return "", err
+	}
+	if err := write(bw); err != nil {
+		return "", err
+	}
+	if err := bw.Flush(); err != nil {
+		return "", err
+	}
+	if sw.n > math.MaxUint32 {
+		return "", fmt.Errorf("snapshot of %d bytes exceeds the 4 GiB a record can hold", sw.n)
+	}
+	var hdr [headerSize]byte
+	binary.LittleEndian.PutUint32(hdr[:], uint32(sw.n))
+	binary.LittleEndian.PutUint32(hdr[4:], sw.crc)
+	if _, err := f.WriteAt(hdr[:], 0); err != nil {
+		return "", err
+	}
+	if err := f.Sync(); err != nil {
+		return "", err
+	}
+	if err := f.Close(); err != nil {
+		return "", err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return "", err
+	}
+	return path, syncDir(dir)
+}
+
+// decodeSnapshotStream decodes the payload of a recSnapshotStream record;
+// the snapshot's data is a slice of payload.
+func decodeSnapshotStream(payload []byte) (*pb.Snapshot, error) {
+	n, k := binary.Uvarint(payload[1:])
+	if k <= 0 || n > uint64(len(payload)-1-k) {
+		return nil, errors.New("bad snapshot metadata length")
+	}
+	md := &pb.SnapshotMetadata{}
+	if err := proto.Unmarshal(payload[1+k:1+k+int(n)], md); err != nil {
+		return nil, fmt.Errorf("snapshot metadata: %w", err)
+	}
+	return &pb.Snapshot{Metadata: md, Data: payload[1+k+int(n):]}, nil
+}
