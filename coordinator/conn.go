@@ -25,13 +25,20 @@ const outQueue = 4096
 // conn is one client connection. Three goroutines serve it:
 //   - serve reads requests in order, starts each write's proposal at once
 //     (so a client's writes are pipelined) and queues a call per request;
-//   - answer takes the calls in order, waits for each result (a write's
-//     apply, or runs the read then) and queues the reply;
-//   - write sends queued replies and watch notifications to the socket.
+//     it answers a plain read itself when nothing of its client is still
+//     unanswered;
+//   - answer takes the other calls in order, waits for each result (a
+//     write's apply, or runs the read then) and replies;
+//   - write sends the watch notifications that apply queues (apply never
+//     waits for a socket).
 //
-// Replies therefore leave in request order, a read runs only after the
-// same client's earlier writes were applied, and a notification queued by
-// apply precedes the reply of any later read.
+// Every reply and notification goes through one queue, in the order it
+// was queued; whoever queues a reply also writes the queue to the socket
+// unless another goroutine is writing it (see send), which spares a reply
+// the handoff to the write goroutine. Replies therefore leave in request
+// order, a read runs only after the same client's earlier writes were
+// applied, and a notification queued by apply precedes the reply of any
+// later read.
 type conn struct {
 	s  *Server
 	nc net.Conn
@@ -40,7 +47,14 @@ type conn struct {
 	timeout time.Duration
 	auth    atomic.Pointer[[]zk.ID] // ip:<address>, plus digest ids added by auth packets
 
-	out     chan []byte
+	qmu   sync.Mutex
+	q     [][]byte      // packets for the socket, in order (qmu)
+	kick  chan struct{} // wakes the write goroutine (room for one)
+	wmu   sync.Mutex    // held by the goroutine writing q to the socket
+	w     *bufio.Writer // wmu
+	spare [][]byte      // wmu: the slice q had before, for reuse
+	free  [][]byte      // qmu: written packets' buffers, for replies to reuse
+
 	calls   chan *call
 	pending atomic.Int32 // calls handed to answer and not yet answered
 	closed  chan struct{}
@@ -63,7 +77,8 @@ type call struct {
 func newConn(s *Server, nc net.Conn) *conn {
 	c := &conn{
 		s: s, nc: nc,
-		out:    make(chan []byte, outQueue),
+		kick:   make(chan struct{}, 1),
+		w:      bufio.NewWriterSize(nc, 64<<10),
 		calls:  make(chan *call, outQueue),
 		closed: make(chan struct{}),
 	}
@@ -99,15 +114,105 @@ func (c *conn) expire() {
 	c.close()
 }
 
-// queue sends a packet to the writer, or closes a connection whose client
-// does not keep up. It never blocks (apply calls it through notify).
-func (c *conn) queue(packet []byte) {
-	select {
-	case c.out <- packet:
-	case <-c.closed:
-	default:
+// enqueue adds a packet to the queue, or closes a connection whose client
+// does not keep up. It never blocks.
+func (c *conn) enqueue(packet []byte) bool {
+	c.qmu.Lock()
+	full := len(c.q) >= outQueue
+	if !full {
+		c.q = append(c.q, packet)
+	}
+	c.qmu.Unlock()
+	if full {
 		c.s.log.Warn("client too slow, closing its connection", "remote", c.nc.RemoteAddr())
 		c.close()
+	}
+	return !full
+}
+
+// queue adds a packet for the write goroutine to send: what apply uses,
+// as it must not wait for a socket.
+func (c *conn) queue(packet []byte) {
+	if c.enqueue(packet) {
+		select {
+		case c.kick <- struct{}{}:
+		default: // the write goroutine has a kick pending
+		}
+	}
+}
+
+// send adds a packet and writes the queue to the socket, unless another
+// goroutine is writing it, which then writes this packet too: a writer
+// checks the queue again after letting go of wmu.
+func (c *conn) send(packet []byte) {
+	if c.enqueue(packet) {
+		c.flush()
+	}
+}
+
+func (c *conn) flush() {
+	for c.wmu.TryLock() {
+		err := c.drain()
+		c.wmu.Unlock()
+		if err != nil {
+			c.close()
+			c.nc.Close()
+			return
+		}
+		c.qmu.Lock()
+		empty := len(c.q) == 0
+		c.qmu.Unlock()
+		if empty {
+			return
+		}
+	}
+}
+
+// Reused reply buffers: at most keepFree per connection, none larger than
+// keepFreeSize (a large getData reply's buffer is left to the GC).
+const (
+	keepFree     = 64
+	keepFreeSize = 16 << 10
+)
+
+// buffer returns an empty buffer for a reply, reusing a written packet's.
+func (c *conn) buffer() []byte {
+	c.qmu.Lock()
+	defer c.qmu.Unlock()
+	if n := len(c.free); n > 0 {
+		b := c.free[n-1]
+		c.free[n-1] = nil
+		c.free = c.free[:n-1]
+		return b[:0]
+	}
+	return make([]byte, 0, 256)
+}
+
+// drain writes the queue to the socket until it is empty. The caller holds
+// wmu. The packets written are kept for reuse by buffer.
+func (c *conn) drain() error {
+	var written [][]byte
+	for {
+		c.qmu.Lock()
+		for _, p := range written {
+			if len(c.free) < keepFree && cap(p) <= keepFreeSize {
+				c.free = append(c.free, p)
+			}
+		}
+		batch := c.q
+		c.q = c.spare[:0]
+		c.qmu.Unlock()
+		if len(batch) == 0 {
+			c.spare = batch
+			return c.w.Flush()
+		}
+		for _, p := range batch {
+			if _, err := c.w.Write(p); err != nil {
+				return err
+			}
+		}
+		written = batch
+		c.spare = batch
 	}
 }
 
@@ -122,7 +227,7 @@ func (c *conn) notify(ev zk.WatcherEvent) {
 }
 
 func (c *conn) reply(xid int32, zxid int64, code zk.Err, body zk.Record) {
-	e := zk.NewEncoder(make([]byte, 0, 128))
+	e := zk.NewEncoder(c.buffer())
 	at := e.BeginPacket()
 	hdr := zk.ReplyHeader{Xid: xid, Zxid: zxid, Err: code}
 	hdr.Encode(e)
@@ -130,7 +235,7 @@ func (c *conn) reply(xid int32, zxid int64, code zk.Err, body zk.Record) {
 		body.Encode(e)
 	}
 	e.EndPacket(at)
-	c.queue(e.Bytes())
+	c.send(e.Bytes())
 }
 
 func isMulti(r zk.Record) bool {
@@ -250,40 +355,24 @@ func (c *conn) sendConnect(r *zk.ConnectResponse, withReadOnly bool) {
 		e.Reset(e.Bytes()[:e.Len()-1])
 	}
 	e.EndPacket(at)
-	c.queue(e.Bytes())
+	c.send(e.Bytes())
 }
 
+// write sends what queue adds until the connection closes, then what is
+// still queued (a close reply, a final notification), giving a client that
+// does not read a second at most, and closes the socket.
 func (c *conn) write() {
-	w := bufio.NewWriterSize(c.nc, 64<<10)
 	for {
 		select {
-		case p := <-c.out:
-			if _, err := w.Write(p); err != nil {
-				c.close()
-				c.nc.Close()
-				return
-			}
-			if len(c.out) == 0 {
-				if err := w.Flush(); err != nil {
-					c.close()
-					c.nc.Close()
-					return
-				}
-			}
+		case <-c.kick:
+			c.flush()
 		case <-c.closed:
-			// Send what is queued (a close reply, a final notification),
-			// giving a client that does not read a second at most.
 			_ = c.nc.SetWriteDeadline(time.Now().Add(time.Second))
-			for {
-				select {
-				case p := <-c.out:
-					_, _ = w.Write(p)
-				default:
-					_ = w.Flush()
-					c.nc.Close()
-					return
-				}
-			}
+			c.wmu.Lock() // a goroutine stuck writing fails by the deadline
+			_ = c.drain()
+			c.wmu.Unlock()
+			c.nc.Close()
+			return
 		}
 	}
 }

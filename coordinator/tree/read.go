@@ -1,12 +1,12 @@
 package tree
 
 import (
-	"bytes"
-
 	zk "github.com/sluicelogs/sluice/coordinator/zkproto"
 )
 
-// Get returns a copy of a znode's data and its stat.
+// Get returns a znode's data and its stat. The data is the tree's own,
+// which is never changed in place (a write replaces it): the caller must
+// not modify it.
 func (t *Tree) Get(path string) ([]byte, zk.Stat, error) {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
@@ -14,7 +14,7 @@ func (t *Tree) Get(path string) ([]byte, zk.Stat, error) {
 	if !ok {
 		return nil, zk.Stat{}, zk.ErrNoNode
 	}
-	return bytes.Clone(n.data), clientStat(n.stat), nil
+	return n.data, clientStat(n.stat), nil
 }
 
 // Exists returns a znode's stat.

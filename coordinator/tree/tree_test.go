@@ -1,9 +1,9 @@
 package tree
 
 import (
-	"bytes"
 	"errors"
 	"reflect"
+	"sort"
 	"testing"
 
 	zk "github.com/sluicelogs/sluice/coordinator/zkproto"
@@ -150,7 +150,7 @@ func TestSequentialAndEphemeral(t *testing.T) {
 func TestMultiIsAtomic(t *testing.T) {
 	tr, c := New(), &clock{}
 	mustCreate(t, tr, c, "/m", zk.ModePersistent, 0)
-	before := tr.Snapshot()
+	before := frozenByPath(tr)
 	ops := []zk.MultiOp{
 		&zk.CreateRequest{Path: "/m/a", ACL: OpenACL()},
 		&zk.SetDataRequest{Path: "/m", Data: []byte("x"), Version: 0},
@@ -167,9 +167,10 @@ func TestMultiIsAtomic(t *testing.T) {
 			t.Fatalf("result %d = %+v, want error %v", i, r, wantErrs[i])
 		}
 	}
-	after := tr.Snapshot()
+	after := frozenByPath(tr)
 	// Only the zxid differs: nothing of the failed multi is left.
-	if !bytes.Equal(before[len(snapshotMagic)+4+8:], after[len(snapshotMagic)+4+8:]) {
+	before.zxid = after.zxid
+	if !reflect.DeepEqual(before, after) {
 		t.Fatal("failed multi changed the tree")
 	}
 
@@ -200,8 +201,8 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	if err := other.Restore(snap); err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(other.Snapshot(), snap) {
-		t.Fatal("snapshot of the restored tree differs")
+	if a, b := frozenByPath(tr), frozenByPath(other); !reflect.DeepEqual(a, b) {
+		t.Fatalf("restored tree differs:\n%+v\n%+v", a, b)
 	}
 	if got := other.Ephemerals(5, "/a"); !reflect.DeepEqual(got, []string{"/a/e"}) {
 		t.Fatalf("restored ephemerals = %v", got)
@@ -246,4 +247,12 @@ func TestZxidMustGrow(t *testing.T) {
 	if _, _, _, err := tr.Create(Txn{Zxid: 5}, CreateArgs{Path: "/b", ACL: OpenACL()}); err == nil {
 		t.Fatal("a repeated zxid was applied")
 	}
+}
+
+// frozenByPath is t's frozen state with its nodes in path order, to compare
+// (a snapshot's order within a depth is the map's).
+func frozenByPath(t *Tree) *Frozen {
+	f := t.Freeze()
+	sort.Slice(f.nodes, func(i, j int) bool { return f.nodes[i].path < f.nodes[j].path })
+	return f
 }

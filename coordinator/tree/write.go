@@ -1,7 +1,6 @@
 package tree
 
 import (
-	"bytes"
 	"fmt"
 	"strings"
 
@@ -24,7 +23,8 @@ func (j *journal) rollback() {
 	j.undo = j.undo[:0]
 }
 
-// CreateArgs are the arguments of a create of any kind.
+// CreateArgs are the arguments of a create of any kind. The tree keeps
+// Data as it is (the caller must not modify it afterwards).
 type CreateArgs struct {
 	Path string
 	Data []byte
@@ -112,7 +112,7 @@ func (t *Tree) create(tx Txn, a CreateArgs, j *journal, ev *[]Event) (string, zk
 		return "", zk.Stat{}, zk.ErrNoChildrenForEphemerals
 	}
 	n := &node{
-		data: bytes.Clone(a.Data),
+		data: a.Data,
 		acl:  t.intern(acl),
 		stat: zk.Stat{
 			Czxid: tx.Zxid, Mzxid: tx.Zxid, Pzxid: tx.Zxid,
@@ -206,7 +206,8 @@ func isSystem(path string) bool {
 	return false
 }
 
-// SetData applies a setData and returns the new stat.
+// SetData applies a setData and returns the new stat. The tree keeps data
+// as it is (the caller must not modify it afterwards).
 func (t *Tree) SetData(tx Txn, path string, data []byte, version int32) (zk.Stat, []Event, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -230,7 +231,7 @@ func (t *Tree) setData(tx Txn, path string, data []byte, version int32, j *journ
 		return zk.Stat{}, zk.ErrBadVersion
 	}
 	oldData, oldStat := n.data, n.stat
-	n.data = bytes.Clone(data)
+	n.data = data
 	n.stat.Version++
 	n.stat.Mzxid = tx.Zxid
 	n.stat.Mtime = tx.Time
