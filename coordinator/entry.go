@@ -94,6 +94,8 @@ func (e *entry) payloadHint() int {
 	return rest
 }
 
+// decodeEntry decodes a log entry. The request's znode data are slices of
+// b (a log entry is never modified), which the tree then keeps.
 func decodeEntry(b []byte) (*entry, error) {
 	if len(b) < entryHeaderSize {
 		return nil, errors.New("coordinator: log entry too short")
@@ -120,7 +122,7 @@ func decodeEntry(b []byte) (*entry, error) {
 		if err := d.Err(); err != nil {
 			return nil, fmt.Errorf("coordinator: log entry: %w", err)
 		}
-		req, err := zk.DecodeRequest(zk.RequestHeader{Type: op}, b[entryHeaderSize+d.Offset():])
+		req, err := zk.DecodeRequestAliased(zk.RequestHeader{Type: op}, b[entryHeaderSize+d.Offset():])
 		if err != nil {
 			return nil, fmt.Errorf("coordinator: log entry: %w", err)
 		}

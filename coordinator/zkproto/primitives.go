@@ -18,9 +18,10 @@ import (
 //
 // The zero Decoder reads from an empty input; use Reset to point it at data.
 type Decoder struct {
-	buf []byte
-	off int
-	err error
+	buf   []byte
+	off   int
+	err   error
+	alias bool // ReadBuffer returns slices of buf instead of copies
 }
 
 // NewDecoder returns a Decoder reading b.
@@ -130,8 +131,12 @@ func (d *Decoder) ReadBuffer() []byte {
 	if n < 0 {
 		return nil
 	}
+	b := d.take(n, "buffer")
+	if d.alias && b != nil {
+		return b[:n:n]
+	}
 	out := make([]byte, n)
-	copy(out, d.take(n, "buffer"))
+	copy(out, b)
 	return out
 }
 

@@ -82,11 +82,22 @@ func newRequest(op Op) Request {
 // the body must be consumed exactly, so trailing bytes wrap ErrMalformed.
 // The header's xid is not looked at.
 func DecodeRequest(hdr RequestHeader, body []byte) (Request, error) {
+	return decodeRequest(hdr, body, false)
+}
+
+// DecodeRequestAliased is DecodeRequest for a body that is never modified
+// afterwards: the request's byte buffers (znode data) are slices of body,
+// not copies.
+func DecodeRequestAliased(hdr RequestHeader, body []byte) (Request, error) {
+	return decodeRequest(hdr, body, true)
+}
+
+func decodeRequest(hdr RequestHeader, body []byte, alias bool) (Request, error) {
 	req := newRequest(hdr.Type)
 	if req == nil {
 		return nil, fmt.Errorf("%w %d (%v)", ErrUnknownOp, int32(hdr.Type), hdr.Type)
 	}
-	d := Decoder{buf: body}
+	d := Decoder{buf: body, alias: alias}
 	req.Decode(&d)
 	if err := d.Finish(); err != nil {
 		return nil, wrapDecode(hdr.Type.String()+" request", err)
