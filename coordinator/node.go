@@ -156,6 +156,7 @@ type toApply struct {
 func (rn *raftNode) run(ctx context.Context) error {
 	defer rn.wal.Close()
 	defer rn.snapWG.Wait() // a snapshot being written finishes before the WAL closes
+	defer rn.wal.Rush()    // ... at full speed
 	defer rn.node.Stop()
 	applyc := make(chan toApply, applyQueue)
 	applyErr := make(chan error, 1)

@@ -10,6 +10,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	pb "go.etcd.io/raft/v3/raftpb"
@@ -34,7 +35,8 @@ const streamBuffer = 256 << 10
 // checksum running, writing back a chunk at a time (see writeSteadily).
 type snapWriter struct {
 	f       *os.File
-	woke    time.Time // when the writer last resumed after pausing
+	rush    *atomic.Bool // set: no more pauses (the WAL is closing)
+	woke    time.Time    // when the writer last resumed after pausing
 	crc     uint32
 	n       int64 // payload bytes written
 	synced  int64 // file offset up to which syncRange has run
@@ -59,17 +61,18 @@ func (s *snapWriter) Write(p []byte) (int, error) {
 	return n, nil
 }
 
-// snapshotDuty is the share of a processor that writing a snapshot takes
-// while the server is busy: it pauses after each piece for (1-duty)/duty
-// times the time the piece took (encoding included). Encoding hundreds of
+// snapshotDuty is the most of a processor that writing a snapshot takes:
+// it pauses after each piece for (1-duty)/duty times what the piece took
+// (encoding included), until the WAL is told to Rush. Encoding hundreds of
 // megabytes otherwise keeps one of the processors for a third of a second
 // at a time, and every request waits behind it; paced, the snapshot takes
-// longer and the requests hardly notice it.
+// four times longer (the log keeps everything meanwhile) and the requests
+// hardly notice it.
 const snapshotDuty = 0.25
 
 func (s *snapWriter) pace() {
 	now := time.Now()
-	if !s.woke.IsZero() {
+	if !s.woke.IsZero() && !s.rush.Load() {
 		time.Sleep(time.Duration(float64(now.Sub(s.woke)) * (1 - snapshotDuty) / snapshotDuty))
 	}
 	s.woke = time.Now()
@@ -78,7 +81,7 @@ func (s *snapWriter) pace() {
 // writeSnapshotFrom writes the snapshot at md whose data write produces
 // durably to dir (via a temporary file, as writeFileDurably) and returns
 // its path.
-func writeSnapshotFrom(dir string, md *pb.SnapshotMetadata, write func(io.Writer) error) (path string, err error) {
+func writeSnapshotFrom(dir string, md *pb.SnapshotMetadata, write func(io.Writer) error, rush *atomic.Bool) (path string, err error) {
 	mdb, err := proto.Marshal(md)
 	if err != nil {
 		return "", fmt.Errorf("wal: encode snapshot metadata: %w", err)
@@ -99,7 +102,7 @@ func writeSnapshotFrom(dir string, md *pb.SnapshotMetadata, write func(io.Writer
 	if _, err := f.Write(make([]byte, headerSize)); err != nil {
 		return "", err
 	}
-	sw := &snapWriter{f: f, written: headerSize}
+	sw := &snapWriter{f: f, rush: rush, written: headerSize}
 	bw := bufio.NewWriterSize(sw, streamBuffer)
 	head := binary.AppendUvarint([]byte{recSnapshotStream}, uint64(len(mdb)))
 	if _, err := bw.Write(append(head, mdb...)); err != nil {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -114,7 +115,7 @@ func FuzzReadSnapshot(f *testing.F) {
 			return writeSnapshotFrom(dir, &pb.SnapshotMetadata{Index: new(uint64(7)), Term: new(uint64(2))}, func(w io.Writer) error {
 				_, err := w.Write([]byte("state"))
 				return err
-			})
+			}, new(atomic.Bool))
 		},
 	} {
 		dir := filepath.Join(d, string(rune('a'+i)))

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 
 	"go.etcd.io/raft/v3"
 	pb "go.etcd.io/raft/v3/raftpb"
@@ -33,6 +34,7 @@ type WAL struct {
 	ms              *raft.MemoryStorage
 	loaded          *pb.Snapshot // the snapshot Open loaded
 	lazy            lazySnapshot // the data of ms's snapshot when only its file has it
+	rush            atomic.Bool  // snapshots being written stop pausing (Rush)
 
 	mu        sync.Mutex
 	hs        *pb.HardState // last hard state written
@@ -192,6 +194,10 @@ func (w *WAL) Storage() *Storage { return &Storage{MemoryStorage: w.ms, lazy: &w
 // Snapshot returns the snapshot Open loaded (raft.IsEmptySnap if none), for
 // the application to restore its state machine from.
 func (w *WAL) Snapshot() *pb.Snapshot { return w.loaded }
+
+// Rush makes snapshots being written (and any later ones) stop pausing
+// between pieces: for shutdown, which waits for them.
+func (w *WAL) Rush() { w.rush.Store(true) }
 
 // SetKeepEntries sets how many entries before a snapshot's index
 // CreateSnapshot keeps in the MemoryStorage (DefaultKeepEntries).
@@ -360,7 +366,7 @@ func (w *WAL) CreateSnapshotFrom(index uint64, cs *pb.ConfState, write func(io.W
 		return fmt.Errorf("wal: snapshot at %d: %w", index, terr)
 	}
 	md := &pb.SnapshotMetadata{Index: proto.Uint64(index), Term: proto.Uint64(term), ConfState: pb.EnsureConfState(cs)}
-	if _, err := writeSnapshotFrom(w.snapDir, md, write); err != nil {
+	if _, err := writeSnapshotFrom(w.snapDir, md, write, &w.rush); err != nil {
 		return err
 	}
 
