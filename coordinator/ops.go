@@ -107,6 +107,36 @@ func (c *conn) dispatch(ctx context.Context, hdr zk.RequestHeader, req zk.Reques
 	case *zk.SetWatches2:
 		cl.read = func() (zk.Record, error) {
 			c.setWatches(r.RelativeZxid, r.DataWatches, r.ExistWatches, r.ChildWatches)
+			// Persistent watches are set again without firing, as
+			// ZooKeeper does: their client may have missed events.
+			for _, p := range r.PersistentWatches {
+				c.s.watches.addPersistent(p, zk.AddWatchPersistent, c)
+			}
+			for _, p := range r.PersistentRecursiveWatches {
+				c.s.watches.addPersistent(p, zk.AddWatchPersistentRecursive, c)
+			}
+			return nil, nil
+		}
+	case *zk.AddWatchRequest:
+		cl.read = func() (zk.Record, error) {
+			if r.Mode != zk.AddWatchPersistent && r.Mode != zk.AddWatchPersistentRecursive {
+				return nil, zk.ErrBadArguments
+			}
+			c.s.watches.addPersistent(r.Path, r.Mode, c)
+			return &zk.ErrorResponse{}, nil
+		}
+	case *zk.RemoveWatchesRequest:
+		cl.read = func() (zk.Record, error) {
+			if !c.s.watches.removeOf(r.Path, r.Type, c, false) {
+				return nil, zk.ErrNoWatcher
+			}
+			return nil, nil
+		}
+	case *zk.CheckWatchesRequest:
+		cl.read = func() (zk.Record, error) {
+			if !c.s.watches.removeOf(r.Path, r.Type, c, true) {
+				return nil, zk.ErrNoWatcher
+			}
 			return nil, nil
 		}
 	case *zk.WhoAmIRequest:
@@ -117,8 +147,7 @@ func (c *conn) dispatch(ctx context.Context, hdr zk.RequestHeader, req zk.Reques
 			}
 			return &zk.WhoAmIResponse{ClientInfo: info}, nil
 		}
-	case *zk.CheckVersionRequest, *zk.AddWatchRequest, *zk.RemoveWatchesRequest, *zk.CheckWatchesRequest,
-		*zk.ReconfigRequest, *zk.SASLRequest:
+	case *zk.CheckVersionRequest, *zk.ReconfigRequest, *zk.SASLRequest:
 		cl.read = func() (zk.Record, error) { return nil, zk.ErrUnimplemented }
 	default:
 		return nil, fmt.Errorf("unsupported request %v", hdr.Type)

@@ -1,6 +1,7 @@
 package coordinator
 
 import (
+	"path"
 	"sync"
 
 	"github.com/sluicelogs/sluice/coordinator/tree"
@@ -12,21 +13,50 @@ type watcher interface {
 	notify(ev zk.WatcherEvent)
 }
 
-// watches holds this member's one-shot watches (they are not replicated:
-// each member keeps those of its own clients). Data watches are set by
-// exists and getData, child watches by getChildren; a watch fires once and
-// is gone.
+// watchSet is the watchers of each path of one kind of watch.
+type watchSet map[string]map[watcher]struct{}
+
+// watches holds this member's watches (they are not replicated: each
+// member keeps those of its own clients). One-shot watches: data watches
+// are set by exists and getData, child watches by getChildren; one fires
+// once and is gone. Persistent watches (addWatch, ZooKeeper 3.6) stay until
+// removed: PERSISTENT sees the data and child events of its path,
+// PERSISTENT_RECURSIVE the data events (created, changed, deleted) of its
+// path and of every path below it. As in ZooKeeper, a persistent watch has
+// a data side and a child side, which removeWatches removes separately; a
+// recursive watch's child side sees only deletions.
 type watches struct {
-	mu    sync.Mutex
-	data  map[string]map[watcher]struct{}
-	child map[string]map[watcher]struct{}
+	mu     sync.Mutex
+	data   watchSet
+	child  watchSet
+	pdata  watchSet // PERSISTENT, its data side
+	pchild watchSet // PERSISTENT, its child side
+	rdata  watchSet // PERSISTENT_RECURSIVE, its data side
+	rchild watchSet // PERSISTENT_RECURSIVE, its child side
 }
 
 func newWatches() *watches {
-	return &watches{data: map[string]map[watcher]struct{}{}, child: map[string]map[watcher]struct{}{}}
+	return &watches{data: watchSet{}, child: watchSet{}, pdata: watchSet{}, pchild: watchSet{}, rdata: watchSet{}, rchild: watchSet{}}
 }
 
-func (ws *watches) add(set map[string]map[watcher]struct{}, path string, w watcher) {
+func (ws *watches) all() []watchSet {
+	return []watchSet{ws.data, ws.child, ws.pdata, ws.pchild, ws.rdata, ws.rchild}
+}
+
+// of returns the sets a removeWatches or checkWatches of type t looks in.
+func (ws *watches) of(t zk.WatcherType) []watchSet {
+	switch t {
+	case zk.WatcherChildren:
+		return []watchSet{ws.child, ws.pchild, ws.rchild}
+	case zk.WatcherData:
+		return []watchSet{ws.data, ws.pdata, ws.rdata}
+	case zk.WatcherAny:
+		return ws.all()
+	}
+	return nil
+}
+
+func (ws *watches) add(set watchSet, path string, w watcher) {
 	ws.mu.Lock()
 	defer ws.mu.Unlock()
 	m := set[path]
@@ -40,12 +70,49 @@ func (ws *watches) add(set map[string]map[watcher]struct{}, path string, w watch
 func (ws *watches) addData(path string, w watcher)  { ws.add(ws.data, path, w) }
 func (ws *watches) addChild(path string, w watcher) { ws.add(ws.child, path, w) }
 
-// fire delivers the notifications that tree events trigger, in order:
+// addPersistent sets a persistent watch (addWatch).
+func (ws *watches) addPersistent(path string, mode zk.AddWatchMode, w watcher) {
+	if mode == zk.AddWatchPersistentRecursive {
+		ws.add(ws.rdata, path, w)
+		ws.add(ws.rchild, path, w)
+		return
+	}
+	ws.add(ws.pdata, path, w)
+	ws.add(ws.pchild, path, w)
+}
+
+// removeOf removes w's watches of type t on path (removeWatches) and
+// reports whether it had any; with check set, it only reports
+// (checkWatches).
+func (ws *watches) removeOf(path string, t zk.WatcherType, w watcher, check bool) bool {
+	ws.mu.Lock()
+	defer ws.mu.Unlock()
+	found := false
+	for _, set := range ws.of(t) {
+		if _, ok := set[path][w]; !ok {
+			continue
+		}
+		found = true
+		if !check {
+			delete(set[path], w)
+			if len(set[path]) == 0 {
+				delete(set, path)
+			}
+		}
+	}
+	return found
+}
+
+// fire delivers the notifications that tree events trigger, in order, at
+// most one per watcher and event:
 //
 //	NodeCreated(p)         data watches on p
 //	NodeDataChanged(p)     data watches on p
 //	NodeDeleted(p)         data and child watches on p
 //	NodeChildrenChanged(p) child watches on p
+//
+// where persistent watches count as data and child watches, and recursive
+// ones as data watches on p and every path below it.
 func (ws *watches) fire(events []tree.Event) {
 	if len(events) == 0 {
 		return
@@ -55,23 +122,46 @@ func (ws *watches) fire(events []tree.Event) {
 	for _, e := range events {
 		ev := zk.WatcherEvent{Type: e.Type, State: zk.StateSyncConnected, Path: e.Path}
 		fired := map[watcher]struct{}{}
-		take := func(set map[string]map[watcher]struct{}) {
-			for w := range set[e.Path] {
+		send := func(set watchSet, p string, once bool) {
+			for w := range set[p] {
 				if _, dup := fired[w]; !dup {
 					fired[w] = struct{}{}
 					w.notify(ev)
 				}
 			}
-			delete(set, e.Path)
+			if once {
+				delete(set, p)
+			}
+		}
+		recursive := func(set watchSet) {
+			if len(set) == 0 {
+				return
+			}
+			for p := e.Path; ; p = path.Dir(p) {
+				send(set, p, false)
+				if p == "/" {
+					return
+				}
+			}
+		}
+		dataSide := func() {
+			send(ws.data, e.Path, true)
+			send(ws.pdata, e.Path, false)
+			recursive(ws.rdata)
+		}
+		childSide := func() {
+			send(ws.child, e.Path, true)
+			send(ws.pchild, e.Path, false)
 		}
 		switch e.Type {
 		case zk.EventNodeCreated, zk.EventNodeDataChanged:
-			take(ws.data)
+			dataSide()
 		case zk.EventNodeDeleted:
-			take(ws.data)
-			take(ws.child)
+			dataSide()
+			childSide()
+			recursive(ws.rchild)
 		case zk.EventNodeChildrenChanged:
-			take(ws.child)
+			childSide()
 		}
 	}
 }
@@ -80,7 +170,7 @@ func (ws *watches) fire(events []tree.Event) {
 func (ws *watches) remove(w watcher) {
 	ws.mu.Lock()
 	defer ws.mu.Unlock()
-	for _, set := range []map[string]map[watcher]struct{}{ws.data, ws.child} {
+	for _, set := range ws.all() {
 		for p, m := range set {
 			delete(m, w)
 			if len(m) == 0 {
@@ -94,7 +184,7 @@ func (ws *watches) remove(w watcher) {
 func (ws *watches) count() (paths, total int) {
 	ws.mu.Lock()
 	defer ws.mu.Unlock()
-	for _, set := range []map[string]map[watcher]struct{}{ws.data, ws.child} {
+	for _, set := range ws.all() {
 		paths += len(set)
 		for _, m := range set {
 			total += len(m)

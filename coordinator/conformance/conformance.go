@@ -68,6 +68,7 @@ var areas = []area{
 	{"watch_children", testWatchChildren},
 	{"watch_once", testWatchOnce},
 	{"watch_before_read", testWatchBeforeRead},
+	{"watch_persistent", testPersistentWatches},
 	{"ephemeral_close", testEphemeralClose},
 	{"ephemeral_expiry", testEphemeralExpiry},
 	{"reconnect", testReconnect},

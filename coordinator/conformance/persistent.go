@@ -1,0 +1,107 @@
+package conformance
+
+import (
+	zp "github.com/sluicelogs/sluice/coordinator/zkproto"
+)
+
+// testPersistentWatches: addWatch (ZooKeeper 3.6) in both modes, and
+// checkWatches/removeWatches, over raw frames.
+func testPersistentWatches(e *env) {
+	c := e.setup()
+	r := e.rawConnect()
+	p, rec := e.p("p"), e.p("r")
+	ev := func(t zp.EventType, path string) zp.WatcherEvent { return zp.WatcherEvent{Type: t, Path: path} }
+	add := func(path string, mode zp.AddWatchMode) {
+		e.t.Helper()
+		code, body := r.call(&zp.AddWatchRequest{Path: path, Mode: mode})
+		// ZooKeeper answers with an ErrorResponse record holding 0.
+		if code != zp.ErrOK || len(body) != 4 || string(body) != "\x00\x00\x00\x00" {
+			e.t.Fatalf("addWatch %s: %v, body % x", path, code, body)
+		}
+	}
+	add(p, zp.AddWatchPersistent)
+	add(rec, zp.AddWatchPersistentRecursive)
+
+	// PERSISTENT: the path's data and child events, again and again, and
+	// after its node is deleted.
+	c.mustCreate(p, nil, 0)
+	c.mustSet(p, []byte("1"), -1)
+	c.mustSet(p, []byte("2"), -1)
+	c.mustCreate(p+"/x", nil, 0)
+	c.mustSet(p+"/x", []byte("not seen"), -1)
+	if err := c.Delete(p+"/x", -1); err != nil {
+		e.t.Fatal(err)
+	}
+	if err := c.Delete(p, -1); err != nil {
+		e.t.Fatal(err)
+	}
+	c.mustCreate(p, nil, 0)
+	r.expect("persistent watch",
+		ev(zp.EventNodeCreated, p), ev(zp.EventNodeDataChanged, p), ev(zp.EventNodeDataChanged, p),
+		ev(zp.EventNodeChildrenChanged, p), ev(zp.EventNodeChildrenChanged, p),
+		ev(zp.EventNodeDeleted, p), ev(zp.EventNodeCreated, p))
+
+	// PERSISTENT_RECURSIVE: data events of the path and everything below
+	// it, never a child event.
+	c.mustCreate(rec, nil, 0)
+	c.mustCreate(rec+"/a", nil, 0)
+	c.mustSet(rec+"/a", []byte("1"), -1)
+	c.mustCreate(rec+"/a/b", nil, 0)
+	if err := c.Delete(rec+"/a/b", -1); err != nil {
+		e.t.Fatal(err)
+	}
+	c.mustSet(rec, []byte("1"), -1)
+	r.expect("recursive watch",
+		ev(zp.EventNodeCreated, rec), ev(zp.EventNodeCreated, rec+"/a"), ev(zp.EventNodeDataChanged, rec+"/a"),
+		ev(zp.EventNodeCreated, rec+"/a/b"), ev(zp.EventNodeDeleted, rec+"/a/b"), ev(zp.EventNodeDataChanged, rec))
+
+	// checkWatches and removeWatches: NoWatcher where there is none.
+	if code, _ := r.call(&zp.CheckWatchesRequest{RemoveWatchesRequest: zp.RemoveWatchesRequest{Path: p, Type: zp.WatcherAny}}); code != zp.ErrOK {
+		e.t.Fatalf("checkWatches on a watched path: %v", code)
+	}
+	if code, _ := r.call(&zp.CheckWatchesRequest{RemoveWatchesRequest: zp.RemoveWatchesRequest{Path: e.p("none"), Type: zp.WatcherAny}}); code != zp.ErrNoWatcher {
+		e.t.Fatalf("checkWatches on an unwatched path: %v, want NoWatcher", code)
+	}
+	// Removing the child side leaves the data side.
+	if code, _ := r.call(&zp.RemoveWatchesRequest{Path: p, Type: zp.WatcherChildren}); code != zp.ErrOK {
+		e.t.Fatalf("removeWatches children: %v", code)
+	}
+	c.mustCreate(p+"/y", nil, 0)
+	c.mustSet(p, []byte("3"), -1)
+	r.expect("persistent watch without its child side", ev(zp.EventNodeDataChanged, p))
+	if code, _ := r.call(&zp.RemoveWatchesRequest{Path: p, Type: zp.WatcherAny}); code != zp.ErrOK {
+		e.t.Fatalf("removeWatches any: %v", code)
+	}
+	if code, _ := r.call(&zp.RemoveWatchesRequest{Path: p, Type: zp.WatcherAny}); code != zp.ErrNoWatcher {
+		e.t.Fatalf("removeWatches again: %v, want NoWatcher", code)
+	}
+	c.mustSet(p, []byte("4"), -1)
+	c.mustSet(rec, []byte("2"), -1) // still watched: the next event
+	r.expect("after removeWatches", ev(zp.EventNodeDataChanged, rec))
+	// A recursive watch has a child side too, which sees deletions only.
+	if code, _ := r.call(&zp.RemoveWatchesRequest{Path: rec, Type: zp.WatcherData}); code != zp.ErrOK {
+		e.t.Fatalf("removeWatches data on the recursive watch: %v", code)
+	}
+	check := func(t zp.WatcherType, want zp.Err) {
+		e.t.Helper()
+		if code, _ := r.call(&zp.CheckWatchesRequest{RemoveWatchesRequest: zp.RemoveWatchesRequest{Path: rec, Type: t}}); code != want {
+			e.t.Fatalf("checkWatches type %d on the recursive watch: %v, want %v", t, code, want)
+		}
+	}
+	check(zp.WatcherData, zp.ErrNoWatcher)
+	check(zp.WatcherChildren, zp.ErrOK)
+	check(zp.WatcherAny, zp.ErrOK)
+	c.mustSet(rec+"/a", []byte("2"), -1)
+	c.mustCreate(rec+"/a/c", nil, 0)
+	if err := c.Delete(rec+"/a/c", -1); err != nil {
+		e.t.Fatal(err)
+	}
+	r.expect("recursive watch without its data side", ev(zp.EventNodeDeleted, rec+"/a/c"))
+	if code, _ := r.call(&zp.RemoveWatchesRequest{Path: rec, Type: zp.WatcherChildren}); code != zp.ErrOK {
+		e.t.Fatalf("removeWatches children on the recursive watch: %v", code)
+	}
+	check(zp.WatcherAny, zp.ErrNoWatcher)
+	if len(r.events) > 0 {
+		e.t.Fatalf("unexpected notifications:%s", evs(r.events))
+	}
+}
