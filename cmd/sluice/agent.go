@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime/pprof"
 	"sort"
 	"strings"
 	"sync"
@@ -27,7 +26,7 @@ func runAgent(ctx context.Context, e *env, args []string) error {
 	cfgPath := fs.String("c", agent.DefaultConfigPath, "the agent's configuration (agent.yml, keys as in filebeat.yml)")
 	toStderr := fs.Bool("e", false, "log to stderr (else to agent.log in registry.path)")
 	metricsAddr := fs.String("metrics-addr", ":5066", "host:port serving Prometheus /metrics (empty: none)")
-	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file (written when the agent stops)")
+	profile := cpuProfileFlag(fs)
 	logEnv := *e // its stderr becomes agent.log without -e
 	logger := logFlags(fs, &logEnv)
 	fs.Usage = func() {
@@ -86,17 +85,11 @@ func runAgent(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
-		if err != nil {
-			return fmt.Errorf("-cpuprofile: %w", err)
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return fmt.Errorf("-cpuprofile: %w", err)
-		}
-		defer pprof.StopCPUProfile()
+	stopProfile, err := profile()
+	if err != nil {
+		return err
 	}
+	defer stopProfile()
 	reg := metrics.NewRegistry()
 	a, err := agent.New(cfg, version, reg, log)
 	if err != nil {

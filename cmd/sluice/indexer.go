@@ -15,6 +15,7 @@ func runIndexer(ctx context.Context, e *env, args []string) error {
 	cfgPath := fs.String("c", "/etc/sluice/indexer.yml", "the indexer's YAML config (kafka, elasticsearch, dead_letter_topic, routes)")
 	metricsAddr := fs.String("metrics", ":9600", "serve Prometheus /metrics on this address; \"\" for none")
 	logger := logFlags(fs, e)
+	profile := cpuProfileFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -33,5 +34,10 @@ func runIndexer(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	stopProfile, err := profile()
+	if err != nil {
+		return err
+	}
+	defer stopProfile()
 	return runWithMetrics(ctx, *metricsAddr, ix.Collectors(), log, ix.Run)
 }
