@@ -69,6 +69,7 @@ var areas = []area{
 	{"watch_once", testWatchOnce},
 	{"watch_before_read", testWatchBeforeRead},
 	{"watch_persistent", testPersistentWatches},
+	{"watch_persistent_reconnect", testPersistentWatchesReconnect},
 	{"ephemeral_close", testEphemeralClose},
 	{"ephemeral_expiry", testEphemeralExpiry},
 	{"reconnect", testReconnect},

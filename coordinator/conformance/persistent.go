@@ -105,3 +105,33 @@ func testPersistentWatches(e *env) {
 		e.t.Fatalf("unexpected notifications:%s", evs(r.events))
 	}
 }
+
+// testPersistentWatchesReconnect: a client that reconnects to its session
+// sets its persistent watches again with setWatches2, and they fire.
+func testPersistentWatchesReconnect(e *env) {
+	c := e.setup()
+	p, rec := e.p("p"), e.p("r")
+	c.mustCreate(p, nil, 0)
+	c.mustCreate(rec, nil, 0)
+	first := e.rawConnect()
+	first.conn.Close() // the connection, not the session
+
+	r := e.rawResume(first.session, first.passwd)
+	// Reconnecting alone sets no watch: this change is not seen.
+	c.mustSet(p, []byte("unseen"), -1)
+	zxid := c.mustStat(p).Mzxid
+	// Empty lists, not null ones (ZooKeeper's server fails on a null list;
+	// its client never sends one).
+	code, _ := r.callXid(zp.XidSetWatches, &zp.SetWatches2{RelativeZxid: zxid,
+		DataWatches: []string{}, ExistWatches: []string{}, ChildWatches: []string{},
+		PersistentWatches: []string{p}, PersistentRecursiveWatches: []string{rec}})
+	if code != zp.ErrOK {
+		e.t.Fatalf("setWatches2: %v", code)
+	}
+	c.mustSet(p, []byte("1"), -1)
+	c.mustCreate(rec+"/a", nil, 0)
+	c.mustCreate(p+"/x", nil, 0)
+	ev := func(t zp.EventType, path string) zp.WatcherEvent { return zp.WatcherEvent{Type: t, Path: path} }
+	r.expect("persistent watches set again",
+		ev(zp.EventNodeDataChanged, p), ev(zp.EventNodeCreated, rec+"/a"), ev(zp.EventNodeChildrenChanged, p))
+}

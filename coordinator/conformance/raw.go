@@ -12,13 +12,22 @@ import (
 // the operations go-zookeeper does not have (addWatch, removeWatches,
 // checkWatches). Against Apache ZooKeeper it checks that codec too.
 type rawClient struct {
-	e      *env
-	conn   net.Conn
-	xid    int32
-	events []zp.WatcherEvent // notifications read but not yet taken
+	e       *env
+	conn    net.Conn
+	xid     int32
+	session int64
+	passwd  []byte
+	events  []zp.WatcherEvent // notifications read but not yet taken
 }
 
+// rawConnect opens a new session.
 func (e *env) rawConnect() *rawClient {
+	e.t.Helper()
+	return e.rawResume(0, make([]byte, 16))
+}
+
+// rawResume connects to session (a new one if 0) with its password.
+func (e *env) rawResume(session int64, passwd []byte) *rawClient {
 	e.t.Helper()
 	conn, err := net.DialTimeout("tcp", e.target.Addrs[0], 5*time.Second)
 	if err != nil {
@@ -28,13 +37,14 @@ func (e *env) rawConnect() *rawClient {
 	r := &rawClient{e: e, conn: conn}
 	enc := zp.NewEncoder(nil)
 	at := enc.BeginPacket()
-	(&zp.ConnectRequest{TimeOut: int32(sessionTimeout.Milliseconds()), Passwd: make([]byte, 16)}).Encode(enc)
+	(&zp.ConnectRequest{TimeOut: int32(sessionTimeout.Milliseconds()), SessionID: session, Passwd: passwd}).Encode(enc)
 	enc.EndPacket(at)
 	r.write(enc.Bytes())
 	var resp zp.ConnectResponse
-	if err := resp.Decode(zp.NewDecoder(r.read())); err != nil || resp.SessionID == 0 {
-		e.t.Fatalf("raw connect: session %#x, %v", resp.SessionID, err)
+	if err := resp.Decode(zp.NewDecoder(r.read())); err != nil || resp.SessionID == 0 || session != 0 && resp.SessionID != session {
+		e.t.Fatalf("raw connect to session %#x: session %#x, %v", session, resp.SessionID, err)
 	}
+	r.session, r.passwd = resp.SessionID, resp.Passwd
 	return r
 }
 
@@ -61,19 +71,25 @@ func (r *rawClient) read() []byte {
 func (r *rawClient) call(req zp.Request) (zp.Err, []byte) {
 	r.e.t.Helper()
 	r.xid++
+	return r.callXid(r.xid, req)
+}
+
+// callXid is call with a given xid (setWatches uses its own).
+func (r *rawClient) callXid(xid int32, req zp.Request) (zp.Err, []byte) {
+	r.e.t.Helper()
 	enc := zp.NewEncoder(nil)
 	at := enc.BeginPacket()
-	(&zp.RequestHeader{Xid: r.xid, Type: req.Op()}).Encode(enc)
+	(&zp.RequestHeader{Xid: xid, Type: req.Op()}).Encode(enc)
 	req.Encode(enc)
 	enc.EndPacket(at)
 	r.write(enc.Bytes())
 	for {
 		hdr, body := r.frame()
-		if hdr.Xid == r.xid {
+		if hdr.Xid == xid {
 			return hdr.Err, body
 		}
 		if hdr.Xid != zp.XidWatchEvent {
-			r.e.t.Fatalf("reply to xid %d while waiting for %d", hdr.Xid, r.xid)
+			r.e.t.Fatalf("reply to xid %d while waiting for %d", hdr.Xid, xid)
 		}
 	}
 }
