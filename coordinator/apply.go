@@ -33,7 +33,7 @@ func (s *Server) apply(index uint64, data []byte) {
 		s.sessions.touch(e.session)
 	case entryCloseSession:
 		s.sessions.forget(e.session)
-		s.closeSessionConns(e.session, e.proposer == s.id)
+		s.closeSessionConns(e.session)
 	}
 	if e.proposer == s.id {
 		s.deliver(e.seq, res)

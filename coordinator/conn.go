@@ -61,6 +61,7 @@ type conn struct {
 	once    sync.Once
 
 	expired atomic.Bool
+	closing atomic.Bool // the client asked to close its session
 }
 
 // call is one request waiting to be answered in order.
@@ -226,7 +227,17 @@ func (c *conn) notify(ev zk.WatcherEvent) {
 	c.queue(e.Bytes())
 }
 
+// reply queues a reply and writes the queue (see send).
 func (c *conn) reply(xid int32, zxid int64, code zk.Err, body zk.Record) {
+	if c.queueReply(xid, zxid, code, body) {
+		c.flush()
+	}
+}
+
+// queueReply queues a reply without writing it: what a read does while it
+// holds applyMu, which must never wait for a socket (a client that does not
+// read would stop every apply).
+func (c *conn) queueReply(xid int32, zxid int64, code zk.Err, body zk.Record) bool {
 	e := zk.NewEncoder(c.buffer())
 	at := e.BeginPacket()
 	hdr := zk.ReplyHeader{Xid: xid, Zxid: zxid, Err: code}
@@ -235,7 +246,7 @@ func (c *conn) reply(xid int32, zxid int64, code zk.Err, body zk.Record) {
 		body.Encode(e)
 	}
 	e.EndPacket(at)
-	c.send(e.Bytes())
+	return c.enqueue(e.Bytes())
 }
 
 func isMulti(r zk.Record) bool {
@@ -479,8 +490,15 @@ func (c *conn) answer(ctx context.Context) {
 }
 
 // runRead runs a read and queues its reply under applyMu, so that watches
-// it sets cannot miss a change and its reply precedes their notifications.
+// it sets cannot miss a change and its reply precedes their notifications;
+// it writes the reply after letting go of applyMu.
 func (c *conn) runRead(cl *call) {
+	if c.readLocked(cl) {
+		c.flush()
+	}
+}
+
+func (c *conn) readLocked(cl *call) bool {
 	c.s.applyMu.RLock()
 	defer c.s.applyMu.RUnlock()
 	body, err := cl.read()
@@ -491,8 +509,7 @@ func (c *conn) runRead(cl *call) {
 			code = zk.ErrSystemError
 		}
 	}
-	xid := cl.xid
-	c.reply(xid, c.s.tree.LastZxid(), code, body)
+	return c.queueReply(cl.xid, c.s.tree.LastZxid(), code, body)
 }
 
 // fourLetterWord reports whether the first four bytes of a connection are a

@@ -21,6 +21,7 @@ func (c *conn) dispatch(ctx context.Context, hdr zk.RequestHeader, req zk.Reques
 		return c.proposeCall(ctx, cl, &entry{kind: entryRequest, session: c.sessionID(), auth: c.ids(), req: req})
 	case *zk.CloseSessionRequest:
 		cl.last = true
+		c.closing.Store(true)
 		return c.proposeCall(ctx, cl, &entry{kind: entryCloseSession, session: c.sessionID()})
 	case *zk.PingRequest:
 		cl.read = func() (zk.Record, error) { return nil, nil }

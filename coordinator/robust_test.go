@@ -167,3 +167,68 @@ func TestFourLetterWords(t *testing.T) {
 		t.Fatalf("mntr = %q, %v", out, err)
 	}
 }
+
+// TestClientThatDoesNotRead: a client that sends requests but never reads
+// the replies stalls only its own connection: the other clients keep being
+// served, and the server closes it when its session expires (nothing of it
+// is read meanwhile, so nothing keeps the session alive).
+func TestClientThatDoesNotRead(t *testing.T) {
+	m := testcluster.StartCoordinator(t, t.TempDir(), 200*time.Millisecond)
+	good := connect(t, m.Addr())
+	const size, requests = 512 << 10, 200
+	if _, err := good.Create("/big", make([]byte, size), 0, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+
+	nc, err := net.Dial("tcp", m.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	connectReq := make([]byte, 4+44)
+	binary.BigEndian.PutUint32(connectReq, 44)
+	binary.BigEndian.PutUint32(connectReq[4+12:], 4000) // timeout: the 4 s maximum at tickTime 200 ms
+	binary.BigEndian.PutUint32(connectReq[4+24:], 16)   // passwd length
+	var reqs []byte
+	for i := range requests {
+		body := []byte{0, 0, 0, 4, '/', 'b', 'i', 'g', 0} // getData /big, no watch
+		b := binary.BigEndian.AppendUint32(nil, uint32(8+len(body)))
+		b = binary.BigEndian.AppendUint32(b, uint32(i+1))
+		b = binary.BigEndian.AppendUint32(b, 4)
+		reqs = append(reqs, append(b, body...)...)
+	}
+	if _, err := nc.Write(append(connectReq, reqs...)); err != nil {
+		t.Fatal(err)
+	}
+
+	// The stuck connection holds 100 MiB of replies it will never take;
+	// everyone else goes on.
+	time.Sleep(500 * time.Millisecond)
+	other := connect(t, m.Addr())
+	for i := range 50 {
+		p := fmt.Sprintf("/meanwhile-%d", i)
+		if _, err := good.Create(p, []byte("x"), 0, zk.WorldACL(zk.PermAll)); err != nil {
+			t.Fatalf("create while a client is stuck: %v", err)
+		}
+		if data, _, err := other.Get(p); err != nil || string(data) != "x" {
+			t.Fatalf("get while a client is stuck: %q, %v", data, err)
+		}
+	}
+
+	// Its session expires (4 s after its last request was read) and the
+	// server closes it, having sent only what the sockets' buffers held.
+	time.Sleep(6 * time.Second)
+	_ = nc.SetReadDeadline(time.Now().Add(30 * time.Second))
+	n, err := io.Copy(io.Discard, nc)
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		t.Fatalf("the server kept the connection of a client that does not read open (%d bytes read)", n)
+	}
+	if n >= requests*size {
+		t.Fatalf("read %d bytes: every reply was sent", n)
+	}
+	t.Logf("the stuck connection was closed after %d bytes of %d", n, requests*size)
+	if ok, _, err := good.Exists("/big"); err != nil || !ok {
+		t.Fatalf("the good client afterwards: %v, %v", ok, err)
+	}
+}

@@ -247,12 +247,13 @@ func (s *Server) deliver(seq uint64, res result) {
 }
 
 // closeSessionConns closes this member's connections of a session that
-// has ended; byClient says the session's own client asked to close it.
-func (s *Server) closeSessionConns(session int64, byClient bool) {
+// has ended (expired, or closed through another connection), except the
+// one whose client asked to close it: that one closes after its reply.
+func (s *Server) closeSessionConns(session int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for c := range s.conns {
-		if c.sessionID() == session && !byClient {
+		if c.sessionID() == session && !c.closing.Load() {
 			c.expire()
 		}
 	}
