@@ -19,4 +19,9 @@ for p in $peers; do
     status=1
   fi
 done
+skipped=$(awk -F'\t' '$2=="skipped" {printf "  %s: %s\n", $3, $4}' "$report" 2>/dev/null)
+if [ -n "$skipped" ]; then
+  echo "== skipped tests =="
+  echo "$skipped"
+fi
 exit $status

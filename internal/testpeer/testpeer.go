@@ -34,6 +34,20 @@ var reportMu sync.Mutex
 // Used records that the test used the named peer.
 func Used(tb testing.TB, peer, detail string) {
 	tb.Helper()
+	report(tb, peer, "used", detail)
+}
+
+// Skip skips the test, and records why in the report, whose summary at the
+// end of `make test` lists every skipped test: a skip is never silent.
+func Skip(tb testing.TB, format string, args ...any) {
+	tb.Helper()
+	why := fmt.Sprintf(format, args...)
+	report(tb, "-", "skipped", why)
+	tb.Skip(why)
+}
+
+func report(tb testing.TB, peer, what, detail string) {
+	tb.Helper()
 	path := os.Getenv(ReportEnv)
 	if path == "" {
 		return
@@ -46,7 +60,7 @@ func Used(tb testing.TB, peer, detail string) {
 	}
 	defer f.Close()
 	line := strings.NewReplacer("\t", " ", "\n", " ").Replace(detail)
-	if _, err := fmt.Fprintf(f, "%s\tused\t%s\t%s\n", peer, tb.Name(), line); err != nil {
+	if _, err := fmt.Fprintf(f, "%s\t%s\t%s\t%s\n", peer, what, tb.Name(), line); err != nil {
 		tb.Fatalf("testpeer: write report %s: %v", path, err)
 	}
 }
