@@ -97,13 +97,7 @@ func TestBadInputClosesOnlyThatConnection(t *testing.T) {
 	if _, err := good.Create("/alive", nil, 0, zk.WorldACL(zk.PermAll)); err != nil {
 		t.Fatal(err)
 	}
-	connectReq := func() []byte {
-		b := make([]byte, 4+44)
-		binary.BigEndian.PutUint32(b, 44)
-		binary.BigEndian.PutUint32(b[4+12:], 4000) // timeout
-		binary.BigEndian.PutUint32(b[4+24:], 16)   // passwd length
-		return b
-	}
+	connectReq := func() []byte { return connectRequest(4000) }
 	header := func(xid, op int32, body []byte) []byte {
 		b := make([]byte, 12, 12+len(body))
 		binary.BigEndian.PutUint32(b, uint32(8+len(body)))
@@ -185,10 +179,7 @@ func TestClientThatDoesNotRead(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer nc.Close()
-	connectReq := make([]byte, 4+44)
-	binary.BigEndian.PutUint32(connectReq, 44)
-	binary.BigEndian.PutUint32(connectReq[4+12:], 4000) // timeout: the 4 s maximum at tickTime 200 ms
-	binary.BigEndian.PutUint32(connectReq[4+24:], 16)   // passwd length
+	connectReq := connectRequest(4000) // the 4 s maximum at tickTime 200 ms
 	var reqs []byte
 	for i := range requests {
 		body := []byte{0, 0, 0, 4, '/', 'b', 'i', 'g', 0} // getData /big, no watch
@@ -231,4 +222,14 @@ func TestClientThatDoesNotRead(t *testing.T) {
 	if ok, _, err := good.Exists("/big"); err != nil || !ok {
 		t.Fatalf("the good client afterwards: %v, %v", ok, err)
 	}
+}
+
+// connectRequest is the frame of a ConnectRequest for a new session asking
+// for timeoutMs, with a zero password and no readOnly flag.
+func connectRequest(timeoutMs uint32) []byte {
+	b := make([]byte, 4+44)
+	binary.BigEndian.PutUint32(b, 44)
+	binary.BigEndian.PutUint32(b[4+12:], timeoutMs)
+	binary.BigEndian.PutUint32(b[4+24:], 16) // passwd length
+	return b
 }
