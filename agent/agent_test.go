@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -31,4 +32,54 @@ func TestShipsLines(t *testing.T) {
 	})
 	evs, _ := c.snapshot()
 	t.Logf("%+v", evs[0].Raw)
+}
+
+// TestInstanceOnDiskBeforeItsEvents: the instance in an event's _id is in
+// the registry file before the event reaches the broker, for a new file and
+// for a file truncated and read again — were it not, a kill before the
+// registry's next write would make the restarted agent read those lines
+// again under another instance, and Elasticsearch would get two documents
+// of each. The registry's own writes are an hour apart here.
+func TestInstanceOnDiskBeforeItsEvents(t *testing.T) {
+	b := startBroker(t)
+	logs, reg := t.TempDir(), t.TempDir()
+	path := filepath.Join(logs, "app.log")
+	writeLines(t, path, "first", 0, 10)
+	text := strings.Replace(agentYAML(logs, reg, b.Addr(), "inst", ""), "flush: 0s", "flush: 1h", 1)
+	startAgent(t, parseConfig(t, text))
+	c := consume(t, b.Addr(), "inst")
+	onDisk := func(name string) {
+		t.Helper()
+		var id string
+		await.Eventually(t, 20*time.Second, 20*time.Millisecond, func() error {
+			c.mu.Lock()
+			defer c.mu.Unlock()
+			s, ok := c.ids[idOf(lineText(name, 0))]
+			if !ok {
+				return fmt.Errorf("no %s line yet", name)
+			}
+			id = s.eventID
+			return nil
+		})
+		inst, _, _ := strings.Cut(id, "-")
+		for _, e := range registryEntries(t, reg) {
+			if e.Instance == inst {
+				return
+			}
+		}
+		t.Fatalf("the %s lines arrived with _id %s, but the registry file does not name instance %s: %+v", name, id, inst, registryEntries(t, reg))
+	}
+	onDisk("first")
+	if err := os.Truncate(path, 0); err != nil {
+		t.Fatal(err)
+	}
+	await.Eventually(t, 20*time.Second, 20*time.Millisecond, func() error {
+		if n := c.count(); n != 10 {
+			return fmt.Errorf("%d events", n)
+		}
+		return nil
+	})
+	time.Sleep(200 * time.Millisecond) // two scans: the harvester sees the truncation
+	writeLines(t, path, "second", 0, 5)
+	onDisk("second")
 }

@@ -155,6 +155,12 @@ func (fr *fileReader) reset() {
 // offset is acknowledged all the same). Nothing of m is kept: the record
 // holds copies.
 func (fr *fileReader) emit(ctx context.Context, m *message) error {
+	if err := fr.tr.persistInstance(); err != nil {
+		// Shipped all the same: nothing is lost, but after a kill before
+		// the registry is written these lines may be shipped again under
+		// other ids.
+		fr.in.log.Warn("writing the registry", "err", err)
+	}
 	tok := fr.tr.add(m.end)
 	if !fr.in.keep(m.text) {
 		fr.in.metrics.filtered.Inc()

@@ -3,8 +3,10 @@ package agent
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sluicelogs/sluice/agent/harvester"
@@ -28,7 +30,8 @@ type tracker struct {
 	epoch   uint64
 	base    uint64
 	pending []pendingEvent
-	inst    string // registry.Entry.Instance
+	inst    string      // registry.Entry.Instance
+	fresh   atomic.Bool // inst was drawn and may not be on disk yet
 	acked   int64
 	dirty   bool // acked changed since the last sync
 	fp      harvester.Fingerprint
@@ -114,10 +117,12 @@ func (tok ackToken) eventID(dst []byte, end int64) []byte {
 // registry's name for this reading of the file ("" when the file is read
 // from the start: a new one is drawn).
 func newTracker(reg *registry.Registry, key, path string, offset int64, fp harvester.Fingerprint, instance string) *tracker {
-	if instance == "" {
+	fresh := instance == ""
+	if fresh {
 		instance = newInstance()
 	}
 	t := &tracker{reg: reg, key: key, path: path, acked: offset, fp: fp, inst: instance}
+	t.fresh.Store(fresh)
 	t.record()
 	return t
 }
@@ -174,6 +179,23 @@ func (t *tracker) reset() {
 	t.pending = nil
 	t.acked, t.fp, t.inst = 0, harvester.Fingerprint{}, newInstance()
 	t.record()
+	t.fresh.Store(true)
+}
+
+// persistInstance writes the registry if the tracker's instance is new,
+// before the first event that carries it is published: events of an
+// instance the registry lost (a kill before its next write) would be read
+// again under another instance, and so under other ids.
+func (t *tracker) persistInstance() error {
+	if !t.fresh.Load() {
+		return nil
+	}
+	err := t.reg.Sync()
+	t.fresh.Store(false) // tried once: the registry writer keeps trying
+	if err != nil {
+		return fmt.Errorf("recording the instance of %s: %w", t.path, err)
+	}
+	return nil
 }
 
 func (t *tracker) setFingerprint(fp harvester.Fingerprint) {

@@ -9,6 +9,7 @@
 package harvester
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -107,7 +108,14 @@ type Harvester struct {
 	fp     Fingerprint
 	hooks  Hooks
 	wake   chan struct{}
+	// prefix holds the file's first bytes as this harvester read them (up
+	// to FingerprintSize): the fingerprint is taken from what was read,
+	// never from a second read that a truncation could slip under.
+	prefix []byte
 	fpBuf  []byte
+	// changed says the file's start differed, at Open, from the
+	// fingerprint the caller verified: Run starts over at 0.
+	changed bool
 }
 
 // Open opens path and positions it at offset. fp is the fingerprint the
@@ -127,9 +135,17 @@ func Open(path string, offset int64, fp Fingerprint, cfg Config, hooks Hooks) (*
 		return nil, err
 	}
 	h := &Harvester{Path: path, ID: FileID(fi), cfg: cfg, f: f, offset: offset, fp: fp, hooks: hooks, wake: make(chan struct{}, 1)}
+	h.prefix = make([]byte, min(max(offset, int64(fp.Len)), FingerprintSize), FingerprintSize)
+	got, err := f.ReadAt(h.prefix, 0)
+	if err != nil && !errors.Is(err, io.EOF) {
+		f.Close()
+		return nil, fmt.Errorf("harvester: read %s: %w", path, err)
+	}
+	h.prefix = h.prefix[:got]
+	h.changed = fp.Len > 0 && (got < fp.Len || hash(h.prefix[:fp.Len]) != fp.Hash)
 	h.lr = newLineReader(f, cfg.MaxBytes)
 	h.lr.readPos = offset
-	h.lr.verify = h.prefixChanged
+	h.lr.onRead = h.read
 	return h, nil
 }
 
@@ -157,6 +173,11 @@ func (h *Harvester) Run(ctx context.Context) (Reason, error) {
 	timer := time.NewTimer(0)
 	<-timer.C
 	defer timer.Stop()
+	if h.changed {
+		if err := h.restart(); err != nil {
+			return Stopped, err
+		}
+	}
 	for {
 		if ctx.Err() != nil {
 			return Stopped, nil
@@ -165,9 +186,6 @@ func (h *Harvester) Run(ctx context.Context) (Reason, error) {
 		if err == nil {
 			l := Line{Data: data, Offset: h.offset, End: h.offset + raw, Truncated: trunc, Read: h.lr.readAt}
 			h.offset = l.End
-			if h.fp.Len < FingerprintSize && h.lr.readPos >= FingerprintSize {
-				h.refreshFingerprint()
-			}
 			if err := h.hooks.Line(ctx, l); err != nil {
 				if ctx.Err() != nil {
 					return Stopped, nil
@@ -224,9 +242,6 @@ func (h *Harvester) Run(ctx context.Context) (Reason, error) {
 				continue
 			}
 		}
-		if h.fp.Len < FingerprintSize && h.fp.Len < int(h.lr.readPos) {
-			h.refreshFingerprint()
-		}
 		if h.gone() {
 			if goneOnce {
 				return Gone, nil
@@ -256,38 +271,48 @@ func (h *Harvester) restart() error {
 		return fmt.Errorf("harvester: seek %s: %w", h.Path, err)
 	}
 	h.lr.reset()
-	h.offset, h.fp = 0, Fingerprint{}
+	h.offset, h.fp, h.prefix, h.changed = 0, Fingerprint{}, h.prefix[:0], false
 	if h.hooks.Reset != nil {
 		h.hooks.Reset()
 	}
 	return nil
 }
 
-// prefixChanged reports whether the bytes the fingerprint covers changed:
-// the file was truncated and written again past where it had been read.
-func (h *Harvester) prefixChanged() (bool, error) {
-	if h.fp.Len == 0 {
+// read is the line reader's hook after every read that returned data b,
+// which starts at pos in the file. Bytes within the fingerprint's reach
+// extend the prefix (and the fingerprint, reported to the Fingerprint
+// hook); then the file's start is compared with the prefix: a truncation
+// before the read shows there, and the read got bytes of a new file.
+func (h *Harvester) read(b []byte, pos int64) (changed bool, err error) {
+	if n := int64(len(h.prefix)); n < FingerprintSize && pos <= n && pos+int64(len(b)) > n {
+		h.prefix = append(h.prefix, b[n-pos:min(int64(len(b)), FingerprintSize-pos)]...)
+		h.fp = Fingerprint{Len: len(h.prefix), Hash: hash(h.prefix)}
+		if changed, err := h.prefixChanged(); changed || err != nil {
+			return changed, err
+		}
+		if h.hooks.Fingerprint != nil {
+			h.hooks.Fingerprint(h.fp)
+		}
 		return false, nil
 	}
-	if cap(h.fpBuf) < h.fp.Len {
+	return h.prefixChanged()
+}
+
+// prefixChanged reports whether the file's first bytes differ from the
+// prefix read: the file was truncated and written again past where it had
+// been read.
+func (h *Harvester) prefixChanged() (bool, error) {
+	if len(h.prefix) == 0 {
+		return false, nil
+	}
+	if cap(h.fpBuf) < len(h.prefix) {
 		h.fpBuf = make([]byte, FingerprintSize)
 	}
-	got, err := h.f.ReadAt(h.fpBuf[:h.fp.Len], 0)
+	got, err := h.f.ReadAt(h.fpBuf[:len(h.prefix)], 0)
 	if err != nil && !errors.Is(err, io.EOF) {
 		return false, fmt.Errorf("harvester: read %s: %w", h.Path, err)
 	}
-	return got != h.fp.Len || hash(h.fpBuf[:got]) != h.fp.Hash, nil
-}
-
-func (h *Harvester) refreshFingerprint() {
-	fp, err := ReadFingerprint(h.f, int(min(int64(FingerprintSize), h.lr.readPos)))
-	if err != nil || fp.Len <= h.fp.Len {
-		return
-	}
-	h.fp = fp
-	if h.hooks.Fingerprint != nil {
-		h.hooks.Fingerprint(fp)
-	}
+	return !bytes.Equal(h.fpBuf[:got], h.prefix), nil
 }
 
 // gone reports whether the path no longer names the open file.

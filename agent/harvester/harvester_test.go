@@ -127,3 +127,43 @@ func BenchmarkLineReader(b *testing.B) {
 		}
 	}
 }
+
+// TestRewrittenRightAfterALine: the file is truncated and written again,
+// longer, right after a line was handed over and before the harvester
+// reads on (the window in which it used to take the new file's start for
+// the old one's and read on from the old offset, mid-line): it starts over
+// at 0, also when the file was shorter than a fingerprint.
+func TestRewrittenRightAfterALine(t *testing.T) {
+	for _, first := range []string{"3\n", strings.Repeat("x", 2000) + "\n"} {
+		path := filepath.Join(t.TempDir(), "x.log")
+		if err := os.WriteFile(path, []byte(first), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		var c collector
+		hooks := c.hooks()
+		line := hooks.Line
+		rewritten := false
+		hooks.Line = func(ctx context.Context, l Line) error {
+			if !rewritten {
+				rewritten = true
+				if err := os.WriteFile(path, []byte(strings.Repeat("y", len(first)+5)+"\nbeta\n"), 0o644); err != nil {
+					return err
+				}
+			}
+			return line(ctx, Line{Data: l.Data[:1], Offset: l.Offset})
+		}
+		h, err := Open(path, 0, Fingerprint{}, testCfg, hooks)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { defer close(done); _, _ = h.Run(ctx) }()
+		c.wait(t, fmt.Sprintf("0:%c,0:y,%d:b", first[0], len(first)+6))
+		cancel()
+		<-done
+		if c.resets != 1 {
+			t.Fatalf("%d resets, want 1 (%q)", c.resets, c.lines)
+		}
+	}
+}

@@ -23,14 +23,14 @@ type lineReader struct {
 	truncated  bool
 	readPos    int64     // bytes read from r so far
 	readAt     time.Time // when the last read that returned data returned
-	// verify, when set, is called after every read that returned data:
-	// true means the start of the file changed under the reader (it was
-	// truncated and written again), so what was just read belongs to a
-	// new file and next returns errChanged.
-	verify func() (bool, error)
+	// onRead, when set, is called after every read that returned data b
+	// (read at pos): true means the start of the file changed under the
+	// reader (it was truncated and written again), so what was just read
+	// belongs to a new file and next returns errChanged.
+	onRead func(b []byte, pos int64) (bool, error)
 }
 
-// errChanged says the file was replaced in place (see lineReader.verify).
+// errChanged says the file was replaced in place (see lineReader.onRead).
 var errChanged = errors.New("harvester: file truncated and rewritten")
 
 func newLineReader(r io.Reader, max int) *lineReader {
@@ -79,20 +79,20 @@ func (lr *lineReader) next() (line []byte, raw int64, truncated bool, err error)
 			}
 		}
 		n, rerr := lr.r.Read(lr.buf[lr.end:])
-		lr.end += n
-		lr.readPos += int64(n)
 		if n > 0 {
 			lr.readAt = time.Now()
 		}
-		if n > 0 && lr.verify != nil {
+		if n > 0 && lr.onRead != nil {
 			// A check after the read: a truncation before the read shows
 			// here; one after it means the read got the old bytes.
-			if changed, err := lr.verify(); err != nil {
+			if changed, err := lr.onRead(lr.buf[lr.end:lr.end+n], lr.readPos); err != nil {
 				return nil, 0, false, err
 			} else if changed {
 				return nil, 0, false, errChanged
 			}
 		}
+		lr.end += n
+		lr.readPos += int64(n)
 		if n == 0 {
 			if rerr == nil || rerr == io.EOF {
 				return nil, 0, false, io.EOF

@@ -63,9 +63,11 @@ type file struct {
 // Registry is the in-memory registry, safe for concurrent use.
 type Registry struct {
 	dir     string
+	flushMu sync.Mutex // one write at a time, in the order of their contents
 	mu      sync.Mutex
 	entries map[string]Entry
-	dirty   bool
+	gen     uint64 // changes made so far
+	durable uint64 // of them, on disk
 }
 
 // Open reads the registry in dir (creating dir), or starts an empty one.
@@ -104,7 +106,7 @@ func (r *Registry) Set(e Entry) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.entries[e.Key] = e
-	r.dirty = true
+	r.gen++
 }
 
 // Delete forgets key.
@@ -113,7 +115,7 @@ func (r *Registry) Delete(key string) {
 	defer r.mu.Unlock()
 	if _, ok := r.entries[key]; ok {
 		delete(r.entries, key)
-		r.dirty = true
+		r.gen++
 	}
 }
 
@@ -139,16 +141,18 @@ func (r *Registry) Len() int {
 
 // Flush writes the registry if it changed since the last write.
 func (r *Registry) Flush() error {
+	r.flushMu.Lock()
+	defer r.flushMu.Unlock()
 	r.mu.Lock()
-	if !r.dirty {
+	if r.durable == r.gen {
 		r.mu.Unlock()
 		return nil
 	}
+	gen := r.gen
 	f := file{Version: 1, Files: make([]Entry, 0, len(r.entries))}
 	for _, e := range r.entries {
 		f.Files = append(f.Files, e)
 	}
-	r.dirty = false
 	r.mu.Unlock()
 	sort.Slice(f.Files, func(i, j int) bool { return f.Files[i].Key < f.Files[j].Key })
 	b, err := json.Marshal(f)
@@ -156,12 +160,30 @@ func (r *Registry) Flush() error {
 		return fmt.Errorf("registry: %w", err)
 	}
 	if err := WriteAtomic(filepath.Join(r.dir, FileName), b); err != nil {
-		r.mu.Lock()
-		r.dirty = true
-		r.mu.Unlock()
 		return err
 	}
+	r.mu.Lock()
+	r.durable = gen
+	r.mu.Unlock()
 	return nil
+}
+
+// Sync returns when every change made before it was called is on disk,
+// writing the registry unless a write that began after the change has
+// done so meanwhile (callers that wait together share one write).
+func (r *Registry) Sync() error {
+	r.mu.Lock()
+	want := r.gen
+	r.mu.Unlock()
+	r.flushMu.Lock()
+	r.mu.Lock()
+	done := r.durable >= want
+	r.mu.Unlock()
+	r.flushMu.Unlock()
+	if done {
+		return nil
+	}
+	return r.Flush()
 }
 
 // WriteAtomic replaces path with data: temporary file, fsync, rename,

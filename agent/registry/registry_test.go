@@ -1,8 +1,10 @@
 package registry
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 )
 
@@ -40,4 +42,51 @@ func TestCorruptRegistryIsAnError(t *testing.T) {
 	if _, err := Open(dir); err == nil {
 		t.Fatal("no error for a corrupt registry")
 	}
+}
+
+// TestSyncConcurrent: many goroutines each Set an entry and Sync while a
+// writer flushes in a loop; after its Sync returns, a goroutine's entry is
+// in the file (no older write lands over a newer one).
+func TestSyncConcurrent(t *testing.T) {
+	dir := t.TempDir()
+	r, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	var flusher sync.WaitGroup
+	flusher.Go(func() {
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				if err := r.Flush(); err != nil {
+					t.Error(err)
+				}
+			}
+		}
+	})
+	var wg sync.WaitGroup
+	for i := range 20 {
+		wg.Go(func() {
+			key := fmt.Sprintf("in/%d", i)
+			r.Set(Entry{Key: key, Instance: key})
+			if err := r.Sync(); err != nil {
+				t.Error(err)
+				return
+			}
+			onDisk, err := Open(dir)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if _, ok := onDisk.Get(key); !ok {
+				t.Errorf("%s not on disk after Sync", key)
+			}
+		})
+	}
+	wg.Wait()
+	close(stop)
+	flusher.Wait()
 }
