@@ -82,6 +82,7 @@ func benchCoordinator(ctx context.Context, e *env, args []string) error {
 	duration := fs.Duration("duration", 5*time.Second, "length of each of the create, setData and getData phases")
 	ops := fs.Int("ops", 0, "operations per phase over all clients instead of -duration (0: use -duration)")
 	warmup := fs.Duration("warmup", 2*time.Second, "untimed create+getData load before the phases (JIT, caches)")
+	rounds := fs.Int("rounds", 3, "times the phases run against each target (each started afresh), the targets taking turns; the table shows the median of the rounds")
 	dataSize := fs.Int("data-size", 1024, "bytes of data written by create and setData")
 	znodes := fs.Int("znodes", 1_000_000, "small znodes created (pipelined multi requests) before resident memory is read; 0 skips the memory phase")
 	members := fs.String("members", "1,3", "comma-separated member counts: 1 is standalone, more is an ensemble")
@@ -107,7 +108,7 @@ func benchCoordinator(ctx context.Context, e *env, args []string) error {
 		Load: zkbench.Load{
 			Clients: *clients, Duration: *duration, Ops: *ops, Warmup: *warmup, DataSize: *dataSize,
 		},
-		Znodes: *znodes, ZooKeeper: *zkScript, JavaOpts: *javaOpts, Dir: *keep, Progress: e.stderr,
+		Rounds: *rounds, Znodes: *znodes, ZooKeeper: *zkScript, JavaOpts: *javaOpts, Dir: *keep, Progress: e.stderr,
 	}
 	for _, m := range strings.Split(*members, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(m))
@@ -145,6 +146,7 @@ func benchCoordinator(ctx context.Context, e *env, args []string) error {
 		load = fmt.Sprintf("%d ops per phase", *ops)
 	}
 	fmt.Fprintf(w, "%d clients (closed loop, one request in flight each, spread round-robin over the members), %s, %d-byte data, warm-up %v;\n", *clients, load, *dataSize, *warmup)
+	fmt.Fprintf(w, "%s, the targets taking turns: ops/s, p50 and p99 are each the median of the rounds;\n", benchcmp.Plural(max(*rounds, 1), "round"))
 	fmt.Fprintf(w, "fill: %d znodes of 16 bytes, 1000 per parent, multi of 100 creates, 8 sessions × 4 in flight; ZooKeeper heap: %s; tickTime=2000\n\n", *znodes, *javaOpts)
 	if err := zkbench.WriteTable(w, results); err != nil {
 		return err

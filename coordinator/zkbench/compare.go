@@ -18,6 +18,7 @@ type Config struct {
 	Targets   []string // TargetSluice, TargetZooKeeper
 	Members   []int    // e.g. 1 and 3
 	Load      Load     // the workload; Servers is set per target
+	Rounds    int      // times the phases run against each target, interleaved; the table shows medians (default 1)
 	Znodes    int      // znodes the fill phase creates before RSS is read; 0 skips it
 	Sluice    string   // the sluice binary
 	ZooKeeper string   // deploy/zookeeper/run.sh
@@ -30,7 +31,7 @@ type Config struct {
 type Result struct {
 	Target    string
 	Members   int
-	Report    *Report
+	Rounds    []*Report // one per round that ran
 	Fill      *Phase
 	RSSBefore []int64 // per member, before the fill phase
 	RSSAfter  []int64 // per member, after it
@@ -38,9 +39,13 @@ type Result struct {
 }
 
 // Compare runs cfg.Load against each target and member count in turn, each
-// started fresh and stopped afterwards. A target that fails is reported in
-// its Result and the others still run.
+// started fresh and stopped afterwards, cfg.Rounds times: round k of every
+// target runs before round k+1 of any, so that a busy spell of a shared
+// machine falls on one round of each rather than on all of one target's.
+// The memory phase runs after the last round. A target that fails is
+// reported in its Result (and not run again); the others still run.
 func Compare(ctx context.Context, cfg Config) ([]Result, error) {
+	rounds := max(cfg.Rounds, 1)
 	dir := cfg.Dir
 	if dir == "" {
 		d, err := os.MkdirTemp("", "zkbench-")
@@ -52,28 +57,39 @@ func Compare(ctx context.Context, cfg Config) ([]Result, error) {
 	}
 	var out []Result
 	for _, members := range cfg.Members {
+		first := len(out)
 		for _, target := range cfg.Targets {
-			if ctx.Err() != nil {
-				return out, ctx.Err()
+			out = append(out, Result{Target: target, Members: members})
+		}
+		for round := 1; round <= rounds; round++ {
+			for i := first; i < len(out); i++ {
+				if ctx.Err() != nil {
+					return out, ctx.Err()
+				}
+				r := &out[i]
+				if r.Err != nil {
+					continue
+				}
+				runRound(ctx, cfg, filepath.Join(dir, fmt.Sprintf("round-%d", round)), r, round, rounds)
+				if r.Err != nil {
+					fmt.Fprintf(benchcmp.Progress(cfg.Progress), "  %s with %d members failed: %v\n", r.Target, members, r.Err)
+				}
 			}
-			r := runOne(ctx, cfg, dir, target, members)
-			if r.Err != nil {
-				fmt.Fprintf(benchcmp.Progress(cfg.Progress), "  %s with %d members failed: %v\n", target, members, r.Err)
-			}
-			out = append(out, r)
 		}
 	}
 	return out, nil
 }
 
-func runOne(ctx context.Context, cfg Config, dir, target string, members int) Result {
-	r := Result{Target: target, Members: members}
+// runRound starts r's target, runs the load's phases against it and adds
+// their report to r; after the last round, the memory phase.
+func runRound(ctx context.Context, cfg Config, dir string, r *Result, round, rounds int) {
+	target, members := r.Target, r.Members
 	p := benchcmp.Progress(cfg.Progress)
-	fmt.Fprintf(p, "%s, %d member(s): starting\n", target, members)
+	fmt.Fprintf(p, "%s, %d member(s), round %d of %d: starting\n", target, members, round, rounds)
 	c, err := Start(ctx, Spec{Kind: target, Members: members, Dir: dir, Sluice: cfg.Sluice, ZooKeeper: cfg.ZooKeeper, JavaOpts: cfg.JavaOpts})
 	if err != nil {
 		r.Err = err
-		return r
+		return
 	}
 	defer func() {
 		c.Stop()
@@ -82,9 +98,12 @@ func runOne(ctx context.Context, cfg Config, dir, target string, members int) Re
 	l := cfg.Load
 	l.Servers = c.Addrs()
 	l.Progress = cfg.Progress
-	r.Report, r.Err = l.Run(ctx)
-	if r.Err != nil || cfg.Znodes <= 0 {
-		return r
+	rep, err := l.Run(ctx)
+	if rep != nil {
+		r.Rounds = append(r.Rounds, rep)
+	}
+	if r.Err = err; err != nil || cfg.Znodes <= 0 || round < rounds {
+		return
 	}
 	// Memory is measured on a fresh start, so that the 1 KiB znodes and the
 	// log of the phases above do not count.
@@ -93,20 +112,79 @@ func runOne(ctx context.Context, cfg Config, dir, target string, members int) Re
 	c, err = Start(ctx, Spec{Kind: target, Members: members, Dir: filepath.Join(dir, "memory"), Sluice: cfg.Sluice, ZooKeeper: cfg.ZooKeeper, JavaOpts: cfg.JavaOpts})
 	if err != nil {
 		r.Err = err
-		return r
+		return
 	}
 	l.Servers = c.Addrs()
 	if r.RSSBefore, r.Err = c.RSS(); r.Err != nil {
-		return r
+		return
 	}
 	f, err := l.Fill(ctx, fmt.Sprintf("/zkbench-fill-%d", time.Now().UnixNano()), cfg.Znodes)
 	r.Fill = &f
 	if err != nil {
 		r.Err = err
-		return r
+		return
 	}
 	r.RSSAfter, r.Err = c.RSS()
-	return r
+}
+
+// Stat is one phase of one target over its rounds: the median of each
+// round's ops/s, p50 and p99 (each taken on its own), and the errors of
+// all rounds.
+type Stat struct {
+	Rounds    int
+	OpsPerSec float64
+	P50, P99  time.Duration
+	Errors    uint64
+}
+
+// Stat returns the phase called name over r's rounds (for "fill", the fill
+// phase); ok is false if no round has it.
+func (r *Result) Stat(name string) (st Stat, ok bool) {
+	var phases []*Phase
+	if name == "fill" {
+		if r.Fill != nil {
+			phases = append(phases, r.Fill)
+		}
+	} else {
+		for _, rep := range r.Rounds {
+			if p := rep.Phase(name); p != nil {
+				phases = append(phases, p)
+			}
+		}
+	}
+	if len(phases) == 0 {
+		return Stat{}, false
+	}
+	var ops []float64
+	var p50, p99 []time.Duration
+	for _, p := range phases {
+		st.Errors += p.Errors
+		if p.Ops == 0 {
+			continue
+		}
+		ops = append(ops, p.OpsPerSec())
+		if p.Latency.Count() > 0 {
+			p50 = append(p50, p.Latency.Quantile(0.5))
+			p99 = append(p99, p.Latency.Quantile(0.99))
+		}
+	}
+	st.Rounds = len(phases)
+	st.OpsPerSec, st.P50, st.P99 = median(ops), median(p50), median(p99)
+	return st, true
+}
+
+// median is the middle value of v (the mean of the two middle ones for an
+// even count), or 0 for none.
+func median[T float64 | time.Duration](v []T) T {
+	if len(v) == 0 {
+		return 0
+	}
+	v = slices.Clone(v)
+	slices.Sort(v)
+	if n := len(v); n%2 == 0 {
+		return (v[n/2-1] + v[n/2]) / 2
+	}
+	return v[len(v)/2]
 }
 
 // Machine describes where the run happened: CPUs, CPU model, Go and Java
@@ -132,14 +210,15 @@ func WriteTable(w io.Writer, results []Result) error {
 	}
 	tw := benchcmp.NewTable(w)
 	fmt.Fprintf(tw, "%-26s\tmembers\tsluice ops/s\tzk ops/s\tsluice/zk\tsluice p50\tsluice p99\tzk p50\tzk p99\t\n", "phase")
-	phase := func(r *Result, name string) *Phase {
-		switch {
-		case r == nil || r.Report == nil:
+	phase := func(r *Result, name string) *Stat {
+		if r == nil {
 			return nil
-		case name == "fill":
-			return r.Fill
 		}
-		return r.Report.Phase(name)
+		st, ok := r.Stat(name)
+		if !ok {
+			return nil
+		}
+		return &st
 	}
 	for _, name := range []string{"create", "setData", "getData", "fill"} {
 		for _, m := range members {
@@ -176,25 +255,32 @@ func WriteTable(w io.Writer, results []Result) error {
 	return tw.Flush()
 }
 
-func rate(p *Phase) string {
-	if p == nil || p.Ops == 0 {
+func rate(st *Stat) string {
+	if st == nil || st.OpsPerSec == 0 {
 		return "-"
 	}
-	return benchcmp.Rate(p.OpsPerSec(), p.Errors)
+	return benchcmp.Rate(st.OpsPerSec, st.Errors)
 }
 
-func ratio(s, z *Phase) string {
+func ratio(s, z *Stat) string {
 	if s == nil || z == nil {
 		return "-"
 	}
-	return benchcmp.Ratio(s.OpsPerSec(), z.OpsPerSec())
+	return benchcmp.Ratio(s.OpsPerSec, z.OpsPerSec)
 }
 
-func quant(p *Phase, q float64) string {
-	if p == nil {
+func quant(st *Stat, q float64) string {
+	d := time.Duration(0)
+	if st != nil {
+		d = st.P50
+		if q > 0.5 {
+			d = st.P99
+		}
+	}
+	if d == 0 {
 		return "-"
 	}
-	return benchcmp.Quantile(&p.Latency, q)
+	return fmt.Sprintf("%.2fms", float64(d)/float64(time.Millisecond))
 }
 
 // largest is the largest member's RSS after the fill phase, or -1.
@@ -250,16 +336,18 @@ func SummaryRows(results []Result) []benchcmp.Row {
 		}
 	}
 	opsPerSec := func(r *Result, name string) float64 {
-		if r == nil || r.Report == nil || r.Report.Phase(name) == nil {
+		if r == nil {
 			return 0
 		}
-		return r.Report.Phase(name).OpsPerSec()
+		st, _ := r.Stat(name)
+		return st.OpsPerSec
 	}
 	p99 := func(r *Result, name string) float64 {
-		if r == nil || r.Report == nil || r.Report.Phase(name) == nil || r.Report.Phase(name).Latency.Count() == 0 {
+		if r == nil {
 			return 0
 		}
-		return float64(r.Report.Phase(name).Latency.Quantile(0.99)) / float64(time.Millisecond)
+		st, _ := r.Stat(name)
+		return float64(st.P99) / float64(time.Millisecond)
 	}
 	const anchor = "ZooKeeper 3.8"
 	var rows []benchcmp.Row

@@ -62,7 +62,7 @@ func TestLoadAgainstSluiceProcess(t *testing.T) {
 	}
 
 	var out bytes.Buffer
-	res := []Result{{Target: TargetSluice, Members: 1, Report: rep, Fill: &fill, RSSBefore: before, RSSAfter: after}}
+	res := []Result{{Target: TargetSluice, Members: 1, Rounds: []*Report{rep}, Fill: &fill, RSSBefore: before, RSSAfter: after}}
 	if err := WriteTable(&out, res); err != nil {
 		t.Fatal(err)
 	}
