@@ -20,6 +20,7 @@ func runCoordinator(ctx context.Context, e *env, args []string) error {
 	cfgPath := fs.String("config", "/etc/sluice/zoo.cfg", "the member's zoo.cfg (ZooKeeper's keys; dataDir/myid names the member)")
 	metricsAddr := fs.String("metrics", "", "serve Prometheus /metrics on this address (zoo.cfg's metricsProvider.httpPort does too)")
 	logger := logFlags(fs, e)
+	profile := cpuProfileFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -56,6 +57,11 @@ func runCoordinator(ctx context.Context, e *env, args []string) error {
 	if addr == "" {
 		addr = cfg.MetricsAddr
 	}
+	stopProfile, err := profile()
+	if err != nil {
+		return err
+	}
+	defer stopProfile()
 	return runWithMetrics(ctx, addr, s.Collectors(), log, s.Run)
 }
 

@@ -16,7 +16,8 @@ import (
 )
 
 // TestCoordinatorCommand runs `sluice coordinator` from a zoo.cfg and asks
-// it for its mode the way zkServer.sh status does.
+// it for its mode the way zkServer.sh status does; -cpuprofile leaves a
+// profile when it stops.
 func TestCoordinatorCommand(t *testing.T) {
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "zoo.cfg")
@@ -25,16 +26,20 @@ func TestCoordinatorCommand(t *testing.T) {
 	if err := os.WriteFile(cfg, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	prof := filepath.Join(dir, "cpu.prof")
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
 	var logs strings.Builder
 	go func() {
-		done <- run(ctx, &env{stdout: &strings.Builder{}, stderr: &logs}, []string{"coordinator", "--config", cfg})
+		done <- run(ctx, &env{stdout: &strings.Builder{}, stderr: &logs}, []string{"coordinator", "--config", cfg, "-cpuprofile", prof})
 	}()
 	defer func() {
 		cancel()
 		if code := <-done; code != 0 {
 			t.Errorf("coordinator exited %d", code)
+		}
+		if b, err := os.ReadFile(prof); err != nil || len(b) < 2 || b[0] != 0x1f || b[1] != 0x8b {
+			t.Errorf("-cpuprofile: no gzipped profile in %s (%d bytes, %v)", prof, len(b), err)
 		}
 		if !strings.Contains(logs.String(), "someNewKey") {
 			t.Errorf("no warning about the unknown key in:\n%s", logs.String())
