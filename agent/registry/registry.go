@@ -10,7 +10,9 @@
 // acknowledged, so resuming there loses nothing; the file is replaced
 // atomically (written to a temporary file, fsynced, renamed over the old
 // one, and the folder fsynced), so a crash leaves the old or the new
-// version, never a torn one.
+// version, never a torn one; a file's instance is on disk (Sync) before
+// the first event that carries it is published, so a line read again after
+// a crash gets the same event id.
 //
 // Entries are removed by the agent's inputs (clean_removed: a file no scan
 // finds any more; clean_inactive: an entry not updated for that long),
