@@ -255,13 +255,12 @@ var (
 // be in Java's Date format.
 func normalizeZkCli(t *testing.T, out string) string {
 	t.Helper()
-	out = zkPromptRE.ReplaceAllString(out, "")
+	out = zkPromptRE.ReplaceAllString(testpeer.WithoutZkCliEvents(out), "")
 	var kept []string
 	for _, line := range strings.Split(out, "\n") {
 		switch {
 		case line == "", strings.HasPrefix(line, "SLF4J:"), strings.HasPrefix(line, "Connecting to "),
-			line == "Welcome to ZooKeeper!", strings.HasPrefix(line, "JLine support is "),
-			line == "WATCHER::", strings.HasPrefix(line, "WatchedEvent state:"):
+			line == "Welcome to ZooKeeper!", strings.HasPrefix(line, "JLine support is "):
 			continue
 		case zkZxidRE.MatchString(line):
 			line = zkZxidRE.ReplaceAllString(line, "$1 = <zxid>")

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -63,8 +64,9 @@ func StartZooKeeper(tb testing.TB) *ZooKeeper {
 
 // ZkCli runs Apache ZooKeeper's zkCli.sh against addr with one command and
 // returns what it printed (zkCli.sh writes some results, such as "Created
-// /path", to standard error, so both streams are returned together); the test
-// fails if it does not exit 0.
+// /path", to standard error, so both streams are returned together), without
+// its watcher thread's connection event (WithoutZkCliEvents), which can cut
+// a line of the result in two; the test fails if it does not exit 0.
 func ZkCli(tb testing.TB, addr string, args ...string) string {
 	tb.Helper()
 	out, err := runZkCli(tb, addr, "", args)
@@ -72,7 +74,25 @@ func ZkCli(tb testing.TB, addr string, args ...string) string {
 		tb.Fatalf("zkCli.sh %v: %v\noutput:\n%s", args, err, out)
 	}
 	Used(tb, "zkCli", "zkCli.sh "+args[0])
-	return out
+	return WithoutZkCliEvents(out)
+}
+
+// zkCliEventRE matches one message of zkCli.sh's watcher thread: it prints
+// each as "\n" + message + "\n" in one println, which can land in the middle
+// of a line of the command's own output.
+var zkCliEventRE = regexp.MustCompile(`\n(WATCHER::|WatchedEvent state:\S+ type:\S+ path:\S*)\n`)
+
+// WithoutZkCliEvents removes what zkCli.sh's watcher thread printed into
+// out (the "WATCHER::" and "WatchedEvent …" messages), wherever they fell,
+// putting back together a line they cut in two.
+func WithoutZkCliEvents(out string) string {
+	for {
+		next := zkCliEventRE.ReplaceAllString(out, "")
+		if next == out {
+			return out
+		}
+		out = next
+	}
 }
 
 // ZkCliScript runs zkCli.sh against addr as an interactive shell reading
