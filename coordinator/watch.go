@@ -11,6 +11,7 @@ import (
 // watcher is whoever receives watch notifications: a client connection.
 type watcher interface {
 	notify(ev zk.WatcherEvent)
+	ids() []zk.ID // who it is, for the ACL check before a notification
 }
 
 // watchSet is the watchers of each path of one kind of watch.
@@ -112,7 +113,9 @@ func (ws *watches) removeOf(path string, t zk.WatcherType, w watcher, check bool
 //	NodeChildrenChanged(p) child watches on p
 //
 // where persistent watches count as data and child watches, and recursive
-// ones as data watches on p and every path below it.
+// ones as data watches on p and every path below it. A watcher not allowed
+// to read the node an event is about (its parent, for NodeChildrenChanged)
+// is not told; a one-shot watch is used up all the same (as in ZooKeeper).
 func (ws *watches) fire(events []tree.Event) {
 	if len(events) == 0 {
 		return
@@ -126,7 +129,9 @@ func (ws *watches) fire(events []tree.Event) {
 			for w := range set[p] {
 				if _, dup := fired[w]; !dup {
 					fired[w] = struct{}{}
-					w.notify(ev)
+					if e.ACL == nil || tree.Permits(e.ACL, zk.PermRead, w.ids()) {
+						w.notify(ev)
+					}
 				}
 			}
 			if once {

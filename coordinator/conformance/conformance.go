@@ -70,6 +70,7 @@ var areas = []area{
 	{"watch_before_read", testWatchBeforeRead},
 	{"watch_persistent", testPersistentWatches},
 	{"watch_persistent_reconnect", testPersistentWatchesReconnect},
+	{"watch_acl", testWatchACL},
 	{"ephemeral_close", testEphemeralClose},
 	{"ephemeral_expiry", testEphemeralExpiry},
 	{"reconnect", testReconnect},

@@ -1,6 +1,8 @@
 package conformance
 
 import (
+	"github.com/go-zookeeper/zk"
+
 	zp "github.com/sluicelogs/sluice/coordinator/zkproto"
 )
 
@@ -134,4 +136,53 @@ func testPersistentWatchesReconnect(e *env) {
 	ev := func(t zp.EventType, path string) zp.WatcherEvent { return zp.WatcherEvent{Type: t, Path: path} }
 	r.expect("persistent watches set again",
 		ev(zp.EventNodeDataChanged, p), ev(zp.EventNodeCreated, rec+"/a"), ev(zp.EventNodeChildrenChanged, p))
+}
+
+// testWatchACL: a notification about a node goes only to watchers allowed
+// to read it (its parent, for a children event) — ZooKeeper 3.8.4's fix of
+// CVE-2024-23944, where a recursive watch on a readable parent revealed
+// the paths of unreadable children. A one-shot watch whose event is held
+// back is used up all the same.
+func testWatchACL(e *env) {
+	c := e.setup()
+	if err := c.AddAuth("digest", []byte("owner:secret")); err != nil {
+		e.t.Fatal(err)
+	}
+	ownerOnly := zk.DigestACL(zk.PermAll, "owner", "secret")
+	r := e.rawConnect() // not authenticated: world only
+	rec, later := e.p("r"), e.p("later")
+	ev := func(t zp.EventType, path string) zp.WatcherEvent { return zp.WatcherEvent{Type: t, Path: path} }
+	if code, _ := r.call(&zp.AddWatchRequest{Path: rec, Mode: zp.AddWatchPersistentRecursive}); code != zp.ErrOK {
+		e.t.Fatalf("addWatch %s: %v", rec, code)
+	}
+	if code, _ := r.call(&zp.ExistsRequest{Path: later, Watch: true}); code != zp.ErrNoNode {
+		e.t.Fatalf("exists %s: %v, want NoNode", later, code)
+	}
+	c.mustCreate(rec, nil, 0)
+	if _, err := c.Create(rec+"/secret", nil, 0, ownerOnly); err != nil {
+		e.t.Fatal(err)
+	}
+	c.mustSet(rec+"/secret", []byte("1"), -1)
+	c.mustCreate(rec+"/public", nil, 0)
+	if err := c.Delete(rec+"/secret", -1); err != nil {
+		e.t.Fatal(err)
+	}
+	if _, err := c.Create(later, nil, 0, ownerOnly); err != nil {
+		e.t.Fatal(err)
+	}
+	if _, err := c.SetACL(later, worldAll, -1); err != nil {
+		e.t.Fatal(err)
+	}
+	c.mustSet(later, []byte("1"), -1) // the exists watch fired (unseen) on create
+	c.mustSet(rec+"/public", []byte("1"), -1)
+	// A read after the writes: every notification they caused is in before
+	// its reply.
+	if code, _ := r.call(&zp.ExistsRequest{Path: rec}); code != zp.ErrOK {
+		e.t.Fatalf("exists %s: %v", rec, code)
+	}
+	r.expect("recursive watch over an unreadable child",
+		ev(zp.EventNodeCreated, rec), ev(zp.EventNodeCreated, rec+"/public"), ev(zp.EventNodeDataChanged, rec+"/public"))
+	if len(r.events) > 0 {
+		e.t.Fatalf("notifications about nodes the watcher may not read:%s", evs(r.events))
+	}
 }

@@ -19,6 +19,9 @@ func DigestID(userPassword string) string {
 
 // allowed reports whether a client with the given ids may do perm on a
 // node with acl: some entry granting perm must match one of the ids.
+// Permits reports whether acl grants perm to a client with ids.
+func Permits(acl []zk.ACL, perm zk.Perm, ids []zk.ID) bool { return allowed(acl, perm, ids) }
+
 func allowed(acl []zk.ACL, perm zk.Perm, ids []zk.ID) bool {
 	for _, a := range acl {
 		if a.Perms&perm == 0 {

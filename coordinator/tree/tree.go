@@ -36,6 +36,11 @@ type Txn struct {
 type Event struct {
 	Type zk.EventType
 	Path string
+	// ACL is the ACL of the node the event is about (the parent's for
+	// NodeChildrenChanged): only watchers allowed to read it are told, as
+	// ZooKeeper does since 3.8.4 (CVE-2024-23944: a recursive watch on a
+	// readable parent must not reveal the paths of unreadable children).
+	ACL []zk.ACL
 }
 
 type node struct {

@@ -40,7 +40,7 @@ func TestCreateDeleteStats(t *testing.T) {
 	if st != want {
 		t.Fatalf("stat = %+v, want %+v", st, want)
 	}
-	if !reflect.DeepEqual(ev, []Event{{zk.EventNodeCreated, "/magedu"}, {zk.EventNodeChildrenChanged, "/"}}) {
+	if !reflect.DeepEqual(ev, []Event{{zk.EventNodeCreated, "/magedu", OpenACL()}, {zk.EventNodeChildrenChanged, "/", OpenACL()}}) {
 		t.Fatalf("events = %v", ev)
 	}
 	mustCreate(t, tr, c, "/magedu/linux", zk.ModePersistent, 0)
@@ -97,7 +97,7 @@ func TestSetDataVersions(t *testing.T) {
 	if err != nil || st.Version != 1 || st.DataLength != 3 || st.Mzxid != c.zxid || st.Czxid == st.Mzxid {
 		t.Fatalf("setData: %+v %v", st, err)
 	}
-	if !reflect.DeepEqual(ev, []Event{{zk.EventNodeDataChanged, "/n"}}) {
+	if !reflect.DeepEqual(ev, []Event{{zk.EventNodeDataChanged, "/n", OpenACL()}}) {
 		t.Fatalf("events = %v", ev)
 	}
 	if _, _, err := tr.SetData(c.tx(0), "/n", nil, 0); !errors.Is(err, zk.ErrBadVersion) {
@@ -136,7 +136,7 @@ func TestSequentialAndEphemeral(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(ev, []Event{{zk.EventNodeDeleted, a}, {zk.EventNodeChildrenChanged, "/q"}}) {
+	if !reflect.DeepEqual(ev, []Event{{zk.EventNodeDeleted, a, OpenACL()}, {zk.EventNodeChildrenChanged, "/q", OpenACL()}}) {
 		t.Fatalf("close events = %v", ev)
 	}
 	if kids, _, _ := tr.Children("/q"); !reflect.DeepEqual(kids, []string{"item-0000000001"}) {

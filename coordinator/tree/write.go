@@ -136,7 +136,7 @@ func (t *Tree) create(tx Txn, a CreateArgs, j *journal, ev *[]Event) (string, zk
 			delete(s.ephemerals, p)
 		}
 	})
-	*ev = append(*ev, Event{zk.EventNodeCreated, p}, Event{zk.EventNodeChildrenChanged, parentPath})
+	*ev = append(*ev, Event{zk.EventNodeCreated, p, n.acl}, Event{zk.EventNodeChildrenChanged, parentPath, parent.acl})
 	return p, clientStat(n.stat), nil
 }
 
@@ -193,7 +193,7 @@ func (t *Tree) delete(tx Txn, path string, version int32, j *journal, ev *[]Even
 			s.ephemerals[path] = struct{}{}
 		}
 	})
-	*ev = append(*ev, Event{zk.EventNodeDeleted, path}, Event{zk.EventNodeChildrenChanged, parentPath})
+	*ev = append(*ev, Event{zk.EventNodeDeleted, path, n.acl}, Event{zk.EventNodeChildrenChanged, parentPath, parent.acl})
 	return nil
 }
 
@@ -237,7 +237,7 @@ func (t *Tree) setData(tx Txn, path string, data []byte, version int32, j *journ
 	n.stat.Mtime = tx.Time
 	n.stat.DataLength = int32(len(data))
 	j.record(func() { n.data, n.stat = oldData, oldStat })
-	*ev = append(*ev, Event{zk.EventNodeDataChanged, path})
+	*ev = append(*ev, Event{zk.EventNodeDataChanged, path, n.acl})
 	return clientStat(n.stat), nil
 }
 
