@@ -177,6 +177,8 @@ func (h *Harvester) Run(ctx context.Context) (Reason, error) {
 		if err := h.restart(); err != nil {
 			return Stopped, err
 		}
+	} else if len(h.prefix) > h.fp.Len { // resumed past a shorter fingerprint
+		h.fingerprintPrefix()
 	}
 	for {
 		if ctx.Err() != nil {
@@ -286,16 +288,22 @@ func (h *Harvester) restart() error {
 func (h *Harvester) read(b []byte, pos int64) (changed bool, err error) {
 	if n := int64(len(h.prefix)); n < FingerprintSize && pos <= n && pos+int64(len(b)) > n {
 		h.prefix = append(h.prefix, b[n-pos:min(int64(len(b)), FingerprintSize-pos)]...)
-		h.fp = Fingerprint{Len: len(h.prefix), Hash: hash(h.prefix)}
 		if changed, err := h.prefixChanged(); changed || err != nil {
 			return changed, err
 		}
-		if h.hooks.Fingerprint != nil {
-			h.hooks.Fingerprint(h.fp)
-		}
+		h.fingerprintPrefix()
 		return false, nil
 	}
 	return h.prefixChanged()
+}
+
+// fingerprintPrefix makes the fingerprint that of the prefix read and
+// reports it to the Fingerprint hook.
+func (h *Harvester) fingerprintPrefix() {
+	h.fp = Fingerprint{Len: len(h.prefix), Hash: hash(h.prefix)}
+	if h.hooks.Fingerprint != nil {
+		h.hooks.Fingerprint(h.fp)
+	}
 }
 
 // prefixChanged reports whether the file's first bytes differ from the

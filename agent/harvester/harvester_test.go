@@ -167,3 +167,46 @@ func TestRewrittenRightAfterALine(t *testing.T) {
 		}
 	}
 }
+
+// TestResumeGrowsFingerprint: resumed at an offset past what its recorded
+// fingerprint covers (a short file when it was taken), the harvester first
+// reports the fingerprint of everything up to the offset (at most
+// FingerprintSize), then of what it reads on; a start that no longer
+// matches is read again from 0.
+func TestResumeGrowsFingerprint(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "x.log")
+	if err := os.WriteFile(path, []byte("one\ntwo\nthree\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name   string
+		fp     Fingerprint
+		want   string
+		fpLens string // of the fingerprints reported
+		resets int
+	}{
+		{"matching", Fingerprint{Len: 4, Hash: hash([]byte("one\n"))}, "8:three", "[8 14]", 0},
+		{"changed", Fingerprint{Len: 4, Hash: hash([]byte("uno\n"))}, "0:one,4:two,8:three", "[14]", 1},
+	} {
+		var c collector
+		hooks := c.hooks()
+		var mu sync.Mutex
+		var lens []int
+		hooks.Fingerprint = func(fp Fingerprint) { mu.Lock(); lens = append(lens, fp.Len); mu.Unlock() }
+		h, err := Open(path, 8, tc.fp, testCfg, hooks)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { defer close(done); _, _ = h.Run(ctx) }()
+		c.wait(t, tc.want)
+		cancel()
+		<-done
+		mu.Lock()
+		if got := fmt.Sprint(lens); got != tc.fpLens || c.resets != tc.resets {
+			t.Errorf("%s: fingerprints of %s bytes and %d resets, want %s and %d", tc.name, got, c.resets, tc.fpLens, tc.resets)
+		}
+		mu.Unlock()
+	}
+}
