@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
 	"time"
 
@@ -16,6 +17,7 @@ type Config struct {
 	Targets   []string // TargetSluice, TargetKafka
 	Brokers   int      // brokers of each target, default 1
 	Load      Load     // the workload; Brokers is set per target, Replication is the topics' and the brokers' default
+	Rounds    int      // times the phases run against each target, the targets taking turns; the table shows medians (default 1)
 	Sluice    string   // the sluice binary
 	Kafka     string   // deploy/kafka/run.sh
 	KafkaHeap string   // KAFKA_HEAP_OPTS
@@ -26,16 +28,18 @@ type Config struct {
 // Result is what one target measured.
 type Result struct {
 	Target    string
-	Report    *Report
-	BrokerRSS int64 // the broker processes (Kafka: the JVMs) together after the phases; -1 if unknown
-	CoordRSS  int64 // the sluice coordinator's members together after the phases; -1 for Kafka or if unknown
+	Rounds    []*Report // one per round that ran
+	BrokerRSS int64     // the broker processes (Kafka: the JVMs) together after the last round's phases; -1 if unknown
+	CoordRSS  int64     // the sluice coordinator's members together after them; -1 for Kafka or if unknown
 	Err       error
 }
 
 // Compare runs cfg.Load against each target in turn, each started fresh and
-// stopped afterwards. A target that fails is reported in its Result and the
-// others still run.
+// stopped afterwards, cfg.Rounds times: round k of every target runs before
+// round k+1 of any. A target that fails is reported in its Result (and not
+// run again); the others still run.
 func Compare(ctx context.Context, cfg Config) ([]Result, error) {
+	rounds := max(cfg.Rounds, 1)
 	dir := cfg.Dir
 	if dir == "" {
 		d, err := os.MkdirTemp("", "kbench-")
@@ -45,29 +49,39 @@ func Compare(ctx context.Context, cfg Config) ([]Result, error) {
 		defer os.RemoveAll(d)
 		dir = d
 	}
-	var out []Result
-	for _, target := range cfg.Targets {
-		if ctx.Err() != nil {
-			return out, ctx.Err()
+	out := make([]Result, len(cfg.Targets))
+	for i, target := range cfg.Targets {
+		out[i] = Result{Target: target, BrokerRSS: -1, CoordRSS: -1}
+	}
+	for round := 1; round <= rounds; round++ {
+		for i := range out {
+			if ctx.Err() != nil {
+				return out, ctx.Err()
+			}
+			r := &out[i]
+			if r.Err != nil {
+				continue
+			}
+			runRound(ctx, cfg, filepath.Join(dir, fmt.Sprintf("round-%d", round)), r, round, rounds)
+			if r.Err != nil {
+				fmt.Fprintf(benchcmp.Progress(cfg.Progress), "  %s failed: %v\n", r.Target, r.Err)
+			}
 		}
-		r := runOne(ctx, cfg, dir, target)
-		if r.Err != nil {
-			fmt.Fprintf(benchcmp.Progress(cfg.Progress), "  %s failed: %v\n", target, r.Err)
-		}
-		out = append(out, r)
 	}
 	return out, nil
 }
 
-func runOne(ctx context.Context, cfg Config, dir, target string) Result {
-	r := Result{Target: target, BrokerRSS: -1, CoordRSS: -1}
+// runRound starts r's target, runs the load's phases against it and adds
+// their report to r; after the last round it reads the processes' memory.
+func runRound(ctx context.Context, cfg Config, dir string, r *Result, round, rounds int) {
+	target := r.Target
 	p := benchcmp.Progress(cfg.Progress)
-	fmt.Fprintf(p, "%s: starting\n", target)
+	fmt.Fprintf(p, "%s, round %d of %d: starting\n", target, round, rounds)
 	spec := Spec{Kind: target, Dir: dir, Brokers: cfg.Brokers, Replication: cfg.Load.Replication, Sluice: cfg.Sluice, Kafka: cfg.Kafka, KafkaHeap: cfg.KafkaHeap}
 	t, err := Start(ctx, spec)
 	if err != nil {
 		r.Err = err
-		return r
+		return
 	}
 	defer func() {
 		t.Stop()
@@ -76,12 +90,19 @@ func runOne(ctx context.Context, cfg Config, dir, target string) Result {
 	l := cfg.Load
 	l.Brokers = t.Addrs
 	l.Progress = cfg.Progress
-	r.Report, r.Err = l.Run(ctx)
-	if r.Err == nil && r.Report != nil {
-		r.Err = r.Report.Err()
+	rep, err := l.Run(ctx)
+	if err == nil && rep != nil {
+		err = rep.Err()
 	}
-	if r.Err != nil {
-		r.Err = fmt.Errorf("%w\nbroker logs:\n%s", r.Err, t.Tails(10))
+	if rep != nil {
+		r.Rounds = append(r.Rounds, rep)
+	}
+	if err != nil {
+		r.Err = fmt.Errorf("%w\nbroker logs:\n%s", err, t.Tails(10))
+		return
+	}
+	if round < rounds {
+		return
 	}
 	if rss, err := t.ServerRSS(); err == nil {
 		r.BrokerRSS = rss
@@ -93,7 +114,62 @@ func runOne(ctx context.Context, cfg Config, dir, target string) Result {
 	} else if r.Err == nil {
 		r.Err = err
 	}
-	return r
+}
+
+// Stat is one phase of one target over its rounds: the median of each
+// round's records/s, MB/s, p50 and p99 (each taken on its own), and the
+// errors of all rounds. Acks is the phase's ("" for the consumer phase).
+type Stat struct {
+	Rounds                  int
+	Acks                    string
+	RecordsPerSec, MBPerSec float64
+	P50, P99                time.Duration
+	Errors                  uint64
+}
+
+// Stat returns the phase called name over r's rounds; ok is false if no
+// round has it.
+func (r *Result) Stat(name string) (st Stat, ok bool) {
+	var recs, mbs []float64
+	var p50, p99 []time.Duration
+	for _, rep := range r.Rounds {
+		ph := rep.Phase(name)
+		if ph == nil {
+			continue
+		}
+		st.Rounds++
+		st.Acks = ph.Acks
+		st.Errors += ph.Errors
+		if ph.Records == 0 {
+			continue
+		}
+		recs, mbs = append(recs, ph.RecordsPerSec()), append(mbs, ph.MBPerSec())
+		if ph.Latency.Count() > 0 {
+			p50 = append(p50, ph.Latency.Quantile(0.5))
+			p99 = append(p99, ph.Latency.Quantile(0.99))
+		}
+	}
+	st.RecordsPerSec, st.MBPerSec = benchcmp.Median(recs), benchcmp.Median(mbs)
+	st.P50, st.P99 = benchcmp.Median(p50), benchcmp.Median(p99)
+	return st, st.Rounds > 0
+}
+
+// phaseNames lists the phases of the results' reports, in order.
+func phaseNames(results ...*Result) []string {
+	var names []string
+	for _, r := range results {
+		if r == nil {
+			continue
+		}
+		for _, rep := range r.Rounds {
+			for _, ph := range rep.Phases {
+				if !slices.Contains(names, ph.Name) {
+					names = append(names, ph.Name)
+				}
+			}
+		}
+	}
+	return names
 }
 
 // WriteTable prints one row per phase: records/s of sluice and Kafka, their
@@ -109,22 +185,16 @@ func WriteTable(w io.Writer, results []Result) error {
 		return nil
 	}
 	s, k := find(TargetSluice), find(TargetKafka)
-	var names []string
-	for _, r := range []*Result{s, k} {
-		if r == nil || r.Report == nil {
-			continue
-		}
-		for _, ph := range r.Report.Phases {
-			if !slices.Contains(names, ph.Name) {
-				names = append(names, ph.Name)
-			}
-		}
-	}
-	phase := func(r *Result, name string) *Phase {
-		if r == nil || r.Report == nil {
+	names := phaseNames(s, k)
+	phase := func(r *Result, name string) *Stat {
+		if r == nil {
 			return nil
 		}
-		return r.Report.Phase(name)
+		st, ok := r.Stat(name)
+		if !ok {
+			return nil
+		}
+		return &st
 	}
 	tw := benchcmp.NewTable(w)
 	fmt.Fprintf(tw, "%-22s\tsluice rec/s\tkafka rec/s\tsluice/kafka\tsluice MB/s\tkafka MB/s\tsluice p50\tsluice p99\tkafka p50\tkafka p99\t\n", "phase")
@@ -161,33 +231,40 @@ func WriteTable(w io.Writer, results []Result) error {
 	return tw.Flush()
 }
 
-func rate(p *Phase) string {
-	if p == nil || p.Records == 0 {
+func rate(st *Stat) string {
+	if st == nil || st.RecordsPerSec == 0 {
 		return "-"
 	}
-	return benchcmp.Rate(p.RecordsPerSec(), p.Errors)
+	return benchcmp.Rate(st.RecordsPerSec, st.Errors)
 }
 
-func mbps(p *Phase) string {
-	if p == nil || p.Records == 0 {
+func mbps(st *Stat) string {
+	if st == nil || st.RecordsPerSec == 0 {
 		return "-"
 	}
-	return fmt.Sprintf("%.1f", p.MBPerSec())
+	return fmt.Sprintf("%.1f", st.MBPerSec)
 }
 
-func ratio(s, k *Phase) string {
+func ratio(s, k *Stat) string {
 	if s == nil || k == nil {
 		return "-"
 	}
-	return benchcmp.Ratio(s.RecordsPerSec(), k.RecordsPerSec())
+	return benchcmp.Ratio(s.RecordsPerSec, k.RecordsPerSec)
 }
 
 // quant is a produce latency quantile; a consumer phase (no acks) has none.
-func quant(p *Phase, q float64) string {
-	if p == nil || p.Acks == "" {
+func quant(st *Stat, q float64) string {
+	if st == nil || st.Acks == "" {
 		return "-"
 	}
-	return benchcmp.Quantile(&p.Latency, q)
+	d := st.P50
+	if q > 0.5 {
+		d = st.P99
+	}
+	if d == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.2fms", float64(d)/float64(time.Millisecond))
 }
 
 // SummaryRows are the headline rows of a comparison for `sluice bench
@@ -209,34 +286,28 @@ func SummaryRows(results []Result, brokers, replication int) []benchcmp.Row {
 	if replication > 1 {
 		setup += fmt.Sprintf(" rf %d", replication)
 	}
-	var names []string
-	for _, r := range []*Result{s, k} {
-		if r == nil || r.Report == nil {
-			continue
-		}
-		for _, ph := range r.Report.Phases {
-			if !slices.Contains(names, ph.Name) {
-				names = append(names, ph.Name)
-			}
-		}
-	}
-	phase := func(r *Result, name string) *Phase {
-		if r == nil || r.Report == nil || r.Err != nil {
+	names := phaseNames(s, k)
+	phase := func(r *Result, name string) *Stat {
+		if r == nil || r.Err != nil {
 			return nil
 		}
-		return r.Report.Phase(name)
+		st, ok := r.Stat(name)
+		if !ok {
+			return nil
+		}
+		return &st
 	}
-	perSec := func(p *Phase) float64 {
-		if p == nil {
+	perSec := func(st *Stat) float64 {
+		if st == nil {
 			return 0
 		}
-		return p.RecordsPerSec()
+		return st.RecordsPerSec
 	}
-	p99 := func(p *Phase) float64 {
-		if p == nil || p.Latency.Count() == 0 {
+	p99 := func(st *Stat) float64 {
+		if st == nil {
 			return 0
 		}
-		return float64(p.Latency.Quantile(0.99)) / float64(time.Millisecond)
+		return float64(st.P99) / float64(time.Millisecond)
 	}
 	const anchor = "Kafka 3.9"
 	var rows []benchcmp.Row

@@ -40,7 +40,7 @@ func TestLoadAgainstSluiceProcesses(t *testing.T) {
 	}
 	names = append(names, ConsumeName(1024))
 	for _, name := range names {
-		p := r.Report.Phase(name)
+		p := r.Rounds[0].Phase(name)
 		switch {
 		case p == nil:
 			t.Errorf("no phase %q in the report", name)
@@ -52,7 +52,7 @@ func TestLoadAgainstSluiceProcesses(t *testing.T) {
 			t.Errorf("%s: %d latencies for %d records", name, p.Latency.Count(), p.Records)
 		}
 	}
-	if c, p := r.Report.Phase(ConsumeName(1024)), r.Report.Phase(ProduceName(1024, AcksLeader)); c != nil && p != nil && c.Records != p.Records {
+	if c, p := r.Rounds[0].Phase(ConsumeName(1024)), r.Rounds[0].Phase(ProduceName(1024, AcksLeader)); c != nil && p != nil && c.Records != p.Records {
 		t.Errorf("consumed %d records, produced %d", c.Records, p.Records)
 	}
 	if r.BrokerRSS <= 0 || r.CoordRSS <= 0 {
@@ -93,13 +93,13 @@ func TestClusterLoadAgainstSluiceProcesses(t *testing.T) {
 		t.Fatalf("results %+v", results)
 	}
 	r := results[0]
-	if got := len(r.Report.Phases); got != 2 {
+	if got := len(r.Rounds[0].Phases); got != 2 {
 		t.Errorf("%d phases, want produce and consume", got)
 	}
-	p, c := r.Report.Phase(ProduceName(1024, AcksAll)), r.Report.Phase(ConsumeName(1024))
+	p, c := r.Rounds[0].Phase(ProduceName(1024, AcksAll)), r.Rounds[0].Phase(ConsumeName(1024))
 	switch {
 	case p == nil || c == nil:
-		t.Fatalf("phases %+v", r.Report.Phases)
+		t.Fatalf("phases %+v", r.Rounds[0].Phases)
 	case p.Errors != 0 || c.Errors != 0:
 		t.Errorf("errors: produce %d (%v), consume %d (%v)", p.Errors, p.FirstErr, c.Errors, c.FirstErr)
 	case p.Records == 0 || c.Records != p.Records:

@@ -25,6 +25,7 @@ func Main(ctx context.Context, stdout, stderr io.Writer, args []string, sluiceBi
 	fs.SetOutput(stderr)
 	duration := fs.Duration("duration", 5*time.Second, "length of each producer phase (one per record size and acks setting)")
 	warmup := fs.Duration("warmup", 3*time.Second, "untimed acks=all produce and a consume before the phases (JIT, caches); 0 skips it")
+	rounds := fs.Int("rounds", 3, "times the phases run against each target (each started afresh), the targets taking turns; the table shows the median of the rounds")
 	partitions := fs.Int("partitions", 3, "partitions of each topic")
 	brokers := fs.Int("brokers", 1, "brokers of each target: sluice broker processes (with a standalone coordinator for 1, a 3-member coordinator ensemble for more), Kafka KRaft JVMs (each broker and controller)")
 	rf := fs.Int("rf", 1, "replication factor of each topic (and the brokers' default.replication.factor); at most -brokers. A phase starts once every partition's ISR is full")
@@ -51,7 +52,7 @@ func Main(ctx context.Context, stdout, stderr io.Writer, args []string, sluiceBi
 		}
 	}
 	cfg := Config{
-		Brokers: *brokers,
+		Brokers: *brokers, Rounds: *rounds,
 		Load: Load{
 			Partitions: *partitions, Replication: *rf, Duration: *duration, Warmup: *warmup, MaxBuffered: *maxBuffered, Linger: *linger,
 		},
@@ -111,6 +112,7 @@ func Main(ctx context.Context, stdout, stderr io.Writer, args []string, sluiceBi
 	fmt.Fprintf(stdout, "franz-go %s, one producer client per phase, %v per phase, %s, %d partitions × %s (full ISR before each phase), min.insync.replicas=1,\n",
 		franzVersion(), l.Duration, benchcmp.Plural(max(cfg.Brokers, 1), "broker"), l.Partitions, benchcmp.Plural(l.Replication, "replica"))
 	fmt.Fprintf(stdout, "no compression, max %d records buffered, linger %v, warm-up %v;\n", l.MaxBuffered, l.Linger, l.Warmup)
+	fmt.Fprintf(stdout, "%s, the targets taking turns: rec/s, MB/s, p50 and p99 are each the median of the rounds, RSS is after the last;\n", benchcmp.Plural(max(*rounds, 1), "round"))
 	if cfg.Brokers > 1 {
 		fmt.Fprintf(stdout, "sluice: %d broker processes + a %d-member coordinator ensemble; Kafka: %d KRaft JVMs (each broker+controller), KAFKA_HEAP_OPTS=%q each\n\n",
 			cfg.Brokers, CoordinatorMembers(cfg.Brokers), cfg.Brokers, cfg.KafkaHeap)

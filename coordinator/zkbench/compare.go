@@ -169,22 +169,8 @@ func (r *Result) Stat(name string) (st Stat, ok bool) {
 		}
 	}
 	st.Rounds = len(phases)
-	st.OpsPerSec, st.P50, st.P99 = median(ops), median(p50), median(p99)
+	st.OpsPerSec, st.P50, st.P99 = benchcmp.Median(ops), benchcmp.Median(p50), benchcmp.Median(p99)
 	return st, true
-}
-
-// median is the middle value of v (the mean of the two middle ones for an
-// even count), or 0 for none.
-func median[T float64 | time.Duration](v []T) T {
-	if len(v) == 0 {
-		return 0
-	}
-	v = slices.Clone(v)
-	slices.Sort(v)
-	if n := len(v); n%2 == 0 {
-		return (v[n/2-1] + v[n/2]) / 2
-	}
-	return v[len(v)/2]
 }
 
 // Machine describes where the run happened: CPUs, CPU model, Go and Java
