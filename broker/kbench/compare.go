@@ -39,7 +39,6 @@ type Result struct {
 // round k+1 of any. A target that fails is reported in its Result (and not
 // run again); the others still run.
 func Compare(ctx context.Context, cfg Config) ([]Result, error) {
-	rounds := max(cfg.Rounds, 1)
 	dir := cfg.Dir
 	if dir == "" {
 		d, err := os.MkdirTemp("", "kbench-")
@@ -53,22 +52,15 @@ func Compare(ctx context.Context, cfg Config) ([]Result, error) {
 	for i, target := range cfg.Targets {
 		out[i] = Result{Target: target, BrokerRSS: -1, CoordRSS: -1}
 	}
-	for round := 1; round <= rounds; round++ {
-		for i := range out {
-			if ctx.Err() != nil {
-				return out, ctx.Err()
-			}
-			r := &out[i]
-			if r.Err != nil {
-				continue
-			}
-			runRound(ctx, cfg, filepath.Join(dir, fmt.Sprintf("round-%d", round)), r, round, rounds)
-			if r.Err != nil {
-				fmt.Fprintf(benchcmp.Progress(cfg.Progress), "  %s failed: %v\n", r.Target, r.Err)
-			}
+	err := benchcmp.TakeTurns(ctx, cfg.Rounds, len(out), func(round, i int) bool {
+		r := &out[i]
+		runRound(ctx, cfg, filepath.Join(dir, fmt.Sprintf("round-%d", round)), r, round, max(cfg.Rounds, 1))
+		if r.Err != nil {
+			fmt.Fprintf(benchcmp.Progress(cfg.Progress), "  %s failed: %v\n", r.Target, r.Err)
 		}
-	}
-	return out, nil
+		return r.Err != nil
+	})
+	return out, err
 }
 
 // runRound starts r's target, runs the load's phases against it and adds

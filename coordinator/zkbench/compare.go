@@ -45,7 +45,6 @@ type Result struct {
 // The memory phase runs after the last round. A target that fails is
 // reported in its Result (and not run again); the others still run.
 func Compare(ctx context.Context, cfg Config) ([]Result, error) {
-	rounds := max(cfg.Rounds, 1)
 	dir := cfg.Dir
 	if dir == "" {
 		d, err := os.MkdirTemp("", "zkbench-")
@@ -61,20 +60,16 @@ func Compare(ctx context.Context, cfg Config) ([]Result, error) {
 		for _, target := range cfg.Targets {
 			out = append(out, Result{Target: target, Members: members})
 		}
-		for round := 1; round <= rounds; round++ {
-			for i := first; i < len(out); i++ {
-				if ctx.Err() != nil {
-					return out, ctx.Err()
-				}
-				r := &out[i]
-				if r.Err != nil {
-					continue
-				}
-				runRound(ctx, cfg, filepath.Join(dir, fmt.Sprintf("round-%d", round)), r, round, rounds)
-				if r.Err != nil {
-					fmt.Fprintf(benchcmp.Progress(cfg.Progress), "  %s with %d members failed: %v\n", r.Target, members, r.Err)
-				}
+		err := benchcmp.TakeTurns(ctx, cfg.Rounds, len(cfg.Targets), func(round, i int) bool {
+			r := &out[first+i]
+			runRound(ctx, cfg, filepath.Join(dir, fmt.Sprintf("round-%d", round)), r, round, max(cfg.Rounds, 1))
+			if r.Err != nil {
+				fmt.Fprintf(benchcmp.Progress(cfg.Progress), "  %s with %d members failed: %v\n", r.Target, members, r.Err)
 			}
+			return r.Err != nil
+		})
+		if err != nil {
+			return out, err
 		}
 	}
 	return out, nil

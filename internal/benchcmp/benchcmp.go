@@ -138,3 +138,23 @@ func Median[T ~int64 | ~float64](v []T) T {
 	}
 	return v[len(v)/2]
 }
+
+// TakeTurns runs round 1 of every target, then round 2 of every target, and
+// so on (at least one round), so that a busy spell of a shared machine
+// falls on one round of each target rather than on all of one target's.
+// run reports whether that round of the target failed; a failed target is
+// not run again. It returns ctx's error if ctx ends first.
+func TakeTurns(ctx context.Context, rounds, targets int, run func(round, target int) (failed bool)) error {
+	failed := make([]bool, targets)
+	for round := 1; round <= max(rounds, 1); round++ {
+		for i := range targets {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if !failed[i] {
+				failed[i] = run(round, i)
+			}
+		}
+	}
+	return nil
+}
