@@ -23,10 +23,11 @@ fmt-check:
 vet:
 	$(GO) vet ./...
 
-## test: gofmt, go vet, every test (with the real peers), then a line per peer
+## test: gofmt, go vet, every test (with the real peers; the tests that run
+## sluice as a process run bin/sluice, built first), then a line per peer
 test: peers build fmt-check vet
 	@mkdir -p .peers && rm -f $(PEER_REPORT)
-	@rc=0; SLUICE_PEER_REPORT=$(PEER_REPORT) $(GO) test -race -count=1 -timeout 25m ./... || rc=$$?; \
+	@rc=0; SLUICE_PEER_REPORT=$(PEER_REPORT) SLUICE_BIN=$(CURDIR)/bin/sluice $(GO) test -race -count=1 -timeout 25m ./... || rc=$$?; \
 	  bash scripts/peer-summary.sh $(PEER_REPORT) || rc=1; \
 	  if [ $$rc -ne 0 ]; then echo "make test: FAILED"; else echo "make test: all passed"; fi; exit $$rc
 
