@@ -105,7 +105,6 @@ type Harvester struct {
 	f      *os.File
 	lr     *lineReader
 	offset int64
-	fp     Fingerprint
 	hooks  Hooks
 	wake   chan struct{}
 	// prefix holds the file's first bytes as this harvester read them (up
@@ -114,8 +113,9 @@ type Harvester struct {
 	prefix []byte
 	fpBuf  []byte
 	// changed says the file's start differed, at Open, from the
-	// fingerprint the caller verified: Run starts over at 0.
-	changed bool
+	// fingerprint the caller verified: Run starts over at 0; grown, that
+	// it matched and the prefix read at Open goes past it.
+	changed, grown bool
 }
 
 // Open opens path and positions it at offset. fp is the fingerprint the
@@ -134,7 +134,7 @@ func Open(path string, offset int64, fp Fingerprint, cfg Config, hooks Hooks) (*
 		f.Close()
 		return nil, err
 	}
-	h := &Harvester{Path: path, ID: FileID(fi), cfg: cfg, f: f, offset: offset, fp: fp, hooks: hooks, wake: make(chan struct{}, 1)}
+	h := &Harvester{Path: path, ID: FileID(fi), cfg: cfg, f: f, offset: offset, hooks: hooks, wake: make(chan struct{}, 1)}
 	h.prefix = make([]byte, min(max(offset, int64(fp.Len)), FingerprintSize), FingerprintSize)
 	got, err := f.ReadAt(h.prefix, 0)
 	if err != nil && !errors.Is(err, io.EOF) {
@@ -143,6 +143,7 @@ func Open(path string, offset int64, fp Fingerprint, cfg Config, hooks Hooks) (*
 	}
 	h.prefix = h.prefix[:got]
 	h.changed = fp.Len > 0 && (got < fp.Len || hash(h.prefix[:fp.Len]) != fp.Hash)
+	h.grown = !h.changed && got > fp.Len
 	h.lr = newLineReader(f, cfg.MaxBytes)
 	h.lr.readPos = offset
 	h.lr.onRead = h.read
@@ -177,7 +178,7 @@ func (h *Harvester) Run(ctx context.Context) (Reason, error) {
 		if err := h.restart(); err != nil {
 			return Stopped, err
 		}
-	} else if len(h.prefix) > h.fp.Len { // resumed past a shorter fingerprint
+	} else if h.grown { // resumed past a shorter fingerprint
 		h.fingerprintPrefix()
 	}
 	for {
@@ -273,7 +274,7 @@ func (h *Harvester) restart() error {
 		return fmt.Errorf("harvester: seek %s: %w", h.Path, err)
 	}
 	h.lr.reset()
-	h.offset, h.fp, h.prefix, h.changed = 0, Fingerprint{}, h.prefix[:0], false
+	h.offset, h.prefix, h.changed = 0, h.prefix[:0], false
 	if h.hooks.Reset != nil {
 		h.hooks.Reset()
 	}
@@ -300,9 +301,8 @@ func (h *Harvester) read(b []byte, pos int64) (changed bool, err error) {
 // fingerprintPrefix makes the fingerprint that of the prefix read and
 // reports it to the Fingerprint hook.
 func (h *Harvester) fingerprintPrefix() {
-	h.fp = Fingerprint{Len: len(h.prefix), Hash: hash(h.prefix)}
 	if h.hooks.Fingerprint != nil {
-		h.hooks.Fingerprint(h.fp)
+		h.hooks.Fingerprint(Fingerprint{Len: len(h.prefix), Hash: hash(h.prefix)})
 	}
 }
 

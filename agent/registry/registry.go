@@ -145,6 +145,29 @@ func (r *Registry) Len() int {
 func (r *Registry) Flush() error {
 	r.flushMu.Lock()
 	defer r.flushMu.Unlock()
+	return r.flushLocked()
+}
+
+// Sync returns when every change made before it was called is on disk,
+// writing the registry unless a write that began after the change has
+// done so meanwhile (callers that wait together share one write).
+func (r *Registry) Sync() error {
+	r.mu.Lock()
+	want := r.gen
+	r.mu.Unlock()
+	r.flushMu.Lock()
+	defer r.flushMu.Unlock()
+	r.mu.Lock()
+	done := r.durable >= want
+	r.mu.Unlock()
+	if done {
+		return nil
+	}
+	return r.flushLocked()
+}
+
+// flushLocked is Flush with flushMu held.
+func (r *Registry) flushLocked() error {
 	r.mu.Lock()
 	if r.durable == r.gen {
 		r.mu.Unlock()
@@ -168,24 +191,6 @@ func (r *Registry) Flush() error {
 	r.durable = gen
 	r.mu.Unlock()
 	return nil
-}
-
-// Sync returns when every change made before it was called is on disk,
-// writing the registry unless a write that began after the change has
-// done so meanwhile (callers that wait together share one write).
-func (r *Registry) Sync() error {
-	r.mu.Lock()
-	want := r.gen
-	r.mu.Unlock()
-	r.flushMu.Lock()
-	r.mu.Lock()
-	done := r.durable >= want
-	r.mu.Unlock()
-	r.flushMu.Unlock()
-	if done {
-		return nil
-	}
-	return r.Flush()
 }
 
 // WriteAtomic replaces path with data: temporary file, fsync, rename,
