@@ -1,7 +1,7 @@
 // Package indexer is sluice's Logstash: for each route of its config, a
 // consumer group reads topics, runs each event through the route's
 // pipeline (package pipelines) and bulk-indexes the documents into
-// Elasticsearch with esutil.BulkIndexer.
+// Elasticsearch in _bulk requests (bulk.go).
 //
 // Nothing is lost and nothing is doubled: a document's _id is the record's
 // _id header (the agent's name for a line) or else its topic, partition

@@ -10,7 +10,6 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/elastic/go-elasticsearch/v8/esutil"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
@@ -29,8 +28,8 @@ const chunkSize = 512
 //   - parse workers (GOMAXPROCS) run the pipeline on a chunk's records,
 //     encode the documents into the chunk's buffer, take credit for its
 //     bytes (in flight: at most 4 × workers × flush_bytes, so the bound
-//     never stops the BulkIndexer's buffers from filling up) and add them
-//     to the route's one BulkIndexer, whose workers send bulk requests of
+//     never stops the bulker's buffers from filling up) and add them
+//     to the route's one bulker (bulk.go), whose workers send bulk requests of
 //     flush_bytes (its Add blocks while they are all sending);
 //   - a finisher per chunk waits for its items' answers, sends again what
 //     got a 429/5xx/no answer (with backoff), puts rejections in the
@@ -38,7 +37,7 @@ const chunkSize = 512
 //     credit back;
 //   - the committer commits, per partition, the end of the finished prefix
 //     (offsets), so a commit never passes a record not yet acknowledged;
-//   - the flusher flushes the BulkIndexer when the poll caught up with a
+//   - the flusher flushes the bulker when the poll caught up with a
 //     partition's high watermark (or a retry was queued), so the last
 //     documents do not wait for FlushInterval.
 //
@@ -52,7 +51,7 @@ type flow struct {
 	work context.Context // outlives the run's ctx by ShutdownTimeout
 	cl   *kgo.Client
 	dlq  *kgo.Client
-	bi   esutil.BulkIndexer
+	bi   *bulker
 
 	offsets  *offsets
 	commitMu sync.Mutex // one commit at a time, so commits only move forward
@@ -72,7 +71,7 @@ type flow struct {
 type chunk struct {
 	part  *partition
 	recs  []*kgo.Record
-	flush bool // flush the BulkIndexer once its documents are added
+	flush bool // flush the bulker once its documents are added
 	state int  // chunkOpen/Finished/Abandoned, guarded by offsets.mu
 
 	buf     *docBuf // the documents' bodies
@@ -129,23 +128,7 @@ func (ix *Indexer) newFlow(work context.Context, r *route, dlq *kgo.Client) *flo
 func (ix *Indexer) consume(ctx, work context.Context, r *route, dlq *kgo.Client) error {
 	f := ix.newFlow(work, r, dlq)
 	es := ix.cfg.Elasticsearch
-	bi, err := esutil.NewBulkIndexer(esutil.BulkIndexerConfig{
-		Client:        ix.es,
-		NumWorkers:    es.Workers,
-		FlushBytes:    es.FlushBytes,
-		FlushInterval: es.FlushInterval,
-		// Only what the callbacks read: every item keeps its place (each
-		// has a status), and the answers shrink to a fraction to decode.
-		FilterPath: []string{"errors", "items.*.status", "items.*.error"},
-		OnFlushStart: func(ctx context.Context) context.Context {
-			f.flushing.Add(1)
-			return ctx
-		},
-		OnFlushEnd: func(context.Context) { f.flushing.Add(-1) },
-	})
-	if err != nil {
-		return fmt.Errorf("indexer: bulk indexer: %w", err)
-	}
+	bi := newBulker(work, ix.es, es.Workers, es.FlushBytes, es.FlushInterval, func(d int) { f.flushing.Add(int32(d)) })
 	f.bi = bi
 	cl, err := kgo.NewClient(
 		kgo.SeedBrokers(ix.cfg.Kafka.Hosts...),
@@ -159,7 +142,7 @@ func (ix *Indexer) consume(ctx, work context.Context, r *route, dlq *kgo.Client)
 		kgo.OnPartitionsLost(f.lost),
 	)
 	if err != nil {
-		_ = bi.Close(context.Background())
+		bi.Close()
 		return fmt.Errorf("indexer: consumer %s: %w", r.Group, err)
 	}
 	f.cl = cl
@@ -183,9 +166,7 @@ func (ix *Indexer) consume(ctx, work context.Context, r *route, dlq *kgo.Client)
 	if err := f.commit(work); err != nil {
 		f.log.Warn("commit on the way out", "err", err)
 	}
-	if err := bi.Close(work); err != nil {
-		f.log.Warn("bulk indexer", "err", err)
-	}
+	bi.Close()
 	cl.Close() // leaves the group: revoked finds nothing left to do
 	return nil
 }
@@ -218,14 +199,14 @@ func (f *flow) poll(ctx context.Context) {
 }
 
 // parse is a pipeline worker: it prepares the chunks it takes, adds their
-// documents to the BulkIndexer and hands each to a finisher.
+// documents to the bulker and hands each to a finisher.
 func (f *flow) parse() {
 	var enc encoder
 	for c := range f.todo {
 		f.prepare(&enc, c)
 		c.held = len(c.buf.b)
 		// Out of credit with no bulk request in flight, the documents
-		// holding it sit in the BulkIndexer's buffers: flush them.
+		// holding it sit in the bulker's buffers: flush them.
 		if !f.credit.acquire(f.work, c.held, func() {
 			if f.flushing.Load() == 0 {
 				f.requestFlush()
@@ -286,7 +267,7 @@ func (f *flow) prepare(e *encoder, c *chunk) {
 	}
 }
 
-// send adds docs (of c) to the BulkIndexer as one round; c.settled closes
+// send adds docs (of c) to the bulker as one round; c.settled closes
 // once every one has its answer. Those it could not add (work ended) are
 // answered retry at once.
 func (f *flow) send(c *chunk, docs []doc) {
@@ -296,16 +277,10 @@ func (f *flow) send(c *chunk, docs []doc) {
 		d := &docs[i]
 		d.state, d.info = pending, nil
 		_, _ = d.body.Seek(0, 0)
-		err := f.bi.Add(f.work, esutil.BulkIndexerItem{
-			Action:     "index",
-			Index:      d.index,
-			DocumentID: d.id,
-			Body:       &d.body,
-			OnSuccess: func(context.Context, esutil.BulkIndexerItem, esutil.BulkIndexerResponseItem) {
-				c.answer(d, acked, nil)
-			},
-			OnFailure: func(_ context.Context, _ esutil.BulkIndexerItem, res esutil.BulkIndexerResponseItem, err error) {
-				state, info := failure(d, res, err)
+		err := f.bi.Add(f.work, bulkItem{
+			index: d.index, id: d.id, body: &d.body,
+			answer: func(res bulkResult, err error) {
+				state, info := result(d, res, err)
 				c.answer(d, state, info)
 			},
 		})
@@ -329,11 +304,13 @@ func (c *chunk) answer(d *doc, state int, info map[string]any) {
 	}
 }
 
-// failure classifies a failed item: the request failed (unreachable, or
-// refused as a whole) or the item got a 429/5xx: retry; any other status
-// is Elasticsearch's rejection of the document.
-func failure(d *doc, res esutil.BulkIndexerResponseItem, err error) (int, map[string]any) {
+// result classifies an item's answer: a 2xx is acknowledged; the request
+// failed (unreachable, or refused as a whole) or the item got a 429/5xx:
+// retry; any other status is Elasticsearch's rejection of the document.
+func result(d *doc, res bulkResult, err error) (int, map[string]any) {
 	switch {
+	case err == nil && res.Status >= 200 && res.Status < 300:
+		return acked, nil
 	case err != nil:
 		return retry, map[string]any{"reason": err.Error()}
 	case res.Status == 429 || res.Status >= 500 || res.Status == 0:
@@ -425,7 +402,7 @@ func (f *flow) requestFlush() {
 	}
 }
 
-// flusher flushes the BulkIndexer when asked, until stop.
+// flusher flushes the bulker when asked, until stop.
 func (f *flow) flusher(stop <-chan struct{}) {
 	for {
 		select {

@@ -6,11 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
-	"github.com/elastic/go-elasticsearch/v8"
+	"github.com/elastic/elastic-transport-go/v8/elastictransport"
+	"github.com/elastic/go-elasticsearch/v8/esapi"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/twmb/franz-go/pkg/kgo"
 
@@ -21,7 +24,7 @@ import (
 type Indexer struct {
 	cfg    Config
 	log    *slog.Logger
-	es     *elasticsearch.Client
+	es     esapi.Transport
 	routes []*route
 
 	events  *prometheus.CounterVec // by result
@@ -41,13 +44,9 @@ func New(cfg Config, log *slog.Logger) (*Indexer, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	es, err := elasticsearch.NewClient(elasticsearch.Config{
-		Addresses: cfg.Elasticsearch.Hosts,
-		Username:  cfg.Elasticsearch.Username,
-		Password:  cfg.Elasticsearch.Password,
-	})
+	es, err := newClient(cfg.Elasticsearch)
 	if err != nil {
-		return nil, fmt.Errorf("indexer: elasticsearch client: %w", err)
+		return nil, err
 	}
 	ix := &Indexer{
 		cfg: cfg,
@@ -79,6 +78,25 @@ func New(cfg Config, log *slog.Logger) (*Indexer, error) {
 		ix.routes = append(ix.routes, r)
 	}
 	return ix, nil
+}
+
+// newClient is the transport to the configured hosts that go-elasticsearch's
+// requests (esapi) are sent over; its root package is left out (see bulker
+// for why).
+func newClient(c ElasticsearchConfig) (esapi.Transport, error) {
+	urls := make([]*url.URL, len(c.Hosts))
+	for i, h := range c.Hosts {
+		u, err := url.Parse(strings.TrimRight(h, "/"))
+		if err != nil {
+			return nil, fmt.Errorf("indexer: elasticsearch host %q: %w", h, err)
+		}
+		urls[i] = u
+	}
+	tr, err := elastictransport.New(elastictransport.Config{URLs: urls, Username: c.Username, Password: c.Password})
+	if err != nil {
+		return nil, fmt.Errorf("indexer: elasticsearch client: %w", err)
+	}
+	return tr, nil
 }
 
 // Collectors returns the indexer's metrics.

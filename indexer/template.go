@@ -8,6 +8,8 @@ import (
 	"io"
 	"sort"
 	"strings"
+
+	"github.com/elastic/go-elasticsearch/v8/esapi"
 )
 
 // templatePriority is above the priority (100) of Elasticsearch's built-in
@@ -110,7 +112,7 @@ func (ix *Indexer) installTemplates(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		res, err := ix.es.Indices.PutIndexTemplate(name, bytes.NewReader(body), ix.es.Indices.PutIndexTemplate.WithContext(ctx))
+		res, err := esapi.IndicesPutIndexTemplateRequest{Name: name, Body: bytes.NewReader(body)}.Do(ctx, ix.es)
 		if err != nil {
 			return fmt.Errorf("index template %s: %w", name, err)
 		}
