@@ -37,10 +37,10 @@ test: peers build fmt-check vet
 run:
 	@bash scripts/run.sh
 
-## bench: every benchmark, with allocations, then the coordinator side by side
-## with Apache ZooKeeper 3.8 (BENCH_COORDINATOR_FLAGS: see `bin/sluice bench coordinator -h`),
+## bench: every benchmark, with allocations, then (bin/sluice-bench) the coordinator side by side
+## with Apache ZooKeeper 3.8 (BENCH_COORDINATOR_FLAGS: see `bin/sluice-bench coordinator -h`),
 ## then the broker side by side with Apache Kafka 3.9 (BENCH_BROKER_FLAGS: see
-## `bin/sluice bench broker -h`): one broker, then 3 brokers with replication
+## `bin/sluice-bench broker -h`): one broker, then 3 brokers with replication
 ## factor 3 and acks=all (a longer warm-up: three Kafka JVMs share the cores
 ## while their JIT compiles), the indexer against raw esutil.BulkIndexer, the
 ## agent against rsyslog and the whole pipeline end to end; each appends its
@@ -49,15 +49,16 @@ BENCH_COORDINATOR_FLAGS ?= -znodes 200000
 BENCH_BROKER_FLAGS ?= -duration 5s
 BENCH_SUMMARY := $(CURDIR)/bin/bench-summary.tsv
 bench: build peers
+	$(GO) build -o bin/sluice-bench ./cmd/sluice-bench
 	rm -f $(BENCH_SUMMARY)
 	$(GO) test -run '^$$' -bench . -benchmem ./...
-	bin/sluice bench coordinator -sluice bin/sluice -summary $(BENCH_SUMMARY) $(BENCH_COORDINATOR_FLAGS)
-	bin/sluice bench broker -sluice bin/sluice -summary $(BENCH_SUMMARY) $(BENCH_BROKER_FLAGS)
-	bin/sluice bench broker -sluice bin/sluice -summary $(BENCH_SUMMARY) -brokers 3 -rf 3 -acks all -sizes 1024 -warmup 20s $(BENCH_BROKER_FLAGS)
-	bin/sluice bench indexer -sluice bin/sluice -summary $(BENCH_SUMMARY)
-	bin/sluice bench agent -sluice bin/sluice -summary $(BENCH_SUMMARY) $(BENCH_AGENT_FLAGS)
-	bin/sluice bench e2e -sluice bin/sluice -summary $(BENCH_SUMMARY) $(BENCH_E2E_FLAGS)
-	bin/sluice bench summary $(BENCH_SUMMARY)
+	bin/sluice-bench coordinator -sluice bin/sluice -summary $(BENCH_SUMMARY) $(BENCH_COORDINATOR_FLAGS)
+	bin/sluice-bench broker -sluice bin/sluice -summary $(BENCH_SUMMARY) $(BENCH_BROKER_FLAGS)
+	bin/sluice-bench broker -sluice bin/sluice -summary $(BENCH_SUMMARY) -brokers 3 -rf 3 -acks all -sizes 1024 -warmup 20s $(BENCH_BROKER_FLAGS)
+	bin/sluice-bench indexer -sluice bin/sluice -summary $(BENCH_SUMMARY)
+	bin/sluice-bench agent -sluice bin/sluice -summary $(BENCH_SUMMARY) $(BENCH_AGENT_FLAGS)
+	bin/sluice-bench e2e -sluice bin/sluice -summary $(BENCH_SUMMARY) $(BENCH_E2E_FLAGS)
+	bin/sluice-bench summary $(BENCH_SUMMARY)
 
 clean:
 	rm -rf bin

@@ -14,7 +14,7 @@ import (
 
 	"github.com/sluicelogs/sluice/agent/registry"
 	"github.com/sluicelogs/sluice/internal/await"
-	"github.com/sluicelogs/sluice/internal/testpeer"
+	"github.com/sluicelogs/sluice/testkit/testpeer"
 )
 
 // writeLines writes lines [from, to) of name to path, creating it.

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/sluicelogs/sluice/internal/await"
-	"github.com/sluicelogs/sluice/internal/testpeer"
+	"github.com/sluicelogs/sluice/testkit/testpeer"
 )
 
 // TestApacheKafka: the agent ships 20,000 lines, rotated by rename, to a

@@ -17,8 +17,8 @@ import (
 	"github.com/sluicelogs/sluice/agent"
 	"github.com/sluicelogs/sluice/broker"
 	"github.com/sluicelogs/sluice/internal/await"
-	"github.com/sluicelogs/sluice/internal/testcluster"
-	"github.com/sluicelogs/sluice/internal/testpeer"
+	"github.com/sluicelogs/sluice/testkit/testcluster"
+	"github.com/sluicelogs/sluice/testkit/testpeer"
 )
 
 // fixedBroker is a broker that can be stopped and started again on the

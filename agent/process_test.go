@@ -10,9 +10,8 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/sluicelogs/sluice/broker/kbench"
 	"github.com/sluicelogs/sluice/internal/kadmin"
-	"github.com/sluicelogs/sluice/internal/testpeer"
+	"github.com/sluicelogs/sluice/testkit/testpeer"
 )
 
 // The tests at the full sizes run the agent, and the coordinator
@@ -27,7 +26,7 @@ func startBrokerProcesses(t *testing.T, bin string, topics ...string) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	b, err := kbench.Start(ctx, kbench.Spec{Kind: kbench.TargetSluice, Dir: t.TempDir(), Sluice: bin})
+	b, err := testpeer.StartBrokers(ctx, testpeer.BrokersSpec{Kind: testpeer.KindSluice, Dir: t.TempDir(), Sluice: bin})
 	if err != nil {
 		t.Fatal(err)
 	}

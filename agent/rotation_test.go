@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/sluicelogs/sluice/internal/await"
-	"github.com/sluicelogs/sluice/internal/testpeer"
+	"github.com/sluicelogs/sluice/testkit/testpeer"
 )
 
 // lineText is line i of a test file: a unique id, then padding of varying

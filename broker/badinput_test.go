@@ -15,7 +15,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/sluicelogs/sluice/broker"
-	"github.com/sluicelogs/sluice/internal/testcluster"
+	"github.com/sluicelogs/sluice/testkit/testcluster"
 )
 
 // TestBadInput: garbage, oversized requests and unknown APIs close that

@@ -10,8 +10,8 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/sluicelogs/sluice/internal/testcluster"
-	"github.com/sluicelogs/sluice/internal/testpeer"
+	"github.com/sluicelogs/sluice/testkit/testcluster"
+	"github.com/sluicelogs/sluice/testkit/testpeer"
 )
 
 // TestBrokerOnRealZooKeeper runs the broker against Apache ZooKeeper 3.8

@@ -11,7 +11,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/sluicelogs/sluice/internal/await"
-	"github.com/sluicelogs/sluice/internal/testcluster"
+	"github.com/sluicelogs/sluice/testkit/testcluster"
 )
 
 // TestNetworkPartition: the leader of a partition is cut off from the

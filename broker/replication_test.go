@@ -14,7 +14,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/sluicelogs/sluice/internal/await"
-	"github.com/sluicelogs/sluice/internal/testcluster"
+	"github.com/sluicelogs/sluice/testkit/testcluster"
 )
 
 // replicaConfig is what the replication tests run brokers with: short

@@ -7,7 +7,7 @@ import (
 )
 
 // BenchmarkEntryEncode is the proposer's cost per write: a create with
-// 1 KiB of data, as `sluice bench coordinator` sends.
+// 1 KiB of data, as `sluice-bench coordinator` sends.
 func BenchmarkEntryEncode(b *testing.B) {
 	e := &entry{
 		kind: entryRequest, proposer: 1, seq: 7, session: 0x100, time: 1,

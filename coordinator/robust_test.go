@@ -15,8 +15,8 @@ import (
 
 	"github.com/go-zookeeper/zk"
 
-	"github.com/sluicelogs/sluice/coordinator"
-	"github.com/sluicelogs/sluice/internal/testcluster"
+	"github.com/sluicelogs/sluice/coordinator/zkproto"
+	"github.com/sluicelogs/sluice/testkit/testcluster"
 )
 
 func connect(t *testing.T, addr string) *zk.Conn {
@@ -150,14 +150,14 @@ func TestBadInputClosesOnlyThatConnection(t *testing.T) {
 func TestFourLetterWords(t *testing.T) {
 	m := testcluster.StartCoordinator(t, t.TempDir(), 200*time.Millisecond)
 	ctx := context.Background()
-	if out, err := coordinator.FourLetter(ctx, m.Addr(), "ruok"); err != nil || out != "imok" {
+	if out, err := zkproto.FourLetter(ctx, m.Addr(), "ruok"); err != nil || out != "imok" {
 		t.Fatalf("ruok = %q, %v", out, err)
 	}
-	out, err := coordinator.FourLetter(ctx, m.Addr(), "srvr")
-	if err != nil || coordinator.ModeFromSrvr(out) != "standalone" || !strings.Contains(out, "Node count: 4") {
+	out, err := zkproto.FourLetter(ctx, m.Addr(), "srvr")
+	if err != nil || zkproto.ModeFromSrvr(out) != "standalone" || !strings.Contains(out, "Node count: 4") {
 		t.Fatalf("srvr = %q, %v", out, err)
 	}
-	if out, err := coordinator.FourLetter(ctx, m.Addr(), "mntr"); err != nil || !strings.Contains(out, "zk_server_state\tstandalone") {
+	if out, err := zkproto.FourLetter(ctx, m.Addr(), "mntr"); err != nil || !strings.Contains(out, "zk_server_state\tstandalone") {
 		t.Fatalf("mntr = %q, %v", out, err)
 	}
 }

@@ -4,8 +4,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sluicelogs/sluice/coordinator/conformance"
-	"github.com/sluicelogs/sluice/internal/testcluster"
+	"github.com/sluicelogs/sluice/testkit/conformance"
+	"github.com/sluicelogs/sluice/testkit/testcluster"
 )
 
 // TestConformanceSluice runs the ZooKeeper conformance suite (which also

@@ -16,7 +16,7 @@ import (
 	"github.com/go-zookeeper/zk"
 
 	"github.com/sluicelogs/sluice/internal/await"
-	"github.com/sluicelogs/sluice/internal/testpeer"
+	"github.com/sluicelogs/sluice/testkit/testpeer"
 )
 
 // freeRun returns a port p such that p, p+1 and p+2 are free on loopback.

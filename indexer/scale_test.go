@@ -12,8 +12,8 @@ import (
 
 	"github.com/sluicelogs/sluice/indexer"
 	"github.com/sluicelogs/sluice/internal/await"
-	"github.com/sluicelogs/sluice/internal/testcluster"
-	"github.com/sluicelogs/sluice/internal/testpeer"
+	"github.com/sluicelogs/sluice/testkit/testcluster"
+	"github.com/sluicelogs/sluice/testkit/testpeer"
 )
 
 // scaleN is the number of nginx lines TestTwoIndexersShareGroup writes:

@@ -17,8 +17,8 @@ import (
 	"time"
 
 	"github.com/sluicelogs/sluice/internal/await"
-	"github.com/sluicelogs/sluice/internal/proc"
-	"github.com/sluicelogs/sluice/internal/testpeer"
+	"github.com/sluicelogs/sluice/testkit/proc"
+	"github.com/sluicelogs/sluice/testkit/testpeer"
 )
 
 // runSeconds is how long the test lets `sluice up` run.

@@ -16,8 +16,8 @@ import (
 	"github.com/elastic/go-elasticsearch/v8/esapi"
 
 	"github.com/sluicelogs/sluice/internal/await"
-	"github.com/sluicelogs/sluice/internal/testcluster"
-	"github.com/sluicelogs/sluice/internal/testpeer"
+	"github.com/sluicelogs/sluice/testkit/testcluster"
+	"github.com/sluicelogs/sluice/testkit/testpeer"
 	"github.com/sluicelogs/sluice/up"
 )
 

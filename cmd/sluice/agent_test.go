@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sluicelogs/sluice/internal/testcluster"
+	"github.com/sluicelogs/sluice/testkit/testcluster"
 )
 
 func writeAgentConfig(t *testing.T, text string) string {

@@ -8,6 +8,7 @@ import (
 	"runtime/debug"
 
 	"github.com/sluicelogs/sluice/coordinator"
+	"github.com/sluicelogs/sluice/coordinator/zkproto"
 )
 
 // coordinatorGCPercent is the coordinator's GOGC unless the environment
@@ -71,11 +72,11 @@ func coordinatorStatus(ctx context.Context, e *env, cfgPath string) error {
 	if err != nil {
 		return err
 	}
-	out, err := coordinator.FourLetter(ctx, coordinator.DialAddr(cfg.ClientAddr), "srvr")
+	out, err := zkproto.FourLetter(ctx, coordinator.DialAddr(cfg.ClientAddr), "srvr")
 	if err != nil {
 		return fmt.Errorf("member at %s is not running: %w", cfg.ClientAddr, err)
 	}
-	mode := coordinator.ModeFromSrvr(out)
+	mode := zkproto.ModeFromSrvr(out)
 	fmt.Fprintf(e.stdout, "Client port found: %s. Client address: %s.\nMode: %s\n", cfg.ClientAddr, coordinator.DialAddr(cfg.ClientAddr), mode)
 	return nil
 }

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/sluicelogs/sluice/internal/await"
-	"github.com/sluicelogs/sluice/internal/testpeer"
+	"github.com/sluicelogs/sluice/testkit/testpeer"
 )
 
 // TestCoordinatorCommand runs `sluice coordinator` from a zoo.cfg and asks

@@ -35,7 +35,6 @@ func commands() map[string]command {
 		"version":          {"print the version of sluice", runVersion},
 		"broker":           {"run a broker (Kafka protocol) from a server.properties", runBroker},
 		"coordinator":      {"run a coordinator member (ZooKeeper protocol) from a zoo.cfg; `coordinator status` prints its mode", runCoordinator},
-		"bench":            {"`bench coordinator|broker|indexer|agent|e2e [-summary FILE]`: a component side by side with its anchor (ZooKeeper, Kafka, raw BulkIndexer, rsyslog); `bench summary FILE`: all their headline rows in one table", runBench},
 		"topics":           {"create, list, describe, alter or delete topics, as kafka-topics.sh does", runTopics},
 		"console-producer": {"send lines of stdin as records to a topic, as kafka-console-producer.sh does", runConsoleProducer},
 		"console-consumer": {"print the records of a topic, as kafka-console-consumer.sh does", runConsoleConsumer},
@@ -52,6 +51,7 @@ func commands() map[string]command {
 func hiddenCommands() map[string]command {
 	return map[string]command{
 		"generate": {"append realistic nginx/syslog/JSON lines to files (`generate --dir DIR --rate 50`), for make run", runGenerate},
+		"bench":    {"moved to its own binary, sluice-bench", runBench},
 	}
 }
 
@@ -127,6 +127,13 @@ func logFlags(fs *flag.FlagSet, e *env) func() (*slog.Logger, error) {
 		}
 		return nil, fmt.Errorf("-log-format %q: want text or json", *format)
 	}
+}
+
+// runBench is what is left of `sluice bench`: the benches are their own
+// binary now, so that this one links none of their code.
+func runBench(_ context.Context, e *env, _ []string) error {
+	fmt.Fprintln(e.stderr, "sluice bench has moved to its own binary: `make bench`, or `go build -o bin/sluice-bench ./cmd/sluice-bench && bin/sluice-bench -h`")
+	return exitCode(2)
 }
 
 func runVersion(_ context.Context, e *env, args []string) error {

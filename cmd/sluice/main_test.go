@@ -27,3 +27,14 @@ func TestDispatch(t *testing.T) {
 		t.Fatalf("no command: exit %d, want 2", code)
 	}
 }
+
+// TestBenchMoved: the benches are bin/sluice-bench now; `sluice bench`
+// only says so, and help does not list it.
+func TestBenchMoved(t *testing.T) {
+	if code, _, errOut := runArgs("bench", "broker"); code != 2 || !strings.Contains(errOut, "sluice-bench") || strings.Count(errOut, "\n") != 1 {
+		t.Fatalf("bench: exit %d, stderr %q; want 2 and one line naming sluice-bench", code, errOut)
+	}
+	if _, out, _ := runArgs("help"); strings.Contains(out, "bench") {
+		t.Fatalf("help lists bench:\n%s", out)
+	}
+}

@@ -14,9 +14,9 @@ import (
 
 	"github.com/go-zookeeper/zk"
 
-	"github.com/sluicelogs/sluice/coordinator"
+	"github.com/sluicelogs/sluice/coordinator/zkproto"
 	"github.com/sluicelogs/sluice/internal/await"
-	"github.com/sluicelogs/sluice/internal/testpeer"
+	"github.com/sluicelogs/sluice/testkit/testpeer"
 )
 
 // tickTime is the ensemble's tickTime: Raft ticks every tickTime/20 and
@@ -120,7 +120,7 @@ func (c *cluster) start(m *member) {
 	cmd := exec.Command(c.bin, "coordinator", "--config", filepath.Join(m.dir, "zoo.cfg"))
 	name := fmt.Sprintf("member%d-run%d", m.id, m.runs)
 	m.proc = testpeer.Start(c.t, name, cmd, startTimeout, func(ctx context.Context) error {
-		out, err := coordinator.FourLetter(ctx, m.addr, "ruok")
+		out, err := zkproto.FourLetter(ctx, m.addr, "ruok")
 		if err != nil {
 			return err
 		}
@@ -169,11 +169,11 @@ func (c *cluster) addrs() []string {
 func mode(m *member) string {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
-	out, err := coordinator.FourLetter(ctx, m.addr, "srvr")
+	out, err := zkproto.FourLetter(ctx, m.addr, "srvr")
 	if err != nil {
 		return "down"
 	}
-	return coordinator.ModeFromSrvr(out)
+	return zkproto.ModeFromSrvr(out)
 }
 
 // leader waits until exactly one running member says it leads, every

@@ -10,6 +10,6 @@
 // testpeer.SluiceBinary builds once per test process ($SLUICE_BIN, or
 // $SLUICE_CRASHTEST_BIN for this package only, names a prebuilt one, e.g.
 // built with -race); every member runs it as `sluice coordinator --config
-// DIR/zoo.cfg` in its own process group (internal/testpeer), with its log in
+// DIR/zoo.cfg` in its own process group (testkit/testpeer), with its log in
 // a file that a failing test prints the tail of.
 package crashtest

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sluicelogs/sluice/internal/proc"
 	"github.com/sluicelogs/sluice/pipelines"
+	"github.com/sluicelogs/sluice/testkit/proc"
 )
 
 // TestLinesParse: every kind of line goes through its example pipeline

@@ -1,0 +1,170 @@
+// Package testcluster starts sluice's own components in-process for tests:
+// a standalone coordinator and brokers on free loopback ports, each with
+// its own data directory, stopped when the test ends. Programs run as
+// processes (sluice's own or the Apache ones) are testkit/testpeer's.
+package testcluster
+
+import (
+	"context"
+	"fmt"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/sluicelogs/sluice/broker"
+	"github.com/sluicelogs/sluice/coordinator"
+)
+
+// Logger is the logger of the components a test starts: info and above to
+// stderr with -v, nothing otherwise.
+func Logger() *slog.Logger {
+	if testing.Verbose() {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	}
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
+}
+
+// Coordinator starts a standalone coordinator and returns its client address.
+func Coordinator(tb testing.TB) string {
+	tb.Helper()
+	return StartCoordinator(tb, tb.TempDir(), 500*time.Millisecond).Addr()
+}
+
+// CoordinatorServer is a coordinator started for a test.
+type CoordinatorServer struct {
+	*coordinator.Server
+	Stop func() // stops it and waits; also done when the test ends
+}
+
+// StartCoordinator starts a standalone coordinator on a free loopback port
+// with tickTime tick and its data in dir, writing dir/zoo.cfg. Starting it
+// again with the same dir after Stop restarts it from its data.
+func StartCoordinator(tb testing.TB, dir string, tick time.Duration, extra ...string) *CoordinatorServer {
+	tb.Helper()
+	path := filepath.Join(dir, "zoo.cfg")
+	text := fmt.Sprintf("tickTime=%d\ndataDir=%s\nclientPort=1\nclientPortAddress=127.0.0.1\n4lw.commands.whitelist=*\n", tick.Milliseconds(), dir)
+	for _, e := range extra {
+		text += e + "\n"
+	}
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		tb.Fatal(err)
+	}
+	cfg, _, err := coordinator.LoadConfig(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cfg.ClientAddr = "127.0.0.1:0"
+	srv, err := coordinator.NewServer(cfg, Logger())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return RunCoordinator(tb, srv)
+}
+
+// RunCoordinator runs srv (e.g. an ensemble member) until the test ends or
+// Stop is called.
+func RunCoordinator(tb testing.TB, srv *coordinator.Server) *CoordinatorServer {
+	return &CoordinatorServer{Server: srv, Stop: run(tb, "coordinator", srv.Run)}
+}
+
+// Broker is a broker started for a test.
+type Broker struct {
+	*broker.Broker
+	Dir  string
+	Stop func()
+}
+
+// StartBroker starts broker id against the coordinator (or ZooKeeper) at
+// zkConnect, with its logs in dir (a new temp dir when ""), and extra
+// server.properties lines.
+func StartBroker(tb testing.TB, id int, zkConnect, dir string, extra ...string) *Broker {
+	tb.Helper()
+	if dir == "" {
+		dir = tb.TempDir()
+	}
+	text := fmt.Sprintf("broker.id=%d\nlisteners=PLAINTEXT://127.0.0.1:0\nlog.dirs=%s\nzookeeper.connect=%s\nzookeeper.connection.timeout.ms=10000\n",
+		id, filepath.Join(dir, "logs"), zkConnect)
+	for _, e := range extra {
+		text += e + "\n"
+	}
+	path := filepath.Join(dir, "server.properties")
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		tb.Fatal(err)
+	}
+	cfg, _, err := broker.LoadConfig(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	b, err := broker.New(cfg, Logger())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return &Broker{Broker: b, Dir: dir, Stop: run(tb, "broker", b.Run)}
+}
+
+// run runs f until the test ends or the returned stop is called.
+func run(tb testing.TB, name string, f func(context.Context) error) func() {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- f(ctx) }()
+	stopped := false
+	stop := func() {
+		if stopped {
+			return
+		}
+		stopped = true
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				tb.Errorf("%s stopped with: %v", name, err)
+			}
+		case <-time.After(30 * time.Second):
+			tb.Errorf("%s did not stop within 30s", name)
+		}
+	}
+	tb.Cleanup(stop)
+	return stop
+}
+
+// CreateTopic creates a topic with one replica through the Kafka protocol
+// at addr and fails the test if the broker refuses it.
+func CreateTopic(tb testing.TB, addr, name string, partitions int32) {
+	tb.Helper()
+	CreateReplicatedTopic(tb, addr, name, partitions, 1, nil)
+}
+
+// CreateReplicatedTopic creates a topic with rf replicas and the given
+// topic configs, failing the test if the broker refuses it.
+func CreateReplicatedTopic(tb testing.TB, addr, name string, partitions int32, rf int16, configs map[string]string) {
+	tb.Helper()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addr))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer cl.Close()
+	req := kmsg.NewPtrCreateTopicsRequest()
+	rt := kmsg.NewCreateTopicsRequestTopic()
+	rt.Topic, rt.NumPartitions, rt.ReplicationFactor = name, partitions, rf
+	for k, v := range configs {
+		c := kmsg.NewCreateTopicsRequestTopicConfig()
+		c.Name, c.Value = k, kmsg.StringPtr(v)
+		rt.Configs = append(rt.Configs, c)
+	}
+	req.Topics = append(req.Topics, rt)
+	req.TimeoutMillis = 10000
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	resp, err := req.RequestWith(ctx, cl)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if code := resp.Topics[0].ErrorCode; code != 0 {
+		tb.Fatalf("create topic %s: error %d", name, code)
+	}
+}
