@@ -92,6 +92,18 @@ func (c *Config) SetListener(host string, port int) {
 	c.advertise(host, port)
 }
 
+// SetZooKeeperConnect sets the servers and the chroot from a
+// zookeeper.connect value, "h1:2181,h2:2181/chroot" (a host without a port
+// gets 2181).
+func (c *Config) SetZooKeeperConnect(v string) error {
+	servers, chroot, err := parseZooKeeperConnect(v)
+	if err != nil {
+		return err
+	}
+	c.ZooKeeperConnect, c.ZooKeeperChroot = servers, chroot
+	return nil
+}
+
 func (c *Config) advertise(host string, port int) {
 	if host == "" || host == "0.0.0.0" {
 		host = "127.0.0.1"
@@ -223,11 +235,9 @@ func (c *Config) ReadProperties(p *config.Properties) error {
 		c.ZooKeeperSessionTimeout = c.ZooKeeperTimeout
 	}
 	if v, ok := p.Lookup("zookeeper.connect"); ok && strings.TrimSpace(v) != "" {
-		servers, chroot, err := parseZooKeeperConnect(v)
-		if err != nil {
+		if err := c.SetZooKeeperConnect(v); err != nil {
 			add(p.Errorf("zookeeper.connect", "%v", err))
 		}
-		c.ZooKeeperConnect, c.ZooKeeperChroot = servers, chroot
 	}
 	for _, k := range c.boolKeys() {
 		b, err := p.Bool(k.key, *k.v)

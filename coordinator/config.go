@@ -99,6 +99,16 @@ func Defaults() Config {
 	return c
 }
 
+// AllFourLetterWords returns every four-letter word this coordinator
+// answers, as 4lw.commands.whitelist=* enables them.
+func AllFourLetterWords() map[string]bool {
+	words := map[string]bool{}
+	for _, w := range allFourLetterWords {
+		words[w] = true
+	}
+	return words
+}
+
 // LoadConfig reads a zoo.cfg over the defaults and, for an ensemble,
 // dataDir/myid, and validates them. Unknown keys are returned as
 // warnings; bad values are errors naming line and key.
@@ -151,9 +161,7 @@ func (c *Config) ReadProperties(p *config.Properties) error {
 		for _, w := range strings.Split(wl, ",") {
 			switch w = strings.TrimSpace(w); w {
 			case "*":
-				for _, a := range allFourLetterWords {
-					c.FourLetterWords[a] = true
-				}
+				maps.Copy(c.FourLetterWords, AllFourLetterWords())
 			case "":
 			default:
 				c.FourLetterWords[w] = true // Validate checks the length
