@@ -28,12 +28,13 @@ type Config struct {
 	} `yaml:"registry"`
 
 	// The dotted spellings filebeat.yml users write ("output.kafka:",
-	// "queue.mem.events: 4096"), folded into the fields above.
-	DottedOutputKafka   *KafkaConfig  `yaml:"output.kafka"`
-	DottedQueueMem      *QueueMem     `yaml:"queue.mem"`
-	DottedQueueEvents   int           `yaml:"queue.mem.events"`
-	DottedRegistryPath  string        `yaml:"registry.path"`
-	DottedRegistryFlush time.Duration `yaml:"registry.flush"`
+	// "queue.mem.events: 4096"), folded into the fields above (so empty
+	// when a Config is written out).
+	DottedOutputKafka   *KafkaConfig  `yaml:"output.kafka,omitempty"`
+	DottedQueueMem      *QueueMem     `yaml:"queue.mem,omitempty"`
+	DottedQueueEvents   int           `yaml:"queue.mem.events,omitempty"`
+	DottedRegistryPath  string        `yaml:"registry.path,omitempty"`
+	DottedRegistryFlush time.Duration `yaml:"registry.flush,omitempty"`
 
 	file  string     // the file the config was read from, for errors
 	lines *yaml.Node // its node tree, to locate keys in Validate's errors
@@ -166,11 +167,14 @@ func (c *Config) finish(file string, text []byte) error {
 	if err := c.foldDotted(); err != nil {
 		return err
 	}
-	c.setDefaults()
+	c.SetDefaults()
 	return c.Validate()
 }
 
-func (c *Config) setDefaults() {
+// SetDefaults gives every unset field of c, and of each of its inputs,
+// its default (LoadConfig does it after reading the file). A Config built
+// in code calls it, then Validate.
+func (c *Config) SetDefaults() {
 	for i := range c.Inputs {
 		in := &c.Inputs[i]
 		def(&in.Type, "filestream")

@@ -16,6 +16,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/sluicelogs/sluice/agent"
+	"github.com/sluicelogs/sluice/broker"
 	"github.com/sluicelogs/sluice/testkit/testcluster"
 )
 
@@ -30,7 +31,7 @@ func testLogger() *slog.Logger {
 func startBroker(t *testing.T) *testcluster.Broker {
 	t.Helper()
 	zk := testcluster.Coordinator(t)
-	return testcluster.StartBroker(t, 1, zk, "", "num.partitions=3")
+	return testcluster.StartBroker(t, 1, zk, "", func(c *broker.Config) { c.NumPartitions = 3 })
 }
 
 // agentYAML is a config for tests: quick scans and backoff.

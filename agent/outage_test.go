@@ -4,9 +4,11 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -44,21 +46,27 @@ func startFixedBroker(t *testing.T, zk string) *fixedBroker {
 func (fb *fixedBroker) start() {
 	t := fb.t
 	t.Helper()
-	text := fmt.Sprintf("broker.id=1\nlisteners=PLAINTEXT://%s\nlog.dirs=%s\nzookeeper.connect=%s\nzookeeper.connection.timeout.ms=10000\nnum.partitions=3\n",
-		fb.addr, filepath.Join(fb.dir, "logs"), fb.zk)
-	path := filepath.Join(fb.dir, "server.properties")
-	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+	cfg := broker.Defaults()
+	cfg.BrokerID, cfg.NumPartitions = 1, 3
+	host, port, err := net.SplitHostPort(fb.addr)
+	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, _, err := broker.LoadConfig(path)
-	if err != nil {
+	n, _ := strconv.Atoi(port)
+	cfg.SetListener(host, n)
+	cfg.LogDirs = []string{filepath.Join(fb.dir, "logs")}
+	cfg.ZooKeeperTimeout, cfg.ZooKeeperSessionTimeout = 10*time.Second, 10*time.Second
+	if err := cfg.SetZooKeeperConnect(fb.zk); err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
 	var b *broker.Broker
 	// The port was free a moment ago, or was the previous run's: retry
 	// briefly while the old listener's socket goes away.
 	await.Eventually(t, 10*time.Second, 50*time.Millisecond, func() error {
-		b, err = broker.New(cfg, testcluster.Logger())
+		b, err = broker.New(&cfg, testcluster.Logger())
 		return err
 	})
 	ctx, cancel := context.WithCancel(context.Background())

@@ -23,7 +23,7 @@ import (
 // keeps serving a client connected all along, and nothing stored is lost.
 func TestBadInput(t *testing.T) {
 	zkAddr := testcluster.Coordinator(t)
-	b := testcluster.StartBroker(t, 1, zkAddr, "", "socket.request.max.bytes=1048576")
+	b := testcluster.StartBroker(t, 1, zkAddr, "", func(c *broker.Config) { c.MaxRequestBytes = 1 << 20 })
 	addr := b.Addr()
 	createTopic(t, addr, "bad", 1)
 	good, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.DefaultProduceTopic("bad"))

@@ -11,8 +11,9 @@ import (
 	"github.com/sluicelogs/sluice/internal/config"
 )
 
-// Config is a broker's configuration, read from a server.properties with
-// Kafka's keys.
+// Config is a broker's configuration: read from a server.properties with
+// Kafka's keys by LoadConfig, or built in code from Defaults; either way
+// checked by Validate.
 type Config struct {
 	File string
 
@@ -46,122 +47,203 @@ type Config struct {
 	RequestTimeout          time.Duration // how long acks=all waits at most when the request gives no timeout
 }
 
-// LoadConfig reads a server.properties. Unknown keys come back as warnings;
-// bad values are errors naming line and key.
-func LoadConfig(path string) (*Config, []*config.Error, error) {
-	p, err := config.LoadProperties(path)
-	if err != nil {
-		return nil, nil, err
+// Defaults returns a Config with Kafka's default for every key;
+// zookeeper.connect, which has none, is left empty (Validate requires it).
+func Defaults() Config {
+	c := Config{
+		LogDirs:                 []string{"/tmp/kafka-logs"},
+		NumPartitions:           1,
+		DefaultReplication:      1,
+		MinInsyncReplicas:       1,
+		RetentionMs:             168 * int64(time.Hour/time.Millisecond),
+		RetentionBytes:          -1,
+		SegmentBytes:            1 << 30,
+		RetentionCheckInterval:  5 * time.Minute,
+		IndexIntervalBytes:      4096,
+		ZooKeeperTimeout:        18 * time.Second,
+		ZooKeeperSessionTimeout: 18 * time.Second,
+		AutoCreateTopics:        true,
+		MaxRequestBytes:         100 << 20,
+		MessageMaxBytes:         1048588,
+		OffsetsPartitions:       50,
+		OffsetsReplication:      3,
+		ReplicaLagTimeMax:       30 * time.Second,
+		ReplicaFetchWaitMax:     500 * time.Millisecond,
+		ReplicaFetchMaxBytes:    1 << 20,
+		RequestTimeout:          30 * time.Second,
 	}
-	c, err := configFromProperties(p)
-	if err != nil {
-		return nil, nil, err
-	}
-	return c, p.Unknown(), nil
+	c.SetListener("", 9092)
+	return c
 }
 
-func configFromProperties(p *config.Properties) (*Config, error) {
-	c := &Config{File: p.File}
+// LoadConfig reads a server.properties over the defaults and validates
+// it. Unknown keys come back as warnings; bad values are errors naming
+// line and key.
+func LoadConfig(path string) (*Config, []*config.Error, error) {
+	return config.LoadPropertiesConfig[Config](path, Defaults)
+}
+
+// SetListener makes the broker listen on host:port (port 0: a free one)
+// and advertise the same address, as a listeners= line without
+// advertised.listeners does; an empty or 0.0.0.0 host is advertised as
+// 127.0.0.1.
+func (c *Config) SetListener(host string, port int) {
+	c.Listener = net.JoinHostPort(host, strconv.Itoa(port))
+	c.advertise(host, port)
+}
+
+// SetZooKeeperConnect sets the servers and the chroot from a
+// zookeeper.connect value, "h1:2181,h2:2181/chroot" (a host without a port
+// gets 2181).
+func (c *Config) SetZooKeeperConnect(v string) error {
+	servers, chroot, err := parseZooKeeperConnect(v)
+	if err != nil {
+		return err
+	}
+	c.ZooKeeperConnect, c.ZooKeeperChroot = servers, chroot
+	return nil
+}
+
+func (c *Config) advertise(host string, port int) {
+	if host == "" || host == "0.0.0.0" {
+		host = "127.0.0.1"
+	}
+	c.AdvertisedHost, c.AdvertisedPort = host, int32(port)
+}
+
+// intKey is a server.properties key holding one integer field, with the
+// range Validate accepts.
+type intKey struct {
+	key    string
+	lo, hi int64
+	v      config.IntVar
+}
+
+// intKeys binds the integer keys to c's fields, in the order Render
+// writes them.
+func (c *Config) intKeys() []intKey {
+	return []intKey{
+		{"broker.id", 0, 1<<31 - 1, config.Int(&c.BrokerID)},
+		{"num.partitions", 1, 1 << 20, config.Int(&c.NumPartitions)},
+		{"default.replication.factor", 1, 1<<15 - 1, config.Int(&c.DefaultReplication)},
+		{"min.insync.replicas", 1, 1<<15 - 1, config.Int(&c.MinInsyncReplicas)},
+		{"log.retention.ms", -1, 1 << 62, config.Int(&c.RetentionMs)},
+		{"log.retention.bytes", -1, 1 << 62, config.Int(&c.RetentionBytes)},
+		{"log.segment.bytes", 14, 1<<31 - 1, config.Int(&c.SegmentBytes)},
+		{"log.retention.check.interval.ms", 1, 1 << 40, config.Millis(&c.RetentionCheckInterval)},
+		{"log.index.interval.bytes", 0, 1<<31 - 1, config.Int(&c.IndexIntervalBytes)},
+		{"socket.request.max.bytes", 1024, 1<<31 - 1, config.Int(&c.MaxRequestBytes)},
+		{"message.max.bytes", 0, 1<<31 - 1, config.Int(&c.MessageMaxBytes)},
+		{"offsets.topic.num.partitions", 1, 1 << 16, config.Int(&c.OffsetsPartitions)},
+		{"offsets.topic.replication.factor", 1, 1<<15 - 1, config.Int(&c.OffsetsReplication)},
+		{"zookeeper.connection.timeout.ms", 1, 1<<31 - 1, config.Millis(&c.ZooKeeperTimeout)},
+		{"zookeeper.session.timeout.ms", 1, 1<<31 - 1, config.Millis(&c.ZooKeeperSessionTimeout)},
+		{"replica.lag.time.max.ms", 1, 1<<31 - 1, config.Millis(&c.ReplicaLagTimeMax)},
+		{"replica.fetch.wait.max.ms", 1, 1<<31 - 1, config.Millis(&c.ReplicaFetchWaitMax)},
+		{"replica.fetch.max.bytes", 1, 1<<31 - 1, config.Int(&c.ReplicaFetchMaxBytes)},
+		{"request.timeout.ms", 1, 1<<31 - 1, config.Millis(&c.RequestTimeout)},
+	}
+}
+
+// boolKeys binds the boolean keys to c's fields.
+func (c *Config) boolKeys() []struct {
+	key string
+	v   *bool
+} {
+	return []struct {
+		key string
+		v   *bool
+	}{
+		{"unclean.leader.election.enable", &c.UncleanLeaderElection},
+		{"auto.create.topics.enable", &c.AutoCreateTopics},
+	}
+}
+
+// ReadProperties sets the fields of the keys p holds (see
+// config.PropertiesConfig); ranges and required keys are Validate's.
+func (c *Config) ReadProperties(p *config.Properties) error {
+	c.File = p.File
 	var errs config.Errors
 	add := func(err error) {
-		if ce, ok := err.(*config.Error); ok {
-			errs = append(errs, ce)
-		} else if err != nil {
-			errs = append(errs, &config.Error{File: p.File, Err: err})
+		if err != nil {
+			errs = append(errs, p.Locate(err)...)
 		}
 	}
-	intIn := func(key string, def, lo, hi int64) int64 {
-		n, err := p.Int64(key, def)
-		if err == nil && (n < lo || n > hi) {
-			err = p.Errorf(key, "%d is outside [%d, %d]", n, lo, hi)
+	if v, ok := p.Lookup("listeners"); ok {
+		host, port, err := parseListener(v)
+		if err != nil {
+			add(p.Errorf("listeners", "%v", err))
+		} else {
+			c.SetListener(host, port)
+		}
+	}
+	if v, ok := p.Lookup("advertised.listeners"); ok {
+		host, port, err := parseListener(v)
+		if err != nil {
+			add(p.Errorf("advertised.listeners", "%v", err))
+		} else {
+			c.advertise(host, port)
+		}
+	}
+	dirs, ok := p.Lookup("log.dirs")
+	if !ok {
+		dirs, ok = p.Lookup("log.dir")
+	}
+	if ok {
+		c.LogDirs = nil
+		for _, d := range strings.Split(dirs, ",") {
+			if d = strings.TrimSpace(d); d != "" {
+				c.LogDirs = append(c.LogDirs, d)
+			}
+		}
+	}
+	// Kafka's precedence: ms over minutes over hours; -1 keeps forever.
+	// Hours and minutes are checked here: once in milliseconds, the value
+	// given is gone.
+	for _, unit := range []struct {
+		key string
+		ms  int64
+	}{{"log.retention.hours", int64(time.Hour / time.Millisecond)}, {"log.retention.minutes", 60_000}} {
+		if _, ok := p.Lookup(unit.key); !ok {
+			continue
+		}
+		n, err := p.Int64(unit.key, 0)
+		switch {
+		case err != nil:
+			add(err)
+		case n < -1 || n > 1<<40:
+			add(p.Errorf(unit.key, "%d is outside [%d, %d]", n, -1, int64(1<<40)))
+		case n < 0:
+			c.RetentionMs = -1
+		default:
+			c.RetentionMs = n * unit.ms
+		}
+	}
+	for _, k := range c.intKeys() {
+		if _, ok := p.Lookup(k.key); !ok {
+			continue
+		}
+		n, err := p.Int64(k.key, 0)
+		if err == nil && !k.v.Set(n) {
+			err = p.Errorf(k.key, "%d is outside [%d, %d]", n, k.lo, k.hi)
 		}
 		add(err)
-		return n
 	}
-	c.BrokerID = int32(intIn("broker.id", 0, 0, 1<<31-1))
-
-	listener := p.String("listeners", "PLAINTEXT://:9092")
-	host, port, err := parseListener(listener)
-	if err != nil {
-		errs = append(errs, p.Errorf("listeners", "%v", err))
-	}
-	c.Listener = net.JoinHostPort(host, strconv.Itoa(port))
-	c.AdvertisedHost, c.AdvertisedPort = host, int32(port)
-	if adv, ok := p.Lookup("advertised.listeners"); ok {
-		ah, ap, err := parseListener(adv)
-		if err != nil {
-			errs = append(errs, p.Errorf("advertised.listeners", "%v", err))
-		}
-		c.AdvertisedHost, c.AdvertisedPort = ah, int32(ap)
-	}
-	if c.AdvertisedHost == "" || c.AdvertisedHost == "0.0.0.0" {
-		c.AdvertisedHost = "127.0.0.1"
-	}
-
-	dirs := p.String("log.dirs", p.String("log.dir", "/tmp/kafka-logs"))
-	for _, d := range strings.Split(dirs, ",") {
-		if d = strings.TrimSpace(d); d != "" {
-			c.LogDirs = append(c.LogDirs, d)
-		}
-	}
-	if len(c.LogDirs) == 0 {
-		errs = append(errs, p.Errorf("log.dirs", "names no directory"))
-	}
-	c.NumPartitions = int32(intIn("num.partitions", 1, 1, 1<<20))
-	c.DefaultReplication = int16(intIn("default.replication.factor", 1, 1, 1<<15-1))
-	c.MinInsyncReplicas = int(intIn("min.insync.replicas", 1, 1, 1<<15-1))
-
-	// Kafka's precedence: ms over minutes over hours; -1 keeps forever.
-	c.RetentionMs = intIn("log.retention.hours", 168, -1, 1<<40) * int64(time.Hour/time.Millisecond)
-	if _, ok := p.Lookup("log.retention.hours"); ok && c.RetentionMs < 0 {
-		c.RetentionMs = -1
-	}
-	if _, ok := p.Lookup("log.retention.minutes"); ok {
-		if m := intIn("log.retention.minutes", 0, -1, 1<<40); m < 0 {
-			c.RetentionMs = -1
-		} else {
-			c.RetentionMs = m * 60_000
-		}
-	}
-	if _, ok := p.Lookup("log.retention.ms"); ok {
-		c.RetentionMs = intIn("log.retention.ms", 0, -1, 1<<62)
-	}
-	c.RetentionBytes = intIn("log.retention.bytes", -1, -1, 1<<62)
-	c.SegmentBytes = intIn("log.segment.bytes", 1<<30, 14, 1<<31-1)
-	c.RetentionCheckInterval = time.Duration(intIn("log.retention.check.interval.ms", 300_000, 1, 1<<40)) * time.Millisecond
-	c.IndexIntervalBytes = int(intIn("log.index.interval.bytes", 4096, 0, 1<<31-1))
-	c.MaxRequestBytes = int32(intIn("socket.request.max.bytes", 100<<20, 1024, 1<<31-1))
-	c.MessageMaxBytes = int32(intIn("message.max.bytes", 1048588, 0, 1<<31-1))
-	c.OffsetsPartitions = int32(intIn("offsets.topic.num.partitions", 50, 1, 1<<16))
-
-	zkc, ok := p.Lookup("zookeeper.connect")
-	if !ok || strings.TrimSpace(zkc) == "" {
-		errs = append(errs, &config.Error{File: p.File, Key: "zookeeper.connect", Err: fmt.Errorf("is required (host:port[,host:port…][/chroot])")})
-	} else {
-		servers, chroot, err := parseZooKeeperConnect(zkc)
-		if err != nil {
-			errs = append(errs, p.Errorf("zookeeper.connect", "%v", err))
-		}
-		c.ZooKeeperConnect, c.ZooKeeperChroot = servers, chroot
-	}
-	c.ZooKeeperTimeout = time.Duration(intIn("zookeeper.connection.timeout.ms", 18000, 1, 1<<31-1)) * time.Millisecond
 	// Without zookeeper.session.timeout.ms the session lasts as long as a
 	// connection may take (both 18 s by default in Kafka).
-	c.ZooKeeperSessionTimeout = c.ZooKeeperTimeout
-	if _, ok := p.Lookup("zookeeper.session.timeout.ms"); ok {
-		c.ZooKeeperSessionTimeout = time.Duration(intIn("zookeeper.session.timeout.ms", 18000, 1, 1<<31-1)) * time.Millisecond
+	if _, ok := p.Lookup("zookeeper.session.timeout.ms"); !ok {
+		c.ZooKeeperSessionTimeout = c.ZooKeeperTimeout
 	}
-	c.ReplicaLagTimeMax = time.Duration(intIn("replica.lag.time.max.ms", 30000, 1, 1<<31-1)) * time.Millisecond
-	c.ReplicaFetchWaitMax = time.Duration(intIn("replica.fetch.wait.max.ms", 500, 1, 1<<31-1)) * time.Millisecond
-	c.ReplicaFetchMaxBytes = int32(intIn("replica.fetch.max.bytes", 1<<20, 1, 1<<31-1))
-	c.OffsetsReplication = int16(intIn("offsets.topic.replication.factor", 3, 1, 1<<15-1))
-	c.RequestTimeout = time.Duration(intIn("request.timeout.ms", 30000, 1, 1<<31-1)) * time.Millisecond
-	unclean, err := p.Bool("unclean.leader.election.enable", false)
-	add(err)
-	c.UncleanLeaderElection = unclean
-	auto, err := p.Bool("auto.create.topics.enable", true)
-	add(err)
-	c.AutoCreateTopics = auto
+	if v, ok := p.Lookup("zookeeper.connect"); ok && strings.TrimSpace(v) != "" {
+		if err := c.SetZooKeeperConnect(v); err != nil {
+			add(p.Errorf("zookeeper.connect", "%v", err))
+		}
+	}
+	for _, k := range c.boolKeys() {
+		b, err := p.Bool(k.key, *k.v)
+		add(err)
+		*k.v = b
+	}
 	// Keys Kafka's sample server.properties carries that change nothing here.
 	for _, k := range []string{"num.network.threads", "num.io.threads", "socket.send.buffer.bytes", "socket.receive.buffer.bytes",
 		"num.recovery.threads.per.data.dir", "transaction.state.log.replication.factor",
@@ -169,10 +251,91 @@ func configFromProperties(p *config.Properties) (*Config, error) {
 		"log.flush.interval.messages", "log.flush.interval.ms", "delete.topic.enable", "log.cleaner.enable"} {
 		p.Lookup(k)
 	}
-	if err := errs.Err(); err != nil {
-		return nil, err
+	return errs.Err()
+}
+
+// Validate checks c, read from a file or built in code: every integer in
+// its range, log.dirs and zookeeper.connect given, the addresses well
+// formed. Errors name the server.properties key.
+func (c *Config) Validate() error {
+	var errs config.Errors
+	for _, k := range c.intKeys() {
+		if n := k.v.Get(); n < k.lo || n > k.hi {
+			errs.Addf(k.key, "%d is outside [%d, %d]", n, k.lo, k.hi)
+		}
 	}
-	return c, nil
+	if _, _, err := net.SplitHostPort(c.Listener); err != nil {
+		errs.Addf("listeners", "%q is not host:port", c.Listener)
+	}
+	if c.AdvertisedHost == "" || c.AdvertisedPort < 0 || c.AdvertisedPort > 65535 {
+		errs.Addf("advertised.listeners", "%s:%d is not host:port", c.AdvertisedHost, c.AdvertisedPort)
+	}
+	if len(c.LogDirs) == 0 {
+		errs.Addf("log.dirs", "names no directory")
+	}
+	if len(c.ZooKeeperConnect) == 0 {
+		errs.Addf("zookeeper.connect", "is required (host:port[,host:port…][/chroot])")
+	}
+	if c.ZooKeeperChroot != "" && !strings.HasPrefix(c.ZooKeeperChroot, "/") {
+		errs.Addf("zookeeper.connect", "chroot %q does not start with /", c.ZooKeeperChroot)
+	}
+	return errs.Err()
+}
+
+// Render returns c as server.properties text that LoadConfig reads back
+// into an equal Config (durations in whole milliseconds): broker.id,
+// listeners, log.dirs and zookeeper.connect always, the other keys when
+// they differ from Defaults. It is what sluice up writes for operators
+// to read and what test launchers hand to a broker process.
+func (c *Config) Render() []byte {
+	var b strings.Builder
+	def := Defaults()
+	line := func(key string, v any) { fmt.Fprintf(&b, "%s=%v\n", key, v) }
+	line("broker.id", c.BrokerID)
+	line("listeners", "PLAINTEXT://"+c.Listener)
+	implied := Defaults()
+	if host, port, err := net.SplitHostPort(c.Listener); err == nil {
+		n, _ := strconv.Atoi(port)
+		implied.advertise(host, n)
+	}
+	if c.AdvertisedHost != implied.AdvertisedHost || c.AdvertisedPort != implied.AdvertisedPort {
+		line("advertised.listeners", "PLAINTEXT://"+net.JoinHostPort(c.AdvertisedHost, strconv.Itoa(int(c.AdvertisedPort))))
+	}
+	line("log.dirs", strings.Join(c.LogDirs, ","))
+	line("zookeeper.connect", strings.Join(c.ZooKeeperConnect, ",")+c.ZooKeeperChroot)
+	defKeys := def.intKeys()
+	for i, k := range c.intKeys() {
+		n, d := k.v.Get(), defKeys[i].v.Get()
+		switch k.key {
+		case "broker.id":
+			continue
+		case "zookeeper.session.timeout.ms": // implied: the connection timeout
+			d = c.ZooKeeperTimeout.Milliseconds()
+		case "log.retention.ms": // in hours when it is whole hours
+			if h := int64(time.Hour / time.Millisecond); n != d && (n == -1 || n%h == 0) {
+				line("log.retention.hours", hours(n))
+				continue
+			}
+		}
+		if n != d {
+			line(k.key, n)
+		}
+	}
+	defBools := def.boolKeys()
+	for i, k := range c.boolKeys() {
+		if *k.v != *defBools[i].v {
+			line(k.key, *k.v)
+		}
+	}
+	return []byte(b.String())
+}
+
+// hours is a whole number of hours in milliseconds as hours; -1 stays -1.
+func hours(ms int64) int64 {
+	if ms < 0 {
+		return ms
+	}
+	return ms / int64(time.Hour/time.Millisecond)
 }
 
 // parseListener takes the first PLAINTEXT://host:port of a listeners value.

@@ -1,6 +1,8 @@
 package broker
 
 import (
+	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -9,8 +11,12 @@ import (
 	"github.com/sluicelogs/sluice/internal/config"
 )
 
+func parseConfig(text string) (*Config, []*config.Error, error) {
+	return config.ParsePropertiesConfig[Config]("server.properties", []byte(text), Defaults)
+}
+
 func TestConfig(t *testing.T) {
-	p, err := config.ParseProperties("server.properties", []byte(`broker.id=2
+	c, _, err := parseConfig(`broker.id=2
 listeners=PLAINTEXT://0.0.0.0:9092
 advertised.listeners=PLAINTEXT://h2:9092
 log.dirs=/data/a,/data/b
@@ -22,11 +28,7 @@ log.segment.bytes=1048576
 zookeeper.connect=h1:2181,h2:2181,h3/kafka
 zookeeper.connection.timeout.ms=6000
 auto.create.topics.enable=false
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := configFromProperties(p)
+`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,11 +53,7 @@ func TestConfigErrors(t *testing.T) {
 		{"broker.id=1\n", "server.properties: zookeeper.connect: is required"},
 		{"zookeeper.connect=h:2181\nnum.partitions=0\n", "server.properties:2: num.partitions: 0 is outside [1, 1048576]"},
 	} {
-		p, err := config.ParseProperties("server.properties", []byte(tc.text))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := configFromProperties(p); err == nil || !strings.Contains(err.Error(), tc.want) {
+		if _, _, err := parseConfig(tc.text); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("error %v, want %q", err, tc.want)
 		}
 	}
@@ -70,5 +68,143 @@ func TestTopicConfigOverrides(t *testing.T) {
 	applyTopicConfig(&o, map[string]string{"cleanup.policy": "compact"})
 	if o.RetentionMs != -1 || o.RetentionBytes != -1 {
 		t.Fatalf("a compacted topic is trimmed: %+v", o)
+	}
+}
+
+// validConfig is Defaults with the one key that has no default.
+func validConfig() Config {
+	c := Defaults()
+	c.ZooKeeperConnect = []string{"127.0.0.1:2181"}
+	return c
+}
+
+// TestDefaults: Defaults is what a server.properties with only
+// zookeeper.connect loads as, and it passes Validate.
+func TestConfigDefaults(t *testing.T) {
+	loaded, warnings, err := parseConfig("zookeeper.connect=127.0.0.1:2181\n")
+	if err != nil || len(warnings) > 0 {
+		t.Fatal(err, warnings)
+	}
+	want := validConfig()
+	want.File = "server.properties"
+	if !reflect.DeepEqual(*loaded, want) {
+		t.Fatalf("loaded\n%+v\nDefaults\n%+v", *loaded, want)
+	}
+	if err := want.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if c := Defaults(); c.Listener != ":9092" || c.AdvertisedHost != "127.0.0.1" || c.AdvertisedPort != 9092 || c.RetentionMs != 168*3600*1000 {
+		t.Fatalf("defaults %+v", c)
+	}
+}
+
+// TestConfigValidate: every rule of Validate, with the key it names.
+func TestConfigValidate(t *testing.T) {
+	type rule struct {
+		name, want string
+		mutate     func(*Config)
+	}
+	var rules []rule
+	for i, k := range (&Config{}).intKeys() {
+		for _, n := range []int64{k.lo - 1, k.hi + 1} {
+			if c := validConfig(); !c.intKeys()[i].v.Set(n) {
+				continue // the field's type cannot hold it: ReadProperties reports that
+			}
+			rules = append(rules, rule{fmt.Sprintf("%s=%d", k.key, n), fmt.Sprintf("%s: %d is outside [%d, %d]", k.key, n, k.lo, k.hi),
+				func(c *Config) { c.intKeys()[i].v.Set(n) }})
+		}
+	}
+	rules = append(rules,
+		rule{"listener", `listeners: "h" is not host:port`, func(c *Config) { c.Listener = "h" }},
+		rule{"advertised host", "advertised.listeners: :9092 is not host:port", func(c *Config) { c.AdvertisedHost = "" }},
+		rule{"advertised port", "advertised.listeners: h:70000 is not host:port", func(c *Config) { c.AdvertisedHost, c.AdvertisedPort = "h", 70000 }},
+		rule{"log.dirs", "log.dirs: names no directory", func(c *Config) { c.LogDirs = nil }},
+		rule{"zookeeper.connect", "zookeeper.connect: is required (host:port[,host:port…][/chroot])", func(c *Config) { c.ZooKeeperConnect = nil }},
+		rule{"chroot", `zookeeper.connect: chroot "kafka" does not start with /`, func(c *Config) { c.ZooKeeperChroot = "kafka" }},
+	)
+	for _, r := range rules {
+		t.Run(r.name, func(t *testing.T) {
+			c := validConfig()
+			r.mutate(&c)
+			err := c.Validate()
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if err.Error() != r.want {
+				t.Fatalf("error %q, want %q", err, r.want)
+			}
+		})
+	}
+}
+
+// TestConfigRenderRoundTrip: loading Render's text gives the Config back.
+func TestConfigRenderRoundTrip(t *testing.T) {
+	full := validConfig()
+	full.BrokerID = 7
+	full.SetListener("0.0.0.0", 0)
+	full.AdvertisedHost, full.AdvertisedPort = "kafka-7.example", 19092
+	full.LogDirs = []string{"/data/a", "/data/b"}
+	full.NumPartitions, full.DefaultReplication, full.MinInsyncReplicas = 6, 3, 2
+	full.RetentionBytes, full.SegmentBytes = 1<<30, 1<<20
+	full.RetentionCheckInterval, full.IndexIntervalBytes = 100*time.Millisecond, 0
+	full.ZooKeeperConnect, full.ZooKeeperChroot = []string{"h1:2181", "h2:2182"}, "/kafka"
+	full.ZooKeeperTimeout, full.ZooKeeperSessionTimeout = 6*time.Second, 4*time.Second
+	full.AutoCreateTopics, full.UncleanLeaderElection = false, true
+	full.MaxRequestBytes, full.MessageMaxBytes = 1<<20, 1<<19
+	full.OffsetsPartitions, full.OffsetsReplication = 1, 1
+	full.ReplicaLagTimeMax, full.ReplicaFetchWaitMax, full.ReplicaFetchMaxBytes = 3*time.Second, 100*time.Millisecond, 1<<16
+	full.RequestTimeout = time.Second
+
+	sameTimeouts := validConfig()
+	sameTimeouts.ZooKeeperTimeout, sameTimeouts.ZooKeeperSessionTimeout = 10*time.Second, 10*time.Second
+	sessionDefault := validConfig()
+	sessionDefault.ZooKeeperTimeout = 10 * time.Second
+	forever, minutes := validConfig(), validConfig()
+	forever.RetentionMs, minutes.RetentionMs = -1, 90*60*1000
+
+	for name, c := range map[string]Config{"defaults": validConfig(), "full": full, "same timeouts": sameTimeouts,
+		"session at its default": sessionDefault, "retention forever": forever, "retention in minutes": minutes} {
+		t.Run(name, func(t *testing.T) {
+			text := c.Render()
+			loaded, warnings, err := config.ParsePropertiesConfig[Config]("server.properties", text, Defaults)
+			if err != nil || len(warnings) > 0 {
+				t.Fatalf("%s\n%v %v", text, err, warnings)
+			}
+			c.File = "server.properties"
+			if !reflect.DeepEqual(*loaded, c) {
+				t.Fatalf("rendered\n%s\nloaded  %+v\nwant    %+v", text, *loaded, c)
+			}
+		})
+	}
+	def := validConfig()
+	if got := string(def.Render()); got != "broker.id=0\nlisteners=PLAINTEXT://:9092\nlog.dirs=/tmp/kafka-logs\nzookeeper.connect=127.0.0.1:2181\n" {
+		t.Errorf("defaults render as\n%s", got)
+	}
+}
+
+// TestConfigParseErrors: values ReadProperties cannot store are reported
+// with the range Validate would check, at their lines, before Validate
+// runs.
+func TestConfigParseErrors(t *testing.T) {
+	_, _, err := parseConfig("log.retention.hours=-2\nreplica.fetch.max.bytes=3000000000\nnum.partitions=0\n")
+	want := "server.properties:1: log.retention.hours: -2 is outside [-1, 1099511627776]\n" +
+		"server.properties:2: replica.fetch.max.bytes: 3000000000 is outside [1, 2147483647]"
+	if err == nil || err.Error() != want {
+		t.Fatalf("error\n%v\nwant\n%s", err, want)
+	}
+}
+
+// TestConfigErrorsAtLines: Validate's errors about a loaded file name the
+// line of their key; keys that are not in the file name the file.
+func TestConfigErrorsAtLines(t *testing.T) {
+	_, _, err := parseConfig("broker.id=1\nlog.dirs=\nmin.insync.replicas=0\nlog.retention.bytes=-2\n")
+	want := []string{
+		"server.properties:3: min.insync.replicas: 0 is outside [1, 32767]",
+		"server.properties:4: log.retention.bytes: -2 is outside [-1, 4611686018427387904]",
+		"server.properties:2: log.dirs: names no directory",
+		"server.properties: zookeeper.connect: is required (host:port[,host:port…][/chroot])",
+	}
+	if err == nil || err.Error() != strings.Join(want, "\n") {
+		t.Fatalf("error\n%v\nwant\n%s", err, strings.Join(want, "\n"))
 	}
 }

@@ -4,12 +4,13 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"slices"
+	"strconv"
 	"testing"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/sluicelogs/sluice/broker"
 	"github.com/sluicelogs/sluice/internal/await"
 	"github.com/sluicelogs/sluice/testkit/testcluster"
 )
@@ -32,8 +33,14 @@ func TestNetworkPartition(t *testing.T) {
 	}
 	members := map[int]*member{}
 	start := func(m *member) {
-		m.b = testcluster.StartBroker(t, m.id, m.zk.Addr(), m.dir, append(slices.Clone(replicaConfig),
-			"advertised.listeners=PLAINTEXT://"+m.kafka.Addr())...)
+		m.b = testcluster.StartBroker(t, m.id, m.zk.Addr(), m.dir, replicaConfig, func(c *broker.Config) {
+			host, port, err := net.SplitHostPort(m.kafka.Addr())
+			if err != nil {
+				t.Fatal(err)
+			}
+			n, _ := strconv.Atoi(port)
+			c.AdvertisedHost, c.AdvertisedPort = host, int32(n)
+		})
 		m.kafka.SetTarget(m.b.Addr())
 		m.dir = m.b.Dir
 	}

@@ -13,13 +13,16 @@ import (
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/sluicelogs/sluice/broker"
 	"github.com/sluicelogs/sluice/internal/await"
 	"github.com/sluicelogs/sluice/testkit/testcluster"
 )
 
 // replicaConfig is what the replication tests run brokers with: short
 // session and lag timeouts so failures are noticed in seconds.
-var replicaConfig = []string{"zookeeper.session.timeout.ms=4000", "replica.lag.time.max.ms=3000"}
+func replicaConfig(c *broker.Config) {
+	c.ZooKeeperSessionTimeout, c.ReplicaLagTimeMax = 4*time.Second, 3*time.Second
+}
 
 // awaitISR waits until every partition of topic has a live leader and an
 // ISR of exactly want (sorted), as the broker at addr describes it.
@@ -52,7 +55,7 @@ func TestReplicatedFailover(t *testing.T) {
 	brokers := map[int]*testcluster.Broker{}
 	var addrs []string
 	for id := 1; id <= 3; id++ {
-		brokers[id] = testcluster.StartBroker(t, id, zkAddr, "", replicaConfig...)
+		brokers[id] = testcluster.StartBroker(t, id, zkAddr, "", replicaConfig)
 		addrs = append(addrs, brokers[id].Addr())
 	}
 	createReplicated(t, addrs[0], "magedu", 3, 3, nil)
@@ -86,7 +89,7 @@ func TestReplicatedFailover(t *testing.T) {
 	}
 	produceNumbered(t, liveAddrs, "magedu", "b", 3000)
 
-	brokers[victim] = testcluster.StartBroker(t, victim, zkAddr, dir, replicaConfig...)
+	brokers[victim] = testcluster.StartBroker(t, victim, zkAddr, dir, replicaConfig)
 	awaitISR(t, liveAddrs[0], "magedu", []int32{1, 2, 3})
 	produceNumbered(t, liveAddrs, "magedu", "c", 1000)
 	checkExactlyOnce(t, consumeAll(t, liveAddrs, "magedu", 7000), map[string]int{"a": 3000, "b": 3000, "c": 1000})
@@ -100,7 +103,7 @@ func TestMinInsyncReplicas(t *testing.T) {
 	brokers := map[int]*testcluster.Broker{}
 	var addrs []string
 	for id := 1; id <= 3; id++ {
-		brokers[id] = testcluster.StartBroker(t, id, zkAddr, "", replicaConfig...)
+		brokers[id] = testcluster.StartBroker(t, id, zkAddr, "", replicaConfig)
 		addrs = append(addrs, brokers[id].Addr())
 	}
 	createReplicated(t, addrs[0], "strict", 1, 3, map[string]string{"min.insync.replicas": "2"})
@@ -135,7 +138,7 @@ func TestMinInsyncReplicas(t *testing.T) {
 		t.Fatalf("produce with the ISR below min.insync.replicas: %v, want NOT_ENOUGH_REPLICAS", err)
 	}
 
-	brokers[down[0]] = testcluster.StartBroker(t, down[0], zkAddr, dirs[down[0]], replicaConfig...)
+	brokers[down[0]] = testcluster.StartBroker(t, down[0], zkAddr, dirs[down[0]], replicaConfig)
 	want := []int32{int32(leader), int32(down[0])}
 	slices.Sort(want)
 	awaitISR(t, leaderAddr, "strict", want)
@@ -157,7 +160,7 @@ func TestReplicatedTopicLifecycle(t *testing.T) {
 	var addrs []string
 	var dirs []string
 	for id := 1; id <= 3; id++ {
-		b := testcluster.StartBroker(t, id, zkAddr, "", replicaConfig...)
+		b := testcluster.StartBroker(t, id, zkAddr, "", replicaConfig)
 		addrs = append(addrs, b.Addr())
 		dirs = append(dirs, b.Dir)
 	}
@@ -208,7 +211,7 @@ func TestGroupSurvivesCoordinatorLoss(t *testing.T) {
 	brokers := map[int32]*testcluster.Broker{}
 	var addrs []string
 	for id := 1; id <= 3; id++ {
-		brokers[int32(id)] = testcluster.StartBroker(t, id, zkAddr, "", replicaConfig...)
+		brokers[int32(id)] = testcluster.StartBroker(t, id, zkAddr, "", replicaConfig)
 		addrs = append(addrs, brokers[int32(id)].Addr())
 	}
 	createReplicated(t, addrs[0], "work", 3, 3, nil)

@@ -11,6 +11,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"github.com/sluicelogs/sluice/broker"
 	"github.com/sluicelogs/sluice/internal/await"
 	"github.com/sluicelogs/sluice/testkit/testcluster"
 )
@@ -21,7 +22,9 @@ import (
 func TestRetention(t *testing.T) {
 	zkAddr := testcluster.Coordinator(t)
 	b := testcluster.StartBroker(t, 1, zkAddr, "",
-		"log.segment.bytes=16384", "log.retention.bytes=32768", "log.retention.check.interval.ms=100")
+		func(c *broker.Config) {
+			c.SegmentBytes, c.RetentionBytes, c.RetentionCheckInterval = 16384, 32768, 100*time.Millisecond
+		})
 	addr := b.Addr()
 	createTopic(t, addr, "short", 1)
 	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.DefaultProduceTopic("short"), kgo.ProducerBatchCompression(kgo.NoCompression()))

@@ -2,9 +2,11 @@ package coordinator
 
 import (
 	"fmt"
+	"maps"
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -13,8 +15,10 @@ import (
 	"github.com/sluicelogs/sluice/internal/config"
 )
 
-// Config is a coordinator member's configuration, read from a zoo.cfg with
-// ZooKeeper's keys and, for an ensemble member, dataDir/myid.
+// Config is a coordinator member's configuration: read from a zoo.cfg with
+// ZooKeeper's keys and, for an ensemble member, dataDir/myid by
+// LoadConfig, or built in code from Defaults; either way checked by
+// Validate.
 type Config struct {
 	File string // the zoo.cfg it came from, for messages
 
@@ -23,7 +27,7 @@ type Config struct {
 	SyncLimit         int           // syncLimit: ticks a follower may lag before it is dropped
 	DataDir           string        // dataDir: snapshots (and the log unless DataLogDir is set)
 	DataLogDir        string        // dataLogDir: the Raft log, when set
-	ClientAddr        string        // clientPortAddress:clientPort
+	ClientAddr        string        // clientPortAddress:clientPort; port 0 listens on a free port
 	MaxClientCnxns    int           // maxClientCnxns per client IP, 0 = no limit
 	SnapRetainCount   int           // autopurge.snapRetainCount (minimum 3)
 	SnapCount         int           // snapCount: log entries between snapshots
@@ -33,6 +37,7 @@ type Config struct {
 	MaxSessionTimeout time.Duration // maxSessionTimeout, default 20 × tickTime
 
 	MetricsAddr string // metricsProvider.httpHost:httpPort, "" when off
+	PeerType    string // peerType: participant, or observer (then server.MyID says :observer)
 
 	MyID    uint64            // from dataDir/myid; 0 when standalone
 	Servers map[uint64]Member // server.N lines; empty when standalone
@@ -46,7 +51,6 @@ type Member struct {
 	ElectionPort int // accepted for compatibility; Raft elects over the peer port
 	Observer     bool
 	ClientAddr   string // the member's client address when the line gives one
-	Line         int
 }
 
 // PeerAddr is the member's host:peerPort.
@@ -73,157 +77,300 @@ var defaultFourLetterWords = []string{"srvr", "ruok", "mntr"}
 // allFourLetterWords are the words this coordinator answers.
 var allFourLetterWords = []string{"ruok", "srvr", "stat", "mntr", "conf", "cons", "envi", "isro", "wchs", "dump"}
 
-// LoadConfig reads a zoo.cfg and, for an ensemble, dataDir/myid. Unknown
-// keys are returned as warnings; bad values are errors naming line and key.
-func LoadConfig(path string) (*Config, []*config.Error, error) {
-	p, err := config.LoadProperties(path)
-	if err != nil {
-		return nil, nil, err
+// Defaults returns a Config with ZooKeeper's default for every key;
+// dataDir, which has none, is left empty (Validate requires it).
+func Defaults() Config {
+	c := Config{
+		TickTime:          2 * time.Second,
+		InitLimit:         10,
+		SyncLimit:         5,
+		ClientAddr:        "0.0.0.0:2181",
+		MaxClientCnxns:    60,
+		SnapRetainCount:   3,
+		SnapCount:         100000,
+		FourLetterWords:   map[string]bool{},
+		MinSessionTimeout: 4 * time.Second,
+		MaxSessionTimeout: 40 * time.Second,
+		PeerType:          "participant",
 	}
-	c, err := configFromProperties(p)
-	if err != nil {
-		return nil, nil, err
+	for _, w := range defaultFourLetterWords {
+		c.FourLetterWords[w] = true
 	}
-	return c, p.Unknown(), nil
+	return c
 }
 
-func configFromProperties(p *config.Properties) (*Config, error) {
-	c := &Config{File: p.File, FourLetterWords: map[string]bool{}}
-	var errs config.Errors
-	fail := func(err error) {
-		if ce, ok := err.(*config.Error); ok {
-			errs = append(errs, ce)
-		} else if err != nil {
-			errs = append(errs, &config.Error{File: p.File, Err: err})
-		}
+// AllFourLetterWords returns every four-letter word this coordinator
+// answers, as 4lw.commands.whitelist=* enables them.
+func AllFourLetterWords() map[string]bool {
+	words := map[string]bool{}
+	for _, w := range allFourLetterWords {
+		words[w] = true
 	}
-	positive := func(key string, def int) int {
-		n, err := p.Int(key, def)
-		if err == nil && n <= 0 {
-			err = p.Errorf(key, "must be positive, got %d", n)
-		}
-		fail(err)
-		return n
-	}
+	return words
+}
 
-	tick := positive("tickTime", 2000)
+// LoadConfig reads a zoo.cfg over the defaults and, for an ensemble,
+// dataDir/myid, and validates them. Unknown keys are returned as
+// warnings; bad values are errors naming line and key.
+func LoadConfig(path string) (*Config, []*config.Error, error) {
+	return config.LoadPropertiesConfig[Config](path, Defaults)
+}
+
+// ReadProperties sets the fields of the keys p holds (see
+// config.PropertiesConfig) and, when p names an ensemble, reads MyID from
+// dataDir/myid; ranges and the checks across keys are Validate's.
+func (c *Config) ReadProperties(p *config.Properties) error {
+	c.File = p.File
+	var errs config.Errors
+	add := func(err error) {
+		if err != nil {
+			errs = append(errs, p.Locate(err)...)
+		}
+	}
+	readInt := func(key string, dst *int) {
+		n, err := p.Int(key, *dst)
+		add(err)
+		*dst = n
+	}
+	tick := int(c.TickTime.Milliseconds())
+	readInt("tickTime", &tick)
 	c.TickTime = time.Duration(tick) * time.Millisecond
-	c.InitLimit = positive("initLimit", 10)
-	c.SyncLimit = positive("syncLimit", 5)
-	c.DataDir = p.String("dataDir", "")
-	if c.DataDir == "" {
-		errs = append(errs, &config.Error{File: p.File, Key: "dataDir", Err: fmt.Errorf("is required")})
-	}
-	c.DataLogDir = p.String("dataLogDir", "")
-	port := positive("clientPort", 2181)
-	c.ClientAddr = net.JoinHostPort(p.String("clientPortAddress", "0.0.0.0"), strconv.Itoa(port))
-	n, err := p.Int("maxClientCnxns", 60)
-	if err == nil && n < 0 {
-		err = p.Errorf("maxClientCnxns", "must not be negative, got %d", n)
-	}
-	fail(err)
-	c.MaxClientCnxns = n
-	n, err = p.Int("autopurge.snapRetainCount", 3)
-	fail(err)
-	c.SnapRetainCount = max(n, 3) // ZooKeeper raises values below 3 to 3
-	n, err = p.Int("snapCount", 100000)
-	if err == nil && n < 2 {
-		err = p.Errorf("snapCount", "must be at least 2, got %d", n)
-	}
-	fail(err)
-	c.SnapCount = n
-	n, err = p.Int("autopurge.purgeInterval", 0)
-	if err == nil && n < 0 {
-		err = p.Errorf("autopurge.purgeInterval", "must not be negative, got %d", n)
-	}
-	fail(err)
-	c.PurgeInterval = time.Duration(n) * time.Hour
-	minT, err := p.Int("minSessionTimeout", 2*tick)
-	fail(err)
-	maxT, err := p.Int("maxSessionTimeout", 20*tick)
-	fail(err)
-	if minT > maxT {
-		errs = append(errs, p.Errorf("minSessionTimeout", "%d is above maxSessionTimeout %d", minT, maxT))
-	}
+	readInt("initLimit", &c.InitLimit)
+	readInt("syncLimit", &c.SyncLimit)
+	c.DataDir = p.String("dataDir", c.DataDir)
+	c.DataLogDir = p.String("dataLogDir", c.DataLogDir)
+	host, port, _ := net.SplitHostPort(c.ClientAddr)
+	clientPort, _ := strconv.Atoi(port)
+	readInt("clientPort", &clientPort)
+	c.ClientAddr = net.JoinHostPort(p.String("clientPortAddress", host), strconv.Itoa(clientPort))
+	readInt("maxClientCnxns", &c.MaxClientCnxns)
+	readInt("autopurge.snapRetainCount", &c.SnapRetainCount)
+	c.SnapRetainCount = max(c.SnapRetainCount, 3) // ZooKeeper raises values below 3 to 3
+	readInt("snapCount", &c.SnapCount)
+	purge := int(c.PurgeInterval / time.Hour)
+	readInt("autopurge.purgeInterval", &purge)
+	c.PurgeInterval = time.Duration(purge) * time.Hour
+	// The session bounds follow tickTime unless given.
+	minT, maxT := 2*tick, 20*tick
+	readInt("minSessionTimeout", &minT)
+	readInt("maxSessionTimeout", &maxT)
 	c.MinSessionTimeout = time.Duration(minT) * time.Millisecond
 	c.MaxSessionTimeout = time.Duration(maxT) * time.Millisecond
 	if wl, ok := p.Lookup("4lw.commands.whitelist"); ok {
+		c.FourLetterWords = map[string]bool{}
 		for _, w := range strings.Split(wl, ",") {
-			w = strings.TrimSpace(w)
-			switch {
-			case w == "*":
-				for _, a := range allFourLetterWords {
-					c.FourLetterWords[a] = true
-				}
-			case len(w) == 4:
-				c.FourLetterWords[w] = true
-			case w != "":
-				errs = append(errs, p.Errorf("4lw.commands.whitelist", "%q is not a four-letter word", w))
+			switch w = strings.TrimSpace(w); w {
+			case "*":
+				maps.Copy(c.FourLetterWords, AllFourLetterWords())
+			case "":
+			default:
+				c.FourLetterWords[w] = true // Validate checks the length
 			}
 		}
-	} else {
-		for _, w := range defaultFourLetterWords {
-			c.FourLetterWords[w] = true
-		}
 	}
-	peerType := p.String("peerType", "participant")
-	if peerType != "participant" && peerType != "observer" {
-		errs = append(errs, p.Errorf("peerType", "%q is not participant or observer", peerType))
-	}
+	c.PeerType = p.String("peerType", c.PeerType)
 	// ZooKeeper's Prometheus metrics provider keys: /metrics on that port.
 	if port, ok := p.Lookup("metricsProvider.httpPort"); ok {
-		n, err := strconv.Atoi(port)
-		if err != nil || n < 0 || n > 65535 {
-			errs = append(errs, p.Errorf("metricsProvider.httpPort", "%q is not a port number", port))
-		}
 		c.MetricsAddr = net.JoinHostPort(p.String("metricsProvider.httpHost", "0.0.0.0"), port)
 	}
 	// Keys ZooKeeper accepts that change nothing here.
 	for _, k := range []string{"admin.enableServer", "admin.serverPort", "standaloneEnabled", "reconfigEnabled", "quorumListenOnAllIPs", "electionAlg", "preAllocSize", "forceSync", "globalOutstandingLimit", "metricsProvider.className"} {
 		p.Lookup(k)
 	}
+	if keys := p.Prefixed("server."); len(keys) > 0 {
+		c.Servers = map[uint64]Member{}
+		for _, key := range keys {
+			m, err := parseMember(p, key)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			c.Servers[m.ID] = m
+		}
+	}
+	if len(errs) == 0 && !c.Standalone() && c.DataDir != "" { // else Validate does not run
+		add(c.readMyID())
+	}
+	return errs.Err()
+}
 
-	c.Servers = map[uint64]Member{}
-	for _, key := range p.Prefixed("server.") {
-		m, err := parseMember(p, key)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		c.Servers[m.ID] = m
-	}
-	if err := errs.Err(); err != nil {
-		return nil, err
-	}
-	if !c.Standalone() {
-		if err := c.readMyID(); err != nil {
-			return nil, err
-		}
-		me := c.Servers[c.MyID]
-		if peerType == "observer" && !me.Observer {
-			return nil, p.Errorf("peerType", "observer, but server.%d does not say :observer", c.MyID)
+// Validate checks c, read from a file or built in code: the ranges of
+// the numbers and ports, dataDir given, the session bounds in order, the
+// four-letter words, and for an ensemble member that its id and role
+// agree with the server list. Errors name the zoo.cfg key.
+func (c *Config) Validate() error {
+	var errs config.Errors
+	for _, k := range []struct {
+		key string
+		n   int
+	}{{"tickTime", int(c.TickTime.Milliseconds())}, {"initLimit", c.InitLimit}, {"syncLimit", c.SyncLimit}} {
+		if k.n <= 0 {
+			errs.Addf(k.key, "must be positive, got %d", k.n)
 		}
 	}
-	return c, nil
+	if c.DataDir == "" {
+		errs.Addf("dataDir", "is required")
+	}
+	if _, port, err := net.SplitHostPort(c.ClientAddr); err != nil {
+		errs.Addf("clientPort", "%q is not host:port: %v", c.ClientAddr, err)
+	} else if n, err := strconv.Atoi(port); err != nil || n < 0 {
+		errs.Addf("clientPort", "must be positive, got %s (or 0 for a free port)", port)
+	} else if n > 65535 {
+		errs.Addf("clientPort", "must be at most 65535, got %d", n)
+	}
+	for _, k := range []struct {
+		key string
+		n   int
+	}{{"maxClientCnxns", c.MaxClientCnxns}, {"autopurge.purgeInterval", int(c.PurgeInterval / time.Hour)}} {
+		if k.n < 0 {
+			errs.Addf(k.key, "must not be negative, got %d", k.n)
+		}
+	}
+	if c.SnapRetainCount < 3 {
+		errs.Addf("autopurge.snapRetainCount", "must be at least 3, got %d", c.SnapRetainCount)
+	}
+	if c.SnapCount < 2 {
+		errs.Addf("snapCount", "must be at least 2, got %d", c.SnapCount)
+	}
+	if minT, maxT := c.MinSessionTimeout.Milliseconds(), c.MaxSessionTimeout.Milliseconds(); minT > maxT {
+		errs.Addf("minSessionTimeout", "%d is above maxSessionTimeout %d", minT, maxT)
+	}
+	for _, w := range slices.Sorted(maps.Keys(c.FourLetterWords)) {
+		if len(w) != 4 {
+			errs.Addf("4lw.commands.whitelist", "%q is not a four-letter word", w)
+		}
+	}
+	if c.PeerType != "participant" && c.PeerType != "observer" {
+		errs.Addf("peerType", "%q is not participant or observer", c.PeerType)
+	}
+	if c.MetricsAddr != "" {
+		_, port, err := net.SplitHostPort(c.MetricsAddr)
+		if n, perr := strconv.Atoi(port); err != nil || perr != nil || n < 0 || n > 65535 {
+			errs.Addf("metricsProvider.httpPort", "%q is not a port number", port)
+		}
+	}
+	for _, id := range c.MemberIDs() {
+		errs = append(errs, c.Servers[id].validate(id)...)
+	}
+	if c.Standalone() || len(errs) > 0 {
+		return errs.Err()
+	}
+	if _, ok := c.Servers[c.MyID]; !ok {
+		if c.File == "" {
+			errs.Addf("myid", "id %d has no server.%d line", c.MyID, c.MyID)
+		} else { // the id came from dataDir/myid
+			errs = append(errs, &config.Error{File: filepath.Join(c.DataDir, "myid"), Line: 1, Err: fmt.Errorf("id %d has no server.%d line in %s", c.MyID, c.MyID, c.File)})
+		}
+	} else if c.PeerType == "observer" && !c.Servers[c.MyID].Observer {
+		errs.Addf("peerType", "observer, but server.%d does not say :observer", c.MyID)
+	}
+	return errs.Err()
+}
+
+// validate checks the member listed as server.id.
+func (m Member) validate(id uint64) config.Errors {
+	var errs config.Errors
+	key := fmt.Sprintf("server.%d", id)
+	if id == 0 || id > 255 || m.ID != id {
+		errs.Addf(key, "the member id must be a number from 1 to 255")
+	}
+	for _, p := range []struct {
+		name string
+		n    int
+	}{{"peer", m.PeerPort}, {"election", m.ElectionPort}} {
+		if p.n <= 0 || p.n > 65535 {
+			errs.Addf(key, "%s port %q is not a port number", p.name, strconv.Itoa(p.n))
+		}
+	}
+	if m.ClientAddr != "" {
+		_, port, err := net.SplitHostPort(m.ClientAddr)
+		if n, perr := strconv.Atoi(port); err != nil || perr != nil || n <= 0 || n > 65535 {
+			errs.Addf(key, "client port %q is not a port number", port)
+		}
+	}
+	return errs
+}
+
+// Render returns c as zoo.cfg text that LoadConfig reads back into an
+// equal Config (with MyID in dataDir/myid, which it does not write):
+// tickTime, dataDir and clientPort always, the other keys when they
+// differ from Defaults (the session bounds: from 2 and 20 ticks), then
+// the server.N lines. It is what sluice up writes for operators to read
+// and what test launchers hand to a coordinator process.
+func (c *Config) Render() []byte {
+	var b strings.Builder
+	def := Defaults()
+	line := func(key string, v any) { fmt.Fprintf(&b, "%s=%v\n", key, v) }
+	tick := c.TickTime.Milliseconds()
+	line("tickTime", tick)
+	line("dataDir", c.DataDir)
+	if c.DataLogDir != "" {
+		line("dataLogDir", c.DataLogDir)
+	}
+	host, port, _ := net.SplitHostPort(c.ClientAddr)
+	line("clientPort", port)
+	if defHost, _, _ := net.SplitHostPort(def.ClientAddr); host != defHost {
+		line("clientPortAddress", host)
+	}
+	for _, k := range []struct {
+		key    string
+		n, def int64
+	}{
+		{"initLimit", int64(c.InitLimit), int64(def.InitLimit)},
+		{"syncLimit", int64(c.SyncLimit), int64(def.SyncLimit)},
+		{"maxClientCnxns", int64(c.MaxClientCnxns), int64(def.MaxClientCnxns)},
+		{"autopurge.snapRetainCount", int64(c.SnapRetainCount), int64(def.SnapRetainCount)},
+		{"snapCount", int64(c.SnapCount), int64(def.SnapCount)},
+		{"autopurge.purgeInterval", int64(c.PurgeInterval / time.Hour), int64(def.PurgeInterval / time.Hour)},
+		{"minSessionTimeout", c.MinSessionTimeout.Milliseconds(), 2 * tick},
+		{"maxSessionTimeout", c.MaxSessionTimeout.Milliseconds(), 20 * tick},
+	} {
+		if k.n != k.def {
+			line(k.key, k.n)
+		}
+	}
+	if !maps.Equal(c.FourLetterWords, def.FourLetterWords) {
+		line("4lw.commands.whitelist", strings.Join(slices.Sorted(maps.Keys(c.FourLetterWords)), ","))
+	}
+	if c.PeerType != def.PeerType {
+		line("peerType", c.PeerType)
+	}
+	if c.MetricsAddr != "" {
+		host, port, _ := net.SplitHostPort(c.MetricsAddr)
+		line("metricsProvider.httpHost", host)
+		line("metricsProvider.httpPort", port)
+	}
+	for _, id := range c.MemberIDs() {
+		m := c.Servers[id]
+		v := fmt.Sprintf("%s:%d:%d", m.Host, m.PeerPort, m.ElectionPort)
+		if m.Observer {
+			v += ":observer"
+		}
+		if m.ClientAddr != "" {
+			v += ";" + m.ClientAddr
+		}
+		line(fmt.Sprintf("server.%d", id), v)
+	}
+	return []byte(b.String())
 }
 
 func parseMember(p *config.Properties, key string) (Member, *config.Error) {
 	id, err := strconv.ParseUint(strings.TrimPrefix(key, "server."), 10, 64)
-	if err != nil || id == 0 || id > 255 {
+	if err != nil {
 		return Member{}, p.Errorf(key, "the member id must be a number from 1 to 255")
 	}
 	v, _ := p.Lookup(key)
-	m := Member{ID: id, Line: p.Line(key)}
+	m := Member{ID: id}
 	addr, client, hasClient := strings.Cut(v, ";")
 	parts := strings.Split(addr, ":")
 	if len(parts) < 3 || len(parts) > 4 {
 		return Member{}, p.Errorf(key, "%q is not host:peerPort:electionPort[:observer|:participant]", v)
 	}
 	m.Host = parts[0]
-	if m.PeerPort, err = strconv.Atoi(parts[1]); err != nil || m.PeerPort <= 0 || m.PeerPort > 65535 {
+	if m.PeerPort, err = strconv.Atoi(parts[1]); err != nil {
 		return Member{}, p.Errorf(key, "peer port %q is not a port number", parts[1])
 	}
-	if m.ElectionPort, err = strconv.Atoi(parts[2]); err != nil || m.ElectionPort <= 0 || m.ElectionPort > 65535 {
+	if m.ElectionPort, err = strconv.Atoi(parts[2]); err != nil {
 		return Member{}, p.Errorf(key, "election port %q is not a port number", parts[2])
 	}
 	if len(parts) == 4 {
@@ -240,10 +387,7 @@ func parseMember(p *config.Properties, key string) (Member, *config.Error) {
 		if !found {
 			host, port = "0.0.0.0", client
 		}
-		if n, err := strconv.Atoi(port); err != nil || n <= 0 || n > 65535 {
-			return Member{}, p.Errorf(key, "client port %q is not a port number", port)
-		}
-		m.ClientAddr = net.JoinHostPort(host, port)
+		m.ClientAddr = net.JoinHostPort(host, port) // Validate checks the port
 	}
 	return m, nil
 }
@@ -258,9 +402,6 @@ func (c *Config) readMyID() error {
 	if err != nil {
 		return &config.Error{File: path, Line: 1, Err: fmt.Errorf("%q is not a member id", strings.TrimSpace(string(b)))}
 	}
-	if _, ok := c.Servers[id]; !ok {
-		return &config.Error{File: path, Line: 1, Err: fmt.Errorf("id %d has no server.%d line in %s", id, id, c.File)}
-	}
-	c.MyID = id
+	c.MyID = id // Validate checks it is a member's
 	return nil
 }

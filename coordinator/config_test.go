@@ -1,8 +1,10 @@
 package coordinator
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -91,6 +93,150 @@ func TestConfigErrors(t *testing.T) {
 			_, _, err := LoadConfig(writeCfg(t, tc.text, tc.myid))
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("error = %v\nwant it to contain %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestConfigDefaults: Defaults is what a zoo.cfg with only dataDir loads
+// as, and with dataDir it passes Validate.
+func TestConfigDefaults(t *testing.T) {
+	path := writeCfg(t, "dataDir=DATADIR\n", "")
+	loaded, warnings, err := LoadConfig(path)
+	if err != nil || len(warnings) > 0 {
+		t.Fatal(err, warnings)
+	}
+	want := Defaults()
+	want.File, want.DataDir = path, filepath.Dir(path)
+	if !reflect.DeepEqual(*loaded, want) {
+		t.Fatalf("loaded\n%+v\nDefaults\n%+v", *loaded, want)
+	}
+	if err := want.Validate(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// ensembleConfig is member 2 of a valid three-member ensemble built in code.
+func ensembleConfig() Config {
+	c := Defaults()
+	c.DataDir = "/data"
+	c.MyID = 2
+	c.Servers = map[uint64]Member{}
+	for id := uint64(1); id <= 3; id++ {
+		c.Servers[id] = Member{ID: id, Host: fmt.Sprintf("h%d", id), PeerPort: 2888, ElectionPort: 3888}
+	}
+	return c
+}
+
+// TestConfigValidate: every rule of Validate, with the key it names.
+func TestConfigValidate(t *testing.T) {
+	if c := ensembleConfig(); c.Validate() != nil {
+		t.Fatal(c.Validate())
+	}
+	member := func(id uint64, f func(*Member)) func(*Config) {
+		return func(c *Config) {
+			m := c.Servers[id]
+			f(&m)
+			c.Servers[id] = m
+		}
+	}
+	for _, tc := range []struct {
+		name, want string
+		mutate     func(*Config)
+	}{
+		{"tickTime", "tickTime: must be positive, got 0", func(c *Config) { c.TickTime = 0 }},
+		{"initLimit", "initLimit: must be positive, got 0", func(c *Config) { c.InitLimit = 0 }},
+		{"syncLimit", "syncLimit: must be positive, got -1", func(c *Config) { c.SyncLimit = -1 }},
+		{"dataDir", "dataDir: is required", func(c *Config) { c.DataDir = "" }},
+		{"clientPort negative", "clientPort: must be positive, got -1 (or 0 for a free port)", func(c *Config) { c.ClientAddr = "0.0.0.0:-1" }},
+		{"clientPort too big", "clientPort: must be at most 65535, got 70000", func(c *Config) { c.ClientAddr = "0.0.0.0:70000" }},
+		{"client address", `clientPort: "localhost" is not host:port: address localhost: missing port in address`, func(c *Config) { c.ClientAddr = "localhost" }},
+		{"maxClientCnxns", "maxClientCnxns: must not be negative, got -1", func(c *Config) { c.MaxClientCnxns = -1 }},
+		{"purgeInterval", "autopurge.purgeInterval: must not be negative, got -2", func(c *Config) { c.PurgeInterval = -2 * time.Hour }},
+		{"snapRetainCount", "autopurge.snapRetainCount: must be at least 3, got 2", func(c *Config) { c.SnapRetainCount = 2 }},
+		{"snapCount", "snapCount: must be at least 2, got 1", func(c *Config) { c.SnapCount = 1 }},
+		{"session bounds", "minSessionTimeout: 5000 is above maxSessionTimeout 4000", func(c *Config) { c.MinSessionTimeout, c.MaxSessionTimeout = 5*time.Second, 4*time.Second }},
+		{"4lw", `4lw.commands.whitelist: "status" is not a four-letter word`, func(c *Config) { c.FourLetterWords["status"] = true }},
+		{"peerType", `peerType: "boss" is not participant or observer`, func(c *Config) { c.PeerType = "boss" }},
+		{"metrics port", `metricsProvider.httpPort: "x" is not a port number`, func(c *Config) { c.MetricsAddr = "0.0.0.0:x" }},
+		{"member id", "server.300: the member id must be a number from 1 to 255", func(c *Config) { c.Servers[300] = Member{ID: 300, Host: "h", PeerPort: 1, ElectionPort: 2} }},
+		{"member id mismatch", "server.3: the member id must be a number from 1 to 255", member(3, func(m *Member) { m.ID = 4 })},
+		{"peer port", `server.1: peer port "0" is not a port number`, member(1, func(m *Member) { m.PeerPort = 0 })},
+		{"election port", `server.1: election port "70000" is not a port number`, member(1, func(m *Member) { m.ElectionPort = 70000 })},
+		{"member client port", `server.1: client port "0" is not a port number`, member(1, func(m *Member) { m.ClientAddr = "h:0" })},
+		{"myid", "myid: id 7 has no server.7 line", func(c *Config) { c.MyID = 7 }},
+		{"observer", "peerType: observer, but server.2 does not say :observer", func(c *Config) { c.PeerType = "observer" }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := ensembleConfig()
+			tc.mutate(&c)
+			if err := c.Validate(); err == nil || err.Error() != tc.want {
+				t.Fatalf("error %v, want %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestConfigRenderRoundTrip: loading Render's text (with MyID in
+// dataDir/myid) gives the Config back.
+func TestConfigRenderRoundTrip(t *testing.T) {
+	full := ensembleConfig()
+	full.TickTime, full.InitLimit, full.SyncLimit = 200*time.Millisecond, 20, 10
+	full.DataLogDir, full.ClientAddr, full.MaxClientCnxns = "/log", "127.0.0.1:0", 0
+	full.SnapRetainCount, full.SnapCount, full.PurgeInterval = 5, 50, 2*time.Hour
+	full.MinSessionTimeout, full.MaxSessionTimeout = time.Second, time.Minute
+	full.FourLetterWords = map[string]bool{"ruok": true, "dump": true}
+	full.MetricsAddr = "127.0.0.1:7000"
+	full.PeerType = "observer"
+	full.Servers[2] = Member{ID: 2, Host: "h2", PeerPort: 2888, ElectionPort: 3888, Observer: true, ClientAddr: "0.0.0.0:2182"}
+	full.Servers[4] = Member{ID: 4, Host: "h4", PeerPort: 2889, ElectionPort: 3889, ClientAddr: "[::1]:2184"}
+	standalone := Defaults()
+	standalone.TickTime = 500 * time.Millisecond // moves the session bounds with it
+	standalone.MinSessionTimeout, standalone.MaxSessionTimeout = time.Second, 10*time.Second
+	noWords := Defaults()
+	noWords.FourLetterWords = map[string]bool{}
+
+	for name, c := range map[string]Config{"defaults": Defaults(), "ensemble": ensembleConfig(), "full": full, "standalone": standalone, "no words": noWords} {
+		t.Run(name, func(t *testing.T) {
+			c.DataDir = t.TempDir()
+			if c.MyID != 0 {
+				if err := os.WriteFile(filepath.Join(c.DataDir, "myid"), []byte(fmt.Sprint(c.MyID)), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			c.File = filepath.Join(c.DataDir, "zoo.cfg")
+			if err := os.WriteFile(c.File, c.Render(), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			loaded, warnings, err := LoadConfig(c.File)
+			if err != nil || len(warnings) > 0 {
+				t.Fatalf("%s\n%v %v", c.Render(), err, warnings)
+			}
+			if !reflect.DeepEqual(*loaded, c) {
+				t.Fatalf("rendered\n%s\nloaded  %+v\nwant    %+v", c.Render(), *loaded, c)
+			}
+		})
+	}
+}
+
+// TestConfigErrorsAtLines: Validate's errors about a loaded file name the
+// line of their key, or the file when the key is not in it.
+func TestConfigErrorsAtLines(t *testing.T) {
+	for _, tc := range []struct {
+		name, text, myid, want string
+	}{
+		{"range", "dataDir=DATADIR\nsnapCount=1\nmaxClientCnxns=-3\n", "", "zoo.cfg:3: maxClientCnxns: must not be negative, got -3\nzoo.cfg:2: snapCount: must be at least 2, got 1"},
+		{"cross keys", "dataDir=DATADIR\nmaxSessionTimeout=100\n", "", "zoo.cfg: minSessionTimeout: 4000 is above maxSessionTimeout 100"},
+		{"member", "dataDir=DATADIR\nserver.0=h:1:2\nserver.1=h:3:4\n", "1", "zoo.cfg:2: server.0: the member id must be a number from 1 to 255"},
+		{"observer", "dataDir=DATADIR\npeerType=observer\nserver.1=h:1:2\n", "1", "zoo.cfg:2: peerType: observer, but server.1 does not say :observer"},
+		{"metrics", "dataDir=DATADIR\nmetricsProvider.httpPort=web\n", "", `zoo.cfg:2: metricsProvider.httpPort: "web" is not a port number`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := writeCfg(t, tc.text, tc.myid)
+			_, _, err := LoadConfig(path)
+			want := strings.ReplaceAll(tc.want, "zoo.cfg", path)
+			if err == nil || err.Error() != want {
+				t.Fatalf("error\n%v\nwant\n%s", err, want)
 			}
 		})
 	}

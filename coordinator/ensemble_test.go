@@ -2,8 +2,6 @@ package coordinator_test
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -15,49 +13,31 @@ import (
 	"github.com/sluicelogs/sluice/internal/await"
 	"github.com/sluicelogs/sluice/testkit/conformance"
 	"github.com/sluicelogs/sluice/testkit/testcluster"
-	"github.com/sluicelogs/sluice/testkit/testpeer"
 )
 
 // ensemble is a set of coordinator members on loopback, in-process.
 type ensemble struct {
 	t       *testing.T
-	dirs    map[uint64]string
+	cfgs    map[uint64]*coordinator.Config
 	members map[uint64]*testcluster.CoordinatorServer
 	tick    time.Duration
 }
 
 // startEnsemble starts voters members (ids 1..voters) and observers more
-// (ids after them) with a shared zoo.cfg naming them all, plus the extra
-// lines.
-func startEnsemble(t *testing.T, voters, observers int, tick time.Duration, extra ...string) *ensemble {
+// (ids after them) naming them all, after the options changed each
+// member's configuration.
+func startEnsemble(t *testing.T, voters, observers int, tick time.Duration, options ...func(*coordinator.Config)) *ensemble {
 	t.Helper()
-	e := &ensemble{t: t, dirs: map[uint64]string{}, members: map[uint64]*testcluster.CoordinatorServer{}, tick: tick}
-	var servers strings.Builder
-	clientPorts := map[uint64]int{}
-	for id := uint64(1); id <= uint64(voters+observers); id++ {
-		role := "participant"
-		if id > uint64(voters) {
-			role = "observer"
+	e := &ensemble{t: t, cfgs: map[uint64]*coordinator.Config{}, members: map[uint64]*testcluster.CoordinatorServer{}, tick: tick}
+	for _, cfg := range testcluster.EnsembleConfigs(t, voters, observers, tick) {
+		for _, o := range options {
+			o(&cfg)
 		}
-		fmt.Fprintf(&servers, "server.%d=127.0.0.1:%d:%d:%s\n", id, testpeer.FreePort(t), testpeer.FreePort(t), role)
-		clientPorts[id] = testpeer.FreePort(t)
-	}
-	for id := range clientPorts {
-		dir := t.TempDir()
-		e.dirs[id] = dir
-		peerType := "participant"
-		if id > uint64(voters) {
-			peerType = "observer"
-		}
-		cfg := fmt.Sprintf("tickTime=%d\ninitLimit=10\nsyncLimit=5\ndataDir=%s\nclientPort=%d\nclientPortAddress=127.0.0.1\npeerType=%s\n4lw.commands.whitelist=*\n%s%s",
-			tick.Milliseconds(), dir, clientPorts[id], peerType, servers.String(), strings.Join(append(extra, ""), "\n"))
-		if err := os.WriteFile(filepath.Join(dir, "zoo.cfg"), []byte(cfg), 0o644); err != nil {
+		if err := cfg.Validate(); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(filepath.Join(dir, "myid"), []byte(fmt.Sprint(id)), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		e.start(id)
+		e.cfgs[cfg.MyID] = &cfg
+		e.start(cfg.MyID)
 	}
 	return e
 }
@@ -65,15 +45,12 @@ func startEnsemble(t *testing.T, voters, observers int, tick time.Duration, extr
 // start (re)starts member id from its data directory.
 func (e *ensemble) start(id uint64) {
 	e.t.Helper()
-	cfg, _, err := coordinator.LoadConfig(filepath.Join(e.dirs[id], "zoo.cfg"))
-	if err != nil {
-		e.t.Fatal(err)
-	}
 	log := testcluster.Logger()
 	var srv *coordinator.Server
 	// The peer port may still be held a moment by the member's last run.
 	await.Eventually(e.t, 10*time.Second, 50*time.Millisecond, func() error {
-		srv, err = coordinator.NewServer(cfg, log)
+		var err error
+		srv, err = coordinator.NewServer(e.cfgs[id], log)
 		return err
 	})
 	e.members[id] = testcluster.RunCoordinator(e.t, srv)
@@ -228,7 +205,7 @@ func TestConformanceEnsemble(t *testing.T) {
 // (wal.DefaultKeepEntries), so the follower can only catch up from the
 // leader's snapshot, which the leader reads back from its file to send.
 func TestFollowerCatchesUpFromSnapshot(t *testing.T) {
-	e := startEnsemble(t, 3, 0, 200*time.Millisecond, "snapCount=500")
+	e := startEnsemble(t, 3, 0, 200*time.Millisecond, func(c *coordinator.Config) { c.SnapCount = 500 })
 	lead := e.leader()
 	down := lead%3 + 1
 	e.members[down].Stop()

@@ -15,6 +15,7 @@ import (
 
 	"github.com/go-zookeeper/zk"
 
+	"github.com/sluicelogs/sluice/coordinator"
 	"github.com/sluicelogs/sluice/coordinator/zkproto"
 	"github.com/sluicelogs/sluice/testkit/testcluster"
 )
@@ -39,13 +40,16 @@ func connect(t *testing.T, addr string) *zk.Conn {
 	}
 }
 
+// snapCount50 takes a snapshot every 50 entries.
+func snapCount50(c *coordinator.Config) { c.SnapCount = 50 }
+
 // TestRestartKeepsAcknowledgedWrites: every write acknowledged before a
 // stop is there after a restart from the same data directory.
 func TestRestartKeepsAcknowledgedWrites(t *testing.T) {
 	dir := t.TempDir()
 	// Snapshots every 50 entries: the restart recovers from a snapshot plus
 	// the log after it.
-	m := testcluster.StartCoordinator(t, dir, 200*time.Millisecond, "snapCount=50")
+	m := testcluster.StartCoordinator(t, dir, 200*time.Millisecond, snapCount50)
 	c := connect(t, m.Addr())
 	if _, err := c.Create("/keep", []byte("root"), 0, zk.WorldACL(zk.PermAll)); err != nil {
 		t.Fatal(err)
@@ -66,7 +70,7 @@ func TestRestartKeepsAcknowledgedWrites(t *testing.T) {
 	if len(snaps) < 2 {
 		t.Fatalf("%d snapshot files after %d writes with snapCount=50", len(snaps), n)
 	}
-	m2 := testcluster.StartCoordinator(t, dir, 200*time.Millisecond, "snapCount=50")
+	m2 := testcluster.StartCoordinator(t, dir, 200*time.Millisecond, snapCount50)
 	c2 := connect(t, m2.Addr())
 	kids, st, err := c2.Children("/keep")
 	if err != nil || len(kids) != n || st.NumChildren != n {

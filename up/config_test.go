@@ -3,9 +3,16 @@ package up
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/sluicelogs/sluice/agent"
+	"github.com/sluicelogs/sluice/broker"
+	"github.com/sluicelogs/sluice/coordinator"
 )
 
 func TestDefaults(t *testing.T) {
@@ -181,5 +188,59 @@ func TestGroup3(t *testing.T) {
 		if got := group3(n); got != want {
 			t.Errorf("group3(%d) = %q, want %q", n, got, want)
 		}
+	}
+}
+
+// TestWrittenConfigs: the zoo.cfg, server.properties and agent.yml sluice
+// up writes for people to read (it builds the structs and reads none of
+// them) load back into the configurations it runs.
+func TestWrittenConfigs(t *testing.T) {
+	text := "tail: [x.log]\ncoordinator:\n  listen: 127.0.0.1:0\n  tick_time: 500ms\nbroker:\n  listen: 127.0.0.1:0\n  partitions: 2\n  retention_hours: -1\n" +
+		"inputs:\n  - id: app\n    paths: [app.log]\n    parsers:\n      - multiline: {pattern: '^\\S'}\n"
+	c, err := Parse("sluice.yml", []byte(text), Flags{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	zc, err := c.coordinatorConfig(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loadedZC, warnings, err := coordinator.LoadConfig(filepath.Join(dir, "zoo.cfg"))
+	if err != nil || len(warnings) > 0 {
+		t.Fatal(err, warnings)
+	}
+	zc.File = loadedZC.File
+	if !reflect.DeepEqual(loadedZC, zc) || zc.TickTime != 500*time.Millisecond || zc.ClientAddr != "127.0.0.1:0" {
+		t.Errorf("zoo.cfg loads as\n%+v\nsluice up runs\n%+v", loadedZC, zc)
+	}
+
+	bc, err := c.brokerConfig(dir, "127.0.0.1:2181")
+	if err != nil {
+		t.Fatal(err)
+	}
+	loadedBC, warnings, err := broker.LoadConfig(filepath.Join(dir, "server.properties"))
+	if err != nil || len(warnings) > 0 {
+		t.Fatal(err, warnings)
+	}
+	bc.File = loadedBC.File
+	if !reflect.DeepEqual(loadedBC, bc) || bc.NumPartitions != 2 || bc.RetentionMs != -1 || bc.OffsetsPartitions != 1 {
+		t.Errorf("server.properties loads as\n%+v\nsluice up runs\n%+v", loadedBC, bc)
+	}
+
+	ac, err := c.agentConfig("127.0.0.1:1", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loadedAC, err := agent.LoadConfig(filepath.Join(dir, "agent.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := yaml.Marshal(ac)
+	if got, _ := yaml.Marshal(loadedAC); string(got) != string(want) {
+		t.Errorf("agent.yml loads as\n%s\nsluice up runs\n%s", got, want)
+	}
+	if m := ac.Inputs[1].Parsers[0].Multiline; m == c.Inputs[0].Parsers[0].Multiline || c.Inputs[0].Parsers[0].Multiline.Match != "" {
+		t.Error("the agent's defaults were written into sluice.yml's inputs")
 	}
 }

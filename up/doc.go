@@ -23,6 +23,10 @@
 //	<data>/agent/meta.json               the agent's id
 //	<data>/sluice.log                    the log (unless `sluice up -e`)
 //
+// The three configuration files are written for people to read (and to
+// run a component on its own from): sluice up builds each component's
+// configuration struct in code and reads none of them.
+//
 // # Start and stop
 //
 // Run starts the coordinator, the broker (then creates the topics), the

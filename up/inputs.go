@@ -88,61 +88,58 @@ func (c *Config) pipelineOf(id string) string {
 	return ""
 }
 
-// agentConfig builds the agent's configuration: the inputs (those of
-// sluice.yml with their own text), shipping to the broker at addr, the
+// agentConfig builds the agent's configuration: the inputs (tail: and
+// --tail, then sluice.yml's inputs:), shipping to the broker at addr, the
 // registry in dir. It writes it to dir/agent.yml for people to read, and
 // reports its errors at sluice.yml's lines or the --tail flag.
 func (c *Config) agentConfig(brokerAddr, dir string) (*agent.Config, error) {
-	var inputs []any
+	cfg := &agent.Config{}
 	for _, t := range c.Tail {
-		id, glob, _ := parseTail(t)
-		inputs = append(inputs, map[string]any{"id": id, "paths": []string{glob}})
+		id, glob, _ := parseTail(t) // validated
+		cfg.Inputs = append(cfg.Inputs, agent.InputConfig{ID: id, Paths: []string{glob}})
 	}
-	if n := c.inputsNode(); n != nil {
-		for _, in := range n.Content {
-			inputs = append(inputs, in)
-		}
+	for _, in := range c.Inputs {
+		in.Parsers = clonedParsers(in.Parsers) // SetDefaults and Validate write into them
+		cfg.Inputs = append(cfg.Inputs, in)
 	}
-	doc := map[string]any{
-		"inputs": inputs,
-		"output": map[string]any{"kafka": map[string]any{
-			"hosts": []string{brokerAddr},
-			"topic": TopicPrefix + "%{[input.id]}",
-		}},
-		"registry": map[string]any{"path": dir},
+	cfg.Output.Kafka = &agent.KafkaConfig{Hosts: []string{brokerAddr}, Topic: TopicPrefix + "%{[input.id]}"}
+	cfg.Registry.Path = dir
+	cfg.SetDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, c.relocate(err)
 	}
-	body, err := yaml.Marshal(doc)
+	body, err := yaml.Marshal(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("agent config: %w", err)
 	}
 	text := append([]byte("# Written by sluice up from its flags and sluice.yml at each start; edit those instead.\n"), body...)
-	path := filepath.Join(dir, "agent.yml")
-	if err := os.WriteFile(path, text, 0o640); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "agent.yml"), text, 0o640); err != nil {
 		return nil, fmt.Errorf("agent config: %w", err)
-	}
-	cfg, err := agent.ParseConfig(path, text)
-	if err != nil {
-		return nil, c.relocate(err)
 	}
 	return cfg, nil
 }
 
-// inputsNode is the inputs: sequence of sluice.yml, nil when there is none.
-func (c *Config) inputsNode() *yaml.Node {
-	if c.root == nil || len(c.root.Content) == 0 {
+// clonedParsers copies an input's parsers, with what they point to.
+func clonedParsers(ps []agent.ParserConfig) []agent.ParserConfig {
+	if ps == nil {
 		return nil
 	}
-	m := c.root.Content[0]
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == "inputs" && m.Content[i+1].Kind == yaml.SequenceNode {
-			return m.Content[i+1]
+	out := make([]agent.ParserConfig, len(ps))
+	for i, p := range ps {
+		if p.Multiline != nil {
+			m := *p.Multiline
+			out[i].Multiline = &m
+		}
+		if p.NDJSON != nil {
+			n := *p.NDJSON
+			out[i].NDJSON = &n
 		}
 	}
-	return nil
+	return out
 }
 
-// relocate turns the agent's errors about inputs[i] of the generated
-// agent.yml into errors about the tail[i] or inputs[j] they came from.
+// relocate turns the agent's errors about its inputs[i] into errors
+// about the tail[i] or inputs[j] they came from.
 func (c *Config) relocate(err error) error {
 	var list config.Errors
 	var one *config.Error

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -208,59 +209,91 @@ func drain(timeout time.Duration, sample func() Stats, p *progress, log *slog.Lo
 	}
 }
 
-// newCoordinator writes data/coordinator/zoo.cfg and opens a standalone
-// coordinator from it.
+// newCoordinator opens the standalone coordinator of coordinatorConfig.
 func newCoordinator(cfg *Config, dir string, log *slog.Logger) (*coordinator.Server, error) {
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		return nil, fmt.Errorf("up: %w", err)
-	}
-	host, port := splitAddr(cfg.Coordinator.Listen)
-	text := fmt.Sprintf(`# Written by sluice up at each start from sluice.yml's coordinator section.
-tickTime=%d
-dataDir=%s
-clientPort=%s
-clientPortAddress=%s
-autopurge.purgeInterval=1
-4lw.commands.whitelist=ruok,srvr,stat,mntr,conf
-`, cfg.Coordinator.TickTime.Milliseconds(), abs, nonZero(port), host)
-	path := filepath.Join(dir, "zoo.cfg")
-	if err := os.WriteFile(path, []byte(text), 0o640); err != nil {
-		return nil, fmt.Errorf("up: %w", err)
-	}
-	zc, _, err := coordinator.LoadConfig(path)
+	zc, err := cfg.coordinatorConfig(dir)
 	if err != nil {
 		return nil, err
 	}
-	zc.ClientAddr = cfg.Coordinator.Listen // port 0 picks a free one
 	return coordinator.NewServer(zc, log)
 }
 
-// newBroker writes data/broker/server.properties and opens the broker.
-func newBroker(cfg *Config, dir, zk string, log *slog.Logger) (*broker.Broker, error) {
+// coordinatorConfig builds the coordinator's configuration from
+// sluice.yml's coordinator section, with its data in dir, and writes it to
+// dir/zoo.cfg for people to read.
+func (c *Config) coordinatorConfig(dir string) (*coordinator.Config, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, fmt.Errorf("up: %w", err)
 	}
-	text := fmt.Sprintf(`# Written by sluice up at each start from sluice.yml's broker section.
-broker.id=1
-listeners=PLAINTEXT://%s
-log.dirs=%s
-zookeeper.connect=%s
-num.partitions=%d
-log.retention.hours=%d
-offsets.topic.num.partitions=1
-auto.create.topics.enable=true
-`, cfg.Broker.Listen, filepath.Join(abs, "logs"), zk, cfg.Broker.Partitions, cfg.Broker.RetentionHours)
-	path := filepath.Join(dir, "server.properties")
-	if err := os.WriteFile(path, []byte(text), 0o640); err != nil {
-		return nil, fmt.Errorf("up: %w", err)
+	zc := coordinator.Defaults()
+	zc.TickTime, zc.DataDir = c.Coordinator.TickTime, abs
+	zc.MinSessionTimeout, zc.MaxSessionTimeout = 2*zc.TickTime, 20*zc.TickTime
+	zc.ClientAddr = c.Coordinator.Listen // port 0 picks a free one
+	zc.PurgeInterval = time.Hour
+	zc.FourLetterWords = map[string]bool{"ruok": true, "srvr": true, "stat": true, "mntr": true, "conf": true}
+	if err := zc.Validate(); err != nil {
+		return nil, fmt.Errorf("up: coordinator: %w", err)
 	}
-	bc, _, err := broker.LoadConfig(path)
+	if err := writeConfig(dir, "zoo.cfg", "coordinator", zc.Render()); err != nil {
+		return nil, err
+	}
+	return &zc, nil
+}
+
+// newBroker opens the broker of brokerConfig.
+func newBroker(cfg *Config, dir, zk string, log *slog.Logger) (*broker.Broker, error) {
+	bc, err := cfg.brokerConfig(dir, zk)
 	if err != nil {
 		return nil, err
 	}
 	return broker.New(bc, log)
+}
+
+// brokerConfig builds the broker's configuration from sluice.yml's broker
+// section, against the coordinator at zk, with its logs in dir/logs, and
+// writes it to dir/server.properties for people to read.
+func (c *Config) brokerConfig(dir, zk string) (*broker.Config, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("up: %w", err)
+	}
+	bc := broker.Defaults()
+	bc.BrokerID = 1
+	host, port := splitAddr(c.Broker.Listen)
+	n, err := strconv.Atoi(port)
+	if err != nil {
+		return nil, fmt.Errorf("up: broker.listen %q: %w", c.Broker.Listen, err) // validated
+	}
+	bc.SetListener(host, n)
+	bc.LogDirs = []string{filepath.Join(abs, "logs")}
+	if err := bc.SetZooKeeperConnect(zk); err != nil {
+		return nil, fmt.Errorf("up: broker: %w", err)
+	}
+	bc.NumPartitions = int32(c.Broker.Partitions)
+	bc.RetentionMs = -1
+	if h := c.Broker.RetentionHours; h > 0 {
+		bc.RetentionMs = int64(h) * int64(time.Hour/time.Millisecond)
+	}
+	bc.OffsetsPartitions = 1
+	bc.AutoCreateTopics = true
+	if err := bc.Validate(); err != nil {
+		return nil, fmt.Errorf("up: broker: %w", err)
+	}
+	if err := writeConfig(dir, "server.properties", "broker", bc.Render()); err != nil {
+		return nil, err
+	}
+	return &bc, nil
+}
+
+// writeConfig writes a component's configuration into its folder, for
+// people to read: sluice up does not read it.
+func writeConfig(dir, name, section string, text []byte) error {
+	header := fmt.Sprintf("# Written by sluice up at each start from sluice.yml's %s section; edit that instead.\n", section)
+	if err := os.WriteFile(filepath.Join(dir, name), append([]byte(header), text...), 0o640); err != nil {
+		return fmt.Errorf("up: %w", err)
+	}
+	return nil
 }
 
 // createTopics waits for the broker and creates the inputs' topics and
@@ -316,13 +349,4 @@ func banner(cfg *Config, zk, kafka string, ins []input) string {
 func splitAddr(addr string) (host, port string) {
 	i := strings.LastIndexByte(addr, ':')
 	return strings.Trim(addr[:i], "[]"), addr[i+1:]
-}
-
-// nonZero keeps zoo.cfg valid when the port is 0 (a free port, set on
-// the loaded config afterwards).
-func nonZero(port string) string {
-	if port == "0" {
-		return "1"
-	}
-	return port
 }

@@ -122,3 +122,101 @@ func TestLineOf(t *testing.T) {
 		t.Error("LineOf(nil) is not 0")
 	}
 }
+
+// testConf is a properties configuration for the loader's tests.
+type testConf struct {
+	Port    int
+	Timeout time.Duration
+	Name    string
+}
+
+func (c *testConf) ReadProperties(p *Properties) error {
+	var errs Errors
+	for _, k := range []struct {
+		key string
+		v   IntVar
+	}{{"port", Int(&c.Port)}, {"timeout.ms", Millis(&c.Timeout)}} {
+		n, err := p.Int64(k.key, k.v.Get())
+		if err == nil && !k.v.Set(n) {
+			err = p.Errorf(k.key, "%d does not fit", n)
+		}
+		if err != nil {
+			errs = append(errs, p.Locate(err)...)
+		}
+	}
+	c.Name = p.String("name", c.Name)
+	return errs.Err()
+}
+
+func (c *testConf) Validate() error {
+	var errs Errors
+	if c.Port <= 0 {
+		errs.Addf("port", "must be positive, got %d", c.Port)
+	}
+	if c.Name == "" {
+		errs.Addf("name", "is required")
+	}
+	return errs.Err()
+}
+
+func testDefaults() testConf { return testConf{Port: 1, Timeout: time.Second} }
+
+func TestPropertiesConfig(t *testing.T) {
+	c, warnings, err := ParsePropertiesConfig[testConf]("t.properties", []byte("name=x\ntimeout.ms=250\nextra=1\n"), testDefaults)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *c != (testConf{Port: 1, Timeout: 250 * time.Millisecond, Name: "x"}) {
+		t.Fatalf("loaded %+v", *c)
+	}
+	if len(warnings) != 1 || warnings[0].Error() != "t.properties:3: extra: unknown key" {
+		t.Fatalf("warnings %v", warnings)
+	}
+	for _, tc := range []struct{ text, want string }{
+		// Validate's errors at the line of their key, or at the file.
+		{"port=0\n", "t.properties:1: port: must be positive, got 0\nt.properties: name: is required"},
+		// Parse errors alone: Validate does not run.
+		{"port=x\ntimeout.ms=99999999999999\n", "t.properties:1: port: \"x\" is not an integer\nt.properties:2: timeout.ms: 99999999999999 does not fit"},
+		{"port\n", `t.properties:1: expected key=value, got "port"`},
+	} {
+		if _, _, err := ParsePropertiesConfig[testConf]("t.properties", []byte(tc.text), testDefaults); err == nil || err.Error() != tc.want {
+			t.Errorf("error\n%v\nwant\n%s", err, tc.want)
+		}
+	}
+	if _, _, err := LoadPropertiesConfig[testConf]("/nonexistent/t.properties", testDefaults); err == nil {
+		t.Error("no error for a missing file")
+	}
+	// A struct built in code: the error names the key only.
+	if err := (&testConf{Port: 1}).Validate(); err == nil || err.Error() != "name: is required" {
+		t.Errorf("error %v", err)
+	}
+}
+
+func TestLocate(t *testing.T) {
+	p, err := ParseProperties("f", []byte("a=1\nb=2\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Locate(nil) != nil {
+		t.Error("Locate(nil) is not empty")
+	}
+	elsewhere := &Error{File: "myid", Line: 1, Err: errors.New("bad")}
+	got := p.Locate(Errors{{Key: "b", Err: errors.New("x")}, elsewhere, {Key: "c", Err: errors.New("y")}})
+	if got.Error() != "f:2: b: x\nmyid:1: bad\nf: c: y" {
+		t.Errorf("located %q", got)
+	}
+	if got := p.Locate(errors.New("plain")); got.Error() != "f: plain" {
+		t.Errorf("located %q", got)
+	}
+}
+
+func TestIntVar(t *testing.T) {
+	var small int16
+	if v := Int(&small); v.Set(1<<15) || small != 0 || !v.Set(-5) || v.Get() != -5 {
+		t.Errorf("int16: %d", small)
+	}
+	var d time.Duration
+	if v := Millis(&d); !v.Set(1500) || d != 1500*time.Millisecond || v.Get() != 1500 || v.Set(1<<62) {
+		t.Errorf("millis: %v", d)
+	}
+}

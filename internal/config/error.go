@@ -18,6 +18,12 @@ func (e *Error) Error() string {
 	if e.Line > 0 {
 		loc = fmt.Sprintf("%s:%d", e.File, e.Line)
 	}
+	if loc == "" { // about a configuration built in code
+		if e.Key != "" {
+			return fmt.Sprintf("%s: %v", e.Key, e.Err)
+		}
+		return e.Err.Error()
+	}
 	if e.Key != "" {
 		return fmt.Sprintf("%s: %s: %v", loc, e.Key, e.Err)
 	}
@@ -35,6 +41,12 @@ func (es Errors) Error() string {
 		errs[i] = e
 	}
 	return errors.Join(errs...).Error()
+}
+
+// Addf adds an error about key, to be located by the loader of a file
+// (see Properties.Locate); a struct's Validate reports with it.
+func (es *Errors) Addf(key, format string, args ...any) {
+	*es = append(*es, &Error{Key: key, Err: fmt.Errorf(format, args...)})
 }
 
 // Err returns nil for an empty list, else the list as an error.

@@ -3,9 +3,7 @@ package testcluster
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
-	"strings"
+	"maps"
 	"testing"
 	"time"
 
@@ -15,39 +13,49 @@ import (
 	"github.com/sluicelogs/sluice/testkit/testpeer"
 )
 
+// EnsembleConfigs returns the configurations of an ensemble on loopback:
+// voters members (ids 1..voters) and observers more (ids after them), on
+// free peer and client ports, with tickTime tick, every four-letter word
+// and each its own data directory; cfgs[i] is member i+1's.
+func EnsembleConfigs(tb testing.TB, voters, observers int, tick time.Duration) []coordinator.Config {
+	tb.Helper()
+	servers := map[uint64]coordinator.Member{}
+	for id := uint64(1); id <= uint64(voters+observers); id++ {
+		servers[id] = coordinator.Member{ID: id, Host: "127.0.0.1", PeerPort: testpeer.FreePort(tb), ElectionPort: testpeer.FreePort(tb),
+			Observer: id > uint64(voters)}
+	}
+	cfgs := make([]coordinator.Config, len(servers))
+	for i := range cfgs {
+		c := coordinator.Defaults()
+		c.TickTime, c.DataDir = tick, tb.TempDir()
+		c.ClientAddr = fmt.Sprintf("127.0.0.1:%d", testpeer.FreePort(tb))
+		c.MinSessionTimeout, c.MaxSessionTimeout = 2*tick, 20*tick
+		c.FourLetterWords = coordinator.AllFourLetterWords()
+		c.MyID, c.Servers = uint64(i+1), maps.Clone(servers)
+		if servers[c.MyID].Observer {
+			c.PeerType = "observer"
+		}
+		cfgs[i] = c
+	}
+	return cfgs
+}
+
 // StartEnsemble starts n coordinator members in-process on loopback as one
-// ensemble (zoo.cfg with server.1..n and myid in each data directory) and
-// returns their client addresses. They stop when the test ends.
+// ensemble (EnsembleConfigs) and returns their client addresses. They stop
+// when the test ends.
 func StartEnsemble(tb testing.TB, n int, tick time.Duration) []string {
 	tb.Helper()
-	var servers strings.Builder
-	ports := make([]int, n)
-	for i := range ports {
-		fmt.Fprintf(&servers, "server.%d=127.0.0.1:%d:%d\n", i+1, testpeer.FreePort(tb), testpeer.FreePort(tb))
-		ports[i] = testpeer.FreePort(tb)
-	}
 	addrs := make([]string, n)
-	for i, port := range ports {
-		dir := tb.TempDir()
-		cfg := fmt.Sprintf("tickTime=%d\ninitLimit=10\nsyncLimit=5\ndataDir=%s\nclientPort=%d\nclientPortAddress=127.0.0.1\n4lw.commands.whitelist=*\n%s",
-			tick.Milliseconds(), dir, port, servers.String())
-		path := filepath.Join(dir, "zoo.cfg")
-		if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
+	for i, cfg := range EnsembleConfigs(tb, n, 0, tick) {
+		if err := cfg.Validate(); err != nil {
 			tb.Fatal(err)
 		}
-		if err := os.WriteFile(filepath.Join(dir, "myid"), []byte(fmt.Sprint(i+1)), 0o644); err != nil {
-			tb.Fatal(err)
-		}
-		c, _, err := coordinator.LoadConfig(path)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		srv, err := coordinator.NewServer(c, Logger())
+		srv, err := coordinator.NewServer(&cfg, Logger())
 		if err != nil {
 			tb.Fatal(err)
 		}
 		RunCoordinator(tb, srv)
-		addrs[i] = fmt.Sprintf("127.0.0.1:%d", port)
+		addrs[i] = cfg.ClientAddr
 	}
 	// Ready once a leader is elected: every member then answers a mode.
 	await.Eventually(tb, 30*time.Second, 50*time.Millisecond, func() error {

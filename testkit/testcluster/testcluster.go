@@ -6,7 +6,6 @@ package testcluster
 
 import (
 	"context"
-	"fmt"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 	"io"
@@ -42,24 +41,22 @@ type CoordinatorServer struct {
 }
 
 // StartCoordinator starts a standalone coordinator on a free loopback port
-// with tickTime tick and its data in dir, writing dir/zoo.cfg. Starting it
-// again with the same dir after Stop restarts it from its data.
-func StartCoordinator(tb testing.TB, dir string, tick time.Duration, extra ...string) *CoordinatorServer {
+// with tickTime tick, every four-letter word and its data in dir, after
+// the options changed its configuration. Starting it again with the same
+// dir after Stop restarts it from its data.
+func StartCoordinator(tb testing.TB, dir string, tick time.Duration, options ...func(*coordinator.Config)) *CoordinatorServer {
 	tb.Helper()
-	path := filepath.Join(dir, "zoo.cfg")
-	text := fmt.Sprintf("tickTime=%d\ndataDir=%s\nclientPort=1\nclientPortAddress=127.0.0.1\n4lw.commands.whitelist=*\n", tick.Milliseconds(), dir)
-	for _, e := range extra {
-		text += e + "\n"
+	cfg := coordinator.Defaults()
+	cfg.TickTime, cfg.DataDir, cfg.ClientAddr = tick, dir, "127.0.0.1:0"
+	cfg.MinSessionTimeout, cfg.MaxSessionTimeout = 2*tick, 20*tick
+	cfg.FourLetterWords = coordinator.AllFourLetterWords()
+	for _, o := range options {
+		o(&cfg)
 	}
-	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+	if err := cfg.Validate(); err != nil {
 		tb.Fatal(err)
 	}
-	cfg, _, err := coordinator.LoadConfig(path)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	cfg.ClientAddr = "127.0.0.1:0"
-	srv, err := coordinator.NewServer(cfg, Logger())
+	srv, err := coordinator.NewServer(&cfg, Logger())
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -80,27 +77,28 @@ type Broker struct {
 }
 
 // StartBroker starts broker id against the coordinator (or ZooKeeper) at
-// zkConnect, with its logs in dir (a new temp dir when ""), and extra
-// server.properties lines.
-func StartBroker(tb testing.TB, id int, zkConnect, dir string, extra ...string) *Broker {
+// zkConnect, on a free loopback port, with its logs in dir (a new temp
+// dir when ""), after the options changed its configuration.
+func StartBroker(tb testing.TB, id int, zkConnect, dir string, options ...func(*broker.Config)) *Broker {
 	tb.Helper()
 	if dir == "" {
 		dir = tb.TempDir()
 	}
-	text := fmt.Sprintf("broker.id=%d\nlisteners=PLAINTEXT://127.0.0.1:0\nlog.dirs=%s\nzookeeper.connect=%s\nzookeeper.connection.timeout.ms=10000\n",
-		id, filepath.Join(dir, "logs"), zkConnect)
-	for _, e := range extra {
-		text += e + "\n"
-	}
-	path := filepath.Join(dir, "server.properties")
-	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+	cfg := broker.Defaults()
+	cfg.BrokerID = int32(id)
+	cfg.SetListener("127.0.0.1", 0)
+	cfg.LogDirs = []string{filepath.Join(dir, "logs")}
+	if err := cfg.SetZooKeeperConnect(zkConnect); err != nil {
 		tb.Fatal(err)
 	}
-	cfg, _, err := broker.LoadConfig(path)
-	if err != nil {
+	cfg.ZooKeeperTimeout, cfg.ZooKeeperSessionTimeout = 10*time.Second, 10*time.Second
+	for _, o := range options {
+		o(&cfg)
+	}
+	if err := cfg.Validate(); err != nil {
 		tb.Fatal(err)
 	}
-	b, err := broker.New(cfg, Logger())
+	b, err := broker.New(&cfg, Logger())
 	if err != nil {
 		tb.Fatal(err)
 	}
