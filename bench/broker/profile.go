@@ -43,15 +43,11 @@ func ProfileSluice(ctx context.Context, l Load, brokers int, sluice, cpuprofile 
 		if err != nil {
 			return err
 		}
-		path, err := testpeer.WriteBrokerConfig(filepath.Join(dir, fmt.Sprintf("broker%d", i+1)), i+1, port, strings.Join(coord.Addrs(), ","), max(l.Replication, 1))
+		cfg, err := testpeer.BrokerConfig(filepath.Join(dir, fmt.Sprintf("broker%d", i+1)), i+1, port, strings.Join(coord.Addrs(), ","), max(l.Replication, 1))
 		if err != nil {
 			return err
 		}
-		cfg, _, err := sluicebroker.LoadConfig(path)
-		if err != nil {
-			return err
-		}
-		b, err := sluicebroker.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		b, err := sluicebroker.New(&cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 		if err != nil {
 			return err
 		}

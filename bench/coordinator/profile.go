@@ -30,15 +30,14 @@ func ProfileSluice(ctx context.Context, l Load, znodes int, cpuprofile string) e
 	if err != nil {
 		return err
 	}
-	path, err := testpeer.WriteCoordinatorConfig(dir, 1, port, nil)
+	cfg, err := testpeer.CoordinatorConfig(dir, 1, port, nil)
+	if err == nil {
+		err = os.MkdirAll(cfg.DataDir, 0o755)
+	}
 	if err != nil {
 		return err
 	}
-	cfg, _, err := sluicecoordinator.LoadConfig(path)
-	if err != nil {
-		return err
-	}
-	srv, err := sluicecoordinator.NewServer(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	srv, err := sluicecoordinator.NewServer(&cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sluicelogs/sluice/broker"
 	"github.com/sluicelogs/sluice/internal/kadmin"
 	"github.com/sluicelogs/sluice/testkit/proc"
 )
@@ -132,7 +133,11 @@ func (t *Brokers) commands(ctx context.Context, dir string) ([]*exec.Cmd, error)
 			if len(ports) > 1 {
 				bdir = filepath.Join(dir, fmt.Sprintf("broker%d", i+1))
 			}
-			props, err := WriteBrokerConfig(bdir, i+1, port, strings.Join(t.Coord.Addrs(), ","), spec.Replication)
+			cfg, err := BrokerConfig(bdir, i+1, port, strings.Join(t.Coord.Addrs(), ","), spec.Replication)
+			var props string
+			if err == nil {
+				props, err = WriteBrokerConfig(bdir, cfg)
+			}
 			if err != nil {
 				return nil, err
 			}
@@ -168,19 +173,35 @@ func (t *Brokers) commands(ctx context.Context, dir string) ([]*exec.Cmd, error)
 	return cmds, nil
 }
 
-// WriteBrokerConfig writes the server.properties of sluice broker id
-// listening on port under dir and returns its path. Replication settings
-// are Kafka's defaults, written out so they match the Kafka peer's.
-func WriteBrokerConfig(dir string, id, port int, zk string, replication int) (string, error) {
-	logs := filepath.Join(dir, "logs")
-	if err := os.MkdirAll(logs, 0o755); err != nil {
-		return "", err
+// BrokerConfig is the configuration of sluice broker id listening on port
+// with its logs under dir, against the coordinator at zk. Replication
+// settings are Kafka's defaults, set explicitly so they match the Kafka
+// peer's.
+func BrokerConfig(dir string, id, port int, zk string, replication int) (broker.Config, error) {
+	cfg := broker.Defaults()
+	cfg.BrokerID = int32(id)
+	cfg.SetListener("127.0.0.1", port)
+	cfg.LogDirs = []string{filepath.Join(dir, "logs")}
+	if err := cfg.SetZooKeeperConnect(zk); err != nil {
+		return cfg, err
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "broker.id=%d\nlisteners=PLAINTEXT://127.0.0.1:%d\nlog.dirs=%s\nzookeeper.connect=%s\nnum.partitions=1\noffsets.topic.num.partitions=1\n", id, port, logs, zk)
-	fmt.Fprintf(&b, "default.replication.factor=%d\noffsets.topic.replication.factor=%d\nmin.insync.replicas=1\nreplica.lag.time.max.ms=30000\nreplica.fetch.wait.max.ms=500\n", replication, replication)
+	cfg.NumPartitions, cfg.OffsetsPartitions = 1, 1
+	cfg.DefaultReplication, cfg.OffsetsReplication = int16(replication), int16(replication)
+	cfg.MinInsyncReplicas = 1
+	cfg.ReplicaLagTimeMax, cfg.ReplicaFetchWaitMax = 30*time.Second, 500*time.Millisecond
+	return cfg, cfg.Validate()
+}
+
+// WriteBrokerConfig writes cfg as dir/server.properties for a broker
+// process (creating its log directories) and returns the file's path.
+func WriteBrokerConfig(dir string, cfg broker.Config) (string, error) {
+	for _, d := range cfg.LogDirs {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return "", err
+		}
+	}
 	path := filepath.Join(dir, "server.properties")
-	return path, os.WriteFile(path, []byte(b.String()), 0o644)
+	return path, os.WriteFile(path, cfg.Render(), 0o644)
 }
 
 // Tails returns the last n lines of every broker's log.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sluicelogs/sluice/coordinator"
 	"github.com/sluicelogs/sluice/coordinator/zkproto"
 	"github.com/sluicelogs/sluice/testkit/proc"
 )
@@ -88,12 +90,16 @@ func StartEnsemble(ctx context.Context, spec EnsembleSpec) (*Ensemble, error) {
 		var cmd *exec.Cmd
 		switch spec.Kind {
 		case KindSluice:
-			cfg, err := WriteCoordinatorConfig(dir, id, p[0], servers)
+			cfg, err := CoordinatorConfig(dir, id, p[0], servers)
+			var path string
+			if err == nil {
+				path, err = WriteCoordinatorConfig(dir, cfg)
+			}
 			if err != nil {
 				c.Stop()
 				return nil, err
 			}
-			cmd = exec.Command(spec.Sluice, "coordinator", "--config", cfg)
+			cmd = exec.Command(spec.Sluice, "coordinator", "--config", path)
 		case KindZooKeeper:
 			args := []string{spec.ZooKeeper, "--port", strconv.Itoa(p[0]), "--data", filepath.Join(dir, "data")}
 			if len(servers) > 0 {
@@ -121,28 +127,51 @@ func StartEnsemble(ctx context.Context, spec EnsembleSpec) (*Ensemble, error) {
 	return c, nil
 }
 
-// WriteCoordinatorConfig writes the zoo.cfg of sluice coordinator member id
-// (and its myid in an ensemble, when servers lists the members) under dir,
-// with the keys deploy/zookeeper/run.sh gives ZooKeeper, and returns its
-// path.
-func WriteCoordinatorConfig(dir string, id, clientPort int, servers []string) (string, error) {
-	var b strings.Builder
-	fmt.Fprintf(&b, "tickTime=2000\ninitLimit=10\nsyncLimit=5\ndataDir=%s\nclientPort=%d\nclientPortAddress=127.0.0.1\nmaxClientCnxns=0\n4lw.commands.whitelist=*\n",
-		filepath.Join(dir, "data"), clientPort)
+// CoordinatorConfig is the configuration of sluice coordinator member id
+// with its data under dir and its client port clientPort, in the ensemble
+// servers ("N=host:peerPort:electionPort" each; none: standalone), with
+// the keys deploy/zookeeper/run.sh gives ZooKeeper.
+func CoordinatorConfig(dir string, id, clientPort int, servers []string) (coordinator.Config, error) {
+	cfg := coordinator.Defaults()
+	cfg.DataDir = filepath.Join(dir, "data")
+	cfg.ClientAddr = net.JoinHostPort("127.0.0.1", strconv.Itoa(clientPort))
+	cfg.MaxClientCnxns = 0
+	cfg.FourLetterWords = coordinator.AllFourLetterWords()
+	if len(servers) > 0 {
+		cfg.MyID, cfg.Servers = uint64(id), map[uint64]coordinator.Member{}
+	}
 	for _, s := range servers {
 		n, addr, _ := strings.Cut(s, "=")
-		fmt.Fprintf(&b, "server.%s=%s\n", n, addr)
+		parts := strings.Split(addr, ":")
+		mid, err := strconv.ParseUint(n, 10, 64)
+		if err != nil || len(parts) != 3 {
+			return cfg, fmt.Errorf("testpeer: server %q: want N=host:peerPort:electionPort", s)
+		}
+		m := coordinator.Member{ID: mid, Host: parts[0]}
+		if m.PeerPort, err = strconv.Atoi(parts[1]); err != nil {
+			return cfg, fmt.Errorf("testpeer: server %q: %w", s, err)
+		}
+		if m.ElectionPort, err = strconv.Atoi(parts[2]); err != nil {
+			return cfg, fmt.Errorf("testpeer: server %q: %w", s, err)
+		}
+		cfg.Servers[mid] = m
 	}
-	if err := os.MkdirAll(filepath.Join(dir, "data"), 0o755); err != nil {
+	return cfg, cfg.Validate()
+}
+
+// WriteCoordinatorConfig writes cfg as dir/zoo.cfg (and its myid in an
+// ensemble) for a coordinator process, and returns the file's path.
+func WriteCoordinatorConfig(dir string, cfg coordinator.Config) (string, error) {
+	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
 		return "", err
 	}
-	if len(servers) > 0 {
-		if err := os.WriteFile(filepath.Join(dir, "data", "myid"), []byte(strconv.Itoa(id)+"\n"), 0o644); err != nil {
+	if !cfg.Standalone() {
+		if err := os.WriteFile(filepath.Join(cfg.DataDir, "myid"), []byte(strconv.FormatUint(cfg.MyID, 10)+"\n"), 0o644); err != nil {
 			return "", err
 		}
 	}
 	path := filepath.Join(dir, "zoo.cfg")
-	return path, os.WriteFile(path, []byte(b.String()), 0o644)
+	return path, os.WriteFile(path, cfg.Render(), 0o644)
 }
 
 func (c *Ensemble) waitReady(ctx context.Context) error {
