@@ -9,8 +9,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kmsg"
-
 	"github.com/sluicelogs/sluice/broker/group"
 )
 
@@ -45,6 +43,7 @@ type Broker struct {
 	stopGroups context.CancelFunc // ends groups' Run
 
 	metrics *metrics
+	apis    apiTable // the APIs this broker implements, by key
 
 	connWG sync.WaitGroup
 }
@@ -69,6 +68,7 @@ func New(cfg *Config, log *slog.Logger) (*Broker, error) {
 		return nil, err
 	}
 	b := &Broker{cfg: cfg, log: log, reg: reg, topics: map[string]*topicState{}, controller: -1, metrics: newMetrics()}
+	b.apis = newAPITable()
 	if err := b.loadTopics(); err != nil {
 		reg.close()
 		return nil, err
@@ -171,68 +171,4 @@ func (b *Broker) renewSessions(ctx context.Context) {
 			b.log.Warn("reading brokers", "err", err)
 		}
 	}
-}
-
-// groupRequest hands a consumer-group request to the group coordinator,
-// or answers NOT_COORDINATOR when another broker coordinates the groups.
-func (b *Broker) groupRequest(ctx context.Context, c *conn, r *request) kmsg.Response {
-	g := b.coordinator()
-	if g == nil {
-		return notCoordinator(r.kreq)
-	}
-	switch req := r.kreq.(type) {
-	case *kmsg.JoinGroupRequest:
-		host, _, _ := net.SplitHostPort(c.nc.RemoteAddr().String())
-		return g.Join(group.WithClient(ctx, r.clientID, "/"+host), req)
-	case *kmsg.SyncGroupRequest:
-		return g.Sync(ctx, req)
-	case *kmsg.HeartbeatRequest:
-		return g.Heartbeat(req)
-	case *kmsg.LeaveGroupRequest:
-		return g.Leave(req)
-	case *kmsg.OffsetCommitRequest:
-		return g.OffsetCommit(ctx, req)
-	case *kmsg.OffsetFetchRequest:
-		return g.OffsetFetch(req)
-	case *kmsg.ListGroupsRequest:
-		return g.ListGroups(req)
-	case *kmsg.DescribeGroupsRequest:
-		return g.DescribeGroups(req)
-	case *kmsg.DeleteGroupsRequest:
-		return g.DeleteGroups(ctx, req)
-	}
-	return nil
-}
-
-// handle answers one request; an error closes the connection.
-func (b *Broker) handle(ctx context.Context, c *conn, r *request) (kmsg.Response, error) {
-	switch req := r.kreq.(type) {
-	case *kmsg.ApiVersionsRequest:
-		return b.apiVersions(r), nil
-	case *kmsg.MetadataRequest:
-		return b.metadata(req)
-	case *kmsg.CreateTopicsRequest:
-		return b.createTopics(req), nil
-	case *kmsg.DeleteTopicsRequest:
-		return b.deleteTopics(req), nil
-	case *kmsg.CreatePartitionsRequest:
-		return b.createPartitions(req), nil
-	case *kmsg.DescribeConfigsRequest:
-		return b.describeConfigs(req), nil
-	case *kmsg.ProduceRequest:
-		return b.produce(ctx, req), nil
-	case *kmsg.ListOffsetsRequest:
-		return b.listOffsets(req), nil
-	case *kmsg.OffsetForLeaderEpochRequest:
-		return b.offsetForLeaderEpoch(req), nil
-	case *kmsg.InitProducerIDRequest:
-		return b.initProducerID(req), nil
-	case *kmsg.FindCoordinatorRequest:
-		return b.findCoordinator(req), nil
-	case *kmsg.JoinGroupRequest, *kmsg.SyncGroupRequest, *kmsg.HeartbeatRequest, *kmsg.LeaveGroupRequest,
-		*kmsg.OffsetCommitRequest, *kmsg.OffsetFetchRequest, *kmsg.ListGroupsRequest, *kmsg.DescribeGroupsRequest,
-		*kmsg.DeleteGroupsRequest:
-		return b.groupRequest(ctx, c, r), nil
-	}
-	return nil, fmt.Errorf("%w: %s", errUnsupported, kmsg.NameForKey(r.key))
 }

@@ -3,6 +3,7 @@ package broker
 import (
 	"context"
 	"fmt"
+	"net"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kerr"
@@ -146,6 +147,22 @@ func (b *Broker) coordinator() *group.Coordinator {
 	b.groupsMu.Lock()
 	defer b.groupsMu.Unlock()
 	return b.groups
+}
+
+// Consumer-group APIs (OffsetCommit, OffsetFetch, JoinGroup, Heartbeat,
+// LeaveGroup, SyncGroup, DescribeGroups, ListGroups, DeleteGroups): their
+// versions and handlers are in package group's NN_name.go files; the API
+// table routes them all here.
+func (b *Broker) handleGroup(ctx context.Context, c *conn, r *request) (kmsg.Response, error) {
+	g := b.coordinator()
+	if g == nil {
+		return notCoordinator(r.kreq), nil
+	}
+	if r.key == kmsg.JoinGroup {
+		host, _, _ := net.SplitHostPort(c.nc.RemoteAddr().String())
+		ctx = group.WithClient(ctx, r.clientID, "/"+host)
+	}
+	return g.Handle(ctx, r.kreq), nil
 }
 
 // notCoordinator answers a group request that reached a broker that does

@@ -50,7 +50,7 @@ func newMetrics() *metrics {
 	}
 }
 
-func (m *metrics) request(key int16) { m.requests.WithLabelValues(kmsg.NameForKey(key)).Inc() }
+func (m *metrics) request(key kmsg.Key) { m.requests.WithLabelValues(key.Name()).Inc() }
 
 // Collectors returns the broker's metrics, to register on the registry
 // served on /metrics.

@@ -7,6 +7,11 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
+// OffsetCommit v0–v8: OffsetCommit, below, answers it.
+var offsetCommitAPI = API{kmsg.OffsetCommit, 0, 8, func(c *Coordinator, ctx context.Context, req kmsg.Request) kmsg.Response {
+	return c.OffsetCommit(ctx, req.(*kmsg.OffsetCommitRequest))
+}}
+
 // maxMetadataBytes is Kafka's offset.metadata.max.bytes.
 const maxMetadataBytes = 4096
 

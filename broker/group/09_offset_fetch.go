@@ -1,10 +1,17 @@
 package group
 
 import (
+	"context"
+
 	"sort"
 
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
+
+// OffsetFetch v0–v8: OffsetFetch, below, answers it.
+var offsetFetchAPI = API{kmsg.OffsetFetch, 0, 8, func(c *Coordinator, _ context.Context, req kmsg.Request) kmsg.Response {
+	return c.OffsetFetch(req.(*kmsg.OffsetFetchRequest))
+}}
 
 // OffsetFetch handles OffsetFetch (v0–v8, and v8's batch of groups). Nil
 // topics mean every topic the group committed; a partition without a

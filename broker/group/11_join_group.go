@@ -9,6 +9,11 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
+// JoinGroup v0–v9: Join, below, answers it.
+var joinGroupAPI = API{kmsg.JoinGroup, 0, 9, func(c *Coordinator, ctx context.Context, req kmsg.Request) kmsg.Response {
+	return c.Join(ctx, req.(*kmsg.JoinGroupRequest))
+}}
+
 // Join handles JoinGroup (v0–v9). It blocks until the rebalance the join
 // takes part in completes, the member is removed, or ctx ends (then it
 // answers COORDINATOR_NOT_AVAILABLE and the member no longer counts as

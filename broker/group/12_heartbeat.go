@@ -1,9 +1,16 @@
 package group
 
 import (
+	"context"
+
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
+
+// Heartbeat v0–v4: Heartbeat, below, answers it.
+var heartbeatAPI = API{kmsg.Heartbeat, 0, 4, func(c *Coordinator, _ context.Context, req kmsg.Request) kmsg.Response {
+	return c.Heartbeat(req.(*kmsg.HeartbeatRequest))
+}}
 
 // Heartbeat handles Heartbeat (v0–v4): it keeps the member's session alive
 // and tells it, with REBALANCE_IN_PROGRESS, to rejoin.

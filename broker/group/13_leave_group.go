@@ -1,9 +1,16 @@
 package group
 
 import (
+	"context"
+
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
+
+// LeaveGroup v0–v5: Leave, below, answers it.
+var leaveGroupAPI = API{kmsg.LeaveGroup, 0, 5, func(c *Coordinator, _ context.Context, req kmsg.Request) kmsg.Response {
+	return c.Leave(req.(*kmsg.LeaveGroupRequest))
+}}
 
 // Leave handles LeaveGroup (v0–v5; v3+ names a batch of members, by member
 // id or group.instance.id). Removing members rebalances the group.

@@ -1,9 +1,16 @@
 package group
 
 import (
+	"context"
+
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
+
+// DescribeGroups v0–v5: DescribeGroups, below, answers it.
+var describeGroupsAPI = API{kmsg.DescribeGroups, 0, 5, func(c *Coordinator, _ context.Context, req kmsg.Request) kmsg.Response {
+	return c.DescribeGroups(req.(*kmsg.DescribeGroupsRequest))
+}}
 
 // DescribeGroups handles DescribeGroups (v0–v5). As in Kafka, a group that
 // does not exist is reported as "Dead" without error (v6+: with

@@ -7,6 +7,11 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
+// DeleteGroups v0–v2: DeleteGroups, below, answers it.
+var deleteGroupsAPI = API{kmsg.DeleteGroups, 0, 2, func(c *Coordinator, ctx context.Context, req kmsg.Request) kmsg.Response {
+	return c.DeleteGroups(ctx, req.(*kmsg.DeleteGroupsRequest))
+}}
+
 // DeleteGroups handles DeleteGroups (v0–v2): an Empty group is deleted with
 // tombstones for its offsets and metadata; a group with members is not
 // (NON_EMPTY_GROUP).
