@@ -62,7 +62,7 @@ func (b *Broker) handleMetadata(_ context.Context, _ *conn, r *request) (kmsg.Re
 		ts := b.lookupTopic(name)
 		if ts == nil && !all && validTopicName(name) {
 			// Created through another broker a moment ago, before this
-			// broker's watch said so: read it from the registry.
+			// broker's watch said so: read it from the cluster metadata.
 			b.reloadTopic(name)
 			ts = b.lookupTopic(name)
 		}

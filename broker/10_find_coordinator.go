@@ -27,7 +27,7 @@ func (b *Broker) handleFindCoordinator(_ context.Context, _ *conn, r *request) (
 	if err := b.ensureOffsetsTopic(); err != nil {
 		b.log.Warn("creating the offsets topic", "err", err)
 	}
-	id, info, ok := b.groupCoordinator()
+	id, info, ok := b.groupHost()
 	for _, key := range keys {
 		c := kmsg.NewFindCoordinatorResponseCoordinator()
 		c.Key = key
@@ -45,8 +45,10 @@ func (b *Broker) handleFindCoordinator(_ context.Context, _ *conn, r *request) (
 	return resp, nil
 }
 
-// groupCoordinator returns the broker leading __consumer_offsets-0.
-func (b *Broker) groupCoordinator() (int32, brokerInfo, bool) {
+// groupHost returns the broker leading __consumer_offsets-0: it runs the
+// group manager, so it is every group's coordinator in the protocol's
+// terms.
+func (b *Broker) groupHost() (int32, brokerInfo, bool) {
 	b.mu.RLock()
 	defer b.mu.RUnlock()
 	t := b.topics[offsetsTopic]

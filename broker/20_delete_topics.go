@@ -49,7 +49,7 @@ func (b *Broker) deleteTopic(name string) error {
 	if t == nil {
 		return kerr.UnknownTopicOrPartition
 	}
-	if err := b.reg.deleteTopic(name); err != nil {
+	if err := b.meta.deleteTopic(name); err != nil {
 		b.log.Error("delete topic", "topic", name, "err", err)
 		return kerr.UnknownServerError
 	}

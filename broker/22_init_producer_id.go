@@ -21,7 +21,7 @@ func (b *Broker) handleInitProducerID(_ context.Context, _ *conn, r *request) (k
 		resp.ErrorCode = kerr.TransactionalIDAuthorizationFailed.Code
 		return resp, nil
 	}
-	id, err := b.producerIDs.nextID(b.reg, b.cfg.BrokerID)
+	id, err := b.producerIDs.nextID(b.meta, b.cfg.BrokerID)
 	if err != nil {
 		b.log.Error("allocating a producer id", "err", err)
 		resp.ErrorCode = kerr.CoordinatorNotAvailable.Code

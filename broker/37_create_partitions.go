@@ -69,7 +69,7 @@ func (b *Broker) addPartitions(name string, count int32, validateOnly bool) erro
 	for _, reps := range more {
 		nt.states = append(nt.states, partitionState{ControllerEpoch: 1, Leader: reps[0], Version: 1, ISR: reps})
 	}
-	if err := b.reg.addPartitions(nt, have); err != nil {
+	if err := b.meta.addPartitions(nt, have); err != nil {
 		b.log.Error("create partitions", "topic", name, "err", err)
 		return kerr.UnknownServerError
 	}

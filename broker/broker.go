@@ -13,14 +13,15 @@ import (
 )
 
 // Broker is one Kafka-protocol broker. Its topics and partition states live
-// in the coordinator (registry); its partitions' data in segment logs under
+// in the cluster metadata, in the coordinator (clusterMeta); its
+// partitions' data in segment logs under
 // log.dirs. Ownership: the topic table is guarded by mu; each partition
 // guards its own log and producer state.
 type Broker struct {
-	cfg *Config
-	log *slog.Logger
-	reg *registry
-	ln  net.Listener
+	cfg  *Config
+	log  *slog.Logger
+	meta *clusterMeta
+	ln   net.Listener
 
 	alterMu    sync.Mutex // serializes changes to a topic's partitions
 	mu         sync.RWMutex
@@ -33,13 +34,13 @@ type Broker struct {
 	roleMu sync.Mutex // serializes partition role changes (lock order: alterMu, roleMu, mu, partition mu)
 
 	// runCtx is Run's context, nil before Run: fetchers and the group
-	// coordinator start only while the broker runs, and bg waits for them.
+	// manager start only while the broker runs, and bg waits for them.
 	runMu  sync.Mutex
 	runCtx context.Context
 	bg     sync.WaitGroup
 
 	groupsMu   sync.Mutex
-	groups     *group.Coordinator // nil unless this broker leads __consumer_offsets-0
+	groups     *group.Manager     // nil unless this broker leads __consumer_offsets-0
 	stopGroups context.CancelFunc // ends groups' Run
 
 	metrics *metrics
@@ -63,30 +64,30 @@ type topicState struct {
 // partitions it holds.
 func New(cfg *Config, log *slog.Logger) (*Broker, error) {
 	log = log.With("component", "broker", "broker_id", cfg.BrokerID)
-	reg, err := dialRegistry(cfg, log)
+	meta, err := dialClusterMeta(cfg, log)
 	if err != nil {
 		return nil, err
 	}
-	b := &Broker{cfg: cfg, log: log, reg: reg, topics: map[string]*topicState{}, controller: -1, metrics: newMetrics()}
+	b := &Broker{cfg: cfg, log: log, meta: meta, topics: map[string]*topicState{}, controller: -1, metrics: newMetrics()}
 	b.apis = newAPITable()
 	if err := b.loadTopics(); err != nil {
-		reg.close()
+		meta.close()
 		return nil, err
 	}
 	ln, err := net.Listen("tcp", cfg.Listener)
 	if err != nil {
 		b.closePartitions()
-		reg.close()
+		meta.close()
 		return nil, fmt.Errorf("broker: listen: %w", err)
 	}
 	b.ln = ln
 	if cfg.AdvertisedPort == 0 {
 		b.cfg.AdvertisedPort = int32(ln.Addr().(*net.TCPAddr).Port)
 	}
-	if err := reg.registerBroker(cfg.BrokerID, cfg.AdvertisedHost, b.cfg.AdvertisedPort, cfg.ZooKeeperSessionTimeout+5*time.Second); err != nil {
+	if err := meta.registerBroker(cfg.BrokerID, cfg.AdvertisedHost, b.cfg.AdvertisedPort, cfg.ZooKeeperSessionTimeout+5*time.Second); err != nil {
 		ln.Close()
 		b.closePartitions()
-		reg.close()
+		meta.close()
 		return nil, err
 	}
 	if err := b.refreshBrokers(); err != nil {
@@ -144,10 +145,10 @@ func (b *Broker) Run(ctx context.Context) error {
 	cancel()
 	b.connWG.Wait()
 	wg.Wait()
-	b.stopGroupCoordinator()
+	b.stopGroupManager()
 	b.bg.Wait()
 	b.closePartitions()
-	b.reg.close()
+	b.meta.close()
 	return err
 }
 
@@ -161,10 +162,10 @@ func (b *Broker) renewSessions(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
-		case <-b.reg.renewed:
+		case <-b.meta.renewed:
 		}
 		b.log.Info("new coordinator session: registering again")
-		if err := b.reg.registerBroker(b.cfg.BrokerID, b.cfg.AdvertisedHost, b.cfg.AdvertisedPort, b.cfg.ZooKeeperSessionTimeout+5*time.Second); err != nil {
+		if err := b.meta.registerBroker(b.cfg.BrokerID, b.cfg.AdvertisedHost, b.cfg.AdvertisedPort, b.cfg.ZooKeeperSessionTimeout+5*time.Second); err != nil {
 			b.log.Error("registering again", "err", err)
 		}
 		if err := b.refreshBrokers(); err != nil {

@@ -1,6 +1,6 @@
 // Package broker is sluice's Kafka-protocol broker: partitions kept as
 // segment logs (package segment), topics and partition states kept in the
-// coordinator as Kafka 2.x keeps them in ZooKeeper (registry.go), consumer
+// coordinator as Kafka 2.x keeps them in ZooKeeper (clustermeta.go), consumer
 // groups (package group) with their offsets in __consumer_offsets, and
 // replication between brokers.
 //

@@ -52,8 +52,8 @@ func newMetrics() *metrics {
 
 func (m *metrics) request(key kmsg.Key) { m.requests.WithLabelValues(key.Name()).Inc() }
 
-// Collectors returns the broker's metrics, to register on the registry
-// served on /metrics.
+// Collectors returns the broker's metrics, to register on the Prometheus
+// registry served on /metrics.
 func (b *Broker) Collectors() []prometheus.Collector {
 	return []prometheus.Collector{
 		b.metrics.requests, b.metrics.produceBytes, b.metrics.fetchBytes,

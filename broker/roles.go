@@ -29,7 +29,7 @@ func (b *Broker) applyPartitionState(topic string, index int32, st partitionStat
 		b.setRole(p, st, version, replicas)
 	}
 	if topic == offsetsTopic && index == 0 {
-		b.syncGroupCoordinator()
+		b.syncGroupManager()
 	}
 }
 
@@ -92,7 +92,7 @@ func (b *Broker) alterISR(p *partition, isr []int32) {
 		return
 	}
 	st := partitionState{ControllerEpoch: rs.controllerEpoch, Leader: b.cfg.BrokerID, Version: 1, LeaderEpoch: rs.epoch, ISR: isr}
-	ver, err := b.reg.setPartitionState(p.topic, p.index, st, rs.version)
+	ver, err := b.meta.setPartitionState(p.topic, p.index, st, rs.version)
 	switch {
 	case err == nil:
 		b.log.Info("ISR changed", "topic", p.topic, "partition", p.index, "from", rs.isr, "to", isr)
@@ -107,7 +107,7 @@ func (b *Broker) alterISR(p *partition, isr []int32) {
 
 // refreshPartitionState reads one partition's state and applies it.
 func (b *Broker) refreshPartitionState(topic string, index int32) {
-	st, ver, err := b.reg.partitionState(topic, index)
+	st, ver, err := b.meta.partitionState(topic, index)
 	if err != nil {
 		b.log.Warn("reading partition state", "topic", topic, "partition", index, "err", err)
 		return

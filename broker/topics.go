@@ -23,10 +23,10 @@ func validTopicName(name string) bool {
 	return legalTopic.MatchString(name) && name != "." && name != ".."
 }
 
-// loadTopics reads every topic from the registry and opens the partitions
-// this broker holds.
+// loadTopics reads every topic from the cluster metadata and opens the
+// partitions this broker holds.
 func (b *Broker) loadTopics() error {
-	topics, err := b.reg.topics()
+	topics, err := b.meta.topics()
 	if err != nil {
 		return err
 	}
@@ -40,7 +40,7 @@ func (b *Broker) loadTopics() error {
 	return nil
 }
 
-// newTopicState is a registry topic with no partition open yet.
+// newTopicState is a cluster-metadata topic with no partition open yet.
 func newTopicState(t *topic) *topicState {
 	ts := &topicState{name: t.name, replicas: t.replicas, states: t.states, versions: t.versions, config: t.config,
 		partitions: make([]*partition, len(t.replicas))}
@@ -48,7 +48,7 @@ func newTopicState(t *topic) *topicState {
 	return ts
 }
 
-// openTopic opens the local partitions of a registry topic.
+// openTopic opens the local partitions of a cluster-metadata topic.
 func (b *Broker) openTopic(t *topic) (*topicState, error) {
 	ts := newTopicState(t)
 	for i, reps := range t.replicas {
@@ -144,7 +144,7 @@ func newTopicID() string {
 	return base64.RawURLEncoding.EncodeToString(id[:])
 }
 
-// createTopic creates a topic in the registry and opens its local
+// createTopic creates a topic in the cluster metadata and opens its local
 // partitions. It returns a Kafka error for the client.
 func (b *Broker) createTopic(name string, partitions int32, rf int16, config map[string]string, validateOnly bool) error {
 	if !validTopicName(name) {
@@ -196,7 +196,7 @@ func (b *Broker) createTopic(name string, partitions int32, rf int16, config map
 	for _, reps := range replicas {
 		t.states = append(t.states, partitionState{ControllerEpoch: 1, Leader: reps[0], Version: 1, LeaderEpoch: 0, ISR: reps})
 	}
-	if err := b.reg.createTopic(t); err != nil {
+	if err := b.meta.createTopic(t); err != nil {
 		if errors.Is(err, errTopicExists) {
 			return kerr.TopicAlreadyExists
 		}
@@ -266,7 +266,7 @@ func (b *Broker) localPartition(topic string, index int32) (*partition, error) {
 }
 
 func (b *Broker) refreshBrokers() error {
-	bs, err := b.reg.brokers()
+	bs, err := b.meta.brokers()
 	if err != nil {
 		return err
 	}

@@ -9,7 +9,7 @@ import (
 )
 
 // SyncGroup v0–v5: Sync, below, answers it.
-var syncGroupAPI = API{kmsg.SyncGroup, 0, 5, func(c *Coordinator, ctx context.Context, req kmsg.Request) kmsg.Response {
+var syncGroupAPI = API{kmsg.SyncGroup, 0, 5, func(c *Manager, ctx context.Context, req kmsg.Request) kmsg.Response {
 	return c.Sync(ctx, req.(*kmsg.SyncGroupRequest))
 }}
 
@@ -17,7 +17,7 @@ var syncGroupAPI = API{kmsg.SyncGroup, 0, 5, func(c *Coordinator, ctx context.Co
 // (durably, as a GroupMetadata record) and answers every member; a
 // follower's call blocks until then, until the rebalance is aborted
 // (REBALANCE_IN_PROGRESS) or until ctx ends.
-func (c *Coordinator) Sync(ctx context.Context, req *kmsg.SyncGroupRequest) *kmsg.SyncGroupResponse {
+func (c *Manager) Sync(ctx context.Context, req *kmsg.SyncGroupRequest) *kmsg.SyncGroupResponse {
 	resp := req.ResponseKind().(*kmsg.SyncGroupResponse)
 	fail := func(code int16) *kmsg.SyncGroupResponse {
 		resp.ErrorCode = code

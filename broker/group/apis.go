@@ -13,7 +13,7 @@ import (
 type API struct {
 	Key      kmsg.Key
 	Min, Max int16
-	handle   func(c *Coordinator, ctx context.Context, req kmsg.Request) kmsg.Response
+	handle   func(c *Manager, ctx context.Context, req kmsg.Request) kmsg.Response
 }
 
 // APIs lists the consumer-group APIs, one per handler file.
@@ -24,7 +24,7 @@ func APIs() []API {
 
 // Handle answers req, a request of one of the keys APIs lists (nil for
 // any other key). The broker checked its version against the API's range.
-func (c *Coordinator) Handle(ctx context.Context, req kmsg.Request) kmsg.Response {
+func (c *Manager) Handle(ctx context.Context, req kmsg.Request) kmsg.Response {
 	for _, a := range APIs() {
 		if a.Key.Int16() == req.Key() {
 			return a.handle(c, ctx, req)
