@@ -6,6 +6,8 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/sluicelogs/sluice/broker/partition"
 )
 
 // Produce v0–v9 appends each partition's record batch as leader. acks=0
@@ -25,7 +27,7 @@ func (b *Broker) handleProduce(ctx context.Context, _ *conn, r *request) (kmsg.R
 		return produceError(req, kerr.TransactionalIDAuthorizationFailed), nil
 	}
 	type pending struct {
-		p      *partition
+		p      *partition.Partition
 		ti, pi int // where its answer is in resp
 		last   int64
 		epoch  int32
@@ -47,14 +49,14 @@ func (b *Broker) handleProduce(ctx context.Context, _ *conn, r *request) (kmsg.R
 				default:
 					var last int64
 					var epoch int32
-					sp.BaseOffset, last, epoch, err = p.append(rp.Records, req.Acks == -1)
+					sp.BaseOffset, last, epoch, err = p.Append(rp.Records, req.Acks == -1)
 					if err == nil {
 						b.metrics.produceBytes.Add(float64(len(rp.Records)))
 						if req.Acks == -1 {
 							waits = append(waits, pending{p, len(resp.Topics), len(st.Partitions), last, epoch})
 						}
 					}
-					sp.LogStartOffset = p.log.LogStartOffset()
+					sp.LogStartOffset = p.LogStartOffset()
 				}
 			}
 			sp.ErrorCode = errCode(err)
@@ -74,10 +76,10 @@ func (b *Broker) handleProduce(ctx context.Context, _ *conn, r *request) (kmsg.R
 	}
 	deadline := time.Now().Add(timeout)
 	for _, w := range waits {
-		if err := w.p.waitCommitted(ctx, w.last, w.epoch, deadline); err != nil {
+		if err := w.p.WaitCommitted(ctx, w.last, w.epoch, deadline); err != nil {
 			sp := &resp.Topics[w.ti].Partitions[w.pi]
 			sp.ErrorCode, sp.BaseOffset = errCode(err), -1
-			b.log.Debug("acks=all not met", "topic", w.p.topic, "partition", w.p.index, "err", err)
+			b.log.Debug("acks=all not met", "topic", w.p.Topic(), "partition", w.p.Index(), "err", err)
 		}
 	}
 	return resp, nil

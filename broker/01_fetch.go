@@ -117,29 +117,29 @@ func (b *Broker) fetchOnce(req *kmsg.FetchRequest, first bool) (*fetchResult, []
 			fp := fetchPart{partition: rp.Partition, hw: -1, lastStable: -1, logStart: -1}
 			p, err := b.localPartition(rt.Topic, rp.Partition)
 			if err == nil {
-				err = p.checkEpoch(rp.CurrentLeaderEpoch)
+				err = p.CheckEpoch(rp.CurrentLeaderEpoch)
 			}
 			if err == nil {
-				waits = append(waits, p.waitChan())
+				waits = append(waits, p.WaitChan())
 				// A follower (replica id ≥ 0) reads up to the log end and
 				// its fetch offset tells the leader how far it has got; a
 				// consumer reads only what the ISR has (the high watermark).
-				upTo := p.log.HighWatermark()
+				upTo := p.HighWatermark()
 				if req.ReplicaID >= 0 {
 					if first {
-						if isr := p.followerFetched(req.ReplicaID, rp.FetchOffset, time.Now()); isr != nil && b.isLive(req.ReplicaID) {
+						if isr := p.FollowerFetched(req.ReplicaID, rp.FetchOffset, time.Now()); isr != nil && b.isLive(req.ReplicaID) {
 							b.alterISR(p, isr)
 						}
 					}
-					upTo = p.log.LogEndOffset()
+					upTo = p.LogEndOffset()
 				}
-				hw := p.log.HighWatermark()
-				fp.hw, fp.lastStable, fp.logStart = hw, hw, p.log.LogStartOffset()
+				hw := p.HighWatermark()
+				fp.hw, fp.lastStable, fp.logStart = hw, hw, p.LogStartOffset()
 				limit := min(int64(rp.PartitionMaxBytes), maxBytes-res.records)
 				// The first partition with data gets at least one whole
 				// batch, so a consumer always makes progress (as in Kafka).
 				if limit > 0 || res.records == 0 {
-					fp.data, err = p.log.Read(rp.FetchOffset, int(max(limit, 1)), upTo)
+					fp.data, err = p.Read(rp.FetchOffset, int(max(limit, 1)), upTo)
 					res.records += fp.data.Size
 				}
 			}

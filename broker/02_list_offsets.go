@@ -24,18 +24,18 @@ func (b *Broker) handleListOffsets(_ context.Context, _ *conn, r *request) (kmsg
 			sp.Partition, sp.Timestamp, sp.Offset = rp.Partition, -1, -1
 			p, err := b.localPartition(rt.Topic, rp.Partition)
 			if err == nil {
-				sp.LeaderEpoch = p.epoch()
+				sp.LeaderEpoch = p.Epoch()
 				switch rp.Timestamp {
 				case -1: // latest: the high watermark
-					sp.Offset = p.log.HighWatermark()
+					sp.Offset = p.HighWatermark()
 				case -2: // earliest
-					sp.Offset = p.log.LogStartOffset()
+					sp.Offset = p.LogStartOffset()
 				default:
 					var off int64
-					off, err = p.log.OffsetForTimestamp(rp.Timestamp)
+					off, err = p.OffsetForTimestamp(rp.Timestamp)
 					if err == nil {
 						sp.Offset, sp.Timestamp = off, rp.Timestamp
-						if off >= p.log.HighWatermark() {
+						if off >= p.HighWatermark() {
 							sp.Offset, sp.Timestamp = -1, -1 // none: Kafka answers -1
 						}
 					}

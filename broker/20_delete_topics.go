@@ -67,11 +67,11 @@ func (b *Broker) removeLocal(t *topicState) {
 		}
 		// No role any more: a follower's fetcher stops before the log closes.
 		b.roleMu.Lock()
-		if f := p.resign(); f != nil {
-			f.stop()
+		if stop := p.Resign(); stop != nil {
+			stop()
 		}
 		b.roleMu.Unlock()
-		_ = p.close()
+		_ = p.Close()
 		if err := os.RemoveAll(b.partitionDir(t.name, int32(i))); err != nil {
 			b.log.Warn("removing partition data", "topic", t.name, "partition", i, "err", err)
 		}

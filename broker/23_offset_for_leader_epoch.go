@@ -25,10 +25,10 @@ func (b *Broker) handleOffsetForLeaderEpoch(_ context.Context, _ *conn, r *reque
 			sp.Partition, sp.LeaderEpoch, sp.EndOffset = rp.Partition, -1, -1
 			p, err := b.localPartition(rt.Topic, rp.Partition)
 			if err == nil && req.GetVersion() >= 2 {
-				err = p.checkEpoch(rp.CurrentLeaderEpoch)
+				err = p.CheckEpoch(rp.CurrentLeaderEpoch)
 			}
 			if err == nil {
-				sp.LeaderEpoch, sp.EndOffset = p.endOffsetFor(rp.LeaderEpoch)
+				sp.LeaderEpoch, sp.EndOffset = p.EndOffsetFor(rp.LeaderEpoch)
 			}
 			sp.ErrorCode = errCode(err)
 			st.Partitions = append(st.Partitions, sp)

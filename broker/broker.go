@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/sluicelogs/sluice/broker/group"
+	"github.com/sluicelogs/sluice/broker/partition"
 )
 
 // Broker is one Kafka-protocol broker. Its topics and partition states live
@@ -53,7 +54,7 @@ type Broker struct {
 type topicState struct {
 	name       string
 	id         [16]byte
-	partitions []*partition // nil entries for partitions this broker does not hold
+	partitions []*partition.Partition // nil entries for partitions this broker does not hold
 	replicas   [][]int32
 	states     []partitionState
 	versions   []int32 // of the states' nodes

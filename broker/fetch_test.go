@@ -25,7 +25,7 @@ func TestFetchResponseEncoding(t *testing.T) {
 	}
 	defer l.Close()
 	for _, v := range []string{"one", "two", "three"} {
-		if _, _, err := l.Append(buildBatch([]kv{{nil, []byte(v)}}, 1), 0); err != nil {
+		if _, _, err := l.Append(segment.BuildBatch([]segment.Record{{Value: []byte(v)}}, 1), 0); err != nil {
 			t.Fatal(err)
 		}
 	}

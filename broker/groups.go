@@ -10,6 +10,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/sluicelogs/sluice/broker/group"
+	"github.com/sluicelogs/sluice/broker/partition"
+	"github.com/sluicelogs/sluice/broker/segment"
 )
 
 // offsetsStore keeps the group manager's records in partition 0 of
@@ -17,26 +19,26 @@ import (
 // survive restarts and, replicated like any partition, the loss of the
 // broker hosting the groups: a write returns once the ISR has it.
 type offsetsStore struct {
-	p       *partition
+	p       *partition.Partition
 	timeout time.Duration
 }
 
 func (s *offsetsStore) Append(ctx context.Context, key, value []byte) error {
-	_, last, epoch, err := s.p.append(buildBatch([]kv{{key, value}}, time.Now().UnixMilli()), true)
+	_, last, epoch, err := s.p.Append(segment.BuildBatch([]segment.Record{{Key: key, Value: value}}, time.Now().UnixMilli()), true)
 	if err == nil {
-		err = s.p.waitCommitted(ctx, last, epoch, time.Now().Add(s.timeout))
+		err = s.p.WaitCommitted(ctx, last, epoch, time.Now().Add(s.timeout))
 	}
 	if err != nil {
 		return fmt.Errorf("broker: write %s: %w", offsetsTopic, err)
 	}
-	return s.p.log.Flush()
+	return s.p.Flush()
 }
 
 func (s *offsetsStore) Replay(f func(key, value []byte) error) error {
-	off := s.p.log.LogStartOffset()
-	end := s.p.log.LogEndOffset()
+	off := s.p.LogStartOffset()
+	end := s.p.LogEndOffset()
 	for off < end {
-		data, err := s.p.log.ReadBytes(off, 1<<20, end)
+		data, err := s.p.ReadBytes(off, 1<<20, end)
 		if err != nil {
 			return fmt.Errorf("broker: replay %s: %w", offsetsTopic, err)
 		}
@@ -125,7 +127,7 @@ func (b *Broker) syncGroupManager() {
 		defer close(done)
 		c.Run(ctx)
 	}()
-	b.log.Info("hosting consumer groups", "leader_epoch", p.epoch())
+	b.log.Info("hosting consumer groups", "leader_epoch", p.Epoch())
 }
 
 // stopGroupManager stops the group manager if this broker runs one.

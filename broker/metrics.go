@@ -64,11 +64,9 @@ func (b *Broker) Collectors() []prometheus.Collector {
 		}, func() float64 {
 			n := 0
 			for _, p := range b.localPartitions() {
-				p.mu.Lock()
-				if p.role == roleLeader && len(p.isr) < len(p.replicas) {
+				if p.UnderReplicated() {
 					n++
 				}
-				p.mu.Unlock()
 			}
 			return float64(n)
 		}),

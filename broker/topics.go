@@ -12,6 +12,8 @@ import (
 	"strconv"
 
 	"github.com/twmb/franz-go/pkg/kerr"
+
+	"github.com/sluicelogs/sluice/broker/partition"
 )
 
 const offsetsTopic = "__consumer_offsets"
@@ -43,7 +45,7 @@ func (b *Broker) loadTopics() error {
 // newTopicState is a cluster-metadata topic with no partition open yet.
 func newTopicState(t *topic) *topicState {
 	ts := &topicState{name: t.name, replicas: t.replicas, states: t.states, versions: t.versions, config: t.config,
-		partitions: make([]*partition, len(t.replicas))}
+		partitions: make([]*partition.Partition, len(t.replicas))}
 	copy(ts.id[:], topicIDFromConfig(t))
 	return ts
 }
@@ -245,7 +247,7 @@ func (b *Broker) lookupTopic(name string) *topicState {
 
 // localPartition returns the partition this broker leads, or the Kafka
 // error to answer with.
-func (b *Broker) localPartition(topic string, index int32) (*partition, error) {
+func (b *Broker) localPartition(topic string, index int32) (*partition.Partition, error) {
 	b.mu.RLock()
 	defer b.mu.RUnlock()
 	t := b.topics[topic]
@@ -259,7 +261,7 @@ func (b *Broker) localPartition(topic string, index int32) (*partition, error) {
 	if p == nil || t.states[index].Leader != b.cfg.BrokerID {
 		return nil, kerr.NotLeaderForPartition
 	}
-	if !p.isLeader() {
+	if !p.IsLeader() {
 		return nil, kerr.NotLeaderForPartition
 	}
 	return p, nil
@@ -282,8 +284,8 @@ func (b *Broker) closePartitions() {
 	for _, t := range b.topics {
 		for _, p := range t.partitions {
 			if p != nil {
-				if err := p.close(); err != nil {
-					b.log.Warn("closing partition", "topic", p.topic, "partition", p.index, "err", err)
+				if err := p.Close(); err != nil {
+					b.log.Warn("closing partition", "topic", p.Topic(), "partition", p.Index(), "err", err)
 				}
 			}
 		}
