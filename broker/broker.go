@@ -15,24 +15,23 @@ import (
 
 // Broker is one Kafka-protocol broker. Its topics and partition states live
 // in the cluster metadata, in the coordinator (clusterMeta); its
-// partitions' data in segment logs under
-// log.dirs. Ownership: the topic table is guarded by mu; each partition
-// guards its own log and producer state.
+// partitions' data in segment logs under log.dirs. Which goroutine owns
+// what, and the lock order, are in the package doc (Concurrency).
 type Broker struct {
 	cfg  *Config
 	log  *slog.Logger
 	meta *clusterMeta
 	ln   net.Listener
 
-	alterMu    sync.Mutex // serializes changes to a topic's partitions
-	mu         sync.RWMutex
+	alterMu    sync.Mutex   // serializes changes to which topics and partitions exist here
+	mu         sync.RWMutex // guards the three below and the topicStates' states and versions
 	topics     map[string]*topicState
 	brokers    map[int32]brokerInfo
 	controller int32
 
 	producerIDs producerIDs
 
-	roleMu sync.Mutex // serializes partition role changes (lock order: alterMu, roleMu, mu, partition mu)
+	roleMu sync.Mutex // serializes partition role changes and starting/stopping the group manager
 
 	// runCtx is Run's context, nil before Run: fetchers and the group
 	// manager start only while the broker runs, and bg waits for them.
@@ -50,7 +49,10 @@ type Broker struct {
 	connWG sync.WaitGroup
 }
 
-// topicState is a topic as this broker serves it.
+// topicState is a topic as this broker serves it. A reload publishes a
+// new topicState (under alterMu and mu); only states and versions of a
+// published one change (under mu); the rest, partitions included, never
+// does.
 type topicState struct {
 	name       string
 	id         [16]byte
@@ -85,7 +87,7 @@ func New(cfg *Config, log *slog.Logger) (*Broker, error) {
 	if cfg.AdvertisedPort == 0 {
 		b.cfg.AdvertisedPort = int32(ln.Addr().(*net.TCPAddr).Port)
 	}
-	if err := meta.registerBroker(cfg.BrokerID, cfg.AdvertisedHost, b.cfg.AdvertisedPort, cfg.ZooKeeperSessionTimeout+5*time.Second); err != nil {
+	if err := meta.registerBroker(context.Background(), cfg.BrokerID, cfg.AdvertisedHost, b.cfg.AdvertisedPort, cfg.ZooKeeperSessionTimeout+5*time.Second); err != nil {
 		ln.Close()
 		b.closePartitions()
 		meta.close()
@@ -118,7 +120,9 @@ func (b *Broker) Run(ctx context.Context) error {
 	b.log.Info("broker serving", "addr", b.Addr(), "advertised", fmt.Sprintf("%s:%d", b.cfg.AdvertisedHost, b.cfg.AdvertisedPort))
 
 	var conns sync.Map
-	go func() { // owned by Run: ends when the listener closes below
+	wg.Add(1)
+	go func() { // closes the listener and the connections when ctx ends
+		defer wg.Done()
 		<-ctx.Done()
 		b.ln.Close()
 		conns.Range(func(k, _ any) bool { k.(net.Conn).Close(); return true })
@@ -166,7 +170,7 @@ func (b *Broker) renewSessions(ctx context.Context) {
 		case <-b.meta.renewed:
 		}
 		b.log.Info("new coordinator session: registering again")
-		if err := b.meta.registerBroker(b.cfg.BrokerID, b.cfg.AdvertisedHost, b.cfg.AdvertisedPort, b.cfg.ZooKeeperSessionTimeout+5*time.Second); err != nil {
+		if err := b.meta.registerBroker(ctx, b.cfg.BrokerID, b.cfg.AdvertisedHost, b.cfg.AdvertisedPort, b.cfg.ZooKeeperSessionTimeout+5*time.Second); err != nil {
 			b.log.Error("registering again", "err", err)
 		}
 		if err := b.refreshBrokers(); err != nil {

@@ -1,6 +1,7 @@
 package broker
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -119,8 +120,8 @@ type brokerInfo struct {
 
 // registerBroker creates /brokers/ids/<id>. A node left by this broker's
 // previous session (it was killed) goes away when that session expires,
-// so a NodeExists is retried for up to wait.
-func (m *clusterMeta) registerBroker(id int32, host string, port int32, wait time.Duration) error {
+// so a NodeExists is retried for up to wait, or until ctx ends.
+func (m *clusterMeta) registerBroker(ctx context.Context, id int32, host string, port int32, wait time.Duration) error {
 	info := brokerInfo{
 		ListenerMap: map[string]string{"PLAINTEXT": "PLAINTEXT"},
 		Endpoints:   []string{fmt.Sprintf("PLAINTEXT://%s:%d", host, port)},
@@ -139,7 +140,9 @@ func (m *clusterMeta) registerBroker(id int32, host string, port int32, wait tim
 			return fmt.Errorf("broker: register %s: %w", p, err)
 		}
 		m.log.Info("broker id still registered by an earlier session; waiting for it to expire", "path", p)
-		time.Sleep(500 * time.Millisecond)
+		if !sleepCtx(ctx, 500*time.Millisecond) {
+			return fmt.Errorf("broker: register %s: %w", p, ctx.Err())
+		}
 	}
 }
 

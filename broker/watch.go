@@ -155,6 +155,11 @@ func (b *Broker) syncTopics(names []string) {
 // reloadTopic reads a topic from the cluster metadata and opens the
 // partitions of it this broker holds (keeping those already open).
 func (b *Broker) reloadTopic(name string) {
+	// The read and what follows from it (open and publish, or drop) are
+	// one step for the other changes of the topic table: a drop must not
+	// remove a topic that a concurrent reload has just recreated.
+	b.alterMu.Lock()
+	defer b.alterMu.Unlock()
 	t, err := b.meta.topic(name)
 	if errors.Is(err, zk.ErrNoNode) {
 		b.dropTopic(name)
@@ -164,8 +169,6 @@ func (b *Broker) reloadTopic(name string) {
 		b.log.Warn("reading topic", "topic", name, "err", err)
 		return
 	}
-	b.alterMu.Lock()
-	defer b.alterMu.Unlock()
 	b.mu.RLock()
 	old := b.topics[name]
 	b.mu.RUnlock()
@@ -204,6 +207,7 @@ func (b *Broker) reloadTopic(name string) {
 }
 
 // dropTopic forgets a topic deleted elsewhere and removes its local data.
+// alterMu held.
 func (b *Broker) dropTopic(name string) {
 	b.mu.Lock()
 	t := b.topics[name]
