@@ -6,19 +6,28 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/sluicelogs/sluice/broker/partition"
 )
 
-// produce appends each partition's record batch as leader. acks=0 gets no
-// response; acks=1 is answered once the batch is in the leader's log;
-// acks=all (-1) once the ISR holds it (the high watermark passed it), and
-// is refused with NOT_ENOUGH_REPLICAS, nothing written, while the ISR is
-// smaller than min.insync.replicas.
-func (b *Broker) produce(ctx context.Context, req *kmsg.ProduceRequest) kmsg.Response {
+// Produce v0–v9 appends each partition's record batch as leader. acks=0
+// gets no response; acks=1 is answered once the batch is in the leader's
+// log; acks=all (-1) once the ISR holds it (the high watermark passed it),
+// and is refused with NOT_ENOUGH_REPLICAS, nothing written, while the ISR
+// is smaller than min.insync.replicas. Only magic v2 batches are taken
+// (v0–v2 clients sending older magics get UNSUPPORTED_FOR_MESSAGE_FORMAT);
+// v5+ answers the log start offset, v9 is flexible. v10+ (KIP-951 leader
+// hints) is not offered: it adds fields we do not fill. Transactional
+// produces are refused.
+var produceAPI = api{kmsg.Produce, 0, 9, (*Broker).handleProduce}
+
+func (b *Broker) handleProduce(ctx context.Context, _ *conn, r *request) (kmsg.Response, error) {
+	req := r.kreq.(*kmsg.ProduceRequest)
 	if req.TransactionID != nil {
-		return produceError(req, kerr.TransactionalIDAuthorizationFailed)
+		return produceError(req, kerr.TransactionalIDAuthorizationFailed), nil
 	}
 	type pending struct {
-		p      *partition
+		p      *partition.Partition
 		ti, pi int // where its answer is in resp
 		last   int64
 		epoch  int32
@@ -40,14 +49,14 @@ func (b *Broker) produce(ctx context.Context, req *kmsg.ProduceRequest) kmsg.Res
 				default:
 					var last int64
 					var epoch int32
-					sp.BaseOffset, last, epoch, err = p.append(rp.Records, req.Acks == -1)
+					sp.BaseOffset, last, epoch, err = p.Append(rp.Records, req.Acks == -1)
 					if err == nil {
 						b.metrics.produceBytes.Add(float64(len(rp.Records)))
 						if req.Acks == -1 {
 							waits = append(waits, pending{p, len(resp.Topics), len(st.Partitions), last, epoch})
 						}
 					}
-					sp.LogStartOffset = p.log.LogStartOffset()
+					sp.LogStartOffset = p.LogStartOffset()
 				}
 			}
 			sp.ErrorCode = errCode(err)
@@ -59,7 +68,7 @@ func (b *Broker) produce(ctx context.Context, req *kmsg.ProduceRequest) kmsg.Res
 		resp.Topics = append(resp.Topics, st)
 	}
 	if req.Acks == 0 {
-		return nil
+		return nil, nil
 	}
 	timeout := time.Duration(req.TimeoutMillis) * time.Millisecond
 	if timeout <= 0 {
@@ -67,13 +76,13 @@ func (b *Broker) produce(ctx context.Context, req *kmsg.ProduceRequest) kmsg.Res
 	}
 	deadline := time.Now().Add(timeout)
 	for _, w := range waits {
-		if err := w.p.waitCommitted(ctx, w.last, w.epoch, deadline); err != nil {
+		if err := w.p.WaitCommitted(ctx, w.last, w.epoch, deadline); err != nil {
 			sp := &resp.Topics[w.ti].Partitions[w.pi]
 			sp.ErrorCode, sp.BaseOffset = errCode(err), -1
-			b.log.Debug("acks=all not met", "topic", w.p.topic, "partition", w.p.index, "err", err)
+			b.log.Debug("acks=all not met", "topic", w.p.Topic(), "partition", w.p.Index(), "err", err)
 		}
 	}
-	return resp
+	return resp, nil
 }
 
 func produceError(req *kmsg.ProduceRequest, err *kerr.Error) kmsg.Response {

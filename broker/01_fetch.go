@@ -2,9 +2,10 @@ package broker
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/binary"
-	"net"
+	"io"
 	"reflect"
 	"time"
 
@@ -13,12 +14,52 @@ import (
 	"github.com/sluicelogs/sluice/broker/segment"
 )
 
-// fetch answers a Fetch: each partition is read from its offset up to the
-// high watermark. It long-polls: while fewer than MinBytes are ready it
-// waits for appends until MaxWaitMillis. The records are not copied: the
-// response is written around them and the batches go from the segment
-// files to the socket with sendfile. No incremental fetch sessions are
-// granted (session id 0 tells clients to send full fetches).
+// Fetch v4–v12 reads each partition from its offset up to the high
+// watermark (a follower, replica id ≥ 0, up to the log end: its fetch
+// offset tells the leader how far it has got). It long-polls: while fewer
+// than MinBytes are ready it waits for appends until MaxWaitMillis. The
+// records are not copied: the response is written around them and the
+// batches go from the segment files to the socket with sendfile. v4 is
+// the first with v2 record batches and the last stable offset; v5+ gives
+// the log start offset; v7+ has fetch sessions, never granted here
+// (session id 0 tells clients to send full fetches); v9+ carries the
+// current leader epoch, fenced; v11+ the preferred read replica (-1); v12
+// is flexible. v13+ (topic ids) is not offered.
+var fetchAPI = api{kmsg.Fetch, 4, 12, (*Broker).handleFetch}
+
+func (b *Broker) handleFetch(ctx context.Context, _ *conn, r *request) (kmsg.Response, error) {
+	req := r.kreq.(*kmsg.FetchRequest)
+	res := b.fetch(ctx, req)
+	b.metrics.fetchBytes.Add(float64(res.records))
+	return &fetchResponse{FetchResponse: req.ResponseKind().(*kmsg.FetchResponse), res: res}, nil
+}
+
+// fetchResponse is the Fetch handler's answer: a kmsg.Response (the
+// embedded FetchResponse only gives it its key and version) whose records
+// are still in the segment files. The connection writes it with
+// res.writeTo, the records by sendfile, then releases them; AppendTo
+// encodes it all, copying the records, for any other writer.
+type fetchResponse struct {
+	*kmsg.FetchResponse
+	res *fetchResult
+}
+
+// AppendTo appends the response body (no size, correlation id or header
+// tags), as kmsg's AppendTo does.
+func (f *fetchResponse) AppendTo(dst []byte) []byte {
+	var buf bytes.Buffer
+	w := bufio.NewWriter(&buf)
+	if err := f.res.writeTo(w, &buf, 0); err != nil || w.Flush() != nil {
+		return dst // only reading the segment files can fail: no response
+	}
+	body := buf.Bytes()[8:] // size, correlation id
+	if f.res.version >= 12 {
+		body = body[1:] // response header tags
+	}
+	return append(dst, body...)
+}
+
+// fetch reads what req asks for, long-polling as Fetch does.
 func (b *Broker) fetch(ctx context.Context, req *kmsg.FetchRequest) *fetchResult {
 	deadline := time.Now().Add(time.Duration(req.MaxWaitMillis) * time.Millisecond)
 	for first := true; ; first = false {
@@ -76,29 +117,29 @@ func (b *Broker) fetchOnce(req *kmsg.FetchRequest, first bool) (*fetchResult, []
 			fp := fetchPart{partition: rp.Partition, hw: -1, lastStable: -1, logStart: -1}
 			p, err := b.localPartition(rt.Topic, rp.Partition)
 			if err == nil {
-				err = p.checkEpoch(rp.CurrentLeaderEpoch)
+				err = p.CheckEpoch(rp.CurrentLeaderEpoch)
 			}
 			if err == nil {
-				waits = append(waits, p.waitChan())
+				waits = append(waits, p.WaitChan())
 				// A follower (replica id ≥ 0) reads up to the log end and
 				// its fetch offset tells the leader how far it has got; a
 				// consumer reads only what the ISR has (the high watermark).
-				upTo := p.log.HighWatermark()
+				upTo := p.HighWatermark()
 				if req.ReplicaID >= 0 {
 					if first {
-						if isr := p.followerFetched(req.ReplicaID, rp.FetchOffset, time.Now()); isr != nil && b.isLive(req.ReplicaID) {
+						if isr := p.FollowerFetched(req.ReplicaID, rp.FetchOffset, time.Now()); isr != nil && b.isLive(req.ReplicaID) {
 							b.alterISR(p, isr)
 						}
 					}
-					upTo = p.log.LogEndOffset()
+					upTo = p.LogEndOffset()
 				}
-				hw := p.log.HighWatermark()
-				fp.hw, fp.lastStable, fp.logStart = hw, hw, p.log.LogStartOffset()
+				hw := p.HighWatermark()
+				fp.hw, fp.lastStable, fp.logStart = hw, hw, p.LogStartOffset()
 				limit := min(int64(rp.PartitionMaxBytes), maxBytes-res.records)
 				// The first partition with data gets at least one whole
 				// batch, so a consumer always makes progress (as in Kafka).
 				if limit > 0 || res.records == 0 {
-					fp.data, err = p.log.Read(rp.FetchOffset, int(max(limit, 1)), upTo)
+					fp.data, err = p.Read(rp.FetchOffset, int(max(limit, 1)), upTo)
 					res.records += fp.data.Size
 				}
 			}
@@ -111,8 +152,9 @@ func (b *Broker) fetchOnce(req *kmsg.FetchRequest, first bool) (*fetchResult, []
 }
 
 // writeTo sends the response (Fetch v4–v12 wire format) to nc, buffering
-// everything but the records in w and sending those with sendfile.
-func (f *fetchResult) writeTo(w *bufio.Writer, nc net.Conn, correlationID int32) error {
+// everything but the records in w and sending those with sendfile when nc
+// is a socket.
+func (f *fetchResult) writeTo(w *bufio.Writer, nc io.Writer, correlationID int32) error {
 	flexible := f.version >= 12
 	var e fetchEncoder
 	e.flexible = flexible

@@ -1,10 +1,20 @@
 package broker
 
 import (
+	"context"
+
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
-func (b *Broker) listOffsets(req *kmsg.ListOffsetsRequest) kmsg.Response {
+// ListOffsets v0–v7 answers, as leader, the high watermark (timestamp -1,
+// latest), the log start offset (-2, earliest) or the first offset at or
+// after a timestamp (-1 when none below the high watermark). v0 answers in
+// the old offsets array; v4+ gives the leader epoch; v6+ is flexible. v8
+// (max timestamp, KIP-734) is not offered.
+var listOffsetsAPI = api{kmsg.ListOffsets, 0, 7, (*Broker).handleListOffsets}
+
+func (b *Broker) handleListOffsets(_ context.Context, _ *conn, r *request) (kmsg.Response, error) {
+	req := r.kreq.(*kmsg.ListOffsetsRequest)
 	resp := req.ResponseKind().(*kmsg.ListOffsetsResponse)
 	for _, rt := range req.Topics {
 		st := kmsg.NewListOffsetsResponseTopic()
@@ -14,18 +24,18 @@ func (b *Broker) listOffsets(req *kmsg.ListOffsetsRequest) kmsg.Response {
 			sp.Partition, sp.Timestamp, sp.Offset = rp.Partition, -1, -1
 			p, err := b.localPartition(rt.Topic, rp.Partition)
 			if err == nil {
-				sp.LeaderEpoch = p.epoch()
+				sp.LeaderEpoch = p.Epoch()
 				switch rp.Timestamp {
 				case -1: // latest: the high watermark
-					sp.Offset = p.log.HighWatermark()
+					sp.Offset = p.HighWatermark()
 				case -2: // earliest
-					sp.Offset = p.log.LogStartOffset()
+					sp.Offset = p.LogStartOffset()
 				default:
 					var off int64
-					off, err = p.log.OffsetForTimestamp(rp.Timestamp)
+					off, err = p.OffsetForTimestamp(rp.Timestamp)
 					if err == nil {
 						sp.Offset, sp.Timestamp = off, rp.Timestamp
-						if off >= p.log.HighWatermark() {
+						if off >= p.HighWatermark() {
 							sp.Offset, sp.Timestamp = -1, -1 // none: Kafka answers -1
 						}
 					}
@@ -39,5 +49,5 @@ func (b *Broker) listOffsets(req *kmsg.ListOffsetsRequest) kmsg.Response {
 		}
 		resp.Topics = append(resp.Topics, st)
 	}
-	return resp
+	return resp, nil
 }

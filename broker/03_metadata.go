@@ -1,13 +1,24 @@
 package broker
 
 import (
+	"context"
 	"sort"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
-func (b *Broker) metadata(req *kmsg.MetadataRequest) (kmsg.Response, error) {
+// Metadata v0–v12 lists the live brokers, the controller and the asked
+// topics (all of them for a nil list, and for an empty one in v0) with
+// each partition's leader, leader epoch, replicas and ISR. A topic this
+// broker does not know yet is read from the cluster metadata first (created
+// through another broker a moment ago), then auto-created when
+// auto.create.topics.enable allows it (v4+: and the request does). v10+
+// names topics by id too; v9+ is flexible.
+var metadataAPI = api{kmsg.Metadata, 0, 12, (*Broker).handleMetadata}
+
+func (b *Broker) handleMetadata(_ context.Context, _ *conn, r *request) (kmsg.Response, error) {
+	req := r.kreq.(*kmsg.MetadataRequest)
 	resp := req.ResponseKind().(*kmsg.MetadataResponse)
 	if err := b.refreshBrokers(); err != nil {
 		b.log.Warn("metadata: reading brokers", "err", err)
@@ -51,7 +62,7 @@ func (b *Broker) metadata(req *kmsg.MetadataRequest) (kmsg.Response, error) {
 		ts := b.lookupTopic(name)
 		if ts == nil && !all && validTopicName(name) {
 			// Created through another broker a moment ago, before this
-			// broker's watch said so: read it from the registry.
+			// broker's watch said so: read it from the cluster metadata.
 			b.reloadTopic(name)
 			ts = b.lookupTopic(name)
 		}

@@ -1,13 +1,24 @@
 package broker
 
 import (
+	"context"
+
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
-// findCoordinator names the leader of __consumer_offsets-0 as the
-// coordinator of every group. Transaction coordinators are not offered.
-func (b *Broker) findCoordinator(req *kmsg.FindCoordinatorRequest) kmsg.Response {
+// FindCoordinator v0–v4 names the leader of __consumer_offsets-0 as the
+// coordinator of every group (creating the topic on first use, as Kafka
+// does). v4 batches keys (CoordinatorKeys); older versions ask for one and
+// get the answer in the top-level fields. Transaction coordinators (key
+// type 1, v1+) are not offered: COORDINATOR_NOT_AVAILABLE.
+var findCoordinatorAPI = api{kmsg.FindCoordinator, 0, 4, (*Broker).handleFindCoordinator}
+
+// groupKeyType is FindCoordinator's key type for a consumer group.
+const groupKeyType int8 = 0
+
+func (b *Broker) handleFindCoordinator(_ context.Context, _ *conn, r *request) (kmsg.Response, error) {
+	req := r.kreq.(*kmsg.FindCoordinatorRequest)
 	resp := req.ResponseKind().(*kmsg.FindCoordinatorResponse)
 	keys := req.CoordinatorKeys
 	if req.GetVersion() < 4 {
@@ -16,11 +27,11 @@ func (b *Broker) findCoordinator(req *kmsg.FindCoordinatorRequest) kmsg.Response
 	if err := b.ensureOffsetsTopic(); err != nil {
 		b.log.Warn("creating the offsets topic", "err", err)
 	}
-	id, info, ok := b.groupCoordinator()
+	id, info, ok := b.groupHost()
 	for _, key := range keys {
 		c := kmsg.NewFindCoordinatorResponseCoordinator()
 		c.Key = key
-		if req.CoordinatorType != 0 || !ok {
+		if req.CoordinatorType != groupKeyType || !ok {
 			c.ErrorCode = kerr.CoordinatorNotAvailable.Code
 		} else {
 			c.NodeID, c.Host, c.Port = id, info.Host, info.Port
@@ -31,11 +42,13 @@ func (b *Broker) findCoordinator(req *kmsg.FindCoordinatorRequest) kmsg.Response
 		c := resp.Coordinators[0]
 		resp.ErrorCode, resp.NodeID, resp.Host, resp.Port = c.ErrorCode, c.NodeID, c.Host, c.Port
 	}
-	return resp
+	return resp, nil
 }
 
-// groupCoordinator returns the broker leading __consumer_offsets-0.
-func (b *Broker) groupCoordinator() (int32, brokerInfo, bool) {
+// groupHost returns the broker leading __consumer_offsets-0: it runs the
+// group manager, so it is every group's coordinator in the protocol's
+// terms.
+func (b *Broker) groupHost() (int32, brokerInfo, bool) {
 	b.mu.RLock()
 	defer b.mu.RUnlock()
 	t := b.topics[offsetsTopic]

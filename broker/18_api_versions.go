@@ -1,61 +1,41 @@
 package broker
 
-import "github.com/twmb/franz-go/pkg/kmsg"
+import (
+	"context"
+	"slices"
 
-// apiRange is the versions of one API this broker implements.
-type apiRange struct{ min, max int16 }
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kmsg"
+)
 
-// supported is exactly what this broker implements, and what ApiVersions
-// advertises. Versions are capped where a later version would change what
-// a handler must do (Fetch v13 switches to topic ids, Produce v10+ adds
-// fields we do not fill, …).
-var supported = map[int16]apiRange{
-	0:  {0, 9},  // Produce
-	1:  {4, 12}, // Fetch
-	2:  {0, 7},  // ListOffsets
-	3:  {0, 12}, // Metadata
-	8:  {0, 8},  // OffsetCommit
-	9:  {0, 8},  // OffsetFetch
-	10: {0, 4},  // FindCoordinator
-	11: {0, 9},  // JoinGroup
-	12: {0, 4},  // Heartbeat
-	13: {0, 5},  // LeaveGroup
-	14: {0, 5},  // SyncGroup
-	15: {0, 5},  // DescribeGroups
-	16: {0, 4},  // ListGroups
-	18: {0, 3},  // ApiVersions
-	19: {0, 7},  // CreateTopics
-	20: {0, 6},  // DeleteTopics
-	22: {0, 4},  // InitProducerId
-	23: {0, 4},  // OffsetForLeaderEpoch
-	32: {0, 4},  // DescribeConfigs
-	37: {0, 3},  // CreatePartitions
-	42: {0, 2},  // DeleteGroups
+// ApiVersions v0–v3 lists, from the API table, every key this broker
+// implements with its version range. v3 is flexible in its body, but its
+// response header never is (KIP-511). A version this broker does not know
+// is answered by the connection (see conn.serve) with v0, UNSUPPORTED_VERSION
+// and the same list, so the client retries with one it knows.
+var apiVersionsAPI = api{kmsg.ApiVersions, 0, 3, (*Broker).handleApiVersions}
+
+func (b *Broker) handleApiVersions(_ context.Context, _ *conn, r *request) (kmsg.Response, error) {
+	return b.apiVersions(r.version), nil
 }
 
-// versionSupported reports whether this broker implements key at version.
-func versionSupported(key, version int16) bool {
-	r, ok := supported[key]
-	return ok && version >= r.min && version <= r.max
-}
-
-func (b *Broker) apiVersions(r *request) kmsg.Response {
+// apiVersions builds the ApiVersions response for a request of version.
+func (b *Broker) apiVersions(version int16) kmsg.Response {
 	resp := kmsg.NewPtrApiVersionsResponse()
-	version := r.version
-	if !versionSupported(18, version) {
-		// KIP-511: answer an unknown ApiVersions version with v0 and
-		// UNSUPPORTED_VERSION, listing what we have.
+	if !b.apis.supports(kmsg.ApiVersions, version) {
 		version = 0
-		resp.ErrorCode = 35
+		resp.ErrorCode = kerr.UnsupportedVersion.Code
 	}
 	resp.SetVersion(version)
-	for key := int16(0); key < 100; key++ {
-		rg, ok := supported[key]
-		if !ok {
-			continue
-		}
+	keys := make([]kmsg.Key, 0, len(b.apis))
+	for k := range b.apis {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, key := range keys {
+		a := b.apis[key]
 		k := kmsg.NewApiVersionsResponseApiKey()
-		k.ApiKey, k.MinVersion, k.MaxVersion = key, rg.min, rg.max
+		k.ApiKey, k.MinVersion, k.MaxVersion = key.Int16(), a.min, a.max
 		resp.ApiKeys = append(resp.ApiKeys, k)
 	}
 	return resp

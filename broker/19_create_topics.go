@@ -1,13 +1,22 @@
 package broker
 
 import (
+	"context"
 	"sort"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
-func (b *Broker) createTopics(req *kmsg.CreateTopicsRequest) kmsg.Response {
+// CreateTopics v0–v7 creates each topic with its partition count,
+// replication factor (-1: the broker defaults) and configs, spreading the
+// replicas as Kafka's rack-unaware assignment does; manual replica
+// assignments are refused (INVALID_REPLICA_ASSIGNMENT). v1+ may only
+// validate; v5+ answers the topic's configs, v7 its id; v5+ is flexible.
+var createTopicsAPI = api{kmsg.CreateTopics, 0, 7, (*Broker).handleCreateTopics}
+
+func (b *Broker) handleCreateTopics(_ context.Context, _ *conn, r *request) (kmsg.Response, error) {
+	req := r.kreq.(*kmsg.CreateTopicsRequest)
 	resp := req.ResponseKind().(*kmsg.CreateTopicsResponse)
 	for _, rt := range req.Topics {
 		st := kmsg.NewCreateTopicsResponseTopic()
@@ -56,7 +65,7 @@ func (b *Broker) createTopics(req *kmsg.CreateTopicsRequest) kmsg.Response {
 		}
 		resp.Topics = append(resp.Topics, st)
 	}
-	return resp
+	return resp, nil
 }
 
 func sortedKeys(m map[string]string) []string {

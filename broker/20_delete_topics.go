@@ -1,13 +1,21 @@
 package broker
 
 import (
+	"context"
 	"os"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
-func (b *Broker) deleteTopics(req *kmsg.DeleteTopicsRequest) kmsg.Response {
+// DeleteTopics v0–v6 deletes each topic from the cluster metadata and its
+// local data; the other brokers drop theirs when their watch sees it gone.
+// __consumer_offsets cannot be deleted. v6 names topics by name or id;
+// v4+ is flexible.
+var deleteTopicsAPI = api{kmsg.DeleteTopics, 0, 6, (*Broker).handleDeleteTopics}
+
+func (b *Broker) handleDeleteTopics(_ context.Context, _ *conn, r *request) (kmsg.Response, error) {
+	req := r.kreq.(*kmsg.DeleteTopicsRequest)
 	resp := req.ResponseKind().(*kmsg.DeleteTopicsResponse)
 	names := req.TopicNames
 	for _, t := range req.Topics {
@@ -24,7 +32,7 @@ func (b *Broker) deleteTopics(req *kmsg.DeleteTopicsRequest) kmsg.Response {
 		st.ErrorCode = errCode(b.deleteTopic(name))
 		resp.Topics = append(resp.Topics, st)
 	}
-	return resp
+	return resp, nil
 }
 
 func (b *Broker) deleteTopic(name string) error {
@@ -41,7 +49,7 @@ func (b *Broker) deleteTopic(name string) error {
 	if t == nil {
 		return kerr.UnknownTopicOrPartition
 	}
-	if err := b.reg.deleteTopic(name); err != nil {
+	if err := b.meta.deleteTopic(name); err != nil {
 		b.log.Error("delete topic", "topic", name, "err", err)
 		return kerr.UnknownServerError
 	}
@@ -59,11 +67,11 @@ func (b *Broker) removeLocal(t *topicState) {
 		}
 		// No role any more: a follower's fetcher stops before the log closes.
 		b.roleMu.Lock()
-		if f := p.resign(); f != nil {
-			f.stop()
+		if stop := p.Resign(); stop != nil {
+			stop()
 		}
 		b.roleMu.Unlock()
-		_ = p.close()
+		_ = p.Close()
 		if err := os.RemoveAll(b.partitionDir(t.name, int32(i))); err != nil {
 			b.log.Warn("removing partition data", "topic", t.name, "partition", i, "err", err)
 		}

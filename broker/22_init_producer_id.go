@@ -1,25 +1,32 @@
 package broker
 
 import (
+	"context"
+
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
-// initProducerID gives an idempotent producer a new id (transactions are
-// not supported). Ids come in blocks reserved in the coordinator, so they
-// are unique across brokers and restarts.
-func (b *Broker) initProducerID(req *kmsg.InitProducerIDRequest) kmsg.Response {
+// InitProducerId v0–v4 gives an idempotent producer a new id, epoch 0
+// (transactional ids are refused). Ids come in blocks reserved in the
+// cluster metadata, so they are unique across brokers and restarts. v3+
+// (bumping the epoch of an existing id, KIP-360) is answered like v0: a
+// new id. v2+ is flexible.
+var initProducerIDAPI = api{kmsg.InitProducerID, 0, 4, (*Broker).handleInitProducerID}
+
+func (b *Broker) handleInitProducerID(_ context.Context, _ *conn, r *request) (kmsg.Response, error) {
+	req := r.kreq.(*kmsg.InitProducerIDRequest)
 	resp := req.ResponseKind().(*kmsg.InitProducerIDResponse)
 	if req.TransactionalID != nil {
 		resp.ErrorCode = kerr.TransactionalIDAuthorizationFailed.Code
-		return resp
+		return resp, nil
 	}
-	id, err := b.producerIDs.nextID(b.reg, b.cfg.BrokerID)
+	id, err := b.producerIDs.nextID(b.meta, b.cfg.BrokerID)
 	if err != nil {
 		b.log.Error("allocating a producer id", "err", err)
 		resp.ErrorCode = kerr.CoordinatorNotAvailable.Code
-		return resp
+		return resp, nil
 	}
 	resp.ProducerID, resp.ProducerEpoch = id, 0
-	return resp
+	return resp, nil
 }

@@ -1,14 +1,21 @@
 package broker
 
 import (
+	"context"
+
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
-// offsetForLeaderEpoch answers, as leader, where an epoch ends in this log:
-// the largest epoch not above the one asked and the offset after its last
-// record. A follower truncates a divergent tail with it; a consumer checks
-// its position after a leader change (KIP-320).
-func (b *Broker) offsetForLeaderEpoch(req *kmsg.OffsetForLeaderEpochRequest) kmsg.Response {
+// OffsetForLeaderEpoch v0–v4 answers, as leader, where an epoch ends in
+// this log: the largest epoch not above the one asked and the offset after
+// its last record. A follower truncates a divergent tail with it; a
+// consumer checks its position after a leader change (KIP-320). v2+
+// carries the asker's current leader epoch, fenced like a fetch's; v3+
+// the replica id; v4 is flexible.
+var offsetForLeaderEpochAPI = api{kmsg.OffsetForLeaderEpoch, 0, 4, (*Broker).handleOffsetForLeaderEpoch}
+
+func (b *Broker) handleOffsetForLeaderEpoch(_ context.Context, _ *conn, r *request) (kmsg.Response, error) {
+	req := r.kreq.(*kmsg.OffsetForLeaderEpochRequest)
 	resp := req.ResponseKind().(*kmsg.OffsetForLeaderEpochResponse)
 	for _, rt := range req.Topics {
 		st := kmsg.NewOffsetForLeaderEpochResponseTopic()
@@ -18,15 +25,15 @@ func (b *Broker) offsetForLeaderEpoch(req *kmsg.OffsetForLeaderEpochRequest) kms
 			sp.Partition, sp.LeaderEpoch, sp.EndOffset = rp.Partition, -1, -1
 			p, err := b.localPartition(rt.Topic, rp.Partition)
 			if err == nil && req.GetVersion() >= 2 {
-				err = p.checkEpoch(rp.CurrentLeaderEpoch)
+				err = p.CheckEpoch(rp.CurrentLeaderEpoch)
 			}
 			if err == nil {
-				sp.LeaderEpoch, sp.EndOffset = p.endOffsetFor(rp.LeaderEpoch)
+				sp.LeaderEpoch, sp.EndOffset = p.EndOffsetFor(rp.LeaderEpoch)
 			}
 			sp.ErrorCode = errCode(err)
 			st.Partitions = append(st.Partitions, sp)
 		}
 		resp.Topics = append(resp.Topics, st)
 	}
-	return resp
+	return resp, nil
 }

@@ -1,6 +1,7 @@
 package broker
 
 import (
+	"context"
 	"sort"
 	"strconv"
 
@@ -8,7 +9,13 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
-func (b *Broker) describeConfigs(req *kmsg.DescribeConfigsRequest) kmsg.Response {
+// DescribeConfigs v0–v4 lists a topic's configs (its own, then the
+// defaults) or the broker's; other resource types are INVALID_REQUEST.
+// Synonyms (v1+) and documentation (v3+) are not filled; v4 is flexible.
+var describeConfigsAPI = api{kmsg.DescribeConfigs, 0, 4, (*Broker).handleDescribeConfigs}
+
+func (b *Broker) handleDescribeConfigs(_ context.Context, _ *conn, r *request) (kmsg.Response, error) {
+	req := r.kreq.(*kmsg.DescribeConfigsRequest)
 	resp := req.ResponseKind().(*kmsg.DescribeConfigsResponse)
 	for _, rr := range req.Resources {
 		res := kmsg.NewDescribeConfigsResponseResource()
@@ -58,7 +65,7 @@ func (b *Broker) describeConfigs(req *kmsg.DescribeConfigsRequest) kmsg.Response
 		}
 		resp.Resources = append(resp.Resources, res)
 	}
-	return resp
+	return resp, nil
 }
 
 func (b *Broker) brokerConfigs() map[string]string {

@@ -1,11 +1,19 @@
 package broker
 
 import (
+	"context"
+
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
-func (b *Broker) createPartitions(req *kmsg.CreatePartitionsRequest) kmsg.Response {
+// CreatePartitions v0–v3 raises a topic's partition count, assigning the
+// new partitions' replicas as CreateTopics does (a requested assignment
+// is not used); it may only validate. v2+ is flexible.
+var createPartitionsAPI = api{kmsg.CreatePartitions, 0, 3, (*Broker).handleCreatePartitions}
+
+func (b *Broker) handleCreatePartitions(_ context.Context, _ *conn, r *request) (kmsg.Response, error) {
+	req := r.kreq.(*kmsg.CreatePartitionsRequest)
 	resp := req.ResponseKind().(*kmsg.CreatePartitionsResponse)
 	for _, rt := range req.Topics {
 		st := kmsg.NewCreatePartitionsResponseTopic()
@@ -22,7 +30,7 @@ func (b *Broker) createPartitions(req *kmsg.CreatePartitionsRequest) kmsg.Respon
 		}
 		resp.Topics = append(resp.Topics, st)
 	}
-	return resp
+	return resp, nil
 }
 
 func (b *Broker) addPartitions(name string, count int32, validateOnly bool) error {
@@ -61,7 +69,7 @@ func (b *Broker) addPartitions(name string, count int32, validateOnly bool) erro
 	for _, reps := range more {
 		nt.states = append(nt.states, partitionState{ControllerEpoch: 1, Leader: reps[0], Version: 1, ISR: reps})
 	}
-	if err := b.reg.addPartitions(nt, have); err != nil {
+	if err := b.meta.addPartitions(nt, have); err != nil {
 		b.log.Error("create partitions", "topic", name, "err", err)
 		return kerr.UnknownServerError
 	}

@@ -52,8 +52,8 @@ func TestBadInput(t *testing.T) {
 		"oversized request":   binary.BigEndian.AppendUint32(nil, 64<<20),
 		"negative size":       {0xff, 0xff, 0xff, 0xf0},
 		"unknown api key":     request(999, 0, nil),
-		"unsupported version": request(1, 99, nil),
-		"truncated metadata":  request(3, 9, []byte{0, 0, 0, 5, 1}),
+		"unsupported version": request(kmsg.Fetch.Int16(), 99, nil),
+		"truncated metadata":  request(kmsg.Metadata.Int16(), 9, []byte{0, 0, 0, 5, 1}),
 	} {
 		t.Run(name, func(t *testing.T) {
 			nc, err := net.Dial("tcp", addr)

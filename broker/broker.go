@@ -9,51 +9,54 @@ import (
 	"sync"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kmsg"
-
 	"github.com/sluicelogs/sluice/broker/group"
+	"github.com/sluicelogs/sluice/broker/partition"
 )
 
 // Broker is one Kafka-protocol broker. Its topics and partition states live
-// in the coordinator (registry); its partitions' data in segment logs under
-// log.dirs. Ownership: the topic table is guarded by mu; each partition
-// guards its own log and producer state.
+// in the cluster metadata, in the coordinator (clusterMeta); its
+// partitions' data in segment logs under log.dirs. Which goroutine owns
+// what, and the lock order, are in the package doc (Concurrency).
 type Broker struct {
-	cfg *Config
-	log *slog.Logger
-	reg *registry
-	ln  net.Listener
+	cfg  *Config
+	log  *slog.Logger
+	meta *clusterMeta
+	ln   net.Listener
 
-	alterMu    sync.Mutex // serializes changes to a topic's partitions
-	mu         sync.RWMutex
+	alterMu    sync.Mutex   // serializes changes to which topics and partitions exist here
+	mu         sync.RWMutex // guards the three below and the topicStates' states and versions
 	topics     map[string]*topicState
 	brokers    map[int32]brokerInfo
 	controller int32
 
 	producerIDs producerIDs
 
-	roleMu sync.Mutex // serializes partition role changes (lock order: alterMu, roleMu, mu, partition mu)
+	roleMu sync.Mutex // serializes partition role changes and starting/stopping the group manager
 
 	// runCtx is Run's context, nil before Run: fetchers and the group
-	// coordinator start only while the broker runs, and bg waits for them.
+	// manager start only while the broker runs, and bg waits for them.
 	runMu  sync.Mutex
 	runCtx context.Context
 	bg     sync.WaitGroup
 
 	groupsMu   sync.Mutex
-	groups     *group.Coordinator // nil unless this broker leads __consumer_offsets-0
+	groups     *group.Manager     // nil unless this broker leads __consumer_offsets-0
 	stopGroups context.CancelFunc // ends groups' Run
 
 	metrics *metrics
+	apis    apiTable // the APIs this broker implements, by key
 
 	connWG sync.WaitGroup
 }
 
-// topicState is a topic as this broker serves it.
+// topicState is a topic as this broker serves it. A reload publishes a
+// new topicState (under alterMu and mu); only states and versions of a
+// published one change (under mu); the rest, partitions included, never
+// does.
 type topicState struct {
 	name       string
 	id         [16]byte
-	partitions []*partition // nil entries for partitions this broker does not hold
+	partitions []*partition.Partition // nil entries for partitions this broker does not hold
 	replicas   [][]int32
 	states     []partitionState
 	versions   []int32 // of the states' nodes
@@ -64,29 +67,30 @@ type topicState struct {
 // partitions it holds.
 func New(cfg *Config, log *slog.Logger) (*Broker, error) {
 	log = log.With("component", "broker", "broker_id", cfg.BrokerID)
-	reg, err := dialRegistry(cfg, log)
+	meta, err := dialClusterMeta(cfg, log)
 	if err != nil {
 		return nil, err
 	}
-	b := &Broker{cfg: cfg, log: log, reg: reg, topics: map[string]*topicState{}, controller: -1, metrics: newMetrics()}
+	b := &Broker{cfg: cfg, log: log, meta: meta, topics: map[string]*topicState{}, controller: -1, metrics: newMetrics()}
+	b.apis = newAPITable()
 	if err := b.loadTopics(); err != nil {
-		reg.close()
+		meta.close()
 		return nil, err
 	}
 	ln, err := net.Listen("tcp", cfg.Listener)
 	if err != nil {
 		b.closePartitions()
-		reg.close()
+		meta.close()
 		return nil, fmt.Errorf("broker: listen: %w", err)
 	}
 	b.ln = ln
 	if cfg.AdvertisedPort == 0 {
 		b.cfg.AdvertisedPort = int32(ln.Addr().(*net.TCPAddr).Port)
 	}
-	if err := reg.registerBroker(cfg.BrokerID, cfg.AdvertisedHost, b.cfg.AdvertisedPort, cfg.ZooKeeperSessionTimeout+5*time.Second); err != nil {
+	if err := meta.registerBroker(context.Background(), cfg.BrokerID, cfg.AdvertisedHost, b.cfg.AdvertisedPort, cfg.ZooKeeperSessionTimeout+5*time.Second); err != nil {
 		ln.Close()
 		b.closePartitions()
-		reg.close()
+		meta.close()
 		return nil, err
 	}
 	if err := b.refreshBrokers(); err != nil {
@@ -116,7 +120,9 @@ func (b *Broker) Run(ctx context.Context) error {
 	b.log.Info("broker serving", "addr", b.Addr(), "advertised", fmt.Sprintf("%s:%d", b.cfg.AdvertisedHost, b.cfg.AdvertisedPort))
 
 	var conns sync.Map
-	go func() { // owned by Run: ends when the listener closes below
+	wg.Add(1)
+	go func() { // closes the listener and the connections when ctx ends
+		defer wg.Done()
 		<-ctx.Done()
 		b.ln.Close()
 		conns.Range(func(k, _ any) bool { k.(net.Conn).Close(); return true })
@@ -144,10 +150,10 @@ func (b *Broker) Run(ctx context.Context) error {
 	cancel()
 	b.connWG.Wait()
 	wg.Wait()
-	b.stopGroupCoordinator()
+	b.stopGroupManager()
 	b.bg.Wait()
 	b.closePartitions()
-	b.reg.close()
+	b.meta.close()
 	return err
 }
 
@@ -161,78 +167,14 @@ func (b *Broker) renewSessions(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
-		case <-b.reg.renewed:
+		case <-b.meta.renewed:
 		}
 		b.log.Info("new coordinator session: registering again")
-		if err := b.reg.registerBroker(b.cfg.BrokerID, b.cfg.AdvertisedHost, b.cfg.AdvertisedPort, b.cfg.ZooKeeperSessionTimeout+5*time.Second); err != nil {
+		if err := b.meta.registerBroker(ctx, b.cfg.BrokerID, b.cfg.AdvertisedHost, b.cfg.AdvertisedPort, b.cfg.ZooKeeperSessionTimeout+5*time.Second); err != nil {
 			b.log.Error("registering again", "err", err)
 		}
 		if err := b.refreshBrokers(); err != nil {
 			b.log.Warn("reading brokers", "err", err)
 		}
 	}
-}
-
-// groupRequest hands a consumer-group request to the group coordinator,
-// or answers NOT_COORDINATOR when another broker coordinates the groups.
-func (b *Broker) groupRequest(ctx context.Context, c *conn, r *request) kmsg.Response {
-	g := b.coordinator()
-	if g == nil {
-		return notCoordinator(r.kreq)
-	}
-	switch req := r.kreq.(type) {
-	case *kmsg.JoinGroupRequest:
-		host, _, _ := net.SplitHostPort(c.nc.RemoteAddr().String())
-		return g.Join(group.WithClient(ctx, r.clientID, "/"+host), req)
-	case *kmsg.SyncGroupRequest:
-		return g.Sync(ctx, req)
-	case *kmsg.HeartbeatRequest:
-		return g.Heartbeat(req)
-	case *kmsg.LeaveGroupRequest:
-		return g.Leave(req)
-	case *kmsg.OffsetCommitRequest:
-		return g.OffsetCommit(ctx, req)
-	case *kmsg.OffsetFetchRequest:
-		return g.OffsetFetch(req)
-	case *kmsg.ListGroupsRequest:
-		return g.ListGroups(req)
-	case *kmsg.DescribeGroupsRequest:
-		return g.DescribeGroups(req)
-	case *kmsg.DeleteGroupsRequest:
-		return g.DeleteGroups(ctx, req)
-	}
-	return nil
-}
-
-// handle answers one request; an error closes the connection.
-func (b *Broker) handle(ctx context.Context, c *conn, r *request) (kmsg.Response, error) {
-	switch req := r.kreq.(type) {
-	case *kmsg.ApiVersionsRequest:
-		return b.apiVersions(r), nil
-	case *kmsg.MetadataRequest:
-		return b.metadata(req)
-	case *kmsg.CreateTopicsRequest:
-		return b.createTopics(req), nil
-	case *kmsg.DeleteTopicsRequest:
-		return b.deleteTopics(req), nil
-	case *kmsg.CreatePartitionsRequest:
-		return b.createPartitions(req), nil
-	case *kmsg.DescribeConfigsRequest:
-		return b.describeConfigs(req), nil
-	case *kmsg.ProduceRequest:
-		return b.produce(ctx, req), nil
-	case *kmsg.ListOffsetsRequest:
-		return b.listOffsets(req), nil
-	case *kmsg.OffsetForLeaderEpochRequest:
-		return b.offsetForLeaderEpoch(req), nil
-	case *kmsg.InitProducerIDRequest:
-		return b.initProducerID(req), nil
-	case *kmsg.FindCoordinatorRequest:
-		return b.findCoordinator(req), nil
-	case *kmsg.JoinGroupRequest, *kmsg.SyncGroupRequest, *kmsg.HeartbeatRequest, *kmsg.LeaveGroupRequest,
-		*kmsg.OffsetCommitRequest, *kmsg.OffsetFetchRequest, *kmsg.ListGroupsRequest, *kmsg.DescribeGroupsRequest,
-		*kmsg.DeleteGroupsRequest:
-		return b.groupRequest(ctx, c, r), nil
-	}
-	return nil, fmt.Errorf("%w: %s", errUnsupported, kmsg.NameForKey(r.key))
 }

@@ -18,8 +18,8 @@ import (
 
 // TestThreeBrokers: three brokers on one coordinator share the partitions
 // of a topic created through any of them (one replica each); clients
-// follow the metadata to each partition's leader and one broker
-// coordinates the consumer group.
+// follow the metadata to each partition's leader and one broker hosts
+// the consumer group.
 func TestThreeBrokers(t *testing.T) {
 	zkAddr := testcluster.Coordinator(t)
 	var addrs []string
@@ -100,7 +100,7 @@ func TestThreeBrokers(t *testing.T) {
 		t.Fatalf("consumed %d records", len(got))
 	}
 	if err := cons.CommitUncommittedOffsets(ctx); err != nil {
-		t.Fatalf("commit through the group coordinator: %v", err)
+		t.Fatalf("commit through the group manager: %v", err)
 	}
 	meta := kcat(t, "", "-b", addrs[0], "-L")
 	if !strings.Contains(meta, "3 brokers:") || !strings.Contains(meta, `topic "spread" with 6 partitions:`) {

@@ -15,7 +15,7 @@ import (
 
 // request is one decoded Kafka request.
 type request struct {
-	key           int16
+	key           kmsg.Key
 	version       int16
 	correlationID int32
 	clientID      string
@@ -29,12 +29,12 @@ var errBadRequest = errors.New("bad request")
 // parseRequest decodes a request frame (without its length prefix): the
 // request header (v1, or v2 with tagged fields for flexible versions) and
 // the body, with franz-go's codecs.
-func parseRequest(frame []byte) (*request, error) {
+func parseRequest(frame []byte, apis apiTable) (*request, error) {
 	if len(frame) < 8 {
 		return nil, fmt.Errorf("%w: %d-byte request", errBadRequest, len(frame))
 	}
 	r := &request{
-		key:           int16(binary.BigEndian.Uint16(frame[0:])),
+		key:           kmsg.Key(binary.BigEndian.Uint16(frame[0:])),
 		version:       int16(binary.BigEndian.Uint16(frame[2:])),
 		correlationID: int32(binary.BigEndian.Uint32(frame[4:])),
 	}
@@ -50,12 +50,12 @@ func parseRequest(frame []byte) (*request, error) {
 		}
 		r.clientID, rest = string(rest[:n]), rest[n:]
 	}
-	kreq := kmsg.RequestForKey(r.key)
+	kreq := r.key.Request()
 	if kreq == nil {
 		return r, fmt.Errorf("%w: unknown api key %d", errUnsupported, r.key)
 	}
-	if !versionSupported(r.key, r.version) || r.version > kreq.MaxVersion() {
-		return r, fmt.Errorf("%w: %s v%d", errUnsupported, kmsg.NameForKey(r.key), r.version)
+	if !apis.supports(r.key, r.version) || r.version > kreq.MaxVersion() {
+		return r, fmt.Errorf("%w: %s v%d", errUnsupported, r.key.Name(), r.version)
 	}
 	kreq.SetVersion(r.version)
 	if kreq.IsFlexible() {
@@ -65,7 +65,7 @@ func parseRequest(frame []byte) (*request, error) {
 		}
 	}
 	if err := kreq.ReadFrom(rest); err != nil {
-		return nil, fmt.Errorf("%w: %s v%d: %v", errBadRequest, kmsg.NameForKey(r.key), r.version, err)
+		return nil, fmt.Errorf("%w: %s v%d: %v", errBadRequest, r.key.Name(), r.version, err)
 	}
 	r.kreq = kreq
 	return r, nil
@@ -100,7 +100,7 @@ func appendResponse(dst []byte, r *request, resp kmsg.Response) []byte {
 	start := len(dst)
 	dst = append(dst, 0, 0, 0, 0)
 	dst = binary.BigEndian.AppendUint32(dst, uint32(r.correlationID))
-	if resp.IsFlexible() && r.key != 18 {
+	if resp.IsFlexible() && r.key != kmsg.ApiVersions {
 		dst = append(dst, 0)
 	}
 	dst = resp.AppendTo(dst)
@@ -134,14 +134,14 @@ func (c *conn) serve(ctx context.Context) {
 		if _, err := io.ReadFull(r, frame); err != nil {
 			return
 		}
-		req, err := parseRequest(frame)
+		req, err := parseRequest(frame, c.b.apis)
 		if err != nil {
-			if req != nil && req.key == 18 && errors.Is(err, errUnsupported) {
+			if req != nil && req.key == kmsg.ApiVersions && errors.Is(err, errUnsupported) {
 				// An ApiVersions of a version we do not know gets v0 with
 				// UNSUPPORTED_VERSION and our versions, so the client can
 				// retry with one we know (KIP-511).
-				resp := c.b.apiVersions(req)
-				out = appendResponse(out[:0], &request{key: 18, correlationID: req.correlationID}, resp)
+				resp := c.b.apiVersions(req.version)
+				out = appendResponse(out[:0], &request{key: kmsg.ApiVersions, correlationID: req.correlationID}, resp)
 				if _, err := w.Write(out); err != nil || w.Flush() != nil {
 					return
 				}
@@ -151,36 +151,28 @@ func (c *conn) serve(ctx context.Context) {
 			return
 		}
 		c.b.metrics.request(req.key)
-		if freq, ok := req.kreq.(*kmsg.FetchRequest); ok {
-			// Fetch writes its own response around the records, which go
-			// from the segment files to the socket with sendfile.
-			res := c.b.fetch(ctx, freq)
-			c.b.metrics.fetchBytes.Add(float64(res.records))
-			_ = c.nc.SetWriteDeadline(time.Now().Add(30 * time.Second))
-			err := res.writeTo(w, c.nc, req.correlationID)
-			res.release()
-			if err != nil {
-				return
-			}
-			if r.Buffered() == 0 {
-				if err := w.Flush(); err != nil {
-					return
-				}
-			}
-			continue
-		}
 		resp, err := c.b.handle(ctx, c, req)
 		if err != nil {
-			c.b.log.Info("closing connection", "remote", c.nc.RemoteAddr(), "api", kmsg.NameForKey(req.key), "err", err)
+			c.b.log.Info("closing connection", "remote", c.nc.RemoteAddr(), "api", req.key.Name(), "err", err)
 			return
 		}
 		if resp == nil { // produce with acks=0
 			continue
 		}
-		out = appendResponse(out[:0], req, resp)
 		_ = c.nc.SetWriteDeadline(time.Now().Add(30 * time.Second))
-		if _, err := w.Write(out); err != nil {
-			return
+		if fr, ok := resp.(*fetchResponse); ok {
+			// Fetch writes its own response around the records, which go
+			// from the segment files to the socket with sendfile.
+			err := fr.res.writeTo(w, c.nc, req.correlationID)
+			fr.res.release()
+			if err != nil {
+				return
+			}
+		} else {
+			out = appendResponse(out[:0], req, resp)
+			if _, err := w.Write(out); err != nil {
+				return
+			}
 		}
 		if r.Buffered() == 0 {
 			if err := w.Flush(); err != nil {

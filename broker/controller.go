@@ -17,7 +17,7 @@ import (
 // everything it needs is in the coordinator.
 func (b *Broker) runController(ctx context.Context) {
 	for ctx.Err() == nil {
-		id, epoch, epochVersion, err := b.reg.claimController(b.cfg.BrokerID)
+		id, epoch, epochVersion, err := b.meta.claimController(b.cfg.BrokerID)
 		if err != nil {
 			b.log.Warn("controller election", "err", err)
 			if !sleepCtx(ctx, time.Second) {
@@ -25,7 +25,7 @@ func (b *Broker) runController(ctx context.Context) {
 			}
 			continue
 		}
-		exists, _, ch, err := b.reg.conn.ExistsW(b.reg.p("/controller"))
+		exists, _, ch, err := b.meta.conn.ExistsW(b.meta.p("/controller"))
 		if err != nil {
 			if !sleepCtx(ctx, time.Second) {
 				return
@@ -70,8 +70,8 @@ func (b *Broker) controllerID() int32 {
 // (this broker may no longer be controller) or ctx ends.
 func (b *Broker) control(ctx context.Context, epoch int, epochVersion int32, lost <-chan zk.Event) {
 	for ctx.Err() == nil {
-		_, _, idsCh, err1 := b.reg.conn.ChildrenW(b.reg.p("/brokers/ids"))
-		_, _, topicsCh, err2 := b.reg.conn.ChildrenW(b.reg.p("/brokers/topics"))
+		_, _, idsCh, err1 := b.meta.conn.ChildrenW(b.meta.p("/brokers/ids"))
+		_, _, topicsCh, err2 := b.meta.conn.ChildrenW(b.meta.p("/brokers/topics"))
 		if err := errors.Join(err1, err2); err != nil {
 			b.log.Warn("controller: watching the cluster", "err", err)
 		} else if err := b.electLeaders(epoch, epochVersion); errors.Is(err, errControllerMoved) {
@@ -97,11 +97,11 @@ func (b *Broker) control(ctx context.Context, epoch int, epochVersion int32, los
 // electLeaders brings every partition's state in line with the live
 // brokers, writing each change fenced by the controller epoch.
 func (b *Broker) electLeaders(epoch int, epochVersion int32) error {
-	live, err := b.reg.brokers()
+	live, err := b.meta.brokers()
 	if err != nil {
 		return err
 	}
-	topics, err := b.reg.topics()
+	topics, err := b.meta.topics()
 	if err != nil {
 		return err
 	}
@@ -120,7 +120,7 @@ func (b *Broker) electLeaders(epoch int, epochVersion int32) error {
 				continue
 			}
 			next.ControllerEpoch = epoch
-			err := b.reg.setPartitionStateAsController(t.name, int32(i), next, t.versions[i], epochVersion)
+			err := b.meta.setPartitionStateAsController(t.name, int32(i), next, t.versions[i], epochVersion)
 			if errors.Is(err, errControllerMoved) {
 				return err
 			}

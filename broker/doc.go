@@ -1,8 +1,9 @@
 // Package broker is sluice's Kafka-protocol broker: partitions kept as
 // segment logs (package segment), topics and partition states kept in the
-// coordinator as Kafka 2.x keeps them in ZooKeeper (registry.go), consumer
+// coordinator as Kafka 2.x keeps them in ZooKeeper (clustermeta.go), consumer
 // groups (package group) with their offsets in __consumer_offsets, and
-// replication between brokers.
+// replication between brokers. Each partition's replica (log, role,
+// epochs, producer state) is package partition.
 //
 // # Replication
 //
@@ -37,4 +38,87 @@
 // one is FENCED_LEADER_EPOCH, a newer one UNKNOWN_LEADER_EPOCH. A broker
 // whose coordinator session expired registers again and follows the
 // states it then reads.
+//
+// # Protocol APIs
+//
+// One file per API key, named by key number (00_produce.go, …), as in
+// franz-go's kfake; each opens with its version range and what changes
+// between the versions, declared as an api{key, min, max, handler}. Every
+// handler has one signature (apis.go); newAPITable collects them with the
+// consumer-group APIs of package group, and ApiVersions, the request
+// parser and the dispatch all read that table. Fetch answers with a
+// fetchResponse whose records go from the segment files to the socket by
+// sendfile.
+//
+// # Words
+//
+// "Coordinator" means the ZooKeeper-protocol component (sluice
+// coordinator) that holds the cluster metadata; clusterMeta is this
+// broker's client of it. The consumer groups are run by the group manager
+// (package group), on the broker leading __consumer_offsets-0, the group
+// host. The Kafka protocol calls that role the group coordinator, and its
+// names are kept where the protocol's own messages and error codes are
+// meant: FindCoordinator, NOT_COORDINATOR, COORDINATOR_NOT_AVAILABLE.
+//
+// # Concurrency
+//
+// Goroutines. New starts none (the ZooKeeper client's own goroutines
+// belong to clusterMeta until Run closes it). Run owns every goroutine of
+// the broker and returns only when all have ended:
+//
+//   - the accept loop (Run itself) and one goroutine per connection
+//     (connWG), which handles its requests in turn; a handler may block on
+//     the request's context (acks=all waits, fetch long-polls, JoinGroup
+//     and SyncGroup);
+//   - the closer, which closes the listener and every connection when
+//     Run's context ends;
+//   - session renewal (renewSessions): registers again after the
+//     coordinator expired the session;
+//   - retention (retentionLoop) and the ISR loop (isrLoop), each a ticker
+//     over the local partitions;
+//   - the cluster watch (watchCluster) and the goroutines it starts to
+//     wait for each armed watch (its own WaitGroup);
+//   - the controller election (runController), which runs the
+//     controller's work (control) while this broker is controller;
+//   - one fetcher per partition this broker follows (fetcher.go), and the
+//     group manager's Run while this broker leads __consumer_offsets-0:
+//     both are started under runMu, only while runCtx is live, counted in
+//     bg, and stopped (cancel, then wait) when the partition's role
+//     changes. Every caller that can start one is Run itself (startRoles)
+//     or a goroutine Run waits for before bg.Wait, so none starts after
+//     it.
+//
+// Run ends in that order: cancel; wait for the connections, then the
+// loops and the closer; stop the group manager; wait for bg (fetchers);
+// close the partitions; close the cluster-metadata client. Outside Run,
+// only the metrics' gauge functions (Collectors) run on the broker, on the
+// scraping goroutine: they read under mu and through the partitions'
+// methods.
+//
+// The topic table. Broker.mu guards the topic table (topics), the live
+// brokers and the controller id. alterMu serializes every change to which
+// topics and local partitions exist: reloadTopic (read the topic from the
+// cluster metadata, open its new local partitions, publish a new
+// topicState — or drop it when it is gone), deleteTopic and
+// addPartitions. A published topicState is replaced, not edited, except
+// for its partition states and their node versions, which
+// applyPartitionState updates under mu; its partitions never change, so
+// a *partition.Partition taken from it stays valid without mu.
+//
+// Each partition. A partition.Partition guards its own role, ISR, epochs
+// and producer state with its own lock, which only package partition can
+// take (see its doc); its log guards itself. roleMu serializes role
+// changes: applyPartitionState (from the cluster watch, the ISR writes of
+// alterISR, startRoles) applies a state and starts or stops the fetcher
+// with roleMu held, and so does removeLocal before it closes a deleted
+// topic's partitions; syncGroupManager, called with roleMu held when
+// __consumer_offsets-0 changes role, starts or stops the group manager.
+// groupsMu guards the group manager's pointer; the Manager itself is safe
+// for concurrent use (package group).
+//
+// Lock order: alterMu, roleMu, runMu, groupsMu, mu, then a partition's
+// lock (and its log's). Nothing waits for a goroutine while holding mu or
+// a partition's lock; roleMu (and alterMu) may be held while a fetcher or
+// the group manager is stopped and waited for, which is safe because
+// neither takes roleMu, alterMu or runMu.
 package broker

@@ -1,6 +1,8 @@
 package broker
 
-// BuildBatch is buildBatch for the external tests.
+import "github.com/sluicelogs/sluice/broker/segment"
+
+// BuildBatch is a one-record batch for the external tests.
 func BuildBatch(value string) []byte {
-	return buildBatch([]kv{{nil, []byte(value)}}, 0)
+	return segment.BuildBatch([]segment.Record{{Value: []byte(value)}}, 0)
 }

@@ -9,6 +9,7 @@ import (
 	"net"
 	"testing"
 
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/sluicelogs/sluice/broker/segment"
@@ -24,7 +25,7 @@ func TestFetchResponseEncoding(t *testing.T) {
 	}
 	defer l.Close()
 	for _, v := range []string{"one", "two", "three"} {
-		if _, _, err := l.Append(buildBatch([]kv{{nil, []byte(v)}}, 1), 0); err != nil {
+		if _, _, err := l.Append(segment.BuildBatch([]segment.Record{{Value: []byte(v)}}, 1), 0); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -50,7 +51,7 @@ func TestFetchResponseEncoding(t *testing.T) {
 	}
 	defer server.Close()
 	r := bufio.NewReader(client)
-	for version := supported[1].min; version <= supported[1].max; version++ {
+	for version := fetchAPI.min; version <= fetchAPI.max; version++ {
 		data, err := l.Read(0, 1<<20, l.HighWatermark())
 		if err != nil {
 			t.Fatal(err)
@@ -58,7 +59,7 @@ func TestFetchResponseEncoding(t *testing.T) {
 		res := &fetchResult{version: version, records: data.Size, topics: []fetchTopic{
 			{name: "t", parts: []fetchPart{
 				{partition: 0, hw: 3, lastStable: 3, logStart: 0, data: data},
-				{partition: 1, errCode: 6, hw: -1, lastStable: -1, logStart: -1},
+				{partition: 1, errCode: kerr.NotLeaderForPartition.Code, hw: -1, lastStable: -1, logStart: -1},
 			}},
 		}}
 		w := bufio.NewWriter(server)
@@ -96,8 +97,29 @@ func TestFetchResponseEncoding(t *testing.T) {
 		if p0.HighWatermark != 3 || p0.ErrorCode != 0 || !bytes.Equal(p0.RecordBatches, want) {
 			t.Fatalf("v%d: partition 0 = hw %d err %d, %d record bytes (want %d)", version, p0.HighWatermark, p0.ErrorCode, len(p0.RecordBatches), len(want))
 		}
-		if p1.ErrorCode != 6 || len(p1.RecordBatches) != 0 {
+		if p1.ErrorCode != kerr.NotLeaderForPartition.Code || len(p1.RecordBatches) != 0 {
 			t.Fatalf("v%d: partition 1 = %+v", version, p1)
+		}
+
+		// The same response through AppendTo (as kmsg encodes) decodes to
+		// the same records.
+		data, err = l.Read(0, 1<<20, l.HighWatermark())
+		if err != nil {
+			t.Fatal(err)
+		}
+		kr := kmsg.NewPtrFetchResponse()
+		kr.SetVersion(version)
+		fr := &fetchResponse{FetchResponse: kr, res: &fetchResult{version: version, records: data.Size,
+			topics: []fetchTopic{{name: "t", parts: []fetchPart{{partition: 0, hw: 3, lastStable: 3, data: data}}}}}}
+		appended := fr.AppendTo(nil)
+		fr.res.release()
+		resp = kmsg.NewPtrFetchResponse()
+		resp.SetVersion(version)
+		if err := resp.ReadFrom(appended); err != nil {
+			t.Fatalf("v%d: AppendTo: franz-go cannot decode it: %v", version, err)
+		}
+		if len(resp.Topics) != 1 || !bytes.Equal(resp.Topics[0].Partitions[0].RecordBatches, want) {
+			t.Fatalf("v%d: AppendTo decoded as %+v", version, resp)
 		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"github.com/sluicelogs/sluice/broker/partition"
 	"github.com/sluicelogs/sluice/broker/segment"
 )
 
@@ -29,7 +30,7 @@ func (f *fetcher) stop() {
 
 // startFetcher starts following leader at epoch for p, unless the broker
 // is not running yet (Run starts the fetchers then) or p moved on.
-func (b *Broker) startFetcher(p *partition, leader, epoch int32) {
+func (b *Broker) startFetcher(p *partition.Partition, leader, epoch int32) {
 	b.runMu.Lock()
 	defer b.runMu.Unlock()
 	if b.runCtx == nil || b.runCtx.Err() != nil {
@@ -37,13 +38,7 @@ func (b *Broker) startFetcher(p *partition, leader, epoch int32) {
 	}
 	ctx, cancel := context.WithCancel(b.runCtx)
 	f := &fetcher{cancel: cancel, done: make(chan struct{})}
-	p.mu.Lock()
-	ok := p.role == roleFollower && p.leaderEpoch == epoch && p.leaderID == leader && p.fetcher == nil
-	if ok {
-		p.fetcher = f
-	}
-	p.mu.Unlock()
-	if !ok {
+	if !p.AttachFetcher(leader, epoch, f.stop) {
 		cancel()
 		return
 	}
@@ -57,14 +52,14 @@ func (b *Broker) startFetcher(p *partition, leader, epoch int32) {
 
 // follow replicates p from leader until ctx ends, reconnecting with
 // backoff after errors.
-func (b *Broker) follow(ctx context.Context, p *partition, leader, epoch int32) {
+func (b *Broker) follow(ctx context.Context, p *partition.Partition, leader, epoch int32) {
 	backoff := 50 * time.Millisecond
 	for ctx.Err() == nil {
 		err := b.followOnce(ctx, p, leader, epoch)
 		if ctx.Err() != nil {
 			return
 		}
-		p.lg.Debug("replica fetcher", "leader", leader, "epoch", epoch, "err", err)
+		p.Logger().Debug("replica fetcher", "leader", leader, "epoch", epoch, "err", err)
 		if !sleepCtx(ctx, backoff) {
 			return
 		}
@@ -76,7 +71,7 @@ var errNoLeaderAddress = errors.New("leader's address unknown")
 
 // followOnce connects to the leader, truncates a divergent tail, then
 // fetches until an error.
-func (b *Broker) followOnce(ctx context.Context, p *partition, leader, epoch int32) error {
+func (b *Broker) followOnce(ctx context.Context, p *partition.Partition, leader, epoch int32) error {
 	addr, ok := b.brokerAddr(leader)
 	if !ok {
 		_ = b.refreshBrokers()
@@ -101,10 +96,10 @@ func (b *Broker) followOnce(ctx context.Context, p *partition, leader, epoch int
 		req.MinBytes = 1
 		req.MaxBytes = b.cfg.ReplicaFetchMaxBytes
 		rt := kmsg.NewFetchRequestTopic()
-		rt.Topic = p.topic
+		rt.Topic = p.Topic()
 		rp := kmsg.NewFetchRequestTopicPartition()
-		rp.Partition, rp.CurrentLeaderEpoch = p.index, epoch
-		rp.FetchOffset, rp.LogStartOffset = p.log.LogEndOffset(), p.log.LogStartOffset()
+		rp.Partition, rp.CurrentLeaderEpoch = p.Index(), epoch
+		rp.FetchOffset, rp.LogStartOffset = p.LogEndOffset(), p.LogStartOffset()
 		rp.PartitionMaxBytes = b.cfg.ReplicaFetchMaxBytes
 		rt.Partitions = append(rt.Partitions, rp)
 		req.Topics = append(req.Topics, rt)
@@ -121,35 +116,33 @@ func (b *Broker) followOnce(ctx context.Context, p *partition, leader, epoch int
 		}
 		fp := resp.Topics[0].Partitions[0]
 		switch code := fp.ErrorCode; {
-		case code == kerr.OffsetOutOfRange.Code && p.log.LogEndOffset() < fp.LogStartOffset:
+		case code == kerr.OffsetOutOfRange.Code && p.LogEndOffset() < fp.LogStartOffset:
 			// The leader deleted what we would fetch next: start over at
 			// its log start.
-			if err := p.restartAt(fp.LogStartOffset, epoch); err != nil {
+			if err := p.RestartAt(fp.LogStartOffset, epoch); err != nil {
 				return err
 			}
 			continue
 		case code != 0:
 			return kerr.ErrorForCode(code)
 		}
-		ok, err := p.appendReplica(segment.SplitBatches(fp.RecordBatches), epoch, fp.HighWatermark)
+		ok, err := p.AppendReplica(segment.SplitBatches(fp.RecordBatches), epoch, fp.HighWatermark)
 		if err != nil {
 			return err
 		}
 		if !ok {
-			return errNotFollowing
+			return partition.ErrNotFollowing
 		}
 		b.metrics.replicaFetchBytes.Add(float64(len(fp.RecordBatches)))
 	}
 	return ctx.Err()
 }
 
-var errNotFollowing = errors.New("no longer following this leader epoch")
-
 // truncateToLeader asks the leader where this replica's newest epoch ends
 // in its log (OffsetForLeaderEpoch) and cuts everything after that, so a
 // returning old leader drops the tail the new leader never had.
-func (b *Broker) truncateToLeader(c *peerConn, p *partition, epoch int32) error {
-	mine, _ := p.latestEpoch()
+func (b *Broker) truncateToLeader(c *peerConn, p *partition.Partition, epoch int32) error {
+	mine, _ := p.LatestEpoch()
 	if mine < 0 {
 		return nil // an empty log has nothing to diverge
 	}
@@ -157,9 +150,9 @@ func (b *Broker) truncateToLeader(c *peerConn, p *partition, epoch int32) error 
 	req.SetVersion(3)
 	req.ReplicaID = b.cfg.BrokerID
 	rt := kmsg.NewOffsetForLeaderEpochRequestTopic()
-	rt.Topic = p.topic
+	rt.Topic = p.Topic()
 	rp := kmsg.NewOffsetForLeaderEpochRequestTopicPartition()
-	rp.Partition, rp.CurrentLeaderEpoch, rp.LeaderEpoch = p.index, epoch, mine
+	rp.Partition, rp.CurrentLeaderEpoch, rp.LeaderEpoch = p.Index(), epoch, mine
 	rt.Partitions = append(rt.Partitions, rp)
 	req.Topics = append(req.Topics, rt)
 	kresp, err := c.do(req, 30*time.Second)
@@ -174,11 +167,11 @@ func (b *Broker) truncateToLeader(c *peerConn, p *partition, epoch int32) error 
 	if r.ErrorCode != 0 {
 		return kerr.ErrorForCode(r.ErrorCode)
 	}
-	target := p.divergence(r.LeaderEpoch, r.EndOffset)
-	if target < p.log.LogEndOffset() {
-		p.lg.Info("truncating to the leader's log", "leader_epoch", epoch, "offset", target, "log_end", p.log.LogEndOffset())
+	target := p.Divergence(r.LeaderEpoch, r.EndOffset)
+	if target < p.LogEndOffset() {
+		p.Logger().Info("truncating to the leader's log", "leader_epoch", epoch, "offset", target, "log_end", p.LogEndOffset())
 	}
-	return p.truncate(target, epoch)
+	return p.Truncate(target, epoch)
 }
 
 // brokerAddr is where broker id serves Kafka clients.

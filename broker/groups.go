@@ -3,39 +3,42 @@ package broker
 import (
 	"context"
 	"fmt"
+	"net"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/sluicelogs/sluice/broker/group"
+	"github.com/sluicelogs/sluice/broker/partition"
+	"github.com/sluicelogs/sluice/broker/segment"
 )
 
-// offsetsStore keeps the group coordinator's records in partition 0 of
+// offsetsStore keeps the group manager's records in partition 0 of
 // __consumer_offsets, in Kafka's key/value formats, so committed offsets
 // survive restarts and, replicated like any partition, the loss of the
-// coordinating broker: a write returns once the ISR has it.
+// broker hosting the groups: a write returns once the ISR has it.
 type offsetsStore struct {
-	p       *partition
+	p       *partition.Partition
 	timeout time.Duration
 }
 
 func (s *offsetsStore) Append(ctx context.Context, key, value []byte) error {
-	_, last, epoch, err := s.p.append(buildBatch([]kv{{key, value}}, time.Now().UnixMilli()), true)
+	_, last, epoch, err := s.p.Append(segment.BuildBatch([]segment.Record{{Key: key, Value: value}}, time.Now().UnixMilli()), true)
 	if err == nil {
-		err = s.p.waitCommitted(ctx, last, epoch, time.Now().Add(s.timeout))
+		err = s.p.WaitCommitted(ctx, last, epoch, time.Now().Add(s.timeout))
 	}
 	if err != nil {
 		return fmt.Errorf("broker: write %s: %w", offsetsTopic, err)
 	}
-	return s.p.log.Flush()
+	return s.p.Flush()
 }
 
 func (s *offsetsStore) Replay(f func(key, value []byte) error) error {
-	off := s.p.log.LogStartOffset()
-	end := s.p.log.LogEndOffset()
+	off := s.p.LogStartOffset()
+	end := s.p.LogEndOffset()
 	for off < end {
-		data, err := s.p.log.ReadBytes(off, 1<<20, end)
+		data, err := s.p.ReadBytes(off, 1<<20, end)
 		if err != nil {
 			return fmt.Errorf("broker: replay %s: %w", offsetsTopic, err)
 		}
@@ -59,8 +62,9 @@ func (s *offsetsStore) Replay(f func(key, value []byte) error) error {
 }
 
 // ensureOffsetsTopic creates __consumer_offsets when the first group
-// looks for its coordinator, as Kafka does. One partition holds every
-// group, so the broker leading it coordinates all of them; it has
+// looks for its coordinator (FindCoordinator), as Kafka does. One
+// partition holds every group, so the broker leading it hosts all of them
+// (runs the group manager); it has
 // offsets.topic.replication.factor replicas, or as many as there are live
 // brokers when fewer (Kafka would refuse until there are enough; a single
 // broker for development would never get there).
@@ -85,11 +89,11 @@ func (b *Broker) ensureOffsetsTopic() error {
 	return nil
 }
 
-// syncGroupCoordinator starts a group coordinator (replaying the log)
-// when this broker becomes leader of __consumer_offsets-0, and stops it
-// when leadership moves on, so groups survive the loss of their
-// coordinating broker. Called with roleMu held.
-func (b *Broker) syncGroupCoordinator() {
+// syncGroupManager starts a group manager (replaying the log) when this
+// broker becomes leader of __consumer_offsets-0, and stops it when
+// leadership moves on, so groups survive the loss of the broker hosting
+// them. Called with roleMu held.
+func (b *Broker) syncGroupManager() {
 	p, err := b.localPartition(offsetsTopic, 0)
 	b.groupsMu.Lock()
 	running := b.groups != nil
@@ -97,7 +101,7 @@ func (b *Broker) syncGroupCoordinator() {
 	if (err == nil) == running {
 		return
 	}
-	b.stopGroupCoordinator()
+	b.stopGroupManager()
 	if err != nil {
 		return
 	}
@@ -108,7 +112,7 @@ func (b *Broker) syncGroupCoordinator() {
 	}
 	c, err := group.New(&offsetsStore{p: p, timeout: b.cfg.RequestTimeout}, group.Options{RebalanceDelay: 0}, b.log.With("component", "group"))
 	if err != nil {
-		b.log.Error("starting the group coordinator", "err", err)
+		b.log.Error("starting the group manager", "err", err)
 		return
 	}
 	ctx, cancel := context.WithCancel(b.runCtx)
@@ -123,15 +127,15 @@ func (b *Broker) syncGroupCoordinator() {
 		defer close(done)
 		c.Run(ctx)
 	}()
-	b.log.Info("coordinating consumer groups", "leader_epoch", p.epoch())
+	b.log.Info("hosting consumer groups", "leader_epoch", p.Epoch())
 }
 
-// stopGroupCoordinator stops the group coordinator if this broker runs one.
-func (b *Broker) stopGroupCoordinator() {
+// stopGroupManager stops the group manager if this broker runs one.
+func (b *Broker) stopGroupManager() {
 	b.groupsMu.Lock()
 	stop := b.stopGroups
 	if b.groups != nil {
-		b.log.Info("no longer coordinating consumer groups")
+		b.log.Info("no longer hosting consumer groups")
 	}
 	b.groups, b.stopGroups = nil, nil
 	b.groupsMu.Unlock()
@@ -140,17 +144,33 @@ func (b *Broker) stopGroupCoordinator() {
 	}
 }
 
-// coordinator returns the group coordinator, nil when another broker
-// coordinates the groups.
-func (b *Broker) coordinator() *group.Coordinator {
+// groupManager returns the group manager, nil when another broker hosts
+// the groups.
+func (b *Broker) groupManager() *group.Manager {
 	b.groupsMu.Lock()
 	defer b.groupsMu.Unlock()
 	return b.groups
 }
 
+// Consumer-group APIs (OffsetCommit, OffsetFetch, JoinGroup, Heartbeat,
+// LeaveGroup, SyncGroup, DescribeGroups, ListGroups, DeleteGroups): their
+// versions and handlers are in package group's NN_name.go files; the API
+// table routes them all here.
+func (b *Broker) handleGroup(ctx context.Context, c *conn, r *request) (kmsg.Response, error) {
+	g := b.groupManager()
+	if g == nil {
+		return notCoordinator(r.kreq), nil
+	}
+	if r.key == kmsg.JoinGroup {
+		host, _, _ := net.SplitHostPort(c.nc.RemoteAddr().String())
+		ctx = group.WithClient(ctx, r.clientID, "/"+host)
+	}
+	return g.Handle(ctx, r.kreq), nil
+}
+
 // notCoordinator answers a group request that reached a broker that does
-// not coordinate groups with NOT_COORDINATOR, so the client looks the
-// coordinator up again.
+// not host the groups with NOT_COORDINATOR (the protocol's word), so the
+// client looks the group's coordinator up again (FindCoordinator).
 func notCoordinator(req kmsg.Request) kmsg.Response {
 	code := kerr.NotCoordinator.Code
 	switch r := req.(type) {
@@ -201,7 +221,7 @@ func notCoordinator(req kmsg.Request) kmsg.Response {
 		}
 		return resp
 	case *kmsg.ListGroupsRequest:
-		return r.ResponseKind() // this broker coordinates no group
+		return r.ResponseKind() // this broker hosts no group
 	case *kmsg.DeleteGroupsRequest:
 		resp := r.ResponseKind().(*kmsg.DeleteGroupsResponse)
 		for _, g := range r.Groups {

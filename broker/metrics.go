@@ -50,10 +50,10 @@ func newMetrics() *metrics {
 	}
 }
 
-func (m *metrics) request(key int16) { m.requests.WithLabelValues(kmsg.NameForKey(key)).Inc() }
+func (m *metrics) request(key kmsg.Key) { m.requests.WithLabelValues(key.Name()).Inc() }
 
-// Collectors returns the broker's metrics, to register on the registry
-// served on /metrics.
+// Collectors returns the broker's metrics, to register on the Prometheus
+// registry served on /metrics.
 func (b *Broker) Collectors() []prometheus.Collector {
 	return []prometheus.Collector{
 		b.metrics.requests, b.metrics.produceBytes, b.metrics.fetchBytes,
@@ -64,11 +64,9 @@ func (b *Broker) Collectors() []prometheus.Collector {
 		}, func() float64 {
 			n := 0
 			for _, p := range b.localPartitions() {
-				p.mu.Lock()
-				if p.role == roleLeader && len(p.isr) < len(p.replicas) {
+				if p.UnderReplicated() {
 					n++
 				}
-				p.mu.Unlock()
 			}
 			return float64(n)
 		}),

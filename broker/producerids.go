@@ -27,11 +27,11 @@ type producerIDBlockJSON struct {
 	BlockEnd   string `json:"block_end"`
 }
 
-func (p *producerIDs) nextID(r *registry, broker int32) (int64, error) {
+func (p *producerIDs) nextID(m *clusterMeta, broker int32) (int64, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.next >= p.end {
-		start, err := r.reserveProducerIDs(broker)
+		start, err := m.reserveProducerIDs(broker)
 		if err != nil {
 			return 0, err
 		}
@@ -44,13 +44,13 @@ func (p *producerIDs) nextID(r *registry, broker int32) (int64, error) {
 
 // reserveProducerIDs takes the next block with a compare-and-set on the
 // node's version, retrying when another broker won the race.
-func (r *registry) reserveProducerIDs(broker int32) (int64, error) {
-	path := r.p("/latest_producer_id_block")
+func (m *clusterMeta) reserveProducerIDs(broker int32) (int64, error) {
+	path := m.p("/latest_producer_id_block")
 	for attempt := 0; attempt < 20; attempt++ {
-		data, st, err := r.conn.Get(path)
+		data, st, err := m.conn.Get(path)
 		if errors.Is(err, zk.ErrNoNode) {
 			b, _ := json.Marshal(producerIDBlockJSON{Version: 1, Broker: broker, BlockStart: "0", BlockEnd: strconv.Itoa(producerIDBlock - 1)})
-			if _, err := r.conn.Create(path, b, 0, openACL); err == nil {
+			if _, err := m.conn.Create(path, b, 0, openACL); err == nil {
 				return 0, nil
 			} else if !errors.Is(err, zk.ErrNodeExists) {
 				return 0, fmt.Errorf("broker: reserve producer ids: %w", err)
@@ -70,7 +70,7 @@ func (r *registry) reserveProducerIDs(broker int32) (int64, error) {
 		}
 		start := end + 1
 		b, _ := json.Marshal(producerIDBlockJSON{Version: 1, Broker: broker, BlockStart: strconv.FormatInt(start, 10), BlockEnd: strconv.FormatInt(start+producerIDBlock-1, 10)})
-		if _, err := r.conn.Set(path, b, st.Version); err == nil {
+		if _, err := m.conn.Set(path, b, st.Version); err == nil {
 			return start, nil
 		} else if !errors.Is(err, zk.ErrBadVersion) {
 			return 0, fmt.Errorf("broker: reserve producer ids: %w", err)

@@ -203,10 +203,10 @@ func TestReplicatedTopicLifecycle(t *testing.T) {
 	})
 }
 
-// TestGroupSurvivesCoordinatorLoss: __consumer_offsets is replicated, so
-// when the broker coordinating the groups stops, another takes over with
-// the committed offsets: the group resumes where it committed.
-func TestGroupSurvivesCoordinatorLoss(t *testing.T) {
+// TestGroupSurvivesGroupHostLoss: __consumer_offsets is replicated, so
+// when the broker hosting the groups stops, another takes over with the
+// committed offsets: the group resumes where it committed.
+func TestGroupSurvivesGroupHostLoss(t *testing.T) {
 	zkAddr := testcluster.Coordinator(t)
 	brokers := map[int32]*testcluster.Broker{}
 	var addrs []string
@@ -243,22 +243,22 @@ func TestGroupSurvivesCoordinatorLoss(t *testing.T) {
 		t.Fatalf("first consumer read %d records", len(first))
 	}
 
-	// Stop the broker leading __consumer_offsets-0 (the group coordinator).
-	var coord int32
+	// Stop the broker leading __consumer_offsets-0 (the group host).
+	var host int32
 	await.Eventually(t, 30*time.Second, 50*time.Millisecond, func() error {
 		parts, err := describe(t, addrs[0], "__consumer_offsets")
 		if err == nil {
 			if len(parts[0].isr) != 3 {
 				return fmt.Errorf("offsets ISR %v", parts[0].isr)
 			}
-			coord = parts[0].leader
+			host = parts[0].leader
 		}
 		return err
 	})
-	brokers[coord].Stop()
+	brokers[host].Stop()
 	var rest []string
 	for id, b := range brokers {
-		if id != coord {
+		if id != host {
 			rest = append(rest, b.Addr())
 		}
 	}

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/go-zookeeper/zk"
+
+	"github.com/sluicelogs/sluice/broker/partition"
 )
 
 // applyPartitionState takes a partition state read from the coordinator at
@@ -29,35 +31,26 @@ func (b *Broker) applyPartitionState(topic string, index int32, st partitionStat
 		b.setRole(p, st, version, replicas)
 	}
 	if topic == offsetsTopic && index == 0 {
-		b.syncGroupCoordinator()
+		b.syncGroupManager()
 	}
 }
 
 // setRole applies a state to a local partition; roleMu held.
-func (b *Broker) setRole(p *partition, st partitionState, version int32, replicas []int32) {
-	old := p.roleState()
-	stop, follow := p.setState(st, version, replicas, time.Now())
+func (b *Broker) setRole(p *partition.Partition, st partitionState, version int32, replicas []int32) {
+	old := p.Snapshot()
+	pst := partition.State{ControllerEpoch: st.ControllerEpoch, Leader: st.Leader, LeaderEpoch: st.LeaderEpoch, ISR: st.ISR}
+	stop, follow := p.SetState(pst, version, replicas, time.Now())
 	if stop != nil {
-		stop.stop()
+		stop()
 	}
 	if follow {
 		b.startFetcher(p, st.Leader, st.LeaderEpoch)
 	}
-	now := p.roleState()
-	if now.role != old.role || now.epoch != old.epoch || now.leader != old.leader {
-		b.log.Info("partition role", "topic", p.topic, "partition", p.index, "role", roleName(now.role),
-			"leader", now.leader, "leader_epoch", now.epoch, "isr", now.isr)
+	now := p.Snapshot()
+	if now.Role != old.Role || now.Epoch != old.Epoch || now.Leader != old.Leader {
+		b.log.Info("partition role", "topic", p.Topic(), "partition", p.Index(), "role", now.Role.String(),
+			"leader", now.Leader, "leader_epoch", now.Epoch, "isr", now.ISR)
 	}
-}
-
-func roleName(r role) string {
-	switch r {
-	case roleLeader:
-		return "leader"
-	case roleFollower:
-		return "follower"
-	}
-	return "none"
 }
 
 // startRoles gives every local partition the role its state says; Run
@@ -86,28 +79,28 @@ func (b *Broker) startRoles() {
 // the state node is still the version this leader knows) and applies it.
 // When the node changed meanwhile (the controller moved leadership or
 // shrank the ISR), the current state is read and applied instead.
-func (b *Broker) alterISR(p *partition, isr []int32) {
-	rs := p.roleState()
-	if rs.role != roleLeader || slices.Equal(rs.isr, isr) {
+func (b *Broker) alterISR(p *partition.Partition, isr []int32) {
+	rs := p.Snapshot()
+	if rs.Role != partition.Leader || slices.Equal(rs.ISR, isr) {
 		return
 	}
-	st := partitionState{ControllerEpoch: rs.controllerEpoch, Leader: b.cfg.BrokerID, Version: 1, LeaderEpoch: rs.epoch, ISR: isr}
-	ver, err := b.reg.setPartitionState(p.topic, p.index, st, rs.version)
+	st := partitionState{ControllerEpoch: rs.ControllerEpoch, Leader: b.cfg.BrokerID, Version: 1, LeaderEpoch: rs.Epoch, ISR: isr}
+	ver, err := b.meta.setPartitionState(p.Topic(), p.Index(), st, rs.Version)
 	switch {
 	case err == nil:
-		b.log.Info("ISR changed", "topic", p.topic, "partition", p.index, "from", rs.isr, "to", isr)
+		b.log.Info("ISR changed", "topic", p.Topic(), "partition", p.Index(), "from", rs.ISR, "to", isr)
 		b.metrics.isrChanges.Inc()
-		b.applyPartitionState(p.topic, p.index, st, ver)
+		b.applyPartitionState(p.Topic(), p.Index(), st, ver)
 	case errors.Is(err, zk.ErrBadVersion):
-		b.refreshPartitionState(p.topic, p.index)
+		b.refreshPartitionState(p.Topic(), p.Index())
 	default:
-		b.log.Warn("writing the ISR", "topic", p.topic, "partition", p.index, "err", err)
+		b.log.Warn("writing the ISR", "topic", p.Topic(), "partition", p.Index(), "err", err)
 	}
 }
 
 // refreshPartitionState reads one partition's state and applies it.
 func (b *Broker) refreshPartitionState(topic string, index int32) {
-	st, ver, err := b.reg.partitionState(topic, index)
+	st, ver, err := b.meta.partitionState(topic, index)
 	if err != nil {
 		b.log.Warn("reading partition state", "topic", topic, "partition", index, "err", err)
 		return
@@ -118,7 +111,17 @@ func (b *Broker) refreshPartitionState(topic string, index int32) {
 // isrLoop removes, as leader, followers that stayed behind for longer than
 // replica.lag.time.max.ms from the ISR.
 func (b *Broker) isrLoop(ctx context.Context) {
-	t := time.NewTicker(max(b.cfg.ReplicaLagTimeMax/4, 10*time.Millisecond))
+	b.eachPartitionEvery(ctx, max(b.cfg.ReplicaLagTimeMax/4, 10*time.Millisecond), func(now time.Time, p *partition.Partition) {
+		if keep := p.LaggingISR(now, b.cfg.ReplicaLagTimeMax); keep != nil {
+			b.alterISR(p, keep)
+		}
+	})
+}
+
+// eachPartitionEvery calls f for every local partition, every interval,
+// until ctx ends: the loop of isrLoop and retentionLoop.
+func (b *Broker) eachPartitionEvery(ctx context.Context, interval time.Duration, f func(now time.Time, p *partition.Partition)) {
+	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
 		select {
@@ -126,9 +129,7 @@ func (b *Broker) isrLoop(ctx context.Context) {
 			return
 		case now := <-t.C:
 			for _, p := range b.localPartitions() {
-				if keep := p.laggingISR(now, b.cfg.ReplicaLagTimeMax); keep != nil {
-					b.alterISR(p, keep)
-				}
+				f(now, p)
 			}
 		}
 	}
@@ -143,10 +144,10 @@ func (b *Broker) isLive(id int32) bool {
 }
 
 // localPartitions lists the partitions this broker holds.
-func (b *Broker) localPartitions() []*partition {
+func (b *Broker) localPartitions() []*partition.Partition {
 	b.mu.RLock()
 	defer b.mu.RUnlock()
-	var out []*partition
+	var out []*partition.Partition
 	for _, ts := range b.topics {
 		for _, p := range ts.partitions {
 			if p != nil {

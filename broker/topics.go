@@ -12,6 +12,8 @@ import (
 	"strconv"
 
 	"github.com/twmb/franz-go/pkg/kerr"
+
+	"github.com/sluicelogs/sluice/broker/partition"
 )
 
 const offsetsTopic = "__consumer_offsets"
@@ -23,10 +25,10 @@ func validTopicName(name string) bool {
 	return legalTopic.MatchString(name) && name != "." && name != ".."
 }
 
-// loadTopics reads every topic from the registry and opens the partitions
-// this broker holds.
+// loadTopics reads every topic from the cluster metadata and opens the
+// partitions this broker holds.
 func (b *Broker) loadTopics() error {
-	topics, err := b.reg.topics()
+	topics, err := b.meta.topics()
 	if err != nil {
 		return err
 	}
@@ -40,15 +42,15 @@ func (b *Broker) loadTopics() error {
 	return nil
 }
 
-// newTopicState is a registry topic with no partition open yet.
+// newTopicState is a cluster-metadata topic with no partition open yet.
 func newTopicState(t *topic) *topicState {
 	ts := &topicState{name: t.name, replicas: t.replicas, states: t.states, versions: t.versions, config: t.config,
-		partitions: make([]*partition, len(t.replicas))}
+		partitions: make([]*partition.Partition, len(t.replicas))}
 	copy(ts.id[:], topicIDFromConfig(t))
 	return ts
 }
 
-// openTopic opens the local partitions of a registry topic.
+// openTopic opens the local partitions of a cluster-metadata topic.
 func (b *Broker) openTopic(t *topic) (*topicState, error) {
 	ts := newTopicState(t)
 	for i, reps := range t.replicas {
@@ -144,7 +146,7 @@ func newTopicID() string {
 	return base64.RawURLEncoding.EncodeToString(id[:])
 }
 
-// createTopic creates a topic in the registry and opens its local
+// createTopic creates a topic in the cluster metadata and opens its local
 // partitions. It returns a Kafka error for the client.
 func (b *Broker) createTopic(name string, partitions int32, rf int16, config map[string]string, validateOnly bool) error {
 	if !validTopicName(name) {
@@ -196,7 +198,7 @@ func (b *Broker) createTopic(name string, partitions int32, rf int16, config map
 	for _, reps := range replicas {
 		t.states = append(t.states, partitionState{ControllerEpoch: 1, Leader: reps[0], Version: 1, LeaderEpoch: 0, ISR: reps})
 	}
-	if err := b.reg.createTopic(t); err != nil {
+	if err := b.meta.createTopic(t); err != nil {
 		if errors.Is(err, errTopicExists) {
 			return kerr.TopicAlreadyExists
 		}
@@ -245,7 +247,7 @@ func (b *Broker) lookupTopic(name string) *topicState {
 
 // localPartition returns the partition this broker leads, or the Kafka
 // error to answer with.
-func (b *Broker) localPartition(topic string, index int32) (*partition, error) {
+func (b *Broker) localPartition(topic string, index int32) (*partition.Partition, error) {
 	b.mu.RLock()
 	defer b.mu.RUnlock()
 	t := b.topics[topic]
@@ -259,14 +261,14 @@ func (b *Broker) localPartition(topic string, index int32) (*partition, error) {
 	if p == nil || t.states[index].Leader != b.cfg.BrokerID {
 		return nil, kerr.NotLeaderForPartition
 	}
-	if !p.isLeader() {
+	if !p.IsLeader() {
 		return nil, kerr.NotLeaderForPartition
 	}
 	return p, nil
 }
 
 func (b *Broker) refreshBrokers() error {
-	bs, err := b.reg.brokers()
+	bs, err := b.meta.brokers()
 	if err != nil {
 		return err
 	}
@@ -282,8 +284,8 @@ func (b *Broker) closePartitions() {
 	for _, t := range b.topics {
 		for _, p := range t.partitions {
 			if p != nil {
-				if err := p.close(); err != nil {
-					b.log.Warn("closing partition", "topic", p.topic, "partition", p.index, "err", err)
+				if err := p.Close(); err != nil {
+					b.log.Warn("closing partition", "topic", p.Topic(), "partition", p.Index(), "err", err)
 				}
 			}
 		}

@@ -39,7 +39,7 @@ func (b *Broker) watchCluster(ctx context.Context) {
 		}()
 	}
 	watchTopic := func(name string) {
-		if _, _, ch, err := b.reg.conn.GetW(b.reg.p("/brokers/topics/" + name)); err == nil {
+		if _, _, ch, err := b.meta.conn.GetW(b.meta.p("/brokers/topics/" + name)); err == nil {
 			forward(name, ch)
 			// What was read before the watch was set may be older than
 			// what it watches (partitions added in between): read again.
@@ -47,7 +47,7 @@ func (b *Broker) watchCluster(ctx context.Context) {
 		}
 	}
 	watchState := func(k stateKey) {
-		st, ver, ch, err := b.reg.partitionStateW(k.topic, k.index)
+		st, ver, ch, err := b.meta.partitionStateW(k.topic, k.index)
 		if err != nil {
 			return
 		}
@@ -55,14 +55,14 @@ func (b *Broker) watchCluster(ctx context.Context) {
 		b.applyPartitionState(k.topic, k.index, st, ver)
 	}
 	for ctx.Err() == nil {
-		names, _, topicsCh, err := b.reg.conn.ChildrenW(b.reg.p("/brokers/topics"))
+		names, _, topicsCh, err := b.meta.conn.ChildrenW(b.meta.p("/brokers/topics"))
 		if err != nil {
 			if !sleepCtx(ctx, time.Second) {
 				return
 			}
 			continue
 		}
-		_, _, idsCh, err := b.reg.conn.ChildrenW(b.reg.p("/brokers/ids"))
+		_, _, idsCh, err := b.meta.conn.ChildrenW(b.meta.p("/brokers/ids"))
 		if err != nil {
 			if !sleepCtx(ctx, time.Second) {
 				return
@@ -129,8 +129,8 @@ func sleepCtx(ctx context.Context, d time.Duration) bool {
 	}
 }
 
-// syncTopics opens topics that appeared in the registry and drops the ones
-// that are gone (deleted through another broker).
+// syncTopics opens topics that appeared in the cluster metadata and drops
+// the ones that are gone (deleted through another broker).
 func (b *Broker) syncTopics(names []string) {
 	present := map[string]bool{}
 	for _, name := range names {
@@ -148,14 +148,19 @@ func (b *Broker) syncTopics(names []string) {
 	}
 	b.mu.RUnlock()
 	for _, name := range gone {
-		b.reloadTopic(name) // drops it if the registry agrees it is gone (names may be stale)
+		b.reloadTopic(name) // drops it if the metadata agrees it is gone (names may be stale)
 	}
 }
 
-// reloadTopic reads a topic from the registry and opens the partitions of
-// it this broker holds (keeping those already open).
+// reloadTopic reads a topic from the cluster metadata and opens the
+// partitions of it this broker holds (keeping those already open).
 func (b *Broker) reloadTopic(name string) {
-	t, err := b.reg.topic(name)
+	// The read and what follows from it (open and publish, or drop) are
+	// one step for the other changes of the topic table: a drop must not
+	// remove a topic that a concurrent reload has just recreated.
+	b.alterMu.Lock()
+	defer b.alterMu.Unlock()
+	t, err := b.meta.topic(name)
 	if errors.Is(err, zk.ErrNoNode) {
 		b.dropTopic(name)
 		return
@@ -164,8 +169,6 @@ func (b *Broker) reloadTopic(name string) {
 		b.log.Warn("reading topic", "topic", name, "err", err)
 		return
 	}
-	b.alterMu.Lock()
-	defer b.alterMu.Unlock()
 	b.mu.RLock()
 	old := b.topics[name]
 	b.mu.RUnlock()
@@ -204,6 +207,7 @@ func (b *Broker) reloadTopic(name string) {
 }
 
 // dropTopic forgets a topic deleted elsewhere and removes its local data.
+// alterMu held.
 func (b *Broker) dropTopic(name string) {
 	b.mu.Lock()
 	t := b.topics[name]

@@ -7,6 +7,11 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
+// OffsetCommit v0–v8: OffsetCommit, below, answers it.
+var offsetCommitAPI = API{kmsg.OffsetCommit, 0, 8, func(c *Manager, ctx context.Context, req kmsg.Request) kmsg.Response {
+	return c.OffsetCommit(ctx, req.(*kmsg.OffsetCommitRequest))
+}}
+
 // maxMetadataBytes is Kafka's offset.metadata.max.bytes.
 const maxMetadataBytes = 4096
 
@@ -15,7 +20,7 @@ const maxMetadataBytes = 4096
 // membership but only lands in an Empty group; otherwise the member and
 // generation must be current. Every committed offset is appended to the
 // Store, durably, before the answer.
-func (c *Coordinator) OffsetCommit(ctx context.Context, req *kmsg.OffsetCommitRequest) *kmsg.OffsetCommitResponse {
+func (c *Manager) OffsetCommit(ctx context.Context, req *kmsg.OffsetCommitRequest) *kmsg.OffsetCommitResponse {
 	resp := req.ResponseKind().(*kmsg.OffsetCommitResponse)
 	for _, t := range req.Topics {
 		rt := kmsg.NewOffsetCommitResponseTopic()

@@ -1,16 +1,23 @@
 package group
 
 import (
+	"context"
+
 	"sort"
 
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
+// OffsetFetch v0–v8: OffsetFetch, below, answers it.
+var offsetFetchAPI = API{kmsg.OffsetFetch, 0, 8, func(c *Manager, _ context.Context, req kmsg.Request) kmsg.Response {
+	return c.OffsetFetch(req.(*kmsg.OffsetFetchRequest))
+}}
+
 // OffsetFetch handles OffsetFetch (v0–v8, and v8's batch of groups). Nil
 // topics mean every topic the group committed; a partition without a
 // committed offset gets offset -1. RequireStable is not needed: the
-// coordinator has no transactional offsets.
-func (c *Coordinator) OffsetFetch(req *kmsg.OffsetFetchRequest) *kmsg.OffsetFetchResponse {
+// manager has no transactional offsets.
+func (c *Manager) OffsetFetch(req *kmsg.OffsetFetchRequest) *kmsg.OffsetFetchResponse {
 	resp := req.ResponseKind().(*kmsg.OffsetFetchResponse)
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -59,7 +66,7 @@ type topicRequest struct {
 
 // fetch looks offsets up for one group; c.mu must be held. topics == nil
 // means all of the group's topics.
-func (c *Coordinator) fetch(name string, topics []topicRequest) []kmsg.OffsetFetchResponseTopic {
+func (c *Manager) fetch(name string, topics []topicRequest) []kmsg.OffsetFetchResponseTopic {
 	var offsets map[topicPartition]offset
 	if g := c.groups[name]; g != nil && g.state != stateDead {
 		offsets = g.offsets

@@ -9,11 +9,16 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
+// JoinGroup v0–v9: Join, below, answers it.
+var joinGroupAPI = API{kmsg.JoinGroup, 0, 9, func(c *Manager, ctx context.Context, req kmsg.Request) kmsg.Response {
+	return c.Join(ctx, req.(*kmsg.JoinGroupRequest))
+}}
+
 // Join handles JoinGroup (v0–v9). It blocks until the rebalance the join
 // takes part in completes, the member is removed, or ctx ends (then it
 // answers COORDINATOR_NOT_AVAILABLE and the member no longer counts as
 // rejoined). The client id and host come from WithClient.
-func (c *Coordinator) Join(ctx context.Context, req *kmsg.JoinGroupRequest) *kmsg.JoinGroupResponse {
+func (c *Manager) Join(ctx context.Context, req *kmsg.JoinGroupRequest) *kmsg.JoinGroupResponse {
 	resp := req.ResponseKind().(*kmsg.JoinGroupResponse)
 	resp.MemberID = req.MemberID
 	fail := func(code int16) *kmsg.JoinGroupResponse {
@@ -168,7 +173,7 @@ func (c *Coordinator) Join(ctx context.Context, req *kmsg.JoinGroupRequest) *kms
 // updateMember records a (re)join's protocols and timeouts and marks the
 // member as waiting for the rebalance; the answer arrives on the channel
 // returned.
-func (c *Coordinator) updateMember(m *member, req *kmsg.JoinGroupRequest, session, rebalance time.Duration, now time.Time) chan joinResult {
+func (c *Manager) updateMember(m *member, req *kmsg.JoinGroupRequest, session, rebalance time.Duration, now time.Time) chan joinResult {
 	m.sessionTimeout = session
 	m.rebalanceTimeout = rebalance
 	m.protocols = make([]protocol, 0, len(req.Protocols))

@@ -1,13 +1,20 @@
 package group
 
 import (
+	"context"
+
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
+// Heartbeat v0–v4: Heartbeat, below, answers it.
+var heartbeatAPI = API{kmsg.Heartbeat, 0, 4, func(c *Manager, _ context.Context, req kmsg.Request) kmsg.Response {
+	return c.Heartbeat(req.(*kmsg.HeartbeatRequest))
+}}
+
 // Heartbeat handles Heartbeat (v0–v4): it keeps the member's session alive
 // and tells it, with REBALANCE_IN_PROGRESS, to rejoin.
-func (c *Coordinator) Heartbeat(req *kmsg.HeartbeatRequest) *kmsg.HeartbeatResponse {
+func (c *Manager) Heartbeat(req *kmsg.HeartbeatRequest) *kmsg.HeartbeatResponse {
 	resp := req.ResponseKind().(*kmsg.HeartbeatResponse)
 	c.mu.Lock()
 	defer c.mu.Unlock()

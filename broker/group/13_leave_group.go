@@ -1,13 +1,20 @@
 package group
 
 import (
+	"context"
+
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
+// LeaveGroup v0–v5: Leave, below, answers it.
+var leaveGroupAPI = API{kmsg.LeaveGroup, 0, 5, func(c *Manager, _ context.Context, req kmsg.Request) kmsg.Response {
+	return c.Leave(req.(*kmsg.LeaveGroupRequest))
+}}
+
 // Leave handles LeaveGroup (v0–v5; v3+ names a batch of members, by member
 // id or group.instance.id). Removing members rebalances the group.
-func (c *Coordinator) Leave(req *kmsg.LeaveGroupRequest) *kmsg.LeaveGroupResponse {
+func (c *Manager) Leave(req *kmsg.LeaveGroupRequest) *kmsg.LeaveGroupResponse {
 	resp := req.ResponseKind().(*kmsg.LeaveGroupResponse)
 	leaving := req.Members
 	if req.Version < 3 {
@@ -48,7 +55,7 @@ func (c *Coordinator) Leave(req *kmsg.LeaveGroupRequest) *kmsg.LeaveGroupRespons
 }
 
 // leave removes one member; c.mu must be held.
-func (c *Coordinator) leave(g *group, memberID string, instanceID *string) int16 {
+func (c *Manager) leave(g *group, memberID string, instanceID *string) int16 {
 	if instanceID != nil {
 		id, ok := g.static[*instanceID]
 		switch {

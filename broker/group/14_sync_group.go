@@ -8,11 +8,16 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
+// SyncGroup v0–v5: Sync, below, answers it.
+var syncGroupAPI = API{kmsg.SyncGroup, 0, 5, func(c *Manager, ctx context.Context, req kmsg.Request) kmsg.Response {
+	return c.Sync(ctx, req.(*kmsg.SyncGroupRequest))
+}}
+
 // Sync handles SyncGroup (v0–v5). The leader's call stores the assignment
 // (durably, as a GroupMetadata record) and answers every member; a
 // follower's call blocks until then, until the rebalance is aborted
 // (REBALANCE_IN_PROGRESS) or until ctx ends.
-func (c *Coordinator) Sync(ctx context.Context, req *kmsg.SyncGroupRequest) *kmsg.SyncGroupResponse {
+func (c *Manager) Sync(ctx context.Context, req *kmsg.SyncGroupRequest) *kmsg.SyncGroupResponse {
 	resp := req.ResponseKind().(*kmsg.SyncGroupResponse)
 	fail := func(code int16) *kmsg.SyncGroupResponse {
 		resp.ErrorCode = code

@@ -1,15 +1,22 @@
 package group
 
 import (
+	"context"
+
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
+
+// DescribeGroups v0–v5: DescribeGroups, below, answers it.
+var describeGroupsAPI = API{kmsg.DescribeGroups, 0, 5, func(c *Manager, _ context.Context, req kmsg.Request) kmsg.Response {
+	return c.DescribeGroups(req.(*kmsg.DescribeGroupsRequest))
+}}
 
 // DescribeGroups handles DescribeGroups (v0–v5). As in Kafka, a group that
 // does not exist is reported as "Dead" without error (v6+: with
 // GROUP_ID_NOT_FOUND), and member metadata and assignments are given only
 // while the group is Stable.
-func (c *Coordinator) DescribeGroups(req *kmsg.DescribeGroupsRequest) *kmsg.DescribeGroupsResponse {
+func (c *Manager) DescribeGroups(req *kmsg.DescribeGroupsRequest) *kmsg.DescribeGroupsResponse {
 	resp := req.ResponseKind().(*kmsg.DescribeGroupsResponse)
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -1,15 +1,23 @@
 package group
 
 import (
+	"context"
+
 	"sort"
 	"strings"
 
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
-// ListGroups handles ListGroups (v0–v5): this coordinator's groups,
+// ListGroups v0–v4: ListGroups, below, answers it. It would answer v5 too
+// (the type filter), but the broker has never advertised v5.
+var listGroupsAPI = API{kmsg.ListGroups, 0, 4, func(c *Manager, _ context.Context, req kmsg.Request) kmsg.Response {
+	return c.ListGroups(req.(*kmsg.ListGroupsRequest))
+}}
+
+// ListGroups handles ListGroups: this manager's groups,
 // filtered by state (v4+) and type (v5+; all groups here are "classic").
-func (c *Coordinator) ListGroups(req *kmsg.ListGroupsRequest) *kmsg.ListGroupsResponse {
+func (c *Manager) ListGroups(req *kmsg.ListGroupsRequest) *kmsg.ListGroupsResponse {
 	resp := req.ResponseKind().(*kmsg.ListGroupsResponse)
 	if len(req.TypesFilter) > 0 && !containsFold(req.TypesFilter, "classic") {
 		return resp

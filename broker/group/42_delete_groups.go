@@ -7,10 +7,15 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
+// DeleteGroups v0–v2: DeleteGroups, below, answers it.
+var deleteGroupsAPI = API{kmsg.DeleteGroups, 0, 2, func(c *Manager, ctx context.Context, req kmsg.Request) kmsg.Response {
+	return c.DeleteGroups(ctx, req.(*kmsg.DeleteGroupsRequest))
+}}
+
 // DeleteGroups handles DeleteGroups (v0–v2): an Empty group is deleted with
 // tombstones for its offsets and metadata; a group with members is not
 // (NON_EMPTY_GROUP).
-func (c *Coordinator) DeleteGroups(ctx context.Context, req *kmsg.DeleteGroupsRequest) *kmsg.DeleteGroupsResponse {
+func (c *Manager) DeleteGroups(ctx context.Context, req *kmsg.DeleteGroupsRequest) *kmsg.DeleteGroupsResponse {
 	resp := req.ResponseKind().(*kmsg.DeleteGroupsResponse)
 	for _, name := range req.Groups {
 		dg := kmsg.NewDeleteGroupsResponseGroup()
@@ -21,7 +26,7 @@ func (c *Coordinator) DeleteGroups(ctx context.Context, req *kmsg.DeleteGroupsRe
 	return resp
 }
 
-func (c *Coordinator) deleteGroup(ctx context.Context, name string) int16 {
+func (c *Manager) deleteGroup(ctx context.Context, name string) int16 {
 	if name == "" {
 		return kerr.InvalidGroupID.Code
 	}

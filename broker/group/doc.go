@@ -1,13 +1,20 @@
-// Package group is the broker's classic consumer-group coordinator: the
+// Package group is the broker's classic consumer-group manager: the
 // JoinGroup/SyncGroup/Heartbeat/LeaveGroup protocol with rebalances, and
 // committed offsets kept in the compacted internal topic __consumer_offsets,
 // in Apache Kafka's record format, so they survive restarts and replicate
 // like any other partition.
 //
-// The broker owns the connections and decides which groups this
-// coordinator serves (FindCoordinator); each handler takes a decoded kmsg
-// request and returns the response of the same version. One file per API
-// key, named by key number.
+// The Kafka protocol calls this role the group coordinator
+// (FindCoordinator, NOT_COORDINATOR, COORDINATOR_NOT_AVAILABLE); sluice
+// keeps "coordinator" for its ZooKeeper-protocol component, so the type is
+// Manager and these docs say group manager, except where they name the
+// protocol's own messages and error codes.
+//
+// The broker owns the connections and decides which groups this manager
+// serves (FindCoordinator); each handler takes a decoded kmsg request and
+// returns the response of the same version. One file per API key, named by
+// key number, opening with the API's version range (an API entry; APIs
+// lists them and Manager.Handle routes by key).
 //
 // # State machine
 //
@@ -54,7 +61,7 @@
 //
 // # Concurrency
 //
-// Coordinator.mu guards all in-memory state and is never held across a
+// Manager.mu guards all in-memory state and is never held across a
 // Store call or a wait. Blocking requests (Join, Sync) register a buffered
 // channel on their member and wait on it and on their ctx outside the lock;
 // the state machine answers them by sending once. Each group's wmu

@@ -124,9 +124,9 @@ func (m *member) finishSync(r syncResult) {
 }
 
 // group is one consumer group. All fields but wmu are guarded by
-// Coordinator.mu.
+// Manager.mu.
 type group struct {
-	wmu sync.Mutex // see Coordinator
+	wmu sync.Mutex // see Manager
 
 	name         string
 	state        state
@@ -288,7 +288,7 @@ func (g *group) joinResultFor(m *member) joinResult {
 
 // rebalance starts a rebalance, or re-checks whether the running one can
 // complete.
-func (c *Coordinator) rebalance(g *group, reason string) {
+func (c *Manager) rebalance(g *group, reason string) {
 	switch g.state {
 	case statePreparingRebalance:
 		c.tryCompleteJoin(g)
@@ -297,7 +297,7 @@ func (c *Coordinator) rebalance(g *group, reason string) {
 	}
 }
 
-func (c *Coordinator) prepareRebalance(g *group, reason string) {
+func (c *Manager) prepareRebalance(g *group, reason string) {
 	now := c.opts.Now()
 	if g.state == stateCompletingRebalance {
 		for _, m := range g.members {
@@ -322,7 +322,7 @@ func (c *Coordinator) prepareRebalance(g *group, reason string) {
 
 // tryCompleteJoin completes the join phase once every member and every
 // member id handed out by MEMBER_ID_REQUIRED has (re)joined.
-func (c *Coordinator) tryCompleteJoin(g *group) {
+func (c *Manager) tryCompleteJoin(g *group) {
 	if g.state != statePreparingRebalance || g.initialDelay || len(g.pending) > 0 {
 		return
 	}
@@ -336,7 +336,7 @@ func (c *Coordinator) tryCompleteJoin(g *group) {
 
 // completeJoin ends the join phase: members that did not rejoin are
 // removed, the generation increments, and every waiting join is answered.
-func (c *Coordinator) completeJoin(g *group) {
+func (c *Manager) completeJoin(g *group) {
 	now := c.opts.Now()
 	for _, m := range append([]*member(nil), g.members...) {
 		if m.joinWait == nil {
@@ -371,7 +371,7 @@ func (c *Coordinator) completeJoin(g *group) {
 
 // removeMember takes m out of the group, answering its waiting requests
 // with code; the caller decides whether that rebalances.
-func (c *Coordinator) removeMember(g *group, m *member, code int16) {
+func (c *Manager) removeMember(g *group, m *member, code int16) {
 	for i, o := range g.members {
 		if o == m {
 			g.members = append(g.members[:i:i], g.members[i+1:]...)
@@ -392,13 +392,13 @@ func (c *Coordinator) removeMember(g *group, m *member, code int16) {
 }
 
 // removeMemberAndRebalance removes m (left or expired) and rebalances.
-func (c *Coordinator) removeMemberAndRebalance(g *group, m *member, reason string) {
+func (c *Manager) removeMemberAndRebalance(g *group, m *member, reason string) {
 	c.removeMember(g, m, kerr.UnknownMemberID.Code)
 	c.rebalance(g, reason+": "+m.id)
 }
 
 // expire applies the deadlines that have passed at now.
-func (c *Coordinator) expire(g *group, now time.Time) {
+func (c *Manager) expire(g *group, now time.Time) {
 	if g.state == stateDead {
 		return
 	}

@@ -58,7 +58,7 @@ func (s *memStore) setFail(err error) {
 
 // fileStore is a Store in one file of length-prefixed records (value
 // length -1 for a tombstone), synced on every append; a restart is a new
-// fileStore and Coordinator on the same path.
+// fileStore and Manager on the same path.
 type fileStore struct {
 	mu sync.Mutex
 	f  *os.File
@@ -150,10 +150,10 @@ func (c *fakeClock) advance(d time.Duration) {
 	c.mu.Unlock()
 }
 
-// env is one coordinator under test with a fake clock.
+// env is one manager under test with a fake clock.
 type env struct {
 	t     *testing.T
-	c     *Coordinator
+	c     *Manager
 	clock *fakeClock
 	store Store
 }
@@ -169,7 +169,7 @@ func newEnv(t *testing.T, store Store, opts Options) *env {
 	return &env{t: t, c: c, clock: clock, store: store}
 }
 
-// restart builds a new Coordinator from the same store.
+// restart builds a new Manager from the same store.
 func (e *env) restart(store Store) *env {
 	e.t.Helper()
 	c, err := New(store, Options{Now: e.clock.Now}, nil)

@@ -72,7 +72,7 @@ func groupMetadataRecord(g *group) (key, value []byte) {
 
 // apply replays one record of the offsets log into memory. Members are not
 // restored: a replayed group is Empty at its last generation.
-func (c *Coordinator) apply(key, value []byte) error {
+func (c *Manager) apply(key, value []byte) error {
 	if len(key) < 2 {
 		return fmt.Errorf("key of %d bytes", len(key))
 	}
@@ -117,13 +117,13 @@ func (c *Coordinator) apply(key, value []byte) error {
 		g.protocolType = v.ProtocolType
 	default:
 		// A newer Kafka's record kind (e.g. consumer-protocol groups); the
-		// classic coordinator has nothing to do with it.
+		// classic group manager has nothing to do with it.
 		c.log.Warn("skipping offsets log record of unknown key version", "version", version)
 	}
 	return nil
 }
 
-func (c *Coordinator) replayGroup(name string) *group {
+func (c *Manager) replayGroup(name string) *group {
 	if g := c.groups[name]; g != nil {
 		return g
 	}

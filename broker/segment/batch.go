@@ -140,6 +140,29 @@ func ValidateBatch(b []byte) (Header, error) {
 	return h, nil
 }
 
+// CheckedBatch is a producer batch that ValidateBatch accepted, with its
+// header. Log.AppendChecked takes only this type, so a caller that must
+// read the header before appending (a partition checks idempotent
+// producers' sequences) validates the batch once and cannot append one it
+// did not validate. The bytes must not change between CheckBatch and
+// AppendChecked.
+type CheckedBatch struct {
+	b []byte
+	h Header
+}
+
+// CheckBatch validates a producer batch (see ValidateBatch).
+func CheckBatch(b []byte) (CheckedBatch, error) {
+	h, err := ValidateBatch(b)
+	if err != nil {
+		return CheckedBatch{}, err
+	}
+	return CheckedBatch{b: b, h: h}, nil
+}
+
+// Header is the batch's header as the producer sent it.
+func (c CheckedBatch) Header() Header { return c.h }
+
 // validateStored is the check for batches already in a log or copied from a
 // leader: framing and CRC must hold, and the offset range must make sense,
 // but compaction may have left fewer records than the offset range spans.

@@ -250,17 +250,27 @@ func syncDir(dir string) error {
 	return errors.Join(d.Sync(), d.Close())
 }
 
-// Append validates a producer batch (see ValidateBatch), assigns it the next
-// offsets by rewriting its baseOffset and partitionLeaderEpoch fields in
-// place (the CRC does not cover them), and appends it to the active
-// segment, rolling first when the batch would take the segment past
-// SegmentBytes. Rejected batches are *BatchError values that unwrap to the
-// Kafka error code; nothing is stored then.
+// Append validates a producer batch (see ValidateBatch) and appends it:
+// CheckBatch, then AppendChecked.
 func (l *Log) Append(batch []byte, leaderEpoch int32) (baseOffset, lastOffset int64, err error) {
-	h, err := ValidateBatch(batch)
+	c, err := CheckBatch(batch)
 	if err != nil {
 		return -1, -1, err
 	}
+	return l.AppendChecked(c, leaderEpoch)
+}
+
+// AppendChecked assigns a validated producer batch the next offsets by
+// rewriting its baseOffset and partitionLeaderEpoch fields in place (the
+// CRC does not cover them), and appends it to the active segment, rolling
+// first when the batch would take the segment past SegmentBytes. Rejected
+// batches are *BatchError values that unwrap to the Kafka error code;
+// nothing is stored then.
+func (l *Log) AppendChecked(c CheckedBatch, leaderEpoch int32) (baseOffset, lastOffset int64, err error) {
+	if c.b == nil {
+		return -1, -1, batchErr(kerr.CorruptMessage, "batch not checked (zero CheckedBatch)")
+	}
+	batch, h := c.b, c.h
 	if err := l.checkSize(len(batch)); err != nil {
 		return -1, -1, err
 	}

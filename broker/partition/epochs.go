@@ -1,4 +1,4 @@
-package broker
+package partition
 
 import (
 	"bufio"
@@ -35,7 +35,7 @@ func loadEpochs(dir string) (*epochCache, error) {
 		return c, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("broker: read %s: %w", c.path, err)
+		return nil, fmt.Errorf("partition: read %s: %w", c.path, err)
 	}
 	defer f.Close()
 	sc := bufio.NewScanner(f)
@@ -45,12 +45,12 @@ func loadEpochs(dir string) (*epochCache, error) {
 		}
 		fields := strings.Fields(sc.Text())
 		if len(fields) != 2 {
-			return nil, fmt.Errorf("broker: %s:%d: want \"epoch offset\"", c.path, line+1)
+			return nil, fmt.Errorf("partition: %s:%d: want \"epoch offset\"", c.path, line+1)
 		}
 		e, err1 := strconv.ParseInt(fields[0], 10, 32)
 		s, err2 := strconv.ParseInt(fields[1], 10, 64)
 		if err1 != nil || err2 != nil {
-			return nil, fmt.Errorf("broker: %s:%d: bad numbers", c.path, line+1)
+			return nil, fmt.Errorf("partition: %s:%d: bad numbers", c.path, line+1)
 		}
 		c.entries = append(c.entries, epochEntry{int32(e), s})
 	}
@@ -112,7 +112,7 @@ func (c *epochCache) save() error {
 	tmp := c.path + ".tmp"
 	f, err := os.Create(tmp)
 	if err != nil {
-		return fmt.Errorf("broker: write %s: %w", tmp, err)
+		return fmt.Errorf("partition: write %s: %w", tmp, err)
 	}
 	_, err = f.WriteString(b.String())
 	if err == nil {
@@ -125,7 +125,7 @@ func (c *epochCache) save() error {
 		err = os.Rename(tmp, c.path)
 	}
 	if err != nil {
-		return fmt.Errorf("broker: write %s: %w", c.path, err)
+		return fmt.Errorf("partition: write %s: %w", c.path, err)
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package broker
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,8 +16,9 @@ import (
 	"github.com/go-zookeeper/zk"
 )
 
-// registry keeps the cluster's state in the coordinator the way Kafka 2.x
-// keeps it in ZooKeeper, so Kafka's own tools and a real ZooKeeper agree:
+// clusterMeta is the broker's client of the cluster metadata: it keeps the
+// cluster's state in the coordinator (or a real ZooKeeper) the way Kafka
+// 2.x keeps it in ZooKeeper, so Kafka's own tools and ZooKeeper agree:
 //
 //	/brokers/ids/<id>                              ephemeral, the broker's endpoints
 //	/brokers/topics/<t>                            {"version":2,"partitions":{"0":[1,2,3],…}}
@@ -26,7 +28,7 @@ import (
 //	/controller_epoch                              "1"
 //
 // all below zookeeper.connect's chroot.
-type registry struct {
+type clusterMeta struct {
 	conn   *zk.Conn
 	chroot string
 	log    *slog.Logger
@@ -40,10 +42,10 @@ type registry struct {
 
 var openACL = zk.WorldACL(zk.PermAll)
 
-func dialRegistry(cfg *Config, log *slog.Logger) (*registry, error) {
-	r := &registry{chroot: cfg.ZooKeeperChroot, log: log, renewed: make(chan struct{}, 1)}
+func dialClusterMeta(cfg *Config, log *slog.Logger) (*clusterMeta, error) {
+	m := &clusterMeta{chroot: cfg.ZooKeeperChroot, log: log, renewed: make(chan struct{}, 1)}
 	conn, events, err := zk.Connect(cfg.ZooKeeperConnect, cfg.ZooKeeperSessionTimeout, zk.WithLogger(zkLogger{log}),
-		zk.WithEventCallback(r.sessionEvent))
+		zk.WithEventCallback(m.sessionEvent))
 	if err != nil {
 		return nil, fmt.Errorf("broker: connect to %v: %w", cfg.ZooKeeperConnect, err)
 	}
@@ -57,48 +59,48 @@ func dialRegistry(cfg *Config, log *slog.Logger) (*registry, error) {
 			return nil, fmt.Errorf("broker: no session with %v within zookeeper.connection.timeout.ms (%s)", cfg.ZooKeeperConnect, cfg.ZooKeeperTimeout)
 		}
 	}
-	r.conn = conn
+	m.conn = conn
 	for _, p := range []string{"/brokers/ids", "/brokers/topics", "/config/topics", "/admin/delete_topics"} {
-		if err := r.ensure(p); err != nil {
+		if err := m.ensure(p); err != nil {
 			conn.Close()
 			return nil, err
 		}
 	}
-	return r, nil
+	return m, nil
 }
 
-func (r *registry) close() { r.conn.Close() }
+func (m *clusterMeta) close() { m.conn.Close() }
 
 // sessionEvent notes session expiry and signals renewed at the next
 // session. It runs on the zk client's goroutine: it must not block.
-func (r *registry) sessionEvent(ev zk.Event) {
+func (m *clusterMeta) sessionEvent(ev zk.Event) {
 	if ev.Type != zk.EventSession {
 		return
 	}
 	switch ev.State {
 	case zk.StateExpired:
-		r.expired.Store(true)
-		r.log.Warn("coordinator session expired")
+		m.expired.Store(true)
+		m.log.Warn("coordinator session expired")
 	case zk.StateHasSession:
-		if r.expired.Swap(false) {
+		if m.expired.Swap(false) {
 			select {
-			case r.renewed <- struct{}{}:
+			case m.renewed <- struct{}{}:
 			default:
 			}
 		}
 	}
 }
 
-func (r *registry) p(p string) string { return r.chroot + p }
+func (m *clusterMeta) p(p string) string { return m.chroot + p }
 
 // ensure creates p and its parents (chroot included) if missing.
-func (r *registry) ensure(p string) error {
-	full := r.p(p)
+func (m *clusterMeta) ensure(p string) error {
+	full := m.p(p)
 	parts := strings.Split(strings.Trim(full, "/"), "/")
 	cur := ""
 	for _, part := range parts {
 		cur += "/" + part
-		if _, err := r.conn.Create(cur, nil, 0, openACL); err != nil && !errors.Is(err, zk.ErrNodeExists) {
+		if _, err := m.conn.Create(cur, nil, 0, openACL); err != nil && !errors.Is(err, zk.ErrNodeExists) {
 			return fmt.Errorf("broker: create %s: %w", cur, err)
 		}
 	}
@@ -118,8 +120,8 @@ type brokerInfo struct {
 
 // registerBroker creates /brokers/ids/<id>. A node left by this broker's
 // previous session (it was killed) goes away when that session expires,
-// so a NodeExists is retried for up to wait.
-func (r *registry) registerBroker(id int32, host string, port int32, wait time.Duration) error {
+// so a NodeExists is retried for up to wait, or until ctx ends.
+func (m *clusterMeta) registerBroker(ctx context.Context, id int32, host string, port int32, wait time.Duration) error {
 	info := brokerInfo{
 		ListenerMap: map[string]string{"PLAINTEXT": "PLAINTEXT"},
 		Endpoints:   []string{fmt.Sprintf("PLAINTEXT://%s:%d", host, port)},
@@ -127,24 +129,26 @@ func (r *registry) registerBroker(id int32, host string, port int32, wait time.D
 		Timestamp: strconv.FormatInt(time.Now().UnixMilli(), 10),
 	}
 	b, _ := json.Marshal(info)
-	p := r.p("/brokers/ids/" + strconv.Itoa(int(id)))
+	p := m.p("/brokers/ids/" + strconv.Itoa(int(id)))
 	deadline := time.Now().Add(wait)
 	for {
-		_, err := r.conn.Create(p, b, zk.FlagEphemeral, openACL)
+		_, err := m.conn.Create(p, b, zk.FlagEphemeral, openACL)
 		if err == nil {
 			return nil
 		}
 		if !errors.Is(err, zk.ErrNodeExists) || time.Now().After(deadline) {
 			return fmt.Errorf("broker: register %s: %w", p, err)
 		}
-		r.log.Info("broker id still registered by an earlier session; waiting for it to expire", "path", p)
-		time.Sleep(500 * time.Millisecond)
+		m.log.Info("broker id still registered by an earlier session; waiting for it to expire", "path", p)
+		if !sleepCtx(ctx, 500*time.Millisecond) {
+			return fmt.Errorf("broker: register %s: %w", p, ctx.Err())
+		}
 	}
 }
 
 // brokers returns the registered brokers by id.
-func (r *registry) brokers() (map[int32]brokerInfo, error) {
-	ids, _, err := r.conn.Children(r.p("/brokers/ids"))
+func (m *clusterMeta) brokers() (map[int32]brokerInfo, error) {
+	ids, _, err := m.conn.Children(m.p("/brokers/ids"))
 	if err != nil {
 		return nil, fmt.Errorf("broker: list brokers: %w", err)
 	}
@@ -154,7 +158,7 @@ func (r *registry) brokers() (map[int32]brokerInfo, error) {
 		if err != nil {
 			continue
 		}
-		b, _, err := r.conn.Get(r.p("/brokers/ids/" + s))
+		b, _, err := m.conn.Get(m.p("/brokers/ids/" + s))
 		if err != nil {
 			continue // went away meanwhile
 		}
@@ -170,27 +174,27 @@ func (r *registry) brokers() (map[int32]brokerInfo, error) {
 // /controller_epoch. It returns the controller's broker id (-1 if none
 // could be read), and when that is this broker, the new epoch and the
 // version of /controller_epoch that fences this controller's writes.
-func (r *registry) claimController(id int32) (controller int32, epoch int, epochVersion int32, err error) {
+func (m *clusterMeta) claimController(id int32) (controller int32, epoch int, epochVersion int32, err error) {
 	b, _ := json.Marshal(map[string]any{"version": 1, "brokerid": id, "timestamp": strconv.FormatInt(time.Now().UnixMilli(), 10)})
-	_, err = r.conn.Create(r.p("/controller"), b, zk.FlagEphemeral, openACL)
+	_, err = m.conn.Create(m.p("/controller"), b, zk.FlagEphemeral, openACL)
 	if errors.Is(err, zk.ErrNodeExists) {
-		cur, err := r.controllerID()
+		cur, err := m.controllerID()
 		return cur, 0, 0, err
 	}
 	if err != nil {
 		return -1, 0, 0, fmt.Errorf("broker: claim controller: %w", err)
 	}
 	for {
-		old, st, err := r.conn.Get(r.p("/controller_epoch"))
+		old, st, err := m.conn.Get(m.p("/controller_epoch"))
 		if errors.Is(err, zk.ErrNoNode) {
-			_, err := r.conn.Create(r.p("/controller_epoch"), []byte("1"), 0, openACL)
+			_, err := m.conn.Create(m.p("/controller_epoch"), []byte("1"), 0, openACL)
 			if errors.Is(err, zk.ErrNodeExists) {
 				continue
 			}
 			if err != nil {
 				return id, 0, 0, fmt.Errorf("broker: create controller epoch: %w", err)
 			}
-			_, stat, err := r.conn.Get(r.p("/controller_epoch"))
+			_, stat, err := m.conn.Get(m.p("/controller_epoch"))
 			if err != nil {
 				return id, 0, 0, fmt.Errorf("broker: read controller epoch: %w", err)
 			}
@@ -200,7 +204,7 @@ func (r *registry) claimController(id int32) (controller int32, epoch int, epoch
 			return id, 0, 0, fmt.Errorf("broker: read controller epoch: %w", err)
 		}
 		n, _ := strconv.Atoi(string(old))
-		stat, err := r.conn.Set(r.p("/controller_epoch"), []byte(strconv.Itoa(n+1)), st.Version)
+		stat, err := m.conn.Set(m.p("/controller_epoch"), []byte(strconv.Itoa(n+1)), st.Version)
 		if errors.Is(err, zk.ErrBadVersion) {
 			continue
 		}
@@ -212,8 +216,8 @@ func (r *registry) claimController(id int32) (controller int32, epoch int, epoch
 }
 
 // controllerID reads /controller: the broker id, or -1 when there is none.
-func (r *registry) controllerID() (int32, error) {
-	cur, _, err := r.conn.Get(r.p("/controller"))
+func (m *clusterMeta) controllerID() (int32, error) {
+	cur, _, err := m.conn.Get(m.p("/controller"))
 	if errors.Is(err, zk.ErrNoNode) {
 		return -1, nil
 	}
@@ -229,14 +233,14 @@ func (r *registry) controllerID() (int32, error) {
 	return c.BrokerID, nil
 }
 
-func (r *registry) statePath(topic string, index int32) string {
-	return r.p("/brokers/topics/" + topic + "/partitions/" + strconv.Itoa(int(index)) + "/state")
+func (m *clusterMeta) statePath(topic string, index int32) string {
+	return m.p("/brokers/topics/" + topic + "/partitions/" + strconv.Itoa(int(index)) + "/state")
 }
 
 // partitionState reads one partition's state and its node version.
-func (r *registry) partitionState(topic string, index int32) (partitionState, int32, error) {
+func (m *clusterMeta) partitionState(topic string, index int32) (partitionState, int32, error) {
 	var st partitionState
-	b, stat, err := r.conn.Get(r.statePath(topic, index))
+	b, stat, err := m.conn.Get(m.statePath(topic, index))
 	if err != nil {
 		return st, 0, fmt.Errorf("broker: read state of %s-%d: %w", topic, index, err)
 	}
@@ -247,9 +251,9 @@ func (r *registry) partitionState(topic string, index int32) (partitionState, in
 }
 
 // partitionStateW is partitionState with a watch on the node.
-func (r *registry) partitionStateW(topic string, index int32) (partitionState, int32, <-chan zk.Event, error) {
+func (m *clusterMeta) partitionStateW(topic string, index int32) (partitionState, int32, <-chan zk.Event, error) {
 	var st partitionState
-	b, stat, ch, err := r.conn.GetW(r.statePath(topic, index))
+	b, stat, ch, err := m.conn.GetW(m.statePath(topic, index))
 	if err != nil {
 		return st, 0, nil, fmt.Errorf("broker: watch state of %s-%d: %w", topic, index, err)
 	}
@@ -262,9 +266,9 @@ func (r *registry) partitionStateW(topic string, index int32) (partitionState, i
 // setPartitionState writes a partition's state if its node is still at
 // version (zk.ErrBadVersion otherwise), returning the new version: how a
 // leader changes its ISR.
-func (r *registry) setPartitionState(topic string, index int32, st partitionState, version int32) (int32, error) {
+func (m *clusterMeta) setPartitionState(topic string, index int32, st partitionState, version int32) (int32, error) {
 	b, _ := json.Marshal(st)
-	stat, err := r.conn.Set(r.statePath(topic, index), b, version)
+	stat, err := m.conn.Set(m.statePath(topic, index), b, version)
 	if err != nil {
 		return 0, fmt.Errorf("broker: write state of %s-%d: %w", topic, index, err)
 	}
@@ -278,11 +282,11 @@ var errControllerMoved = errors.New("another broker became controller")
 // setPartitionStateAsController is setPartitionState fenced by the
 // controller epoch: one multi checks /controller_epoch is still at
 // epochVersion, as Kafka's controller does.
-func (r *registry) setPartitionStateAsController(topic string, index int32, st partitionState, version, epochVersion int32) error {
+func (m *clusterMeta) setPartitionStateAsController(topic string, index int32, st partitionState, version, epochVersion int32) error {
 	b, _ := json.Marshal(st)
-	res, err := r.conn.Multi(
-		&zk.CheckVersionRequest{Path: r.p("/controller_epoch"), Version: epochVersion},
-		&zk.SetDataRequest{Path: r.statePath(topic, index), Data: b, Version: version},
+	res, err := m.conn.Multi(
+		&zk.CheckVersionRequest{Path: m.p("/controller_epoch"), Version: epochVersion},
+		&zk.SetDataRequest{Path: m.statePath(topic, index), Data: b, Version: version},
 	)
 	if err != nil && len(res) > 0 && errors.Is(res[0].Error, zk.ErrBadVersion) {
 		return errControllerMoved
@@ -311,7 +315,7 @@ type partitionState struct {
 	ISR             []int32 `json:"isr"`
 }
 
-// topic is a topic as the registry describes it.
+// topic is a topic as the cluster metadata describes it.
 type topic struct {
 	name     string
 	id       string    // base64 (URL alphabet, no padding) of the 16-byte topic id
@@ -324,7 +328,7 @@ type topic struct {
 // createTopic writes a new topic's config, assignment and partition
 // states in one multi, so a topic appears whole or not at all: a broker
 // that sees the topic also sees its config (min.insync.replicas, …).
-func (r *registry) createTopic(t *topic) error {
+func (m *clusterMeta) createTopic(t *topic) error {
 	asg := topicAssignment{Version: 3, TopicID: t.id, Partitions: map[string][]int32{}, Adding: map[string][]int32{}, Removing: map[string][]int32{}}
 	for i, reps := range t.replicas {
 		asg.Partitions[strconv.Itoa(i)] = reps
@@ -335,8 +339,8 @@ func (r *registry) createTopic(t *topic) error {
 		cfg = map[string]string{}
 	}
 	cb, _ := json.Marshal(map[string]any{"version": 1, "config": cfg})
-	base := r.p("/brokers/topics/" + t.name)
-	cp := r.p("/config/topics/" + t.name)
+	base := m.p("/brokers/topics/" + t.name)
+	cp := m.p("/config/topics/" + t.name)
 	ops := []any{
 		&zk.CreateRequest{Path: cp, Data: cb, Acl: openACL},
 		&zk.CreateRequest{Path: base, Data: ab, Acl: openACL},
@@ -348,21 +352,21 @@ func (r *registry) createTopic(t *topic) error {
 		ops = append(ops, &zk.CreateRequest{Path: pp, Acl: openACL}, &zk.CreateRequest{Path: pp + "/state", Data: sb, Acl: openACL})
 	}
 	for attempt := 0; ; attempt++ {
-		_, err := r.conn.Multi(ops...)
+		_, err := m.conn.Multi(ops...)
 		if err == nil {
 			return nil
 		}
 		if !errors.Is(err, zk.ErrNodeExists) {
 			return fmt.Errorf("broker: create topic %s: %w", t.name, err)
 		}
-		if ok, _, _ := r.conn.Exists(base); ok {
+		if ok, _, _ := m.conn.Exists(base); ok {
 			return errTopicExists
 		}
 		if attempt > 0 {
 			return fmt.Errorf("broker: create topic %s: %w", t.name, err)
 		}
 		// A config left behind by a topic deleted half-way: replace it.
-		if err := r.conn.Delete(cp, -1); err != nil && !errors.Is(err, zk.ErrNoNode) {
+		if err := m.conn.Delete(cp, -1); err != nil && !errors.Is(err, zk.ErrNoNode) {
 			return fmt.Errorf("broker: topic %s: stale config: %w", t.name, err)
 		}
 	}
@@ -371,9 +375,9 @@ func (r *registry) createTopic(t *topic) error {
 var errTopicExists = errors.New("topic exists")
 
 // addPartitions extends a topic's assignment with new partitions.
-func (r *registry) addPartitions(t *topic, from int) error {
-	base := r.p("/brokers/topics/" + t.name)
-	b, st, err := r.conn.Get(base)
+func (m *clusterMeta) addPartitions(t *topic, from int) error {
+	base := m.p("/brokers/topics/" + t.name)
+	b, st, err := m.conn.Get(base)
 	if err != nil {
 		return fmt.Errorf("broker: topic %s: %w", t.name, err)
 	}
@@ -390,21 +394,21 @@ func (r *registry) addPartitions(t *topic, from int) error {
 	}
 	ab, _ := json.Marshal(asg)
 	ops = append([]any{&zk.SetDataRequest{Path: base, Data: ab, Version: st.Version}}, ops...)
-	if _, err := r.conn.Multi(ops...); err != nil {
+	if _, err := m.conn.Multi(ops...); err != nil {
 		return fmt.Errorf("broker: add partitions to %s: %w", t.name, err)
 	}
 	return nil
 }
 
 // topics reads every topic.
-func (r *registry) topics() (map[string]*topic, error) {
-	names, _, err := r.conn.Children(r.p("/brokers/topics"))
+func (m *clusterMeta) topics() (map[string]*topic, error) {
+	names, _, err := m.conn.Children(m.p("/brokers/topics"))
 	if err != nil {
 		return nil, fmt.Errorf("broker: list topics: %w", err)
 	}
 	out := map[string]*topic{}
 	for _, name := range names {
-		t, err := r.topic(name)
+		t, err := m.topic(name)
 		if err != nil {
 			if errors.Is(err, zk.ErrNoNode) {
 				continue
@@ -416,9 +420,9 @@ func (r *registry) topics() (map[string]*topic, error) {
 	return out, nil
 }
 
-func (r *registry) topic(name string) (*topic, error) {
-	base := r.p("/brokers/topics/" + name)
-	b, _, err := r.conn.Get(base)
+func (m *clusterMeta) topic(name string) (*topic, error) {
+	base := m.p("/brokers/topics/" + name)
+	b, _, err := m.conn.Get(base)
 	if err != nil {
 		return nil, fmt.Errorf("broker: topic %s: %w", name, err)
 	}
@@ -434,7 +438,7 @@ func (r *registry) topic(name string) (*topic, error) {
 			return nil, fmt.Errorf("broker: topic %s: bad partition %q", name, ps)
 		}
 		t.replicas[i] = reps
-		sb, stat, err := r.conn.Get(path.Join(base, "partitions", ps, "state"))
+		sb, stat, err := m.conn.Get(path.Join(base, "partitions", ps, "state"))
 		if err == nil {
 			_ = json.Unmarshal(sb, &t.states[i])
 			t.versions[i] = stat.Version
@@ -443,7 +447,7 @@ func (r *registry) topic(name string) (*topic, error) {
 			t.versions[i] = -1
 		}
 	}
-	if cb, _, err := r.conn.Get(r.p("/config/topics/" + name)); err == nil {
+	if cb, _, err := m.conn.Get(m.p("/config/topics/" + name)); err == nil {
 		var c struct {
 			Config map[string]string `json:"config"`
 		}
@@ -457,20 +461,20 @@ func (r *registry) topic(name string) (*topic, error) {
 // deleteTopic removes a topic's nodes and config in one multi, deepest
 // first, so no broker ever reads a topic half deleted (and opens it again).
 // A node added meanwhile fails the multi: it is tried again.
-func (r *registry) deleteTopic(name string) error {
-	base := r.p("/brokers/topics/" + name)
+func (m *clusterMeta) deleteTopic(name string) error {
+	base := m.p("/brokers/topics/" + name)
 	for attempt := 0; ; attempt++ {
 		var ops []any
-		if err := r.collectDeletes(base, &ops); err != nil {
+		if err := m.collectDeletes(base, &ops); err != nil {
 			return err
 		}
-		if ok, _, err := r.conn.Exists(r.p("/config/topics/" + name)); err == nil && ok {
-			ops = append(ops, &zk.DeleteRequest{Path: r.p("/config/topics/" + name), Version: -1})
+		if ok, _, err := m.conn.Exists(m.p("/config/topics/" + name)); err == nil && ok {
+			ops = append(ops, &zk.DeleteRequest{Path: m.p("/config/topics/" + name), Version: -1})
 		}
 		if len(ops) == 0 {
 			return nil
 		}
-		_, err := r.conn.Multi(ops...)
+		_, err := m.conn.Multi(ops...)
 		if err == nil {
 			return nil
 		}
@@ -481,8 +485,8 @@ func (r *registry) deleteTopic(name string) error {
 }
 
 // collectDeletes appends the deletes of p's subtree, children first.
-func (r *registry) collectDeletes(p string, ops *[]any) error {
-	kids, _, err := r.conn.Children(p)
+func (m *clusterMeta) collectDeletes(p string, ops *[]any) error {
+	kids, _, err := m.conn.Children(p)
 	if errors.Is(err, zk.ErrNoNode) {
 		return nil
 	}
@@ -491,7 +495,7 @@ func (r *registry) collectDeletes(p string, ops *[]any) error {
 	}
 	sort.Strings(kids)
 	for _, k := range kids {
-		if err := r.collectDeletes(p+"/"+k, ops); err != nil {
+		if err := m.collectDeletes(p+"/"+k, ops); err != nil {
 			return err
 		}
 	}

@@ -1,4 +1,4 @@
-package broker
+package partition
 
 import (
 	"context"
@@ -8,13 +8,21 @@ import (
 	"github.com/twmb/franz-go/pkg/kerr"
 )
 
+// followerState is what the leader knows of a follower.
+type followerState struct {
+	leo          int64     // its log end offset, from its last fetch; -1 until it fetched
+	caughtUp     time.Time // last time it was known to hold everything the leader had
+	lastFetchLEO int64     // the leader's log end at that follower's previous fetch
+	lastFetchAt  time.Time
+}
+
 // advanceHWLocked raises the high watermark, as leader, to the smallest
 // log end offset among the ISR — only while the ISR has at least
 // min.insync.replicas members, so that what a smaller ISR holds never
 // becomes visible (as with KIP-966). A follower that has not fetched from
 // this leader yet holds it back. mu held.
-func (p *partition) advanceHWLocked() {
-	if p.role != roleLeader || len(p.isr) < p.minISR {
+func (p *Partition) advanceHWLocked() {
+	if p.role != Leader || len(p.isr) < p.minISR {
 		return
 	}
 	hw := p.log.LogEndOffset()
@@ -34,14 +42,14 @@ func (p *partition) advanceHWLocked() {
 	}
 }
 
-// followerFetched records, as leader, a follower's fetch from offset (its
+// FollowerFetched records, as leader, a follower's fetch from offset (its
 // log end): it may raise the high watermark. If the follower is out of the
 // ISR and has caught up — it holds the high watermark and everything of
 // this leader's epoch — it returns the ISR to propose with it added.
-func (p *partition) followerFetched(id int32, offset int64, now time.Time) (join []int32) {
+func (p *Partition) FollowerFetched(id int32, offset int64, now time.Time) (join []int32) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.role != roleLeader || !slices.Contains(p.replicas, id) {
+	if p.role != Leader || !slices.Contains(p.replicas, id) {
 		return nil
 	}
 	f := p.followers[id]
@@ -68,12 +76,12 @@ func (p *partition) followerFetched(id int32, offset int64, now time.Time) (join
 	return nil
 }
 
-// laggingISR returns, as leader, the ISR without the followers that have
+// LaggingISR returns, as leader, the ISR without the followers that have
 // not caught up for longer than maxLag, or nil when none lags.
-func (p *partition) laggingISR(now time.Time, maxLag time.Duration) []int32 {
+func (p *Partition) LaggingISR(now time.Time, maxLag time.Duration) []int32 {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.role != roleLeader {
+	if p.role != Leader {
 		return nil
 	}
 	keep := make([]int32, 0, len(p.isr))
@@ -89,17 +97,17 @@ func (p *partition) laggingISR(now time.Time, maxLag time.Duration) []int32 {
 	return keep
 }
 
-// waitCommitted waits, as leader, until the high watermark passes last
+// WaitCommitted waits, as leader, until the high watermark passes last
 // (acks=all). It fails with NOT_LEADER_OR_FOLLOWER when leadership moves,
 // NOT_ENOUGH_REPLICAS_AFTER_APPEND when the ISR falls below
 // min.insync.replicas, REQUEST_TIMED_OUT at the deadline.
-func (p *partition) waitCommitted(ctx context.Context, last int64, epoch int32, deadline time.Time) error {
+func (p *Partition) WaitCommitted(ctx context.Context, last int64, epoch int32, deadline time.Time) error {
 	timer := time.NewTimer(time.Until(deadline))
 	defer timer.Stop()
 	for {
 		p.mu.Lock()
 		switch {
-		case p.role != roleLeader || p.leaderEpoch != epoch:
+		case p.role != Leader || p.leaderEpoch != epoch:
 			p.mu.Unlock()
 			return kerr.NotLeaderForPartition
 		case p.log.HighWatermark() > last:
@@ -121,13 +129,16 @@ func (p *partition) waitCommitted(ctx context.Context, last int64, epoch int32, 
 	}
 }
 
-// appendReplica writes batches fetched from the leader of epoch, as they
+// AppendReplica writes batches fetched from the leader of epoch, as they
 // are, and takes the leader's high watermark (as far as this log goes). It
-// refuses (false) when this replica no longer follows that epoch.
-func (p *partition) appendReplica(batches [][]byte, epoch int32, leaderHW int64) (bool, error) {
+// refuses (false) when this replica no longer follows that epoch. Each
+// batch is validated before it is written (segment.Log.AppendReplica:
+// framing, CRC-32C, offsets that continue the log); the first bad one
+// stops the write with its error, the batches before it stay.
+func (p *Partition) AppendReplica(batches [][]byte, epoch int32, leaderHW int64) (bool, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.role != roleFollower || p.leaderEpoch != epoch {
+	if p.role != Follower || p.leaderEpoch != epoch {
 		return false, nil
 	}
 	epochsChanged := false
@@ -153,12 +164,12 @@ func (p *partition) appendReplica(batches [][]byte, epoch int32, leaderHW int64)
 	return true, nil
 }
 
-// truncate cuts the log at offset (a follower's divergent tail) and
+// Truncate cuts the log at offset (a follower's divergent tail) and
 // rebuilds what is derived from it.
-func (p *partition) truncate(offset int64, epoch int32) error {
+func (p *Partition) Truncate(offset int64, epoch int32) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.role != roleFollower || p.leaderEpoch != epoch || offset >= p.log.LogEndOffset() {
+	if p.role != Follower || p.leaderEpoch != epoch || offset >= p.log.LogEndOffset() {
 		return nil
 	}
 	if err := p.log.TruncateTo(offset); err != nil {
@@ -167,23 +178,24 @@ func (p *partition) truncate(offset int64, epoch int32) error {
 	return p.rebuild()
 }
 
-// resign drops the partition's role (its topic is deleted) and returns
-// the fetcher to stop, if any.
-func (p *partition) resign() *fetcher {
+// Resign drops the partition's role (its topic is deleted) and returns
+// the function that stops its fetcher, if it has one: call it without
+// holding anything the fetcher takes, and before Close.
+func (p *Partition) Resign() (stopFetcher func()) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	f := p.fetcher
-	p.role, p.fetcher, p.leaderID = roleNone, nil, -1
+	stop := p.stopFetcher
+	p.role, p.stopFetcher, p.leaderID = None, nil, -1
 	p.wakeLocked()
-	return f
+	return stop
 }
 
-// restartAt empties this follower's log and starts it at offset.
-func (p *partition) restartAt(offset int64, epoch int32) error {
+// RestartAt empties this follower's log and starts it at offset.
+func (p *Partition) RestartAt(offset int64, epoch int32) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.role != roleFollower || p.leaderEpoch != epoch {
-		return errNotFollowing
+	if p.role != Follower || p.leaderEpoch != epoch {
+		return ErrNotFollowing
 	}
 	if err := p.log.Restart(offset); err != nil {
 		return err
@@ -191,11 +203,11 @@ func (p *partition) restartAt(offset int64, epoch int32) error {
 	return p.rebuild()
 }
 
-// divergence is where this follower's log must be cut, given the leader's
+// Divergence is where this follower's log must be cut, given the leader's
 // answer for its newest epoch: the leader's largest epoch not above it
 // and where that epoch ends in the leader's log. Unknown (-1) falls back
 // to the high watermark, as Kafka does.
-func (p *partition) divergence(leaderEpoch int32, leaderEnd int64) int64 {
+func (p *Partition) Divergence(leaderEpoch int32, leaderEnd int64) int64 {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	leo := p.log.LogEndOffset()
@@ -208,9 +220,9 @@ func (p *partition) divergence(leaderEpoch int32, leaderEnd int64) int64 {
 	return min(leaderEnd, leo)
 }
 
-// latestEpoch is the newest leader epoch in this replica's log, and the
+// LatestEpoch is the newest leader epoch in this replica's log, and the
 // offset that epoch ends at here (OffsetForLeaderEpoch, follower side).
-func (p *partition) latestEpoch() (int32, int64) {
+func (p *Partition) LatestEpoch() (int32, int64) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	e := p.epochs.latest()
@@ -218,17 +230,17 @@ func (p *partition) latestEpoch() (int32, int64) {
 	return e, end
 }
 
-// endOffsetFor answers OffsetForLeaderEpoch as leader.
-func (p *partition) endOffsetFor(epoch int32) (int32, int64) {
+// EndOffsetFor answers OffsetForLeaderEpoch as leader.
+func (p *Partition) EndOffsetFor(epoch int32) (int32, int64) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.epochs.endOffset(epoch, p.log.LogEndOffset())
 }
 
-// checkEpoch is the leader's fencing of a request that names the leader
+// CheckEpoch is the leader's fencing of a request that names the leader
 // epoch it believes in: an older one is FENCED_LEADER_EPOCH, a newer one
 // (this broker has not heard yet) UNKNOWN_LEADER_EPOCH. -1 skips the check.
-func (p *partition) checkEpoch(current int32) error {
+func (p *Partition) CheckEpoch(current int32) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	switch {
@@ -241,41 +253,62 @@ func (p *partition) checkEpoch(current int32) error {
 	}
 }
 
-// isLeader reports whether this replica leads (every produce and fetch
-// asks: no copy of the ISR, unlike roleState).
-func (p *partition) isLeader() bool {
+// IsLeader reports whether this replica leads (every produce and fetch
+// asks: no copy of the ISR, unlike Snapshot).
+func (p *Partition) IsLeader() bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.role == roleLeader
+	return p.role == Leader
 }
 
-// epoch is the leader epoch this replica knows.
-func (p *partition) epoch() int32 {
+// Epoch is the leader epoch this replica knows.
+func (p *Partition) Epoch() int32 {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.leaderEpoch
 }
 
-// roleState is a snapshot of the partition's role for the broker.
-type roleState struct {
-	role            role
-	leader          int32
-	epoch           int32
-	isr             []int32
-	version         int32
-	controllerEpoch int
-}
-
-func (p *partition) roleState() roleState {
+// UnderReplicated reports whether this replica leads with an ISR smaller
+// than the replica set.
+func (p *Partition) UnderReplicated() bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return roleState{p.role, p.leaderID, p.leaderEpoch, slices.Clone(p.isr), p.stateVersion, p.controllerEpoch}
+	return p.role == Leader && len(p.isr) < len(p.replicas)
 }
 
-// setState applies a partition state read from the coordinator (at node
-// version) and returns the fetcher to stop, if the role or epoch changed,
-// and whether this replica must start following.
-func (p *partition) setState(st partitionState, version int32, replicas []int32, now time.Time) (stop *fetcher, follow bool) {
+// State is a partition's state as the cluster metadata has it (Kafka's
+// /brokers/topics/<t>/partitions/<n>/state).
+type State struct {
+	ControllerEpoch int
+	Leader          int32
+	LeaderEpoch     int32
+	ISR             []int32
+}
+
+// Snapshot is a copy of the partition's role, for the broker.
+type Snapshot struct {
+	Role            Role
+	Leader          int32
+	Epoch           int32
+	ISR             []int32
+	Version         int32 // of the state node it came from
+	ControllerEpoch int
+}
+
+// Snapshot returns a copy of the partition's role.
+func (p *Partition) Snapshot() Snapshot {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return Snapshot{p.role, p.leaderID, p.leaderEpoch, slices.Clone(p.isr), p.stateVersion, p.controllerEpoch}
+}
+
+// SetState applies a partition state read from the cluster metadata (at
+// node version). When the role, leader or epoch changed it returns the
+// function that stops the fetcher of the old role, if one ran (call it
+// after SetState returns, before starting another); follow reports
+// whether this replica must start following (AttachFetcher). Versions
+// older than the one applied last are ignored.
+func (p *Partition) SetState(st State, version int32, replicas []int32, now time.Time) (stopFetcher func(), follow bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if version < p.stateVersion {
@@ -283,18 +316,18 @@ func (p *partition) setState(st partitionState, version int32, replicas []int32,
 	}
 	p.stateVersion, p.controllerEpoch, p.replicas = version, st.ControllerEpoch, replicas
 	p.isr = slices.Clone(st.ISR)
-	newRole := roleNone
+	newRole := None
 	switch {
 	case st.Leader == p.self:
-		newRole = roleLeader
+		newRole = Leader
 	case st.Leader >= 0 && slices.Contains(replicas, p.self):
-		newRole = roleFollower
+		newRole = Follower
 	}
 	changed := newRole != p.role || st.LeaderEpoch != p.leaderEpoch || st.Leader != p.leaderID
 	if changed {
-		stop, p.fetcher = p.fetcher, nil
+		stopFetcher, p.stopFetcher = p.stopFetcher, nil
 		p.role, p.leaderID, p.leaderEpoch = newRole, st.Leader, st.LeaderEpoch
-		if newRole == roleLeader {
+		if newRole == Leader {
 			p.followers = map[int32]*followerState{}
 			for _, id := range replicas {
 				if id != p.self {
@@ -312,5 +345,19 @@ func (p *partition) setState(st partitionState, version int32, replicas []int32,
 	}
 	p.advanceHWLocked()
 	p.wakeLocked() // acks=all waiters recheck leadership and the ISR
-	return stop, newRole == roleFollower && (changed || p.fetcher == nil)
+	return stopFetcher, newRole == Follower && (changed || p.stopFetcher == nil)
+}
+
+// AttachFetcher records that a fetcher follows leader at epoch for this
+// replica, with the function that stops it, if the replica still follows
+// that leader and epoch and has no fetcher. When it returns false the
+// caller stops its fetcher itself.
+func (p *Partition) AttachFetcher(leader, epoch int32, stop func()) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.role != Follower || p.leaderEpoch != epoch || p.leaderID != leader || p.stopFetcher != nil {
+		return false
+	}
+	p.stopFetcher = stop
+	return true
 }

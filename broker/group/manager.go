@@ -14,7 +14,7 @@ import (
 )
 
 // Store is the durable storage of group state, provided by the broker: the
-// coordinator's view of the __consumer_offsets log.
+// manager's view of the __consumer_offsets log.
 type Store interface {
 	// Append writes one record (Kafka's __consumer_offsets key/value format,
 	// see the package documentation; a nil value is a tombstone) and returns
@@ -27,7 +27,7 @@ type Store interface {
 	Replay(f func(key, value []byte) error) error
 }
 
-// Options configure a Coordinator. Zero fields take the defaults noted,
+// Options configure a Manager. Zero fields take the defaults noted,
 // except RebalanceDelay, where zero means no delay; DefaultOptions returns
 // Kafka's defaults.
 type Options struct {
@@ -86,14 +86,14 @@ func (o Options) Validate() error {
 	return nil
 }
 
-// Coordinator is the classic consumer-group coordinator for the groups this
-// broker owns.
+// Manager runs the classic consumer groups this broker hosts: it is what
+// the Kafka protocol calls the group coordinator (see the package doc).
 //
 // Locking: mu guards every group's in-memory state and is never held while
 // calling the Store. Each group's wmu serializes that group's Store appends
 // and is held from the append until its effect is applied in memory, so the
 // log and memory agree on the order of writes. Lock order: wmu, then mu.
-type Coordinator struct {
+type Manager struct {
 	store Store
 	opts  Options
 	log   *slog.Logger
@@ -102,10 +102,10 @@ type Coordinator struct {
 	groups map[string]*group
 }
 
-// New returns a Coordinator whose committed offsets and group generations
+// New returns a Manager whose committed offsets and group generations
 // are rebuilt by replaying store. Members never survive a restart: every
 // replayed group is Empty and its consumers rejoin.
-func New(store Store, opts Options, log *slog.Logger) (*Coordinator, error) {
+func New(store Store, opts Options, log *slog.Logger) (*Manager, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
@@ -113,7 +113,7 @@ func New(store Store, opts Options, log *slog.Logger) (*Coordinator, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	c := &Coordinator{
+	c := &Manager{
 		store:  store,
 		opts:   opts,
 		log:    log.With("component", "group"),
@@ -142,7 +142,7 @@ func New(store Store, opts Options, log *slog.Logger) (*Coordinator, error) {
 // timeout passed, the initial rebalance delay, leaders that never synced. It
 // also writes pending group metadata and drops Empty groups without offsets.
 // Joins of a group that waits for RebalanceDelay complete only while Run runs.
-func (c *Coordinator) Run(ctx context.Context) {
+func (c *Manager) Run(ctx context.Context) {
 	t := time.NewTicker(c.opts.TickInterval)
 	defer t.Stop()
 	for {
@@ -156,7 +156,7 @@ func (c *Coordinator) Run(ctx context.Context) {
 }
 
 // tick is one pass of Run.
-func (c *Coordinator) tick(ctx context.Context) {
+func (c *Manager) tick(ctx context.Context) {
 	c.mu.Lock()
 	now := c.opts.Now()
 	var dirty, idle []*group
@@ -184,7 +184,7 @@ func (c *Coordinator) tick(ctx context.Context) {
 
 // lockGroup returns the group named name with its wmu held, creating it
 // when create is set. It returns nil if the group does not exist.
-func (c *Coordinator) lockGroup(name string, create bool) *group {
+func (c *Manager) lockGroup(name string, create bool) *group {
 	for {
 		c.mu.Lock()
 		g := c.groups[name]
@@ -208,7 +208,7 @@ func (c *Coordinator) lockGroup(name string, create bool) *group {
 }
 
 // newGroup adds an Empty group; c.mu must be held.
-func (c *Coordinator) newGroup(name string) *group {
+func (c *Manager) newGroup(name string) *group {
 	g := &group{
 		name:       name,
 		state:      stateEmpty,
@@ -225,7 +225,7 @@ func (c *Coordinator) newGroup(name string) *group {
 // writeMeta appends a GroupMetadata record with the group's current state.
 // The snapshot is taken after wmu is held, so a later write never carries
 // older state than an earlier one.
-func (c *Coordinator) writeMeta(ctx context.Context, g *group) error {
+func (c *Manager) writeMeta(ctx context.Context, g *group) error {
 	g.wmu.Lock()
 	defer g.wmu.Unlock()
 	c.mu.Lock()
@@ -252,7 +252,7 @@ func (c *Coordinator) writeMeta(ctx context.Context, g *group) error {
 // removeIdle drops an Empty group that has no members and no offsets, with
 // a tombstone for its metadata record if it has one (Kafka does the same
 // when its offsets expire).
-func (c *Coordinator) removeIdle(ctx context.Context, g *group) error {
+func (c *Manager) removeIdle(ctx context.Context, g *group) error {
 	if g = c.lockGroup(g.name, false); g == nil {
 		return nil
 	}
@@ -306,8 +306,8 @@ type PartitionOffset struct {
 // Offsets returns the offsets committed by group, sorted by topic and
 // partition (for `sluice groups --describe`, which subtracts them from the
 // partitions' end offsets to print the lag). ok is false if this
-// coordinator does not know the group.
-func (c *Coordinator) Offsets(group string) (offsets []PartitionOffset, ok bool) {
+// manager does not know the group.
+func (c *Manager) Offsets(group string) (offsets []PartitionOffset, ok bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	g := c.groups[group]

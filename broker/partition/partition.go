@@ -1,0 +1,214 @@
+package partition
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+
+	"github.com/sluicelogs/sluice/broker/segment"
+)
+
+// Partition is one replica of a partition on this broker: its segment log,
+// its role (leader, follower or neither) with the leader epoch and ISR the
+// cluster metadata last said, the idempotent producers' sequence state,
+// and a channel that long-polling fetches and acks=all produces wait on.
+// See the package doc for who may call what, and the locking.
+type Partition struct {
+	topic  string
+	index  int32
+	self   int32 // this broker's id
+	minISR int   // min.insync.replicas of the topic
+	log    *segment.Log
+	lg     *slog.Logger
+
+	mu              sync.Mutex
+	role            Role
+	leaderID        int32
+	leaderEpoch     int32
+	replicas        []int32
+	isr             []int32
+	stateVersion    int32 // version of the cluster metadata's state node behind the above
+	controllerEpoch int
+	followers       map[int32]*followerState // leader only: what each replica fetched
+	epochs          *epochCache
+	producers       map[int64]*producerState
+	notify          chan struct{} // closed and replaced after every append and high-watermark change
+	stopFetcher     func()        // follower only, once the broker runs: stops its fetcher
+}
+
+// Role is what this replica does for the partition.
+type Role int8
+
+// The roles a replica can have.
+const (
+	None Role = iota
+	Leader
+	Follower
+)
+
+func (r Role) String() string {
+	switch r {
+	case Leader:
+		return "leader"
+	case Follower:
+		return "follower"
+	}
+	return "none"
+}
+
+// ErrNotFollowing is a follower's write refused because this replica no
+// longer follows the leader epoch it fetched in.
+var ErrNotFollowing = errors.New("no longer following this leader epoch")
+
+// Config is what Open needs to know of a partition.
+type Config struct {
+	Topic  string
+	Index  int32
+	Self   int32 // this broker's id
+	MinISR int   // min.insync.replicas of the topic
+	Dir    string
+	Log    segment.Options
+	Logger *slog.Logger
+}
+
+// Open opens (or creates) the partition's log in cfg.Dir and recovers its
+// leader epochs and producer state. It has no role until SetState.
+func Open(cfg Config) (*Partition, error) {
+	l, err := segment.Open(cfg.Dir, cfg.Log, cfg.Logger)
+	if err != nil {
+		return nil, fmt.Errorf("partition: open %s-%d: %w", cfg.Topic, cfg.Index, err)
+	}
+	p := &Partition{topic: cfg.Topic, index: cfg.Index, self: cfg.Self, minISR: cfg.MinISR, log: l, lg: cfg.Logger,
+		leaderID: -1, producers: map[int64]*producerState{}, notify: make(chan struct{})}
+	if p.epochs, err = loadEpochs(cfg.Dir); err == nil {
+		err = p.rebuild()
+	}
+	if err != nil {
+		l.Close()
+		return nil, err
+	}
+	return p, nil
+}
+
+// Topic is the partition's topic.
+func (p *Partition) Topic() string { return p.topic }
+
+// Index is the partition's number in its topic.
+func (p *Partition) Index() int32 { return p.index }
+
+// Logger logs with the partition's topic and number.
+func (p *Partition) Logger() *slog.Logger { return p.lg }
+
+// rebuild recovers, from the batch headers in the log, the idempotent
+// producers' last sequences (so a retry after a restart is still
+// recognised as a duplicate) and the leader epochs the checkpoint missed;
+// epochs past the log's end (cut by recovery or truncation) are dropped.
+// mu held, or p not yet shared.
+func (p *Partition) rebuild() error {
+	p.producers = map[int64]*producerState{}
+	changed := p.epochs.truncate(p.log.LogEndOffset())
+	err := p.log.ScanHeaders(func(h segment.Header) {
+		p.track(h)
+		if p.epochs.observe(h.LeaderEpoch, h.BaseOffset) {
+			changed = true
+		}
+	})
+	if err != nil {
+		return fmt.Errorf("partition: scan %s-%d: %w", p.topic, p.index, err)
+	}
+	if changed {
+		return p.epochs.save()
+	}
+	return nil
+}
+
+// Append writes a producer's batch as leader. The batch is validated here,
+// once (segment.CheckBatch; AppendChecked does not validate again), then
+// idempotent sequences are checked: a retry of one of the last batches
+// gets its original offset back and is not written again; a gap or a stale
+// epoch is refused. With requireISR (acks=all) the batch is refused with
+// NOT_ENOUGH_REPLICAS, unwritten, while the ISR is smaller than
+// min.insync.replicas. It returns the batch's first and last offsets and
+// the leader epoch it was written in.
+func (p *Partition) Append(batch []byte, requireISR bool) (base, last int64, epoch int32, err error) {
+	cb, err := segment.CheckBatch(batch)
+	if err != nil {
+		return -1, -1, 0, err
+	}
+	h := cb.Header()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.role != Leader {
+		return -1, -1, 0, kerr.NotLeaderForPartition
+	}
+	if requireISR && len(p.isr) < p.minISR {
+		return -1, -1, 0, kerr.NotEnoughReplicas
+	}
+	if dup, ok, err := p.checkSequence(h); err != nil {
+		return -1, -1, 0, err
+	} else if ok {
+		return dup, dup + int64(h.LastOffsetDelta), p.leaderEpoch, nil // a retry: already written
+	}
+	base, last, err = p.log.AppendChecked(cb, p.leaderEpoch)
+	if err != nil {
+		return -1, -1, 0, err
+	}
+	h.BaseOffset = base
+	p.track(h)
+	p.advanceHWLocked()
+	p.wakeLocked()
+	return base, last, p.leaderEpoch, nil
+}
+
+// wakeLocked wakes everyone waiting on notify. mu held.
+func (p *Partition) wakeLocked() {
+	close(p.notify)
+	p.notify = make(chan struct{})
+}
+
+// WaitChan returns a channel closed at the next append, high-watermark or
+// role change.
+func (p *Partition) WaitChan() <-chan struct{} {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.notify
+}
+
+// The log's own state, read without mu (the log guards itself).
+
+// HighWatermark is the offset below which the ISR holds every record.
+func (p *Partition) HighWatermark() int64 { return p.log.HighWatermark() }
+
+// LogEndOffset is the offset the next batch gets.
+func (p *Partition) LogEndOffset() int64 { return p.log.LogEndOffset() }
+
+// LogStartOffset is the first offset still in the log.
+func (p *Partition) LogStartOffset() int64 { return p.log.LogStartOffset() }
+
+// Read returns whole batches from offset, below maxOffset (see
+// segment.Log.Read); the caller releases the result.
+func (p *Partition) Read(offset int64, maxBytes int, maxOffset int64) (segment.ReadResult, error) {
+	return p.log.Read(offset, maxBytes, maxOffset)
+}
+
+// ReadBytes is Read with the bytes copied.
+func (p *Partition) ReadBytes(offset int64, maxBytes int, maxOffset int64) ([]byte, error) {
+	return p.log.ReadBytes(offset, maxBytes, maxOffset)
+}
+
+// OffsetForTimestamp is the first offset at or after ts.
+func (p *Partition) OffsetForTimestamp(ts int64) (int64, error) { return p.log.OffsetForTimestamp(ts) }
+
+// Flush fsyncs what was appended.
+func (p *Partition) Flush() error { return p.log.Flush() }
+
+// EnforceRetention deletes the segments retention allows to go.
+func (p *Partition) EnforceRetention(now time.Time) (int, error) { return p.log.EnforceRetention(now) }
+
+// Close closes the log. A follower's fetcher must be stopped first
+// (Resign returns it).
+func (p *Partition) Close() error { return p.log.Close() }
