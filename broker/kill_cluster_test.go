@@ -17,6 +17,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/sluicelogs/sluice/internal/await"
+	"github.com/sluicelogs/sluice/internal/kadmin"
 	"github.com/sluicelogs/sluice/testkit/testcluster"
 	"github.com/sluicelogs/sluice/testkit/testpeer"
 )
@@ -32,7 +33,8 @@ type brokerProc struct {
 }
 
 // startBrokerProcs writes server.properties for brokers 1..n against the
-// coordinators at zkConnect and starts them.
+// coordinators at zkConnect, starts them and waits until the first one
+// lists them all.
 func startBrokerProcs(t *testing.T, zkConnect string, n int, extra ...string) []*brokerProc {
 	t.Helper()
 	bin := testpeer.SluiceBinary(t)
@@ -47,6 +49,12 @@ func startBrokerProcs(t *testing.T, zkConnect string, n int, extra ...string) []
 		b.start(t)
 		out = append(out, b)
 	}
+	// Each broker registered before it listened, but the first one learns
+	// of the others through a watch: until it has, it would refuse a topic
+	// with n replicas (INVALID_REPLICATION_FACTOR), as Kafka does.
+	await.Eventually(t, 60*time.Second, 50*time.Millisecond, func() error {
+		return kadmin.ReadyBrokers(context.Background(), out[0].addr, n)
+	})
 	return out
 }
 
