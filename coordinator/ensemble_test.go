@@ -1,7 +1,10 @@
 package coordinator_test
 
 import (
+	"errors"
 	"fmt"
+	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -276,5 +279,44 @@ func TestFollowerCatchesUpFromSnapshot(t *testing.T) {
 	})
 	if data, _, err := cd.Get(fmt.Sprintf("/snap/w%02d-%04d", writers-1, each-1)); err != nil || len(data) != 0 {
 		t.Fatalf("last znode on the follower: %q, %v", data, err)
+	}
+}
+
+// TestHandshakeClosedWhenLeaderLost: a client that connects while the
+// leader is losing its quorum gets its connection closed, as a write in
+// flight does, and connects again; it used to wait for a session whose
+// creation no leader would ever apply, until its own connect timeout (and
+// the member's goroutine waited for good). Seen as "no session" on the
+// restarted follower of TestFollowerCatchesUpFromSnapshot on a loaded
+// machine.
+func TestHandshakeClosedWhenLeaderLost(t *testing.T) {
+	e := startEnsemble(t, 3, 0, 200*time.Millisecond)
+	lead := e.leader()
+	for id, m := range e.members {
+		if id != lead {
+			m.Stop()
+		}
+	}
+	// The leader has no quorum now: the session's creation cannot be
+	// committed. It steps down within an election timeout (CheckQuorum);
+	// a handshake still waiting then must end. (If it has stepped down
+	// before the handshake, it refuses the client at once: closed too.)
+	nc, err := net.Dial("tcp", e.members[lead].Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	if _, err := nc.Write(connectRequest(4000)); err != nil {
+		t.Fatal(err)
+	}
+	// A bound only so that the test ends if the connection hangs.
+	_ = nc.SetReadDeadline(time.Now().Add(2 * time.Minute))
+	n, err := io.Copy(io.Discard, nc)
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		t.Fatal("the handshake still waits for a session no leader can create")
+	}
+	if n != 0 {
+		t.Fatalf("got %d bytes: a session without a quorum", n)
 	}
 }
