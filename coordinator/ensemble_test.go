@@ -267,7 +267,8 @@ func TestFollowerCatchesUpFromSnapshot(t *testing.T) {
 	wg.Wait()
 	close(errs)
 	for err := range errs {
-		t.Fatal(err)
+		out, merr := coordinator.FourLetter(context.Background(), e.members[lead].Addr(), "mntr")
+		t.Fatalf("%v; member %d then: %q %v", err, lead, out, merr)
 	}
 
 	e.start(down)
@@ -341,10 +342,14 @@ const maxLosses = 100
 // retryOnLoss runs op, an operation that may be repeated (a read), again
 // after each connection loss.
 func retryOnLoss(op func() error) error {
+	start := time.Now()
 	for losses := 0; ; losses++ {
 		err := op()
-		if !connectionLoss(err) || losses == maxLosses {
+		switch {
+		case !connectionLoss(err):
 			return err
+		case losses == maxLosses:
+			return fmt.Errorf("%w (%d connection losses in a row over %s)", err, losses+1, time.Since(start).Round(time.Millisecond))
 		}
 	}
 }
