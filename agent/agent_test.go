@@ -46,7 +46,7 @@ func TestInstanceOnDiskBeforeItsEvents(t *testing.T) {
 	path := filepath.Join(logs, "app.log")
 	writeLines(t, path, "first", 0, 10)
 	text := strings.Replace(agentYAML(logs, reg, b.Addr(), "inst", ""), "flush: 0s", "flush: 1h", 1)
-	startAgent(t, parseConfig(t, text))
+	_, metrics := startAgentWithMetrics(t, parseConfig(t, text))
 	c := consume(t, b.Addr(), "inst")
 	onDisk := func(name string) {
 		t.Helper()
@@ -79,7 +79,14 @@ func TestInstanceOnDiskBeforeItsEvents(t *testing.T) {
 		}
 		return nil
 	})
-	time.Sleep(200 * time.Millisecond) // two scans: the harvester sees the truncation
+	// The harvester sees the truncation (the file empty) before the new
+	// lines are written.
+	await.Eventually(t, 20*time.Second, 20*time.Millisecond, func() error {
+		if n := metricValue(t, metrics, "sluice_agent_file_truncations_total"); n < 1 {
+			return fmt.Errorf("%v truncations seen", n)
+		}
+		return nil
+	})
 	writeLines(t, path, "second", 0, 5)
 	onDisk("second")
 }

@@ -23,9 +23,10 @@ func TestKillNineResumes(t *testing.T) {
 	addr := startBrokerProcesses(t, bin, "crash")
 	logs, reg := t.TempDir(), t.TempDir()
 	// The rotated names do not match: a renamed file is finished by the
-	// harvester that has it open (or, after a kill, is not read again:
-	// writeSlowRotated leaves each name in place for a second after its
-	// last line, long enough for a restarted agent to finish it).
+	// harvester that has it open, or, after a kill, is not read again:
+	// writeRotatedWhenRead renames each file only once all its lines
+	// arrived, so that a restarted agent always finds its unread lines
+	// under the name it reads.
 	text := withPaths(agentYAML(logs, reg, addr, "crash", ""), logs, "renamed.log", "truncated.log")
 	if cfg := parseConfig(t, text); cfg.Queue.Mem.Events != queue {
 		t.Fatalf("queue.mem.events is %d, want %d", cfg.Queue.Mem.Events, queue)
@@ -34,19 +35,23 @@ func TestKillNineResumes(t *testing.T) {
 	a := startAgentProcess(t, bin, text, reg)
 
 	errc := make(chan error, 2)
-	go func() { errc <- writeSlowRotated(logs, "renamed", n, every) }()
 	go func() {
-		errc <- writeCopyTruncate(logs, "truncated", n, every, func(i int) bool {
-			return c.countPrefix("truncated") >= i
+		errc <- writeRotatedWhenRead(logs, "renamed", n, every, func() int {
+			return c.countPrefix("renamed")
+		})
+	}()
+	go func() {
+		errc <- writeCopyTruncate(logs, "truncated", n, every, func() int {
+			return c.countPrefix("truncated")
 		})
 	}()
 	for k := 1; k <= 3; k++ {
 		target := 2 * n * k / 5
-		await.Eventually(t, 60*time.Second, 20*time.Millisecond, func() error {
+		await.Progress(t, deliveryStall, deliveryCap, 20*time.Millisecond, func() (int64, error) {
 			if got := c.distinct(); got < target {
-				return fmt.Errorf("%d of %d lines before kill %d", got, target, k)
+				return int64(got), fmt.Errorf("%d of %d lines before kill %d", got, target, k)
 			}
-			return nil
+			return int64(target), nil
 		})
 		t.Logf("kill -9 number %d after %d distinct lines arrived", k, c.distinct())
 		a.kill9()
@@ -57,11 +62,11 @@ func TestKillNineResumes(t *testing.T) {
 		}
 	}
 	files := map[string]int{"renamed": n, "truncated": n}
-	await.Eventually(t, 60*time.Second, 100*time.Millisecond, func() error {
-		_, err := tallyIDs(t, c, files)
-		return err
-	})
-	dups, _ := tallyIDs(t, c, files)
+	awaitDelivered(t, c, files)
+	dups, err := tallyIDs(t, c, files)
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Logf("%d lines delivered; %d duplicates after 3 kill -9", 2*n, dups)
 	// A kill loses at most what was acknowledged but not yet in the
 	// registry: about a queue's worth of events per kill.
@@ -70,18 +75,23 @@ func TestKillNineResumes(t *testing.T) {
 	}
 }
 
-// writeSlowRotated is writeRotatedByRename, but it waits until the file
-// is 1s old before renaming it, so that an agent killed and restarted
-// within that second still finds each file under its name.
-func writeSlowRotated(dir, name string, n, every int) error {
+// writeRotatedWhenRead is writeRotatedByRename, but it renames the file
+// only once delivered() (how many of its lines arrived) has reached its
+// last line, so that an agent killed and restarted meanwhile still finds
+// the file's unread lines under its name. (The fixed second this writer
+// used to wait before the rename is too short when a loaded machine makes
+// the restart slower than that: the lines left in the renamed file would
+// be lost.)
+func writeRotatedWhenRead(dir, name string, n, every int, delivered func() int) error {
 	for chunk := 0; chunk*every < n; chunk++ {
 		path := filepath.Join(dir, name+".log")
 		f, err := os.Create(path)
 		if err != nil {
 			return err
 		}
+		end := min(n, (chunk+1)*every)
 		w := make([]byte, 0, 64<<10)
-		for i := chunk * every; i < min(n, (chunk+1)*every); i++ {
+		for i := chunk * every; i < end; i++ {
 			w = append(w, lineText(name, i)...)
 			w = append(w, '\n')
 			if len(w) > 60<<10 {
@@ -89,14 +99,16 @@ func writeSlowRotated(dir, name string, n, every int) error {
 					return err
 				}
 				w = w[:0]
-				time.Sleep(time.Millisecond)
+				time.Sleep(time.Millisecond) // pace the writer: the agent reads while the file grows
 			}
 		}
 		if _, err := f.Write(w); err != nil {
 			return err
 		}
 		f.Close()
-		time.Sleep(time.Second)
+		if err := awaitFileDelivered(name, end, delivered); err != nil {
+			return err
+		}
 		if err := os.Rename(path, fmt.Sprintf("%s.%d", path, chunk+1)); err != nil {
 			return err
 		}

@@ -139,11 +139,8 @@ func TestInodeReuse(t *testing.T) {
 
 	startAgent(t, cfg)
 	files := map[string]int{"old": oldLines, "new": newLines}
-	await.Eventually(t, 20*time.Second, 50*time.Millisecond, func() error {
-		_, _, err := tally(t, c, files)
-		return err
-	})
-	_, dups, _ := tally(t, c, files)
+	awaitDelivered(t, c, files)
+	dups := tally(t, c, files)
 	if dups != 0 {
 		t.Fatalf("%d lines delivered twice", dups)
 	}
@@ -225,16 +222,13 @@ func TestThousandFiles(t *testing.T) {
 	}()
 	start := time.Now()
 	startAgent(t, cfg)
-	await.Eventually(t, 60*time.Second, 100*time.Millisecond, func() error {
-		_, _, err := tally(t, c, want)
-		return err
-	})
+	awaitDelivered(t, c, want)
 	close(stop)
 	wg.Wait()
 	if sampleErr != nil {
 		t.Fatal(sampleErr)
 	}
-	_, dups, _ := tally(t, c, want)
+	dups := tally(t, c, want)
 	t.Logf("%d lines of %d files delivered in %s; at most %d files open (%d samples)",
 		files*lines, files, time.Since(start).Round(time.Millisecond), maxOpen, samples)
 	if dups != 0 {
@@ -281,10 +275,7 @@ func TestCleanRemoved(t *testing.T) {
 			goneIno, keptIno := inode(t, gone), inode(t, kept)
 			a, metrics := startAgentWithMetrics(t, cfg)
 			files := map[string]int{"gone": 500, "kept": 500}
-			await.Eventually(t, 20*time.Second, 20*time.Millisecond, func() error {
-				_, _, err := tally(t, c, files)
-				return err
-			})
+			awaitDelivered(t, c, files)
 			await.Eventually(t, 20*time.Second, 20*time.Millisecond, func() error {
 				if !hasEntry(t, reg, goneIno) || !hasEntry(t, reg, keptIno) {
 					return fmt.Errorf("registry entries %+v: want both files", registryEntries(t, reg))
@@ -319,7 +310,7 @@ func TestCleanRemoved(t *testing.T) {
 			if !hasEntry(t, reg, keptIno) {
 				t.Fatalf("the entry of a file still there went: %+v", registryEntries(t, reg))
 			}
-			if _, dups, _ := tally(t, c, files); dups != 0 {
+			if dups := tally(t, c, files); dups != 0 {
 				t.Fatalf("%d duplicates", dups)
 			}
 		})
@@ -339,10 +330,7 @@ func TestCleanInactive(t *testing.T) {
 	ino := inode(t, path)
 	_, metrics := startAgentWithMetrics(t, cfg)
 	files := map[string]int{"idle": 300}
-	await.Eventually(t, 20*time.Second, 20*time.Millisecond, func() error {
-		_, _, err := tally(t, c, files)
-		return err
-	})
+	awaitDelivered(t, c, files)
 	await.Eventually(t, 20*time.Second, 50*time.Millisecond, func() error {
 		if hasEntry(t, reg, ino) {
 			return fmt.Errorf("the idle file's entry is still in the registry: %+v", registryEntries(t, reg))
@@ -356,7 +344,7 @@ func TestCleanInactive(t *testing.T) {
 		}
 		return nil
 	})
-	if _, dups, _ := tally(t, c, files); dups != 0 {
+	if dups := tally(t, c, files); dups != 0 {
 		t.Fatalf("%d lines delivered again after the entry went", dups)
 	}
 	if got := metricValue(t, metrics, "sluice_agent_registry_entries_removed_total"); got != 1 {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/sluicelogs/sluice/agent"
 	"github.com/sluicelogs/sluice/broker"
+	"github.com/sluicelogs/sluice/internal/await"
 	"github.com/sluicelogs/sluice/testkit/testcluster"
 )
 
@@ -124,11 +125,14 @@ type event struct {
 
 // consumer reads a topic from the start in the background and keeps every
 // event it reads, or, when light, only how many times each line id
-// arrived (and where it arrived first).
+// arrived (and where it arrived first). It keeps running counts as events
+// arrive, so that the checks a test makes while it waits (countPrefix,
+// distinct, delivered) are cheap and hold mu only for a moment: a check
+// that walked every id under mu would starve the consumer it waits for.
 type consumer struct {
 	mu       sync.Mutex
 	events   []event
-	byPrefix map[string]int // distinct line ids per prefix ("name-")
+	byPrefix map[string]int // distinct line ids per file name (the id without "-<number>")
 	ids      map[string]idSeen
 	eventIDs map[string]string // _id header → line id
 	idErrs   []string          // lines whose copies carry different _id headers, _id headers of two lines
@@ -233,8 +237,8 @@ func (c *consumer) count1(id string, arrival idSeen) {
 	s, ok := c.ids[id]
 	if !ok {
 		s = arrival
-		if p, _, ok := strings.Cut(id, "-"); ok {
-			c.byPrefix[p]++
+		if i := strings.LastIndexByte(id, '-'); i >= 0 {
+			c.byPrefix[id[:i]]++
 		}
 		if other, taken := c.eventIDs[arrival.eventID]; taken && len(c.idErrs) < 10 {
 			c.idErrs = append(c.idErrs, fmt.Sprintf("lines %s and %s both carry _id %q", other, id, arrival.eventID))
@@ -249,8 +253,24 @@ func (c *consumer) count1(id string, arrival idSeen) {
 
 // tallyIDs is tally from the counts per line id (of a light consumer or
 // not): it checks that every id of files (name → number of lines)
-// arrived and returns the duplicates, logging the first few.
+// arrived and returns the duplicates, logging the first few. It walks
+// every id: call it once, after awaitDelivered, not in a wait loop.
 func tallyIDs(t *testing.T, c *consumer, files map[string]int) (dups int, err error) {
+	t.Helper()
+	// The ids are made before taking mu, which the consumer needs for
+	// every event it reads.
+	type fileIDs struct {
+		name string
+		ids  []string
+	}
+	var want []fileIDs
+	for name, n := range files {
+		f := fileIDs{name: name, ids: make([]string, n)}
+		for i := range n {
+			f.ids[i] = idOf(lineText(name, i))
+		}
+		want = append(want, f)
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if len(c.errs) > 0 {
@@ -261,9 +281,8 @@ func tallyIDs(t *testing.T, c *consumer, files map[string]int) (dups int, err er
 	}
 	missing, logged := 0, 0
 	var firstMissing string
-	for name, n := range files {
-		for i := range n {
-			id := idOf(lineText(name, i))
+	for _, f := range want {
+		for _, id := range f.ids {
 			switch s := c.ids[id]; {
 			case s.n == 0:
 				missing++
@@ -285,14 +304,56 @@ func tallyIDs(t *testing.T, c *consumer, files map[string]int) (dups int, err er
 	return dups, nil
 }
 
+// Waits for large deliveries (hundreds of thousands of lines, or an
+// in-process agent under -race) are bounded by progress, not by a
+// wall-clock budget that a busy machine exceeds: they fail only when not
+// one more line arrived for deliveryStall, or after deliveryCap.
+const (
+	deliveryStall = time.Minute
+	deliveryCap   = 10 * time.Minute
+)
+
+// delivered reports how many distinct lines of files (name → number of
+// lines) arrived, and an error until every file has all of them. It reads
+// the running counts per file: cheap enough to call every few
+// milliseconds. A line id of a file beyond its number of lines would make
+// it count as complete early; tallyIDs, run after, then finds the line
+// missing.
+func (c *consumer) delivered(files map[string]int) (int64, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var got, want int64
+	var short string
+	for name, n := range files {
+		k := min(c.byPrefix[name], n)
+		got, want = got+int64(k), want+int64(n)
+		if k < n && short == "" {
+			short = fmt.Sprintf("%s has %d of %d", name, k, n)
+		}
+	}
+	if got < want {
+		return got, fmt.Errorf("%d of %d lines arrived (%s)", got, want, short)
+	}
+	return got, nil
+}
+
+// awaitDelivered waits until every line of files arrived, for as long as
+// lines keep arriving (see deliveryStall).
+func awaitDelivered(t *testing.T, c *consumer, files map[string]int) {
+	t.Helper()
+	await.Progress(t, deliveryStall, deliveryCap, 50*time.Millisecond, func() (int64, error) {
+		return c.delivered(files)
+	})
+}
+
 func (c *consumer) snapshot() ([]event, []error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return append([]event(nil), c.events...), append([]error(nil), c.errs...)
 }
 
-// countPrefix is the number of distinct line ids with prefix p (of a
-// file named p) that arrived.
+// countPrefix is the number of distinct line ids of the file named p
+// that arrived.
 func (c *consumer) countPrefix(p string) int {
 	c.mu.Lock()
 	defer c.mu.Unlock()

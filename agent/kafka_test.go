@@ -3,9 +3,7 @@ package agent_test
 import (
 	"fmt"
 	"testing"
-	"time"
 
-	"github.com/sluicelogs/sluice/internal/await"
 	"github.com/sluicelogs/sluice/testkit/testpeer"
 )
 
@@ -21,11 +19,8 @@ func TestApacheKafka(t *testing.T) {
 		t.Fatal(err)
 	}
 	files := map[string]int{"kafka": n}
-	await.Eventually(t, 60*time.Second, 100*time.Millisecond, func() error {
-		_, _, err := tally(t, c, files)
-		return err
-	})
-	if _, dups, _ := tally(t, c, files); dups != 0 {
+	awaitDelivered(t, c, files)
+	if dups := tally(t, c, files); dups != 0 {
 		t.Fatalf("%d duplicates", dups)
 	}
 	if got := c.count(); got != n {

@@ -59,10 +59,11 @@ func writeRotatedByRename(dir, name string, n, every int) error {
 
 // writeCopyTruncate writes n lines to dir/name.log, and every every lines
 // copies it to name.log.<k> and truncates it, as logrotate's copytruncate
-// does. caughtUp(i) reports whether the agent has read the first i lines:
+// does. delivered() is how many of its lines have arrived in the topic:
 // lines written between logrotate's copy and its truncate are lost by any
-// tailer, so the writer waits for the agent before it truncates.
-func writeCopyTruncate(dir, name string, n, every int, caughtUp func(i int) bool) error {
+// tailer, so the writer waits for the agent before it truncates, for as
+// long as lines keep arriving (see deliveryStall).
+func writeCopyTruncate(dir, name string, n, every int, delivered func() int) error {
 	path := filepath.Join(dir, name+".log")
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
@@ -75,12 +76,8 @@ func writeCopyTruncate(dir, name string, n, every int, caughtUp func(i int) bool
 			if err := w.Flush(); err != nil {
 				return err
 			}
-			deadline := time.Now().Add(30 * time.Second)
-			for !caughtUp(i) {
-				if time.Now().After(deadline) {
-					return fmt.Errorf("agent did not read %d lines of %s within 30s", i, name)
-				}
-				time.Sleep(20 * time.Millisecond)
+			if err := awaitFileDelivered(name, i, delivered); err != nil {
+				return err
 			}
 			if err := copyFile(path, fmt.Sprintf("%s.%d", path, i/every)); err != nil {
 				return err
@@ -92,6 +89,21 @@ func writeCopyTruncate(dir, name string, n, every int, caughtUp func(i int) bool
 		fmt.Fprintln(w, lineText(name, i))
 	}
 	return w.Flush()
+}
+
+// awaitFileDelivered waits, in a writer goroutine, until delivered()
+// reaches lines, failing only if it stops growing for deliveryStall.
+func awaitFileDelivered(name string, lines int, delivered func() int) error {
+	err := await.UntilProgress(deliveryStall, deliveryCap, 20*time.Millisecond, func() (int64, error) {
+		if got := delivered(); got < lines {
+			return int64(got), fmt.Errorf("%d of %d lines of %s arrived", got, lines, name)
+		}
+		return int64(lines), nil
+	})
+	if err != nil {
+		return fmt.Errorf("waiting for the agent before rotating %s: %w", name, err)
+	}
+	return nil
 }
 
 func copyFile(from, to string) error {
@@ -111,9 +123,11 @@ func copyFile(from, to string) error {
 	return dst.Close()
 }
 
-// tally counts deliveries per line id, checking every id of files (name
-// → number of lines) arrived; it returns the duplicates.
-func tally(t *testing.T, c *consumer, files map[string]int) (missing, dups int, err error) {
+// tally counts deliveries per line id, failing the test unless every id
+// of files (name → number of lines) arrived; it returns the duplicates. It
+// copies and walks every event: call it once, after awaitDelivered.
+func tally(t *testing.T, c *consumer, files map[string]int) (dups int) {
+	t.Helper()
 	evs, errs := c.snapshot()
 	if len(errs) > 0 {
 		t.Fatalf("undecodable events: %v", errs[0])
@@ -127,6 +141,7 @@ func tally(t *testing.T, c *consumer, files map[string]int) (missing, dups int, 
 			where[id] = append(where[id], fmt.Sprintf("%s@%d %s", e.Where, e.Log.Offset, e.At))
 		}
 	}
+	missing := 0
 	var firstMissing string
 	for name, n := range files {
 		for i := range n {
@@ -146,9 +161,9 @@ func tally(t *testing.T, c *consumer, files map[string]int) (missing, dups int, 
 		}
 	}
 	if missing > 0 {
-		err = fmt.Errorf("%d lines missing (first %s) of %d events read", missing, firstMissing, len(evs))
+		t.Fatalf("%d lines missing (first %s) of %d events read", missing, firstMissing, len(evs))
 	}
-	return missing, dups, err
+	return dups
 }
 
 // TestRotationExactlyOnce: 200,000 lines written at full speed into a file
@@ -172,8 +187,8 @@ func TestRotationExactlyOnce(t *testing.T) {
 	errc := make(chan error, 2)
 	go func() { errc <- writeRotatedByRename(logs, "renamed", renamed, every) }()
 	go func() {
-		errc <- writeCopyTruncate(logs, "truncated", truncated, every, func(i int) bool {
-			return c.countPrefix("truncated") >= i
+		errc <- writeCopyTruncate(logs, "truncated", truncated, every, func() int {
+			return c.countPrefix("truncated")
 		})
 	}()
 	for range 2 {
@@ -182,11 +197,11 @@ func TestRotationExactlyOnce(t *testing.T) {
 		}
 	}
 	files := map[string]int{"renamed": renamed, "truncated": truncated}
-	await.Eventually(t, 60*time.Second, 100*time.Millisecond, func() error {
-		_, err := tallyIDs(t, c, files)
-		return err
-	})
-	dups, _ := tallyIDs(t, c, files)
+	awaitDelivered(t, c, files)
+	dups, err := tallyIDs(t, c, files)
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Logf("%d lines delivered in %s, %d duplicates", renamed+truncated, time.Since(start).Round(time.Millisecond), dups)
 	if dups != 0 {
 		t.Fatalf("%d lines delivered twice", dups)

@@ -320,6 +320,7 @@ func (c *conn) handshake(ctx context.Context, r *bufio.Reader) bool {
 	resp := zk.ConnectResponse{TimeOut: int32(timeout.Milliseconds())}
 	if req.SessionID == 0 {
 		id := c.s.ids.newID()
+		lost := c.s.raft.leaderChanged()
 		ch, err := c.s.propose(ctx, &entry{kind: entryCreateSession, session: id, timeout: resp.TimeOut})
 		if err != nil {
 			return false
@@ -327,6 +328,26 @@ func (c *conn) handshake(ctx context.Context, r *bufio.Reader) bool {
 		select {
 		case res := <-ch:
 			if res.err != zk.ErrOK {
+				return false
+			}
+		case <-lost:
+			// A new leader need not have the session's entry, and then it
+			// is never applied: as answer does for a write, give it half
+			// the session timeout, then close the connection so that the
+			// client connects again. (Waiting for ch alone left the client
+			// waiting until its own connect timeout, and this goroutine
+			// for good.)
+			select {
+			case res := <-ch:
+				if res.err != zk.ErrOK {
+					return false
+				}
+			case <-time.After(c.timeout / 2):
+				c.s.log.Info("closing a connection whose session was not created before the leader changed", "remote", c.nc.RemoteAddr())
+				return false
+			case <-c.closed:
+				return false
+			case <-ctx.Done():
 				return false
 			}
 		case <-c.closed:

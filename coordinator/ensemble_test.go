@@ -1,7 +1,12 @@
 package coordinator_test
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"io"
+	"net"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -10,6 +15,7 @@ import (
 	"github.com/go-zookeeper/zk"
 
 	"github.com/sluicelogs/sluice/coordinator"
+	"github.com/sluicelogs/sluice/coordinator/zkproto"
 	"github.com/sluicelogs/sluice/internal/await"
 	"github.com/sluicelogs/sluice/testkit/conformance"
 	"github.com/sluicelogs/sluice/testkit/testcluster"
@@ -204,6 +210,12 @@ func TestConformanceEnsemble(t *testing.T) {
 // write more entries than a member keeps in its log after a snapshot
 // (wal.DefaultKeepEntries), so the follower can only catch up from the
 // leader's snapshot, which the leader reads back from its file to send.
+//
+// On a loaded machine the leader can lose its quorum for a moment (tickTime
+// is 200 ms here) and the members close their clients' connections, as
+// ZooKeeper's do: the clients retry as ZooKeeper clients must (see
+// createRetrying), and the waits on the catching-up follower are bounded
+// by its progress, not by a budget a busy machine exceeds.
 func TestFollowerCatchesUpFromSnapshot(t *testing.T) {
 	e := startEnsemble(t, 3, 0, 200*time.Millisecond, func(c *coordinator.Config) { c.SnapCount = 500 })
 	lead := e.leader()
@@ -212,7 +224,7 @@ func TestFollowerCatchesUpFromSnapshot(t *testing.T) {
 	delete(e.members, down)
 
 	c := connect(t, e.members[lead].Addr())
-	if _, err := c.Create("/snap", nil, 0, zk.WorldACL(zk.PermAll)); err != nil {
+	if err := createRetrying(c, "/snap"); err != nil {
 		t.Fatal(err)
 	}
 	const writers, each = 16, 700 // 11,200 entries: > wal.DefaultKeepEntries + snapCount
@@ -223,7 +235,7 @@ func TestFollowerCatchesUpFromSnapshot(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := range each {
-				if _, err := c.Create(fmt.Sprintf("/snap/w%02d-%04d", w, i), nil, 0, zk.WorldACL(zk.PermAll)); err != nil {
+				if err := createRetrying(c, fmt.Sprintf("/snap/w%02d-%04d", w, i)); err != nil {
 					errs <- err
 					return
 				}
@@ -233,25 +245,146 @@ func TestFollowerCatchesUpFromSnapshot(t *testing.T) {
 	wg.Wait()
 	close(errs)
 	for err := range errs {
-		t.Fatal(err)
+		out, merr := zkproto.FourLetter(context.Background(), e.members[lead].Addr(), "mntr")
+		t.Fatalf("%v; member %d then: %q %v", err, lead, out, merr)
 	}
 
 	e.start(down)
-	cd := connect(t, e.members[down].Addr())
-	await.Eventually(t, 60*time.Second, 100*time.Millisecond, func() error {
+	addr := e.members[down].Addr()
+	// The restarted member refuses clients until it knows the leader, and
+	// answers them once it has restored the snapshot and applied what
+	// follows: go-zookeeper reconnects meanwhile, and a request fails with
+	// a connection loss while it cannot connect. The wait fails only when
+	// the member's zxid stops moving.
+	cd, _, err := zk.Connect([]string{addr}, 4*time.Second, zk.WithLogInfo(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cd.Close)
+	await.Progress(t, time.Minute, 10*time.Minute, 100*time.Millisecond, func() (int64, error) {
+		zxid, err := lastZxid(addr)
+		if err != nil {
+			return 0, err
+		}
 		if _, err := cd.Sync("/snap"); err != nil {
-			return err
+			return zxid, err
 		}
 		_, st, err := cd.Exists("/snap")
 		if err != nil {
-			return err
+			return zxid, err
 		}
 		if st.NumChildren != writers*each {
-			return fmt.Errorf("the follower has %d of %d znodes", st.NumChildren, writers*each)
+			return zxid, fmt.Errorf("the follower has %d of %d znodes", st.NumChildren, writers*each)
 		}
-		return nil
+		return zxid, nil
 	})
-	if data, _, err := cd.Get(fmt.Sprintf("/snap/w%02d-%04d", writers-1, each-1)); err != nil || len(data) != 0 {
+	var data []byte
+	last := fmt.Sprintf("/snap/w%02d-%04d", writers-1, each-1)
+	err = retryOnLoss(func() error {
+		data, _, err = cd.Get(last)
+		return err
+	})
+	if err != nil || len(data) != 0 {
 		t.Fatalf("last znode on the follower: %q, %v", data, err)
+	}
+}
+
+// lastZxid is the zxid a member has applied, from its mntr.
+func lastZxid(addr string) (int64, error) {
+	out, err := zkproto.FourLetter(context.Background(), addr, "mntr")
+	if err != nil {
+		return 0, err
+	}
+	for line := range strings.Lines(out) {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "zk_last_zxid\t"); ok {
+			return strconv.ParseInt(v, 0, 64)
+		}
+	}
+	return 0, fmt.Errorf("no zk_last_zxid in mntr: %q", out)
+}
+
+// connectionLoss reports whether err is what a ZooKeeper client sees when
+// its connection is lost (the member closed it: its leader changed, or it
+// refused a client while it had none) or its session expired meanwhile:
+// go-zookeeper connects again by itself, and the operation may be retried.
+func connectionLoss(err error) bool {
+	return errors.Is(err, zk.ErrConnectionClosed) || errors.Is(err, zk.ErrNoServer) || errors.Is(err, zk.ErrSessionExpired)
+}
+
+// maxLosses bounds the connection losses in a row an operation is retried
+// through, so that a member that never serves again ends the test. Each
+// loss costs at least a reconnection (go-zookeeper waits a second before
+// trying the one address again).
+const maxLosses = 100
+
+// retryOnLoss runs op, an operation that may be repeated (a read), again
+// after each connection loss.
+func retryOnLoss(op func() error) error {
+	start := time.Now()
+	for losses := 0; ; losses++ {
+		err := op()
+		switch {
+		case !connectionLoss(err):
+			return err
+		case losses == maxLosses:
+			return fmt.Errorf("%w (%d connection losses in a row over %s)", err, losses+1, time.Since(start).Round(time.Millisecond))
+		}
+	}
+}
+
+// createRetrying creates a persistent znode at path as a ZooKeeper client
+// must when its connection is lost: the create may or may not have been
+// applied, so it is sent again, and NodeExists after a loss means that an
+// earlier attempt was (nothing else creates these paths).
+func createRetrying(c *zk.Conn, path string) error {
+	lost := false
+	return retryOnLoss(func() error {
+		_, err := c.Create(path, nil, 0, zk.WorldACL(zk.PermAll))
+		switch {
+		case connectionLoss(err):
+			lost = true
+		case errors.Is(err, zk.ErrNodeExists) && lost:
+			return nil
+		}
+		return err
+	})
+}
+
+// TestHandshakeClosedWhenLeaderLost: a client that connects while the
+// leader is losing its quorum gets its connection closed, as a write in
+// flight does, and connects again; it used to wait for a session whose
+// creation no leader would ever apply, until its own connect timeout (and
+// the member's goroutine waited for good). Seen as "no session" on the
+// restarted follower of TestFollowerCatchesUpFromSnapshot on a loaded
+// machine.
+func TestHandshakeClosedWhenLeaderLost(t *testing.T) {
+	e := startEnsemble(t, 3, 0, 200*time.Millisecond)
+	lead := e.leader()
+	for id, m := range e.members {
+		if id != lead {
+			m.Stop()
+		}
+	}
+	// The leader has no quorum now: the session's creation cannot be
+	// committed. It steps down within an election timeout (CheckQuorum);
+	// a handshake still waiting then must end. (If it has stepped down
+	// before the handshake, it refuses the client at once: closed too.)
+	nc, err := net.Dial("tcp", e.members[lead].Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	if _, err := nc.Write(connectRequest(4000)); err != nil {
+		t.Fatal(err)
+	}
+	// A bound only so that the test ends if the connection hangs.
+	_ = nc.SetReadDeadline(time.Now().Add(2 * time.Minute))
+	n, err := io.Copy(io.Discard, nc)
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		t.Fatal("the handshake still waits for a session no leader can create")
+	}
+	if n != 0 {
+		t.Fatalf("got %d bytes: a session without a quorum", n)
 	}
 }
