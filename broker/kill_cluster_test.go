@@ -175,11 +175,14 @@ func runKillScenario(t *testing.T, zkConnect string, n int) {
 
 	load := startNumberedLoad(t, addrs, "magedu", n)
 	waitAcked := func(k int) {
-		await.Eventually(t, 3*time.Minute, 20*time.Millisecond, func() error {
-			if got := load.ackedCount(); got < k {
-				return fmt.Errorf("%d of %d acknowledged", got, k)
+		// Bounded by progress: acknowledgements pause while leadership
+		// moves, but never for a minute, however busy the machine.
+		await.Progress(t, time.Minute, 15*time.Minute, 20*time.Millisecond, func() (int64, error) {
+			got := load.ackedCount()
+			if got < k {
+				return int64(got), fmt.Errorf("%d of %d acknowledged", got, k)
 			}
-			return nil
+			return int64(got), nil
 		})
 	}
 	// killAndRestart kills broker id with SIGKILL while the load runs,

@@ -276,9 +276,10 @@ func (e *env) testOutage(t *testing.T) {
 	}
 }
 
-// waitAll bounds the wait for a scenario's n documents: Elasticsearch on
-// a busy machine indexes a few thousand a second.
-const waitAll = 5 * time.Minute
+// waitAll is how long the count of a scenario's n documents may stay put
+// before the wait fails (waitCount is bounded by progress, not by the
+// time 100,000 documents take on a busy machine).
+const waitAll = 2 * time.Minute
 
 // startProcess runs `sluice indexer -c path` (the binary built without
 // -race) with metrics on a free port, and returns it and its metrics URL.
@@ -404,18 +405,20 @@ func (e *env) count(t *testing.T, index, query string) int {
 }
 
 // waitCount waits until index holds want documents, failing if it ever
-// holds more.
-func (e *env) waitCount(t *testing.T, index string, want int, total time.Duration) {
+// holds more, or if the count did not grow for stall.
+func (e *env) waitCount(t *testing.T, index string, want int, stall time.Duration) {
 	t.Helper()
-	await.Eventually(t, total, 250*time.Millisecond, func() error {
+	// Bounded by progress: the count must grow at least every stall (and
+	// get there within ten of them), however busy the machine is.
+	await.Progress(t, stall, 10*stall, 250*time.Millisecond, func() (int64, error) {
 		c := e.count(t, index, "")
 		if c > want {
 			t.Fatalf("%s: %d documents, more than the %d written", index, c, want)
 		}
 		if c != want {
-			return fmt.Errorf("%s: %d documents, want %d", index, c, want)
+			return int64(c), fmt.Errorf("%s: %d documents, want %d", index, c, want)
 		}
-		return nil
+		return int64(c), nil
 	})
 }
 

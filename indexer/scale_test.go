@@ -48,7 +48,7 @@ func TestTwoIndexersShareGroup(t *testing.T) {
 
 	start := time.Now()
 	want := produceNginx(t, e.broker, topic, 0, scaleN)
-	e.waitCount(t, "logs-scale-*", scaleN, 120*time.Second)
+	e.waitCount(t, "logs-scale-*", scaleN, waitAll)
 	t.Logf("%d lines produced and indexed by two indexers in %v", scaleN, time.Since(start).Round(time.Millisecond))
 	if got := e.count(t, "logs-scale-*", `{"query":{"term":{"http.response.status_code":503}}}`); got != want[503] {
 		t.Errorf("status 503: %d documents, wrote %d", got, want[503])
