@@ -20,8 +20,10 @@ peers:
 fmt-check:
 	@out=$$(gofmt -l $(GO_FILES)); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 
+## vet with the build's flags, so it reuses what `make build` compiled
+## (vet needs every dependency compiled; with other flags, all over again)
 vet:
-	$(GO) vet ./...
+	CGO_ENABLED=0 $(GO) vet -trimpath ./...
 
 ## test: gofmt, go vet, every test (with the real peers; the tests that run
 ## sluice as a process run bin/sluice, built first), then a line per peer
@@ -42,14 +44,16 @@ run:
 ## then the broker side by side with Apache Kafka 3.9 (BENCH_BROKER_FLAGS: see
 ## `bin/sluice-bench broker -h`): one broker, then 3 brokers with replication
 ## factor 3 and acks=all (a longer warm-up: three Kafka JVMs share the cores
-## while their JIT compiles), the indexer against raw esutil.BulkIndexer, the
+## while their JIT compiles), the indexer against raw esutil.BulkIndexer (built in
+## only with -tags esceiling: esutil links 858 typed-API packages), the
 ## agent against rsyslog and the whole pipeline end to end; each appends its
 ## headline rows to BENCH_SUMMARY, printed last as one table (BENCHMARKS.md)
 BENCH_COORDINATOR_FLAGS ?= -znodes 200000
 BENCH_BROKER_FLAGS ?= -duration 5s
 BENCH_SUMMARY := $(CURDIR)/bin/bench-summary.tsv
 bench: build peers
-	$(GO) build -o bin/sluice-bench ./cmd/sluice-bench
+	$(GO) build -tags esceiling -o bin/sluice-bench ./cmd/sluice-bench
+	$(GO) vet -tags esceiling ./bench/indexer
 	rm -f $(BENCH_SUMMARY)
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 	bin/sluice-bench coordinator -sluice bin/sluice -summary $(BENCH_SUMMARY) $(BENCH_COORDINATOR_FLAGS)

@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/elastic/go-elasticsearch/v8"
 	"github.com/elastic/go-elasticsearch/v8/esapi"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -37,7 +36,7 @@ var statuses = []int{200, 304, 404, 503, 200}
 // env is one Elasticsearch node and one broker shared by the scenarios.
 type env struct {
 	es     *testpeer.Elasticsearch
-	esc    *elasticsearch.Client
+	esc    *esapi.API
 	broker string
 	root   string
 }

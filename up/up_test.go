@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/elastic/go-elasticsearch/v8"
 	"github.com/elastic/go-elasticsearch/v8/esapi"
 
 	"github.com/sluicelogs/sluice/internal/await"
@@ -161,7 +160,7 @@ func (r *running) stop(t *testing.T) string {
 
 // waitCount waits until uptest-* holds want documents, failing if it
 // ever holds more.
-func waitCount(t *testing.T, esc *elasticsearch.Client, want int) {
+func waitCount(t *testing.T, esc *esapi.API, want int) {
 	t.Helper()
 	await.Eventually(t, 3*time.Minute, 250*time.Millisecond, func() error {
 		c := count(t, esc, "uptest-*", "")
@@ -215,7 +214,7 @@ func appendLines(t *testing.T, path string, from, to int, line func(int) string)
 
 // count refreshes the indices and counts the documents matching query
 // ("" for all); -1 when Elasticsearch does not answer.
-func count(t *testing.T, esc *elasticsearch.Client, index, query string) int {
+func count(t *testing.T, esc *esapi.API, index, query string) int {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -247,7 +246,7 @@ func count(t *testing.T, esc *elasticsearch.Client, index, query string) int {
 
 // checkTerms checks that field has exactly the n values key(0..n-1), each
 // in one document.
-func checkTerms(t *testing.T, esc *elasticsearch.Client, field string, n int, key func(int) string) {
+func checkTerms(t *testing.T, esc *esapi.API, field string, n int, key func(int) string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

@@ -35,7 +35,15 @@ func TestBothPhasesIndexEveryEvent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, p := range map[string]Phase{"ceiling": r.Ceiling, "indexer": r.Indexer} {
+	phases := map[string]Phase{"ceiling": r.Ceiling, "indexer": r.Indexer}
+	if r.CeilingSkipped {
+		// Built without -tags esceiling (as `make test` builds): the
+		// ceiling is esutil's, checked by every `make bench` run, which
+		// fails unless it indexed exactly its events.
+		t.Log("phase A skipped: ", ErrNoCeiling)
+		delete(phases, "ceiling")
+	}
+	for name, p := range phases {
 		if p.Events != n || p.Count != n || p.Elapsed <= 0 {
 			t.Errorf("%s: %d events, %d documents in %v; want %d and %d", name, p.Events, p.Count, p.Elapsed, n, n)
 		}

@@ -23,6 +23,9 @@ func Main(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if !ceilingBuilt {
+		return ErrNoCeiling // before minutes of setup: the table needs both phases
+	}
 	if *events < 1 || *warmup < 1 {
 		return errors.New("-events and -warmup must be positive")
 	}

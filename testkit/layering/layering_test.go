@@ -126,3 +126,32 @@ func TestViolations(t *testing.T) {
 		t.Errorf("violations:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// TestNoTypedAPI: no package of the module, nor any of its tests, depends
+// on go-elasticsearch's typed API (the client's root package and esutil
+// import its 858 packages, which made most of a fresh build, twice over in
+// `make test`: vet, then -race). The indexer uses esapi over
+// elastictransport; only sluice-bench built with -tags esceiling links
+// esutil, for the indexer bench's ceiling.
+func TestNoTypedAPI(t *testing.T) {
+	const typed = "github.com/elastic/go-elasticsearch/v8/typedapi"
+	cmd := exec.Command("go", "list", "-deps", "-test", "-f", `{{.ImportPath}}`, "./...")
+	cmd.Dir = "../.."
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("%s: %v", cmd, err)
+	}
+	pkgs := strings.Fields(string(out))
+	if !slices.Contains(pkgs, "github.com/elastic/go-elasticsearch/v8/esapi") {
+		t.Fatalf("go list did not list esapi: does the indexer still use go-elasticsearch?")
+	}
+	n := 0
+	for _, p := range pkgs {
+		if under(p, typed) {
+			n++
+		}
+	}
+	if n > 0 {
+		t.Errorf("the module's packages and tests depend on %d typed-API packages; who imports them: go list -deps -test -f '{{.ImportPath}}: {{.Imports}}' ./... | grep go-elasticsearch/v8", n)
+	}
+}

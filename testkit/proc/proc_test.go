@@ -3,6 +3,8 @@ package proc
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -73,5 +75,31 @@ func TestWaitReadyTimesOut(t *testing.T) {
 	check := errors.New("not yet")
 	if err := WaitReady(ctx, 10*time.Millisecond, func(context.Context) error { return check }, p); !errors.Is(err, check) {
 		t.Fatalf("WaitReady = %v, want %v wrapped", err, check)
+	}
+}
+
+// TestFreePortReserves: a port FreePort returned is bindable, lies below the
+// kernel's ephemeral range, and is not returned again while this process
+// holds it, so a parallel test cannot take it.
+func TestFreePortReserves(t *testing.T) {
+	lo, hi := reservablePorts()
+	seen := map[int]bool{}
+	for range 50 {
+		port, err := FreePort()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if lo < hi && (port < lo || port >= hi) {
+			t.Fatalf("port %d outside [%d,%d)", port, lo, hi)
+		}
+		if seen[port] {
+			t.Fatalf("port %d returned twice", port)
+		}
+		seen[port] = true
+		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		if err != nil {
+			t.Fatal(err)
+		}
+		l.Close()
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,7 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/elastic/go-elasticsearch/v8"
+	"github.com/elastic/elastic-transport-go/v8/elastictransport"
+	"github.com/elastic/go-elasticsearch/v8/esapi"
 )
 
 // ElasticsearchVersion is the Elasticsearch release that
@@ -104,26 +106,23 @@ func elasticsearchVersion(ctx context.Context, url string) (string, error) {
 	return info.Version.Number, nil
 }
 
-// Client returns a go-elasticsearch v8 client for the node.
+// Client returns the go-elasticsearch v8 API (esapi) for the node over
+// elastictransport, as the indexer talks to Elasticsearch. It is not
+// elasticsearch.NewClient: that package links its 858 typed-API packages
+// into every test binary that starts a peer, minutes of a first build.
 //
-// The v8 client works against this 7.17 node unchanged:
-//   - It refuses to talk to a server whose first successful (2xx) answer
-//     lacks the header "X-Elastic-Product: Elasticsearch". Elasticsearch
-//     sends that header since 7.14, so 7.17 passes the check.
-//   - If compatibility mode is on (Config.EnableCompatibilityMode or
-//     ELASTIC_CLIENT_APIVERSIONING=true), it sends
-//     "application/vnd.elasticsearch+json;compatible-with=8" as Accept and
-//     Content-Type. 7.17 accepts those media types (it understands
-//     compatible-with=7 and 8), so either setting works; we leave it off, the
-//     client's default, so requests are plain JSON.
-//   - 7.x answers still carry "_type": "_doc", which the v8 client ignores.
-func (e *Elasticsearch) Client(tb testing.TB) *elasticsearch.Client {
+// The v8 API works against this 7.17 node unchanged: compatibility mode
+// (the "compatible-with=8" media types) is off, so requests are plain JSON,
+// and 7.x answers still carry "_type": "_doc", which the API ignores.
+func (e *Elasticsearch) Client(tb testing.TB) *esapi.API {
 	tb.Helper()
-	c, err := elasticsearch.NewClient(elasticsearch.Config{
-		Addresses: []string{e.URL},
-	})
+	u, err := url.Parse(e.URL)
 	if err != nil {
-		tb.Fatalf("testpeer: elasticsearch client: %v", err)
+		tb.Fatalf("testpeer: elasticsearch url: %v", err)
 	}
-	return c
+	tp, err := elastictransport.New(elastictransport.Config{URLs: []*url.URL{u}})
+	if err != nil {
+		tb.Fatalf("testpeer: elasticsearch transport: %v", err)
+	}
+	return esapi.New(tp)
 }

@@ -9,13 +9,10 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/elastic/go-elasticsearch/v8"
 	"github.com/elastic/go-elasticsearch/v8/esapi"
-	"github.com/elastic/go-elasticsearch/v8/esutil"
 )
 
 // TestElasticsearchPeer checks the Elasticsearch peer end to end with the
@@ -42,48 +39,36 @@ func TestElasticsearchPeer(t *testing.T) {
 			c.Cluster.Health.WithWaitForStatus("green"), c.Cluster.Health.WithTimeout(60*time.Second))
 	})
 
-	bi, err := esutil.NewBulkIndexer(esutil.BulkIndexerConfig{
-		Client:     c,
-		Index:      index,
-		NumWorkers: 2,
-		FlushBytes: 32 << 10, // several bulk requests for 1,000 documents
-		OnError:    func(_ context.Context, err error) { t.Errorf("bulk indexer: %v", err) },
-	})
-	if err != nil {
-		t.Fatalf("bulk indexer: %v", err)
-	}
-	var mu sync.Mutex
-	var failures []string
-	for i := range docs {
-		body, err := json.Marshal(map[string]any{"n": i, "message": esMessage(i)})
-		if err != nil {
-			t.Fatal(err)
+	// Several bulk requests of 250 documents each, every item answered 201.
+	const perRequest = 250
+	for from := 0; from < docs; from += perRequest {
+		var body bytes.Buffer
+		for i := from; i < from+perRequest; i++ {
+			doc, err := json.Marshal(map[string]any{"n": i, "message": esMessage(i)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			fmt.Fprintf(&body, "{\"index\":{\"_id\":\"%d\"}}\n%s\n", i, doc)
 		}
-		err = bi.Add(ctx, esutil.BulkIndexerItem{
-			Action:     "index",
-			DocumentID: strconv.Itoa(i),
-			Body:       bytes.NewReader(body),
-			OnFailure: func(_ context.Context, item esutil.BulkIndexerItem, res esutil.BulkIndexerResponseItem, err error) {
-				mu.Lock()
-				defer mu.Unlock()
-				failures = append(failures, fmt.Sprintf("doc %s: %v %s: %s", item.DocumentID, err, res.Error.Type, res.Error.Reason))
-			},
+		var res struct {
+			Errors bool `json:"errors"`
+			Items  []map[string]struct {
+				ID     string `json:"_id"`
+				Status int    `json:"status"`
+			} `json:"items"`
+		}
+		esDecode(t, "bulk", &res, func() (*esapi.Response, error) {
+			return c.Bulk(&body, c.Bulk.WithContext(ctx), c.Bulk.WithIndex(index))
 		})
-		if err != nil {
-			t.Fatalf("bulk add %d: %v", i, err)
+		if res.Errors || len(res.Items) != perRequest {
+			t.Fatalf("bulk from %d: errors %v, %d items, want %d", from, res.Errors, len(res.Items), perRequest)
+		}
+		for k, item := range res.Items {
+			if it := item["index"]; it.Status != 201 || it.ID != strconv.Itoa(from+k) {
+				t.Fatalf("bulk item %d: %+v, want _id %d created", from+k, item, from+k)
+			}
 		}
 	}
-	if err := bi.Close(ctx); err != nil {
-		t.Fatalf("bulk close: %v", err)
-	}
-	stats := bi.Stats()
-	if len(failures) > 0 {
-		t.Fatalf("%d bulk failures, first: %s", len(failures), failures[0])
-	}
-	if stats.NumAdded != docs || stats.NumFailed != 0 || stats.NumFlushed != docs || stats.NumIndexed != docs {
-		t.Fatalf("bulk stats %+v, want %d added, flushed and indexed, 0 failed", stats, docs)
-	}
-	t.Logf("bulk: %d documents in %d requests", stats.NumFlushed, stats.NumRequests)
 
 	esMustOK(t, "refresh", func() (*esapi.Response, error) {
 		return c.Indices.Refresh(c.Indices.Refresh.WithContext(ctx), c.Indices.Refresh.WithIndex(index))
@@ -139,7 +124,7 @@ type esSearchHits struct {
 	} `json:"hits"`
 }
 
-func esSearch(ctx context.Context, t *testing.T, c *elasticsearch.Client, index, query string) esSearchHits {
+func esSearch(ctx context.Context, t *testing.T, c *esapi.API, index, query string) esSearchHits {
 	t.Helper()
 	var res struct {
 		Hits esSearchHits `json:"hits"`
