@@ -3,7 +3,6 @@ package broker_test
 import (
 	"context"
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/sluicelogs/sluice/broker"
 	"github.com/sluicelogs/sluice/testkit/testcluster"
 	"github.com/sluicelogs/sluice/testkit/testpeer"
 )
@@ -27,10 +27,16 @@ func TestKillBrokerDuringProduce(t *testing.T) {
 	dir := t.TempDir()
 	port := testpeer.FreePort(t)
 	addr := "127.0.0.1:" + strconv.Itoa(port)
-	cfg := fmt.Sprintf("broker.id=1\nlisteners=PLAINTEXT://%s\nlog.dirs=%s\nzookeeper.connect=%s\nzookeeper.connection.timeout.ms=3000\nlog.segment.bytes=262144\nnum.partitions=2\n",
-		addr, filepath.Join(dir, "logs"), zkAddr)
-	path := filepath.Join(dir, "server.properties")
-	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
+	cfg := broker.Defaults()
+	cfg.BrokerID = 1
+	cfg.SetListener("127.0.0.1", port)
+	cfg.LogDirs = []string{filepath.Join(dir, "logs")}
+	if err := cfg.SetZooKeeperConnect(zkAddr); err != nil {
+		t.Fatal(err)
+	}
+	cfg.ZooKeeperTimeout, cfg.SegmentBytes, cfg.NumPartitions = 3*time.Second, 262144, 2
+	path, err := testpeer.WriteBrokerConfig(dir, cfg)
+	if err != nil {
 		t.Fatal(err)
 	}
 	start := func() *testpeer.Process {

@@ -3,7 +3,6 @@ package broker_test
 import (
 	"context"
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -16,6 +15,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"github.com/sluicelogs/sluice/broker"
 	"github.com/sluicelogs/sluice/internal/await"
 	"github.com/sluicelogs/sluice/internal/kadmin"
 	"github.com/sluicelogs/sluice/testkit/testcluster"
@@ -33,17 +33,27 @@ type brokerProc struct {
 }
 
 // startBrokerProcs writes server.properties for brokers 1..n against the
-// coordinators at zkConnect, starts them and waits until the first one
-// lists them all.
-func startBrokerProcs(t *testing.T, zkConnect string, n int, extra ...string) []*brokerProc {
+// coordinators at zkConnect (Kafka's defaults, then what set changes),
+// starts them and waits until the first one lists them all.
+func startBrokerProcs(t *testing.T, zkConnect string, n int, set func(*broker.Config)) []*brokerProc {
 	t.Helper()
 	bin := testpeer.SluiceBinary(t)
 	var out []*brokerProc
 	for id := 1; id <= n; id++ {
-		b := &brokerProc{id: id, dir: t.TempDir(), bin: bin, addr: "127.0.0.1:" + strconv.Itoa(testpeer.FreePort(t))}
-		cfg := fmt.Sprintf("broker.id=%d\nlisteners=PLAINTEXT://%s\nlog.dirs=%s\nzookeeper.connect=%s\n%s\n",
-			id, b.addr, filepath.Join(b.dir, "logs"), zkConnect, strings.Join(extra, "\n"))
-		if err := os.WriteFile(filepath.Join(b.dir, "server.properties"), []byte(cfg), 0o644); err != nil {
+		port := testpeer.FreePort(t)
+		b := &brokerProc{id: id, dir: t.TempDir(), bin: bin, addr: "127.0.0.1:" + strconv.Itoa(port)}
+		cfg := broker.Defaults()
+		cfg.BrokerID = int32(id)
+		cfg.SetListener("127.0.0.1", port)
+		cfg.LogDirs = []string{filepath.Join(b.dir, "logs")}
+		if err := cfg.SetZooKeeperConnect(zkConnect); err != nil {
+			t.Fatal(err)
+		}
+		set(&cfg)
+		if err := cfg.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := testpeer.WriteBrokerConfig(b.dir, cfg); err != nil {
 			t.Fatal(err)
 		}
 		b.start(t)
@@ -164,8 +174,10 @@ func (l *numberedLoad) finish(t *testing.T) {
 // then the controller, restarting each; then every acknowledged record is
 // read exactly once, each partition in order, with no gaps.
 func runKillScenario(t *testing.T, zkConnect string, n int) {
-	brokers := startBrokerProcs(t, zkConnect, 3, "zookeeper.session.timeout.ms=4000", "zookeeper.connection.timeout.ms=10000",
-		"replica.lag.time.max.ms=5000", "default.replication.factor=3", "num.partitions=3")
+	brokers := startBrokerProcs(t, zkConnect, 3, func(c *broker.Config) {
+		c.ZooKeeperSessionTimeout, c.ZooKeeperTimeout = 4*time.Second, 10*time.Second
+		c.ReplicaLagTimeMax, c.DefaultReplication, c.NumPartitions = 5*time.Second, 3, 3
+	})
 	var addrs []string
 	for _, b := range brokers {
 		addrs = append(addrs, b.addr)
@@ -290,8 +302,9 @@ func TestKillLeaderAndControllerOnZooKeeper(t *testing.T) {
 // leaves the ISR after replica.lag.time.max.ms, so acks=all writes go on
 // without it; thawed, it catches up and rejoins.
 func TestLaggingFollowerLeavesISR(t *testing.T) {
-	brokers := startBrokerProcs(t, testcluster.Coordinator(t), 3, "zookeeper.session.timeout.ms=10000",
-		"replica.lag.time.max.ms=1500")
+	brokers := startBrokerProcs(t, testcluster.Coordinator(t), 3, func(c *broker.Config) {
+		c.ZooKeeperSessionTimeout, c.ReplicaLagTimeMax = 10*time.Second, 1500*time.Millisecond
+	})
 	var addrs []string
 	for _, b := range brokers {
 		addrs = append(addrs, b.addr)

@@ -252,7 +252,7 @@ func (e *env) testOutage(t *testing.T) {
 	e.waitCount(t, "logs-outage-*", half, waitAll)
 	e.waitCommitted(t, group, topic, half)
 
-	e.es.Process.Stop()
+	e.es.Stop()
 	retries := metric(t, metrics, "sluice_indexer_retries_total")
 	produceNginx(t, e.broker, topic, half, n)
 	before := committed(t, e.broker, group)
@@ -348,26 +348,16 @@ func (e *env) startIndexer(t *testing.T, group, topic, index string, nginx bool)
 }
 
 // restartElasticsearch starts the stopped node again on its port and data
-// directory.
+// directory and waits until its indices are at least yellow.
 func (e *env) restartElasticsearch(t *testing.T) {
 	t.Helper()
-	port := strings.TrimPrefix(e.es.URL, "http://127.0.0.1:")
-	cmd := exec.Command("bash", filepath.Join(e.root, "deploy", "elasticsearch", "run.sh"), "--port", port, "--data", e.es.DataDir)
-	cmd.Env = append(os.Environ(), "SLUICE_ES_NO_BUILD=1")
-	e.es.Process = testpeer.Start(t, "elasticsearch", cmd, 120*time.Second, func(ctx context.Context) error {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, e.es.URL+"/_cluster/health?wait_for_status=yellow&timeout=1s", nil)
-		if err != nil {
-			return err
-		}
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			return err
-		}
-		res.Body.Close()
-		if res.StatusCode != http.StatusOK {
-			return fmt.Errorf("health: %s", res.Status)
-		}
-		return nil
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if err := e.es.Restart(ctx); err != nil {
+		t.Fatal(err)
+	}
+	await.Eventually(t, time.Minute, 250*time.Millisecond, func() error {
+		return e.es.Do(ctx, http.MethodGet, "/_cluster/health?wait_for_status=yellow&timeout=1s", nil, nil)
 	})
 }
 

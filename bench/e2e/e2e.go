@@ -19,8 +19,8 @@ import (
 	"time"
 
 	"github.com/sluicelogs/sluice/bench/compare"
-	"github.com/sluicelogs/sluice/testkit/esnode"
 	"github.com/sluicelogs/sluice/testkit/proc"
+	"github.com/sluicelogs/sluice/testkit/testpeer"
 )
 
 // Config is one run.
@@ -69,7 +69,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		dir = d
 	}
 	fmt.Fprintf(cfg.Progress, "starting Elasticsearch (%s)\n", cfg.ESJavaOpts)
-	es, err := esnode.Start(ctx, cfg.Elasticsearch, cfg.ESJavaOpts, dir, startLimit)
+	es, err := testpeer.RunElasticsearch(ctx, testpeer.ElasticsearchSpec{Script: cfg.Elasticsearch, JavaOpts: cfg.ESJavaOpts, Dir: dir, Limit: startLimit})
 	if err != nil {
 		return nil, err
 	}

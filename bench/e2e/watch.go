@@ -7,13 +7,13 @@ import (
 	"sync"
 	"time"
 
-	"github.com/sluicelogs/sluice/testkit/esnode"
+	"github.com/sluicelogs/sluice/testkit/testpeer"
 )
 
 // watcher asks Elasticsearch, again and again, which sampled lines
 // _search returns, and notes when it first saw each.
 type watcher struct {
-	es *esnode.Node
+	es *testpeer.Elasticsearch
 
 	every int // sampled lines are the multiples of every
 

@@ -22,7 +22,6 @@ import (
 	"github.com/sluicelogs/sluice/bench/compare"
 	sluiceindexer "github.com/sluicelogs/sluice/indexer"
 	"github.com/sluicelogs/sluice/pipelines"
-	"github.com/sluicelogs/sluice/testkit/esnode"
 	"github.com/sluicelogs/sluice/testkit/proc"
 	"github.com/sluicelogs/sluice/testkit/testpeer"
 )
@@ -204,15 +203,15 @@ func WriteTable(w io.Writer, r *Result) error {
 
 // elastic is the Elasticsearch node of a run.
 type elastic struct {
-	*esnode.Node
+	*testpeer.Elasticsearch
 }
 
 func startElasticsearch(ctx context.Context, cfg Config, dir string) (*elastic, error) {
-	n, err := esnode.Start(ctx, cfg.Elasticsearch, cfg.ESJavaOpts, dir, startLimit)
+	n, err := testpeer.RunElasticsearch(ctx, testpeer.ElasticsearchSpec{Script: cfg.Elasticsearch, JavaOpts: cfg.ESJavaOpts, Dir: dir, Limit: startLimit})
 	if err != nil {
 		return nil, err
 	}
-	return &elastic{Node: n}, nil
+	return &elastic{Elasticsearch: n}, nil
 }
 
 func (e *elastic) do(ctx context.Context, method, path string, body []byte, v any) error {

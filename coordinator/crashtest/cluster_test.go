@@ -7,7 +7,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/sluicelogs/sluice/coordinator/zkproto"
 	"github.com/sluicelogs/sluice/internal/await"
+	"github.com/sluicelogs/sluice/testkit/testcluster"
 	"github.com/sluicelogs/sluice/testkit/testpeer"
 )
 
@@ -69,39 +69,16 @@ type cluster struct {
 }
 
 // startCluster writes the zoo.cfg and myid of voters members and observers
-// more (ids after the voters), and starts them all.
+// more (ids after the voters), from the configurations the in-process test
+// ensembles run (testcluster.EnsembleConfigs), and starts them all.
 func startCluster(t *testing.T, voters, observers int) *cluster {
 	t.Helper()
 	c := &cluster{t: t, bin: sluiceBinary(t)}
-	var servers strings.Builder
-	for i := 1; i <= voters+observers; i++ {
-		m := &member{
-			id:       uint64(i),
-			dir:      t.TempDir(),
-			addr:     fmt.Sprintf("127.0.0.1:%d", testpeer.FreePort(t)),
-			observer: i > voters,
-		}
-		role := "participant"
-		if m.observer {
-			role = "observer"
-		}
-		fmt.Fprintf(&servers, "server.%d=127.0.0.1:%d:%d:%s\n", i, testpeer.FreePort(t), testpeer.FreePort(t), role)
-		c.members = append(c.members, m)
-	}
-	for _, m := range c.members {
-		peerType := "participant"
-		if m.observer {
-			peerType = "observer"
-		}
-		port := m.addr[strings.LastIndexByte(m.addr, ':')+1:]
-		cfg := fmt.Sprintf("tickTime=%d\ninitLimit=10\nsyncLimit=5\ndataDir=%s\nclientPort=%s\nclientPortAddress=127.0.0.1\npeerType=%s\n4lw.commands.whitelist=*\n%s",
-			tickTime.Milliseconds(), m.dir, port, peerType, servers.String())
-		if err := os.WriteFile(filepath.Join(m.dir, "zoo.cfg"), []byte(cfg), 0o644); err != nil {
+	for i, cfg := range testcluster.EnsembleConfigs(t, voters, observers, tickTime) {
+		if _, err := testpeer.WriteCoordinatorConfig(cfg.DataDir, cfg); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(filepath.Join(m.dir, "myid"), []byte(fmt.Sprint(m.id)), 0o644); err != nil {
-			t.Fatal(err)
-		}
+		c.members = append(c.members, &member{id: uint64(i + 1), dir: cfg.DataDir, addr: cfg.ClientAddr, observer: i >= voters})
 	}
 	for _, m := range c.members {
 		c.start(m)

@@ -1,10 +1,12 @@
 package testpeer
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -16,6 +18,8 @@ import (
 
 	"github.com/elastic/elastic-transport-go/v8/elastictransport"
 	"github.com/elastic/go-elasticsearch/v8/esapi"
+
+	"github.com/sluicelogs/sluice/testkit/proc"
 )
 
 // ElasticsearchVersion is the Elasticsearch release that
@@ -26,20 +30,97 @@ const ElasticsearchVersion = "7.17.29"
 // much longer on a loaded two-core machine with a cold JVM.
 const elasticsearchStartTimeout = 120 * time.Second
 
+// ElasticsearchSpec says how to run an Elasticsearch node.
+type ElasticsearchSpec struct {
+	Script   string        // deploy/elasticsearch/run.sh; empty: this repository's
+	JavaOpts string        // ES_JAVA_OPTS; empty: run.sh's default
+	Dir      string        // its data (Dir/es-data) and log (Dir/elasticsearch.log)
+	Limit    time.Duration // how long it may take to answer GET /
+}
+
 // Elasticsearch is a running single-node Elasticsearch cluster on loopback,
 // with plain HTTP and no security.
 type Elasticsearch struct {
 	URL     string // http://127.0.0.1:PORT
 	Version string // version.number as the node reports it
 	DataDir string
-	Process *Process
+	Proc    *proc.Process // the JVM (run.sh execs java); Restart replaces it
+
+	spec ElasticsearchSpec
+	port int
 }
 
-// StartElasticsearch starts an Elasticsearch node (deploy/elasticsearch/run.sh)
-// on a free port with its own data directory, waits until it answers
-// GET / with 200, and stops it when the test ends. The peer must have been
-// built by deploy/elasticsearch/build.sh (`make peers`); the test never
-// builds it and fails if it is missing.
+// RunElasticsearch starts an Elasticsearch node (deploy/elasticsearch/run.sh,
+// provisioned by `make peers`: it is never built here) on a free port and
+// waits until it answers GET /. Tests call StartElasticsearch, which wraps
+// it; benchmarks call it directly.
+func RunElasticsearch(ctx context.Context, spec ElasticsearchSpec) (*Elasticsearch, error) {
+	if spec.Script == "" {
+		root, err := RepoRoot()
+		if err != nil {
+			return nil, err
+		}
+		spec.Script = filepath.Join(root, "deploy", "elasticsearch", "run.sh")
+	}
+	port, err := proc.FreePort()
+	if err != nil {
+		return nil, err
+	}
+	e := &Elasticsearch{
+		URL:     "http://127.0.0.1:" + strconv.Itoa(port),
+		DataDir: filepath.Join(spec.Dir, "es-data"),
+		spec:    spec,
+		port:    port,
+	}
+	if err := os.MkdirAll(e.DataDir, 0o755); err != nil {
+		return nil, err
+	}
+	return e, e.Restart(ctx)
+}
+
+// Restart runs the node (again, once stopped) on its port and data
+// directory and waits until it answers GET /.
+func (e *Elasticsearch) Restart(ctx context.Context) error {
+	cmd := exec.Command("bash", e.spec.Script, "--port", strconv.Itoa(e.port), "--data", e.DataDir)
+	cmd.Env = append(os.Environ(), "SLUICE_ES_NO_BUILD=1")
+	if e.spec.JavaOpts != "" {
+		cmd.Env = append(cmd.Env, "ES_JAVA_OPTS="+e.spec.JavaOpts)
+	}
+	p, err := proc.Start("elasticsearch", cmd, filepath.Join(e.spec.Dir, "elasticsearch.log"))
+	if err != nil {
+		return err
+	}
+	p.Grace = 30 * time.Second
+	e.Proc = p
+	wctx, cancel := context.WithTimeout(ctx, e.spec.Limit)
+	defer cancel()
+	err = proc.WaitReady(wctx, 250*time.Millisecond, func(ctx context.Context) error {
+		var info struct {
+			Version struct{ Number string } `json:"version"`
+		}
+		if err := e.Do(ctx, http.MethodGet, "/", nil, &info); err != nil {
+			return err
+		}
+		if info.Version.Number == "" {
+			return errors.New("GET /: no version.number in the answer")
+		}
+		e.Version = info.Version.Number
+		return nil
+	}, p)
+	if err != nil {
+		p.Stop()
+		return fmt.Errorf("elasticsearch at %s: %w\n%s", e.URL, err, p.Tail(20))
+	}
+	return nil
+}
+
+// Stop stops the node (SIGTERM, then SIGKILL after 30 s).
+func (e *Elasticsearch) Stop() { e.Proc.Stop() }
+
+// StartElasticsearch runs an Elasticsearch node for a test (RunElasticsearch)
+// and stops it when the test ends. The peer must have been built by
+// deploy/elasticsearch/build.sh (`make peers`): the test fails if it is
+// missing.
 func StartElasticsearch(tb testing.TB) *Elasticsearch {
 	tb.Helper()
 	const peer = "elasticsearch"
@@ -54,56 +135,39 @@ func StartElasticsearch(tb testing.TB) *Elasticsearch {
 	if _, err := exec.LookPath("java"); err != nil {
 		Missing(tb, peer, err)
 	}
-
-	port := FreePort(tb)
-	es := &Elasticsearch{
-		URL:     "http://127.0.0.1:" + strconv.Itoa(port),
-		DataDir: tb.TempDir(),
-	}
-	cmd := exec.Command("bash", filepath.Join(root, "deploy", "elasticsearch", "run.sh"),
-		"--port", strconv.Itoa(port), "--data", es.DataDir)
-	cmd.Env = append(os.Environ(), "SLUICE_ES_NO_BUILD=1")
-	es.Process = Start(tb, peer, cmd, elasticsearchStartTimeout, func(ctx context.Context) error {
-		v, err := elasticsearchVersion(ctx, es.URL)
-		if err != nil {
-			return err
-		}
-		es.Version = v
-		return nil
-	})
+	es := startFor(tb, elasticsearchStartTimeout, func(ctx context.Context) (*Elasticsearch, error) {
+		return RunElasticsearch(ctx, ElasticsearchSpec{Dir: tb.TempDir(), Limit: elasticsearchStartTimeout})
+	}, func(e *Elasticsearch) string { return e.Proc.Tail(40) })
 	Used(tb, peer, es.Version+" at "+es.URL)
 	return es
 }
 
-// elasticsearchVersion asks the node at url for GET / and returns
-// version.number if it answered 200.
-func elasticsearchVersion(ctx context.Context, url string) (string, error) {
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+// Do sends a request with a JSON body (nil: none) and decodes a 2xx
+// answer's JSON into v (nil: ignored).
+func (e *Elasticsearch) Do(ctx context.Context, method, path string, body []byte, v any) error {
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url+"/", nil)
+	req, err := http.NewRequestWithContext(ctx, method, e.URL+path, bytes.NewReader(body))
 	if err != nil {
-		return "", err
+		return err
 	}
+	req.Header.Set("Content-Type", "application/json")
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return "", err
+		return err
 	}
 	defer res.Body.Close()
-	if res.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("GET %s/: %s", url, res.Status)
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		return err
 	}
-	var info struct {
-		Version struct {
-			Number string `json:"number"`
-		} `json:"version"`
+	if res.StatusCode/100 != 2 {
+		return fmt.Errorf("%s %s: %s: %.500s", method, path, res.Status, b)
 	}
-	if err := json.NewDecoder(res.Body).Decode(&info); err != nil {
-		return "", fmt.Errorf("GET %s/: %w", url, err)
+	if v == nil {
+		return nil
 	}
-	if info.Version.Number == "" {
-		return "", errors.New("GET /: no version.number in the answer")
-	}
-	return info.Version.Number, nil
+	return json.Unmarshal(b, v)
 }
 
 // Client returns the go-elasticsearch v8 API (esapi) for the node over

@@ -95,7 +95,7 @@ func TestElasticsearchPeer(t *testing.T) {
 	}
 
 	// run.sh execs java, so the process we started is the JVM.
-	if status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", es.Process.cmd.Process.Pid)); err == nil {
+	if status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", es.Proc.Pid())); err == nil {
 		for _, line := range strings.Split(string(status), "\n") {
 			if strings.HasPrefix(line, "VmRSS:") || strings.HasPrefix(line, "VmHWM:") {
 				t.Logf("elasticsearch node %s", strings.Join(strings.Fields(line), " "))

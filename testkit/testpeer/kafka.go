@@ -4,12 +4,10 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"github.com/sluicelogs/sluice/internal/kadmin"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"testing"
 	"time"
 )
@@ -19,15 +17,6 @@ const KafkaVersion = "3.9.1"
 
 // KafkaToolTimeout bounds one run of a Kafka CLI tool by KafkaTool.
 const KafkaToolTimeout = 2 * time.Minute
-
-// Kafka is a running single-node Apache Kafka cluster (KRaft, broker and
-// controller in one JVM) started by deploy/kafka/run.sh.
-type Kafka struct {
-	Addr           string // bootstrap host:port of the PLAINTEXT listener
-	ControllerAddr string // host:port of the CONTROLLER listener
-	DataDir        string // holds server.properties and logs/
-	Process        *Process
-}
 
 // kafkaPaths returns the repository root and the folder of the provisioned
 // Kafka jars, failing the test (as Missing) when they are not there.
@@ -48,25 +37,14 @@ func kafkaPaths(tb testing.TB) (root, libs string) {
 	return root, libs
 }
 
-// StartKafka starts Apache Kafka on free loopback ports with a temporary data
-// directory, waits (up to 90s) until a Metadata request lists the broker, and
-// stops it when the test ends. It fails the test if Kafka is not provisioned.
-func StartKafka(tb testing.TB) *Kafka {
+// StartKafka starts one Apache Kafka node (KRaft, broker and controller in
+// one JVM, deploy/kafka/run.sh) for a test with StartBrokers, waits until a
+// Metadata request lists it, and stops it when the test ends. It fails the
+// test if Kafka is not provisioned.
+func StartKafka(tb testing.TB) *Brokers {
 	tb.Helper()
 	root, _ := kafkaPaths(tb)
-	port, cport := FreePort(tb), FreePort(tb)
-	for cport == port {
-		cport = FreePort(tb)
-	}
-	k := &Kafka{
-		Addr:           "127.0.0.1:" + strconv.Itoa(port),
-		ControllerAddr: "127.0.0.1:" + strconv.Itoa(cport),
-		DataDir:        tb.TempDir(),
-	}
-	cmd := exec.Command("bash", filepath.Join(root, "deploy", "kafka", "run.sh"),
-		"--port", strconv.Itoa(port), "--controller-port", strconv.Itoa(cport), "--data", k.DataDir)
-	cmd.Env = append(os.Environ(), "KAFKA_PEER_NO_BUILD=1")
-	k.Process = Start(tb, "kafka", cmd, 90*time.Second, func(ctx context.Context) error { return kadmin.Ready(ctx, k.Addr) })
+	k := BrokersFor(tb, BrokersSpec{Kind: KindKafka, Kafka: filepath.Join(root, "deploy", "kafka", "run.sh"), StartLimit: 90 * time.Second})
 	Used(tb, "kafka", KafkaVersion+" at "+k.Addr)
 	return k
 }

@@ -5,10 +5,11 @@
 //
 // It is also the one launcher of sluice and its anchors as processes, for
 // tests and benchmarks alike: StartEnsemble (sluice coordinator members or
-// Apache ZooKeeper) and StartBrokers (sluice brokers with their coordinator,
-// or Apache Kafka) take a context and return an error, since benchmarks have
-// no testing.TB; EnsembleFor, BrokersFor, StartZooKeeper and
-// StartZooKeeperEnsemble are their thin wrappers for tests. Sluice's
+// Apache ZooKeeper), StartBrokers (sluice brokers with their coordinator,
+// or Apache Kafka) and RunElasticsearch take a context and return an error,
+// since benchmarks have no testing.TB; EnsembleFor, BrokersFor,
+// StartZooKeeper, StartZooKeeperEnsemble and StartElasticsearch are their
+// thin wrappers for tests. Sluice's
 // components started inside the test process are testkit/testcluster's.
 //
 // The peers are provisioned by `make peers` (scripts/peers.sh) into the
@@ -103,7 +104,6 @@ func FreePort(tb testing.TB) int {
 // Tail and the rest are proc.Process's).
 type Process struct {
 	*proc.Process
-	cmd *exec.Cmd // the command started (elasticsearch_test reads its pid)
 }
 
 // Start runs cmd in its own process group with its output in a log file in a
@@ -117,7 +117,7 @@ func Start(tb testing.TB, name string, cmd *exec.Cmd, timeout time.Duration, rea
 	if err != nil {
 		tb.Fatalf("testpeer: %v", err)
 	}
-	p := &Process{Process: pr, cmd: cmd}
+	p := &Process{Process: pr}
 	tb.Cleanup(func() {
 		p.Stop()
 		if tb.Failed() {
