@@ -25,7 +25,10 @@ func runAgent(ctx context.Context, e *env, args []string) error {
 	fs.SetOutput(e.stderr)
 	cfgPath := fs.String("c", agent.DefaultConfigPath, "the agent's configuration (agent.yml, keys as in filebeat.yml)")
 	toStderr := fs.Bool("e", false, "log to stderr (else to agent.log in registry.path)")
-	metricsAddr := fs.String("metrics-addr", ":5066", "host:port serving Prometheus /metrics (empty: none)")
+	// Loopback by default, as Filebeat's http.host: localhost: the metrics
+	// describe the host's files and are nobody else's business unless the
+	// operator names another address.
+	metricsAddr := fs.String("metrics-addr", "127.0.0.1:5066", "host:port serving Prometheus /metrics (empty: none; 0.0.0.0:5066 for every interface)")
 	profile := cpuProfileFlag(fs)
 	logEnv := *e // its stderr becomes agent.log without -e
 	logger := logFlags(fs, &logEnv)

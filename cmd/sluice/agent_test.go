@@ -59,3 +59,20 @@ func TestAgentTestOutput(t *testing.T) {
 		t.Fatalf("unreachable: exit %d %q", code, errOut)
 	}
 }
+
+// TestMonitoringDefaultsLoopback: the agent's metrics and the shipped
+// broker unit's metrics listen on loopback unless an operator names
+// another address; the metrics are not for every network the host is on.
+func TestMonitoringDefaultsLoopback(t *testing.T) {
+	_, _, help := runArgs("agent", "-h")
+	if !strings.Contains(help, `(default "127.0.0.1:5066")`) {
+		t.Errorf("agent -metrics-addr default is not 127.0.0.1:5066:\n%s", help)
+	}
+	unit, err := os.ReadFile(filepath.Join("..", "..", "deploy", "systemd", "sluice-broker.service"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(unit), "--metrics 127.0.0.1:9308") {
+		t.Errorf("the broker unit does not serve metrics on 127.0.0.1:9308:\n%s", unit)
+	}
+}
