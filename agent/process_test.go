@@ -50,15 +50,23 @@ type agentProcess struct {
 	bin     string
 	cfgPath string
 	reg     string
+	metrics string // -metrics-addr
 	p       *testpeer.Process
 }
 
 // startAgentProcess writes cfg (whose registry.path is reg) and starts
-// `sluice agent` on it; it is stopped (SIGTERM, then SIGKILL) when the
-// test ends.
+// `sluice agent` on it, with its metrics on a free port; it is stopped
+// (SIGTERM, then SIGKILL) when the test ends.
 func startAgentProcess(t *testing.T, bin, cfg, reg string) *agentProcess {
 	t.Helper()
-	a := &agentProcess{t: t, bin: bin, cfgPath: filepath.Join(t.TempDir(), "agent.yml"), reg: reg}
+	return startAgentProcessMetrics(t, bin, cfg, reg, "127.0.0.1:0")
+}
+
+// startAgentProcessMetrics is startAgentProcess with its metrics on
+// metricsAddr.
+func startAgentProcessMetrics(t *testing.T, bin, cfg, reg, metricsAddr string) *agentProcess {
+	t.Helper()
+	a := &agentProcess{t: t, bin: bin, cfgPath: filepath.Join(t.TempDir(), "agent.yml"), reg: reg, metrics: metricsAddr}
 	if err := os.WriteFile(a.cfgPath, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +77,7 @@ func startAgentProcess(t *testing.T, bin, cfg, reg string) *agentProcess {
 // start runs the agent and waits until it has its id (written at start).
 func (a *agentProcess) start() {
 	a.t.Helper()
-	cmd := exec.Command(a.bin, "agent", "-c", a.cfgPath, "-e", "-metrics-addr", "127.0.0.1:0")
+	cmd := exec.Command(a.bin, "agent", "-c", a.cfgPath, "-e", "-metrics-addr", a.metrics)
 	a.p = testpeer.Start(a.t, "agent", cmd, 20*time.Second, func(context.Context) error {
 		_, err := os.Stat(filepath.Join(a.reg, "meta.json"))
 		return err

@@ -95,11 +95,10 @@ func Run(ctx context.Context, cfg *Config, opts Options) (err error) {
 	adm := kadm.NewClient(cl)
 
 	if cfg.Metrics != "" {
-		srv, err := metrics.Listen(cfg.Metrics, reg, opts.Log)
-		if err != nil {
-			return err
-		}
-		tasks = append(tasks, start(ctx, "metrics", srv.Run, exited))
+		// A taken metrics port is retried in the background (metrics.Serve),
+		// never a reason not to collect and index.
+		serve := func(ctx context.Context) error { return metrics.Serve(ctx, cfg.Metrics, reg, opts.Log, nil) }
+		tasks = append(tasks, start(ctx, "metrics", serve, exited))
 	}
 
 	ix, err := indexer.New(cfg.indexerConfig(b.Addr()), opts.Log)

@@ -103,17 +103,17 @@ func runAgent(ctx context.Context, e *env, args []string) error {
 	var wg sync.WaitGroup
 	var merr error
 	if *metricsAddr != "" {
-		srv, err := metrics.Listen(*metricsAddr, reg, log)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(e.stderr, "sluice agent: metrics on http://%s/metrics\n", srv.Addr())
+		// The metrics never stop the shipping: Serve retries a port that is
+		// taken (as by the agent this one replaces after a kill -9), and a
+		// serving error is reported when the agent ends.
 		wg.Add(1)
-		go func() {
+		go func() { // stopped by cancel below, waited for by wg
 			defer wg.Done()
-			if err := srv.Run(ctx); err != nil {
-				merr = err
-				cancel()
+			merr = metrics.Serve(ctx, *metricsAddr, reg, log, func(addr string) {
+				fmt.Fprintf(e.stderr, "sluice agent: metrics on http://%s/metrics\n", addr)
+			})
+			if merr != nil {
+				log.Error("metrics endpoint stopped; shipping goes on", "err", merr)
 			}
 		}()
 	}

@@ -71,3 +71,48 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 	return nil
 }
+
+// Bind retry delays: the first retry soon (a restarted process often finds
+// its predecessor's port free a moment later), then doubling, capped so an
+// operator who frees the port waits at most maxBindRetry for the metrics.
+const (
+	firstBindRetry = 100 * time.Millisecond
+	maxBindRetry   = 10 * time.Second
+)
+
+// Serve serves reg's metrics on addr until ctx is done. Monitoring must
+// never stop the data path, so a failure to bind addr is not returned: it
+// is logged and binding is retried in the background with backoff (a
+// process restarted right after a kill -9 can find its predecessor, or
+// anyone else, still holding the port). bound, when not nil, is called
+// with the address once it is bound. Serve returns nil when ctx ends, or
+// the server's error if serving fails after the bind.
+func Serve(ctx context.Context, addr string, reg *prometheus.Registry, log *slog.Logger, bound func(addr string)) error {
+	wait := firstBindRetry
+	for attempt := 1; ; attempt++ {
+		srv, err := Listen(addr, reg, log)
+		if err == nil {
+			if attempt > 1 {
+				log.Info("metrics endpoint bound after retrying", "addr", srv.Addr(), "attempts", attempt)
+			}
+			if bound != nil {
+				bound(srv.Addr())
+			}
+			return srv.Run(ctx)
+		}
+		// Warn once; the retries that follow would only repeat it.
+		level := slog.LevelDebug
+		if attempt == 1 {
+			level = slog.LevelWarn
+		}
+		log.Log(ctx, level, "metrics endpoint not bound; running without it and retrying", "addr", addr, "err", err, "retry_in", wait)
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil
+		case <-t.C:
+		}
+		wait = min(2*wait, maxBindRetry)
+	}
+}
