@@ -102,7 +102,15 @@ func New(cfg *Config, log *slog.Logger) (*Broker, error) {
 // Addr is the address the broker listens on.
 func (b *Broker) Addr() string { return b.ln.Addr().String() }
 
-// Run serves clients until ctx is done, then closes everything.
+// Accept backoff after a failed accept, as net/http's Server: from
+// minAcceptBackoff doubling to maxAcceptBackoff.
+const (
+	minAcceptBackoff = 5 * time.Millisecond
+	maxAcceptBackoff = time.Second
+)
+
+// Run serves clients until ctx is done, then closes everything. A failed
+// accept never ends it: only the listener's closing, when ctx ends, does.
 func (b *Broker) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -127,15 +135,28 @@ func (b *Broker) Run(ctx context.Context) error {
 		b.ln.Close()
 		conns.Range(func(k, _ any) bool { k.(net.Conn).Close(); return true })
 	}()
-	var err error
+	var wait time.Duration // the accept backoff; 0 after a success
 	for {
 		nc, aerr := b.ln.Accept()
 		if aerr != nil {
-			if ctx.Err() == nil && !errors.Is(aerr, net.ErrClosed) {
-				err = fmt.Errorf("broker: accept: %w", aerr)
+			if ctx.Err() != nil || errors.Is(aerr, net.ErrClosed) {
+				break
 			}
-			break
+			// Anything else (too many open files, no buffers) passes: the
+			// clients already connected still need the broker, and new ones
+			// get in once descriptors are free. Back off as net/http's
+			// Server does, so a full descriptor table is not a busy loop.
+			wait = min(max(2*wait, minAcceptBackoff), maxAcceptBackoff)
+			b.log.Warn("accept failed; retrying", "err", aerr, "retry_in", wait)
+			t := time.NewTimer(wait)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+			case <-t.C:
+			}
+			continue
 		}
+		wait = 0
 		conns.Store(nc, struct{}{})
 		if ctx.Err() != nil { // accepted as Run was stopping: the closer may have missed it
 			nc.Close()
@@ -154,7 +175,7 @@ func (b *Broker) Run(ctx context.Context) error {
 	b.bg.Wait()
 	b.closePartitions()
 	b.meta.close()
-	return err
+	return nil
 }
 
 // renewSessions registers the broker again whenever the coordinator

@@ -66,10 +66,12 @@
 // belong to clusterMeta until Run closes it). Run owns every goroutine of
 // the broker and returns only when all have ended:
 //
-//   - the accept loop (Run itself) and one goroutine per connection
-//     (connWG), which handles its requests in turn; a handler may block on
-//     the request's context (acks=all waits, fetch long-polls, JoinGroup
-//     and SyncGroup);
+//   - the accept loop (Run itself), ended only by the closer closing the
+//     listener: a failed accept (as at the file descriptor limit) is
+//     retried after a backoff of 5ms doubling to 1s;
+//   - one goroutine per connection (connWG), which handles its requests
+//     in turn; a handler may block on the request's context (acks=all
+//     waits, fetch long-polls, JoinGroup and SyncGroup);
 //   - the closer, which closes the listener and every connection when
 //     Run's context ends;
 //   - session renewal (renewSessions): registers again after the
