@@ -75,4 +75,15 @@ func TestMonitoringDefaultsLoopback(t *testing.T) {
 	if !strings.Contains(string(unit), "--metrics 127.0.0.1:9308") {
 		t.Errorf("the broker unit does not serve metrics on 127.0.0.1:9308:\n%s", unit)
 	}
+	_, _, help = runArgs("indexer", "-h")
+	if !strings.Contains(help, `(default "127.0.0.1:9600")`) {
+		t.Errorf("indexer -metrics default is not 127.0.0.1:9600:\n%s", help)
+	}
+	unit, err = os.ReadFile(filepath.Join("..", "..", "deploy", "indexer", "sluice-indexer.service"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(unit), "-metrics 127.0.0.1:9600") {
+		t.Errorf("the indexer unit does not serve metrics on 127.0.0.1:9600:\n%s", unit)
+	}
 }

@@ -13,7 +13,7 @@ func runIndexer(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("sluice indexer", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
 	cfgPath := fs.String("c", "/etc/sluice/indexer.yml", "the indexer's YAML config (kafka, elasticsearch, dead_letter_topic, routes)")
-	metricsAddr := fs.String("metrics", ":9600", "serve Prometheus /metrics on this address; \"\" for none")
+	metricsAddr := fs.String("metrics", "127.0.0.1:9600", "serve Prometheus /metrics on this address; \"\" for none")
 	logger := logFlags(fs, e)
 	profile := cpuProfileFlag(fs)
 	if err := fs.Parse(args); err != nil {

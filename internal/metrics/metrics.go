@@ -1,7 +1,7 @@
 // Package metrics serves a component's Prometheus metrics on /metrics. Each
 // component builds its own registry (no global state) with NewRegistry,
 // registers its sluice_<component>_… collectors on it, and serves it with a
-// Server on its metrics port (agent 127.0.0.1:5066, indexer :9600, …).
+// Server on its metrics port (agent 127.0.0.1:5066, indexer 127.0.0.1:9600, …).
 package metrics
 
 import (
