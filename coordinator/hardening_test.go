@@ -2,11 +2,14 @@ package coordinator_test
 
 import (
 	"errors"
+	"fmt"
+	"net"
 	"testing"
 	"time"
 
 	"github.com/go-zookeeper/zk"
 
+	"github.com/sluicelogs/sluice/internal/await"
 	"github.com/sluicelogs/sluice/testkit/testcluster"
 )
 
@@ -53,4 +56,34 @@ func TestGetACLNeedsReadOrAdmin(t *testing.T) {
 	if len(acl) != 2 || acl[0].ID != shared[0].ID || acl[1].ID != shared[1].ID {
 		t.Fatalf("getACL with ADMIN: %+v; want %+v", acl, shared)
 	}
+}
+
+// TestSilentConnectionClosed: a connection that never sends a byte is
+// closed by the server once the handshake timeout (10s here) has passed
+// since its accept, rather than kept forever.
+func TestSilentConnectionClosed(t *testing.T) {
+	m := testcluster.StartCoordinator(t, t.TempDir(), 50*time.Millisecond)
+	nc, err := net.Dial("tcp", m.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	read := make(chan error, 1)
+	go func() { // ends when the server closes the connection, or at the deferred Close
+		_, err := nc.Read(make([]byte, 1))
+		read <- err
+	}()
+	// Three times the server's bound: room for a loaded machine, and still
+	// a failure, not a hang, when the server never closes.
+	await.Eventually(t, 30*time.Second, 50*time.Millisecond, func() error {
+		select {
+		case err := <-read:
+			if err == nil { // no deadline here, so only a byte from the server ends a read without error
+				t.Fatal("the server wrote to a connection that sent nothing")
+			}
+			return nil // EOF or reset: closed
+		default:
+		}
+		return fmt.Errorf("the server still keeps a connection that sent nothing")
+	})
 }

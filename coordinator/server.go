@@ -198,6 +198,9 @@ func (s *Server) accept(ctx context.Context) error {
 			nc.Close()
 			return nil
 		}
+		// Set before the connection is shared, so that a close (which moves
+		// the deadline to now) always comes after it.
+		_ = nc.SetReadDeadline(time.Now().Add(s.handshakeTimeout()))
 		s.perIP[ip]++
 		s.metrics.conns.Inc()
 		c := newConn(s, nc)
@@ -215,6 +218,18 @@ func (s *Server) accept(ctx context.Context) error {
 			s.mu.Unlock()
 		}()
 	}
+}
+
+// handshakeTimeout bounds how long a new connection may take, from its
+// accept, to send its connect request (or a four-letter word): a client
+// that connects and stays silent would otherwise hold a socket and a
+// maxClientCnxns slot forever. ZooKeeper drops a connection that has no
+// session after zookeeper.nio.sessionlessCnxnTimeout, 10s by default; we
+// take that, or tickTime*initLimit when larger, the time a member is given
+// to connect to its leader, so a slow ensemble does not refuse the clients
+// it is slow for.
+func (s *Server) handshakeTimeout() time.Duration {
+	return max(s.cfg.TickTime*time.Duration(s.cfg.InitLimit), 10*time.Second)
 }
 
 // propose puts an entry in the log and returns a channel that receives its
