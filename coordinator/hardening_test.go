@@ -4,10 +4,14 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"testing"
 	"time"
 
 	"github.com/go-zookeeper/zk"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/sluicelogs/sluice/coordinator"
 
 	"github.com/sluicelogs/sluice/internal/await"
 	"github.com/sluicelogs/sluice/testkit/testcluster"
@@ -86,4 +90,87 @@ func TestSilentConnectionClosed(t *testing.T) {
 		}
 		return fmt.Errorf("the server still keeps a connection that sent nothing")
 	})
+}
+
+// TestMaxCnxnsLimitsAllAddresses: maxCnxns bounds the client connections
+// in all, which clients on several addresses (127.0.0.2, .3, …, each under
+// maxClientCnxns) cannot get past; a connection beyond it is closed at
+// once and counted, and once the others close a new client is served.
+func TestMaxCnxnsLimitsAllAddresses(t *testing.T) {
+	const limit = 3
+	m := testcluster.StartCoordinator(t, t.TempDir(), 200*time.Millisecond, func(c *coordinator.Config) { c.MaxCnxns = limit })
+	from := func(i int) *net.Dialer {
+		return &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, byte(2+i))}, Timeout: 5 * time.Second}
+	}
+	var held []*zk.Conn
+	for i := range limit {
+		d := from(i)
+		c, ev, err := zk.Connect([]string{m.Addr()}, 4*time.Second, zk.WithLogInfo(false),
+			zk.WithDialer(func(network, addr string, _ time.Duration) (net.Conn, error) { return d.Dial(network, addr) }))
+		if err != nil {
+			t.Fatal(err)
+		}
+		held = append(held, c)
+		t.Cleanup(c.Close)
+		await.Eventually(t, time.Minute, 10*time.Millisecond, func() error {
+			select {
+			case e := <-ev:
+				if e.State == zk.StateHasSession {
+					return nil
+				}
+			default:
+			}
+			return fmt.Errorf("client %d from %v has no session", i, d.LocalAddr)
+		})
+	}
+
+	extra, err := from(limit).Dial("tcp", m.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer extra.Close()
+	if _, err := extra.Write(connectRequest(4000)); err != nil {
+		t.Fatal(err)
+	}
+	// Well under the 10s handshake timeout: refused at accept, not dropped
+	// for silence.
+	_ = extra.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if n, err := extra.Read(make([]byte, 64)); err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("connection %d beyond maxCnxns=%d: read %d bytes, %v; want it closed", limit+1, limit, n, err)
+	}
+	if got := refused(t, m.Server, "maxCnxns"); got != 1 {
+		t.Fatalf("sluice_coordinator_connections_refused_total{limit=maxCnxns} = %v, want 1", got)
+	}
+
+	for _, c := range held {
+		c.Close()
+	}
+	c := connect(t, m.Addr()) // retries while the closed connections are being let go
+	if _, err := c.Create("/after", nil, 0, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// refused reads sluice_coordinator_connections_refused_total{limit}.
+func refused(t *testing.T, s *coordinator.Server, limit string) float64 {
+	t.Helper()
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(s.Collectors()...)
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range families {
+		if f.GetName() != "sluice_coordinator_connections_refused_total" {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "limit" && l.GetValue() == limit {
+					return m.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	return 0
 }

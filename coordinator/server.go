@@ -49,6 +49,12 @@ type Server struct {
 	perIP   map[string]int
 	started time.Time
 
+	// refusals counts connections refused since the last warning about
+	// them, lastRefusal is when that was (both mu): a client retrying in a
+	// loop against a full server must not flood the log.
+	refusals    int
+	lastRefusal time.Time
+
 	connWG sync.WaitGroup
 }
 
@@ -187,9 +193,18 @@ func (s *Server) accept(ctx context.Context) error {
 		}
 		ip, _, _ := net.SplitHostPort(nc.RemoteAddr().String())
 		s.mu.Lock()
-		if s.cfg.MaxClientCnxns > 0 && s.perIP[ip] >= s.cfg.MaxClientCnxns {
+		// maxCnxns bounds the connections in all, as maxClientCnxns those of
+		// one address does not: a client with many addresses (127.0.0.2,
+		// 127.0.0.3, … on loopback, or a NATed fleet) gets past the latter.
+		if s.cfg.MaxCnxns > 0 && len(s.conns) >= s.cfg.MaxCnxns {
+			s.refuseLocked("maxCnxns", "too many client connections", "remote", nc.RemoteAddr().String(), "max", s.cfg.MaxCnxns)
 			s.mu.Unlock()
-			s.log.Warn("too many connections from one address", "ip", ip, "max", s.cfg.MaxClientCnxns)
+			nc.Close()
+			continue
+		}
+		if s.cfg.MaxClientCnxns > 0 && s.perIP[ip] >= s.cfg.MaxClientCnxns {
+			s.refuseLocked("maxClientCnxns", "too many connections from one address", "ip", ip, "max", s.cfg.MaxClientCnxns)
+			s.mu.Unlock()
 			nc.Close()
 			continue
 		}
@@ -217,6 +232,22 @@ func (s *Server) accept(ctx context.Context) error {
 			}
 			s.mu.Unlock()
 		}()
+	}
+}
+
+// refusalLogInterval is the least time between two warnings about refused
+// connections.
+const refusalLogInterval = 10 * time.Second
+
+// refuseLocked counts a connection refused for limit and warns about it,
+// at most once per refusalLogInterval with how many were refused since
+// the last warning; the caller holds mu and closes the connection.
+func (s *Server) refuseLocked(limit, msg string, attrs ...any) {
+	s.metrics.refused.WithLabelValues(limit).Inc()
+	s.refusals++
+	if now := time.Now(); now.Sub(s.lastRefusal) >= refusalLogInterval {
+		s.log.Warn(msg, append(attrs, "refused", s.refusals)...)
+		s.refusals, s.lastRefusal = 0, now
 	}
 }
 
