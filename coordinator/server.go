@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -18,6 +17,7 @@ import (
 	pb "go.etcd.io/raft/v3/raftpb"
 
 	"github.com/sluicelogs/sluice/coordinator/tree"
+	"github.com/sluicelogs/sluice/internal/accept"
 )
 
 // Server is one coordinator member: a ZooKeeper-protocol front end on the
@@ -184,12 +184,9 @@ func (s *Server) Run(ctx context.Context) error {
 
 func (s *Server) accept(ctx context.Context) error {
 	for {
-		nc, err := s.ln.Accept()
-		if err != nil {
-			if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
-				return nil
-			}
-			return fmt.Errorf("coordinator: accept: %w", err)
+		nc, err := accept.Next(ctx, s.ln, s.log)
+		if err != nil { // closed by Run, which is stopping
+			return nil
 		}
 		ip, _, _ := net.SplitHostPort(nc.RemoteAddr().String())
 		s.mu.Lock()
