@@ -29,6 +29,7 @@ type Config struct {
 	DataLogDir        string        // dataLogDir: the Raft log, when set
 	ClientAddr        string        // clientPortAddress:clientPort; port 0 listens on a free port
 	MaxClientCnxns    int           // maxClientCnxns per client IP, 0 = no limit
+	MaxCnxns          int           // maxCnxns: client connections in all, 0 = no limit (ZooKeeper's default)
 	SnapRetainCount   int           // autopurge.snapRetainCount (minimum 3)
 	SnapCount         int           // snapCount: log entries between snapshots
 	PurgeInterval     time.Duration // autopurge.purgeInterval (hours), 0 = no purge
@@ -144,6 +145,7 @@ func (c *Config) ReadProperties(p *config.Properties) error {
 	readInt("clientPort", &clientPort)
 	c.ClientAddr = net.JoinHostPort(p.String("clientPortAddress", host), strconv.Itoa(clientPort))
 	readInt("maxClientCnxns", &c.MaxClientCnxns)
+	readInt("maxCnxns", &c.MaxCnxns)
 	readInt("autopurge.snapRetainCount", &c.SnapRetainCount)
 	c.SnapRetainCount = max(c.SnapRetainCount, 3) // ZooKeeper raises values below 3 to 3
 	readInt("snapCount", &c.SnapCount)
@@ -221,7 +223,7 @@ func (c *Config) Validate() error {
 	for _, k := range []struct {
 		key string
 		n   int
-	}{{"maxClientCnxns", c.MaxClientCnxns}, {"autopurge.purgeInterval", int(c.PurgeInterval / time.Hour)}} {
+	}{{"maxClientCnxns", c.MaxClientCnxns}, {"maxCnxns", c.MaxCnxns}, {"autopurge.purgeInterval", int(c.PurgeInterval / time.Hour)}} {
 		if k.n < 0 {
 			errs.Addf(k.key, "must not be negative, got %d", k.n)
 		}
@@ -319,6 +321,7 @@ func (c *Config) Render() []byte {
 		{"initLimit", int64(c.InitLimit), int64(def.InitLimit)},
 		{"syncLimit", int64(c.SyncLimit), int64(def.SyncLimit)},
 		{"maxClientCnxns", int64(c.MaxClientCnxns), int64(def.MaxClientCnxns)},
+		{"maxCnxns", int64(c.MaxCnxns), int64(def.MaxCnxns)},
 		{"autopurge.snapRetainCount", int64(c.SnapRetainCount), int64(def.SnapRetainCount)},
 		{"snapCount", int64(c.SnapCount), int64(def.SnapCount)},
 		{"autopurge.purgeInterval", int64(c.PurgeInterval / time.Hour), int64(def.PurgeInterval / time.Hour)},

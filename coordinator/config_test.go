@@ -33,6 +33,7 @@ syncLimit=5
 dataDir=DATADIR
 clientPort=2181
 maxClientCnxns=100
+maxCnxns=500
 autopurge.snapRetainCount=5
 autopurge.purgeInterval=1
 4lw.commands.whitelist=ruok, srvr,mntr
@@ -46,7 +47,7 @@ someFutureKey=1
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.TickTime != time.Second || c.InitLimit != 10 || c.SyncLimit != 5 || c.MaxClientCnxns != 100 || c.SnapRetainCount != 5 || c.PurgeInterval != time.Hour {
+	if c.TickTime != time.Second || c.InitLimit != 10 || c.SyncLimit != 5 || c.MaxClientCnxns != 100 || c.MaxCnxns != 500 || c.SnapRetainCount != 5 || c.PurgeInterval != time.Hour {
 		t.Fatalf("config = %+v", c)
 	}
 	if c.MinSessionTimeout != 2*time.Second || c.MaxSessionTimeout != 20*time.Second {
@@ -61,7 +62,7 @@ someFutureKey=1
 	if !c.FourLetterWords["srvr"] || c.FourLetterWords["dump"] {
 		t.Fatalf("4lw = %v", c.FourLetterWords)
 	}
-	if len(warnings) != 1 || warnings[0].Key != "someFutureKey" || warnings[0].Line != 14 {
+	if len(warnings) != 1 || warnings[0].Key != "someFutureKey" || warnings[0].Line != 15 {
 		t.Fatalf("warnings = %v", warnings)
 	}
 }
@@ -152,6 +153,7 @@ func TestConfigValidate(t *testing.T) {
 		{"clientPort too big", "clientPort: must be at most 65535, got 70000", func(c *Config) { c.ClientAddr = "0.0.0.0:70000" }},
 		{"client address", `clientPort: "localhost" is not host:port: address localhost: missing port in address`, func(c *Config) { c.ClientAddr = "localhost" }},
 		{"maxClientCnxns", "maxClientCnxns: must not be negative, got -1", func(c *Config) { c.MaxClientCnxns = -1 }},
+		{"maxCnxns", "maxCnxns: must not be negative, got -1", func(c *Config) { c.MaxCnxns = -1 }},
 		{"purgeInterval", "autopurge.purgeInterval: must not be negative, got -2", func(c *Config) { c.PurgeInterval = -2 * time.Hour }},
 		{"snapRetainCount", "autopurge.snapRetainCount: must be at least 3, got 2", func(c *Config) { c.SnapRetainCount = 2 }},
 		{"snapCount", "snapCount: must be at least 2, got 1", func(c *Config) { c.SnapCount = 1 }},
@@ -184,6 +186,7 @@ func TestConfigRenderRoundTrip(t *testing.T) {
 	full.TickTime, full.InitLimit, full.SyncLimit = 200*time.Millisecond, 20, 10
 	full.DataLogDir, full.ClientAddr, full.MaxClientCnxns = "/log", "127.0.0.1:0", 0
 	full.SnapRetainCount, full.SnapCount, full.PurgeInterval = 5, 50, 2*time.Hour
+	full.MaxCnxns = 1000
 	full.MinSessionTimeout, full.MaxSessionTimeout = time.Second, time.Minute
 	full.FourLetterWords = map[string]bool{"ruok": true, "dump": true}
 	full.MetricsAddr = "127.0.0.1:7000"

@@ -289,7 +289,8 @@ func (c *conn) deadline() {
 }
 
 func (c *conn) handshake(ctx context.Context, r *bufio.Reader) bool {
-	_ = c.nc.SetReadDeadline(time.Now().Add(max(c.s.cfg.TickTime*time.Duration(c.s.cfg.InitLimit), 10*time.Second)))
+	// The read deadline is the one accept set: the connect request must
+	// arrive within handshakeTimeout of the accept, however it trickles in.
 	packet, err := zk.ReadPacket(r, nil, maxFrame)
 	if err != nil {
 		c.s.log.Debug("bad connect packet", "remote", c.nc.RemoteAddr(), "err", err)

@@ -9,6 +9,7 @@ import (
 type metrics struct {
 	requests *prometheus.CounterVec
 	conns    prometheus.Counter
+	refused  *prometheus.CounterVec
 }
 
 func newMetrics() *metrics {
@@ -21,6 +22,10 @@ func newMetrics() *metrics {
 			Name: "sluice_coordinator_connections_total",
 			Help: "Client connections accepted.",
 		}),
+		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "sluice_coordinator_connections_refused_total",
+			Help: "Client connections closed at accept, by the limit they exceeded (maxCnxns, maxClientCnxns).",
+		}, []string{"limit"}),
 	}
 }
 
@@ -31,7 +36,7 @@ func (s *Server) Collectors() []prometheus.Collector {
 		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, f)
 	}
 	return []prometheus.Collector{
-		s.metrics.requests, s.metrics.conns,
+		s.metrics.requests, s.metrics.conns, s.metrics.refused,
 		gauge("sluice_coordinator_znodes", "Znodes in the data tree.", func() float64 { return float64(s.tree.Len()) }),
 		gauge("sluice_coordinator_sessions", "Live sessions.", func() float64 { return float64(len(s.tree.Sessions())) }),
 		gauge("sluice_coordinator_last_zxid", "The last applied zxid.", func() float64 { return float64(s.tree.LastZxid()) }),

@@ -84,7 +84,7 @@ func (c *conn) dispatch(ctx context.Context, hdr zk.RequestHeader, req zk.Reques
 			if err != nil {
 				return nil, err
 			}
-			return &zk.GetACLResponse{ACL: acl, Stat: st}, nil
+			return c.visibleACL(acl, st)
 		}
 	case *zk.GetEphemeralsRequest:
 		cl.read = func() (zk.Record, error) {
@@ -255,4 +255,25 @@ func (c *conn) remoteIP() string {
 		}
 	}
 	return host
+}
+
+// visibleACL is what getACL shows this client of a node's ACL, as
+// ZooKeeper 3.8 does: nothing (NOAUTH) without READ or ADMIN on the node,
+// and without ADMIN each digest id with its password hash replaced by "x",
+// so that reading an ACL does not hand out what an offline guess of the
+// password needs.
+func (c *conn) visibleACL(acl []zk.ACL, st zk.Stat) (zk.Record, error) {
+	ids := c.ids()
+	if !tree.Permits(acl, zk.PermRead|zk.PermAdmin, ids) {
+		return nil, zk.ErrNoAuth
+	}
+	if !tree.Permits(acl, zk.PermAdmin, ids) {
+		for i, a := range acl { // acl is the tree's copy: ours to change
+			if a.ID.Scheme == "digest" {
+				user, _, _ := strings.Cut(a.ID.ID, ":")
+				acl[i].ID.ID = user + ":x"
+			}
+		}
+	}
+	return &zk.GetACLResponse{ACL: acl, Stat: st}, nil
 }

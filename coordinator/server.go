@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -18,6 +17,7 @@ import (
 	pb "go.etcd.io/raft/v3/raftpb"
 
 	"github.com/sluicelogs/sluice/coordinator/tree"
+	"github.com/sluicelogs/sluice/internal/accept"
 )
 
 // Server is one coordinator member: a ZooKeeper-protocol front end on the
@@ -48,6 +48,12 @@ type Server struct {
 	conns   map[*conn]struct{}
 	perIP   map[string]int
 	started time.Time
+
+	// refusals counts connections refused since the last warning about
+	// them, lastRefusal is when that was (both mu): a client retrying in a
+	// loop against a full server must not flood the log.
+	refusals    int
+	lastRefusal time.Time
 
 	connWG sync.WaitGroup
 }
@@ -178,18 +184,24 @@ func (s *Server) Run(ctx context.Context) error {
 
 func (s *Server) accept(ctx context.Context) error {
 	for {
-		nc, err := s.ln.Accept()
-		if err != nil {
-			if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
-				return nil
-			}
-			return fmt.Errorf("coordinator: accept: %w", err)
+		nc, err := accept.Next(ctx, s.ln, s.log)
+		if err != nil { // closed by Run, which is stopping
+			return nil
 		}
 		ip, _, _ := net.SplitHostPort(nc.RemoteAddr().String())
 		s.mu.Lock()
-		if s.cfg.MaxClientCnxns > 0 && s.perIP[ip] >= s.cfg.MaxClientCnxns {
+		// maxCnxns bounds the connections in all, as maxClientCnxns those of
+		// one address does not: a client with many addresses (127.0.0.2,
+		// 127.0.0.3, … on loopback, or a NATed fleet) gets past the latter.
+		if s.cfg.MaxCnxns > 0 && len(s.conns) >= s.cfg.MaxCnxns {
+			s.refuseLocked("maxCnxns", "too many client connections", "remote", nc.RemoteAddr().String(), "max", s.cfg.MaxCnxns)
 			s.mu.Unlock()
-			s.log.Warn("too many connections from one address", "ip", ip, "max", s.cfg.MaxClientCnxns)
+			nc.Close()
+			continue
+		}
+		if s.cfg.MaxClientCnxns > 0 && s.perIP[ip] >= s.cfg.MaxClientCnxns {
+			s.refuseLocked("maxClientCnxns", "too many connections from one address", "ip", ip, "max", s.cfg.MaxClientCnxns)
+			s.mu.Unlock()
 			nc.Close()
 			continue
 		}
@@ -198,6 +210,9 @@ func (s *Server) accept(ctx context.Context) error {
 			nc.Close()
 			return nil
 		}
+		// Set before the connection is shared, so that a close (which moves
+		// the deadline to now) always comes after it.
+		_ = nc.SetReadDeadline(time.Now().Add(s.handshakeTimeout()))
 		s.perIP[ip]++
 		s.metrics.conns.Inc()
 		c := newConn(s, nc)
@@ -215,6 +230,34 @@ func (s *Server) accept(ctx context.Context) error {
 			s.mu.Unlock()
 		}()
 	}
+}
+
+// refusalLogInterval is the least time between two warnings about refused
+// connections.
+const refusalLogInterval = 10 * time.Second
+
+// refuseLocked counts a connection refused for limit and warns about it,
+// at most once per refusalLogInterval with how many were refused since
+// the last warning; the caller holds mu and closes the connection.
+func (s *Server) refuseLocked(limit, msg string, attrs ...any) {
+	s.metrics.refused.WithLabelValues(limit).Inc()
+	s.refusals++
+	if now := time.Now(); now.Sub(s.lastRefusal) >= refusalLogInterval {
+		s.log.Warn(msg, append(attrs, "refused", s.refusals)...)
+		s.refusals, s.lastRefusal = 0, now
+	}
+}
+
+// handshakeTimeout bounds how long a new connection may take, from its
+// accept, to send its connect request (or a four-letter word): a client
+// that connects and stays silent would otherwise hold a socket and a
+// maxClientCnxns slot forever. ZooKeeper drops a connection that has no
+// session after zookeeper.nio.sessionlessCnxnTimeout, 10s by default; we
+// take that, or tickTime*initLimit when larger, the time a member is given
+// to connect to its leader, so a slow ensemble does not refuse the clients
+// it is slow for.
+func (s *Server) handshakeTimeout() time.Duration {
+	return max(s.cfg.TickTime*time.Duration(s.cfg.InitLimit), 10*time.Second)
 }
 
 // propose puts an entry in the log and returns a channel that receives its

@@ -15,6 +15,8 @@ import (
 	"go.etcd.io/raft/v3"
 	pb "go.etcd.io/raft/v3/raftpb"
 	"google.golang.org/protobuf/proto"
+
+	"github.com/sluicelogs/sluice/internal/accept"
 )
 
 // The peer transport carries, between members on their peer ports:
@@ -141,8 +143,8 @@ func (t *transport) acceptLoop(ctx context.Context) {
 		mu.Unlock()
 	}()
 	for {
-		c, err := t.ln.Accept()
-		if err != nil {
+		c, err := accept.Next(ctx, t.ln, t.log)
+		if err != nil { // closed by run, which is stopping
 			return
 		}
 		mu.Lock()
