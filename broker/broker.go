@@ -2,7 +2,6 @@ package broker
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/sluicelogs/sluice/broker/group"
 	"github.com/sluicelogs/sluice/broker/partition"
+	"github.com/sluicelogs/sluice/internal/accept"
 )
 
 // Broker is one Kafka-protocol broker. Its topics and partition states live
@@ -102,13 +102,6 @@ func New(cfg *Config, log *slog.Logger) (*Broker, error) {
 // Addr is the address the broker listens on.
 func (b *Broker) Addr() string { return b.ln.Addr().String() }
 
-// Accept backoff after a failed accept, as net/http's Server: from
-// minAcceptBackoff doubling to maxAcceptBackoff.
-const (
-	minAcceptBackoff = 5 * time.Millisecond
-	maxAcceptBackoff = time.Second
-)
-
 // Run serves clients until ctx is done, then closes everything. A failed
 // accept never ends it: only the listener's closing, when ctx ends, does.
 func (b *Broker) Run(ctx context.Context) error {
@@ -135,28 +128,14 @@ func (b *Broker) Run(ctx context.Context) error {
 		b.ln.Close()
 		conns.Range(func(k, _ any) bool { k.(net.Conn).Close(); return true })
 	}()
-	var wait time.Duration // the accept backoff; 0 after a success
 	for {
-		nc, aerr := b.ln.Accept()
+		// A failed accept (too many open files) is waited out inside
+		// accept.Next: the clients already connected still need the
+		// broker, and new ones get in once descriptors are free.
+		nc, aerr := accept.Next(ctx, b.ln, b.log)
 		if aerr != nil {
-			if ctx.Err() != nil || errors.Is(aerr, net.ErrClosed) {
-				break
-			}
-			// Anything else (too many open files, no buffers) passes: the
-			// clients already connected still need the broker, and new ones
-			// get in once descriptors are free. Back off as net/http's
-			// Server does, so a full descriptor table is not a busy loop.
-			wait = min(max(2*wait, minAcceptBackoff), maxAcceptBackoff)
-			b.log.Warn("accept failed; retrying", "err", aerr, "retry_in", wait)
-			t := time.NewTimer(wait)
-			select {
-			case <-ctx.Done():
-				t.Stop()
-			case <-t.C:
-			}
-			continue
+			break
 		}
-		wait = 0
 		conns.Store(nc, struct{}{})
 		if ctx.Err() != nil { // accepted as Run was stopping: the closer may have missed it
 			nc.Close()

@@ -68,7 +68,8 @@
 //
 //   - the accept loop (Run itself), ended only by the closer closing the
 //     listener: a failed accept (as at the file descriptor limit) is
-//     retried after a backoff of 5ms doubling to 1s;
+//     retried after a backoff of 5ms doubling to 1s
+//     (internal/accept);
 //   - one goroutine per connection (connWG), which handles its requests
 //     in turn; a handler may block on the request's context (acks=all
 //     waits, fetch long-polls, JoinGroup and SyncGroup);
