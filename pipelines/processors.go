@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"math"
 	"net/netip"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -385,12 +386,58 @@ func appendValue(ev Event, p path, v any, allowDup bool) error {
 	}
 	if !allowDup {
 		for _, e := range l {
-			if e == v {
+			if equalValues(e, v) {
 				return p.set(ev, l)
 			}
 		}
 	}
 	return p.set(ev, append(l, v))
+}
+
+// equalValues compares two event values the way Elasticsearch's append
+// compares list elements (Java's equals): objects and lists by their
+// contents, scalars by type and value, so int64(1) and 1.0 differ. ==
+// on two interfaces holding maps or slices panics, and both come from
+// event data.
+func equalValues(a, b any) bool {
+	switch x := a.(type) {
+	case map[string]any:
+		y, ok := b.(map[string]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for k, xv := range x {
+			yv, ok := y[k]
+			if !ok || !equalValues(xv, yv) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		y, ok := b.([]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for i := range x {
+			if !equalValues(x[i], y[i]) {
+				return false
+			}
+		}
+		return true
+	}
+	switch b.(type) {
+	case map[string]any, []any:
+		return false
+	case nil:
+		return a == nil
+	}
+	if a == nil {
+		return false
+	}
+	if !reflect.TypeOf(a).Comparable() || !reflect.TypeOf(b).Comparable() {
+		return reflect.DeepEqual(a, b) // a type NormalizeJSON does not produce
+	}
+	return a == b
 }
 
 func buildRename(o *opts, ignoreMissing bool) doFunc {
