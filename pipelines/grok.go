@@ -204,13 +204,19 @@ func grokTyped(s, typ string) (any, error) {
 }
 
 // match applies g to s and writes the captures into ev; it reports whether
-// g matched.
-func (g *grokExpr) match(ev Event, s string) (bool, error) {
+// g matched. Before each search it checks the run's budget.
+func (g *grokExpr) match(ev Event, s string, st *state) (bool, error) {
 	var loc []int
 	if g.anchored != nil {
+		if err := st.overBudget(); err != nil {
+			return false, err
+		}
 		loc = g.anchored.FindStringSubmatchIndex(s)
 	}
 	if loc == nil {
+		if err := st.overBudget(); err != nil {
+			return false, err
+		}
 		loc = g.re.FindStringSubmatchIndex(s)
 	}
 	if loc == nil {

@@ -23,7 +23,28 @@ type Options struct {
 	// processors remember (parsing one costs about half a millisecond);
 	// 0 means 4096.
 	UserAgentCacheSize int
+	// Budget is the time one Run may take, measured on Now: checked after
+	// every processor, between grok's patterns and between the user_agent
+	// processor's parses. A run over it ends with ErrOverBudget. 0 means
+	// no budget.
+	Budget time.Duration
+	// GrokMaxBytes is the longest field grok matches, in bytes: a longer
+	// one is a grok failure (handled like any other), since matching the
+	// stock patterns against it costs about 2µs a byte and cannot be
+	// interrupted. 0 means DefaultGrokMaxBytes.
+	GrokMaxBytes int
+	// UserAgentMaxBytes is how much of a user agent the user_agent
+	// processor parses: the first bytes up to it (user_agent.original
+	// keeps the whole). 0 means DefaultUserAgentMaxBytes.
+	UserAgentMaxBytes int
 }
+
+// Defaults of the caps on processors whose cost grows with their input
+// faster than the other processors' (see Options).
+const (
+	DefaultGrokMaxBytes      = 64 << 10
+	DefaultUserAgentMaxBytes = 2 << 10
+)
 
 // loader holds what the files loaded together share: the pipelines already
 // loaded (so that a definition called from two places is compiled once),
@@ -43,6 +64,12 @@ func newLoader(opts Options) *loader {
 	}
 	if opts.UserAgentCacheSize <= 0 {
 		opts.UserAgentCacheSize = 4096
+	}
+	if opts.GrokMaxBytes <= 0 {
+		opts.GrokMaxBytes = DefaultGrokMaxBytes
+	}
+	if opts.UserAgentMaxBytes <= 0 {
+		opts.UserAgentMaxBytes = DefaultUserAgentMaxBytes
 	}
 	return &loader{opts: opts, done: map[string]*Pipeline{}}
 }
@@ -157,7 +184,7 @@ func (l *loader) parse(file, abs string, text []byte) (*Pipeline, error) {
 		return nil, &config.Error{File: file, Err: err}
 	}
 	name := strings.TrimSuffix(filepath.Base(file), filepath.Ext(file))
-	p := &Pipeline{Name: name, File: file, now: l.opts.Now}
+	p := &Pipeline{Name: name, File: file, now: l.opts.Now, budget: l.opts.Budget}
 	if len(doc.Content) == 0 {
 		return nil, &config.Error{File: file, Err: errors.New("empty pipeline definition")}
 	}

@@ -22,6 +22,7 @@ type Pipeline struct {
 	onFailure []*step
 	tests     []testCase
 	now       func() time.Time
+	budget    time.Duration // of one Run; 0: none
 }
 
 // step is one configured processor with the options every processor takes.
@@ -38,7 +39,25 @@ type step struct {
 
 // state is what one Run carries through its processors.
 type state struct {
-	now func() time.Time
+	now      func() time.Time
+	budget   time.Duration // 0: none
+	deadline time.Time     // the run's start + budget
+}
+
+// ErrOverBudget is the cause of a run that went over its time budget
+// (Options.Budget). Neither ignore_failure nor on_failure handles it: the
+// run ends there, and Run returns it inside a *ProcessorError naming the
+// processor that was running.
+var ErrOverBudget = errors.New("over the pipeline's time budget")
+
+// overBudget reports, with ErrOverBudget, whether the run has used up its
+// budget. Processors whose cost grows faster than their input call it
+// between their steps; runSteps after every processor.
+func (st *state) overBudget() error {
+	if st.budget <= 0 || !st.now().After(st.deadline) {
+		return nil
+	}
+	return fmt.Errorf("%w of %s", ErrOverBudget, st.budget)
 }
 
 // errDrop is returned by the drop processor and unwinds the whole run.
@@ -73,7 +92,11 @@ const (
 // processor discarded it. A processor failure that nothing handled is
 // returned as a *ProcessorError together with the event as it was then.
 func (p *Pipeline) Run(ev Event) (out Event, dropped bool, err error) {
-	return p.runWith(ev, &state{now: p.now})
+	st := &state{now: p.now}
+	if p.budget > 0 {
+		st.budget, st.deadline = p.budget, p.now().Add(p.budget)
+	}
+	return p.runWith(ev, st)
 }
 
 func (p *Pipeline) runWith(ev Event, st *state) (Event, bool, error) {
@@ -91,7 +114,7 @@ func (p *Pipeline) runWith(ev Event, st *state) (Event, bool, error) {
 // of them failed.
 func (p *Pipeline) exec(ev Event, st *state) error {
 	err := runSteps(p.steps, ev, st)
-	if err == nil || errors.Is(err, errDrop) || len(p.onFailure) == 0 {
+	if err == nil || errors.Is(err, errDrop) || errors.Is(err, ErrOverBudget) || len(p.onFailure) == 0 {
 		return err
 	}
 	return handleFailure(p.onFailure, ev, st, err)
@@ -101,6 +124,9 @@ func runSteps(steps []*step, ev Event, st *state) error {
 	for _, s := range steps {
 		if err := s.run(ev, st); err != nil {
 			return err
+		}
+		if err := st.overBudget(); err != nil {
+			return s.located(err)
 		}
 	}
 	return nil
@@ -124,17 +150,27 @@ func (s *step) run(ev Event, st *state) error {
 }
 
 func (s *step) fail(ev Event, st *state, err error) error {
+	if errors.Is(err, ErrOverBudget) {
+		return s.located(err) // not a failure the definition can handle
+	}
 	if s.ignoreFailure {
 		return nil
 	}
-	var pe *ProcessorError
-	if !errors.As(err, &pe) {
-		pe = &ProcessorError{Pipeline: s.pipeline, Processor: s.label, Type: s.kind, Tag: s.tag, Err: err}
-	}
+	pe := s.located(err)
 	if len(s.onFailure) == 0 {
 		return pe
 	}
 	return handleFailure(s.onFailure, ev, st, pe)
+}
+
+// located wraps err in a *ProcessorError naming s, unless it already is
+// one (from a processor of a called pipeline).
+func (s *step) located(err error) *ProcessorError {
+	var pe *ProcessorError
+	if !errors.As(err, &pe) {
+		pe = &ProcessorError{Pipeline: s.pipeline, Processor: s.label, Type: s.kind, Tag: s.tag, Err: err}
+	}
+	return pe
 }
 
 // handleFailure runs on_failure processors with the _ingest metadata set.

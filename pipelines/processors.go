@@ -139,13 +139,17 @@ func buildGrok(o *opts, ignoreMissing bool) doFunc {
 		}
 		exprs = append(exprs, g)
 	}
-	return func(ev Event, _ *state) error {
+	maxBytes := o.d.l.opts.GrokMaxBytes
+	return func(ev Event, st *state) error {
 		s, ok, err := sourceString(ev, field, ignoreMissing)
 		if !ok {
 			return err
 		}
+		if len(s) > maxBytes {
+			return fmt.Errorf("field [%s] is %d bytes, over grok's limit of %d", field, len(s), maxBytes)
+		}
 		for _, g := range exprs {
-			matched, err := g.match(ev, s)
+			matched, err := g.match(ev, s, st)
 			if err != nil {
 				return err
 			}
