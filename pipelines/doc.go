@@ -65,6 +65,10 @@
 // and _ingest is removed again afterwards. drop ends the run with
 // dropped=true, also from inside a called pipeline.
 //
+// Definition errors are config.Errors, one per problem, each
+// "file:line: processor <name>#<index>: message" (index in its list;
+// nested lists read "processor set#0.on_failure.processor x#1").
+//
 // # Limits
 //
 // One event must not hold up the rest. Options.Budget (the indexer's
@@ -73,8 +77,9 @@
 // user_agent's three parses; a run over its budget ends there with
 // ErrOverBudget inside a *ProcessorError naming the processor, and
 // neither ignore_failure nor on_failure handles it (the indexer sends the
-// event to the dead-letter topic). A single regexp search cannot be
-// interrupted, so the processors whose cost grows fastest with their input
+// event to the dead-letter topic). A single search of Go's regexp cannot
+// be interrupted (Elasticsearch's grok has a watchdog that can), so the
+// processors whose cost grows fastest with their input
 // have caps as well:
 //
 //	grok        a field over GrokMaxBytes (64 KiB) is a grok failure,
@@ -87,10 +92,6 @@
 // patterns that is about 2µs a byte for grok and 30µs a byte for
 // ua-parser's regexes: unbounded, a 990 KB line took 2.3s in the nginx
 // example's grok fallback and a 900 KB user agent 27s.
-//
-// Definition errors are config.Errors, one per problem, each
-// "file:line: processor <name>#<index>: message" (index in its list;
-// nested lists read "processor set#0.on_failure.processor x#1").
 //
 // # Processor notes
 //
