@@ -32,6 +32,7 @@ func (f *fakeBulk) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	var lines []string
 	sc := bufio.NewScanner(r.Body)
+	sc.Buffer(nil, 16<<20) // documents of a few MB
 	for sc.Scan() {
 		lines = append(lines, sc.Text())
 	}

@@ -19,6 +19,15 @@ type Config struct {
 	DeadLetterTopic string              `yaml:"dead_letter_topic"`
 	Routes          []Route             `yaml:"routes"`
 
+	// DeadLetterMaxBytes bounds a dead letter (key and value): a larger
+	// one is cut to fit, and cut further while the broker refuses it as
+	// too large (its message.max.bytes is smaller).
+	DeadLetterMaxBytes int `yaml:"dead_letter_max_bytes"`
+	// DeadLetterTimeout bounds the delivery of a chunk's dead letters,
+	// retries included; those not acknowledged by then are given up on
+	// (logged and counted) so that the records behind them are committed.
+	DeadLetterTimeout time.Duration `yaml:"dead_letter_timeout"`
+
 	// MaxPollRecords bounds one batch: the records fetched, indexed and
 	// committed together.
 	MaxPollRecords int `yaml:"max_poll_records"`
@@ -74,12 +83,14 @@ type Route struct {
 // Defaults returns a Config with every default set.
 func Defaults() Config {
 	return Config{
-		Kafka:           KafkaConfig{Hosts: []string{"127.0.0.1:9092"}, Group: "sluice-indexer", SessionTimeout: 45 * time.Second},
-		Elasticsearch:   ElasticsearchConfig{Hosts: []string{"http://127.0.0.1:9200"}, Template: "sluice", Shards: 1, Replicas: 1, Workers: 2, FlushBytes: 5 << 20, FlushInterval: time.Second},
-		DeadLetterTopic: "sluice-dlq",
-		MaxPollRecords:  10000,
-		ShutdownTimeout: 30 * time.Second,
-		MaxBackoff:      5 * time.Second,
+		Kafka:              KafkaConfig{Hosts: []string{"127.0.0.1:9092"}, Group: "sluice-indexer", SessionTimeout: 45 * time.Second},
+		Elasticsearch:      ElasticsearchConfig{Hosts: []string{"http://127.0.0.1:9200"}, Template: "sluice", Shards: 1, Replicas: 1, Workers: 2, FlushBytes: 5 << 20, FlushInterval: time.Second},
+		DeadLetterTopic:    "sluice-dlq",
+		DeadLetterMaxBytes: 1000000,
+		DeadLetterTimeout:  time.Minute,
+		MaxPollRecords:     10000,
+		ShutdownTimeout:    30 * time.Second,
+		MaxBackoff:         5 * time.Second,
 	}
 }
 
@@ -141,6 +152,12 @@ func (c *Config) validate(file string, root *yaml.Node) error {
 	}
 	if c.DeadLetterTopic == "" {
 		bad("dead_letter_topic", "must not be empty: rejected events go there")
+	}
+	if c.DeadLetterMaxBytes < minLetterBytes || c.DeadLetterMaxBytes > 1<<30 {
+		bad("dead_letter_max_bytes", "must be from %d to %d", minLetterBytes, 1<<30)
+	}
+	if c.DeadLetterTimeout < time.Second {
+		bad("dead_letter_timeout", "must be at least 1s (franz-go's least record timeout)")
 	}
 	if c.Elasticsearch.Template == "" {
 		c.Elasticsearch.Template = "sluice"

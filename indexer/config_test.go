@@ -25,7 +25,8 @@ routes:
 	if r.Group != "sluice-indexer" || r.Pipeline != filepath.Join(filepath.Dir(path), "examples/pipelines/nginx.yml") {
 		t.Errorf("route %+v", r)
 	}
-	if cfg.Elasticsearch.Template != "sluice" || cfg.ShutdownTimeout != 30*time.Second || cfg.Elasticsearch.Replicas != 1 {
+	if cfg.Elasticsearch.Template != "sluice" || cfg.ShutdownTimeout != 30*time.Second || cfg.Elasticsearch.Replicas != 1 ||
+		cfg.DeadLetterTimeout != time.Minute || cfg.DeadLetterMaxBytes != 1000000 {
 		t.Errorf("defaults not applied: %+v", cfg)
 	}
 }
@@ -43,6 +44,8 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"no routes", "dead_letter_topic: x\n", ": routes: at least one route"},
 		{"same group", "routes:\n  - {topics: [a], index: a, group: g}\n  - {topics: [b], index: b, group: g}\n", ":3: routes[1].group: consumer group \"g\""},
 		{"empty dlq", "dead_letter_topic: ''\nroutes: [{topics: [a], index: a}]\n", ":1: dead_letter_topic: must not be empty"},
+		{"dlq timeout", "dead_letter_timeout: 500ms\nroutes: [{topics: [a], index: a}]\n", ":1: dead_letter_timeout: must be at least 1s"},
+		{"dlq max bytes", "dead_letter_max_bytes: 100\nroutes: [{topics: [a], index: a}]\n", ":1: dead_letter_max_bytes: must be from 1024"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := writeFile(t, tc.text)

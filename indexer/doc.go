@@ -12,4 +12,36 @@
 // unreachable Elasticsearch are retried with backoff while nothing is
 // committed. flow.go describes how polling, the pipeline and bulk requests
 // overlap; offsets.go how commits follow the finished records.
+//
+// # One record must not stop the pipeline
+//
+// A record goes to the dead-letter topic (deadletter.go), as a JSON
+// DeadLetter with its topic, partition, offset, reason and original value,
+// when Elasticsearch rejects its document or its pipeline fails.
+//
+// A dead letter is never larger than dead_letter_max_bytes (default
+// 1,000,000, under franz-go's and Kafka's 1 MB batch limits). A larger one
+// is cut: the value to the head that fits, the key and reason to an
+// eighth of the limit each, the detail left out if over a quarter; it
+// says truncated: true and the original_size of the value, and topic,
+// partition and offset still say where the whole record is. The broker
+// may take less (its message.max.bytes): its MESSAGE_TOO_LARGE is final
+// for that letter as it is, so the letter is cut to half its size and sent
+// again, down to 1 KiB. Cut letters are counted in
+// sluice_indexer_dead_letter_truncated_total.
+//
+// Retriable errors (no leader, the broker unreachable) are retried by the
+// producer for dead_letter_timeout (default 1m). A letter that is still
+// not delivered then, still too large at 1 KiB, or refused for good (an
+// authorization error) is given up on: an error log names its topic,
+// partition and offset, sluice_indexer_dead_letter_dropped_total{why=
+// too_large|timeout|refused} counts it, and its record counts as finished,
+// so the offsets after it are committed. We chose dropping over holding
+// the offset back and stopping, as Logstash's dead-letter queue drops
+// events when it is full (and counts them): the record has already
+// failed, it stays at its offset in its own topic until retention (the
+// log line says where), and holding its partition back would stop every
+// good record behind it, which is what this section exists to prevent.
+// Only an indexer that is stopping leaves its dead letters undelivered
+// and their records uncommitted, to be read again.
 package indexer

@@ -331,11 +331,9 @@ func result(d *doc, res bulkResult, err error) (int, map[string]any) {
 func (f *flow) finish(c *chunk) {
 	ok := f.settle(c)
 	if ok && len(c.dead) > 0 {
-		if err := f.ix.deadLetter(f.work, f.dlq, c.dead, c.reasons); err != nil {
-			ok = false
-		} else {
-			f.deadLettered.Add(float64(len(c.dead)))
-		}
+		n, err := f.ix.deadLetter(f.work, f.dlq, c.dead, c.reasons)
+		f.deadLettered.Add(float64(n))
+		ok = err == nil
 	}
 	if ok {
 		f.dropped.Add(float64(c.dropped))

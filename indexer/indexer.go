@@ -30,6 +30,9 @@ type Indexer struct {
 	events  *prometheus.CounterVec // by result
 	retries prometheus.Counter
 	commits prometheus.Counter
+
+	dlqTruncated prometheus.Counter     // dead letters cut to fit
+	dlqDropped   *prometheus.CounterVec // dead letters given up on, by why
 }
 
 // route is one consumer group: topics → pipeline → index.
@@ -64,6 +67,14 @@ func New(cfg Config, log *slog.Logger) (*Indexer, error) {
 			Name: "sluice_indexer_commits_total",
 			Help: "Offset commits after a batch was acknowledged.",
 		}),
+		dlqTruncated: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "sluice_indexer_dead_letter_truncated_total",
+			Help: "Dead letters cut to fit dead_letter_max_bytes or the broker's message.max.bytes.",
+		}),
+		dlqDropped: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "sluice_indexer_dead_letter_dropped_total",
+			Help: "Dead letters given up on (the record stays at its offset only), by why: too_large, timeout, refused.",
+		}, []string{"why"}),
 	}
 	for _, rc := range cfg.Routes {
 		r := &route{Route: rc}
@@ -101,7 +112,7 @@ func newClient(c ElasticsearchConfig) (esapi.Transport, error) {
 
 // Collectors returns the indexer's metrics.
 func (ix *Indexer) Collectors() []prometheus.Collector {
-	return []prometheus.Collector{ix.events, ix.retries, ix.commits}
+	return []prometheus.Collector{ix.events, ix.retries, ix.commits, ix.dlqTruncated, ix.dlqDropped}
 }
 
 func (ix *Indexer) names() []*indexName {
@@ -131,6 +142,9 @@ func (ix *Indexer) Run(ctx context.Context) error {
 		kgo.SeedBrokers(ix.cfg.Kafka.Hosts...),
 		kgo.DefaultProduceTopic(ix.cfg.DeadLetterTopic),
 		kgo.AllowAutoTopicCreation(),
+		// A letter of DeadLetterMaxBytes, with the batch's framing.
+		kgo.ProducerBatchMaxBytes(int32(ix.cfg.DeadLetterMaxBytes+1024)),
+		kgo.RecordDeliveryTimeout(ix.cfg.DeadLetterTimeout),
 	)
 	if err != nil {
 		return fmt.Errorf("indexer: dead-letter producer: %w", err)
@@ -206,45 +220,6 @@ func RecordDocumentID(rec *kgo.Record) string {
 // overwrites it.
 func DocumentID(topic string, partition int32, offset int64) string {
 	return topic + "-" + strconv.FormatInt(int64(partition), 10) + "-" + strconv.FormatInt(offset, 10)
-}
-
-// DeadLetter is the value of a record in the dead-letter topic.
-type DeadLetter struct {
-	Reason    string         `json:"reason"`
-	Detail    map[string]any `json:"detail,omitempty"`
-	Topic     string         `json:"topic"`
-	Partition int32          `json:"partition"`
-	Offset    int64          `json:"offset"`
-	Timestamp time.Time      `json:"timestamp"`
-	Key       string         `json:"key,omitempty"`
-	Value     string         `json:"value"` // the original record's value
-}
-
-// deadLetter produces recs to the dead-letter topic, retrying until the
-// broker acknowledged them all or ctx ends.
-func (ix *Indexer) deadLetter(ctx context.Context, dlq *kgo.Client, recs []*kgo.Record, info []map[string]any) error {
-	out := make([]*kgo.Record, len(recs))
-	for i, rec := range recs {
-		reason, _ := info[i]["reason"].(string)
-		v, err := json.Marshal(DeadLetter{
-			Reason: reason, Detail: info[i], Topic: rec.Topic, Partition: rec.Partition, Offset: rec.Offset,
-			Timestamp: rec.Timestamp, Key: string(rec.Key), Value: string(rec.Value),
-		})
-		if err != nil {
-			return err
-		}
-		out[i] = &kgo.Record{Key: rec.Key, Value: v}
-	}
-	for b := ix.backoff(); ; {
-		err := dlq.ProduceSync(ctx, out...).FirstErr()
-		if err == nil {
-			return nil
-		}
-		ix.log.Warn("dead-letter topic", "topic", ix.cfg.DeadLetterTopic, "err", err)
-		if !b.wait(ctx) {
-			return err
-		}
-	}
 }
 
 // backoff doubles a wait from 100ms up to MaxBackoff.
