@@ -27,6 +27,9 @@ type Config struct {
 	// retries included; those not acknowledged by then are given up on
 	// (logged and counted) so that the records behind them are committed.
 	DeadLetterTimeout time.Duration `yaml:"dead_letter_timeout"`
+	// PipelineTimeout is the time budget of one event in its route's
+	// pipeline; an event over it goes to the dead-letter topic. 0: none.
+	PipelineTimeout time.Duration `yaml:"pipeline_timeout"`
 
 	// MaxPollRecords bounds one batch: the records fetched, indexed and
 	// committed together.
@@ -88,6 +91,7 @@ func Defaults() Config {
 		DeadLetterTopic:    "sluice-dlq",
 		DeadLetterMaxBytes: 1000000,
 		DeadLetterTimeout:  time.Minute,
+		PipelineTimeout:    time.Second,
 		MaxPollRecords:     10000,
 		ShutdownTimeout:    30 * time.Second,
 		MaxBackoff:         5 * time.Second,
@@ -158,6 +162,9 @@ func (c *Config) validate(file string, root *yaml.Node) error {
 	}
 	if c.DeadLetterTimeout < time.Second {
 		bad("dead_letter_timeout", "must be at least 1s (franz-go's least record timeout)")
+	}
+	if c.PipelineTimeout < 0 {
+		bad("pipeline_timeout", "must not be negative (0: no budget)")
 	}
 	if c.Elasticsearch.Template == "" {
 		c.Elasticsearch.Template = "sluice"

@@ -26,7 +26,7 @@ routes:
 		t.Errorf("route %+v", r)
 	}
 	if cfg.Elasticsearch.Template != "sluice" || cfg.ShutdownTimeout != 30*time.Second || cfg.Elasticsearch.Replicas != 1 ||
-		cfg.DeadLetterTimeout != time.Minute || cfg.DeadLetterMaxBytes != 1000000 {
+		cfg.PipelineTimeout != time.Second || cfg.DeadLetterTimeout != time.Minute || cfg.DeadLetterMaxBytes != 1000000 {
 		t.Errorf("defaults not applied: %+v", cfg)
 	}
 }
@@ -46,6 +46,7 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"empty dlq", "dead_letter_topic: ''\nroutes: [{topics: [a], index: a}]\n", ":1: dead_letter_topic: must not be empty"},
 		{"dlq timeout", "dead_letter_timeout: 500ms\nroutes: [{topics: [a], index: a}]\n", ":1: dead_letter_timeout: must be at least 1s"},
 		{"dlq max bytes", "dead_letter_max_bytes: 100\nroutes: [{topics: [a], index: a}]\n", ":1: dead_letter_max_bytes: must be from 1024"},
+		{"pipeline timeout", "pipeline_timeout: -1s\nroutes: [{topics: [a], index: a}]\n", ":1: pipeline_timeout: must not be negative"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := writeFile(t, tc.text)

@@ -17,7 +17,13 @@
 //
 // A record goes to the dead-letter topic (deadletter.go), as a JSON
 // DeadLetter with its topic, partition, offset, reason and original value,
-// when Elasticsearch rejects its document or its pipeline fails.
+// when Elasticsearch rejects its document, its pipeline fails, its
+// processing panics (recovered per event in flow.prepareOne: the reason is
+// "panic: …", the stack is logged, sluice_indexer_pipeline_panics_total
+// counts it) or it goes over pipeline_timeout, the time budget of one
+// event in its pipeline (default 1s; sluice_indexer_pipeline_over_budget_total;
+// see pipelines' Limits for where the budget is checked and the caps on
+// grok and user_agent).
 //
 // A dead letter is never larger than dead_letter_max_bytes (default
 // 1,000,000, under franz-go's and Kafka's 1 MB batch limits). A larger one

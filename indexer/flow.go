@@ -7,11 +7,14 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/sluicelogs/sluice/pipelines"
 )
 
 // chunkSize is the most records of one partition a chunk holds: the unit
@@ -241,14 +244,10 @@ func (f *flow) prepare(e *encoder, c *chunk) {
 	c.docs = make([]doc, 0, len(c.recs))
 	e.ends = e.ends[:0]
 	for _, rec := range c.recs {
-		ev, index, dropped, err := f.r.event(rec)
-		if err == nil && !dropped {
-			start := len(b)
-			if b, e.keys, err = appendJSON(b, ev, e.keys[:0]); err != nil {
-				b = b[:start]
-				err = fmt.Errorf("encode: %w", err)
-			}
-		}
+		var index string
+		var dropped bool
+		var err error
+		b, index, dropped, err = f.prepareOne(e, rec, b)
 		switch {
 		case err != nil:
 			c.dead, c.reasons = append(c.dead, rec), append(c.reasons, map[string]any{"reason": err.Error()})
@@ -265,6 +264,35 @@ func (f *flow) prepare(e *encoder, c *chunk) {
 		c.docs[i].body.Reset(b[start:end])
 		start = end
 	}
+}
+
+// prepareOne runs the pipeline on rec and appends its document to b. A
+// panic on the way is the record's failure, not the indexer's: b is
+// given back as it was, and the record goes to the dead-letter topic
+// with the panic's message. (A panicking processor may leave shared state
+// behind; the pipelines hold none but the user-agent cache, whose lock
+// uap-go releases with defer.)
+func (f *flow) prepareOne(e *encoder, rec *kgo.Record, b []byte) (out []byte, index string, dropped bool, err error) {
+	start := len(b)
+	defer func() {
+		if p := recover(); p != nil {
+			f.ix.panics.Inc()
+			f.log.Error("panic processing an event; it goes to the dead-letter topic", "topic", rec.Topic,
+				"partition", rec.Partition, "offset", rec.Offset, "panic", p, "stack", string(debug.Stack()))
+			out, index, dropped, err = b[:start], "", false, fmt.Errorf("panic: %v", p)
+		}
+	}()
+	ev, index, dropped, err := f.r.event(rec)
+	if errors.Is(err, pipelines.ErrOverBudget) {
+		f.ix.overBudget.Inc()
+	}
+	if err != nil || dropped {
+		return b, "", dropped, err
+	}
+	if b, e.keys, err = appendJSON(b, ev, e.keys[:0]); err != nil {
+		return b[:start], "", false, fmt.Errorf("encode: %w", err)
+	}
+	return b, index, false, nil
 }
 
 // send adds docs (of c) to the bulker as one round; c.settled closes

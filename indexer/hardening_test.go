@@ -21,6 +21,7 @@ import (
 
 	"github.com/sluicelogs/sluice/broker"
 	"github.com/sluicelogs/sluice/internal/await"
+	"github.com/sluicelogs/sluice/pipelines"
 	"github.com/sluicelogs/sluice/testkit/testcluster"
 )
 
@@ -321,6 +322,67 @@ func TestEncodeLetter(t *testing.T) {
 	}
 	if _, _, err := encodeLetter(DeadLetter{Topic: "t", Value: "v"}, []byte(strings.Repeat("k", 900)), 1000); err != nil {
 		t.Errorf("a long key is cut: %v", err)
+	}
+}
+
+// TestPanicGoesToDeadLetter: a panic while one event is processed sends
+// that event to the dead-letter topic with the panic's message, counts
+// it, and the indexer goes on with the next ones.
+func TestPanicGoesToDeadLetter(t *testing.T) {
+	const topic = "panics"
+	e := newHardEnv(t, 0, func(string) int { return 201 })
+	testcluster.CreateTopic(t, e.broker, topic, 1)
+	e.produce(t, topic, []byte(`{"message":"a"}`), []byte(`{"message":"boom"}`), []byte(`{"message":"c"}`))
+	ix, err := New(e.config(t, topic, "processors: [{set: {field: seen, value: true}}]"), testcluster.Logger())
+	if err != nil {
+		t.Fatal(err)
+	}
+	run0 := ix.routes[0].run
+	ix.routes[0].run = func(ev pipelines.Event) (pipelines.Event, bool, error) {
+		if ev["message"] == "boom" {
+			var m map[string]any
+			m["x"] = 1 // assignment to entry in nil map
+		}
+		return run0(ev)
+	}
+	run(t, ix)
+	e.waitCommitted(t, "hard-"+topic, topic, 3)
+	dl := e.deadLetters(t, topic, 1)[1]
+	if !strings.Contains(dl.Reason, "panic: assignment to entry in nil map") || dl.Value != `{"message":"boom"}` {
+		t.Errorf("dead letter %+v: want the panic and the original value", dl)
+	}
+	if got := value(t, ix.panics); got != 1 {
+		t.Errorf("sluice_indexer_pipeline_panics_total = %v, want 1", got)
+	}
+	if got := value(t, ix.events.WithLabelValues("indexed")); got != 2 {
+		t.Errorf("indexed %v, want 2", got)
+	}
+}
+
+// TestOverBudgetGoesToDeadLetter: an event over pipeline_timeout goes to
+// the dead-letter topic with the reason, counted; the others are indexed.
+// The budget is 1ns: every event is over it after its first processor.
+func TestOverBudgetGoesToDeadLetter(t *testing.T) {
+	const topic = "budget"
+	e := newHardEnv(t, 0, func(string) int { return 201 })
+	testcluster.CreateTopic(t, e.broker, topic, 1)
+	e.produce(t, topic, []byte(`{"message":"a"}`), []byte(`{"message":"b"}`))
+	cfg := e.config(t, topic, "processors: [{set: {field: x, value: 1}}]")
+	cfg.PipelineTimeout = time.Nanosecond
+	ix, err := New(cfg, testcluster.Logger())
+	if err != nil {
+		t.Fatal(err)
+	}
+	run(t, ix)
+	e.waitCommitted(t, "hard-"+topic, topic, 2)
+	letters := e.deadLetters(t, topic, 2)
+	for off, dl := range letters {
+		if !strings.Contains(dl.Reason, "over the pipeline's time budget of 1ns") {
+			t.Errorf("offset %d: reason %q", off, dl.Reason)
+		}
+	}
+	if got := value(t, ix.overBudget); got != 2 {
+		t.Errorf("sluice_indexer_pipeline_over_budget_total = %v, want 2", got)
 	}
 }
 

@@ -31,6 +31,8 @@ type Indexer struct {
 	retries prometheus.Counter
 	commits prometheus.Counter
 
+	panics       prometheus.Counter     // events whose processing panicked
+	overBudget   prometheus.Counter     // events over the pipeline's time budget
 	dlqTruncated prometheus.Counter     // dead letters cut to fit
 	dlqDropped   *prometheus.CounterVec // dead letters given up on, by why
 }
@@ -38,7 +40,8 @@ type Indexer struct {
 // route is one consumer group: topics → pipeline → index.
 type route struct {
 	Route
-	pipeline *pipelines.Pipeline // nil: events unchanged
+	pipeline *pipelines.Pipeline                                  // nil: events unchanged
+	run      func(pipelines.Event) (pipelines.Event, bool, error) // pipeline.Run; tests put a panic in it
 	index    *indexName
 }
 
@@ -67,6 +70,14 @@ func New(cfg Config, log *slog.Logger) (*Indexer, error) {
 			Name: "sluice_indexer_commits_total",
 			Help: "Offset commits after a batch was acknowledged.",
 		}),
+		panics: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "sluice_indexer_pipeline_panics_total",
+			Help: "Events whose processing panicked; each went to the dead-letter topic with the panic.",
+		}),
+		overBudget: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "sluice_indexer_pipeline_over_budget_total",
+			Help: "Events that went over pipeline_timeout in their pipeline; each went to the dead-letter topic.",
+		}),
 		dlqTruncated: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "sluice_indexer_dead_letter_truncated_total",
 			Help: "Dead letters cut to fit dead_letter_max_bytes or the broker's message.max.bytes.",
@@ -82,9 +93,10 @@ func New(cfg Config, log *slog.Logger) (*Indexer, error) {
 			return nil, fmt.Errorf("indexer: route %v: %w", rc.Topics, err)
 		}
 		if rc.Pipeline != "" {
-			if r.pipeline, err = pipelines.Load(rc.Pipeline, pipelines.Options{}); err != nil {
+			if r.pipeline, err = pipelines.Load(rc.Pipeline, pipelines.Options{Budget: cfg.PipelineTimeout}); err != nil {
 				return nil, err
 			}
+			r.run = r.pipeline.Run
 		}
 		ix.routes = append(ix.routes, r)
 	}
@@ -112,7 +124,7 @@ func newClient(c ElasticsearchConfig) (esapi.Transport, error) {
 
 // Collectors returns the indexer's metrics.
 func (ix *Indexer) Collectors() []prometheus.Collector {
-	return []prometheus.Collector{ix.events, ix.retries, ix.commits, ix.dlqTruncated, ix.dlqDropped}
+	return []prometheus.Collector{ix.events, ix.retries, ix.commits, ix.panics, ix.overBudget, ix.dlqTruncated, ix.dlqDropped}
 }
 
 func (ix *Indexer) names() []*indexName {
@@ -178,8 +190,8 @@ func (r *route) event(rec *kgo.Record) (ev pipelines.Event, index string, droppe
 	} else {
 		ev = pipelines.NormalizeJSON(ev)
 	}
-	if r.pipeline != nil {
-		out, dropped, err := r.pipeline.Run(ev)
+	if r.run != nil {
+		out, dropped, err := r.run(ev)
 		if err != nil {
 			return nil, "", false, fmt.Errorf("pipeline: %w", err)
 		}
