@@ -367,7 +367,7 @@ func TestOverBudgetGoesToDeadLetter(t *testing.T) {
 	e := newHardEnv(t, 0, func(string) int { return 201 })
 	testcluster.CreateTopic(t, e.broker, topic, 1)
 	e.produce(t, topic, []byte(`{"message":"a"}`), []byte(`{"message":"b"}`))
-	cfg := e.config(t, topic, "processors: [{set: {field: x, value: 1}}]")
+	cfg := e.config(t, topic, "processors: [{dissect: {field: message, pattern: '%{x}'}}]")
 	cfg.PipelineTimeout = time.Nanosecond
 	ix, err := New(cfg, testcluster.Logger())
 	if err != nil {

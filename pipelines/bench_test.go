@@ -1,6 +1,9 @@
 package pipelines
 
-import "testing"
+import (
+	"testing"
+	"time"
+)
 
 const nginxLine = `93.180.71.3 - - [17/May/2015:08:05:32 +0000] "GET /downloads/product_1 HTTP/1.1" 304 0 "-" "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"`
 
@@ -33,6 +36,16 @@ func BenchmarkDate(b *testing.B) {
 
 func BenchmarkNginxPipeline(b *testing.B) {
 	p, err := Load("../examples/pipelines/nginx.yml", Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchPipeline(b, p, nginxLine)
+}
+
+// BenchmarkNginxPipelineBudget is BenchmarkNginxPipeline with the
+// indexer's default budget: what checking it costs.
+func BenchmarkNginxPipelineBudget(b *testing.B) {
+	p, err := Load("../examples/pipelines/nginx.yml", Options{Budget: time.Second})
 	if err != nil {
 		b.Fatal(err)
 	}

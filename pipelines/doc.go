@@ -73,8 +73,10 @@
 //
 // One event must not hold up the rest. Options.Budget (the indexer's
 // pipeline_timeout) bounds the time of one Run: the clock is read after
-// every processor, before each of grok's searches and before each of
-// user_agent's three parses; a run over its budget ends there with
+// every processor that parses or searches text (grok, dissect, date,
+// gsub, json, kv, split, user_agent, fingerprint, pipeline: not after
+// set, rename and the like, whose cost is the fields they touch), before
+// each of grok's searches and before each of user_agent's three parses; a run over its budget ends there with
 // ErrOverBudget inside a *ProcessorError naming the processor, and
 // neither ignore_failure nor on_failure handles it (the indexer sends the
 // event to the dead-letter topic). A single search of Go's regexp cannot

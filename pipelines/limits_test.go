@@ -34,43 +34,44 @@ func parseWith(t *testing.T, def string, opts Options) *Pipeline {
 }
 
 // TestBudgetEndsRunBetweenProcessors: the budget is checked after every
-// processor; the run that went over it ends there, neither
-// ignore_failure nor the pipeline's on_failure handles it, and the error
-// names the processor.
+// processor that parses text (dissect here, not set); the run that went
+// over it ends there, neither ignore_failure nor the pipeline's
+// on_failure handles it, and the error names the processor.
 func TestBudgetEndsRunBetweenProcessors(t *testing.T) {
 	clock := &stepClock{t: testNow, step: 400 * time.Millisecond}
 	p := parseWith(t, `processors:
-  - set: {field: a, value: 1}
-  - set: {field: b, value: 2}
-  - set: {field: c, value: 3, ignore_failure: true}
-  - set: {field: d, value: 4}
+  - dissect: {field: m, pattern: '%{a}'}
+  - set: {field: x, value: 1}
+  - dissect: {field: m, pattern: '%{b}'}
+  - dissect: {field: m, pattern: '%{c}', ignore_failure: true}
+  - dissect: {field: m, pattern: '%{d}'}
 on_failure:
   - set: {field: error.message, value: '{{ _ingest.on_failure_message }}'}
 `, Options{Now: clock.now, Budget: time.Second})
-	// The start reads the clock (deadline +1s), then each processor's
-	// check: +0.4s, +0.8s, +1.2s: over after set#2.
-	ev, dropped, err := p.Run(Event{})
+	// The start reads the clock (deadline +1s), then each dissect's
+	// check: +0.4s, +0.8s, +1.2s: over after dissect#3.
+	ev, dropped, err := p.Run(Event{"m": "v"})
 	if !errors.Is(err, ErrOverBudget) || dropped {
 		t.Fatalf("err %v, dropped %v: want ErrOverBudget", err, dropped)
 	}
 	var pe *ProcessorError
-	if !errors.As(err, &pe) || pe.Processor != "set#2" {
-		t.Errorf("error %q: want it to name set#2", err)
+	if !errors.As(err, &pe) || pe.Processor != "dissect#3" {
+		t.Errorf("error %q: want it to name dissect#3", err)
 	}
 	if !strings.Contains(err.Error(), "over the pipeline's time budget of 1s") {
 		t.Errorf("error %q: want the budget in it", err)
 	}
 	if _, ok := ev["d"]; ok {
-		t.Errorf("set#3 ran after the budget was used up: %v", ev)
+		t.Errorf("dissect#4 ran after the budget was used up: %v", ev)
 	}
 	if _, ok := ev["error"]; ok {
 		t.Errorf("on_failure ran: %v", ev)
 	}
 
 	// Without a budget, the same clock changes nothing.
-	p = parseWith(t, `processors: [{set: {field: a, value: 1}}, {set: {field: b, value: 2}}, {set: {field: c, value: 3}}]`,
+	p = parseWith(t, `processors: [{dissect: {field: m, pattern: '%{a}'}}, {dissect: {field: m, pattern: '%{b}'}}, {dissect: {field: m, pattern: '%{c}'}}]`,
 		Options{Now: clock.now})
-	if _, _, err := p.Run(Event{}); err != nil {
+	if _, _, err := p.Run(Event{"m": "v"}); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -257,7 +257,7 @@ func (d *defBuilder) step(item *yaml.Node, prefix string, i int) *step {
 		return nil
 	}
 	o := newOpts(d, label, vn)
-	s := &step{kind: name, label: fmt.Sprintf("%s#%d", name, i), pipeline: d.file}
+	s := &step{kind: name, label: fmt.Sprintf("%s#%d", name, i), pipeline: d.file, timed: timedKind(name)}
 	s.tag = o.str("tag", "")
 	if s.tag != "" {
 		s.label = fmt.Sprintf("%s#%d (tag %s)", name, i, s.tag)
