@@ -23,7 +23,9 @@
 // counts it) or it goes over pipeline_timeout, the time budget of one
 // event in its pipeline (default 1s; sluice_indexer_pipeline_over_budget_total;
 // see pipelines' Limits for where the budget is checked and the caps on
-// grok and user_agent).
+// grok and user_agent). The budget is wall-clock time, 50,000 times what
+// the nginx example takes for a line: only a process paused mid-event
+// (SIGSTOP, a suspended VM) sends an ordinary event over it.
 //
 // A dead letter is never larger than dead_letter_max_bytes (default
 // 1,000,000, under franz-go's and Kafka's 1 MB batch limits). A larger one
