@@ -14,6 +14,11 @@
 // the first event that carries it is published, so a line read again after
 // a crash gets the same event id.
 //
+// Open refuses, with an error naming the entry, a file the agent cannot
+// have written: another version, an entry without a key, a negative
+// offset or fp_len, an fp that is not hexadecimal, a key twice
+// (FuzzDecode, seed corpus in testdata/fuzz).
+//
 // Entries are removed by the agent's inputs (clean_removed: a file no scan
 // finds any more; clean_inactive: an entry not updated for that long),
 // never while a file is being read or has events in flight.
@@ -85,14 +90,56 @@ func Open(dir string) (*Registry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("registry: %w", err)
 	}
-	var f file
-	if err := json.Unmarshal(b, &f); err != nil {
+	if r.entries, err = decode(b); err != nil {
 		return nil, fmt.Errorf("registry: %s: %w", filepath.Join(dir, FileName), err)
 	}
-	for _, e := range f.Files {
-		r.entries[e.Key] = e
-	}
 	return r, nil
+}
+
+// version is the registry file's format, the only one decode reads.
+const version = 1
+
+// decode reads a registry file. Anything the agent could not have written
+// is an error naming what is wrong (and for an entry, its index), rather
+// than an entry that would resume a file at a nonsensical offset.
+func decode(b []byte) (map[string]Entry, error) {
+	var f file
+	if err := json.Unmarshal(b, &f); err != nil {
+		return nil, err
+	}
+	if f.Version != version {
+		return nil, fmt.Errorf("version %d: this agent reads version %d", f.Version, version)
+	}
+	entries := make(map[string]Entry, len(f.Files))
+	for i, e := range f.Files {
+		bad := func(format string, args ...any) error {
+			return fmt.Errorf("files[%d] (key %q): %s", i, e.Key, fmt.Sprintf(format, args...))
+		}
+		switch {
+		case e.Key == "":
+			return nil, bad("no key")
+		case e.Offset < 0:
+			return nil, bad("offset %d is negative", e.Offset)
+		case e.FPLen < 0:
+			return nil, bad("fp_len %d is negative", e.FPLen)
+		}
+		if e.FP != "" {
+			if _, err := strconv.ParseUint(e.FP, 16, 64); err != nil {
+				return nil, bad("fp %q is not a 64-bit hexadecimal hash", e.FP)
+			}
+		}
+		if _, dup := entries[e.Key]; dup {
+			return nil, bad("the key is also an earlier entry's")
+		}
+		entries[e.Key] = e
+	}
+	return entries, nil
+}
+
+// encode is the registry file of entries (sorted by key in place).
+func encode(entries []Entry) ([]byte, error) {
+	sort.Slice(entries, func(i, j int) bool { return entries[i].Key < entries[j].Key })
+	return json.Marshal(file{Version: version, Files: entries})
 }
 
 // Get returns the entry for key.
@@ -174,13 +221,12 @@ func (r *Registry) flushLocked() error {
 		return nil
 	}
 	gen := r.gen
-	f := file{Version: 1, Files: make([]Entry, 0, len(r.entries))}
+	entries := make([]Entry, 0, len(r.entries))
 	for _, e := range r.entries {
-		f.Files = append(f.Files, e)
+		entries = append(entries, e)
 	}
 	r.mu.Unlock()
-	sort.Slice(f.Files, func(i, j int) bool { return f.Files[i].Key < f.Files[j].Key })
-	b, err := json.Marshal(f)
+	b, err := encode(entries)
 	if err != nil {
 		return fmt.Errorf("registry: %w", err)
 	}
