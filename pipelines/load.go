@@ -135,6 +135,13 @@ func (l *loader) load(path string) (*Pipeline, error) {
 	if p, ok := l.done[abs]; ok {
 		return p, nil
 	}
+	// A definition is a regular file: reading a FIFO or a device (a
+	// pipeline processor's name: /dev/zero) would block or never end.
+	if fi, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("pipelines: %w", err)
+	} else if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("pipelines: %s is not a regular file", path)
+	}
 	text, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("pipelines: %w", err)

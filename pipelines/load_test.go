@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 )
 
@@ -243,5 +244,23 @@ tests:
 	}
 	if !strings.Contains(rs[1].Diff, `expected an error containing "boom"`) {
 		t.Errorf("diff: %s", rs[1].Diff)
+	}
+}
+
+// TestPipelineNotARegularFile: a pipeline processor naming a FIFO fails
+// to load instead of blocking on it.
+func TestPipelineNotARegularFile(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo.yml")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	main := filepath.Join(dir, "main.yml")
+	if err := os.WriteFile(main, []byte("processors:\n  - pipeline: {name: fifo}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Load(main, Options{})
+	if err == nil || !strings.Contains(err.Error(), "fifo.yml is not a regular file") {
+		t.Fatalf("err %v", err)
 	}
 }
