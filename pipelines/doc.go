@@ -81,17 +81,17 @@
 // neither ignore_failure nor on_failure handles it (the indexer sends the
 // event to the dead-letter topic). A single search of Go's regexp cannot
 // be interrupted (Elasticsearch's grok has a watchdog that can), so the
-// processors whose cost grows fastest with their input
-// have caps as well:
+// processors whose cost grows fastest with their input have caps as
+// well:
 //
 //	grok        a field over GrokMaxBytes (64 KiB) is a grok failure,
 //	            "field [message] is N bytes, over grok's limit of 65536",
 //	            handled by ignore_failure/on_failure like any other
-//	user_agent  parses only the first UserAgentMaxBytes (2 KiB) of the
+//	user_agent  parses only the first UserAgentMaxBytes (1 KiB) of the
 //	            user agent, cut at a character; original keeps all of it
 //
 // Go's regexps run in time linear in the input, but with the stock
-// patterns that is about 2µs a byte for grok and 30µs a byte for
+// patterns that is about 2µs a byte for grok and 20-30µs a byte for
 // ua-parser's regexes: unbounded, a 990 KB line took 2.3s in the nginx
 // example's grok fallback and a 900 KB user agent 27s.
 //

@@ -35,7 +35,9 @@ type Options struct {
 	GrokMaxBytes int
 	// UserAgentMaxBytes is how much of a user agent the user_agent
 	// processor parses: the first bytes up to it (user_agent.original
-	// keeps the whole). 0 means DefaultUserAgentMaxBytes.
+	// keeps the whole). 0 means DefaultUserAgentMaxBytes: real user
+	// agents are a few hundred bytes; ua-parser's libraries for other
+	// languages cut at 1000 to 2048.
 	UserAgentMaxBytes int
 }
 
@@ -43,7 +45,7 @@ type Options struct {
 // faster than the other processors' (see Options).
 const (
 	DefaultGrokMaxBytes      = 64 << 10
-	DefaultUserAgentMaxBytes = 2 << 10
+	DefaultUserAgentMaxBytes = 1 << 10
 )
 
 // loader holds what the files loaded together share: the pipelines already
