@@ -269,9 +269,9 @@ func (f *flow) prepare(e *encoder, c *chunk) {
 // prepareOne runs the pipeline on rec and appends its document to b. A
 // panic on the way is the record's failure, not the indexer's: b is
 // given back as it was, and the record goes to the dead-letter topic
-// with the panic's message. (A panicking processor may leave shared state
-// behind; the pipelines hold none but the user-agent cache, whose lock
-// uap-go releases with defer.)
+// with the panic's message. (A panicking processor could leave shared
+// state behind; the pipelines share none but the user-agent caches,
+// hashicorp/golang-lru ARC caches under uap-go, which unlock with defer.)
 func (f *flow) prepareOne(e *encoder, rec *kgo.Record, b []byte) (out []byte, index string, dropped bool, err error) {
 	start := len(b)
 	defer func() {
