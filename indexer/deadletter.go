@@ -19,7 +19,7 @@ type DeadLetter struct {
 	Topic     string         `json:"topic"`
 	Partition int32          `json:"partition"`
 	Offset    int64          `json:"offset"`
-	Timestamp time.Time      `json:"timestamp"`
+	Timestamp time.Time      `json:"timestamp"` // the record's; zero if past the year 9999
 	Key       string         `json:"key,omitempty"`
 	Value     string         `json:"value"` // the original record's value, or its head when Truncated
 	// Truncated says the letter was cut to fit the dead-letter topic:
@@ -69,11 +69,7 @@ func (ix *Indexer) deadLetter(ctx context.Context, dlq *kgo.Client, recs []*kgo.
 	defer cancel()
 	todo := make([]*letter, len(recs))
 	for i, rec := range recs {
-		reason, _ := info[i]["reason"].(string)
-		todo[i] = &letter{rec: rec, limit: ix.cfg.DeadLetterMaxBytes, dl: DeadLetter{
-			Reason: reason, Detail: info[i], Topic: rec.Topic, Partition: rec.Partition, Offset: rec.Offset,
-			Timestamp: rec.Timestamp, Key: string(rec.Key), Value: string(rec.Value),
-		}}
+		todo[i] = &letter{rec: rec, limit: ix.cfg.DeadLetterMaxBytes, dl: newDeadLetter(rec, info[i])}
 	}
 	delivered := 0
 	for len(todo) > 0 {
@@ -119,6 +115,22 @@ func (ix *Indexer) deadLetter(ctx context.Context, dlq *kgo.Client, recs []*kgo.
 		}
 	}
 	return delivered, nil
+}
+
+// newDeadLetter is the letter of rec, rejected for info["reason"].
+func newDeadLetter(rec *kgo.Record, info map[string]any) DeadLetter {
+	reason, _ := info["reason"].(string)
+	ts := rec.Timestamp
+	if y := ts.Year(); y < 0 || y > 9999 {
+		// A producer may set any timestamp; JSON cannot write this one
+		// (encoding/json refuses years past 9999), and a letter that
+		// cannot be written must not hold its partition back.
+		ts = time.Time{}
+	}
+	return DeadLetter{
+		Reason: reason, Detail: info, Topic: rec.Topic, Partition: rec.Partition, Offset: rec.Offset,
+		Timestamp: ts, Key: string(rec.Key), Value: string(rec.Value),
+	}
 }
 
 // dropLetter gives up on a letter.

@@ -323,6 +323,11 @@ func TestEncodeLetter(t *testing.T) {
 	if _, _, err := encodeLetter(DeadLetter{Topic: "t", Value: "v"}, []byte(strings.Repeat("k", 900)), 1000); err != nil {
 		t.Errorf("a long key is cut: %v", err)
 	}
+	// A record's timestamp can be any int64 of milliseconds.
+	rec := &kgo.Record{Topic: "t", Value: []byte("v"), Timestamp: time.UnixMilli(1 << 62)}
+	if _, _, err := encodeLetter(newDeadLetter(rec, map[string]any{"reason": "r"}), nil, 1000); err != nil {
+		t.Errorf("timestamp in the year %d: %v", rec.Timestamp.Year(), err)
+	}
 }
 
 // TestPanicGoesToDeadLetter: a panic while one event is processed sends
