@@ -98,6 +98,13 @@ func NewServer(cfg *Config, log *slog.Logger) (*Server, error) {
 	if !cfg.Standalone() {
 		o := transportOptions{id: id, members: cfg.Servers, refused: s.metrics.peerRefused}
 		o.ping, o.idle, o.handshake = peerTimeouts(cfg)
+		if cfg.SSLQuorum {
+			q, err := loadQuorumTLS(cfg)
+			if err != nil {
+				return nil, err
+			}
+			o.tls = q
+		}
 		t, err := newTransport(o, log)
 		if err != nil {
 			return nil, err
