@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"slices"
 )
 
 // Peer frames. After its hello (the dialer's member id, uint64), a peer
@@ -25,10 +26,12 @@ import (
 // plus its first entry exceed it — is sent as pieces. peerChunk is the
 // largest legitimate frame: raft.Config.MaxSizePerMsg (1 MiB) bounds a
 // batch of entries, as ZooKeeper's default jute.maxbuffer (0xfffff)
-// bounds one request. A reader assembles pieces into a message only as
-// their bytes arrive, so what it allocates is bounded by what it has read
-// (plus one frame): from a member that is authenticated (by address, or
-// by certificate with sslQuorum) a snapshot of any size is legitimate.
+// bounds one request. A reader grows its buffers only as a frame's bytes
+// arrive (appendN), so what it allocates is bounded by what it has read
+// (about twice, plus 64 KiB), whatever the length headers say. There is no
+// bound on a whole message: from a member that is authenticated (by
+// address, or by certificate with sslQuorum) a snapshot of any size is
+// legitimate.
 const (
 	frameRaft     byte = 1
 	frameSessions byte = 2
@@ -102,9 +105,8 @@ func (fr *frameReader) next() (byte, []byte, error) {
 				p, err := fr.read(int(n - 1))
 				return kind, p, err
 			}
-			start := len(fr.msg)
-			fr.msg = append(fr.msg, make([]byte, n-1)...)
-			if _, err := io.ReadFull(fr.r, fr.msg[start:]); err != nil {
+			var err error
+			if fr.msg, err = appendN(fr.r, fr.msg, int(n-1)); err != nil {
 				return 0, nil, err
 			}
 			if kind == framePiece {
@@ -136,10 +138,24 @@ func (fr *frameReader) next() (byte, []byte, error) {
 }
 
 func (fr *frameReader) read(n int) ([]byte, error) {
-	if cap(fr.buf) < n {
-		fr.buf = make([]byte, n)
-	}
-	fr.buf = fr.buf[:n]
-	_, err := io.ReadFull(fr.r, fr.buf)
+	var err error
+	fr.buf, err = appendN(fr.r, fr.buf[:0], n)
 	return fr.buf, err
+}
+
+// appendN appends n bytes read from r to b, growing b only as bytes
+// arrive (64 KiB at a time), so that a length header followed by nothing
+// costs nothing.
+func appendN(r io.Reader, b []byte, n int) ([]byte, error) {
+	for n > 0 {
+		step := min(n, 64<<10)
+		b = slices.Grow(b, step)
+		m, err := io.ReadFull(r, b[len(b):len(b)+step])
+		b = b[:len(b)+m]
+		if err != nil {
+			return b, err
+		}
+		n -= step
+	}
+	return b, nil
 }
