@@ -14,6 +14,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -22,6 +23,7 @@ import (
 
 	"github.com/sluicelogs/sluice/coordinator"
 	"github.com/sluicelogs/sluice/internal/await"
+	"github.com/sluicelogs/sluice/testkit/testcluster"
 )
 
 // testCA is a certificate authority made for a test.
@@ -181,4 +183,52 @@ func peerRefused(t *testing.T, s *coordinator.Server, reason string) float64 {
 		}
 	}
 	return 0
+}
+
+// TestSSLQuorumWithoutHostnameVerification: with
+// ssl.quorum.hostnameVerification=false, members whose certificates name
+// another host still form an ensemble (the chain is still verified).
+func TestSSLQuorumWithoutHostnameVerification(t *testing.T) {
+	dir := t.TempDir()
+	ca := newTestCA(t, "quorum CA")
+	trust := writeFile(t, filepath.Join(dir, "ca.pem"), ca.pem)
+	e := startEnsemble(t, 3, 0, 200*time.Millisecond, func(c *coordinator.Config) {
+		c.SSLQuorum, c.QuorumHostnameVerification = true, false
+		c.QuorumKeyStore = writeFile(t, filepath.Join(dir, fmt.Sprintf("member%d.pem", c.MyID)), ca.issue(t, "elsewhere", "127.0.0.9"))
+		c.QuorumTrustStore = trust
+	})
+	e.leader()
+	c := connect(t, e.members[2].Addr())
+	if _, err := c.Create("/noverify", nil, 0, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestSSLQuorumStoreErrors: a key store without a key, with an encrypted
+// key, or a trust store without certificates stop the member at start
+// with an error naming the key and file.
+func TestSSLQuorumStoreErrors(t *testing.T) {
+	dir := t.TempDir()
+	ca := newTestCA(t, "quorum CA")
+	good := ca.issue(t, "member", "127.0.0.1")
+	certOnly, _ := pem.Decode(good)
+	encrypted := append(pem.EncodeToMemory(certOnly), pem.EncodeToMemory(&pem.Block{Type: "ENCRYPTED PRIVATE KEY", Bytes: []byte{1, 2, 3}})...)
+	for _, c := range []struct {
+		name, key, trust, want string
+	}{
+		{"no key", string(pem.EncodeToMemory(certOnly)), string(ca.pem), "ssl.quorum.keyStore.location=" + filepath.Join(dir, "no key-key.pem") + ": want a PEM certificate and its private key"},
+		{"encrypted key", string(encrypted), string(ca.pem), "the private key is encrypted"},
+		{"empty trust store", string(good), "", "ssl.quorum.trustStore.location=" + filepath.Join(dir, "empty trust store-ca.pem") + ": no PEM certificate in it"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cfg := testcluster.EnsembleConfigs(t, 1, 0, 200*time.Millisecond)[0]
+			cfg.SSLQuorum = true
+			cfg.QuorumKeyStore = writeFile(t, filepath.Join(dir, c.name+"-key.pem"), []byte(c.key))
+			cfg.QuorumTrustStore = writeFile(t, filepath.Join(dir, c.name+"-ca.pem"), []byte(c.trust))
+			_, err := coordinator.NewServer(&cfg, testcluster.Logger())
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("NewServer: %v; want %q", err, c.want)
+			}
+		})
+	}
 }
