@@ -94,7 +94,8 @@ func writeFile(t *testing.T, path string, b []byte) string {
 // TestSSLQuorum: three members with sslQuorum=true and PEM stores form an
 // ensemble and replicate; on a member's peer port, plain TCP, a
 // certificate from another CA, and a certificate of the right CA that
-// does not name the host of the member it claims to be, are all refused.
+// does not name the host of the member it claims to be, are all refused;
+// a member's certificate is accepted from any address.
 func TestSSLQuorum(t *testing.T) {
 	dir := t.TempDir()
 	ca := newTestCA(t, "quorum CA")
@@ -152,7 +153,40 @@ func TestSSLQuorum(t *testing.T) {
 	tryPeer("a certificate from another CA", withCert(newTestCA(t, "other CA").issue(t, "intruder", "127.0.0.1")))
 	tryPeer("a certificate for another host", withCert(ca.issue(t, "elsewhere", "127.0.0.9")))
 
+	// With TLS the certificate authenticates, not the address: a member's
+	// certificate from an address no server.N host has gets past its
+	// hello (then drops itself by sending a message from another member).
+	keyStore, err := os.ReadFile(e.cfgs[2].QuorumKeyStore)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := tls.X509KeyPair(keyStore, keyStore)
+	if err != nil {
+		t.Fatal(err)
+	}
+	elsewhere := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP("127.0.0.9")}, Timeout: 10 * time.Second}
+	nc, err := tls.DialWithDialer(elsewhere, "tcp", peerAddr, &tls.Config{Certificates: []tls.Certificate{cert}, RootCAs: pool, ServerName: "127.0.0.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	if _, err := nc.Write(hello); err != nil {
+		t.Fatal(err)
+	}
+	// A ping, then a frame of an unknown kind, which only a reader past
+	// the hello judges (and closes the connection for).
+	if _, err := nc.Write([]byte{0, 0, 0, 1, 4, 0, 0, 0, 1, 99}); err != nil {
+		t.Fatal(err)
+	}
+	_ = nc.SetReadDeadline(time.Now().Add(30 * time.Second))
+	if n, err := nc.Read(make([]byte, 1)); err == nil || os.IsTimeout(err) {
+		t.Fatalf("read %d bytes, %v; want the connection closed for its bad frame", n, err)
+	}
+
 	await.Eventually(t, 30*time.Second, 10*time.Millisecond, func() error {
+		if n := peerRefused(t, e.members[1].Server, "address") + peerRefused(t, e.members[1].Server, "member"); n != 0 {
+			t.Fatalf("%v connections refused for their address or claimed member with sslQuorum", n)
+		}
 		tlsRefused, certRefused := peerRefused(t, e.members[1].Server, "tls"), peerRefused(t, e.members[1].Server, "certificate")
 		if tlsRefused != 2 || certRefused != 1 {
 			return fmt.Errorf("refused{reason=tls} = %v, want 2; refused{reason=certificate} = %v, want 1", tlsRefused, certRefused)

@@ -43,7 +43,10 @@ import (
 //     dialer binds its connections to the address of its own server.N
 //     host, so that the check holds on hosts with several addresses;
 //   - with sslQuorum=true, the connection is mutual TLS (quorumtls.go): the
-//     certificate, not the address, is what authenticates a member.
+//     certificate, not the address, is what authenticates a member, and
+//     the address checks above are off, so that members behind NAT, or
+//     whose server.N host is a proxy's or a service's address, can
+//     connect (as with ZooKeeper's quorum TLS).
 //
 // Timeouts (ZooKeeper's keys): a connection must complete its TLS
 // handshake and hello within initLimit ticks; then a read that makes no
@@ -313,7 +316,7 @@ func (t *transport) acceptLoop(ctx context.Context) {
 			return
 		}
 		remote := remoteIP(c)
-		if !t.allowed(ctx, remote) {
+		if t.tls == nil && !t.allowed(ctx, remote) {
 			t.refuse("address", "peer connection from an address that is no server.N host", "remote", c.RemoteAddr().String())
 			c.Close()
 			continue
@@ -423,7 +426,7 @@ func (t *transport) hello(ctx context.Context, c net.Conn, remote netip.Addr) (u
 	if _, ok := t.peers[from]; !ok {
 		return 0, nil, &refusal{"member", fmt.Errorf("claims to be member %d, which is not a peer", from)}
 	}
-	if !t.claimOK(from, remote) {
+	if t.tls == nil && !t.claimOK(from, remote) {
 		return 0, nil, &refusal{"member", fmt.Errorf("claims to be member %d, whose host %s is not at %s", from, t.hosts[from], remote)}
 	}
 	if tc != nil && t.tls.verifyHost {
