@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	dto "github.com/prometheus/client_model/go"
 	pb "go.etcd.io/raft/v3/raftpb"
 	"google.golang.org/protobuf/proto"
 
@@ -286,11 +285,22 @@ func TestPeerPortWarnsUnauthenticated(t *testing.T) {
 // counterValue reads the counter of vec with the label value v.
 func counterValue(t *testing.T, vec *prometheus.CounterVec, v string) float64 {
 	t.Helper()
-	var m dto.Metric
-	if err := vec.WithLabelValues(v).Write(&m); err != nil {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(vec)
+	families, err := reg.Gather()
+	if err != nil {
 		t.Fatal(err)
 	}
-	return m.GetCounter().GetValue()
+	for _, f := range families {
+		for _, m := range f.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetValue() == v {
+					return m.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	return 0
 }
 
 func testLogger(w io.Writer) *slog.Logger { return slog.New(slog.NewTextHandler(w, nil)) }
