@@ -156,8 +156,8 @@ func newTransport(o transportOptions, log *slog.Logger) (*transport, error) {
 			t.peers[id] = &peer{id: id, addr: m.PeerAddr(), host: m.Host, out: make(chan outFrame, peerQueue)}
 		}
 	}
-	t.resolve(context.Background())
-	if t.tls == nil {
+	if t.tls == nil { // with TLS, addresses are not checked
+		t.resolve(context.Background())
 		log.Warn("the quorum (peer) port is UNAUTHENTICATED: any process that can connect from the address of a server.N host can act as that member and change the data; set sslQuorum=true (with ssl.quorum.keyStore.* and ssl.quorum.trustStore.*) to authenticate members by certificate",
 			"addr", ln.Addr().String())
 	}
