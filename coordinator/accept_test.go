@@ -84,7 +84,8 @@ func TestClientAcceptSurvivesEMFILE(t *testing.T) {
 // TestPeerAcceptSurvivesEMFILE: Accept errors on the peer port are waited
 // out, and the next peer connection is accepted.
 func TestPeerAcceptSurvivesEMFILE(t *testing.T) {
-	tr, err := newTransport(1, "127.0.0.1:0", map[uint64]string{1: "127.0.0.1:0"}, discardLog())
+	tr, err := newTransport(transportOptions{id: 1, listen: "127.0.0.1:0", members: map[uint64]Member{1: {ID: 1, Host: "127.0.0.1"}},
+		ping: time.Second, idle: time.Minute, handshake: time.Minute}, discardLog())
 	if err != nil {
 		t.Fatal(err)
 	}

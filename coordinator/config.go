@@ -40,6 +40,17 @@ type Config struct {
 	MetricsAddr string // metricsProvider.httpHost:httpPort, "" when off
 	PeerType    string // peerType: participant, or observer (then server.MyID says :observer)
 
+	// Quorum TLS (ZooKeeper's keys): mutual TLS on the peer port when
+	// SSLQuorum is set. Only PEM stores are read (see quorumtls.go).
+	SSLQuorum                  bool   // sslQuorum
+	QuorumKeyStore             string // ssl.quorum.keyStore.location: PEM, this member's certificate and key
+	QuorumKeyStorePassword     string // ssl.quorum.keyStore.password: only "" (unencrypted keys)
+	QuorumKeyStoreType         string // ssl.quorum.keyStore.type: PEM, or "" to go by the file's extension
+	QuorumTrustStore           string // ssl.quorum.trustStore.location: PEM, the CA certificates peers must chain to
+	QuorumTrustStorePassword   string // ssl.quorum.trustStore.password: ignored for PEM, as ZooKeeper does
+	QuorumTrustStoreType       string // ssl.quorum.trustStore.type: PEM, or ""
+	QuorumHostnameVerification bool   // ssl.quorum.hostnameVerification: a peer's certificate names its server.N host
+
 	MyID    uint64            // from dataDir/myid; 0 when standalone
 	Servers map[uint64]Member // server.N lines; empty when standalone
 }
@@ -93,6 +104,8 @@ func Defaults() Config {
 		MinSessionTimeout: 4 * time.Second,
 		MaxSessionTimeout: 40 * time.Second,
 		PeerType:          "participant",
+
+		QuorumHostnameVerification: true,
 	}
 	for _, w := range defaultFourLetterWords {
 		c.FourLetterWords[w] = true
@@ -171,6 +184,18 @@ func (c *Config) ReadProperties(p *config.Properties) error {
 		}
 	}
 	c.PeerType = p.String("peerType", c.PeerType)
+	ssl, err := p.Bool("sslQuorum", c.SSLQuorum)
+	add(err)
+	c.SSLQuorum = ssl
+	c.QuorumKeyStore = p.String("ssl.quorum.keyStore.location", c.QuorumKeyStore)
+	c.QuorumKeyStorePassword = p.String("ssl.quorum.keyStore.password", c.QuorumKeyStorePassword)
+	c.QuorumKeyStoreType = p.String("ssl.quorum.keyStore.type", c.QuorumKeyStoreType)
+	c.QuorumTrustStore = p.String("ssl.quorum.trustStore.location", c.QuorumTrustStore)
+	c.QuorumTrustStorePassword = p.String("ssl.quorum.trustStore.password", c.QuorumTrustStorePassword)
+	c.QuorumTrustStoreType = p.String("ssl.quorum.trustStore.type", c.QuorumTrustStoreType)
+	verify, err := p.Bool("ssl.quorum.hostnameVerification", c.QuorumHostnameVerification)
+	add(err)
+	c.QuorumHostnameVerification = verify
 	// ZooKeeper's Prometheus metrics provider keys: /metrics on that port.
 	if port, ok := p.Lookup("metricsProvider.httpPort"); ok {
 		c.MetricsAddr = net.JoinHostPort(p.String("metricsProvider.httpHost", "0.0.0.0"), port)
@@ -250,6 +275,9 @@ func (c *Config) Validate() error {
 		if n, perr := strconv.Atoi(port); err != nil || perr != nil || n < 0 || n > 65535 {
 			errs.Addf("metricsProvider.httpPort", "%q is not a port number", port)
 		}
+	}
+	if c.SSLQuorum {
+		errs = append(errs, c.validateQuorumTLS()...)
 	}
 	for _, id := range c.MemberIDs() {
 		errs = append(errs, c.Servers[id].validate(id)...)
@@ -342,6 +370,24 @@ func (c *Config) Render() []byte {
 		host, port, _ := net.SplitHostPort(c.MetricsAddr)
 		line("metricsProvider.httpHost", host)
 		line("metricsProvider.httpPort", port)
+	}
+	if c.SSLQuorum {
+		line("sslQuorum", true)
+	}
+	for _, k := range []struct{ key, v string }{
+		{"ssl.quorum.keyStore.location", c.QuorumKeyStore},
+		{"ssl.quorum.keyStore.password", c.QuorumKeyStorePassword},
+		{"ssl.quorum.keyStore.type", c.QuorumKeyStoreType},
+		{"ssl.quorum.trustStore.location", c.QuorumTrustStore},
+		{"ssl.quorum.trustStore.password", c.QuorumTrustStorePassword},
+		{"ssl.quorum.trustStore.type", c.QuorumTrustStoreType},
+	} {
+		if k.v != "" {
+			line(k.key, k.v)
+		}
+	}
+	if !c.QuorumHostnameVerification {
+		line("ssl.quorum.hostnameVerification", false)
 	}
 	for _, id := range c.MemberIDs() {
 		m := c.Servers[id]

@@ -191,6 +191,8 @@ func TestConfigRenderRoundTrip(t *testing.T) {
 	full.FourLetterWords = map[string]bool{"ruok": true, "dump": true}
 	full.MetricsAddr = "127.0.0.1:7000"
 	full.PeerType = "observer"
+	full.SSLQuorum, full.QuorumKeyStore, full.QuorumKeyStoreType, full.QuorumTrustStore = true, "/tls/member.pem", "PEM", "/tls/ca.pem"
+	full.QuorumKeyStorePassword, full.QuorumTrustStorePassword, full.QuorumHostnameVerification = "", "ignored", false
 	full.Servers[2] = Member{ID: 2, Host: "h2", PeerPort: 2888, ElectionPort: 3888, Observer: true, ClientAddr: "0.0.0.0:2182"}
 	full.Servers[4] = Member{ID: 4, Host: "h4", PeerPort: 2889, ElectionPort: 3889, ClientAddr: "[::1]:2184"}
 	standalone := Defaults()
@@ -242,5 +244,36 @@ func TestConfigErrorsAtLines(t *testing.T) {
 				t.Fatalf("error\n%v\nwant\n%s", err, want)
 			}
 		})
+	}
+}
+
+// TestConfigQuorumTLSErrors: with sslQuorum=true both stores are required,
+// and a store that is not PEM (by its type key or by its extension) is an
+// error naming the file, line and key, and saying what to do.
+func TestConfigQuorumTLSErrors(t *testing.T) {
+	path := writeCfg(t, "dataDir=DATADIR\nsslQuorum=true\nssl.quorum.keyStore.location=/tls/member.jks\nssl.quorum.trustStore.location=/tls/ca.p12\nssl.quorum.trustStore.type=PKCS12\n", "")
+	_, _, err := LoadConfig(path)
+	for _, want := range []string{
+		path + ":3: ssl.quorum.keyStore.location: JKS stores are not supported, only PEM",
+		path + ":5: ssl.quorum.trustStore.type: PKCS12 stores are not supported, only PEM",
+	} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Fatalf("error\n%v\nwant it to contain\n%s", err, want)
+		}
+	}
+	path = writeCfg(t, "dataDir=DATADIR\nsslQuorum=true\n", "")
+	_, _, err = LoadConfig(path)
+	for _, want := range []string{
+		path + ": ssl.quorum.keyStore.location: is required with sslQuorum=true",
+		path + ": ssl.quorum.trustStore.location: is required with sslQuorum=true",
+	} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Fatalf("error\n%v\nwant it to contain\n%s", err, want)
+		}
+	}
+	cfg := Defaults()
+	cfg.SSLQuorum, cfg.QuorumKeyStore, cfg.QuorumTrustStore, cfg.DataDir = true, "/tls/member.pem", "/tls/ca.pem", t.TempDir()
+	if err := cfg.Validate(); err != nil {
+		t.Fatalf("PEM stores by extension: %v", err)
 	}
 }

@@ -14,4 +14,20 @@
 // followers forward their clients' heartbeats to it (transport.go).
 // Snapshots of the tree are encoded in the background and purged as
 // autopurge says. Configuration is zoo.cfg and dataDir/myid (config.go).
+//
+// # The peer port
+//
+// Members exchange Raft messages and session heartbeats on the peer port
+// of their server.N line (transport.go; frames in peerframe.go). Without
+// sslQuorum it is unauthenticated, as ZooKeeper's quorum port is, and a
+// member warns so at start; it accepts only connections from the
+// addresses of the server.N hosts, claiming the id of a member at that
+// address, and each Raft message must come from the member the
+// connection claimed. With sslQuorum=true it is mutual TLS with PEM
+// stores (quorumtls.go). A frame is at most 1 MiB (+ its kind byte):
+// longer messages travel as pieces, so a length header never makes a
+// member allocate more. Dialers ping every tickTime/2; a connection whose
+// reads make no progress for syncLimit ticks is dropped, one that has not
+// said hello within initLimit ticks too. Refusals are counted in
+// sluice_coordinator_peer_connections_refused_total by reason.
 package coordinator

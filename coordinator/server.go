@@ -96,11 +96,16 @@ func NewServer(cfg *Config, log *slog.Logger) (*Server, error) {
 	}
 	var send func([]*pb.Message)
 	if !cfg.Standalone() {
-		addrs := map[uint64]string{}
-		for mid, m := range cfg.Servers {
-			addrs[mid] = m.PeerAddr()
+		o := transportOptions{id: id, members: cfg.Servers, refused: s.metrics.peerRefused}
+		o.ping, o.idle, o.handshake = peerTimeouts(cfg)
+		if cfg.SSLQuorum {
+			q, err := loadQuorumTLS(cfg)
+			if err != nil {
+				return nil, err
+			}
+			o.tls = q
 		}
-		t, err := newTransport(id, addrs[id], addrs, log)
+		t, err := newTransport(o, log)
 		if err != nil {
 			return nil, err
 		}

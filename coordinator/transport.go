@@ -3,14 +3,20 @@ package coordinator
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
+	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"go.etcd.io/raft/v3"
 	pb "go.etcd.io/raft/v3/raftpb"
@@ -19,22 +25,36 @@ import (
 	"github.com/sluicelogs/sluice/internal/accept"
 )
 
-// The peer transport carries, between members on their peer ports:
+// The peer transport: each member dials every other one and only writes
+// on the connections it dialed, so each direction has its own connection
+// (frames: peerframe.go). Messages to an unreachable peer are dropped
+// (Raft retransmits) and reported to Raft.
 //
-//	frame   = uint32 length (of kind+payload), kind byte, payload
-//	kind 1  a Raft message (protobuf)
-//	kind 2  session heartbeats: int64 session ids whose clients are
-//	        connected to the sender, for the leader's expiry clock
+// Who may connect. ZooKeeper's quorum port, without quorum TLS, trusts
+// whoever connects; ours checks what it can:
+//   - a connection from an address that is not one of the server.N hosts
+//     (resolved at start, and again, at most every peerResolveEvery, when
+//     an unknown address connects: a member may have moved) is closed at
+//     accept and counted in sluice_coordinator_peer_connections_refused_total;
+//   - the member id a connection claims must be one whose host resolves to
+//     the address it comes from. When several members share an address (as
+//     on one machine, or in the loopback tests) any of them may claim any
+//     of their ids: the address check is all that is possible there. A
+//     dialer binds its connections to the address of its own server.N
+//     host, so that the check holds on hosts with several addresses;
+//   - with sslQuorum=true, the connection is mutual TLS (quorumtls.go): the
+//     certificate, not the address, is what authenticates a member, and
+//     the address checks above are off, so that members behind NAT, or
+//     whose server.N host is a proxy's or a service's address, can
+//     connect (as with ZooKeeper's quorum TLS).
 //
-// A connection starts with the dialer's member id (uint64). Each member
-// dials every other one and only writes on the connections it dialed, so
-// each direction has its own connection. Messages to an unreachable peer
-// are dropped (Raft retransmits) and reported to Raft.
+// Timeouts (ZooKeeper's keys): a connection must complete its TLS
+// handshake and hello within initLimit ticks; then a read that makes no
+// progress for syncLimit ticks ends it (a peer that stops mid-frame is
+// dropped; an idle one is not, as its dialer pings every half tick).
 const (
-	frameRaft     byte = 1
-	frameSessions byte = 2
-	maxPeerFrame       = 1 << 30 // a snapshot of a large tree travels in one frame
-	peerQueue          = 1024
+	peerQueue        = 1024
+	peerResolveEvery = 10 * time.Second
 )
 
 type transport struct {
@@ -42,6 +62,24 @@ type transport struct {
 	peers map[uint64]*peer
 	ln    net.Listener
 	log   *slog.Logger
+	local *net.TCPAddr // dialed connections come from here; nil: any address
+	tls   *quorumTLS   // nil without sslQuorum
+
+	ping, idle, handshake time.Duration
+
+	hosts       map[uint64]string // server.N hosts, to resolve
+	resolveMu   sync.Mutex        // one resolution at a time; guards lastResolve
+	lastResolve time.Time
+	addrs       atomic.Pointer[peerAddrs]
+
+	refused     *prometheus.CounterVec
+	refuseMu    sync.Mutex // guards refusals and lastRefusal
+	refusals    int
+	lastRefusal time.Time
+
+	// trusted counts the connections accepted past their hello, pings the
+	// pings received: what tests watch.
+	trusted, pings atomic.Int64
 
 	step     func(ctx context.Context, m *pb.Message) error
 	sessions func(ids []int64)
@@ -50,24 +88,157 @@ type transport struct {
 	wg sync.WaitGroup
 }
 
-type peer struct {
-	id   uint64
-	addr string
-	out  chan []byte
+// peerAddrs are the addresses the server.N hosts resolved to.
+type peerAddrs struct {
+	byIP     map[netip.Addr][]uint64 // → the members at that address
+	ofMember map[uint64][]netip.Addr
 }
 
-func newTransport(id uint64, listen string, addrs map[uint64]string, log *slog.Logger) (*transport, error) {
+type peer struct {
+	id   uint64
+	addr string // host:peerPort
+	host string
+	out  chan outFrame
+}
+
+// outFrame is a message queued for a peer: kind frameRaft or frameSessions.
+type outFrame struct {
+	kind    byte
+	payload []byte
+	snap    bool // a MsgSnap, whose loss Raft must hear of
+}
+
+// transportOptions are the settings of a member's peer port.
+type transportOptions struct {
+	id      uint64
+	members map[uint64]Member // the server.N lines, this member's included
+	listen  string            // "" = this member's host:peerPort
+	tls     *quorumTLS        // nil: plain TCP
+	// ping is how often an idle connection is pinged, idle how long a read
+	// may make no progress, handshake how long a new connection has to
+	// send its hello (after its TLS handshake).
+	ping, idle, handshake time.Duration
+	refused               *prometheus.CounterVec // by reason; nil: not counted
+}
+
+// peerTimeouts derives the peer port's timeouts from ZooKeeper's keys:
+// pings every tickTime/2 (as a ZooKeeper leader pings its followers), a
+// silent connection dropped after syncLimit ticks (ZooKeeper's read
+// timeout on a follower's connection to its leader), and initLimit ticks
+// to say hello.
+func peerTimeouts(cfg *Config) (ping, idle, handshake time.Duration) {
+	return cfg.TickTime / 2, cfg.TickTime * time.Duration(cfg.SyncLimit), cfg.TickTime * time.Duration(cfg.InitLimit)
+}
+
+func newTransport(o transportOptions, log *slog.Logger) (*transport, error) {
+	listen := o.listen
+	if listen == "" {
+		listen = o.members[o.id].PeerAddr()
+	}
 	ln, err := net.Listen("tcp", listen)
 	if err != nil {
 		return nil, fmt.Errorf("coordinator: listen on peer port: %w", err)
 	}
-	t := &transport{id: id, ln: ln, log: log, peers: map[uint64]*peer{}}
-	for pid, addr := range addrs {
-		if pid != id {
-			t.peers[pid] = &peer{id: pid, addr: addr, out: make(chan []byte, peerQueue)}
+	t := &transport{
+		id: o.id, ln: ln, log: log, peers: map[uint64]*peer{}, tls: o.tls,
+		ping: o.ping, idle: o.idle, handshake: o.handshake,
+		hosts: map[uint64]string{}, refused: o.refused,
+	}
+	if t.refused == nil {
+		t.refused = newPeerRefused()
+	}
+	if ip := ln.Addr().(*net.TCPAddr).IP; !ip.IsUnspecified() {
+		t.local = &net.TCPAddr{IP: ip}
+	}
+	for id, m := range o.members {
+		t.hosts[id] = m.Host
+		if id != o.id {
+			t.peers[id] = &peer{id: id, addr: m.PeerAddr(), host: m.Host, out: make(chan outFrame, peerQueue)}
 		}
 	}
+	if t.tls == nil { // with TLS, addresses are not checked
+		t.resolve(context.Background())
+		log.Warn("the quorum (peer) port is UNAUTHENTICATED: any process that can connect from the address of a server.N host can act as that member and change the data; set sslQuorum=true (with ssl.quorum.keyStore.* and ssl.quorum.trustStore.*) to authenticate members by certificate",
+			"addr", ln.Addr().String())
+	}
 	return t, nil
+}
+
+// resolve looks up the server.N hosts, at most once per peerResolveEvery
+// after the first time. A host that does not resolve keeps the addresses
+// it had (none at first) and is warned about.
+func (t *transport) resolve(ctx context.Context) {
+	t.resolveMu.Lock()
+	defer t.resolveMu.Unlock()
+	if old := t.addrs.Load(); old != nil && time.Since(t.lastResolve) < peerResolveEvery {
+		return
+	}
+	t.lastResolve = time.Now()
+	old := t.addrs.Load()
+	next := &peerAddrs{byIP: map[netip.Addr][]uint64{}, ofMember: map[uint64][]netip.Addr{}}
+	for id, host := range t.hosts {
+		var ips []netip.Addr
+		if ip, err := netip.ParseAddr(host); err == nil {
+			ips = []netip.Addr{ip.Unmap()}
+		} else {
+			rctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+			found, err := net.DefaultResolver.LookupNetIP(rctx, "ip", host)
+			cancel()
+			if err != nil {
+				t.log.Warn("cannot resolve a member's host; connections from it are refused until it resolves", "member", id, "host", host, "err", err)
+				if old != nil {
+					found = old.ofMember[id]
+				}
+			}
+			for _, ip := range found {
+				ips = append(ips, ip.Unmap())
+			}
+		}
+		next.ofMember[id] = ips
+		for _, ip := range ips {
+			if !ip.IsUnspecified() { // server.N=0.0.0.0:… is this member's own listen address
+				next.byIP[ip] = append(next.byIP[ip], id)
+			}
+		}
+	}
+	t.addrs.Store(next)
+}
+
+// allowed reports whether ip is the address of a server.N host,
+// resolving the hosts again (rate-limited) when it is not.
+func (t *transport) allowed(ctx context.Context, ip netip.Addr) bool {
+	if _, ok := t.addrs.Load().byIP[ip]; ok {
+		return true
+	}
+	t.resolve(ctx)
+	_, ok := t.addrs.Load().byIP[ip]
+	return ok
+}
+
+// claimOK reports whether member id may connect from ip: its host
+// resolved to ip.
+func (t *transport) claimOK(id uint64, ip netip.Addr) bool {
+	return slices.Contains(t.addrs.Load().ofMember[id], ip)
+}
+
+func newPeerRefused() *prometheus.CounterVec {
+	return prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "sluice_coordinator_peer_connections_refused_total",
+		Help: "Connections to the peer (quorum) port closed before they were trusted, by reason: address (not a server.N host), member (claims an id that is not a member at its address), tls (no TLS, or a certificate the trust store does not vouch for), certificate (does not name the claimed member's host), handshake (no hello in time, or a bad one).",
+	}, []string{"reason"})
+}
+
+// refuse counts a refused peer connection and warns about it, at most
+// once per refusalLogInterval with how many were refused since.
+func (t *transport) refuse(reason, msg string, attrs ...any) {
+	t.refused.WithLabelValues(reason).Inc()
+	t.refuseMu.Lock()
+	defer t.refuseMu.Unlock()
+	t.refusals++
+	if now := time.Now(); now.Sub(t.lastRefusal) >= refusalLogInterval {
+		t.log.Warn(msg, append(attrs, "reason", reason, "refused", t.refusals)...)
+		t.refusals, t.lastRefusal = 0, now
+	}
 }
 
 // send queues Raft messages for their peers; it never blocks.
@@ -82,8 +253,9 @@ func (t *transport) send(msgs []*pb.Message) {
 			t.log.Error("marshal raft message", "err", err)
 			continue
 		}
-		if !t.queue(p, frameRaft, b) {
-			t.report(p.id, m.GetType() == pb.MsgSnap)
+		snap := m.GetType() == pb.MsgSnap
+		if !t.queue(p, outFrame{kind: frameRaft, payload: b, snap: snap}) {
+			t.report(p.id, snap)
 		}
 	}
 }
@@ -98,14 +270,10 @@ func (t *transport) heartbeat(to uint64, ids []int64) {
 	for i, id := range ids {
 		binary.BigEndian.PutUint64(b[8*i:], uint64(id))
 	}
-	t.queue(p, frameSessions, b)
+	t.queue(p, outFrame{kind: frameSessions, payload: b})
 }
 
-func (t *transport) queue(p *peer, kind byte, payload []byte) bool {
-	f := make([]byte, 5+len(payload))
-	binary.BigEndian.PutUint32(f, uint32(1+len(payload)))
-	f[4] = kind
-	copy(f[5:], payload)
+func (t *transport) queue(p *peer, f outFrame) bool {
 	select {
 	case p.out <- f:
 		return true
@@ -147,6 +315,15 @@ func (t *transport) acceptLoop(ctx context.Context) {
 		if err != nil { // closed by run, which is stopping
 			return
 		}
+		remote := remoteIP(c)
+		if t.tls == nil && !t.allowed(ctx, remote) {
+			t.refuse("address", "peer connection from an address that is no server.N host", "remote", c.RemoteAddr().String())
+			c.Close()
+			continue
+		}
+		// Set before the connection is shared, so that a close (which
+		// moves the deadline to now) always comes after it.
+		_ = c.SetDeadline(time.Now().Add(t.handshake))
 		mu.Lock()
 		if closing { // accepted after the closer ran: nobody else would close it
 			mu.Unlock()
@@ -158,7 +335,7 @@ func (t *transport) acceptLoop(ctx context.Context) {
 		conns.Add(1)
 		go func() {
 			defer conns.Done()
-			if err := t.receive(ctx, c); err != nil && ctx.Err() == nil && !errors.Is(err, io.EOF) {
+			if err := t.receive(ctx, c, remote); err != nil && ctx.Err() == nil && !errors.Is(err, io.EOF) {
 				t.log.Debug("peer connection ended", "remote", c.RemoteAddr(), "err", err)
 			}
 			c.Close()
@@ -169,34 +346,51 @@ func (t *transport) acceptLoop(ctx context.Context) {
 	}
 }
 
-func (t *transport) receive(ctx context.Context, c net.Conn) error {
-	r := bufio.NewReaderSize(c, 256<<10)
-	var hello [8]byte
-	if _, err := io.ReadFull(r, hello[:]); err != nil {
+func remoteIP(c net.Conn) netip.Addr {
+	if a, ok := c.RemoteAddr().(*net.TCPAddr); ok {
+		ip, _ := netip.AddrFromSlice(a.IP)
+		return ip.Unmap()
+	}
+	ap, _ := netip.ParseAddrPort(c.RemoteAddr().String())
+	return ap.Addr().Unmap()
+}
+
+// refusal is an error that ends a connection before it was trusted.
+type refusal struct {
+	reason string
+	err    error
+}
+
+func (r *refusal) Error() string { return r.err.Error() }
+
+// receive authenticates an accepted connection (TLS, then the claimed
+// id), then reads its frames until it ends. c's deadline bounds the
+// handshake.
+func (t *transport) receive(ctx context.Context, c net.Conn, remote netip.Addr) error {
+	from, rc, err := t.hello(ctx, c, remote)
+	if err != nil {
+		var r *refusal
+		if errors.As(err, &r) && ctx.Err() == nil {
+			t.refuse(r.reason, "peer connection refused", "remote", c.RemoteAddr().String(), "err", r.err)
+		}
 		return err
 	}
-	from := binary.BigEndian.Uint64(hello[:])
-	if _, ok := t.peers[from]; !ok {
-		return fmt.Errorf("unknown member %d", from)
-	}
-	var hdr [5]byte
+	t.trusted.Add(1)
+	_ = rc.SetDeadline(time.Time{}) // from now on, each read has its own (idleReader)
+	fr := &frameReader{r: bufio.NewReaderSize(idleReader{rc, t.idle}, 256<<10), onPing: func() { t.pings.Add(1) }}
 	for {
-		if _, err := io.ReadFull(r, hdr[:]); err != nil {
-			return err
+		kind, payload, err := fr.next()
+		if err != nil {
+			return fmt.Errorf("member %d: %w", from, err)
 		}
-		n := binary.BigEndian.Uint32(hdr[:4])
-		if n < 1 || n > maxPeerFrame {
-			return fmt.Errorf("bad frame length %d from member %d", n, from)
-		}
-		payload := make([]byte, n-1)
-		if _, err := io.ReadFull(r, payload); err != nil {
-			return err
-		}
-		switch hdr[4] {
+		switch kind {
 		case frameRaft:
 			m := &pb.Message{}
 			if err := proto.Unmarshal(payload, m); err != nil {
 				return fmt.Errorf("bad raft message from member %d: %w", from, err)
+			}
+			if m.GetFrom() != from {
+				return fmt.Errorf("member %d sent a raft message from member %d", from, m.GetFrom())
 			}
 			if err := t.step(ctx, m); err != nil && ctx.Err() == nil && !errors.Is(err, raft.ErrStopped) {
 				t.log.Debug("raft step", "from", from, "err", err)
@@ -207,19 +401,61 @@ func (t *transport) receive(ctx context.Context, c net.Conn) error {
 				ids[i] = int64(binary.BigEndian.Uint64(payload[8*i:]))
 			}
 			t.sessions(ids)
-		default:
-			return fmt.Errorf("unknown frame kind %d from member %d", hdr[4], from)
 		}
 	}
+}
+
+// hello runs the TLS handshake if any and reads the member id the dialer
+// claims, checking it against the address (and certificate) it comes
+// with. It returns the id and the connection to read frames from.
+func (t *transport) hello(ctx context.Context, c net.Conn, remote netip.Addr) (uint64, net.Conn, error) {
+	rc := c
+	var tc *tls.Conn
+	if t.tls != nil {
+		tc = tls.Server(c, t.tls.server)
+		if err := tc.HandshakeContext(ctx); err != nil {
+			return 0, nil, &refusal{"tls", fmt.Errorf("TLS handshake: %w", err)}
+		}
+		rc = tc
+	}
+	var hello [8]byte
+	if _, err := io.ReadFull(rc, hello[:]); err != nil {
+		return 0, nil, &refusal{"handshake", fmt.Errorf("no hello: %w", err)}
+	}
+	from := binary.BigEndian.Uint64(hello[:])
+	if _, ok := t.peers[from]; !ok {
+		return 0, nil, &refusal{"member", fmt.Errorf("claims to be member %d, which is not a peer", from)}
+	}
+	if t.tls == nil && !t.claimOK(from, remote) {
+		return 0, nil, &refusal{"member", fmt.Errorf("claims to be member %d, whose host %s is not at %s", from, t.hosts[from], remote)}
+	}
+	if tc != nil && t.tls.verifyHost {
+		if err := tc.ConnectionState().PeerCertificates[0].VerifyHostname(t.hosts[from]); err != nil {
+			return 0, nil, &refusal{"certificate", fmt.Errorf("claims to be member %d: %w", from, err)}
+		}
+	}
+	return from, rc, nil
+}
+
+// idleReader is a connection whose every read must make progress within
+// idle: a peer that goes silent, even in the middle of a frame, is dropped
+// after that long (it pings while it has nothing to send).
+type idleReader struct {
+	c    net.Conn
+	idle time.Duration
+}
+
+func (r idleReader) Read(p []byte) (int, error) {
+	_ = r.c.SetReadDeadline(time.Now().Add(r.idle))
+	return r.c.Read(p)
 }
 
 // dialLoop keeps a connection to p and writes its queue to it.
 func (t *transport) dialLoop(ctx context.Context, p *peer) {
 	backoff := 50 * time.Millisecond
 	for ctx.Err() == nil {
-		var d net.Dialer
-		dctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		c, err := d.DialContext(dctx, "tcp", p.addr)
+		dctx, cancel := context.WithTimeout(ctx, t.handshake)
+		c, err := t.dial(dctx, p)
 		cancel()
 		if err != nil {
 			t.drain(p)
@@ -241,13 +477,31 @@ func (t *transport) dialLoop(ctx context.Context, p *peer) {
 	}
 }
 
+// dial connects to p from this member's own address, over TLS with
+// sslQuorum.
+func (t *transport) dial(ctx context.Context, p *peer) (net.Conn, error) {
+	d := &net.Dialer{}
+	if t.local != nil {
+		d.LocalAddr = t.local
+	}
+	if t.tls == nil {
+		return d.DialContext(ctx, "tcp", p.addr)
+	}
+	td := &tls.Dialer{NetDialer: d, Config: t.tls.clientFor(p.host)}
+	c, err := td.DialContext(ctx, "tcp", p.addr)
+	if err != nil && ctx.Err() == nil {
+		t.log.Debug("TLS connection to a peer failed", "peer", p.id, "err", err)
+	}
+	return c, err
+}
+
 // drain drops what is queued for an unreachable peer, telling Raft.
 func (t *transport) drain(p *peer) {
 	for {
 		select {
 		case f := <-p.out:
-			if f[4] == frameRaft {
-				t.report(p.id, isSnapFrame(f))
+			if f.kind == frameRaft {
+				t.report(p.id, f.snap)
 			}
 		default:
 			return
@@ -255,28 +509,43 @@ func (t *transport) drain(p *peer) {
 	}
 }
 
-func isSnapFrame(f []byte) bool {
-	m := &pb.Message{}
-	return proto.Unmarshal(f[5:], m) == nil && m.GetType() == pb.MsgSnap
-}
-
 func (t *transport) write(ctx context.Context, c net.Conn, p *peer) error {
 	w := bufio.NewWriterSize(c, 256<<10)
 	var hello [8]byte
 	binary.BigEndian.PutUint64(hello[:], t.id)
+	_ = c.SetWriteDeadline(time.Now().Add(t.idle))
 	if _, err := w.Write(hello[:]); err != nil {
 		return err
 	}
 	if err := w.Flush(); err != nil {
 		return err
 	}
+	ping := time.NewTicker(t.ping)
+	defer ping.Stop()
+	wrote := false // since the last tick of ping
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
+		case <-ping.C:
+			if wrote {
+				wrote = false
+				continue
+			}
+			_ = c.SetWriteDeadline(time.Now().Add(t.idle))
+			if err := writeFrames(w, framePing, nil); err != nil {
+				return err
+			}
+			if err := w.Flush(); err != nil {
+				return err
+			}
 		case f := <-p.out:
-			_ = c.SetWriteDeadline(time.Now().Add(10 * time.Second))
-			if _, err := w.Write(f); err != nil {
+			wrote = true
+			_ = c.SetWriteDeadline(time.Now().Add(max(t.idle, 10*time.Second)))
+			if err := writeFrames(w, f.kind, f.payload); err != nil {
+				if f.snap {
+					t.report(p.id, true)
+				}
 				return err
 			}
 			if len(p.out) == 0 {

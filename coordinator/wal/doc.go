@@ -71,13 +71,29 @@
 //     far must reach m with the marker's term, else Open fails: the log then
 //     depends on a snapshot it cannot read.
 //
-// Torn writes: in the LAST segment, a record that is cut short, whose length
-// is zero (a zero-filled tail) or impossible, or whose CRC fails while only
-// zeros (or nothing) follow it, is where a crash interrupted a write: the
-// file is truncated there (a slog warning) and appending continues. Any
-// other bad record, and any bad record in an earlier segment (earlier
-// segments are cut to their records and fsynced before a new one starts),
-// is an error naming the file and offset.
+// Torn writes: a crash may interrupt the write of the LAST segment's final
+// records, leaving a bad record there. One rule decides whether a bad
+// record is such a torn tail: only zeros (the preallocated space, or
+// nothing) may follow the bytes it claims. So, in the last segment:
+//
+//   - a record whose CRC fails is torn if only zeros follow its claimed
+//     length;
+//   - a record whose length is zero or above MaxRecordSize claims only its
+//     header: torn if only zeros follow the header (all zeros from the
+//     record on are the unused preallocation, trimmed without a warning);
+//   - a record cut inside its header ends the file: torn;
+//   - a record whose length runs past the end of the file claims all that
+//     remains, so nothing follows it; as a length corrupted in the middle
+//     of the log would too, it is torn only if those bytes hold no intact
+//     record (a whole record whose CRC matches): a torn write leaves a
+//     prefix of one record, not whole records after it.
+//
+// A torn tail is truncated (a slog warning) and appending continues. Any
+// other bad record — whatever is wrong with it, header or CRC — and any
+// bad record in an earlier segment (earlier segments are cut to their
+// records and fsynced before a new one starts) makes Open refuse, with an
+// error naming the file, the offset, and what follows the record: cutting
+// the log there would silently lose the entries after it.
 //
 // Preallocation: the segment being written is filled with zeros ahead of
 // its last record (1 to 16 MiB, in the background; see pad.go), because an

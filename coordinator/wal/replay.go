@@ -2,6 +2,7 @@ package wal
 
 import (
 	"bufio"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -82,6 +83,74 @@ type badRecord struct {
 	// padding: the file holds only zeros from the record on, the unused
 	// part of a preallocated segment (torn is set too).
 	padding bool
+	// follows says, when torn is false, what follows the bad record that
+	// a torn write cannot have left.
+	follows string
+}
+
+// badHeader judges a record whose header failed parseHeader with herr, by
+// the rule for every bad record: it is a torn tail only if nothing but
+// zeros follows the bytes it claims (see doc.go).
+//   - Cut inside its header: it ends the file, nothing follows.
+//   - Length zero or above MaxRecordSize: it claims only its header, so
+//     zeros must follow the header (zeros from the record on are the
+//     padding of a preallocated segment).
+//   - Length running past the end of the file: it claims the rest of the
+//     file, so nothing follows it; but a length corrupted in the middle of
+//     the log claims the rest of the file too, so the bytes it claims
+//     must hold no intact record (a length and a CRC that match): a torn
+//     write holds a prefix of one record, never whole records after it.
+func badHeader(f *os.File, off, size int64, header []byte, herr error) (*badRecord, error) {
+	bad := &badRecord{off: off, reason: herr}
+	switch {
+	case size-off < headerSize:
+		bad.torn = true
+	case errors.Is(herr, errBadLen):
+		zeros, err := zerosFrom(f, off)
+		if err != nil {
+			return nil, err
+		}
+		if zeros {
+			bad.torn, bad.padding = true, true
+			break
+		}
+		if bad.torn, err = zerosFrom(f, off+headerSize); err != nil {
+			return nil, err
+		}
+		if !bad.torn {
+			bad.follows = "non-zero bytes follow its header"
+		}
+	default: // errShort: the claimed record runs past the end of the file
+		rest := make([]byte, size-off) // < MaxRecordSize+headerSize, as parseHeader checked
+		if _, err := f.ReadAt(rest, off); err != nil {
+			return nil, err
+		}
+		if at := intactRecord(rest[1:]); at >= 0 {
+			bad.follows = fmt.Sprintf("an intact record follows it at offset %d", off+1+int64(at))
+		} else {
+			bad.torn = true
+		}
+	}
+	return bad, nil
+}
+
+// intactRecord returns the offset in b of the first record that is
+// whole and passes its checksum, or -1.
+func intactRecord(b []byte) int {
+	for i := 0; i+headerSize < len(b); i++ {
+		n := int64(binary.LittleEndian.Uint32(b[i:]))
+		if n == 0 || n > int64(len(b)-i-headerSize) {
+			continue
+		}
+		payload := b[i+headerSize : int64(i+headerSize)+n]
+		if payload[0] < recEntry || payload[0] > recSnapshotStream {
+			continue
+		}
+		if checkPayload(b[i:i+headerSize], payload) == nil {
+			return i
+		}
+	}
+	return -1
 }
 
 // scanSegment feeds the records of the segment at path to r. It returns the
@@ -111,11 +180,11 @@ func scanSegment(path string, r *replayer) (end int64, bad *badRecord, err error
 		}
 		n, herr := parseHeader(header[:hn], remaining, MaxRecordSize)
 		if herr != nil {
-			zeros, err := zerosFrom(f, off)
+			bad, err := badHeader(f, off, size, header[:hn], herr)
 			if err != nil {
 				return off, nil, fmt.Errorf("wal: read %s at offset %d: %w", path, off, err)
 			}
-			return off, &badRecord{off: off, reason: herr, torn: true, padding: zeros}, nil
+			return off, bad, nil
 		}
 		if int64(cap(payload)) < n {
 			payload = make([]byte, n)
@@ -125,13 +194,15 @@ func scanSegment(path string, r *replayer) (end int64, bad *badRecord, err error
 			return off, nil, fmt.Errorf("wal: read %s at offset %d: %w", path, off, err)
 		}
 		if cerr := checkPayload(header[:], payload); cerr != nil {
-			// Only the file's final record may be a torn write, followed by
-			// nothing or by the zeros of a preallocated segment.
 			zeros, err := zerosFrom(f, off+headerSize+n)
 			if err != nil {
 				return off, nil, fmt.Errorf("wal: read %s at offset %d: %w", path, off, err)
 			}
-			return off, &badRecord{off: off, reason: cerr, torn: zeros}, nil
+			bad := &badRecord{off: off, reason: cerr, torn: zeros}
+			if !zeros {
+				bad.follows = "non-zero bytes follow it"
+			}
+			return off, bad, nil
 		}
 		if err := r.record(payload); err != nil {
 			return off, nil, fmt.Errorf("wal: %s at offset %d: %w", path, off, err)

@@ -93,8 +93,11 @@ func Open(logDir, snapDir string, log *slog.Logger) (*WAL, error) {
 		if bad == nil {
 			continue
 		}
-		if i != len(segs)-1 || !bad.torn {
-			return nil, fmt.Errorf("wal: %s is corrupt at offset %d: %w", seg.path, bad.off, bad.reason)
+		if i != len(segs)-1 {
+			return nil, fmt.Errorf("wal: %s is corrupt at offset %d: %w (not the last segment, which alone may end in a torn write); refusing to start: restore this member's data, or remove its log and snapshots to have it catch up from the leader", seg.path, bad.off, bad.reason)
+		}
+		if !bad.torn {
+			return nil, fmt.Errorf("wal: %s is corrupt at offset %d: %w, and %s: not a torn write at the end of the log, and cutting the log there would lose what follows; refusing to start: restore this member's data, or remove its log and snapshots to have it catch up from the leader", seg.path, bad.off, bad.reason, bad.follows)
 		}
 		if bad.padding {
 			log.Debug("trimming the preallocated end of the log", "file", seg.path, "offset", end)

@@ -1,6 +1,7 @@
 package wal
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
@@ -474,4 +475,62 @@ func FuzzOpenSegment(f *testing.F) {
 			t.Fatal(err)
 		}
 	})
+}
+
+// TestCorruptRecordMidLogRefused: the rule for every bad record is that
+// only zeros may follow a torn tail. A record in the middle of the last
+// segment (entry 5 of 100) with a corrupt header — a length of zero,
+// above MaxRecordSize, or running past the end of the file — is refused
+// exactly as a bad checksum there is, rather than taken for a torn tail
+// and the log cut to 4 entries; the segment is left as it was.
+func TestCorruptRecordMidLogRefused(t *testing.T) {
+	base := newDirs(t)
+	w := open(t, base)
+	mustSave(t, w, mkHS(1, 1, 100), mkEnts(1, 100, 1), true)
+	mustClose(t, w)
+	seg := lastSegment(t, base)
+	size := fileSize(t, seg)
+	var off int64 // of entry 5's record
+	for _, e := range mkEnts(1, 4, 1) {
+		off += int64(len(mustRecord(t, e)))
+	}
+	setLen := func(n uint32) func(b []byte) {
+		return func(b []byte) { binary.LittleEndian.PutUint32(b[off:], n) }
+	}
+	for _, c := range []struct {
+		name   string
+		damage func(b []byte)
+	}{
+		{"length above the limit", setLen(0xffffffff)},
+		{"length zero", setLen(0)},
+		{"length past the end of the file", setLen(uint32(size - off))},
+		{"checksum", func(b []byte) { b[off+4] ^= 0xff }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			d := copyDirs(t, base)
+			path := lastSegment(t, d)
+			b, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.damage(b)
+			if err := os.WriteFile(path, b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			w, err := Open(d.log, d.snap, nil)
+			if err == nil {
+				defer w.Close()
+				li, _ := w.Storage().LastIndex()
+				t.Fatalf("Open accepted the log, cut to entry %d; want it refused", li)
+			}
+			for _, want := range []string{filepath.Base(path), fmt.Sprintf("offset %d", off), "refusing to start"} {
+				if !strings.Contains(err.Error(), want) {
+					t.Fatalf("Open: %v; want it to say %q", err, want)
+				}
+			}
+			if got := fileSize(t, path); got != size {
+				t.Fatalf("segment is %d bytes after the refused Open, want %d", got, size)
+			}
+		})
+	}
 }

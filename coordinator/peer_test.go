@@ -1,0 +1,306 @@
+package coordinator
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	pb "go.etcd.io/raft/v3/raftpb"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/sluicelogs/sluice/internal/await"
+	"github.com/sluicelogs/sluice/testkit/proc"
+)
+
+// testPeers are transports of members on loopback, without Raft: what
+// each receives goes to got.
+type testPeers struct {
+	tr  map[uint64]*transport
+	got chan *pb.Message
+}
+
+// startPeers starts a transport for each member id at its host (a
+// loopback address) on a free port, after tune changed its options.
+func startPeers(t *testing.T, hosts map[uint64]string, tune func(*transportOptions)) *testPeers {
+	t.Helper()
+	members := map[uint64]Member{}
+	for id, host := range hosts {
+		port, err := proc.FreePort()
+		if err != nil {
+			t.Fatal(err)
+		}
+		members[id] = Member{ID: id, Host: host, PeerPort: port, ElectionPort: port}
+	}
+	tp := &testPeers{tr: map[uint64]*transport{}, got: make(chan *pb.Message, 16)}
+	for id := range hosts {
+		o := transportOptions{id: id, members: members, ping: 50 * time.Millisecond, idle: time.Second, handshake: 10 * time.Second}
+		if tune != nil {
+			tune(&o)
+		}
+		tr, err := newTransport(o, discardLog())
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr.step = func(_ context.Context, m *pb.Message) error { tp.got <- m; return nil }
+		tr.sessions = func([]int64) {}
+		tr.report = func(uint64, bool) {}
+		tp.tr[id] = tr
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { defer close(done); tr.run(ctx) }()
+		t.Cleanup(func() { cancel(); <-done })
+	}
+	return tp
+}
+
+// dialFrom connects to tr's peer port from the loopback address ip.
+func dialFrom(t *testing.T, ip string, tr *transport) net.Conn {
+	t.Helper()
+	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}, Timeout: 5 * time.Second}
+	c, err := d.Dial("tcp", tr.ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// awaitClosed waits for the other end to close c, failing if it writes.
+func awaitClosed(t *testing.T, c net.Conn, what string) {
+	t.Helper()
+	read := make(chan error, 1)
+	go func() { // ends when c is closed, by the peer or the test's cleanup
+		_, err := c.Read(make([]byte, 1))
+		read <- err
+	}()
+	await.Eventually(t, 30*time.Second, 10*time.Millisecond, func() error {
+		select {
+		case err := <-read:
+			if err == nil {
+				t.Fatalf("%s: the peer port wrote to it", what)
+			}
+			return nil
+		default:
+			return fmt.Errorf("%s: still open", what)
+		}
+	})
+}
+
+func hello(id uint64) []byte { return binary.BigEndian.AppendUint64(nil, id) }
+
+// TestPeerFrameLengthBounded: a length header of 1 GiB (the old limit,
+// "a snapshot travels in one frame") is refused before anything is
+// allocated for it, and no frame the reader accepts costs more than one
+// peerChunk.
+func TestPeerFrameLengthBounded(t *testing.T) {
+	for _, n := range []uint32{1 << 30, maxPeerFrame + 1, 0} {
+		in := binary.BigEndian.AppendUint32(nil, n)
+		in = append(in, frameRaft)
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		_, _, err := (&frameReader{r: bytes.NewReader(in)}).next()
+		runtime.ReadMemStats(&after)
+		if err == nil || errors.Is(err, io.ErrUnexpectedEOF) {
+			t.Fatalf("length %d: %v, want the length refused", n, err)
+		}
+		if got := after.TotalAlloc - before.TotalAlloc; got > 64<<10 {
+			t.Fatalf("length %d: reading the header allocated %d bytes", n, got)
+		}
+	}
+}
+
+// TestPeerSnapshotInPieces: a MsgSnap of 3.5 MiB travels between two
+// members as frames no longer than maxPeerFrame and arrives whole.
+func TestPeerSnapshotInPieces(t *testing.T) {
+	tp := startPeers(t, map[uint64]string{1: "127.0.0.1", 2: "127.0.0.1"}, nil)
+	data := make([]byte, 3*peerChunk+peerChunk/2)
+	for i := range data {
+		data[i] = byte(i * 7)
+	}
+	m := &pb.Message{Type: pb.MsgSnap.Enum(), From: proto.Uint64(1), To: proto.Uint64(2), Term: proto.Uint64(3),
+		Snapshot: &pb.Snapshot{Data: data, Metadata: &pb.SnapshotMetadata{Index: proto.Uint64(9), Term: proto.Uint64(3)}}}
+	tp.tr[1].send([]*pb.Message{m})
+	var got *pb.Message
+	await.Eventually(t, time.Minute, 10*time.Millisecond, func() error {
+		select {
+		case got = <-tp.got:
+			return nil
+		default:
+			return errors.New("the snapshot has not arrived")
+		}
+	})
+	if !proto.Equal(got, m) {
+		t.Fatalf("received %v (%d bytes of data), want the %d bytes sent", got.GetType(), len(got.GetSnapshot().GetData()), len(data))
+	}
+
+	// What the sender writes: pieces, none above the limit.
+	var buf bytes.Buffer
+	w := bufio.NewWriter(&buf)
+	b, _ := proto.Marshal(m)
+	if err := writeFrames(w, frameRaft, b); err != nil || w.Flush() != nil {
+		t.Fatal(err)
+	}
+	frames := 0
+	for r := buf.Bytes(); len(r) > 0; frames++ {
+		n := binary.BigEndian.Uint32(r)
+		if n > maxPeerFrame {
+			t.Fatalf("frame %d is %d bytes, above %d", frames, n, maxPeerFrame)
+		}
+		r = r[4+n:]
+	}
+	if frames != 4 {
+		t.Fatalf("%d frames, want 4", frames)
+	}
+}
+
+// TestPeerStalledMidFrameDropped: a peer that stops in the middle of a
+// frame is dropped once a read has made no progress for the idle timeout
+// (syncLimit ticks), rather than holding the connection forever; one
+// that stops before its hello, after the handshake timeout.
+func TestPeerStalledMidFrameDropped(t *testing.T) {
+	tp := startPeers(t, map[uint64]string{1: "127.0.0.1", 2: "127.0.0.1"}, func(o *transportOptions) {
+		o.idle, o.handshake = 300*time.Millisecond, 300*time.Millisecond
+	})
+	c := dialFrom(t, "127.0.0.1", tp.tr[1])
+	frame := binary.BigEndian.AppendUint32(hello(2), 100)
+	frame = append(frame, frameRaft, 1, 2, 3)
+	if _, err := c.Write(frame); err != nil {
+		t.Fatal(err)
+	}
+	awaitClosed(t, c, "a connection stalled in a frame")
+
+	silent := dialFrom(t, "127.0.0.1", tp.tr[1])
+	awaitClosed(t, silent, "a connection that never said hello")
+}
+
+// TestPeerIdleConnectionKept: an idle connection is pinged, so its reader
+// keeps it: after many idle timeouts' worth of pings, every member still
+// has the one connection from each other member it had at first.
+func TestPeerIdleConnectionKept(t *testing.T) {
+	tp := startPeers(t, map[uint64]string{1: "127.0.0.1", 2: "127.0.0.1", 3: "127.0.0.1"}, func(o *transportOptions) {
+		o.ping, o.idle = 20*time.Millisecond, time.Second // a second: room for a loaded machine's stalls
+	})
+	await.Eventually(t, time.Minute, 10*time.Millisecond, func() error {
+		for id, tr := range tp.tr {
+			if n := tr.pings.Load(); n < 300 { // from two peers every 20ms: 3 idle timeouts
+				return fmt.Errorf("member %d has received %d pings", id, n)
+			}
+		}
+		return nil
+	})
+	for id, tr := range tp.tr {
+		if n := tr.trusted.Load(); n != 2 {
+			t.Fatalf("member %d accepted %d peer connections, want 2 (idle ones were dropped)", id, n)
+		}
+	}
+}
+
+// TestPeerPortRefusesUnlistedAddress: without sslQuorum, a connection from
+// an address that is no server.N host is closed at accept and counted,
+// even if it says the id of a member.
+func TestPeerPortRefusesUnlistedAddress(t *testing.T) {
+	tp := startPeers(t, map[uint64]string{1: "127.0.0.1", 2: "127.0.0.1"}, nil)
+	c := dialFrom(t, "127.0.0.9", tp.tr[1])
+	_, _ = c.Write(hello(2)) // may fail: the port closes it at once
+	awaitClosed(t, c, "a connection from 127.0.0.9")
+	if got := counterValue(t, tp.tr[1].refused, "address"); got != 1 {
+		t.Fatalf("refused{reason=address} = %v, want 1", got)
+	}
+	if n := tp.tr[1].trusted.Load(); n > 1 { // member 2's own connection
+		t.Fatalf("%d trusted connections", n)
+	}
+}
+
+// TestPeerPortChecksClaimedMember: with the members at different
+// addresses, a connection may only claim the id of the member at the
+// address it comes from; the members themselves (which dial from their
+// own address) are accepted.
+func TestPeerPortChecksClaimedMember(t *testing.T) {
+	tp := startPeers(t, map[uint64]string{1: "127.0.0.1", 2: "127.0.0.2", 3: "127.0.0.3"}, nil)
+	await.Eventually(t, time.Minute, 10*time.Millisecond, func() error {
+		for id, tr := range tp.tr {
+			if n := tr.trusted.Load(); n != 2 {
+				return fmt.Errorf("member %d has trusted %d connections, want 2", id, n)
+			}
+		}
+		return nil
+	})
+	c := dialFrom(t, "127.0.0.2", tp.tr[1])
+	if _, err := c.Write(hello(3)); err != nil {
+		t.Fatal(err)
+	}
+	awaitClosed(t, c, "member 2's address claiming id 3")
+	if got := counterValue(t, tp.tr[1].refused, "member"); got != 1 {
+		t.Fatalf("refused{reason=member} = %v, want 1", got)
+	}
+	// A member's messages carry its own id only.
+	c = dialFrom(t, "127.0.0.2", tp.tr[1])
+	b, _ := proto.Marshal(&pb.Message{Type: pb.MsgHeartbeat.Enum(), From: proto.Uint64(3), To: proto.Uint64(1)})
+	var buf bytes.Buffer
+	w := bufio.NewWriter(&buf)
+	_ = writeFrames(w, frameRaft, b)
+	_ = w.Flush()
+	if _, err := c.Write(append(hello(2), buf.Bytes()...)); err != nil {
+		t.Fatal(err)
+	}
+	awaitClosed(t, c, "member 2 sending a message from member 3")
+	select {
+	case m := <-tp.got:
+		if m.GetFrom() == 3 && m.GetType() == pb.MsgHeartbeat {
+			t.Fatalf("member 1 stepped %v", m)
+		}
+	default:
+	}
+}
+
+// TestPeerPortWarnsUnauthenticated: without sslQuorum a member says loudly
+// at start that its peer port trusts addresses only.
+func TestPeerPortWarnsUnauthenticated(t *testing.T) {
+	var logged bytes.Buffer
+	port, err := proc.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := newTransport(transportOptions{id: 1, members: map[uint64]Member{1: {ID: 1, Host: "127.0.0.1", PeerPort: port}},
+		ping: time.Second, idle: time.Minute, handshake: time.Minute}, testLogger(&logged))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr.ln.Close()
+	if out := logged.String(); !bytes.Contains([]byte(out), []byte("level=WARN")) || !bytes.Contains([]byte(out), []byte("set sslQuorum=true")) {
+		t.Fatalf("log at start:\n%s\nwant a warning naming sslQuorum=true", out)
+	}
+}
+
+// counterValue reads the counter of vec with the label value v.
+func counterValue(t *testing.T, vec *prometheus.CounterVec, v string) float64 {
+	t.Helper()
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(vec)
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range families {
+		for _, m := range f.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetValue() == v {
+					return m.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	return 0
+}
+
+func testLogger(w io.Writer) *slog.Logger { return slog.New(slog.NewTextHandler(w, nil)) }
