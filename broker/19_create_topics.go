@@ -44,7 +44,9 @@ func (b *Broker) handleCreateTopics(_ context.Context, _ *conn, r *request) (kms
 			b.mu.RLock()
 			st.TopicID = t.id
 			st.NumPartitions = int32(len(t.replicas))
-			st.ReplicationFactor = int16(len(t.replicas[0]))
+			if len(t.replicas) > 0 {
+				st.ReplicationFactor = int16(len(t.replicas[0]))
+			}
 			b.mu.RUnlock()
 			// v5+: the topic's effective configs (Kafka's Java admin client
 			// requires the list to be there).

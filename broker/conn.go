@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"runtime/debug"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -117,6 +118,21 @@ type conn struct {
 
 func (c *conn) serve(ctx context.Context) {
 	defer c.nc.Close()
+	var api kmsg.Key = -1 // of the request being handled, for the panic report
+	defer func() {
+		// A bug in a handler (or in a decoder) ends this connection only:
+		// the broker and its other clients go on, and the panic is logged
+		// with its stack and counted.
+		if p := recover(); p != nil {
+			name := "none"
+			if api >= 0 {
+				name = api.Name()
+			}
+			c.b.metrics.panics.WithLabelValues(name).Inc()
+			c.b.log.Error("panic serving a request: closing the connection", "remote", c.nc.RemoteAddr(), "api", name,
+				"panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+		}
+	}()
 	r := bufio.NewReaderSize(c.nc, 64<<10)
 	w := bufio.NewWriterSize(c.nc, 64<<10)
 	var size [4]byte
@@ -134,6 +150,7 @@ func (c *conn) serve(ctx context.Context) {
 		if _, err := io.ReadFull(r, frame); err != nil {
 			return
 		}
+		api = kmsg.Key(binary.BigEndian.Uint16(frame))
 		req, err := parseRequest(frame, c.b.apis)
 		if err != nil {
 			if req != nil && req.key == kmsg.ApiVersions && errors.Is(err, errUnsupported) {

@@ -50,6 +50,22 @@
 // fetchResponse whose records go from the segment files to the socket by
 // sendfile.
 //
+// # Untrusted input
+//
+// Everything a client sends, and everything in the coordinator (whose
+// nodes are world-writable, as Kafka's are in ZooKeeper), is read as
+// untrusted.
+//
+// A panic while serving a request (a bug in a handler or a decoder) is
+// recovered in that connection's goroutine: it is logged with its stack,
+// counted in sluice_broker_request_panics_total{api}, and closes that
+// connection only. Recovery cannot undo half-done work: a handler that
+// panics holding a lock it took without defer leaves it held, so
+// handlers release locks with defer or before anything that can fail.
+// Cluster metadata that would index past what it holds (a topic whose
+// assignment names no partition, or a partition with no replica) is
+// refused: CreatePartitions answers INVALID_REPLICA_ASSIGNMENT.
+//
 // # Words
 //
 // "Coordinator" means the ZooKeeper-protocol component (sluice

@@ -8,6 +8,7 @@ import (
 // metrics are the broker's Prometheus metrics.
 type metrics struct {
 	requests     *prometheus.CounterVec
+	panics       *prometheus.CounterVec
 	produceBytes prometheus.Counter
 	fetchBytes   prometheus.Counter
 
@@ -22,6 +23,10 @@ func newMetrics() *metrics {
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "sluice_broker_requests_total",
 			Help: "Kafka requests received, by API.",
+		}, []string{"api"}),
+		panics: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "sluice_broker_request_panics_total",
+			Help: "Panics while serving a request, by API (none: before the API was known); each closed its connection only.",
 		}, []string{"api"}),
 		produceBytes: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "sluice_broker_produce_bytes_total",
@@ -56,7 +61,7 @@ func (m *metrics) request(key kmsg.Key) { m.requests.WithLabelValues(key.Name())
 // registry served on /metrics.
 func (b *Broker) Collectors() []prometheus.Collector {
 	return []prometheus.Collector{
-		b.metrics.requests, b.metrics.produceBytes, b.metrics.fetchBytes,
+		b.metrics.requests, b.metrics.panics, b.metrics.produceBytes, b.metrics.fetchBytes,
 		b.metrics.replicaFetchBytes, b.metrics.isrChanges, b.metrics.leaderElections, b.metrics.controller,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "sluice_broker_under_replicated_partitions",

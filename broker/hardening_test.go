@@ -1,0 +1,158 @@
+package broker_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/go-zookeeper/zk"
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/sluicelogs/sluice/broker"
+	"github.com/sluicelogs/sluice/internal/await"
+	"github.com/sluicelogs/sluice/testkit/testcluster"
+)
+
+// startBrokerWith starts broker 1 like testcluster.StartBroker, after
+// before has changed the broker New returned (before Run).
+func startBrokerWith(t *testing.T, zkAddr string, before func(*broker.Broker), options ...func(*broker.Config)) *broker.Broker {
+	t.Helper()
+	cfg := broker.Defaults()
+	cfg.BrokerID = 1
+	cfg.SetListener("127.0.0.1", 0)
+	cfg.LogDirs = []string{filepath.Join(t.TempDir(), "logs")}
+	if err := cfg.SetZooKeeperConnect(zkAddr); err != nil {
+		t.Fatal(err)
+	}
+	cfg.ZooKeeperTimeout, cfg.ZooKeeperSessionTimeout = 10*time.Second, 10*time.Second
+	for _, o := range options {
+		o(&cfg)
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	b, err := broker.New(&cfg, testcluster.Logger())
+	if err != nil {
+		t.Fatal(err)
+	}
+	before(b)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- b.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("broker stopped with: %v", err)
+		}
+	})
+	return b
+}
+
+// TestHandlerPanicClosesOnlyItsConnection: a handler that panics (here
+// DescribeConfigs, made to) closes the connection it served, is counted in
+// sluice_broker_request_panics_total, and the broker goes on serving: a
+// client connected all along produces, and the same request on a new
+// connection meets the same fate instead of a dead broker.
+func TestHandlerPanicClosesOnlyItsConnection(t *testing.T) {
+	zkAddr := testcluster.Coordinator(t)
+	b := startBrokerWith(t, zkAddr, func(b *broker.Broker) { broker.PanicOn(b, kmsg.DescribeConfigs) })
+	addr := b.Addr()
+	createTopic(t, addr, "calm", 1)
+	good, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.DefaultProduceTopic("calm"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer good.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := good.ProduceSync(ctx, &kgo.Record{Value: []byte("before")}).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i <= 2; i++ {
+		bad, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.RequestRetries(0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req := kmsg.NewPtrDescribeConfigsRequest()
+		rc := kmsg.NewDescribeConfigsRequestResource()
+		rc.ResourceType, rc.ResourceName = kmsg.ConfigResourceTypeTopic, "calm"
+		req.Resources = append(req.Resources, rc)
+		if _, err := req.RequestWith(ctx, bad); err == nil {
+			t.Fatal("the panicking DescribeConfigs was answered")
+		}
+		bad.Close()
+		if got := broker.Panics(b, kmsg.DescribeConfigs); got != float64(i) {
+			t.Fatalf("panics counted: %v, want %d", got, i)
+		}
+		if err := good.ProduceSync(ctx, &kgo.Record{Value: []byte("after")}).FirstErr(); err != nil {
+			t.Fatalf("produce after panic %d: %v", i, err)
+		}
+	}
+}
+
+// TestCreatePartitionsOfTopicWithoutPartitions: the cluster metadata is
+// world-writable in the coordinator; a topic whose assignment names no
+// partition (or whose partition 0 has no replica) used to panic in
+// CreatePartitions. It is now refused with INVALID_REPLICA_ASSIGNMENT and
+// the broker goes on.
+func TestCreatePartitionsOfTopicWithoutPartitions(t *testing.T) {
+	zkAddr := testcluster.Coordinator(t)
+	b := testcluster.StartBroker(t, 1, zkAddr, "")
+	addr := b.Addr()
+	zc, _, err := zk.Connect([]string{zkAddr}, 10*time.Second, zk.WithLogInfo(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zc.Close()
+	for name, asg := range map[string]string{
+		"empty":   `{"version":2,"partitions":{}}`,
+		"no-map":  `{"version":2}`,
+		"no-reps": `{"version":2,"partitions":{"0":[]}}`,
+	} {
+		if _, err := zc.Create("/brokers/topics/"+name, []byte(asg), 0, zk.WorldACL(zk.PermAll)); err != nil {
+			t.Fatalf("create /brokers/topics/%s: %v", name, err)
+		}
+	}
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for _, name := range []string{"empty", "no-map", "no-reps"} {
+		await.Eventually(t, 20*time.Second, 20*time.Millisecond, func() error {
+			md := kmsg.NewPtrMetadataRequest()
+			mt := kmsg.NewMetadataRequestTopic()
+			mt.Topic = kmsg.StringPtr(name)
+			md.Topics = append(md.Topics, mt)
+			resp, err := md.RequestWith(ctx, cl)
+			if err != nil {
+				return err
+			}
+			if resp.Topics[0].ErrorCode != 0 {
+				return errors.New(name + ": " + kerr.ErrorForCode(resp.Topics[0].ErrorCode).Error())
+			}
+			return nil
+		})
+		req := kmsg.NewPtrCreatePartitionsRequest()
+		rt := kmsg.NewCreatePartitionsRequestTopic()
+		rt.Topic, rt.Count = name, 3
+		req.Topics = append(req.Topics, rt)
+		req.TimeoutMillis = 10000
+		resp, err := req.RequestWith(ctx, cl)
+		if err != nil {
+			t.Fatalf("create partitions of %s: %v", name, err)
+		}
+		if code := resp.Topics[0].ErrorCode; code != kerr.InvalidReplicaAssignment.Code {
+			t.Fatalf("create partitions of %s: error %v, want INVALID_REPLICA_ASSIGNMENT", name, kerr.ErrorForCode(code))
+		}
+	}
+	createTopic(t, addr, "fine", 1)
+	produceValues(t, addr, "fine", 5)
+	checkValues(t, addr, "fine", 5)
+}
