@@ -84,7 +84,7 @@ func (b *Broker) handleMetadata(_ context.Context, _ *conn, r *request) (kmsg.Re
 			continue
 		}
 		mt.TopicID = ts.id
-		mt.IsInternal = name == offsetsTopic
+		mt.IsInternal = isInternalTopic(name)
 		b.mu.RLock()
 		for i, reps := range ts.replicas {
 			st := ts.states[i]

@@ -66,6 +66,13 @@
 // assignment names no partition, or a partition with no replica) is
 // refused: CreatePartitions answers INVALID_REPLICA_ASSIGNMENT.
 //
+// Internal topics (__consumer_offsets, __transaction_state) are written by
+// the broker only: a client's produce to one is INVALID_TOPIC_EXCEPTION,
+// as in Kafka. When the group manager replays __consumer_offsets, a
+// record that does not decode is skipped, logged and counted in
+// sluice_broker_offsets_records_skipped_total, so one bad record cannot
+// keep every group from its coordinator.
+//
 // # Words
 //
 // "Coordinator" means the ZooKeeper-protocol component (sluice

@@ -39,3 +39,6 @@ func counterValue(c prometheus.Counter) float64 {
 	}
 	return m.GetCounter().GetValue()
 }
+
+// OffsetsRecordsSkipped is sluice_broker_offsets_records_skipped_total.
+func OffsetsRecordsSkipped(b *Broker) float64 { return counterValue(b.metrics.offsetsRecordsSkipped) }

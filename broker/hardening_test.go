@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/sluicelogs/sluice/broker"
+	"github.com/sluicelogs/sluice/broker/segment"
 	"github.com/sluicelogs/sluice/internal/await"
 	"github.com/sluicelogs/sluice/testkit/testcluster"
 )
@@ -155,4 +157,112 @@ func TestCreatePartitionsOfTopicWithoutPartitions(t *testing.T) {
 	createTopic(t, addr, "fine", 1)
 	produceValues(t, addr, "fine", 5)
 	checkValues(t, addr, "fine", 5)
+}
+
+// consumeGroup joins group, reads n records of topic from where the
+// group's committed offsets are (the start without any), commits them,
+// and returns their values.
+func consumeGroup(t *testing.T, addr, group, topic string, n int) []string {
+	t.Helper()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.ConsumerGroup(group), kgo.ConsumeTopics(topic),
+		kgo.DisableAutoCommit(), kgo.FetchMaxWait(100*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	var got []string
+	for len(got) < n {
+		fs := cl.PollFetches(ctx)
+		if err := fs.Err0(); err != nil {
+			t.Fatalf("group %s after %d records: %v", group, len(got), err)
+		}
+		fs.EachRecord(func(r *kgo.Record) { got = append(got, string(r.Value)) })
+	}
+	if err := cl.CommitUncommittedOffsets(ctx); err != nil {
+		t.Fatalf("commit of group %s: %v", group, err)
+	}
+	return got
+}
+
+// TestProduceToInternalTopicRefused: a client's produce to
+// __consumer_offsets is INVALID_TOPIC_EXCEPTION, as in Kafka, and nothing
+// is written: a record there with a 1-byte key used to be stored, and
+// groups found no coordinator after the next restart.
+func TestProduceToInternalTopicRefused(t *testing.T) {
+	zkAddr := testcluster.Coordinator(t)
+	b := testcluster.StartBroker(t, 1, zkAddr, "")
+	addr := b.Addr()
+	createTopic(t, addr, "work", 1)
+	produceValues(t, addr, "work", 3)
+	consumeGroup(t, addr, "g", "work", 3) // creates __consumer_offsets
+
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	before := endOffsets(t, cl, "__consumer_offsets")[0]
+	for _, acks := range []int16{1, -1} {
+		req := kmsg.NewPtrProduceRequest()
+		req.Acks, req.TimeoutMillis = acks, 5000
+		rt := kmsg.NewProduceRequestTopic()
+		rt.Topic = "__consumer_offsets"
+		rp := kmsg.NewProduceRequestTopicPartition()
+		rp.Records = segment.BuildBatch([]segment.Record{{Key: []byte{1}, Value: []byte("x")}}, 0)
+		rt.Partitions = append(rt.Partitions, rp)
+		req.Topics = append(req.Topics, rt)
+		resp, err := req.RequestWith(ctx, cl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if code := resp.Topics[0].Partitions[0].ErrorCode; code != kerr.InvalidTopicException.Code {
+			t.Fatalf("acks=%d: produce to __consumer_offsets answered %v, want INVALID_TOPIC_EXCEPTION", acks, kerr.ErrorForCode(code))
+		}
+	}
+	if after := endOffsets(t, cl, "__consumer_offsets")[0]; after != before {
+		t.Fatalf("__consumer_offsets grew from %d to %d", before, after)
+	}
+}
+
+// TestReplaySkipsUndecodableOffsetsRecord: a broker that finds a record
+// in __consumer_offsets that does not decode (written here straight to
+// the log while the broker was down, as an older broker let a producer
+// do) skips and counts it; the groups keep their committed offsets and
+// JoinGroup works.
+func TestReplaySkipsUndecodableOffsetsRecord(t *testing.T) {
+	zkAddr := testcluster.Coordinator(t)
+	b := testcluster.StartBroker(t, 1, zkAddr, "")
+	addr := b.Addr()
+	createTopic(t, addr, "work", 1)
+	produceValues(t, addr, "work", 3)
+	if got := consumeGroup(t, addr, "g", "work", 3); len(got) != 3 {
+		t.Fatalf("first read: %v", got)
+	}
+	b.Stop()
+
+	log, err := segment.Open(filepath.Join(b.Dir, "logs", "__consumer_offsets-0"), segment.Options{}, testcluster.Logger())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := log.Append(segment.BuildBatch([]segment.Record{{Key: []byte{1}, Value: []byte("x")}}, 0), 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := log.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	b = testcluster.StartBroker(t, 1, zkAddr, b.Dir)
+	addr = b.Addr()
+	produceValues(t, addr, "work", 5) // v-00000…v-00004 again: offsets 3–7
+	got := consumeGroup(t, addr, "g", "work", 5)
+	if strings.Join(got, ",") != "v-00000,v-00001,v-00002,v-00003,v-00004" {
+		t.Fatalf("after the restart group g read %v, want the 5 new records only", got)
+	}
+	if n := broker.OffsetsRecordsSkipped(b.Broker); n != 1 {
+		t.Fatalf("sluice_broker_offsets_records_skipped_total = %v, want 1", n)
+	}
 }

@@ -7,10 +7,12 @@ import (
 
 // metrics are the broker's Prometheus metrics.
 type metrics struct {
-	requests     *prometheus.CounterVec
-	panics       *prometheus.CounterVec
-	produceBytes prometheus.Counter
-	fetchBytes   prometheus.Counter
+	requests *prometheus.CounterVec
+	panics   *prometheus.CounterVec
+
+	offsetsRecordsSkipped prometheus.Counter
+	produceBytes          prometheus.Counter
+	fetchBytes            prometheus.Counter
 
 	replicaFetchBytes prometheus.Counter
 	isrChanges        prometheus.Counter
@@ -28,6 +30,10 @@ func newMetrics() *metrics {
 			Name: "sluice_broker_request_panics_total",
 			Help: "Panics while serving a request, by API (none: before the API was known); each closed its connection only.",
 		}, []string{"api"}),
+		offsetsRecordsSkipped: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "sluice_broker_offsets_records_skipped_total",
+			Help: "Records of __consumer_offsets that did not decode when the group manager replayed the log, skipped.",
+		}),
 		produceBytes: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "sluice_broker_produce_bytes_total",
 			Help: "Record batch bytes appended by producers.",
@@ -61,7 +67,7 @@ func (m *metrics) request(key kmsg.Key) { m.requests.WithLabelValues(key.Name())
 // registry served on /metrics.
 func (b *Broker) Collectors() []prometheus.Collector {
 	return []prometheus.Collector{
-		b.metrics.requests, b.metrics.panics, b.metrics.produceBytes, b.metrics.fetchBytes,
+		b.metrics.requests, b.metrics.panics, b.metrics.offsetsRecordsSkipped, b.metrics.produceBytes, b.metrics.fetchBytes,
 		b.metrics.replicaFetchBytes, b.metrics.isrChanges, b.metrics.leaderElections, b.metrics.controller,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "sluice_broker_under_replicated_partitions",
