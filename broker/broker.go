@@ -44,7 +44,8 @@ type Broker struct {
 	stopGroups context.CancelFunc // ends groups' Run
 
 	metrics *metrics
-	apis    apiTable // the APIs this broker implements, by key
+	apis    apiTable       // the APIs this broker implements, by key
+	mem     *requestMemory // queued.max.request.bytes over all connections
 
 	connWG sync.WaitGroup
 }
@@ -73,6 +74,7 @@ func New(cfg *Config, log *slog.Logger) (*Broker, error) {
 	}
 	b := &Broker{cfg: cfg, log: log, meta: meta, topics: map[string]*topicState{}, controller: -1, metrics: newMetrics()}
 	b.apis = newAPITable()
+	b.mem = newRequestMemory(cfg.QueuedMaxRequestBytes)
 	if err := b.loadTopics(); err != nil {
 		meta.close()
 		return nil, err

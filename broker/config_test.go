@@ -121,6 +121,8 @@ func TestConfigValidate(t *testing.T) {
 		rule{"log.dirs", "log.dirs: names no directory", func(c *Config) { c.LogDirs = nil }},
 		rule{"zookeeper.connect", "zookeeper.connect: is required (host:port[,host:port…][/chroot])", func(c *Config) { c.ZooKeeperConnect = nil }},
 		rule{"chroot", `zookeeper.connect: chroot "kafka" does not start with /`, func(c *Config) { c.ZooKeeperChroot = "kafka" }},
+		rule{"queued below request", "queued.max.request.bytes: 1048576 is below socket.request.max.bytes (104857600); -1 for no bound",
+			func(c *Config) { c.QueuedMaxRequestBytes = 1 << 20 }},
 	)
 	for _, r := range rules {
 		t.Run(r.name, func(t *testing.T) {

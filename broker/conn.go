@@ -109,6 +109,58 @@ func appendResponse(dst []byte, r *request, resp kmsg.Response) []byte {
 	return dst
 }
 
+// maxSmallRequestBytes caps the requests of every API but Produce: only a
+// produce carries records; the largest others (a Metadata or an
+// OffsetCommit naming tens of thousands of partitions) stay far below.
+// Kafka has no such cap (and no key for it).
+const maxSmallRequestBytes = 8 << 20
+
+// firstChunk is the memory a request's frame starts with; it doubles as
+// the bytes arrive.
+const firstChunk = 4 << 10
+
+var errRequestTooLarge = errors.New("request too large for its api")
+
+// readFrame reads a request frame of n bytes (after its length) as its
+// bytes arrive, under the broker's request memory (queued.max.request.bytes,
+// memory.go): it starts with firstChunk bytes and doubles only once those
+// have arrived, so a client that announces 100 MiB and sends a header
+// holds 4 KiB, not 100 MiB. A request of any API but Produce larger than
+// maxSmallRequestBytes is refused as soon as its API key has arrived.
+func (c *conn) readFrame(ctx context.Context, r io.Reader, n int, mem *share) ([]byte, error) {
+	buf := []byte(nil)
+	for len(buf) < n {
+		if len(buf) == cap(buf) {
+			want := min(n, max(firstChunk, 2*cap(buf)))
+			got, err := c.b.mem.grow(ctx, mem, int64(want-cap(buf)), int64(n-cap(buf)))
+			if err != nil {
+				return nil, err
+			}
+			if got > int64(want-cap(buf)) { // the rest at once (memory.go)
+				want = n
+			}
+			nb := make([]byte, len(buf), want)
+			copy(nb, buf)
+			buf = nb
+		}
+		end := cap(buf)
+		if len(buf) < 2 {
+			end = 2 // the API key first: it says how large the request may be
+		}
+		m, err := io.ReadFull(r, buf[len(buf):end])
+		buf = buf[:len(buf)+m]
+		if err != nil {
+			return nil, err
+		}
+		if len(buf) == 2 {
+			if key := kmsg.Key(binary.BigEndian.Uint16(buf)); key != kmsg.Produce && n > maxSmallRequestBytes {
+				return nil, fmt.Errorf("%w: %s of %d bytes (at most %d but for Produce)", errRequestTooLarge, key.Name(), n, maxSmallRequestBytes)
+			}
+		}
+	}
+	return buf, nil
+}
+
 // conn serves one client connection: requests are handled in turn and
 // answered in order, as Kafka clients expect.
 type conn struct {
@@ -135,9 +187,12 @@ func (c *conn) serve(ctx context.Context) {
 	}()
 	r := bufio.NewReaderSize(c.nc, 64<<10)
 	w := bufio.NewWriterSize(c.nc, 64<<10)
+	var mem share // the memory of the request being read or handled
+	defer c.b.mem.release(&mem)
 	var size [4]byte
 	var out []byte
 	for {
+		c.b.mem.release(&mem) // the previous request's, now answered
 		if _, err := io.ReadFull(r, size[:]); err != nil {
 			return
 		}
@@ -146,8 +201,11 @@ func (c *conn) serve(ctx context.Context) {
 			c.b.log.Info("closing connection: request size out of range", "remote", c.nc.RemoteAddr(), "size", n, "max", c.b.cfg.MaxRequestBytes)
 			return
 		}
-		frame := make([]byte, n)
-		if _, err := io.ReadFull(r, frame); err != nil {
+		frame, err := c.readFrame(ctx, r, int(n), &mem)
+		if err != nil {
+			if !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, net.ErrClosed) {
+				c.b.log.Info("closing connection", "remote", c.nc.RemoteAddr(), "err", err)
+			}
 			return
 		}
 		api = kmsg.Key(binary.BigEndian.Uint16(frame))

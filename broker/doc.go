@@ -56,6 +56,25 @@
 // nodes are world-writable, as Kafka's are in ZooKeeper), is read as
 // untrusted.
 //
+// Request memory. A request's size prefix is a claim, not an allocation:
+// the frame is read as its bytes arrive, starting at 4 KiB and doubling
+// once those have arrived (conn.go readFrame), so a connection that
+// announces socket.request.max.bytes (100 MiB) and sends a header holds
+// 4 KiB. All frames being read or handled share one budget,
+// queued.max.request.bytes (memory.go): a connection that needs more
+// than is left stops reading until memory is given back (when a request
+// has been answered). Kafka's default for that key is -1, unbounded;
+// ours is 100 MiB (the default socket.request.max.bytes, the least a
+// bound may be, as in Kafka), and -1 or 0 still mean unbounded. When
+// every request holding memory waits for more, the last one to wait
+// takes all it still needs beyond the bound rather than deadlock, so the
+// bound is exceeded by one request at most. Only Produce carries
+// records: a request of any other API larger than 8 MiB
+// (maxSmallRequestBytes, a sluice limit without a Kafka key) closes the
+// connection once its API key has arrived. The gauges
+// sluice_broker_request_memory_bytes and
+// sluice_broker_request_memory_waiting show the budget in use.
+//
 // A panic while serving a request (a bug in a handler or a decoder) is
 // recovered in that connection's goroutine: it is logged with its stack,
 // counted in sluice_broker_request_panics_total{api}, and closes that
@@ -146,5 +165,7 @@
 // lock (and its log's). Nothing waits for a goroutine while holding mu or
 // a partition's lock; roleMu (and alterMu) may be held while a fetcher or
 // the group manager is stopped and waited for, which is safe because
-// neither takes roleMu, alterMu or runMu.
+// neither takes roleMu, alterMu or runMu. The request memory's lock
+// (memory.go) is a leaf, taken with no other held and never waited on
+// while held.
 package broker

@@ -42,3 +42,7 @@ func counterValue(c prometheus.Counter) float64 {
 
 // OffsetsRecordsSkipped is sluice_broker_offsets_records_skipped_total.
 func OffsetsRecordsSkipped(b *Broker) float64 { return counterValue(b.metrics.offsetsRecordsSkipped) }
+
+// RequestMemory is the request memory in use and the connections waiting
+// for it.
+func RequestMemory(b *Broker) (used int64, waiting int) { return b.mem.stats() }

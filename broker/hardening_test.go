@@ -2,8 +2,13 @@ package broker_test
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
+	"fmt"
+	"io"
+	"net"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -264,5 +269,77 @@ func TestReplaySkipsUndecodableOffsetsRecord(t *testing.T) {
 	}
 	if n := broker.OffsetsRecordsSkipped(b.Broker); n != 1 {
 		t.Fatalf("sluice_broker_offsets_records_skipped_total = %v, want 1", n)
+	}
+}
+
+// TestAnnouncedSizeIsNotAllocated: 50 connections each announce a
+// 100 MiB produce (socket.request.max.bytes) and send its header only.
+// The broker holds 4 KiB for each, not 100 MiB (which took the heap to
+// gigabytes), and a client produces and fetches meanwhile. A Metadata
+// that announces more than the cap of every API but Produce is closed as
+// soon as its API key is in.
+func TestAnnouncedSizeIsNotAllocated(t *testing.T) {
+	const conns = 50
+	zkAddr := testcluster.Coordinator(t)
+	b := testcluster.StartBroker(t, 1, zkAddr, "")
+	addr := b.Addr()
+	createTopic(t, addr, "small", 1)
+	produceValues(t, addr, "small", 10)
+
+	runtime.GC()
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	header := func(size int, key kmsg.Key) []byte {
+		h := binary.BigEndian.AppendUint32(nil, uint32(size))
+		h = binary.BigEndian.AppendUint16(h, uint16(key))
+		h = binary.BigEndian.AppendUint16(h, 9)
+		h = binary.BigEndian.AppendUint32(h, 1)
+		return binary.BigEndian.AppendUint16(h, 0)
+	}
+	var open []net.Conn
+	defer func() {
+		for _, c := range open {
+			c.Close()
+		}
+	}()
+	for range conns {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		open = append(open, c)
+		if _, err := c.Write(header(100<<20, kmsg.Produce)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	await.Eventually(t, 30*time.Second, 5*time.Millisecond, func() error {
+		if used, _ := broker.RequestMemory(b.Broker); used != conns*4096 {
+			return fmt.Errorf("request memory %d bytes, want %d", used, conns*4096)
+		}
+		return nil
+	})
+	runtime.GC()
+	var after runtime.MemStats
+	runtime.ReadMemStats(&after)
+	grown := int64(after.HeapAlloc) - int64(before.HeapAlloc)
+	t.Logf("heap grew by %d KiB for %d connections that announced 100 MiB each", grown>>10, conns)
+	if grown > 64<<20 {
+		t.Fatalf("heap grew by %d MiB for %d connections that sent headers only", grown>>20, conns)
+	}
+	createTopic(t, addr, "after", 1)
+	produceValues(t, addr, "after", 20)
+	checkValues(t, addr, "after", 20)
+
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Write(header(50<<20, kmsg.Metadata)); err != nil {
+		t.Fatal(err)
+	}
+	_ = c.SetReadDeadline(time.Now().Add(30 * time.Second))
+	if _, err := c.Read(make([]byte, 1)); !errors.Is(err, io.EOF) {
+		t.Fatalf("a 50 MiB Metadata: read %v, want the connection closed", err)
 	}
 }

@@ -70,6 +70,14 @@ func (b *Broker) Collectors() []prometheus.Collector {
 		b.metrics.requests, b.metrics.panics, b.metrics.offsetsRecordsSkipped, b.metrics.produceBytes, b.metrics.fetchBytes,
 		b.metrics.replicaFetchBytes, b.metrics.isrChanges, b.metrics.leaderElections, b.metrics.controller,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "sluice_broker_request_memory_bytes",
+			Help: "Bytes of request frames received and not yet answered (bounded by queued.max.request.bytes).",
+		}, func() float64 { used, _ := b.mem.stats(); return float64(used) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "sluice_broker_request_memory_waiting",
+			Help: "Connections waiting for request memory (queued.max.request.bytes) to read on.",
+		}, func() float64 { _, q := b.mem.stats(); return float64(q) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "sluice_broker_under_replicated_partitions",
 			Help: "Partitions this broker leads whose ISR is smaller than their replica set.",
 		}, func() float64 {
