@@ -34,11 +34,14 @@ type Config struct {
 	ZooKeeperChroot        string   // "" or "/path"
 	ZooKeeperTimeout       time.Duration
 	AutoCreateTopics       bool
-	MaxRequestBytes        int32 // socket.request.max.bytes
-	QueuedMaxRequestBytes  int64 // queued.max.request.bytes: request bytes held over all connections; <= 0 unbounded
-	MessageMaxBytes        int32 // message.max.bytes
-	OffsetsPartitions      int32 // offsets.topic.num.partitions
-	OffsetsReplication     int16 // offsets.topic.replication.factor (capped at the live brokers)
+	MaxRequestBytes        int32         // socket.request.max.bytes
+	QueuedMaxRequestBytes  int64         // queued.max.request.bytes: request bytes held over all connections; <= 0 unbounded
+	MaxConnections         int32         // max.connections: client connections at once; more are closed at accept
+	MaxConnectionsPerIP    int32         // max.connections.per.ip
+	ConnectionsMaxIdle     time.Duration // connections.max.idle.ms: a connection that sends nothing this long is closed; <= 0 never
+	MessageMaxBytes        int32         // message.max.bytes
+	OffsetsPartitions      int32         // offsets.topic.num.partitions
+	OffsetsReplication     int16         // offsets.topic.replication.factor (capped at the live brokers)
 
 	ZooKeeperSessionTimeout time.Duration // zookeeper.session.timeout.ms
 	ReplicaLagTimeMax       time.Duration // replica.lag.time.max.ms: a follower this far behind leaves the ISR
@@ -66,6 +69,9 @@ func Defaults() Config {
 		AutoCreateTopics:        true,
 		MaxRequestBytes:         100 << 20,
 		QueuedMaxRequestBytes:   100 << 20, // Kafka's default is -1 (unbounded); see the package doc
+		MaxConnections:          1<<31 - 1,
+		MaxConnectionsPerIP:     1<<31 - 1,
+		ConnectionsMaxIdle:      10 * time.Minute,
 		MessageMaxBytes:         1048588,
 		OffsetsPartitions:       50,
 		OffsetsReplication:      3,
@@ -137,6 +143,9 @@ func (c *Config) intKeys() []intKey {
 		{"socket.request.max.bytes", 1024, 1<<31 - 1, config.Int(&c.MaxRequestBytes)},
 		{"queued.max.request.bytes", -1, 1 << 62, config.Int(&c.QueuedMaxRequestBytes)},
 		{"message.max.bytes", 0, 1<<31 - 1, config.Int(&c.MessageMaxBytes)},
+		{"max.connections", 0, 1<<31 - 1, config.Int(&c.MaxConnections)},
+		{"max.connections.per.ip", 0, 1<<31 - 1, config.Int(&c.MaxConnectionsPerIP)},
+		{"connections.max.idle.ms", -1, 1 << 40, config.Millis(&c.ConnectionsMaxIdle)},
 		{"offsets.topic.num.partitions", 1, 1 << 16, config.Int(&c.OffsetsPartitions)},
 		{"offsets.topic.replication.factor", 1, 1<<15 - 1, config.Int(&c.OffsetsReplication)},
 		{"zookeeper.connection.timeout.ms", 1, 1<<31 - 1, config.Millis(&c.ZooKeeperTimeout)},

@@ -109,6 +109,22 @@ func appendResponse(dst []byte, r *request, resp kmsg.Response) []byte {
 	return dst
 }
 
+// idleReader reads from a connection that is closed (its read fails with
+// a timeout) once it has sent nothing for connections.max.idle.ms: each
+// read moves the deadline on. Only reads wait on it: a request being
+// handled, however long (a fetch's long poll, a JoinGroup), is no idleness.
+type idleReader struct {
+	nc   net.Conn
+	idle time.Duration // <= 0: never
+}
+
+func (r idleReader) Read(p []byte) (int, error) {
+	if r.idle > 0 {
+		_ = r.nc.SetReadDeadline(time.Now().Add(r.idle))
+	}
+	return r.nc.Read(p)
+}
+
 // maxSmallRequestBytes caps the requests of every API but Produce: only a
 // produce carries records; the largest others (a Metadata or an
 // OffsetCommit naming tens of thousands of partitions) stay far below.
@@ -185,7 +201,7 @@ func (c *conn) serve(ctx context.Context) {
 				"panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 		}
 	}()
-	r := bufio.NewReaderSize(c.nc, 64<<10)
+	r := bufio.NewReaderSize(idleReader{c.nc, c.b.cfg.ConnectionsMaxIdle}, 64<<10)
 	w := bufio.NewWriterSize(c.nc, 64<<10)
 	var mem share // the memory of the request being read or handled
 	defer c.b.mem.release(&mem)
@@ -194,6 +210,10 @@ func (c *conn) serve(ctx context.Context) {
 	for {
 		c.b.mem.release(&mem) // the previous request's, now answered
 		if _, err := io.ReadFull(r, size[:]); err != nil {
+			if ne := net.Error(nil); errors.As(err, &ne) && ne.Timeout() {
+				c.b.metrics.idleClosed.Inc()
+				c.b.log.Debug("closing idle connection", "remote", c.nc.RemoteAddr(), "idle", c.b.cfg.ConnectionsMaxIdle)
+			}
 			return
 		}
 		n := int32(binary.BigEndian.Uint32(size[:]))
@@ -202,6 +222,11 @@ func (c *conn) serve(ctx context.Context) {
 			return
 		}
 		frame, err := c.readFrame(ctx, r, int(n), &mem)
+		if ne := net.Error(nil); errors.As(err, &ne) && ne.Timeout() {
+			c.b.metrics.idleClosed.Inc()
+			c.b.log.Info("closing connection idle in the middle of a request", "remote", c.nc.RemoteAddr(), "idle", c.b.cfg.ConnectionsMaxIdle)
+			return
+		}
 		if err != nil {
 			if !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, net.ErrClosed) {
 				c.b.log.Info("closing connection", "remote", c.nc.RemoteAddr(), "err", err)

@@ -75,6 +75,21 @@
 // sluice_broker_request_memory_bytes and
 // sluice_broker_request_memory_waiting show the budget in use.
 //
+// Connections. max.connections and max.connections.per.ip (Kafka's keys
+// and defaults: 2147483647, no bound) count every connection, clients and
+// other brokers' fetchers alike (one listener serves both). A connection
+// past max.connections.per.ip is closed at accept, as in Kafka; so is one
+// past max.connections, where Kafka's acceptor would instead stop
+// accepting until a connection ends (leaving the new ones in the listen
+// backlog, where clients time out without knowing why). Either is counted
+// in sluice_broker_connections_refused_total{limit}; the open ones in
+// the gauge sluice_broker_connections. A connection that sends nothing
+// for connections.max.idle.ms (Kafka's default, 10 minutes; -1 or 0
+// never) is closed and counted in
+// sluice_broker_connections_idle_closed_total; only reading waits on that
+// clock, so a request that takes long to answer (a fetch's long poll, a
+// JoinGroup) is never idleness.
+//
 // A panic while serving a request (a bug in a handler or a decoder) is
 // recovered in that connection's goroutine: it is logged with its stack,
 // counted in sluice_broker_request_panics_total{api}, and closes that

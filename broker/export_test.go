@@ -46,3 +46,14 @@ func OffsetsRecordsSkipped(b *Broker) float64 { return counterValue(b.metrics.of
 // RequestMemory is the request memory in use and the connections waiting
 // for it.
 func RequestMemory(b *Broker) (used int64, waiting int) { return b.mem.stats() }
+
+// Refused is sluice_broker_connections_refused_total{limit}.
+func Refused(b *Broker, limit string) float64 {
+	return counterValue(b.metrics.refused.WithLabelValues(limit))
+}
+
+// IdleClosed is sluice_broker_connections_idle_closed_total.
+func IdleClosed(b *Broker) float64 { return counterValue(b.metrics.idleClosed) }
+
+// OpenConnections is sluice_broker_connections.
+func OpenConnections(b *Broker) int { return b.conns.open() }

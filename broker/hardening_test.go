@@ -343,3 +343,151 @@ func TestAnnouncedSizeIsNotAllocated(t *testing.T) {
 		t.Fatalf("a 50 MiB Metadata: read %v, want the connection closed", err)
 	}
 }
+
+// apiVersions sends an ApiVersions v0 on nc and reads its answer.
+func apiVersions(nc net.Conn) error {
+	req := binary.BigEndian.AppendUint32(nil, 10)
+	req = binary.BigEndian.AppendUint16(req, uint16(kmsg.ApiVersions))
+	req = binary.BigEndian.AppendUint16(req, 0)
+	req = binary.BigEndian.AppendUint32(req, 1)
+	req = binary.BigEndian.AppendUint16(req, 0)
+	_ = nc.SetDeadline(time.Now().Add(30 * time.Second))
+	defer nc.SetDeadline(time.Time{})
+	if _, err := nc.Write(req); err != nil {
+		return err
+	}
+	var size [4]byte
+	if _, err := io.ReadFull(nc, size[:]); err != nil {
+		return err
+	}
+	_, err := io.ReadFull(nc, make([]byte, binary.BigEndian.Uint32(size[:])))
+	return err
+}
+
+// closedByBroker reports whether the broker closed nc: a read ends with
+// EOF (or a reset), not with data or the test's deadline.
+func closedByBroker(t *testing.T, nc net.Conn) {
+	t.Helper()
+	_ = nc.SetReadDeadline(time.Now().Add(30 * time.Second))
+	_, err := nc.Read(make([]byte, 1))
+	var ne net.Error
+	if err == nil || errors.As(err, &ne) && ne.Timeout() {
+		t.Fatalf("the broker kept the connection open (read: %v)", err)
+	}
+}
+
+// TestConnectionLimits: with max.connections (or max.connections.per.ip,
+// all test connections coming from 127.0.0.1) at 3, a fourth connection
+// is closed at accept and counted in
+// sluice_broker_connections_refused_total{limit}; once one of the three
+// ends, a new one is served.
+func TestConnectionLimits(t *testing.T) {
+	zkAddr := testcluster.Coordinator(t)
+	for _, tc := range []struct {
+		limit string
+		set   func(*broker.Config)
+	}{
+		{"max_connections", func(c *broker.Config) { c.MaxConnections = 3 }},
+		{"max_connections_per_ip", func(c *broker.Config) { c.MaxConnectionsPerIP = 3 }},
+	} {
+		t.Run(tc.limit, func(t *testing.T) {
+			b := testcluster.StartBroker(t, 1, zkAddr, "", tc.set)
+			var open []net.Conn
+			defer func() {
+				for _, c := range open {
+					c.Close()
+				}
+			}()
+			for range 3 {
+				nc, err := net.Dial("tcp", b.Addr())
+				if err != nil {
+					t.Fatal(err)
+				}
+				open = append(open, nc)
+				if err := apiVersions(nc); err != nil {
+					t.Fatalf("connection %d: %v", len(open), err)
+				}
+			}
+			extra, err := net.Dial("tcp", b.Addr())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer extra.Close()
+			closedByBroker(t, extra)
+			if n := broker.Refused(b.Broker, tc.limit); n != 1 {
+				t.Fatalf("refused{%s} = %v, want 1", tc.limit, n)
+			}
+			open[0].Close()
+			await.Eventually(t, 30*time.Second, 5*time.Millisecond, func() error {
+				if n := broker.OpenConnections(b.Broker); n != 2 {
+					return fmt.Errorf("%d connections open", n)
+				}
+				return nil
+			})
+			again, err := net.Dial("tcp", b.Addr())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer again.Close()
+			if err := apiVersions(again); err != nil {
+				t.Fatalf("a connection once another ended: %v", err)
+			}
+		})
+	}
+}
+
+// TestIdleConnectionClosed: with connections.max.idle.ms=200, a
+// connection that sent one request and then nothing is closed and counted
+// (sluice_broker_connections_idle_closed_total); so is one that stopped in
+// the middle of a request. A connection whose request takes longer than
+// that to answer (a fetch's long poll of 1 s) is answered.
+func TestIdleConnectionClosed(t *testing.T) {
+	zkAddr := testcluster.Coordinator(t)
+	b := testcluster.StartBroker(t, 1, zkAddr, "", func(c *broker.Config) { c.ConnectionsMaxIdle = 200 * time.Millisecond })
+	createTopic(t, b.Addr(), "quiet", 1)
+
+	// The client that created the topic may have had a connection idle
+	// long enough already: count from here.
+	before := broker.IdleClosed(b.Broker)
+	idle, err := net.Dial("tcp", b.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idle.Close()
+	if err := apiVersions(idle); err != nil {
+		t.Fatal(err)
+	}
+	closedByBroker(t, idle)
+
+	half, err := net.Dial("tcp", b.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer half.Close()
+	if _, err := half.Write([]byte{0, 0, 1, 0, 0, 3}); err != nil {
+		t.Fatal(err)
+	}
+	closedByBroker(t, half)
+	if n := broker.IdleClosed(b.Broker) - before; n != 2 {
+		t.Fatalf("idle closed: %v, want 2", n)
+	}
+
+	cl, err := kgo.NewClient(kgo.SeedBrokers(b.Addr()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	req := kmsg.NewPtrFetchRequest()
+	req.MaxWaitMillis, req.MinBytes, req.MaxBytes = 1000, 1, 1<<20
+	rt := kmsg.NewFetchRequestTopic()
+	rt.Topic = "quiet"
+	rp := kmsg.NewFetchRequestTopicPartition()
+	rp.PartitionMaxBytes = 1 << 20
+	rt.Partitions = append(rt.Partitions, rp)
+	req.Topics = append(req.Topics, rt)
+	if _, err := req.RequestWith(ctx, cl); err != nil {
+		t.Fatalf("a fetch that waited longer than connections.max.idle.ms: %v", err)
+	}
+}

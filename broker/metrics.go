@@ -11,6 +11,8 @@ type metrics struct {
 	panics   *prometheus.CounterVec
 
 	offsetsRecordsSkipped prometheus.Counter
+	refused               *prometheus.CounterVec
+	idleClosed            prometheus.Counter
 	produceBytes          prometheus.Counter
 	fetchBytes            prometheus.Counter
 
@@ -33,6 +35,14 @@ func newMetrics() *metrics {
 		offsetsRecordsSkipped: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "sluice_broker_offsets_records_skipped_total",
 			Help: "Records of __consumer_offsets that did not decode when the group manager replayed the log, skipped.",
+		}),
+		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "sluice_broker_connections_refused_total",
+			Help: "Connections closed at accept, by the limit they would have passed (max_connections, max_connections_per_ip).",
+		}, []string{"limit"}),
+		idleClosed: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "sluice_broker_connections_idle_closed_total",
+			Help: "Connections closed because they sent nothing for connections.max.idle.ms.",
 		}),
 		produceBytes: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "sluice_broker_produce_bytes_total",
@@ -67,8 +77,12 @@ func (m *metrics) request(key kmsg.Key) { m.requests.WithLabelValues(key.Name())
 // registry served on /metrics.
 func (b *Broker) Collectors() []prometheus.Collector {
 	return []prometheus.Collector{
-		b.metrics.requests, b.metrics.panics, b.metrics.offsetsRecordsSkipped, b.metrics.produceBytes, b.metrics.fetchBytes,
+		b.metrics.requests, b.metrics.panics, b.metrics.offsetsRecordsSkipped, b.metrics.refused, b.metrics.idleClosed, b.metrics.produceBytes, b.metrics.fetchBytes,
 		b.metrics.replicaFetchBytes, b.metrics.isrChanges, b.metrics.leaderElections, b.metrics.controller,
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "sluice_broker_connections",
+			Help: "Client connections open (counted against max.connections).",
+		}, func() float64 { return float64(b.conns.open()) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "sluice_broker_request_memory_bytes",
 			Help: "Bytes of request frames received and not yet answered (bounded by queued.max.request.bytes).",
