@@ -23,7 +23,7 @@ import (
 // as Kafka does: only the broker writes them. (Kafka lets a client whose
 // client.id is "__admin_client" through; a client id proves nothing, so
 // no client gets through here.)
-var produceAPI = api{kmsg.Produce, 0, 9, (*Broker).handleProduce}
+var produceAPI = api{key: kmsg.Produce, min: 0, max: 9, handle: (*Broker).handleProduce}
 
 func (b *Broker) handleProduce(ctx context.Context, _ *conn, r *request) (kmsg.Response, error) {
 	req := r.kreq.(*kmsg.ProduceRequest)

@@ -11,7 +11,7 @@ import (
 // CreatePartitions v0–v3 raises a topic's partition count, assigning the
 // new partitions' replicas as CreateTopics does (a requested assignment
 // is not used); it may only validate. v2+ is flexible.
-var createPartitionsAPI = api{kmsg.CreatePartitions, 0, 3, (*Broker).handleCreatePartitions}
+var createPartitionsAPI = api{key: kmsg.CreatePartitions, min: 0, max: 3, handle: (*Broker).handleCreatePartitions}
 
 func (b *Broker) handleCreatePartitions(_ context.Context, _ *conn, r *request) (kmsg.Response, error) {
 	req := r.kreq.(*kmsg.CreatePartitionsRequest)

@@ -65,6 +65,9 @@ func parseRequest(frame []byte, apis apiTable) (*request, error) {
 			return nil, err
 		}
 	}
+	if err := apis.checkBody(r.key, r.version, rest, len(frame)); err != nil {
+		return nil, fmt.Errorf("%w: %s v%d: %v", errBadRequest, r.key.Name(), r.version, err)
+	}
 	if err := kreq.ReadFrom(rest); err != nil {
 		return nil, fmt.Errorf("%w: %s v%d: %v", errBadRequest, r.key.Name(), r.version, err)
 	}

@@ -75,6 +75,16 @@
 // sluice_broker_request_memory_bytes and
 // sluice_broker_request_memory_waiting show the budget in use.
 //
+// Decoding. kmsg allocates an array's elements from its count, checking
+// only that the count is at most half the bytes left, while an element
+// may take 40 to 80 bytes in memory. Before kmsg decodes a body,
+// checkBody (bodycheck.go) walks it with the request's layout, learnt
+// from kmsg's own encoder for every version the broker implements, and
+// adds up what decoding will allocate; a body that would take more than
+// 8 times its frame (plus 8 KiB) is refused and closes the connection.
+// FuzzParseRequest (corpus in testdata/fuzz) checks that parsing any
+// input allocates a small multiple of its size.
+//
 // Connections. max.connections and max.connections.per.ip (Kafka's keys
 // and defaults: 2147483647, no bound) count every connection, clients and
 // other brokers' fetchers alike (one listener serves both). A connection
