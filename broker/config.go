@@ -144,7 +144,7 @@ func (c *Config) intKeys() []intKey {
 		{"queued.max.request.bytes", -1, 1 << 62, config.Int(&c.QueuedMaxRequestBytes)},
 		{"message.max.bytes", 0, 1<<31 - 1, config.Int(&c.MessageMaxBytes)},
 		{"max.connections", 0, 1<<31 - 1, config.Int(&c.MaxConnections)},
-		{"max.connections.per.ip", 0, 1<<31 - 1, config.Int(&c.MaxConnectionsPerIP)},
+		{"max.connections.per.ip", 1, 1<<31 - 1, config.Int(&c.MaxConnectionsPerIP)}, // Kafka takes 0 only with max.connections.per.ip.overrides, which sluice has not
 		{"connections.max.idle.ms", -1, 1 << 40, config.Millis(&c.ConnectionsMaxIdle)},
 		{"offsets.topic.num.partitions", 1, 1 << 16, config.Int(&c.OffsetsPartitions)},
 		{"offsets.topic.replication.factor", 1, 1<<15 - 1, config.Int(&c.OffsetsReplication)},

@@ -87,7 +87,10 @@
 //
 // Connections. max.connections and max.connections.per.ip (Kafka's keys
 // and defaults: 2147483647, no bound) count every connection, clients and
-// other brokers' fetchers alike (one listener serves both). A connection
+// other brokers' fetchers alike (one listener serves both); the
+// per-address limit is at least 1, since Kafka's
+// max.connections.per.ip.overrides, without which Kafka refuses 0, is not
+// implemented. A connection
 // past max.connections.per.ip is closed at accept, as in Kafka; so is one
 // past max.connections, where Kafka's acceptor would instead stop
 // accepting until a connection ends (leaving the new ones in the listen
@@ -104,8 +107,9 @@
 // recovered in that connection's goroutine: it is logged with its stack,
 // counted in sluice_broker_request_panics_total{api}, and closes that
 // connection only. Recovery cannot undo half-done work: a handler that
-// panics holding a lock it took without defer leaves it held, so
-// handlers release locks with defer or before anything that can fail.
+// panics holding a lock it took without defer leaves it held (the
+// CreatePartitions below did, under mu, and the broker could no longer
+// stop), so it is a last resort, not a licence to panic.
 // Cluster metadata that would index past what it holds (a topic whose
 // assignment names no partition, or a partition with no replica) is
 // refused: CreatePartitions answers INVALID_REPLICA_ASSIGNMENT.
