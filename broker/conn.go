@@ -212,6 +212,7 @@ func (c *conn) serve(ctx context.Context) {
 	var out []byte
 	for {
 		c.b.mem.release(&mem) // the previous request's, now answered
+		api = -1
 		if _, err := io.ReadFull(r, size[:]); err != nil {
 			if ne := net.Error(nil); errors.As(err, &ne) && ne.Timeout() {
 				c.b.metrics.idleClosed.Inc()
