@@ -491,3 +491,67 @@ func TestIdleConnectionClosed(t *testing.T) {
 		t.Fatalf("a fetch that waited longer than connections.max.idle.ms: %v", err)
 	}
 }
+
+// TestRequestMemoryBackpressure: with queued.max.request.bytes at 1 MiB,
+// a connection holding it all (600 KiB of a 1 MiB produce sent, the
+// rest not yet) makes a new client wait for memory instead of reading
+// on; once that connection goes, the client produces.
+func TestRequestMemoryBackpressure(t *testing.T) {
+	zkAddr := testcluster.Coordinator(t)
+	b := testcluster.StartBroker(t, 1, zkAddr, "", func(c *broker.Config) {
+		c.MaxRequestBytes, c.QueuedMaxRequestBytes = 1<<20, 1<<20
+	})
+	addr := b.Addr()
+	createTopic(t, addr, "pressed", 1)
+
+	hog, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hog.Close()
+	part := binary.BigEndian.AppendUint32(nil, 1<<20)
+	part = binary.BigEndian.AppendUint16(part, uint16(kmsg.Produce))
+	part = append(part, make([]byte, 600<<10)...)
+	if _, err := hog.Write(part); err != nil {
+		t.Fatal(err)
+	}
+	await.Eventually(t, 30*time.Second, 5*time.Millisecond, func() error {
+		if used, _ := broker.RequestMemory(b.Broker); used != 1<<20 {
+			return fmt.Errorf("request memory %d", used)
+		}
+		return nil
+	})
+
+	done := make(chan error, 1)
+	go func() {
+		cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.DefaultProduceTopic("pressed"))
+		if err != nil {
+			done <- err
+			return
+		}
+		defer cl.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		done <- cl.ProduceSync(ctx, &kgo.Record{Value: []byte("waited")}).FirstErr()
+	}()
+	await.Eventually(t, 30*time.Second, 5*time.Millisecond, func() error {
+		if _, waiting := broker.RequestMemory(b.Broker); waiting < 1 {
+			return errors.New("no connection waits for request memory")
+		}
+		return nil
+	})
+	select {
+	case err := <-done:
+		t.Fatalf("the client got through while the memory was spent: %v", err)
+	default:
+	}
+	hog.Close()
+	if err := <-done; err != nil {
+		t.Fatalf("produce once the memory was given back: %v", err)
+	}
+	var got []string
+	readAll(t, addr, "pressed", func(r *kgo.Record) { got = append(got, string(r.Value)) })
+	if strings.Join(got, ",") != "waited" {
+		t.Fatalf("pressed holds %q", got)
+	}
+}
