@@ -18,8 +18,12 @@ import (
 // (v0–v2 clients sending older magics get UNSUPPORTED_FOR_MESSAGE_FORMAT);
 // v5+ answers the log start offset, v9 is flexible. v10+ (KIP-951 leader
 // hints) is not offered: it adds fields we do not fill. Transactional
-// produces are refused.
-var produceAPI = api{kmsg.Produce, 0, 9, (*Broker).handleProduce}
+// produces are refused, and so is a produce to an internal topic
+// (__consumer_offsets, __transaction_state) with INVALID_TOPIC_EXCEPTION,
+// as Kafka does: only the broker writes them. (Kafka lets a client whose
+// client.id is "__admin_client" through; a client id proves nothing, so
+// no client gets through here.)
+var produceAPI = api{key: kmsg.Produce, min: 0, max: 9, handle: (*Broker).handleProduce}
 
 func (b *Broker) handleProduce(ctx context.Context, _ *conn, r *request) (kmsg.Response, error) {
 	req := r.kreq.(*kmsg.ProduceRequest)
@@ -42,6 +46,11 @@ func (b *Broker) handleProduce(ctx context.Context, _ *conn, r *request) (kmsg.R
 			sp.Partition = rp.Partition
 			sp.BaseOffset, sp.LogAppendTime, sp.LogStartOffset = -1, -1, -1
 			p, err := b.localPartition(rt.Topic, rp.Partition)
+			if err == nil && isInternalTopic(rt.Topic) {
+				// Only the broker writes its internal topics (Kafka answers
+				// a client's produce with INVALID_TOPIC_EXCEPTION too).
+				err = kerr.InvalidTopicException
+			}
 			if err == nil {
 				switch {
 				case len(rp.Records) > int(b.cfg.MessageMaxBytes):

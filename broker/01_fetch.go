@@ -25,7 +25,7 @@ import (
 // (session id 0 tells clients to send full fetches); v9+ carries the
 // current leader epoch, fenced; v11+ the preferred read replica (-1); v12
 // is flexible. v13+ (topic ids) is not offered.
-var fetchAPI = api{kmsg.Fetch, 4, 12, (*Broker).handleFetch}
+var fetchAPI = api{key: kmsg.Fetch, min: 4, max: 12, handle: (*Broker).handleFetch}
 
 func (b *Broker) handleFetch(ctx context.Context, _ *conn, r *request) (kmsg.Response, error) {
 	req := r.kreq.(*kmsg.FetchRequest)

@@ -11,7 +11,7 @@ import (
 // after a timestamp (-1 when none below the high watermark). v0 answers in
 // the old offsets array; v4+ gives the leader epoch; v6+ is flexible. v8
 // (max timestamp, KIP-734) is not offered.
-var listOffsetsAPI = api{kmsg.ListOffsets, 0, 7, (*Broker).handleListOffsets}
+var listOffsetsAPI = api{key: kmsg.ListOffsets, min: 0, max: 7, handle: (*Broker).handleListOffsets}
 
 func (b *Broker) handleListOffsets(_ context.Context, _ *conn, r *request) (kmsg.Response, error) {
 	req := r.kreq.(*kmsg.ListOffsetsRequest)

@@ -15,7 +15,7 @@ import (
 // through another broker a moment ago), then auto-created when
 // auto.create.topics.enable allows it (v4+: and the request does). v10+
 // names topics by id too; v9+ is flexible.
-var metadataAPI = api{kmsg.Metadata, 0, 12, (*Broker).handleMetadata}
+var metadataAPI = api{key: kmsg.Metadata, min: 0, max: 12, handle: (*Broker).handleMetadata}
 
 func (b *Broker) handleMetadata(_ context.Context, _ *conn, r *request) (kmsg.Response, error) {
 	req := r.kreq.(*kmsg.MetadataRequest)
@@ -84,7 +84,7 @@ func (b *Broker) handleMetadata(_ context.Context, _ *conn, r *request) (kmsg.Re
 			continue
 		}
 		mt.TopicID = ts.id
-		mt.IsInternal = name == offsetsTopic
+		mt.IsInternal = isInternalTopic(name)
 		b.mu.RLock()
 		for i, reps := range ts.replicas {
 			st := ts.states[i]

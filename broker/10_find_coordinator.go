@@ -12,7 +12,7 @@ import (
 // does). v4 batches keys (CoordinatorKeys); older versions ask for one and
 // get the answer in the top-level fields. Transaction coordinators (key
 // type 1, v1+) are not offered: COORDINATOR_NOT_AVAILABLE.
-var findCoordinatorAPI = api{kmsg.FindCoordinator, 0, 4, (*Broker).handleFindCoordinator}
+var findCoordinatorAPI = api{key: kmsg.FindCoordinator, min: 0, max: 4, handle: (*Broker).handleFindCoordinator}
 
 // groupKeyType is FindCoordinator's key type for a consumer group.
 const groupKeyType int8 = 0

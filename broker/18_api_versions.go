@@ -13,7 +13,7 @@ import (
 // response header never is (KIP-511). A version this broker does not know
 // is answered by the connection (see conn.serve) with v0, UNSUPPORTED_VERSION
 // and the same list, so the client retries with one it knows.
-var apiVersionsAPI = api{kmsg.ApiVersions, 0, 3, (*Broker).handleApiVersions}
+var apiVersionsAPI = api{key: kmsg.ApiVersions, min: 0, max: 3, handle: (*Broker).handleApiVersions}
 
 func (b *Broker) handleApiVersions(_ context.Context, _ *conn, r *request) (kmsg.Response, error) {
 	return b.apiVersions(r.version), nil

@@ -13,7 +13,7 @@ import (
 // replicas as Kafka's rack-unaware assignment does; manual replica
 // assignments are refused (INVALID_REPLICA_ASSIGNMENT). v1+ may only
 // validate; v5+ answers the topic's configs, v7 its id; v5+ is flexible.
-var createTopicsAPI = api{kmsg.CreateTopics, 0, 7, (*Broker).handleCreateTopics}
+var createTopicsAPI = api{key: kmsg.CreateTopics, min: 0, max: 7, handle: (*Broker).handleCreateTopics}
 
 func (b *Broker) handleCreateTopics(_ context.Context, _ *conn, r *request) (kmsg.Response, error) {
 	req := r.kreq.(*kmsg.CreateTopicsRequest)
@@ -44,7 +44,9 @@ func (b *Broker) handleCreateTopics(_ context.Context, _ *conn, r *request) (kms
 			b.mu.RLock()
 			st.TopicID = t.id
 			st.NumPartitions = int32(len(t.replicas))
-			st.ReplicationFactor = int16(len(t.replicas[0]))
+			if len(t.replicas) > 0 {
+				st.ReplicationFactor = int16(len(t.replicas[0]))
+			}
 			b.mu.RUnlock()
 			// v5+: the topic's effective configs (Kafka's Java admin client
 			// requires the list to be there).

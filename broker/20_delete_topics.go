@@ -12,7 +12,7 @@ import (
 // local data; the other brokers drop theirs when their watch sees it gone.
 // __consumer_offsets cannot be deleted. v6 names topics by name or id;
 // v4+ is flexible.
-var deleteTopicsAPI = api{kmsg.DeleteTopics, 0, 6, (*Broker).handleDeleteTopics}
+var deleteTopicsAPI = api{key: kmsg.DeleteTopics, min: 0, max: 6, handle: (*Broker).handleDeleteTopics}
 
 func (b *Broker) handleDeleteTopics(_ context.Context, _ *conn, r *request) (kmsg.Response, error) {
 	req := r.kreq.(*kmsg.DeleteTopicsRequest)

@@ -12,7 +12,7 @@ import (
 // cluster metadata, so they are unique across brokers and restarts. v3+
 // (bumping the epoch of an existing id, KIP-360) is answered like v0: a
 // new id. v2+ is flexible.
-var initProducerIDAPI = api{kmsg.InitProducerID, 0, 4, (*Broker).handleInitProducerID}
+var initProducerIDAPI = api{key: kmsg.InitProducerID, min: 0, max: 4, handle: (*Broker).handleInitProducerID}
 
 func (b *Broker) handleInitProducerID(_ context.Context, _ *conn, r *request) (kmsg.Response, error) {
 	req := r.kreq.(*kmsg.InitProducerIDRequest)

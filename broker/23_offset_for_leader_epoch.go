@@ -12,7 +12,7 @@ import (
 // consumer checks its position after a leader change (KIP-320). v2+
 // carries the asker's current leader epoch, fenced like a fetch's; v3+
 // the replica id; v4 is flexible.
-var offsetForLeaderEpochAPI = api{kmsg.OffsetForLeaderEpoch, 0, 4, (*Broker).handleOffsetForLeaderEpoch}
+var offsetForLeaderEpochAPI = api{key: kmsg.OffsetForLeaderEpoch, min: 0, max: 4, handle: (*Broker).handleOffsetForLeaderEpoch}
 
 func (b *Broker) handleOffsetForLeaderEpoch(_ context.Context, _ *conn, r *request) (kmsg.Response, error) {
 	req := r.kreq.(*kmsg.OffsetForLeaderEpochRequest)

@@ -12,7 +12,7 @@ import (
 // DescribeConfigs v0–v4 lists a topic's configs (its own, then the
 // defaults) or the broker's; other resource types are INVALID_REQUEST.
 // Synonyms (v1+) and documentation (v3+) are not filled; v4 is flexible.
-var describeConfigsAPI = api{kmsg.DescribeConfigs, 0, 4, (*Broker).handleDescribeConfigs}
+var describeConfigsAPI = api{key: kmsg.DescribeConfigs, min: 0, max: 4, handle: (*Broker).handleDescribeConfigs}
 
 func (b *Broker) handleDescribeConfigs(_ context.Context, _ *conn, r *request) (kmsg.Response, error) {
 	req := r.kreq.(*kmsg.DescribeConfigsRequest)

@@ -2,6 +2,7 @@ package broker
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -10,7 +11,7 @@ import (
 // CreatePartitions v0–v3 raises a topic's partition count, assigning the
 // new partitions' replicas as CreateTopics does (a requested assignment
 // is not used); it may only validate. v2+ is flexible.
-var createPartitionsAPI = api{kmsg.CreatePartitions, 0, 3, (*Broker).handleCreatePartitions}
+var createPartitionsAPI = api{key: kmsg.CreatePartitions, min: 0, max: 3, handle: (*Broker).handleCreatePartitions}
 
 func (b *Broker) handleCreatePartitions(_ context.Context, _ *conn, r *request) (kmsg.Response, error) {
 	req := r.kreq.(*kmsg.CreatePartitionsRequest)
@@ -46,6 +47,13 @@ func (b *Broker) addPartitions(name string, count int32, validateOnly bool) erro
 	if t == nil {
 		b.mu.RUnlock()
 		return kerr.UnknownTopicOrPartition
+	}
+	// The assignment is read from the coordinator, where anyone may write:
+	// a topic without partitions, or whose partition 0 has no replica,
+	// gives no replication factor to follow.
+	if len(t.replicas) == 0 || len(t.replicas[0]) == 0 {
+		b.mu.RUnlock()
+		return fmt.Errorf("%w: topic %s has no partition 0 with replicas to take the replication factor from", kerr.InvalidReplicaAssignment, name)
 	}
 	have, rf := len(t.replicas), len(t.replicas[0])
 	oldReplicas, oldStates := t.replicas, t.states

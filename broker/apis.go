@@ -22,6 +22,7 @@ type api struct {
 	key      kmsg.Key
 	min, max int16
 	handle   handler
+	bodies   []*bodyLayout // by version - min, for checkBody (bodycheck.go)
 }
 
 // apiTable is every API this broker implements, by key: the one place
@@ -39,7 +40,25 @@ func newAPITable() apiTable {
 	for _, g := range group.APIs() {
 		t[g.Key] = api{key: g.Key, min: g.Min, max: g.Max, handle: (*Broker).handleGroup}
 	}
+	for key, a := range t {
+		for v := a.min; v <= a.max; v++ {
+			bl, err := newBodyLayout(key, v)
+			if err != nil { // kmsg has a field kind bodycheck.go does not know: TestAPITable fails
+				panic(fmt.Sprintf("broker: learning the request layouts: %v", err))
+			}
+			a.bodies = append(a.bodies, bl)
+		}
+		t[key] = a
+	}
 	return t
+}
+
+// checkBody refuses a request body whose decoding would allocate more
+// than maxDecodeRatio times the frame (bodycheck.go); frameLen is the
+// whole request's size.
+func (t apiTable) checkBody(key kmsg.Key, version int16, body []byte, frameLen int) error {
+	a := t[key]
+	return a.bodies[version-a.min].check(body, maxDecodeRatio*int64(frameLen)+decodeSlack)
 }
 
 // supports reports whether this broker implements key at version.

@@ -44,7 +44,9 @@ type Broker struct {
 	stopGroups context.CancelFunc // ends groups' Run
 
 	metrics *metrics
-	apis    apiTable // the APIs this broker implements, by key
+	apis    apiTable       // the APIs this broker implements, by key
+	mem     *requestMemory // queued.max.request.bytes over all connections
+	conns   connCounts     // for max.connections and max.connections.per.ip
 
 	connWG sync.WaitGroup
 }
@@ -73,6 +75,7 @@ func New(cfg *Config, log *slog.Logger) (*Broker, error) {
 	}
 	b := &Broker{cfg: cfg, log: log, meta: meta, topics: map[string]*topicState{}, controller: -1, metrics: newMetrics()}
 	b.apis = newAPITable()
+	b.mem = newRequestMemory(cfg.QueuedMaxRequestBytes)
 	if err := b.loadTopics(); err != nil {
 		meta.close()
 		return nil, err
@@ -136,6 +139,16 @@ func (b *Broker) Run(ctx context.Context) error {
 		if aerr != nil {
 			break
 		}
+		// As Kafka, a connection past max.connections.per.ip is closed
+		// at once; so is one past max.connections, where Kafka's acceptor
+		// would stop accepting until a connection ends (package doc).
+		ip := remoteIP(nc)
+		if limit := b.conns.admit(ip, b.cfg.MaxConnections, b.cfg.MaxConnectionsPerIP); limit != "" {
+			b.metrics.refused.WithLabelValues(limit).Inc()
+			b.log.Debug("connection refused", "remote", nc.RemoteAddr(), "limit", limit)
+			nc.Close()
+			continue
+		}
 		conns.Store(nc, struct{}{})
 		if ctx.Err() != nil { // accepted as Run was stopping: the closer may have missed it
 			nc.Close()
@@ -145,6 +158,7 @@ func (b *Broker) Run(ctx context.Context) error {
 			defer b.connWG.Done()
 			(&conn{b: b, nc: nc}).serve(ctx)
 			conns.Delete(nc)
+			b.conns.done(ip)
 		}()
 	}
 	cancel()

@@ -385,6 +385,9 @@ func (m *clusterMeta) addPartitions(t *topic, from int) error {
 	if err := json.Unmarshal(b, &asg); err != nil {
 		return fmt.Errorf("broker: topic %s assignment: %w", t.name, err)
 	}
+	if asg.Partitions == nil {
+		asg.Partitions = map[string][]int32{}
+	}
 	ops := []any{}
 	for i := from; i < len(t.replicas); i++ {
 		asg.Partitions[strconv.Itoa(i)] = t.replicas[i]

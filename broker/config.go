@@ -34,10 +34,14 @@ type Config struct {
 	ZooKeeperChroot        string   // "" or "/path"
 	ZooKeeperTimeout       time.Duration
 	AutoCreateTopics       bool
-	MaxRequestBytes        int32 // socket.request.max.bytes
-	MessageMaxBytes        int32 // message.max.bytes
-	OffsetsPartitions      int32 // offsets.topic.num.partitions
-	OffsetsReplication     int16 // offsets.topic.replication.factor (capped at the live brokers)
+	MaxRequestBytes        int32         // socket.request.max.bytes
+	QueuedMaxRequestBytes  int64         // queued.max.request.bytes: request bytes held over all connections; <= 0 unbounded
+	MaxConnections         int32         // max.connections: client connections at once; more are closed at accept
+	MaxConnectionsPerIP    int32         // max.connections.per.ip
+	ConnectionsMaxIdle     time.Duration // connections.max.idle.ms: a connection that sends nothing this long is closed; <= 0 never
+	MessageMaxBytes        int32         // message.max.bytes
+	OffsetsPartitions      int32         // offsets.topic.num.partitions
+	OffsetsReplication     int16         // offsets.topic.replication.factor (capped at the live brokers)
 
 	ZooKeeperSessionTimeout time.Duration // zookeeper.session.timeout.ms
 	ReplicaLagTimeMax       time.Duration // replica.lag.time.max.ms: a follower this far behind leaves the ISR
@@ -64,6 +68,10 @@ func Defaults() Config {
 		ZooKeeperSessionTimeout: 18 * time.Second,
 		AutoCreateTopics:        true,
 		MaxRequestBytes:         100 << 20,
+		QueuedMaxRequestBytes:   100 << 20, // Kafka's default is -1 (unbounded); see the package doc
+		MaxConnections:          1<<31 - 1,
+		MaxConnectionsPerIP:     1<<31 - 1,
+		ConnectionsMaxIdle:      10 * time.Minute,
 		MessageMaxBytes:         1048588,
 		OffsetsPartitions:       50,
 		OffsetsReplication:      3,
@@ -133,7 +141,11 @@ func (c *Config) intKeys() []intKey {
 		{"log.retention.check.interval.ms", 1, 1 << 40, config.Millis(&c.RetentionCheckInterval)},
 		{"log.index.interval.bytes", 0, 1<<31 - 1, config.Int(&c.IndexIntervalBytes)},
 		{"socket.request.max.bytes", 1024, 1<<31 - 1, config.Int(&c.MaxRequestBytes)},
+		{"queued.max.request.bytes", -1, 1 << 62, config.Int(&c.QueuedMaxRequestBytes)},
 		{"message.max.bytes", 0, 1<<31 - 1, config.Int(&c.MessageMaxBytes)},
+		{"max.connections", 0, 1<<31 - 1, config.Int(&c.MaxConnections)},
+		{"max.connections.per.ip", 1, 1<<31 - 1, config.Int(&c.MaxConnectionsPerIP)}, // Kafka takes 0 only with max.connections.per.ip.overrides, which sluice has not
+		{"connections.max.idle.ms", -1, 1 << 40, config.Millis(&c.ConnectionsMaxIdle)},
 		{"offsets.topic.num.partitions", 1, 1 << 16, config.Int(&c.OffsetsPartitions)},
 		{"offsets.topic.replication.factor", 1, 1<<15 - 1, config.Int(&c.OffsetsReplication)},
 		{"zookeeper.connection.timeout.ms", 1, 1<<31 - 1, config.Millis(&c.ZooKeeperTimeout)},
@@ -263,6 +275,10 @@ func (c *Config) Validate() error {
 		if n := k.v.Get(); n < k.lo || n > k.hi {
 			errs.Addf(k.key, "%d is outside [%d, %d]", n, k.lo, k.hi)
 		}
+	}
+	if c.QueuedMaxRequestBytes > 0 && c.QueuedMaxRequestBytes < int64(c.MaxRequestBytes) {
+		// As Kafka: a bound must take at least one request of the largest size.
+		errs.Addf("queued.max.request.bytes", "%d is below socket.request.max.bytes (%d); -1 for no bound", c.QueuedMaxRequestBytes, c.MaxRequestBytes)
 	}
 	if _, _, err := net.SplitHostPort(c.Listener); err != nil {
 		errs.Addf("listeners", "%q is not host:port", c.Listener)

@@ -46,6 +46,30 @@ auto.create.topics.enable=false
 	}
 }
 
+// TestConfigConnectionKeys: the request memory and connection limits
+// take Kafka's keys; -1 leaves request memory and idleness unbounded.
+func TestConfigConnectionKeys(t *testing.T) {
+	c, _, err := parseConfig(`zookeeper.connect=h:2181
+queued.max.request.bytes=209715200
+max.connections=500
+max.connections.per.ip=20
+connections.max.idle.ms=60000
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.QueuedMaxRequestBytes != 200<<20 || c.MaxConnections != 500 || c.MaxConnectionsPerIP != 20 || c.ConnectionsMaxIdle != time.Minute {
+		t.Fatalf("%+v", c)
+	}
+	c, _, err = parseConfig("zookeeper.connect=h:2181\nqueued.max.request.bytes=-1\nconnections.max.idle.ms=-1\n")
+	if err != nil || c.QueuedMaxRequestBytes != -1 || c.ConnectionsMaxIdle != -time.Millisecond {
+		t.Fatalf("%v %+v", err, c)
+	}
+	if d := Defaults(); d.QueuedMaxRequestBytes != 100<<20 || d.MaxConnections != 1<<31-1 || d.MaxConnectionsPerIP != 1<<31-1 || d.ConnectionsMaxIdle != 10*time.Minute {
+		t.Fatalf("defaults %+v", d)
+	}
+}
+
 func TestConfigErrors(t *testing.T) {
 	for _, tc := range []struct{ text, want string }{
 		{"zookeeper.connect=h:2181\nbroker.id=x\n", `server.properties:2: broker.id: "x" is not an integer`},
@@ -121,6 +145,8 @@ func TestConfigValidate(t *testing.T) {
 		rule{"log.dirs", "log.dirs: names no directory", func(c *Config) { c.LogDirs = nil }},
 		rule{"zookeeper.connect", "zookeeper.connect: is required (host:port[,host:port…][/chroot])", func(c *Config) { c.ZooKeeperConnect = nil }},
 		rule{"chroot", `zookeeper.connect: chroot "kafka" does not start with /`, func(c *Config) { c.ZooKeeperChroot = "kafka" }},
+		rule{"queued below request", "queued.max.request.bytes: 1048576 is below socket.request.max.bytes (104857600); -1 for no bound",
+			func(c *Config) { c.QueuedMaxRequestBytes = 1 << 20 }},
 	)
 	for _, r := range rules {
 		t.Run(r.name, func(t *testing.T) {
@@ -154,6 +180,7 @@ func TestConfigRenderRoundTrip(t *testing.T) {
 	full.OffsetsPartitions, full.OffsetsReplication = 1, 1
 	full.ReplicaLagTimeMax, full.ReplicaFetchWaitMax, full.ReplicaFetchMaxBytes = 3*time.Second, 100*time.Millisecond, 1<<16
 	full.RequestTimeout = time.Second
+	full.QueuedMaxRequestBytes, full.MaxConnections, full.MaxConnectionsPerIP, full.ConnectionsMaxIdle = -1, 1000, 50, 30*time.Second
 
 	sameTimeouts := validConfig()
 	sameTimeouts.ZooKeeperTimeout, sameTimeouts.ZooKeeperSessionTimeout = 10*time.Second, 10*time.Second

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"runtime/debug"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -64,6 +65,9 @@ func parseRequest(frame []byte, apis apiTable) (*request, error) {
 			return nil, err
 		}
 	}
+	if err := apis.checkBody(r.key, r.version, rest, len(frame)); err != nil {
+		return nil, fmt.Errorf("%w: %s v%d: %v", errBadRequest, r.key.Name(), r.version, err)
+	}
 	if err := kreq.ReadFrom(rest); err != nil {
 		return nil, fmt.Errorf("%w: %s v%d: %v", errBadRequest, r.key.Name(), r.version, err)
 	}
@@ -108,6 +112,74 @@ func appendResponse(dst []byte, r *request, resp kmsg.Response) []byte {
 	return dst
 }
 
+// idleReader reads from a connection that is closed (its read fails with
+// a timeout) once it has sent nothing for connections.max.idle.ms: each
+// read moves the deadline on. Only reads wait on it: a request being
+// handled, however long (a fetch's long poll, a JoinGroup), is no idleness.
+type idleReader struct {
+	nc   net.Conn
+	idle time.Duration // <= 0: never
+}
+
+func (r idleReader) Read(p []byte) (int, error) {
+	if r.idle > 0 {
+		_ = r.nc.SetReadDeadline(time.Now().Add(r.idle))
+	}
+	return r.nc.Read(p)
+}
+
+// maxSmallRequestBytes caps the requests of every API but Produce: only a
+// produce carries records; the largest others (a Metadata or an
+// OffsetCommit naming tens of thousands of partitions) stay far below.
+// Kafka has no such cap (and no key for it).
+const maxSmallRequestBytes = 8 << 20
+
+// firstChunk is the memory a request's frame starts with; it doubles as
+// the bytes arrive.
+const firstChunk = 4 << 10
+
+var errRequestTooLarge = errors.New("request too large for its api")
+
+// readFrame reads a request frame of n bytes (after its length) as its
+// bytes arrive, under the broker's request memory (queued.max.request.bytes,
+// memory.go): it starts with firstChunk bytes and doubles only once those
+// have arrived, so a client that announces 100 MiB and sends a header
+// holds 4 KiB, not 100 MiB. A request of any API but Produce larger than
+// maxSmallRequestBytes is refused as soon as its API key has arrived.
+func (c *conn) readFrame(ctx context.Context, r io.Reader, n int, mem *share) ([]byte, error) {
+	buf := []byte(nil)
+	for len(buf) < n {
+		if len(buf) == cap(buf) {
+			want := min(n, max(firstChunk, 2*cap(buf)))
+			got, err := c.b.mem.grow(ctx, mem, int64(want-cap(buf)), int64(n-cap(buf)))
+			if err != nil {
+				return nil, err
+			}
+			if got > int64(want-cap(buf)) { // the rest at once (memory.go)
+				want = n
+			}
+			nb := make([]byte, len(buf), want)
+			copy(nb, buf)
+			buf = nb
+		}
+		end := cap(buf)
+		if len(buf) < 2 {
+			end = 2 // the API key first: it says how large the request may be
+		}
+		m, err := io.ReadFull(r, buf[len(buf):end])
+		buf = buf[:len(buf)+m]
+		if err != nil {
+			return nil, err
+		}
+		if len(buf) == 2 {
+			if key := kmsg.Key(binary.BigEndian.Uint16(buf)); key != kmsg.Produce && n > maxSmallRequestBytes {
+				return nil, fmt.Errorf("%w: %s of %d bytes (at most %d but for Produce)", errRequestTooLarge, key.Name(), n, maxSmallRequestBytes)
+			}
+		}
+	}
+	return buf, nil
+}
+
 // conn serves one client connection: requests are handled in turn and
 // answered in order, as Kafka clients expect.
 type conn struct {
@@ -117,12 +189,35 @@ type conn struct {
 
 func (c *conn) serve(ctx context.Context) {
 	defer c.nc.Close()
-	r := bufio.NewReaderSize(c.nc, 64<<10)
+	var api kmsg.Key = -1 // of the request being handled, for the panic report
+	defer func() {
+		// A bug in a handler (or in a decoder) ends this connection only:
+		// the broker and its other clients go on, and the panic is logged
+		// with its stack and counted.
+		if p := recover(); p != nil {
+			name := "none"
+			if api >= 0 {
+				name = api.Name()
+			}
+			c.b.metrics.panics.WithLabelValues(name).Inc()
+			c.b.log.Error("panic serving a request: closing the connection", "remote", c.nc.RemoteAddr(), "api", name,
+				"panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+		}
+	}()
+	r := bufio.NewReaderSize(idleReader{c.nc, c.b.cfg.ConnectionsMaxIdle}, 64<<10)
 	w := bufio.NewWriterSize(c.nc, 64<<10)
+	var mem share // the memory of the request being read or handled
+	defer c.b.mem.release(&mem)
 	var size [4]byte
 	var out []byte
 	for {
+		c.b.mem.release(&mem) // the previous request's, now answered
+		api = -1
 		if _, err := io.ReadFull(r, size[:]); err != nil {
+			if ne := net.Error(nil); errors.As(err, &ne) && ne.Timeout() {
+				c.b.metrics.idleClosed.Inc()
+				c.b.log.Debug("closing idle connection", "remote", c.nc.RemoteAddr(), "idle", c.b.cfg.ConnectionsMaxIdle)
+			}
 			return
 		}
 		n := int32(binary.BigEndian.Uint32(size[:]))
@@ -130,10 +225,19 @@ func (c *conn) serve(ctx context.Context) {
 			c.b.log.Info("closing connection: request size out of range", "remote", c.nc.RemoteAddr(), "size", n, "max", c.b.cfg.MaxRequestBytes)
 			return
 		}
-		frame := make([]byte, n)
-		if _, err := io.ReadFull(r, frame); err != nil {
+		frame, err := c.readFrame(ctx, r, int(n), &mem)
+		if ne := net.Error(nil); errors.As(err, &ne) && ne.Timeout() {
+			c.b.metrics.idleClosed.Inc()
+			c.b.log.Info("closing connection idle in the middle of a request", "remote", c.nc.RemoteAddr(), "idle", c.b.cfg.ConnectionsMaxIdle)
 			return
 		}
+		if err != nil {
+			if !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, net.ErrClosed) {
+				c.b.log.Info("closing connection", "remote", c.nc.RemoteAddr(), "err", err)
+			}
+			return
+		}
+		api = kmsg.Key(binary.BigEndian.Uint16(frame))
 		req, err := parseRequest(frame, c.b.apis)
 		if err != nil {
 			if req != nil && req.key == kmsg.ApiVersions && errors.Is(err, errUnsupported) {

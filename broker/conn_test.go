@@ -46,23 +46,6 @@ func TestParseRequest(t *testing.T) {
 	}
 }
 
-// FuzzParseRequest: no input makes the request parser panic.
-func FuzzParseRequest(f *testing.F) {
-	md := kmsg.NewPtrMetadataRequest()
-	f.Add(frame(md, 12, "c"))
-	f.Add(frame(kmsg.NewPtrApiVersionsRequest(), 3, "kcat"))
-	f.Add(frame(kmsg.NewPtrProduceRequest(), 9, ""))
-	f.Add(frame(kmsg.NewPtrFetchRequest(), 12, "x"))
-	f.Add([]byte{0, 18, 0, 3, 0, 0, 0, 1, 0, 0, 2, 0})
-	apis := newAPITable()
-	f.Fuzz(func(t *testing.T, b []byte) {
-		r, err := parseRequest(b, apis)
-		if err == nil && r.kreq == nil {
-			t.Fatal("no error and no request")
-		}
-	})
-}
-
 // TestAPITable: ApiVersions advertises exactly the API table, every entry
 // has a handler and a range kmsg can decode, and an unknown ApiVersions
 // version gets v0 with UNSUPPORTED_VERSION and the same list (KIP-511).

@@ -50,6 +50,77 @@
 // fetchResponse whose records go from the segment files to the socket by
 // sendfile.
 //
+// # Untrusted input
+//
+// Everything a client sends, and everything in the coordinator (whose
+// nodes are world-writable, as Kafka's are in ZooKeeper), is read as
+// untrusted.
+//
+// Request memory. A request's size prefix is a claim, not an allocation:
+// the frame is read as its bytes arrive, starting at 4 KiB and doubling
+// once those have arrived (conn.go readFrame), so a connection that
+// announces socket.request.max.bytes (100 MiB) and sends a header holds
+// 4 KiB. All frames being read or handled share one budget,
+// queued.max.request.bytes (memory.go): a connection that needs more
+// than is left stops reading until memory is given back (when a request
+// has been answered). Kafka's default for that key is -1, unbounded;
+// ours is 100 MiB (the default socket.request.max.bytes, the least a
+// bound may be, as in Kafka), and -1 or 0 still mean unbounded. When
+// every request holding memory waits for more, the last one to wait
+// takes all it still needs beyond the bound rather than deadlock, so the
+// bound is exceeded by one request at most. Only Produce carries
+// records: a request of any other API larger than 8 MiB
+// (maxSmallRequestBytes, a sluice limit without a Kafka key) closes the
+// connection once its API key has arrived. The gauges
+// sluice_broker_request_memory_bytes and
+// sluice_broker_request_memory_waiting show the budget in use.
+//
+// Decoding. kmsg allocates an array's elements from its count, checking
+// only that the count is at most half the bytes left, while an element
+// may take 40 to 80 bytes in memory. Before kmsg decodes a body,
+// checkBody (bodycheck.go) walks it with the request's layout, learnt
+// from kmsg's own encoder for every version the broker implements, and
+// adds up what decoding will allocate; a body that would take more than
+// 8 times its frame (plus 8 KiB) is refused and closes the connection.
+// FuzzParseRequest (corpus in testdata/fuzz) checks that parsing any
+// input allocates a small multiple of its size.
+//
+// Connections. max.connections and max.connections.per.ip (Kafka's keys
+// and defaults: 2147483647, no bound) count every connection, clients and
+// other brokers' fetchers alike (one listener serves both); the
+// per-address limit is at least 1, since Kafka's
+// max.connections.per.ip.overrides, without which Kafka refuses 0, is not
+// implemented. A connection
+// past max.connections.per.ip is closed at accept, as in Kafka; so is one
+// past max.connections, where Kafka's acceptor would instead stop
+// accepting until a connection ends (leaving the new ones in the listen
+// backlog, where clients time out without knowing why). Either is counted
+// in sluice_broker_connections_refused_total{limit}; the open ones in
+// the gauge sluice_broker_connections. A connection that sends nothing
+// for connections.max.idle.ms (Kafka's default, 10 minutes; -1 or 0
+// never) is closed and counted in
+// sluice_broker_connections_idle_closed_total; only reading waits on that
+// clock, so a request that takes long to answer (a fetch's long poll, a
+// JoinGroup) is never idleness.
+//
+// A panic while serving a request (a bug in a handler or a decoder) is
+// recovered in that connection's goroutine: it is logged with its stack,
+// counted in sluice_broker_request_panics_total{api}, and closes that
+// connection only. Recovery cannot undo half-done work: a handler that
+// panics holding a lock it took without defer leaves it held (the
+// CreatePartitions below did, under mu, and the broker could no longer
+// stop), so it is a last resort, not a licence to panic.
+// Cluster metadata that would index past what it holds (a topic whose
+// assignment names no partition, or a partition with no replica) is
+// refused: CreatePartitions answers INVALID_REPLICA_ASSIGNMENT.
+//
+// Internal topics (__consumer_offsets, __transaction_state) are written by
+// the broker only: a client's produce to one is INVALID_TOPIC_EXCEPTION,
+// as in Kafka. When the group manager replays __consumer_offsets, a
+// record that does not decode is skipped, logged and counted in
+// sluice_broker_offsets_records_skipped_total, so one bad record cannot
+// keep every group from its coordinator.
+//
 // # Words
 //
 // "Coordinator" means the ZooKeeper-protocol component (sluice
@@ -123,5 +194,7 @@
 // lock (and its log's). Nothing waits for a goroutine while holding mu or
 // a partition's lock; roleMu (and alterMu) may be held while a fetcher or
 // the group manager is stopped and waited for, which is safe because
-// neither takes roleMu, alterMu or runMu.
+// neither takes roleMu, alterMu or runMu. The request memory's lock
+// (memory.go) is a leaf, taken with no other held and never waited on
+// while held.
 package broker

@@ -1,8 +1,59 @@
 package broker
 
-import "github.com/sluicelogs/sluice/broker/segment"
+import (
+	"context"
+
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/sluicelogs/sluice/broker/segment"
+)
 
 // BuildBatch is a one-record batch for the external tests.
 func BuildBatch(value string) []byte {
 	return segment.BuildBatch([]segment.Record{{Value: []byte(value)}}, 0)
 }
+
+// PanicOn makes the handler of key panic, as a bug in it would. Call it
+// before Run.
+func PanicOn(b *Broker, key kmsg.Key) {
+	a := b.apis[key]
+	a.handle = func(*Broker, context.Context, *conn, *request) (kmsg.Response, error) {
+		panic("injected panic in " + key.Name())
+	}
+	b.apis[key] = a
+}
+
+// Panics is how many panics sluice_broker_request_panics_total counted
+// for api.
+func Panics(b *Broker, api kmsg.Key) float64 {
+	return counterValue(b.metrics.panics.WithLabelValues(api.Name()))
+}
+
+// counterValue reads a counter.
+func counterValue(c prometheus.Counter) float64 {
+	var m dto.Metric
+	if err := c.Write(&m); err != nil {
+		panic(err)
+	}
+	return m.GetCounter().GetValue()
+}
+
+// OffsetsRecordsSkipped is sluice_broker_offsets_records_skipped_total.
+func OffsetsRecordsSkipped(b *Broker) float64 { return counterValue(b.metrics.offsetsRecordsSkipped) }
+
+// RequestMemory is the request memory in use and the connections waiting
+// for it.
+func RequestMemory(b *Broker) (used int64, waiting int) { return b.mem.stats() }
+
+// Refused is sluice_broker_connections_refused_total{limit}.
+func Refused(b *Broker, limit string) float64 {
+	return counterValue(b.metrics.refused.WithLabelValues(limit))
+}
+
+// IdleClosed is sluice_broker_connections_idle_closed_total.
+func IdleClosed(b *Broker) float64 { return counterValue(b.metrics.idleClosed) }
+
+// OpenConnections is sluice_broker_connections.
+func OpenConnections(b *Broker) int { return b.conns.open() }

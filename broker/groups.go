@@ -110,7 +110,7 @@ func (b *Broker) syncGroupManager() {
 	if b.runCtx == nil || b.runCtx.Err() != nil {
 		return
 	}
-	c, err := group.New(&offsetsStore{p: p, timeout: b.cfg.RequestTimeout}, group.Options{RebalanceDelay: 0}, b.log.With("component", "group"))
+	c, err := group.New(&offsetsStore{p: p, timeout: b.cfg.RequestTimeout}, group.Options{RebalanceDelay: 0, Skipped: func(error) { b.metrics.offsetsRecordsSkipped.Inc() }}, b.log.With("component", "group"))
 	if err != nil {
 		b.log.Error("starting the group manager", "err", err)
 		return

@@ -7,9 +7,14 @@ import (
 
 // metrics are the broker's Prometheus metrics.
 type metrics struct {
-	requests     *prometheus.CounterVec
-	produceBytes prometheus.Counter
-	fetchBytes   prometheus.Counter
+	requests *prometheus.CounterVec
+	panics   *prometheus.CounterVec
+
+	offsetsRecordsSkipped prometheus.Counter
+	refused               *prometheus.CounterVec
+	idleClosed            prometheus.Counter
+	produceBytes          prometheus.Counter
+	fetchBytes            prometheus.Counter
 
 	replicaFetchBytes prometheus.Counter
 	isrChanges        prometheus.Counter
@@ -23,6 +28,22 @@ func newMetrics() *metrics {
 			Name: "sluice_broker_requests_total",
 			Help: "Kafka requests received, by API.",
 		}, []string{"api"}),
+		panics: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "sluice_broker_request_panics_total",
+			Help: "Panics while serving a request, by API (none: before the API was known); each closed its connection only.",
+		}, []string{"api"}),
+		offsetsRecordsSkipped: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "sluice_broker_offsets_records_skipped_total",
+			Help: "Records of __consumer_offsets that did not decode when the group manager replayed the log, skipped.",
+		}),
+		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "sluice_broker_connections_refused_total",
+			Help: "Connections closed at accept, by the limit they would have passed (max_connections, max_connections_per_ip).",
+		}, []string{"limit"}),
+		idleClosed: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "sluice_broker_connections_idle_closed_total",
+			Help: "Connections closed because they sent nothing for connections.max.idle.ms.",
+		}),
 		produceBytes: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "sluice_broker_produce_bytes_total",
 			Help: "Record batch bytes appended by producers.",
@@ -56,8 +77,20 @@ func (m *metrics) request(key kmsg.Key) { m.requests.WithLabelValues(key.Name())
 // registry served on /metrics.
 func (b *Broker) Collectors() []prometheus.Collector {
 	return []prometheus.Collector{
-		b.metrics.requests, b.metrics.produceBytes, b.metrics.fetchBytes,
+		b.metrics.requests, b.metrics.panics, b.metrics.offsetsRecordsSkipped, b.metrics.refused, b.metrics.idleClosed, b.metrics.produceBytes, b.metrics.fetchBytes,
 		b.metrics.replicaFetchBytes, b.metrics.isrChanges, b.metrics.leaderElections, b.metrics.controller,
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "sluice_broker_connections",
+			Help: "Client connections open (counted against max.connections).",
+		}, func() float64 { return float64(b.conns.open()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "sluice_broker_request_memory_bytes",
+			Help: "Bytes of request frames received and not yet answered (bounded by queued.max.request.bytes).",
+		}, func() float64 { used, _ := b.mem.stats(); return float64(used) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "sluice_broker_request_memory_waiting",
+			Help: "Connections waiting for request memory (queued.max.request.bytes) to read on.",
+		}, func() float64 { _, q := b.mem.stats(); return float64(q) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "sluice_broker_under_replicated_partitions",
 			Help: "Partitions this broker leads whose ISR is smaller than their replica set.",

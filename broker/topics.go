@@ -18,6 +18,12 @@ import (
 
 const offsetsTopic = "__consumer_offsets"
 
+// isInternalTopic reports Kafka's internal topics, which only brokers
+// write: the group and transaction logs.
+func isInternalTopic(name string) bool {
+	return name == offsetsTopic || name == "__transaction_state"
+}
+
 var legalTopic = regexp.MustCompile(`^[a-zA-Z0-9._-]{1,249}$`)
 
 // validTopicName reports whether Kafka accepts name as a topic name.

@@ -602,9 +602,20 @@ func TestReplayKafkaRecordVersions(t *testing.T) {
 		t.Fatalf("replayed group: %+v", g)
 	}
 
-	s.records = append(s.records, record{[]byte{0, 1, 0}, []byte{0}})
-	if _, err := New(s, Options{}, nil); err == nil {
-		t.Fatal("a corrupt record replayed without error")
+	// Records that do not decode are skipped and reported; the rest of
+	// the log is replayed.
+	s.records = append(s.records, record{[]byte{0, 1, 0}, []byte{0}}, record{[]byte{7}, []byte("x")},
+		record{gk.AppendTo(nil), []byte{0, 3, 0xff}})
+	var skipped []error
+	c, err = New(s, Options{Skipped: func(err error) { skipped = append(skipped, err) }}, nil)
+	if err != nil {
+		t.Fatalf("records that do not decode stopped the replay: %v", err)
+	}
+	if len(skipped) != 3 {
+		t.Fatalf("skipped %d records (%v), want 3", len(skipped), skipped)
+	}
+	if offs, ok := c.Offsets("old"); !ok || len(offs) != 1 || offs[0].Offset != 42 {
+		t.Fatalf("replayed past bad records: %+v", offs)
 	}
 }
 

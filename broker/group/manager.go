@@ -42,6 +42,9 @@ type Options struct {
 	// TickInterval is how often Run checks session, rebalance and sync
 	// deadlines (default 100ms).
 	TickInterval time.Duration
+	// Skipped, when set, is called for each record New skips because it
+	// does not decode (the broker counts them in a metric).
+	Skipped func(err error)
 }
 
 // DefaultOptions returns Apache Kafka's defaults.
@@ -119,10 +122,21 @@ func New(store Store, opts Options, log *slog.Logger) (*Manager, error) {
 		log:    log.With("component", "group"),
 		groups: make(map[string]*group),
 	}
-	n := 0
+	// A record that does not decode is skipped, logged and counted, never
+	// fatal: one bad record (the log is written by this package, but was
+	// once writable by any producer, and a disk can lie) must not keep every
+	// group from its coordinator for good. A store that cannot be read is.
+	n, skipped := 0, 0
 	if err := store.Replay(func(key, value []byte) error {
 		n++
-		return c.apply(key, value)
+		if err := c.apply(key, value); err != nil {
+			skipped++
+			c.log.Warn("skipping an offsets log record that does not decode", "record", n, "err", err)
+			if opts.Skipped != nil {
+				opts.Skipped(err)
+			}
+		}
+		return nil
 	}); err != nil {
 		return nil, fmt.Errorf("group: replaying offsets log (record %d): %w", n, err)
 	}
@@ -134,7 +148,7 @@ func New(store Store, opts Options, log *slog.Logger) (*Manager, error) {
 		}
 		g.stateSince = now
 	}
-	c.log.Info("replayed offsets log", "records", n, "groups", len(c.groups))
+	c.log.Info("replayed offsets log", "records", n, "skipped", skipped, "groups", len(c.groups))
 	return c, nil
 }
 

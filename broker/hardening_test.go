@@ -1,0 +1,557 @@
+package broker_test
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-zookeeper/zk"
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/sluicelogs/sluice/broker"
+	"github.com/sluicelogs/sluice/broker/segment"
+	"github.com/sluicelogs/sluice/internal/await"
+	"github.com/sluicelogs/sluice/testkit/testcluster"
+)
+
+// startBrokerWith starts broker 1 like testcluster.StartBroker, after
+// before has changed the broker New returned (before Run).
+func startBrokerWith(t *testing.T, zkAddr string, before func(*broker.Broker), options ...func(*broker.Config)) *broker.Broker {
+	t.Helper()
+	cfg := broker.Defaults()
+	cfg.BrokerID = 1
+	cfg.SetListener("127.0.0.1", 0)
+	cfg.LogDirs = []string{filepath.Join(t.TempDir(), "logs")}
+	if err := cfg.SetZooKeeperConnect(zkAddr); err != nil {
+		t.Fatal(err)
+	}
+	cfg.ZooKeeperTimeout, cfg.ZooKeeperSessionTimeout = 10*time.Second, 10*time.Second
+	for _, o := range options {
+		o(&cfg)
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	b, err := broker.New(&cfg, testcluster.Logger())
+	if err != nil {
+		t.Fatal(err)
+	}
+	before(b)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- b.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("broker stopped with: %v", err)
+		}
+	})
+	return b
+}
+
+// TestHandlerPanicClosesOnlyItsConnection: a handler that panics (here
+// DescribeConfigs, made to) closes the connection it served, is counted in
+// sluice_broker_request_panics_total, and the broker goes on serving: a
+// client connected all along produces, and the same request on a new
+// connection meets the same fate instead of a dead broker.
+func TestHandlerPanicClosesOnlyItsConnection(t *testing.T) {
+	zkAddr := testcluster.Coordinator(t)
+	b := startBrokerWith(t, zkAddr, func(b *broker.Broker) { broker.PanicOn(b, kmsg.DescribeConfigs) })
+	addr := b.Addr()
+	createTopic(t, addr, "calm", 1)
+	good, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.DefaultProduceTopic("calm"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer good.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := good.ProduceSync(ctx, &kgo.Record{Value: []byte("before")}).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i <= 2; i++ {
+		bad, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.RequestRetries(0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req := kmsg.NewPtrDescribeConfigsRequest()
+		rc := kmsg.NewDescribeConfigsRequestResource()
+		rc.ResourceType, rc.ResourceName = kmsg.ConfigResourceTypeTopic, "calm"
+		req.Resources = append(req.Resources, rc)
+		if _, err := req.RequestWith(ctx, bad); err == nil {
+			t.Fatal("the panicking DescribeConfigs was answered")
+		}
+		bad.Close()
+		if got := broker.Panics(b, kmsg.DescribeConfigs); got != float64(i) {
+			t.Fatalf("panics counted: %v, want %d", got, i)
+		}
+		if err := good.ProduceSync(ctx, &kgo.Record{Value: []byte("after")}).FirstErr(); err != nil {
+			t.Fatalf("produce after panic %d: %v", i, err)
+		}
+	}
+}
+
+// TestCreatePartitionsOfTopicWithoutPartitions: the cluster metadata is
+// world-writable in the coordinator; a topic whose assignment names no
+// partition (or whose partition 0 has no replica) used to panic in
+// CreatePartitions. It is now refused with INVALID_REPLICA_ASSIGNMENT and
+// the broker goes on.
+func TestCreatePartitionsOfTopicWithoutPartitions(t *testing.T) {
+	zkAddr := testcluster.Coordinator(t)
+	b := testcluster.StartBroker(t, 1, zkAddr, "")
+	addr := b.Addr()
+	zc, _, err := zk.Connect([]string{zkAddr}, 10*time.Second, zk.WithLogInfo(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zc.Close()
+	for name, asg := range map[string]string{
+		"empty":   `{"version":2,"partitions":{}}`,
+		"no-map":  `{"version":2}`,
+		"no-reps": `{"version":2,"partitions":{"0":[]}}`,
+	} {
+		if _, err := zc.Create("/brokers/topics/"+name, []byte(asg), 0, zk.WorldACL(zk.PermAll)); err != nil {
+			t.Fatalf("create /brokers/topics/%s: %v", name, err)
+		}
+	}
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for _, name := range []string{"empty", "no-map", "no-reps"} {
+		await.Eventually(t, 20*time.Second, 20*time.Millisecond, func() error {
+			md := kmsg.NewPtrMetadataRequest()
+			mt := kmsg.NewMetadataRequestTopic()
+			mt.Topic = kmsg.StringPtr(name)
+			md.Topics = append(md.Topics, mt)
+			resp, err := md.RequestWith(ctx, cl)
+			if err != nil {
+				return err
+			}
+			if resp.Topics[0].ErrorCode != 0 {
+				return errors.New(name + ": " + kerr.ErrorForCode(resp.Topics[0].ErrorCode).Error())
+			}
+			return nil
+		})
+		req := kmsg.NewPtrCreatePartitionsRequest()
+		rt := kmsg.NewCreatePartitionsRequestTopic()
+		rt.Topic, rt.Count = name, 3
+		req.Topics = append(req.Topics, rt)
+		req.TimeoutMillis = 10000
+		resp, err := req.RequestWith(ctx, cl)
+		if err != nil {
+			t.Fatalf("create partitions of %s: %v", name, err)
+		}
+		if code := resp.Topics[0].ErrorCode; code != kerr.InvalidReplicaAssignment.Code {
+			t.Fatalf("create partitions of %s: error %v, want INVALID_REPLICA_ASSIGNMENT", name, kerr.ErrorForCode(code))
+		}
+	}
+	createTopic(t, addr, "fine", 1)
+	produceValues(t, addr, "fine", 5)
+	checkValues(t, addr, "fine", 5)
+}
+
+// consumeGroup joins group, reads n records of topic from where the
+// group's committed offsets are (the start without any), commits them,
+// and returns their values.
+func consumeGroup(t *testing.T, addr, group, topic string, n int) []string {
+	t.Helper()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.ConsumerGroup(group), kgo.ConsumeTopics(topic),
+		kgo.DisableAutoCommit(), kgo.FetchMaxWait(100*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	var got []string
+	for len(got) < n {
+		fs := cl.PollFetches(ctx)
+		if err := fs.Err0(); err != nil {
+			t.Fatalf("group %s after %d records: %v", group, len(got), err)
+		}
+		fs.EachRecord(func(r *kgo.Record) { got = append(got, string(r.Value)) })
+	}
+	if err := cl.CommitUncommittedOffsets(ctx); err != nil {
+		t.Fatalf("commit of group %s: %v", group, err)
+	}
+	return got
+}
+
+// TestProduceToInternalTopicRefused: a client's produce to
+// __consumer_offsets is INVALID_TOPIC_EXCEPTION, as in Kafka, and nothing
+// is written: a record there with a 1-byte key used to be stored, and
+// groups found no coordinator after the next restart.
+func TestProduceToInternalTopicRefused(t *testing.T) {
+	zkAddr := testcluster.Coordinator(t)
+	b := testcluster.StartBroker(t, 1, zkAddr, "")
+	addr := b.Addr()
+	createTopic(t, addr, "work", 1)
+	produceValues(t, addr, "work", 3)
+	consumeGroup(t, addr, "g", "work", 3) // creates __consumer_offsets
+
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	before := endOffsets(t, cl, "__consumer_offsets")[0]
+	for _, acks := range []int16{1, -1} {
+		req := kmsg.NewPtrProduceRequest()
+		req.Acks, req.TimeoutMillis = acks, 5000
+		rt := kmsg.NewProduceRequestTopic()
+		rt.Topic = "__consumer_offsets"
+		rp := kmsg.NewProduceRequestTopicPartition()
+		rp.Records = segment.BuildBatch([]segment.Record{{Key: []byte{1}, Value: []byte("x")}}, 0)
+		rt.Partitions = append(rt.Partitions, rp)
+		req.Topics = append(req.Topics, rt)
+		resp, err := req.RequestWith(ctx, cl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if code := resp.Topics[0].Partitions[0].ErrorCode; code != kerr.InvalidTopicException.Code {
+			t.Fatalf("acks=%d: produce to __consumer_offsets answered %v, want INVALID_TOPIC_EXCEPTION", acks, kerr.ErrorForCode(code))
+		}
+	}
+	if after := endOffsets(t, cl, "__consumer_offsets")[0]; after != before {
+		t.Fatalf("__consumer_offsets grew from %d to %d", before, after)
+	}
+}
+
+// TestReplaySkipsUndecodableOffsetsRecord: a broker that finds a record
+// in __consumer_offsets that does not decode (written here straight to
+// the log while the broker was down, as an older broker let a producer
+// do) skips and counts it; the groups keep their committed offsets and
+// JoinGroup works.
+func TestReplaySkipsUndecodableOffsetsRecord(t *testing.T) {
+	zkAddr := testcluster.Coordinator(t)
+	b := testcluster.StartBroker(t, 1, zkAddr, "")
+	addr := b.Addr()
+	createTopic(t, addr, "work", 1)
+	produceValues(t, addr, "work", 3)
+	if got := consumeGroup(t, addr, "g", "work", 3); len(got) != 3 {
+		t.Fatalf("first read: %v", got)
+	}
+	b.Stop()
+
+	log, err := segment.Open(filepath.Join(b.Dir, "logs", "__consumer_offsets-0"), segment.Options{}, testcluster.Logger())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := log.Append(segment.BuildBatch([]segment.Record{{Key: []byte{1}, Value: []byte("x")}}, 0), 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := log.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	b = testcluster.StartBroker(t, 1, zkAddr, b.Dir)
+	addr = b.Addr()
+	produceValues(t, addr, "work", 5) // v-00000…v-00004 again: offsets 3–7
+	got := consumeGroup(t, addr, "g", "work", 5)
+	if strings.Join(got, ",") != "v-00000,v-00001,v-00002,v-00003,v-00004" {
+		t.Fatalf("after the restart group g read %v, want the 5 new records only", got)
+	}
+	if n := broker.OffsetsRecordsSkipped(b.Broker); n != 1 {
+		t.Fatalf("sluice_broker_offsets_records_skipped_total = %v, want 1", n)
+	}
+}
+
+// TestAnnouncedSizeIsNotAllocated: 50 connections each announce a
+// 100 MiB produce (socket.request.max.bytes) and send its header only.
+// The broker holds 4 KiB for each, not 100 MiB (which took the heap to
+// gigabytes), and a client produces and fetches meanwhile. A Metadata
+// that announces more than the cap of every API but Produce is closed as
+// soon as its API key is in.
+func TestAnnouncedSizeIsNotAllocated(t *testing.T) {
+	const conns = 50
+	zkAddr := testcluster.Coordinator(t)
+	b := testcluster.StartBroker(t, 1, zkAddr, "")
+	addr := b.Addr()
+	createTopic(t, addr, "small", 1)
+	produceValues(t, addr, "small", 10)
+
+	runtime.GC()
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	header := func(size int, key kmsg.Key) []byte {
+		h := binary.BigEndian.AppendUint32(nil, uint32(size))
+		h = binary.BigEndian.AppendUint16(h, uint16(key))
+		h = binary.BigEndian.AppendUint16(h, 9)
+		h = binary.BigEndian.AppendUint32(h, 1)
+		return binary.BigEndian.AppendUint16(h, 0)
+	}
+	var open []net.Conn
+	defer func() {
+		for _, c := range open {
+			c.Close()
+		}
+	}()
+	for range conns {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		open = append(open, c)
+		if _, err := c.Write(header(100<<20, kmsg.Produce)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	await.Eventually(t, 30*time.Second, 5*time.Millisecond, func() error {
+		if used, _ := broker.RequestMemory(b.Broker); used != conns*4096 {
+			return fmt.Errorf("request memory %d bytes, want %d", used, conns*4096)
+		}
+		return nil
+	})
+	runtime.GC()
+	var after runtime.MemStats
+	runtime.ReadMemStats(&after)
+	grown := int64(after.HeapAlloc) - int64(before.HeapAlloc)
+	t.Logf("heap grew by %d KiB for %d connections that announced 100 MiB each", grown>>10, conns)
+	if grown > 64<<20 {
+		t.Fatalf("heap grew by %d MiB for %d connections that sent headers only", grown>>20, conns)
+	}
+	createTopic(t, addr, "after", 1)
+	produceValues(t, addr, "after", 20)
+	checkValues(t, addr, "after", 20)
+
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Write(header(50<<20, kmsg.Metadata)); err != nil {
+		t.Fatal(err)
+	}
+	_ = c.SetReadDeadline(time.Now().Add(30 * time.Second))
+	if _, err := c.Read(make([]byte, 1)); !errors.Is(err, io.EOF) {
+		t.Fatalf("a 50 MiB Metadata: read %v, want the connection closed", err)
+	}
+}
+
+// apiVersions sends an ApiVersions v0 on nc and reads its answer.
+func apiVersions(nc net.Conn) error {
+	req := binary.BigEndian.AppendUint32(nil, 10)
+	req = binary.BigEndian.AppendUint16(req, uint16(kmsg.ApiVersions))
+	req = binary.BigEndian.AppendUint16(req, 0)
+	req = binary.BigEndian.AppendUint32(req, 1)
+	req = binary.BigEndian.AppendUint16(req, 0)
+	_ = nc.SetDeadline(time.Now().Add(30 * time.Second))
+	defer nc.SetDeadline(time.Time{})
+	if _, err := nc.Write(req); err != nil {
+		return err
+	}
+	var size [4]byte
+	if _, err := io.ReadFull(nc, size[:]); err != nil {
+		return err
+	}
+	_, err := io.ReadFull(nc, make([]byte, binary.BigEndian.Uint32(size[:])))
+	return err
+}
+
+// closedByBroker reports whether the broker closed nc: a read ends with
+// EOF (or a reset), not with data or the test's deadline.
+func closedByBroker(t *testing.T, nc net.Conn) {
+	t.Helper()
+	_ = nc.SetReadDeadline(time.Now().Add(30 * time.Second))
+	_, err := nc.Read(make([]byte, 1))
+	var ne net.Error
+	if err == nil || errors.As(err, &ne) && ne.Timeout() {
+		t.Fatalf("the broker kept the connection open (read: %v)", err)
+	}
+}
+
+// TestConnectionLimits: with max.connections (or max.connections.per.ip,
+// all test connections coming from 127.0.0.1) at 3, a fourth connection
+// is closed at accept and counted in
+// sluice_broker_connections_refused_total{limit}; once one of the three
+// ends, a new one is served.
+func TestConnectionLimits(t *testing.T) {
+	zkAddr := testcluster.Coordinator(t)
+	for _, tc := range []struct {
+		limit string
+		set   func(*broker.Config)
+	}{
+		{"max_connections", func(c *broker.Config) { c.MaxConnections = 3 }},
+		{"max_connections_per_ip", func(c *broker.Config) { c.MaxConnectionsPerIP = 3 }},
+	} {
+		t.Run(tc.limit, func(t *testing.T) {
+			b := testcluster.StartBroker(t, 1, zkAddr, "", tc.set)
+			var open []net.Conn
+			defer func() {
+				for _, c := range open {
+					c.Close()
+				}
+			}()
+			for range 3 {
+				nc, err := net.Dial("tcp", b.Addr())
+				if err != nil {
+					t.Fatal(err)
+				}
+				open = append(open, nc)
+				if err := apiVersions(nc); err != nil {
+					t.Fatalf("connection %d: %v", len(open), err)
+				}
+			}
+			extra, err := net.Dial("tcp", b.Addr())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer extra.Close()
+			closedByBroker(t, extra)
+			if n := broker.Refused(b.Broker, tc.limit); n != 1 {
+				t.Fatalf("refused{%s} = %v, want 1", tc.limit, n)
+			}
+			open[0].Close()
+			await.Eventually(t, 30*time.Second, 5*time.Millisecond, func() error {
+				if n := broker.OpenConnections(b.Broker); n != 2 {
+					return fmt.Errorf("%d connections open", n)
+				}
+				return nil
+			})
+			again, err := net.Dial("tcp", b.Addr())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer again.Close()
+			if err := apiVersions(again); err != nil {
+				t.Fatalf("a connection once another ended: %v", err)
+			}
+		})
+	}
+}
+
+// TestIdleConnectionClosed: with connections.max.idle.ms=200, a
+// connection that sent one request and then nothing is closed and counted
+// (sluice_broker_connections_idle_closed_total); so is one that stopped in
+// the middle of a request. A connection whose request takes longer than
+// that to answer (a fetch's long poll of 1 s) is answered.
+func TestIdleConnectionClosed(t *testing.T) {
+	zkAddr := testcluster.Coordinator(t)
+	b := testcluster.StartBroker(t, 1, zkAddr, "", func(c *broker.Config) { c.ConnectionsMaxIdle = 200 * time.Millisecond })
+	createTopic(t, b.Addr(), "quiet", 1)
+
+	// The client that created the topic may have had a connection idle
+	// long enough already: count from here.
+	before := broker.IdleClosed(b.Broker)
+	idle, err := net.Dial("tcp", b.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idle.Close()
+	if err := apiVersions(idle); err != nil {
+		t.Fatal(err)
+	}
+	closedByBroker(t, idle)
+
+	half, err := net.Dial("tcp", b.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer half.Close()
+	if _, err := half.Write([]byte{0, 0, 1, 0, 0, 3}); err != nil {
+		t.Fatal(err)
+	}
+	closedByBroker(t, half)
+	if n := broker.IdleClosed(b.Broker) - before; n != 2 {
+		t.Fatalf("idle closed: %v, want 2", n)
+	}
+
+	cl, err := kgo.NewClient(kgo.SeedBrokers(b.Addr()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	req := kmsg.NewPtrFetchRequest()
+	req.MaxWaitMillis, req.MinBytes, req.MaxBytes = 1000, 1, 1<<20
+	rt := kmsg.NewFetchRequestTopic()
+	rt.Topic = "quiet"
+	rp := kmsg.NewFetchRequestTopicPartition()
+	rp.PartitionMaxBytes = 1 << 20
+	rt.Partitions = append(rt.Partitions, rp)
+	req.Topics = append(req.Topics, rt)
+	if _, err := req.RequestWith(ctx, cl); err != nil {
+		t.Fatalf("a fetch that waited longer than connections.max.idle.ms: %v", err)
+	}
+}
+
+// TestRequestMemoryBackpressure: with queued.max.request.bytes at 1 MiB,
+// a connection holding it all (600 KiB of a 1 MiB produce sent, the
+// rest not yet) makes a new client wait for memory instead of reading
+// on; once that connection goes, the client produces.
+func TestRequestMemoryBackpressure(t *testing.T) {
+	zkAddr := testcluster.Coordinator(t)
+	b := testcluster.StartBroker(t, 1, zkAddr, "", func(c *broker.Config) {
+		c.MaxRequestBytes, c.QueuedMaxRequestBytes = 1<<20, 1<<20
+	})
+	addr := b.Addr()
+	createTopic(t, addr, "pressed", 1)
+
+	hog, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hog.Close()
+	part := binary.BigEndian.AppendUint32(nil, 1<<20)
+	part = binary.BigEndian.AppendUint16(part, uint16(kmsg.Produce))
+	part = append(part, make([]byte, 600<<10)...)
+	if _, err := hog.Write(part); err != nil {
+		t.Fatal(err)
+	}
+	await.Eventually(t, 30*time.Second, 5*time.Millisecond, func() error {
+		if used, _ := broker.RequestMemory(b.Broker); used != 1<<20 {
+			return fmt.Errorf("request memory %d", used)
+		}
+		return nil
+	})
+
+	done := make(chan error, 1)
+	go func() {
+		cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.DefaultProduceTopic("pressed"))
+		if err != nil {
+			done <- err
+			return
+		}
+		defer cl.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		done <- cl.ProduceSync(ctx, &kgo.Record{Value: []byte("waited")}).FirstErr()
+	}()
+	await.Eventually(t, 30*time.Second, 5*time.Millisecond, func() error {
+		if _, waiting := broker.RequestMemory(b.Broker); waiting < 1 {
+			return errors.New("no connection waits for request memory")
+		}
+		return nil
+	})
+	select {
+	case err := <-done:
+		t.Fatalf("the client got through while the memory was spent: %v", err)
+	default:
+	}
+	hog.Close()
+	if err := <-done; err != nil {
+		t.Fatalf("produce once the memory was given back: %v", err)
+	}
+	var got []string
+	readAll(t, addr, "pressed", func(r *kgo.Record) { got = append(got, string(r.Value)) })
+	if strings.Join(got, ",") != "waited" {
+		t.Fatalf("pressed holds %q", got)
+	}
+}
