@@ -90,7 +90,14 @@
 //
 // Every batch that Append returned for is in the OS page cache before
 // Append returns, so it survives kill -9 of the process. Surviving power
-// loss needs FlushMessages=1 (fsync per append), Flush, or replication.
+// loss needs FlushMessages=1 (fsync per append), Flush, or replication;
+// FlushMessages=N and FlushInterval (with FlushIfDue, called by the
+// broker's flush loop) bound what a power loss can take from one replica.
+// OnSync counts every fsync of the active segment.
+//
+// A write that fails (ENOSPC, EIO) is cut again before Append returns: the
+// .log and index files end where they did, so nothing torn stays and a
+// batch its producer was told failed does not reappear after a restart.
 //
 // # Concurrency and ownership
 //

@@ -242,18 +242,6 @@ func (s *segment) encodeTimeEntry(e timeEntry) []byte {
 	return s.ibuf[:timeIndexEntrySize]
 }
 
-// writeIndexEntry persists an offset index entry at the end of .index. The
-// caller appends it to offIdx under Log.mu.
-func (s *segment) writeIndexEntry(e indexEntry) error {
-	_, err := s.idx.WriteAt(s.encodeIndexEntry(e), int64(len(s.offIdx))*indexEntrySize)
-	return err
-}
-
-func (s *segment) writeTimeEntry(e timeEntry) error {
-	_, err := s.tidx.WriteAt(s.encodeTimeEntry(e), int64(len(s.timeIdx))*timeIndexEntrySize)
-	return err
-}
-
 // rewriteIndexes replaces both index files with the in-memory entries.
 func (s *segment) rewriteIndexes() error {
 	ib := make([]byte, 0, len(s.offIdx)*indexEntrySize)
