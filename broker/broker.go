@@ -112,9 +112,10 @@ func (b *Broker) Run(ctx context.Context) error {
 	b.runMu.Unlock()
 	b.startRoles()
 	var wg sync.WaitGroup
-	wg.Add(5)
+	wg.Add(6)
 	go func() { defer wg.Done(); b.renewSessions(ctx) }()
 	go func() { defer wg.Done(); b.retentionLoop(ctx) }()
+	go func() { defer wg.Done(); b.flushLoop(ctx) }()
 	go func() { defer wg.Done(); b.watchCluster(ctx) }()
 	go func() { defer wg.Done(); b.runController(ctx) }()
 	go func() { defer wg.Done(); b.isrLoop(ctx) }()

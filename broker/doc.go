@@ -77,8 +77,9 @@
 //     Run's context ends;
 //   - session renewal (renewSessions): registers again after the
 //     coordinator expired the session;
-//   - retention (retentionLoop) and the ISR loop (isrLoop), each a ticker
-//     over the local partitions;
+//   - retention (retentionLoop), the ISR loop (isrLoop) and the flush
+//     loop (flushLoop: log.flush.interval.ms), each a ticker over the
+//     local partitions;
 //   - the cluster watch (watchCluster) and the goroutines it starts to
 //     wait for each armed watch (its own WaitGroup);
 //   - the controller election (runController), which runs the

@@ -15,6 +15,7 @@ type metrics struct {
 	isrChanges        prometheus.Counter
 	leaderElections   prometheus.Counter
 	controller        prometheus.Gauge
+	logFlushes        prometheus.Histogram
 }
 
 func newMetrics() *metrics {
@@ -47,6 +48,11 @@ func newMetrics() *metrics {
 			Name: "sluice_broker_active_controller",
 			Help: "1 while this broker is the controller.",
 		}),
+		logFlushes: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "sluice_broker_log_flush_seconds",
+			Help:    "Time to fsync a partition's active segment: by log.flush.interval.messages, log.flush.interval.ms, a segment roll or an explicit flush (Kafka's LogFlushRateAndTimeMs).",
+			Buckets: prometheus.ExponentialBuckets(0.0001, 4, 10),
+		}),
 	}
 }
 
@@ -57,7 +63,7 @@ func (m *metrics) request(key kmsg.Key) { m.requests.WithLabelValues(key.Name())
 func (b *Broker) Collectors() []prometheus.Collector {
 	return []prometheus.Collector{
 		b.metrics.requests, b.metrics.produceBytes, b.metrics.fetchBytes,
-		b.metrics.replicaFetchBytes, b.metrics.isrChanges, b.metrics.leaderElections, b.metrics.controller,
+		b.metrics.replicaFetchBytes, b.metrics.isrChanges, b.metrics.leaderElections, b.metrics.controller, b.metrics.logFlushes,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "sluice_broker_under_replicated_partitions",
 			Help: "Partitions this broker leads whose ISR is smaller than their replica set.",

@@ -235,6 +235,8 @@ var topicConfigDefaults = map[string]string{
 	"max.message.bytes":   "1048588",
 	"min.insync.replicas": "1",
 	"compression.type":    "producer",
+	"flush.messages":      "9223372036854775807",
+	"flush.ms":            "9223372036854775807",
 
 	"unclean.leader.election.enable": "false",
 }

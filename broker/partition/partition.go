@@ -206,6 +206,10 @@ func (p *Partition) OffsetForTimestamp(ts int64) (int64, error) { return p.log.O
 // Flush fsyncs what was appended.
 func (p *Partition) Flush() error { return p.log.Flush() }
 
+// FlushIfDue fsyncs what was appended when the log's flush interval has
+// passed since its last fsync (segment.Log.FlushIfDue).
+func (p *Partition) FlushIfDue(now time.Time) (bool, error) { return p.log.FlushIfDue(now) }
+
 // EnforceRetention deletes the segments retention allows to go.
 func (p *Partition) EnforceRetention(now time.Time) (int, error) { return p.log.EnforceRetention(now) }
 
