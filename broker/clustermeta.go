@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -60,7 +61,7 @@ func dialClusterMeta(cfg *Config, log *slog.Logger) (*clusterMeta, error) {
 		}
 	}
 	m.conn = conn
-	for _, p := range []string{"/brokers/ids", "/brokers/topics", "/config/topics", "/admin/delete_topics"} {
+	for _, p := range []string{"/brokers/ids", "/brokers/topics", "/config/topics", "/admin/delete_topics", logDirEvents} {
 		if err := m.ensure(p); err != nil {
 			conn.Close()
 			return nil, err
@@ -116,18 +117,34 @@ type brokerInfo struct {
 	Version     int               `json:"version"`
 	Timestamp   string            `json:"timestamp"`
 	Rack        *string           `json:"rack,omitempty"`
+
+	// sluice's own: the log directories that failed on this broker and
+	// the replicas on them (or that could not open for want of an
+	// online directory), by topic. The controller treats those replicas
+	// as dead. Gone when the broker restarts (the node is ephemeral).
+	OfflineLogDirs  []string           `json:"offline_log_dirs,omitempty"`
+	OfflineReplicas map[string][]int32 `json:"offline_replicas,omitempty"`
 }
 
-// registerBroker creates /brokers/ids/<id>. A node left by this broker's
-// previous session (it was killed) goes away when that session expires,
-// so a NodeExists is retried for up to wait, or until ctx ends.
-func (m *clusterMeta) registerBroker(ctx context.Context, id int32, host string, port int32, wait time.Duration) error {
-	info := brokerInfo{
+func newBrokerInfo(host string, port int32) brokerInfo {
+	return brokerInfo{
 		ListenerMap: map[string]string{"PLAINTEXT": "PLAINTEXT"},
 		Endpoints:   []string{fmt.Sprintf("PLAINTEXT://%s:%d", host, port)},
 		JMXPort:     -1, Host: host, Port: port, Version: 4,
 		Timestamp: strconv.FormatInt(time.Now().UnixMilli(), 10),
 	}
+}
+
+// hosts reports whether this broker's replica of the partition can serve:
+// it is not on a failed log directory.
+func (i brokerInfo) hosts(topic string, index int32) bool {
+	return !slices.Contains(i.OfflineReplicas[topic], index)
+}
+
+// registerBroker creates /brokers/ids/<id>. A node left by this broker's
+// previous session (it was killed) goes away when that session expires,
+// so a NodeExists is retried for up to wait, or until ctx ends.
+func (m *clusterMeta) registerBroker(ctx context.Context, id int32, info brokerInfo, wait time.Duration) error {
 	b, _ := json.Marshal(info)
 	p := m.p("/brokers/ids/" + strconv.Itoa(int(id)))
 	deadline := time.Now().Add(wait)
@@ -144,6 +161,30 @@ func (m *clusterMeta) registerBroker(ctx context.Context, id int32, host string,
 			return fmt.Errorf("broker: register %s: %w", p, ctx.Err())
 		}
 	}
+}
+
+// updateRegistration rewrites this broker's registration (its offline
+// replicas changed).
+func (m *clusterMeta) updateRegistration(id int32, info brokerInfo) error {
+	b, _ := json.Marshal(info)
+	p := m.p("/brokers/ids/" + strconv.Itoa(int(id)))
+	if _, err := m.conn.Set(p, b, -1); err != nil {
+		return fmt.Errorf("broker: update %s: %w", p, err)
+	}
+	return nil
+}
+
+// logDirEvents is where brokers tell the controller a log directory
+// failed, as Kafka's do: a sequential node
+// log_dir_event_<n> = {"version":1,"broker":<id>,"event":1}.
+const logDirEvents = "/log_dir_event_notification"
+
+func (m *clusterMeta) notifyLogDirEvent(id int32) error {
+	b, _ := json.Marshal(map[string]any{"version": 1, "broker": id, "event": 1})
+	if _, err := m.conn.Create(m.p(logDirEvents+"/log_dir_event_"), b, zk.FlagSequence, openACL); err != nil {
+		return fmt.Errorf("broker: log dir event: %w", err)
+	}
+	return nil
 }
 
 // brokers returns the registered brokers by id.

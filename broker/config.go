@@ -48,6 +48,11 @@ type Config struct {
 	ReplicaFetchMaxBytes    int32         // replica.fetch.max.bytes: per partition and fetch
 	UncleanLeaderElection   bool          // unclean.leader.election.enable
 	RequestTimeout          time.Duration // how long acks=all waits at most when the request gives no timeout
+
+	// LogWriteFault is for tests only (no server.properties key): every
+	// partition log's segment.Options.WriteFault, to fail writes as a
+	// full or broken disk would.
+	LogWriteFault func(file string, p []byte) (int, error)
 }
 
 // Defaults returns a Config with Kafka's default for every key;

@@ -77,6 +77,20 @@ func (b *Broker) Collectors() []prometheus.Collector {
 			return float64(n)
 		}),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "sluice_broker_offline_log_dirs",
+			Help: "Log directories taken offline after a failed write (ENOSPC, EIO), until the broker restarts (Kafka's OfflineLogDirectoryCount).",
+		}, func() float64 { return float64(len(b.offlineLogDirs())) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "sluice_broker_offline_replicas",
+			Help: "Partitions this broker holds on an offline log directory.",
+		}, func() float64 {
+			n := 0
+			for _, ps := range b.offlineReplicas() {
+				n += len(ps)
+			}
+			return float64(n)
+		}),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "sluice_broker_partitions",
 			Help: "Partitions held by this broker.",
 		}, func() float64 {

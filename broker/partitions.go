@@ -3,6 +3,7 @@ package broker
 import (
 	"context"
 	"math"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -20,6 +21,7 @@ func (b *Broker) openPartition(topic string, index int32, config map[string]stri
 		RetentionBytes:     b.cfg.RetentionBytes,
 		RetentionMs:        b.cfg.RetentionMs,
 		OnSync:             func(d time.Duration) { b.metrics.logFlushes.Observe(d.Seconds()) },
+		WriteFault:         b.cfg.LogWriteFault,
 	}
 	setFlush(&opts, b.cfg.FlushMessages, b.cfg.FlushIntervalMs)
 	applyTopicConfig(&opts, config)
@@ -27,8 +29,14 @@ func (b *Broker) openPartition(topic string, index int32, config map[string]stri
 	if v, err := strconv.Atoi(config["min.insync.replicas"]); err == nil && v > 0 {
 		minISR = v
 	}
+	dir, err := b.placePartition(topic, index)
+	if err != nil {
+		return nil, err
+	}
+	logDir := filepath.Dir(dir)
 	return partition.Open(partition.Config{Topic: topic, Index: index, Self: b.cfg.BrokerID, MinISR: minISR,
-		Dir: b.partitionDir(topic, index), Log: opts, Logger: b.log.With("topic", topic, "partition", index)})
+		Dir: dir, Log: opts, Logger: b.log.With("topic", topic, "partition", index),
+		OnStorageError: func(err error) { b.logDirFailed(logDir, err) }})
 }
 
 // applyTopicConfig lets a topic's own configs override the broker's

@@ -260,6 +260,9 @@ func (b *Broker) localPartition(topic string, index int32) (*partition.Partition
 		return nil, kerr.UnknownTopicOrPartition
 	}
 	p := t.partitions[index]
+	if (p != nil && p.Offline()) || (p == nil && b.isOfflineReplica(topic, index)) {
+		return nil, kerr.KafkaStorageError // its log directory failed
+	}
 	if p == nil || t.states[index].Leader != b.cfg.BrokerID {
 		return nil, kerr.NotLeaderForPartition
 	}
