@@ -28,7 +28,11 @@ import (
 //	/controller                                    ephemeral {"version":1,"brokerid":1,…}
 //	/controller_epoch                              "1"
 //
-// all below zookeeper.connect's chroot.
+// all below zookeeper.connect's chroot. What is read back is decoded by
+// metajson.go, which trusts none of it: a node that breaks an invariant
+// fails with errBadMetadata naming what is wrong, and a topic whose
+// metadata does not decode is skipped (logged) by topics(), so it stops
+// neither the controller nor a broker's start.
 type clusterMeta struct {
 	conn   *zk.Conn
 	chroot string
@@ -280,12 +284,12 @@ func (m *clusterMeta) statePath(topic string, index int32) string {
 
 // partitionState reads one partition's state and its node version.
 func (m *clusterMeta) partitionState(topic string, index int32) (partitionState, int32, error) {
-	var st partitionState
 	b, stat, err := m.conn.Get(m.statePath(topic, index))
 	if err != nil {
-		return st, 0, fmt.Errorf("broker: read state of %s-%d: %w", topic, index, err)
+		return partitionState{}, 0, fmt.Errorf("broker: read state of %s-%d: %w", topic, index, err)
 	}
-	if err := json.Unmarshal(b, &st); err != nil {
+	st, err := decodePartitionState(b)
+	if err != nil {
 		return st, 0, fmt.Errorf("broker: state of %s-%d: %w", topic, index, err)
 	}
 	return st, stat.Version, nil
@@ -293,12 +297,12 @@ func (m *clusterMeta) partitionState(topic string, index int32) (partitionState,
 
 // partitionStateW is partitionState with a watch on the node.
 func (m *clusterMeta) partitionStateW(topic string, index int32) (partitionState, int32, <-chan zk.Event, error) {
-	var st partitionState
 	b, stat, ch, err := m.conn.GetW(m.statePath(topic, index))
 	if err != nil {
-		return st, 0, nil, fmt.Errorf("broker: watch state of %s-%d: %w", topic, index, err)
+		return partitionState{}, 0, nil, fmt.Errorf("broker: watch state of %s-%d: %w", topic, index, err)
 	}
-	if err := json.Unmarshal(b, &st); err != nil {
+	st, err := decodePartitionState(b)
+	if err != nil {
 		return st, 0, nil, fmt.Errorf("broker: state of %s-%d: %w", topic, index, err)
 	}
 	return st, stat.Version, ch, nil
@@ -450,6 +454,12 @@ func (m *clusterMeta) topics() (map[string]*topic, error) {
 	out := map[string]*topic{}
 	for _, name := range names {
 		t, err := m.topic(name)
+		if errors.Is(err, errBadMetadata) {
+			// One topic written wrong (by hand, or another program)
+			// must not stop the controller or the broker's start.
+			m.log.Error("skipping a topic whose metadata does not decode", "topic", name, "err", err)
+			continue
+		}
 		if err != nil {
 			if errors.Is(err, zk.ErrNoNode) {
 				continue
@@ -467,33 +477,34 @@ func (m *clusterMeta) topic(name string) (*topic, error) {
 	if err != nil {
 		return nil, fmt.Errorf("broker: topic %s: %w", name, err)
 	}
-	var asg topicAssignment
-	if err := json.Unmarshal(b, &asg); err != nil {
-		return nil, fmt.Errorf("broker: topic %s assignment: %w", name, err)
+	id, replicas, err := decodeAssignment(b)
+	if err != nil {
+		return nil, fmt.Errorf("broker: topic %s: %w", name, err)
 	}
-	t := &topic{name: name, id: asg.TopicID, replicas: make([][]int32, len(asg.Partitions)),
-		states: make([]partitionState, len(asg.Partitions)), versions: make([]int32, len(asg.Partitions))}
-	for ps, reps := range asg.Partitions {
-		i, err := strconv.Atoi(ps)
-		if err != nil || i < 0 || i >= len(t.replicas) {
-			return nil, fmt.Errorf("broker: topic %s: bad partition %q", name, ps)
-		}
-		t.replicas[i] = reps
-		sb, stat, err := m.conn.Get(path.Join(base, "partitions", ps, "state"))
-		if err == nil {
-			_ = json.Unmarshal(sb, &t.states[i])
+	t := &topic{name: name, id: id, replicas: replicas,
+		states: make([]partitionState, len(replicas)), versions: make([]int32, len(replicas))}
+	for i, reps := range replicas {
+		sb, stat, err := m.conn.Get(path.Join(base, "partitions", strconv.Itoa(i), "state"))
+		switch {
+		case errors.Is(err, zk.ErrNoNode): // being created
+			t.states[i], t.versions[i] = partitionState{Leader: -1, ISR: reps}, -1
+		case err != nil:
+			return nil, fmt.Errorf("broker: topic %s partition %d: %w", name, i, err)
+		default:
+			if t.states[i], err = decodePartitionState(sb); err != nil {
+				return nil, fmt.Errorf("broker: topic %s partition %d: %w", name, i, err)
+			}
 			t.versions[i] = stat.Version
-		} else {
-			t.states[i] = partitionState{Leader: -1, ISR: reps}
-			t.versions[i] = -1
 		}
 	}
-	if cb, _, err := m.conn.Get(m.p("/config/topics/" + name)); err == nil {
-		var c struct {
-			Config map[string]string `json:"config"`
-		}
-		if json.Unmarshal(cb, &c) == nil {
-			t.config = c.Config
+	cb, _, err := m.conn.Get(m.p("/config/topics/" + name))
+	switch {
+	case errors.Is(err, zk.ErrNoNode):
+	case err != nil:
+		return nil, fmt.Errorf("broker: topic %s config: %w", name, err)
+	default:
+		if t.config, err = decodeTopicConfig(cb); err != nil {
+			return nil, fmt.Errorf("broker: topic %s: %w", name, err)
 		}
 	}
 	return t, nil
