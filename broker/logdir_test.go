@@ -253,3 +253,47 @@ func readBack(t *testing.T, addrs []string, topic string, want []string) {
 		return int64(found), nil
 	})
 }
+
+// TestLogDirFailsOnFollower: a follower whose log directory fails (its
+// replica appends stop with ENOSPC) leaves the ISR through the controller
+// at once, not after replica.lag.time.max.ms (a minute here); the leader
+// keeps leading and acks=all keeps being answered by the two others.
+func TestLogDirFailsOnFollower(t *testing.T) {
+	zk := testcluster.Coordinator(t)
+	var full sync.Map
+	var addrs []string
+	for id := 1; id <= 3; id++ {
+		b := testcluster.StartBroker(t, id, zk, "", func(c *broker.Config) {
+			c.ZooKeeperSessionTimeout, c.ReplicaLagTimeMax = 4*time.Second, time.Minute
+			c.LogWriteFault = func(_ string, p []byte) (int, error) {
+				if _, ok := full.Load(id); ok {
+					return 0, syscall.EIO
+				}
+				return 0, nil
+			}
+		})
+		addrs = append(addrs, b.Addr())
+	}
+	const topic = "disk"
+	createReplicated(t, addrs[0], topic, 1, 3, map[string]string{"min.insync.replicas": "2"})
+	leader := awaitISR(t, addrs[0], topic, []int32{1, 2, 3})[0].leader
+	victim := leader%3 + 1
+	full.Store(int(victim), true)
+	var rest []int32
+	for id := int32(1); id <= 3; id++ {
+		if id != victim {
+			rest = append(rest, id)
+		}
+	}
+	start := time.Now()
+	produceNumbered(t, addrs, topic, "after", 200)
+	parts := awaitISR(t, addrs[leader-1], topic, rest)
+	if parts[0].leader != leader {
+		t.Fatalf("leader moved from %d to %d", leader, parts[0].leader)
+	}
+	if took := time.Since(start); took > 30*time.Second {
+		t.Fatalf("the ISR shrank after %s, not before replica.lag.time.max.ms", took)
+	}
+	produceNumbered(t, addrs, topic, "later", 200)
+	checkExactlyOnce(t, consumeAll(t, addrs, topic, 400), map[string]int{"after": 200, "later": 200})
+}
