@@ -43,6 +43,15 @@ type Broker struct {
 	groups     *group.Manager     // nil unless this broker leads __consumer_offsets-0
 	stopGroups context.CancelFunc // ends groups' Run
 
+	// dirMu guards the failed log directories and the replicas that could
+	// not open for want of an online one; a leaf lock (logDirFailed
+	// takes it under a partition's lock). dirEvents wakes
+	// handleLogDirFailures.
+	dirMu       sync.Mutex
+	offlineDirs map[string]error
+	unopened    map[stateKey]bool
+	dirEvents   chan struct{}
+
 	metrics *metrics
 	apis    apiTable       // the APIs this broker implements, by key
 	mem     *requestMemory // queued.max.request.bytes over all connections
@@ -73,7 +82,8 @@ func New(cfg *Config, log *slog.Logger) (*Broker, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &Broker{cfg: cfg, log: log, meta: meta, topics: map[string]*topicState{}, controller: -1, metrics: newMetrics()}
+	b := &Broker{cfg: cfg, log: log, meta: meta, topics: map[string]*topicState{}, controller: -1, metrics: newMetrics(),
+		offlineDirs: map[string]error{}, unopened: map[stateKey]bool{}, dirEvents: make(chan struct{}, 1)}
 	b.apis = newAPITable()
 	b.mem = newRequestMemory(cfg.QueuedMaxRequestBytes)
 	if err := b.loadTopics(); err != nil {
@@ -90,7 +100,7 @@ func New(cfg *Config, log *slog.Logger) (*Broker, error) {
 	if cfg.AdvertisedPort == 0 {
 		b.cfg.AdvertisedPort = int32(ln.Addr().(*net.TCPAddr).Port)
 	}
-	if err := meta.registerBroker(context.Background(), cfg.BrokerID, cfg.AdvertisedHost, b.cfg.AdvertisedPort, cfg.ZooKeeperSessionTimeout+5*time.Second); err != nil {
+	if err := meta.registerBroker(context.Background(), cfg.BrokerID, b.registration(), cfg.ZooKeeperSessionTimeout+5*time.Second); err != nil {
 		ln.Close()
 		b.closePartitions()
 		meta.close()
@@ -115,9 +125,11 @@ func (b *Broker) Run(ctx context.Context) error {
 	b.runMu.Unlock()
 	b.startRoles()
 	var wg sync.WaitGroup
-	wg.Add(5)
+	wg.Add(7)
 	go func() { defer wg.Done(); b.renewSessions(ctx) }()
 	go func() { defer wg.Done(); b.retentionLoop(ctx) }()
+	go func() { defer wg.Done(); b.flushLoop(ctx) }()
+	go func() { defer wg.Done(); b.handleLogDirFailures(ctx) }()
 	go func() { defer wg.Done(); b.watchCluster(ctx) }()
 	go func() { defer wg.Done(); b.runController(ctx) }()
 	go func() { defer wg.Done(); b.isrLoop(ctx) }()
@@ -184,7 +196,7 @@ func (b *Broker) renewSessions(ctx context.Context) {
 		case <-b.meta.renewed:
 		}
 		b.log.Info("new coordinator session: registering again")
-		if err := b.meta.registerBroker(ctx, b.cfg.BrokerID, b.cfg.AdvertisedHost, b.cfg.AdvertisedPort, b.cfg.ZooKeeperSessionTimeout+5*time.Second); err != nil {
+		if err := b.meta.registerBroker(ctx, b.cfg.BrokerID, b.registration(), b.cfg.ZooKeeperSessionTimeout+5*time.Second); err != nil {
 			b.log.Error("registering again", "err", err)
 		}
 		if err := b.refreshBrokers(); err != nil {

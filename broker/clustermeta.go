@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -27,7 +28,11 @@ import (
 //	/controller                                    ephemeral {"version":1,"brokerid":1,…}
 //	/controller_epoch                              "1"
 //
-// all below zookeeper.connect's chroot.
+// all below zookeeper.connect's chroot. What is read back is decoded by
+// metajson.go, which trusts none of it: a node that breaks an invariant
+// fails with errBadMetadata naming what is wrong, and a topic whose
+// metadata does not decode is skipped (logged) by topics(), so it stops
+// neither the controller nor a broker's start.
 type clusterMeta struct {
 	conn   *zk.Conn
 	chroot string
@@ -60,7 +65,7 @@ func dialClusterMeta(cfg *Config, log *slog.Logger) (*clusterMeta, error) {
 		}
 	}
 	m.conn = conn
-	for _, p := range []string{"/brokers/ids", "/brokers/topics", "/config/topics", "/admin/delete_topics"} {
+	for _, p := range []string{"/brokers/ids", "/brokers/topics", "/config/topics", "/admin/delete_topics", logDirEvents} {
 		if err := m.ensure(p); err != nil {
 			conn.Close()
 			return nil, err
@@ -116,18 +121,34 @@ type brokerInfo struct {
 	Version     int               `json:"version"`
 	Timestamp   string            `json:"timestamp"`
 	Rack        *string           `json:"rack,omitempty"`
+
+	// sluice's own: the log directories that failed on this broker and
+	// the replicas on them (or that could not open for want of an
+	// online directory), by topic. The controller treats those replicas
+	// as dead. Gone when the broker restarts (the node is ephemeral).
+	OfflineLogDirs  []string           `json:"offline_log_dirs,omitempty"`
+	OfflineReplicas map[string][]int32 `json:"offline_replicas,omitempty"`
 }
 
-// registerBroker creates /brokers/ids/<id>. A node left by this broker's
-// previous session (it was killed) goes away when that session expires,
-// so a NodeExists is retried for up to wait, or until ctx ends.
-func (m *clusterMeta) registerBroker(ctx context.Context, id int32, host string, port int32, wait time.Duration) error {
-	info := brokerInfo{
+func newBrokerInfo(host string, port int32) brokerInfo {
+	return brokerInfo{
 		ListenerMap: map[string]string{"PLAINTEXT": "PLAINTEXT"},
 		Endpoints:   []string{fmt.Sprintf("PLAINTEXT://%s:%d", host, port)},
 		JMXPort:     -1, Host: host, Port: port, Version: 4,
 		Timestamp: strconv.FormatInt(time.Now().UnixMilli(), 10),
 	}
+}
+
+// hosts reports whether this broker's replica of the partition can serve:
+// it is not on a failed log directory.
+func (i brokerInfo) hosts(topic string, index int32) bool {
+	return !slices.Contains(i.OfflineReplicas[topic], index)
+}
+
+// registerBroker creates /brokers/ids/<id>. A node left by this broker's
+// previous session (it was killed) goes away when that session expires,
+// so a NodeExists is retried for up to wait, or until ctx ends.
+func (m *clusterMeta) registerBroker(ctx context.Context, id int32, info brokerInfo, wait time.Duration) error {
 	b, _ := json.Marshal(info)
 	p := m.p("/brokers/ids/" + strconv.Itoa(int(id)))
 	deadline := time.Now().Add(wait)
@@ -144,6 +165,30 @@ func (m *clusterMeta) registerBroker(ctx context.Context, id int32, host string,
 			return fmt.Errorf("broker: register %s: %w", p, ctx.Err())
 		}
 	}
+}
+
+// updateRegistration rewrites this broker's registration (its offline
+// replicas changed).
+func (m *clusterMeta) updateRegistration(id int32, info brokerInfo) error {
+	b, _ := json.Marshal(info)
+	p := m.p("/brokers/ids/" + strconv.Itoa(int(id)))
+	if _, err := m.conn.Set(p, b, -1); err != nil {
+		return fmt.Errorf("broker: update %s: %w", p, err)
+	}
+	return nil
+}
+
+// logDirEvents is where brokers tell the controller a log directory
+// failed, as Kafka's do: a sequential node
+// log_dir_event_<n> = {"version":1,"broker":<id>,"event":1}.
+const logDirEvents = "/log_dir_event_notification"
+
+func (m *clusterMeta) notifyLogDirEvent(id int32) error {
+	b, _ := json.Marshal(map[string]any{"version": 1, "broker": id, "event": 1})
+	if _, err := m.conn.Create(m.p(logDirEvents+"/log_dir_event_"), b, zk.FlagSequence, openACL); err != nil {
+		return fmt.Errorf("broker: log dir event: %w", err)
+	}
+	return nil
 }
 
 // brokers returns the registered brokers by id.
@@ -239,12 +284,12 @@ func (m *clusterMeta) statePath(topic string, index int32) string {
 
 // partitionState reads one partition's state and its node version.
 func (m *clusterMeta) partitionState(topic string, index int32) (partitionState, int32, error) {
-	var st partitionState
 	b, stat, err := m.conn.Get(m.statePath(topic, index))
 	if err != nil {
-		return st, 0, fmt.Errorf("broker: read state of %s-%d: %w", topic, index, err)
+		return partitionState{}, 0, fmt.Errorf("broker: read state of %s-%d: %w", topic, index, err)
 	}
-	if err := json.Unmarshal(b, &st); err != nil {
+	st, err := decodePartitionState(b)
+	if err != nil {
 		return st, 0, fmt.Errorf("broker: state of %s-%d: %w", topic, index, err)
 	}
 	return st, stat.Version, nil
@@ -252,12 +297,12 @@ func (m *clusterMeta) partitionState(topic string, index int32) (partitionState,
 
 // partitionStateW is partitionState with a watch on the node.
 func (m *clusterMeta) partitionStateW(topic string, index int32) (partitionState, int32, <-chan zk.Event, error) {
-	var st partitionState
 	b, stat, ch, err := m.conn.GetW(m.statePath(topic, index))
 	if err != nil {
-		return st, 0, nil, fmt.Errorf("broker: watch state of %s-%d: %w", topic, index, err)
+		return partitionState{}, 0, nil, fmt.Errorf("broker: watch state of %s-%d: %w", topic, index, err)
 	}
-	if err := json.Unmarshal(b, &st); err != nil {
+	st, err := decodePartitionState(b)
+	if err != nil {
 		return st, 0, nil, fmt.Errorf("broker: state of %s-%d: %w", topic, index, err)
 	}
 	return st, stat.Version, ch, nil
@@ -412,6 +457,12 @@ func (m *clusterMeta) topics() (map[string]*topic, error) {
 	out := map[string]*topic{}
 	for _, name := range names {
 		t, err := m.topic(name)
+		if errors.Is(err, errBadMetadata) {
+			// One topic written wrong (by hand, or another program)
+			// must not stop the controller or the broker's start.
+			m.log.Error("skipping a topic whose metadata does not decode", "topic", name, "err", err)
+			continue
+		}
 		if err != nil {
 			if errors.Is(err, zk.ErrNoNode) {
 				continue
@@ -429,33 +480,34 @@ func (m *clusterMeta) topic(name string) (*topic, error) {
 	if err != nil {
 		return nil, fmt.Errorf("broker: topic %s: %w", name, err)
 	}
-	var asg topicAssignment
-	if err := json.Unmarshal(b, &asg); err != nil {
-		return nil, fmt.Errorf("broker: topic %s assignment: %w", name, err)
+	id, replicas, err := decodeAssignment(b)
+	if err != nil {
+		return nil, fmt.Errorf("broker: topic %s: %w", name, err)
 	}
-	t := &topic{name: name, id: asg.TopicID, replicas: make([][]int32, len(asg.Partitions)),
-		states: make([]partitionState, len(asg.Partitions)), versions: make([]int32, len(asg.Partitions))}
-	for ps, reps := range asg.Partitions {
-		i, err := strconv.Atoi(ps)
-		if err != nil || i < 0 || i >= len(t.replicas) {
-			return nil, fmt.Errorf("broker: topic %s: bad partition %q", name, ps)
-		}
-		t.replicas[i] = reps
-		sb, stat, err := m.conn.Get(path.Join(base, "partitions", ps, "state"))
-		if err == nil {
-			_ = json.Unmarshal(sb, &t.states[i])
+	t := &topic{name: name, id: id, replicas: replicas,
+		states: make([]partitionState, len(replicas)), versions: make([]int32, len(replicas))}
+	for i, reps := range replicas {
+		sb, stat, err := m.conn.Get(path.Join(base, "partitions", strconv.Itoa(i), "state"))
+		switch {
+		case errors.Is(err, zk.ErrNoNode): // being created
+			t.states[i], t.versions[i] = partitionState{Leader: -1, ISR: reps}, -1
+		case err != nil:
+			return nil, fmt.Errorf("broker: topic %s partition %d: %w", name, i, err)
+		default:
+			if t.states[i], err = decodePartitionState(sb); err != nil {
+				return nil, fmt.Errorf("broker: topic %s partition %d: %w", name, i, err)
+			}
 			t.versions[i] = stat.Version
-		} else {
-			t.states[i] = partitionState{Leader: -1, ISR: reps}
-			t.versions[i] = -1
 		}
 	}
-	if cb, _, err := m.conn.Get(m.p("/config/topics/" + name)); err == nil {
-		var c struct {
-			Config map[string]string `json:"config"`
-		}
-		if json.Unmarshal(cb, &c) == nil {
-			t.config = c.Config
+	cb, _, err := m.conn.Get(m.p("/config/topics/" + name))
+	switch {
+	case errors.Is(err, zk.ErrNoNode):
+	case err != nil:
+		return nil, fmt.Errorf("broker: topic %s config: %w", name, err)
+	default:
+		if t.config, err = decodeTopicConfig(cb); err != nil {
+			return nil, fmt.Errorf("broker: topic %s: %w", name, err)
 		}
 	}
 	return t, nil

@@ -2,6 +2,7 @@ package broker
 
 import (
 	"fmt"
+	"math"
 	"net"
 	"net/url"
 	"strconv"
@@ -30,6 +31,8 @@ type Config struct {
 	SegmentBytes           int64
 	RetentionCheckInterval time.Duration
 	IndexIntervalBytes     int
+	FlushMessages          int64    // log.flush.interval.messages; math.MaxInt64 (Kafka's default) = leave it to the OS
+	FlushIntervalMs        int64    // log.flush.interval.ms; math.MaxInt64 = never by time
 	ZooKeeperConnect       []string // host:port of each server
 	ZooKeeperChroot        string   // "" or "/path"
 	ZooKeeperTimeout       time.Duration
@@ -49,6 +52,11 @@ type Config struct {
 	ReplicaFetchMaxBytes    int32         // replica.fetch.max.bytes: per partition and fetch
 	UncleanLeaderElection   bool          // unclean.leader.election.enable
 	RequestTimeout          time.Duration // how long acks=all waits at most when the request gives no timeout
+
+	// LogWriteFault is for tests only (no server.properties key): every
+	// partition log's segment.Options.WriteFault, to fail writes as a
+	// full or broken disk would.
+	LogWriteFault func(file string, p []byte) (int, error)
 }
 
 // Defaults returns a Config with Kafka's default for every key;
@@ -64,6 +72,8 @@ func Defaults() Config {
 		SegmentBytes:            1 << 30,
 		RetentionCheckInterval:  5 * time.Minute,
 		IndexIntervalBytes:      4096,
+		FlushMessages:           math.MaxInt64,
+		FlushIntervalMs:         math.MaxInt64,
 		ZooKeeperTimeout:        18 * time.Second,
 		ZooKeeperSessionTimeout: 18 * time.Second,
 		AutoCreateTopics:        true,
@@ -140,6 +150,8 @@ func (c *Config) intKeys() []intKey {
 		{"log.segment.bytes", 14, 1<<31 - 1, config.Int(&c.SegmentBytes)},
 		{"log.retention.check.interval.ms", 1, 1 << 40, config.Millis(&c.RetentionCheckInterval)},
 		{"log.index.interval.bytes", 0, 1<<31 - 1, config.Int(&c.IndexIntervalBytes)},
+		{"log.flush.interval.messages", 1, math.MaxInt64, config.Int(&c.FlushMessages)},
+		{"log.flush.interval.ms", 0, math.MaxInt64, config.Int(&c.FlushIntervalMs)},
 		{"socket.request.max.bytes", 1024, 1<<31 - 1, config.Int(&c.MaxRequestBytes)},
 		{"queued.max.request.bytes", -1, 1 << 62, config.Int(&c.QueuedMaxRequestBytes)},
 		{"message.max.bytes", 0, 1<<31 - 1, config.Int(&c.MessageMaxBytes)},
@@ -260,7 +272,7 @@ func (c *Config) ReadProperties(p *config.Properties) error {
 	for _, k := range []string{"num.network.threads", "num.io.threads", "socket.send.buffer.bytes", "socket.receive.buffer.bytes",
 		"num.recovery.threads.per.data.dir", "transaction.state.log.replication.factor",
 		"transaction.state.log.min.isr", "group.initial.rebalance.delay.ms", "listener.security.protocol.map", "inter.broker.listener.name",
-		"log.flush.interval.messages", "log.flush.interval.ms", "delete.topic.enable", "log.cleaner.enable"} {
+		"delete.topic.enable", "log.cleaner.enable"} {
 		p.Lookup(k)
 	}
 	return errs.Err()

@@ -235,3 +235,27 @@ func TestConfigErrorsAtLines(t *testing.T) {
 		t.Fatalf("error\n%v\nwant\n%s", err, strings.Join(want, "\n"))
 	}
 }
+
+// TestConfigFlush: log.flush.interval.messages and log.flush.interval.ms
+// are read (no longer accepted and ignored), default to Kafka's
+// Long.MAX_VALUE, and render back.
+func TestConfigFlush(t *testing.T) {
+	def := Defaults()
+	if def.FlushMessages != 1<<63-1 || def.FlushIntervalMs != 1<<63-1 {
+		t.Fatalf("defaults: %d %d", def.FlushMessages, def.FlushIntervalMs)
+	}
+	c, warns, err := parseConfig("zookeeper.connect=h:2181\nlog.flush.interval.messages=1\nlog.flush.interval.ms=1000\n")
+	if err != nil || len(warns) != 0 {
+		t.Fatalf("err %v warnings %v", err, warns)
+	}
+	if c.FlushMessages != 1 || c.FlushIntervalMs != 1000 {
+		t.Fatalf("read %d %d", c.FlushMessages, c.FlushIntervalMs)
+	}
+	back, _, err := parseConfig(string(c.Render()))
+	if err != nil || back.FlushMessages != 1 || back.FlushIntervalMs != 1000 {
+		t.Fatalf("render: %v %+v", err, back)
+	}
+	if _, _, err := parseConfig("zookeeper.connect=h:2181\nlog.flush.interval.messages=0\n"); err == nil {
+		t.Fatal("log.flush.interval.messages=0 accepted (Kafka: at least 1)")
+	}
+}

@@ -64,21 +64,31 @@ func (b *Broker) controllerID() int32 {
 }
 
 // control is the controller's work: whenever the registered brokers or
-// the topics change (and every few seconds, to catch what a lost watch
-// missed), every partition gets a live leader from its ISR if it can and
-// loses dead brokers from its ISR. It returns when /controller changes
+// the topics change, or a broker reports a failed log directory (and
+// every few seconds, to catch what a lost watch missed), every partition
+// gets a live leader from its ISR if it can and loses dead brokers and
+// offline replicas from its ISR. It returns when /controller changes
 // (this broker may no longer be controller) or ctx ends.
 func (b *Broker) control(ctx context.Context, epoch int, epochVersion int32, lost <-chan zk.Event) {
 	for ctx.Err() == nil {
 		_, _, idsCh, err1 := b.meta.conn.ChildrenW(b.meta.p("/brokers/ids"))
 		_, _, topicsCh, err2 := b.meta.conn.ChildrenW(b.meta.p("/brokers/topics"))
-		if err := errors.Join(err1, err2); err != nil {
+		events, _, eventsCh, err3 := b.meta.conn.ChildrenW(b.meta.p(logDirEvents))
+		if err := errors.Join(err1, err2, err3); err != nil {
 			b.log.Warn("controller: watching the cluster", "err", err)
 		} else if err := b.electLeaders(epoch, epochVersion); errors.Is(err, errControllerMoved) {
 			b.log.Info("no longer controller: another broker has a newer controller epoch")
 			return
 		} else if err != nil {
 			b.log.Warn("controller: electing leaders", "err", err)
+		} else {
+			// The registrations read by electLeaders were written
+			// before these events: they are handled.
+			for _, ev := range events {
+				if err := b.meta.conn.Delete(b.meta.p(logDirEvents+"/"+ev), -1); err != nil && !errors.Is(err, zk.ErrNoNode) {
+					b.log.Warn("controller: removing a log dir event", "event", ev, "err", err)
+				}
+			}
 		}
 		timer := time.NewTimer(3 * time.Second)
 		select {
@@ -88,6 +98,7 @@ func (b *Broker) control(ctx context.Context, epoch int, epochVersion int32, los
 			return
 		case <-idsCh:
 		case <-topicsCh:
+		case <-eventsCh:
 		case <-timer.C:
 		}
 		timer.Stop()
@@ -115,7 +126,7 @@ func (b *Broker) electLeaders(epoch int, epochVersion int32) error {
 			if t.versions[i] < 0 {
 				continue // the state node is being created
 			}
-			next, changed := nextState(st, t.replicas[i], live, unclean)
+			next, changed := nextState(st, t.replicas[i], replicaUsable(live, t.name, int32(i)), unclean)
 			if !changed {
 				continue
 			}
@@ -138,14 +149,25 @@ func (b *Broker) electLeaders(epoch int, epochVersion int32) error {
 	return errors.Join(errs...)
 }
 
-// nextState is what a partition's state must become with these live
-// brokers: dead brokers leave the ISR; a dead leader is replaced by the
-// first live ISR member in replica order (any live replica when unclean
-// election is allowed, with the ISR reset to it), the leader epoch bumped;
-// with no candidate the partition goes offline (leader -1) keeping its
-// last ISR, so the first of those to return leads again.
-func nextState[V any](st partitionState, replicas []int32, live map[int32]V, unclean bool) (partitionState, bool) {
-	isLive := func(id int32) bool { _, ok := live[id]; return ok }
+// replicaUsable reports which replicas of a partition can serve: those
+// whose broker is registered and has not reported them on a failed log
+// directory.
+func replicaUsable(live map[int32]brokerInfo, topic string, index int32) func(int32) bool {
+	return func(id int32) bool {
+		info, ok := live[id]
+		return ok && info.hosts(topic, index)
+	}
+}
+
+// nextState is what a partition's state must become when only the
+// replicas isLive accepts can serve (their broker is registered and their
+// log directory works): the others leave the ISR; a leader that cannot
+// serve is replaced by the first live ISR member in replica order (any
+// live replica when unclean election is allowed, with the ISR reset to
+// it), the leader epoch bumped; with no candidate the partition goes
+// offline (leader -1) keeping its last ISR, so the first of those to
+// return leads again.
+func nextState(st partitionState, replicas []int32, isLive func(int32) bool, unclean bool) (partitionState, bool) {
 	liveISR := slices.DeleteFunc(slices.Clone(st.ISR), func(id int32) bool { return !isLive(id) })
 	next := st
 	next.Version = 1

@@ -33,9 +33,30 @@ func TestNextState(t *testing.T) {
 		{"the last ISR member returns: it leads", partitionState{Leader: -1, LeaderEpoch: 5, ISR: []int32{2}}, live(2, 3), false, partitionState{Leader: 2, LeaderEpoch: 6, ISR: []int32{2}}, true},
 	}
 	for _, c := range cases {
-		got, changed := nextState(c.st, reps, c.live, c.unclean)
+		got, changed := nextState(c.st, reps, func(id int32) bool { return c.live[id] }, c.unclean)
 		if changed != c.changed || got.Leader != c.want.Leader || got.LeaderEpoch != c.want.LeaderEpoch || !slices.Equal(got.ISR, c.want.ISR) {
 			t.Errorf("%s: got %+v changed=%v, want %+v changed=%v", c.name, got, changed, c.want, c.changed)
 		}
+	}
+}
+
+// TestOfflineReplicaLosesLeadership: a replica its live broker reports on
+// a failed log directory is treated as dead: it leaves the ISR and, as
+// leader, hands over to the next ISR member; other partitions of the
+// same broker keep it.
+func TestOfflineReplicaLosesLeadership(t *testing.T) {
+	live := map[int32]brokerInfo{1: {}, 2: {OfflineReplicas: map[string][]int32{"t": {0}}}, 3: {}}
+	st := partitionState{Leader: 2, LeaderEpoch: 4, ISR: []int32{2, 3, 1}}
+	got, changed := nextState(st, []int32{2, 3, 1}, replicaUsable(live, "t", 0), false)
+	if !changed || got.Leader != 3 || got.LeaderEpoch != 5 || !slices.Equal(got.ISR, []int32{3, 1}) {
+		t.Fatalf("offline leader replica: got %+v changed=%v", got, changed)
+	}
+	if _, changed := nextState(st, []int32{2, 3, 1}, replicaUsable(live, "t", 1), false); changed {
+		t.Fatal("partition 1 of the same broker changed")
+	}
+	lone := partitionState{Leader: 2, LeaderEpoch: 4, ISR: []int32{2}}
+	got, _ = nextState(lone, []int32{2, 3, 1}, replicaUsable(live, "t", 0), true)
+	if got.Leader == 2 {
+		t.Fatalf("unclean election chose the offline replica: %+v", got)
 	}
 }

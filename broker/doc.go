@@ -34,6 +34,27 @@
 //     writes these changes with the state node's version, so they cannot
 //     overwrite the controller's (nor a newer leader's).
 //
+// # Storage faults
+//
+// A write to a log directory that fails (ENOSPC, EIO; a failed fsync too)
+// takes the directory offline, as Kafka does (KIP-112; logdirs.go): the
+// partition that saw the failure cuts its partial write and drops its
+// role inside the failed call, so nothing more is appended or
+// acknowledged; handleLogDirFailures takes every other partition on the
+// directory offline (fetcher stopped, log closed) and writes them into
+// this broker's registration (offline_log_dirs, offline_replicas), then
+// creates /log_dir_event_notification/log_dir_event_<n>. The controller
+// treats a replica named there as the replica of a dead broker: it
+// leaves the ISR, and an in-sync replica elsewhere becomes leader (with
+// none, the partition goes offline until one returns). Requests for an
+// offline partition answer KAFKA_STORAGE_ERROR, which clients retry
+// after reading the new leader from Metadata. The directory stays
+// offline until the broker restarts (with space, or a working disk): its
+// new registration names no offline replica, and its replicas follow,
+// catch up and rejoin the ISR. Unlike Kafka, a broker whose every log
+// directory failed keeps running (as controller or for other topics'
+// metadata) instead of halting.
+//
 // Requests carry the leader epoch the client or follower knows; an older
 // one is FENCED_LEADER_EPOCH, a newer one UNKNOWN_LEADER_EPOCH. A broker
 // whose coordinator session expired registers again and follows the
@@ -148,8 +169,11 @@
 //     Run's context ends;
 //   - session renewal (renewSessions): registers again after the
 //     coordinator expired the session;
-//   - retention (retentionLoop) and the ISR loop (isrLoop), each a ticker
-//     over the local partitions;
+//   - retention (retentionLoop), the ISR loop (isrLoop) and the flush
+//     loop (flushLoop: log.flush.interval.ms), each a ticker over the
+//     local partitions that are not offline;
+//   - the log-directory failure handler (handleLogDirFailures), woken by
+//     dirEvents;
 //   - the cluster watch (watchCluster) and the goroutines it starts to
 //     wait for each armed watch (its own WaitGroup);
 //   - the controller election (runController), which runs the
@@ -190,8 +214,13 @@
 // groupsMu guards the group manager's pointer; the Manager itself is safe
 // for concurrent use (package group).
 //
+// dirMu guards the failed log directories and the replicas that could not
+// open for want of an online directory. It is a leaf: logDirFailed takes
+// it with a partition's lock held (the partition reports its failure from
+// inside the failed write), and nothing is taken while holding it.
+//
 // Lock order: alterMu, roleMu, runMu, groupsMu, mu, then a partition's
-// lock (and its log's). Nothing waits for a goroutine while holding mu or
+// lock (and its log's), then dirMu. Nothing waits for a goroutine while holding mu or
 // a partition's lock; roleMu (and alterMu) may be held while a fetcher or
 // the group manager is stopped and waited for, which is safe because
 // neither takes roleMu, alterMu or runMu. The request memory's lock

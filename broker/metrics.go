@@ -20,6 +20,7 @@ type metrics struct {
 	isrChanges        prometheus.Counter
 	leaderElections   prometheus.Counter
 	controller        prometheus.Gauge
+	logFlushes        prometheus.Histogram
 }
 
 func newMetrics() *metrics {
@@ -68,6 +69,11 @@ func newMetrics() *metrics {
 			Name: "sluice_broker_active_controller",
 			Help: "1 while this broker is the controller.",
 		}),
+		logFlushes: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "sluice_broker_log_flush_seconds",
+			Help:    "Time to fsync a partition's active segment: by log.flush.interval.messages, log.flush.interval.ms, a segment roll or an explicit flush (Kafka's LogFlushRateAndTimeMs).",
+			Buckets: prometheus.ExponentialBuckets(0.0001, 4, 10),
+		}),
 	}
 }
 
@@ -78,7 +84,7 @@ func (m *metrics) request(key kmsg.Key) { m.requests.WithLabelValues(key.Name())
 func (b *Broker) Collectors() []prometheus.Collector {
 	return []prometheus.Collector{
 		b.metrics.requests, b.metrics.panics, b.metrics.offsetsRecordsSkipped, b.metrics.refused, b.metrics.idleClosed, b.metrics.produceBytes, b.metrics.fetchBytes,
-		b.metrics.replicaFetchBytes, b.metrics.isrChanges, b.metrics.leaderElections, b.metrics.controller,
+		b.metrics.replicaFetchBytes, b.metrics.isrChanges, b.metrics.leaderElections, b.metrics.controller, b.metrics.logFlushes,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "sluice_broker_connections",
 			Help: "Client connections open (counted against max.connections).",
@@ -100,6 +106,20 @@ func (b *Broker) Collectors() []prometheus.Collector {
 				if p.UnderReplicated() {
 					n++
 				}
+			}
+			return float64(n)
+		}),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "sluice_broker_offline_log_dirs",
+			Help: "Log directories taken offline after a failed write (ENOSPC, EIO), until the broker restarts (Kafka's OfflineLogDirectoryCount).",
+		}, func() float64 { return float64(len(b.offlineLogDirs())) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "sluice_broker_offline_replicas",
+			Help: "Partitions this broker holds on an offline log directory.",
+		}, func() float64 {
+			n := 0
+			for _, ps := range b.offlineReplicas() {
+				n += len(ps)
 			}
 			return float64(n)
 		}),

@@ -2,6 +2,8 @@ package broker
 
 import (
 	"context"
+	"math"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -18,14 +20,23 @@ func (b *Broker) openPartition(topic string, index int32, config map[string]stri
 		IndexIntervalBytes: b.cfg.IndexIntervalBytes,
 		RetentionBytes:     b.cfg.RetentionBytes,
 		RetentionMs:        b.cfg.RetentionMs,
+		OnSync:             func(d time.Duration) { b.metrics.logFlushes.Observe(d.Seconds()) },
+		WriteFault:         b.cfg.LogWriteFault,
 	}
+	setFlush(&opts, b.cfg.FlushMessages, b.cfg.FlushIntervalMs)
 	applyTopicConfig(&opts, config)
 	minISR := b.cfg.MinInsyncReplicas
 	if v, err := strconv.Atoi(config["min.insync.replicas"]); err == nil && v > 0 {
 		minISR = v
 	}
+	dir, err := b.placePartition(topic, index)
+	if err != nil {
+		return nil, err
+	}
+	logDir := filepath.Dir(dir)
 	return partition.Open(partition.Config{Topic: topic, Index: index, Self: b.cfg.BrokerID, MinISR: minISR,
-		Dir: b.partitionDir(topic, index), Log: opts, Logger: b.log.With("topic", topic, "partition", index)})
+		Dir: dir, Log: opts, Logger: b.log.With("topic", topic, "partition", index),
+		OnStorageError: func(err error) { b.logDirFailed(logDir, err) }})
 }
 
 // applyTopicConfig lets a topic's own configs override the broker's
@@ -43,9 +54,60 @@ func applyTopicConfig(o *segment.Options, config map[string]string) {
 	if v, err := strconv.ParseInt(config["segment.bytes"], 10, 64); err == nil {
 		o.SegmentBytes = v
 	}
+	flushMessages, flushMs := int64(-1), int64(-1)
+	if v, err := strconv.ParseInt(config["flush.messages"], 10, 64); err == nil && v > 0 {
+		flushMessages = v
+	}
+	if v, err := strconv.ParseInt(config["flush.ms"], 10, 64); err == nil && v >= 0 {
+		flushMs = v
+	}
+	setFlush(o, flushMessages, flushMs)
 	if policy := config["cleanup.policy"]; strings.Contains(policy, "compact") && !strings.Contains(policy, "delete") {
 		o.RetentionMs, o.RetentionBytes = -1, -1
 	}
+}
+
+// setFlush sets the log's fsync policy from Kafka's values (a negative one
+// is left as it is): messages (log.flush.interval.messages, flush.messages)
+// and ms (log.flush.interval.ms, flush.ms), where Long.MAX_VALUE, Kafka's
+// default, means never; flush.ms=0 flushes at every check of flushLoop.
+func setFlush(o *segment.Options, messages, ms int64) {
+	switch {
+	case messages == math.MaxInt64:
+		o.FlushMessages = 0
+	case messages > 0:
+		o.FlushMessages = messages
+	}
+	switch {
+	case ms == math.MaxInt64 || ms > int64(math.MaxInt64/time.Millisecond):
+		o.FlushInterval = 0
+	case ms == 0:
+		o.FlushInterval = time.Nanosecond
+	case ms > 0:
+		o.FlushInterval = time.Duration(ms) * time.Millisecond
+	}
+}
+
+// flushInterval is how often flushLoop looks for logs to fsync by time:
+// log.flush.interval.ms, at most a second (a topic's flush.ms may be
+// shorter than the broker's, or the broker's unset) and at least 10 ms.
+// Kafka checks every log.flush.scheduler.interval.ms instead.
+func (b *Broker) flushInterval() time.Duration {
+	d := time.Second
+	if ms := b.cfg.FlushIntervalMs; ms < int64(time.Second/time.Millisecond) {
+		d = time.Duration(ms) * time.Millisecond
+	}
+	return max(d, 10*time.Millisecond)
+}
+
+// flushLoop fsyncs every local partition whose last fsync is older than
+// its flush.ms and that has records since (log.flush.interval.ms).
+func (b *Broker) flushLoop(ctx context.Context) {
+	b.eachPartitionEvery(ctx, b.flushInterval(), func(now time.Time, p *partition.Partition) {
+		if _, err := p.FlushIfDue(now); err != nil {
+			b.log.Warn("flush", "topic", p.Topic(), "partition", p.Index(), "err", err)
+		}
+	})
 }
 
 // retentionLoop deletes old segments every log.retention.check.interval.ms.

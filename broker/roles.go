@@ -128,7 +128,7 @@ func (b *Broker) eachPartitionEvery(ctx context.Context, interval time.Duration,
 		case <-ctx.Done():
 			return
 		case now := <-t.C:
-			for _, p := range b.localPartitions() {
+			for _, p := range onlinePartitions(b.localPartitions()) {
 				f(now, p)
 			}
 		}

@@ -241,6 +241,8 @@ var topicConfigDefaults = map[string]string{
 	"max.message.bytes":   "1048588",
 	"min.insync.replicas": "1",
 	"compression.type":    "producer",
+	"flush.messages":      "9223372036854775807",
+	"flush.ms":            "9223372036854775807",
 
 	"unclean.leader.election.enable": "false",
 }
@@ -264,6 +266,9 @@ func (b *Broker) localPartition(topic string, index int32) (*partition.Partition
 		return nil, kerr.UnknownTopicOrPartition
 	}
 	p := t.partitions[index]
+	if (p != nil && p.Offline()) || (p == nil && b.isOfflineReplica(topic, index)) {
+		return nil, kerr.KafkaStorageError // its log directory failed
+	}
 	if p == nil || t.states[index].Leader != b.cfg.BrokerID {
 		return nil, kerr.NotLeaderForPartition
 	}

@@ -24,6 +24,17 @@
 //   - Truncate and RestartAt: a follower cutting a divergent tail, or
 //     starting over at the leader's log start.
 //
+// # Storage faults
+//
+// A write that fails with KAFKA_STORAGE_ERROR (the segment log's wrapping
+// of ENOSPC, EIO, a failed fsync; a failed leader-epoch checkpoint too)
+// takes the partition offline inside the failed call: its role becomes
+// none, Append, AppendReplica, Truncate and RestartAt answer
+// KAFKA_STORAGE_ERROR, WaitCommitted too for what is not committed yet,
+// and SetState gives it no role again; Config.OnStorageError tells the
+// broker, once. TakeOffline does the same for the other partitions of a
+// failed log directory. Only reopening (a broker restart) brings it back.
+//
 // # Concurrency
 //
 // A Partition is shared by the broker's goroutines: connection handlers

@@ -20,6 +20,7 @@ import (
 type Partition struct {
 	topic  string
 	index  int32
+	dir    string
 	self   int32 // this broker's id
 	minISR int   // min.insync.replicas of the topic
 	log    *segment.Log
@@ -38,6 +39,8 @@ type Partition struct {
 	producers       map[int64]*producerState
 	notify          chan struct{} // closed and replaced after every append and high-watermark change
 	stopFetcher     func()        // follower only, once the broker runs: stops its fetcher
+	offline         bool          // a write to its log directory failed: no role until a restart
+	onStorageError  func(error)
 }
 
 // Role is what this replica does for the partition.
@@ -73,6 +76,12 @@ type Config struct {
 	Dir    string
 	Log    segment.Options
 	Logger *slog.Logger
+	// OnStorageError is called once, when a write to the log fails with
+	// KAFKA_STORAGE_ERROR (ENOSPC, EIO) and the partition goes offline:
+	// the broker takes the whole log directory offline. It is called
+	// with the partition's lock held: it must not block nor call the
+	// partition.
+	OnStorageError func(error)
 }
 
 // Open opens (or creates) the partition's log in cfg.Dir and recovers its
@@ -82,8 +91,8 @@ func Open(cfg Config) (*Partition, error) {
 	if err != nil {
 		return nil, fmt.Errorf("partition: open %s-%d: %w", cfg.Topic, cfg.Index, err)
 	}
-	p := &Partition{topic: cfg.Topic, index: cfg.Index, self: cfg.Self, minISR: cfg.MinISR, log: l, lg: cfg.Logger,
-		leaderID: -1, producers: map[int64]*producerState{}, notify: make(chan struct{})}
+	p := &Partition{topic: cfg.Topic, index: cfg.Index, dir: cfg.Dir, self: cfg.Self, minISR: cfg.MinISR, log: l, lg: cfg.Logger,
+		leaderID: -1, producers: map[int64]*producerState{}, notify: make(chan struct{}), onStorageError: cfg.OnStorageError}
 	if p.epochs, err = loadEpochs(cfg.Dir); err == nil {
 		err = p.rebuild()
 	}
@@ -96,6 +105,9 @@ func Open(cfg Config) (*Partition, error) {
 
 // Topic is the partition's topic.
 func (p *Partition) Topic() string { return p.topic }
+
+// Dir is the partition's directory, in one of the broker's log.dirs.
+func (p *Partition) Dir() string { return p.dir }
 
 // Index is the partition's number in its topic.
 func (p *Partition) Index() int32 { return p.index }
@@ -142,6 +154,9 @@ func (p *Partition) Append(batch []byte, requireISR bool) (base, last int64, epo
 	h := cb.Header()
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.offline {
+		return -1, -1, 0, kerr.KafkaStorageError
+	}
 	if p.role != Leader {
 		return -1, -1, 0, kerr.NotLeaderForPartition
 	}
@@ -155,6 +170,7 @@ func (p *Partition) Append(batch []byte, requireISR bool) (base, last int64, epo
 	}
 	base, last, err = p.log.AppendChecked(cb, p.leaderEpoch)
 	if err != nil {
+		p.failLocked(err)
 		return -1, -1, 0, err
 	}
 	h.BaseOffset = base
@@ -162,6 +178,58 @@ func (p *Partition) Append(batch []byte, requireISR bool) (base, last int64, epo
 	p.advanceHWLocked()
 	p.wakeLocked()
 	return base, last, p.leaderEpoch, nil
+}
+
+// failLocked takes the partition offline when err is a storage failure
+// (the segment log wraps every I/O failure in KAFKA_STORAGE_ERROR): it
+// gives up its role at once, so nothing more is appended or served, and
+// tells the broker. mu held.
+func (p *Partition) failLocked(err error) {
+	if p.offline || !errors.Is(err, kerr.KafkaStorageError) {
+		return
+	}
+	p.offline = true
+	p.role = None
+	p.lg.Error("partition offline: its log directory failed", "err", err)
+	p.wakeLocked()
+	if p.onStorageError != nil {
+		p.onStorageError(err)
+	}
+}
+
+// failed is failLocked for the log calls made without mu.
+func (p *Partition) failed(err error) {
+	if err == nil || !errors.Is(err, kerr.KafkaStorageError) {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.failLocked(err)
+}
+
+// TakeOffline puts the partition offline (its log directory failed,
+// maybe through another partition): it drops its role for good — SetState
+// gives it none until the broker restarts — and returns the function that
+// stops its fetcher, if it has one, to call outside mu.
+func (p *Partition) TakeOffline() (stopFetcher func()) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	stop := p.stopFetcher
+	p.stopFetcher = nil
+	if !p.offline {
+		p.offline = true
+		p.lg.Error("partition offline: its log directory failed")
+	}
+	p.role = None
+	p.wakeLocked()
+	return stop
+}
+
+// Offline reports whether the partition's log directory failed.
+func (p *Partition) Offline() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.offline
 }
 
 // wakeLocked wakes everyone waiting on notify. mu held.
@@ -203,8 +271,22 @@ func (p *Partition) ReadBytes(offset int64, maxBytes int, maxOffset int64) ([]by
 // OffsetForTimestamp is the first offset at or after ts.
 func (p *Partition) OffsetForTimestamp(ts int64) (int64, error) { return p.log.OffsetForTimestamp(ts) }
 
-// Flush fsyncs what was appended.
-func (p *Partition) Flush() error { return p.log.Flush() }
+// Flush fsyncs what was appended; a failed fsync takes the partition
+// offline.
+func (p *Partition) Flush() error {
+	err := p.log.Flush()
+	p.failed(err)
+	return err
+}
+
+// FlushIfDue fsyncs what was appended when the log's flush interval has
+// passed since its last fsync (segment.Log.FlushIfDue); a failed fsync
+// takes the partition offline.
+func (p *Partition) FlushIfDue(now time.Time) (bool, error) {
+	did, err := p.log.FlushIfDue(now)
+	p.failed(err)
+	return did, err
+}
 
 // EnforceRetention deletes the segments retention allows to go.
 func (p *Partition) EnforceRetention(now time.Time) (int, error) { return p.log.EnforceRetention(now) }

@@ -2,6 +2,7 @@ package partition
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"time"
 
@@ -107,6 +108,9 @@ func (p *Partition) WaitCommitted(ctx context.Context, last int64, epoch int32, 
 	for {
 		p.mu.Lock()
 		switch {
+		case p.offline && p.log.HighWatermark() <= last:
+			p.mu.Unlock()
+			return kerr.KafkaStorageError
 		case p.role != Leader || p.leaderEpoch != epoch:
 			p.mu.Unlock()
 			return kerr.NotLeaderForPartition
@@ -138,6 +142,9 @@ func (p *Partition) WaitCommitted(ctx context.Context, last int64, epoch int32, 
 func (p *Partition) AppendReplica(batches [][]byte, epoch int32, leaderHW int64) (bool, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.offline {
+		return true, kerr.KafkaStorageError
+	}
 	if p.role != Follower || p.leaderEpoch != epoch {
 		return false, nil
 	}
@@ -145,6 +152,7 @@ func (p *Partition) AppendReplica(batches [][]byte, epoch int32, leaderHW int64)
 	for _, b := range batches {
 		h, err := p.log.AppendReplica(b)
 		if err != nil {
+			p.failLocked(err)
 			return true, err
 		}
 		p.track(h)
@@ -154,6 +162,8 @@ func (p *Partition) AppendReplica(batches [][]byte, epoch int32, leaderHW int64)
 	}
 	if epochsChanged {
 		if err := p.epochs.save(); err != nil {
+			err = fmt.Errorf("%w (%w)", err, kerr.KafkaStorageError)
+			p.failLocked(err)
 			return true, err
 		}
 	}
@@ -169,10 +179,14 @@ func (p *Partition) AppendReplica(batches [][]byte, epoch int32, leaderHW int64)
 func (p *Partition) Truncate(offset int64, epoch int32) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.offline {
+		return kerr.KafkaStorageError
+	}
 	if p.role != Follower || p.leaderEpoch != epoch || offset >= p.log.LogEndOffset() {
 		return nil
 	}
 	if err := p.log.TruncateTo(offset); err != nil {
+		p.failLocked(err)
 		return err
 	}
 	return p.rebuild()
@@ -194,10 +208,14 @@ func (p *Partition) Resign() (stopFetcher func()) {
 func (p *Partition) RestartAt(offset int64, epoch int32) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.offline {
+		return kerr.KafkaStorageError
+	}
 	if p.role != Follower || p.leaderEpoch != epoch {
 		return ErrNotFollowing
 	}
 	if err := p.log.Restart(offset); err != nil {
+		p.failLocked(err)
 		return err
 	}
 	return p.rebuild()
@@ -313,6 +331,9 @@ func (p *Partition) SetState(st State, version int32, replicas []int32, now time
 	defer p.mu.Unlock()
 	if version < p.stateVersion {
 		return nil, false // older than what we know (our own ISR write raced the watch)
+	}
+	if p.offline {
+		return nil, false // no role until the broker restarts with a working log directory
 	}
 	p.stateVersion, p.controllerEpoch, p.replicas = version, st.ControllerEpoch, replicas
 	p.isr = slices.Clone(st.ISR)

@@ -81,16 +81,25 @@
 //     offsets; it truncates the file at the first batch that fails (a torn
 //     write after kill -9 or power loss, or garbage), logs what it cut, and
 //     rebuilds both indexes from the data;
-//   - for each sealed segment, loads its indexes if they are sane (whole,
-//     strictly increasing entries inside the file, no entry missing by the
-//     index rule) and scans the headers after the last entry to find the
+//   - for each sealed segment, loads its indexes if they are sane (no
+//     larger than the log allows — one entry per HeaderSize bytes of log,
+//     checked before the file is read, so a huge or sparse index costs a
+//     rebuild and not its size in memory —, whole, strictly increasing
+//     entries inside the file, no entry missing by the index rule) and scans the headers after the last entry to find the
 //     segment's end offset and max timestamp; if anything is off it
 //     rebuilds the segment like the active one, and if that cuts data it
 //     deletes all later segments, because a log never has holes.
 //
 // Every batch that Append returned for is in the OS page cache before
 // Append returns, so it survives kill -9 of the process. Surviving power
-// loss needs FlushMessages=1 (fsync per append), Flush, or replication.
+// loss needs FlushMessages=1 (fsync per append), Flush, or replication;
+// FlushMessages=N and FlushInterval (with FlushIfDue, called by the
+// broker's flush loop) bound what a power loss can take from one replica.
+// OnSync counts every fsync of the active segment.
+//
+// A write that fails (ENOSPC, EIO) is cut again before Append returns: the
+// .log and index files end where they did, so nothing torn stays and a
+// batch its producer was told failed does not reappear after a restart.
 //
 // # Concurrency and ownership
 //

@@ -49,9 +49,25 @@ type Options struct {
 	// Default 1048588.
 	MaxBatchBytes int
 	// FlushMessages is log.flush.interval.messages: fsync the active
-	// segment after this many records. 0 (the default) leaves flushing to
-	// the OS and to Flush, as Kafka does; 1 syncs every append.
+	// segment once this many records were appended since the last fsync.
+	// 0 (the default) leaves flushing to the OS and to Flush, as Kafka's
+	// default of Long.MAX_VALUE does; 1 syncs every append.
 	FlushMessages int64
+	// FlushInterval is log.flush.interval.ms: FlushIfDue fsyncs the active
+	// segment when it holds records appended since the last fsync and
+	// that fsync is at least this old. 0 (the default) never does.
+	FlushInterval time.Duration
+	// OnSync, when set, is called after every fsync of the log's data
+	// (a flush by FlushMessages, FlushIfDue or Flush, and a roll) with
+	// how long it took: the broker's flush metric. It runs with the
+	// log's writer lock held and must not call the log.
+	OnSync func(time.Duration)
+	// WriteFault, when set, is consulted before every write to a
+	// segment's files: it returns how many bytes of p to write and an
+	// error to fail the write with after them, as a full or failing
+	// disk would (a torn write, then ENOSPC or EIO). nil error: the
+	// write proceeds. Tests inject storage faults with it.
+	WriteFault func(file string, p []byte) (int, error)
 }
 
 func (o Options) withDefaults() Options {
@@ -89,6 +105,8 @@ func (o Options) Validate() error {
 		return fmt.Errorf("segment: MaxBatchBytes %d < %d", o.MaxBatchBytes, HeaderSize)
 	case o.FlushMessages < 0:
 		return fmt.Errorf("segment: FlushMessages %d < 0", o.FlushMessages)
+	case o.FlushInterval < 0:
+		return fmt.Errorf("segment: FlushInterval %s < 0", o.FlushInterval)
 	}
 	return nil
 }
@@ -104,7 +122,8 @@ type Log struct {
 	// EnforceRetention, Flush, Close). The writer does its file I/O
 	// holding only wmu and publishes the result under mu.
 	wmu       sync.Mutex
-	unflushed int64 // records since the last fsync; wmu
+	unflushed int64     // records appended since the last fsync; wmu
+	lastSync  time.Time // when the active segment was last fsynced (or the log opened); wmu
 
 	// mu guards what readers see.
 	mu       sync.RWMutex
@@ -128,7 +147,7 @@ func Open(dir string, opts Options, logger *slog.Logger) (*Log, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	l := &Log{dir: dir, opts: opts, log: logger.With("component", "segment", "dir", dir)}
+	l := &Log{dir: dir, opts: opts, log: logger.With("component", "segment", "dir", dir), lastSync: time.Now()}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
@@ -337,7 +356,7 @@ func (l *Log) appendLocked(batch []byte, h *Header) error {
 		}
 	}
 	pos := s.size
-	if _, err := s.log.WriteAt(batch, pos); err != nil {
+	if err := l.writeAt(s.log, batch, pos); err != nil {
 		// Best effort: drop the partial write so the tail stays clean.
 		_ = s.log.Truncate(pos)
 		return fmt.Errorf("segment %d: append: %w (%w)", s.base, err, kerr.KafkaStorageError)
@@ -347,12 +366,20 @@ func (l *Log) appendLocked(batch []byte, h *Header) error {
 	addIdx := pos > 0 && s.needsIndexEntry(pos, l.opts.IndexIntervalBytes)
 	addTime := false
 	if addIdx {
-		if err := s.writeIndexEntry(indexEntry{rel: rel, pos: uint32(pos)}); err != nil {
+		// The batch is written but not visible: a failed index write
+		// cuts it again, so that a restart does not find, whole and
+		// valid, a batch its producer was told failed.
+		if err := l.writeAt(s.idx, s.encodeIndexEntry(indexEntry{rel: rel, pos: uint32(pos)}), int64(len(s.offIdx))*indexEntrySize); err != nil {
+			_ = s.log.Truncate(pos)
+			_ = s.idx.Truncate(int64(len(s.offIdx)) * indexEntrySize)
 			return fmt.Errorf("segment %d: index: %w (%w)", s.base, err, kerr.KafkaStorageError)
 		}
 		if n := len(s.timeIdx); n == 0 || ts > s.timeIdx[n-1].ts {
 			addTime = true
-			if err := s.writeTimeEntry(timeEntry{ts: ts, rel: rel}); err != nil {
+			if err := l.writeAt(s.tidx, s.encodeTimeEntry(timeEntry{ts: ts, rel: rel}), int64(len(s.timeIdx))*timeIndexEntrySize); err != nil {
+				_ = s.log.Truncate(pos)
+				_ = s.idx.Truncate(int64(len(s.offIdx)) * indexEntrySize)
+				_ = s.tidx.Truncate(int64(len(s.timeIdx)) * timeIndexEntrySize)
 				return fmt.Errorf("segment %d: time index: %w (%w)", s.base, err, kerr.KafkaStorageError)
 			}
 		}
@@ -372,14 +399,47 @@ func (l *Log) appendLocked(batch []byte, h *Header) error {
 	l.leo = s.next
 	l.mu.Unlock()
 
-	if l.opts.FlushMessages > 0 {
-		l.unflushed += int64(h.RecordCount)
-		if l.unflushed >= l.opts.FlushMessages {
-			if err := s.sync(); err != nil {
-				return fmt.Errorf("segment %d: fsync: %w (%w)", s.base, err, kerr.KafkaStorageError)
+	l.unflushed += int64(h.RecordCount)
+	if l.opts.FlushMessages > 0 && l.unflushed >= l.opts.FlushMessages {
+		return l.syncActive()
+	}
+	return nil
+}
+
+// writeAt writes p at off in f, through WriteFault when a test set one.
+func (l *Log) writeAt(f *os.File, p []byte, off int64) error {
+	if l.opts.WriteFault != nil {
+		if n, err := l.opts.WriteFault(f.Name(), p); err != nil {
+			if n > 0 {
+				_, _ = f.WriteAt(p[:min(n, len(p))], off)
 			}
-			l.unflushed = 0
+			return &os.PathError{Op: "write", Path: f.Name(), Err: err}
 		}
+	}
+	_, err := f.WriteAt(p, off)
+	return err
+}
+
+// syncActive fsyncs the active segment and its indexes: what
+// FlushMessages, FlushIfDue and Flush do. wmu held.
+func (l *Log) syncActive() error {
+	s := l.segs[len(l.segs)-1]
+	if err := l.syncSegment(s); err != nil {
+		return fmt.Errorf("segment %d: fsync: %w (%w)", s.base, err, kerr.KafkaStorageError)
+	}
+	return nil
+}
+
+// syncSegment fsyncs s and, when it is the active segment's data, counts
+// it as a flush. wmu held.
+func (l *Log) syncSegment(s *segment) error {
+	start := time.Now()
+	if err := s.sync(); err != nil {
+		return err
+	}
+	l.unflushed, l.lastSync = 0, time.Now()
+	if l.opts.OnSync != nil {
+		l.opts.OnSync(l.lastSync.Sub(start))
 	}
 	return nil
 }
@@ -390,14 +450,14 @@ func (l *Log) roll() (*segment, error) {
 	old := l.segs[len(l.segs)-1]
 	if n := len(old.timeIdx); old.maxTs >= 0 && (n == 0 || old.maxTs > old.timeIdx[n-1].ts) {
 		e := timeEntry{ts: old.maxTs, rel: old.lastBatchRel}
-		if err := old.writeTimeEntry(e); err != nil {
-			return nil, err
+		if err := l.writeAt(old.tidx, old.encodeTimeEntry(e), int64(n)*timeIndexEntrySize); err != nil {
+			return nil, fmt.Errorf("segment %d: time index on roll: %w (%w)", old.base, err, kerr.KafkaStorageError)
 		}
 		l.mu.Lock()
 		old.timeIdx = append(old.timeIdx, e)
 		l.mu.Unlock()
 	}
-	if err := old.sync(); err != nil {
+	if err := l.syncSegment(old); err != nil {
 		return nil, fmt.Errorf("segment %d: fsync on roll: %w (%w)", old.base, err, kerr.KafkaStorageError)
 	}
 	s, err := openSegmentFiles(l.dir, l.leo, true)
@@ -411,7 +471,6 @@ func (l *Log) roll() (*segment, error) {
 	l.mu.Lock()
 	l.segs = append(l.segs, s)
 	l.mu.Unlock()
-	l.unflushed = 0
 	l.log.Debug("rolled segment", "segment", s.base, "previous", old.base, "previousBytes", old.size)
 	return s, nil
 }
@@ -457,8 +516,26 @@ func (l *Log) Flush() error {
 	if l.isClosed() {
 		return ErrClosed
 	}
-	l.unflushed = 0
-	return l.segs[len(l.segs)-1].sync()
+	return l.syncActive()
+}
+
+// FlushIfDue fsyncs the active segment when FlushInterval is set, records
+// were appended since the last fsync, and that fsync is at least
+// FlushInterval before now (log.flush.interval.ms); it reports whether it
+// did. The broker calls it for every partition from one ticker.
+func (l *Log) FlushIfDue(now time.Time) (bool, error) {
+	if l.opts.FlushInterval <= 0 {
+		return false, nil
+	}
+	l.wmu.Lock()
+	defer l.wmu.Unlock()
+	if l.isClosed() {
+		return false, ErrClosed
+	}
+	if l.unflushed == 0 || now.Sub(l.lastSync) < l.opts.FlushInterval {
+		return false, nil
+	}
+	return true, l.syncActive()
 }
 
 // Close flushes the active segment and closes the log. Files that an

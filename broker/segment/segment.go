@@ -242,18 +242,6 @@ func (s *segment) encodeTimeEntry(e timeEntry) []byte {
 	return s.ibuf[:timeIndexEntrySize]
 }
 
-// writeIndexEntry persists an offset index entry at the end of .index. The
-// caller appends it to offIdx under Log.mu.
-func (s *segment) writeIndexEntry(e indexEntry) error {
-	_, err := s.idx.WriteAt(s.encodeIndexEntry(e), int64(len(s.offIdx))*indexEntrySize)
-	return err
-}
-
-func (s *segment) writeTimeEntry(e timeEntry) error {
-	_, err := s.tidx.WriteAt(s.encodeTimeEntry(e), int64(len(s.timeIdx))*timeIndexEntrySize)
-	return err
-}
-
 // rewriteIndexes replaces both index files with the in-memory entries.
 func (s *segment) rewriteIndexes() error {
 	ib := make([]byte, 0, len(s.offIdx)*indexEntrySize)
@@ -285,31 +273,47 @@ func (s *segment) rewriteIndexes() error {
 // one index interval) to find the segment's end offset and max timestamp,
 // checking that the file ends on a batch boundary. Any failure means the
 // caller rebuilds the segment from its data.
-func (s *segment) loadIndexes(interval int) error {
-	st, err := s.log.Stat()
+// maxOffsetIndexBytes is the largest .index a log of size bytes can have:
+// one entry per batch after the first, each batch at least HeaderSize.
+func maxOffsetIndexBytes(size int64) int64 { return (size/HeaderSize + 1) * indexEntrySize }
+
+// maxTimeIndexBytes is the same for .timeindex: one entry per offset
+// index entry, plus the one written when the segment rolled.
+func maxTimeIndexBytes(size int64) int64 { return (size/HeaderSize + 2) * timeIndexEntrySize }
+
+// errIndexTooLarge is an index file larger than its log could need.
+var errIndexTooLarge = errors.New("index file larger than its log allows")
+
+// readIndexFile reads a whole index file of at most limit bytes.
+func readIndexFile(f *os.File, limit int64) ([]byte, error) {
+	st, err := f.Stat()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	size := st.Size()
-	ib, err := io.ReadAll(io.NewSectionReader(s.idx, 0, 1<<40))
-	if err != nil {
-		return err
+	if st.Size() > limit {
+		return nil, fmt.Errorf("%s: %d bytes, at most %d: %w", filepath.Base(f.Name()), st.Size(), limit, errIndexTooLarge)
 	}
-	tb, err := io.ReadAll(io.NewSectionReader(s.tidx, 0, 1<<40))
-	if err != nil {
-		return err
-	}
+	return io.ReadAll(io.NewSectionReader(f, 0, limit))
+}
+
+// decodeIndexes decodes a sealed segment's .index (ib) and .timeindex
+// (tb) for a .log of logSize bytes, checking what can be checked without
+// the log: whole entries, offset entries strictly increasing inside the
+// log (position 0 and relative offset 0 are implied, never stored), time
+// entries strictly increasing in time and not decreasing in offset. It
+// allocates no more than the entries decoded.
+func decodeIndexes(ib, tb []byte, logSize int64) ([]indexEntry, []timeEntry, error) {
 	if len(ib)%indexEntrySize != 0 || len(tb)%timeIndexEntrySize != 0 {
-		return errors.New("index size is not a whole number of entries")
+		return nil, nil, errors.New("index size is not a whole number of entries")
 	}
 	offIdx := make([]indexEntry, 0, len(ib)/indexEntrySize)
 	for i := 0; i < len(ib); i += indexEntrySize {
 		e := indexEntry{rel: binary.BigEndian.Uint32(ib[i:]), pos: binary.BigEndian.Uint32(ib[i+4:])}
-		if int64(e.pos) >= size || e.pos == 0 || e.rel == 0 {
-			return errors.New("offset index entry outside the log")
+		if int64(e.pos) >= logSize || e.pos == 0 || e.rel == 0 {
+			return nil, nil, fmt.Errorf("offset index entry %d (offset +%d at %d) outside the %d-byte log", i/indexEntrySize, e.rel, e.pos, logSize)
 		}
 		if n := len(offIdx); n > 0 && (e.rel <= offIdx[n-1].rel || e.pos <= offIdx[n-1].pos) {
-			return errors.New("offset index not increasing")
+			return nil, nil, fmt.Errorf("offset index entry %d not increasing", i/indexEntrySize)
 		}
 		offIdx = append(offIdx, e)
 	}
@@ -317,9 +321,33 @@ func (s *segment) loadIndexes(interval int) error {
 	for i := 0; i < len(tb); i += timeIndexEntrySize {
 		e := timeEntry{ts: int64(binary.BigEndian.Uint64(tb[i:])), rel: binary.BigEndian.Uint32(tb[i+8:])}
 		if n := len(timeIdx); n > 0 && (e.ts <= timeIdx[n-1].ts || e.rel < timeIdx[n-1].rel) {
-			return errors.New("time index not increasing")
+			return nil, nil, fmt.Errorf("time index entry %d not increasing", i/timeIndexEntrySize)
 		}
 		timeIdx = append(timeIdx, e)
+	}
+	return offIdx, timeIdx, nil
+}
+
+func (s *segment) loadIndexes(interval int) error {
+	st, err := s.log.Stat()
+	if err != nil {
+		return err
+	}
+	size := st.Size()
+	// Read no more than a sane index of this log can hold: the files are
+	// untrusted, and one grown (or made sparse) to gigabytes must cost a
+	// rebuild, not that much memory.
+	ib, err := readIndexFile(s.idx, maxOffsetIndexBytes(size))
+	if err != nil {
+		return err
+	}
+	tb, err := readIndexFile(s.tidx, maxTimeIndexBytes(size))
+	if err != nil {
+		return err
+	}
+	offIdx, timeIdx, err := decodeIndexes(ib, tb, size)
+	if err != nil {
+		return err
 	}
 	s.offIdx, s.timeIdx = offIdx, timeIdx
 

@@ -1,0 +1,299 @@
+package broker_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/sluicelogs/sluice/broker"
+	"github.com/sluicelogs/sluice/internal/await"
+	"github.com/sluicelogs/sluice/testkit/testcluster"
+)
+
+// storageFault is how a log-directory test breaks a broker's disk: prepare
+// runs before broker id starts on dir (its log.dirs is dir/logs) and
+// returns its config options; fill makes writes to it fail; repair undoes
+// that, as an operator freeing space before a restart.
+type storageFault struct {
+	prepare func(t *testing.T, id int, dir string) func(*broker.Config)
+	fill    func(t *testing.T, id int)
+	repair  func(t *testing.T, id int)
+}
+
+// TestLogDirWriteFaultMovesLeadership is TestLogDirFullMovesLeadership
+// without a real filesystem: every write to the leader's partition files
+// stops half-way with ENOSPC (broker.Config.LogWriteFault), so it runs
+// where mounting is not allowed.
+func TestLogDirWriteFaultMovesLeadership(t *testing.T) {
+	var full sync.Map // broker id → true while its disk is "full"
+	runLogDirFailover(t, storageFault{
+		prepare: func(t *testing.T, id int, dir string) func(*broker.Config) {
+			return func(c *broker.Config) {
+				c.LogWriteFault = func(_ string, p []byte) (int, error) {
+					if _, ok := full.Load(id); ok {
+						return len(p) / 2, syscall.ENOSPC
+					}
+					return 0, nil
+				}
+			}
+		},
+		fill:   func(t *testing.T, id int) { full.Store(id, true) },
+		repair: func(t *testing.T, id int) { full.Delete(id) },
+	})
+}
+
+func runLogDirFailover(t *testing.T, fault storageFault) {
+	zk := testcluster.Coordinator(t)
+	brokers := map[int]*testcluster.Broker{}
+	dirs := map[int]string{}
+	options := map[int]func(*broker.Config){}
+	var addrs []string
+	for id := 1; id <= 3; id++ {
+		dirs[id] = t.TempDir()
+		options[id] = fault.prepare(t, id, dirs[id])
+		brokers[id] = testcluster.StartBroker(t, id, zk, dirs[id], replicaConfig, options[id])
+		addrs = append(addrs, brokers[id].Addr())
+	}
+	const topic = "disk"
+	createReplicated(t, addrs[0], topic, 1, 3, map[string]string{"min.insync.replicas": "2", "segment.bytes": "262144"})
+	old := awaitISR(t, addrs[0], topic, []int32{1, 2, 3})[0].leader
+
+	// An acks=all load (franz-go's defaults: idempotent, acks=all) that
+	// keeps what was acknowledged.
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addrs...), kgo.DefaultProduceTopic(topic), kgo.RecordDeliveryTimeout(90*time.Second), kgo.ProducerBatchMaxBytes(16<<10))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	var mu sync.Mutex
+	acked := map[string]bool{}
+	var nAcked atomic.Int64
+	var failed error
+	ctx, cancel := context.WithCancel(context.Background())
+	loadDone := make(chan struct{})
+	go func() {
+		defer close(loadDone)
+		for i := 0; ctx.Err() == nil; i++ {
+			v := fmt.Sprintf("rec-%07d", i)
+			cl.Produce(ctx, &kgo.Record{Value: []byte(v)}, func(r *kgo.Record, err error) {
+				mu.Lock()
+				defer mu.Unlock()
+				switch {
+				case err == nil:
+					acked[v] = true
+					nAcked.Add(1)
+				case !errors.Is(err, context.Canceled) && failed == nil:
+					failed = err
+				}
+			})
+		}
+	}()
+	stopLoad := func() {
+		cancel()
+		<-loadDone
+		fctx, fcancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer fcancel()
+		_ = cl.Flush(fctx)
+	}
+	defer stopLoad()
+	ackedAtLeast := func(n int64) {
+		t.Helper()
+		await.Progress(t, 30*time.Second, 3*time.Minute, 20*time.Millisecond, func() (int64, error) {
+			if got := nAcked.Load(); got < n {
+				return got, fmt.Errorf("%d records acknowledged, want %d", got, n)
+			}
+			return n, nil
+		})
+	}
+	ackedAtLeast(3000)
+
+	fault.fill(t, int(old))
+	t.Logf("broker %d's log directory is full after %d acknowledged records", old, nAcked.Load())
+
+	// Leadership moves to an in-sync follower; the old leader leaves the
+	// ISR and answers KAFKA_STORAGE_ERROR for the partition.
+	var others []int32
+	for id := int32(1); id <= 3; id++ {
+		if id != old {
+			others = append(others, id)
+		}
+	}
+	seed := addrs[others[0]-1]
+	parts := awaitISR(t, seed, topic, others)
+	if parts[0].leader == old {
+		t.Fatalf("broker %d still leads", old)
+	}
+	checkStorageError(t, cl, old, topic)
+	if n := gauge(t, brokers[int(old)], "sluice_broker_offline_log_dirs"); n != 1 {
+		t.Fatalf("broker %d: %v offline log dirs, want 1", old, n)
+	}
+
+	// The producer continues against the new leader.
+	ackedAtLeast(nAcked.Load() + 3000)
+	stopLoad()
+	mu.Lock()
+	if failed != nil {
+		t.Fatalf("a record failed: %v", failed)
+	}
+	want := maps2slice(acked)
+	mu.Unlock()
+
+	// Every acknowledged record is there, once, with a valid CRC (kgo
+	// checks it), read from the new leader.
+	readBack(t, []string{seed}, topic, want)
+
+	// The operator frees space and restarts the broker: it rejoins the ISR.
+	brokers[int(old)].Stop()
+	fault.repair(t, int(old))
+	brokers[int(old)] = testcluster.StartBroker(t, int(old), zk, dirs[int(old)], replicaConfig, options[int(old)])
+	awaitISR(t, seed, topic, []int32{1, 2, 3})
+	if n := gauge(t, brokers[int(old)], "sluice_broker_offline_log_dirs"); n != 0 {
+		t.Fatalf("after the restart: %v offline log dirs", n)
+	}
+}
+
+func maps2slice(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// checkStorageError asks broker id directly for the partition's offsets:
+// it must answer KAFKA_STORAGE_ERROR.
+func checkStorageError(t *testing.T, cl *kgo.Client, id int32, topic string) {
+	t.Helper()
+	req := kmsg.NewPtrListOffsetsRequest()
+	rt := kmsg.NewListOffsetsRequestTopic()
+	rt.Topic = topic
+	rp := kmsg.NewListOffsetsRequestTopicPartition()
+	rp.Timestamp = -1
+	rt.Partitions = append(rt.Partitions, rp)
+	req.Topics = append(req.Topics, rt)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	resp, err := req.RequestWith(ctx, cl.Broker(int(id)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code := resp.Topics[0].Partitions[0].ErrorCode; code != kerr.KafkaStorageError.Code {
+		t.Fatalf("broker %d answers ListOffsets with error %d, want KAFKA_STORAGE_ERROR", id, code)
+	}
+}
+
+// gauge reads one of a broker's gauges.
+func gauge(t *testing.T, b *testcluster.Broker, name string) float64 {
+	t.Helper()
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(b.Collectors()...)
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range families {
+		if f.GetName() == name {
+			return f.GetMetric()[0].GetGauge().GetValue()
+		}
+	}
+	t.Fatalf("no %s", name)
+	return 0
+}
+
+// readBack reads topic from the start and fails unless every value in
+// want is there exactly once and no fetch reported an error (a CRC
+// mismatch among them).
+func readBack(t *testing.T, addrs []string, topic string, want []string) {
+	t.Helper()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addrs...), kgo.ConsumeTopics(topic), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	seen := map[string]int{}
+	found := 0
+	isWanted := map[string]bool{}
+	for _, v := range want {
+		isWanted[v] = true
+	}
+	await.Progress(t, 30*time.Second, 3*time.Minute, 0, func() (int64, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		fs := cl.PollFetches(ctx)
+		for _, e := range fs.Errors() {
+			if !errors.Is(e.Err, context.DeadlineExceeded) {
+				t.Fatalf("fetch %s/%d: %v", e.Topic, e.Partition, e.Err)
+			}
+		}
+		fs.EachRecord(func(r *kgo.Record) {
+			v := string(r.Value)
+			seen[v]++
+			if seen[v] > 1 {
+				t.Fatalf("%s read twice (offset %d)", v, r.Offset)
+			}
+			if isWanted[v] {
+				found++
+			}
+		})
+		if found < len(want) {
+			return int64(found), fmt.Errorf("read %d of %d acknowledged records", found, len(want))
+		}
+		return int64(found), nil
+	})
+}
+
+// TestLogDirFailsOnFollower: a follower whose log directory fails (its
+// replica appends stop with ENOSPC) leaves the ISR through the controller
+// at once, not after replica.lag.time.max.ms (a minute here); the leader
+// keeps leading and acks=all keeps being answered by the two others.
+func TestLogDirFailsOnFollower(t *testing.T) {
+	zk := testcluster.Coordinator(t)
+	var full sync.Map
+	var addrs []string
+	for id := 1; id <= 3; id++ {
+		b := testcluster.StartBroker(t, id, zk, "", func(c *broker.Config) {
+			c.ZooKeeperSessionTimeout, c.ReplicaLagTimeMax = 4*time.Second, time.Minute
+			c.LogWriteFault = func(_ string, p []byte) (int, error) {
+				if _, ok := full.Load(id); ok {
+					return 0, syscall.EIO
+				}
+				return 0, nil
+			}
+		})
+		addrs = append(addrs, b.Addr())
+	}
+	const topic = "disk"
+	createReplicated(t, addrs[0], topic, 1, 3, map[string]string{"min.insync.replicas": "2"})
+	leader := awaitISR(t, addrs[0], topic, []int32{1, 2, 3})[0].leader
+	victim := leader%3 + 1
+	full.Store(int(victim), true)
+	var rest []int32
+	for id := int32(1); id <= 3; id++ {
+		if id != victim {
+			rest = append(rest, id)
+		}
+	}
+	start := time.Now()
+	produceNumbered(t, addrs, topic, "after", 200)
+	parts := awaitISR(t, addrs[leader-1], topic, rest)
+	if parts[0].leader != leader {
+		t.Fatalf("leader moved from %d to %d", leader, parts[0].leader)
+	}
+	if took := time.Since(start); took > 30*time.Second {
+		t.Fatalf("the ISR shrank after %s, not before replica.lag.time.max.ms", took)
+	}
+	produceNumbered(t, addrs, topic, "later", 200)
+	checkExactlyOnce(t, consumeAll(t, addrs, topic, 400), map[string]int{"after": 200, "later": 200})
+}

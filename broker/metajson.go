@@ -1,0 +1,115 @@
+package broker
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+)
+
+// The cluster metadata's JSON is read from the coordinator, which anyone
+// with a ZooKeeper client can write: these decoders trust none of it.
+// Each fails with an error wrapping errBadMetadata that says what is
+// wrong, and allocates in proportion to its input only (no count read
+// from the input sizes an allocation).
+
+// errBadMetadata is cluster metadata that does not decode or breaks an
+// invariant.
+var errBadMetadata = errors.New("bad cluster metadata")
+
+func badMetadata(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", errBadMetadata, fmt.Sprintf(format, args...))
+}
+
+// maxReplicationFactor bounds a partition's replica list (Kafka's
+// replication factor is a 16-bit number).
+const maxReplicationFactor = 1<<15 - 1
+
+// decodeAssignment decodes /brokers/topics/<t>: the topic id and the
+// replicas of partitions 0…n-1, each named once, in decimal, each with a
+// non-empty list of distinct broker ids.
+func decodeAssignment(b []byte) (id string, replicas [][]int32, err error) {
+	var asg topicAssignment
+	if err := json.Unmarshal(b, &asg); err != nil {
+		return "", nil, badMetadata("assignment: %v", err)
+	}
+	n := len(asg.Partitions)
+	if n == 0 {
+		return "", nil, badMetadata("assignment names no partition")
+	}
+	replicas = make([][]int32, n)
+	for key, reps := range asg.Partitions {
+		i, err := strconv.Atoi(key)
+		if err != nil || i < 0 || i >= n || strconv.Itoa(i) != key {
+			return "", nil, badMetadata("assignment: partition %q is not one of 0…%d", key, n-1)
+		}
+		if err := checkBrokerIDs(reps, false); err != nil {
+			return "", nil, badMetadata("assignment: partition %d replicas: %v", i, err)
+		}
+		replicas[i] = reps
+	}
+	return asg.TopicID, replicas, nil
+}
+
+// decodePartitionState decodes /brokers/topics/<t>/partitions/<n>/state:
+// leader (-1 for none), leader_epoch and isr are required, the ISR's ids
+// distinct.
+func decodePartitionState(b []byte) (partitionState, error) {
+	var raw struct {
+		ControllerEpoch int     `json:"controller_epoch"`
+		Leader          *int32  `json:"leader"`
+		Version         int     `json:"version"`
+		LeaderEpoch     *int32  `json:"leader_epoch"`
+		ISR             []int32 `json:"isr"`
+	}
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return partitionState{}, badMetadata("partition state: %v", err)
+	}
+	switch {
+	case raw.Leader == nil || raw.LeaderEpoch == nil || raw.ISR == nil:
+		return partitionState{}, badMetadata("partition state lacks leader, leader_epoch or isr")
+	case *raw.Leader < -1:
+		return partitionState{}, badMetadata("partition state: leader %d", *raw.Leader)
+	case *raw.LeaderEpoch < 0 || raw.ControllerEpoch < 0:
+		return partitionState{}, badMetadata("partition state: leader epoch %d, controller epoch %d", *raw.LeaderEpoch, raw.ControllerEpoch)
+	}
+	if err := checkBrokerIDs(raw.ISR, true); err != nil {
+		return partitionState{}, badMetadata("partition state: isr: %v", err)
+	}
+	return partitionState{ControllerEpoch: raw.ControllerEpoch, Leader: *raw.Leader, Version: raw.Version,
+		LeaderEpoch: *raw.LeaderEpoch, ISR: raw.ISR}, nil
+}
+
+// decodeTopicConfig decodes /config/topics/<t>: {"version":1,"config":{…}}
+// with string values.
+func decodeTopicConfig(b []byte) (map[string]string, error) {
+	var c struct {
+		Config map[string]string `json:"config"`
+	}
+	if err := json.Unmarshal(b, &c); err != nil {
+		return nil, badMetadata("topic config: %v", err)
+	}
+	return c.Config, nil
+}
+
+// checkBrokerIDs checks a list of broker ids: distinct, not negative, at
+// most maxReplicationFactor of them, and not empty unless mayBeEmpty.
+func checkBrokerIDs(ids []int32, mayBeEmpty bool) error {
+	if len(ids) == 0 && !mayBeEmpty {
+		return errors.New("empty")
+	}
+	if len(ids) > maxReplicationFactor {
+		return fmt.Errorf("%d ids", len(ids))
+	}
+	sorted := slices.Sorted(slices.Values(ids))
+	for i, id := range sorted {
+		if id < 0 {
+			return fmt.Errorf("broker id %d", id)
+		}
+		if i > 0 && sorted[i-1] == id {
+			return fmt.Errorf("broker %d twice", id)
+		}
+	}
+	return nil
+}
