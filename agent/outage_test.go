@@ -19,6 +19,7 @@ import (
 	"github.com/sluicelogs/sluice/agent"
 	"github.com/sluicelogs/sluice/broker"
 	"github.com/sluicelogs/sluice/internal/await"
+	"github.com/sluicelogs/sluice/testkit/promtest"
 	"github.com/sluicelogs/sluice/testkit/testcluster"
 	"github.com/sluicelogs/sluice/testkit/testpeer"
 )
@@ -110,27 +111,7 @@ func startAgentWithMetrics(t *testing.T, cfg *agent.Config) (*runningAgent, *pro
 // metricValue returns the value of the counter or gauge name in reg.
 func metricValue(t *testing.T, reg *prometheus.Registry, name string) float64 {
 	t.Helper()
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() != name {
-			continue
-		}
-		var v float64
-		for _, m := range mf.GetMetric() {
-			switch {
-			case m.GetCounter() != nil:
-				v += m.GetCounter().GetValue()
-			case m.GetGauge() != nil:
-				v += m.GetGauge().GetValue()
-			}
-		}
-		return v
-	}
-	t.Fatalf("no metric %s", name)
-	return 0
+	return promtest.Value(t, reg, name)
 }
 
 // TestBrokerOutage: the broker is stopped for 10 seconds while a file keeps

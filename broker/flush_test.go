@@ -6,11 +6,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/sluicelogs/sluice/broker"
 	"github.com/sluicelogs/sluice/internal/await"
+	"github.com/sluicelogs/sluice/testkit/promtest"
 	"github.com/sluicelogs/sluice/testkit/testcluster"
 )
 
@@ -18,19 +18,7 @@ import (
 // has counted.
 func logFlushes(t *testing.T, b *testcluster.Broker) uint64 {
 	t.Helper()
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(b.Collectors()...)
-	families, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range families {
-		if f.GetName() == "sluice_broker_log_flush_seconds" {
-			return f.GetMetric()[0].GetHistogram().GetSampleCount()
-		}
-	}
-	t.Fatal("no sluice_broker_log_flush_seconds")
-	return 0
+	return uint64(promtest.Value(t, promtest.Of(b.Collectors()...), "sluice_broker_log_flush_seconds"))
 }
 
 // produceEach writes n records to topic one produce request at a time

@@ -11,13 +11,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/sluicelogs/sluice/broker"
 	"github.com/sluicelogs/sluice/internal/await"
+	"github.com/sluicelogs/sluice/testkit/promtest"
 	"github.com/sluicelogs/sluice/testkit/testcluster"
 )
 
@@ -194,22 +194,10 @@ func checkStorageError(t *testing.T, cl *kgo.Client, id int32, topic string) {
 	}
 }
 
-// gauge reads one of a broker's gauges.
+// gauge reads one of a broker's gauges (0 if it has no such metric).
 func gauge(t *testing.T, b *testcluster.Broker, name string) float64 {
 	t.Helper()
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(b.Collectors()...)
-	families, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range families {
-		if f.GetName() == name {
-			return f.GetMetric()[0].GetGauge().GetValue()
-		}
-	}
-	t.Fatalf("no %s", name)
-	return 0
+	return promtest.Value(t, promtest.Of(b.Collectors()...), name)
 }
 
 // readBack reads topic from the start and fails unless every value in

@@ -9,11 +9,11 @@ import (
 	"time"
 
 	"github.com/go-zookeeper/zk"
-	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/sluicelogs/sluice/coordinator"
 
 	"github.com/sluicelogs/sluice/internal/await"
+	"github.com/sluicelogs/sluice/testkit/promtest"
 	"github.com/sluicelogs/sluice/testkit/testcluster"
 )
 
@@ -138,7 +138,7 @@ func TestMaxCnxnsLimitsAllAddresses(t *testing.T) {
 	if n, err := extra.Read(make([]byte, 64)); err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
 		t.Fatalf("connection %d beyond maxCnxns=%d: read %d bytes, %v; want it closed", limit+1, limit, n, err)
 	}
-	if got := refused(t, m.Server, "maxCnxns"); got != 1 {
+	if got := promtest.Value(t, promtest.Of(m.Server.Collectors()...), "sluice_coordinator_connections_refused_total", "limit", "maxCnxns"); got != 1 {
 		t.Fatalf("sluice_coordinator_connections_refused_total{limit=maxCnxns} = %v, want 1", got)
 	}
 
@@ -149,28 +149,4 @@ func TestMaxCnxnsLimitsAllAddresses(t *testing.T) {
 	if _, err := c.Create("/after", nil, 0, zk.WorldACL(zk.PermAll)); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// refused reads sluice_coordinator_connections_refused_total{limit}.
-func refused(t *testing.T, s *coordinator.Server, limit string) float64 {
-	t.Helper()
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(s.Collectors()...)
-	families, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range families {
-		if f.GetName() != "sluice_coordinator_connections_refused_total" {
-			continue
-		}
-		for _, m := range f.GetMetric() {
-			for _, l := range m.GetLabel() {
-				if l.GetName() == "limit" && l.GetValue() == limit {
-					return m.GetCounter().GetValue()
-				}
-			}
-		}
-	}
-	return 0
 }

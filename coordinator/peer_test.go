@@ -14,12 +14,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	pb "go.etcd.io/raft/v3/raftpb"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/sluicelogs/sluice/internal/await"
 	"github.com/sluicelogs/sluice/testkit/proc"
+	"github.com/sluicelogs/sluice/testkit/promtest"
 )
 
 // testPeers are transports of members on loopback, without Raft: what
@@ -213,7 +213,7 @@ func TestPeerPortRefusesUnlistedAddress(t *testing.T) {
 	c := dialFrom(t, "127.0.0.9", tp.tr[1])
 	_, _ = c.Write(hello(2)) // may fail: the port closes it at once
 	awaitClosed(t, c, "a connection from 127.0.0.9")
-	if got := counterValue(t, tp.tr[1].refused, "address"); got != 1 {
+	if got := promtest.Value(t, promtest.Of(tp.tr[1].refused), "sluice_coordinator_peer_connections_refused_total", "reason", "address"); got != 1 {
 		t.Fatalf("refused{reason=address} = %v, want 1", got)
 	}
 	if n := tp.tr[1].trusted.Load(); n > 1 { // member 2's own connection
@@ -240,7 +240,7 @@ func TestPeerPortChecksClaimedMember(t *testing.T) {
 		t.Fatal(err)
 	}
 	awaitClosed(t, c, "member 2's address claiming id 3")
-	if got := counterValue(t, tp.tr[1].refused, "member"); got != 1 {
+	if got := promtest.Value(t, promtest.Of(tp.tr[1].refused), "sluice_coordinator_peer_connections_refused_total", "reason", "member"); got != 1 {
 		t.Fatalf("refused{reason=member} = %v, want 1", got)
 	}
 	// A member's messages carry its own id only.
@@ -280,27 +280,6 @@ func TestPeerPortWarnsUnauthenticated(t *testing.T) {
 	if out := logged.String(); !bytes.Contains([]byte(out), []byte("level=WARN")) || !bytes.Contains([]byte(out), []byte("set sslQuorum=true")) {
 		t.Fatalf("log at start:\n%s\nwant a warning naming sslQuorum=true", out)
 	}
-}
-
-// counterValue reads the counter of vec with the label value v.
-func counterValue(t *testing.T, vec *prometheus.CounterVec, v string) float64 {
-	t.Helper()
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(vec)
-	families, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range families {
-		for _, m := range f.GetMetric() {
-			for _, l := range m.GetLabel() {
-				if l.GetValue() == v {
-					return m.GetCounter().GetValue()
-				}
-			}
-		}
-	}
-	return 0
 }
 
 func testLogger(w io.Writer) *slog.Logger { return slog.New(slog.NewTextHandler(w, nil)) }

@@ -19,10 +19,10 @@ import (
 	"time"
 
 	"github.com/go-zookeeper/zk"
-	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/sluicelogs/sluice/coordinator"
 	"github.com/sluicelogs/sluice/internal/await"
+	"github.com/sluicelogs/sluice/testkit/promtest"
 	"github.com/sluicelogs/sluice/testkit/testcluster"
 )
 
@@ -183,40 +183,20 @@ func TestSSLQuorum(t *testing.T) {
 		t.Fatalf("read %d bytes, %v; want the connection closed for its bad frame", n, err)
 	}
 
+	metrics := promtest.Of(e.members[1].Server.Collectors()...)
+	refused := func(reason string) float64 {
+		return promtest.Value(t, metrics, "sluice_coordinator_peer_connections_refused_total", "reason", reason)
+	}
 	await.Eventually(t, 30*time.Second, 10*time.Millisecond, func() error {
-		if n := peerRefused(t, e.members[1].Server, "address") + peerRefused(t, e.members[1].Server, "member"); n != 0 {
+		if n := refused("address") + refused("member"); n != 0 {
 			t.Fatalf("%v connections refused for their address or claimed member with sslQuorum", n)
 		}
-		tlsRefused, certRefused := peerRefused(t, e.members[1].Server, "tls"), peerRefused(t, e.members[1].Server, "certificate")
+		tlsRefused, certRefused := refused("tls"), refused("certificate")
 		if tlsRefused != 2 || certRefused != 1 {
 			return fmt.Errorf("refused{reason=tls} = %v, want 2; refused{reason=certificate} = %v, want 1", tlsRefused, certRefused)
 		}
 		return nil
 	})
-}
-
-// peerRefused reads sluice_coordinator_peer_connections_refused_total{reason}.
-func peerRefused(t *testing.T, s *coordinator.Server, reason string) float64 {
-	t.Helper()
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(s.Collectors()...)
-	families, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range families {
-		if f.GetName() != "sluice_coordinator_peer_connections_refused_total" {
-			continue
-		}
-		for _, m := range f.GetMetric() {
-			for _, l := range m.GetLabel() {
-				if l.GetName() == "reason" && l.GetValue() == reason {
-					return m.GetCounter().GetValue()
-				}
-			}
-		}
-	}
-	return 0
 }
 
 // TestSSLQuorumWithoutHostnameVerification: with

@@ -7,11 +7,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/twmb/franz-go/pkg/kadm"
 
 	"github.com/sluicelogs/sluice/indexer"
 	"github.com/sluicelogs/sluice/internal/await"
+	"github.com/sluicelogs/sluice/testkit/promtest"
 	"github.com/sluicelogs/sluice/testkit/testcluster"
 	"github.com/sluicelogs/sluice/testkit/testpeer"
 )
@@ -115,25 +115,7 @@ func sharedBetweenTwo(t *testing.T, broker, group, topic string) error {
 // indexed reads sluice_indexer_events_total{result="indexed"} of ix.
 func indexed(t *testing.T, ix *indexer.Indexer) float64 {
 	t.Helper()
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(ix.Collectors()...)
-	families, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range families {
-		if f.GetName() != "sluice_indexer_events_total" {
-			continue
-		}
-		for _, m := range f.GetMetric() {
-			for _, l := range m.GetLabel() {
-				if l.GetName() == "result" && l.GetValue() == "indexed" {
-					return m.GetCounter().GetValue()
-				}
-			}
-		}
-	}
-	return 0
+	return promtest.Value(t, promtest.Of(ix.Collectors()...), "sluice_indexer_events_total", "result", "indexed")
 }
 
 // runIndexer runs an indexer in-process from the config writeConfig
