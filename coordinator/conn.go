@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -262,6 +263,7 @@ func (c *conn) serve(ctx context.Context) {
 		wg.Wait()
 		c.s.watches.remove(c)
 	}()
+	defer c.survive()
 	wg.Add(1)
 	go func() { defer wg.Done(); c.write() }() // ends when c.closed is closed
 
@@ -278,8 +280,24 @@ func (c *conn) serve(ctx context.Context) {
 		return
 	}
 	wg.Add(1)
-	go func() { defer wg.Done(); c.answer(ctx) }() // ends when c.closed is closed
+	go func() { defer wg.Done(); defer c.survive(); c.answer(ctx) }() // ends when c.closed is closed
 	c.readRequests(ctx, r)
+}
+
+// survive is deferred by the connection's goroutines that run request code
+// (reading and dispatching, answering): a panic there, a bug some request
+// reaches, is logged with its stack, counted, and closes this connection
+// only; the member goes on serving every other client. Writes are applied
+// by the Raft loop, not here: a panic in apply still ends the process, as
+// a member whose tree may be half-changed must not serve it.
+func (c *conn) survive() {
+	p := recover()
+	if p == nil {
+		return
+	}
+	c.s.metrics.panics.Inc()
+	c.s.log.Error("panic while serving a client; closing its connection", "remote", c.nc.RemoteAddr(), "session", fmt.Sprintf("0x%x", c.sessionID()), "panic", p, "stack", string(debug.Stack()))
+	c.close()
 }
 
 // deadline gives the client its session timeout to send its next packet
@@ -523,6 +541,9 @@ func (c *conn) runRead(cl *call) {
 func (c *conn) readLocked(cl *call) bool {
 	c.s.applyMu.RLock()
 	defer c.s.applyMu.RUnlock()
+	if c.s.beforeRead != nil {
+		c.s.beforeRead(cl.op)
+	}
 	body, err := cl.read()
 	code := zk.ErrOK
 	if err != nil {

@@ -10,6 +10,7 @@ type metrics struct {
 	requests *prometheus.CounterVec
 	conns    prometheus.Counter
 	refused  *prometheus.CounterVec
+	panics   prometheus.Counter
 
 	peerRefused *prometheus.CounterVec // the peer port's (transport.go)
 }
@@ -28,6 +29,10 @@ func newMetrics() *metrics {
 			Name: "sluice_coordinator_connections_refused_total",
 			Help: "Client connections closed at accept, by the limit they exceeded (maxCnxns, maxClientCnxns).",
 		}, []string{"limit"}),
+		panics: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "sluice_coordinator_connection_panics_total",
+			Help: "Panics while serving a client, each of which closed that client's connection.",
+		}),
 		peerRefused: newPeerRefused(),
 	}
 }
@@ -39,7 +44,7 @@ func (s *Server) Collectors() []prometheus.Collector {
 		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, f)
 	}
 	return []prometheus.Collector{
-		s.metrics.requests, s.metrics.conns, s.metrics.refused, s.metrics.peerRefused,
+		s.metrics.requests, s.metrics.conns, s.metrics.refused, s.metrics.panics, s.metrics.peerRefused,
 		gauge("sluice_coordinator_znodes", "Znodes in the data tree.", func() float64 { return float64(s.tree.Len()) }),
 		gauge("sluice_coordinator_sessions", "Live sessions.", func() float64 { return float64(len(s.tree.Sessions())) }),
 		gauge("sluice_coordinator_last_zxid", "The last applied zxid.", func() float64 { return float64(s.tree.LastZxid()) }),

@@ -17,6 +17,7 @@ import (
 	pb "go.etcd.io/raft/v3/raftpb"
 
 	"github.com/sluicelogs/sluice/coordinator/tree"
+	"github.com/sluicelogs/sluice/coordinator/zkproto"
 	"github.com/sluicelogs/sluice/internal/accept"
 )
 
@@ -56,6 +57,8 @@ type Server struct {
 	lastRefusal time.Time
 
 	connWG sync.WaitGroup
+
+	beforeRead func(zkproto.Op) // tests only: runs before each read, under applyMu
 }
 
 // NewServer opens the member's data directory and binds its client port.

@@ -1,0 +1,102 @@
+package coordinator
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	gozk "github.com/go-zookeeper/zk"
+
+	zk "github.com/sluicelogs/sluice/coordinator/zkproto"
+	"github.com/sluicelogs/sluice/internal/await"
+	"github.com/sluicelogs/sluice/testkit/promtest"
+)
+
+// runStandalone runs s (a standalone member made by newStandalone, its
+// listener possibly replaced) until the test ends; a Run that ends before
+// fails the test at cleanup.
+func runStandalone(t *testing.T, s *Server) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	t.Cleanup(func() {
+		select {
+		case err := <-done:
+			t.Errorf("the member stopped before the test ended: %v", err)
+			return
+		default:
+		}
+		cancel()
+		<-done
+	})
+}
+
+// newStandalone makes a standalone member on a free loopback port with
+// short ticks, not yet running.
+func newStandalone(t *testing.T) *Server {
+	t.Helper()
+	cfg := Defaults()
+	cfg.TickTime, cfg.DataDir, cfg.ClientAddr = 50*time.Millisecond, t.TempDir(), "127.0.0.1:0"
+	cfg.MinSessionTimeout, cfg.MaxSessionTimeout = 100*time.Millisecond, time.Second
+	s, err := NewServer(&cfg, discardLog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// TestPanicClosesOnlyItsConnection: a panic while serving a request (here
+// forced on getChildren, which runs under applyMu) closes that client's
+// connection and is counted; the member goes on serving the other client,
+// and applyMu was let go (a write, which takes it, still succeeds).
+func TestPanicClosesOnlyItsConnection(t *testing.T) {
+	s := newStandalone(t)
+	s.beforeRead = func(op zk.Op) {
+		if op == zk.OpGetChildren || op == zk.OpGetChildren2 {
+			panic("forced by the test")
+		}
+	}
+	runStandalone(t, s)
+	// connect returns a client once it has a session (the first attempts
+	// may come before the member is ready and be closed).
+	connect := func() *gozk.Conn {
+		c, ev, err := gozk.Connect([]string{s.Addr()}, 4*time.Second, gozk.WithLogInfo(false))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(c.Close)
+		await.Eventually(t, time.Minute, 10*time.Millisecond, func() error {
+			for {
+				select {
+				case e := <-ev:
+					if e.State == gozk.StateHasSession {
+						return nil
+					}
+				default:
+					return errors.New("no session yet")
+				}
+			}
+		})
+		return c
+	}
+	victim, other := connect(), connect()
+	if _, err := other.Create("/a", []byte("1"), 0, gozk.WorldACL(gozk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+	// go-zookeeper answers the request with ErrConnectionClosed or, when
+	// it is already reconnecting, ErrNoServer.
+	if _, _, err := victim.Children("/"); !errors.Is(err, gozk.ErrConnectionClosed) && !errors.Is(err, gozk.ErrNoServer) {
+		t.Fatalf("getChildren that panics: got %v, want the connection closed", err)
+	}
+	if got := promtest.Value(t, promtest.Of(s.Collectors()...), "sluice_coordinator_connection_panics_total"); got != 1 {
+		t.Fatalf("panics counted: %v, want 1", got)
+	}
+	if _, err := other.Set("/a", []byte("2"), -1); err != nil {
+		t.Fatalf("set on the other connection after the panic: %v", err)
+	}
+	if data, _, err := other.Get("/a"); err != nil || string(data) != "2" {
+		t.Fatalf("get on the other connection after the panic: %q, %v", data, err)
+	}
+}
