@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	benchagent "github.com/sluicelogs/sluice/bench/agent"
 	"github.com/sluicelogs/sluice/bench/latency"
 	"github.com/sluicelogs/sluice/testkit/proc"
 )
@@ -69,8 +70,13 @@ type Result struct {
 	// ClientErrors counts the normal client's failed requests (unloaded,
 	// under attack).
 	UnloadedErrors, LoadedErrors int
-	Saw                          string // what the attacker saw
-	Err                          error  // the run itself failed (before any verdict)
+	// UnloadedCPU and LoadedCPU are the attacked node's CPU use (user +
+	// system) in each phase, as a fraction of one core: it tells a server
+	// that spent its time on the attack from an attacker that took the
+	// machine's cores (it runs on them too).
+	UnloadedCPU, LoadedCPU float64
+	Saw                    string // what the attacker saw
+	Err                    error  // the run itself failed (before any verdict)
 }
 
 // RSSMet reports whether the peak RSS stayed within idle + budget.
@@ -140,8 +146,9 @@ func Run(ctx context.Context, cfg Config) ([]*Result, error) {
 		if r.Err != nil {
 			fmt.Fprintf(progress(cfg.Progress), "  failed: %v\n", r.Err)
 		} else {
-			fmt.Fprintf(progress(cfg.Progress), "  up %d/%d, RSS idle %s peak %s MiB, p99 unloaded %v under attack %v; %s\n",
-				r.Nodes-len(r.Down), r.Nodes, mib(r.IdleRSS), mib(r.PeakRSS), r.Unloaded.Quantile(0.99), r.Loaded.Quantile(0.99), r.Saw)
+			fmt.Fprintf(progress(cfg.Progress), "  up %d/%d, RSS idle %s peak %s MiB, p99 unloaded %v under attack %v, node CPU %.0f%% then %.0f%%; %s\n",
+				r.Nodes-len(r.Down), r.Nodes, mib(r.IdleRSS), mib(r.PeakRSS), r.Unloaded.Quantile(0.99), r.Loaded.Quantile(0.99),
+				100*r.UnloadedCPU, 100*r.LoadedCPU, r.Saw)
 		}
 		out = append(out, r)
 	}
@@ -177,10 +184,12 @@ func runOne(ctx context.Context, cfg Config, a *Attack) *Result {
 	}
 
 	// Unloaded: the client alone.
+	target := env.nodes[0]
+	cpu := cpuMeter(target.Pid())
 	r.UnloadedErrors = drive(ctx, cl, cfg.Duration, &r.Unloaded)
+	r.UnloadedCPU = cpu()
 
 	// Under attack: the client beside it, RSS sampled throughout.
-	target := env.nodes[0]
 	r.IdleRSS, _ = proc.RSS(target.Pid())
 	d := cfg.Duration
 	if !cfg.Small {
@@ -188,6 +197,7 @@ func runOne(ctx context.Context, cfg Config, a *Attack) *Result {
 	}
 	actx, cancel := context.WithTimeout(ctx, d)
 	sampler := sampleRSS(target.Pid())
+	cpu = cpuMeter(target.Pid())
 	var wg sync.WaitGroup
 	var saw string
 	var runErr error
@@ -199,6 +209,7 @@ func runOne(ctx context.Context, cfg Config, a *Attack) *Result {
 	r.LoadedErrors = drive(actx, cl, d, &r.Loaded)
 	wg.Wait()
 	cancel()
+	r.LoadedCPU = cpu()
 	r.PeakRSS = sampler.stop()
 	r.Saw = saw
 	if runErr != nil && ctx.Err() == nil {
@@ -246,6 +257,21 @@ func drive(ctx context.Context, cl client, d time.Duration, h *latency.Histogram
 		}
 	}
 	return errs
+}
+
+// cpuMeter starts measuring process pid's CPU time; the function it
+// returns gives the time used since, as a fraction of the wall-clock time
+// (1 = one core busy), or 0 if it cannot be read.
+func cpuMeter(pid int) func() float64 {
+	start := time.Now()
+	before, err := benchagent.CPUTime(pid)
+	return func() float64 {
+		after, err2 := benchagent.CPUTime(pid)
+		if err != nil || err2 != nil {
+			return 0
+		}
+		return (after - before).Seconds() / time.Since(start).Seconds()
+	}
 }
 
 // rssSampler reads a process's VmRSS every 20 ms and keeps the peak.

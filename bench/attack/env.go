@@ -34,6 +34,9 @@ const (
 	// address); zkMaxCnxns (in all) is below what six addresses reach.
 	zkMaxClientCnxns = 60
 	zkMaxCnxns       = 300
+	// zkInitLimit makes the handshake deadline 10s (tickTime 2s): the
+	// silent connections attack outlasts it.
+	zkInitLimit = 5
 )
 
 // node is one process of an attack's cluster.
@@ -84,6 +87,9 @@ func start(ctx context.Context, cfg Config, port Port, dir string) (*env, error)
 			Kind: testpeer.KindSluice, Members: members, Dir: dir, Sluice: cfg.Sluice,
 			Configure: func(_ int, c *coordinator.Config) {
 				c.MaxClientCnxns, c.MaxCnxns = zkMaxClientCnxns, zkMaxCnxns
+				// A client has max(tickTime×initLimit, 10s) from its
+				// accept to send its connect request: 10s here.
+				c.InitLimit = zkInitLimit
 			},
 		})
 		if err != nil {

@@ -15,27 +15,28 @@ import (
 // what it met.
 func WriteTable(w io.Writer, results []*Result) error {
 	tw := compare.NewTable(w)
-	fmt.Fprintln(tw, "attack\tport\tnodes up\tidle RSS MiB\tpeak RSS MiB\tbudget MiB\tRSS goal\tp99 unloaded\tp99 attacked\tp99 goal\tclient errors\t")
+	fmt.Fprintln(tw, "attack\tport\tnodes up\tidle RSS MiB\tpeak RSS MiB\tbudget MiB\tRSS goal\tp99 unloaded\tp99 attacked\tp99 goal\tclient errors\tnode CPU %\t")
 	for _, r := range results {
 		a := r.Attack
 		if r.Err != nil {
-			fmt.Fprintf(tw, "%s\t%s\tnot run\t-\t-\t%s\t-\t-\t-\t-\t-\t\n", a.Name, a.Port, mib(a.Budget))
+			fmt.Fprintf(tw, "%s\t%s\tnot run\t-\t-\t%s\t-\t-\t-\t-\t-\t-\t\n", a.Name, a.Port, mib(a.Budget))
 			continue
 		}
 		up := fmt.Sprintf("%d/%d", r.Nodes-len(r.Down), r.Nodes)
 		if len(r.Down) > 0 {
 			up += " DOWN"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d/%d\t\n", a.Name, a.Port, up, mib(r.IdleRSS), mib(r.PeakRSS),
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d/%d\t%.0f/%.0f\t\n", a.Name, a.Port, up, mib(r.IdleRSS), mib(r.PeakRSS),
 			mib(a.Budget), met(r.RSSMet()), ms(r.Unloaded.Quantile(0.99)), ms(r.Loaded.Quantile(0.99)), met(r.P99Met()),
-			r.UnloadedErrors, r.LoadedErrors)
+			r.UnloadedErrors, r.LoadedErrors, 100*r.UnloadedCPU, 100*r.LoadedCPU)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
 	var b strings.Builder
 	b.WriteString("\nRSS goal: peak ≤ idle + budget (the attacked node: the broker; the coordinator; member 1 of the ensemble); p99 goal: the normal\n")
-	b.WriteString("client's p99 under attack ≤ 2× its p99 just before, unloaded (each request one sample); client errors: unloaded/attacked.\n\n")
+	b.WriteString("client's p99 under attack ≤ 2× its p99 just before, unloaded (each request one sample); client errors: unloaded/attacked;\n")
+	b.WriteString("node CPU %: the attacked node's user+system time, unloaded/attacked, in % of one core (the attacker shares the cores).\n\n")
 	for _, r := range results {
 		a := r.Attack
 		fmt.Fprintf(&b, "%s: %s. Budget %s MiB (%s).\n", a.Name, a.Does, mib(a.Budget), a.BudgetFrom)

@@ -25,7 +25,7 @@ func zkAttacks() []*Attack {
 	return []*Attack{
 		{
 			Name: "zk-silent-conns", Port: PortZK, Budget: smallBudget, BudgetFrom: "constant", MinDuration: 12 * time.Second,
-			Does: fmt.Sprintf("600 connections from 127.0.0.2–7 that never send a byte, reopened when closed, for at least 12s (the handshake deadline is 10s; maxClientCnxns=%d, maxCnxns=%d)", zkMaxClientCnxns, zkMaxCnxns),
+			Does: fmt.Sprintf("600 connections from 127.0.0.2–7 that never send a byte, reopened when closed, for at least 12s (the handshake deadline: 10s, tickTime 2s × initLimit %d; maxClientCnxns=%d, maxCnxns=%d)", zkInitLimit, zkMaxClientCnxns, zkMaxCnxns),
 			run: func(ctx context.Context, e *env) (string, error) {
 				return hold(ctx, holdSpec{addr: e.zkAddr, sources: otherSources, conns: e.count(600, 12), reconnect: true}).String(), nil
 			},
