@@ -17,4 +17,10 @@
 // port's request memory; a stated constant for the others), and the p99
 // under attack at most twice the unloaded p99. A node that went down is
 // the one result that makes the bench fail.
+//
+// The attacker runs on the same cores as the nodes and the normal client:
+// an attack that floods short connections takes processors from both, so
+// the table also shows the attacked node's own CPU use, unloaded and under
+// attack, to tell a server busy with the attack from a machine busy with
+// the attacker.
 package attack
