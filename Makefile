@@ -48,8 +48,11 @@ run:
 ## factor 3 and acks=all (a longer warm-up: three Kafka JVMs share the cores
 ## while their JIT compiles), the indexer against raw esutil.BulkIndexer (built in
 ## only with -tags esceiling: esutil links 858 typed-API packages), the
-## agent against rsyslog and the whole pipeline end to end; each appends its
-## headline rows to BENCH_SUMMARY, printed last as one table (BENCHMARKS.md)
+## agent against rsyslog, the whole pipeline end to end, and `sluice-bench attack`
+## (the Kafka, ZooKeeper client and peer ports under hostile clients: nodes up,
+## RSS against a budget, a normal client's p99; BENCH_ATTACK_FLAGS: see
+## `bin/sluice-bench attack -h`); each appends its headline rows to
+## BENCH_SUMMARY, printed last as one table (BENCHMARKS.md)
 BENCH_COORDINATOR_FLAGS ?= -znodes 200000
 BENCH_BROKER_FLAGS ?= -duration 5s
 BENCH_SUMMARY := $(CURDIR)/bin/bench-summary.tsv
@@ -64,6 +67,7 @@ bench: build peers
 	bin/sluice-bench indexer -sluice bin/sluice -summary $(BENCH_SUMMARY)
 	bin/sluice-bench agent -sluice bin/sluice -summary $(BENCH_SUMMARY) $(BENCH_AGENT_FLAGS)
 	bin/sluice-bench e2e -sluice bin/sluice -summary $(BENCH_SUMMARY) $(BENCH_E2E_FLAGS)
+	bin/sluice-bench attack -sluice bin/sluice -summary $(BENCH_SUMMARY) $(BENCH_ATTACK_FLAGS)
 	bin/sluice-bench summary $(BENCH_SUMMARY)
 
 clean:

@@ -16,6 +16,7 @@ import (
 	"syscall"
 
 	"github.com/sluicelogs/sluice/bench/agent"
+	"github.com/sluicelogs/sluice/bench/attack"
 	"github.com/sluicelogs/sluice/bench/broker"
 	"github.com/sluicelogs/sluice/bench/coordinator"
 	"github.com/sluicelogs/sluice/bench/e2e"
@@ -30,6 +31,7 @@ func benches() map[string]func(ctx context.Context, stdout, stderr io.Writer, ar
 		"agent":       agent.Main,
 		"indexer":     indexer.Main,
 		"e2e":         e2e.Main,
+		"attack":      attack.Main,
 		"summary":     summary,
 	}
 }
@@ -67,8 +69,9 @@ func run(ctx context.Context, stdout, stderr io.Writer, args []string) int {
 }
 
 func usage(w io.Writer) {
-	fmt.Fprintf(w, "Usage: sluice-bench coordinator|broker|agent|indexer|e2e [flags]\n       sluice-bench summary FILE\n\n")
-	fmt.Fprintf(w, "A component side by side with its anchor (ZooKeeper, Kafka, raw BulkIndexer, rsyslog), each appending its\n")
-	fmt.Fprintf(w, "headline rows to -summary FILE; `summary FILE` prints all of them in one table.\n\n")
+	fmt.Fprintf(w, "Usage: sluice-bench coordinator|broker|agent|indexer|e2e|attack [flags]\n       sluice-bench summary FILE\n\n")
+	fmt.Fprintf(w, "A component side by side with its anchor (ZooKeeper, Kafka, raw BulkIndexer, rsyslog), or (attack) the listeners\n")
+	fmt.Fprintf(w, "under hostile clients, each appending its headline rows to -summary FILE; `summary FILE` prints all of them in\n")
+	fmt.Fprintf(w, "one table.\n\n")
 	fmt.Fprintf(w, "Run `sluice-bench <which> -h` for its flags.\n")
 }

@@ -27,6 +27,10 @@ type BrokersSpec struct {
 	Kafka      string // deploy/kafka/run.sh
 	KafkaHeap  string // KAFKA_HEAP_OPTS for each Kafka JVM, e.g. "-Xms1g -Xmx1g"
 	StartLimit time.Duration
+
+	// Configure, if set, changes each sluice broker's configuration
+	// (broker id, from 1) before it is written, e.g. to set limits.
+	Configure func(id int, cfg *broker.Config)
 }
 
 // Brokers is a running Kafka-protocol cluster: for sluice the broker processes and their
@@ -134,6 +138,10 @@ func (t *Brokers) commands(ctx context.Context, dir string) ([]*exec.Cmd, error)
 				bdir = filepath.Join(dir, fmt.Sprintf("broker%d", i+1))
 			}
 			cfg, err := BrokerConfig(bdir, i+1, port, strings.Join(t.Coord.Addrs(), ","), spec.Replication)
+			if err == nil && spec.Configure != nil {
+				spec.Configure(i+1, &cfg)
+				err = cfg.Validate()
+			}
 			var props string
 			if err == nil {
 				props, err = WriteBrokerConfig(bdir, cfg)

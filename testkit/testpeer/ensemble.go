@@ -36,6 +36,10 @@ type EnsembleSpec struct {
 	ZooKeeper  string // deploy/zookeeper/run.sh
 	JavaOpts   string // ZK_JAVA_OPTS for the ZooKeeper JVMs
 	StartLimit time.Duration
+
+	// Configure, if set, changes each sluice member's configuration
+	// (member id, from 1) before it is written, e.g. to set limits.
+	Configure func(id int, cfg *coordinator.Config)
 }
 
 // Ensemble is a running coordinator ensemble (or standalone member): one
@@ -49,6 +53,7 @@ type Ensemble struct {
 type Member struct {
 	ID         int
 	ClientAddr string
+	PeerAddr   string // host:port of its peer (quorum) port; "" standalone
 	*proc.Process
 }
 
@@ -91,6 +96,10 @@ func StartEnsemble(ctx context.Context, spec EnsembleSpec) (*Ensemble, error) {
 		switch spec.Kind {
 		case KindSluice:
 			cfg, err := CoordinatorConfig(dir, id, p[0], servers)
+			if err == nil && spec.Configure != nil {
+				spec.Configure(id, &cfg)
+				err = cfg.Validate()
+			}
 			var path string
 			if err == nil {
 				path, err = WriteCoordinatorConfig(dir, cfg)
@@ -116,7 +125,11 @@ func StartEnsemble(ctx context.Context, spec EnsembleSpec) (*Ensemble, error) {
 			c.Stop()
 			return nil, fmt.Errorf("testpeer: %w", err)
 		}
-		c.Members = append(c.Members, &Member{ID: id, ClientAddr: "127.0.0.1:" + strconv.Itoa(p[0]), Process: pr})
+		m := &Member{ID: id, ClientAddr: "127.0.0.1:" + strconv.Itoa(p[0]), Process: pr}
+		if len(servers) > 0 {
+			m.PeerAddr = "127.0.0.1:" + strconv.Itoa(p[1])
+		}
+		c.Members = append(c.Members, m)
 	}
 	ctx, cancel := context.WithTimeout(ctx, spec.StartLimit)
 	defer cancel()

@@ -1,0 +1,26 @@
+// Package attack is `sluice-bench attack`: hostile clients against sluice
+// processes on loopback, each attack for a few seconds, reporting per
+// attack whether every node stayed up (its process alive and still
+// answering afterwards), the attacked node's resident memory (idle before,
+// peak during, sampled from /proc every 20 ms) and the p99 of a normal
+// client running beside the attack next to the same client's p99 just
+// before, unloaded.
+//
+// Each attack starts its own processes through testkit/testpeer (a broker
+// with its standalone coordinator, a standalone coordinator, or a 3-member
+// ensemble for the peer port) with the listener limits the attack is
+// about set in their configuration, and stops them afterwards, so that
+// one attack's leftovers never weigh on the next.
+//
+// The goals are printed, not enforced: the peak RSS at most the idle RSS
+// plus the attack's budget (queued.max.request.bytes for the Kafka
+// port's request memory; a stated constant for the others), and the p99
+// under attack at most twice the unloaded p99. A node that went down is
+// the one result that makes the bench fail.
+//
+// The attacker runs on the same cores as the nodes and the normal client:
+// an attack that floods short connections takes processors from both, so
+// the table also shows the attacked node's own CPU use, unloaded and under
+// attack, to tell a server busy with the attack from a machine busy with
+// the attacker.
+package attack
