@@ -2,6 +2,7 @@ package coordinator
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -52,11 +53,11 @@ type conn struct {
 	q     [][]byte      // packets for the socket, in order (qmu)
 	kick  chan struct{} // wakes the write goroutine (room for one)
 	wmu   sync.Mutex    // held by the goroutine writing q to the socket
-	w     *bufio.Writer // wmu
+	w     *bufio.Writer // wmu; made by the first drain
 	spare [][]byte      // wmu: the slice q had before, for reuse
 	free  [][]byte      // qmu: written packets' buffers, for replies to reuse
 
-	calls   chan *call
+	calls   chan *call   // made once the handshake is done (serve)
 	pending atomic.Int32 // calls handed to answer and not yet answered
 	closed  chan struct{}
 	once    sync.Once
@@ -80,8 +81,6 @@ func newConn(s *Server, nc net.Conn) *conn {
 	c := &conn{
 		s: s, nc: nc,
 		kick:   make(chan struct{}, 1),
-		w:      bufio.NewWriterSize(nc, 64<<10),
-		calls:  make(chan *call, outQueue),
 		closed: make(chan struct{}),
 	}
 	ids := []zk.ID{{Scheme: "ip", ID: c.remoteIP()}}
@@ -193,6 +192,9 @@ func (c *conn) buffer() []byte {
 // drain writes the queue to the socket until it is empty. The caller holds
 // wmu. The packets written are kept for reuse by buffer.
 func (c *conn) drain() error {
+	if c.w == nil { // the first reply: see serve
+		c.w = bufio.NewWriterSize(c.nc, 64<<10)
+	}
 	var written [][]byte
 	for {
 		c.qmu.Lock()
@@ -267,18 +269,22 @@ func (c *conn) serve(ctx context.Context) {
 	wg.Add(1)
 	go func() { defer wg.Done(); c.write() }() // ends when c.closed is closed
 
-	r := bufio.NewReaderSize(c.nc, 64<<10)
-	first, err := r.Peek(4)
-	if err != nil {
+	// The first four bytes are read before the connection gets its 64 KiB
+	// read buffer (and its write buffer comes with its first reply): a
+	// connection that never sends a byte holds no buffers.
+	var first [4]byte
+	if _, err := io.ReadFull(c.nc, first[:]); err != nil {
 		return
 	}
-	if word := string(first); fourLetterWord(word) {
+	r := bufio.NewReaderSize(io.MultiReader(bytes.NewReader(first[:]), c.nc), 64<<10)
+	if word := string(first[:]); fourLetterWord(word) {
 		c.fourLetter(word)
 		return
 	}
 	if !c.handshake(ctx, r) {
 		return
 	}
+	c.calls = make(chan *call, outQueue) // after the handshake too: 32 KiB
 	wg.Add(1)
 	go func() { defer wg.Done(); defer c.survive(); c.answer(ctx) }() // ends when c.closed is closed
 	c.readRequests(ctx, r)

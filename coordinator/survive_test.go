@@ -3,6 +3,9 @@ package coordinator
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net"
+	"runtime"
 	"testing"
 	"time"
 
@@ -99,4 +102,42 @@ func TestPanicClosesOnlyItsConnection(t *testing.T) {
 	if data, _, err := other.Get("/a"); err != nil || string(data) != "2" {
 		t.Fatalf("get on the other connection after the panic: %q, %v", data, err)
 	}
+}
+
+// TestSilentConnectionsHoldNoBuffers: a connection that has not sent a
+// byte holds no read or write buffer (64 KiB each once it talks), so idle
+// connections up to the limits cost little memory. (50 connections: under
+// maxClientCnxns, and accepted well within the 10 s handshake deadline.)
+func TestSilentConnectionsHoldNoBuffers(t *testing.T) {
+	const conns = 50
+	s := newStandalone(t)
+	runStandalone(t, s)
+	open := func() int {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return len(s.conns)
+	}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	for range conns {
+		nc, err := net.Dial("tcp", s.Addr())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { nc.Close() })
+	}
+	await.Eventually(t, time.Minute, 10*time.Millisecond, func() error {
+		if n := open(); n < conns {
+			return fmt.Errorf("%d of %d connections accepted", n, conns)
+		}
+		return nil
+	})
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	grown := int64(after.HeapAlloc) - int64(before.HeapAlloc)
+	if limit := int64(conns * 16 << 10); grown > limit {
+		t.Fatalf("%d silent connections grew the heap by %d KiB, more than 16 KiB each (%d KiB)", conns, grown>>10, limit>>10)
+	}
+	t.Logf("%d silent connections: heap +%d KiB", conns, grown>>10)
 }
