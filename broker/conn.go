@@ -204,8 +204,11 @@ func (c *conn) serve(ctx context.Context) {
 				"panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 		}
 	}()
-	r := bufio.NewReaderSize(idleReader{c.nc, c.b.cfg.ConnectionsMaxIdle}, 64<<10)
-	w := bufio.NewWriterSize(c.nc, 64<<10)
+	// The 64 KiB read and write buffers come with the first request's
+	// size: a connection that never sends a byte holds none.
+	src := idleReader{c.nc, c.b.cfg.ConnectionsMaxIdle}
+	var r *bufio.Reader
+	var w *bufio.Writer
 	var mem share // the memory of the request being read or handled
 	defer c.b.mem.release(&mem)
 	var size [4]byte
@@ -213,12 +216,21 @@ func (c *conn) serve(ctx context.Context) {
 	for {
 		c.b.mem.release(&mem) // the previous request's, now answered
 		api = -1
-		if _, err := io.ReadFull(r, size[:]); err != nil {
+		var err error
+		if r == nil {
+			_, err = io.ReadFull(src, size[:])
+		} else {
+			_, err = io.ReadFull(r, size[:])
+		}
+		if err != nil {
 			if ne := net.Error(nil); errors.As(err, &ne) && ne.Timeout() {
 				c.b.metrics.idleClosed.Inc()
 				c.b.log.Debug("closing idle connection", "remote", c.nc.RemoteAddr(), "idle", c.b.cfg.ConnectionsMaxIdle)
 			}
 			return
+		}
+		if r == nil {
+			r, w = bufio.NewReaderSize(src, 64<<10), bufio.NewWriterSize(c.nc, 64<<10)
 		}
 		n := int32(binary.BigEndian.Uint32(size[:]))
 		if n < 8 || n > c.b.cfg.MaxRequestBytes {

@@ -560,3 +560,37 @@ func TestRequestMemoryBackpressure(t *testing.T) {
 		t.Fatalf("pressed holds %q", got)
 	}
 }
+
+// TestSilentConnectionsHoldNoBuffers: a connection that has not sent a
+// byte holds no read or write buffer (64 KiB each once it sends a
+// request), so idle connections up to max.connections cost little memory.
+func TestSilentConnectionsHoldNoBuffers(t *testing.T) {
+	const conns = 200
+	zkAddr := testcluster.Coordinator(t)
+	b := testcluster.StartBroker(t, 1, zkAddr, "")
+	metrics := promtest.Of(b.Collectors()...)
+	base := promtest.Value(t, metrics, "sluice_broker_connections")
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	for range conns {
+		nc, err := net.Dial("tcp", b.Addr())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { nc.Close() })
+	}
+	await.Eventually(t, time.Minute, 10*time.Millisecond, func() error {
+		if n := promtest.Value(t, metrics, "sluice_broker_connections") - base; n < conns {
+			return fmt.Errorf("%v of %d connections accepted", n, conns)
+		}
+		return nil
+	})
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	grown := int64(after.HeapAlloc) - int64(before.HeapAlloc)
+	if limit := int64(conns * 16 << 10); grown > limit {
+		t.Fatalf("%d silent connections grew the heap by %d KiB, more than 16 KiB each (%d KiB)", conns, grown>>10, limit>>10)
+	}
+	t.Logf("%d silent connections: heap +%d KiB", conns, grown>>10)
+}
