@@ -150,12 +150,17 @@ func (c *conn) readFrame(ctx context.Context, r io.Reader, n int, mem *share) ([
 	buf := []byte(nil)
 	for len(buf) < n {
 		if len(buf) == cap(buf) {
+			// Each new buffer is charged whole, the ones it replaces stay
+			// charged until the request is answered: they are garbage the
+			// GC has not collected yet, so the budget bounds what request
+			// frames allocate (at most twice a frame), not only what the
+			// current buffers hold.
 			want := min(n, max(firstChunk, 2*cap(buf)))
-			got, err := c.b.mem.grow(ctx, mem, int64(want-cap(buf)), int64(n-cap(buf)))
+			got, err := c.b.mem.grow(ctx, mem, int64(want), int64(n))
 			if err != nil {
 				return nil, err
 			}
-			if got > int64(want-cap(buf)) { // the rest at once (memory.go)
+			if got > int64(want) { // the rest at once (memory.go)
 				want = n
 			}
 			nb := make([]byte, len(buf), want)

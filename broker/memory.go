@@ -5,20 +5,22 @@ import (
 	"sync"
 )
 
-// requestMemory is the budget of queued.max.request.bytes: the bytes of
-// request frames received and not yet answered, over all connections.
+// requestMemory is the budget of queued.max.request.bytes: the bytes
+// allocated for request frames not yet answered, over all connections.
 // A connection takes memory for a frame as its bytes arrive (conn.go
 // readFrame), never for the size a request only announces, and gives it
-// back once the request is answered.
+// back once the request is answered. The frame's buffer doubles as bytes
+// arrive and the buffers it outgrew stay charged (garbage not yet
+// collected), so a frame of n bytes is charged less than 2n.
 //
 // A connection that needs more than is left waits. Waiting could
 // deadlock: when every request that holds memory waits for more, none
 // will ever give any back. The request that completes that circle takes
 // everything it still needs at once, beyond the limit; the others go on
 // waiting for it. So the memory in use exceeds the limit by at most one
-// request (socket.request.max.bytes), and only while the alternative is
-// to stop. A request alone may take more than the limit for the same
-// reason.
+// request's charge (under twice socket.request.max.bytes), and only while
+// the alternative is to stop. A request alone may take more than the
+// limit for the same reason.
 type requestMemory struct {
 	limit int64 // <= 0: unbounded
 
