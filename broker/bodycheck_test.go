@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/sluicelogs/sluice/testkit/memtest"
 )
 
 // fill sets every field of v (a struct) to a value other than its zero:
@@ -90,11 +92,9 @@ func TestBodyLayouts(t *testing.T) {
 
 // decodeAlloc is the bytes parseRequest allocated for frame.
 func decodeAlloc(frame []byte, apis apiTable) (uint64, error) {
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	_, err := parseRequest(frame, apis)
-	runtime.ReadMemStats(&after)
-	return after.TotalAlloc - before.TotalAlloc, err
+	var err error
+	grew := memtest.Allocated(func() { _, err = parseRequest(frame, apis) })
+	return grew, err
 }
 
 // maxDecodeAlloc is what decoding a frame may allocate: a small multiple

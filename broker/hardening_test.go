@@ -21,6 +21,7 @@ import (
 	"github.com/sluicelogs/sluice/broker"
 	"github.com/sluicelogs/sluice/broker/segment"
 	"github.com/sluicelogs/sluice/internal/await"
+	"github.com/sluicelogs/sluice/testkit/memtest"
 	"github.com/sluicelogs/sluice/testkit/promtest"
 	"github.com/sluicelogs/sluice/testkit/testcluster"
 )
@@ -571,25 +572,21 @@ func TestSilentConnectionsHoldNoBuffers(t *testing.T) {
 	b := testcluster.StartBroker(t, 1, zkAddr, "")
 	metrics := promtest.Of(b.Collectors()...)
 	base := promtest.Value(t, metrics, "sluice_broker_connections")
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	for range conns {
-		nc, err := net.Dial("tcp", b.Addr())
-		if err != nil {
-			t.Fatal(err)
+	grown := memtest.HeapGrowth(func() {
+		for range conns {
+			nc, err := net.Dial("tcp", b.Addr())
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { nc.Close() })
 		}
-		t.Cleanup(func() { nc.Close() })
-	}
-	await.Eventually(t, time.Minute, 10*time.Millisecond, func() error {
-		if n := promtest.Value(t, metrics, "sluice_broker_connections") - base; n < conns {
-			return fmt.Errorf("%v of %d connections accepted", n, conns)
-		}
-		return nil
+		await.Eventually(t, time.Minute, 10*time.Millisecond, func() error {
+			if n := promtest.Value(t, metrics, "sluice_broker_connections") - base; n < conns {
+				return fmt.Errorf("%v of %d connections accepted", n, conns)
+			}
+			return nil
+		})
 	})
-	runtime.GC()
-	runtime.ReadMemStats(&after)
-	grown := int64(after.HeapAlloc) - int64(before.HeapAlloc)
 	if limit := int64(conns * 16 << 10); grown > limit {
 		t.Fatalf("%d silent connections grew the heap by %d KiB, more than 16 KiB each (%d KiB)", conns, grown>>10, limit>>10)
 	}

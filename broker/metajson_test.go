@@ -3,11 +3,12 @@ package broker
 import (
 	"encoding/json"
 	"errors"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/sluicelogs/sluice/testkit/memtest"
 )
 
 // TestDecodeMetadataErrors: metadata the coordinator holds that breaks an
@@ -68,13 +69,19 @@ func FuzzClusterMetadata(f *testing.F) {
 	f.Add([]byte(`{"partitions":{"0":[-1]}}`), []byte(`{"leader":1e9,"isr":[1]}`), []byte(`{"config":{"a":1}}`))
 	f.Add([]byte(`[`), []byte(`"`), []byte{0xff})
 	f.Fuzz(func(t *testing.T, asg, st, cfg []byte) {
-		var before, after runtime.MemStats
-		runtime.ReadMemStats(&before)
-		id, replicas, aerr := decodeAssignment(asg)
-		state, serr := decodePartitionState(st)
-		config, cerr := decodeTopicConfig(cfg)
-		runtime.ReadMemStats(&after)
-		if grew, in := after.TotalAlloc-before.TotalAlloc, uint64(len(asg)+len(st)+len(cfg)); grew > 256*in+1<<20 {
+		var (
+			id               string
+			replicas         [][]int32
+			state            partitionState
+			config           map[string]string
+			aerr, serr, cerr error
+		)
+		grew := memtest.Allocated(func() {
+			id, replicas, aerr = decodeAssignment(asg)
+			state, serr = decodePartitionState(st)
+			config, cerr = decodeTopicConfig(cfg)
+		})
+		if in := uint64(len(asg) + len(st) + len(cfg)); grew > 256*in+1<<20 {
 			t.Fatalf("decoding %d bytes allocated %d", in, grew)
 		}
 		for _, err := range []error{aerr, serr, cerr} {

@@ -4,23 +4,14 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/binary"
-	"runtime"
 	"testing"
 
 	pb "go.etcd.io/raft/v3/raftpb"
 	"google.golang.org/protobuf/proto"
 
 	zk "github.com/sluicelogs/sluice/coordinator/zkproto"
+	"github.com/sluicelogs/sluice/testkit/memtest"
 )
-
-// allocated returns the bytes the process allocated while f ran.
-func allocated(f func()) uint64 {
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	f()
-	runtime.ReadMemStats(&after)
-	return after.TotalAlloc - before.TotalAlloc
-}
 
 // sampleEntries are log entries of every kind, for the fuzz seeds.
 func sampleEntries() []*entry {
@@ -56,7 +47,7 @@ func FuzzDecodeEntry(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var e *entry
 		var err error
-		if n := allocated(func() { e, err = decodeEntry(b) }); n > 64*uint64(len(b))+64<<10 {
+		if n := memtest.Allocated(func() { e, err = decodeEntry(b) }); n > 64*uint64(len(b))+64<<10 {
 			t.Fatalf("decoding %d bytes allocated %d", len(b), n)
 		}
 		if err != nil {
@@ -108,7 +99,7 @@ func FuzzPeerFrames(f *testing.F) {
 	f.Add([]byte{0, 0x10, 0, 1, framePiece, 1, 2, 3})
 	f.Add([]byte{0, 0, 0, 1, 9})
 	f.Fuzz(func(t *testing.T, in []byte) {
-		n := allocated(func() {
+		n := memtest.Allocated(func() {
 			fr := &frameReader{r: bytes.NewReader(in)}
 			for {
 				kind, payload, err := fr.next()

@@ -10,7 +10,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"runtime"
 	"testing"
 	"time"
 
@@ -18,6 +17,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/sluicelogs/sluice/internal/await"
+	"github.com/sluicelogs/sluice/testkit/memtest"
 	"github.com/sluicelogs/sluice/testkit/proc"
 	"github.com/sluicelogs/sluice/testkit/promtest"
 )
@@ -106,14 +106,12 @@ func TestPeerFrameLengthBounded(t *testing.T) {
 	for _, n := range []uint32{1 << 30, maxPeerFrame + 1, 0} {
 		in := binary.BigEndian.AppendUint32(nil, n)
 		in = append(in, frameRaft)
-		var before, after runtime.MemStats
-		runtime.ReadMemStats(&before)
-		_, _, err := (&frameReader{r: bytes.NewReader(in)}).next()
-		runtime.ReadMemStats(&after)
+		var err error
+		grew := memtest.Allocated(func() { _, _, err = (&frameReader{r: bytes.NewReader(in)}).next() })
 		if err == nil || errors.Is(err, io.ErrUnexpectedEOF) {
 			t.Fatalf("length %d: %v, want the length refused", n, err)
 		}
-		if got := after.TotalAlloc - before.TotalAlloc; got > 64<<10 {
+		if got := grew; got > 64<<10 {
 			t.Fatalf("length %d: reading the header allocated %d bytes", n, got)
 		}
 	}

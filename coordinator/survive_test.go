@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"runtime"
 	"testing"
 	"time"
 
@@ -13,6 +12,7 @@ import (
 
 	zk "github.com/sluicelogs/sluice/coordinator/zkproto"
 	"github.com/sluicelogs/sluice/internal/await"
+	"github.com/sluicelogs/sluice/testkit/memtest"
 	"github.com/sluicelogs/sluice/testkit/promtest"
 )
 
@@ -117,25 +117,21 @@ func TestSilentConnectionsHoldNoBuffers(t *testing.T) {
 		defer s.mu.Unlock()
 		return len(s.conns)
 	}
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	for range conns {
-		nc, err := net.Dial("tcp", s.Addr())
-		if err != nil {
-			t.Fatal(err)
+	grown := memtest.HeapGrowth(func() {
+		for range conns {
+			nc, err := net.Dial("tcp", s.Addr())
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { nc.Close() })
 		}
-		t.Cleanup(func() { nc.Close() })
-	}
-	await.Eventually(t, time.Minute, 10*time.Millisecond, func() error {
-		if n := open(); n < conns {
-			return fmt.Errorf("%d of %d connections accepted", n, conns)
-		}
-		return nil
+		await.Eventually(t, time.Minute, 10*time.Millisecond, func() error {
+			if n := open(); n < conns {
+				return fmt.Errorf("%d of %d connections accepted", n, conns)
+			}
+			return nil
+		})
 	})
-	runtime.GC()
-	runtime.ReadMemStats(&after)
-	grown := int64(after.HeapAlloc) - int64(before.HeapAlloc)
 	if limit := int64(conns * 16 << 10); grown > limit {
 		t.Fatalf("%d silent connections grew the heap by %d KiB, more than 16 KiB each (%d KiB)", conns, grown>>10, limit>>10)
 	}

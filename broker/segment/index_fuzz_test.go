@@ -3,9 +3,10 @@ package segment
 import (
 	"bytes"
 	"os"
-	"runtime"
 	"slices"
 	"testing"
+
+	"github.com/sluicelogs/sluice/testkit/memtest"
 )
 
 // sealedFixture is a log of two segments, the first sealed, with its
@@ -58,11 +59,11 @@ func FuzzDecodeIndexes(f *testing.F) {
 	f.Add([]byte{}, []byte{}, int64(0))
 	f.Add(bytes.Repeat([]byte{0xff}, 64), bytes.Repeat([]byte{0x7f}, 48), int64(1<<40))
 	f.Fuzz(func(t *testing.T, ib, tb []byte, logSize int64) {
-		var before, after runtime.MemStats
-		runtime.ReadMemStats(&before)
-		off, tim, err := decodeIndexes(ib, tb, logSize)
-		runtime.ReadMemStats(&after)
-		if grew := after.TotalAlloc - before.TotalAlloc; grew > uint64(2*(len(ib)+len(tb)))+64<<10 {
+		var off []indexEntry
+		var tim []timeEntry
+		var err error
+		grew := memtest.Allocated(func() { off, tim, err = decodeIndexes(ib, tb, logSize) })
+		if grew > uint64(2*(len(ib)+len(tb)))+64<<10 {
 			t.Fatalf("decoding %d+%d bytes allocated %d", len(ib), len(tb), grew)
 		}
 		if err != nil {
@@ -154,11 +155,8 @@ func TestOversizedIndexNotRead(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	l := openLog(t, dir, fx.opts)
-	runtime.ReadMemStats(&after)
-	if grew := after.TotalAlloc - before.TotalAlloc; grew > 64<<20 {
+	var l *Log
+	if grew := memtest.Allocated(func() { l = openLog(t, dir, fx.opts) }); grew > 64<<20 {
 		t.Fatalf("opening allocated %d MiB", grew>>20)
 	}
 	if l.LogEndOffset() != fx.leo {
