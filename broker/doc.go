@@ -96,7 +96,10 @@
 // (maxSmallRequestBytes, a sluice limit without a Kafka key) closes the
 // connection once its API key has arrived. The gauges
 // sluice_broker_request_memory_bytes and
-// sluice_broker_request_memory_waiting show the budget in use.
+// sluice_broker_request_memory_waiting show the budget in use. The budget
+// bounds what is charged, not the heap: the collector lets the heap reach
+// (1 + GOGC/100) times what is live before it runs, so bounding the
+// process is GOMEMLIMIT's job (Go's -Xmx; README, "Broker limits").
 //
 // Decoding. kmsg allocates an array's elements from its count, checking
 // only that the count is at most half the bytes left, while an element

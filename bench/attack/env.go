@@ -37,7 +37,17 @@ const (
 	// zkInitLimit makes the handshake deadline 10s (tickTime 2s): the
 	// silent connections attack outlasts it.
 	zkInitLimit = 5
+	// heapBase is what the attacked processes' GOMEMLIMIT allows beyond
+	// their request budget: their idle heap (about 10 MiB) and the
+	// collector's headroom over it. Without a GOMEMLIMIT (Go's -Xmx) the
+	// collector lets the heap reach twice what is live, so a budget of
+	// 100 MiB held by requests could take 200 MiB.
+	heapBase = 32 << 20
 )
+
+// goMemLimit is GOMEMLIMIT for a process whose requests are bounded by
+// budget bytes.
+func goMemLimit(budget int64) string { return fmt.Sprintf("%dMiB", (budget+heapBase)>>20) }
 
 // node is one process of an attack's cluster.
 type node struct {
@@ -63,7 +73,7 @@ func start(ctx context.Context, cfg Config, port Port, dir string) (*env, error)
 	switch port {
 	case PortKafka:
 		b, err := testpeer.StartBrokers(ctx, testpeer.BrokersSpec{
-			Kind: testpeer.KindSluice, Dir: dir, Sluice: cfg.Sluice,
+			Kind: testpeer.KindSluice, Dir: dir, Sluice: cfg.Sluice, GoMemLimit: goMemLimit(brokerQueuedBytes),
 			Configure: func(_ int, c *broker.Config) {
 				c.MaxConnections = brokerMaxConnections
 				c.QueuedMaxRequestBytes = brokerQueuedBytes

@@ -26,6 +26,7 @@ type BrokersSpec struct {
 	Sluice     string // the sluice binary (runs `coordinator` and `broker`)
 	Kafka      string // deploy/kafka/run.sh
 	KafkaHeap  string // KAFKA_HEAP_OPTS for each Kafka JVM, e.g. "-Xms1g -Xmx1g"
+	GoMemLimit string // GOMEMLIMIT for each sluice broker process (its heap bound, as KafkaHeap's -Xmx), e.g. "132MiB"
 	StartLimit time.Duration
 
 	// Configure, if set, changes each sluice broker's configuration
@@ -149,7 +150,11 @@ func (t *Brokers) commands(ctx context.Context, dir string) ([]*exec.Cmd, error)
 			if err != nil {
 				return nil, err
 			}
-			cmds = append(cmds, exec.Command(spec.Sluice, "broker", "--config", props))
+			cmd := exec.Command(spec.Sluice, "broker", "--config", props)
+			if spec.GoMemLimit != "" {
+				cmd.Env = append(os.Environ(), "GOMEMLIMIT="+spec.GoMemLimit)
+			}
+			cmds = append(cmds, cmd)
 		}
 	case KindKafka:
 		cports := make([]int, len(ports))

@@ -35,6 +35,7 @@ type EnsembleSpec struct {
 	Sluice     string // the sluice binary (runs `coordinator --config`)
 	ZooKeeper  string // deploy/zookeeper/run.sh
 	JavaOpts   string // ZK_JAVA_OPTS for the ZooKeeper JVMs
+	GoMemLimit string // GOMEMLIMIT for each sluice member (its heap bound, as -Xmx in JavaOpts), e.g. "132MiB"
 	StartLimit time.Duration
 
 	// Configure, if set, changes each sluice member's configuration
@@ -109,6 +110,9 @@ func StartEnsemble(ctx context.Context, spec EnsembleSpec) (*Ensemble, error) {
 				return nil, err
 			}
 			cmd = exec.Command(spec.Sluice, "coordinator", "--config", path)
+			if spec.GoMemLimit != "" {
+				cmd.Env = append(os.Environ(), "GOMEMLIMIT="+spec.GoMemLimit)
+			}
 		case KindZooKeeper:
 			args := []string{spec.ZooKeeper, "--port", strconv.Itoa(p[0]), "--data", filepath.Join(dir, "data")}
 			if len(servers) > 0 {
