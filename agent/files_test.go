@@ -84,7 +84,7 @@ func TestInodeReuse(t *testing.T) {
 		}
 		return nil
 	})
-	a.stop(t)
+	a.stop()
 
 	// The registry holds the old file's offset under its inode.
 	var found bool
@@ -302,7 +302,7 @@ func TestCleanRemoved(t *testing.T) {
 					}
 					return nil
 				})
-				a.stop(t)
+				a.stop()
 				if !hasEntry(t, reg, goneIno) {
 					t.Fatalf("clean_removed: false, but the deleted file's entry went: %+v", registryEntries(t, reg))
 				}

@@ -74,8 +74,7 @@ func parseConfig(t *testing.T, text string) *agent.Config {
 
 // runningAgent is an agent run in-process.
 type runningAgent struct {
-	cancel context.CancelFunc
-	done   chan error
+	stop func() // stops the agent and waits for it; also done when the test ends
 }
 
 func startAgent(t *testing.T, cfg *agent.Config) *runningAgent {
@@ -84,27 +83,7 @@ func startAgent(t *testing.T, cfg *agent.Config) *runningAgent {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	r := &runningAgent{cancel: cancel, done: make(chan error, 1)}
-	go func() { r.done <- a.Run(ctx) }()
-	t.Cleanup(func() { r.stop(t) })
-	return r
-}
-
-func (r *runningAgent) stop(t *testing.T) {
-	if r.cancel == nil {
-		return
-	}
-	r.cancel()
-	r.cancel = nil
-	select {
-	case err := <-r.done:
-		if err != nil {
-			t.Errorf("agent: %v", err)
-		}
-	case <-time.After(30 * time.Second):
-		t.Errorf("agent did not stop within 30s")
-	}
+	return &runningAgent{stop: testcluster.Run(t, "agent", 30*time.Second, a.Run)}
 }
 
 // event is the part of an agent event the tests look at.

@@ -2,7 +2,6 @@ package agent_test
 
 import (
 	"bufio"
-	"context"
 	"fmt"
 	"net"
 	"os"
@@ -70,26 +69,7 @@ func (fb *fixedBroker) start() {
 		b, err = broker.New(&cfg, testcluster.Logger())
 		return err
 	})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- b.Run(ctx) }()
-	stopped := false
-	fb.stop = func() {
-		if stopped {
-			return
-		}
-		stopped = true
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("broker stopped with: %v", err)
-			}
-		case <-time.After(30 * time.Second):
-			t.Errorf("broker did not stop within 30s")
-		}
-	}
-	t.Cleanup(fb.stop)
+	fb.stop = testcluster.Run(t, "broker", 30*time.Second, b.Run)
 }
 
 // startAgentWithMetrics is startAgent with the agent's metrics registered
@@ -101,11 +81,7 @@ func startAgentWithMetrics(t *testing.T, cfg *agent.Config) (*runningAgent, *pro
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	r := &runningAgent{cancel: cancel, done: make(chan error, 1)}
-	go func() { r.done <- a.Run(ctx) }()
-	t.Cleanup(func() { r.stop(t) })
-	return r, reg
+	return &runningAgent{stop: testcluster.Run(t, "agent", 30*time.Second, a.Run)}, reg
 }
 
 // metricValue returns the value of the counter or gauge name in reg.

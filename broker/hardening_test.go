@@ -49,15 +49,7 @@ func startBrokerWith(t *testing.T, zkAddr string, before func(*broker.Broker), o
 		t.Fatal(err)
 	}
 	before(b)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- b.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("broker stopped with: %v", err)
-		}
-	})
+	testcluster.Run(t, "broker", 30*time.Second, b.Run)
 	return b
 }
 

@@ -10,6 +10,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/sluicelogs/sluice/internal/config"
+	"github.com/sluicelogs/sluice/pipelines"
 )
 
 // Config is an indexer.yml.
@@ -30,6 +31,12 @@ type Config struct {
 	// PipelineTimeout is the time budget of one event in its route's
 	// pipeline; an event over it goes to the dead-letter topic. 0: none.
 	PipelineTimeout time.Duration `yaml:"pipeline_timeout"`
+	// GrokMaxBytes is the longest field a grok processor matches (a
+	// longer one fails it), and UserAgentMaxBytes how much of a user agent
+	// a user_agent processor parses, for the processors of every route's
+	// pipeline that do not set their own max_bytes (pipelines.Options).
+	GrokMaxBytes      int `yaml:"grok_max_bytes"`
+	UserAgentMaxBytes int `yaml:"user_agent_max_bytes"`
 
 	// MaxPollRecords bounds one batch: the records fetched, indexed and
 	// committed together.
@@ -92,6 +99,8 @@ func Defaults() Config {
 		DeadLetterMaxBytes: 1000000,
 		DeadLetterTimeout:  time.Minute,
 		PipelineTimeout:    time.Second,
+		GrokMaxBytes:       pipelines.DefaultGrokMaxBytes,
+		UserAgentMaxBytes:  pipelines.DefaultUserAgentMaxBytes,
 		MaxPollRecords:     10000,
 		ShutdownTimeout:    30 * time.Second,
 		MaxBackoff:         5 * time.Second,
@@ -166,6 +175,12 @@ func (c *Config) validate(file string, root *yaml.Node) error {
 	if c.PipelineTimeout < 0 {
 		bad("pipeline_timeout", "must not be negative (0: no budget)")
 	}
+	if c.GrokMaxBytes < 1 {
+		bad("grok_max_bytes", "must be at least 1")
+	}
+	if c.UserAgentMaxBytes < 1 {
+		bad("user_agent_max_bytes", "must be at least 1")
+	}
 	if c.Elasticsearch.Template == "" {
 		c.Elasticsearch.Template = "sluice"
 	}
@@ -202,6 +217,11 @@ func (c *Config) validate(file string, root *yaml.Node) error {
 		return errs
 	}
 	return nil
+}
+
+// pipelineOptions are the options the routes' pipelines are loaded with.
+func (c *Config) pipelineOptions() pipelines.Options {
+	return pipelines.Options{Budget: c.PipelineTimeout, GrokMaxBytes: c.GrokMaxBytes, UserAgentMaxBytes: c.UserAgentMaxBytes}
 }
 
 // lineOf returns the line of the dotted key ("routes[1].index") in the

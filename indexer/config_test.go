@@ -1,6 +1,8 @@
 package indexer
 
 import (
+	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -26,7 +28,8 @@ routes:
 		t.Errorf("route %+v", r)
 	}
 	if cfg.Elasticsearch.Template != "sluice" || cfg.ShutdownTimeout != 30*time.Second || cfg.Elasticsearch.Replicas != 1 ||
-		cfg.PipelineTimeout != time.Second || cfg.DeadLetterTimeout != time.Minute || cfg.DeadLetterMaxBytes != 1000000 {
+		cfg.PipelineTimeout != time.Second || cfg.DeadLetterTimeout != time.Minute || cfg.DeadLetterMaxBytes != 1000000 ||
+		cfg.GrokMaxBytes != 65536 || cfg.UserAgentMaxBytes != 1024 {
 		t.Errorf("defaults not applied: %+v", cfg)
 	}
 }
@@ -47,6 +50,11 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"dlq timeout", "dead_letter_timeout: 500ms\nroutes: [{topics: [a], index: a}]\n", ":1: dead_letter_timeout: must be at least 1s"},
 		{"dlq max bytes", "dead_letter_max_bytes: 100\nroutes: [{topics: [a], index: a}]\n", ":1: dead_letter_max_bytes: must be from 1024"},
 		{"pipeline timeout", "pipeline_timeout: -1s\nroutes: [{topics: [a], index: a}]\n", ":1: pipeline_timeout: must not be negative"},
+		{"grok max bytes negative", "routes: [{topics: [a], index: a}]\ngrok_max_bytes: -1\n", ":2: grok_max_bytes: must be at least 1"},
+		{"grok max bytes zero", "grok_max_bytes: 0\nroutes: [{topics: [a], index: a}]\n", ":1: grok_max_bytes: must be at least 1"},
+		{"grok max bytes not a number", "grok_max_bytes: 64KiB\nroutes: [{topics: [a], index: a}]\n", ":1: grok_max_bytes: value `64KiB` is not a valid int"},
+		{"user agent max bytes negative", "user_agent_max_bytes: -1024\nroutes: [{topics: [a], index: a}]\n", ":1: user_agent_max_bytes: must be at least 1"},
+		{"user agent max bytes not a number", "routes: [{topics: [a], index: a}]\nuser_agent_max_bytes: lots\n", ":2: user_agent_max_bytes: value `lots` is not a valid int"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := writeFile(t, tc.text)
@@ -118,5 +126,52 @@ func TestDeployConfig(t *testing.T) {
 	}
 	if len(cfg.Routes) != 1 || cfg.Routes[0].Pipeline != "/etc/sluice/pipelines/nginx.yml" {
 		t.Errorf("routes %+v", cfg.Routes)
+	}
+}
+
+// TestPipelineCapsFromConfig: grok_max_bytes and user_agent_max_bytes
+// reach the processors of a route's pipeline that set no max_bytes of
+// their own: a field one byte over grok_max_bytes fails grok, and
+// user_agent parses only the first user_agent_max_bytes (a browser named
+// after them is not seen); a processor's own max_bytes still wins.
+func TestPipelineCapsFromConfig(t *testing.T) {
+	dir := t.TempDir()
+	def := `processors:
+  - grok: {field: message, patterns: ['%{INT:n:int}']}
+  - user_agent: {field: ua, ignore_missing: true}
+  - user_agent: {field: ua, target_field: own, max_bytes: 200, ignore_missing: true}
+`
+	if err := os.WriteFile(filepath.Join(dir, "p.yml"), []byte(def), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "indexer.yml")
+	cfgText := "grok_max_bytes: 4\nuser_agent_max_bytes: 40\nroutes: [{topics: [a], index: a, pipeline: p.yml}]\n"
+	if err := os.WriteFile(path, []byte(cfgText), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := LoadConfig(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix, err := New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := ix.routes[0].run
+
+	if _, _, err := run(map[string]any{"message": "12345"}); err == nil || !strings.Contains(err.Error(), "field [message] is 5 bytes, over grok's limit of 4") {
+		t.Errorf("5 bytes, grok_max_bytes 4: err %v", err)
+	}
+	const firefox = "Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0"
+	ua := strings.Repeat("j", 40) + " " + firefox
+	ev, _, err := run(map[string]any{"message": "1234", "ua": ua})
+	if err != nil || ev["n"] != int64(1234) {
+		t.Fatalf("4 bytes, grok_max_bytes 4: %v, %v", ev, err)
+	}
+	if got, _ := ev["user_agent"].(map[string]any); got["name"] != "Other" || got["original"] != ua {
+		t.Errorf("user_agent_max_bytes 40, Firefox named after 41 bytes: %v; want Other and the whole original", got)
+	}
+	if got, _ := ev["own"].(map[string]any); got["name"] != "Firefox" {
+		t.Errorf("max_bytes 200 on the processor: %v; want Firefox", got)
 	}
 }

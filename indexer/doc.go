@@ -22,10 +22,18 @@
 // "panic: …", the stack is logged, sluice_indexer_pipeline_panics_total
 // counts it) or it goes over pipeline_timeout, the time budget of one
 // event in its pipeline (default 1s; sluice_indexer_pipeline_over_budget_total;
-// see pipelines' Limits for where the budget is checked and the caps on
-// grok and user_agent). The budget is wall-clock time, 50,000 times what
-// the nginx example takes for a line: only a process paused mid-event
-// (SIGSTOP, a suspended VM) sends an ordinary event over it.
+// see pipelines' Limits for where the budget is checked). The budget is
+// wall-clock time, 50,000 times what the nginx example takes for a line:
+// only a process paused mid-event (SIGSTOP, a suspended VM) sends an
+// ordinary event over it.
+//
+// A single regexp search cannot be interrupted, so two processors have
+// caps as well, set for every route's pipeline by grok_max_bytes (default
+// 65536: a longer field fails grok, a failure its on_failure or
+// ignore_failure handles) and user_agent_max_bytes (default 1024: only
+// that head of a user agent is parsed; user_agent.original keeps the
+// whole). Both are whole numbers of at least 1; a processor's own
+// max_bytes option overrides them for that processor.
 //
 // A dead letter is never larger than dead_letter_max_bytes (default
 // 1,000,000, under franz-go's and Kafka's 1 MB batch limits). A larger one

@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -73,31 +72,6 @@ func (e *hardEnv) config(t *testing.T, topic, pipeline string) Config {
 		cfg.Routes[0].Pipeline = path
 	}
 	return cfg
-}
-
-// run starts ix and stops it when the test ends (or when the returned
-// func is called), failing the test if Run fails.
-func run(t *testing.T, ix *Indexer) func() {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- ix.Run(ctx) }()
-	var once sync.Once
-	stop := func() {
-		once.Do(func() {
-			cancel()
-			select {
-			case err := <-done:
-				if err != nil {
-					t.Errorf("indexer: %v", err)
-				}
-			case <-time.After(60 * time.Second):
-				t.Errorf("indexer did not stop within 60s")
-			}
-		})
-	}
-	t.Cleanup(stop)
-	return stop
 }
 
 // produce writes values to topic, in order, on partition 0.
@@ -203,7 +177,7 @@ func TestDeadLetterTooLargeIsTruncated(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	run(t, ix)
+	testcluster.Run(t, "indexer", time.Minute, ix.Run)
 	e.waitCommitted(t, "hard-"+topic, topic, 3)
 
 	dl := e.deadLetters(t, topic, 1)[1]
@@ -350,7 +324,7 @@ func TestPanicGoesToDeadLetter(t *testing.T) {
 		}
 		return run0(ev)
 	}
-	run(t, ix)
+	testcluster.Run(t, "indexer", time.Minute, ix.Run)
 	e.waitCommitted(t, "hard-"+topic, topic, 3)
 	dl := e.deadLetters(t, topic, 1)[1]
 	if !strings.Contains(dl.Reason, "panic: assignment to entry in nil map") || dl.Value != `{"message":"boom"}` {
@@ -378,7 +352,7 @@ func TestOverBudgetGoesToDeadLetter(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	run(t, ix)
+	testcluster.Run(t, "indexer", time.Minute, ix.Run)
 	e.waitCommitted(t, "hard-"+topic, topic, 2)
 	letters := e.deadLetters(t, topic, 2)
 	for off, dl := range letters {
@@ -445,7 +419,7 @@ func TestHugeLinesThroughNginx(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	run(t, ix)
+	testcluster.Run(t, "indexer", time.Minute, ix.Run)
 	e.waitCommitted(t, "hard-"+topic, topic, 2)
 
 	docs := map[string]map[string]any{}

@@ -93,7 +93,7 @@ func New(cfg Config, log *slog.Logger) (*Indexer, error) {
 			return nil, fmt.Errorf("indexer: route %v: %w", rc.Topics, err)
 		}
 		if rc.Pipeline != "" {
-			if r.pipeline, err = pipelines.Load(rc.Pipeline, pipelines.Options{Budget: cfg.PipelineTimeout}); err != nil {
+			if r.pipeline, err = pipelines.Load(rc.Pipeline, cfg.pipelineOptions()); err != nil {
 				return nil, err
 			}
 			r.run = r.pipeline.Run

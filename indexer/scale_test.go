@@ -3,7 +3,6 @@ package indexer_test
 import (
 	"context"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -130,23 +129,5 @@ func (e *env) runIndexer(t *testing.T, group, topic, index string, nginx bool) (
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- ix.Run(ctx) }()
-	var once sync.Once
-	stop := func() {
-		once.Do(func() {
-			cancel()
-			select {
-			case err := <-done:
-				if err != nil {
-					t.Errorf("indexer: %v", err)
-				}
-			case <-time.After(60 * time.Second):
-				t.Errorf("indexer did not stop within 60s")
-			}
-		})
-	}
-	t.Cleanup(stop)
-	return ix, stop
+	return ix, testcluster.Run(t, "indexer", time.Minute, ix.Run)
 }

@@ -84,11 +84,20 @@
 // processors whose cost grows fastest with their input have caps as
 // well:
 //
-//	grok        a field over GrokMaxBytes (64 KiB) is a grok failure,
+//	grok        a field over max_bytes (64 KiB) is a grok failure,
 //	            "field [message] is N bytes, over grok's limit of 65536",
 //	            handled by ignore_failure/on_failure like any other
-//	user_agent  parses only the first UserAgentMaxBytes (1 KiB) of the
-//	            user agent, cut at a character; original keeps all of it
+//	user_agent  parses only the first max_bytes (1 KiB) of the user
+//	            agent, cut at a character; original keeps all of it
+//
+// Both processors take the cap as the option max_bytes, a whole number of
+// bytes of at least 1 (`grok: {field: message, patterns: [...],
+// max_bytes: 131072}`); without it they use Options.GrokMaxBytes and
+// Options.UserAgentMaxBytes, which the indexer sets from grok_max_bytes
+// and user_agent_max_bytes in its config (so an operator sets the caps of
+// every pipeline in one place and a pipeline can still raise or lower its
+// own). A larger cap lets one event cost more time than the budget can
+// bound: the budget is only read between searches.
 //
 // Go's regexps run in time linear in the input, but with the stock
 // patterns that is about 2µs a byte for grok and 20-30µs a byte for

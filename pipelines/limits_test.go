@@ -2,6 +2,7 @@ package pipelines
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -156,5 +157,67 @@ func TestUserAgentCap(t *testing.T) {
 	}
 	if got := uaHead("aé", 2); got != "a" {
 		t.Errorf("uaHead cuts inside a character: %q", got)
+	}
+}
+
+// TestGrokMaxBytesOption: a grok processor's max_bytes is its cap,
+// whatever Options.GrokMaxBytes says: a field one byte over it is a grok
+// failure like TestGrokFieldCap's (here recorded by on_failure), a field
+// of exactly max_bytes is matched, whether Options.GrokMaxBytes is the
+// default, lower or higher.
+func TestGrokMaxBytesOption(t *testing.T) {
+	def := func(max int) string {
+		return fmt.Sprintf(`processors:
+  - grok: {field: message, patterns: ['%%{INT:n:int}'], max_bytes: %d}
+on_failure:
+  - set: {field: error.message, value: '{{ _ingest.on_failure_message }}'}
+`, max)
+	}
+	for _, o := range []Options{{}, {GrokMaxBytes: 2}, {GrokMaxBytes: 1 << 20}} {
+		p := parseWith(t, def(4), o)
+		ev, _, err := p.Run(Event{"message": "12345"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, _ := ev["error"].(map[string]any)
+		msg, _ := e["message"].(string)
+		if want := "field [message] is 5 bytes, over grok's limit of 4"; msg != want || ev["n"] != nil {
+			t.Errorf("Options %+v, max_bytes 4, 5 bytes: error.message %q, n %v; want %q and no n", o, msg, ev["n"], want)
+		}
+		if ev, _, err := p.Run(Event{"message": "1234"}); err != nil || ev["n"] != int64(1234) || ev["error"] != nil {
+			t.Errorf("Options %+v, max_bytes 4, 4 bytes: %v, %v", o, ev, err)
+		}
+	}
+}
+
+// TestUserAgentMaxBytesOption: a user_agent processor with a small
+// max_bytes parses only that prefix: a user agent whose browser is named
+// after max_bytes bytes of junk is Other, and the same one with max_bytes
+// reaching its end is Firefox on Linux; original keeps the whole either
+// way. The option wins over Options.UserAgentMaxBytes.
+func TestUserAgentMaxBytesOption(t *testing.T) {
+	const firefox = "Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0"
+	junk := strings.Repeat("j", 40)
+	ua := junk + " " + firefox
+	for _, c := range []struct {
+		max  int
+		opts Options
+		name string
+		os   bool
+	}{
+		{len(junk), Options{}, "Other", false}, // the junk alone
+		{len(junk), Options{UserAgentMaxBytes: 1 << 20}, "Other", false},
+		{len(ua), Options{UserAgentMaxBytes: 8}, "Firefox", true}, // all of it
+	} {
+		p := parseWith(t, fmt.Sprintf("processors: [{user_agent: {field: ua, max_bytes: %d}}]", c.max), c.opts)
+		ev, _, err := p.Run(Event{"ua": ua})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := ev["user_agent"].(map[string]any)
+		_, hasOS := got["os"]
+		if got["name"] != c.name || hasOS != c.os || got["original"] != ua {
+			t.Errorf("max_bytes %d, Options %+v: %v; want name %s, os %v and the whole original", c.max, c.opts, got, c.name, c.os)
+		}
 	}
 }

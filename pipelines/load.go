@@ -31,13 +31,15 @@ type Options struct {
 	// GrokMaxBytes is the longest field grok matches, in bytes: a longer
 	// one is a grok failure (handled like any other), since matching the
 	// stock patterns against it costs about 2µs a byte and cannot be
-	// interrupted. 0 means DefaultGrokMaxBytes.
+	// interrupted. It is the default of the grok processors' max_bytes
+	// option (the indexer's grok_max_bytes). 0 means DefaultGrokMaxBytes.
 	GrokMaxBytes int
 	// UserAgentMaxBytes is how much of a user agent the user_agent
 	// processor parses: the first bytes up to it (user_agent.original
-	// keeps the whole). 0 means DefaultUserAgentMaxBytes: real user
-	// agents are a few hundred bytes; ua-parser's libraries for other
-	// languages cut at 1000 to 2048.
+	// keeps the whole). It is the default of the user_agent processors'
+	// max_bytes option (the indexer's user_agent_max_bytes). 0 means
+	// DefaultUserAgentMaxBytes: real user agents are a few hundred bytes;
+	// ua-parser's libraries for other languages cut at 1000 to 2048.
 	UserAgentMaxBytes int
 }
 
@@ -406,6 +408,26 @@ func (o *opts) boolean(key string, def bool) bool {
 		return def
 	}
 	return b
+}
+
+// byteCount reads a size in bytes that must be a whole number of at least
+// 1 (max_bytes); def when absent.
+func (o *opts) byteCount(key string, def int) int {
+	n := o.node(key)
+	if n == nil {
+		return def
+	}
+	var v int
+	// yaml.v3 would decode 1.5 into an int as 1: only integers are sizes.
+	if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!int" || n.Decode(&v) != nil {
+		o.errorf(n, "%s: want a whole number of bytes, not %q", key, n.Value)
+		return def
+	}
+	if v < 1 {
+		o.errorf(n, "%s: must be at least 1, not %d", key, v)
+		return def
+	}
+	return v
 }
 
 // value decodes any YAML value (for set/append value).

@@ -121,6 +121,7 @@ func buildGrok(o *opts, ignoreMissing bool) doFunc {
 	defs := o.stringMap("pattern_definitions")
 	pats, pn := o.strs("patterns"), o.node("patterns")
 	o.boolean("trace_match", false)
+	maxBytes := o.byteCount("max_bytes", o.d.l.opts.GrokMaxBytes)
 	if len(pats) == 0 {
 		o.errorf(pn, "patterns: want at least one grok expression")
 		return nil
@@ -139,7 +140,6 @@ func buildGrok(o *opts, ignoreMissing bool) doFunc {
 		}
 		exprs = append(exprs, g)
 	}
-	maxBytes := o.d.l.opts.GrokMaxBytes
 	return func(ev Event, st *state) error {
 		s, ok, err := sourceString(ev, field, ignoreMissing)
 		if !ok {

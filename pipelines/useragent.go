@@ -25,6 +25,7 @@ func buildUserAgent(o *opts, ignoreMissing bool) doFunc {
 	target := o.str("target_field", "user_agent")
 	props := o.strs("properties")
 	o.boolean("extract_device_type", false)
+	maxBytes := o.byteCount("max_bytes", o.d.l.opts.UserAgentMaxBytes)
 	want := uaWant{name: true, version: true, os: true, device: true, original: true}
 	if props != nil {
 		want = uaWant{}
@@ -52,7 +53,6 @@ func buildUserAgent(o *opts, ignoreMissing bool) doFunc {
 		return nil
 	}
 	tp := newPath(target)
-	maxBytes := o.d.l.opts.UserAgentMaxBytes
 	return func(ev Event, st *state) error {
 		s, ok, err := sourceString(ev, field, ignoreMissing)
 		if !ok {

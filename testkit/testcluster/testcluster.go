@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -66,7 +67,7 @@ func StartCoordinator(tb testing.TB, dir string, tick time.Duration, options ...
 // RunCoordinator runs srv (e.g. an ensemble member) until the test ends or
 // Stop is called.
 func RunCoordinator(tb testing.TB, srv *coordinator.Server) *CoordinatorServer {
-	return &CoordinatorServer{Server: srv, Stop: run(tb, "coordinator", srv.Run)}
+	return &CoordinatorServer{Server: srv, Stop: Run(tb, "coordinator", 30*time.Second, srv.Run)}
 }
 
 // Broker is a broker started for a test.
@@ -102,29 +103,33 @@ func StartBroker(tb testing.TB, id int, zkConnect, dir string, options ...func(*
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return &Broker{Broker: b, Dir: dir, Stop: run(tb, "broker", b.Run)}
+	return &Broker{Broker: b, Dir: dir, Stop: Run(tb, "broker", 30*time.Second, b.Run)}
 }
 
-// run runs f until the test ends or the returned stop is called.
-func run(tb testing.TB, name string, f func(context.Context) error) func() {
+// Run runs f (a component's Run) in a goroutine until the test ends or
+// the returned stop is called. stop cancels f's context and waits for f
+// to return, at most within; it fails the test (Errorf, so it may run in
+// a cleanup) if f returns an error or does not return in time. Only its
+// first call does anything: a test may stop early and the cleanup stop
+// again. name says what stopped in the failures.
+func Run(tb testing.TB, name string, within time.Duration, f func(context.Context) error) (stop func()) {
+	tb.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- f(ctx) }()
-	stopped := false
-	stop := func() {
-		if stopped {
-			return
-		}
-		stopped = true
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				tb.Errorf("%s stopped with: %v", name, err)
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil {
+					tb.Errorf("%s stopped with: %v", name, err)
+				}
+			case <-time.After(within):
+				tb.Errorf("%s did not stop within %v", name, within)
 			}
-		case <-time.After(30 * time.Second):
-			tb.Errorf("%s did not stop within 30s", name)
-		}
+		})
 	}
 	tb.Cleanup(stop)
 	return stop
