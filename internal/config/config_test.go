@@ -64,8 +64,11 @@ func TestPropertiesSyntaxErrors(t *testing.T) {
 
 type agentConf struct {
 	Inputs []struct {
-		ID    string   `yaml:"id"`
-		Paths []string `yaml:"paths"`
+		ID       string         `yaml:"id"`
+		Paths    []string       `yaml:"paths"`
+		MaxBytes int64          `yaml:"max_bytes"`
+		Limits   map[string]int `yaml:"limits"`
+		Ratio    float64        `yaml:"ratio"`
 	} `yaml:"inputs"`
 	Output struct {
 		Kafka struct {
@@ -83,6 +86,10 @@ func TestYAMLErrors(t *testing.T) {
 		{"unknown key in list item", "inputs:\n  - id: a\n    pathz: [x]\n", "agent.yml:3: inputs[0].pathz: unknown key"},
 		{"bad value", "output:\n  kafka:\n    required_acks: all\n", "agent.yml:3: output.kafka.required_acks: value `all` is not a valid int"},
 		{"syntax", "inputs: [\n", "agent.yml:1: did not find expected node content"},
+		// yaml.v3 alone would decode these as 1 and 2.
+		{"fraction for an int", "output:\n  kafka:\n    required_acks: 1.5\n", "agent.yml:3: output.kafka.required_acks: want a whole number, not 1.5"},
+		{"fraction in a list item", "inputs:\n  - id: a\n  - max_bytes: 2.25e3\n    ratio: 0.5\n", "agent.yml:3: inputs[1].max_bytes: want a whole number, not 2.25e3"},
+		{"fraction in a map", "inputs:\n  - limits: {a: 1, b: 2.0}\n", "agent.yml:2: inputs[0].limits.b: want a whole number, not 2.0"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var c agentConf

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"reflect"
 	"regexp"
 	"strconv"
 
@@ -28,8 +29,17 @@ func DecodeYAML(file string, text []byte, out any) error {
 	dec := yaml.NewDecoder(bytes.NewReader(text))
 	dec.KnownFields(true)
 	err := dec.Decode(out)
-	if err == nil || errors.Is(err, io.EOF) {
+	if errors.Is(err, io.EOF) {
 		return nil
+	}
+	if err == nil {
+		var root yaml.Node
+		if yaml.Unmarshal(text, &root) != nil {
+			return nil
+		}
+		var errs Errors
+		fractions(file, &root, reflect.TypeOf(out), "", &errs)
+		return errs.Err()
 	}
 	// A second parse, into nodes, finds the full key path at a line.
 	var root yaml.Node
