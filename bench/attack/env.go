@@ -37,6 +37,11 @@ const (
 	// zkInitLimit makes the handshake deadline 10s (tickTime 2s): the
 	// silent connections attack outlasts it.
 	zkInitLimit = 5
+	// zkLargeRequestMaxBytes is the coordinator's largeRequestMaxBytes
+	// (below its 100 MiB default, to fit the constant budget of the other
+	// attacks): the client port's request memory budget, charged with
+	// the requests above largeRequestThreshold (its default, 64 KiB).
+	zkLargeRequestMaxBytes = 64 << 20
 )
 
 // node is one process of an attack's cluster.
@@ -90,6 +95,7 @@ func start(ctx context.Context, cfg Config, port Port, dir string) (*env, error)
 				// A client has max(tickTime×initLimit, 10s) from its
 				// accept to send its connect request: 10s here.
 				c.InitLimit = zkInitLimit
+				c.LargeRequestMaxBytes = zkLargeRequestMaxBytes
 			},
 		})
 		if err != nil {
