@@ -3,6 +3,7 @@ package coordinator
 import (
 	"fmt"
 	"maps"
+	"math"
 	"net"
 	"os"
 	"path/filepath"
@@ -36,6 +37,13 @@ type Config struct {
 	FourLetterWords   map[string]bool
 	MinSessionTimeout time.Duration // minSessionTimeout, default 2 × tickTime
 	MaxSessionTimeout time.Duration // maxSessionTimeout, default 20 × tickTime
+
+	// The client port's request memory (ZooKeeper 3.6+'s keys): the
+	// requests longer than LargeRequestThreshold bytes being read or
+	// handled may come to LargeRequestMaxBytes in all; a request that
+	// would exceed it closes its connection (see the package doc).
+	LargeRequestMaxBytes  int // largeRequestMaxBytes, default 100 MiB
+	LargeRequestThreshold int // largeRequestThreshold: -1 = no request counts (ZooKeeper's default); ours is 64 KiB
 
 	MetricsAddr string // metricsProvider.httpHost:httpPort, "" when off
 	PeerType    string // peerType: participant, or observer (then server.MyID says :observer)
@@ -105,6 +113,12 @@ func Defaults() Config {
 		MaxSessionTimeout: 40 * time.Second,
 		PeerType:          "participant",
 
+		LargeRequestMaxBytes: 100 << 20,
+		// ZooKeeper's default, -1, turns the budget off. Ours charges
+		// the requests larger than a connection's read buffer; see the
+		// package doc.
+		LargeRequestThreshold: 64 << 10,
+
 		QuorumHostnameVerification: true,
 	}
 	for _, w := range defaultFourLetterWords {
@@ -171,6 +185,8 @@ func (c *Config) ReadProperties(p *config.Properties) error {
 	readInt("maxSessionTimeout", &maxT)
 	c.MinSessionTimeout = time.Duration(minT) * time.Millisecond
 	c.MaxSessionTimeout = time.Duration(maxT) * time.Millisecond
+	readInt("largeRequestMaxBytes", &c.LargeRequestMaxBytes)
+	readInt("largeRequestThreshold", &c.LargeRequestThreshold)
 	if wl, ok := p.Lookup("4lw.commands.whitelist"); ok {
 		c.FourLetterWords = map[string]bool{}
 		for _, w := range strings.Split(wl, ",") {
@@ -261,6 +277,13 @@ func (c *Config) Validate() error {
 	}
 	if minT, maxT := c.MinSessionTimeout.Milliseconds(), c.MaxSessionTimeout.Milliseconds(); minT > maxT {
 		errs.Addf("minSessionTimeout", "%d is above maxSessionTimeout %d", minT, maxT)
+	}
+	// ZooKeeper ignores these two with a warning; here they are errors.
+	if c.LargeRequestMaxBytes <= 0 || c.LargeRequestMaxBytes > math.MaxInt32 {
+		errs.Addf("largeRequestMaxBytes", "must be from 1 to %d, got %d", math.MaxInt32, c.LargeRequestMaxBytes)
+	}
+	if t := c.LargeRequestThreshold; t != -1 && (t <= 0 || t > math.MaxInt32) {
+		errs.Addf("largeRequestThreshold", "must be -1 (no request is large) or from 1 to %d, got %d", math.MaxInt32, t)
 	}
 	for _, w := range slices.Sorted(maps.Keys(c.FourLetterWords)) {
 		if len(w) != 4 {
@@ -355,6 +378,8 @@ func (c *Config) Render() []byte {
 		{"autopurge.purgeInterval", int64(c.PurgeInterval / time.Hour), int64(def.PurgeInterval / time.Hour)},
 		{"minSessionTimeout", c.MinSessionTimeout.Milliseconds(), 2 * tick},
 		{"maxSessionTimeout", c.MaxSessionTimeout.Milliseconds(), 20 * tick},
+		{"largeRequestMaxBytes", int64(c.LargeRequestMaxBytes), int64(def.LargeRequestMaxBytes)},
+		{"largeRequestThreshold", int64(c.LargeRequestThreshold), int64(def.LargeRequestThreshold)},
 	} {
 		if k.n != k.def {
 			line(k.key, k.n)

@@ -34,6 +34,8 @@ dataDir=DATADIR
 clientPort=2181
 maxClientCnxns=100
 maxCnxns=500
+largeRequestMaxBytes=52428800
+largeRequestThreshold=-1
 autopurge.snapRetainCount=5
 autopurge.purgeInterval=1
 4lw.commands.whitelist=ruok, srvr,mntr
@@ -62,7 +64,10 @@ someFutureKey=1
 	if !c.FourLetterWords["srvr"] || c.FourLetterWords["dump"] {
 		t.Fatalf("4lw = %v", c.FourLetterWords)
 	}
-	if len(warnings) != 1 || warnings[0].Key != "someFutureKey" || warnings[0].Line != 15 {
+	if c.LargeRequestMaxBytes != 50<<20 || c.LargeRequestThreshold != -1 {
+		t.Fatalf("largeRequestMaxBytes %d, largeRequestThreshold %d", c.LargeRequestMaxBytes, c.LargeRequestThreshold)
+	}
+	if len(warnings) != 1 || warnings[0].Key != "someFutureKey" || warnings[0].Line != 17 {
 		t.Fatalf("warnings = %v", warnings)
 	}
 }
@@ -86,6 +91,7 @@ func TestConfigErrors(t *testing.T) {
 		{"no dataDir", "clientPort=2181\n", "", "zoo.cfg: dataDir: is required"},
 		{"bad server line", "dataDir=DATADIR\nserver.1=h1:2888\n", "1", `zoo.cfg:2: server.1: "h1:2888" is not host:peerPort:electionPort[:observer|:participant]`},
 		{"bad role", "dataDir=DATADIR\nserver.1=h1:2888:3888:boss\n", "1", `zoo.cfg:2: server.1: role "boss" is not observer or participant`},
+		{"bad largeRequestMaxBytes", "dataDir=DATADIR\nlargeRequestMaxBytes=100MB\n", "", `zoo.cfg:2: largeRequestMaxBytes: "100MB" is not an integer`},
 		{"bad 4lw", "dataDir=DATADIR\n4lw.commands.whitelist=ruok,status\n", "", `zoo.cfg:2: 4lw.commands.whitelist: "status" is not a four-letter word`},
 		{"myid missing", "dataDir=DATADIR\nserver.1=h1:2888:3888\n", "", "myid: an ensemble member needs its id here"},
 		{"myid unknown", "dataDir=DATADIR\nserver.1=h1:2888:3888\n", "7", "myid:1: id 7 has no server.7 line in"},
@@ -158,6 +164,10 @@ func TestConfigValidate(t *testing.T) {
 		{"snapRetainCount", "autopurge.snapRetainCount: must be at least 3, got 2", func(c *Config) { c.SnapRetainCount = 2 }},
 		{"snapCount", "snapCount: must be at least 2, got 1", func(c *Config) { c.SnapCount = 1 }},
 		{"session bounds", "minSessionTimeout: 5000 is above maxSessionTimeout 4000", func(c *Config) { c.MinSessionTimeout, c.MaxSessionTimeout = 5*time.Second, 4*time.Second }},
+		{"largeRequestMaxBytes", "largeRequestMaxBytes: must be from 1 to 2147483647, got 0", func(c *Config) { c.LargeRequestMaxBytes = 0 }},
+		{"largeRequestMaxBytes above int32", "largeRequestMaxBytes: must be from 1 to 2147483647, got 2147483648", func(c *Config) { c.LargeRequestMaxBytes = 1 << 31 }},
+		{"largeRequestThreshold 0", "largeRequestThreshold: must be -1 (no request is large) or from 1 to 2147483647, got 0", func(c *Config) { c.LargeRequestThreshold = 0 }},
+		{"largeRequestThreshold -2", "largeRequestThreshold: must be -1 (no request is large) or from 1 to 2147483647, got -2", func(c *Config) { c.LargeRequestThreshold = -2 }},
 		{"4lw", `4lw.commands.whitelist: "status" is not a four-letter word`, func(c *Config) { c.FourLetterWords["status"] = true }},
 		{"peerType", `peerType: "boss" is not participant or observer`, func(c *Config) { c.PeerType = "boss" }},
 		{"metrics port", `metricsProvider.httpPort: "x" is not a port number`, func(c *Config) { c.MetricsAddr = "0.0.0.0:x" }},
@@ -187,6 +197,7 @@ func TestConfigRenderRoundTrip(t *testing.T) {
 	full.DataLogDir, full.ClientAddr, full.MaxClientCnxns = "/log", "127.0.0.1:0", 0
 	full.SnapRetainCount, full.SnapCount, full.PurgeInterval = 5, 50, 2*time.Hour
 	full.MaxCnxns = 1000
+	full.LargeRequestMaxBytes, full.LargeRequestThreshold = 64<<20, -1
 	full.MinSessionTimeout, full.MaxSessionTimeout = time.Second, time.Minute
 	full.FourLetterWords = map[string]bool{"ruok": true, "dump": true}
 	full.MetricsAddr = "127.0.0.1:7000"
@@ -235,6 +246,7 @@ func TestConfigErrorsAtLines(t *testing.T) {
 		{"member", "dataDir=DATADIR\nserver.0=h:1:2\nserver.1=h:3:4\n", "1", "zoo.cfg:2: server.0: the member id must be a number from 1 to 255"},
 		{"observer", "dataDir=DATADIR\npeerType=observer\nserver.1=h:1:2\n", "1", "zoo.cfg:2: peerType: observer, but server.1 does not say :observer"},
 		{"metrics", "dataDir=DATADIR\nmetricsProvider.httpPort=web\n", "", `zoo.cfg:2: metricsProvider.httpPort: "web" is not a port number`},
+		{"large requests", "dataDir=DATADIR\nlargeRequestThreshold=0\nlargeRequestMaxBytes=-5\n", "", "zoo.cfg:3: largeRequestMaxBytes: must be from 1 to 2147483647, got -5\nzoo.cfg:2: largeRequestThreshold: must be -1 (no request is large) or from 1 to 2147483647, got 0"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := writeCfg(t, tc.text, tc.myid)

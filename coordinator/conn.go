@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -59,6 +60,7 @@ type conn struct {
 
 	calls   chan *call   // made once the handshake is done (serve)
 	pending atomic.Int32 // calls handed to answer and not yet answered
+	held    atomic.Int64 // bytes this connection's requests hold of largeRequestMaxBytes
 	closed  chan struct{}
 	once    sync.Once
 
@@ -75,6 +77,8 @@ type call struct {
 	read func() (zk.Record, error) // a read: run in turn, under applyMu
 	sync bool                      // sync: wait for ReadIndex first
 	last bool                      // closeSession: close after replying
+
+	charge int64 // what the request holds of largeRequestMaxBytes until answered
 }
 
 func newConn(s *Server, nc net.Conn) *conn {
@@ -264,6 +268,9 @@ func (c *conn) serve(ctx context.Context) {
 		c.close()
 		wg.Wait()
 		c.s.watches.remove(c)
+		// What requests never answered (read in part, queued when the
+		// connection closed) still held of largeRequestMaxBytes.
+		c.s.large.give(c.held.Swap(0))
 	}()
 	defer c.survive()
 	wg.Add(1)
@@ -271,17 +278,29 @@ func (c *conn) serve(ctx context.Context) {
 
 	// The first four bytes are read before the connection gets its 64 KiB
 	// read buffer (and its write buffer comes with its first reply): a
-	// connection that never sends a byte holds no buffers.
+	// connection that never sends a byte holds no buffers, nor one whose
+	// connect request does not fit in largeRequestMaxBytes.
 	var first [4]byte
 	if _, err := io.ReadFull(c.nc, first[:]); err != nil {
 		return
 	}
-	r := bufio.NewReaderSize(io.MultiReader(bytes.NewReader(first[:]), c.nc), 64<<10)
 	if word := string(first[:]); fourLetterWord(word) {
 		c.fourLetter(word)
 		return
 	}
-	if !c.handshake(ctx, r) {
+	n := int(int32(binary.BigEndian.Uint32(first[:])))
+	if n < 0 || n > maxFrame {
+		c.s.log.Debug("bad connect packet", "remote", c.nc.RemoteAddr(), "length", n)
+		return
+	}
+	charged, err := c.charge(n)
+	if err != nil {
+		return
+	}
+	r := bufio.NewReaderSize(io.MultiReader(bytes.NewReader(first[:]), c.nc), 64<<10)
+	ok := c.handshake(ctx, r, packetBuffer(charged))
+	c.uncharge(charged) // answered, or refused
+	if !ok {
 		return
 	}
 	c.calls = make(chan *call, outQueue) // after the handshake too: 32 KiB
@@ -312,10 +331,10 @@ func (c *conn) deadline() {
 	_ = c.nc.SetReadDeadline(time.Now().Add(c.timeout))
 }
 
-func (c *conn) handshake(ctx context.Context, r *bufio.Reader) bool {
+func (c *conn) handshake(ctx context.Context, r *bufio.Reader, buf []byte) bool {
 	// The read deadline is the one accept set: the connect request must
 	// arrive within handshakeTimeout of the accept, however it trickles in.
-	packet, err := zk.ReadPacket(r, nil, maxFrame)
+	packet, err := zk.ReadPacket(r, buf, maxFrame)
 	if err != nil {
 		c.s.log.Debug("bad connect packet", "remote", c.nc.RemoteAddr(), "err", err)
 		return false
@@ -434,11 +453,73 @@ func (c *conn) write() {
 	}
 }
 
+// errLargeRequests closes a connection whose request would take the
+// client port past largeRequestMaxBytes.
+var errLargeRequests = errors.New("request would exceed largeRequestMaxBytes")
+
+// charge counts a request of n bytes, the length its header announces,
+// against largeRequestMaxBytes before its body is read, and returns what
+// it charged: 0 for a request that is not large, or one whose length
+// ReadPacket refuses anyway. A request that does not fit closes the
+// connection without a reply, as in ZooKeeper.
+func (c *conn) charge(n int) (int64, error) {
+	if n < 0 || n > maxFrame || !c.s.large.large(n) {
+		return 0, nil
+	}
+	if !c.s.large.take(int64(n)) {
+		c.s.rejectLarge(c.nc.RemoteAddr(), n)
+		return 0, errLargeRequests
+	}
+	c.held.Add(int64(n))
+	return int64(n), nil
+}
+
+// packetBuffer is the buffer for a packet whose length charge took:
+// allocated whole, the budget having room for it, rather than grown as
+// the bytes arrive (which leaves the outgrown buffers, up to the
+// packet's length again, to the GC). An uncharged packet's buffer is
+// grown by ReadPacket.
+func packetBuffer(charged int64) []byte {
+	if charged == 0 {
+		return nil
+	}
+	return make([]byte, 0, charged)
+}
+
+// uncharge gives back what charge took, once the request is answered.
+func (c *conn) uncharge(n int64) {
+	if n > 0 {
+		c.held.Add(-n)
+		c.s.large.give(n)
+	}
+}
+
+// readPacket reads the next request packet, its length (peeked from its
+// header) charged first; the charge is the caller's to give back.
+func (c *conn) readPacket(r *bufio.Reader, buf []byte) ([]byte, int64, error) {
+	head, err := r.Peek(4)
+	if err != nil {
+		return nil, 0, err
+	}
+	charged, err := c.charge(int(int32(binary.BigEndian.Uint32(head))))
+	if err != nil {
+		return nil, 0, err
+	}
+	if charged > 0 {
+		buf = packetBuffer(charged)
+	}
+	packet, err := zk.ReadPacket(r, buf, maxFrame)
+	return packet, charged, err
+}
+
 func (c *conn) readRequests(ctx context.Context, r *bufio.Reader) {
 	buf := make([]byte, 0, 4096)
 	for {
 		c.deadline()
-		packet, err := zk.ReadPacket(r, buf[:0], maxFrame)
+		packet, charged, err := c.readPacket(r, buf[:0])
+		if errors.Is(err, errLargeRequests) {
+			return
+		}
 		if errors.Is(err, zk.ErrTooLarge) {
 			// Like ZooKeeper, no reply; but read what the client is still
 			// sending (bounded) so that it sees the connection close rather
@@ -465,11 +546,13 @@ func (c *conn) readRequests(ctx context.Context, r *bufio.Reader) {
 			c.s.log.Info("closing connection", "remote", c.nc.RemoteAddr(), "op", hdr.Type, "err", err)
 			return
 		}
+		cl.charge = charged
 		// A plain read with nothing ahead of it is answered here: the
 		// reply order stays the request order, and the read skips a
 		// goroutine handoff.
 		if cl.read != nil && cl.wait == nil && !cl.sync && !cl.last && c.pending.Load() == 0 {
 			c.runRead(cl)
+			c.uncharge(cl.charge)
 			continue
 		}
 		c.pending.Add(1)
@@ -506,7 +589,7 @@ func (c *conn) answer(ctx context.Context) {
 				select {
 				case res := <-cl.wait:
 					c.reply(cl.xid, res.zxid, res.err, res.body)
-					c.pending.Add(-1)
+					c.answered(cl)
 					continue
 				case <-time.After(c.timeout / 2):
 				}
@@ -527,12 +610,18 @@ func (c *conn) answer(ctx context.Context) {
 		default:
 			c.runRead(cl)
 		}
-		c.pending.Add(-1)
+		c.answered(cl)
 		if cl.last {
 			c.close()
 			return
 		}
 	}
+}
+
+// answered marks a call handed to answer as answered.
+func (c *conn) answered(cl *call) {
+	c.pending.Add(-1)
+	c.uncharge(cl.charge)
 }
 
 // runRead runs a read and queues its reply under applyMu, so that watches

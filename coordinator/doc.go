@@ -15,6 +15,34 @@
 // Snapshots of the tree are encoded in the background and purged as
 // autopurge says. Configuration is zoo.cfg and dataDir/myid (config.go).
 //
+// # Request memory on the client port
+//
+// A packet is at most jute.maxbuffer (1 MiB - 1); a longer one closes its
+// connection. The requests being read or handled, over all connections,
+// share largeRequestMaxBytes (default 100 MiB, as in ZooKeeper; see
+// largerequests.go): a connection learns a packet's length from its
+// 4-byte header, charges it before reading the body, and gives it back
+// when the request is answered or the connection closes. A request that
+// would exceed the budget closes its connection without a reply (as
+// ZooKeeper does; the client reconnects and retries) and is counted in
+// sluice_coordinator_large_requests_rejected_total; the bytes charged are
+// the gauge sluice_coordinator_large_request_bytes. A charged packet's
+// buffer is allocated whole (the budget has room for it) rather than
+// grown as its bytes arrive, so it leaves no outgrown buffers behind.
+//
+// Only requests longer than largeRequestThreshold are charged.
+// ZooKeeper's default threshold, -1, charges none and so turns the budget
+// off (-1 does so here too). Ours is 64 KiB, the size of a connection's
+// read buffer: a smaller request adds at most what each connection holds
+// anyway, and is never refused. Charging every request (threshold 1)
+// bounds memory a little more tightly, but then connections stalled in
+// 1 MiB packets that fill the budget also get every other client's
+// requests refused until they time out: a normal client beside the
+// zk-huge-connect attack (sluice-bench attack) failed 92 requests in 5 s.
+// ZooKeeper checks a length against the budget when the header arrives
+// but charges it only once the body has been read; charging at the
+// header is what bounds connections stalled mid-packet.
+//
 // # The peer port
 //
 // Members exchange Raft messages and session heartbeats on the peer port

@@ -1,10 +1,12 @@
 package coordinator_test
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"net"
 	"os"
+	"sync"
 	"testing"
 	"time"
 
@@ -13,6 +15,7 @@ import (
 	"github.com/sluicelogs/sluice/coordinator"
 
 	"github.com/sluicelogs/sluice/internal/await"
+	"github.com/sluicelogs/sluice/testkit/memtest"
 	"github.com/sluicelogs/sluice/testkit/promtest"
 	"github.com/sluicelogs/sluice/testkit/testcluster"
 )
@@ -148,5 +151,111 @@ func TestMaxCnxnsLimitsAllAddresses(t *testing.T) {
 	c := connect(t, m.Addr()) // retries while the closed connections are being let go
 	if _, err := c.Create("/after", nil, 0, zk.WorldACL(zk.PermAll)); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestLargeRequestMaxBytes: the client port's requests share one memory
+// budget, largeRequestMaxBytes, charged with a request's announced
+// length before its body is read. 24 connections each announce the
+// largest packet (1 MiB) and send all of it but its last byte: the 8 that
+// fit in an 8 MiB budget are held, the others are closed at their header
+// and counted, so the heap grows by about the budget, not by 24 MiB. A
+// normal client (its requests under the default largeRequestThreshold,
+// 64 KiB, so never charged) keeps working meanwhile, while a large
+// request of its closes its connection as ZooKeeper does. Once the
+// attackers leave, the budget is all given back and a large write is
+// served.
+func TestLargeRequestMaxBytes(t *testing.T) {
+	const (
+		budget = 8 << 20
+		size   = 1<<20 - 1 // the largest packet (jute.maxbuffer)
+		conns  = 24
+		fit    = budget / size // 8
+	)
+	m := testcluster.StartCoordinator(t, t.TempDir(), 200*time.Millisecond, func(c *coordinator.Config) { c.LargeRequestMaxBytes = budget })
+	metrics := promtest.Of(m.Server.Collectors()...)
+	value := func(name string) float64 { return promtest.Value(t, metrics, name) }
+	normal := connect(t, m.Addr())
+	if _, err := normal.Create("/n", make([]byte, 1024), 0, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+
+	packet := binary.BigEndian.AppendUint32(make([]byte, 0, 4+size), size)
+	packet = packet[:4+size-1] // all but the last byte
+	attackers := make([]net.Conn, conns)
+	grown := memtest.HeapGrowth(func() {
+		var wg sync.WaitGroup
+		for i := range attackers {
+			nc, err := net.Dial("tcp", m.Addr())
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { nc.Close() })
+			attackers[i] = nc
+			wg.Add(1)
+			go func() { // a refused connection's write fails: it was closed
+				defer wg.Done()
+				_ = nc.SetWriteDeadline(time.Now().Add(time.Minute))
+				_, _ = nc.Write(packet)
+			}()
+		}
+		wg.Wait()
+		await.Eventually(t, time.Minute, 10*time.Millisecond, func() error {
+			if got := value("sluice_coordinator_large_requests_rejected_total"); got != conns-fit {
+				return fmt.Errorf("%v requests rejected, want %d", got, conns-fit)
+			}
+			if got := value("sluice_coordinator_large_request_bytes"); got != fit*size {
+				return fmt.Errorf("%v bytes charged, want %d", got, fit*size)
+			}
+			return nil
+		})
+	})
+	if limit := int64(budget + conns*192<<10); grown > limit {
+		t.Fatalf("%d connections holding a 1 MiB packet short of its last byte grew the heap by %d KiB, more than the budget and 192 KiB a connection (%d KiB)", conns, grown>>10, limit>>10)
+	}
+	t.Logf("%d connections with 1 MiB packets, budget %d MiB: heap +%d KiB", conns, budget>>20, grown>>10)
+
+	// fit connections are held mid-packet, the others were closed.
+	var open int
+	for _, nc := range attackers {
+		_ = nc.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
+		if _, err := nc.Read(make([]byte, 1)); errors.Is(err, os.ErrDeadlineExceeded) {
+			open++
+		}
+	}
+	if open != fit {
+		t.Fatalf("%d of %d connections still open, want the %d that fit in the budget", open, conns, fit)
+	}
+
+	// Small requests are not charged: the normal client is served.
+	if _, err := normal.Set("/n", make([]byte, 1024), -1); err != nil {
+		t.Fatalf("a small setData with the budget used up: %v", err)
+	}
+	if _, _, err := normal.Get("/n"); err != nil {
+		t.Fatalf("getData with the budget used up: %v", err)
+	}
+	// A large one does not fit: its connection is closed, no reply.
+	if _, err := normal.Set("/n", make([]byte, 200<<10), -1); !connectionLoss(err) {
+		t.Fatalf("a 200 KiB setData with the budget used up: %v, want the connection closed", err)
+	}
+	if got := value("sluice_coordinator_large_requests_rejected_total"); got != conns-fit+1 {
+		t.Fatalf("%v requests rejected, want %d", got, conns-fit+1)
+	}
+
+	for _, nc := range attackers {
+		nc.Close()
+	}
+	await.Eventually(t, time.Minute, 10*time.Millisecond, func() error {
+		if got := value("sluice_coordinator_large_request_bytes"); got != 0 {
+			return fmt.Errorf("%v bytes still charged after the attackers closed", got)
+		}
+		return nil
+	})
+	if err := retryOnLoss(func() error { _, err := normal.Set("/n", make([]byte, 200<<10), -1); return err }); err != nil {
+		t.Fatalf("a 200 KiB setData once the budget is free: %v", err)
+	}
+	// Its charge was given back when it was answered.
+	if got := value("sluice_coordinator_large_request_bytes"); got != 0 {
+		t.Fatalf("%v bytes charged after the large write was answered", got)
 	}
 }

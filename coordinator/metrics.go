@@ -12,6 +12,8 @@ type metrics struct {
 	refused  *prometheus.CounterVec
 	panics   prometheus.Counter
 
+	largeRejected prometheus.Counter // requests refused by largeRequestMaxBytes
+
 	peerRefused *prometheus.CounterVec // the peer port's (transport.go)
 }
 
@@ -33,6 +35,10 @@ func newMetrics() *metrics {
 			Name: "sluice_coordinator_connection_panics_total",
 			Help: "Panics while serving a client, each of which closed that client's connection.",
 		}),
+		largeRejected: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "sluice_coordinator_large_requests_rejected_total",
+			Help: "Client requests refused because their length would take the requests being read or handled past largeRequestMaxBytes; each closed its connection.",
+		}),
 		peerRefused: newPeerRefused(),
 	}
 }
@@ -44,7 +50,8 @@ func (s *Server) Collectors() []prometheus.Collector {
 		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, f)
 	}
 	return []prometheus.Collector{
-		s.metrics.requests, s.metrics.conns, s.metrics.refused, s.metrics.panics, s.metrics.peerRefused,
+		s.metrics.requests, s.metrics.conns, s.metrics.refused, s.metrics.panics, s.metrics.largeRejected, s.metrics.peerRefused,
+		gauge("sluice_coordinator_large_request_bytes", "Bytes of the large requests being read or handled, charged against largeRequestMaxBytes.", func() float64 { return float64(s.large.used.Load()) }),
 		gauge("sluice_coordinator_znodes", "Znodes in the data tree.", func() float64 { return float64(s.tree.Len()) }),
 		gauge("sluice_coordinator_sessions", "Live sessions.", func() float64 { return float64(len(s.tree.Sessions())) }),
 		gauge("sluice_coordinator_last_zxid", "The last applied zxid.", func() float64 { return float64(s.tree.LastZxid()) }),

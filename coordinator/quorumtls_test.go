@@ -91,21 +91,35 @@ func writeFile(t *testing.T, path string, b []byte) string {
 	return path
 }
 
+// startTLSEnsemble starts three members with sslQuorum=true, PEM stores
+// and a CA made for the test, member id's certificate issued by certFor
+// (its name and the IP address it names), after tune changed each
+// configuration; it returns once they have a leader.
+func startTLSEnsemble(t *testing.T, certFor func(id uint64) (name, ip string), tune func(*coordinator.Config)) (*ensemble, *testCA) {
+	t.Helper()
+	dir := t.TempDir()
+	ca := newTestCA(t, "quorum CA")
+	trust := writeFile(t, filepath.Join(dir, "ca.pem"), ca.pem)
+	e := startEnsemble(t, 3, 0, 200*time.Millisecond, func(c *coordinator.Config) {
+		c.SSLQuorum = true
+		name, ip := certFor(c.MyID)
+		c.QuorumKeyStore = writeFile(t, filepath.Join(dir, fmt.Sprintf("member%d.pem", c.MyID)), ca.issue(t, name, ip))
+		c.QuorumTrustStore = trust
+		if tune != nil {
+			tune(c)
+		}
+	})
+	e.leader()
+	return e, ca
+}
+
 // TestSSLQuorum: three members with sslQuorum=true and PEM stores form an
 // ensemble and replicate; on a member's peer port, plain TCP, a
 // certificate from another CA, and a certificate of the right CA that
 // does not name the host of the member it claims to be, are all refused;
 // a member's certificate is accepted from any address.
 func TestSSLQuorum(t *testing.T) {
-	dir := t.TempDir()
-	ca := newTestCA(t, "quorum CA")
-	trust := writeFile(t, filepath.Join(dir, "ca.pem"), ca.pem)
-	e := startEnsemble(t, 3, 0, 200*time.Millisecond, func(c *coordinator.Config) {
-		c.SSLQuorum = true
-		c.QuorumKeyStore = writeFile(t, filepath.Join(dir, fmt.Sprintf("member%d.pem", c.MyID)), ca.issue(t, fmt.Sprintf("member %d", c.MyID), "127.0.0.1"))
-		c.QuorumTrustStore = trust
-	})
-	e.leader()
+	e, ca := startTLSEnsemble(t, func(id uint64) (string, string) { return fmt.Sprintf("member %d", id), "127.0.0.1" }, nil)
 	c1 := connect(t, e.members[1].Addr())
 	if _, err := c1.Create("/tls", []byte("x"), 0, zk.WorldACL(zk.PermAll)); err != nil {
 		t.Fatal(err)
@@ -203,15 +217,8 @@ func TestSSLQuorum(t *testing.T) {
 // ssl.quorum.hostnameVerification=false, members whose certificates name
 // another host still form an ensemble (the chain is still verified).
 func TestSSLQuorumWithoutHostnameVerification(t *testing.T) {
-	dir := t.TempDir()
-	ca := newTestCA(t, "quorum CA")
-	trust := writeFile(t, filepath.Join(dir, "ca.pem"), ca.pem)
-	e := startEnsemble(t, 3, 0, 200*time.Millisecond, func(c *coordinator.Config) {
-		c.SSLQuorum, c.QuorumHostnameVerification = true, false
-		c.QuorumKeyStore = writeFile(t, filepath.Join(dir, fmt.Sprintf("member%d.pem", c.MyID)), ca.issue(t, "elsewhere", "127.0.0.9"))
-		c.QuorumTrustStore = trust
-	})
-	e.leader()
+	e, _ := startTLSEnsemble(t, func(uint64) (string, string) { return "elsewhere", "127.0.0.9" },
+		func(c *coordinator.Config) { c.QuorumHostnameVerification = false })
 	c := connect(t, e.members[2].Addr())
 	if _, err := c.Create("/noverify", nil, 0, zk.WorldACL(zk.PermAll)); err != nil {
 		t.Fatal(err)

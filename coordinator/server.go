@@ -42,6 +42,7 @@ type Server struct {
 	sessions *sessionTracker
 	ids      *sessionIDs
 	metrics  *metrics
+	large    *largeRequests // largeRequestMaxBytes
 	seq      atomic.Uint64
 
 	mu      sync.Mutex
@@ -72,7 +73,7 @@ func NewServer(cfg *Config, log *slog.Logger) (*Server, error) {
 		cfg: cfg, id: id, log: log, tree: tree.New(), watches: newWatches(),
 		sessions: newSessionTracker(time.Now), ids: newSessionIDs(id, time.Now()),
 		pending: map[uint64]chan result{}, conns: map[*conn]struct{}{}, perIP: map[string]int{},
-		started: time.Now(), metrics: newMetrics(),
+		started: time.Now(), metrics: newMetrics(), large: newLargeRequests(cfg),
 	}
 	// Replies are matched to requests by (proposer, seq). A restarted member
 	// re-applies entries of its previous run; starting seq at a random point
@@ -249,6 +250,22 @@ const refusalLogInterval = 10 * time.Second
 // the last warning; the caller holds mu and closes the connection.
 func (s *Server) refuseLocked(limit, msg string, attrs ...any) {
 	s.metrics.refused.WithLabelValues(limit).Inc()
+	s.warnRefusedLocked(msg, attrs...)
+}
+
+// rejectLarge counts a connection closed because its request of n bytes
+// would exceed largeRequestMaxBytes, and warns about it as refuseLocked
+// does.
+func (s *Server) rejectLarge(remote net.Addr, n int) {
+	s.metrics.largeRejected.Inc()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.warnRefusedLocked("closing a connection whose request would exceed largeRequestMaxBytes", "remote", remote.String(), "length", n, "in_use", s.large.used.Load(), "max", s.cfg.LargeRequestMaxBytes)
+}
+
+// warnRefusedLocked warns about a refused connection at most once per
+// refusalLogInterval; the caller holds mu.
+func (s *Server) warnRefusedLocked(msg string, attrs ...any) {
 	s.refusals++
 	if now := time.Now(); now.Sub(s.lastRefusal) >= refusalLogInterval {
 		s.log.Warn(msg, append(attrs, "refused", s.refusals)...)

@@ -43,6 +43,11 @@ const (
 	// collector lets the heap reach twice what is live, so a budget of
 	// 100 MiB held by requests could take 200 MiB.
 	heapBase = 32 << 20
+	// zkLargeRequestMaxBytes is the coordinator's largeRequestMaxBytes
+	// (below its 100 MiB default, to fit the constant budget of the other
+	// attacks): the client port's request memory budget, charged with
+	// the requests above largeRequestThreshold (its default, 64 KiB).
+	zkLargeRequestMaxBytes = 64 << 20
 )
 
 // goMemLimit is GOMEMLIMIT for a process whose requests are bounded by
@@ -94,12 +99,13 @@ func start(ctx context.Context, cfg Config, port Port, dir string) (*env, error)
 			members = 3
 		}
 		ens, err := testpeer.StartEnsemble(ctx, testpeer.EnsembleSpec{
-			Kind: testpeer.KindSluice, Members: members, Dir: dir, Sluice: cfg.Sluice,
+			Kind: testpeer.KindSluice, Members: members, Dir: dir, Sluice: cfg.Sluice, GoMemLimit: goMemLimit(zkLargeRequestMaxBytes),
 			Configure: func(_ int, c *coordinator.Config) {
 				c.MaxClientCnxns, c.MaxCnxns = zkMaxClientCnxns, zkMaxCnxns
 				// A client has max(tickTime×initLimit, 10s) from its
 				// accept to send its connect request: 10s here.
 				c.InitLimit = zkInitLimit
+				c.LargeRequestMaxBytes = zkLargeRequestMaxBytes
 			},
 		})
 		if err != nil {

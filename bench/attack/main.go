@@ -53,7 +53,7 @@ func Main(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 	fmt.Fprintf(stdout, "each attack %v (or its stated least) on fresh processes, beside a normal client (broker: franz-go produce acks=1 of one\n", cfg.Duration)
 	fmt.Fprintf(stdout, "100-byte record at a time + a Fetch of it; coordinator: go-zookeeper getData + setData of a 100-byte znode), run\n")
 	fmt.Fprintf(stdout, "unloaded for %v just before; RSS sampled every 20ms; broker: max.connections=%d, queued.max.request.bytes=%d MiB, GOMEMLIMIT=%s;\n", cfg.Duration, brokerMaxConnections, brokerQueuedBytes>>20, goMemLimit(brokerQueuedBytes))
-	fmt.Fprintf(stdout, "coordinator: maxClientCnxns=%d, maxCnxns=%d, initLimit=%d (a 10s handshake deadline)\n\n", zkMaxClientCnxns, zkMaxCnxns, zkInitLimit)
+	fmt.Fprintf(stdout, "coordinator: maxClientCnxns=%d, maxCnxns=%d, initLimit=%d (a 10s handshake deadline), largeRequestMaxBytes=%d MiB, GOMEMLIMIT=%s\n\n", zkMaxClientCnxns, zkMaxCnxns, zkInitLimit, zkLargeRequestMaxBytes>>20, goMemLimit(zkLargeRequestMaxBytes))
 	if err := WriteTable(stdout, results); err != nil {
 		return err
 	}
