@@ -139,7 +139,9 @@
 //
 // Internal topics (__consumer_offsets, __transaction_state) are written by
 // the broker only: a client's produce to one is INVALID_TOPIC_EXCEPTION,
-// as in Kafka. When the group manager replays __consumer_offsets, a
+// as in Kafka. So is a DeleteTopics or CreatePartitions of one (per
+// topic; the others in the request proceed), which a Kafka broker leaves
+// to its ACLs and its kafka-topics.sh refused. When the group manager replays __consumer_offsets, a
 // record that does not decode is skipped, logged and counted in
 // sluice_broker_offsets_records_skipped_total, so one bad record cannot
 // keep every group from its coordinator.
