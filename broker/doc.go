@@ -110,11 +110,14 @@
 //
 // Connections. max.connections and max.connections.per.ip (Kafka's keys
 // and defaults: 2147483647, no bound) count every connection, clients and
-// other brokers' fetchers alike (one listener serves both); the
-// per-address limit is at least 1, since Kafka's
-// max.connections.per.ip.overrides, without which Kafka refuses 0, is not
-// implemented. A connection
-// past max.connections.per.ip is closed at accept, as in Kafka; so is one
+// other brokers' fetchers alike (one listener serves both).
+// max.connections.per.ip.overrides ("host:count,…", Kafka's form: an IP
+// address or a host name, split at the last colon) sets the limit of an
+// address in place of max.connections.per.ip, which may then be 0 (as in
+// Kafka, only then). A host name is resolved once, when the broker
+// starts; it applies to every address the name has (Kafka's, to the
+// first), and one that does not resolve fails the start. A connection
+// past its address's limit is closed at accept, as in Kafka; so is one
 // past max.connections, where Kafka's acceptor would instead stop
 // accepting until a connection ends (leaving the new ones in the listen
 // backlog, where clients time out without knowing why). Either is counted

@@ -541,6 +541,51 @@ func TestConnectionLimits(t *testing.T) {
 	}
 }
 
+// TestConnectionLimitOverrides: max.connections.per.ip.overrides gives
+// an address (127.0.0.1, named by its IP or by the host name localhost)
+// more or fewer connections than max.connections.per.ip, which another
+// loopback address (127.0.0.2) keeps; max.connections.per.ip=0 refuses
+// every address without an override.
+func TestConnectionLimitOverrides(t *testing.T) {
+	zkAddr := testcluster.Coordinator(t)
+	for _, tc := range []struct {
+		name      string
+		perIP     int32
+		overrides map[string]int32
+		want      map[string]int // connections served from each source address
+	}{
+		{"more", 2, map[string]int32{"127.0.0.1": 4}, map[string]int{"127.0.0.1": 4, "127.0.0.2": 2}},
+		{"fewer", 3, map[string]int32{"127.0.0.1": 1}, map[string]int{"127.0.0.1": 1, "127.0.0.2": 3}},
+		{"host name, 0 for the others", 0, map[string]int32{"localhost": 3}, map[string]int{"127.0.0.1": 3, "127.0.0.2": 0}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := testcluster.StartBroker(t, 1, zkAddr, "", func(c *broker.Config) {
+				c.MaxConnectionsPerIP, c.MaxConnectionsPerIPOverrides = tc.perIP, tc.overrides
+			})
+			refused := 0
+			for _, src := range []string{"127.0.0.1", "127.0.0.2"} {
+				d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(src)}}
+				for i := 0; i <= tc.want[src]; i++ {
+					nc, err := d.Dial("tcp", b.Addr())
+					if err != nil {
+						t.Fatal(err)
+					}
+					defer nc.Close()
+					if i == tc.want[src] {
+						closedByBroker(t, nc)
+						refused++
+					} else if err := apiVersions(nc); err != nil {
+						t.Fatalf("connection %d from %s: %v", i+1, src, err)
+					}
+				}
+			}
+			if n := broker.Refused(b.Broker, "max_connections_per_ip"); n != float64(refused) {
+				t.Fatalf("refused{max_connections_per_ip} = %v, want %d", n, refused)
+			}
+		})
+	}
+}
+
 // TestIdleConnectionClosed: with connections.max.idle.ms=200, a
 // connection that sent one request and then nothing is closed and counted
 // (sluice_broker_connections_idle_closed_total); so is one that stopped in
