@@ -48,7 +48,10 @@
 // leaves the ISR, and an in-sync replica elsewhere becomes leader (with
 // none, the partition goes offline until one returns). Requests for an
 // offline partition answer KAFKA_STORAGE_ERROR, which clients retry
-// after reading the new leader from Metadata. The directory stays
+// after reading the new leader from Metadata; Metadata v5+ lists the
+// offline replicas of each partition, and a partition whose leader's
+// replica is offline answers LEADER_NOT_AVAILABLE with leader -1, as
+// Kafka's. The directory stays
 // offline until the broker restarts (with space, or a working disk): its
 // new registration names no offline replica, and its replicas follow,
 // catch up and rejoin the ISR. Unlike Kafka, a broker whose every log

@@ -242,15 +242,15 @@ func readBack(t *testing.T, addrs []string, topic string, want []string) {
 	})
 }
 
-// TestLogDirFailsOnFollower: a follower whose log directory fails (its
-// replica appends stop with ENOSPC) leaves the ISR through the controller
-// at once, not after replica.lag.time.max.ms (a minute here); the leader
-// keeps leading and acks=all keeps being answered by the two others.
-func TestLogDirFailsOnFollower(t *testing.T) {
+// startFaultyBrokers starts brokers 1…n on a new coordinator, each of
+// whose log writes fail with EIO while full holds its id, and returns
+// their addresses. replica.lag.time.max.ms is a minute: a replica that
+// leaves the ISR sooner left it for its failed directory.
+func startFaultyBrokers(t *testing.T, n int, full *sync.Map) []string {
+	t.Helper()
 	zk := testcluster.Coordinator(t)
-	var full sync.Map
 	var addrs []string
-	for id := 1; id <= 3; id++ {
+	for id := 1; id <= n; id++ {
 		b := testcluster.StartBroker(t, id, zk, "", func(c *broker.Config) {
 			c.ZooKeeperSessionTimeout, c.ReplicaLagTimeMax = 4*time.Second, time.Minute
 			c.LogWriteFault = func(_ string, p []byte) (int, error) {
@@ -262,6 +262,16 @@ func TestLogDirFailsOnFollower(t *testing.T) {
 		})
 		addrs = append(addrs, b.Addr())
 	}
+	return addrs
+}
+
+// TestLogDirFailsOnFollower: a follower whose log directory fails (its
+// replica appends stop with ENOSPC) leaves the ISR through the controller
+// at once, not after replica.lag.time.max.ms (a minute here); the leader
+// keeps leading and acks=all keeps being answered by the two others.
+func TestLogDirFailsOnFollower(t *testing.T) {
+	var full sync.Map
+	addrs := startFaultyBrokers(t, 3, &full)
 	const topic = "disk"
 	createReplicated(t, addrs[0], topic, 1, 3, map[string]string{"min.insync.replicas": "2"})
 	leader := awaitISR(t, addrs[0], topic, []int32{1, 2, 3})[0].leader
@@ -284,4 +294,70 @@ func TestLogDirFailsOnFollower(t *testing.T) {
 	}
 	produceNumbered(t, addrs, topic, "later", 200)
 	checkExactlyOnce(t, consumeAll(t, addrs, topic, 400), map[string]int{"after": 200, "later": 200})
+}
+
+// TestMetadataOfflineReplicas: once a follower's log directory failed,
+// Metadata (v5+, from either broker) lists its replicas as offline: a
+// partition it followed keeps its leader and answers no error; a
+// partition it alone held answers LEADER_NOT_AVAILABLE with leader -1, as
+// Kafka's; the other broker's partitions list no offline replica.
+func TestMetadataOfflineReplicas(t *testing.T) {
+	var full sync.Map
+	addrs := startFaultyBrokers(t, 2, &full)
+	createReplicated(t, addrs[0], "pair", 1, 2, nil)
+	createReplicated(t, addrs[0], "solo", 2, 1, nil) // one partition on each broker
+	leader := awaitISR(t, addrs[0], "pair", []int32{1, 2})[0].leader
+	victim := 3 - leader
+	for _, p := range awaitPartitions(t, addrs[0], "solo") {
+		if len(p.offline) != 0 {
+			t.Fatalf("before the fault: %+v", p)
+		}
+	}
+
+	full.Store(int(victim), true)
+	produceNumbered(t, addrs, "pair", "v", 10) // the follower's append fails
+	for _, addr := range addrs {
+		await.Eventually(t, 30*time.Second, 50*time.Millisecond, func() error {
+			pair, err := describe(t, addr, "pair")
+			if err != nil {
+				return err
+			}
+			if p := pair[0]; p.err != 0 || p.leader != leader || !slices.Equal(p.offline, []int32{victim}) {
+				return fmt.Errorf("pair: leader %d error %v offline %v, want leader %d, no error, offline [%d]", p.leader, kerr.ErrorForCode(p.err), p.offline, leader, victim)
+			}
+			solo, err := describe(t, addr, "solo")
+			if err != nil {
+				return err
+			}
+			for i, p := range solo {
+				switch {
+				case p.replicas[0] == victim && (p.err != kerr.LeaderNotAvailable.Code || p.leader != -1 || !slices.Equal(p.offline, []int32{victim})):
+					return fmt.Errorf("solo-%d on broker %d: leader %d error %v offline %v, want LEADER_NOT_AVAILABLE, leader -1, offline [%d]", i, victim, p.leader, kerr.ErrorForCode(p.err), p.offline, victim)
+				case p.replicas[0] != victim && (p.err != 0 || p.leader != leader || len(p.offline) != 0):
+					return fmt.Errorf("solo-%d on broker %d: leader %d error %v offline %v", i, leader, p.leader, kerr.ErrorForCode(p.err), p.offline)
+				}
+			}
+			return nil
+		})
+	}
+}
+
+// awaitPartitions waits until every partition of topic has a leader, and
+// returns them.
+func awaitPartitions(t *testing.T, addr, topic string) []partInfo {
+	t.Helper()
+	var parts []partInfo
+	await.Eventually(t, 30*time.Second, 50*time.Millisecond, func() error {
+		var err error
+		if parts, err = describe(t, addr, topic); err != nil {
+			return err
+		}
+		for i, p := range parts {
+			if p.err != 0 || p.leader < 0 {
+				return fmt.Errorf("partition %d: leader %d error %d", i, p.leader, p.err)
+			}
+		}
+		return nil
+	})
+	return parts
 }
