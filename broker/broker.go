@@ -92,7 +92,16 @@ func New(cfg *Config, log *slog.Logger) (*Broker, error) {
 		offlineDirs: map[string]error{}, unopened: map[stateKey]bool{}, dirEvents: make(chan struct{}, 1), conns: conns}
 	b.apis = newAPITable()
 	b.mem = newRequestMemory(cfg.QueuedMaxRequestBytes)
-	if err := b.loadTopics(); err != nil {
+	b.checkLogDirs()
+	err = b.noLogDir()
+	if err == nil {
+		err = b.loadTopics()
+	}
+	if err == nil {
+		err = b.noLogDir() // the last one failed as a partition opened
+	}
+	if err != nil {
+		b.closePartitions()
 		meta.close()
 		return nil, err
 	}

@@ -38,25 +38,30 @@
 //
 // A write to a log directory that fails (ENOSPC, EIO; a failed fsync too)
 // takes the directory offline, as Kafka does (KIP-112; logdirs.go): the
-// partition that saw the failure cuts its partial write and drops its
-// role inside the failed call, so nothing more is appended or
-// acknowledged; handleLogDirFailures takes every other partition on the
-// directory offline (fetcher stopped, log closed) and writes them into
-// this broker's registration (offline_log_dirs, offline_replicas), then
-// creates /log_dir_event_notification/log_dir_event_<n>. The controller
-// treats a replica named there as the replica of a dead broker: it
-// leaves the ISR, and an in-sync replica elsewhere becomes leader (with
-// none, the partition goes offline until one returns). Requests for an
-// offline partition answer KAFKA_STORAGE_ERROR, which clients retry
-// after reading the new leader from Metadata; Metadata v5+ lists the
-// offline replicas of each partition, and a partition whose leader's
-// replica is offline answers LEADER_NOT_AVAILABLE with leader -1, as
-// Kafka's. The directory stays
-// offline until the broker restarts (with space, or a working disk): its
-// new registration names no offline replica, and its replicas follow,
-// catch up and rejoin the ISR. Unlike Kafka, a broker whose every log
-// directory failed keeps running (as controller or for other topics'
-// metadata) instead of halting.
+// partition that saw the failure cuts its partial write and drops its role
+// inside the failed call, so nothing more is appended or acknowledged;
+// handleLogDirFailures takes every other partition on the directory
+// offline (fetcher stopped, log closed) and writes them into this broker's
+// registration (offline_log_dirs, offline_replicas), then creates
+// /log_dir_event_notification/log_dir_event_<n>. The controller treats a
+// replica named there as the replica of a dead broker: it leaves the ISR,
+// and an in-sync replica elsewhere becomes leader (with none, the
+// partition goes offline until one returns). Requests for an offline
+// partition answer KAFKA_STORAGE_ERROR, which clients retry after reading
+// the new leader from Metadata; Metadata v5+ lists the offline replicas of
+// each partition, and a partition whose leader's replica is offline
+// answers LEADER_NOT_AVAILABLE with leader -1, as Kafka's. The directory
+// stays offline until the broker restarts (with space, or a working disk):
+// its new registration names no offline replica, and its replicas follow,
+// catch up and rejoin the ISR. A directory that cannot be created or
+// listed when the broker starts (or where a partition fails to open)
+// starts offline as in Kafka: its partitions are offline replicas, and so
+// is any partition not found in an online directory while an offline one
+// cannot be listed (it may be there), unless it was created while the
+// broker runs; the broker refuses to start only when every directory is
+// offline. Unlike Kafka, a broker whose every log directory failed while
+// it runs keeps running (as controller or for other topics' metadata)
+// instead of halting.
 //
 // Requests carry the leader epoch the client or follower knows; an older
 // one is FENCED_LEADER_EPOCH, a newer one UNKNOWN_LEADER_EPOCH. A broker

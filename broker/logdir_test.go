@@ -2,15 +2,20 @@ package broker_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/go-zookeeper/zk"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -360,4 +365,152 @@ func awaitPartitions(t *testing.T, addr, topic string) []partInfo {
 		return nil
 	})
 	return parts
+}
+
+// TestUnreadableLogDirAtStart: a broker whose second log directory was
+// replaced by a regular file while it was down starts, as Kafka's does,
+// with that directory offline (registered in offline_log_dirs, the
+// gauge at 1): the partition kept in the good directory is served with
+// its records, the one kept in the bad directory is an offline replica
+// (LEADER_NOT_AVAILABLE, no leader), and a topic created afterwards goes
+// to the good directory. With that file as its only log directory, the
+// broker does not start, and says which directory.
+func TestUnreadableLogDirAtStart(t *testing.T) {
+	zkAddr := testcluster.Coordinator(t)
+	dir := t.TempDir()
+	dirs := []string{filepath.Join(dir, "a"), filepath.Join(dir, "b")}
+	twoDirs := func(c *broker.Config) { c.LogDirs = dirs }
+	b := testcluster.StartBroker(t, 1, zkAddr, dir, twoDirs)
+	createTopic(t, b.Addr(), "old", 2) // one partition in each directory
+	inDir := map[int32]int{}           // partition → index in dirs
+	for p := range int32(2) {
+		for i, d := range dirs {
+			if _, err := os.Stat(filepath.Join(d, fmt.Sprintf("old-%d", p))); err == nil {
+				inDir[p] = i
+			}
+		}
+	}
+	if inDir[0] == inDir[1] {
+		t.Fatalf("both partitions in %s", dirs[inDir[0]])
+	}
+	goodP, badP := int32(0), int32(1)
+	if inDir[0] == 1 {
+		goodP, badP = 1, 0
+	}
+	produceTo(t, b.Addr(), "old", map[int32]int{goodP: 7, badP: 5})
+	b.Stop()
+
+	if err := os.RemoveAll(dirs[1]); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dirs[1], []byte("not a directory"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b = testcluster.StartBroker(t, 1, zkAddr, dir, twoDirs)
+	addr := b.Addr()
+	if n := gauge(t, b, "sluice_broker_offline_log_dirs"); n != 1 {
+		t.Fatalf("%v offline log dirs, want 1", n)
+	}
+	zc, _, err := zk.Connect([]string{zkAddr}, 10*time.Second, zk.WithLogInfo(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zc.Close()
+	await.Eventually(t, 30*time.Second, 50*time.Millisecond, func() error {
+		data, _, err := zc.Get("/brokers/ids/1")
+		if err != nil {
+			return err
+		}
+		var reg struct {
+			OfflineLogDirs  []string           `json:"offline_log_dirs"`
+			OfflineReplicas map[string][]int32 `json:"offline_replicas"`
+		}
+		if err := json.Unmarshal(data, &reg); err != nil {
+			return err
+		}
+		if !slices.Equal(reg.OfflineLogDirs, dirs[1:]) || !slices.Equal(reg.OfflineReplicas["old"], []int32{badP}) {
+			return fmt.Errorf("registration %s, want offline_log_dirs [%s], offline_replicas old: [%d]", data, dirs[1], badP)
+		}
+		return nil
+	})
+	await.Eventually(t, 30*time.Second, 50*time.Millisecond, func() error {
+		parts, err := describe(t, addr, "old")
+		if err != nil {
+			return err
+		}
+		if p := parts[goodP]; p.err != 0 || p.leader != 1 || len(p.offline) != 0 {
+			return fmt.Errorf("old-%d (good dir): leader %d error %v offline %v", goodP, p.leader, kerr.ErrorForCode(p.err), p.offline)
+		}
+		if p := parts[badP]; p.err != kerr.LeaderNotAvailable.Code || p.leader != -1 || !slices.Equal(p.offline, []int32{1}) {
+			return fmt.Errorf("old-%d (bad dir): leader %d error %v offline %v", badP, p.leader, kerr.ErrorForCode(p.err), p.offline)
+		}
+		return nil
+	})
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addr),
+		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{"old": {goodP: kgo.NewOffset().AtStart()}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for read := 0; read < 7; {
+		fs := cl.PollFetches(ctx)
+		if err := fs.Err0(); err != nil {
+			t.Fatalf("reading old-%d after %d records: %v", goodP, read, err)
+		}
+		read += fs.NumRecords()
+	}
+	createTopic(t, addr, "new", 1)
+	produceValues(t, addr, "new", 5)
+	checkValues(t, addr, "new", 5)
+	if _, err := os.Stat(filepath.Join(dirs[0], "new-0")); err != nil {
+		t.Fatalf("new-0 is not in the good directory: %v", err)
+	}
+	b.Stop()
+
+	cfg := broker.Defaults()
+	cfg.BrokerID = 1
+	cfg.SetListener("127.0.0.1", 0)
+	cfg.LogDirs = dirs[1:]
+	if err := cfg.SetZooKeeperConnect(zkAddr); err != nil {
+		t.Fatal(err)
+	}
+	nb, err := broker.New(&cfg, testcluster.Logger())
+	if err == nil {
+		_ = nb.Run(canceled())
+		t.Fatalf("with only %s as log.dirs the broker started", dirs[1])
+	}
+	if !strings.Contains(err.Error(), dirs[1]) {
+		t.Fatalf("with only %s as log.dirs: %v", dirs[1], err)
+	}
+	t.Logf("with only %s as log.dirs: %v", dirs[1], err)
+}
+
+// produceTo writes n[p] records to each partition p of topic.
+func produceTo(t *testing.T, addr, topic string, n map[int32]int) {
+	t.Helper()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.DefaultProduceTopic(topic), kgo.RecordPartitioner(kgo.ManualPartitioner()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	var rs []*kgo.Record
+	for p, count := range n {
+		for i := range count {
+			rs = append(rs, &kgo.Record{Partition: p, Value: fmt.Appendf(nil, "%d-%d", p, i)})
+		}
+	}
+	if err := cl.ProduceSync(ctx, rs...).FirstErr(); err != nil {
+		t.Fatalf("produce to %s: %v", topic, err)
+	}
+}
+
+// canceled is a context that has ended.
+func canceled() context.Context {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	return ctx
 }

@@ -79,7 +79,14 @@ func (b *Broker) openTopic(t *topic) (*topicState, error) {
 		if !containsID(reps, b.cfg.BrokerID) {
 			continue
 		}
-		p, err := b.openPartition(t.name, int32(i), t.config)
+		// Nothing is new to a starting broker (Kafka's controller says
+		// so too): its partitions may be on a directory now offline.
+		p, err := b.openPartition(t.name, int32(i), t.config, false)
+		if errors.Is(err, kerr.KafkaStorageError) {
+			// An offline replica (cannotOpen), answered as one.
+			b.log.Error("opening partition", "topic", t.name, "partition", i, "err", err)
+			continue
+		}
 		if err != nil {
 			return nil, err
 		}
