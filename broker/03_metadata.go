@@ -2,6 +2,7 @@ package broker
 
 import (
 	"context"
+	"slices"
 	"sort"
 
 	"github.com/twmb/franz-go/pkg/kerr"
@@ -13,8 +14,16 @@ import (
 // each partition's leader, leader epoch, replicas and ISR. A topic this
 // broker does not know yet is read from the cluster metadata first (created
 // through another broker a moment ago), then auto-created when
-// auto.create.topics.enable allows it (v4+: and the request does). v10+
-// names topics by id too; v9+ is flexible.
+// auto.create.topics.enable allows it (v4+: and the request does). v5+
+// lists each partition's offline replicas: those of brokers that are not
+// registered, and those a broker registered as offline (on a failed log
+// directory, see logdirs.go), as Kafka's controller counts them. A
+// partition without a leader, or whose leader is not registered or has
+// its replica offline, answers LEADER_NOT_AVAILABLE with leader -1 and
+// its last leader epoch, as Kafka's metadata cache does (Kafka's
+// controller has by then written the leader -1; here the leader's
+// registration may say so first). v10+ names topics by id too; v9+ is
+// flexible.
 var metadataAPI = api{key: kmsg.Metadata, min: 0, max: 12, handle: (*Broker).handleMetadata}
 
 func (b *Broker) handleMetadata(_ context.Context, _ *conn, r *request) (kmsg.Response, error) {
@@ -91,8 +100,9 @@ func (b *Broker) handleMetadata(_ context.Context, _ *conn, r *request) (kmsg.Re
 			mp := kmsg.NewMetadataResponseTopicPartition()
 			mp.Partition, mp.Leader, mp.LeaderEpoch = int32(i), st.Leader, st.LeaderEpoch
 			mp.Replicas, mp.ISR = reps, st.ISR
-			if _, live := b.brokers[st.Leader]; !live {
-				mp.ErrorCode = kerr.LeaderNotAvailable.Code
+			mp.OfflineReplicas = b.offlineReplicasOf(name, int32(i), reps)
+			if _, live := b.brokers[st.Leader]; !live || slices.Contains(mp.OfflineReplicas, st.Leader) {
+				mp.ErrorCode, mp.Leader = kerr.LeaderNotAvailable.Code, -1
 			}
 			mt.Partitions = append(mt.Partitions, mp)
 		}
@@ -100,6 +110,20 @@ func (b *Broker) handleMetadata(_ context.Context, _ *conn, r *request) (kmsg.Re
 		resp.Topics = append(resp.Topics, mt)
 	}
 	return resp, nil
+}
+
+// offlineReplicasOf is which of a partition's replicas are offline: on a
+// broker that is not registered, or named in its broker's
+// offline_replicas. b.mu is held.
+func (b *Broker) offlineReplicasOf(topic string, index int32, replicas []int32) []int32 {
+	offline := []int32{}
+	for _, r := range replicas {
+		info, live := b.brokers[r]
+		if !live || slices.Contains(info.OfflineReplicas[topic], index) {
+			offline = append(offline, r)
+		}
+	}
+	return offline
 }
 
 func (b *Broker) topicNameByID(id [16]byte) string {

@@ -10,8 +10,10 @@ import (
 
 // DeleteTopics v0–v6 deletes each topic from the cluster metadata and its
 // local data; the other brokers drop theirs when their watch sees it gone.
-// __consumer_offsets cannot be deleted. v6 names topics by name or id;
-// v4+ is flexible.
+// An internal topic (__consumer_offsets, __transaction_state) is refused
+// with INVALID_TOPIC_EXCEPTION, the others in the request proceed (see
+// refuseInternal). v5+ answers an error message; v6 names topics by name
+// or id; v4+ is flexible.
 var deleteTopicsAPI = api{key: kmsg.DeleteTopics, min: 0, max: 6, handle: (*Broker).handleDeleteTopics}
 
 func (b *Broker) handleDeleteTopics(_ context.Context, _ *conn, r *request) (kmsg.Response, error) {
@@ -29,15 +31,20 @@ func (b *Broker) handleDeleteTopics(_ context.Context, _ *conn, r *request) (kms
 		st := kmsg.NewDeleteTopicsResponseTopic()
 		n := name
 		st.Topic = &n
-		st.ErrorCode = errCode(b.deleteTopic(name))
+		err := b.deleteTopic(name)
+		st.ErrorCode = errCode(err)
+		if err != nil && req.Version >= 5 {
+			msg := err.Error()
+			st.ErrorMessage = &msg
+		}
 		resp.Topics = append(resp.Topics, st)
 	}
 	return resp, nil
 }
 
 func (b *Broker) deleteTopic(name string) error {
-	if name == offsetsTopic {
-		return kerr.TopicAuthorizationFailed
+	if err := refuseInternal(name, "deleted"); err != nil {
+		return err
 	}
 	// Serialized with the cluster watch's reloads of topics.
 	b.alterMu.Lock()

@@ -10,7 +10,9 @@ import (
 
 // CreatePartitions v0–v3 raises a topic's partition count, assigning the
 // new partitions' replicas as CreateTopics does (a requested assignment
-// is not used); it may only validate. v2+ is flexible.
+// is not used); it may only validate. An internal topic's partition count
+// is never changed (INVALID_TOPIC_EXCEPTION, see refuseInternal); the
+// other topics in the request proceed. v2+ is flexible.
 var createPartitionsAPI = api{key: kmsg.CreatePartitions, min: 0, max: 3, handle: (*Broker).handleCreatePartitions}
 
 func (b *Broker) handleCreatePartitions(_ context.Context, _ *conn, r *request) (kmsg.Response, error) {
@@ -35,6 +37,9 @@ func (b *Broker) handleCreatePartitions(_ context.Context, _ *conn, r *request) 
 }
 
 func (b *Broker) addPartitions(name string, count int32, validateOnly bool) error {
+	if err := refuseInternal(name, "given partitions"); err != nil {
+		return err
+	}
 	// One CreatePartitions at a time: the new assignment is computed from
 	// the current one.
 	b.alterMu.Lock()

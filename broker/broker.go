@@ -55,7 +55,7 @@ type Broker struct {
 	metrics *metrics
 	apis    apiTable       // the APIs this broker implements, by key
 	mem     *requestMemory // queued.max.request.bytes over all connections
-	conns   connCounts     // for max.connections and max.connections.per.ip
+	conns   *connCounts    // for max.connections, max.connections.per.ip and its overrides
 
 	connWG sync.WaitGroup
 }
@@ -78,15 +78,30 @@ type topicState struct {
 // partitions it holds.
 func New(cfg *Config, log *slog.Logger) (*Broker, error) {
 	log = log.With("component", "broker", "broker_id", cfg.BrokerID)
+	ctx, cancel := context.WithTimeout(context.Background(), cfg.ZooKeeperTimeout)
+	conns, err := newConnCounts(ctx, cfg)
+	cancel()
+	if err != nil {
+		return nil, err
+	}
 	meta, err := dialClusterMeta(cfg, log)
 	if err != nil {
 		return nil, err
 	}
 	b := &Broker{cfg: cfg, log: log, meta: meta, topics: map[string]*topicState{}, controller: -1, metrics: newMetrics(),
-		offlineDirs: map[string]error{}, unopened: map[stateKey]bool{}, dirEvents: make(chan struct{}, 1)}
+		offlineDirs: map[string]error{}, unopened: map[stateKey]bool{}, dirEvents: make(chan struct{}, 1), conns: conns}
 	b.apis = newAPITable()
 	b.mem = newRequestMemory(cfg.QueuedMaxRequestBytes)
-	if err := b.loadTopics(); err != nil {
+	b.checkLogDirs()
+	err = b.noLogDir()
+	if err == nil {
+		err = b.loadTopics()
+	}
+	if err == nil {
+		err = b.noLogDir() // the last one failed as a partition opened
+	}
+	if err != nil {
+		b.closePartitions()
 		meta.close()
 		return nil, err
 	}
@@ -155,7 +170,7 @@ func (b *Broker) Run(ctx context.Context) error {
 		// at once; so is one past max.connections, where Kafka's acceptor
 		// would stop accepting until a connection ends (package doc).
 		ip := remoteIP(nc)
-		if limit := b.conns.admit(ip, b.cfg.MaxConnections, b.cfg.MaxConnectionsPerIP); limit != "" {
+		if limit := b.conns.admit(ip); limit != "" {
 			b.metrics.refused.WithLabelValues(limit).Inc()
 			b.log.Debug("connection refused", "remote", nc.RemoteAddr(), "limit", limit)
 			nc.Close()

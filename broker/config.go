@@ -2,9 +2,12 @@ package broker
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"net"
 	"net/url"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -40,7 +43,7 @@ type Config struct {
 	MaxRequestBytes        int32         // socket.request.max.bytes
 	QueuedMaxRequestBytes  int64         // queued.max.request.bytes: request bytes held over all connections; <= 0 unbounded
 	MaxConnections         int32         // max.connections: client connections at once; more are closed at accept
-	MaxConnectionsPerIP    int32         // max.connections.per.ip
+	MaxConnectionsPerIP    int32         // max.connections.per.ip; 0 only with overrides
 	ConnectionsMaxIdle     time.Duration // connections.max.idle.ms: a connection that sends nothing this long is closed; <= 0 never
 	MessageMaxBytes        int32         // message.max.bytes
 	OffsetsPartitions      int32         // offsets.topic.num.partitions
@@ -52,6 +55,12 @@ type Config struct {
 	ReplicaFetchMaxBytes    int32         // replica.fetch.max.bytes: per partition and fetch
 	UncleanLeaderElection   bool          // unclean.leader.election.enable
 	RequestTimeout          time.Duration // how long acks=all waits at most when the request gives no timeout
+
+	// MaxConnectionsPerIPOverrides is max.connections.per.ip.overrides:
+	// the limit for an IP address, or for the addresses a host name
+	// resolves to when the broker starts, in place of
+	// max.connections.per.ip.
+	MaxConnectionsPerIPOverrides map[string]int32
 
 	// LogWriteFault is for tests only (no server.properties key): every
 	// partition log's segment.Options.WriteFault, to fail writes as a
@@ -156,7 +165,7 @@ func (c *Config) intKeys() []intKey {
 		{"queued.max.request.bytes", -1, 1 << 62, config.Int(&c.QueuedMaxRequestBytes)},
 		{"message.max.bytes", 0, 1<<31 - 1, config.Int(&c.MessageMaxBytes)},
 		{"max.connections", 0, 1<<31 - 1, config.Int(&c.MaxConnections)},
-		{"max.connections.per.ip", 1, 1<<31 - 1, config.Int(&c.MaxConnectionsPerIP)}, // Kafka takes 0 only with max.connections.per.ip.overrides, which sluice has not
+		{"max.connections.per.ip", 0, 1<<31 - 1, config.Int(&c.MaxConnectionsPerIP)}, // 0 only with max.connections.per.ip.overrides (Validate)
 		{"connections.max.idle.ms", -1, 1 << 40, config.Millis(&c.ConnectionsMaxIdle)},
 		{"offsets.topic.num.partitions", 1, 1 << 16, config.Int(&c.OffsetsPartitions)},
 		{"offsets.topic.replication.factor", 1, 1<<15 - 1, config.Int(&c.OffsetsReplication)},
@@ -268,6 +277,14 @@ func (c *Config) ReadProperties(p *config.Properties) error {
 		add(err)
 		*k.v = b
 	}
+	if v, ok := p.Lookup(connOverridesKey); ok {
+		m, err := parseConnOverrides(v)
+		if err != nil {
+			add(p.Errorf(connOverridesKey, "%v", err))
+		} else {
+			c.MaxConnectionsPerIPOverrides = m
+		}
+	}
 	// Keys Kafka's sample server.properties carries that change nothing here.
 	for _, k := range []string{"num.network.threads", "num.io.threads", "socket.send.buffer.bytes", "socket.receive.buffer.bytes",
 		"num.recovery.threads.per.data.dir", "transaction.state.log.replication.factor",
@@ -291,6 +308,15 @@ func (c *Config) Validate() error {
 	if c.QueuedMaxRequestBytes > 0 && c.QueuedMaxRequestBytes < int64(c.MaxRequestBytes) {
 		// As Kafka: a bound must take at least one request of the largest size.
 		errs.Addf("queued.max.request.bytes", "%d is below socket.request.max.bytes (%d); -1 for no bound", c.QueuedMaxRequestBytes, c.MaxRequestBytes)
+	}
+	if c.MaxConnectionsPerIP == 0 && len(c.MaxConnectionsPerIPOverrides) == 0 {
+		// As Kafka: no connection at all would be served.
+		errs.Addf("max.connections.per.ip", "0 needs %s to let some address in", connOverridesKey)
+	}
+	for _, host := range slices.Sorted(maps.Keys(c.MaxConnectionsPerIPOverrides)) {
+		if n := c.MaxConnectionsPerIPOverrides[host]; !validOverrideHost(host) || n < 0 {
+			errs.Addf(connOverridesKey, "%q: want host:count, the host an IP address or a name (letters, digits, - %% . _ :), the count at least 0", host+":"+strconv.Itoa(int(n)))
+		}
 	}
 	if _, _, err := net.SplitHostPort(c.Listener); err != nil {
 		errs.Addf("listeners", "%q is not host:port", c.Listener)
@@ -355,6 +381,13 @@ func (c *Config) Render() []byte {
 			line(k.key, *k.v)
 		}
 	}
+	if len(c.MaxConnectionsPerIPOverrides) > 0 {
+		var entries []string
+		for _, host := range slices.Sorted(maps.Keys(c.MaxConnectionsPerIPOverrides)) {
+			entries = append(entries, host+":"+strconv.Itoa(int(c.MaxConnectionsPerIPOverrides[host])))
+		}
+		line(connOverridesKey, strings.Join(entries, ","))
+	}
 	return []byte(b.String())
 }
 
@@ -386,6 +419,39 @@ func parseListener(v string) (string, int, error) {
 	}
 	return host, port, nil
 }
+
+const connOverridesKey = "max.connections.per.ip.overrides"
+
+// parseConnOverrides reads a max.connections.per.ip.overrides value as
+// Kafka does: comma-separated host:count entries, each split at its last
+// colon (so an IPv6 address needs no brackets), blanks around the comma
+// and the colon ignored, empty entries at the end too; a host given twice
+// takes its last count. The hosts and counts are checked by Validate.
+func parseConnOverrides(v string) (map[string]int32, error) {
+	entries := strings.Split(v, ",")
+	for len(entries) > 0 && strings.TrimSpace(entries[len(entries)-1]) == "" {
+		entries = entries[:len(entries)-1]
+	}
+	m := map[string]int32{}
+	for _, e := range entries {
+		e = strings.TrimSpace(e)
+		i := strings.LastIndexByte(e, ':')
+		if i < 0 {
+			return nil, fmt.Errorf("%q is not host:count", e)
+		}
+		n, err := strconv.ParseInt(strings.TrimSpace(e[i+1:]), 10, 32)
+		if err != nil {
+			return nil, fmt.Errorf("%q: the count is not an integer", e)
+		}
+		m[strings.TrimSpace(e[:i])] = int32(n)
+	}
+	return m, nil
+}
+
+// validOverrideHost is Kafka's check of an override's host: only the
+// characters of host names and IP addresses; sluice also refuses an empty
+// one (which Java would resolve to the loopback address).
+var validOverrideHost = regexp.MustCompile(`^[0-9a-zA-Z%._:-]+$`).MatchString
 
 // parseZooKeeperConnect splits "h1:2181,h2:2181/chroot".
 func parseZooKeeperConnect(v string) ([]string, string, error) {

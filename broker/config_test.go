@@ -68,6 +68,18 @@ connections.max.idle.ms=60000
 	if d := Defaults(); d.QueuedMaxRequestBytes != 100<<20 || d.MaxConnections != 1<<31-1 || d.MaxConnectionsPerIP != 1<<31-1 || d.ConnectionsMaxIdle != 10*time.Minute {
 		t.Fatalf("defaults %+v", d)
 	}
+	// Kafka's form: split at the last colon (IPv6 unbracketed), blanks
+	// and a trailing comma ignored, the last count of a host kept; 0 for
+	// max.connections.per.ip once there are overrides.
+	c, _, err = parseConfig("zookeeper.connect=h:2181\nmax.connections.per.ip=0\n" +
+		"max.connections.per.ip.overrides=hostName:100, 127.0.0.1 : 200,::1:0,10.0.0.1:5,10.0.0.1:6,\n")
+	want := map[string]int32{"hostName": 100, "127.0.0.1": 200, "::1": 0, "10.0.0.1": 6}
+	if err != nil || c.MaxConnectionsPerIP != 0 || !reflect.DeepEqual(c.MaxConnectionsPerIPOverrides, want) {
+		t.Fatalf("%v %v", err, c.MaxConnectionsPerIPOverrides)
+	}
+	if c, _, err = parseConfig("zookeeper.connect=h:2181\nmax.connections.per.ip.overrides=\n"); err != nil || len(c.MaxConnectionsPerIPOverrides) != 0 {
+		t.Fatalf("empty: %v %v", err, c.MaxConnectionsPerIPOverrides)
+	}
 }
 
 func TestConfigErrors(t *testing.T) {
@@ -76,6 +88,15 @@ func TestConfigErrors(t *testing.T) {
 		{"zookeeper.connect=h:2181\nlisteners=SSL://h:9093\n", `server.properties:2: listeners: listener "SSL://h:9093": only PLAINTEXT is supported`},
 		{"broker.id=1\n", "server.properties: zookeeper.connect: is required"},
 		{"zookeeper.connect=h:2181\nnum.partitions=0\n", "server.properties:2: num.partitions: 0 is outside [1, 1048576]"},
+		{"zookeeper.connect=h:2181\nmax.connections.per.ip=0\n", "server.properties:2: max.connections.per.ip: 0 needs max.connections.per.ip.overrides"},
+		{"zookeeper.connect=h:2181\nmax.connections.per.ip.overrides=127.0.0.1\n", `server.properties:2: max.connections.per.ip.overrides: "127.0.0.1" is not host:count`},
+		{"zookeeper.connect=h:2181\nmax.connections.per.ip.overrides=a:1,,b:2\n", `server.properties:2: max.connections.per.ip.overrides: "" is not host:count`},
+		{"zookeeper.connect=h:2181\nmax.connections.per.ip.overrides=h1:ten\n", `server.properties:2: max.connections.per.ip.overrides: "h1:ten": the count is not an integer`},
+		{"zookeeper.connect=h:2181\nmax.connections.per.ip.overrides=h1:5000000000\n", `server.properties:2: max.connections.per.ip.overrides: "h1:5000000000": the count is not an integer`},
+		{"zookeeper.connect=h:2181\nmax.connections.per.ip.overrides=h1:5,h/2:5\n", `server.properties:2: max.connections.per.ip.overrides: "h/2:5": want host:count`},
+		{"zookeeper.connect=h:2181\nmax.connections.per.ip.overrides=[::1]:5\n", `server.properties:2: max.connections.per.ip.overrides: "[::1]:5": want host:count`},
+		{"zookeeper.connect=h:2181\nmax.connections.per.ip.overrides=:5\n", `server.properties:2: max.connections.per.ip.overrides: ":5": want host:count`},
+		{"zookeeper.connect=h:2181\nmax.connections.per.ip.overrides=h1:-1\n", `server.properties:2: max.connections.per.ip.overrides: "h1:-1": want host:count`},
 	} {
 		if _, _, err := parseConfig(tc.text); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("error %v, want %q", err, tc.want)
@@ -181,6 +202,7 @@ func TestConfigRenderRoundTrip(t *testing.T) {
 	full.ReplicaLagTimeMax, full.ReplicaFetchWaitMax, full.ReplicaFetchMaxBytes = 3*time.Second, 100*time.Millisecond, 1<<16
 	full.RequestTimeout = time.Second
 	full.QueuedMaxRequestBytes, full.MaxConnections, full.MaxConnectionsPerIP, full.ConnectionsMaxIdle = -1, 1000, 50, 30*time.Second
+	full.MaxConnectionsPerIPOverrides = map[string]int32{"127.0.0.1": 200, "::1": 0, "kafka-8.example": 7}
 
 	sameTimeouts := validConfig()
 	sameTimeouts.ZooKeeperTimeout, sameTimeouts.ZooKeeperSessionTimeout = 10*time.Second, 10*time.Second

@@ -38,22 +38,30 @@
 //
 // A write to a log directory that fails (ENOSPC, EIO; a failed fsync too)
 // takes the directory offline, as Kafka does (KIP-112; logdirs.go): the
-// partition that saw the failure cuts its partial write and drops its
-// role inside the failed call, so nothing more is appended or
-// acknowledged; handleLogDirFailures takes every other partition on the
-// directory offline (fetcher stopped, log closed) and writes them into
-// this broker's registration (offline_log_dirs, offline_replicas), then
-// creates /log_dir_event_notification/log_dir_event_<n>. The controller
-// treats a replica named there as the replica of a dead broker: it
-// leaves the ISR, and an in-sync replica elsewhere becomes leader (with
-// none, the partition goes offline until one returns). Requests for an
-// offline partition answer KAFKA_STORAGE_ERROR, which clients retry
-// after reading the new leader from Metadata. The directory stays
-// offline until the broker restarts (with space, or a working disk): its
-// new registration names no offline replica, and its replicas follow,
-// catch up and rejoin the ISR. Unlike Kafka, a broker whose every log
-// directory failed keeps running (as controller or for other topics'
-// metadata) instead of halting.
+// partition that saw the failure cuts its partial write and drops its role
+// inside the failed call, so nothing more is appended or acknowledged;
+// handleLogDirFailures takes every other partition on the directory
+// offline (fetcher stopped, log closed) and writes them into this broker's
+// registration (offline_log_dirs, offline_replicas), then creates
+// /log_dir_event_notification/log_dir_event_<n>. The controller treats a
+// replica named there as the replica of a dead broker: it leaves the ISR,
+// and an in-sync replica elsewhere becomes leader (with none, the
+// partition goes offline until one returns). Requests for an offline
+// partition answer KAFKA_STORAGE_ERROR, which clients retry after reading
+// the new leader from Metadata; Metadata v5+ lists the offline replicas of
+// each partition, and a partition whose leader's replica is offline
+// answers LEADER_NOT_AVAILABLE with leader -1, as Kafka's. The directory
+// stays offline until the broker restarts (with space, or a working disk):
+// its new registration names no offline replica, and its replicas follow,
+// catch up and rejoin the ISR. A directory that cannot be created or
+// listed when the broker starts (or where a partition fails to open)
+// starts offline as in Kafka: its partitions are offline replicas, and so
+// is any partition not found in an online directory while an offline one
+// cannot be listed (it may be there), unless it was created while the
+// broker runs; the broker refuses to start only when every directory is
+// offline. Unlike Kafka, a broker whose every log directory failed while
+// it runs keeps running (as controller or for other topics' metadata)
+// instead of halting.
 //
 // Requests carry the leader epoch the client or follower knows; an older
 // one is FENCED_LEADER_EPOCH, a newer one UNKNOWN_LEADER_EPOCH. A broker
@@ -113,11 +121,14 @@
 //
 // Connections. max.connections and max.connections.per.ip (Kafka's keys
 // and defaults: 2147483647, no bound) count every connection, clients and
-// other brokers' fetchers alike (one listener serves both); the
-// per-address limit is at least 1, since Kafka's
-// max.connections.per.ip.overrides, without which Kafka refuses 0, is not
-// implemented. A connection
-// past max.connections.per.ip is closed at accept, as in Kafka; so is one
+// other brokers' fetchers alike (one listener serves both).
+// max.connections.per.ip.overrides ("host:count,…", Kafka's form: an IP
+// address or a host name, split at the last colon) sets the limit of an
+// address in place of max.connections.per.ip, which may then be 0 (as in
+// Kafka, only then). A host name is resolved once, when the broker
+// starts; it applies to every address the name has (Kafka's, to the
+// first), and one that does not resolve fails the start. A connection
+// past its address's limit is closed at accept, as in Kafka; so is one
 // past max.connections, where Kafka's acceptor would instead stop
 // accepting until a connection ends (leaving the new ones in the listen
 // backlog, where clients time out without knowing why). Either is counted
@@ -142,7 +153,9 @@
 //
 // Internal topics (__consumer_offsets, __transaction_state) are written by
 // the broker only: a client's produce to one is INVALID_TOPIC_EXCEPTION,
-// as in Kafka. When the group manager replays __consumer_offsets, a
+// as in Kafka. So is a DeleteTopics or CreatePartitions of one (per
+// topic; the others in the request proceed), which a Kafka broker leaves
+// to its ACLs and its kafka-topics.sh refused. When the group manager replays __consumer_offsets, a
 // record that does not decode is skipped, logged and counted in
 // sluice_broker_offsets_records_skipped_total, so one bad record cannot
 // keep every group from its coordinator.

@@ -231,6 +231,105 @@ func TestProduceToInternalTopicRefused(t *testing.T) {
 	}
 }
 
+// TestAdminOfInternalTopicRefused: DeleteTopics and CreatePartitions
+// naming __consumer_offsets or __transaction_state answer
+// INVALID_TOPIC_EXCEPTION for those topics (their data and partition count
+// unchanged, the group keeps its committed offsets), while the other
+// topics of the same requests are deleted and grown.
+func TestAdminOfInternalTopicRefused(t *testing.T) {
+	zkAddr := testcluster.Coordinator(t)
+	b := testcluster.StartBroker(t, 1, zkAddr, "")
+	addr := b.Addr()
+	createTopic(t, addr, "work", 1)
+	createTopic(t, addr, "gone", 1)
+	createTopic(t, addr, "__transaction_state", 1) // a client may create it, as in Kafka
+	produceValues(t, addr, "work", 3)
+	consumeGroup(t, addr, "g", "work", 3) // creates __consumer_offsets, commits 3
+
+	cl, ctx := requestClient(t, addr)
+	internal := []string{"__consumer_offsets", "__transaction_state"}
+
+	for _, validate := range []bool{true, false} {
+		cp := kmsg.NewPtrCreatePartitionsRequest()
+		cp.TimeoutMillis, cp.ValidateOnly = 5000, validate
+		for _, name := range append([]string{"work"}, internal...) {
+			rt := kmsg.NewCreatePartitionsRequestTopic()
+			rt.Topic, rt.Count = name, 3
+			cp.Topics = append(cp.Topics, rt)
+		}
+		cpResp, err := cp.RequestWith(ctx, cl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, rt := range cpResp.Topics {
+			want := int16(0)
+			if rt.Topic != "work" {
+				want = kerr.InvalidTopicException.Code
+			}
+			if rt.ErrorCode != want {
+				t.Fatalf("CreatePartitions (validate only %v) of %s answered %v, want %v", validate, rt.Topic, kerr.ErrorForCode(rt.ErrorCode), kerr.ErrorForCode(want))
+			}
+		}
+	}
+
+	for _, version := range []int16{4, 6} {
+		dt := kmsg.NewPtrDeleteTopicsRequest()
+		dt.Version, dt.TimeoutMillis = version, 5000
+		names := append([]string{"gone"}, internal...)
+		if version == 6 {
+			names = internal // gone went with the first request
+		}
+		for _, name := range names {
+			rt := kmsg.NewDeleteTopicsRequestTopic()
+			rt.Topic = kmsg.StringPtr(name)
+			dt.Topics = append(dt.Topics, rt)
+			dt.TopicNames = append(dt.TopicNames, name)
+		}
+		dtResp, err := dt.RequestWith(ctx, cl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(dtResp.Topics) != len(names) {
+			t.Fatalf("DeleteTopics v%d answered %d topics for %d", version, len(dtResp.Topics), len(names))
+		}
+		for _, rt := range dtResp.Topics {
+			want := int16(0)
+			if *rt.Topic != "gone" {
+				want = kerr.InvalidTopicException.Code
+			}
+			if rt.ErrorCode != want {
+				t.Fatalf("DeleteTopics v%d of %s answered %v, want %v", version, *rt.Topic, kerr.ErrorForCode(rt.ErrorCode), kerr.ErrorForCode(want))
+			}
+			if want != 0 && version >= 5 && (rt.ErrorMessage == nil || !strings.Contains(*rt.ErrorMessage, "internal")) {
+				t.Fatalf("DeleteTopics v%d of %s: error message %v", version, *rt.Topic, rt.ErrorMessage)
+			}
+		}
+	}
+
+	md := kmsg.NewPtrMetadataRequest()
+	md.AllowAutoTopicCreation = false
+	for _, name := range []string{"work", "gone", "__consumer_offsets", "__transaction_state"} {
+		mt := kmsg.NewMetadataRequestTopic()
+		mt.Topic = kmsg.StringPtr(name)
+		md.Topics = append(md.Topics, mt)
+	}
+	mdResp, err := md.RequestWith(ctx, cl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantParts := map[string]int{"work": 3, "gone": 0, "__consumer_offsets": 1, "__transaction_state": 1}
+	for _, mt := range mdResp.Topics {
+		if got := len(mt.Partitions); got != wantParts[*mt.Topic] {
+			t.Errorf("%s has %d partitions (%v), want %d", *mt.Topic, got, kerr.ErrorForCode(mt.ErrorCode), wantParts[*mt.Topic])
+		}
+	}
+	// The group's commit survived: it reads nothing again.
+	produceValues(t, addr, "work", 1)
+	if got := consumeGroup(t, addr, "g", "work", 1); len(got) != 1 {
+		t.Fatalf("after the refused deletes the group read %v", got)
+	}
+}
+
 // TestReplaySkipsUndecodableOffsetsRecord: a broker that finds a record
 // in __consumer_offsets that does not decode (written here straight to
 // the log while the broker was down, as an older broker let a producer
@@ -429,6 +528,51 @@ func TestConnectionLimits(t *testing.T) {
 			defer again.Close()
 			if err := apiVersions(again); err != nil {
 				t.Fatalf("a connection once another ended: %v", err)
+			}
+		})
+	}
+}
+
+// TestConnectionLimitOverrides: max.connections.per.ip.overrides gives
+// an address (127.0.0.1, named by its IP or by the host name localhost)
+// more or fewer connections than max.connections.per.ip, which another
+// loopback address (127.0.0.2) keeps; max.connections.per.ip=0 refuses
+// every address without an override.
+func TestConnectionLimitOverrides(t *testing.T) {
+	zkAddr := testcluster.Coordinator(t)
+	for _, tc := range []struct {
+		name      string
+		perIP     int32
+		overrides map[string]int32
+		want      map[string]int // connections served from each source address
+	}{
+		{"more", 2, map[string]int32{"127.0.0.1": 4}, map[string]int{"127.0.0.1": 4, "127.0.0.2": 2}},
+		{"fewer", 3, map[string]int32{"127.0.0.1": 1}, map[string]int{"127.0.0.1": 1, "127.0.0.2": 3}},
+		{"host name, 0 for the others", 0, map[string]int32{"localhost": 3}, map[string]int{"127.0.0.1": 3, "127.0.0.2": 0}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := testcluster.StartBroker(t, 1, zkAddr, "", func(c *broker.Config) {
+				c.MaxConnectionsPerIP, c.MaxConnectionsPerIPOverrides = tc.perIP, tc.overrides
+			})
+			refused := 0
+			for _, src := range []string{"127.0.0.1", "127.0.0.2"} {
+				d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(src)}}
+				for i := 0; i <= tc.want[src]; i++ {
+					nc, err := d.Dial("tcp", b.Addr())
+					if err != nil {
+						t.Fatal(err)
+					}
+					defer nc.Close()
+					if i == tc.want[src] {
+						closedByBroker(t, nc)
+						refused++
+					} else if err := apiVersions(nc); err != nil {
+						t.Fatalf("connection %d from %s: %v", i+1, src, err)
+					}
+				}
+			}
+			if n := broker.Refused(b.Broker, "max_connections_per_ip"); n != float64(refused) {
+				t.Fatalf("refused{max_connections_per_ip} = %v, want %d", n, refused)
 			}
 		})
 	}

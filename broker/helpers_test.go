@@ -44,3 +44,17 @@ func endOffsets(t *testing.T, cl *kgo.Client, topic string) map[int32]int64 {
 	}
 	return out
 }
+
+// requestClient returns a client of the broker at addr for kmsg requests
+// and a context that bounds them to 30 seconds, both ended with the test.
+func requestClient(t *testing.T, addr string) (*kgo.Client, context.Context) {
+	t.Helper()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cl.Close)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	return cl, ctx
+}

@@ -102,7 +102,7 @@ func clusterInfo(addr, topic string) (controller int32, parts []partInfo, err er
 	}
 	parts = make([]partInfo, len(resp.Topics[0].Partitions))
 	for _, p := range resp.Topics[0].Partitions {
-		parts[p.Partition] = partInfo{leader: p.Leader, epoch: p.LeaderEpoch, replicas: p.Replicas, isr: p.ISR, err: p.ErrorCode}
+		parts[p.Partition] = partInfo{leader: p.Leader, epoch: p.LeaderEpoch, replicas: p.Replicas, isr: p.ISR, offline: p.OfflineReplicas, err: p.ErrorCode}
 	}
 	return resp.ControllerID, parts, nil
 }

@@ -2,15 +2,20 @@ package broker_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/go-zookeeper/zk"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -242,15 +247,15 @@ func readBack(t *testing.T, addrs []string, topic string, want []string) {
 	})
 }
 
-// TestLogDirFailsOnFollower: a follower whose log directory fails (its
-// replica appends stop with ENOSPC) leaves the ISR through the controller
-// at once, not after replica.lag.time.max.ms (a minute here); the leader
-// keeps leading and acks=all keeps being answered by the two others.
-func TestLogDirFailsOnFollower(t *testing.T) {
+// startFaultyBrokers starts brokers 1…n on a new coordinator, each of
+// whose log writes fail with EIO while full holds its id, and returns
+// their addresses. replica.lag.time.max.ms is a minute: a replica that
+// leaves the ISR sooner left it for its failed directory.
+func startFaultyBrokers(t *testing.T, n int, full *sync.Map) []string {
+	t.Helper()
 	zk := testcluster.Coordinator(t)
-	var full sync.Map
 	var addrs []string
-	for id := 1; id <= 3; id++ {
+	for id := 1; id <= n; id++ {
 		b := testcluster.StartBroker(t, id, zk, "", func(c *broker.Config) {
 			c.ZooKeeperSessionTimeout, c.ReplicaLagTimeMax = 4*time.Second, time.Minute
 			c.LogWriteFault = func(_ string, p []byte) (int, error) {
@@ -262,6 +267,16 @@ func TestLogDirFailsOnFollower(t *testing.T) {
 		})
 		addrs = append(addrs, b.Addr())
 	}
+	return addrs
+}
+
+// TestLogDirFailsOnFollower: a follower whose log directory fails (its
+// replica appends stop with ENOSPC) leaves the ISR through the controller
+// at once, not after replica.lag.time.max.ms (a minute here); the leader
+// keeps leading and acks=all keeps being answered by the two others.
+func TestLogDirFailsOnFollower(t *testing.T) {
+	var full sync.Map
+	addrs := startFaultyBrokers(t, 3, &full)
 	const topic = "disk"
 	createReplicated(t, addrs[0], topic, 1, 3, map[string]string{"min.insync.replicas": "2"})
 	leader := awaitISR(t, addrs[0], topic, []int32{1, 2, 3})[0].leader
@@ -284,4 +299,218 @@ func TestLogDirFailsOnFollower(t *testing.T) {
 	}
 	produceNumbered(t, addrs, topic, "later", 200)
 	checkExactlyOnce(t, consumeAll(t, addrs, topic, 400), map[string]int{"after": 200, "later": 200})
+}
+
+// TestMetadataOfflineReplicas: once a follower's log directory failed,
+// Metadata (v5+, from either broker) lists its replicas as offline: a
+// partition it followed keeps its leader and answers no error; a
+// partition it alone held answers LEADER_NOT_AVAILABLE with leader -1, as
+// Kafka's; the other broker's partitions list no offline replica.
+func TestMetadataOfflineReplicas(t *testing.T) {
+	var full sync.Map
+	addrs := startFaultyBrokers(t, 2, &full)
+	createReplicated(t, addrs[0], "pair", 1, 2, nil)
+	createReplicated(t, addrs[0], "solo", 2, 1, nil) // one partition on each broker
+	leader := awaitISR(t, addrs[0], "pair", []int32{1, 2})[0].leader
+	victim := 3 - leader
+	for _, p := range awaitPartitions(t, addrs[0], "solo") {
+		if len(p.offline) != 0 {
+			t.Fatalf("before the fault: %+v", p)
+		}
+	}
+
+	full.Store(int(victim), true)
+	produceNumbered(t, addrs, "pair", "v", 10) // the follower's append fails
+	for _, addr := range addrs {
+		await.Eventually(t, 30*time.Second, 50*time.Millisecond, func() error {
+			pair, err := describe(t, addr, "pair")
+			if err != nil {
+				return err
+			}
+			if p := pair[0]; p.err != 0 || p.leader != leader || !slices.Equal(p.offline, []int32{victim}) {
+				return fmt.Errorf("pair: leader %d error %v offline %v, want leader %d, no error, offline [%d]", p.leader, kerr.ErrorForCode(p.err), p.offline, leader, victim)
+			}
+			solo, err := describe(t, addr, "solo")
+			if err != nil {
+				return err
+			}
+			for i, p := range solo {
+				switch {
+				case p.replicas[0] == victim && (p.err != kerr.LeaderNotAvailable.Code || p.leader != -1 || !slices.Equal(p.offline, []int32{victim})):
+					return fmt.Errorf("solo-%d on broker %d: leader %d error %v offline %v, want LEADER_NOT_AVAILABLE, leader -1, offline [%d]", i, victim, p.leader, kerr.ErrorForCode(p.err), p.offline, victim)
+				case p.replicas[0] != victim && (p.err != 0 || p.leader != leader || len(p.offline) != 0):
+					return fmt.Errorf("solo-%d on broker %d: leader %d error %v offline %v", i, leader, p.leader, kerr.ErrorForCode(p.err), p.offline)
+				}
+			}
+			return nil
+		})
+	}
+}
+
+// awaitPartitions waits until every partition of topic has a leader, and
+// returns them.
+func awaitPartitions(t *testing.T, addr, topic string) []partInfo {
+	t.Helper()
+	var parts []partInfo
+	await.Eventually(t, 30*time.Second, 50*time.Millisecond, func() error {
+		var err error
+		if parts, err = describe(t, addr, topic); err != nil {
+			return err
+		}
+		for i, p := range parts {
+			if p.err != 0 || p.leader < 0 {
+				return fmt.Errorf("partition %d: leader %d error %d", i, p.leader, p.err)
+			}
+		}
+		return nil
+	})
+	return parts
+}
+
+// TestUnreadableLogDirAtStart: a broker whose second log directory was
+// replaced by a regular file while it was down starts, as Kafka's does,
+// with that directory offline (registered in offline_log_dirs, the
+// gauge at 1): the partition kept in the good directory is served with
+// its records, the one kept in the bad directory is an offline replica
+// (LEADER_NOT_AVAILABLE, no leader), and a topic created afterwards goes
+// to the good directory. With that file as its only log directory, the
+// broker does not start, and says which directory.
+func TestUnreadableLogDirAtStart(t *testing.T) {
+	zkAddr := testcluster.Coordinator(t)
+	dir := t.TempDir()
+	dirs := []string{filepath.Join(dir, "a"), filepath.Join(dir, "b")}
+	twoDirs := func(c *broker.Config) { c.LogDirs = dirs }
+	b := testcluster.StartBroker(t, 1, zkAddr, dir, twoDirs)
+	createTopic(t, b.Addr(), "old", 2) // one partition in each directory
+	inDir := map[int32]int{}           // partition → index in dirs
+	for p := range int32(2) {
+		for i, d := range dirs {
+			if _, err := os.Stat(filepath.Join(d, fmt.Sprintf("old-%d", p))); err == nil {
+				inDir[p] = i
+			}
+		}
+	}
+	if inDir[0] == inDir[1] {
+		t.Fatalf("both partitions in %s", dirs[inDir[0]])
+	}
+	goodP, badP := int32(0), int32(1)
+	if inDir[0] == 1 {
+		goodP, badP = 1, 0
+	}
+	produceTo(t, b.Addr(), "old", map[int32]int{goodP: 7, badP: 5})
+	b.Stop()
+
+	if err := os.RemoveAll(dirs[1]); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dirs[1], []byte("not a directory"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b = testcluster.StartBroker(t, 1, zkAddr, dir, twoDirs)
+	addr := b.Addr()
+	if n := gauge(t, b, "sluice_broker_offline_log_dirs"); n != 1 {
+		t.Fatalf("%v offline log dirs, want 1", n)
+	}
+	zc, _, err := zk.Connect([]string{zkAddr}, 10*time.Second, zk.WithLogInfo(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zc.Close()
+	await.Eventually(t, 30*time.Second, 50*time.Millisecond, func() error {
+		data, _, err := zc.Get("/brokers/ids/1")
+		if err != nil {
+			return err
+		}
+		var reg struct {
+			OfflineLogDirs  []string           `json:"offline_log_dirs"`
+			OfflineReplicas map[string][]int32 `json:"offline_replicas"`
+		}
+		if err := json.Unmarshal(data, &reg); err != nil {
+			return err
+		}
+		if !slices.Equal(reg.OfflineLogDirs, dirs[1:]) || !slices.Equal(reg.OfflineReplicas["old"], []int32{badP}) {
+			return fmt.Errorf("registration %s, want offline_log_dirs [%s], offline_replicas old: [%d]", data, dirs[1], badP)
+		}
+		return nil
+	})
+	await.Eventually(t, 30*time.Second, 50*time.Millisecond, func() error {
+		parts, err := describe(t, addr, "old")
+		if err != nil {
+			return err
+		}
+		if p := parts[goodP]; p.err != 0 || p.leader != 1 || len(p.offline) != 0 {
+			return fmt.Errorf("old-%d (good dir): leader %d error %v offline %v", goodP, p.leader, kerr.ErrorForCode(p.err), p.offline)
+		}
+		if p := parts[badP]; p.err != kerr.LeaderNotAvailable.Code || p.leader != -1 || !slices.Equal(p.offline, []int32{1}) {
+			return fmt.Errorf("old-%d (bad dir): leader %d error %v offline %v", badP, p.leader, kerr.ErrorForCode(p.err), p.offline)
+		}
+		return nil
+	})
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addr),
+		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{"old": {goodP: kgo.NewOffset().AtStart()}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for read := 0; read < 7; {
+		fs := cl.PollFetches(ctx)
+		if err := fs.Err0(); err != nil {
+			t.Fatalf("reading old-%d after %d records: %v", goodP, read, err)
+		}
+		read += fs.NumRecords()
+	}
+	createTopic(t, addr, "new", 1)
+	produceValues(t, addr, "new", 5)
+	checkValues(t, addr, "new", 5)
+	if _, err := os.Stat(filepath.Join(dirs[0], "new-0")); err != nil {
+		t.Fatalf("new-0 is not in the good directory: %v", err)
+	}
+	b.Stop()
+
+	cfg := broker.Defaults()
+	cfg.BrokerID = 1
+	cfg.SetListener("127.0.0.1", 0)
+	cfg.LogDirs = dirs[1:]
+	if err := cfg.SetZooKeeperConnect(zkAddr); err != nil {
+		t.Fatal(err)
+	}
+	nb, err := broker.New(&cfg, testcluster.Logger())
+	if err == nil {
+		_ = nb.Run(canceled())
+		t.Fatalf("with only %s as log.dirs the broker started", dirs[1])
+	}
+	if !strings.Contains(err.Error(), dirs[1]) {
+		t.Fatalf("with only %s as log.dirs: %v", dirs[1], err)
+	}
+	t.Logf("with only %s as log.dirs: %v", dirs[1], err)
+}
+
+// produceTo writes n[p] records to each partition p of topic.
+func produceTo(t *testing.T, addr, topic string, n map[int32]int) {
+	t.Helper()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.DefaultProduceTopic(topic), kgo.RecordPartitioner(kgo.ManualPartitioner()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	var rs []*kgo.Record
+	for p, count := range n {
+		for i := range count {
+			rs = append(rs, &kgo.Record{Partition: p, Value: fmt.Appendf(nil, "%d-%d", p, i)})
+		}
+	}
+	if err := cl.ProduceSync(ctx, rs...).FirstErr(); err != nil {
+		t.Fatalf("produce to %s: %v", topic, err)
+	}
+}
+
+// canceled is a context that has ended.
+func canceled() context.Context {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	return ctx
 }

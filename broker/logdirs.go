@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"maps"
 	"os"
 	"path/filepath"
@@ -32,6 +33,56 @@ import (
 // registration names no offline replica, and the partitions come back as
 // followers (or as leaders of partitions no other in-sync replica could
 // take over).
+
+// checkLogDirs makes and checks every log directory when the broker
+// starts, as Kafka's LogManager does: one that cannot be created, is not
+// a directory or cannot be listed starts offline, and the broker serves
+// from the others. A partition kept there is an offline replica
+// (placePartition); a new one goes to an online directory.
+func (b *Broker) checkLogDirs() {
+	for _, d := range b.cfg.LogDirs {
+		d = filepath.Clean(d)
+		err := os.MkdirAll(d, 0o755)
+		if err == nil {
+			_, err = os.ReadDir(d)
+		}
+		if err != nil {
+			b.dirMu.Lock()
+			b.offlineDirs[d] = err
+			b.dirMu.Unlock()
+			b.log.Error("log directory offline at start: its partitions stay offline until the broker restarts with it working", "dir", d, "err", err)
+		}
+	}
+}
+
+// noLogDir is the error New fails with when every log directory is
+// offline (Kafka's broker shuts down then too), naming each with its
+// error; nil while one is online.
+func (b *Broker) noLogDir() error {
+	offline := b.offlineLogDirs()
+	var errs []error
+	for _, d := range b.cfg.LogDirs {
+		err, ok := offline[filepath.Clean(d)]
+		if !ok {
+			return nil
+		}
+		errs = append(errs, err) // each names its path
+	}
+	return fmt.Errorf("broker: no usable log directory: %w", errors.Join(errs...))
+}
+
+// openFailed handles a partition that failed to open in dir for an I/O
+// error: as Kafka, the directory goes offline, and the partition is an
+// offline replica (KAFKA_STORAGE_ERROR). Other errors are returned as
+// they are.
+func (b *Broker) openFailed(topic string, index int32, dir string, err error) error {
+	var pe *fs.PathError
+	if !errors.As(err, &pe) && !errors.Is(err, kerr.KafkaStorageError) {
+		return err
+	}
+	b.logDirFailed(dir, err)
+	return b.cannotOpen(topic, index, fmt.Errorf("%w: %w", kerr.KafkaStorageError, err))
+}
 
 // logDirFailed marks dir offline after a failed write and wakes the
 // handler. It is called with a partition's lock held (OnStorageError):
@@ -65,20 +116,27 @@ func (b *Broker) offlineLogDirs() map[string]error {
 // already is, else the online log directory holding the fewest
 // partitions. A partition on an offline directory, or with every
 // directory offline, cannot open: KAFKA_STORAGE_ERROR, and it is counted
-// among the offline replicas.
-func (b *Broker) placePartition(topic string, index int32) (string, error) {
+// among the offline replicas. So is one that is not new (isNew: created
+// while this broker runs) when an offline directory cannot tell whether
+// it holds it (unreadable, or not a directory): as in Kafka, which
+// refuses to make such a log elsewhere while a directory is offline
+// (it would come back empty, as a leader too).
+func (b *Broker) placePartition(topic string, index int32, isNew bool) (string, error) {
 	name := topic + "-" + strconv.Itoa(int(index))
 	offline := b.offlineLogDirs()
 	best, bestN := "", -1
 	for _, d := range b.cfg.LogDirs {
 		d = filepath.Clean(d)
 		_, isOffline := offline[d]
-		if _, err := os.Stat(filepath.Join(d, name)); err == nil && !isOffline {
+		_, err := os.Stat(filepath.Join(d, name))
+		switch {
+		case err == nil && !isOffline:
 			return filepath.Join(d, name), nil
-		} else if isOffline && !errors.Is(err, os.ErrNotExist) {
+		case err == nil && isOffline:
 			return "", b.cannotOpen(topic, index, fmt.Errorf("broker: %s is on the offline log directory %s: %w", name, d, kerr.KafkaStorageError))
-		}
-		if isOffline {
+		case isOffline && !isNew && !errors.Is(err, os.ErrNotExist):
+			return "", b.cannotOpen(topic, index, fmt.Errorf("broker: %s may be on the offline log directory %s (%v): %w", name, d, err, kerr.KafkaStorageError))
+		case isOffline:
 			continue
 		}
 		entries, _ := os.ReadDir(d)

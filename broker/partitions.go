@@ -13,8 +13,9 @@ import (
 )
 
 // openPartition opens one of this broker's partitions with the broker's
-// log settings, overridden by the topic's configs.
-func (b *Broker) openPartition(topic string, index int32, config map[string]string) (*partition.Partition, error) {
+// log settings, overridden by the topic's configs; isNew as
+// placePartition.
+func (b *Broker) openPartition(topic string, index int32, config map[string]string, isNew bool) (*partition.Partition, error) {
 	opts := segment.Options{
 		SegmentBytes:       b.cfg.SegmentBytes,
 		IndexIntervalBytes: b.cfg.IndexIntervalBytes,
@@ -29,14 +30,18 @@ func (b *Broker) openPartition(topic string, index int32, config map[string]stri
 	if v, err := strconv.Atoi(config["min.insync.replicas"]); err == nil && v > 0 {
 		minISR = v
 	}
-	dir, err := b.placePartition(topic, index)
+	dir, err := b.placePartition(topic, index, isNew)
 	if err != nil {
 		return nil, err
 	}
 	logDir := filepath.Dir(dir)
-	return partition.Open(partition.Config{Topic: topic, Index: index, Self: b.cfg.BrokerID, MinISR: minISR,
+	p, err := partition.Open(partition.Config{Topic: topic, Index: index, Self: b.cfg.BrokerID, MinISR: minISR,
 		Dir: dir, Log: opts, Logger: b.log.With("topic", topic, "partition", index),
 		OnStorageError: func(err error) { b.logDirFailed(logDir, err) }})
+	if err != nil {
+		return nil, b.openFailed(topic, index, logDir, err)
+	}
+	return p, nil
 }
 
 // applyTopicConfig lets a topic's own configs override the broker's

@@ -15,9 +15,9 @@ import (
 
 // partInfo is a partition as Metadata describes it.
 type partInfo struct {
-	leader, epoch int32
-	replicas, isr []int32
-	err           int16
+	leader, epoch          int32
+	replicas, isr, offline []int32 // offline: Metadata v5+'s OfflineReplicas
+	err                    int16
 }
 
 // describe returns topic's partitions as the cluster at addr describes

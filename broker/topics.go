@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"math/big"
 	"os"
 	"path/filepath"
@@ -22,6 +23,21 @@ const offsetsTopic = "__consumer_offsets"
 // write: the group and transaction logs.
 func isInternalTopic(name string) bool {
 	return name == offsetsTopic || name == "__transaction_state"
+}
+
+// refuseInternal refuses a client's DeleteTopics or CreatePartitions of
+// an internal topic. A Kafka 3.x broker in ZooKeeper mode has no such
+// check of its own (its ACLs are what protect these topics, and we have
+// none); its kafka-topics.sh refused both for as long as it wrote to
+// ZooKeeper. Without the check, deleting __consumer_offsets loses every
+// committed offset. INVALID_TOPIC_EXCEPTION is the code a Kafka broker
+// answers for the writes it refuses on internal topics (Produce,
+// DeleteRecords).
+func refuseInternal(name, what string) error {
+	if !isInternalTopic(name) {
+		return nil
+	}
+	return fmt.Errorf("%w: %s is an internal topic and cannot be %s by a client", kerr.InvalidTopicException, name, what)
 }
 
 var legalTopic = regexp.MustCompile(`^[a-zA-Z0-9._-]{1,249}$`)
@@ -63,7 +79,14 @@ func (b *Broker) openTopic(t *topic) (*topicState, error) {
 		if !containsID(reps, b.cfg.BrokerID) {
 			continue
 		}
-		p, err := b.openPartition(t.name, int32(i), t.config)
+		// Nothing is new to a starting broker (Kafka's controller says
+		// so too): its partitions may be on a directory now offline.
+		p, err := b.openPartition(t.name, int32(i), t.config, false)
+		if errors.Is(err, kerr.KafkaStorageError) {
+			// An offline replica (cannotOpen), answered as one.
+			b.log.Error("opening partition", "topic", t.name, "partition", i, "err", err)
+			continue
+		}
 		if err != nil {
 			return nil, err
 		}

@@ -181,7 +181,8 @@ func (b *Broker) reloadTopic(name string) {
 		if !containsID(reps, b.cfg.BrokerID) {
 			continue
 		}
-		p, err := b.openPartition(name, int32(i), t.config)
+		// New unless it could not open before (an offline replica).
+		p, err := b.openPartition(name, int32(i), t.config, !b.isOfflineReplica(name, int32(i)))
 		if err != nil {
 			b.log.Error("opening partition", "topic", name, "partition", i, "err", err)
 			continue
