@@ -31,7 +31,7 @@ vet:
 ## race reports and panics still name every frame)
 test: peers build fmt-check vet
 	@mkdir -p .peers && rm -f $(PEER_REPORT)
-	@rc=0; SLUICE_PEER_REPORT=$(PEER_REPORT) SLUICE_BIN=$(CURDIR)/bin/sluice $(GO) test -race -ldflags=-w -count=1 -timeout 25m ./... || rc=$$?; \
+	@rc=0; SLUICE_PEER_REPORT=$(PEER_REPORT) SLUICE_BIN=$(CURDIR)/bin/sluice $(GO) test -race -ldflags=-w -p 3 -count=1 -timeout 25m ./... || rc=$$?; \
 	  bash scripts/peer-summary.sh $(PEER_REPORT) || rc=1; \
 	  if [ $$rc -ne 0 ]; then echo "make test: FAILED"; else echo "make test: all passed"; fi; exit $$rc
 
