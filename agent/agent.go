@@ -31,6 +31,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/sluicelogs/sluice/agent/registry"
+	"github.com/sluicelogs/sluice/internal/dirlock"
 )
 
 // DrainTimeout bounds how long shutdown waits for in-flight events to be
@@ -72,6 +73,17 @@ func New(cfg *Config, version string, metrics prometheus.Registerer, log *slog.L
 // Run ships until ctx ends, then stops reading, waits (up to DrainTimeout)
 // for in-flight events to be acknowledged and writes the registry.
 func (a *Agent) Run(ctx context.Context) error {
+	// Two agents on one registry would each overwrite the other's offsets
+	// (and ship every file twice): the second refuses to run, as Filebeat
+	// refuses a data path another beat has locked.
+	lock, err := dirlock.Take(a.cfg.Registry.Path)
+	if err != nil {
+		if errors.Is(err, dirlock.ErrHeld) {
+			return fmt.Errorf("agent: registry.path: %w", err) // names the path
+		}
+		return fmt.Errorf("agent: %w", err)
+	}
+	defer lock.Release() // after the registry's last write
 	out, err := newOutput(a.cfg.Output.Kafka, a.cfg.Queue.Mem.Events, a.log, a.metrics)
 	if err != nil {
 		return err

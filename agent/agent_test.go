@@ -1,6 +1,7 @@
 package agent_test
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -8,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sluicelogs/sluice/agent"
 	"github.com/sluicelogs/sluice/internal/await"
 )
 
@@ -89,4 +91,55 @@ func TestInstanceOnDiskBeforeItsEvents(t *testing.T) {
 	})
 	writeLines(t, path, "second", 0, 5)
 	onDisk("second")
+}
+
+// TestRegistryInUse: a second agent given the registry.path of a running
+// agent refuses to run, naming the path, rather than overwrite its offsets
+// and ship its files again; the first goes on shipping, and once it has
+// stopped another agent may use the registry.
+func TestRegistryInUse(t *testing.T) {
+	b := startBroker(t)
+	logs, reg := t.TempDir(), t.TempDir()
+	yaml := agentYAML(logs, reg, b.Addr(), "logs", "")
+	if err := os.WriteFile(filepath.Join(logs, "app.log"), []byte("one\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	first := startAgent(t, parseConfig(t, yaml))
+	c := consume(t, b.Addr(), "logs")
+	delivered := func(want int) {
+		t.Helper()
+		await.Eventually(t, 20*time.Second, 50*time.Millisecond, func() error {
+			if n := c.count(); n != want {
+				return fmt.Errorf("%d events, want %d", n, want)
+			}
+			return nil
+		})
+	}
+	delivered(1) // the first agent runs, holding the registry
+
+	second, err := agent.New(parseConfig(t, yaml), "test", nil, testLogger())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err = second.Run(ctx)
+	if err == nil || !strings.Contains(err.Error(), "registry.path: data directory "+reg+": in use") {
+		t.Fatalf("second agent on the same registry: %v", err)
+	}
+
+	f, err := os.OpenFile(filepath.Join(logs, "app.log"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.WriteString("two\n"); err != nil {
+		t.Fatal(err)
+	}
+	delivered(2)
+	first.stop()
+	startAgent(t, parseConfig(t, yaml)).stop()
+	if n := c.count(); n != 2 {
+		t.Fatalf("%d events after the restart, want 2", n)
+	}
 }

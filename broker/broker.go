@@ -11,6 +11,7 @@ import (
 	"github.com/sluicelogs/sluice/broker/group"
 	"github.com/sluicelogs/sluice/broker/partition"
 	"github.com/sluicelogs/sluice/internal/accept"
+	"github.com/sluicelogs/sluice/internal/dirlock"
 )
 
 // Broker is one Kafka-protocol broker. Its topics and partition states live
@@ -51,6 +52,7 @@ type Broker struct {
 	offlineDirs map[string]error
 	unopened    map[stateKey]bool
 	dirEvents   chan struct{}
+	dirLocks    []*dirlock.Lock // the online log directories' (set in New, given up in closePartitions)
 
 	metrics *metrics
 	apis    apiTable       // the APIs this broker implements, by key
@@ -92,8 +94,10 @@ func New(cfg *Config, log *slog.Logger) (*Broker, error) {
 		offlineDirs: map[string]error{}, unopened: map[stateKey]bool{}, dirEvents: make(chan struct{}, 1), conns: conns}
 	b.apis = newAPITable()
 	b.mem = newRequestMemory(cfg.QueuedMaxRequestBytes)
-	b.checkLogDirs()
-	err = b.noLogDir()
+	err = b.checkLogDirs()
+	if err == nil {
+		err = b.noLogDir()
+	}
 	if err == nil {
 		err = b.loadTopics()
 	}

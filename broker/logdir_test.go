@@ -514,3 +514,33 @@ func canceled() context.Context {
 	cancel()
 	return ctx
 }
+
+// TestLogDirLockedByAnotherBroker: a second broker given a log directory
+// a running broker uses does not start (as Kafka's .lock refuses it), its
+// error naming the directory, and the first broker's logs are untouched
+// and served; once the first has stopped, the directory can be used.
+func TestLogDirLockedByAnotherBroker(t *testing.T) {
+	zkAddr := testcluster.Coordinator(t)
+	dir := t.TempDir()
+	first := testcluster.StartBroker(t, 1, zkAddr, dir)
+	createTopic(t, first.Addr(), "owned", 1)
+	produceValues(t, first.Addr(), "owned", 2)
+
+	cfg := broker.Defaults()
+	cfg.BrokerID = 2
+	cfg.SetListener("127.0.0.1", 0)
+	cfg.LogDirs = []string{filepath.Join(dir, "logs")}
+	if err := cfg.SetZooKeeperConnect(zkAddr); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := broker.New(&cfg, testcluster.Logger()); err == nil {
+		t.Fatal("a second broker started on a log directory in use")
+	} else if !strings.Contains(err.Error(), cfg.LogDirs[0]) || !strings.Contains(err.Error(), "used by another broker") {
+		t.Fatalf("error does not name the directory in use: %v", err)
+	}
+	checkValues(t, first.Addr(), "owned", 2)
+
+	first.Stop()
+	again := testcluster.StartBroker(t, 1, zkAddr, dir)
+	checkValues(t, again.Addr(), "owned", 2)
+}

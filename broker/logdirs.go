@@ -15,6 +15,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kerr"
 
 	"github.com/sluicelogs/sluice/broker/partition"
+	"github.com/sluicelogs/sluice/internal/dirlock"
 )
 
 // A log directory fails as in Kafka (KIP-112): the first write to it that
@@ -34,17 +35,30 @@ import (
 // followers (or as leaders of partitions no other in-sync replica could
 // take over).
 
-// checkLogDirs makes and checks every log directory when the broker
-// starts, as Kafka's LogManager does: one that cannot be created, is not
-// a directory or cannot be listed starts offline, and the broker serves
-// from the others. A partition kept there is an offline replica
-// (placePartition); a new one goes to an online directory.
-func (b *Broker) checkLogDirs() {
+// checkLogDirs makes, checks and locks every log directory when the
+// broker starts, as Kafka's LogManager does: one that cannot be created,
+// is not a directory or cannot be listed or locked starts offline, and the
+// broker serves from the others. A partition kept there is an offline
+// replica (placePartition); a new one goes to an online directory. A
+// directory another process has locked (another broker on the same
+// log.dirs) fails the start, as in Kafka: two writers would corrupt its
+// logs. The locks are given up in closePartitions.
+func (b *Broker) checkLogDirs() error {
 	for _, d := range b.cfg.LogDirs {
 		d = filepath.Clean(d)
 		err := os.MkdirAll(d, 0o755)
 		if err == nil {
 			_, err = os.ReadDir(d)
+		}
+		if err == nil {
+			var l *dirlock.Lock
+			l, err = dirlock.Take(d)
+			if errors.Is(err, dirlock.ErrHeld) {
+				return fmt.Errorf("broker: log directory %s is used by another broker: %w", d, err)
+			}
+			if err == nil {
+				b.dirLocks = append(b.dirLocks, l)
+			}
 		}
 		if err != nil {
 			b.dirMu.Lock()
@@ -53,6 +67,17 @@ func (b *Broker) checkLogDirs() {
 			b.log.Error("log directory offline at start: its partitions stay offline until the broker restarts with it working", "dir", d, "err", err)
 		}
 	}
+	return nil
+}
+
+// releaseDirLocks gives up the log directories' locks.
+func (b *Broker) releaseDirLocks() {
+	for _, l := range b.dirLocks {
+		if err := l.Release(); err != nil {
+			b.log.Warn("releasing a log directory's lock", "err", err)
+		}
+	}
+	b.dirLocks = nil
 }
 
 // noLogDir is the error New fails with when every log directory is

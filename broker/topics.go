@@ -312,9 +312,12 @@ func (b *Broker) refreshBrokers() error {
 	return nil
 }
 
+// closePartitions closes every partition's log, then gives up the log
+// directories' locks.
 func (b *Broker) closePartitions() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	defer b.releaseDirLocks() // after every log is closed
 	for _, t := range b.topics {
 		for _, p := range t.partitions {
 			if p != nil {

@@ -4,10 +4,12 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
+	"os"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -19,6 +21,7 @@ import (
 	"github.com/sluicelogs/sluice/coordinator/tree"
 	"github.com/sluicelogs/sluice/coordinator/zkproto"
 	"github.com/sluicelogs/sluice/internal/accept"
+	"github.com/sluicelogs/sluice/internal/dirlock"
 )
 
 // Server is one coordinator member: a ZooKeeper-protocol front end on the
@@ -31,6 +34,8 @@ type Server struct {
 	raft  *raftNode
 	ln    net.Listener
 	peers *transport // nil when standalone
+
+	dirLocks []*dirlock.Lock // dataDir's and dataLogDir's, held from NewServer to Run's end
 
 	// applyMu orders watch registration against changes: apply holds it
 	// for writing while it changes the tree and fires watches, a read holds
@@ -115,6 +120,17 @@ func NewServer(cfg *Config, log *slog.Logger) (*Server, error) {
 		}
 		s.peers, send = t, t.send
 	}
+	// Another member process on the same dataDir would write the same
+	// Raft log: the second to start refuses (ZooKeeper has no such
+	// lock; Kafka's log directories do).
+	locks, err := lockDataDirs(cfg.DataDir, logDir)
+	if err != nil {
+		if s.peers != nil {
+			s.peers.ln.Close()
+		}
+		return nil, err
+	}
+	s.dirLocks = locks
 	tick := max(cfg.TickTime/20, 10*time.Millisecond)
 	rn, err := startRaft(raftOptions{
 		id: id, voters: voters, learners: learners,
@@ -125,6 +141,7 @@ func NewServer(cfg *Config, log *slog.Logger) (*Server, error) {
 		if s.peers != nil {
 			s.peers.ln.Close()
 		}
+		s.releaseDirLocks()
 		return nil, err
 	}
 	s.raft = rn
@@ -145,6 +162,7 @@ func NewServer(cfg *Config, log *slog.Logger) (*Server, error) {
 		if s.peers != nil {
 			s.peers.ln.Close()
 		}
+		s.releaseDirLocks()
 		return nil, fmt.Errorf("coordinator: listen on client port: %w", err)
 	}
 	s.ln = ln
@@ -188,7 +206,46 @@ func (s *Server) Run(ctx context.Context) error {
 	s.mu.Unlock()
 	s.connWG.Wait()
 	wg.Wait()
+	s.releaseDirLocks() // the Raft log is closed
 	return err
+}
+
+// lockDataDirs makes and locks dataDir and the Raft log's directory
+// (dataLogDir, or dataDir/version-2): each, so that a member whose
+// dataLogDir is another's log directory is refused too.
+func lockDataDirs(dataDir, logDir string) ([]*dirlock.Lock, error) {
+	dirs := []string{dataDir}
+	if filepath.Clean(logDir) != filepath.Clean(dataDir) {
+		dirs = append(dirs, logDir)
+	}
+	var locks []*dirlock.Lock
+	for _, d := range dirs {
+		err := os.MkdirAll(d, 0o755)
+		var l *dirlock.Lock
+		if err == nil {
+			l, err = dirlock.Take(d)
+		}
+		if err != nil {
+			releaseAll(locks)
+			if errors.Is(err, dirlock.ErrHeld) {
+				return nil, fmt.Errorf("coordinator: another member uses this data directory: %w", err)
+			}
+			return nil, fmt.Errorf("coordinator: %w", err)
+		}
+		locks = append(locks, l)
+	}
+	return locks, nil
+}
+
+func releaseAll(locks []*dirlock.Lock) {
+	for _, l := range locks {
+		_ = l.Release()
+	}
+}
+
+func (s *Server) releaseDirLocks() {
+	releaseAll(s.dirLocks)
+	s.dirLocks = nil
 }
 
 func (s *Server) accept(ctx context.Context) error {

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -136,4 +138,38 @@ func TestSilentConnectionsHoldNoBuffers(t *testing.T) {
 		t.Fatalf("%d silent connections grew the heap by %d KiB, more than 16 KiB each (%d KiB)", conns, grown>>10, limit>>10)
 	}
 	t.Logf("%d silent connections: heap +%d KiB", conns, grown>>10)
+}
+
+// TestDataDirLockedByAnotherMember: a second member process given the
+// dataDir (or a separate dataLogDir) a running member uses does not start,
+// naming the directory, rather than write the same Raft log; once the
+// first has stopped, the directory is free again.
+func TestDataDirLockedByAnotherMember(t *testing.T) {
+	first := newStandalone(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- first.Run(ctx) }()
+
+	again := *first.cfg
+	again.ClientAddr = "127.0.0.1:0"
+	if _, err := NewServer(&again, discardLog()); err == nil {
+		t.Fatal("a second member started on a dataDir in use")
+	} else if !strings.Contains(err.Error(), first.cfg.DataDir) || !strings.Contains(err.Error(), "another member uses this data directory") {
+		t.Fatalf("error does not name the directory in use: %v", err)
+	}
+	other := again
+	other.DataDir, other.DataLogDir = t.TempDir(), filepath.Join(first.cfg.DataDir, "version-2")
+	if _, err := NewServer(&other, discardLog()); err == nil || !strings.Contains(err.Error(), other.DataLogDir) {
+		t.Fatalf("a member whose dataLogDir is inside a running member's dataDir: %v", err)
+	}
+
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	s, err := NewServer(&again, discardLog())
+	if err != nil {
+		t.Fatalf("after the first member stopped: %v", err)
+	}
+	runStandalone(t, s)
 }
