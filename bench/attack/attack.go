@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sync"
 	"time"
@@ -56,6 +57,10 @@ type Config struct {
 	// detector.
 	Small    bool
 	Progress io.Writer
+	// Attacker, if set, makes the command that runs an attacker in a
+	// process of its own (child.go) from ChildMain's arguments; nil runs
+	// it in this process, beside the normal client.
+	Attacker func(args []string) *exec.Cmd
 }
 
 // Result is one attack's outcome.
@@ -204,7 +209,15 @@ func runOne(ctx context.Context, cfg Config, a *Attack) *Result {
 	wg.Add(1)
 	go func() { // owned by runOne, which waits for it below
 		defer wg.Done()
-		saw, runErr = a.run(actx, env)
+		if cfg.Attacker == nil {
+			saw, runErr = a.run(actx, env)
+			return
+		}
+		// The child stops itself after d; the margin is for its start and
+		// its report.
+		cctx, ccancel := context.WithTimeout(ctx, d+time.Minute)
+		defer ccancel()
+		saw, runErr = runAttacker(cctx, cfg, a, env, d)
 	}()
 	r.LoadedErrors = drive(actx, cl, d, &r.Loaded)
 	wg.Wait()

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +15,29 @@ import (
 	"github.com/sluicelogs/sluice/testkit/testpeer"
 )
 
+// childFromEnv is how a test binary becomes the attacker process: the
+// test's Config.Attacker runs the test binary itself with this variable
+// set, and TestMain hands the arguments to ChildMain.
+const childFromEnv = "SLUICE_ATTACK_CHILD"
+
+// testAttacker is Config.Attacker for tests: the test binary, as child.
+func testAttacker(args []string) *exec.Cmd {
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), childFromEnv+"=1")
+	return cmd
+}
+
+func TestMain(m *testing.M) {
+	if os.Getenv(childFromEnv) != "" {
+		if err := ChildMain(context.Background(), os.Stdout, os.Stderr, os.Args[1:]); err != nil {
+			os.Stderr.WriteString(err.Error() + "\n")
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
 // TestEveryAttackLeavesNodesUp runs every attack once, small and short,
 // and checks only that it ran and every node stayed up and answered
 // afterwards: no memory or latency thresholds, which a shared machine
@@ -21,7 +46,7 @@ func TestEveryAttackLeavesNodesUp(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
 	var progress bytes.Buffer
-	results, err := Run(ctx, Config{Sluice: testpeer.SluiceBinary(t), Dir: t.TempDir(), Duration: 300 * time.Millisecond, Small: true, Progress: &progress})
+	results, err := Run(ctx, Config{Sluice: testpeer.SluiceBinary(t), Dir: t.TempDir(), Duration: 300 * time.Millisecond, Small: true, Progress: &progress, Attacker: testAttacker})
 	if err != nil {
 		t.Fatalf("%v\n%s", err, progress.String())
 	}
@@ -38,6 +63,8 @@ func TestEveryAttackLeavesNodesUp(t *testing.T) {
 			t.Errorf("%s: the normal client made %d requests unloaded, %d under attack", r.Attack.Name, r.Unloaded.Count(), r.Loaded.Count())
 		case r.IdleRSS <= 0 || r.PeakRSS <= 0:
 			t.Errorf("%s: RSS idle %d, peak %d", r.Attack.Name, r.IdleRSS, r.PeakRSS)
+		case r.Saw == "" || strings.Contains(r.Saw, "attacker process"):
+			t.Errorf("%s: the attacker process said %q", r.Attack.Name, r.Saw)
 		}
 	}
 	var table bytes.Buffer

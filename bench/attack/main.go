@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
 
@@ -17,6 +18,9 @@ import (
 // node went down or an attack could not run; goals not met are in the
 // table.
 func Main(ctx context.Context, stdout, stderr io.Writer, args []string) error {
+	if len(args) > 0 && args[0] == childArg {
+		return ChildMain(ctx, stdout, stderr, args[1:])
+	}
 	fs := cli.New("attack", stderr, "the coordinator and broker processes", "data directories and process logs")
 	duration := fs.Duration("duration", 5*time.Second, "length of each attack, and of the normal client's unloaded run before it")
 	var names []string
@@ -30,7 +34,11 @@ func Main(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 	if *duration <= 0 {
 		return errors.New("-duration must be positive")
 	}
-	cfg := Config{Duration: *duration, Dir: fs.Dir(), Progress: stderr}
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	cfg := Config{Duration: *duration, Dir: fs.Dir(), Progress: stderr, Attacker: AttackerCommand(self)}
 	if *only != "" {
 		for _, n := range strings.Split(*only, ",") {
 			cfg.Attacks = append(cfg.Attacks, strings.TrimSpace(n))
