@@ -14,12 +14,16 @@
 //
 // The goals are printed, not enforced: the peak RSS at most the idle RSS
 // plus the attack's budget (queued.max.request.bytes for the Kafka
-// port's request memory; a stated constant for the others), and the p99
+// port's request memory, largeRequestMaxBytes for the ZooKeeper client
+// port's large connect packets; a stated constant for the others; each
+// attacked process runs with GOMEMLIMIT at its budget + 32 MiB), and the p99
 // under attack at most twice the unloaded p99. A node that went down is
 // the one result that makes the bench fail.
 //
-// The attacker runs on the same cores as the nodes and the normal client:
-// an attack that floods short connections takes processors from both, so
+// The attacker runs in a process of its own (`sluice-bench attack child`,
+// child.go), so it shares no Go scheduler with the normal client, but on
+// the same cores as the nodes and the client: an attack that floods short
+// connections takes processors from both, so
 // the table also shows the attacked node's own CPU use, unloaded and under
 // attack, to tell a server busy with the attack from a machine busy with
 // the attacker.
