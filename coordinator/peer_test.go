@@ -117,6 +117,43 @@ func TestPeerFrameLengthBounded(t *testing.T) {
 	}
 }
 
+// TestPeerRefusedHeaderGetsNoBuffer: a trusted connection (a server.N
+// address, its member's id) whose first frame header is refused (a 1 GiB
+// length) is closed before it gets its 256 KiB read buffer: 50 of them
+// allocate less than 64 KiB each in all (peer-huge-frame in bench/attack
+// sends 25,000 in 5 s), and the peers' own connections still work.
+func TestPeerRefusedHeaderGetsNoBuffer(t *testing.T) {
+	tp := startPeers(t, map[uint64]string{1: "127.0.0.1", 2: "127.0.0.1"}, nil)
+	const conns = 50
+	frame := append(hello(2), binary.BigEndian.AppendUint32(nil, 1<<30)...)
+	frame = append(frame, frameRaft)
+	allocated := memtest.Allocated(func() {
+		for range conns {
+			c := dialFrom(t, "127.0.0.1", tp.tr[1])
+			if _, err := c.Write(frame); err != nil {
+				t.Fatal(err)
+			}
+			awaitClosed(t, c, "a 1 GiB frame header")
+		}
+	})
+	if allocated > conns*64<<10 {
+		t.Fatalf("%d refused connections allocated %d bytes (%d each); the read buffer is %d", conns, allocated, allocated/conns, peerReadBuffer)
+	}
+	m := &pb.Message{Type: pb.MsgHeartbeat.Enum(), From: proto.Uint64(2), To: proto.Uint64(1), Term: proto.Uint64(1)}
+	tp.tr[2].send([]*pb.Message{m})
+	await.Eventually(t, time.Minute, 10*time.Millisecond, func() error {
+		select {
+		case got := <-tp.got:
+			if got.GetFrom() == 2 {
+				return nil
+			}
+			return errors.New("not yet member 2's message")
+		default:
+			return errors.New("member 2's message has not arrived")
+		}
+	})
+}
+
 // TestPeerSnapshotInPieces: a MsgSnap of 3.5 MiB travels between two
 // members as frames no longer than maxPeerFrame and arrives whole.
 func TestPeerSnapshotInPieces(t *testing.T) {

@@ -32,6 +32,10 @@ import (
 // bound on a whole message: from a member that is authenticated (by
 // address, or by certificate with sslQuorum) a snapshot of any size is
 // legitimate.
+// peerReadBuffer is the read buffer of a trusted peer connection, once it
+// has sent a frame header worth reading on (frameReader.buffered).
+const peerReadBuffer = 256 << 10
+
 const (
 	frameRaft     byte = 1
 	frameSessions byte = 2
@@ -78,10 +82,16 @@ func writeFrames(w *bufio.Writer, kind byte, payload []byte) error {
 
 // frameReader reads the frames of one peer connection.
 type frameReader struct {
-	r   io.Reader
-	hdr [5]byte
-	buf []byte // the last frame's payload, reused; at most peerChunk
-	msg []byte // the pieces of the Raft message being assembled
+	r io.Reader
+	// buffered, if set, is the connection r reads unbuffered until a first
+	// frame header is accepted; then r becomes a bufio.Reader of
+	// peerReadBuffer bytes over it. A connection refused at its first
+	// header (a forged 1 GiB length) never gets the buffer: a flood of
+	// them would otherwise allocate 256 KiB each.
+	buffered io.Reader
+	hdr      [5]byte
+	buf      []byte // the last frame's payload, reused; at most peerChunk
+	msg      []byte // the pieces of the Raft message being assembled
 
 	onPing func() // if set, called for each ping
 }
@@ -99,6 +109,12 @@ func (fr *frameReader) next() (byte, []byte, error) {
 			return 0, nil, fmt.Errorf("frame length %d: want 1 to %d", n, maxPeerFrame)
 		}
 		kind := fr.hdr[4]
+		if kind < frameRaft || kind > framePing {
+			return 0, nil, fmt.Errorf("unknown frame kind %d", kind)
+		}
+		if fr.buffered != nil { // nothing is buffered yet: r read only what was asked
+			fr.r, fr.buffered = bufio.NewReaderSize(fr.buffered, peerReadBuffer), nil
+		}
 		switch kind {
 		case frameRaft, framePiece:
 			if kind == frameRaft && len(fr.msg) == 0 { // the common case: one frame

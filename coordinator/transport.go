@@ -377,7 +377,8 @@ func (t *transport) receive(ctx context.Context, c net.Conn, remote netip.Addr) 
 	}
 	t.trusted.Add(1)
 	_ = rc.SetDeadline(time.Time{}) // from now on, each read has its own (idleReader)
-	fr := &frameReader{r: bufio.NewReaderSize(idleReader{rc, t.idle}, 256<<10), onPing: func() { t.pings.Add(1) }}
+	idle := idleReader{rc, t.idle}
+	fr := &frameReader{r: idle, buffered: idle, onPing: func() { t.pings.Add(1) }}
 	for {
 		kind, payload, err := fr.next()
 		if err != nil {
