@@ -189,25 +189,28 @@ func consumeGroup(t *testing.T, addr, group, topic string, n int) []string {
 	return got
 }
 
+// brokerWithGroup starts a broker (and its coordinator, whose address it
+// returns too) with a topic "work" of 3 records that group "g" has read
+// and committed, which created __consumer_offsets.
+func brokerWithGroup(t *testing.T) (string, *testcluster.Broker) {
+	t.Helper()
+	zkAddr := testcluster.Coordinator(t)
+	b := testcluster.StartBroker(t, 1, zkAddr, "")
+	createTopic(t, b.Addr(), "work", 1)
+	produceValues(t, b.Addr(), "work", 3)
+	if got := consumeGroup(t, b.Addr(), "g", "work", 3); len(got) != 3 {
+		t.Fatalf("group g read %v, want the 3 records of work", got)
+	}
+	return zkAddr, b
+}
+
 // TestProduceToInternalTopicRefused: a client's produce to
 // __consumer_offsets is INVALID_TOPIC_EXCEPTION, as in Kafka, and nothing
 // is written: a record there with a 1-byte key used to be stored, and
 // groups found no coordinator after the next restart.
 func TestProduceToInternalTopicRefused(t *testing.T) {
-	zkAddr := testcluster.Coordinator(t)
-	b := testcluster.StartBroker(t, 1, zkAddr, "")
-	addr := b.Addr()
-	createTopic(t, addr, "work", 1)
-	produceValues(t, addr, "work", 3)
-	consumeGroup(t, addr, "g", "work", 3) // creates __consumer_offsets
-
-	cl, err := kgo.NewClient(kgo.SeedBrokers(addr))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
+	_, b := brokerWithGroup(t)
+	cl, ctx := requestClient(t, b.Addr())
 	before := endOffsets(t, cl, "__consumer_offsets")[0]
 	for _, acks := range []int16{1, -1} {
 		req := kmsg.NewPtrProduceRequest()
@@ -237,14 +240,10 @@ func TestProduceToInternalTopicRefused(t *testing.T) {
 // unchanged, the group keeps its committed offsets), while the other
 // topics of the same requests are deleted and grown.
 func TestAdminOfInternalTopicRefused(t *testing.T) {
-	zkAddr := testcluster.Coordinator(t)
-	b := testcluster.StartBroker(t, 1, zkAddr, "")
+	_, b := brokerWithGroup(t)
 	addr := b.Addr()
-	createTopic(t, addr, "work", 1)
 	createTopic(t, addr, "gone", 1)
 	createTopic(t, addr, "__transaction_state", 1) // a client may create it, as in Kafka
-	produceValues(t, addr, "work", 3)
-	consumeGroup(t, addr, "g", "work", 3) // creates __consumer_offsets, commits 3
 
 	cl, ctx := requestClient(t, addr)
 	internal := []string{"__consumer_offsets", "__transaction_state"}
@@ -336,14 +335,8 @@ func TestAdminOfInternalTopicRefused(t *testing.T) {
 // do) skips and counts it; the groups keep their committed offsets and
 // JoinGroup works.
 func TestReplaySkipsUndecodableOffsetsRecord(t *testing.T) {
-	zkAddr := testcluster.Coordinator(t)
-	b := testcluster.StartBroker(t, 1, zkAddr, "")
+	zkAddr, b := brokerWithGroup(t)
 	addr := b.Addr()
-	createTopic(t, addr, "work", 1)
-	produceValues(t, addr, "work", 3)
-	if got := consumeGroup(t, addr, "g", "work", 3); len(got) != 3 {
-		t.Fatalf("first read: %v", got)
-	}
 	b.Stop()
 
 	log, err := segment.Open(filepath.Join(b.Dir, "logs", "__consumer_offsets-0"), segment.Options{}, testcluster.Logger())

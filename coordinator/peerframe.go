@@ -109,7 +109,7 @@ func (fr *frameReader) next() (byte, []byte, error) {
 			return 0, nil, fmt.Errorf("frame length %d: want 1 to %d", n, maxPeerFrame)
 		}
 		kind := fr.hdr[4]
-		if kind < frameRaft || kind > framePing {
+		if kind < frameRaft || kind > framePing { // not one of the kinds below
 			return 0, nil, fmt.Errorf("unknown frame kind %d", kind)
 		}
 		if fr.buffered != nil { // nothing is buffered yet: r read only what was asked
@@ -147,8 +147,6 @@ func (fr *frameReader) next() (byte, []byte, error) {
 			if fr.onPing != nil {
 				fr.onPing()
 			}
-		default:
-			return 0, nil, fmt.Errorf("unknown frame kind %d", kind)
 		}
 	}
 }
