@@ -22,7 +22,10 @@ import (
 // its replica offline, answers LEADER_NOT_AVAILABLE with leader -1 and
 // its last leader epoch, as Kafka's metadata cache does (Kafka's
 // controller has by then written the leader -1; here the leader's
-// registration may say so first). v10+ names topics by id too; v9+ is
+// registration may say so first). v0, which has no offline replicas,
+// lists only the replicas and ISR members of registered brokers and
+// answers REPLICA_NOT_AVAILABLE when it left one out (Kafka's
+// errorUnavailableEndpoints). v10+ names topics by id too; v9+ is
 // flexible.
 var metadataAPI = api{key: kmsg.Metadata, min: 0, max: 12, handle: (*Broker).handleMetadata}
 
@@ -104,12 +107,29 @@ func (b *Broker) handleMetadata(_ context.Context, _ *conn, r *request) (kmsg.Re
 			if _, live := b.brokers[st.Leader]; !live || slices.Contains(mp.OfflineReplicas, st.Leader) {
 				mp.ErrorCode, mp.Leader = kerr.LeaderNotAvailable.Code, -1
 			}
+			if req.GetVersion() == 0 {
+				b.onlyLiveReplicas(&mp)
+			}
 			mt.Partitions = append(mt.Partitions, mp)
 		}
 		b.mu.RUnlock()
 		resp.Topics = append(resp.Topics, mt)
 	}
 	return resp, nil
+}
+
+// onlyLiveReplicas is Metadata v0's view of a partition: its replicas and
+// ISR without the brokers that are not registered, and REPLICA_NOT_AVAILABLE
+// when that left one out and the leader is available (its own error
+// comes first). b.mu is held.
+func (b *Broker) onlyLiveReplicas(mp *kmsg.MetadataResponseTopicPartition) {
+	dead := func(id int32) bool { _, live := b.brokers[id]; return !live }
+	replicas := slices.DeleteFunc(slices.Clone(mp.Replicas), dead)
+	isr := slices.DeleteFunc(slices.Clone(mp.ISR), dead)
+	if mp.ErrorCode == 0 && (len(replicas) < len(mp.Replicas) || len(isr) < len(mp.ISR)) {
+		mp.ErrorCode = kerr.ReplicaNotAvailable.Code
+	}
+	mp.Replicas, mp.ISR = replicas, isr
 }
 
 // offlineReplicasOf is which of a partition's replicas are offline: on a
