@@ -135,8 +135,12 @@ func (r idleReader) Read(p []byte) (int, error) {
 const maxSmallRequestBytes = 8 << 20
 
 // firstChunk is the memory a request's frame starts with; it doubles as
-// the bytes arrive.
-const firstChunk = 4 << 10
+// the bytes arrive until wholeAfter bytes have, then the frame's buffer
+// is allocated whole.
+const (
+	firstChunk = 4 << 10
+	wholeAfter = 64 << 10
+)
 
 var errRequestTooLarge = errors.New("request too large for its api")
 
@@ -144,8 +148,12 @@ var errRequestTooLarge = errors.New("request too large for its api")
 // bytes arrive, under the broker's request memory (queued.max.request.bytes,
 // memory.go): it starts with firstChunk bytes and doubles only once those
 // have arrived, so a client that announces 100 MiB and sends a header
-// holds 4 KiB, not 100 MiB. A request of any API but Produce larger than
-// maxSmallRequestBytes is refused as soon as its API key has arrived.
+// holds 4 KiB, not 100 MiB. Once wholeAfter bytes have arrived the sender
+// is sending: the rest of the frame is taken at once and its buffer
+// allocated whole, as Kafka allocates every frame, so a frame of n bytes
+// is charged (and allocates) n plus the 124 KiB it outgrew, not up to 2n.
+// A request of any API but Produce larger than maxSmallRequestBytes is
+// refused as soon as its API key has arrived.
 func (c *conn) readFrame(ctx context.Context, r io.Reader, n int, mem *share) ([]byte, error) {
 	buf := []byte(nil)
 	for len(buf) < n {
@@ -153,9 +161,11 @@ func (c *conn) readFrame(ctx context.Context, r io.Reader, n int, mem *share) ([
 			// Each new buffer is charged whole, the ones it replaces stay
 			// charged until the request is answered: they are garbage the
 			// GC has not collected yet, so the budget bounds what request
-			// frames allocate (at most twice a frame), not only what the
-			// current buffers hold.
+			// frames allocate, not only what the current buffers hold.
 			want := min(n, max(firstChunk, 2*cap(buf)))
+			if cap(buf) >= wholeAfter {
+				want = n
+			}
 			got, err := c.b.mem.grow(ctx, mem, int64(want), int64(n))
 			if err != nil {
 				return nil, err
@@ -166,6 +176,9 @@ func (c *conn) readFrame(ctx context.Context, r io.Reader, n int, mem *share) ([
 			nb := make([]byte, len(buf), want)
 			copy(nb, buf)
 			buf = nb
+			if want >= wholeAfter {
+				c.b.mem.keep(mem, buf)
+			}
 		}
 		end := cap(buf)
 		if len(buf) < 2 {

@@ -95,3 +95,32 @@ func TestRequestMemory(t *testing.T) {
 		t.Fatal(got)
 	}
 }
+
+// TestKeptUntilFreed: a kept buffer stays charged after its request is
+// answered; a connection that then waits asks for a collection, which
+// frees the buffer and gives its memory to the waiting one.
+func TestKeptUntilFreed(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	m := newRequestMemory(100)
+	done := make(chan struct{})
+	go func() { defer close(done); m.runCollector(ctx, time.Millisecond) }()
+	defer func() { cancel(); <-done }()
+
+	var a, b share
+	if got, _ := m.grow(ctx, &a, 80, 80); got != 80 {
+		t.Fatal(got)
+	}
+	m.keep(&a, make([]byte, 64))
+	m.release(&a)
+	if used, _ := m.stats(); used != 64 {
+		t.Fatalf("after the answer: used %d, want the kept 64", used)
+	}
+	if got, err := m.grow(ctx, &b, 80, 80); got != 80 || err != nil {
+		t.Fatalf("took %d (%v)", got, err)
+	}
+	if used, _ := m.stats(); used != 80 {
+		t.Fatalf("once collected: used %d, want 80", used)
+	}
+	m.release(&b)
+}
