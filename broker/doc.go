@@ -89,17 +89,19 @@
 // the frame is read as its bytes arrive, starting at 4 KiB and doubling
 // once those have arrived (conn.go readFrame), so a connection that
 // announces socket.request.max.bytes (100 MiB) and sends a header holds
-// 4 KiB. All frames being read or handled share one budget,
+// 4 KiB; once 64 KiB have arrived the rest is allocated whole, as Kafka
+// allocates a frame. All frames being read or handled share one budget,
 // queued.max.request.bytes (memory.go), charged with every buffer a frame
-// was read into (the outgrown ones are garbage until the GC runs, so a
-// frame of n bytes is charged under 2n): a connection that needs more
-// than is left stops reading until memory is given back (when a request
-// has been answered). Kafka's default for that key is -1, unbounded;
-// ours is 100 MiB (the default socket.request.max.bytes, the least a
-// bound may be, as in Kafka), and -1 or 0 still mean unbounded. When
-// every request holding memory waits for more, the last one to wait
-// takes all it still needs beyond the bound rather than deadlock, so the
-// bound is exceeded by one request's charge at most. Only Produce carries
+// was read into (a frame of n bytes is charged at most n + 124 KiB) until
+// the collector has freed it, answered or not: a connection that needs
+// more than is left asks for a collection and stops reading until memory
+// is given back. Kafka's default for that key is -1, unbounded; ours is
+// 100 MiB (the default socket.request.max.bytes, the least a bound may
+// be, as in Kafka), and -1 or 0 still mean unbounded. When every request
+// holding memory waits for more, the last one to wait takes all it still
+// needs beyond the bound rather than deadlock; each of the others holds
+// at most its first 124 KiB then, so the bound is exceeded by at most
+// those. Only Produce carries
 // records: a request of any other API larger than 8 MiB
 // (maxSmallRequestBytes, a sluice limit without a Kafka key) closes the
 // connection once its API key has arrived. The gauges
