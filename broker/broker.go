@@ -144,7 +144,7 @@ func (b *Broker) Run(ctx context.Context) error {
 	b.runMu.Unlock()
 	b.startRoles()
 	var wg sync.WaitGroup
-	wg.Add(7)
+	wg.Add(8)
 	go func() { defer wg.Done(); b.renewSessions(ctx) }()
 	go func() { defer wg.Done(); b.retentionLoop(ctx) }()
 	go func() { defer wg.Done(); b.flushLoop(ctx) }()
@@ -152,6 +152,7 @@ func (b *Broker) Run(ctx context.Context) error {
 	go func() { defer wg.Done(); b.watchCluster(ctx) }()
 	go func() { defer wg.Done(); b.runController(ctx) }()
 	go func() { defer wg.Done(); b.isrLoop(ctx) }()
+	go func() { defer wg.Done(); b.watchConfigChanges(ctx) }()
 	b.log.Info("broker serving", "addr", b.Addr(), "advertised", fmt.Sprintf("%s:%d", b.cfg.AdvertisedHost, b.cfg.AdvertisedPort))
 
 	var conns sync.Map

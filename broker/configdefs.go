@@ -4,8 +4,9 @@ import "github.com/twmb/franz-go/pkg/kmsg"
 
 // The configs DescribeConfigs lists, with Kafka 3.9's types, defaults and
 // flags, as a Kafka 3.9 broker reports them (TestDescribeConfigsAsKafka
-// compares the two). Most are reported, not acted on: a key is honoured
-// only where configs.go's honoured sets (and the README) say so; the
+// compares the two). Most are reported, not acted on: the keys this
+// broker acts on are listed in configs.go (topics) and config.go
+// (Config: the broker); the
 // others are listed with Kafka's default so that tools and operators see
 // the whole list, and a value set for one is stored and shown, nothing
 // more.

@@ -31,15 +31,14 @@ type brokerConfigDef struct {
 
 func ptr(s string) *string { return &s }
 
-// honouredTopicConfigs are the topic configs this broker acts on
-// (partitions.go applyTopicConfig, the controller and the partition's
-// min.insync.replicas); the rest of topicConfigDefs are stored and
-// reported only. Those marked live take effect on the open partitions
-// when altered; segment.bytes from the partition's next open.
-var honouredTopicConfigs = map[string]bool{
-	"cleanup.policy": true, "retention.ms": true, "retention.bytes": true, "segment.bytes": true,
-	"flush.messages": true, "flush.ms": true, "min.insync.replicas": true, "unclean.leader.election.enable": true,
-}
+// The topic configs this broker acts on are cleanup.policy, retention.ms,
+// retention.bytes, segment.bytes, flush.messages, flush.ms (partitions.go
+// applyTopicConfig), min.insync.replicas and
+// unclean.leader.election.enable; the rest of topicConfigDefs are stored
+// and reported only. Altered, retention.ms, retention.bytes, flush.messages,
+// cleanup.policy (as retention), min.insync.replicas and
+// unclean.leader.election.enable take effect at once; segment.bytes and
+// flush.ms when the partition is next opened (segment.Log.Reconfigure).
 
 // topicConfigDefByName looks a topic config up.
 func topicConfigDefByName(name string) (topicConfigDef, bool) {

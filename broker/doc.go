@@ -194,6 +194,8 @@
 //     dirEvents;
 //   - the cluster watch (watchCluster) and the goroutines it starts to
 //     wait for each armed watch (its own WaitGroup);
+//   - the config-change watch (watchConfigChanges, configchanges.go):
+//     applies the topic configs altered through any broker;
 //   - the controller election (runController), which runs the
 //     controller's work (control) while this broker is controller;
 //   - one fetcher per partition this broker follows (fetcher.go), and the
