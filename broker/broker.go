@@ -30,6 +30,8 @@ type Broker struct {
 	brokers    map[int32]brokerInfo
 	controller int32
 
+	clusterID string // /cluster/id (clusterid.go)
+
 	producerIDs producerIDs
 
 	roleMu sync.Mutex // serializes partition role changes and starting/stopping the group manager
@@ -92,6 +94,10 @@ func New(cfg *Config, log *slog.Logger) (*Broker, error) {
 	}
 	b := &Broker{cfg: cfg, log: log, meta: meta, topics: map[string]*topicState{}, controller: -1, metrics: newMetrics(),
 		offlineDirs: map[string]error{}, unopened: map[stateKey]bool{}, dirEvents: make(chan struct{}, 1), conns: conns}
+	if b.clusterID, err = meta.clusterID(); err != nil {
+		meta.close()
+		return nil, err
+	}
 	b.apis = newAPITable()
 	b.mem = newRequestMemory(cfg.QueuedMaxRequestBytes)
 	err = b.checkLogDirs()
