@@ -48,8 +48,7 @@ func (b *Broker) handleMetadata(_ context.Context, _ *conn, r *request) (kmsg.Re
 		resp.Brokers = append(resp.Brokers, mb)
 	}
 	b.mu.RUnlock()
-	cluster := "sluice"
-	resp.ClusterID = &cluster
+	resp.ClusterID = &b.clusterID // v2+
 	resp.ControllerID = b.controllerID()
 
 	var names []string

@@ -2,7 +2,6 @@ package broker
 
 import (
 	"context"
-	"sort"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -36,6 +35,9 @@ func (b *Broker) handleCreateTopics(_ context.Context, _ *conn, r *request) (kms
 		st.ErrorCode = errCode(err)
 		if err != nil {
 			msg := err.Error()
+			if m := errMessage(err); m != nil {
+				msg = *m
+			}
 			if err == kerr.TopicAlreadyExists {
 				msg = "Topic '" + rt.Topic + "' already exists." // Kafka's words
 			}
@@ -51,30 +53,13 @@ func (b *Broker) handleCreateTopics(_ context.Context, _ *conn, r *request) (kms
 			// v5+: the topic's effective configs (Kafka's Java admin client
 			// requires the list to be there).
 			st.Configs = []kmsg.CreateTopicsResponseTopicConfig{}
-			for _, name := range sortedKeys(topicConfigDefaults) {
+			for _, d := range b.describeTopic(t.config, nil, false) {
 				c := kmsg.NewCreateTopicsResponseTopicConfig()
-				v, set := t.config[name]
-				if !set {
-					v = topicConfigDefaults[name]
-				}
-				c.Name, c.Value = name, kmsg.StringPtr(v)
-				c.Source = int8(kmsg.ConfigSourceDefaultConfig)
-				if set {
-					c.Source = int8(kmsg.ConfigSourceDynamicTopicConfig)
-				}
+				c.Name, c.Value, c.Source, c.ReadOnly, c.IsSensitive = d.Name, d.Value, int8(d.Source), d.ReadOnly, d.IsSensitive
 				st.Configs = append(st.Configs, c)
 			}
 		}
 		resp.Topics = append(resp.Topics, st)
 	}
 	return resp, nil
-}
-
-func sortedKeys(m map[string]string) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

@@ -34,7 +34,8 @@ type apiTable map[kmsg.Key]api
 func newAPITable() apiTable {
 	t := apiTable{}
 	for _, a := range []api{produceAPI, fetchAPI, listOffsetsAPI, metadataAPI, findCoordinatorAPI, apiVersionsAPI,
-		createTopicsAPI, deleteTopicsAPI, initProducerIDAPI, offsetForLeaderEpochAPI, describeConfigsAPI, createPartitionsAPI} {
+		createTopicsAPI, deleteTopicsAPI, initProducerIDAPI, offsetForLeaderEpochAPI, describeConfigsAPI, createPartitionsAPI,
+		alterConfigsAPI, incrementalAlterConfigsAPI, describeClusterAPI} {
 		t[a.key] = a
 	}
 	for _, g := range group.APIs() {

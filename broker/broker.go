@@ -30,6 +30,8 @@ type Broker struct {
 	brokers    map[int32]brokerInfo
 	controller int32
 
+	clusterID string // /cluster/id (clusterid.go)
+
 	producerIDs producerIDs
 
 	roleMu sync.Mutex // serializes partition role changes and starting/stopping the group manager
@@ -92,6 +94,10 @@ func New(cfg *Config, log *slog.Logger) (*Broker, error) {
 	}
 	b := &Broker{cfg: cfg, log: log, meta: meta, topics: map[string]*topicState{}, controller: -1, metrics: newMetrics(),
 		offlineDirs: map[string]error{}, unopened: map[stateKey]bool{}, dirEvents: make(chan struct{}, 1), conns: conns}
+	if b.clusterID, err = meta.clusterID(); err != nil {
+		meta.close()
+		return nil, err
+	}
 	b.apis = newAPITable()
 	b.mem = newRequestMemory(cfg.QueuedMaxRequestBytes)
 	err = b.checkLogDirs()
@@ -144,7 +150,7 @@ func (b *Broker) Run(ctx context.Context) error {
 	b.runMu.Unlock()
 	b.startRoles()
 	var wg sync.WaitGroup
-	wg.Add(8)
+	wg.Add(9)
 	go func() { defer wg.Done(); b.renewSessions(ctx) }()
 	go func() { defer wg.Done(); b.retentionLoop(ctx) }()
 	go func() { defer wg.Done(); b.flushLoop(ctx) }()
@@ -153,6 +159,7 @@ func (b *Broker) Run(ctx context.Context) error {
 	go func() { defer wg.Done(); b.runController(ctx) }()
 	go func() { defer wg.Done(); b.isrLoop(ctx) }()
 	go func() { defer wg.Done(); b.mem.runCollector(ctx, 10*time.Millisecond) }()
+	go func() { defer wg.Done(); b.watchConfigChanges(ctx) }()
 	b.log.Info("broker serving", "addr", b.Addr(), "advertised", fmt.Sprintf("%s:%d", b.cfg.AdvertisedHost, b.cfg.AdvertisedPort))
 
 	var conns sync.Map

@@ -27,6 +27,8 @@ import (
 //	/config/topics/<t>                             {"version":1,"config":{…}}
 //	/controller                                    ephemeral {"version":1,"brokerid":1,…}
 //	/controller_epoch                              "1"
+//	/cluster/id                                    {"version":"1","id":"…"} (clusterid.go)
+//	/config/changes/config_change_<seq>            {"version":2,"entity_path":"topics/<t>"} (configchanges.go)
 //
 // all below zookeeper.connect's chroot. What is read back is decoded by
 // metajson.go, which trusts none of it: a node that breaks an invariant

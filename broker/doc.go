@@ -196,6 +196,11 @@
 //     dirEvents;
 //   - the cluster watch (watchCluster) and the goroutines it starts to
 //     wait for each armed watch (its own WaitGroup);
+//   - the config-change watch (watchConfigChanges, configchanges.go):
+//     applies the topic configs altered through any broker;
+//   - the request memory's collector (requestMemory.runCollector), which
+//     runs a collection when a connection waits for memory that dead
+//     frames still hold;
 //   - the controller election (runController), which runs the
 //     controller's work (control) while this broker is controller;
 //   - one fetcher per partition this broker follows (fetcher.go), and the

@@ -16,6 +16,24 @@ import (
 // log settings, overridden by the topic's configs; isNew as
 // placePartition.
 func (b *Broker) openPartition(topic string, index int32, config map[string]string, isNew bool) (*partition.Partition, error) {
+	opts, minISR := b.logOptions(config)
+	dir, err := b.placePartition(topic, index, isNew)
+	if err != nil {
+		return nil, err
+	}
+	logDir := filepath.Dir(dir)
+	p, err := partition.Open(partition.Config{Topic: topic, Index: index, Self: b.cfg.BrokerID, MinISR: minISR,
+		Dir: dir, Log: opts, Logger: b.log.With("topic", topic, "partition", index),
+		OnStorageError: func(err error) { b.logDirFailed(logDir, err) }})
+	if err != nil {
+		return nil, b.openFailed(topic, index, logDir, err)
+	}
+	return p, nil
+}
+
+// logOptions are the options of a partition's log and its
+// min.insync.replicas: the broker's, overridden by the topic's configs.
+func (b *Broker) logOptions(config map[string]string) (segment.Options, int) {
 	opts := segment.Options{
 		SegmentBytes:       b.cfg.SegmentBytes,
 		IndexIntervalBytes: b.cfg.IndexIntervalBytes,
@@ -30,18 +48,7 @@ func (b *Broker) openPartition(topic string, index int32, config map[string]stri
 	if v, err := strconv.Atoi(config["min.insync.replicas"]); err == nil && v > 0 {
 		minISR = v
 	}
-	dir, err := b.placePartition(topic, index, isNew)
-	if err != nil {
-		return nil, err
-	}
-	logDir := filepath.Dir(dir)
-	p, err := partition.Open(partition.Config{Topic: topic, Index: index, Self: b.cfg.BrokerID, MinISR: minISR,
-		Dir: dir, Log: opts, Logger: b.log.With("topic", topic, "partition", index),
-		OnStorageError: func(err error) { b.logDirFailed(logDir, err) }})
-	if err != nil {
-		return nil, b.openFailed(topic, index, logDir, err)
-	}
-	return p, nil
+	return opts, minISR
 }
 
 // applyTopicConfig lets a topic's own configs override the broker's

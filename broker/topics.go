@@ -193,9 +193,9 @@ func (b *Broker) createTopic(name string, partitions int32, rf int16, config map
 	if rf <= 0 {
 		return kerr.InvalidReplicationFactor
 	}
-	for k := range config {
-		if _, ok := topicConfigDefaults[k]; !ok {
-			return kerr.InvalidConfig
+	for k, v := range config {
+		if err := checkTopicConfig(k, v); err != nil {
+			return err
 		}
 	}
 	b.mu.RLock()
@@ -252,22 +252,6 @@ func (b *Broker) createTopic(name string, partitions int32, rf int16, config map
 	}
 	b.log.Info("created topic", "topic", name, "partitions", partitions, "replication_factor", rf)
 	return nil
-}
-
-// topicConfigDefaults are the topic configs DescribeConfigs reports and
-// CreateTopics accepts, with their defaults.
-var topicConfigDefaults = map[string]string{
-	"cleanup.policy":      "delete",
-	"retention.ms":        "604800000",
-	"retention.bytes":     "-1",
-	"segment.bytes":       "1073741824",
-	"max.message.bytes":   "1048588",
-	"min.insync.replicas": "1",
-	"compression.type":    "producer",
-	"flush.messages":      "9223372036854775807",
-	"flush.ms":            "9223372036854775807",
-
-	"unclean.leader.election.enable": "false",
 }
 
 func (b *Broker) lookupTopic(name string) *topicState {

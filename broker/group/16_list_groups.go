@@ -9,9 +9,10 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
-// ListGroups v0–v4: ListGroups, below, answers it. It would answer v5 too
-// (the type filter), but the broker has never advertised v5.
-var listGroupsAPI = API{kmsg.ListGroups, 0, 4, func(c *Manager, _ context.Context, req kmsg.Request) kmsg.Response {
+// ListGroups v0–v5: ListGroups, below, answers it; v4 filters by state,
+// v5 by group type and answers each group's type ("classic": Kafka 4's
+// kafka-consumer-groups.sh shows it instead of Unknown).
+var listGroupsAPI = API{kmsg.ListGroups, 0, 5, func(c *Manager, _ context.Context, req kmsg.Request) kmsg.Response {
 	return c.ListGroups(req.(*kmsg.ListGroupsRequest))
 }}
 

@@ -556,6 +556,22 @@ func TestListGroups(t *testing.T) {
 	if got := list("empty"); !slices.Equal(got, []string{"simple:Empty:"}) {
 		t.Fatalf("list Empty: %v", got)
 	}
+	byType := func(types ...string) []string {
+		req := kmsg.NewPtrListGroupsRequest()
+		req.Version = 5
+		req.TypesFilter = types
+		var out []string
+		for _, g := range e.c.ListGroups(req).Groups {
+			out = append(out, g.Group+":"+g.GroupType)
+		}
+		return out
+	}
+	if got := byType("Classic"); !slices.Equal(got, []string{"g:classic", "simple:classic"}) {
+		t.Fatalf("list type classic: %v", got)
+	}
+	if got := byType("consumer", "share"); len(got) != 0 {
+		t.Fatalf("list types consumer, share: %v", got)
+	}
 }
 
 func TestIdleEmptyGroupIsDropped(t *testing.T) {

@@ -1,0 +1,264 @@
+package broker
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kmsg"
+)
+
+// topicConfigDef is one of Kafka's topic configs (configdefs.go).
+type topicConfigDef struct {
+	name        string
+	def         string // Kafka's default: its broker key's
+	typ         kmsg.ConfigType
+	brokerKeys  []string // the broker configs it defaults to, most specific first
+	withDefault bool     // DescribeConfigs lists the broker key's DEFAULT_CONFIG synonym
+}
+
+// brokerConfigDef is one of Kafka's broker configs (configdefs.go).
+type brokerConfigDef struct {
+	name      string
+	def       *string // nil: Kafka's null
+	typ       kmsg.ConfigType
+	readOnly  bool // not dynamically updatable in Kafka
+	sensitive bool // its value is never shown
+}
+
+func ptr(s string) *string { return &s }
+
+// The topic configs this broker acts on are cleanup.policy, retention.ms,
+// retention.bytes, segment.bytes, flush.messages, flush.ms (partitions.go
+// applyTopicConfig), min.insync.replicas and
+// unclean.leader.election.enable; the rest of topicConfigDefs are stored
+// and reported only. Altered, retention.ms, retention.bytes, flush.messages,
+// cleanup.policy (as retention), min.insync.replicas and
+// unclean.leader.election.enable take effect at once; segment.bytes and
+// flush.ms when the partition is next opened (segment.Log.Reconfigure).
+
+// topicConfigDefByName looks a topic config up.
+func topicConfigDefByName(name string) (topicConfigDef, bool) {
+	i, ok := slices.BinarySearchFunc(topicConfigDefs, name, func(d topicConfigDef, n string) int { return strings.Compare(d.name, n) })
+	if !ok {
+		return topicConfigDef{}, false
+	}
+	return topicConfigDefs[i], true
+}
+
+// topicConfigLimits are the bounds Kafka checks on a topic config's value
+// beyond its type: a lower bound, or the values it may take (a list's
+// items, for a LIST).
+var topicConfigLimits = map[string]struct {
+	min   *int64
+	oneOf []string
+}{
+	"retention.ms":           {min: i64(-1)},
+	"segment.bytes":          {min: i64(14)},
+	"segment.ms":             {min: i64(1)},
+	"segment.jitter.ms":      {min: i64(0)},
+	"segment.index.bytes":    {min: i64(4)},
+	"min.insync.replicas":    {min: i64(1)},
+	"max.message.bytes":      {min: i64(0)},
+	"flush.messages":         {min: i64(1)},
+	"flush.ms":               {min: i64(0)},
+	"index.interval.bytes":   {min: i64(0)},
+	"delete.retention.ms":    {min: i64(0)},
+	"file.delete.delay.ms":   {min: i64(0)},
+	"min.compaction.lag.ms":  {min: i64(0)},
+	"max.compaction.lag.ms":  {min: i64(1)},
+	"cleanup.policy":         {oneOf: []string{"compact", "delete"}},
+	"compression.type":       {oneOf: []string{"uncompressed", "zstd", "lz4", "snappy", "gzip", "producer"}},
+	"message.timestamp.type": {oneOf: []string{"CreateTime", "LogAppendTime"}},
+}
+
+func i64(n int64) *int64 { return &n }
+
+// checkTopicConfig validates one topic config as Kafka does, answering
+// INVALID_CONFIG with Kafka's message.
+func checkTopicConfig(name, value string) error {
+	d, ok := topicConfigDefByName(name)
+	if !ok {
+		return kafkaErrorf(kerr.InvalidConfig, "Unknown topic config name: %s", name)
+	}
+	bad := func(why string) error {
+		return kafkaErrorf(kerr.InvalidConfig, "Invalid value %s for configuration %s: %s", value, name, why)
+	}
+	v := strings.TrimSpace(value)
+	lim := topicConfigLimits[name]
+	switch d.typ {
+	case tInt, tLong, tShort:
+		bits := map[kmsg.ConfigType]int{tInt: 32, tLong: 64, tShort: 16}[d.typ]
+		n, err := strconv.ParseInt(v, 10, bits)
+		if err != nil {
+			return bad("Not a number of type " + d.typ.String())
+		}
+		if lim.min != nil && n < *lim.min {
+			return bad(fmt.Sprintf("Value must be at least %d", *lim.min))
+		}
+	case tDouble:
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			return bad("Not a number of type DOUBLE")
+		}
+		if name == "min.cleanable.dirty.ratio" && (f < 0 || f > 1) {
+			return bad("Value must be no more than 1")
+		}
+	case tBool:
+		if !strings.EqualFold(v, "true") && !strings.EqualFold(v, "false") {
+			return bad("Expected value to be either true or false")
+		}
+	case tList:
+		for _, item := range strings.Split(v, ",") {
+			if item = strings.TrimSpace(item); lim.oneOf != nil && !slices.Contains(lim.oneOf, item) {
+				return bad("String must be one of: " + strings.Join(lim.oneOf, ", "))
+			}
+		}
+	case tString:
+		if lim.oneOf != nil && !slices.Contains(lim.oneOf, v) {
+			return bad("String must be one of: " + strings.Join(lim.oneOf, ", "))
+		}
+	}
+	return nil
+}
+
+// brokerConfigValue is one broker config as this broker has it.
+type brokerConfigValue struct {
+	value  string
+	static bool // set in server.properties (differs from the default), or always given there
+}
+
+// brokerConfigValues are the broker configs this broker honours (Config),
+// with their values as Kafka's broker would report them. Keys that
+// differ from Defaults are STATIC_BROKER_CONFIG, as are the keys a
+// server.properties always holds (broker.id, listeners, log.dirs,
+// zookeeper.connect); a key given in the file at its default value is
+// reported as DEFAULT_CONFIG.
+func (c *Config) brokerConfigValues() map[string]brokerConfigValue {
+	def := Defaults()
+	out := map[string]brokerConfigValue{
+		"broker.id":            {strconv.Itoa(int(c.BrokerID)), true},
+		"listeners":            {"PLAINTEXT://" + c.Listener, true},
+		"advertised.listeners": {fmt.Sprintf("PLAINTEXT://%s:%d", c.AdvertisedHost, c.AdvertisedPort), true},
+		"log.dirs":             {strings.Join(c.LogDirs, ","), true},
+		"zookeeper.connect":    {strings.Join(c.ZooKeeperConnect, ",") + c.ZooKeeperChroot, true},
+	}
+	defKeys := def.intKeys()
+	for i, k := range c.intKeys() {
+		n, d := k.v.Get(), defKeys[i].v.Get()
+		if k.key == "broker.id" {
+			continue
+		}
+		if k.key == "log.retention.ms" { // Kafka's default is log.retention.hours
+			h := int64(time.Hour / time.Millisecond)
+			switch {
+			case n == d:
+			case n == -1 || n%h == 0:
+				out["log.retention.hours"] = brokerConfigValue{strconv.FormatInt(hours(n), 10), true}
+			default:
+				out["log.retention.ms"] = brokerConfigValue{strconv.FormatInt(n, 10), true}
+			}
+			continue
+		}
+		out[k.key] = brokerConfigValue{strconv.FormatInt(n, 10), n != d}
+	}
+	defBools := def.boolKeys()
+	for i, k := range c.boolKeys() {
+		out[k.key] = brokerConfigValue{strconv.FormatBool(*k.v), *k.v != *defBools[i].v}
+	}
+	if len(c.MaxConnectionsPerIPOverrides) > 0 {
+		var entries []string
+		for host, n := range c.MaxConnectionsPerIPOverrides {
+			entries = append(entries, host+":"+strconv.Itoa(int(n)))
+		}
+		slices.Sort(entries)
+		out[connOverridesKey] = brokerConfigValue{strings.Join(entries, ","), true}
+	}
+	return out
+}
+
+// describeBroker lists every broker config (names: only those) as
+// DescribeConfigs answers them.
+func (b *Broker) describeBroker(names []string, synonyms bool) []kmsg.DescribeConfigsResponseResourceConfig {
+	have := b.cfg.brokerConfigValues()
+	var out []kmsg.DescribeConfigsResponseResourceConfig
+	for _, d := range brokerConfigDefs {
+		if names != nil && !slices.Contains(names, d.name) {
+			continue
+		}
+		c := kmsg.NewDescribeConfigsResponseResourceConfig()
+		c.Name, c.ConfigType, c.ReadOnly, c.IsSensitive = d.name, d.typ, d.readOnly, d.sensitive
+		c.Source, c.Value = kmsg.ConfigSourceDefaultConfig, d.def
+		v, ok := have[d.name]
+		if ok {
+			c.Value = ptr(v.value)
+		}
+		if ok && v.static {
+			c.Source = kmsg.ConfigSourceStaticBrokerConfig
+			if synonyms {
+				c.ConfigSynonyms = append(c.ConfigSynonyms, synonym(d.name, c.Value, kmsg.ConfigSourceStaticBrokerConfig))
+			}
+		}
+		if synonyms && d.def != nil {
+			c.ConfigSynonyms = append(c.ConfigSynonyms, synonym(d.name, d.def, kmsg.ConfigSourceDefaultConfig))
+		}
+		c.IsDefault = c.Source == kmsg.ConfigSourceDefaultConfig
+		if d.sensitive {
+			c.Value = nil
+			for i := range c.ConfigSynonyms {
+				c.ConfigSynonyms[i].Value = nil
+			}
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// describeTopic lists every topic config of a topic whose overrides are
+// set (names: only those). A config not set on the topic has its broker
+// key's value (synonyms: its static value, then Kafka's default).
+func (b *Broker) describeTopic(set map[string]string, names []string, synonyms bool) []kmsg.DescribeConfigsResponseResourceConfig {
+	have := b.cfg.brokerConfigValues()
+	var out []kmsg.DescribeConfigsResponseResourceConfig
+	for _, d := range topicConfigDefs {
+		if names != nil && !slices.Contains(names, d.name) {
+			continue
+		}
+		c := kmsg.NewDescribeConfigsResponseResourceConfig()
+		c.Name, c.ConfigType = d.name, d.typ
+		var syns []kmsg.DescribeConfigsResponseResourceConfigConfigSynonym
+		if v, ok := set[d.name]; ok {
+			syns = append(syns, synonym(d.name, ptr(v), kmsg.ConfigSourceDynamicTopicConfig))
+		}
+		for _, k := range d.brokerKeys {
+			if v, ok := have[k]; ok && v.static {
+				syns = append(syns, synonym(k, ptr(v.value), kmsg.ConfigSourceStaticBrokerConfig))
+			}
+		}
+		if d.withDefault && len(d.brokerKeys) > 0 {
+			syns = append(syns, synonym(d.brokerKeys[0], ptr(d.def), kmsg.ConfigSourceDefaultConfig))
+		}
+		c.Value, c.Source = ptr(d.def), kmsg.ConfigSourceDefaultConfig
+		if len(syns) > 0 && syns[0].Source != kmsg.ConfigSourceDefaultConfig {
+			c.Value, c.Source = syns[0].Value, syns[0].Source
+		}
+		if d.name == "retention.ms" && c.Source == kmsg.ConfigSourceStaticBrokerConfig {
+			c.Value = ptr(strconv.FormatInt(b.cfg.RetentionMs, 10)) // log.retention.hours or .minutes, in ms
+		}
+		c.IsDefault = c.Source == kmsg.ConfigSourceDefaultConfig
+		if synonyms {
+			c.ConfigSynonyms = syns
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+func synonym(name string, v *string, src kmsg.ConfigSource) kmsg.DescribeConfigsResponseResourceConfigConfigSynonym {
+	s := kmsg.NewDescribeConfigsResponseResourceConfigConfigSynonym()
+	s.Name, s.Value, s.Source = name, v, src
+	return s
+}
