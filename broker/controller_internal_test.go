@@ -60,3 +60,22 @@ func TestOfflineReplicaLosesLeadership(t *testing.T) {
 		t.Fatalf("unclean election chose the offline replica: %+v", got)
 	}
 }
+
+// TestInitialState: a partition written without a state (Kafka 2.x's
+// tools through ZooKeeper) starts with the live replicas in assignment
+// order as its ISR, the first leading, at leader epoch 0; with none live
+// it does not start.
+func TestInitialState(t *testing.T) {
+	live := func(ids ...int32) func(int32) bool { return func(id int32) bool { return slices.Contains(ids, id) } }
+	st, ok := initialState([]int32{2, 3, 1}, live(1, 2, 3))
+	if !ok || st.Leader != 2 || st.LeaderEpoch != 0 || !slices.Equal(st.ISR, []int32{2, 3, 1}) {
+		t.Fatalf("all live: %+v, %v", st, ok)
+	}
+	st, ok = initialState([]int32{2, 3, 1}, live(1, 3))
+	if !ok || st.Leader != 3 || !slices.Equal(st.ISR, []int32{3, 1}) {
+		t.Fatalf("first replica down: %+v, %v", st, ok)
+	}
+	if st, ok := initialState([]int32{2, 3, 1}, live(4)); ok {
+		t.Fatalf("none live: %+v started", st)
+	}
+}
