@@ -64,13 +64,27 @@ func topicMetadata(addr, topic string) (zkTopic, error) {
 }
 
 // awaitStarted waits until every broker in addrs answers topic with the
-// same non-zero id and, for each partition, the leader and ISR of a
-// partition the controller started with all replicas live: the first
-// replica leads, every replica in sync. It returns the id.
+// same non-zero id and the given replicas, each partition as the
+// controller starts it with all replicas live: the first replica leads,
+// every replica in sync. It returns the id.
 func awaitStarted(t *testing.T, addrs []string, topic string, replicas [][]int32) [16]byte {
 	t.Helper()
+	return awaitPreferred(t, addrs, topic, len(replicas), func(p int, reps []int32) error {
+		if !slices.Equal(reps, replicas[p]) {
+			return fmt.Errorf("%s-%d has replicas %v, want %v", topic, p, reps, replicas[p])
+		}
+		return nil
+	})
+}
+
+// awaitPreferred waits until every broker in addrs answers topic with
+// the same non-zero id and n partitions, each led by its first replica
+// (the preferred one) with every replica in sync, and check accepts each
+// partition's replicas. It returns the id.
+func awaitPreferred(t *testing.T, addrs []string, topic string, n int, check func(p int, replicas []int32) error) [16]byte {
+	t.Helper()
 	var id [16]byte
-	await.Eventually(t, 60*time.Second, 50*time.Millisecond, func() error {
+	await.Eventually(t, 90*time.Second, 50*time.Millisecond, func() error {
 		for i, addr := range addrs {
 			md, err := topicMetadata(addr, topic)
 			if err != nil {
@@ -87,19 +101,26 @@ func awaitStarted(t *testing.T, addrs []string, topic string, replicas [][]int32
 			} else if md.id != id {
 				return fmt.Errorf("brokers disagree on the id of %s: %x and %x", topic, id, md.id)
 			}
-			if len(md.parts) != len(replicas) {
-				return fmt.Errorf("broker at %s: %s has %d partitions, want %d", addr, topic, len(md.parts), len(replicas))
+			if len(md.parts) != n {
+				return fmt.Errorf("broker at %s: %s has %d partitions, want %d", addr, topic, len(md.parts), n)
 			}
-			for p, reps := range replicas {
-				got := md.parts[p]
-				if got.leader != reps[0] || !slices.Equal(got.replicas, reps) || !slices.Equal(slices.Sorted(slices.Values(got.isr)), slices.Sorted(slices.Values(reps))) {
-					return fmt.Errorf("broker at %s: %s-%d is %+v, want leader %d, replicas and ISR %v", addr, topic, p, got, reps[0], reps)
+			for p, got := range md.parts {
+				if err := check(p, got.replicas); err != nil {
+					return fmt.Errorf("broker at %s: %w", addr, err)
+				}
+				if len(got.replicas) == 0 || got.leader != got.replicas[0] || !sameIDs(got.isr, got.replicas) {
+					return fmt.Errorf("broker at %s: %s-%d is %+v, want the first replica leading and every replica in sync", addr, topic, p, got)
 				}
 			}
 		}
 		return nil
 	})
 	return id
+}
+
+// sameIDs reports whether a and b hold the same broker ids, in any order.
+func sameIDs(a, b []int32) bool {
+	return slices.Equal(slices.Sorted(slices.Values(a)), slices.Sorted(slices.Values(b)))
 }
 
 // awaitGone waits until every broker in addrs answers UNKNOWN_TOPIC_OR_PARTITION
