@@ -348,12 +348,15 @@ func (m *clusterMeta) multiAsController(epochVersion int32, ops ...any) error {
 	return err
 }
 
-// removeDeletionMarker removes /admin/delete_topics/<name>, fenced by the
-// controller epoch.
-func (m *clusterMeta) removeDeletionMarker(name string, epochVersion int32) error {
-	err := m.multiAsController(epochVersion, &zk.DeleteRequest{Path: m.p("/admin/delete_topics/" + name), Version: -1})
+// removeAsController removes the node at p (below the chroot; gone
+// already is fine), fenced by the controller epoch.
+func (m *clusterMeta) removeAsController(p string, epochVersion int32) error {
+	err := m.multiAsController(epochVersion, &zk.DeleteRequest{Path: m.p(p), Version: -1})
+	if errors.Is(err, errControllerMoved) {
+		return err
+	}
 	if err != nil && !errors.Is(err, zk.ErrNoNode) {
-		return fmt.Errorf("broker: remove deletion marker of %s: %w", name, err)
+		return fmt.Errorf("broker: remove %s: %w", p, err)
 	}
 	return nil
 }

@@ -73,19 +73,28 @@ func (b *Broker) controllerID() int32 {
 // (controller_topics.go). It returns when /controller changes (this
 // broker may no longer be controller) or ctx ends.
 func (b *Broker) control(ctx context.Context, epoch int, epochVersion int32, lost <-chan zk.Event) {
+	var imbalanceCheck <-chan time.Time
+	if b.cfg.AutoLeaderRebalance {
+		tick := time.NewTicker(time.Duration(b.cfg.LeaderImbalanceCheckSeconds) * time.Second)
+		defer tick.Stop()
+		imbalanceCheck = tick.C
+	}
+	rebalance := false
 	for ctx.Err() == nil {
 		_, _, idsCh, err1 := b.meta.conn.ChildrenW(b.meta.p("/brokers/ids"))
 		_, _, topicsCh, err2 := b.meta.conn.ChildrenW(b.meta.p("/brokers/topics"))
 		events, _, eventsCh, err3 := b.meta.conn.ChildrenW(b.meta.p(logDirEvents))
 		_, _, deleteCh, err4 := b.meta.conn.ChildrenW(b.meta.p("/admin/delete_topics"))
-		if err := errors.Join(err1, err2, err3, err4); err != nil {
+		_, _, electCh, err5 := b.meta.conn.ExistsW(b.meta.p(preferredElection))
+		if err := errors.Join(err1, err2, err3, err4, err5); err != nil {
 			b.log.Warn("controller: watching the cluster", "err", err)
-		} else if err := b.electLeaders(epoch, epochVersion); errors.Is(err, errControllerMoved) {
+		} else if err := b.electLeaders(epoch, epochVersion, rebalance); errors.Is(err, errControllerMoved) {
 			b.log.Info("no longer controller: another broker has a newer controller epoch")
 			return
 		} else if err != nil {
 			b.log.Warn("controller: electing leaders", "err", err)
 		} else {
+			rebalance = false
 			// The registrations read by electLeaders were written
 			// before these events: they are handled.
 			for _, ev := range events {
@@ -104,6 +113,9 @@ func (b *Broker) control(ctx context.Context, epoch int, epochVersion int32, los
 		case <-topicsCh:
 		case <-eventsCh:
 		case <-deleteCh:
+		case <-electCh:
+		case <-imbalanceCheck:
+			rebalance = true
 		case <-b.topicEvents:
 		case <-timer.C:
 		}
@@ -112,9 +124,11 @@ func (b *Broker) control(ctx context.Context, epoch int, epochVersion int32, los
 }
 
 // electLeaders brings every partition's state in line with the live
-// brokers, starts new partitions and deletes the topics marked for
-// deletion, writing each change fenced by the controller epoch.
-func (b *Broker) electLeaders(epoch int, epochVersion int32) error {
+// brokers, starts new partitions, deletes the topics marked for
+// deletion and runs the preferred replica elections due (with rebalance,
+// the imbalance check's: controller_leaders.go), writing each change
+// fenced by the controller epoch.
+func (b *Broker) electLeaders(epoch int, epochVersion int32, rebalance bool) error {
 	live, err := b.meta.brokers()
 	if err != nil {
 		return err
@@ -162,6 +176,11 @@ func (b *Broker) electLeaders(epoch int, epochVersion int32) error {
 				b.metrics.leaderElections.Inc()
 			}
 		}
+	}
+	if err := b.preferredLeaders(live, rebalance, epoch, epochVersion); errors.Is(err, errControllerMoved) {
+		return err
+	} else if err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }

@@ -117,7 +117,7 @@ func (b *Broker) deleteMarkedTopics(live map[int32]brokerInfo, epochVersion int3
 		}
 		refused := exists && isInternalTopic(name)
 		if refused || !exists {
-			err = b.meta.removeDeletionMarker(name, epochVersion)
+			err = b.meta.removeAsController("/admin/delete_topics/"+name, epochVersion)
 		} else {
 			err = b.meta.deleteTopicAsController(name, epochVersion)
 		}

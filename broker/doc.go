@@ -23,6 +23,10 @@
 // first one, a topic without an id gets one (written into its
 // assignment, so every broker answers the same), and a marked topic is
 // deleted once every broker holding a replica is up (controller_topics.go).
+// It moves each partition's leadership back to its preferred replica (the
+// first of its assignment) when /admin/preferred_replica_election asks,
+// and with auto.leader.rebalance.enable when a broker leads too few of
+// its preferred partitions (controller_leaders.go).
 // A topic whose assignment node was created again (a new czxid) is a new
 // topic to every broker: the old one's partitions and data are dropped.
 //

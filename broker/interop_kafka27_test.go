@@ -10,10 +10,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-zookeeper/zk"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/sluicelogs/sluice/broker"
 	"github.com/sluicelogs/sluice/internal/await"
+	"github.com/sluicelogs/sluice/testkit/testcluster"
 	"github.com/sluicelogs/sluice/testkit/testpeer"
 )
 
@@ -64,7 +66,8 @@ func brokerList(t *testing.T, s string) []int32 {
 // --list and --delete with --zookeeper, the console producer with
 // --broker-list and the console consumer --from-beginning. A broker
 // killed with kill -9 leaves every ISR (as --describe shows) and returns
-// to them once restarted; the deleted topic is gone from --list and
+// to them once restarted, then leads again the partitions it is the
+// preferred replica of (auto.leader.rebalance.enable); the deleted topic is gone from --list and
 // from every broker's Metadata, and creating it again makes a new topic,
 // not one "marked for deletion".
 func TestKafka27WalkThrough(t *testing.T) {
@@ -75,6 +78,9 @@ func TestKafka27WalkThrough(t *testing.T) {
 		// A killed broker's registration goes when its session expires.
 		c.ZooKeeperSessionTimeout, c.ZooKeeperTimeout = 4*time.Second, 10*time.Second
 		c.ReplicaLagTimeMax = 5 * time.Second
+		// The restarted broker gets its leadership back at the first
+		// check after it is in sync (Kafka's default: every 5 minutes).
+		c.LeaderImbalanceCheckSeconds = 1
 	})
 	var addrs []string
 	for _, b := range brokers {
@@ -189,9 +195,13 @@ func TestKafka27WalkThrough(t *testing.T) {
 		}
 		return nil
 	})
+	// auto.leader.rebalance.enable: each partition is led by its
+	// preferred replica again (the walk-through's "Leader: 2 Replicas:
+	// 2,3,1").
+	awaitPreferred(t, addrs, topic, 3, anyReplicas)
 	for p, d := range describe() {
-		if !sameIDs(d.isr, d.replicas) {
-			t.Fatalf("partition %d after broker %d returned: %+v, want every replica in sync", p, victim, d)
+		if !sameIDs(d.isr, d.replicas) || d.leader != strconv.Itoa(int(d.replicas[0])) {
+			t.Fatalf("partition %d after broker %d returned: %+v, want every replica in sync and the first leading", p, victim, d)
 		}
 	}
 
@@ -214,4 +224,89 @@ func TestKafka27WalkThrough(t *testing.T) {
 	if out := topics("--list"); !hasLine(out, topic) {
 		t.Fatalf("kafka-topics.sh --list --zookeeper does not list %s created again as it is (not marked for deletion):\n%s", topic, out)
 	}
+}
+
+// TestKafka27PreferredReplicaElection: with auto.leader.rebalance.enable
+// off, leadership that moved away from a broker that was down stays away
+// after it returns (and a preferred_replica_election node that does not
+// decode is removed without changing it), until Kafka 2.7's
+// kafka-preferred-replica-election.sh --zookeeper asks the controller to
+// give every partition back to its preferred replica.
+func TestKafka27PreferredReplicaElection(t *testing.T) {
+	zkAddr := testcluster.Coordinator(t)
+	noRebalance := func(c *broker.Config) { c.AutoLeaderRebalance = false }
+	var brokers []*testcluster.Broker
+	var addrs []string
+	for id := 1; id <= 3; id++ {
+		b := testcluster.StartBroker(t, id, zkAddr, "", noRebalance)
+		brokers = append(brokers, b)
+		addrs = append(addrs, b.Addr())
+	}
+	const topic = "pref"
+	createReplicated(t, addrs[0], topic, 3, 3, nil)
+	anyReplicas := func(int, []int32) error { return nil }
+	awaitPreferred(t, addrs, topic, 3, anyReplicas)
+
+	// Broker 1 goes away and comes back: it catches up, but the partition
+	// it is the preferred replica of stays led by another.
+	dir := brokers[0].Dir
+	brokers[0].Stop()
+	await.Eventually(t, 60*time.Second, 50*time.Millisecond, func() error {
+		md, err := topicMetadata(addrs[1], topic)
+		if err != nil {
+			return err
+		}
+		for p, part := range md.parts {
+			if part.leader == 1 || part.leader < 0 || slices.Contains(part.isr, 1) {
+				return fmt.Errorf("%s-%d is %+v with broker 1 down", topic, p, part)
+			}
+		}
+		return nil
+	})
+	brokers[0] = testcluster.StartBroker(t, 1, zkAddr, dir, noRebalance)
+	addrs[0] = brokers[0].Addr()
+	notPreferred := func() []int {
+		t.Helper()
+		var out []int
+		await.Eventually(t, 60*time.Second, 50*time.Millisecond, func() error {
+			out = out[:0]
+			md, err := topicMetadata(addrs[1], topic)
+			if err != nil {
+				return err
+			}
+			for p, part := range md.parts {
+				if !sameIDs(part.isr, part.replicas) {
+					return fmt.Errorf("%s-%d is %+v: broker 1 not back in sync", topic, p, part)
+				}
+				if part.leader != part.replicas[0] {
+					out = append(out, p)
+				}
+			}
+			return nil
+		})
+		return out
+	}
+	if moved := notPreferred(); len(moved) != 1 {
+		t.Fatalf("partitions %v are not led by their preferred replica once broker 1 is back, want the one it prefers", moved)
+	}
+	zc, _, err := zk.Connect([]string{zkAddr}, 10*time.Second, zk.WithLogInfo(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zc.Close()
+	if _, err := zc.Create("/admin/preferred_replica_election", []byte("not json"), 0, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+	awaitNoNode(t, zc, "/admin/preferred_replica_election")
+	if moved := notPreferred(); len(moved) != 1 {
+		t.Fatalf("a preferred replica election that does not decode moved leaders: %v not preferred", moved)
+	}
+
+	out := testpeer.Kafka27Tool(t, "kafka-preferred-replica-election.sh", nil, "--zookeeper", zkAddr)
+	t.Logf("kafka-preferred-replica-election.sh --zookeeper:\n%s", out)
+	if !strings.Contains(out, "Successfully started") {
+		t.Fatalf("kafka-preferred-replica-election.sh --zookeeper printed:\n%s", out)
+	}
+	awaitPreferred(t, addrs, topic, 3, anyReplicas)
+	awaitNoNode(t, zc, "/admin/preferred_replica_election")
 }

@@ -152,3 +152,27 @@ func withTopicID(asg []byte, id string) ([]byte, error) {
 	}
 	return json.Marshal(fields)
 }
+
+// decodePreferredElection decodes /admin/preferred_replica_election:
+// {"version":1,"partitions":[{"topic":"t","partition":0},…]}, each
+// partition with a topic name and a partition number that is not
+// negative.
+func decodePreferredElection(b []byte) ([]stateKey, error) {
+	var e struct {
+		Partitions []struct {
+			Topic     *string `json:"topic"`
+			Partition *int32  `json:"partition"`
+		} `json:"partitions"`
+	}
+	if err := json.Unmarshal(b, &e); err != nil {
+		return nil, badMetadata("preferred replica election: %v", err)
+	}
+	out := make([]stateKey, 0, len(e.Partitions))
+	for _, p := range e.Partitions {
+		if p.Topic == nil || p.Partition == nil || *p.Partition < 0 {
+			return nil, badMetadata("preferred replica election: a partition without a topic or a partition number")
+		}
+		out = append(out, stateKey{*p.Topic, *p.Partition})
+	}
+	return out, nil
+}

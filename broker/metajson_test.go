@@ -167,3 +167,18 @@ func TestTopicIDs(t *testing.T) {
 		t.Fatalf("withTopicID of an array: %v, want errBadMetadata", err)
 	}
 }
+
+// TestDecodePreferredElection: /admin/preferred_replica_election as Kafka
+// 2.x's tool writes it, and what is refused.
+func TestDecodePreferredElection(t *testing.T) {
+	got, err := decodePreferredElection([]byte(`{"version":1,"partitions":[{"topic":"magedu","partition":0},{"topic":"magedu","partition":2}]}`))
+	if err != nil || !slices.Equal(got, []stateKey{{"magedu", 0}, {"magedu", 2}}) {
+		t.Fatalf("got %v, %v", got, err)
+	}
+	for _, bad := range []string{`not json`, `{"partitions":[{"topic":"t"}]}`, `{"partitions":[{"partition":1}]}`,
+		`{"partitions":[{"topic":"t","partition":-1}]}`, `{"partitions":{}}`} {
+		if _, err := decodePreferredElection([]byte(bad)); !errors.Is(err, errBadMetadata) {
+			t.Errorf("%s: %v, want errBadMetadata", bad, err)
+		}
+	}
+}
