@@ -56,6 +56,10 @@ type Broker struct {
 	dirEvents   chan struct{}
 	dirLocks    []*dirlock.Lock // the online log directories' (set in New, given up in closePartitions)
 
+	// topicEvents wakes the controller's work (control) when the cluster
+	// watch saw a topic's assignment change (partitions added elsewhere).
+	topicEvents chan struct{}
+
 	metrics *metrics
 	apis    apiTable       // the APIs this broker implements, by key
 	mem     *requestMemory // queued.max.request.bytes over all connections
@@ -71,6 +75,7 @@ type Broker struct {
 type topicState struct {
 	name       string
 	id         [16]byte
+	created    int64                  // the czxid of its assignment node (topic.created)
 	partitions []*partition.Partition // nil entries for partitions this broker does not hold
 	replicas   [][]int32
 	states     []partitionState
@@ -93,7 +98,8 @@ func New(cfg *Config, log *slog.Logger) (*Broker, error) {
 		return nil, err
 	}
 	b := &Broker{cfg: cfg, log: log, meta: meta, topics: map[string]*topicState{}, controller: -1, metrics: newMetrics(),
-		offlineDirs: map[string]error{}, unopened: map[stateKey]bool{}, dirEvents: make(chan struct{}, 1), conns: conns}
+		offlineDirs: map[string]error{}, unopened: map[stateKey]bool{}, dirEvents: make(chan struct{}, 1), conns: conns,
+		topicEvents: make(chan struct{}, 1)}
 	if b.clusterID, err = meta.clusterID(); err != nil {
 		meta.close()
 		return nil, err

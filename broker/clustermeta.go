@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"path"
 	"slices"
 	"sort"
@@ -25,6 +26,7 @@ import (
 //	/brokers/topics/<t>                            {"version":2,"partitions":{"0":[1,2,3],…}}
 //	/brokers/topics/<t>/partitions/<n>/state       {"leader":1,"leader_epoch":0,"isr":[…],…}
 //	/config/topics/<t>                             {"version":1,"config":{…}}
+//	/admin/delete_topics/<t>                       a topic to delete (controller.go)
 //	/controller                                    ephemeral {"version":1,"brokerid":1,…}
 //	/controller_epoch                              "1"
 //	/cluster/id                                    {"version":"1","id":"…"} (clusterid.go)
@@ -327,19 +329,36 @@ func (m *clusterMeta) setPartitionState(topic string, index int32, st partitionS
 var errControllerMoved = errors.New("another broker became controller")
 
 // setPartitionStateAsController is setPartitionState fenced by the
-// controller epoch: one multi checks /controller_epoch is still at
-// epochVersion, as Kafka's controller does.
+// controller epoch.
 func (m *clusterMeta) setPartitionStateAsController(topic string, index int32, st partitionState, version, epochVersion int32) error {
 	b, _ := json.Marshal(st)
-	res, err := m.conn.Multi(
-		&zk.CheckVersionRequest{Path: m.p("/controller_epoch"), Version: epochVersion},
-		&zk.SetDataRequest{Path: m.statePath(topic, index), Data: b, Version: version},
-	)
+	if err := m.multiAsController(epochVersion, &zk.SetDataRequest{Path: m.statePath(topic, index), Data: b, Version: version}); err != nil {
+		return fmt.Errorf("broker: write state of %s-%d: %w", topic, index, err)
+	}
+	return nil
+}
+
+// multiAsController runs ops in one multi after a check that
+// /controller_epoch is still at epochVersion, as Kafka's controller
+// fences its writes: a failed check is errControllerMoved.
+func (m *clusterMeta) multiAsController(epochVersion int32, ops ...any) error {
+	ops = append([]any{&zk.CheckVersionRequest{Path: m.p("/controller_epoch"), Version: epochVersion}}, ops...)
+	res, err := m.conn.Multi(ops...)
 	if err != nil && len(res) > 0 && errors.Is(res[0].Error, zk.ErrBadVersion) {
 		return errControllerMoved
 	}
-	if err != nil {
-		return fmt.Errorf("broker: write state of %s-%d: %w", topic, index, err)
+	return err
+}
+
+// removeAsController removes the node at p (below the chroot; gone
+// already is fine), fenced by the controller epoch.
+func (m *clusterMeta) removeAsController(p string, epochVersion int32) error {
+	err := m.multiAsController(epochVersion, &zk.DeleteRequest{Path: m.p(p), Version: -1})
+	if errors.Is(err, errControllerMoved) {
+		return err
+	}
+	if err != nil && !errors.Is(err, zk.ErrNoNode) {
+		return fmt.Errorf("broker: remove %s: %w", p, err)
 	}
 	return nil
 }
@@ -368,8 +387,12 @@ type topic struct {
 	id       string    // base64 (URL alphabet, no padding) of the 16-byte topic id
 	replicas [][]int32 // by partition
 	states   []partitionState
-	versions []int32 // of each partition's state node
+	versions []int32 // of each partition's state node; -1 where it does not exist
 	config   map[string]string
+
+	assignment        []byte // /brokers/topics/<t> as read
+	assignmentVersion int32  // its node version
+	created           int64  // its node's czxid: a topic deleted and created again has a new one
 }
 
 // createTopic writes a new topic's config, assignment and partition
@@ -478,7 +501,7 @@ func (m *clusterMeta) topics() (map[string]*topic, error) {
 
 func (m *clusterMeta) topic(name string) (*topic, error) {
 	base := m.p("/brokers/topics/" + name)
-	b, _, err := m.conn.Get(base)
+	b, stat, err := m.conn.Get(base)
 	if err != nil {
 		return nil, fmt.Errorf("broker: topic %s: %w", name, err)
 	}
@@ -486,7 +509,7 @@ func (m *clusterMeta) topic(name string) (*topic, error) {
 	if err != nil {
 		return nil, fmt.Errorf("broker: topic %s: %w", name, err)
 	}
-	t := &topic{name: name, id: id, replicas: replicas,
+	t := &topic{name: name, id: id, replicas: replicas, assignment: b, assignmentVersion: stat.Version, created: stat.Czxid,
 		states: make([]partitionState, len(replicas)), versions: make([]int32, len(replicas))}
 	for i, reps := range replicas {
 		sb, stat, err := m.conn.Get(path.Join(base, "partitions", strconv.Itoa(i), "state"))
@@ -515,30 +538,105 @@ func (m *clusterMeta) topic(name string) (*topic, error) {
 	return t, nil
 }
 
-// deleteTopic removes a topic's nodes and config in one multi, deepest
-// first, so no broker ever reads a topic half deleted (and opens it again).
+// deleteTopic removes a topic's nodes, its config and its deletion
+// marker (/admin/delete_topics/<t>, if any) in one multi, deepest first,
+// so no broker ever reads a topic half deleted (and opens it again).
 // A node added meanwhile fails the multi: it is tried again.
 func (m *clusterMeta) deleteTopic(name string) error {
+	return m.deleteTopicOps(name, nil)
+}
+
+// deleteTopicAsController is deleteTopic fenced by the controller epoch.
+func (m *clusterMeta) deleteTopicAsController(name string, epochVersion int32) error {
+	return m.deleteTopicOps(name, &zk.CheckVersionRequest{Path: m.p("/controller_epoch"), Version: epochVersion})
+}
+
+// deleteTopicOps is deleteTopic with fence, if not nil, as the multi's
+// first operation: its failure is errControllerMoved.
+func (m *clusterMeta) deleteTopicOps(name string, fence *zk.CheckVersionRequest) error {
 	base := m.p("/brokers/topics/" + name)
 	for attempt := 0; ; attempt++ {
 		var ops []any
+		if fence != nil {
+			ops = append(ops, fence)
+		}
 		if err := m.collectDeletes(base, &ops); err != nil {
 			return err
 		}
-		if ok, _, err := m.conn.Exists(m.p("/config/topics/" + name)); err == nil && ok {
-			ops = append(ops, &zk.DeleteRequest{Path: m.p("/config/topics/" + name), Version: -1})
+		for _, p := range []string{"/config/topics/" + name, "/admin/delete_topics/" + name} {
+			if ok, _, err := m.conn.Exists(m.p(p)); err == nil && ok {
+				ops = append(ops, &zk.DeleteRequest{Path: m.p(p), Version: -1})
+			}
 		}
-		if len(ops) == 0 {
+		if len(ops) == 0 || (fence != nil && len(ops) == 1) {
 			return nil
 		}
-		_, err := m.conn.Multi(ops...)
+		res, err := m.conn.Multi(ops...)
 		if err == nil {
 			return nil
+		}
+		if fence != nil && len(res) > 0 && errors.Is(res[0].Error, zk.ErrBadVersion) {
+			return errControllerMoved
 		}
 		if attempt >= 3 || !(errors.Is(err, zk.ErrNotEmpty) || errors.Is(err, zk.ErrNoNode)) {
 			return fmt.Errorf("broker: delete topic %s: %w", name, err)
 		}
 	}
+}
+
+// deletionMarkers lists /admin/delete_topics: the topics someone asked
+// to delete through ZooKeeper (Kafka 2.x's kafka-topics.sh --delete
+// --zookeeper writes there).
+func (m *clusterMeta) deletionMarkers() ([]string, error) {
+	names, _, err := m.conn.Children(m.p("/admin/delete_topics"))
+	if err != nil {
+		return nil, fmt.Errorf("broker: list topics to delete: %w", err)
+	}
+	return names, nil
+}
+
+// startPartitions completes a topic written to the coordinator by another
+// program (Kafka 2.x's tools write only the assignment and the config):
+// it creates the state nodes in states (by partition) and, when id is not
+// empty, writes it into the assignment as its topic_id (version 3, as
+// Kafka 2.8+ does), in one multi fenced by the controller epoch. The
+// assignment is rewritten even with no id, at the version read, so the
+// multi fails if it changed since (the next pass reads it again) and
+// every broker's watch on it fires and reads the new states.
+func (m *clusterMeta) startPartitions(t *topic, id string, states map[int32]partitionState, epochVersion int32) error {
+	asg, err := withTopicID(t.assignment, id)
+	if err != nil {
+		return fmt.Errorf("broker: topic %s: %w", t.name, err)
+	}
+	base := m.p("/brokers/topics/" + t.name)
+	ops := []any{&zk.SetDataRequest{Path: base, Data: asg, Version: t.assignmentVersion}}
+	create := func(p string, data []byte) error {
+		ok, _, err := m.conn.Exists(p)
+		if err != nil {
+			return fmt.Errorf("broker: topic %s: %w", t.name, err)
+		}
+		if !ok {
+			ops = append(ops, &zk.CreateRequest{Path: p, Data: data, Acl: openACL})
+		}
+		return nil
+	}
+	if len(states) > 0 {
+		if err := create(base+"/partitions", nil); err != nil {
+			return err
+		}
+	}
+	for _, i := range slices.Sorted(maps.Keys(states)) {
+		pp := base + "/partitions/" + strconv.Itoa(int(i))
+		if err := create(pp, nil); err != nil {
+			return err
+		}
+		sb, _ := json.Marshal(states[i])
+		ops = append(ops, &zk.CreateRequest{Path: pp + "/state", Data: sb, Acl: openACL})
+	}
+	if err := m.multiAsController(epochVersion, ops...); err != nil {
+		return fmt.Errorf("broker: start partitions of %s: %w", t.name, err)
+	}
+	return nil
 }
 
 // collectDeletes appends the deletes of p's subtree, children first.

@@ -54,7 +54,16 @@ type Config struct {
 	ReplicaFetchWaitMax     time.Duration // replica.fetch.wait.max.ms: a follower's long poll
 	ReplicaFetchMaxBytes    int32         // replica.fetch.max.bytes: per partition and fetch
 	UncleanLeaderElection   bool          // unclean.leader.election.enable
-	RequestTimeout          time.Duration // how long acks=all waits at most when the request gives no timeout
+
+	// Preferred leaders (controller_leaders.go): with AutoLeaderRebalance,
+	// the controller checks every LeaderImbalanceCheckSeconds whether a
+	// broker leads fewer than (100 - LeaderImbalancePerBrokerPercentage)%
+	// of the partitions it is the preferred replica of, and if so moves
+	// their leadership back to it.
+	AutoLeaderRebalance                bool          // auto.leader.rebalance.enable
+	LeaderImbalanceCheckSeconds        int64         // leader.imbalance.check.interval.seconds
+	LeaderImbalancePerBrokerPercentage int           // leader.imbalance.per.broker.percentage
+	RequestTimeout                     time.Duration // how long acks=all waits at most when the request gives no timeout
 
 	// MaxConnectionsPerIPOverrides is max.connections.per.ip.overrides:
 	// the limit for an IP address, or for the addresses a host name
@@ -98,6 +107,10 @@ func Defaults() Config {
 		ReplicaFetchWaitMax:     500 * time.Millisecond,
 		ReplicaFetchMaxBytes:    1 << 20,
 		RequestTimeout:          30 * time.Second,
+
+		AutoLeaderRebalance:                true,
+		LeaderImbalanceCheckSeconds:        300,
+		LeaderImbalancePerBrokerPercentage: 10,
 	}
 	c.SetListener("", 9092)
 	return c
@@ -172,6 +185,8 @@ func (c *Config) intKeys() []intKey {
 		{"zookeeper.connection.timeout.ms", 1, 1<<31 - 1, config.Millis(&c.ZooKeeperTimeout)},
 		{"zookeeper.session.timeout.ms", 1, 1<<31 - 1, config.Millis(&c.ZooKeeperSessionTimeout)},
 		{"replica.lag.time.max.ms", 1, 1<<31 - 1, config.Millis(&c.ReplicaLagTimeMax)},
+		{"leader.imbalance.check.interval.seconds", 1, 1 << 40, config.Int(&c.LeaderImbalanceCheckSeconds)},
+		{"leader.imbalance.per.broker.percentage", 0, 100, config.Int(&c.LeaderImbalancePerBrokerPercentage)},
 		{"replica.fetch.wait.max.ms", 1, 1<<31 - 1, config.Millis(&c.ReplicaFetchWaitMax)},
 		{"replica.fetch.max.bytes", 1, 1<<31 - 1, config.Int(&c.ReplicaFetchMaxBytes)},
 		{"request.timeout.ms", 1, 1<<31 - 1, config.Millis(&c.RequestTimeout)},
@@ -189,6 +204,7 @@ func (c *Config) boolKeys() []struct {
 	}{
 		{"unclean.leader.election.enable", &c.UncleanLeaderElection},
 		{"auto.create.topics.enable", &c.AutoCreateTopics},
+		{"auto.leader.rebalance.enable", &c.AutoLeaderRebalance},
 	}
 }
 

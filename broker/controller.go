@@ -64,24 +64,37 @@ func (b *Broker) controllerID() int32 {
 }
 
 // control is the controller's work: whenever the registered brokers or
-// the topics change, or a broker reports a failed log directory (and
-// every few seconds, to catch what a lost watch missed), every partition
-// gets a live leader from its ISR if it can and loses dead brokers and
-// offline replicas from its ISR. It returns when /controller changes
-// (this broker may no longer be controller) or ctx ends.
+// the topics change (a topic's assignment too: this broker's cluster
+// watch signals topicEvents), a topic is marked for deletion, or a broker
+// reports a failed log directory (and every few seconds, to catch what a
+// lost watch missed), every partition gets a live leader from its ISR if
+// it can and loses dead brokers and offline replicas from its ISR, new
+// partitions get their first state, and marked topics are deleted
+// (controller_topics.go). It returns when /controller changes (this
+// broker may no longer be controller) or ctx ends.
 func (b *Broker) control(ctx context.Context, epoch int, epochVersion int32, lost <-chan zk.Event) {
+	var imbalanceCheck <-chan time.Time
+	if b.cfg.AutoLeaderRebalance {
+		tick := time.NewTicker(time.Duration(b.cfg.LeaderImbalanceCheckSeconds) * time.Second)
+		defer tick.Stop()
+		imbalanceCheck = tick.C
+	}
+	rebalance := false
 	for ctx.Err() == nil {
 		_, _, idsCh, err1 := b.meta.conn.ChildrenW(b.meta.p("/brokers/ids"))
 		_, _, topicsCh, err2 := b.meta.conn.ChildrenW(b.meta.p("/brokers/topics"))
 		events, _, eventsCh, err3 := b.meta.conn.ChildrenW(b.meta.p(logDirEvents))
-		if err := errors.Join(err1, err2, err3); err != nil {
+		_, _, deleteCh, err4 := b.meta.conn.ChildrenW(b.meta.p("/admin/delete_topics"))
+		_, _, electCh, err5 := b.meta.conn.ExistsW(b.meta.p(preferredElection))
+		if err := errors.Join(err1, err2, err3, err4, err5); err != nil {
 			b.log.Warn("controller: watching the cluster", "err", err)
-		} else if err := b.electLeaders(epoch, epochVersion); errors.Is(err, errControllerMoved) {
+		} else if err := b.electLeaders(epoch, epochVersion, rebalance); errors.Is(err, errControllerMoved) {
 			b.log.Info("no longer controller: another broker has a newer controller epoch")
 			return
 		} else if err != nil {
 			b.log.Warn("controller: electing leaders", "err", err)
 		} else {
+			rebalance = false
 			// The registrations read by electLeaders were written
 			// before these events: they are handled.
 			for _, ev := range events {
@@ -99,6 +112,11 @@ func (b *Broker) control(ctx context.Context, epoch int, epochVersion int32, los
 		case <-idsCh:
 		case <-topicsCh:
 		case <-eventsCh:
+		case <-deleteCh:
+		case <-electCh:
+		case <-imbalanceCheck:
+			rebalance = true
+		case <-b.topicEvents:
 		case <-timer.C:
 		}
 		timer.Stop()
@@ -106,18 +124,31 @@ func (b *Broker) control(ctx context.Context, epoch int, epochVersion int32, los
 }
 
 // electLeaders brings every partition's state in line with the live
-// brokers, writing each change fenced by the controller epoch.
-func (b *Broker) electLeaders(epoch int, epochVersion int32) error {
+// brokers, starts new partitions, deletes the topics marked for
+// deletion and runs the preferred replica elections due (with rebalance,
+// the imbalance check's: controller_leaders.go), writing each change
+// fenced by the controller epoch.
+func (b *Broker) electLeaders(epoch int, epochVersion int32, rebalance bool) error {
 	live, err := b.meta.brokers()
 	if err != nil {
 		return err
 	}
+	var errs []error
+	if err := b.deleteMarkedTopics(live, epochVersion); errors.Is(err, errControllerMoved) {
+		return err
+	} else if err != nil {
+		errs = append(errs, err)
+	}
 	topics, err := b.meta.topics()
 	if err != nil {
-		return err
+		return errors.Join(append(errs, err)...)
 	}
-	var errs []error
 	for _, t := range topics {
+		if err := b.completeTopic(t, live, epoch, epochVersion); errors.Is(err, errControllerMoved) {
+			return err
+		} else if err != nil {
+			errs = append(errs, err) // changed meanwhile: the next pass reads it again
+		}
 		unclean := b.cfg.UncleanLeaderElection
 		if v, err := strconv.ParseBool(t.config["unclean.leader.election.enable"]); err == nil {
 			unclean = v
@@ -145,6 +176,11 @@ func (b *Broker) electLeaders(epoch int, epochVersion int32) error {
 				b.metrics.leaderElections.Inc()
 			}
 		}
+	}
+	if err := b.preferredLeaders(live, rebalance, epoch, epochVersion); errors.Is(err, errControllerMoved) {
+		return err
+	} else if err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }

@@ -60,3 +60,72 @@ func TestOfflineReplicaLosesLeadership(t *testing.T) {
 		t.Fatalf("unclean election chose the offline replica: %+v", got)
 	}
 }
+
+// TestInitialState: a partition written without a state (Kafka 2.x's
+// tools through ZooKeeper) starts with the live replicas in assignment
+// order as its ISR, the first leading, at leader epoch 0; with none live
+// it does not start.
+func TestInitialState(t *testing.T) {
+	live := func(ids ...int32) func(int32) bool { return func(id int32) bool { return slices.Contains(ids, id) } }
+	st, ok := initialState([]int32{2, 3, 1}, live(1, 2, 3))
+	if !ok || st.Leader != 2 || st.LeaderEpoch != 0 || !slices.Equal(st.ISR, []int32{2, 3, 1}) {
+		t.Fatalf("all live: %+v, %v", st, ok)
+	}
+	st, ok = initialState([]int32{2, 3, 1}, live(1, 3))
+	if !ok || st.Leader != 3 || !slices.Equal(st.ISR, []int32{3, 1}) {
+		t.Fatalf("first replica down: %+v, %v", st, ok)
+	}
+	if st, ok := initialState([]int32{2, 3, 1}, live(4)); ok {
+		t.Fatalf("none live: %+v started", st)
+	}
+}
+
+// TestPreferredState: a preferred replica election moves leadership to
+// the first replica only when it is live and in the ISR.
+func TestPreferredState(t *testing.T) {
+	live := func(ids ...int32) func(int32) bool { return func(id int32) bool { return slices.Contains(ids, id) } }
+	reps := []int32{2, 3, 1}
+	st := partitionState{Leader: 3, LeaderEpoch: 4, ISR: []int32{3, 1, 2}}
+	got, ok := preferredState(st, reps, live(1, 2, 3))
+	if !ok || got.Leader != 2 || got.LeaderEpoch != 5 || !slices.Equal(got.ISR, st.ISR) {
+		t.Fatalf("preferred live and in sync: %+v, %v", got, ok)
+	}
+	if got, ok := preferredState(st, reps, live(1, 3)); ok {
+		t.Fatalf("preferred down: moved to %+v", got)
+	}
+	if got, ok := preferredState(partitionState{Leader: 3, LeaderEpoch: 4, ISR: []int32{3, 1}}, reps, live(1, 2, 3)); ok {
+		t.Fatalf("preferred out of the ISR: moved to %+v", got)
+	}
+	if _, ok := preferredState(partitionState{Leader: 2, ISR: []int32{2}}, reps, live(2)); ok {
+		t.Fatal("the preferred replica leads already: changed")
+	}
+}
+
+// TestImbalanced: Kafka's check, per preferred broker: more than the
+// percentage of its partitions led elsewhere elects them all.
+func TestImbalanced(t *testing.T) {
+	// Broker 1 is preferred for 10 partitions and leads 9; broker 2 is
+	// preferred for 2 and leads 1.
+	t1 := &topic{name: "a"}
+	for i := range 10 {
+		leader := int32(1)
+		if i == 3 {
+			leader = 2
+		}
+		t1.replicas = append(t1.replicas, []int32{1, 2})
+		t1.states = append(t1.states, partitionState{Leader: leader, ISR: []int32{1, 2}})
+		t1.versions = append(t1.versions, 0)
+	}
+	t2 := &topic{name: "b", replicas: [][]int32{{2, 1}, {2, 1}, {2, 1}}, versions: []int32{0, 0, -1},
+		states: []partitionState{{Leader: 1, ISR: []int32{1, 2}}, {Leader: 2, ISR: []int32{1, 2}}, {Leader: -1}}}
+	topics := map[string]*topic{"a": t1, "b": t2}
+	if got := imbalanced(topics, 10); !slices.Equal(got, []stateKey{{"b", 0}}) {
+		t.Fatalf("imbalanced at 10%%: %v, want only b-0 (a's 1 in 10 is not above 10%%; b-2 has no state yet)", got)
+	}
+	if got := imbalanced(topics, 5); !slices.Equal(got, []stateKey{{"a", 3}, {"b", 0}}) {
+		t.Fatalf("imbalanced at 5%%: %v, want a-3 and b-0", got)
+	}
+	if got := imbalanced(topics, 100); len(got) != 0 {
+		t.Fatalf("imbalanced at 100%%: %v, want none", got)
+	}
+}

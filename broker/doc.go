@@ -16,6 +16,20 @@
 // the first live ISR member in replica order, with the leader epoch bumped
 // (any live replica only with unclean.leader.election.enable).
 //
+// The controller also does what Kafka 2.x's controller does with topics
+// other programs change in ZooKeeper (Kafka 2.x's kafka-topics.sh
+// --zookeeper writes only a topic's assignment and config, or a marker
+// under /admin/delete_topics): partitions without a state get their
+// first one, a topic without an id gets one (written into its
+// assignment, so every broker answers the same), and a marked topic is
+// deleted once every broker holding a replica is up (controller_topics.go).
+// It moves each partition's leadership back to its preferred replica (the
+// first of its assignment) when /admin/preferred_replica_election asks,
+// and with auto.leader.rebalance.enable when a broker leads too few of
+// its preferred partitions (controller_leaders.go).
+// A topic whose assignment node was created again (a new czxid) is a new
+// topic to every broker: the old one's partitions and data are dropped.
+//
 // Every broker watches the partition states (watch.go) and takes the role
 // each gives it (roles.go): a leader takes appends; a follower runs a
 // fetcher (fetcher.go) that first truncates its log where it diverges from

@@ -1,6 +1,7 @@
 package broker
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -112,4 +113,66 @@ func checkBrokerIDs(ids []int32, mayBeEmpty bool) error {
 		}
 	}
 	return nil
+}
+
+// validTopicID reports whether id is a topic id as Kafka writes one: the
+// 22-character unpadded base64url form of 16 bytes, neither all zero
+// (Kafka's Uuid.ZERO_UUID, "no id") nor Kafka's reserved
+// METADATA_TOPIC_ID (…0001).
+func validTopicID(id string) bool {
+	b, err := base64.RawURLEncoding.DecodeString(id)
+	if err != nil || len(b) != 16 {
+		return false
+	}
+	var reserved [16]byte
+	if [16]byte(b) == reserved {
+		return false
+	}
+	reserved[15] = 1
+	return [16]byte(b) != reserved
+}
+
+// withTopicID returns the assignment asg (a JSON object, as
+// decodeAssignment accepted it) with its topic_id set to id and its
+// version raised to 3 (the first that carries one), keeping every other
+// field as it was; with id empty, asg unchanged.
+func withTopicID(asg []byte, id string) ([]byte, error) {
+	if id == "" {
+		return asg, nil
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(asg, &fields); err != nil || fields == nil {
+		return nil, badMetadata("assignment is not an object: %v", err)
+	}
+	idJSON, _ := json.Marshal(id)
+	fields["topic_id"] = idJSON
+	var version int
+	if json.Unmarshal(fields["version"], &version) != nil || version < 3 {
+		fields["version"] = json.RawMessage("3")
+	}
+	return json.Marshal(fields)
+}
+
+// decodePreferredElection decodes /admin/preferred_replica_election:
+// {"version":1,"partitions":[{"topic":"t","partition":0},…]}, each
+// partition with a topic name and a partition number that is not
+// negative.
+func decodePreferredElection(b []byte) ([]stateKey, error) {
+	var e struct {
+		Partitions []struct {
+			Topic     *string `json:"topic"`
+			Partition *int32  `json:"partition"`
+		} `json:"partitions"`
+	}
+	if err := json.Unmarshal(b, &e); err != nil {
+		return nil, badMetadata("preferred replica election: %v", err)
+	}
+	out := make([]stateKey, 0, len(e.Partitions))
+	for _, p := range e.Partitions {
+		if p.Topic == nil || p.Partition == nil || *p.Partition < 0 {
+			return nil, badMetadata("preferred replica election: a partition without a topic or a partition number")
+		}
+		out = append(out, stateKey{*p.Topic, *p.Partition})
+	}
+	return out, nil
 }

@@ -124,3 +124,61 @@ func assignmentMap(replicas [][]int32) map[string][]int32 {
 	}
 	return m
 }
+
+// TestTopicIDs: which topic ids the controller keeps, and how it writes
+// one into an assignment another program wrote.
+func TestTopicIDs(t *testing.T) {
+	for id, want := range map[string]bool{
+		newTopicID():               true,
+		"AAAAAAAAAAAAAAAAAAAAAA":   false, // Kafka's ZERO_UUID
+		"AAAAAAAAAAAAAAAAAAAAAQ":   false, // Kafka's METADATA_TOPIC_ID
+		"":                         false,
+		"not-an-id":                false,
+		"pWjlP7g_dV5LimTRS-iE0Q":   true,
+		"pWjlP7g_dV5LimTRS-iE0Q==": false, // padded
+		"pWjlP7g/dV5LimTRS+iE0Q":   false, // the standard alphabet
+	} {
+		if got := validTopicID(id); got != want {
+			t.Errorf("validTopicID(%q) = %v, want %v", id, got, want)
+		}
+	}
+	for range 100 {
+		if id := newTopicID(); id[0] == '-' || !validTopicID(id) {
+			t.Fatalf("newTopicID() = %q", id)
+		}
+	}
+	asg := []byte(`{"version":2,"partitions":{"0":[1,2]},"adding_replicas":{},"removing_replicas":{},"future":[1]}`)
+	got, err := withTopicID(asg, "pWjlP7g_dV5LimTRS-iE0Q")
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, replicas, err := decodeAssignment(got)
+	if err != nil || id != "pWjlP7g_dV5LimTRS-iE0Q" || len(replicas) != 1 || !slices.Equal(replicas[0], []int32{1, 2}) {
+		t.Fatalf("withTopicID gave %s: id %q, replicas %v, %v", got, id, replicas, err)
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(got, &fields); err != nil || string(fields["version"]) != "3" || string(fields["future"]) != "[1]" {
+		t.Fatalf("withTopicID gave %s: want version 3 and the other fields kept", got)
+	}
+	if same, err := withTopicID(asg, ""); err != nil || string(same) != string(asg) {
+		t.Fatalf("withTopicID without an id changed the assignment: %s, %v", same, err)
+	}
+	if _, err := withTopicID([]byte(`[1]`), "pWjlP7g_dV5LimTRS-iE0Q"); !errors.Is(err, errBadMetadata) {
+		t.Fatalf("withTopicID of an array: %v, want errBadMetadata", err)
+	}
+}
+
+// TestDecodePreferredElection: /admin/preferred_replica_election as Kafka
+// 2.x's tool writes it, and what is refused.
+func TestDecodePreferredElection(t *testing.T) {
+	got, err := decodePreferredElection([]byte(`{"version":1,"partitions":[{"topic":"magedu","partition":0},{"topic":"magedu","partition":2}]}`))
+	if err != nil || !slices.Equal(got, []stateKey{{"magedu", 0}, {"magedu", 2}}) {
+		t.Fatalf("got %v, %v", got, err)
+	}
+	for _, bad := range []string{`not json`, `{"partitions":[{"topic":"t"}]}`, `{"partitions":[{"partition":1}]}`,
+		`{"partitions":[{"topic":"t","partition":-1}]}`, `{"partitions":{}}`} {
+		if _, err := decodePreferredElection([]byte(bad)); !errors.Is(err, errBadMetadata) {
+			t.Errorf("%s: %v, want errBadMetadata", bad, err)
+		}
+	}
+}

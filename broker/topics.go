@@ -66,7 +66,7 @@ func (b *Broker) loadTopics() error {
 
 // newTopicState is a cluster-metadata topic with no partition open yet.
 func newTopicState(t *topic) *topicState {
-	ts := &topicState{name: t.name, replicas: t.replicas, states: t.states, versions: t.versions, config: t.config,
+	ts := &topicState{name: t.name, created: t.created, replicas: t.replicas, states: t.states, versions: t.versions, config: t.config,
 		partitions: make([]*partition.Partition, len(t.replicas))}
 	copy(ts.id[:], topicIDFromConfig(t))
 	return ts
@@ -168,11 +168,18 @@ func randInt(n int) int {
 	return int(v.Int64())
 }
 
-// newTopicID returns a random topic id.
+// newTopicID returns a random topic id, as Kafka's Uuid.randomUuid: not
+// one of the reserved ids, and not starting with '-' (which a command
+// line would take for an option).
 func newTopicID() string {
-	var id [16]byte
-	_, _ = rand.Read(id[:])
-	return base64.RawURLEncoding.EncodeToString(id[:])
+	for {
+		var id [16]byte
+		_, _ = rand.Read(id[:])
+		s := base64.RawURLEncoding.EncodeToString(id[:])
+		if validTopicID(s) && s[0] != '-' {
+			return s
+		}
+	}
 }
 
 // createTopic creates a topic in the cluster metadata and opens its local

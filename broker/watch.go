@@ -93,6 +93,10 @@ func (b *Broker) watchCluster(ctx context.Context) {
 			switch k := key.(type) {
 			case string:
 				b.reloadTopic(k)
+				select { // the controller starts partitions added elsewhere
+				case b.topicEvents <- struct{}{}:
+				default:
+				}
 			case stateKey:
 				watchState(k)
 			}
@@ -173,6 +177,19 @@ func (b *Broker) reloadTopic(name string) {
 	old := b.topics[name]
 	b.mu.RUnlock()
 	ts := newTopicState(t)
+	if old != nil && old.created != ts.created {
+		// Deleted and created again (through ZooKeeper, say) between
+		// two reads: the old topic's partitions and data are not the
+		// new one's.
+		b.dropTopic(name)
+		old = nil
+	}
+	if old != nil && ts.id == ([16]byte{}) {
+		// An older program rewrote the assignment without the topic id
+		// (Kafka 2.7's kafka-topics.sh --alter --zookeeper): still the
+		// same topic, whose id the controller writes back.
+		ts.id = old.id
+	}
 	for i, reps := range t.replicas {
 		if old != nil && i < len(old.partitions) && old.partitions[i] != nil {
 			ts.partitions[i] = old.partitions[i] // partitions never change once published

@@ -3,8 +3,10 @@
 # against (`make peers`). Idempotent, and fast when everything is there:
 #   - Debian packages: zookeeper (server + zkCli.sh), kcat, rsyslog, rsyslog-kafka,
 #     and a JDK with Maven if missing (apt-get, as root or through sudo);
-#   - Elasticsearch 7.17 and Apache Kafka 3.9 from Maven Central, built into
-#     the git-ignored .peers/ by deploy/elasticsearch/build.sh and deploy/kafka/build.sh.
+#   - Elasticsearch 7.17, Apache Kafka 3.9 and Apache Kafka 2.7's tools (the
+#     ones that manage topics through ZooKeeper) from Maven Central, built into
+#     the git-ignored .peers/ by deploy/elasticsearch/build.sh and
+#     deploy/kafka/build.sh (2.7: `build.sh 2.7`).
 # It fails loudly when something cannot be provisioned.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,4 +37,5 @@ apt_install zookeeper kcat rsyslog rsyslog-kafka
 
 bash deploy/elasticsearch/build.sh
 bash deploy/kafka/build.sh
-echo "peers: ready (zookeeper, zkCli, kcat, rsyslog, elasticsearch, kafka)"
+bash deploy/kafka/build.sh 2.7
+echo "peers: ready (zookeeper, zkCli, kcat, rsyslog, elasticsearch, kafka, kafka 2.7 tools)"

@@ -1,20 +1,28 @@
 #!/usr/bin/env bash
-# Provisions the Apache Kafka 3.9.1 test peer: copies the runtime jars named by
-# deploy/kafka/pom.xml (from Maven Central) into <repo>/.peers/kafka/libs/.
-# Idempotent: does nothing when the stamp (sha256 of pom.xml) is current.
+# Provisions an Apache Kafka test peer: copies the runtime jars named by a
+# pom (from Maven Central) into <repo>/.peers/<peer>/libs/:
 #
-#   deploy/kafka/build.sh
+#   deploy/kafka/build.sh        Kafka 3.9.1, broker and tools: pom.xml -> .peers/kafka
+#   deploy/kafka/build.sh 2.7    Kafka 2.7.0 tools (topics through ZooKeeper):
+#                                pom-2.7.xml -> .peers/kafka27
+#
+# Idempotent: does nothing when the stamp (sha256 of the pom) is current.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-peer="$root/.peers/kafka"
+case "${1:-}" in
+  "") pom="$here/pom.xml" name=kafka ;;
+  2.7) pom="$here/pom-2.7.xml" name=kafka27 ;;
+  *) echo "build.sh: unknown release $1 (want none for 3.9, or 2.7)" >&2; exit 2 ;;
+esac
+peer="$root/.peers/$name"
 libs="$peer/libs"
 stamp="$peer/libs.stamp"
 
-want="$(sha256sum "$here/pom.xml" | cut -d' ' -f1)"
+want="$(sha256sum "$pom" | cut -d' ' -f1)"
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && compgen -G "$libs/kafka_2.13-*.jar" >/dev/null; then
-  echo "kafka peer: up to date ($(ls "$libs" | wc -l) jars in .peers/kafka/libs)"
+  echo "$name peer: up to date ($(ls "$libs" | wc -l) jars in .peers/$name/libs)"
   exit 0
 fi
 
@@ -24,7 +32,7 @@ tmp="$(mktemp -d "$peer/libs.tmp.XXXXXX")"
 trap 'rm -rf "$tmp"' EXIT
 # Maven's own output (and the terminal escapes it writes even with -q) goes to
 # a log that is shown only when it fails.
-if ! mvn -q -B -Dstyle.color=never -f "$here/pom.xml" dependency:copy-dependencies \
+if ! mvn -q -B -Dstyle.color=never -f "$pom" dependency:copy-dependencies \
   -DincludeScope=runtime -DoutputDirectory="$tmp/libs" -DoverWriteReleases=true >"$tmp/mvn.log" 2>&1; then
   cat "$tmp/mvn.log" >&2
   echo "build.sh: mvn dependency:copy-dependencies failed" >&2
@@ -33,4 +41,4 @@ fi
 rm -rf "$libs"
 mv "$tmp/libs" "$libs"
 echo "$want" >"$stamp"
-echo "kafka peer: copied $(ls "$libs" | wc -l) jars into .peers/kafka/libs"
+echo "$name peer: copied $(ls "$libs" | wc -l) jars into .peers/$name/libs"

@@ -15,21 +15,33 @@ import (
 // KafkaVersion is the Apache Kafka release deploy/kafka provisions.
 const KafkaVersion = "3.9.1"
 
+// Kafka27Version is the Apache Kafka release of the older tools
+// `deploy/kafka/build.sh 2.7` provisions: the ones that manage topics
+// through ZooKeeper (kafka-topics.sh --zookeeper).
+const Kafka27Version = "2.7.0"
+
 // KafkaToolTimeout bounds one run of a Kafka CLI tool by KafkaTool.
 const KafkaToolTimeout = 2 * time.Minute
 
 // kafkaPaths returns the repository root and the folder of the provisioned
-// Kafka jars, failing the test (as Missing) when they are not there.
+// Kafka 3.9 jars, failing the test (as Missing) when they are not there.
 func kafkaPaths(tb testing.TB) (root, libs string) {
+	tb.Helper()
+	return kafkaPeerPaths(tb, "kafka", KafkaVersion, "deploy/kafka/build.sh")
+}
+
+// kafkaPeerPaths is kafkaPaths for the peer provisioned into
+// .peers/<peer> by build (Kafka version).
+func kafkaPeerPaths(tb testing.TB, peer, version, build string) (root, libs string) {
 	tb.Helper()
 	root, err := RepoRoot()
 	if err != nil {
 		tb.Fatalf("testpeer: %v", err)
 	}
-	libs = filepath.Join(root, ".peers", "kafka", "libs")
-	jar := filepath.Join(libs, "kafka_2.13-"+KafkaVersion+".jar")
+	libs = filepath.Join(root, ".peers", peer, "libs")
+	jar := filepath.Join(libs, "kafka_2.13-"+version+".jar")
 	if _, err := os.Stat(jar); err != nil {
-		Missing(tb, "kafka", fmt.Errorf("%w (provision with deploy/kafka/build.sh)", err))
+		Missing(tb, peer, fmt.Errorf("%w (provision with %s)", err, build))
 	}
 	if _, err := exec.LookPath("java"); err != nil {
 		Missing(tb, "kafka", fmt.Errorf("java: %w", err))
@@ -56,9 +68,25 @@ func StartKafka(tb testing.TB) *Brokers {
 func KafkaTool(tb testing.TB, script string, stdin io.Reader, args ...string) string {
 	tb.Helper()
 	root, _ := kafkaPaths(tb)
+	return runKafkaTool(tb, filepath.Join(root, "deploy", "kafka", "bin", script), stdin, args...)
+}
+
+// Kafka27Tool is KafkaTool for the Apache Kafka 2.7 tools in
+// deploy/kafka/bin/2.7 (kafka-topics.sh with --zookeeper, the console
+// producer with --broker-list, the console consumer,
+// kafka-preferred-replica-election.sh).
+func Kafka27Tool(tb testing.TB, script string, stdin io.Reader, args ...string) string {
+	tb.Helper()
+	root, _ := kafkaPeerPaths(tb, "kafka27", Kafka27Version, "deploy/kafka/build.sh 2.7")
+	return runKafkaTool(tb, filepath.Join(root, "deploy", "kafka", "bin", "2.7", script), stdin, args...)
+}
+
+// runKafkaTool runs the wrapper at path as KafkaTool describes.
+func runKafkaTool(tb testing.TB, path string, stdin io.Reader, args ...string) string {
+	tb.Helper()
+	script := filepath.Base(path)
 	ctx, cancel := context.WithTimeout(context.Background(), KafkaToolTimeout)
 	defer cancel()
-	path := filepath.Join(root, "deploy", "kafka", "bin", script)
 	cmd := exec.CommandContext(ctx, "bash", append([]string{path}, args...)...)
 	cmd.Stdin = stdin
 	var stdout, stderr bytes.Buffer

@@ -87,3 +87,13 @@ func sameRecords(want []string, out string) error {
 	}
 	return nil
 }
+
+// TestKafka27Peer: the Apache Kafka 2.7 tools are provisioned and run on
+// this JDK (the broker tests drive them against sluice).
+func TestKafka27Peer(t *testing.T) {
+	out := Kafka27Tool(t, "kafka-topics.sh", nil, "--version")
+	if !strings.HasPrefix(strings.TrimSpace(out), Kafka27Version+" ") {
+		t.Fatalf("kafka-topics.sh --version printed %q, want %s", out, Kafka27Version)
+	}
+	Used(t, "kafka27", "Kafka "+strings.TrimSpace(out)+" CLI tools")
+}

@@ -1,6 +1,8 @@
-# Sourced by the wrappers in deploy/kafka/bin and by deploy/kafka/run.sh: where
-# the Kafka 3.9.1 jars are (<repo>/.peers/kafka/libs, made by deploy/kafka/build.sh)
-# and how to run one of their main classes.
+# Sourced by the wrappers in deploy/kafka/bin (and bin/2.7) and by
+# deploy/kafka/run.sh: where the Kafka jars are (<repo>/.peers/kafka/libs for
+# 3.9.1, made by deploy/kafka/build.sh; .peers/kafka27/libs for 2.7.0, by
+# `build.sh 2.7`, when the sourcing script sets kafka_peer=kafka27) and how to
+# run one of their main classes.
 #
 # Environment:
 #   KAFKA_HEAP_OPTS  heap flags (tools default: -Xmx512m)
@@ -8,12 +10,15 @@
 
 kafka_deploy="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 kafka_repo="$(cd "$kafka_deploy/../.." && pwd)"
-kafka_libs="$kafka_repo/.peers/kafka/libs"
+kafka_peer="${kafka_peer:-kafka}"
+kafka_libs="$kafka_repo/.peers/$kafka_peer/libs"
 
 # kafka_check_libs fails unless build.sh has provisioned the jars.
 kafka_check_libs() {
   if ! compgen -G "$kafka_libs/kafka_2.13-*.jar" >/dev/null; then
-    echo "kafka: no jars in $kafka_libs; run deploy/kafka/build.sh (or \`make peers\`)" >&2
+    local release=""
+    [ "$kafka_peer" = kafka27 ] && release=" 2.7"
+    echo "kafka: no jars in $kafka_libs; run deploy/kafka/build.sh$release (or \`make peers\`)" >&2
     return 1
   fi
 }
