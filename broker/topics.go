@@ -267,6 +267,11 @@ var topicConfigDefaults = map[string]string{
 	"flush.messages":      "9223372036854775807",
 	"flush.ms":            "9223372036854775807",
 
+	"delete.retention.ms":       "86400000",
+	"min.cleanable.dirty.ratio": "0.5",
+	"min.compaction.lag.ms":     "0",
+	"max.compaction.lag.ms":     "9223372036854775807",
+
 	"unclean.leader.election.enable": "false",
 }
 

@@ -111,9 +111,9 @@ func (l *Log) Clean(ctx context.Context, now time.Time) (CleanStats, error) {
 	st.Ran = true
 	p := &cleanPass{l: l, nowMs: nowMs, latest: map[string]int64{}, lastOfProducer: map[int64]int64{}}
 	for i, s := range segs {
-		size := s.size
-		if i == len(segs)-1 {
-			size = active.size
+		size := active.size // the writer changes s.size of the active one
+		if i < len(segs)-1 {
+			size = s.size
 		}
 		if err := p.scan(s, size, i < k); err != nil {
 			return st, err
@@ -385,10 +385,13 @@ func (p *cleanPass) commit(group []*segment, swap string) error {
 		s.closeFiles()
 		return errors.Join(err, reason, fmt.Errorf("cleaned segment %d invalid", base))
 	}
+	// The writer reads l.segs holding wmu alone.
+	l.wmu.Lock()
 	l.mu.Lock()
 	i := slices.Index(l.segs, group[0])
 	l.segs = slices.Concat(l.segs[:i], []*segment{s}, l.segs[i+len(group):])
 	l.mu.Unlock()
+	l.wmu.Unlock()
 	for _, old := range group {
 		old.release()
 	}

@@ -129,8 +129,8 @@
 // mutation: Append, AppendReplica, TruncateTo, EnforceRetention, Flush and
 // Close. A cleaning pass takes the cleaner lock instead, which everything
 // that removes sealed segments (retention, truncation, Close) also takes
-// first, so appends and reads go on during a pass; it holds the reader
-// lock only to swap the cleaned segment in. The writer does its file I/O holding only that lock, then publishes
+// first, so appends and reads go on during a pass; it takes the writer
+// lock and the RWMutex only to swap a cleaned segment in. The writer does its file I/O holding only that lock, then publishes
 // the new visible size, index entries and LogEndOffset under a RWMutex that
 // readers (Read, OffsetForTimestamp, the offset getters) hold only long
 // enough to copy a segment's visible size and index slice. Readers therefore
