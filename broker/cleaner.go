@@ -96,4 +96,3 @@ func (b *Broker) cleanerLoop(ctx context.Context) {
 		}
 	})
 }
-
