@@ -40,8 +40,8 @@ func parseCleanupPolicy(v string) (string, error) {
 // the broker's log.cleaner.* defaults). A compact-only topic (as
 // __consumer_offsets) is never trimmed by time or size: its records are
 // the latest state of each key; compact,delete is both.
-func (b *Broker) applyCompaction(o *segment.Options, config map[string]string) {
-	policy := b.cfg.CleanupPolicy
+func applyCompaction(o *segment.Options, config map[string]string, cfg *Config) {
+	policy := cfg.CleanupPolicy
 	if v, ok := config["cleanup.policy"]; ok {
 		if p, err := parseCleanupPolicy(v); err == nil {
 			policy = p
@@ -60,15 +60,15 @@ func (b *Broker) applyCompaction(o *segment.Options, config map[string]string) {
 		}
 		return def
 	}
-	o.DeleteRetentionMs = num("delete.retention.ms", b.cfg.DeleteRetentionMs)
+	o.DeleteRetentionMs = num("delete.retention.ms", cfg.DeleteRetentionMs)
 	if o.DeleteRetentionMs == 0 {
 		o.DeleteRetentionMs = -1 // segment's "none": 0 is its default
 	}
-	o.MinCompactionLagMs = num("min.compaction.lag.ms", b.cfg.MinCompactionLagMs)
-	if o.MaxCompactionLagMs = num("max.compaction.lag.ms", b.cfg.MaxCompactionLagMs); o.MaxCompactionLagMs == math.MaxInt64 {
+	o.MinCompactionLagMs = num("min.compaction.lag.ms", cfg.MinCompactionLagMs)
+	if o.MaxCompactionLagMs = num("max.compaction.lag.ms", cfg.MaxCompactionLagMs); o.MaxCompactionLagMs == math.MaxInt64 {
 		o.MaxCompactionLagMs = 0 // never
 	}
-	o.MinCleanableDirtyRatio = b.cfg.MinCleanableRatio
+	o.MinCleanableDirtyRatio = cfg.MinCleanableRatio
 	if r, err := strconv.ParseFloat(config["min.cleanable.dirty.ratio"], 64); err == nil && r >= 0 && r <= 1 {
 		o.MinCleanableDirtyRatio = r
 	}

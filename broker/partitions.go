@@ -25,7 +25,7 @@ func (b *Broker) openPartition(topic string, index int32, config map[string]stri
 	}
 	setFlush(&opts, b.cfg.FlushMessages, b.cfg.FlushIntervalMs)
 	applyTopicConfig(&opts, config)
-	b.applyCompaction(&opts, config)
+	applyCompaction(&opts, config, b.cfg)
 	minISR := b.cfg.MinInsyncReplicas
 	if v, err := strconv.Atoi(config["min.insync.replicas"]); err == nil && v > 0 {
 		minISR = v

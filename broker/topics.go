@@ -193,8 +193,11 @@ func (b *Broker) createTopic(name string, partitions int32, rf int16, config map
 	if rf <= 0 {
 		return kerr.InvalidReplicationFactor
 	}
-	for k := range config {
+	for k, v := range config {
 		if _, ok := topicConfigDefaults[k]; !ok {
+			return kerr.InvalidConfig
+		}
+		if _, err := parseCleanupPolicy(v); k == "cleanup.policy" && err != nil {
 			return kerr.InvalidConfig
 		}
 	}
