@@ -517,7 +517,8 @@ func (l *Log) finishCleaning() error {
 
 // swapEnd is the offset after the last batch of a .swap file (base when
 // it is empty). The file was fsynced before it got its name, so it is
-// whole.
+// whole: every batch is checked (CRC, increasing offsets from base), and
+// one that is not makes Open fail rather than replace segments with it.
 func swapEnd(dir string, base int64) (int64, error) {
 	f, err := os.Open(segmentPath(dir, base, swapSuffix))
 	if err != nil {
@@ -530,9 +531,15 @@ func swapEnd(dir string, base int64) (int64, error) {
 	}
 	s := &segment{base: base, log: f}
 	next := base
-	err = s.eachBatch(st.Size(), true, func(_ []byte, h *Header) error {
+	err = s.eachBatch(st.Size(), false, func(_ []byte, h *Header) error {
+		if h.BaseOffset < next {
+			return fmt.Errorf("batch at offset %d before %d", h.BaseOffset, next)
+		}
 		next = h.NextOffset()
 		return nil
 	})
-	return next, err
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", f.Name(), err)
+	}
+	return next, nil
 }

@@ -370,3 +370,28 @@ func TestCleanOnlyWhenDue(t *testing.T) {
 		t.Fatal("a delete-policy log was cleaned")
 	}
 }
+
+// TestCleanMaxCompactionLag: a dirty part below min.cleanable.dirty.ratio
+// waits, unless its first batch is older than max.compaction.lag.ms.
+func TestCleanMaxCompactionLag(t *testing.T) {
+	for _, lag := range []int64{0, 60_000} {
+		opts := compactOpts()
+		opts.MinCleanableDirtyRatio, opts.MaxCompactionLagMs = 0.99, lag
+		l := openLog(t, t.TempDir(), opts)
+		now := time.UnixMilli(1_700_000_000_000)
+		rng := rand.New(rand.NewPCG(8, 9))
+		// Distinct keys: a pass removes nothing, so the clean part stays big.
+		for i := range 200 {
+			if _, _, err := l.Append(makeKeyedBatch(t, []kv{{fmt.Appendf(nil, "k%d", i), []byte("value")}}, now.UnixMilli(), 0, nil), 0); err != nil {
+				t.Fatal(err)
+			}
+		}
+		l.SetHighWatermark(l.LogEndOffset())
+		mustClean(t, l, now)
+		fillKeyed(t, l, rng, 40, 5, now.UnixMilli())
+		st := mustClean(t, l, now.Add(2*time.Minute))
+		if st.Ran != (lag > 0) {
+			t.Fatalf("max.compaction.lag.ms=%d: pass ran %v", lag, st.Ran)
+		}
+	}
+}
