@@ -156,9 +156,10 @@ func (b *Broker) Run(ctx context.Context) error {
 	b.runMu.Unlock()
 	b.startRoles()
 	var wg sync.WaitGroup
-	wg.Add(9)
+	wg.Add(10)
 	go func() { defer wg.Done(); b.renewSessions(ctx) }()
 	go func() { defer wg.Done(); b.retentionLoop(ctx) }()
+	go func() { defer wg.Done(); b.cleanerLoop(ctx) }()
 	go func() { defer wg.Done(); b.flushLoop(ctx) }()
 	go func() { defer wg.Done(); b.handleLogDirFailures(ctx) }()
 	go func() { defer wg.Done(); b.watchCluster(ctx) }()

@@ -48,6 +48,7 @@ type Config struct {
 	MessageMaxBytes        int32         // message.max.bytes
 	OffsetsPartitions      int32         // offsets.topic.num.partitions
 	OffsetsReplication     int16         // offsets.topic.replication.factor (capped at the live brokers)
+	OffsetsSegmentBytes    int32         // offsets.topic.segment.bytes
 
 	ZooKeeperSessionTimeout time.Duration // zookeeper.session.timeout.ms
 	ReplicaLagTimeMax       time.Duration // replica.lag.time.max.ms: a follower this far behind leaves the ISR
@@ -63,6 +64,13 @@ type Config struct {
 	AutoLeaderRebalance                bool          // auto.leader.rebalance.enable
 	LeaderImbalanceCheckSeconds        int64         // leader.imbalance.check.interval.seconds
 	LeaderImbalancePerBrokerPercentage int           // leader.imbalance.per.broker.percentage
+	CleanupPolicy                      string        // log.cleanup.policy: delete, compact or compact,delete
+	CleanerEnable                      bool          // log.cleaner.enable
+	CleanerBackoff                     time.Duration // log.cleaner.backoff.ms: the cleaner's pause between rounds
+	DeleteRetentionMs                  int64         // log.cleaner.delete.retention.ms
+	MinCleanableRatio                  float64       // log.cleaner.min.cleanable.ratio
+	MinCompactionLagMs                 int64         // log.cleaner.min.compaction.lag.ms
+	MaxCompactionLagMs                 int64         // log.cleaner.max.compaction.lag.ms
 	RequestTimeout                     time.Duration // how long acks=all waits at most when the request gives no timeout
 
 	// MaxConnectionsPerIPOverrides is max.connections.per.ip.overrides:
@@ -103,6 +111,7 @@ func Defaults() Config {
 		MessageMaxBytes:         1048588,
 		OffsetsPartitions:       50,
 		OffsetsReplication:      3,
+		OffsetsSegmentBytes:     104857600,
 		ReplicaLagTimeMax:       30 * time.Second,
 		ReplicaFetchWaitMax:     500 * time.Millisecond,
 		ReplicaFetchMaxBytes:    1 << 20,
@@ -111,6 +120,12 @@ func Defaults() Config {
 		AutoLeaderRebalance:                true,
 		LeaderImbalanceCheckSeconds:        300,
 		LeaderImbalancePerBrokerPercentage: 10,
+		CleanupPolicy:                      "delete",
+		CleanerEnable:                      true,
+		CleanerBackoff:                     15 * time.Second,
+		DeleteRetentionMs:                  86400000,
+		MinCleanableRatio:                  0.5,
+		MaxCompactionLagMs:                 math.MaxInt64,
 	}
 	c.SetListener("", 9092)
 	return c
@@ -182,6 +197,7 @@ func (c *Config) intKeys() []intKey {
 		{"connections.max.idle.ms", -1, 1 << 40, config.Millis(&c.ConnectionsMaxIdle)},
 		{"offsets.topic.num.partitions", 1, 1 << 16, config.Int(&c.OffsetsPartitions)},
 		{"offsets.topic.replication.factor", 1, 1<<15 - 1, config.Int(&c.OffsetsReplication)},
+		{"offsets.topic.segment.bytes", 1024, 1<<31 - 1, config.Int(&c.OffsetsSegmentBytes)},
 		{"zookeeper.connection.timeout.ms", 1, 1<<31 - 1, config.Millis(&c.ZooKeeperTimeout)},
 		{"zookeeper.session.timeout.ms", 1, 1<<31 - 1, config.Millis(&c.ZooKeeperSessionTimeout)},
 		{"replica.lag.time.max.ms", 1, 1<<31 - 1, config.Millis(&c.ReplicaLagTimeMax)},
@@ -190,6 +206,10 @@ func (c *Config) intKeys() []intKey {
 		{"replica.fetch.wait.max.ms", 1, 1<<31 - 1, config.Millis(&c.ReplicaFetchWaitMax)},
 		{"replica.fetch.max.bytes", 1, 1<<31 - 1, config.Int(&c.ReplicaFetchMaxBytes)},
 		{"request.timeout.ms", 1, 1<<31 - 1, config.Millis(&c.RequestTimeout)},
+		{"log.cleaner.backoff.ms", 1, 1 << 40, config.Millis(&c.CleanerBackoff)},
+		{"log.cleaner.delete.retention.ms", 0, math.MaxInt64, config.Int(&c.DeleteRetentionMs)},
+		{"log.cleaner.min.compaction.lag.ms", 0, math.MaxInt64, config.Int(&c.MinCompactionLagMs)},
+		{"log.cleaner.max.compaction.lag.ms", 1, math.MaxInt64, config.Int(&c.MaxCompactionLagMs)},
 	}
 }
 
@@ -205,6 +225,7 @@ func (c *Config) boolKeys() []struct {
 		{"unclean.leader.election.enable", &c.UncleanLeaderElection},
 		{"auto.create.topics.enable", &c.AutoCreateTopics},
 		{"auto.leader.rebalance.enable", &c.AutoLeaderRebalance},
+		{"log.cleaner.enable", &c.CleanerEnable},
 	}
 }
 
@@ -293,6 +314,20 @@ func (c *Config) ReadProperties(p *config.Properties) error {
 		add(err)
 		*k.v = b
 	}
+	if v, ok := p.Lookup("log.cleanup.policy"); ok {
+		if pol, err := parseCleanupPolicy(v); err != nil {
+			add(p.Errorf("log.cleanup.policy", "%v", err))
+		} else {
+			c.CleanupPolicy = pol
+		}
+	}
+	if v, ok := p.Lookup("log.cleaner.min.cleanable.ratio"); ok {
+		if r, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err != nil || r < 0 || r > 1 {
+			add(p.Errorf("log.cleaner.min.cleanable.ratio", "%q is not a number in [0, 1]", v))
+		} else {
+			c.MinCleanableRatio = r
+		}
+	}
 	if v, ok := p.Lookup(connOverridesKey); ok {
 		m, err := parseConnOverrides(v)
 		if err != nil {
@@ -305,7 +340,7 @@ func (c *Config) ReadProperties(p *config.Properties) error {
 	for _, k := range []string{"num.network.threads", "num.io.threads", "socket.send.buffer.bytes", "socket.receive.buffer.bytes",
 		"num.recovery.threads.per.data.dir", "transaction.state.log.replication.factor",
 		"transaction.state.log.min.isr", "group.initial.rebalance.delay.ms", "listener.security.protocol.map", "inter.broker.listener.name",
-		"delete.topic.enable", "log.cleaner.enable"} {
+		"delete.topic.enable"} {
 		p.Lookup(k)
 	}
 	return errs.Err()
@@ -342,6 +377,12 @@ func (c *Config) Validate() error {
 	}
 	if len(c.LogDirs) == 0 {
 		errs.Addf("log.dirs", "names no directory")
+	}
+	if _, err := parseCleanupPolicy(c.CleanupPolicy); err != nil {
+		errs.Addf("log.cleanup.policy", "%v", err)
+	}
+	if c.MinCleanableRatio < 0 || c.MinCleanableRatio > 1 {
+		errs.Addf("log.cleaner.min.cleanable.ratio", "%g is outside [0, 1]", c.MinCleanableRatio)
 	}
 	if len(c.ZooKeeperConnect) == 0 {
 		errs.Addf("zookeeper.connect", "is required (host:port[,host:port…][/chroot])")
@@ -396,6 +437,12 @@ func (c *Config) Render() []byte {
 		if *k.v != *defBools[i].v {
 			line(k.key, *k.v)
 		}
+	}
+	if c.CleanupPolicy != def.CleanupPolicy {
+		line("log.cleanup.policy", c.CleanupPolicy)
+	}
+	if c.MinCleanableRatio != def.MinCleanableRatio {
+		line("log.cleaner.min.cleanable.ratio", c.MinCleanableRatio)
 	}
 	if len(c.MaxConnectionsPerIPOverrides) > 0 {
 		var entries []string

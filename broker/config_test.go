@@ -110,9 +110,24 @@ func TestTopicConfigOverrides(t *testing.T) {
 	if o.RetentionMs != 60000 || o.RetentionBytes != 5000 || o.SegmentBytes != 4096 {
 		t.Fatalf("overrides: %+v", o)
 	}
-	applyTopicConfig(&o, map[string]string{"cleanup.policy": "compact"})
-	if o.RetentionMs != -1 || o.RetentionBytes != -1 {
-		t.Fatalf("a compacted topic is trimmed: %+v", o)
+	cfg := Defaults()
+	applyCompaction(&o, map[string]string{"cleanup.policy": "compact", "min.cleanable.dirty.ratio": "0.1"}, &cfg)
+	if o.RetentionMs != -1 || o.RetentionBytes != -1 || !o.Compact || o.MinCleanableDirtyRatio != 0.1 || o.DeleteRetentionMs != 86400000 {
+		t.Fatalf("a compacted topic is trimmed or not compacted: %+v", o)
+	}
+	both := segment.Options{RetentionMs: 1000}
+	applyCompaction(&both, map[string]string{"cleanup.policy": "delete,compact", "delete.retention.ms": "0"}, &cfg)
+	if both.RetentionMs != 1000 || !both.Compact || both.DeleteRetentionMs != -1 {
+		t.Fatalf("compact,delete: %+v", both)
+	}
+	cfg.CleanupPolicy = "compact"
+	def := segment.Options{}
+	applyCompaction(&def, nil, &cfg)
+	if !def.Compact {
+		t.Fatal("log.cleanup.policy=compact does not compact a topic without its own policy")
+	}
+	if _, err := parseCleanupPolicy("compact,nope"); err == nil {
+		t.Fatal("a bad cleanup.policy accepted")
 	}
 }
 
@@ -279,5 +294,24 @@ func TestConfigFlush(t *testing.T) {
 	}
 	if _, _, err := parseConfig("zookeeper.connect=h:2181\nlog.flush.interval.messages=0\n"); err == nil {
 		t.Fatal("log.flush.interval.messages=0 accepted (Kafka: at least 1)")
+	}
+}
+
+func TestCleanerConfig(t *testing.T) {
+	c, _, err := parseConfig("zookeeper.connect=h:2181\nlog.cleanup.policy=delete,compact\nlog.cleaner.enable=false\nlog.cleaner.backoff.ms=250\nlog.cleaner.min.cleanable.ratio=0.2\nlog.cleaner.delete.retention.ms=1000\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.CleanupPolicy != "compact,delete" || c.CleanerEnable || c.CleanerBackoff != 250*time.Millisecond || c.MinCleanableRatio != 0.2 || c.DeleteRetentionMs != 1000 {
+		t.Fatalf("cleaner config %+v", c)
+	}
+	for _, text := range []string{"log.cleanup.policy=shred\n", "log.cleaner.min.cleanable.ratio=2\n"} {
+		if _, _, err := parseConfig("zookeeper.connect=h:2181\n" + text); err == nil {
+			t.Errorf("%q accepted", text)
+		}
+	}
+	again, _, err := parseConfig(string(c.Render()))
+	if err != nil || again.CleanupPolicy != c.CleanupPolicy || again.MinCleanableRatio != c.MinCleanableRatio || again.CleanerEnable {
+		t.Fatalf("render round trip: %+v, %v", again, err)
 	}
 }

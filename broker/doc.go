@@ -203,9 +203,11 @@
 //     Run's context ends;
 //   - session renewal (renewSessions): registers again after the
 //     coordinator expired the session;
-//   - retention (retentionLoop), the ISR loop (isrLoop) and the flush
-//     loop (flushLoop: log.flush.interval.ms), each a ticker over the
-//     local partitions that are not offline;
+//   - retention (retentionLoop), the log cleaner (cleanerLoop:
+//     compaction of cleanup.policy=compact topics every
+//     log.cleaner.backoff.ms), the ISR loop (isrLoop) and the flush loop
+//     (flushLoop: log.flush.interval.ms), each a ticker over the local
+//     partitions that are not offline;
 //   - the log-directory failure handler (handleLogDirFailures), woken by
 //     dirEvents;
 //   - the cluster watch (watchCluster) and the goroutines it starts to

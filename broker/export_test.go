@@ -57,3 +57,6 @@ func IdleClosed(b *Broker) float64 { return counterValue(b.metrics.idleClosed) }
 
 // OpenConnections is sluice_broker_connections.
 func OpenConnections(b *Broker) int { return b.conns.open() }
+
+// CleanerPasses is sluice_broker_log_cleaner_passes_total.
+func CleanerPasses(b *Broker) float64 { return counterValue(b.metrics.cleanerPasses) }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"strconv"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kerr"
@@ -47,11 +48,22 @@ func (s *offsetsStore) Replay(f func(key, value []byte) error) error {
 		}
 		next := off
 		err = eachRecord(data, func(o int64, r *kmsg.Record) error {
-			next = o + 1
+			if o < off {
+				return nil // a batch read again after a gap
+			}
 			return f(r.Key, r.Value)
 		})
 		if err != nil {
 			return err
+		}
+		// Compaction leaves gaps and batches with fewer records than
+		// offsets: go on after the last batch read.
+		if bs := segment.SplitBatches(data); len(bs) > 0 {
+			h, err := segment.CheckStored(bs[len(bs)-1])
+			if err != nil {
+				return err
+			}
+			next = h.NextOffset()
 		}
 		if next <= off {
 			return fmt.Errorf("broker: replay %s stuck at offset %d", offsetsTopic, off)
@@ -78,7 +90,8 @@ func (b *Broker) ensureOffsetsTopic() error {
 	b.mu.RLock()
 	rf := min(int(b.cfg.OffsetsReplication), len(b.brokers))
 	b.mu.RUnlock()
-	err := b.createTopic(offsetsTopic, 1, int16(max(rf, 1)), map[string]string{"cleanup.policy": "compact"}, false)
+	err := b.createTopic(offsetsTopic, 1, int16(max(rf, 1)), map[string]string{
+		"cleanup.policy": "compact", "segment.bytes": strconv.FormatInt(int64(b.cfg.OffsetsSegmentBytes), 10)}, false)
 	if err == kerr.TopicAlreadyExists {
 		b.reloadTopic(offsetsTopic) // created by another broker meanwhile
 		return nil

@@ -21,6 +21,10 @@ type metrics struct {
 	leaderElections   prometheus.Counter
 	controller        prometheus.Gauge
 	logFlushes        prometheus.Histogram
+
+	cleanerPasses       prometheus.Counter
+	cleanerBytesRead    prometheus.Counter
+	cleanerBytesWritten prometheus.Counter
 }
 
 func newMetrics() *metrics {
@@ -74,6 +78,18 @@ func newMetrics() *metrics {
 			Help:    "Time to fsync a partition's active segment: by log.flush.interval.messages, log.flush.interval.ms, a segment roll or an explicit flush (Kafka's LogFlushRateAndTimeMs).",
 			Buckets: prometheus.ExponentialBuckets(0.0001, 4, 10),
 		}),
+		cleanerPasses: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "sluice_broker_log_cleaner_passes_total",
+			Help: "Compaction passes run over a partition log (cleanup.policy=compact).",
+		}),
+		cleanerBytesRead: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "sluice_broker_log_cleaner_bytes_cleaned_total",
+			Help: "Bytes of sealed segments read by compaction passes.",
+		}),
+		cleanerBytesWritten: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "sluice_broker_log_cleaner_bytes_written_total",
+			Help: "Bytes of cleaned segments written by compaction passes.",
+		}),
 	}
 }
 
@@ -85,6 +101,7 @@ func (b *Broker) Collectors() []prometheus.Collector {
 	return []prometheus.Collector{
 		b.metrics.requests, b.metrics.panics, b.metrics.offsetsRecordsSkipped, b.metrics.refused, b.metrics.idleClosed, b.metrics.produceBytes, b.metrics.fetchBytes,
 		b.metrics.replicaFetchBytes, b.metrics.isrChanges, b.metrics.leaderElections, b.metrics.controller, b.metrics.logFlushes,
+		b.metrics.cleanerPasses, b.metrics.cleanerBytesRead, b.metrics.cleanerBytesWritten,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "sluice_broker_connections",
 			Help: "Client connections open (counted against max.connections).",

@@ -5,7 +5,6 @@ import (
 	"math"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/sluicelogs/sluice/broker/partition"
@@ -44,6 +43,7 @@ func (b *Broker) logOptions(config map[string]string) (segment.Options, int) {
 	}
 	setFlush(&opts, b.cfg.FlushMessages, b.cfg.FlushIntervalMs)
 	applyTopicConfig(&opts, config)
+	applyCompaction(&opts, config, b.cfg)
 	minISR := b.cfg.MinInsyncReplicas
 	if v, err := strconv.Atoi(config["min.insync.replicas"]); err == nil && v > 0 {
 		minISR = v
@@ -52,10 +52,7 @@ func (b *Broker) logOptions(config map[string]string) (segment.Options, int) {
 }
 
 // applyTopicConfig lets a topic's own configs override the broker's
-// defaults. A compacted topic (cleanup.policy=compact, as
-// __consumer_offsets) is never trimmed by time or size: its records are
-// the latest state of each key. (Compaction itself, which would drop the
-// superseded records, is not done yet: such a log only grows.)
+// log defaults (compaction's are applyCompaction's).
 func applyTopicConfig(o *segment.Options, config map[string]string) {
 	if v, err := strconv.ParseInt(config["retention.ms"], 10, 64); err == nil {
 		o.RetentionMs = v
@@ -74,9 +71,6 @@ func applyTopicConfig(o *segment.Options, config map[string]string) {
 		flushMs = v
 	}
 	setFlush(o, flushMessages, flushMs)
-	if policy := config["cleanup.policy"]; strings.Contains(policy, "compact") && !strings.Contains(policy, "delete") {
-		o.RetentionMs, o.RetentionBytes = -1, -1
-	}
 }
 
 // setFlush sets the log's fsync policy from Kafka's values (a negative one

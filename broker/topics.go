@@ -204,6 +204,9 @@ func (b *Broker) createTopic(name string, partitions int32, rf int16, config map
 		if err := checkTopicConfig(k, v); err != nil {
 			return err
 		}
+		if _, err := parseCleanupPolicy(v); k == "cleanup.policy" && err != nil {
+			return kerr.InvalidConfig
+		}
 	}
 	b.mu.RLock()
 	_, exists := b.topics[name]

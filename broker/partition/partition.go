@@ -1,6 +1,7 @@
 package partition
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -286,6 +287,12 @@ func (p *Partition) FlushIfDue(now time.Time) (bool, error) {
 	did, err := p.log.FlushIfDue(now)
 	p.failed(err)
 	return did, err
+}
+
+// Clean runs a compaction pass when the log is compacted and due (see
+// segment.Log.Clean).
+func (p *Partition) Clean(ctx context.Context, now time.Time) (segment.CleanStats, error) {
+	return p.log.Clean(ctx, now)
 }
 
 // EnforceRetention deletes the segments retention allows to go.

@@ -56,8 +56,8 @@ func TestAppendRefusesBadBatches(t *testing.T) {
 
 // TestAppendReplicaRefusesBadBatches: the follower path writes a leader's
 // batches as they are, but still validates each (framing, CRC, offsets
-// that continue the log) before writing it; the batches before a bad one
-// stay.
+// past the log's end: gaps are allowed, as compaction leaves them) before
+// writing it; the batches before a bad one stay.
 func TestAppendReplicaRefusesBadBatches(t *testing.T) {
 	p := openAs(t, t.TempDir(), State{Leader: 2, ISR: []int32{1, 2}})
 	defer p.Close()
@@ -75,8 +75,8 @@ func TestAppendReplicaRefusesBadBatches(t *testing.T) {
 		{"bad crc", [][]byte{corrupt(good(0))}, kerr.CorruptMessage, 0},
 		{"torn", [][]byte{good(0)[:50]}, kerr.CorruptMessage, 0},
 		{"good then bad", [][]byte{good(0), corrupt(good(1))}, kerr.CorruptMessage, 1},
-		{"gap", [][]byte{good(5)}, kerr.InvalidRecord, 1},
 		{"not a batch", [][]byte{make([]byte, 70)}, kerr.CorruptMessage, 1},
+		{"overlap", [][]byte{good(0)}, kerr.InvalidRecord, 1},
 	} {
 		name := tc.name
 		ok, err := p.AppendReplica(tc.batches, 0, 0)
@@ -86,5 +86,9 @@ func TestAppendReplicaRefusesBadBatches(t *testing.T) {
 		if p.LogEndOffset() != tc.leo {
 			t.Fatalf("%s: log end %d, want %d", name, p.LogEndOffset(), tc.leo)
 		}
+	}
+	// A gap is what a compacted leader's log has: the follower takes it.
+	if _, err := p.AppendReplica([][]byte{good(5)}, 0, 0); err != nil || p.LogEndOffset() != 6 {
+		t.Fatalf("gap: %v, log end %d; want nil, 6", err, p.LogEndOffset())
 	}
 }

@@ -163,6 +163,10 @@ func CheckBatch(b []byte) (CheckedBatch, error) {
 // Header is the batch's header as the producer sent it.
 func (c CheckedBatch) Header() Header { return c.h }
 
+// CheckStored checks a batch read from a log (see validateStored): a
+// compacted log's batches may hold fewer records than their offsets span.
+func CheckStored(b []byte) (Header, error) { return validateStored(b) }
+
 // validateStored is the check for batches already in a log or copied from a
 // leader: framing and CRC must hold, and the offset range must make sense,
 // but compaction may have left fewer records than the offset range spans.

@@ -47,10 +47,14 @@
 //
 // # Invariants
 //
-//   - Offsets are contiguous across the whole log: each batch's baseOffset is
-//     the previous batch's lastOffset+1, and each segment's first batch
-//     starts at the segment's base offset. LogEndOffset is the last batch's
-//     lastOffset+1 (or the active segment's base when it is empty).
+//   - Offsets increase across the whole log: each batch's baseOffset is
+//     at least the previous batch's lastOffset+1, and each segment's first
+//     batch starts at or after the segment's base offset. They are
+//     contiguous until compaction cleans a segment: it leaves gaps (a
+//     batch may also hold fewer records than its offset range, or none)
+//     and may leave sealed segments empty; readers skip both, as Kafka's
+//     consumers do. LogEndOffset is the last batch's lastOffset+1 (or the
+//     active segment's base when it is empty).
 //   - Only whole batches that passed validation are ever visible; a .log
 //     file past its visible size may hold a torn write, which recovery cuts.
 //   - A segment is at most SegmentBytes (≤ 2^31-1) and spans at most 2^32
@@ -101,11 +105,32 @@
 // .log and index files end where they did, so nothing torn stays and a
 // batch its producer was told failed does not reappear after a restart.
 //
+// # Compaction
+//
+// A log opened with Compact (cleanup.policy=compact) refuses records
+// without a key, and Clean keeps only the last record of each key in the
+// sealed segments below the high watermark; see Clean for the rules
+// (Kafka's: producers' last batches stay, tombstones stay until the delete
+// horizon the first pass wrote into their batch, KIP-534's attribute bit
+// 6 with the horizon in baseTimestamp). A pass writes each group of
+// segments to <base>.log.cleaned, fsyncs it and renames it to
+// <base>.log.swap: the commit point. It then removes the group's old files
+// and renames the .swap over <base>.log; the indexes are rebuilt from the
+// data. Open first removes any .cleaned file (never committed) and
+// finishes any .swap: it removes the segments whose base lies in the
+// swap's offsets and renames it into place. Segments of the group past
+// the swap's last offset may survive a crash; their records were all
+// superseded, so the log is only less clean. Which part was already clean
+// is kept in memory only: after Open the first pass cleans everything.
+//
 // # Concurrency and ownership
 //
 // A Log is safe for concurrent use. Its writer lock serializes every
 // mutation: Append, AppendReplica, TruncateTo, EnforceRetention, Flush and
-// Close. The writer does its file I/O holding only that lock, then publishes
+// Close. A cleaning pass takes the cleaner lock instead, which everything
+// that removes sealed segments (retention, truncation, Close) also takes
+// first, so appends and reads go on during a pass; it takes the writer
+// lock and the RWMutex only to swap a cleaned segment in. The writer does its file I/O holding only that lock, then publishes
 // the new visible size, index entries and LogEndOffset under a RWMutex that
 // readers (Read, OffsetForTimestamp, the offset getters) hold only long
 // enough to copy a segment's visible size and index slice. Readers therefore
@@ -136,7 +161,7 @@
 //
 // Time-based rolling (log.roll.hours), LogAppendTime timestamps (they would
 // change the CRC), per-record timestamp lookup inside a batch, a checkpoint
-// of the high watermark and recovery point, compaction, and deferred file
+// of the high watermark, recovery point and cleaner offset, and deferred file
 // deletion. Indexes of all segments are kept in memory (8 bytes per
 // IndexIntervalBytes of log, about 2 MiB per GiB at the defaults).
 package segment

@@ -108,7 +108,7 @@ func FuzzRecover(f *testing.F) {
 		for len(b) > 0 {
 			size := int(binary.BigEndian.Uint32(b[offBatchLength:])) + lengthPrefix
 			h, err := validateStored(b[:size])
-			if err != nil || h.BaseOffset != o {
+			if err != nil || h.BaseOffset < o { // compaction may leave gaps
 				t.Fatalf("recovered log holds an invalid batch at offset %d: %v", o, err)
 			}
 			o, b = h.NextOffset(), b[size:]

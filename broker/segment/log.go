@@ -27,6 +27,9 @@ const (
 	DefaultIndexIntervalBytes = 4096
 	DefaultRetentionMs        = 7 * 24 * 60 * 60 * 1000 // log.retention.hours=168
 	DefaultMaxBatchBytes      = 1048588                 // message.max.bytes
+
+	DefaultDeleteRetentionMs      = 86400000 // delete.retention.ms
+	DefaultMinCleanableDirtyRatio = 0.5      // min.cleanable.dirty.ratio
 )
 
 // Options configure a Log. The zero value of every field means its default.
@@ -68,6 +71,29 @@ type Options struct {
 	// disk would (a torn write, then ENOSPC or EIO). nil error: the
 	// write proceeds. Tests inject storage faults with it.
 	WriteFault func(file string, p []byte) (int, error)
+
+	// Compact is cleanup.policy containing compact: appends refuse
+	// records without a key and Clean keeps the latest record of each
+	// key. Retention still applies unless the caller disables it.
+	Compact bool
+	// DeleteRetentionMs is delete.retention.ms: how long a tombstone
+	// stays after the pass that first cleaned it. 0 means the default
+	// of 86400000; -1 means tombstones go at their first clean.
+	DeleteRetentionMs int64
+	// MinCleanableDirtyRatio is min.cleanable.dirty.ratio (default 0.5
+	// for 0): the share of dirty bytes that makes the log worth cleaning.
+	MinCleanableDirtyRatio float64
+	// MinCompactionLagMs is min.compaction.lag.ms: segments with records
+	// younger than this are not cleaned. Default 0.
+	MinCompactionLagMs int64
+	// MaxCompactionLagMs is max.compaction.lag.ms: a dirty segment whose
+	// first batch is older than this is cleaned whatever the dirty
+	// ratio. 0 means never (Kafka's default of Long.MAX_VALUE).
+	MaxCompactionLagMs int64
+	// CleanFault, when set, is called at each step of a cleaning pass
+	// (see Clean); a non-nil error stops the pass there as a kill -9
+	// would, without cleaning up. Tests inject crashes with it.
+	CleanFault func(step string) error
 }
 
 func (o Options) withDefaults() Options {
@@ -85,6 +111,14 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxBatchBytes == 0 {
 		o.MaxBatchBytes = DefaultMaxBatchBytes
+	}
+	if o.DeleteRetentionMs == 0 {
+		o.DeleteRetentionMs = DefaultDeleteRetentionMs
+	} else if o.DeleteRetentionMs < 0 {
+		o.DeleteRetentionMs = 0
+	}
+	if o.MinCleanableDirtyRatio == 0 {
+		o.MinCleanableDirtyRatio = DefaultMinCleanableDirtyRatio
 	}
 	return o
 }
@@ -105,6 +139,10 @@ func (o Options) Validate() error {
 		return fmt.Errorf("segment: MaxBatchBytes %d < %d", o.MaxBatchBytes, HeaderSize)
 	case o.FlushMessages < 0:
 		return fmt.Errorf("segment: FlushMessages %d < 0", o.FlushMessages)
+	case o.MinCleanableDirtyRatio < 0 || o.MinCleanableDirtyRatio > 1:
+		return fmt.Errorf("segment: MinCleanableDirtyRatio %g not in [0, 1]", o.MinCleanableDirtyRatio)
+	case o.MinCompactionLagMs < 0 || o.MaxCompactionLagMs < 0:
+		return fmt.Errorf("segment: compaction lags %d, %d < 0", o.MinCompactionLagMs, o.MaxCompactionLagMs)
 	case o.FlushInterval < 0:
 		return fmt.Errorf("segment: FlushInterval %s < 0", o.FlushInterval)
 	}
@@ -121,6 +159,12 @@ type Log struct {
 	// wmu serializes every mutation (Append, AppendReplica, TruncateTo,
 	// EnforceRetention, Flush, Close). The writer does its file I/O
 	// holding only wmu and publishes the result under mu.
+	// cmu is held by a cleaning pass and by everything else that removes
+	// or rewrites sealed segments (retention, truncation, restart,
+	// Close); appends do not take it. Lock order: cmu, wmu, mu.
+	cmu     sync.Mutex
+	cleaner cleanerState // cmu
+
 	wmu       sync.Mutex
 	unflushed int64     // records appended since the last fsync; wmu
 	lastSync  time.Time // when the active segment was last fsynced (or the log opened); wmu
@@ -150,6 +194,9 @@ func Open(dir string, opts Options, logger *slog.Logger) (*Log, error) {
 	l := &Log{dir: dir, opts: opts, log: logger.With("component", "segment", "dir", dir), lastSync: time.Now()}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
+	}
+	if err := l.finishCleaning(); err != nil {
+		return nil, fmt.Errorf("segment: %s: finish cleaning: %w", dir, err)
 	}
 	bases, err := l.scanDir()
 	if err != nil {
@@ -293,6 +340,11 @@ func (l *Log) AppendChecked(c CheckedBatch, leaderEpoch int32) (baseOffset, last
 	if err := l.checkSize(len(batch)); err != nil {
 		return -1, -1, err
 	}
+	if l.opts.Compact {
+		if err := checkKeys(batch, &h); err != nil {
+			return -1, -1, err
+		}
+	}
 	l.wmu.Lock()
 	defer l.wmu.Unlock()
 	if l.isClosed() {
@@ -324,7 +376,7 @@ func (l *Log) AppendReplica(batch []byte) (Header, error) {
 	if l.isClosed() {
 		return h, ErrClosed
 	}
-	if h.BaseOffset != l.leo {
+	if h.BaseOffset < l.leo {
 		return h, batchErr(kerr.InvalidRecord, "replica batch starts at offset %d, log ends at %d", h.BaseOffset, l.leo)
 	}
 	return h, l.appendLocked(batch, &h)
@@ -541,6 +593,8 @@ func (l *Log) FlushIfDue(now time.Time) (bool, error) {
 // Close flushes the active segment and closes the log. Files that an
 // unreleased ReadResult still uses stay open until it is released.
 func (l *Log) Close() error {
+	l.cmu.Lock()
+	defer l.cmu.Unlock()
 	l.wmu.Lock()
 	defer l.wmu.Unlock()
 	l.mu.Lock()
@@ -565,6 +619,8 @@ func (l *Log) Close() error {
 // still hold at least RetentionBytes. It never deletes the active segment
 // nor a segment with offsets at or above the high watermark.
 func (l *Log) EnforceRetention(now time.Time) (deleted int, err error) {
+	l.cmu.Lock()
+	defer l.cmu.Unlock()
 	l.wmu.Lock()
 	defer l.wmu.Unlock()
 	l.mu.Lock()
@@ -625,6 +681,8 @@ func (l *Log) EnforceRetention(now time.Time) (deleted int, err error) {
 // offset. Readers with an unreleased ReadResult past the cut may see short
 // or changed bytes; callers only truncate above what consumers can read.
 func (l *Log) TruncateTo(offset int64) error {
+	l.cmu.Lock()
+	defer l.cmu.Unlock()
 	l.wmu.Lock()
 	defer l.wmu.Unlock()
 	l.mu.Lock()
@@ -682,6 +740,8 @@ func (l *Log) TruncateTo(offset int64) error {
 // its end: a follower whose leader has deleted everything it would fetch
 // next starts over at the leader's log start.
 func (l *Log) Restart(offset int64) error {
+	l.cmu.Lock()
+	defer l.cmu.Unlock()
 	l.wmu.Lock()
 	defer l.wmu.Unlock()
 	l.mu.Lock()

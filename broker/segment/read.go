@@ -75,8 +75,8 @@ func (l *Log) Read(offset int64, maxBytes int, maxOffset int64) (ReadResult, err
 		return ReadResult{FirstOffset: offset}, nil
 	}
 	i := l.findSegment(offset)
-	for i < len(l.segs)-1 && offset >= l.segs[i].next {
-		i++ // only across an offset gap between segments
+	for i < len(l.segs)-1 && (offset >= l.segs[i].next || l.segs[i].size == 0) {
+		i++ // across an offset gap or an empty segment left by compaction
 	}
 	s := l.segs[i]
 	v := s.view()

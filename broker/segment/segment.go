@@ -357,18 +357,19 @@ func (s *segment) loadIndexes(interval int) error {
 		maxTs = timeIdx[n-1].ts
 	}
 	var pos int64
-	next := s.base
+	next, entryPos := s.base, int64(-1)
 	if n := len(offIdx); n > 0 {
 		pos, next = int64(offIdx[n-1].pos), s.base+int64(offIdx[n-1].rel)
+		entryPos = pos
 	}
 	for pos < size {
 		h, err := s.readHeader(pos, size)
 		if err != nil {
 			return err
 		}
-		// Offsets are contiguous, and the batch an index entry points at
-		// starts at the entry's offset.
-		if h.BaseOffset != next {
+		// Offsets increase (compaction leaves gaps), and the batch an
+		// index entry points at starts at the entry's offset.
+		if h.BaseOffset < next || (pos == entryPos && h.BaseOffset != next) {
 			return fmt.Errorf("batch at %d has base offset %d, want %d", pos, h.BaseOffset, next)
 		}
 		// The index rule is deterministic, so a missing entry means
@@ -433,8 +434,8 @@ func (s *segment) recoverData(expectNext int64, interval int) (cut int64, reason
 			reason = fmt.Errorf("batch at position %d: %w", pos, verr)
 			break
 		}
-		if h.BaseOffset != s.next {
-			reason = fmt.Errorf("batch at position %d has base offset %d, want %d", pos, h.BaseOffset, s.next)
+		if h.BaseOffset < s.next { // compaction leaves gaps, never overlaps
+			reason = fmt.Errorf("batch at position %d has base offset %d, want at least %d", pos, h.BaseOffset, s.next)
 			break
 		}
 		if h.LastOffset()-s.base > int64(^uint32(0)) || pos+total > maxSegmentBytes {
