@@ -103,7 +103,7 @@ func runTopics(ctx context.Context, e *env, args []string) error {
 	ifNotExists := fs.Bool("if-not-exists", false, "with --create: only create the topic if it does not already exist")
 	ifExists := fs.Bool("if-exists", false, "with --alter, --describe or --delete: only act if the topic exists")
 	excludeInternal := fs.Bool("exclude-internal", false, "with --list or --describe: leave out internal topics")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {

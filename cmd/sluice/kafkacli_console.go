@@ -45,7 +45,7 @@ func runConsoleProducer(ctx context.Context, e *env, args []string) error {
 	acks := fs.String("request-required-acks", "-1", "the acknowledgements the leader must have before answering: all or -1, 1, 0")
 	var props listFlag
 	fs.Var(&props, "property", "a reader property, key=value (repeatable): parse.key, key.separator, ignore.error")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *topic == "" {
@@ -228,7 +228,7 @@ func runConsoleConsumer(ctx context.Context, e *env, args []string) error {
 	offset := fs.String("offset", "latest", "with --partition: earliest, latest or an offset to start at")
 	var props listFlag
 	fs.Var(&props, "property", "a formatter property, key=value (repeatable): print.key, print.value, print.partition, print.offset, print.timestamp, key.separator, line.separator, null.literal")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *topic == "" {
