@@ -95,7 +95,7 @@ func (c *Config) MemberIDs() []uint64 {
 var defaultFourLetterWords = []string{"srvr", "ruok", "mntr"}
 
 // allFourLetterWords are the words this coordinator answers.
-var allFourLetterWords = []string{"ruok", "srvr", "stat", "mntr", "conf", "cons", "envi", "isro", "wchs", "dump"}
+var allFourLetterWords = []string{"ruok", "srvr", "stat", "mntr", "conf", "cons", "crst", "srst", "dirs", "envi", "isro", "wchs", "wchc", "wchp", "dump"}
 
 // Defaults returns a Config with ZooKeeper's default for every key;
 // dataDir, which has none, is left empty (Validate requires it).

@@ -66,6 +66,10 @@ type conn struct {
 
 	expired atomic.Bool
 	closing atomic.Bool // the client asked to close its session
+
+	established time.Time // when accepted, for cons
+	stats       *reqStats // this connection's, for cons; crst resets them
+	last        connLast  // the last answered request, for cons
 }
 
 // call is one request waiting to be answered in order.
@@ -78,7 +82,8 @@ type call struct {
 	sync bool                      // sync: wait for ReadIndex first
 	last bool                      // closeSession: close after replying
 
-	charge int64 // what the request holds of largeRequestMaxBytes until answered
+	charge  int64     // what the request holds of largeRequestMaxBytes until answered
+	arrived time.Time // when it was read: its latency runs to its reply
 }
 
 func newConn(s *Server, nc net.Conn) *conn {
@@ -86,6 +91,9 @@ func newConn(s *Server, nc net.Conn) *conn {
 		s: s, nc: nc,
 		kick:   make(chan struct{}, 1),
 		closed: make(chan struct{}),
+
+		established: time.Now(),
+		stats:       newReqStats(),
 	}
 	ids := []zk.ID{{Scheme: "ip", ID: c.remoteIP()}}
 	c.auth.Store(&ids)
@@ -219,6 +227,8 @@ func (c *conn) drain() error {
 				return err
 			}
 		}
+		c.stats.sent.Add(int64(len(batch)))
+		c.s.stats.sent.Add(int64(len(batch)))
 		written = batch
 		c.spare = batch
 	}
@@ -253,6 +263,7 @@ func (c *conn) queueReply(xid int32, zxid int64, code zk.Err, body zk.Record) bo
 		body.Encode(e)
 	}
 	e.EndPacket(at)
+	c.s.stats.response(len(e.Bytes()))
 	return c.enqueue(e.Bytes())
 }
 
@@ -344,6 +355,11 @@ func (c *conn) handshake(ctx context.Context, r *bufio.Reader, buf []byte) bool 
 		c.s.log.Debug("bad connect request", "remote", c.nc.RemoteAddr(), "err", err)
 		return false
 	}
+	// ZooKeeper counts the connect request as a packet received.
+	c.s.connRequests.Add(1)
+	c.stats.recv.Add(1)
+	c.s.stats.recv.Add(1)
+	c.s.stats.bytesRecv.Add(int64(len(packet)) + 4)
 	// Clients since 3.4 send a readOnly flag and get one back; older ones
 	// (and go-zookeeper) do not, and get none.
 	withReadOnly := len(packet) > connectRequestSize+len(req.Passwd)
@@ -534,6 +550,10 @@ func (c *conn) readRequests(ctx context.Context, r *bufio.Reader) {
 			}
 			return
 		}
+		arrived := time.Now()
+		c.stats.recv.Add(1)
+		c.s.stats.recv.Add(1)
+		c.s.stats.bytesRecv.Add(int64(len(packet)) + 4)
 		c.s.sessions.touch(c.sessionID())
 		hdr, req, err := zk.DecodeRequestPacket(packet)
 		if err != nil {
@@ -546,7 +566,7 @@ func (c *conn) readRequests(ctx context.Context, r *bufio.Reader) {
 			c.s.log.Info("closing connection", "remote", c.nc.RemoteAddr(), "op", hdr.Type, "err", err)
 			return
 		}
-		cl.charge = charged
+		cl.charge, cl.arrived = charged, arrived
 		// A plain read with nothing ahead of it is answered here: the
 		// reply order stays the request order, and the read skips a
 		// goroutine handoff.
@@ -582,6 +602,7 @@ func (c *conn) answer(ctx context.Context) {
 			select {
 			case res := <-cl.wait:
 				c.reply(cl.xid, res.zxid, res.err, res.body)
+				c.recordAnswer(cl, res.zxid)
 			case <-cl.lost:
 				// The write may or may not be committed by the new leader:
 				// like a ZooKeeper follower that lost its leader, close the
@@ -589,6 +610,7 @@ func (c *conn) answer(ctx context.Context) {
 				select {
 				case res := <-cl.wait:
 					c.reply(cl.xid, res.zxid, res.err, res.body)
+					c.recordAnswer(cl, res.zxid)
 					c.answered(cl)
 					continue
 				case <-time.After(c.timeout / 2):
@@ -647,7 +669,10 @@ func (c *conn) readLocked(cl *call) bool {
 			code = zk.ErrSystemError
 		}
 	}
-	return c.queueReply(cl.xid, c.s.tree.LastZxid(), code, body)
+	zxid := c.s.tree.LastZxid()
+	queued := c.queueReply(cl.xid, zxid, code, body)
+	c.recordAnswer(cl, zxid)
+	return queued
 }
 
 // fourLetterWord reports whether the first four bytes of a connection are a

@@ -289,18 +289,19 @@ func TestFollowerCatchesUpFromSnapshot(t *testing.T) {
 	}
 }
 
-// lastZxid is the zxid a member has applied, from its mntr.
+// lastZxid is the zxid a member has applied, from its srvr (ZooKeeper's
+// mntr has no zxid).
 func lastZxid(addr string) (int64, error) {
-	out, err := zkproto.FourLetter(context.Background(), addr, "mntr")
+	out, err := zkproto.FourLetter(context.Background(), addr, "srvr")
 	if err != nil {
 		return 0, err
 	}
 	for line := range strings.Lines(out) {
-		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "zk_last_zxid\t"); ok {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "Zxid: "); ok {
 			return strconv.ParseInt(v, 0, 64)
 		}
 	}
-	return 0, fmt.Errorf("no zk_last_zxid in mntr: %q", out)
+	return 0, fmt.Errorf("no Zxid in srvr: %q", out)
 }
 
 // connectionLoss reports whether err is what a ZooKeeper client sees when

@@ -1,29 +1,43 @@
 package coordinator
 
 import (
+	"bytes"
 	"fmt"
 	"io"
+	"net"
 	"os"
+	"os/user"
+	"path/filepath"
 	"runtime"
 	"sort"
 	"strings"
 	"time"
+
+	"go.etcd.io/raft/v3/tracker"
+	"golang.org/x/sys/unix"
 )
 
 // Version is what srvr and stat report, in ZooKeeper's format so that
 // tools parsing it keep working.
 const Version = "3.8.0-sluice"
 
+// versionLine is srvr's and mntr's version, as ZooKeeper's reads
+// "<version>, built on <date>".
+const versionLine = Version + ", built on sluice"
+
 // fourLetter answers a four-letter command and closes the connection, as
 // ZooKeeper does. Words not in 4lw.commands.whitelist are refused with
-// ZooKeeper's message.
+// ZooKeeper's message. The reply leaves in one write: clients such as
+// kazoo's command() read once and take what came.
 func (c *conn) fourLetter(word string) {
 	_ = c.nc.SetWriteDeadline(time.Now().Add(10 * time.Second))
+	var b bytes.Buffer
 	if !c.s.cfg.FourLetterWords[word] {
-		fmt.Fprintf(c.nc, "%s is not executed because it is not in the whitelist.\n", word)
-		return
+		fmt.Fprintf(&b, "%s is not executed because it is not in the whitelist.\n", word)
+	} else {
+		c.s.writeFourLetter(&b, word)
 	}
-	c.s.writeFourLetter(c.nc, word)
+	_, _ = c.nc.Write(b.Bytes())
 }
 
 // Mode is the member's role as zkServer.sh status prints it.
@@ -39,85 +53,221 @@ func (s *Server) Mode() string {
 	return "follower"
 }
 
-func (s *Server) writeFourLetter(w io.Writer, word string) {
+// clientConns returns the client connections, sorted by remote address so
+// that stat and cons list them in a stable order.
+func (s *Server) clientConns() []*conn {
 	s.mu.Lock()
-	nconns := len(s.conns)
+	cs := make([]*conn, 0, len(s.conns))
+	for c := range s.conns {
+		cs = append(cs, c)
+	}
 	s.mu.Unlock()
+	sort.Slice(cs, func(i, j int) bool { return cs[i].nc.RemoteAddr().String() < cs[j].nc.RemoteAddr().String() })
+	return cs
+}
+
+func (s *Server) outstanding(cs []*conn) int64 {
+	var n int64
+	for _, c := range cs {
+		n += int64(c.pending.Load())
+	}
+	return n
+}
+
+func (s *Server) writeFourLetter(w io.Writer, word string) {
 	switch word {
 	case "ruok":
 		io.WriteString(w, "imok")
 	case "isro":
 		io.WriteString(w, "rw")
 	case "srvr", "stat":
-		fmt.Fprintf(w, "Zookeeper version: %s, built on sluice\n", Version)
-		if word == "stat" {
-			fmt.Fprintf(w, "Clients:\n")
-			s.mu.Lock()
-			for c := range s.conns {
-				fmt.Fprintf(w, " /%s[1](session=%#x)\n", c.nc.RemoteAddr(), c.sessionID())
-			}
-			s.mu.Unlock()
-			fmt.Fprintln(w)
-		}
-		fmt.Fprintf(w, "Latency min/avg/max: 0/0.0/0\nReceived: 0\nSent: 0\nConnections: %d\nOutstanding: 0\n", nconns)
-		fmt.Fprintf(w, "Zxid: %#x\nMode: %s\nNode count: %d\n", s.tree.LastZxid(), s.Mode(), s.tree.Len())
+		s.writeSrvr(w, word == "stat")
 	case "mntr":
-		paths, watches := s.watches.count()
-		rows := [][2]string{
-			{"zk_version", Version},
-			{"zk_server_state", s.Mode()},
-			{"zk_znode_count", fmt.Sprint(s.tree.Len())},
-			{"zk_watch_count", fmt.Sprint(watches)},
-			{"zk_watched_paths", fmt.Sprint(paths)},
-			{"zk_ephemerals_count", fmt.Sprint(s.ephemeralCount())},
-			{"zk_num_alive_connections", fmt.Sprint(nconns)},
-			{"zk_global_sessions", fmt.Sprint(len(s.tree.Sessions()))},
-			{"zk_last_zxid", fmt.Sprintf("%#x", s.tree.LastZxid())},
-			{"zk_uptime", fmt.Sprint(time.Since(s.started).Milliseconds())},
+		s.writeMntr(w)
+	case "srst":
+		s.stats.reset()
+		io.WriteString(w, "Server stats reset.\n")
+	case "crst":
+		for _, c := range s.clientConns() {
+			c.stats.reset()
 		}
-		for _, r := range rows {
-			fmt.Fprintf(w, "%s\t%s\n", r[0], r[1])
-		}
+		io.WriteString(w, "Connection stats reset.\n")
 	case "conf":
-		c := s.cfg
-		fmt.Fprintf(w, "clientPort=%s\ndataDir=%s\ndataLogDir=%s\ntickTime=%d\nmaxClientCnxns=%d\nminSessionTimeout=%d\nmaxSessionTimeout=%d\nserverId=%d\ninitLimit=%d\nsyncLimit=%d\n",
-			s.Addr(), c.DataDir, c.DataLogDir, c.TickTime.Milliseconds(), c.MaxClientCnxns,
-			c.MinSessionTimeout.Milliseconds(), c.MaxSessionTimeout.Milliseconds(), s.id, c.InitLimit, c.SyncLimit)
-		for _, id := range c.MemberIDs() {
-			m := c.Servers[id]
-			role := "participant"
-			if m.Observer {
-				role = "observer"
-			}
-			fmt.Fprintf(w, "server.%d=%s:%d:%d:%s\n", id, m.Host, m.PeerPort, m.ElectionPort, role)
-		}
+		s.writeConf(w)
 	case "cons":
-		s.mu.Lock()
-		for c := range s.conns {
-			fmt.Fprintf(w, " /%s[1](sid=%#x,to=%d)\n", c.nc.RemoteAddr(), c.sessionID(), c.timeout.Milliseconds())
+		for _, c := range s.clientConns() {
+			fmt.Fprintln(w, c.consLine())
 		}
-		s.mu.Unlock()
 		fmt.Fprintln(w)
+	case "dirs":
+		fmt.Fprintf(w, "datadir_size: %d\nlogdir_size: %d\n", dirSize(s.cfg.DataDir), dirSize(s.logDir()))
 	case "envi":
 		host, _ := os.Hostname()
-		fmt.Fprintf(w, "Environment:\nzookeeper.version=%s\nhost.name=%s\ngo.version=%s\nos.name=%s\nos.arch=%s\n",
-			Version, host, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+		wd, _ := os.Getwd()
+		var uname unix.Utsname
+		_ = unix.Uname(&uname)
+		name, home := "", ""
+		if u, err := user.Current(); err == nil {
+			name, home = u.Username, u.HomeDir
+		}
+		fmt.Fprintf(w, "Environment:\nzookeeper.version=%s\nhost.name=%s\ngo.version=%s\nos.name=%s\nos.arch=%s\nos.version=%s\nuser.name=%s\nuser.home=%s\nuser.dir=%s\n",
+			versionLine, host, runtime.Version(), unix.ByteSliceToString(uname.Sysname[:]), runtime.GOARCH, unix.ByteSliceToString(uname.Release[:]), name, home, wd)
 	case "wchs":
 		paths, watches := s.watches.count()
-		fmt.Fprintf(w, "%d connections watching %d paths\nTotal watches:%d\n", nconns, paths, watches)
+		fmt.Fprintf(w, "%d connections watching %d paths\nTotal watches:%d\n", s.watchingConns(), paths, watches)
+	case "wchc":
+		s.writeWchc(w)
+	case "wchp":
+		s.writeWchp(w)
 	case "dump":
-		fmt.Fprintf(w, "SessionTracker dump:\nGlobal Sessions(%d):\n", len(s.tree.Sessions()))
-		ids := make([]int64, 0)
-		for id := range s.tree.Sessions() {
-			ids = append(ids, id)
+		s.writeDump(w)
+	}
+}
+
+func (s *Server) writeSrvr(w io.Writer, withClients bool) {
+	cs := s.clientConns()
+	fmt.Fprintf(w, "Zookeeper version: %s\n", versionLine)
+	if withClients {
+		fmt.Fprintf(w, "Clients:\n")
+		for _, c := range cs {
+			fmt.Fprintf(w, " /%s[1](queued=%d,recved=%d,sent=%d)\n", c.nc.RemoteAddr(), c.queued(), c.stats.recv.Load(), c.stats.sent.Load())
 		}
-		sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
-		for _, id := range ids {
-			fmt.Fprintf(w, "%#x\n", id)
-			eph := s.tree.Ephemerals(id, "/")
-			if len(eph) > 0 {
-				fmt.Fprintf(w, "\t%s\n", strings.Join(eph, "\n\t"))
+		fmt.Fprintln(w)
+	}
+	lo, avg, hi := s.stats.minAvgMax()
+	fmt.Fprintf(w, "Latency min/avg/max: %d/%s/%d\nReceived: %d\nSent: %d\nConnections: %d\nOutstanding: %d\n",
+		lo, avg, hi, s.stats.recv.Load(), s.stats.sent.Load(), len(cs), s.outstanding(cs))
+	fmt.Fprintf(w, "Zxid: %#x\nMode: %s\nNode count: %d\n", s.tree.LastZxid(), s.Mode(), s.tree.Len())
+}
+
+func (s *Server) writeConf(w io.Writer) {
+	c := s.cfg
+	_, port, _ := net.SplitHostPort(s.Addr())
+	fmt.Fprintf(w, "clientPort=%s\nsecureClientPort=-1\ndataDir=%s\ndataDirSize=%d\ndataLogDir=%s\ndataLogSize=%d\ntickTime=%d\nmaxClientCnxns=%d\nminSessionTimeout=%d\nmaxSessionTimeout=%d\nclientPortListenBacklog=-1\nserverId=%d\n",
+		port, c.DataDir, dirSize(c.DataDir), s.logDir(), dirSize(s.logDir()), c.TickTime.Milliseconds(), c.MaxClientCnxns,
+		c.MinSessionTimeout.Milliseconds(), c.MaxSessionTimeout.Milliseconds(), s.id)
+	if c.Standalone() {
+		return
+	}
+	fmt.Fprintf(w, "initLimit=%d\nsyncLimit=%d\nmembership: \n", c.InitLimit, c.SyncLimit)
+	for _, id := range c.MemberIDs() {
+		m := c.Servers[id]
+		role := "participant"
+		if m.Observer {
+			role = "observer"
+		}
+		fmt.Fprintf(w, "server.%d=%s:%d:%d:%s\n", id, m.Host, m.PeerPort, m.ElectionPort, role)
+	}
+}
+
+// logDir is where the member's log is: dataLogDir, else dataDir.
+func (s *Server) logDir() string {
+	if s.cfg.DataLogDir != "" {
+		return s.cfg.DataLogDir
+	}
+	return s.cfg.DataDir
+}
+
+// dirSize is the bytes of the regular files under dir (0 if unreadable).
+func dirSize(dir string) int64 {
+	var n int64
+	_ = filepath.WalkDir(dir, func(_ string, d os.DirEntry, err error) error {
+		if err != nil {
+			return nil
+		}
+		if d.Type().IsRegular() {
+			if fi, err := d.Info(); err == nil {
+				n += fi.Size()
 			}
+		}
+		return nil
+	})
+	return n
+}
+
+// watchingConns counts the connections with at least one watch.
+func (s *Server) watchingConns() int {
+	seen := map[watcher]struct{}{}
+	for _, ws := range s.watches.byPath() {
+		for _, w := range ws {
+			seen[w] = struct{}{}
+		}
+	}
+	return len(seen)
+}
+
+func sessionOf(w watcher) int64 {
+	if c, ok := w.(*conn); ok {
+		return c.sessionID()
+	}
+	return 0
+}
+
+// writeWchc lists the watched paths of each session.
+func (s *Server) writeWchc(w io.Writer) {
+	bySession := map[int64][]string{}
+	for p, ws := range s.watches.byPath() {
+		for _, wt := range ws {
+			id := sessionOf(wt)
+			if !containsString(bySession[id], p) {
+				bySession[id] = append(bySession[id], p)
+			}
+		}
+	}
+	ids := make([]int64, 0, len(bySession))
+	for id := range bySession {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	for _, id := range ids {
+		ps := bySession[id]
+		sort.Strings(ps)
+		fmt.Fprintf(w, "%#x\n\t%s\n\n", id, strings.Join(ps, "\n\t"))
+	}
+}
+
+// writeWchp lists the sessions watching each path.
+func (s *Server) writeWchp(w io.Writer) {
+	byPath := s.watches.byPath()
+	paths := make([]string, 0, len(byPath))
+	for p := range byPath {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	for _, p := range paths {
+		var ids []string
+		for _, wt := range byPath[p] {
+			if id := fmt.Sprintf("%#x", sessionOf(wt)); !containsString(ids, id) {
+				ids = append(ids, id)
+			}
+		}
+		sort.Strings(ids)
+		fmt.Fprintf(w, "%s\n\t%s\n", p, strings.Join(ids, "\n\t"))
+	}
+	fmt.Fprintln(w)
+}
+
+func containsString(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Server) writeDump(w io.Writer) {
+	fmt.Fprintf(w, "SessionTracker dump:\nGlobal Sessions(%d):\n", len(s.tree.Sessions()))
+	ids := make([]int64, 0)
+	for id := range s.tree.Sessions() {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	for _, id := range ids {
+		fmt.Fprintf(w, "%#x\n", id)
+		eph := s.tree.Ephemerals(id, "/")
+		if len(eph) > 0 {
+			fmt.Fprintf(w, "\t%s\n", strings.Join(eph, "\n\t"))
 		}
 	}
 }
@@ -128,4 +278,41 @@ func (s *Server) ephemeralCount() int {
 		n += len(s.tree.Ephemerals(id, "/"))
 	}
 	return n
+}
+
+// openFDs counts this process's open file descriptors (-1 if unknown).
+func openFDs() int {
+	es, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		return -1
+	}
+	return len(es)
+}
+
+// maxFDs is the process's file descriptor limit (-1 if unknown).
+func maxFDs() int64 {
+	var r unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &r); err != nil {
+		return -1
+	}
+	return int64(r.Cur)
+}
+
+// leaderStats are the followers a leader sees, for mntr.
+func (s *Server) leaderStats() (learners, syncedFollowers, syncedObservers int) {
+	st := s.raft.node.Status()
+	for id, pr := range st.Progress {
+		if id == s.id {
+			continue
+		}
+		learners++
+		if pr.State == tracker.StateReplicate && pr.Match == st.Progress[s.id].Match {
+			if pr.IsLearner {
+				syncedObservers++
+			} else {
+				syncedFollowers++
+			}
+		}
+	}
+	return learners, syncedFollowers, syncedObservers
 }

@@ -55,6 +55,12 @@ type Server struct {
 	conns   map[*conn]struct{}
 	perIP   map[string]int
 	started time.Time
+	stats   *reqStats // srvr's and mntr's request statistics; srst resets them
+
+	// mntr's counters, which srst leaves alone.
+	refusedTotal  atomic.Int64 // connections refused at accept
+	largeRejected atomic.Int64 // requests refused by largeRequestMaxBytes
+	connRequests  atomic.Int64 // connect requests (session handshakes)
 
 	// refusals counts connections refused since the last warning about
 	// them, lastRefusal is when that was (both mu): a client retrying in a
@@ -78,7 +84,7 @@ func NewServer(cfg *Config, log *slog.Logger) (*Server, error) {
 		cfg: cfg, id: id, log: log, tree: tree.New(), watches: newWatches(),
 		sessions: newSessionTracker(time.Now), ids: newSessionIDs(id, time.Now()),
 		pending: map[uint64]chan result{}, conns: map[*conn]struct{}{}, perIP: map[string]int{},
-		started: time.Now(), metrics: newMetrics(), large: newLargeRequests(cfg),
+		started: time.Now(), stats: newReqStats(), metrics: newMetrics(), large: newLargeRequests(cfg),
 	}
 	// Replies are matched to requests by (proposer, seq). A restarted member
 	// re-applies entries of its previous run; starting seq at a random point
@@ -307,6 +313,7 @@ const refusalLogInterval = 10 * time.Second
 // the last warning; the caller holds mu and closes the connection.
 func (s *Server) refuseLocked(limit, msg string, attrs ...any) {
 	s.metrics.refused.WithLabelValues(limit).Inc()
+	s.refusedTotal.Add(1)
 	s.warnRefusedLocked(msg, attrs...)
 }
 
@@ -315,6 +322,7 @@ func (s *Server) refuseLocked(limit, msg string, attrs ...any) {
 // does.
 func (s *Server) rejectLarge(remote net.Addr, n int) {
 	s.metrics.largeRejected.Inc()
+	s.largeRejected.Add(1)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.warnRefusedLocked("closing a connection whose request would exceed largeRequestMaxBytes", "remote", remote.String(), "length", n, "in_use", s.large.used.Load(), "max", s.cfg.LargeRequestMaxBytes)

@@ -197,3 +197,19 @@ func (ws *watches) count() (paths, total int) {
 	}
 	return paths, total
 }
+
+// byPath returns every watched path with its watchers, over all kinds of
+// watch (wchp and wchc).
+func (ws *watches) byPath() map[string][]watcher {
+	ws.mu.Lock()
+	defer ws.mu.Unlock()
+	out := map[string][]watcher{}
+	for _, set := range ws.all() {
+		for p, m := range set {
+			for w := range m {
+				out[p] = append(out[p], w)
+			}
+		}
+	}
+	return out
+}

@@ -38,7 +38,7 @@ func runAgent(ctx context.Context, e *env, args []string) error {
 			"       sluice agent test output [flags]  connect to the brokers and report what they have\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	rest := fs.Args()
@@ -47,11 +47,8 @@ func runAgent(ctx context.Context, e *env, args []string) error {
 			return errors.New("`agent test` needs config or output")
 		}
 		what := rest[1]
-		if err := fs.Parse(rest[2:]); err != nil { // flags may follow
-			return err
-		}
-		if fs.NArg() > 0 {
-			return fmt.Errorf("unexpected arguments %v", fs.Args())
+		if len(rest) > 2 {
+			return fmt.Errorf("unexpected arguments %v", rest[2:])
 		}
 		cfg, err := agent.LoadConfig(*cfgPath)
 		if err != nil {

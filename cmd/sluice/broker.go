@@ -14,7 +14,7 @@ func runBroker(ctx context.Context, e *env, args []string) error {
 	cfgPath := fs.String("config", "/etc/sluice/server.properties", "the broker's server.properties (Kafka's keys)")
 	metricsAddr := fs.String("metrics", "", "serve Prometheus /metrics on this address, e.g. 127.0.0.1:9308")
 	logger := logFlags(fs, e)
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {

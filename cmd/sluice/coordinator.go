@@ -22,7 +22,7 @@ func runCoordinator(ctx context.Context, e *env, args []string) error {
 	metricsAddr := fs.String("metrics", "", "serve Prometheus /metrics on this address (zoo.cfg's metricsProvider.httpPort does too)")
 	logger := logFlags(fs, e)
 	profile := cpuProfileFlag(fs)
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() == 1 && fs.Arg(0) == "status" {

@@ -46,12 +46,15 @@ func TestCoordinatorCommand(t *testing.T) {
 		}
 	}()
 	await.Eventually(t, 20*time.Second, 50*time.Millisecond, func() error {
-		code, out, errOut := runArgs("coordinator", "--config", cfg, "status")
-		if code != 0 {
-			return fmt.Errorf("status: exit %d: %s", code, errOut)
-		}
-		if !strings.Contains(out, "Mode: standalone") {
-			return fmt.Errorf("status printed %q", out)
+		// Both orders: zkServer.sh's (`status` first) and the flag first.
+		for _, args := range [][]string{{"coordinator", "status", "--config", cfg}, {"coordinator", "--config", cfg, "status"}} {
+			code, out, errOut := runArgs(args...)
+			if code != 0 {
+				return fmt.Errorf("%q: exit %d: %s", args, code, errOut)
+			}
+			if !strings.Contains(out, "Mode: standalone") {
+				return fmt.Errorf("%q printed %q", args, out)
+			}
 		}
 		return nil
 	})

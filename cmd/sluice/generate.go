@@ -19,7 +19,7 @@ func runGenerate(ctx context.Context, e *env, args []string) error {
 	rate := fs.Float64("rate", 50, "lines a second, over the three files")
 	lines := fs.Int("lines", 0, "stop after this many lines (0: run until Ctrl-C)")
 	seed := fs.Uint64("seed", uint64(time.Now().UnixNano()), "seed of the random lines")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {

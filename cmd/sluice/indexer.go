@@ -16,7 +16,7 @@ func runIndexer(ctx context.Context, e *env, args []string) error {
 	metricsAddr := fs.String("metrics", "127.0.0.1:9600", "serve Prometheus /metrics on this address; \"\" for none")
 	logger := logFlags(fs, e)
 	profile := cpuProfileFlag(fs)
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {

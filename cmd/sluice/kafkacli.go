@@ -103,7 +103,9 @@ func runTopics(ctx context.Context, e *env, args []string) error {
 	ifNotExists := fs.Bool("if-not-exists", false, "with --create: only create the topic if it does not already exist")
 	ifExists := fs.Bool("if-exists", false, "with --alter, --describe or --delete: only act if the topic exists")
 	excludeInternal := fs.Bool("exclude-internal", false, "with --list or --describe: leave out internal topics")
-	if err := fs.Parse(args); err != nil {
+	zookeeper := fs.String("zookeeper", "", "instead of --bootstrap-server, as Kafka 2.x's tool: read and write the cluster's znodes, host:port[,host:port…][/chroot] (--create, --list, --describe, --delete)")
+	replicaAssignment := fs.String("replica-assignment", "", "with --zookeeper --create: the brokers of each partition, b1:b2,b1:b2,…")
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
@@ -123,6 +125,26 @@ func runTopics(ctx context.Context, e *env, args []string) error {
 	}
 	if *alter && *partitions < 0 {
 		return errors.New("--alter needs --partitions")
+	}
+	if *zookeeper != "" {
+		if *bootstrap != "" {
+			return errors.New("Only one of --bootstrap-server or --zookeeper must be specified")
+		}
+		if *alter {
+			return errors.New("--alter with --zookeeper is not supported: use --bootstrap-server")
+		}
+		cfg, err := keyValues("config", configs)
+		if err != nil {
+			return err
+		}
+		return runTopicsZK(ctx, e.stdout, zkTopicsOpts{
+			connect: *zookeeper, create: *create, list: *list, describe: *describe, del: *del,
+			topic: *topic, partitions: *partitions, rf: *rf, replicaAssignment: *replicaAssignment,
+			configs: cfg, ifNotExists: *ifNotExists, ifExists: *ifExists, exclInt: *excludeInternal,
+		})
+	}
+	if *replicaAssignment != "" {
+		return errors.New("--replica-assignment is only supported with --zookeeper")
 	}
 	cl, err := kafkaClient(*bootstrap)
 	if err != nil {

@@ -40,12 +40,13 @@ func properties(vs []string, defaults map[string]string) (map[string]string, err
 func runConsoleProducer(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("sluice console-producer", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
-	bootstrap := fs.String("bootstrap-server", "", "REQUIRED: the Kafka server(s) to connect to, host:port[,host:port…]")
+	bootstrap := fs.String("bootstrap-server", "", "REQUIRED unless --broker-list: the Kafka server(s) to connect to, host:port[,host:port…]")
+	brokerList := fs.String("broker-list", "", "the older name of --bootstrap-server (Kafka 2.x's console producer); ignored if --bootstrap-server is given")
 	topic := fs.String("topic", "", "REQUIRED: the topic to produce to")
 	acks := fs.String("request-required-acks", "-1", "the acknowledgements the leader must have before answering: all or -1, 1, 0")
 	var props listFlag
 	fs.Var(&props, "property", "a reader property, key=value (repeatable): parse.key, key.separator, ignore.error")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *topic == "" {
@@ -67,10 +68,17 @@ func runConsoleProducer(ctx context.Context, e *env, args []string) error {
 	default:
 		return fmt.Errorf("--request-required-acks %q: want all, -1, 1 or 0", *acks)
 	}
+	if *bootstrap == "" {
+		*bootstrap = *brokerList
+	}
 	cl, err := kafkaClient(*bootstrap, opts...)
 	if err != nil {
 		return err
 	}
+	// Kafka's console producer prompts with ">" before each line when it
+	// has a console, which the JVM grants when both stdin and stdout are
+	// terminals; piped input gets no prompt.
+	prompt := isTTY(e.stdin) && isTTY(e.stdout)
 
 	var (
 		mu       sync.Mutex
@@ -100,6 +108,9 @@ func runConsoleProducer(ctx context.Context, e *env, args []string) error {
 	eof := false
 	for lineNo := 1; !eof; lineNo++ {
 		var line []byte
+		if prompt {
+			fmt.Fprint(e.stdout, ">")
+		}
 		select {
 		case <-ctx.Done(): // Ctrl-C: stop reading, deliver what was read
 		case l, ok := <-lines:
@@ -228,7 +239,7 @@ func runConsoleConsumer(ctx context.Context, e *env, args []string) error {
 	offset := fs.String("offset", "latest", "with --partition: earliest, latest or an offset to start at")
 	var props listFlag
 	fs.Var(&props, "property", "a formatter property, key=value (repeatable): print.key, print.value, print.partition, print.offset, print.timestamp, key.separator, line.separator, null.literal")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *topic == "" {

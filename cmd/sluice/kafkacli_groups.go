@@ -22,7 +22,7 @@ func runGroups(ctx context.Context, e *env, args []string) error {
 	var groups listFlag
 	fs.Var(&groups, "group", "a consumer group (repeatable)")
 	allGroups := fs.Bool("all-groups", false, "with --describe or --delete: every group")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	actions := 0

@@ -139,7 +139,7 @@ func runBench(_ context.Context, e *env, _ []string) error {
 func runVersion(_ context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("sluice version", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	_, err := fmt.Fprintf(e.stdout, "sluice %s\n", version)

@@ -39,7 +39,7 @@ func runPipelineTest(_ context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("sluice pipeline test", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
 	verbose := fs.Bool("v", false, "print passing tests too")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() == 0 {
@@ -91,7 +91,7 @@ func indent(s string) string {
 func runPipelineRun(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("sluice pipeline run", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {

@@ -45,7 +45,7 @@ func runUp(ctx context.Context, e *env, args []string) error {
 			"Example: sluice up --tail 'examples/logs/nginx*.log' --pipelines examples/pipelines\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {

@@ -78,3 +78,16 @@ func (t *Tree) Len() int {
 	defer t.mu.RUnlock()
 	return len(t.nodes)
 }
+
+// ApproximateDataSize is ZooKeeper's approximate data size (mntr's
+// zk_approximate_data_size): the lengths of every znode's path and data.
+// It walks the tree: for monitoring, not for a hot path.
+func (t *Tree) ApproximateDataSize() int64 {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	var n int64
+	for p, nd := range t.nodes {
+		n += int64(len(p) + len(nd.data))
+	}
+	return n
+}
