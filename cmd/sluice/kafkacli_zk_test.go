@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"log/slog"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/go-zookeeper/zk"
 
+	"github.com/sluicelogs/sluice/internal/await"
 	"github.com/sluicelogs/sluice/testkit/testcluster"
 )
 
@@ -194,5 +196,28 @@ func TestTopicsZooKeeperSluiceBroker(t *testing.T) {
 	out = kafkaCLIOK(t, "", topics("--delete", "--topic", "magedu")...)
 	if out != "Topic magedu is marked for deletion.\nNote: This will have no impact if delete.topic.enable is not set to true.\n" {
 		t.Fatalf("delete printed %q", out)
+	}
+
+	// The controller carries the mark out, and a topic created through
+	// ZooKeeper gets leaders: the walk-through's create, produce, consume.
+	await.Eventually(t, 60*time.Second, 100*time.Millisecond, func() error {
+		if out := kafkaCLIOK(t, "", topics("--list")...); out != "" {
+			return fmt.Errorf("list still prints %q", out)
+		}
+		return nil
+	})
+	kafkaCLIOK(t, "", topics("--create", "--topic", "magedu", "--partitions", "3", "--replication-factor", "1")...)
+	await.Eventually(t, 60*time.Second, 100*time.Millisecond, func() error {
+		out := kafkaCLIOK(t, "", topics("--describe", "--topic", "magedu")...)
+		if strings.Count(out, "Leader: 1\t") != 3 {
+			return fmt.Errorf("describe:\n%s", out)
+		}
+		return nil
+	})
+	kafkaCLIOK(t, "a\nb\nc\n", "console-producer", "--broker-list", b.Addr(), "--topic", "magedu")
+	code, out, errOut := kafkaCLI(t, "", "console-consumer", "--bootstrap-server", b.Addr(), "--topic", "magedu",
+		"--from-beginning", "--max-messages", "3")
+	if got := strings.Fields(out); code != 0 || len(got) != 3 || !slices.Equal(slices.Sorted(slices.Values(got)), []string{"a", "b", "c"}) {
+		t.Fatalf("consumed %q (exit %d, stderr %s), want a, b and c", out, code, errOut)
 	}
 }
