@@ -1,0 +1,5 @@
+package partition
+
+// MaxTimestamp is the largest record timestamp in the log, -1 when none
+// (segment.Log.MaxTimestamp).
+func (p *Partition) MaxTimestamp() int64 { return p.log.MaxTimestamp() }
