@@ -35,7 +35,7 @@ func newAPITable() apiTable {
 	t := apiTable{}
 	for _, a := range []api{produceAPI, fetchAPI, listOffsetsAPI, metadataAPI, findCoordinatorAPI, apiVersionsAPI,
 		createTopicsAPI, deleteTopicsAPI, initProducerIDAPI, offsetForLeaderEpochAPI, describeConfigsAPI, createPartitionsAPI,
-		alterConfigsAPI, incrementalAlterConfigsAPI, describeClusterAPI} {
+		alterConfigsAPI, incrementalAlterConfigsAPI, describeClusterAPI, deleteRecordsAPI, describeLogDirsAPI, offsetDeleteAPI} {
 		t[a.key] = a
 	}
 	for _, g := range group.APIs() {

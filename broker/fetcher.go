@@ -133,6 +133,9 @@ func (b *Broker) followOnce(ctx context.Context, p *partition.Partition, leader,
 		if !ok {
 			return partition.ErrNotFollowing
 		}
+		if err := p.FollowLogStart(fp.LogStartOffset); err != nil {
+			return err
+		}
 		b.metrics.replicaFetchBytes.Add(float64(len(fp.RecordBatches)))
 	}
 	return ctx.Err()

@@ -210,6 +210,10 @@ func Open(dir string, opts Options, logger *slog.Logger) (*Log, error) {
 	}
 	last := l.segs[len(l.segs)-1]
 	l.logStart, l.leo, l.hw = l.segs[0].base, last.next, l.segs[0].base
+	if err := l.loadLogStart(); err != nil {
+		l.Close()
+		return nil, err
+	}
 	l.log.Info("log opened", "segments", len(l.segs), "logStartOffset", l.logStart, "logEndOffset", l.leo)
 	return l, nil
 }
@@ -764,6 +768,9 @@ func (l *Log) Restart(offset int64) error {
 // mu held. The caller sets leo and hw.
 func (l *Log) restartLocked(offset int64) error {
 	// Remove every file first: the new segment may reuse a name.
+	if err := removeLogStart(l.dir); err != nil {
+		return fmt.Errorf("segment: restart log at %d: %w (%w)", offset, err, kerr.KafkaStorageError)
+	}
 	for _, s := range l.segs {
 		if err := s.removeFiles(); err != nil {
 			return err
