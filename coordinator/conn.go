@@ -353,6 +353,15 @@ func (c *conn) handshake(ctx context.Context, r *bufio.Reader, buf []byte) bool 
 		c.s.log.Debug("refusing a client: no leader", "remote", c.nc.RemoteAddr())
 		return false
 	}
+	if !c.s.throttle.allow() {
+		// As ZooKeeper: closed without a reply, before the request costs
+		// anything more (a new session is a Raft write). A member that
+		// does not serve (no leader) refuses first and takes no token.
+		c.s.mu.Lock()
+		c.s.refuseLocked("connection_throttle", "connect requests throttled (connection_throttle_tokens)", "remote", c.nc.RemoteAddr().String())
+		c.s.mu.Unlock()
+		return false
+	}
 	if req.LastZxidSeen > c.s.tree.LastZxid() {
 		// The client has seen a newer state than this member has applied:
 		// it must try another member (ZooKeeper refuses it the same way).
