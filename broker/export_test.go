@@ -57,3 +57,8 @@ func IdleClosed(b *Broker) float64 { return counterValue(b.metrics.idleClosed) }
 
 // OpenConnections is sluice_broker_connections.
 func OpenConnections(b *Broker) int { return b.conns.open() }
+
+// Throttled is sluice_broker_connections_throttled_total{limit}.
+func Throttled(b *Broker, limit string) float64 {
+	return counterValue(b.metrics.throttled.WithLabelValues(limit))
+}
