@@ -197,7 +197,7 @@ func (c *conn) buffer() []byte {
 // wmu. The packets written are kept for reuse by buffer.
 func (c *conn) drain() error {
 	if c.w == nil { // the first reply: see serve
-		c.w = bufio.NewWriterSize(c.nc, 64<<10)
+		c.w = c.s.bufs.writer(c.nc)
 	}
 	var written [][]byte
 	for {
@@ -264,9 +264,15 @@ func isMulti(r zk.Record) bool {
 // serve runs the connection until it closes.
 func (c *conn) serve(ctx context.Context) {
 	var wg sync.WaitGroup
+	var r *bufio.Reader
 	defer func() {
 		c.close()
 		wg.Wait()
+		// Every goroutine that reads or writes is done: the buffers go
+		// back to the server's pools (buffers.go).
+		c.s.bufs.putReader(r)
+		c.s.bufs.putWriter(c.w)
+		c.w = nil
 		c.s.watches.remove(c)
 		// What requests never answered (read in part, queued when the
 		// connection closed) still held of largeRequestMaxBytes.
@@ -297,7 +303,7 @@ func (c *conn) serve(ctx context.Context) {
 	if err != nil {
 		return
 	}
-	r := bufio.NewReaderSize(io.MultiReader(bytes.NewReader(first[:]), c.nc), 64<<10)
+	r = c.s.bufs.reader(io.MultiReader(bytes.NewReader(first[:]), c.nc))
 	ok := c.handshake(ctx, r, packetBuffer(charged))
 	c.uncharge(charged) // answered, or refused
 	if !ok {

@@ -49,6 +49,7 @@ type Server struct {
 	metrics  *metrics
 	large    *largeRequests // largeRequestMaxBytes
 	throttle *connThrottle  // connection_throttle_*; nil when off
+	bufs     connBuffers    // client connections' read and write buffers
 	seq      atomic.Uint64
 
 	mu      sync.Mutex
