@@ -338,7 +338,7 @@ func TestPeerPortWarnsUnauthenticated(t *testing.T) {
 func testLogger(w io.Writer) *slog.Logger { return slog.New(slog.NewTextHandler(w, nil)) }
 
 // TestPeerPortRateLimit: a member's address that opens connections faster
-// than peerConnRate gets peerConnBurst of them, then the rest are closed
+// than PeerConnRate gets PeerConnBurst of them, then the rest are closed
 // at accept (nothing read) and counted; the member's own connection, open
 // before the flood, goes on carrying its messages. The clock is stopped
 // for the flood, so that no attempt is refilled meanwhile.
@@ -358,14 +358,14 @@ func TestPeerPortRateLimit(t *testing.T) {
 	clear(r.buckets) // member 2's dial is forgotten: a full bucket
 	r.mu.Unlock()
 
-	for range peerConnBurst {
+	for range PeerConnBurst {
 		dialFrom(t, "127.0.0.2", tp.tr[1]) // accepted, held open
 	}
-	for range flood - peerConnBurst {
+	for range flood - PeerConnBurst {
 		awaitRefused(t, "127.0.0.2", tp.tr[1], nil)
 	}
-	if got := promtest.Value(t, promtest.Of(tp.tr[1].refused), "sluice_coordinator_peer_connections_refused_total", "reason", "rate"); got != flood-peerConnBurst {
-		t.Fatalf("refused{reason=rate} = %v, want %d", got, flood-peerConnBurst)
+	if got := promtest.Value(t, promtest.Of(tp.tr[1].refused), "sluice_coordinator_peer_connections_refused_total", "reason", "rate"); got != flood-PeerConnBurst {
+		t.Fatalf("refused{reason=rate} = %v, want %d", got, flood-PeerConnBurst)
 	}
 	tp.tr[2].send([]*pb.Message{{Type: pb.MsgHeartbeat.Enum(), From: proto.Uint64(2), To: proto.Uint64(1), Term: proto.Uint64(7)}})
 	select {

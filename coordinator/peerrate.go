@@ -10,16 +10,16 @@ import (
 // The peer port's connection rate per address. ZooKeeper has no key for
 // it: members connect once and reconnect only when a connection breaks,
 // so an address that opens more than a few connections a second is not
-// a member doing its work. Each address has a bucket of peerConnBurst
-// attempts refilled at peerConnRate a second; an attempt that finds it
+// a member doing its work. Each address has a bucket of PeerConnBurst
+// attempts refilled at PeerConnRate a second; an attempt that finds it
 // empty is closed at accept, before anything is read or allocated for
 // it, and counted in sluice_coordinator_peer_connections_refused_total
 // {reason="rate"}. The burst covers the members that share an address
 // (several on one host, or every member in a loopback test) all
 // reconnecting at once after a restart.
 const (
-	peerConnBurst = 8
-	peerConnRate  = 4 // per second
+	PeerConnBurst = 8
+	PeerConnRate  = 4 // per second
 	// peerRatePrune is how often the buckets that are full again (their
 	// address quiet for burst/rate seconds) are forgotten.
 	peerRatePrune = time.Second
@@ -41,10 +41,10 @@ type peerBucket struct {
 }
 
 // newPeerRate returns the buckets for burst attempts refilled at
-// perSecond; 0 takes peerConnBurst, peerConnRate.
+// perSecond; 0 takes PeerConnBurst, PeerConnRate.
 func newPeerRate(burst, perSecond float64) *peerRate {
 	if burst == 0 {
-		burst, perSecond = peerConnBurst, peerConnRate
+		burst, perSecond = PeerConnBurst, PeerConnRate
 	}
 	return &peerRate{burst: burst, perSecond: perSecond, now: time.Now, buckets: map[netip.Addr]*peerBucket{}, lastPrune: time.Now()}
 }

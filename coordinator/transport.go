@@ -121,7 +121,7 @@ type transportOptions struct {
 	ping, idle, handshake time.Duration
 	refused               *prometheus.CounterVec // by reason; nil: not counted
 	// connBurst connections from one address at once, then connRate a
-	// second; 0: peerConnBurst, peerConnRate (tests raise them).
+	// second; 0: PeerConnBurst, PeerConnRate (tests raise them).
 	connBurst, connRate float64
 }
 
