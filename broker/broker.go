@@ -64,6 +64,7 @@ type Broker struct {
 	apis    apiTable       // the APIs this broker implements, by key
 	mem     *requestMemory // queued.max.request.bytes over all connections
 	conns   *connCounts    // for max.connections, max.connections.per.ip and its overrides
+	rates   []*connRate    // max.connection.creation.rate, the listener's (connrate.go)
 
 	connWG sync.WaitGroup
 }
@@ -99,7 +100,7 @@ func New(cfg *Config, log *slog.Logger) (*Broker, error) {
 	}
 	b := &Broker{cfg: cfg, log: log, meta: meta, topics: map[string]*topicState{}, controller: -1, metrics: newMetrics(),
 		offlineDirs: map[string]error{}, unopened: map[stateKey]bool{}, dirEvents: make(chan struct{}, 1), conns: conns,
-		topicEvents: make(chan struct{}, 1)}
+		topicEvents: make(chan struct{}, 1), rates: newConnRates(cfg)}
 	if b.clusterID, err = meta.clusterID(); err != nil {
 		meta.close()
 		return nil, err
@@ -185,6 +186,10 @@ func (b *Broker) Run(ctx context.Context) error {
 		if aerr != nil {
 			break
 		}
+		if !b.throttleAccept(ctx) {
+			nc.Close()
+			break
+		}
 		// As Kafka, a connection past max.connections.per.ip is closed
 		// at once; so is one past max.connections, where Kafka's acceptor
 		// would stop accepting until a connection ends (package doc).
@@ -215,6 +220,34 @@ func (b *Broker) Run(ctx context.Context) error {
 	b.closePartitions()
 	b.meta.close()
 	return nil
+}
+
+// throttleAccept records an accepted connection against the creation
+// rates and waits as long as the rate furthest past its quota asks, as
+// Kafka's acceptor does (connrate.go): meanwhile nothing else is
+// accepted. It returns false if ctx ended while it waited.
+func (b *Broker) throttleAccept(ctx context.Context) bool {
+	now := time.Now()
+	var wait time.Duration
+	limit := ""
+	for _, r := range b.rates {
+		if d := r.record(now); d > wait {
+			wait, limit = d, r.limit
+		}
+	}
+	if wait <= 0 {
+		return true
+	}
+	b.metrics.throttled.WithLabelValues(limit).Inc()
+	b.metrics.throttleSeconds.Add(wait.Seconds())
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
 }
 
 // renewSessions registers the broker again whenever the coordinator

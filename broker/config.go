@@ -40,15 +40,21 @@ type Config struct {
 	ZooKeeperChroot        string   // "" or "/path"
 	ZooKeeperTimeout       time.Duration
 	AutoCreateTopics       bool
-	MaxRequestBytes        int32         // socket.request.max.bytes
-	QueuedMaxRequestBytes  int64         // queued.max.request.bytes: request bytes held over all connections; <= 0 unbounded
-	MaxConnections         int32         // max.connections: client connections at once; more are closed at accept
-	MaxConnectionsPerIP    int32         // max.connections.per.ip; 0 only with overrides
-	ConnectionsMaxIdle     time.Duration // connections.max.idle.ms: a connection that sends nothing this long is closed; <= 0 never
-	MessageMaxBytes        int32         // message.max.bytes
-	OffsetsPartitions      int32         // offsets.topic.num.partitions
-	OffsetsReplication     int16         // offsets.topic.replication.factor (capped at the live brokers)
-	OffsetsSegmentBytes    int32         // offsets.topic.segment.bytes
+	MaxRequestBytes        int32 // socket.request.max.bytes
+	QueuedMaxRequestBytes  int64 // queued.max.request.bytes: request bytes held over all connections; <= 0 unbounded
+	MaxConnections         int32 // max.connections: client connections at once; more are closed at accept
+	MaxConnectionsPerIP    int32 // max.connections.per.ip; 0 only with overrides
+	// max.connection.creation.rate and its listener's
+	// listener.name.plaintext.max.connection.creation.rate: connections
+	// accepted a second, past which accepting waits (connrate.go);
+	// 2147483647, Kafka's default, is no bound.
+	MaxConnectionCreationRate         int32
+	ListenerMaxConnectionCreationRate int32
+	ConnectionsMaxIdle                time.Duration // connections.max.idle.ms: a connection that sends nothing this long is closed; <= 0 never
+	MessageMaxBytes                   int32         // message.max.bytes
+	OffsetsPartitions                 int32         // offsets.topic.num.partitions
+	OffsetsReplication                int16         // offsets.topic.replication.factor (capped at the live brokers)
+	OffsetsSegmentBytes               int32         // offsets.topic.segment.bytes
 
 	ZooKeeperSessionTimeout time.Duration // zookeeper.session.timeout.ms
 	ReplicaLagTimeMax       time.Duration // replica.lag.time.max.ms: a follower this far behind leaves the ISR
@@ -107,15 +113,18 @@ func Defaults() Config {
 		QueuedMaxRequestBytes:   100 << 20, // Kafka's default is -1 (unbounded); see the package doc
 		MaxConnections:          1<<31 - 1,
 		MaxConnectionsPerIP:     1<<31 - 1,
-		ConnectionsMaxIdle:      10 * time.Minute,
-		MessageMaxBytes:         1048588,
-		OffsetsPartitions:       50,
-		OffsetsReplication:      3,
-		OffsetsSegmentBytes:     104857600,
-		ReplicaLagTimeMax:       30 * time.Second,
-		ReplicaFetchWaitMax:     500 * time.Millisecond,
-		ReplicaFetchMaxBytes:    1 << 20,
-		RequestTimeout:          30 * time.Second,
+
+		MaxConnectionCreationRate:         1<<31 - 1,
+		ListenerMaxConnectionCreationRate: 1<<31 - 1,
+		ConnectionsMaxIdle:                10 * time.Minute,
+		MessageMaxBytes:                   1048588,
+		OffsetsPartitions:                 50,
+		OffsetsReplication:                3,
+		ReplicaLagTimeMax:                 30 * time.Second,
+		ReplicaFetchWaitMax:               500 * time.Millisecond,
+		ReplicaFetchMaxBytes:              1 << 20,
+		RequestTimeout:                    30 * time.Second,
+		OffsetsSegmentBytes:               104857600,
 
 		AutoLeaderRebalance:                true,
 		LeaderImbalanceCheckSeconds:        300,
@@ -194,6 +203,10 @@ func (c *Config) intKeys() []intKey {
 		{"message.max.bytes", 0, 1<<31 - 1, config.Int(&c.MessageMaxBytes)},
 		{"max.connections", 0, 1<<31 - 1, config.Int(&c.MaxConnections)},
 		{"max.connections.per.ip", 0, 1<<31 - 1, config.Int(&c.MaxConnectionsPerIP)}, // 0 only with max.connections.per.ip.overrides (Validate)
+		// Kafka accepts 0, with which its acceptor waits for ever: here
+		// the least rate is 1.
+		{"max.connection.creation.rate", 1, 1<<31 - 1, config.Int(&c.MaxConnectionCreationRate)},
+		{listenerRateKey, 1, 1<<31 - 1, config.Int(&c.ListenerMaxConnectionCreationRate)},
 		{"connections.max.idle.ms", -1, 1 << 40, config.Millis(&c.ConnectionsMaxIdle)},
 		{"offsets.topic.num.partitions", 1, 1 << 16, config.Int(&c.OffsetsPartitions)},
 		{"offsets.topic.replication.factor", 1, 1<<15 - 1, config.Int(&c.OffsetsReplication)},
@@ -484,6 +497,10 @@ func parseListener(v string) (string, int, error) {
 }
 
 const connOverridesKey = "max.connections.per.ip.overrides"
+
+// listenerRateKey is max.connection.creation.rate of the broker's one
+// listener, PLAINTEXT (Kafka's listener prefix is the lower-cased name).
+const listenerRateKey = "listener.name.plaintext.max.connection.creation.rate"
 
 // parseConnOverrides reads a max.connections.per.ip.overrides value as
 // Kafka does: comma-separated host:count entries, each split at its last

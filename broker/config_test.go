@@ -54,18 +54,22 @@ queued.max.request.bytes=209715200
 max.connections=500
 max.connections.per.ip=20
 connections.max.idle.ms=60000
+max.connection.creation.rate=100
+listener.name.plaintext.max.connection.creation.rate=50
 `)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.QueuedMaxRequestBytes != 200<<20 || c.MaxConnections != 500 || c.MaxConnectionsPerIP != 20 || c.ConnectionsMaxIdle != time.Minute {
+	if c.QueuedMaxRequestBytes != 200<<20 || c.MaxConnections != 500 || c.MaxConnectionsPerIP != 20 || c.ConnectionsMaxIdle != time.Minute ||
+		c.MaxConnectionCreationRate != 100 || c.ListenerMaxConnectionCreationRate != 50 {
 		t.Fatalf("%+v", c)
 	}
 	c, _, err = parseConfig("zookeeper.connect=h:2181\nqueued.max.request.bytes=-1\nconnections.max.idle.ms=-1\n")
 	if err != nil || c.QueuedMaxRequestBytes != -1 || c.ConnectionsMaxIdle != -time.Millisecond {
 		t.Fatalf("%v %+v", err, c)
 	}
-	if d := Defaults(); d.QueuedMaxRequestBytes != 100<<20 || d.MaxConnections != 1<<31-1 || d.MaxConnectionsPerIP != 1<<31-1 || d.ConnectionsMaxIdle != 10*time.Minute {
+	if d := Defaults(); d.QueuedMaxRequestBytes != 100<<20 || d.MaxConnections != 1<<31-1 || d.MaxConnectionsPerIP != 1<<31-1 || d.ConnectionsMaxIdle != 10*time.Minute ||
+		d.MaxConnectionCreationRate != 1<<31-1 || d.ListenerMaxConnectionCreationRate != 1<<31-1 {
 		t.Fatalf("defaults %+v", d)
 	}
 	// Kafka's form: split at the last colon (IPv6 unbracketed), blanks
@@ -88,6 +92,8 @@ func TestConfigErrors(t *testing.T) {
 		{"zookeeper.connect=h:2181\nlisteners=SSL://h:9093\n", `server.properties:2: listeners: listener "SSL://h:9093": only PLAINTEXT is supported`},
 		{"broker.id=1\n", "server.properties: zookeeper.connect: is required"},
 		{"zookeeper.connect=h:2181\nnum.partitions=0\n", "server.properties:2: num.partitions: 0 is outside [1, 1048576]"},
+		{"zookeeper.connect=h:2181\nmax.connection.creation.rate=0\n", "server.properties:2: max.connection.creation.rate: 0 is outside [1, 2147483647]"},
+		{"zookeeper.connect=h:2181\nlistener.name.plaintext.max.connection.creation.rate=-1\n", "server.properties:2: listener.name.plaintext.max.connection.creation.rate: -1 is outside [1, 2147483647]"},
 		{"zookeeper.connect=h:2181\nmax.connections.per.ip=0\n", "server.properties:2: max.connections.per.ip: 0 needs max.connections.per.ip.overrides"},
 		{"zookeeper.connect=h:2181\nmax.connections.per.ip.overrides=127.0.0.1\n", `server.properties:2: max.connections.per.ip.overrides: "127.0.0.1" is not host:count`},
 		{"zookeeper.connect=h:2181\nmax.connections.per.ip.overrides=a:1,,b:2\n", `server.properties:2: max.connections.per.ip.overrides: "" is not host:count`},

@@ -155,6 +155,13 @@
 // sluice_broker_connections_idle_closed_total; only reading waits on that
 // clock, so a request that takes long to answer (a fetch's long poll, a
 // JoinGroup) is never idleness.
+// max.connection.creation.rate and its listener's
+// listener.name.plaintext.max.connection.creation.rate (KIP-612; no bound
+// by default) bound new connections a second: past them the acceptor
+// waits, as Kafka's does, so a flood of short connections waits in the
+// listen backlog rather than costing the broker (connrate.go). Kafka's
+// per-IP connection_creation_rate quota (set with kafka-configs.sh
+// --entity-type ips, through AlterClientQuotas) is not implemented.
 //
 // A panic while serving a request (a bug in a handler or a decoder) is
 // recovered in that connection's goroutine: it is logged with its stack,

@@ -12,6 +12,8 @@ type metrics struct {
 
 	offsetsRecordsSkipped prometheus.Counter
 	refused               *prometheus.CounterVec
+	throttled             *prometheus.CounterVec
+	throttleSeconds       prometheus.Counter
 	idleClosed            prometheus.Counter
 	produceBytes          prometheus.Counter
 	fetchBytes            prometheus.Counter
@@ -45,6 +47,14 @@ func newMetrics() *metrics {
 			Name: "sluice_broker_connections_refused_total",
 			Help: "Connections closed at accept, by the limit they would have passed (max_connections, max_connections_per_ip).",
 		}, []string{"limit"}),
+		throttled: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "sluice_broker_connections_throttled_total",
+			Help: "Connections accepted past a creation rate, after which the broker waited before accepting more, by the key whose quota was furthest passed (max.connection.creation.rate, listener.name.plaintext.max.connection.creation.rate).",
+		}, []string{"limit"}),
+		throttleSeconds: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "sluice_broker_connection_accept_throttle_seconds_total",
+			Help: "Time the broker waited before accepting more connections, to keep to its connection creation rates.",
+		}),
 		idleClosed: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "sluice_broker_connections_idle_closed_total",
 			Help: "Connections closed because they sent nothing for connections.max.idle.ms.",
@@ -99,7 +109,7 @@ func (m *metrics) request(key kmsg.Key) { m.requests.WithLabelValues(key.Name())
 // registry served on /metrics.
 func (b *Broker) Collectors() []prometheus.Collector {
 	return []prometheus.Collector{
-		b.metrics.requests, b.metrics.panics, b.metrics.offsetsRecordsSkipped, b.metrics.refused, b.metrics.idleClosed, b.metrics.produceBytes, b.metrics.fetchBytes,
+		b.metrics.requests, b.metrics.panics, b.metrics.offsetsRecordsSkipped, b.metrics.refused, b.metrics.throttled, b.metrics.throttleSeconds, b.metrics.idleClosed, b.metrics.produceBytes, b.metrics.fetchBytes,
 		b.metrics.replicaFetchBytes, b.metrics.isrChanges, b.metrics.leaderElections, b.metrics.controller, b.metrics.logFlushes,
 		b.metrics.cleanerPasses, b.metrics.cleanerBytesRead, b.metrics.cleanerBytesWritten,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{

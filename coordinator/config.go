@@ -45,6 +45,18 @@ type Config struct {
 	LargeRequestMaxBytes  int // largeRequestMaxBytes, default 100 MiB
 	LargeRequestThreshold int // largeRequestThreshold: -1 = no request counts (ZooKeeper's default); ours is 64 KiB
 
+	// The client port's connection throttle (ZooKeeper 3.6+'s
+	// connection_throttle_* keys; throttle.go): a token bucket on connect
+	// requests, with BLUE's random drops when ConnThrottleFreezeTime is
+	// not negative. 0 tokens, the default, turns it off.
+	ConnThrottleTokens        int           // connection_throttle_tokens
+	ConnThrottleFillTime      time.Duration // connection_throttle_fill_time (ms), default 1
+	ConnThrottleFillCount     int           // connection_throttle_fill_count, default 1
+	ConnThrottleFreezeTime    time.Duration // connection_throttle_freeze_time (ms), default -1: no random drops
+	ConnThrottleDropIncrease  float64       // connection_throttle_drop_increase, default 0.02
+	ConnThrottleDropDecrease  float64       // connection_throttle_drop_decrease, default 0.002
+	ConnThrottleDecreaseRatio float64       // connection_throttle_decrease_ratio, default 0
+
 	MetricsAddr string // metricsProvider.httpHost:httpPort, "" when off
 	PeerType    string // peerType: participant, or observer (then server.MyID says :observer)
 
@@ -119,6 +131,12 @@ func Defaults() Config {
 		// package doc.
 		LargeRequestThreshold: 64 << 10,
 
+		ConnThrottleFillTime:     time.Millisecond,
+		ConnThrottleFillCount:    1,
+		ConnThrottleFreezeTime:   -time.Millisecond,
+		ConnThrottleDropIncrease: 0.02,
+		ConnThrottleDropDecrease: 0.002,
+
 		QuorumHostnameVerification: true,
 	}
 	for _, w := range defaultFourLetterWords {
@@ -187,6 +205,33 @@ func (c *Config) ReadProperties(p *config.Properties) error {
 	c.MaxSessionTimeout = time.Duration(maxT) * time.Millisecond
 	readInt("largeRequestMaxBytes", &c.LargeRequestMaxBytes)
 	readInt("largeRequestThreshold", &c.LargeRequestThreshold)
+	// ZooKeeper reads these as the system properties
+	// zookeeper.connection_throttle_*, which a zoo.cfg key it does not
+	// know becomes: connection_throttle_tokens=… in zoo.cfg sets one.
+	readInt("connection_throttle_tokens", &c.ConnThrottleTokens)
+	for _, k := range []struct {
+		key string
+		d   *time.Duration
+	}{{"connection_throttle_fill_time", &c.ConnThrottleFillTime}, {"connection_throttle_freeze_time", &c.ConnThrottleFreezeTime}} {
+		ms := int(k.d.Milliseconds())
+		readInt(k.key, &ms)
+		*k.d = time.Duration(ms) * time.Millisecond
+	}
+	readInt("connection_throttle_fill_count", &c.ConnThrottleFillCount)
+	for _, k := range []struct {
+		key string
+		f   *float64
+	}{{"connection_throttle_drop_increase", &c.ConnThrottleDropIncrease}, {"connection_throttle_drop_decrease", &c.ConnThrottleDropDecrease},
+		{"connection_throttle_decrease_ratio", &c.ConnThrottleDecreaseRatio}} {
+		if v, ok := p.Lookup(k.key); ok {
+			f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			if err != nil {
+				add(p.Errorf(k.key, "%q is not a number", v))
+				continue
+			}
+			*k.f = f
+		}
+	}
 	if wl, ok := p.Lookup("4lw.commands.whitelist"); ok {
 		c.FourLetterWords = map[string]bool{}
 		for _, w := range strings.Split(wl, ",") {
@@ -285,6 +330,7 @@ func (c *Config) Validate() error {
 	if t := c.LargeRequestThreshold; t != -1 && (t <= 0 || t > math.MaxInt32) {
 		errs.Addf("largeRequestThreshold", "must be -1 (no request is large) or from 1 to %d, got %d", math.MaxInt32, t)
 	}
+	errs = append(errs, c.validateConnThrottle()...)
 	for _, w := range slices.Sorted(maps.Keys(c.FourLetterWords)) {
 		if len(w) != 4 {
 			errs.Addf("4lw.commands.whitelist", "%q is not a four-letter word", w)
@@ -318,6 +364,36 @@ func (c *Config) Validate() error {
 		errs.Addf("peerType", "observer, but server.%d does not say :observer", c.MyID)
 	}
 	return errs.Err()
+}
+
+// validateConnThrottle checks the connection_throttle_* keys. ZooKeeper
+// checks none of them (a fill time of 0 fails its first connect request);
+// here a value that would break the throttle or make no sense is an
+// error, whether the throttle is on or not.
+func (c *Config) validateConnThrottle() config.Errors {
+	var errs config.Errors
+	if c.ConnThrottleTokens < 0 {
+		errs.Addf("connection_throttle_tokens", "must not be negative (0 turns the throttle off), got %d", c.ConnThrottleTokens)
+	}
+	if ms := c.ConnThrottleFillTime.Milliseconds(); ms < 1 {
+		errs.Addf("connection_throttle_fill_time", "must be at least 1 (ms), got %d", ms)
+	}
+	if c.ConnThrottleFillCount < 1 {
+		errs.Addf("connection_throttle_fill_count", "must be at least 1, got %d", c.ConnThrottleFillCount)
+	}
+	if ms := c.ConnThrottleFreezeTime.Milliseconds(); ms < -1 {
+		errs.Addf("connection_throttle_freeze_time", "must be -1 (no random drops) or at least 0 (ms), got %d", ms)
+	}
+	for _, k := range []struct {
+		key string
+		f   float64
+	}{{"connection_throttle_drop_increase", c.ConnThrottleDropIncrease}, {"connection_throttle_drop_decrease", c.ConnThrottleDropDecrease},
+		{"connection_throttle_decrease_ratio", c.ConnThrottleDecreaseRatio}} {
+		if !(k.f >= 0 && k.f <= 1) {
+			errs.Addf(k.key, "must be from 0 to 1, got %v", k.f)
+		}
+	}
+	return errs
 }
 
 // validate checks the member listed as server.id.
@@ -380,9 +456,25 @@ func (c *Config) Render() []byte {
 		{"maxSessionTimeout", c.MaxSessionTimeout.Milliseconds(), 20 * tick},
 		{"largeRequestMaxBytes", int64(c.LargeRequestMaxBytes), int64(def.LargeRequestMaxBytes)},
 		{"largeRequestThreshold", int64(c.LargeRequestThreshold), int64(def.LargeRequestThreshold)},
+		{"connection_throttle_tokens", int64(c.ConnThrottleTokens), int64(def.ConnThrottleTokens)},
+		{"connection_throttle_fill_time", c.ConnThrottleFillTime.Milliseconds(), def.ConnThrottleFillTime.Milliseconds()},
+		{"connection_throttle_fill_count", int64(c.ConnThrottleFillCount), int64(def.ConnThrottleFillCount)},
+		{"connection_throttle_freeze_time", c.ConnThrottleFreezeTime.Milliseconds(), def.ConnThrottleFreezeTime.Milliseconds()},
 	} {
 		if k.n != k.def {
 			line(k.key, k.n)
+		}
+	}
+	for _, k := range []struct {
+		key    string
+		f, def float64
+	}{
+		{"connection_throttle_drop_increase", c.ConnThrottleDropIncrease, def.ConnThrottleDropIncrease},
+		{"connection_throttle_drop_decrease", c.ConnThrottleDropDecrease, def.ConnThrottleDropDecrease},
+		{"connection_throttle_decrease_ratio", c.ConnThrottleDecreaseRatio, def.ConnThrottleDecreaseRatio},
+	} {
+		if k.f != k.def {
+			line(k.key, strconv.FormatFloat(k.f, 'g', -1, 64))
 		}
 	}
 	if !maps.Equal(c.FourLetterWords, def.FourLetterWords) {

@@ -92,6 +92,7 @@ func TestConfigErrors(t *testing.T) {
 		{"bad server line", "dataDir=DATADIR\nserver.1=h1:2888\n", "1", `zoo.cfg:2: server.1: "h1:2888" is not host:peerPort:electionPort[:observer|:participant]`},
 		{"bad role", "dataDir=DATADIR\nserver.1=h1:2888:3888:boss\n", "1", `zoo.cfg:2: server.1: role "boss" is not observer or participant`},
 		{"bad largeRequestMaxBytes", "dataDir=DATADIR\nlargeRequestMaxBytes=100MB\n", "", `zoo.cfg:2: largeRequestMaxBytes: "100MB" is not an integer`},
+		{"bad drop increase", "dataDir=DATADIR\nconnection_throttle_drop_increase=lots\n", "", `zoo.cfg:2: connection_throttle_drop_increase: "lots" is not a number`},
 		{"bad 4lw", "dataDir=DATADIR\n4lw.commands.whitelist=ruok,status\n", "", `zoo.cfg:2: 4lw.commands.whitelist: "status" is not a four-letter word`},
 		{"myid missing", "dataDir=DATADIR\nserver.1=h1:2888:3888\n", "", "myid: an ensemble member needs its id here"},
 		{"myid unknown", "dataDir=DATADIR\nserver.1=h1:2888:3888\n", "7", "myid:1: id 7 has no server.7 line in"},
@@ -168,6 +169,11 @@ func TestConfigValidate(t *testing.T) {
 		{"largeRequestMaxBytes above int32", "largeRequestMaxBytes: must be from 1 to 2147483647, got 2147483648", func(c *Config) { c.LargeRequestMaxBytes = 1 << 31 }},
 		{"largeRequestThreshold 0", "largeRequestThreshold: must be -1 (no request is large) or from 1 to 2147483647, got 0", func(c *Config) { c.LargeRequestThreshold = 0 }},
 		{"largeRequestThreshold -2", "largeRequestThreshold: must be -1 (no request is large) or from 1 to 2147483647, got -2", func(c *Config) { c.LargeRequestThreshold = -2 }},
+		{"connection_throttle_tokens", "connection_throttle_tokens: must not be negative (0 turns the throttle off), got -1", func(c *Config) { c.ConnThrottleTokens = -1 }},
+		{"connection_throttle_fill_time", "connection_throttle_fill_time: must be at least 1 (ms), got 0", func(c *Config) { c.ConnThrottleFillTime = 0 }},
+		{"connection_throttle_fill_count", "connection_throttle_fill_count: must be at least 1, got 0", func(c *Config) { c.ConnThrottleFillCount = 0 }},
+		{"connection_throttle_freeze_time", "connection_throttle_freeze_time: must be -1 (no random drops) or at least 0 (ms), got -2", func(c *Config) { c.ConnThrottleFreezeTime = -2 * time.Millisecond }},
+		{"connection_throttle_decrease_ratio", "connection_throttle_decrease_ratio: must be from 0 to 1, got 1.5", func(c *Config) { c.ConnThrottleDecreaseRatio = 1.5 }},
 		{"4lw", `4lw.commands.whitelist: "status" is not a four-letter word`, func(c *Config) { c.FourLetterWords["status"] = true }},
 		{"peerType", `peerType: "boss" is not participant or observer`, func(c *Config) { c.PeerType = "boss" }},
 		{"metrics port", `metricsProvider.httpPort: "x" is not a port number`, func(c *Config) { c.MetricsAddr = "0.0.0.0:x" }},
@@ -199,6 +205,8 @@ func TestConfigRenderRoundTrip(t *testing.T) {
 	full.MaxCnxns = 1000
 	full.LargeRequestMaxBytes, full.LargeRequestThreshold = 64<<20, -1
 	full.MinSessionTimeout, full.MaxSessionTimeout = time.Second, time.Minute
+	full.ConnThrottleTokens, full.ConnThrottleFillTime, full.ConnThrottleFillCount = 100, 50*time.Millisecond, 5
+	full.ConnThrottleFreezeTime, full.ConnThrottleDropIncrease, full.ConnThrottleDropDecrease, full.ConnThrottleDecreaseRatio = 0, 0.1, 0.01, 0.25
 	full.FourLetterWords = map[string]bool{"ruok": true, "dump": true}
 	full.MetricsAddr = "127.0.0.1:7000"
 	full.PeerType = "observer"
@@ -246,6 +254,7 @@ func TestConfigErrorsAtLines(t *testing.T) {
 		{"member", "dataDir=DATADIR\nserver.0=h:1:2\nserver.1=h:3:4\n", "1", "zoo.cfg:2: server.0: the member id must be a number from 1 to 255"},
 		{"observer", "dataDir=DATADIR\npeerType=observer\nserver.1=h:1:2\n", "1", "zoo.cfg:2: peerType: observer, but server.1 does not say :observer"},
 		{"metrics", "dataDir=DATADIR\nmetricsProvider.httpPort=web\n", "", `zoo.cfg:2: metricsProvider.httpPort: "web" is not a port number`},
+		{"connection throttle", "dataDir=DATADIR\nconnection_throttle_tokens=10\nconnection_throttle_fill_time=0\nconnection_throttle_drop_decrease=2\n", "", "zoo.cfg:3: connection_throttle_fill_time: must be at least 1 (ms), got 0\nzoo.cfg:4: connection_throttle_drop_decrease: must be from 0 to 1, got 2"},
 		{"large requests", "dataDir=DATADIR\nlargeRequestThreshold=0\nlargeRequestMaxBytes=-5\n", "", "zoo.cfg:3: largeRequestMaxBytes: must be from 1 to 2147483647, got -5\nzoo.cfg:2: largeRequestThreshold: must be -1 (no request is large) or from 1 to 2147483647, got 0"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -205,7 +205,7 @@ func (c *conn) buffer() []byte {
 // wmu. The packets written are kept for reuse by buffer.
 func (c *conn) drain() error {
 	if c.w == nil { // the first reply: see serve
-		c.w = bufio.NewWriterSize(c.nc, 64<<10)
+		c.w = c.s.bufs.writer(c.nc)
 	}
 	var written [][]byte
 	for {
@@ -275,9 +275,15 @@ func isMulti(r zk.Record) bool {
 // serve runs the connection until it closes.
 func (c *conn) serve(ctx context.Context) {
 	var wg sync.WaitGroup
+	var r *bufio.Reader
 	defer func() {
 		c.close()
 		wg.Wait()
+		// Every goroutine that reads or writes is done: the buffers go
+		// back to the server's pools (buffers.go).
+		c.s.bufs.putReader(r)
+		c.s.bufs.putWriter(c.w)
+		c.w = nil
 		c.s.watches.remove(c)
 		// What requests never answered (read in part, queued when the
 		// connection closed) still held of largeRequestMaxBytes.
@@ -308,7 +314,7 @@ func (c *conn) serve(ctx context.Context) {
 	if err != nil {
 		return
 	}
-	r := bufio.NewReaderSize(io.MultiReader(bytes.NewReader(first[:]), c.nc), 64<<10)
+	r = c.s.bufs.reader(io.MultiReader(bytes.NewReader(first[:]), c.nc))
 	ok := c.handshake(ctx, r, packetBuffer(charged))
 	c.uncharge(charged) // answered, or refused
 	if !ok {
@@ -367,6 +373,15 @@ func (c *conn) handshake(ctx context.Context, r *bufio.Reader, buf []byte) bool 
 		// No quorum in sight: like a ZooKeeper server that is not in read-only
 		// mode, refuse the client so that it tries another member.
 		c.s.log.Debug("refusing a client: no leader", "remote", c.nc.RemoteAddr())
+		return false
+	}
+	if !c.s.throttle.allow() {
+		// As ZooKeeper: closed without a reply, before the request costs
+		// anything more (a new session is a Raft write). A member that
+		// does not serve (no leader) refuses first and takes no token.
+		c.s.mu.Lock()
+		c.s.refuseLocked("connection_throttle", "connect requests throttled (connection_throttle_tokens)", "remote", c.nc.RemoteAddr().String())
+		c.s.mu.Unlock()
 		return false
 	}
 	if req.LastZxidSeen > c.s.tree.LastZxid() {

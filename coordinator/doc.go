@@ -56,6 +56,18 @@
 // longer messages travel as pieces, so a length header never makes a
 // member allocate more. Dialers ping every tickTime/2; a connection whose
 // reads make no progress for syncLimit ticks is dropped, one that has not
-// said hello within initLimit ticks too. Refusals are counted in
+// said hello within initLimit ticks too. An address gets at most
+// PeerConnBurst connections at once, then PeerConnRate a second
+// (peerrate.go; ZooKeeper has no key for it); the others, and those from
+// addresses that are no server.N host, are reset at accept without a
+// read. Refusals are counted in
 // sluice_coordinator_peer_connections_refused_total by reason.
+//
+// # Connection throttle on the client port
+//
+// ZooKeeper 3.6+'s connection_throttle_* keys (off by default) put a
+// token bucket, with BLUE's random drops, on connect requests
+// (throttle.go): a connect request over it is closed unanswered before
+// it costs a session. Short connections' 64 KiB read and write buffers
+// come from per-server pools (buffers.go).
 package coordinator

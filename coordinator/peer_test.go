@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"syscall"
 	"testing"
 	"time"
 
@@ -75,6 +76,24 @@ func dialFrom(t *testing.T, ip string, tr *transport) net.Conn {
 	return c
 }
 
+// awaitRefused connects to tr's peer port from ip, writes b, and waits
+// for the port to close the connection; a refusal at accept resets it,
+// which the dial itself may see.
+func awaitRefused(t *testing.T, ip string, tr *transport, b []byte) {
+	t.Helper()
+	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}, Timeout: 5 * time.Second}
+	c, err := d.Dial("tcp", tr.ln.Addr().String())
+	if errors.Is(err, syscall.ECONNRESET) {
+		return
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	_, _ = c.Write(b) // may fail: the port closes it at once
+	awaitClosed(t, c, "a connection from "+ip)
+}
+
 // awaitClosed waits for the other end to close c, failing if it writes.
 func awaitClosed(t *testing.T, c net.Conn, what string) {
 	t.Helper()
@@ -123,7 +142,8 @@ func TestPeerFrameLengthBounded(t *testing.T) {
 // allocate less than 64 KiB each in all (peer-huge-frame in bench/attack
 // sends 25,000 in 5 s), and the peers' own connections still work.
 func TestPeerRefusedHeaderGetsNoBuffer(t *testing.T) {
-	tp := startPeers(t, map[uint64]string{1: "127.0.0.1", 2: "127.0.0.1"}, nil)
+	// 50 connections in a row from one address: more than its rate.
+	tp := startPeers(t, map[uint64]string{1: "127.0.0.1", 2: "127.0.0.1"}, func(o *transportOptions) { o.connBurst, o.connRate = 1000, 1000 })
 	const conns = 50
 	frame := append(hello(2), binary.BigEndian.AppendUint32(nil, 1<<30)...)
 	frame = append(frame, frameRaft)
@@ -245,9 +265,7 @@ func TestPeerIdleConnectionKept(t *testing.T) {
 // even if it says the id of a member.
 func TestPeerPortRefusesUnlistedAddress(t *testing.T) {
 	tp := startPeers(t, map[uint64]string{1: "127.0.0.1", 2: "127.0.0.1"}, nil)
-	c := dialFrom(t, "127.0.0.9", tp.tr[1])
-	_, _ = c.Write(hello(2)) // may fail: the port closes it at once
-	awaitClosed(t, c, "a connection from 127.0.0.9")
+	awaitRefused(t, "127.0.0.9", tp.tr[1], hello(2))
 	if got := promtest.Value(t, promtest.Of(tp.tr[1].refused), "sluice_coordinator_peer_connections_refused_total", "reason", "address"); got != 1 {
 		t.Fatalf("refused{reason=address} = %v, want 1", got)
 	}
@@ -318,3 +336,44 @@ func TestPeerPortWarnsUnauthenticated(t *testing.T) {
 }
 
 func testLogger(w io.Writer) *slog.Logger { return slog.New(slog.NewTextHandler(w, nil)) }
+
+// TestPeerPortRateLimit: a member's address that opens connections faster
+// than PeerConnRate gets PeerConnBurst of them, then the rest are closed
+// at accept (nothing read) and counted; the member's own connection, open
+// before the flood, goes on carrying its messages. The clock is stopped
+// for the flood, so that no attempt is refilled meanwhile.
+func TestPeerPortRateLimit(t *testing.T) {
+	const flood = 30
+	tp := startPeers(t, map[uint64]string{1: "127.0.0.1", 2: "127.0.0.2"}, nil)
+	await.Eventually(t, time.Minute, 10*time.Millisecond, func() error {
+		if n := tp.tr[1].trusted.Load(); n != 1 {
+			return fmt.Errorf("member 1 trusts %d connections, want member 2's", n)
+		}
+		return nil
+	})
+	r := tp.tr[1].rate
+	stopped := time.Now()
+	r.mu.Lock()
+	r.now, r.lastPrune = func() time.Time { return stopped }, stopped
+	clear(r.buckets) // member 2's dial is forgotten: a full bucket
+	r.mu.Unlock()
+
+	for range PeerConnBurst {
+		dialFrom(t, "127.0.0.2", tp.tr[1]) // accepted, held open
+	}
+	for range flood - PeerConnBurst {
+		awaitRefused(t, "127.0.0.2", tp.tr[1], nil)
+	}
+	if got := promtest.Value(t, promtest.Of(tp.tr[1].refused), "sluice_coordinator_peer_connections_refused_total", "reason", "rate"); got != flood-PeerConnBurst {
+		t.Fatalf("refused{reason=rate} = %v, want %d", got, flood-PeerConnBurst)
+	}
+	tp.tr[2].send([]*pb.Message{{Type: pb.MsgHeartbeat.Enum(), From: proto.Uint64(2), To: proto.Uint64(1), Term: proto.Uint64(7)}})
+	select {
+	case m := <-tp.got:
+		if m.GetFrom() != 2 || m.GetTerm() != 7 {
+			t.Fatalf("member 1 got %v", m)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("member 2's message did not arrive after the flood")
+	}
+}

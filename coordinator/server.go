@@ -48,6 +48,8 @@ type Server struct {
 	ids      *sessionIDs
 	metrics  *metrics
 	large    *largeRequests // largeRequestMaxBytes
+	throttle *connThrottle  // connection_throttle_*; nil when off
+	bufs     connBuffers    // client connections' read and write buffers
 	seq      atomic.Uint64
 
 	mu      sync.Mutex
@@ -85,6 +87,7 @@ func NewServer(cfg *Config, log *slog.Logger) (*Server, error) {
 		sessions: newSessionTracker(time.Now), ids: newSessionIDs(id, time.Now()),
 		pending: map[uint64]chan result{}, conns: map[*conn]struct{}{}, perIP: map[string]int{},
 		started: time.Now(), stats: newReqStats(), metrics: newMetrics(), large: newLargeRequests(cfg),
+		throttle: newConnThrottle(cfg, nil, nil),
 	}
 	// Replies are matched to requests by (proposer, seq). A restarted member
 	// re-applies entries of its previous run; starting seq at a random point

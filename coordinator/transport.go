@@ -72,6 +72,7 @@ type transport struct {
 	lastResolve time.Time
 	addrs       atomic.Pointer[peerAddrs]
 
+	rate        *peerRate // connection attempts per address (peerrate.go)
 	refused     *prometheus.CounterVec
 	refuseMu    sync.Mutex // guards refusals and lastRefusal
 	refusals    int
@@ -119,6 +120,9 @@ type transportOptions struct {
 	// send its hello (after its TLS handshake).
 	ping, idle, handshake time.Duration
 	refused               *prometheus.CounterVec // by reason; nil: not counted
+	// connBurst connections from one address at once, then connRate a
+	// second; 0: PeerConnBurst, PeerConnRate (tests raise them).
+	connBurst, connRate float64
 }
 
 // peerTimeouts derives the peer port's timeouts from ZooKeeper's keys:
@@ -142,7 +146,7 @@ func newTransport(o transportOptions, log *slog.Logger) (*transport, error) {
 	t := &transport{
 		id: o.id, ln: ln, log: log, peers: map[uint64]*peer{}, tls: o.tls,
 		ping: o.ping, idle: o.idle, handshake: o.handshake,
-		hosts: map[uint64]string{}, refused: o.refused,
+		hosts: map[uint64]string{}, refused: o.refused, rate: newPeerRate(o.connBurst, o.connRate),
 	}
 	if t.refused == nil {
 		t.refused = newPeerRefused()
@@ -224,7 +228,7 @@ func (t *transport) claimOK(id uint64, ip netip.Addr) bool {
 func newPeerRefused() *prometheus.CounterVec {
 	return prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "sluice_coordinator_peer_connections_refused_total",
-		Help: "Connections to the peer (quorum) port closed before they were trusted, by reason: address (not a server.N host), member (claims an id that is not a member at its address), tls (no TLS, or a certificate the trust store does not vouch for), certificate (does not name the claimed member's host), handshake (no hello in time, or a bad one).",
+		Help: "Connections to the peer (quorum) port closed before they were trusted, by reason: address (not a server.N host), member (claims an id that is not a member at its address), tls (no TLS, or a certificate the trust store does not vouch for), certificate (does not name the claimed member's host), handshake (no hello in time, or a bad one), rate (more connections from one address than peerrate.go allows).",
 	}, []string{"reason"})
 }
 
@@ -317,8 +321,15 @@ func (t *transport) acceptLoop(ctx context.Context) {
 		}
 		remote := remoteIP(c)
 		if t.tls == nil && !t.allowed(ctx, remote) {
-			t.refuse("address", "peer connection from an address that is no server.N host", "remote", c.RemoteAddr().String())
-			c.Close()
+			t.refuse("address", "peer connection from an address that is no server.N host", "remote", remote)
+			refuseNow(c)
+			continue
+		}
+		// After the address check, so that only the server.N hosts'
+		// addresses (or with sslQuorum, every address) take a bucket.
+		if !t.rate.allow(remote) {
+			t.refuse("rate", "peer connections from one address too often", "remote", remote, "burst", t.rate.burst, "per_second", t.rate.perSecond)
+			refuseNow(c)
 			continue
 		}
 		// Set before the connection is shared, so that a close (which

@@ -27,6 +27,13 @@ const (
 	// brokerMaxConnections is the broker's max.connections: the idle
 	// connections attack opens three times as many.
 	brokerMaxConnections = 1000
+	// brokerConnectionRate is the broker's max.connection.creation.rate
+	// (KIP-612; Kafka's default is no bound): past 50 new connections a
+	// second (after a burst of about 500, Kafka's 10 s measuring span),
+	// the broker waits before it accepts more, so a flood of short
+	// connections queues in the listen backlog instead of costing the
+	// broker a connection each.
+	brokerConnectionRate = 50
 	// brokerQueuedBytes is the broker's queued.max.request.bytes (its
 	// default, set explicitly): the Kafka port's request memory budget.
 	brokerQueuedBytes = 100 << 20
@@ -34,6 +41,13 @@ const (
 	// address); zkMaxCnxns (in all) is below what six addresses reach.
 	zkMaxClientCnxns = 60
 	zkMaxCnxns       = 300
+	// zkThrottleTokens and zkThrottleFillTime are ZooKeeper's connection
+	// throttle (connection_throttle_tokens, _fill_time in ms, with
+	// _fill_count 1; off by default): 50 connect requests at once, then
+	// one every 20 ms (50 a second); the others are closed unanswered
+	// before they cost a session (a Raft write).
+	zkThrottleTokens   = 50
+	zkThrottleFillTime = 20 * time.Millisecond
 	// zkInitLimit makes the handshake deadline 10s (tickTime 2s): the
 	// silent connections attack outlasts it.
 	zkInitLimit = 5
@@ -81,6 +95,7 @@ func start(ctx context.Context, cfg Config, port Port, dir string) (*env, error)
 			Kind: testpeer.KindSluice, Dir: dir, Sluice: cfg.Sluice, GoMemLimit: goMemLimit(brokerQueuedBytes),
 			Configure: func(_ int, c *broker.Config) {
 				c.MaxConnections = brokerMaxConnections
+				c.MaxConnectionCreationRate = brokerConnectionRate
 				c.QueuedMaxRequestBytes = brokerQueuedBytes
 			},
 		})
@@ -106,6 +121,7 @@ func start(ctx context.Context, cfg Config, port Port, dir string) (*env, error)
 				// accept to send its connect request: 10s here.
 				c.InitLimit = zkInitLimit
 				c.LargeRequestMaxBytes = zkLargeRequestMaxBytes
+				c.ConnThrottleTokens, c.ConnThrottleFillTime, c.ConnThrottleFillCount = zkThrottleTokens, zkThrottleFillTime, 1
 			},
 		})
 		if err != nil {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/sluicelogs/sluice/bench/cli"
 	"github.com/sluicelogs/sluice/bench/compare"
+	"github.com/sluicelogs/sluice/coordinator"
 )
 
 // Main is `sluice-bench attack`: it parses args, runs the attacks and
@@ -60,8 +61,9 @@ func Main(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 	fmt.Fprintf(stdout, "\nsluice under attack — %s\n", machine)
 	fmt.Fprintf(stdout, "each attack %v (or its stated least) on fresh processes, beside a normal client (broker: franz-go produce acks=1 of one\n", cfg.Duration)
 	fmt.Fprintf(stdout, "100-byte record at a time + a Fetch of it; coordinator: go-zookeeper getData + setData of a 100-byte znode), run\n")
-	fmt.Fprintf(stdout, "unloaded for %v just before; RSS sampled every 20ms; broker: max.connections=%d, queued.max.request.bytes=%d MiB, GOMEMLIMIT=%s;\n", cfg.Duration, brokerMaxConnections, brokerQueuedBytes>>20, goMemLimit(brokerQueuedBytes))
-	fmt.Fprintf(stdout, "coordinator: maxClientCnxns=%d, maxCnxns=%d, initLimit=%d (a 10s handshake deadline), largeRequestMaxBytes=%d MiB, GOMEMLIMIT=%s\n\n", zkMaxClientCnxns, zkMaxCnxns, zkInitLimit, zkLargeRequestMaxBytes>>20, goMemLimit(zkLargeRequestMaxBytes))
+	fmt.Fprintf(stdout, "unloaded for %v just before; RSS sampled every 20ms; broker: max.connections=%d, max.connection.creation.rate=%d, queued.max.request.bytes=%d MiB, GOMEMLIMIT=%s;\n", cfg.Duration, brokerMaxConnections, brokerConnectionRate, brokerQueuedBytes>>20, goMemLimit(brokerQueuedBytes))
+	fmt.Fprintf(stdout, "coordinator: maxClientCnxns=%d, maxCnxns=%d, initLimit=%d (a 10s handshake deadline), largeRequestMaxBytes=%d MiB, connection_throttle_tokens=%d, connection_throttle_fill_time=%d (ms, fill count 1),\n", zkMaxClientCnxns, zkMaxCnxns, zkInitLimit, zkLargeRequestMaxBytes>>20, zkThrottleTokens, zkThrottleFillTime.Milliseconds())
+	fmt.Fprintf(stdout, "GOMEMLIMIT=%s; peer port: at most %d connections at once then %d a second from one address (built in)\n\n", goMemLimit(zkLargeRequestMaxBytes), coordinator.PeerConnBurst, coordinator.PeerConnRate)
 	if err := WriteTable(stdout, results); err != nil {
 		return err
 	}
