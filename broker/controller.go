@@ -39,7 +39,9 @@ func (b *Broker) runController(ctx context.Context) {
 		if id == b.cfg.BrokerID && epoch > 0 {
 			b.log.Info("became controller", "controller_epoch", epoch)
 			b.metrics.controller.Set(1)
+			b.setFence(controllerFence{epoch, epochVersion})
 			b.control(ctx, epoch, epochVersion, ch)
+			b.setFence(controllerFence{})
 			b.metrics.controller.Set(0)
 			continue
 		}
@@ -55,6 +57,31 @@ func (b *Broker) setController(id int32) {
 	b.mu.Lock()
 	b.controller = id
 	b.mu.Unlock()
+}
+
+// controllerFence is what fences a controller's writes: its epoch and
+// the version of /controller_epoch it wrote (multiAsController).
+type controllerFence struct {
+	epoch   int
+	version int32
+}
+
+func (b *Broker) setFence(f controllerFence) {
+	b.mu.Lock()
+	b.fence = f
+	b.mu.Unlock()
+}
+
+// asController returns the fence of this broker's writes as controller;
+// false when it is not the controller, so a request only the controller
+// serves (ElectLeaders, AlterPartitionReassignments) answers
+// NOT_CONTROLLER, as a Kafka broker in ZooKeeper mode does. A fence that
+// is stale (another broker took over meanwhile) fails the write with
+// errControllerMoved.
+func (b *Broker) asController() (controllerFence, bool) {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	return b.fence, b.fence.epoch > 0
 }
 
 func (b *Broker) controllerID() int32 {

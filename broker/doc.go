@@ -26,7 +26,9 @@
 // It moves each partition's leadership back to its preferred replica (the
 // first of its assignment) when /admin/preferred_replica_election asks,
 // and with auto.leader.rebalance.enable when a broker leads too few of
-// its preferred partitions (controller_leaders.go).
+// its preferred partitions (controller_leaders.go), and elects preferred
+// or unclean leaders when ElectLeaders asks (43_elect_leaders.go:
+// kafka-leader-election.sh); only the controller answers it.
 // A topic whose assignment node was created again (a new czxid) is a new
 // topic to every broker: the old one's partitions and data are dropped.
 //
