@@ -36,7 +36,7 @@ func newAPITable() apiTable {
 	for _, a := range []api{produceAPI, fetchAPI, listOffsetsAPI, metadataAPI, findCoordinatorAPI, apiVersionsAPI,
 		createTopicsAPI, deleteTopicsAPI, initProducerIDAPI, offsetForLeaderEpochAPI, describeConfigsAPI, createPartitionsAPI,
 		alterConfigsAPI, incrementalAlterConfigsAPI, describeClusterAPI,
-		electLeadersAPI} {
+		electLeadersAPI, alterPartitionReassignmentsAPI, listPartitionReassignmentsAPI} {
 		t[a.key] = a
 	}
 	for _, g := range group.APIs() {

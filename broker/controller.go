@@ -113,7 +113,8 @@ func (b *Broker) control(ctx context.Context, epoch int, epochVersion int32, los
 		events, _, eventsCh, err3 := b.meta.conn.ChildrenW(b.meta.p(logDirEvents))
 		_, _, deleteCh, err4 := b.meta.conn.ChildrenW(b.meta.p("/admin/delete_topics"))
 		_, _, electCh, err5 := b.meta.conn.ExistsW(b.meta.p(preferredElection))
-		if err := errors.Join(err1, err2, err3, err4, err5); err != nil {
+		_, _, reassignCh, err6 := b.meta.conn.ExistsW(b.meta.p(reassignPartitions))
+		if err := errors.Join(err1, err2, err3, err4, err5, err6); err != nil {
 			b.log.Warn("controller: watching the cluster", "err", err)
 		} else if err := b.electLeaders(epoch, epochVersion, rebalance); errors.Is(err, errControllerMoved) {
 			b.log.Info("no longer controller: another broker has a newer controller epoch")
@@ -141,6 +142,7 @@ func (b *Broker) control(ctx context.Context, epoch int, epochVersion int32, los
 		case <-eventsCh:
 		case <-deleteCh:
 		case <-electCh:
+		case <-reassignCh:
 		case <-imbalanceCheck:
 			rebalance = true
 		case <-b.topicEvents:
@@ -153,8 +155,9 @@ func (b *Broker) control(ctx context.Context, epoch int, epochVersion int32, los
 // electLeaders brings every partition's state in line with the live
 // brokers, starts new partitions, deletes the topics marked for
 // deletion and runs the preferred replica elections due (with rebalance,
-// the imbalance check's: controller_leaders.go), writing each change
-// fenced by the controller epoch.
+// the imbalance check's: controller_leaders.go) and moves the partition
+// reassignments on (controller_reassign.go), writing each change fenced
+// by the controller epoch.
 func (b *Broker) electLeaders(epoch int, epochVersion int32, rebalance bool) error {
 	live, err := b.meta.brokers()
 	if err != nil {
@@ -205,6 +208,11 @@ func (b *Broker) electLeaders(epoch int, epochVersion int32, rebalance bool) err
 		}
 	}
 	if err := b.preferredLeaders(live, rebalance, epoch, epochVersion); errors.Is(err, errControllerMoved) {
+		return err
+	} else if err != nil {
+		errs = append(errs, err)
+	}
+	if err := b.reassignments(live, controllerFence{epoch, epochVersion}); errors.Is(err, errControllerMoved) {
 		return err
 	} else if err != nil {
 		errs = append(errs, err)
