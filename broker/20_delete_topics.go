@@ -6,6 +6,8 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/sluicelogs/sluice/broker/partition"
 )
 
 // DeleteTopics v0–v6 deletes each topic from the cluster metadata and its
@@ -69,18 +71,24 @@ func (b *Broker) deleteTopic(name string) error {
 // data.
 func (b *Broker) removeLocal(t *topicState) {
 	for i, p := range t.partitions {
-		if p == nil {
-			continue
+		if p != nil {
+			b.removePartition(t.name, int32(i), p)
 		}
-		// No role any more: a follower's fetcher stops before the log closes.
-		b.roleMu.Lock()
-		if stop := p.Resign(); stop != nil {
-			stop()
-		}
-		b.roleMu.Unlock()
-		_ = p.Close()
-		if err := os.RemoveAll(b.partitionDir(t.name, int32(i))); err != nil {
-			b.log.Warn("removing partition data", "topic", t.name, "partition", i, "err", err)
-		}
+	}
+}
+
+// removePartition closes a local partition this broker no longer holds
+// (its topic deleted, or the replica reassigned away) and removes its
+// data.
+func (b *Broker) removePartition(topic string, index int32, p *partition.Partition) {
+	// No role any more: a follower's fetcher stops before the log closes.
+	b.roleMu.Lock()
+	if stop := p.Resign(); stop != nil {
+		stop()
+	}
+	b.roleMu.Unlock()
+	_ = p.Close()
+	if err := os.RemoveAll(b.partitionDir(topic, index)); err != nil {
+		b.log.Warn("removing partition data", "topic", topic, "partition", index, "err", err)
 	}
 }

@@ -15,8 +15,9 @@ import (
 // and announced to every broker (configchanges.go); validate-only
 // checks without writing. A value is checked as Kafka checks it
 // (INVALID_CONFIG with Kafka's message). Broker configs are read from
-// server.properties only: altering one is INVALID_REQUEST. v1 is
-// flexible.
+// server.properties only: altering one is INVALID_REQUEST, except
+// deleting the replication throttles, which are never set
+// (deletesUnsetThrottles). v1 is flexible.
 var incrementalAlterConfigsAPI = api{key: kmsg.IncrementalAlterConfigs, min: 0, max: 1, handle: (*Broker).handleIncrementalAlterConfigs}
 
 func (b *Broker) handleIncrementalAlterConfigs(_ context.Context, _ *conn, r *request) (kmsg.Response, error) {
@@ -25,13 +26,38 @@ func (b *Broker) handleIncrementalAlterConfigs(_ context.Context, _ *conn, r *re
 	for _, rr := range req.Resources {
 		res := kmsg.NewIncrementalAlterConfigsResponseResource()
 		res.ResourceType, res.ResourceName = rr.ResourceType, rr.ResourceName
-		err := b.alterConfigs(rr.ResourceType, rr.ResourceName, req.ValidateOnly, func(cur map[string]string) (map[string]string, error) {
-			return incrementalChange(cur, rr.Configs)
-		})
+		var err error
+		if rr.ResourceType == kmsg.ConfigResourceTypeBroker && deletesUnsetThrottles(rr.Configs) {
+			err = b.checkBrokerResource(rr.ResourceName)
+		} else {
+			err = b.alterConfigs(rr.ResourceType, rr.ResourceName, req.ValidateOnly, func(cur map[string]string) (map[string]string, error) {
+				return incrementalChange(cur, rr.Configs)
+			})
+		}
 		res.ErrorCode, res.ErrorMessage = errCode(err), errMessage(err)
 		resp.Resources = append(resp.Resources, res)
 	}
 	return resp, nil
+}
+
+// deletesUnsetThrottles reports whether ops only delete the dynamic
+// broker throttles kafka-reassign-partitions.sh --verify clears when a
+// reassignment is done. None can be set on a sluice broker, so deleting
+// them succeeds with nothing to do, as it does on a Kafka broker where
+// they are not set.
+func deletesUnsetThrottles(ops []kmsg.IncrementalAlterConfigsRequestResourceConfig) bool {
+	for _, c := range ops {
+		switch c.Name {
+		case "leader.replication.throttled.rate", "follower.replication.throttled.rate",
+			"replica.alter.log.dirs.io.max.bytes.per.second":
+		default:
+			return false
+		}
+		if c.Op != kmsg.IncrementalAlterConfigOpDelete {
+			return false
+		}
+	}
+	return len(ops) > 0
 }
 
 // incrementalChange applies one resource's operations to its configs.

@@ -35,7 +35,8 @@ func newAPITable() apiTable {
 	t := apiTable{}
 	for _, a := range []api{produceAPI, fetchAPI, listOffsetsAPI, metadataAPI, findCoordinatorAPI, apiVersionsAPI,
 		createTopicsAPI, deleteTopicsAPI, initProducerIDAPI, offsetForLeaderEpochAPI, describeConfigsAPI, createPartitionsAPI,
-		alterConfigsAPI, incrementalAlterConfigsAPI, describeClusterAPI, deleteRecordsAPI, describeLogDirsAPI, offsetDeleteAPI} {
+		alterConfigsAPI, incrementalAlterConfigsAPI, describeClusterAPI, deleteRecordsAPI, describeLogDirsAPI, offsetDeleteAPI,
+		electLeadersAPI, alterPartitionReassignmentsAPI, listPartitionReassignmentsAPI} {
 		t[a.key] = a
 	}
 	for _, g := range group.APIs() {

@@ -25,10 +25,14 @@ type Broker struct {
 	ln   net.Listener
 
 	alterMu    sync.Mutex   // serializes changes to which topics and partitions exist here
-	mu         sync.RWMutex // guards the three below and the topicStates' states and versions
+	mu         sync.RWMutex // guards the four below and the topicStates' states and versions
 	topics     map[string]*topicState
 	brokers    map[int32]brokerInfo
 	controller int32
+	// fence is the controller epoch and the version of
+	// /controller_epoch that fence this broker's writes as controller;
+	// zero while it is not controller (controllerFence).
+	fence controllerFence
 
 	clusterID string // /cluster/id (clusterid.go)
 

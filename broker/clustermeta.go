@@ -389,6 +389,8 @@ type topic struct {
 	states   []partitionState
 	versions []int32 // of each partition's state node; -1 where it does not exist
 	config   map[string]string
+	// reassigning holds the partitions being reassigned (reassignmeta.go)
+	reassigning map[int32]reassignment
 
 	assignment        []byte // /brokers/topics/<t> as read
 	assignmentVersion int32  // its node version
@@ -509,8 +511,12 @@ func (m *clusterMeta) topic(name string) (*topic, error) {
 	if err != nil {
 		return nil, fmt.Errorf("broker: topic %s: %w", name, err)
 	}
-	t := &topic{name: name, id: id, replicas: replicas, assignment: b, assignmentVersion: stat.Version, created: stat.Czxid,
-		states: make([]partitionState, len(replicas)), versions: make([]int32, len(replicas))}
+	reassigning, err := decodeReassignments(b, replicas)
+	if err != nil {
+		return nil, fmt.Errorf("broker: topic %s: %w", name, err)
+	}
+	t := &topic{name: name, id: id, replicas: replicas, reassigning: reassigning, assignment: b, assignmentVersion: stat.Version,
+		created: stat.Czxid, states: make([]partitionState, len(replicas)), versions: make([]int32, len(replicas))}
 	for i, reps := range replicas {
 		sb, stat, err := m.conn.Get(path.Join(base, "partitions", strconv.Itoa(i), "state"))
 		switch {

@@ -39,7 +39,9 @@ func (b *Broker) runController(ctx context.Context) {
 		if id == b.cfg.BrokerID && epoch > 0 {
 			b.log.Info("became controller", "controller_epoch", epoch)
 			b.metrics.controller.Set(1)
+			b.setFence(controllerFence{epoch, epochVersion})
 			b.control(ctx, epoch, epochVersion, ch)
+			b.setFence(controllerFence{})
 			b.metrics.controller.Set(0)
 			continue
 		}
@@ -55,6 +57,31 @@ func (b *Broker) setController(id int32) {
 	b.mu.Lock()
 	b.controller = id
 	b.mu.Unlock()
+}
+
+// controllerFence is what fences a controller's writes: its epoch and
+// the version of /controller_epoch it wrote (multiAsController).
+type controllerFence struct {
+	epoch   int
+	version int32
+}
+
+func (b *Broker) setFence(f controllerFence) {
+	b.mu.Lock()
+	b.fence = f
+	b.mu.Unlock()
+}
+
+// asController returns the fence of this broker's writes as controller;
+// false when it is not the controller, so a request only the controller
+// serves (ElectLeaders, AlterPartitionReassignments) answers
+// NOT_CONTROLLER, as a Kafka broker in ZooKeeper mode does. A fence that
+// is stale (another broker took over meanwhile) fails the write with
+// errControllerMoved.
+func (b *Broker) asController() (controllerFence, bool) {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	return b.fence, b.fence.epoch > 0
 }
 
 func (b *Broker) controllerID() int32 {
@@ -86,7 +113,8 @@ func (b *Broker) control(ctx context.Context, epoch int, epochVersion int32, los
 		events, _, eventsCh, err3 := b.meta.conn.ChildrenW(b.meta.p(logDirEvents))
 		_, _, deleteCh, err4 := b.meta.conn.ChildrenW(b.meta.p("/admin/delete_topics"))
 		_, _, electCh, err5 := b.meta.conn.ExistsW(b.meta.p(preferredElection))
-		if err := errors.Join(err1, err2, err3, err4, err5); err != nil {
+		_, _, reassignCh, err6 := b.meta.conn.ExistsW(b.meta.p(reassignPartitions))
+		if err := errors.Join(err1, err2, err3, err4, err5, err6); err != nil {
 			b.log.Warn("controller: watching the cluster", "err", err)
 		} else if err := b.electLeaders(epoch, epochVersion, rebalance); errors.Is(err, errControllerMoved) {
 			b.log.Info("no longer controller: another broker has a newer controller epoch")
@@ -114,6 +142,7 @@ func (b *Broker) control(ctx context.Context, epoch int, epochVersion int32, los
 		case <-eventsCh:
 		case <-deleteCh:
 		case <-electCh:
+		case <-reassignCh:
 		case <-imbalanceCheck:
 			rebalance = true
 		case <-b.topicEvents:
@@ -126,8 +155,9 @@ func (b *Broker) control(ctx context.Context, epoch int, epochVersion int32, los
 // electLeaders brings every partition's state in line with the live
 // brokers, starts new partitions, deletes the topics marked for
 // deletion and runs the preferred replica elections due (with rebalance,
-// the imbalance check's: controller_leaders.go), writing each change
-// fenced by the controller epoch.
+// the imbalance check's: controller_leaders.go) and moves the partition
+// reassignments on (controller_reassign.go), writing each change fenced
+// by the controller epoch.
 func (b *Broker) electLeaders(epoch int, epochVersion int32, rebalance bool) error {
 	live, err := b.meta.brokers()
 	if err != nil {
@@ -178,6 +208,11 @@ func (b *Broker) electLeaders(epoch int, epochVersion int32, rebalance bool) err
 		}
 	}
 	if err := b.preferredLeaders(live, rebalance, epoch, epochVersion); errors.Is(err, errControllerMoved) {
+		return err
+	} else if err != nil {
+		errs = append(errs, err)
+	}
+	if err := b.reassignments(live, controllerFence{epoch, epochVersion}); errors.Is(err, errControllerMoved) {
 		return err
 	} else if err != nil {
 		errs = append(errs, err)

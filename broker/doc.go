@@ -26,7 +26,13 @@
 // It moves each partition's leadership back to its preferred replica (the
 // first of its assignment) when /admin/preferred_replica_election asks,
 // and with auto.leader.rebalance.enable when a broker leads too few of
-// its preferred partitions (controller_leaders.go).
+// its preferred partitions (controller_leaders.go), and elects preferred
+// or unclean leaders when ElectLeaders asks (43_elect_leaders.go:
+// kafka-leader-election.sh); only the controller answers it. It moves
+// partitions between brokers (AlterPartitionReassignments, or
+// /admin/reassign_partitions): new replicas are added, catch up and join
+// the ISR, then leadership moves off a removed replica and the removed
+// ones delete their data (controller_reassign.go).
 // A topic whose assignment node was created again (a new czxid) is a new
 // topic to every broker: the old one's partitions and data are dropped.
 //

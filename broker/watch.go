@@ -99,6 +99,12 @@ func (b *Broker) watchCluster(ctx context.Context) {
 				}
 			case stateKey:
 				watchState(k)
+				// An ISR that grew may complete a partition
+				// reassignment (controller_reassign.go).
+				select {
+				case b.topicEvents <- struct{}{}:
+				default:
+				}
 			}
 		}
 	}
@@ -190,12 +196,20 @@ func (b *Broker) reloadTopic(name string) {
 		// same topic, whose id the controller writes back.
 		ts.id = old.id
 	}
+	var removed []int32
 	for i, reps := range t.replicas {
+		held := containsID(reps, b.cfg.BrokerID)
 		if old != nil && i < len(old.partitions) && old.partitions[i] != nil {
+			if !held {
+				// Reassigned away (controller_reassign.go): removed
+				// once the new topicState is published.
+				removed = append(removed, int32(i))
+				continue
+			}
 			ts.partitions[i] = old.partitions[i] // partitions never change once published
 			continue
 		}
-		if !containsID(reps, b.cfg.BrokerID) {
+		if !held {
 			continue
 		}
 		// New unless it could not open before (an offline replica).
@@ -221,6 +235,10 @@ func (b *Broker) reloadTopic(name string) {
 	b.mu.Unlock()
 	for i := range states {
 		b.applyPartitionState(name, int32(i), states[i], versions[i])
+	}
+	for _, i := range removed {
+		b.removePartition(name, i, old.partitions[i])
+		b.log.Info("replica removed: the partition was reassigned to other brokers", "topic", name, "partition", i)
 	}
 }
 

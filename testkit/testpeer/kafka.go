@@ -3,6 +3,7 @@ package testpeer
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -81,23 +82,51 @@ func Kafka27Tool(tb testing.TB, script string, stdin io.Reader, args ...string) 
 	return runKafkaTool(tb, filepath.Join(root, "deploy", "kafka", "bin", "2.7", script), stdin, args...)
 }
 
+// KafkaToolExit is KafkaTool for a run that may fail: it returns the
+// tool's stdout, stderr and exit code instead of failing the test (it
+// still fails it when the tool cannot run or outlives KafkaToolTimeout).
+func KafkaToolExit(tb testing.TB, script string, stdin io.Reader, args ...string) (stdout, stderr string, code int) {
+	tb.Helper()
+	root, _ := kafkaPaths(tb)
+	out, errOut, err := execKafkaTool(filepath.Join(root, "deploy", "kafka", "bin", script), stdin, args...)
+	var exit *exec.ExitError
+	switch {
+	case err == nil:
+		return out, errOut, 0
+	case errors.As(err, &exit) && exit.ExitCode() > 0:
+		return out, errOut, exit.ExitCode()
+	default:
+		tb.Fatalf("testpeer: %s %q: %v\nstderr:\n%s", script, args, err, errOut)
+		return "", "", -1
+	}
+}
+
 // runKafkaTool runs the wrapper at path as KafkaTool describes.
 func runKafkaTool(tb testing.TB, path string, stdin io.Reader, args ...string) string {
 	tb.Helper()
-	script := filepath.Base(path)
+	start := time.Now()
+	stdout, stderr, err := execKafkaTool(path, stdin, args...)
+	if err != nil {
+		tb.Fatalf("testpeer: %s %q failed after %s: %v\nstderr:\n%s\nstdout (tail):\n%s",
+			filepath.Base(path), args, time.Since(start).Round(time.Millisecond), err, stderr, kafkaTail([]byte(stdout), 2000))
+	}
+	return stdout
+}
+
+// execKafkaTool runs the wrapper at path for at most KafkaToolTimeout.
+func execKafkaTool(path string, stdin io.Reader, args ...string) (stdout, stderr string, err error) {
 	ctx, cancel := context.WithTimeout(context.Background(), KafkaToolTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "bash", append([]string{path}, args...)...)
 	cmd.Stdin = stdin
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
 	cmd.WaitDelay = 5 * time.Second
-	start := time.Now()
-	if err := cmd.Run(); err != nil {
-		tb.Fatalf("testpeer: %s %q failed after %s: %v\nstderr:\n%s\nstdout (tail):\n%s",
-			script, args, time.Since(start).Round(time.Millisecond), err, stderr.String(), kafkaTail(stdout.Bytes(), 2000))
+	err = cmd.Run()
+	if ctx.Err() != nil {
+		err = fmt.Errorf("still running after %s: %w", KafkaToolTimeout, ctx.Err())
 	}
-	return stdout.String()
+	return out.String(), errOut.String(), err
 }
 
 // kafkaTail returns at most the last n bytes of b.

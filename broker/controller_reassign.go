@@ -1,0 +1,252 @@
+package broker
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/go-zookeeper/zk"
+	"github.com/twmb/franz-go/pkg/kerr"
+)
+
+// Partition reassignment, as Kafka's controller does it (KIP-455), with
+// every step's state in the topic's assignment (reassignmeta.go), so a
+// controller that takes over carries on where the last one stopped:
+//
+//  1. start (AlterPartitionReassignments, or an entry of
+//     /admin/reassign_partitions): the replicas become the target's plus
+//     the original ones, with adding_replicas and removing_replicas. Each
+//     broker's watch on the assignment opens the new replicas, which
+//     follow the leader from its log start; the leader counts them as
+//     followers and adds each to the ISR once it has caught up, as any
+//     follower (broker/doc.go, Replication);
+//  2. complete, once every target replica is in the ISR: in one multi,
+//     the state gets the leader (kept if it stays and is live, else the
+//     first target replica in the ISR that is live), the leader epoch
+//     bumped and the ISR less the removed replicas, and the assignment
+//     gets the target with the reassignment gone. Each removed replica's
+//     broker then sees it no longer holds the partition: it stops it and
+//     deletes its data (reloadTopic);
+//  3. cancel (AlterPartitionReassignments with null replicas): a
+//     reassignment back to the original replicas, completed the same
+//     way, which removes the replicas that were being added.
+//
+// An entry of /admin/reassign_partitions is removed once its partition
+// has its target as replicas and no reassignment in progress, or when it
+// cannot start (unknown partition, a broker not live, …: logged, as Kafka
+// does); the node goes with its last entry.
+
+// startReassignment moves topic-index to target (nil cancels the
+// reassignment in progress) as controller: the checks Kafka's controller
+// makes (INVALID_REPLICA_ASSIGNMENT, UNKNOWN_TOPIC_OR_PARTITION,
+// NO_REASSIGNMENT_IN_PROGRESS) and the assignment written, reading it
+// again when it changed under the write.
+func (b *Broker) startReassignment(name string, index int32, target []int32, live map[int32]brokerInfo, fence controllerFence) error {
+	if target != nil {
+		if err := checkReassignTarget(target); err != nil {
+			return err
+		}
+	}
+	for attempt := 0; attempt < 3; attempt++ {
+		t, err := b.meta.topic(name)
+		if errors.Is(err, zk.ErrNoNode) {
+			return kafkaErrorf(kerr.UnknownTopicOrPartition, "The partition does not exist.")
+		}
+		if err != nil {
+			return err
+		}
+		if index < 0 || int(index) >= len(t.replicas) {
+			return kafkaErrorf(kerr.UnknownTopicOrPartition, "The partition does not exist.")
+		}
+		cur, r := t.replicas[index], t.reassigning[index]
+		to := target
+		if to == nil {
+			if !r.active() {
+				return kafkaErrorf(kerr.NoReassignmentInProgress, "No reassignment is in progress for topic %s partition %d", name, index)
+			}
+			to = without(cur, r.adding)
+		}
+		full, next := reassignTo(cur, r, to)
+		var dead []int32
+		for _, id := range next.adding {
+			if _, ok := live[id]; !ok {
+				dead = append(dead, id)
+			}
+		}
+		if len(dead) > 0 {
+			return kafkaErrorf(kerr.InvalidReplicaAssignment, "Replica assignment has brokers that are not alive. Replica list: %v, live broker list: %v",
+				next.adding, liveIDs(live))
+		}
+		if slices.Equal(full, cur) && slices.Equal(next.adding, r.adding) && slices.Equal(next.removing, r.removing) {
+			return nil // as it is already
+		}
+		err = b.meta.setReassignment(t, index, full, next, fence.version)
+		switch {
+		case errors.Is(err, zk.ErrBadVersion):
+			continue
+		case err != nil:
+			return err
+		}
+		b.log.Info("controller: partition reassignment", "topic", name, "partition", index, "replicas", full,
+			"adding", next.adding, "removing", next.removing, "cancelled", target == nil)
+		return nil
+	}
+	return fmt.Errorf("%w: the assignment of %s kept changing", kerr.UnknownServerError, name)
+}
+
+// checkReassignTarget makes Kafka's checks of a target replica list.
+func checkReassignTarget(target []int32) error {
+	switch {
+	case len(target) == 0:
+		return kafkaErrorf(kerr.InvalidReplicaAssignment, "Empty replica list specified in partition reassignment.")
+	case len(slices.Compact(slices.Sorted(slices.Values(target)))) != len(target):
+		return kafkaErrorf(kerr.InvalidReplicaAssignment, "Duplicate replica ids in partition reassignment replica list: %v", target)
+	case slices.Min(target) < 0:
+		return kafkaErrorf(kerr.InvalidReplicaAssignment, "Invalid broker id in replica list: %v", target)
+	}
+	return nil
+}
+
+func liveIDs(live map[int32]brokerInfo) []int32 {
+	out := make([]int32, 0, len(live))
+	for id := range live {
+		out = append(out, id)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// reassignments is the controller pass's part in reassignments: the
+// entries of /admin/reassign_partitions, then every reassignment in
+// progress whose target replicas have all joined the ISR completes.
+func (b *Broker) reassignments(live map[int32]brokerInfo, fence controllerFence) error {
+	var errs []error
+	if err := b.zkReassignments(live, fence); errors.Is(err, errControllerMoved) {
+		return err
+	} else if err != nil {
+		errs = append(errs, err)
+	}
+	topics, err := b.meta.topics()
+	if err != nil {
+		return errors.Join(append(errs, err)...)
+	}
+	for _, t := range topics {
+		for i, r := range t.reassigning {
+			err := b.completeReassignment(t, i, r, live, fence)
+			if errors.Is(err, errControllerMoved) {
+				return err
+			}
+			if err != nil {
+				errs = append(errs, err) // changed meanwhile: the next pass reads it again
+				break                    // the assignment's version moved on
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// completeReassignment ends t's reassignment of partition index (see
+// above) if every target replica is in the ISR; nothing otherwise.
+func (b *Broker) completeReassignment(t *topic, index int32, r reassignment, live map[int32]brokerInfo, fence controllerFence) error {
+	if t.versions[index] < 0 {
+		return nil
+	}
+	st, target := t.states[index], without(t.replicas[index], r.removing)
+	for _, id := range target {
+		if !slices.Contains(st.ISR, id) {
+			return nil // still catching up
+		}
+	}
+	usable := replicaUsable(live, t.name, index)
+	next := st
+	next.Version, next.ControllerEpoch, next.LeaderEpoch = 1, fence.epoch, st.LeaderEpoch+1
+	next.ISR = slices.DeleteFunc(slices.Clone(st.ISR), func(id int32) bool { return !slices.Contains(target, id) })
+	if !slices.Contains(target, st.Leader) || !usable(st.Leader) {
+		next.Leader = -1
+		for _, id := range target {
+			if slices.Contains(next.ISR, id) && usable(id) {
+				next.Leader = id
+				break
+			}
+		}
+		if next.Leader < 0 {
+			return nil // no target replica can lead yet
+		}
+	}
+	sb, _ := json.Marshal(next)
+	stateOp := &zk.SetDataRequest{Path: b.meta.statePath(t.name, index), Data: sb, Version: t.versions[index]}
+	if err := b.meta.setReassignment(t, index, target, reassignment{}, fence.version, stateOp); err != nil {
+		return err
+	}
+	b.log.Info("controller: partition reassignment completed", "topic", t.name, "partition", index, "replicas", target,
+		"removed", r.removing, "leader", next.Leader, "leader_epoch", next.LeaderEpoch, "isr", next.ISR)
+	if next.Leader != st.Leader {
+		b.metrics.leaderElections.Inc()
+	}
+	return nil
+}
+
+// zkReassignments starts the reassignments /admin/reassign_partitions
+// names and removes the entries that are done or cannot start.
+func (b *Broker) zkReassignments(live map[int32]brokerInfo, fence controllerFence) error {
+	data, stat, err := b.meta.conn.Get(b.meta.p(reassignPartitions))
+	if errors.Is(err, zk.ErrNoNode) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("broker: read %s: %w", reassignPartitions, err)
+	}
+	reqs, err := decodeReassignPartitions(data)
+	if err != nil {
+		b.log.Warn("controller: removing a partition reassignment that does not decode", "err", err)
+		return b.meta.setReassignPartitions(nil, stat.Version, fence.version)
+	}
+	var left []reassignRequest
+	for _, rq := range reqs {
+		done, err := b.zkReassignment(rq, live, fence)
+		if errors.Is(err, errControllerMoved) {
+			return err
+		}
+		var ke *kafkaError
+		if errors.As(err, &ke) {
+			b.log.Warn("controller: ignoring a partition reassignment", "topic", rq.Topic, "partition", rq.Partition,
+				"replicas", rq.Replicas, "err", err)
+			continue
+		}
+		if err != nil {
+			b.log.Warn("controller: partition reassignment", "topic", rq.Topic, "partition", rq.Partition, "err", err)
+		}
+		if !done {
+			left = append(left, rq)
+		}
+	}
+	if len(left) == len(reqs) {
+		return nil
+	}
+	return b.meta.setReassignPartitions(left, stat.Version, fence.version)
+}
+
+// zkReassignment starts one entry's reassignment unless it is in
+// progress already; done when the partition has its target and no
+// reassignment in progress.
+func (b *Broker) zkReassignment(rq reassignRequest, live map[int32]brokerInfo, fence controllerFence) (done bool, err error) {
+	if err := checkReassignTarget(rq.Replicas); err != nil {
+		return false, err
+	}
+	t, err := b.meta.topic(rq.Topic)
+	if errors.Is(err, zk.ErrNoNode) || (err == nil && int(rq.Partition) >= len(t.replicas)) {
+		return false, kafkaErrorf(kerr.UnknownTopicOrPartition, "The partition does not exist.")
+	}
+	if err != nil {
+		return false, err
+	}
+	cur, r := t.replicas[rq.Partition], t.reassigning[rq.Partition]
+	switch {
+	case !r.active() && slices.Equal(cur, rq.Replicas):
+		return true, nil
+	case r.active() && slices.Equal(without(cur, r.removing), rq.Replicas):
+		return false, nil // under way
+	}
+	return false, b.startReassignment(rq.Topic, rq.Partition, rq.Replicas, live, fence)
+}
