@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -101,5 +102,18 @@ func TestEmptyTopics(t *testing.T) {
 		if key := kmsg.Key(binary.BigEndian.Uint16(b[4:])); int16(key) != tc.req.Key() {
 			t.Errorf("%s: frame says API %s", kmsg.Key(tc.req.Key()).Name(), key.Name())
 		}
+	}
+}
+
+// TestAttackerCommand: with a core, the attacker runs under taskset on
+// it; without, as itself.
+func TestAttackerCommand(t *testing.T) {
+	if got := AttackerCommand("/b/sluice-bench", "1")([]string{"-attack", "x"}).Args; !slices.Equal(got,
+		[]string{"taskset", "-c", "1", "/b/sluice-bench", "attack", "child", "-attack", "x"}) {
+		t.Errorf("on core 1: %q", got)
+	}
+	if got := AttackerCommand("/b/sluice-bench", "")([]string{"-attack", "x"}).Args; !slices.Equal(got,
+		[]string{"/b/sluice-bench", "attack", "child", "-attack", "x"}) {
+		t.Errorf("unpinned: %q", got)
 	}
 }

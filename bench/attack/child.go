@@ -52,10 +52,14 @@ func ChildMain(ctx context.Context, stdout, stderr io.Writer, args []string) err
 }
 
 // AttackerCommand returns Config.Attacker for the sluice-bench binary at
-// self: `self attack child …`.
-func AttackerCommand(self string) func(args []string) *exec.Cmd {
+// self: `self attack child …`, on core cpu (taskset) unless cpu is "".
+func AttackerCommand(self, cpu string) func(args []string) *exec.Cmd {
 	return func(args []string) *exec.Cmd {
-		return exec.Command(self, append([]string{"attack", childArg}, args...)...)
+		args = append([]string{self, "attack", childArg}, args...)
+		if cpu != "" {
+			args = append([]string{"taskset", "-c", cpu}, args...)
+		}
+		return exec.Command(args[0], args[1:]...)
 	}
 }
 

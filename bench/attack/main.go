@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
+	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -29,6 +32,7 @@ func Main(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 		names = append(names, a.Name)
 	}
 	only := fs.String("attacks", "", "comma-separated attacks to run (default: all): "+strings.Join(names, ", "))
+	pin := fs.Bool("pin", runtime.NumCPU() >= 2, "run the attacker on the last core and the nodes and the normal client on the others (taskset), as an attacker on another host")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -39,7 +43,11 @@ func Main(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 	if err != nil {
 		return err
 	}
-	cfg := Config{Duration: *duration, Dir: fs.Dir(), Progress: stderr, Attacker: AttackerCommand(self)}
+	attackerCPU := os.Getenv(pinnedEnv) // set: this is the pinned suite
+	if *pin && attackerCPU == "" {
+		return runPinned(ctx, self, stdout, stderr, args)
+	}
+	cfg := Config{Duration: *duration, Dir: fs.Dir(), Progress: stderr, Attacker: AttackerCommand(self, attackerCPU)}
 	if *only != "" {
 		for _, n := range strings.Split(*only, ",") {
 			cfg.Attacks = append(cfg.Attacks, strings.TrimSpace(n))
@@ -63,7 +71,12 @@ func Main(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 	fmt.Fprintf(stdout, "100-byte record at a time + a Fetch of it; coordinator: go-zookeeper getData + setData of a 100-byte znode), run\n")
 	fmt.Fprintf(stdout, "unloaded for %v just before; RSS sampled every 20ms; broker: max.connections=%d, max.connection.creation.rate=%d, queued.max.request.bytes=%d MiB, GOMEMLIMIT=%s;\n", cfg.Duration, brokerMaxConnections, brokerConnectionRate, brokerQueuedBytes>>20, goMemLimit(brokerQueuedBytes))
 	fmt.Fprintf(stdout, "coordinator: maxClientCnxns=%d, maxCnxns=%d, initLimit=%d (a 10s handshake deadline), largeRequestMaxBytes=%d MiB, connection_throttle_tokens=%d, connection_throttle_fill_time=%d (ms, fill count 1),\n", zkMaxClientCnxns, zkMaxCnxns, zkInitLimit, zkLargeRequestMaxBytes>>20, zkThrottleTokens, zkThrottleFillTime.Milliseconds())
-	fmt.Fprintf(stdout, "GOMEMLIMIT=%s; peer port: at most %d connections at once then %d a second from one address (built in)\n\n", goMemLimit(zkLargeRequestMaxBytes), coordinator.PeerConnBurst, coordinator.PeerConnRate)
+	fmt.Fprintf(stdout, "GOMEMLIMIT=%s; peer port: at most %d connections at once then %d a second from one address (built in)\n", goMemLimit(zkLargeRequestMaxBytes), coordinator.PeerConnBurst, coordinator.PeerConnRate)
+	if attackerCPU != "" {
+		fmt.Fprintf(stdout, "cores: the attacker on core %s, the nodes and the normal client on the others (taskset), as an attacker on another host\n\n", attackerCPU)
+	} else {
+		fmt.Fprintf(stdout, "cores: the attacker, the nodes and the normal client share every core\n\n")
+	}
 	if err := WriteTable(stdout, results); err != nil {
 		return err
 	}
@@ -81,6 +94,29 @@ func Main(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 	}
 	if len(failed) > 0 {
 		return errors.New(strings.Join(failed, "; "))
+	}
+	return nil
+}
+
+// pinnedEnv, in the suite's process confined to the cores before the
+// last one (runPinned), names the last core, the attackers'. (Inside,
+// runtime.NumCPU counts only the cores it may use.)
+const pinnedEnv = "SLUICE_ATTACK_PINNED"
+
+// runPinned runs the suite again under taskset on every core but the
+// last: the nodes and the normal client it starts inherit those cores,
+// and each attacker process is put on the last one (AttackerCommand).
+func runPinned(ctx context.Context, self string, stdout, stderr io.Writer, args []string) error {
+	n := runtime.NumCPU()
+	cpus := "0"
+	if n > 2 {
+		cpus = fmt.Sprintf("0-%d", n-2)
+	}
+	cmd := exec.CommandContext(ctx, "taskset", append([]string{"-c", cpus, self, "attack"}, args...)...)
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	cmd.Env = append(os.Environ(), pinnedEnv+"="+strconv.Itoa(n-1))
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("attack suite on cores %s (taskset; -pin=false runs it on all): %w", cpus, err)
 	}
 	return nil
 }
