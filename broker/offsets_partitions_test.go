@@ -2,12 +2,15 @@ package broker_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 	"github.com/twmb/franz-go/pkg/kversion"
@@ -237,4 +240,84 @@ func readGroup(seeds []string, g, prefix string, want int) error {
 	}
 	cl.LeaveGroup()
 	return nil
+}
+
+// TestGroupPartitionsMatchKafka: a real Kafka 3.9 broker (offsets.topic.num.partitions
+// at its default, 50) and a sluice broker are given one commit for each
+// of a set of groups (names whose hashCode is Integer.MIN_VALUE,
+// non-ASCII, a surrogate pair); each group's record is then found in
+// __consumer_offsets, and both put every group in the partition
+// group.PartitionFor names.
+func TestGroupPartitionsMatchKafka(t *testing.T) {
+	groups := []string{"g", "group", "workers", "console-consumer-12345", "polygenelubricants", "GydZG_",
+		"DESIGNING WORKHOUSES", "sluice-indexer", "grüße", "日本語グループ", "emoji-😀",
+		"a-very-long-group-name-that-overflows-the-int-hash-many-times-over"}
+	for i := range 20 {
+		groups = append(groups, fmt.Sprintf("group-%02d", i))
+	}
+	want := map[string]int32{}
+	for _, g := range groups {
+		want[g] = group.PartitionFor(g, 50)
+	}
+	kafka := testpeer.StartKafka(t)
+	sluice := testcluster.StartBroker(t, 1, testcluster.Coordinator(t), "")
+	for name, addr := range map[string]string{"kafka": kafka.Addr, "sluice": sluice.Addr()} {
+		got := offsetsPartitionsOf(t, addr, groups)
+		for _, g := range groups {
+			if got[g] != want[g] {
+				t.Errorf("%s keeps group %q in __consumer_offsets-%d, PartitionFor says %d", name, g, got[g], want[g])
+			}
+		}
+	}
+}
+
+// offsetsPartitionsOf commits an offset of topic "work" for each group at
+// addr and returns the __consumer_offsets partition its record went to.
+func offsetsPartitionsOf(t *testing.T, addr string, groups []string) map[string]int32 {
+	t.Helper()
+	cl, ctx := requestClient(t, addr)
+	adm := kadm.NewClient(cl)
+	if _, err := adm.CreateTopic(ctx, 1, 1, nil, "work"); err != nil && !errors.Is(err, kerr.TopicAlreadyExists) {
+		t.Fatal(err)
+	}
+	for _, g := range groups {
+		o := kadm.Offsets{}
+		o.AddOffset("work", 0, 1, -1)
+		await.Eventually(t, 60*time.Second, 100*time.Millisecond, func() error {
+			return adm.CommitAllOffsets(ctx, g, o)
+		})
+	}
+	md, err := adm.ListEndOffsets(ctx, "__consumer_offsets")
+	if err != nil {
+		t.Fatal(err)
+	}
+	parts := map[int32]kgo.Offset{}
+	total := int64(0)
+	md.Each(func(o kadm.ListedOffset) {
+		parts[o.Partition] = kgo.NewOffset().AtStart()
+		total += o.Offset
+	})
+	if len(parts) != 50 {
+		t.Fatalf("%s: __consumer_offsets has %d partitions, want 50", addr, len(parts))
+	}
+	rd, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{"__consumer_offsets": parts}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rd.Close()
+	got := map[string]int32{}
+	for read := int64(0); read < total; {
+		fs := rd.PollFetches(ctx)
+		if err := ctx.Err(); err != nil {
+			t.Fatalf("%s: read %d of %d __consumer_offsets records: %v", addr, read, total, err)
+		}
+		fs.EachRecord(func(r *kgo.Record) {
+			read++
+			var k kmsg.OffsetCommitKey
+			if err := k.ReadFrom(r.Key); err == nil && k.Version <= 1 {
+				got[k.Group] = r.Partition
+			}
+		})
+	}
+	return got
 }
