@@ -321,3 +321,26 @@ func offsetsPartitionsOf(t *testing.T, addr string, groups []string) map[string]
 	}
 	return got
 }
+
+// TestOneOffsetsPartitionKept: a cluster whose __consumer_offsets was
+// created with one partition keeps it after its broker restarts with
+// offsets.topic.num.partitions=50, as Kafka does: the group stays in
+// partition 0 with its committed offset.
+func TestOneOffsetsPartitionKept(t *testing.T) {
+	zk := testcluster.Coordinator(t)
+	b := testcluster.StartBroker(t, 1, zk, "", func(c *broker.Config) { c.OffsetsPartitions = 1 })
+	createTopic(t, b.Addr(), "work", 1)
+	produceValues(t, b.Addr(), "work", 3)
+	consumeGroup(t, b.Addr(), "workers", "work", 3)
+	b.Stop()
+
+	b = testcluster.StartBroker(t, 1, zk, b.Dir) // offsets.topic.num.partitions 50
+	produceValues(t, b.Addr(), "work", 2)
+	if got := consumeGroup(t, b.Addr(), "workers", "work", 2); strings.Join(got, ",") != "v-00000,v-00001" {
+		t.Fatalf("after the restart the group read %v, want the 2 new records only", got)
+	}
+	parts, err := describe(t, b.Addr(), "__consumer_offsets")
+	if err != nil || len(parts) != 1 {
+		t.Fatalf("__consumer_offsets: %d partitions (%v), want 1", len(parts), err)
+	}
+}
