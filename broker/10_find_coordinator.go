@@ -5,12 +5,17 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/sluicelogs/sluice/broker/group"
 )
 
-// FindCoordinator v0–v4 names the leader of __consumer_offsets-0 as the
-// coordinator of every group (creating the topic on first use, as Kafka
-// does). v4 batches keys (CoordinatorKeys); older versions ask for one and
-// get the answer in the top-level fields. Transaction coordinators (key
+// FindCoordinator v0–v4 names, as a group's coordinator, the leader of
+// the group's __consumer_offsets partition, abs(hashCode(group)) % the
+// topic's partitions as Kafka computes it (group.PartitionFor), creating
+// the topic on first use as Kafka does. v4 batches keys
+// (CoordinatorKeys); older versions ask for one and get the answer in
+// the top-level fields. A partition without a live leader, or a topic
+// not created yet, is COORDINATOR_NOT_AVAILABLE. Transaction coordinators (key
 // type 1, v1+) are not offered: COORDINATOR_NOT_AVAILABLE.
 var findCoordinatorAPI = api{key: kmsg.FindCoordinator, min: 0, max: 4, handle: (*Broker).handleFindCoordinator}
 
@@ -27,10 +32,10 @@ func (b *Broker) handleFindCoordinator(_ context.Context, _ *conn, r *request) (
 	if err := b.ensureOffsetsTopic(); err != nil {
 		b.log.Warn("creating the offsets topic", "err", err)
 	}
-	id, info, ok := b.groupHost()
 	for _, key := range keys {
 		c := kmsg.NewFindCoordinatorResponseCoordinator()
 		c.Key = key
+		id, info, ok := b.groupHost(key)
 		if req.CoordinatorType != groupKeyType || !ok {
 			c.ErrorCode = kerr.CoordinatorNotAvailable.Code
 		} else {
@@ -45,17 +50,17 @@ func (b *Broker) handleFindCoordinator(_ context.Context, _ *conn, r *request) (
 	return resp, nil
 }
 
-// groupHost returns the broker leading __consumer_offsets-0: it runs the
-// group manager, so it is every group's coordinator in the protocol's
-// terms.
-func (b *Broker) groupHost() (int32, brokerInfo, bool) {
+// groupHost returns the broker leading group id's __consumer_offsets
+// partition: it runs the group's manager, so it is the group's
+// coordinator in the protocol's terms.
+func (b *Broker) groupHost(id string) (int32, brokerInfo, bool) {
 	b.mu.RLock()
 	defer b.mu.RUnlock()
 	t := b.topics[offsetsTopic]
 	if t == nil || len(t.states) == 0 {
 		return 0, brokerInfo{}, false
 	}
-	leader := t.states[0].Leader
+	leader := t.states[group.PartitionFor(id, int32(len(t.states)))].Leader
 	info, ok := b.brokers[leader]
 	return leader, info, ok && leader >= 0
 }

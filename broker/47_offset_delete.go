@@ -11,16 +11,17 @@ import (
 // deletes a group's committed offsets of some partitions. As Kafka's
 // broker, this one answers UNKNOWN_TOPIC_OR_PARTITION for a partition
 // of a topic it does not know, and the group manager (package group,
-// Manager.DeleteOffsets) the rest; a broker that does not host the groups
-// answers NOT_COORDINATOR.
+// Manager.DeleteOffsets) the rest; a broker that does not coordinate the
+// group answers NOT_COORDINATOR (or COORDINATOR_LOAD_IN_PROGRESS while
+// loading it, as groupManager says).
 var offsetDeleteAPI = api{key: kmsg.OffsetDelete, min: 0, max: 0, handle: (*Broker).handleOffsetDelete}
 
 func (b *Broker) handleOffsetDelete(ctx context.Context, _ *conn, r *request) (kmsg.Response, error) {
 	req := r.kreq.(*kmsg.OffsetDeleteRequest)
-	g := b.groupManager()
+	g, code := b.groupManager(req.Group)
 	if g == nil {
 		resp := req.ResponseKind().(*kmsg.OffsetDeleteResponse)
-		resp.ErrorCode = kerr.NotCoordinator.Code
+		resp.ErrorCode = code
 		return resp, nil
 	}
 	known := *req

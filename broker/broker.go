@@ -8,7 +8,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/sluicelogs/sluice/broker/group"
 	"github.com/sluicelogs/sluice/broker/partition"
 	"github.com/sluicelogs/sluice/internal/accept"
 	"github.com/sluicelogs/sluice/internal/dirlock"
@@ -46,9 +45,8 @@ type Broker struct {
 	runCtx context.Context
 	bg     sync.WaitGroup
 
-	groupsMu   sync.Mutex
-	groups     *group.Manager     // nil unless this broker leads __consumer_offsets-0
-	stopGroups context.CancelFunc // ends groups' Run
+	groupsMu sync.Mutex
+	groups   map[int32]*offsetsShard // by the __consumer_offsets partitions this broker leads
 
 	// dirMu guards the failed log directories and the replicas that could
 	// not open for want of an online one; a leaf lock (logDirFailed
@@ -219,7 +217,7 @@ func (b *Broker) Run(ctx context.Context) error {
 	cancel()
 	b.connWG.Wait()
 	wg.Wait()
-	b.stopGroupManager()
+	b.stopGroupManagers()
 	b.bg.Wait()
 	b.closePartitions()
 	b.meta.close()

@@ -248,6 +248,7 @@ func TestConsumerOffsetsCompacted(t *testing.T) {
 	const segBytes = 4096
 	opts := func(c *broker.Config) {
 		c.CleanerBackoff, c.OffsetsSegmentBytes, c.OffsetsReplication = 50*time.Millisecond, segBytes, 1
+		c.OffsetsPartitions = 1 // every group's commits in __consumer_offsets-0
 	}
 	b := testcluster.StartBroker(t, 1, zk, dir, opts)
 	createTopic(t, b.Addr(), "events", 3)

@@ -53,7 +53,7 @@ type Config struct {
 	ConnectionsMaxIdle                time.Duration // connections.max.idle.ms: a connection that sends nothing this long is closed; <= 0 never
 	MessageMaxBytes                   int32         // message.max.bytes
 	OffsetsPartitions                 int32         // offsets.topic.num.partitions
-	OffsetsReplication                int16         // offsets.topic.replication.factor (capped at the live brokers)
+	OffsetsReplication                int16         // offsets.topic.replication.factor (__consumer_offsets waits for as many live brokers)
 	OffsetsSegmentBytes               int32         // offsets.topic.segment.bytes
 
 	ZooKeeperSessionTimeout time.Duration // zookeeper.session.timeout.ms

@@ -193,11 +193,29 @@
 //
 // "Coordinator" means the ZooKeeper-protocol component (sluice
 // coordinator) that holds the cluster metadata; clusterMeta is this
-// broker's client of it. The consumer groups are run by the group manager
-// (package group), on the broker leading __consumer_offsets-0, the group
-// host. The Kafka protocol calls that role the group coordinator, and its
-// names are kept where the protocol's own messages and error codes are
-// meant: FindCoordinator, NOT_COORDINATOR, COORDINATOR_NOT_AVAILABLE.
+// broker's client of it. The consumer groups are run by group managers
+// (package group), one for each partition of __consumer_offsets
+// (offsets.topic.num.partitions, 50; an existing topic keeps its count),
+// on the broker leading that partition: a group's host, the leader of
+// partition abs(hashCode(group)) % partitions, computed as Kafka does
+// (group.PartitionFor). The Kafka protocol calls that role the group
+// coordinator, and its names are kept where the protocol's own messages
+// and error codes are meant: FindCoordinator, NOT_COORDINATOR,
+// COORDINATOR_LOAD_IN_PROGRESS, COORDINATOR_NOT_AVAILABLE.
+//
+// Group managers follow leadership as Kafka's onElection/onResignation:
+// when this broker becomes leader of an offsets partition (or is elected
+// again with a new leader epoch), a goroutine replays the partition's log
+// into a new manager, the partition's groups answering
+// COORDINATOR_LOAD_IN_PROGRESS meanwhile, and then runs it; when
+// leadership moves on, the manager is stopped and its groups answer
+// NOT_COORDINATOR, so clients find the new leader. Requests naming
+// several groups (DescribeGroups, DeleteGroups, OffsetFetch v8+) are
+// answered group by group; ListGroups lists the groups of every manager
+// here. __consumer_offsets is created at the first FindCoordinator, as
+// in Kafka, and not while fewer brokers are live than
+// offsets.topic.replication.factor (3): set it to 1 for a single broker,
+// as Kafka's config/server.properties does.
 //
 // # Concurrency
 //
@@ -232,8 +250,9 @@
 //     frames still hold;
 //   - the controller election (runController), which runs the
 //     controller's work (control) while this broker is controller;
-//   - one fetcher per partition this broker follows (fetcher.go), and the
-//     group manager's Run while this broker leads __consumer_offsets-0:
+//   - one fetcher per partition this broker follows (fetcher.go), and
+//     one group manager's loading and Run (runGroupManager) per
+//     __consumer_offsets partition this broker leads:
 //     both are started under runMu, only while runCtx is live, counted in
 //     bg, and stopped (cancel, then wait) when the partition's role
 //     changes. Every caller that can start one is Run itself (startRoles)
@@ -263,9 +282,10 @@
 // changes: applyPartitionState (from the cluster watch, the ISR writes of
 // alterISR, startRoles) applies a state and starts or stops the fetcher
 // with roleMu held, and so does removeLocal before it closes a deleted
-// topic's partitions; syncGroupManager, called with roleMu held when
-// __consumer_offsets-0 changes role, starts or stops the group manager.
-// groupsMu guards the group manager's pointer; the Manager itself is safe
+// topic's partitions; syncGroupManager, called with roleMu held when a
+// __consumer_offsets partition changes role, starts or stops its group
+// manager. groupsMu guards the map of offsets partitions to managers
+// (offsetsShard: loading, loaded or failed); a Manager itself is safe
 // for concurrent use (package group).
 //
 // dirMu guards the failed log directories and the replicas that could not

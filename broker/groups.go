@@ -2,8 +2,8 @@ package broker
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"net"
 	"strconv"
 	"time"
 
@@ -15,11 +15,12 @@ import (
 	"github.com/sluicelogs/sluice/broker/segment"
 )
 
-// offsetsStore keeps the group manager's records in partition 0 of
+// offsetsStore keeps one group manager's records in its partition of
 // __consumer_offsets, in Kafka's key/value formats, so committed offsets
 // survive restarts and, replicated like any partition, the loss of the
 // broker hosting the groups: a write returns once the ISR has it.
 type offsetsStore struct {
+	ctx     context.Context // ends when the manager is unloaded: stops a replay
 	p       *partition.Partition
 	timeout time.Duration
 }
@@ -30,15 +31,33 @@ func (s *offsetsStore) Append(ctx context.Context, key, value []byte) error {
 		err = s.p.WaitCommitted(ctx, last, epoch, time.Now().Add(s.timeout))
 	}
 	if err != nil {
-		return fmt.Errorf("broker: write %s: %w", offsetsTopic, err)
+		return fmt.Errorf("broker: write %s-%d: %w", offsetsTopic, s.p.Index(), coordinatorError(err))
 	}
 	return s.p.Flush()
+}
+
+// coordinatorError is the error a group's client gets for a failed write
+// to its offsets partition, as Kafka maps them: a replica that is no
+// longer leader (or lost its log directory) is no longer the coordinator;
+// too few replicas or a timeout leave the coordinator unavailable.
+func coordinatorError(err error) error {
+	switch {
+	case errors.Is(err, kerr.NotLeaderForPartition), errors.Is(err, kerr.KafkaStorageError):
+		return fmt.Errorf("%w (%w)", kerr.NotCoordinator, err) // the first is the code
+	case errors.Is(err, kerr.NotEnoughReplicas), errors.Is(err, kerr.NotEnoughReplicasAfterAppend),
+		errors.Is(err, kerr.RequestTimedOut), errors.Is(err, kerr.UnknownTopicOrPartition):
+		return fmt.Errorf("%w (%w)", kerr.CoordinatorNotAvailable, err)
+	}
+	return err
 }
 
 func (s *offsetsStore) Replay(f func(key, value []byte) error) error {
 	off := s.p.LogStartOffset()
 	end := s.p.LogEndOffset()
 	for off < end {
+		if err := s.ctx.Err(); err != nil {
+			return fmt.Errorf("broker: replay %s-%d: %w", offsetsTopic, s.p.Index(), err)
+		}
 		data, err := s.p.ReadBytes(off, 1<<20, end)
 		if err != nil {
 			return fmt.Errorf("broker: replay %s: %w", offsetsTopic, err)
@@ -74,12 +93,14 @@ func (s *offsetsStore) Replay(f func(key, value []byte) error) error {
 }
 
 // ensureOffsetsTopic creates __consumer_offsets when the first group
-// looks for its coordinator (FindCoordinator), as Kafka does. One
-// partition holds every group, so the broker leading it hosts all of them
-// (runs the group manager); it has
-// offsets.topic.replication.factor replicas, or as many as there are live
-// brokers when fewer (Kafka would refuse until there are enough; a single
-// broker for development would never get there).
+// looks for its coordinator (FindCoordinator), as Kafka does: with
+// offsets.topic.num.partitions partitions of
+// offsets.topic.replication.factor replicas. As in Kafka 0.11 and later,
+// it is not created while fewer brokers are live than the replication
+// factor asks for (clients get COORDINATOR_NOT_AVAILABLE and retry): a
+// single broker for development sets offsets.topic.replication.factor=1,
+// as Kafka's own config/server.properties does. An existing topic keeps
+// the partition count it was created with: groups are spread over it.
 func (b *Broker) ensureOffsetsTopic() error {
 	if b.lookupTopic(offsetsTopic) != nil {
 		return nil
@@ -88,9 +109,13 @@ func (b *Broker) ensureOffsetsTopic() error {
 		return err
 	}
 	b.mu.RLock()
-	rf := min(int(b.cfg.OffsetsReplication), len(b.brokers))
+	live := len(b.brokers)
 	b.mu.RUnlock()
-	err := b.createTopic(offsetsTopic, 1, int16(max(rf, 1)), map[string]string{
+	if live < int(b.cfg.OffsetsReplication) {
+		return fmt.Errorf("broker: %d live brokers do not meet offsets.topic.replication.factor %d for %s; waiting for more",
+			live, b.cfg.OffsetsReplication, offsetsTopic)
+	}
+	err := b.createTopic(offsetsTopic, b.cfg.OffsetsPartitions, b.cfg.OffsetsReplication, map[string]string{
 		"cleanup.policy": "compact", "segment.bytes": strconv.FormatInt(int64(b.cfg.OffsetsSegmentBytes), 10)}, false)
 	if err == kerr.TopicAlreadyExists {
 		b.reloadTopic(offsetsTopic) // created by another broker meanwhile
@@ -102,19 +127,33 @@ func (b *Broker) ensureOffsetsTopic() error {
 	return nil
 }
 
-// syncGroupManager starts a group manager (replaying the log) when this
-// broker becomes leader of __consumer_offsets-0, and stops it when
-// leadership moves on, so groups survive the loss of the broker hosting
-// them. Called with roleMu held.
-func (b *Broker) syncGroupManager() {
-	p, err := b.localPartition(offsetsTopic, 0)
+// offsetsShard is the group manager of one __consumer_offsets partition
+// this broker leads (Kafka's owned partition): loading while m is nil and
+// failed is false, then hosting the partition's groups until leadership
+// moves on.
+type offsetsShard struct {
+	epoch  int32          // the leader epoch its log was loaded at
+	m      *group.Manager // nil until loaded
+	failed bool           // the log could not be loaded
+	stop   func()         // cancels the loading or Run and waits for it
+}
+
+// syncGroupManager starts loading a group manager (replaying the
+// partition's log) when this broker becomes leader of
+// __consumer_offsets-index (Kafka's onElection), and stops it when
+// leadership moves on (onResignation), so a partition's groups survive
+// the loss of the broker hosting them. A new leader epoch while leading
+// loads again: another leader may have written meanwhile. Called with
+// roleMu held.
+func (b *Broker) syncGroupManager(index int32) {
+	p, err := b.localPartition(offsetsTopic, index)
 	b.groupsMu.Lock()
-	running := b.groups != nil
+	sh := b.groups[index]
 	b.groupsMu.Unlock()
-	if (err == nil) == running {
+	if err == nil && sh != nil && sh.epoch == p.Epoch() || err != nil && sh == nil {
 		return
 	}
-	b.stopGroupManager()
+	b.stopGroupManager(index)
 	if err != nil {
 		return
 	}
@@ -123,126 +162,112 @@ func (b *Broker) syncGroupManager() {
 	if b.runCtx == nil || b.runCtx.Err() != nil {
 		return
 	}
-	c, err := group.New(&offsetsStore{p: p, timeout: b.cfg.RequestTimeout}, group.Options{RebalanceDelay: 0, Skipped: func(error) { b.metrics.offsetsRecordsSkipped.Inc() }}, b.log.With("component", "group"))
-	if err != nil {
-		b.log.Error("starting the group manager", "err", err)
-		return
-	}
 	ctx, cancel := context.WithCancel(b.runCtx)
 	done := make(chan struct{})
+	sh = &offsetsShard{epoch: p.Epoch(), stop: func() { cancel(); <-done }}
 	b.groupsMu.Lock()
-	b.groups = c
-	b.stopGroups = func() { cancel(); <-done }
+	if b.groups == nil {
+		b.groups = make(map[int32]*offsetsShard)
+	}
+	b.groups[index] = sh
 	b.groupsMu.Unlock()
 	b.bg.Add(1)
 	go func() {
 		defer b.bg.Done()
 		defer close(done)
-		c.Run(ctx)
+		b.runGroupManager(ctx, p, sh)
 	}()
-	b.log.Info("hosting consumer groups", "leader_epoch", p.Epoch())
 }
 
-// stopGroupManager stops the group manager if this broker runs one.
-func (b *Broker) stopGroupManager() {
+// runGroupManager loads sh's groups from p and, unless sh was stopped
+// meanwhile, hosts them until ctx ends.
+func (b *Broker) runGroupManager(ctx context.Context, p *partition.Partition, sh *offsetsShard) {
+	log := b.log.With("component", "group", "partition", p.Index())
+	store := &offsetsStore{ctx: ctx, p: p, timeout: b.cfg.RequestTimeout}
+	m, err := group.New(store, group.Options{RebalanceDelay: 0, Skipped: func(error) { b.metrics.offsetsRecordsSkipped.Inc() }}, log)
 	b.groupsMu.Lock()
-	stop := b.stopGroups
-	if b.groups != nil {
-		b.log.Info("no longer hosting consumer groups")
+	current := b.groups[p.Index()] == sh
+	if current {
+		sh.m, sh.failed = m, err != nil
 	}
-	b.groups, b.stopGroups = nil, nil
 	b.groupsMu.Unlock()
-	if stop != nil {
-		stop()
+	switch {
+	case !current || ctx.Err() != nil:
+		return
+	case err != nil:
+		log.Error("loading consumer groups", "err", err)
+		return
+	}
+	log.Info("hosting consumer groups", "leader_epoch", sh.epoch)
+	m.Run(ctx)
+}
+
+// stopGroupManager stops the group manager of __consumer_offsets-index if
+// this broker runs one.
+func (b *Broker) stopGroupManager(index int32) {
+	b.groupsMu.Lock()
+	sh := b.groups[index]
+	delete(b.groups, index)
+	b.groupsMu.Unlock()
+	if sh != nil {
+		b.log.Info("no longer hosting consumer groups", "partition", index)
+		sh.stop()
 	}
 }
 
-// groupManager returns the group manager, nil when another broker hosts
-// the groups.
-func (b *Broker) groupManager() *group.Manager {
+// stopGroupManagers stops every group manager (Run's end).
+func (b *Broker) stopGroupManagers() {
+	b.groupsMu.Lock()
+	ids := make([]int32, 0, len(b.groups))
+	for id := range b.groups {
+		ids = append(ids, id)
+	}
+	b.groupsMu.Unlock()
+	for _, id := range ids {
+		b.stopGroupManager(id)
+	}
+}
+
+// groupManager returns the manager hosting group id, or the error code a
+// request for it gets: NOT_COORDINATOR when this broker does not lead
+// its offsets partition, COORDINATOR_LOAD_IN_PROGRESS while the
+// partition's log is replayed, COORDINATOR_NOT_AVAILABLE if that failed.
+func (b *Broker) groupManager(id string) (*group.Manager, int16) {
+	b.mu.RLock()
+	n := 0
+	if t := b.topics[offsetsTopic]; t != nil {
+		n = len(t.states)
+	}
+	b.mu.RUnlock()
+	if n == 0 {
+		return nil, kerr.NotCoordinator.Code
+	}
 	b.groupsMu.Lock()
 	defer b.groupsMu.Unlock()
-	return b.groups
+	sh := b.groups[group.PartitionFor(id, int32(n))]
+	switch {
+	case sh == nil:
+		return nil, kerr.NotCoordinator.Code
+	case sh.failed:
+		return nil, kerr.CoordinatorNotAvailable.Code
+	case sh.m == nil:
+		return nil, kerr.CoordinatorLoadInProgress.Code
+	}
+	return sh.m, 0
 }
 
-// Consumer-group APIs (OffsetCommit, OffsetFetch, JoinGroup, Heartbeat,
-// LeaveGroup, SyncGroup, DescribeGroups, ListGroups, DeleteGroups): their
-// versions and handlers are in package group's NN_name.go files; the API
-// table routes them all here.
-func (b *Broker) handleGroup(ctx context.Context, c *conn, r *request) (kmsg.Response, error) {
-	g := b.groupManager()
-	if g == nil {
-		return notCoordinator(r.kreq), nil
+// groupManagers returns the loaded managers and whether any partition
+// this broker leads is still loading (ListGroups).
+func (b *Broker) groupManagers() (ms []*group.Manager, loading bool) {
+	b.groupsMu.Lock()
+	defer b.groupsMu.Unlock()
+	for _, sh := range b.groups {
+		switch {
+		case sh.m != nil:
+			ms = append(ms, sh.m)
+		case !sh.failed:
+			loading = true
+		}
 	}
-	if r.key == kmsg.JoinGroup {
-		host, _, _ := net.SplitHostPort(c.nc.RemoteAddr().String())
-		ctx = group.WithClient(ctx, r.clientID, "/"+host)
-	}
-	return g.Handle(ctx, r.kreq), nil
-}
-
-// notCoordinator answers a group request that reached a broker that does
-// not host the groups with NOT_COORDINATOR (the protocol's word), so the
-// client looks the group's coordinator up again (FindCoordinator).
-func notCoordinator(req kmsg.Request) kmsg.Response {
-	code := kerr.NotCoordinator.Code
-	switch r := req.(type) {
-	case *kmsg.JoinGroupRequest:
-		resp := r.ResponseKind().(*kmsg.JoinGroupResponse)
-		resp.ErrorCode, resp.Generation = code, -1
-		return resp
-	case *kmsg.SyncGroupRequest:
-		resp := r.ResponseKind().(*kmsg.SyncGroupResponse)
-		resp.ErrorCode = code
-		return resp
-	case *kmsg.HeartbeatRequest:
-		resp := r.ResponseKind().(*kmsg.HeartbeatResponse)
-		resp.ErrorCode = code
-		return resp
-	case *kmsg.LeaveGroupRequest:
-		resp := r.ResponseKind().(*kmsg.LeaveGroupResponse)
-		resp.ErrorCode = code
-		return resp
-	case *kmsg.OffsetCommitRequest:
-		resp := r.ResponseKind().(*kmsg.OffsetCommitResponse)
-		for _, rt := range r.Topics {
-			st := kmsg.NewOffsetCommitResponseTopic()
-			st.Topic = rt.Topic
-			for _, rp := range rt.Partitions {
-				sp := kmsg.NewOffsetCommitResponseTopicPartition()
-				sp.Partition, sp.ErrorCode = rp.Partition, code
-				st.Partitions = append(st.Partitions, sp)
-			}
-			resp.Topics = append(resp.Topics, st)
-		}
-		return resp
-	case *kmsg.OffsetFetchRequest:
-		resp := r.ResponseKind().(*kmsg.OffsetFetchResponse)
-		resp.ErrorCode = code
-		for _, g := range r.Groups {
-			rg := kmsg.NewOffsetFetchResponseGroup()
-			rg.Group, rg.ErrorCode = g.Group, code
-			resp.Groups = append(resp.Groups, rg)
-		}
-		return resp
-	case *kmsg.DescribeGroupsRequest:
-		resp := r.ResponseKind().(*kmsg.DescribeGroupsResponse)
-		for _, g := range r.Groups {
-			rg := kmsg.NewDescribeGroupsResponseGroup()
-			rg.Group, rg.ErrorCode = g, code
-			resp.Groups = append(resp.Groups, rg)
-		}
-		return resp
-	case *kmsg.ListGroupsRequest:
-		return r.ResponseKind() // this broker hosts no group
-	case *kmsg.DeleteGroupsRequest:
-		resp := r.ResponseKind().(*kmsg.DeleteGroupsResponse)
-		for _, g := range r.Groups {
-			rg := kmsg.NewDeleteGroupsResponseGroup()
-			rg.Group, rg.ErrorCode = g, code
-			resp.Groups = append(resp.Groups, rg)
-		}
-		return resp
-	}
-	return nil
+	return ms, loading
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/sluicelogs/sluice/broker"
+	"github.com/sluicelogs/sluice/broker/group"
 	"github.com/sluicelogs/sluice/broker/segment"
 	"github.com/sluicelogs/sluice/internal/await"
 	"github.com/sluicelogs/sluice/testkit/memtest"
@@ -316,7 +317,7 @@ func TestAdminOfInternalTopicRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantParts := map[string]int{"work": 3, "gone": 0, "__consumer_offsets": 1, "__transaction_state": 1}
+	wantParts := map[string]int{"work": 3, "gone": 0, "__consumer_offsets": int(broker.Defaults().OffsetsPartitions), "__transaction_state": 1}
 	for _, mt := range mdResp.Topics {
 		if got := len(mt.Partitions); got != wantParts[*mt.Topic] {
 			t.Errorf("%s has %d partitions (%v), want %d", *mt.Topic, got, kerr.ErrorForCode(mt.ErrorCode), wantParts[*mt.Topic])
@@ -339,7 +340,8 @@ func TestReplaySkipsUndecodableOffsetsRecord(t *testing.T) {
 	addr := b.Addr()
 	b.Stop()
 
-	log, err := segment.Open(filepath.Join(b.Dir, "logs", "__consumer_offsets-0"), segment.Options{}, testcluster.Logger())
+	part := group.PartitionFor("g", broker.Defaults().OffsetsPartitions) // the group's offsets partition
+	log, err := segment.Open(filepath.Join(b.Dir, "logs", fmt.Sprintf("__consumer_offsets-%d", part)), segment.Options{}, testcluster.Logger())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/sluicelogs/sluice/broker"
 	"github.com/sluicelogs/sluice/testkit/testcluster"
 	"github.com/sluicelogs/sluice/testkit/testpeer"
 )
@@ -90,7 +91,7 @@ func TestKcat(t *testing.T) {
 			seen[key] = m.GetCounter().GetValue() + m.GetGauge().GetValue()
 		}
 	}
-	if seen["sluice_broker_requests_total/Produce"] < 1 || seen["sluice_broker_fetch_bytes_total"] < 1 || seen["sluice_broker_partitions"] != 4 {
+	if seen["sluice_broker_requests_total/Produce"] < 1 || seen["sluice_broker_fetch_bytes_total"] < 1 || seen["sluice_broker_partitions"] != 3+float64(broker.Defaults().OffsetsPartitions) {
 		t.Fatalf("metrics: %v", seen)
 	}
 }

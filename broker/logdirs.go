@@ -218,7 +218,7 @@ func (b *Broker) handleLogDirFailures(ctx context.Context) {
 
 // takeDirsOffline takes every local partition on an offline log directory
 // offline: no role (its fetcher stopped, the group manager too if it was
-// __consumer_offsets-0), its log closed.
+// an offsets partition), its log closed.
 func (b *Broker) takeDirsOffline() {
 	offline := b.offlineLogDirs()
 	for _, p := range b.localPartitions() {
@@ -230,8 +230,8 @@ func (b *Broker) takeDirsOffline() {
 		if stop != nil {
 			stop()
 		}
-		if p.Topic() == offsetsTopic && p.Index() == 0 {
-			b.syncGroupManager()
+		if p.Topic() == offsetsTopic {
+			b.syncGroupManager(p.Index())
 		}
 		b.roleMu.Unlock()
 		if err := p.Close(); err != nil {

@@ -14,14 +14,17 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/sluicelogs/sluice/broker"
+	"github.com/sluicelogs/sluice/broker/group"
 	"github.com/sluicelogs/sluice/internal/await"
 	"github.com/sluicelogs/sluice/testkit/testcluster"
 )
 
 // replicaConfig is what the replication tests run brokers with: short
-// session and lag timeouts so failures are noticed in seconds.
+// session and lag timeouts so failures are noticed in seconds, and
+// __consumer_offsets replicated on three brokers (Kafka's default).
 func replicaConfig(c *broker.Config) {
 	c.ZooKeeperSessionTimeout, c.ReplicaLagTimeMax = 4*time.Second, 3*time.Second
+	c.OffsetsReplication = 3
 }
 
 // awaitISR waits until every partition of topic has a live leader and an
@@ -204,8 +207,9 @@ func TestReplicatedTopicLifecycle(t *testing.T) {
 }
 
 // TestGroupSurvivesGroupHostLoss: __consumer_offsets is replicated, so
-// when the broker hosting the groups stops, another takes over with the
-// committed offsets: the group resumes where it committed.
+// when the broker hosting a group (leading its offsets partition) stops,
+// another takes over with the committed offsets: the group resumes where
+// it committed.
 func TestGroupSurvivesGroupHostLoss(t *testing.T) {
 	zkAddr := testcluster.Coordinator(t)
 	brokers := map[int32]*testcluster.Broker{}
@@ -243,15 +247,16 @@ func TestGroupSurvivesGroupHostLoss(t *testing.T) {
 		t.Fatalf("first consumer read %d records", len(first))
 	}
 
-	// Stop the broker leading __consumer_offsets-0 (the group host).
+	// Stop the broker leading the group's offsets partition (its host).
 	var host int32
 	await.Eventually(t, 30*time.Second, 50*time.Millisecond, func() error {
 		parts, err := describe(t, addrs[0], "__consumer_offsets")
 		if err == nil {
-			if len(parts[0].isr) != 3 {
-				return fmt.Errorf("offsets ISR %v", parts[0].isr)
+			p := parts[group.PartitionFor("workers", int32(len(parts)))]
+			if len(p.isr) != 3 {
+				return fmt.Errorf("offsets ISR %v", p.isr)
 			}
-			host = parts[0].leader
+			host = p.leader
 		}
 		return err
 	})

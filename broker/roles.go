@@ -30,8 +30,8 @@ func (b *Broker) applyPartitionState(topic string, index int32, st partitionStat
 	if p != nil {
 		b.setRole(p, st, version, replicas)
 	}
-	if topic == offsetsTopic && index == 0 {
-		b.syncGroupManager()
+	if topic == offsetsTopic {
+		b.syncGroupManager(index)
 	}
 }
 

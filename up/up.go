@@ -274,7 +274,7 @@ func (c *Config) brokerConfig(dir, zk string) (*broker.Config, error) {
 	if h := c.Broker.RetentionHours; h > 0 {
 		bc.RetentionMs = int64(h) * int64(time.Hour/time.Millisecond)
 	}
-	bc.OffsetsPartitions = 1
+	bc.OffsetsPartitions, bc.OffsetsReplication = 1, 1 // one broker
 	bc.AutoCreateTopics = true
 	if err := bc.Validate(); err != nil {
 		return nil, fmt.Errorf("up: broker: %w", err)

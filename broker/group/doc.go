@@ -11,7 +11,9 @@
 // protocol's own messages and error codes.
 //
 // The broker owns the connections and decides which groups this manager
-// serves (FindCoordinator); each handler takes a decoded kmsg request and
+// serves: a broker runs one Manager per __consumer_offsets partition it
+// leads, and a group belongs to partition PartitionFor(group, partitions),
+// Kafka's abs(hashCode) % partitions (FindCoordinator); each handler takes a decoded kmsg request and
 // returns the response of the same version. One file per API key, named by
 // key number, opening with the API's version range (an API entry; APIs
 // lists them and Manager.Handle routes by key).

@@ -93,6 +93,10 @@ func StartBroker(tb testing.TB, id int, zkConnect, dir string, options ...func(*
 		tb.Fatal(err)
 	}
 	cfg.ZooKeeperTimeout, cfg.ZooKeeperSessionTimeout = 10*time.Second, 10*time.Second
+	// As Kafka's own test harness and config/server.properties: a single
+	// broker's groups get a coordinator (Kafka creates __consumer_offsets
+	// only once offsets.topic.replication.factor brokers are live).
+	cfg.OffsetsReplication = 1
 	for _, o := range options {
 		o(&cfg)
 	}
