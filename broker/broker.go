@@ -10,6 +10,7 @@ import (
 
 	"github.com/sluicelogs/sluice/broker/partition"
 	"github.com/sluicelogs/sluice/internal/accept"
+	"github.com/sluicelogs/sluice/internal/connbuf"
 	"github.com/sluicelogs/sluice/internal/dirlock"
 )
 
@@ -65,6 +66,7 @@ type Broker struct {
 	metrics *metrics
 	apis    apiTable       // the APIs this broker implements, by key
 	mem     *requestMemory // queued.max.request.bytes over all connections
+	bufs    *connbuf.Pool  // the connections' 64 KiB read and write buffers
 	conns   *connCounts    // for max.connections, max.connections.per.ip and its overrides
 	rates   []*connRate    // max.connection.creation.rate, the listener's (connrate.go)
 
@@ -109,6 +111,7 @@ func New(cfg *Config, log *slog.Logger) (*Broker, error) {
 	}
 	b.apis = newAPITable()
 	b.mem = newRequestMemory(cfg.QueuedMaxRequestBytes)
+	b.bufs = connbuf.New(64 << 10)
 	err = b.checkLogDirs()
 	if err == nil {
 		err = b.noLogDir()

@@ -223,10 +223,12 @@ func (c *conn) serve(ctx context.Context) {
 		}
 	}()
 	// The 64 KiB read and write buffers come with the first request's
-	// size: a connection that never sends a byte holds none.
+	// size, from the broker's pool: a connection that never sends a byte
+	// holds none, and one that ends gives them back.
 	src := idleReader{c.nc, c.b.cfg.ConnectionsMaxIdle}
 	var r *bufio.Reader
 	var w *bufio.Writer
+	defer func() { c.b.bufs.PutReader(r); c.b.bufs.PutWriter(w) }()
 	var mem share // the memory of the request being read or handled
 	defer c.b.mem.release(&mem)
 	var size [4]byte
@@ -248,7 +250,7 @@ func (c *conn) serve(ctx context.Context) {
 			return
 		}
 		if r == nil {
-			r, w = bufio.NewReaderSize(src, 64<<10), bufio.NewWriterSize(c.nc, 64<<10)
+			r, w = c.b.bufs.Reader(src), c.b.bufs.Writer(c.nc)
 		}
 		n := int32(binary.BigEndian.Uint32(size[:]))
 		if n < 8 || n > c.b.cfg.MaxRequestBytes {

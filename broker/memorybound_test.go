@@ -118,3 +118,35 @@ func TestAnsweredFramesChargedUntilFreed(t *testing.T) {
 		t.Fatalf("heap grew by %.1f MiB, more than the budget + 4 MiB (%d MiB)", float64(grown)/(1<<20), limit>>20)
 	}
 }
+
+// TestShortConnectionsReuseBuffers: 200 connections one after the other,
+// each sending an ApiVersions and closing, allocate far less than the
+// 128 KiB of read and write buffers each would take new: they come from
+// the broker's pool and go back to it (internal/connbuf).
+func TestShortConnectionsReuseBuffers(t *testing.T) {
+	const conns = 200
+	zkAddr := testcluster.Coordinator(t)
+	b := testcluster.StartBroker(t, 1, zkAddr, "")
+	one := func() {
+		nc, err := net.Dial("tcp", b.Addr())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer nc.Close()
+		if err := apiVersions(nc); err != nil {
+			t.Fatal(err)
+		}
+	}
+	one()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for range conns {
+		one()
+	}
+	runtime.ReadMemStats(&after)
+	per := (after.TotalAlloc - before.TotalAlloc) / conns
+	t.Logf("%d bytes allocated per connection", per)
+	if per > 64<<10 {
+		t.Fatalf("%d KiB allocated per short connection, want well under the 128 KiB of new buffers", per>>10)
+	}
+}

@@ -205,7 +205,7 @@ func (c *conn) buffer() []byte {
 // wmu. The packets written are kept for reuse by buffer.
 func (c *conn) drain() error {
 	if c.w == nil { // the first reply: see serve
-		c.w = c.s.bufs.writer(c.nc)
+		c.w = c.s.bufs.Writer(c.nc)
 	}
 	var written [][]byte
 	for {
@@ -280,9 +280,9 @@ func (c *conn) serve(ctx context.Context) {
 		c.close()
 		wg.Wait()
 		// Every goroutine that reads or writes is done: the buffers go
-		// back to the server's pools (buffers.go).
-		c.s.bufs.putReader(r)
-		c.s.bufs.putWriter(c.w)
+		// back to the server's pools (internal/connbuf).
+		c.s.bufs.PutReader(r)
+		c.s.bufs.PutWriter(c.w)
 		c.w = nil
 		c.s.watches.remove(c)
 		// What requests never answered (read in part, queued when the
@@ -314,7 +314,7 @@ func (c *conn) serve(ctx context.Context) {
 	if err != nil {
 		return
 	}
-	r = c.s.bufs.reader(io.MultiReader(bytes.NewReader(first[:]), c.nc))
+	r = c.s.bufs.Reader(io.MultiReader(bytes.NewReader(first[:]), c.nc))
 	ok := c.handshake(ctx, r, packetBuffer(charged))
 	c.uncharge(charged) // answered, or refused
 	if !ok {

@@ -69,5 +69,5 @@
 // token bucket, with BLUE's random drops, on connect requests
 // (throttle.go): a connect request over it is closed unanswered before
 // it costs a session. Short connections' 64 KiB read and write buffers
-// come from per-server pools (buffers.go).
+// come from per-server pools (internal/connbuf).
 package coordinator
