@@ -316,6 +316,13 @@ func metric(t *testing.T, url, name string) float64 {
 }
 
 // writeConfig writes an indexer.yml for one route and returns its path.
+// Its pipeline_timeout is a minute, not the default second: the race
+// detector makes the nginx pipeline about 20 times slower, and on a
+// machine loaded far past its cores an ordinary event can go over a
+// second of wall time and to the dead-letter topic (the likely cause of
+// TestTwoIndexersShareGroup stopping at 99,999 of 100,000 under two busy
+// loops, other jobs and a load of 33). The budget itself is
+// TestOverBudgetGoesToDeadLetter's.
 func (e *env) writeConfig(t *testing.T, group, topic, index string, nginx bool) string {
 	t.Helper()
 	pipeline := ""
@@ -328,6 +335,7 @@ elasticsearch: {hosts: [%q], replicas: 0}
 dead_letter_topic: sluice-dlq
 max_poll_records: 2000
 max_backoff: 1s
+pipeline_timeout: 1m
 routes:
   - topics: [%s]
     %s
