@@ -91,7 +91,7 @@ func TestKafkaCLI(t *testing.T) {
 	t.Run("consumer-groups", func(t *testing.T) {
 
 		out := testpeer.KafkaTool(t, "kafka-consumer-groups.sh", nil,
-			"--bootstrap-server", addr, "--describe", "--group", "cli-group")
+			"--bootstrap-server", addr, "--describe", "--group", "cli-group", "--timeout", "60000")
 		t.Logf("kafka-consumer-groups.sh --describe:\n%s", out)
 		rows := 0
 		for _, line := range strings.Split(out, "\n") {

@@ -80,7 +80,7 @@ func offsetDeleteScenario(t *testing.T, addr string) []string {
 
 	var outs []string
 	step := func(topic string) {
-		out := testpeer.KafkaTool(t, "kafka-consumer-groups.sh", nil, "--bootstrap-server", addr, "--delete-offsets", "--group", "od", "--topic", topic)
+		out := testpeer.KafkaTool(t, "kafka-consumer-groups.sh", nil, "--bootstrap-server", addr, "--delete-offsets", "--group", "od", "--topic", topic, "--timeout", "60000")
 		outs = append(outs, fmt.Sprintf("--topic %s:\n%s(offsets left for %v)\n", topic, out, committedTopics(t, addr, "od")))
 	}
 	step("t") // subscribed by the member

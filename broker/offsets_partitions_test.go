@@ -77,7 +77,7 @@ func TestGroupsOverOffsetsPartitions(t *testing.T) {
 	produceNumbered(t, rest, "work", "b", 100)
 	readGroups(t, rest, groups, "b-", 100)
 
-	out := testpeer.KafkaTool(t, "kafka-consumer-groups.sh", nil, "--bootstrap-server", rest[0], "--describe", "--all-groups")
+	out := testpeer.KafkaTool(t, "kafka-consumer-groups.sh", nil, "--bootstrap-server", rest[0], "--describe", "--all-groups", "--timeout", "60000")
 	rows := map[string]int{}
 	for _, line := range strings.Split(out, "\n") {
 		f := strings.Fields(line)

@@ -162,7 +162,7 @@ func testKafkaCLI(t *testing.T, addr string) {
 		if total != n {
 			t.Fatalf("committed offsets sum to %d, want %d", total, n)
 		}
-		if kafka := testpeer.KafkaTool(t, "kafka-consumer-groups.sh", nil, "--bootstrap-server", k.Addr, "--describe", "--group", "g"); out != kafka {
+		if kafka := testpeer.KafkaTool(t, "kafka-consumer-groups.sh", nil, "--bootstrap-server", k.Addr, "--describe", "--group", "g", "--timeout", "60000"); out != kafka {
 			t.Fatalf("sluice groups --describe:\n%q\nkafka-consumer-groups.sh --describe:\n%q", out, kafka)
 		}
 		if out := kafkaCLIOK(t, "", "groups", "--bootstrap-server", k.Addr, "--list"); !slices.Contains(strings.Split(out, "\n"), "g") {
