@@ -1,0 +1,189 @@
+package broker_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sluicelogs/sluice/broker"
+	"github.com/sluicelogs/sluice/internal/await"
+	"github.com/sluicelogs/sluice/testkit/testpeer"
+)
+
+// step27 is one command of the differential walk through Kafka 2.7's
+// --zookeeper tools: the tool, its arguments ({zk} stands for the
+// cluster's connect string, {dir} for the test's directory) and, if set,
+// what must hold of the cluster (as the tool itself shows it) before the
+// next step, since the controller acts on what the tools write after they
+// exit.
+type step27 struct {
+	tool   string // a deploy/kafka/bin/2.7 wrapper, or "sluice topics"
+	args   string
+	settle *step27
+	until  func(out string) error
+}
+
+// diff27Mask masks what may differ between two runs of the same commands
+// on two clusters: times.
+var diff27Mask = []struct {
+	re   *regexp.Regexp
+	with string
+}{
+	{regexp.MustCompile(`\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d([.,]\d+)?`), "<time>"},
+}
+
+func mask27(out string) string {
+	for _, m := range diff27Mask {
+		out = m.re.ReplaceAllString(out, m.with)
+	}
+	return out
+}
+
+// leaders27 is a settle condition: topic has n partitions, each led.
+func leaders27(topic string, n int) func(string) error {
+	led := regexp.MustCompile(`(?m)^\s*Topic: ` + regexp.QuoteMeta(topic) + `\s+Partition: \d+\s+Leader: \d+\s`)
+	return func(out string) error {
+		if got := len(led.FindAllString(out, -1)); got != n {
+			return fmt.Errorf("%d of %d partitions of %s led:\n%s", got, n, topic, out)
+		}
+		return nil
+	}
+}
+
+// diff27Steps are the commands of the walk, in order.
+func diff27Steps() []step27 {
+	describe := func(topic string) *step27 {
+		return &step27{tool: "kafka-topics.sh", args: "--zookeeper {zk} --describe --topic " + topic}
+	}
+	return []step27{
+		{tool: "kafka-topics.sh", args: "--zookeeper {zk} --create --topic orders --partitions 3 --replication-factor 1 --config retention.ms=86400000",
+			settle: describe("orders"), until: leaders27("orders", 3)},
+		{tool: "kafka-topics.sh", args: "--zookeeper {zk} --create --topic pinned --replica-assignment 1,1 --config cleanup.policy=compact --config segment.bytes=1048576",
+			settle: describe("pinned"), until: leaders27("pinned", 2)},
+		{tool: "kafka-topics.sh", args: "--zookeeper {zk} --create --topic plain --partitions 1 --replication-factor 1",
+			settle: describe("plain"), until: leaders27("plain", 1)},
+		{tool: "kafka-topics.sh", args: "--zookeeper {zk} --list"},
+		{tool: "sluice topics", args: "--zookeeper {zk} --list"},
+		{tool: "kafka-topics.sh", args: "--zookeeper {zk} --describe"},
+		{tool: "sluice topics", args: "--zookeeper {zk} --describe"},
+		{tool: "kafka-topics.sh", args: "--zookeeper {zk} --describe --topic orders"},
+		{tool: "sluice topics", args: "--zookeeper {zk} --describe --topic orders"},
+		{tool: "kafka-topics.sh", args: "--zookeeper {zk} --describe --topics-with-overrides"},
+		{tool: "kafka-topics.sh", args: "--zookeeper {zk} --describe --under-replicated-partitions"},
+		{tool: "kafka-topics.sh", args: "--zookeeper {zk} --describe --unavailable-partitions"},
+		{tool: "kafka-topics.sh", args: "--zookeeper {zk} --alter --topic orders --partitions 5",
+			settle: describe("orders"), until: leaders27("orders", 5)},
+		{tool: "kafka-topics.sh", args: "--zookeeper {zk} --describe --topic orders"},
+		{tool: "kafka-configs.sh", args: "--zookeeper {zk} --entity-type topics --entity-name orders --alter --add-config retention.ms=3600000"},
+		{tool: "kafka-configs.sh", args: "--zookeeper {zk} --entity-type topics --entity-name orders --describe"},
+		{tool: "kafka-configs.sh", args: "--zookeeper {zk} --entity-type topics --entity-name plain --alter --add-config max.message.bytes=2000000,retention.ms=60000"},
+		{tool: "kafka-configs.sh", args: "--zookeeper {zk} --entity-type topics --entity-name plain --alter --delete-config retention.ms"},
+		{tool: "kafka-configs.sh", args: "--zookeeper {zk} --entity-type topics --describe"},
+		{tool: "kafka-topics.sh", args: "--zookeeper {zk} --describe --topics-with-overrides"},
+		{tool: "kafka-preferred-replica-election.sh", args: "--zookeeper {zk}",
+			settle: &step27{tool: "kafka-topics.sh", args: "--zookeeper {zk} --describe"}, until: leaders27("orders", 5)},
+		{tool: "kafka-reassign-partitions.sh", args: "--zookeeper {zk} --generate --topics-to-move-json-file {dir}/move.json --broker-list 1"},
+		{tool: "kafka-topics.sh", args: "--zookeeper {zk} --delete --topic pinned",
+			settle: &step27{tool: "kafka-topics.sh", args: "--zookeeper {zk} --list"},
+			until: func(out string) error {
+				if hasLine(out, "pinned") || strings.Contains(out, "marked for deletion") {
+					return fmt.Errorf("pinned not deleted yet:\n%s", out)
+				}
+				return nil
+			}},
+		{tool: "kafka-topics.sh", args: "--zookeeper {zk} --list"},
+		{tool: "sluice topics", args: "--zookeeper {zk} --list"},
+		{tool: "kafka-topics.sh", args: "--zookeeper {zk} --describe"},
+	}
+}
+
+// run27 runs step's command against the cluster whose ZooKeeper is at zk
+// and returns what it printed to stdout.
+func run27(t *testing.T, s step27, zk, dir string) string {
+	t.Helper()
+	args := strings.Fields(strings.NewReplacer("{zk}", zk, "{dir}", dir).Replace(s.args))
+	if s.tool != "sluice topics" {
+		return testpeer.Kafka27Tool(t, s.tool, nil, args...)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, testpeer.SluiceBinary(t), append([]string{"topics"}, args...)...)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("sluice topics %q: %v\nstderr:\n%s", args, err, stderr.String())
+	}
+	return string(out)
+}
+
+// walk27 runs the steps against one cluster, waiting after each for what
+// it settles on, and returns each step's output, masked.
+func walk27(t *testing.T, name, zk string, steps []step27) []string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "move.json"), []byte(`{"version":1,"topics":[{"topic":"orders"},{"topic":"plain"}]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	outs := make([]string, len(steps))
+	for i, s := range steps {
+		outs[i] = mask27(run27(t, s, zk, dir))
+		t.Logf("%s: %s %s:\n%s", name, s.tool, s.args, outs[i])
+		if s.settle != nil {
+			await.Eventually(t, 90*time.Second, 200*time.Millisecond, func() error {
+				return s.until(run27(t, *s.settle, zk, dir))
+			})
+		}
+	}
+	return outs
+}
+
+// TestKafka27ZooKeeperFormsDiffer runs Kafka 2.7's --zookeeper admin
+// commands (kafka-topics.sh --create with --partitions and with
+// --replica-assignment and --config, --describe with
+// --topics-with-overrides, --under-replicated-partitions and
+// --unavailable-partitions, --list, --alter --partitions, --delete;
+// kafka-configs.sh --alter/--describe of topics;
+// kafka-preferred-replica-election.sh; kafka-reassign-partitions.sh
+// --generate) and `sluice topics --zookeeper` against a real Kafka 2.7
+// broker and against a sluice broker, each alone on its own Apache
+// ZooKeeper, and wants the same output from each command on both, times
+// masked; `sluice topics --zookeeper` must print what 2.7's tool prints
+// on the same cluster.
+func TestKafka27ZooKeeperFormsDiffer(t *testing.T) {
+	steps := diff27Steps()
+
+	kzk := testpeer.StartZooKeeper(t)
+	testpeer.StartKafka27(t, kzk.Addr, 1, 1)
+	want := walk27(t, "kafka 2.7", kzk.Addr, steps)
+
+	szk := testpeer.StartZooKeeper(t)
+	startBrokerProcs(t, szk.Addr, 1, func(c *broker.Config) {})
+	testpeer.Used(t, "kafka27", testpeer.Kafka27Version+" CLI tools against a sluice broker on Apache ZooKeeper")
+	got := walk27(t, "sluice", szk.Addr, steps)
+
+	for i, s := range steps {
+		if got[i] != want[i] {
+			t.Errorf("%s %s:\nsluice:\n%s\nkafka 2.7:\n%s", s.tool, s.args, got[i], want[i])
+		}
+	}
+	// `sluice topics --zookeeper` prints what the 2.7 tool printed just
+	// before it, on the same cluster.
+	for i, s := range steps {
+		if s.tool == "sluice topics" && (i == 0 || steps[i-1].args != s.args) {
+			t.Fatalf("step %d (%s) does not follow the 2.7 tool's same command", i, s.args)
+		}
+		if s.tool == "sluice topics" && want[i] != want[i-1] {
+			t.Errorf("on kafka 2.7, sluice topics %s:\n%s\nkafka-topics.sh printed:\n%s", s.args, want[i], want[i-1])
+		}
+		if s.tool == "sluice topics" && got[i] != got[i-1] {
+			t.Errorf("on sluice, sluice topics %s:\n%s\nkafka-topics.sh printed:\n%s", s.args, got[i], got[i-1])
+		}
+	}
+}
