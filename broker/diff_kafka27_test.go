@@ -18,12 +18,13 @@ import (
 
 // step27 is one command of the differential walk through Kafka 2.7's
 // --zookeeper tools: the tool, its arguments ({zk} stands for the
-// cluster's connect string, {dir} for the test's directory) and, if set,
-// what must hold of the cluster (as the tool itself shows it) before the
-// next step, since the controller acts on what the tools write after they
-// exit.
+// cluster's connect string, {bs} for its broker, {dir} for the test's
+// directory) and, if set, what must hold of the cluster before the next
+// step, since the controller and the brokers act on what the tools write
+// after they exit: until holds of settle's output, or without settle of
+// the step's own (which is then run again until it does).
 type step27 struct {
-	tool   string // a deploy/kafka/bin/2.7 wrapper, or "sluice topics"
+	tool   string // a deploy/kafka/bin/2.7 wrapper, "3.9 " and a deploy/kafka/bin one, or "sluice topics"
 	args   string
 	settle *step27
 	until  func(out string) error
@@ -36,6 +37,10 @@ var diff27Mask = []struct {
 	with string
 }{
 	{regexp.MustCompile(`\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d([.,]\d+)?`), "<time>"},
+	// Kafka 2.7 has no topic ids (KIP-516 came with 2.8): it answers the
+	// zero id, which the 3.9 tool leaves out, where sluice answers the
+	// topic's.
+	{regexp.MustCompile(`\tTopicId: \S+`), ""},
 }
 
 func mask27(out string) string {
@@ -80,8 +85,18 @@ func diff27Steps() []step27 {
 		{tool: "kafka-topics.sh", args: "--zookeeper {zk} --alter --topic orders --partitions 5",
 			settle: describe("orders"), until: leaders27("orders", 5)},
 		{tool: "kafka-topics.sh", args: "--zookeeper {zk} --describe --topic orders"},
+		// What the broker itself serves of the topic.
+		{tool: "3.9 kafka-topics.sh", args: "--bootstrap-server {bs} --describe --topic orders", until: leaders27("orders", 5)},
 		{tool: "kafka-configs.sh", args: "--zookeeper {zk} --entity-type topics --entity-name orders --alter --add-config retention.ms=3600000"},
 		{tool: "kafka-configs.sh", args: "--zookeeper {zk} --entity-type topics --entity-name orders --describe"},
+		// What the broker itself took from /config/changes.
+		{tool: "3.9 kafka-configs.sh", args: "--bootstrap-server {bs} --entity-type topics --entity-name orders --describe",
+			until: func(out string) error {
+				if !strings.Contains(out, "retention.ms=3600000 ") {
+					return fmt.Errorf("the broker does not show retention.ms=3600000 yet:\n%s", out)
+				}
+				return nil
+			}},
 		{tool: "kafka-configs.sh", args: "--zookeeper {zk} --entity-type topics --entity-name plain --alter --add-config max.message.bytes=2000000,retention.ms=60000"},
 		{tool: "kafka-configs.sh", args: "--zookeeper {zk} --entity-type topics --entity-name plain --alter --delete-config retention.ms"},
 		{tool: "kafka-configs.sh", args: "--zookeeper {zk} --entity-type topics --describe"},
@@ -100,14 +115,30 @@ func diff27Steps() []step27 {
 		{tool: "kafka-topics.sh", args: "--zookeeper {zk} --list"},
 		{tool: "sluice topics", args: "--zookeeper {zk} --list"},
 		{tool: "kafka-topics.sh", args: "--zookeeper {zk} --describe"},
+		{tool: "3.9 kafka-topics.sh", args: "--bootstrap-server {bs} --list",
+			until: func(out string) error {
+				if hasLine(out, "pinned") {
+					return fmt.Errorf("the broker still lists pinned:\n%s", out)
+				}
+				return nil
+			}},
 	}
 }
 
-// run27 runs step's command against the cluster whose ZooKeeper is at zk
-// and returns what it printed to stdout.
-func run27(t *testing.T, s step27, zk, dir string) string {
+// cluster27 is where a walk runs: the ZooKeeper connect string and the
+// broker's address.
+type cluster27 struct {
+	name, zk, bs string
+}
+
+// run27 runs step's command against c and returns what it printed to
+// stdout.
+func run27(t *testing.T, s step27, c cluster27, dir string) string {
 	t.Helper()
-	args := strings.Fields(strings.NewReplacer("{zk}", zk, "{dir}", dir).Replace(s.args))
+	args := strings.Fields(strings.NewReplacer("{zk}", c.zk, "{bs}", c.bs, "{dir}", dir).Replace(s.args))
+	if tool, ok := strings.CutPrefix(s.tool, "3.9 "); ok {
+		return testpeer.KafkaTool(t, tool, nil, args...)
+	}
 	if s.tool != "sluice topics" {
 		return testpeer.Kafka27Tool(t, s.tool, nil, args...)
 	}
@@ -125,7 +156,7 @@ func run27(t *testing.T, s step27, zk, dir string) string {
 
 // walk27 runs the steps against one cluster, waiting after each for what
 // it settles on, and returns each step's output, masked.
-func walk27(t *testing.T, name, zk string, steps []step27) []string {
+func walk27(t *testing.T, c cluster27, steps []step27) []string {
 	t.Helper()
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "move.json"), []byte(`{"version":1,"topics":[{"topic":"orders"},{"topic":"plain"}]}`), 0o644); err != nil {
@@ -133,13 +164,22 @@ func walk27(t *testing.T, name, zk string, steps []step27) []string {
 	}
 	outs := make([]string, len(steps))
 	for i, s := range steps {
-		outs[i] = mask27(run27(t, s, zk, dir))
-		t.Logf("%s: %s %s:\n%s", name, s.tool, s.args, outs[i])
-		if s.settle != nil {
+		outs[i] = mask27(run27(t, s, c, dir))
+		switch {
+		case s.settle != nil:
 			await.Eventually(t, 90*time.Second, 200*time.Millisecond, func() error {
-				return s.until(run27(t, *s.settle, zk, dir))
+				return s.until(run27(t, *s.settle, c, dir))
+			})
+		case s.until != nil:
+			await.Eventually(t, 90*time.Second, 200*time.Millisecond, func() error {
+				if err := s.until(outs[i]); err != nil {
+					outs[i] = mask27(run27(t, s, c, dir))
+					return err
+				}
+				return nil
 			})
 		}
+		t.Logf("%s: %s %s:\n%s", c.name, s.tool, s.args, outs[i])
 	}
 	return outs
 }
@@ -159,14 +199,26 @@ func walk27(t *testing.T, name, zk string, steps []step27) []string {
 func TestKafka27ZooKeeperFormsDiffer(t *testing.T) {
 	steps := diff27Steps()
 
-	kzk := testpeer.StartZooKeeper(t)
-	testpeer.StartKafka27(t, kzk.Addr, 1, 1)
-	want := walk27(t, "kafka 2.7", kzk.Addr, steps)
-
-	szk := testpeer.StartZooKeeper(t)
-	startBrokerProcs(t, szk.Addr, 1, func(c *broker.Config) {})
-	testpeer.Used(t, "kafka27", testpeer.Kafka27Version+" CLI tools against a sluice broker on Apache ZooKeeper")
-	got := walk27(t, "sluice", szk.Addr, steps)
+	var want, got []string
+	// The two walks side by side; each cluster stops with its subtest.
+	t.Run("walks", func(t *testing.T) {
+		t.Run("kafka27", func(t *testing.T) {
+			t.Parallel()
+			zk := testpeer.StartZooKeeper(t)
+			k := testpeer.StartKafka27(t, zk.Addr, 1, 1)
+			want = walk27(t, cluster27{name: "kafka 2.7", zk: zk.Addr, bs: k.Addr}, steps)
+		})
+		t.Run("sluice", func(t *testing.T) {
+			t.Parallel()
+			zk := testpeer.StartZooKeeper(t)
+			b := startBrokerProcs(t, zk.Addr, 1, func(c *broker.Config) {})[0]
+			testpeer.Used(t, "kafka27", testpeer.Kafka27Version+" CLI tools against a sluice broker on Apache ZooKeeper")
+			got = walk27(t, cluster27{name: "sluice", zk: zk.Addr, bs: b.addr}, steps)
+		})
+	})
+	if len(want) != len(steps) || len(got) != len(steps) {
+		t.Fatal("a walk did not finish")
+	}
 
 	for i, s := range steps {
 		if got[i] != want[i] {

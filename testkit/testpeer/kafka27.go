@@ -58,7 +58,6 @@ default.replication.factor=1
 offsets.topic.replication.factor=1
 transaction.state.log.replication.factor=1
 transaction.state.log.min.isr=1
-min.insync.replicas=1
 group.initial.rebalance.delay.ms=0
 `, id, addr, addr, filepath.Join(dir, "logs"), zkConnect)
 	serverProps, log4j := filepath.Join(dir, "server.properties"), filepath.Join(dir, "log4j.properties")
