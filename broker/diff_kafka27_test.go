@@ -26,6 +26,7 @@ import (
 type step27 struct {
 	tool   string // a deploy/kafka/bin/2.7 wrapper, "3.9 " and a deploy/kafka/bin one, or "sluice topics"
 	args   string
+	fails  bool // the command fails: its exit code is part of its output
 	settle *step27
 	until  func(out string) error
 }
@@ -73,6 +74,12 @@ func diff27Steps() []step27 {
 			settle: describe("pinned"), until: leaders27("pinned", 2)},
 		{tool: "kafka-topics.sh", args: "--zookeeper {zk} --create --topic plain --partitions 1 --replication-factor 1",
 			settle: describe("plain"), until: leaders27("plain", 1)},
+		// Refused: a topic that exists, a replication factor over the
+		// brokers there are, fewer partitions than the topic has, the
+		// config of a topic that is not there.
+		{tool: "kafka-topics.sh", args: "--zookeeper {zk} --create --topic orders --partitions 1 --replication-factor 1", fails: true},
+		{tool: "kafka-topics.sh", args: "--zookeeper {zk} --create --topic wide --partitions 1 --replication-factor 2", fails: true},
+		{tool: "kafka-topics.sh", args: "--zookeeper {zk} --alter --topic orders --partitions 2", fails: true},
 		{tool: "kafka-topics.sh", args: "--zookeeper {zk} --list"},
 		{tool: "sluice topics", args: "--zookeeper {zk} --list"},
 		{tool: "kafka-topics.sh", args: "--zookeeper {zk} --describe"},
@@ -139,6 +146,13 @@ func run27(t *testing.T, s step27, c cluster27, dir string) string {
 	if tool, ok := strings.CutPrefix(s.tool, "3.9 "); ok {
 		return testpeer.KafkaTool(t, tool, nil, args...)
 	}
+	if s.tool != "sluice topics" && s.fails {
+		out, _, code := testpeer.Kafka27ToolExit(t, s.tool, nil, args...)
+		if code == 0 {
+			t.Fatalf("%s %s on %s: exit 0, want a failure:\n%s", s.tool, s.args, c.name, out)
+		}
+		return fmt.Sprintf("%s(exit %d)\n", out, code)
+	}
 	if s.tool != "sluice topics" {
 		return testpeer.Kafka27Tool(t, s.tool, nil, args...)
 	}
@@ -184,19 +198,20 @@ func walk27(t *testing.T, c cluster27, steps []step27) []string {
 	return outs
 }
 
-// TestKafka27ZooKeeperFormsDiffer runs Kafka 2.7's --zookeeper admin
+// TestKafka27ZooKeeperFormsMatch runs Kafka 2.7's --zookeeper admin
 // commands (kafka-topics.sh --create with --partitions and with
 // --replica-assignment and --config, --describe with
 // --topics-with-overrides, --under-replicated-partitions and
 // --unavailable-partitions, --list, --alter --partitions, --delete;
 // kafka-configs.sh --alter/--describe of topics;
 // kafka-preferred-replica-election.sh; kafka-reassign-partitions.sh
-// --generate) and `sluice topics --zookeeper` against a real Kafka 2.7
+// --generate; and refusals: an existing topic, too few brokers, fewer
+// partitions) and `sluice topics --zookeeper` against a real Kafka 2.7
 // broker and against a sluice broker, each alone on its own Apache
 // ZooKeeper, and wants the same output from each command on both, times
 // masked; `sluice topics --zookeeper` must print what 2.7's tool prints
 // on the same cluster.
-func TestKafka27ZooKeeperFormsDiffer(t *testing.T) {
+func TestKafka27ZooKeeperFormsMatch(t *testing.T) {
 	steps := diff27Steps()
 
 	var want, got []string
