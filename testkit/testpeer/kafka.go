@@ -88,7 +88,22 @@ func Kafka27Tool(tb testing.TB, script string, stdin io.Reader, args ...string) 
 func KafkaToolExit(tb testing.TB, script string, stdin io.Reader, args ...string) (stdout, stderr string, code int) {
 	tb.Helper()
 	root, _ := kafkaPaths(tb)
-	out, errOut, err := execKafkaTool(filepath.Join(root, "deploy", "kafka", "bin", script), stdin, args...)
+	return kafkaToolExit(tb, filepath.Join(root, "deploy", "kafka", "bin", script), stdin, args...)
+}
+
+// Kafka27ToolExit is KafkaToolExit for the Apache Kafka 2.7 tools
+// (Kafka27Tool).
+func Kafka27ToolExit(tb testing.TB, script string, stdin io.Reader, args ...string) (stdout, stderr string, code int) {
+	tb.Helper()
+	root, _ := kafkaPeerPaths(tb, "kafka27", Kafka27Version, "deploy/kafka/build.sh 2.7")
+	return kafkaToolExit(tb, filepath.Join(root, "deploy", "kafka", "bin", "2.7", script), stdin, args...)
+}
+
+// kafkaToolExit runs the wrapper at path as KafkaToolExit describes.
+func kafkaToolExit(tb testing.TB, path string, stdin io.Reader, args ...string) (stdout, stderr string, code int) {
+	tb.Helper()
+	script := filepath.Base(path)
+	out, errOut, err := execKafkaTool(path, stdin, args...)
 	var exit *exec.ExitError
 	switch {
 	case err == nil:

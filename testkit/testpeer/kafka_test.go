@@ -97,3 +97,22 @@ func TestKafka27Peer(t *testing.T) {
 	}
 	Used(t, "kafka27", "Kafka "+strings.TrimSpace(out)+" CLI tools")
 }
+
+// TestKafka27Broker: Apache Kafka 2.7's broker starts on Apache ZooKeeper
+// (on this JDK), and its --zookeeper tools create a topic it then leads.
+func TestKafka27Broker(t *testing.T) {
+	zk := StartZooKeeper(t)
+	k := StartKafka27(t, zk.Addr, 1, 1)
+	out := Kafka27Tool(t, "kafka-topics.sh", nil, "--zookeeper", zk.Addr, "--create", "--topic", "t27", "--partitions", "2", "--replication-factor", "1")
+	if !strings.Contains(out, "Created topic t27.") {
+		t.Fatalf("kafka-topics.sh --create --zookeeper printed:\n%s", out)
+	}
+	leader := regexp.MustCompile(`(?m)^\s*Topic: t27\s+Partition: \d+\s+Leader: 1\s`)
+	await.Eventually(t, 60*time.Second, 100*time.Millisecond, func() error {
+		out := Kafka27Tool(t, "kafka-topics.sh", nil, "--zookeeper", zk.Addr, "--describe", "--topic", "t27")
+		if n := len(leader.FindAllString(out, -1)); n != 2 {
+			return fmt.Errorf("%d of 2 partitions led by broker 1 at %s:\n%s", n, k.Addr, out)
+		}
+		return nil
+	})
+}
