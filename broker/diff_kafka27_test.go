@@ -212,6 +212,7 @@ func walk27(t *testing.T, c cluster27, steps []step27) []string {
 // masked; `sluice topics --zookeeper` must print what 2.7's tool prints
 // on the same cluster.
 func TestKafka27ZooKeeperFormsMatch(t *testing.T) {
+	t.Parallel() // spends its time waiting on Kafka\'s JVM tools or brokers: see helpers_test.go
 	steps := diff27Steps()
 
 	var want, got []string

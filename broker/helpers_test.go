@@ -9,6 +9,13 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
+// The tests that spend their time waiting on Kafka's JVM tools and
+// brokers (interop and differential tests) call t.Parallel: two of them
+// at a time (go test's -parallel, GOMAXPROCS by default) overlap those
+// waits once the package's other tests have run alone. The tests that
+// measure this process's memory, or that kill and time processes, stay
+// sequential.
+
 // endOffsets returns the high watermark of every partition of topic.
 func endOffsets(t *testing.T, cl *kgo.Client, topic string) map[int32]int64 {
 	t.Helper()

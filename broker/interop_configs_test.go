@@ -37,6 +37,7 @@ func configTool(t *testing.T, addr string, args ...string) string {
 // topic the same lines (value, sensitive flag and synonyms) except where
 // the two brokers' own server.properties differ.
 func TestDescribeConfigsAsKafka(t *testing.T) {
+	t.Parallel() // spends its time waiting on Kafka\'s JVM tools or brokers: see helpers_test.go
 	zkAddr := testcluster.Coordinator(t)
 	b := testcluster.StartBroker(t, 1, zkAddr, "")
 	k := testpeer.StartKafka(t)

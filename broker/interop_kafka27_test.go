@@ -71,6 +71,7 @@ func brokerList(t *testing.T, s string) []int32 {
 // from every broker's Metadata, and creating it again makes a new topic,
 // not one "marked for deletion".
 func TestKafka27WalkThrough(t *testing.T) {
+	t.Parallel() // spends its time waiting on Kafka\'s JVM tools or brokers: see helpers_test.go
 	bin := testpeer.SluiceBinary(t)
 	ens := testpeer.EnsembleFor(t, testpeer.EnsembleSpec{Kind: testpeer.KindSluice, Members: 3, Sluice: bin})
 	zkConnect := strings.Join(ens.Addrs(), ",")
@@ -233,6 +234,7 @@ func TestKafka27WalkThrough(t *testing.T) {
 // kafka-preferred-replica-election.sh --zookeeper asks the controller to
 // give every partition back to its preferred replica.
 func TestKafka27PreferredReplicaElection(t *testing.T) {
+	t.Parallel() // spends its time waiting on Kafka\'s JVM tools or brokers: see helpers_test.go
 	zkAddr := testcluster.Coordinator(t)
 	noRebalance := func(c *broker.Config) { c.AutoLeaderRebalance = false }
 	var brokers []*testcluster.Broker

@@ -17,6 +17,7 @@ import (
 // through it, and kafka-consumer-groups.sh shows the consumer's group with
 // nothing left to read.
 func TestKafkaCLI(t *testing.T) {
+	t.Parallel() // spends its time waiting on Kafka\'s JVM tools or brokers: see helpers_test.go
 	zkAddr := testcluster.Coordinator(t)
 	b := testcluster.StartBroker(t, 1, zkAddr, "")
 	addr := b.Addr()

@@ -46,6 +46,7 @@ func reassignPlan(t *testing.T, topic string, p int, replicas []int32) string {
 // answers the new replicas, all in sync; the removed replicas' data is
 // gone; every acknowledged record is read exactly once, none lost.
 func TestReassignPartitions(t *testing.T) {
+	t.Parallel() // spends its time waiting on Kafka\'s JVM tools or brokers: see helpers_test.go
 	testpeer.Used(t, "kafka", testpeer.KafkaVersion+" kafka-reassign-partitions.sh --bootstrap-server")
 	testpeer.Used(t, "kafka27", testpeer.Kafka27Version+" kafka-reassign-partitions.sh --zookeeper")
 	zkAddr := testcluster.Coordinator(t)
