@@ -1,0 +1,304 @@
+package broker_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/go-zookeeper/zk"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/sluicelogs/sluice/broker"
+	"github.com/sluicelogs/sluice/internal/await"
+	"github.com/sluicelogs/sluice/internal/kadmin"
+	"github.com/sluicelogs/sluice/testkit/testcluster"
+	"github.com/sluicelogs/sluice/testkit/testpeer"
+)
+
+// zkConfig is the config map of a /config/<entity> node (empty when the
+// node does not exist).
+func zkConfig(t *testing.T, zc *zk.Conn, entity string) map[string]string {
+	t.Helper()
+	data, _, err := zc.Get("/config/" + entity)
+	if err == zk.ErrNoNode {
+		return map[string]string{}
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n struct {
+		Config map[string]string `json:"config"`
+	}
+	if err := json.Unmarshal(data, &n); err != nil {
+		t.Fatalf("/config/%s: %v", entity, err)
+	}
+	return n.Config
+}
+
+// produceSmall writes n records of 100 bytes one at a time (so each is a
+// batch of its own).
+func produceSmall(t *testing.T, addr, topic string, n int) {
+	t.Helper()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.DefaultProduceTopic(topic))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	for i := range n {
+		v := fmt.Sprintf("%-100d", i)
+		if err := cl.ProduceSync(ctx, &kgo.Record{Value: []byte(v)}).FirstErr(); err != nil {
+			t.Fatalf("produce: %v", err)
+		}
+	}
+}
+
+// TestReassignThrottle: Kafka 3.9's kafka-reassign-partitions.sh
+// --execute --throttle sets the throttle rates on both brokers and the
+// throttled replica lists on the topic (seen in ZooKeeper and by
+// DescribeConfigs), the move completes, and --verify removes them all.
+// A cluster default set with kafka-configs.sh --entity-default is shown
+// by every broker as DYNAMIC_DEFAULT_BROKER_CONFIG.
+func TestReassignThrottle(t *testing.T) {
+	testpeer.Used(t, "kafka", testpeer.KafkaVersion+" kafka-reassign-partitions.sh --throttle, kafka-configs.sh --entity-default")
+	zkAddr := testcluster.Coordinator(t)
+	b1 := testcluster.StartBroker(t, 1, zkAddr, "")
+	b2 := testcluster.StartBroker(t, 2, zkAddr, "")
+	addrs := []string{b1.Addr(), b2.Addr()}
+	await.Eventually(t, 30*time.Second, 20*time.Millisecond, func() error {
+		return kadmin.ReadyBrokers(context.Background(), addrs[0], 2)
+	})
+	zc, _, err := zk.Connect([]string{zkAddr}, 10*time.Second, zk.WithLogInfo(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zc.Close()
+
+	const topic = "slow"
+	createReplicated(t, addrs[0], topic, 1, 1, nil)
+	var leader int32
+	await.Eventually(t, 30*time.Second, 20*time.Millisecond, func() error {
+		parts, err := describe(t, addrs[0], topic)
+		if err != nil || len(parts) != 1 || parts[0].leader < 0 {
+			return fmt.Errorf("%v %+v", err, parts)
+		}
+		leader = parts[0].leader
+		return nil
+	})
+	follower := 3 - leader
+	produceSmall(t, addrs[0], topic, 300)
+
+	bootstrap := strings.Join(addrs, ",")
+	plan := reassignPlan(t, topic, 0, []int32{leader, follower})
+	out := testpeer.KafkaTool(t, "kafka-reassign-partitions.sh", nil, "--bootstrap-server", bootstrap,
+		"--reassignment-json-file", plan, "--execute", "--throttle", "1000000")
+	t.Logf("kafka-reassign-partitions.sh --execute --throttle:\n%s", out)
+	if !strings.Contains(out, "The inter-broker throttle limit was set to 1000000 B/s") || !strings.Contains(out, "Successfully started partition reassignment") {
+		t.Fatalf("kafka-reassign-partitions.sh --execute --throttle printed:\n%s", out)
+	}
+	for _, id := range []int32{1, 2} {
+		got := zkConfig(t, zc, fmt.Sprintf("brokers/%d", id))
+		if got["leader.replication.throttled.rate"] != "1000000" || got["follower.replication.throttled.rate"] != "1000000" {
+			t.Errorf("/config/brokers/%d is %v, want both rates 1000000", id, got)
+		}
+		// kafka-configs.sh asks the broker itself.
+		addr := addrs[id-1]
+		desc := configTool(t, addr, "--describe", "--entity-type", "brokers", "--entity-name", fmt.Sprint(id))
+		for _, want := range []string{
+			"leader.replication.throttled.rate=1000000 sensitive=false synonyms={DYNAMIC_BROKER_CONFIG:leader.replication.throttled.rate=1000000}",
+			"follower.replication.throttled.rate=1000000 sensitive=false synonyms={DYNAMIC_BROKER_CONFIG:follower.replication.throttled.rate=1000000}",
+		} {
+			if !strings.Contains(desc, want) {
+				t.Errorf("kafka-configs.sh --describe broker %d lacks %q:\n%s", id, want, desc)
+			}
+		}
+	}
+	tc := zkConfig(t, zc, "topics/"+topic)
+	if tc["leader.replication.throttled.replicas"] != fmt.Sprintf("0:%d", leader) || tc["follower.replication.throttled.replicas"] != fmt.Sprintf("0:%d", follower) {
+		t.Errorf("/config/topics/%s is %v, want leader 0:%d and follower 0:%d throttled", topic, tc, leader, follower)
+	}
+	desc := configTool(t, addrs[0], "--describe", "--entity-type", "topics", "--entity-name", topic)
+	if !strings.Contains(desc, fmt.Sprintf("follower.replication.throttled.replicas=0:%d", follower)) {
+		t.Errorf("kafka-configs.sh --describe topic:\n%s", desc)
+	}
+
+	await.Eventually(t, 2*time.Minute, 200*time.Millisecond, func() error {
+		out := testpeer.KafkaTool(t, "kafka-reassign-partitions.sh", nil, "--bootstrap-server", bootstrap, "--reassignment-json-file", plan, "--verify")
+		if !strings.Contains(out, "Reassignment of partition "+topic+"-0 is completed.") || !strings.Contains(out, "Clearing broker-level throttles on brokers 1,2") || !strings.Contains(out, "Clearing topic-level throttles on topic "+topic) {
+			return fmt.Errorf("kafka-reassign-partitions.sh --verify printed:\n%s", out)
+		}
+		return nil
+	})
+	for _, id := range []int32{1, 2} {
+		if got := zkConfig(t, zc, fmt.Sprintf("brokers/%d", id)); len(got) != 0 {
+			t.Errorf("after --verify /config/brokers/%d is %v", id, got)
+		}
+		if desc := configTool(t, addrs[id-1], "--describe", "--entity-type", "brokers", "--entity-name", fmt.Sprint(id)); strings.Contains(desc, "throttled.rate") {
+			t.Errorf("after --verify broker %d describes:\n%s", id, desc)
+		}
+	}
+	if tc := zkConfig(t, zc, "topics/"+topic); len(tc) != 0 {
+		t.Errorf("after --verify /config/topics/%s is %v", topic, tc)
+	}
+	parts, err := describe(t, addrs[0], topic)
+	if err != nil || !slices.Equal(parts[0].isr, []int32{1, 2}) {
+		t.Fatalf("after the move %+v (%v), want both in sync", parts, err)
+	}
+
+	// A cluster default, through any broker, shown by every broker.
+	out = configTool(t, addrs[0], "--alter", "--entity-type", "brokers", "--entity-default", "--add-config", "follower.replication.throttled.rate=5000")
+	if !strings.Contains(out, "Completed updating default config for brokers in the cluster.") {
+		t.Fatalf("kafka-configs.sh --alter --entity-default printed:\n%s", out)
+	}
+	if got := zkConfig(t, zc, "brokers/<default>"); got["follower.replication.throttled.rate"] != "5000" {
+		t.Errorf("/config/brokers/<default> is %v", got)
+	}
+	await.Eventually(t, 30*time.Second, 20*time.Millisecond, func() error {
+		desc := configTool(t, addrs[1], "--describe", "--all", "--entity-type", "brokers", "--entity-name", "2")
+		if !strings.Contains(desc, "follower.replication.throttled.rate=5000 sensitive=false synonyms={DYNAMIC_DEFAULT_BROKER_CONFIG:follower.replication.throttled.rate=5000}") {
+			return fmt.Errorf("broker 2 describes:\n%s", desc)
+		}
+		return nil
+	})
+	desc = configTool(t, addrs[0], "--describe", "--all", "--entity-type", "brokers", "--entity-default")
+	if !strings.Contains(desc, "follower.replication.throttled.rate=5000") || strings.Contains(desc, "log.dirs") {
+		t.Errorf("kafka-configs.sh --describe --entity-default:\n%s", desc)
+	}
+	// Other keys stay refused.
+	stdout, stderr, code := testpeer.KafkaToolExit(t, "kafka-configs.sh", nil, "--bootstrap-server", addrs[0], "--alter", "--entity-type", "brokers", "--entity-name", "1", "--add-config", "log.retention.ms=5")
+	if code == 0 || !strings.Contains(stdout+stderr, "server.properties only") {
+		t.Errorf("kafka-configs.sh --alter log.retention.ms exited %d, printed:\n%s%s", code, stdout, stderr)
+	}
+}
+
+// TestFollowerThrottled: a follower catching up on a partition it is
+// throttled for (follower.replication.throttled.replicas and its
+// follower.replication.throttled.rate, set by IncrementalAlterConfigs)
+// fetches no more than its quota allows: its clock is moved by hand one
+// window at a time, and the bytes it fetched in any replication.quota.window.num
+// consecutive windows stay under the rate over those windows plus a
+// fetch's worth at each end; it reports being throttled, and still
+// catches up and joins the ISR.
+func TestFollowerThrottled(t *testing.T) {
+	zkAddr := testcluster.Coordinator(t)
+	const fetchMax = 4096
+	opts := func(c *broker.Config) {
+		c.ReplicaFetchMaxBytes, c.ReplicaFetchBackoff = fetchMax, 5*time.Millisecond
+	}
+	bs := map[int32]*testcluster.Broker{1: testcluster.StartBroker(t, 1, zkAddr, "", opts), 2: testcluster.StartBroker(t, 2, zkAddr, "", opts)}
+	var nanos atomic.Int64
+	nanos.Store(time.Unix(1_000_000, 0).UnixNano())
+	clock := func() time.Time { return time.Unix(0, nanos.Load()) }
+	for _, b := range bs {
+		broker.SetReplicationClock(b.Broker, clock)
+	}
+	addr := bs[1].Addr()
+	await.Eventually(t, 30*time.Second, 20*time.Millisecond, func() error { return kadmin.ReadyBrokers(context.Background(), addr, 2) })
+
+	const topic = "caught"
+	createReplicated(t, addr, topic, 1, 1, nil)
+	var leader int32
+	await.Eventually(t, 30*time.Second, 20*time.Millisecond, func() error {
+		parts, err := describe(t, addr, topic)
+		if err != nil || len(parts) != 1 || parts[0].leader < 0 {
+			return fmt.Errorf("%v %+v", err, parts)
+		}
+		leader = parts[0].leader
+		return nil
+	})
+	follower := 3 - leader
+	const rate = 2000
+	alterConfig(t, bs[follower].Addr(), follower, kmsg.ConfigResourceTypeBroker, fmt.Sprint(follower), "follower.replication.throttled.rate", fmt.Sprint(rate))
+	alterConfig(t, addr, 1, kmsg.ConfigResourceTypeTopic, topic, "follower.replication.throttled.replicas", fmt.Sprintf("0:%d", follower))
+	produceSmall(t, addr, topic, 600) // about 100 kB: five times what ten windows allow
+
+	fb := bs[follower].Broker
+	if code := alterReassignment(t, addr, topic, 0, []int32{leader, follower}); code != 0 {
+		t.Fatalf("AlterPartitionReassignments: error %d", code)
+	}
+	inSync := func() bool {
+		parts, err := describe(t, addr, topic)
+		return err == nil && len(parts) == 1 && slices.Equal(parts[0].isr, []int32{1, 2})
+	}
+	// Each step: wait until the follower has been refused twice at this
+	// time (so no fetch is in flight) or is in sync, note the bytes it
+	// fetched, move the clock one window on.
+	var steps []float64
+	prevBytes := 0.0
+	for step := 0; ; step++ {
+		if step > 500 {
+			t.Fatalf("not in sync after %d windows: fetched per window %v", step, steps)
+		}
+		before := broker.ReplicationThrottled(fb, "follower")
+		done := false
+		await.Eventually(t, 30*time.Second, 2*time.Millisecond, func() error {
+			if broker.ReplicationThrottled(fb, "follower") >= before+2 {
+				return nil
+			}
+			if inSync() {
+				done = true
+				return nil
+			}
+			return fmt.Errorf("window %d: neither throttled nor in sync", step)
+		})
+		got := broker.ReplicationThrottledBytes(fb, "follower")
+		steps = append(steps, got-prevBytes)
+		prevBytes = got
+		if done {
+			break
+		}
+		nanos.Add(int64(time.Second))
+	}
+	t.Logf("in sync after %d windows; bytes fetched per window: %v", len(steps), steps)
+	if broker.ReplicationThrottled(fb, "follower") == 0 || len(steps) < 3 {
+		t.Fatalf("the follower was never throttled (%d windows)", len(steps))
+	}
+	const num = 11
+	bound := float64(rate*num + 2*(fetchMax+200))
+	for i := range steps {
+		sum := 0.0
+		for _, s := range steps[max(0, i-num+1) : i+1] {
+			sum += s
+		}
+		if sum > bound {
+			t.Errorf("windows %d–%d: %v bytes fetched, over %v", max(0, i-num+1), i, sum, bound)
+		}
+	}
+	if broker.ReplicationThrottled(bs[leader].Broker, "leader") != 0 {
+		t.Error("the leader, not throttled, held fetches back")
+	}
+}
+
+// alterConfig sets one config with IncrementalAlterConfigs, sent to
+// broker id at addr.
+func alterConfig(t *testing.T, addr string, id int32, typ kmsg.ConfigResourceType, name, key, value string) {
+	t.Helper()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	req := kmsg.NewPtrIncrementalAlterConfigsRequest()
+	rr := kmsg.NewIncrementalAlterConfigsRequestResource()
+	rr.ResourceType, rr.ResourceName = typ, name
+	rc := kmsg.NewIncrementalAlterConfigsRequestResourceConfig()
+	rc.Name, rc.Value = key, kmsg.StringPtr(value)
+	rr.Configs = append(rr.Configs, rc)
+	req.Resources = append(req.Resources, rr)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	kresp, err := cl.Broker(int(id)).RetriableRequest(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := kresp.(*kmsg.IncrementalAlterConfigsResponse).Resources[0]; r.ErrorCode != 0 {
+		t.Fatalf("%s=%s on %s: error %d %v", key, value, name, r.ErrorCode, r.ErrorMessage)
+	}
+}
