@@ -178,19 +178,29 @@ func TestReassignThrottle(t *testing.T) {
 	}
 }
 
-// TestFollowerThrottled: a follower catching up on a partition it is
-// throttled for (follower.replication.throttled.replicas and its
-// follower.replication.throttled.rate, set by IncrementalAlterConfigs)
-// fetches no more than its quota allows: its clock is moved by hand one
-// window at a time, and the bytes it fetched in any replication.quota.window.num
-// consecutive windows stay under the rate over those windows plus a
-// fetch's worth at each end; it reports being throttled, and still
-// catches up and joins the ISR.
-func TestFollowerThrottled(t *testing.T) {
+// TestReplicationThrottled: a follower catching up on a partition
+// throttled by IncrementalAlterConfigs (the side's
+// *.replication.throttled.replicas on the topic and its
+// *.replication.throttled.rate on the broker) gets no more than the
+// quota allows. On the follower side it does not fetch while over its
+// quota; on the leader side the leader answers it with no records while
+// it is out of the ISR and the leader is over its quota. The throttling
+// broker's clock is moved by hand one window at a time, and the bytes
+// counted in any replication.quota.window.num consecutive windows stay
+// under the rate over those windows plus a fetch's worth at each end;
+// the broker reports the throttling, and the follower still catches up
+// and joins the ISR.
+func TestReplicationThrottled(t *testing.T) {
+	for _, side := range []string{"follower", "leader"} {
+		t.Run(side, func(t *testing.T) { testReplicationThrottled(t, side) })
+	}
+}
+
+func testReplicationThrottled(t *testing.T, side string) {
 	zkAddr := testcluster.Coordinator(t)
 	const fetchMax = 4096
 	opts := func(c *broker.Config) {
-		c.ReplicaFetchMaxBytes, c.ReplicaFetchBackoff = fetchMax, 5*time.Millisecond
+		c.ReplicaFetchMaxBytes, c.ReplicaFetchBackoff, c.ReplicaFetchWaitMax = fetchMax, 5*time.Millisecond, 20*time.Millisecond
 	}
 	bs := map[int32]*testcluster.Broker{1: testcluster.StartBroker(t, 1, zkAddr, "", opts), 2: testcluster.StartBroker(t, 2, zkAddr, "", opts)}
 	var nanos atomic.Int64
@@ -214,12 +224,16 @@ func TestFollowerThrottled(t *testing.T) {
 		return nil
 	})
 	follower := 3 - leader
+	throttler, other := follower, leader
+	if side == "leader" {
+		throttler, other = leader, follower
+	}
 	const rate = 2000
-	alterConfig(t, bs[follower].Addr(), follower, kmsg.ConfigResourceTypeBroker, fmt.Sprint(follower), "follower.replication.throttled.rate", fmt.Sprint(rate))
-	alterConfig(t, addr, 1, kmsg.ConfigResourceTypeTopic, topic, "follower.replication.throttled.replicas", fmt.Sprintf("0:%d", follower))
-	produceSmall(t, addr, topic, 600) // about 100 kB: five times what ten windows allow
+	alterConfig(t, bs[throttler].Addr(), throttler, kmsg.ConfigResourceTypeBroker, fmt.Sprint(throttler), side+".replication.throttled.rate", fmt.Sprint(rate))
+	alterConfig(t, addr, 1, kmsg.ConfigResourceTypeTopic, topic, side+".replication.throttled.replicas", fmt.Sprintf("0:%d", throttler))
+	produceSmall(t, addr, topic, 600) // some 50 kB once compressed: more than twice what ten windows allow
 
-	fb := bs[follower].Broker
+	tb := bs[throttler].Broker
 	if code := alterReassignment(t, addr, topic, 0, []int32{leader, follower}); code != 0 {
 		t.Fatalf("AlterPartitionReassignments: error %d", code)
 	}
@@ -227,19 +241,19 @@ func TestFollowerThrottled(t *testing.T) {
 		parts, err := describe(t, addr, topic)
 		return err == nil && len(parts) == 1 && slices.Equal(parts[0].isr, []int32{1, 2})
 	}
-	// Each step: wait until the follower has been refused twice at this
-	// time (so no fetch is in flight) or is in sync, note the bytes it
-	// fetched, move the clock one window on.
+	// Each step: wait until the throttler has held the partition back
+	// twice at this time (so no fetch is in flight) or the follower is in
+	// sync, note the bytes counted, move the clock one window on.
 	var steps []float64
 	prevBytes := 0.0
 	for step := 0; ; step++ {
 		if step > 500 {
-			t.Fatalf("not in sync after %d windows: fetched per window %v", step, steps)
+			t.Fatalf("not in sync after %d windows: bytes per window %v", step, steps)
 		}
-		before := broker.ReplicationThrottled(fb, "follower")
+		before := broker.ReplicationThrottled(tb, side)
 		done := false
 		await.Eventually(t, 30*time.Second, 2*time.Millisecond, func() error {
-			if broker.ReplicationThrottled(fb, "follower") >= before+2 {
+			if broker.ReplicationThrottled(tb, side) >= before+2 {
 				return nil
 			}
 			if inSync() {
@@ -248,7 +262,7 @@ func TestFollowerThrottled(t *testing.T) {
 			}
 			return fmt.Errorf("window %d: neither throttled nor in sync", step)
 		})
-		got := broker.ReplicationThrottledBytes(fb, "follower")
+		got := broker.ReplicationThrottledBytes(tb, side)
 		steps = append(steps, got-prevBytes)
 		prevBytes = got
 		if done {
@@ -256,9 +270,9 @@ func TestFollowerThrottled(t *testing.T) {
 		}
 		nanos.Add(int64(time.Second))
 	}
-	t.Logf("in sync after %d windows; bytes fetched per window: %v", len(steps), steps)
-	if broker.ReplicationThrottled(fb, "follower") == 0 || len(steps) < 3 {
-		t.Fatalf("the follower was never throttled (%d windows)", len(steps))
+	t.Logf("in sync after %d windows; bytes per window: %v", len(steps), steps)
+	if broker.ReplicationThrottled(tb, side) == 0 || len(steps) < 3 {
+		t.Fatalf("never throttled (%d windows)", len(steps))
 	}
 	const num = 11
 	bound := float64(rate*num + 2*(fetchMax+200))
@@ -268,11 +282,13 @@ func TestFollowerThrottled(t *testing.T) {
 			sum += s
 		}
 		if sum > bound {
-			t.Errorf("windows %d–%d: %v bytes fetched, over %v", max(0, i-num+1), i, sum, bound)
+			t.Errorf("windows %d–%d: %v bytes, over %v", max(0, i-num+1), i, sum, bound)
 		}
 	}
-	if broker.ReplicationThrottled(bs[leader].Broker, "leader") != 0 {
-		t.Error("the leader, not throttled, held fetches back")
+	for _, s := range []string{"leader", "follower"} {
+		if n := broker.ReplicationThrottled(bs[other].Broker, s); n != 0 {
+			t.Errorf("broker %d, not throttled, held back %v fetches as %s", other, n, s)
+		}
 	}
 }
 
