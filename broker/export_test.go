@@ -83,3 +83,9 @@ func ReplicationThrottled(b *Broker, side string) float64 {
 func ReplicationThrottledBytes(b *Broker, side string) float64 {
 	return counterValue(b.metrics.replThrottledBytes.WithLabelValues(side))
 }
+
+// ReplicationRates are the leader and follower replication rates b
+// applies.
+func ReplicationRates(b *Broker) [2]int64 {
+	return [2]int64{b.quotas.leader.Rate(), b.quotas.follower.Rate()}
+}

@@ -91,10 +91,10 @@ func (b *Broker) followOnce(ctx context.Context, p *partition.Partition, leader,
 	quota := b.quotas.follower
 	for ctx.Err() == nil {
 		throttled := quota.IsThrottled(p.Topic(), p.Index())
-		if throttled && quota.Exceeded() {
+		if throttled && !p.InSync(b.cfg.BrokerID) && quota.Exceeded() {
 			// Left out of this fetch, as Kafka's fetcher leaves a
-			// throttled partition out; with nothing else to fetch it
-			// backs off.
+			// throttled partition out while it is not in the ISR; with
+			// nothing else to fetch it backs off.
 			b.metrics.replThrottled.WithLabelValues("follower").Inc()
 			if !sleepCtx(ctx, b.cfg.ReplicaFetchBackoff) {
 				return ctx.Err()

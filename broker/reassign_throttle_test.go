@@ -318,3 +318,109 @@ func alterConfig(t *testing.T, addr string, id int32, typ kmsg.ConfigResourceTyp
 		t.Fatalf("%s=%s on %s: error %d %v", key, value, name, r.ErrorCode, r.ErrorMessage)
 	}
 }
+
+// TestBrokerThrottleThroughZooKeeper: the throttle rates written into
+// /config/brokers/<id> and <default> with a change notification, as
+// Kafka 2.x's tools write them through ZooKeeper, are applied by the
+// broker concerned (DescribeConfigs shows them with their sources); a
+// change for another broker is not, and a value that is not a number is
+// ignored.
+func TestBrokerThrottleThroughZooKeeper(t *testing.T) {
+	zkAddr := testcluster.Coordinator(t)
+	b := testcluster.StartBroker(t, 1, zkAddr, "")
+	zc, _, err := zk.Connect([]string{zkAddr}, 10*time.Second, zk.WithLogInfo(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zc.Close()
+	await.Eventually(t, 30*time.Second, 20*time.Millisecond, func() error {
+		_, err := describeBrokerThrottles(t, b.Addr())
+		return err
+	})
+	write := func(entity, config string) {
+		t.Helper()
+		for _, p := range []string{"/config", "/config/brokers", "/config/changes"} {
+			if _, err := zc.Create(p, nil, 0, zk.WorldACL(zk.PermAll)); err != nil && err != zk.ErrNodeExists {
+				t.Fatal(err)
+			}
+		}
+		data := []byte(`{"version":1,"config":` + config + `}`)
+		if _, err := zc.Set("/config/"+entity, data, -1); err == zk.ErrNoNode {
+			_, err = zc.Create("/config/"+entity, data, 0, zk.WorldACL(zk.PermAll))
+			if err != nil {
+				t.Fatal(err)
+			}
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := zc.Create("/config/changes/config_change_", []byte(`{"version":2,"entity_path":"`+entity+`"}`), zk.FlagSequence, zk.WorldACL(zk.PermAll)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	expect := func(want map[string]string) {
+		t.Helper()
+		await.Eventually(t, 30*time.Second, 20*time.Millisecond, func() error {
+			got, err := describeBrokerThrottles(t, b.Addr())
+			if err != nil {
+				return err
+			}
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				return fmt.Errorf("broker 1 describes %v, want %v", got, want)
+			}
+			return nil
+		})
+	}
+	write("brokers/<default>", `{"leader.replication.throttled.rate":"500","follower.replication.throttled.rate":"600"}`)
+	expect(map[string]string{
+		"leader.replication.throttled.rate":   "500 DYNAMIC_DEFAULT_BROKER_CONFIG",
+		"follower.replication.throttled.rate": "600 DYNAMIC_DEFAULT_BROKER_CONFIG",
+	})
+	write("brokers/2", `{"leader.replication.throttled.rate":"9"}`) // another broker's
+	write("brokers/1", `{"leader.replication.throttled.rate":"700"}`)
+	expect(map[string]string{
+		"leader.replication.throttled.rate":   "700 DYNAMIC_BROKER_CONFIG",
+		"follower.replication.throttled.rate": "600 DYNAMIC_DEFAULT_BROKER_CONFIG",
+	})
+	if got := broker.ReplicationRates(b.Broker); got != [2]int64{700, 600} {
+		t.Errorf("rates applied %v, want [700 600]", got)
+	}
+	write("brokers/1", `{"leader.replication.throttled.rate":"fast"}`)
+	expect(map[string]string{
+		"leader.replication.throttled.rate":   "fast DYNAMIC_BROKER_CONFIG",
+		"follower.replication.throttled.rate": "600 DYNAMIC_DEFAULT_BROKER_CONFIG",
+	})
+	if got := broker.ReplicationRates(b.Broker); got != [2]int64{500, 600} {
+		t.Errorf("with a broken own value the rates are %v, want the defaults [500 600]", got)
+	}
+}
+
+// describeBrokerThrottles is what DescribeConfigs says of broker 1's
+// throttle rates: "value SOURCE" by name.
+func describeBrokerThrottles(t *testing.T, addr string) (map[string]string, error) {
+	t.Helper()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addr))
+	if err != nil {
+		return nil, err
+	}
+	defer cl.Close()
+	req := kmsg.NewPtrDescribeConfigsRequest()
+	rr := kmsg.NewDescribeConfigsRequestResource()
+	rr.ResourceType, rr.ResourceName = kmsg.ConfigResourceTypeBroker, "1"
+	rr.ConfigNames = []string{"leader.replication.throttled.rate", "follower.replication.throttled.rate"}
+	req.Resources = append(req.Resources, rr)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	kresp, err := cl.Broker(1).Request(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	res := kresp.(*kmsg.DescribeConfigsResponse).Resources[0]
+	if res.ErrorCode != 0 {
+		return nil, fmt.Errorf("DescribeConfigs: error %d", res.ErrorCode)
+	}
+	got := map[string]string{}
+	for _, c := range res.Configs {
+		got[c.Name] = fmt.Sprintf("%s %s", *c.Value, c.Source)
+	}
+	return got, nil
+}

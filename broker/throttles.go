@@ -34,7 +34,8 @@ import (
 //     count against the quota (01_fetch.go).
 //   - A follower does not fetch a partition throttled on it
 //     (follower.replication.throttled.replicas names it with this broker)
-//     while its follower quota is exceeded, trying again after
+//     while it is out of the ISR and its follower quota is exceeded,
+//     trying again after
 //     replica.fetch.backoff.ms; the bytes it fetches for such partitions
 //     count against the quota (fetcher.go).
 //
