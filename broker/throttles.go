@@ -88,10 +88,6 @@ func (b *Broker) loadBrokerConfigs() {
 		b.log.Warn("reading dynamic default broker configs", "err", err)
 		return
 	}
-	q := b.quotas
-	q.mu.Lock()
-	q.own, q.global = own, global
-	q.mu.Unlock()
 	rate := func(key string) int64 {
 		for _, m := range []map[string]string{own, global} {
 			if v, ok := m[key]; ok {
@@ -103,8 +99,14 @@ func (b *Broker) loadBrokerConfigs() {
 		}
 		return replquota.Unlimited
 	}
+	// Configs and rates change together: what DescribeConfigs shows is
+	// applied (q.mu before each quota's lock).
+	q := b.quotas
+	q.mu.Lock()
+	q.own, q.global = own, global
 	q.leader.SetRate(rate(leaderThrottledRate))
 	q.follower.SetRate(rate(followerThrottledRate))
+	q.mu.Unlock()
 	b.log.Info("dynamic broker configs", "broker", own, "default", global)
 }
 
