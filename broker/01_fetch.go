@@ -31,6 +31,7 @@ func (b *Broker) handleFetch(ctx context.Context, _ *conn, r *request) (kmsg.Res
 	req := r.kreq.(*kmsg.FetchRequest)
 	res := b.fetch(ctx, req)
 	b.metrics.fetchBytes.Add(float64(res.records))
+	b.recordLeaderThrottled(res)
 	return &fetchResponse{FetchResponse: req.ResponseKind().(*kmsg.FetchResponse), res: res}, nil
 }
 
@@ -92,6 +93,8 @@ type fetchPart struct {
 	errCode                  int16
 	hw, lastStable, logStart int64
 	data                     segment.ReadResult
+	throttled                bool // the follower's replica is throttled on this leader (throttles.go)
+	heldBack                 bool // throttled and over the leader quota: no records
 }
 
 func (f *fetchResult) release() {
@@ -136,9 +139,12 @@ func (b *Broker) fetchOnce(req *kmsg.FetchRequest, first bool) (*fetchResult, []
 				hw := p.HighWatermark()
 				fp.hw, fp.lastStable, fp.logStart = hw, hw, p.LogStartOffset()
 				limit := min(int64(rp.PartitionMaxBytes), maxBytes-res.records)
+				if req.ReplicaID >= 0 {
+					fp.throttled, fp.heldBack = b.leaderThrottles(p, req.ReplicaID)
+				}
 				// The first partition with data gets at least one whole
 				// batch, so a consumer always makes progress (as in Kafka).
-				if limit > 0 || res.records == 0 {
+				if !fp.heldBack && (limit > 0 || res.records == 0) {
 					fp.data, err = p.Read(rp.FetchOffset, int(max(limit, 1)), upTo)
 					res.records += fp.data.Size
 				}

@@ -7,9 +7,10 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
-// AlterConfigs v0–v2 replaces a topic's configs with those given (the
-// ones not given go back to their defaults), as IncrementalAlterConfigs
-// writes them (44_incremental_alter_configs.go). v2 is flexible.
+// AlterConfigs v0–v2 replaces a topic's configs, or a broker's dynamic
+// ones, with those given (the ones not given go back to their defaults),
+// as IncrementalAlterConfigs writes them (44_incremental_alter_configs.go).
+// v2 is flexible.
 var alterConfigsAPI = api{key: kmsg.AlterConfigs, min: 0, max: 2, handle: (*Broker).handleAlterConfigs}
 
 func (b *Broker) handleAlterConfigs(_ context.Context, _ *conn, r *request) (kmsg.Response, error) {

@@ -11,13 +11,14 @@ import (
 )
 
 // IncrementalAlterConfigs v0–v1 sets, deletes, appends to or subtracts
-// from (list configs only) a topic's configs, kept in /config/topics/<t>
-// and announced to every broker (configchanges.go); validate-only
-// checks without writing. A value is checked as Kafka checks it
-// (INVALID_CONFIG with Kafka's message). Broker configs are read from
-// server.properties only: altering one is INVALID_REQUEST, except
-// deleting the replication throttles, which are never set
-// (deletesUnsetThrottles). v1 is flexible.
+// from (list configs only) a topic's configs, kept in /config/topics/<t>,
+// or a broker's dynamic configs (the replication throttle rates,
+// throttles.go), kept in /config/brokers/<id> or <default>, and
+// announced to every broker (configchanges.go); validate-only checks
+// without writing. A value is checked as Kafka checks it (INVALID_CONFIG
+// with Kafka's message). Other broker configs are read from
+// server.properties only: setting one is INVALID_REQUEST. v1 is
+// flexible.
 var incrementalAlterConfigsAPI = api{key: kmsg.IncrementalAlterConfigs, min: 0, max: 1, handle: (*Broker).handleIncrementalAlterConfigs}
 
 func (b *Broker) handleIncrementalAlterConfigs(_ context.Context, _ *conn, r *request) (kmsg.Response, error) {
@@ -26,42 +27,22 @@ func (b *Broker) handleIncrementalAlterConfigs(_ context.Context, _ *conn, r *re
 	for _, rr := range req.Resources {
 		res := kmsg.NewIncrementalAlterConfigsResponseResource()
 		res.ResourceType, res.ResourceName = rr.ResourceType, rr.ResourceName
-		var err error
-		if rr.ResourceType == kmsg.ConfigResourceTypeBroker && deletesUnsetThrottles(rr.Configs) {
-			err = b.checkBrokerResource(rr.ResourceName)
-		} else {
-			err = b.alterConfigs(rr.ResourceType, rr.ResourceName, req.ValidateOnly, func(cur map[string]string) (map[string]string, error) {
-				return incrementalChange(cur, rr.Configs)
-			})
+		lookup := topicConfigDefByName
+		if rr.ResourceType == kmsg.ConfigResourceTypeBroker {
+			lookup = dynamicBrokerConfigDef
 		}
+		err := b.alterConfigs(rr.ResourceType, rr.ResourceName, req.ValidateOnly, func(cur map[string]string) (map[string]string, error) {
+			return incrementalChange(cur, rr.Configs, lookup)
+		})
 		res.ErrorCode, res.ErrorMessage = errCode(err), errMessage(err)
 		resp.Resources = append(resp.Resources, res)
 	}
 	return resp, nil
 }
 
-// deletesUnsetThrottles reports whether ops only delete the dynamic
-// broker throttles kafka-reassign-partitions.sh --verify clears when a
-// reassignment is done. None can be set on a sluice broker, so deleting
-// them succeeds with nothing to do, as it does on a Kafka broker where
-// they are not set.
-func deletesUnsetThrottles(ops []kmsg.IncrementalAlterConfigsRequestResourceConfig) bool {
-	for _, c := range ops {
-		switch c.Name {
-		case "leader.replication.throttled.rate", "follower.replication.throttled.rate",
-			"replica.alter.log.dirs.io.max.bytes.per.second":
-		default:
-			return false
-		}
-		if c.Op != kmsg.IncrementalAlterConfigOpDelete {
-			return false
-		}
-	}
-	return len(ops) > 0
-}
-
-// incrementalChange applies one resource's operations to its configs.
-func incrementalChange(cur map[string]string, ops []kmsg.IncrementalAlterConfigsRequestResourceConfig) (map[string]string, error) {
+// incrementalChange applies one resource's operations to its configs
+// (lookup gives a config's type and default).
+func incrementalChange(cur map[string]string, ops []kmsg.IncrementalAlterConfigsRequestResourceConfig, lookup func(string) (topicConfigDef, bool)) (map[string]string, error) {
 	next := maps.Clone(cur)
 	seen := map[string]bool{}
 	for _, c := range ops {
@@ -69,7 +50,7 @@ func incrementalChange(cur map[string]string, ops []kmsg.IncrementalAlterConfigs
 			return nil, kafkaErrorf(kerr.InvalidRequest, "Error due to duplicate config keys")
 		}
 		seen[c.Name] = true
-		d, ok := topicConfigDefByName(c.Name)
+		d, ok := lookup(c.Name)
 		if !ok {
 			return nil, checkTopicConfig(c.Name, "")
 		}
@@ -120,16 +101,14 @@ func splitList(s string) []string {
 	return out
 }
 
-// alterConfigs checks and writes one resource's new configs: a topic's
-// (change gives them from the current ones); validateOnly writes nothing.
+// alterConfigs checks and writes one resource's new configs, a topic's
+// or a broker's dynamic ones (change gives them from the current ones);
+// validateOnly writes nothing.
 func (b *Broker) alterConfigs(typ kmsg.ConfigResourceType, name string, validateOnly bool, change func(map[string]string) (map[string]string, error)) error {
 	switch typ {
 	case kmsg.ConfigResourceTypeTopic:
 	case kmsg.ConfigResourceTypeBroker:
-		if err := b.checkBrokerResource(name); err != nil {
-			return err
-		}
-		return kafkaErrorf(kerr.InvalidRequest, "sluice reads broker configs from server.properties only: they cannot be altered while it runs")
+		return b.alterBrokerConfigs(name, validateOnly, change)
 	default:
 		return kafkaErrorf(kerr.InvalidRequest, "Unsupported resource type %s", typ)
 	}

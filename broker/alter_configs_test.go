@@ -127,6 +127,15 @@ func TestAlterConfigsRefused(t *testing.T) {
 		{kmsg.ConfigResourceTypeTopic, "ref", "min.insync.replicas", "0", kerr.InvalidConfig, "Invalid value 0 for configuration min.insync.replicas: Value must be at least 1"},
 		{kmsg.ConfigResourceTypeTopic, "nosuch", "retention.ms", "1", kerr.UnknownTopicOrPartition, ""},
 		{kmsg.ConfigResourceTypeBroker, "1", "log.retention.ms", "1", kerr.InvalidRequest, ""},
+		{kmsg.ConfigResourceTypeBroker, "", "log.retention.ms", "1", kerr.InvalidRequest, ""},
+		{kmsg.ConfigResourceTypeBroker, "2", "leader.replication.throttled.rate", "1", kerr.InvalidRequest, "Unexpected broker id, expected 1 or empty string, but received 2"},
+		{kmsg.ConfigResourceTypeBroker, "1", "leader.replication.throttled.rate", "fast", kerr.InvalidConfig,
+			"Invalid config value for resource ConfigResource(type=BROKER, name='1'): Invalid value fast for configuration leader.replication.throttled.rate: Not a number of type LONG"},
+		{kmsg.ConfigResourceTypeBroker, "", "follower.replication.throttled.rate", "-1", kerr.InvalidConfig,
+			"Invalid config value for resource ConfigResource(type=BROKER, name=''): Invalid value -1 for configuration follower.replication.throttled.rate: Value must be at least 0"},
+		{kmsg.ConfigResourceTypeTopic, "ref", "leader.replication.throttled.replicas", "0-1", kerr.InvalidConfig,
+			"Invalid value 0-1 for configuration leader.replication.throttled.replicas: leader.replication.throttled.replicas must be the literal '*' or a list of replicas in the following format: [partitionId]:[brokerId],[partitionId]:[brokerId],..."},
+		{kmsg.ConfigResourceTypeTopic, "ref", "follower.replication.throttled.replicas", "0:1,*", kerr.InvalidConfig, ""},
 	} {
 		req := kmsg.NewPtrIncrementalAlterConfigsRequest()
 		rr := kmsg.NewIncrementalAlterConfigsRequestResource()
@@ -135,11 +144,11 @@ func TestAlterConfigsRefused(t *testing.T) {
 		rc.Name, rc.Value = c.key, kmsg.StringPtr(c.value)
 		rr.Configs = append(rr.Configs, rc)
 		req.Resources = append(req.Resources, rr)
-		resp, err := req.RequestWith(context.Background(), cl)
+		kresp, err := cl.Broker(1).Request(context.Background(), req) // to broker 1 whatever the resource names
 		if err != nil {
 			t.Fatal(err)
 		}
-		got := resp.Resources[0]
+		got := kresp.(*kmsg.IncrementalAlterConfigsResponse).Resources[0]
 		if got.ErrorCode != c.code.Code || (c.message != "" && (got.ErrorMessage == nil || *got.ErrorMessage != c.message)) {
 			t.Errorf("%s=%s on %s: error %d %v, want %d %q", c.key, c.value, c.name, got.ErrorCode, got.ErrorMessage, c.code.Code, c.message)
 		}
@@ -147,6 +156,10 @@ func TestAlterConfigsRefused(t *testing.T) {
 	out := configTool(t, b.Addr(), "--describe", "--entity-type", "topics", "--entity-name", "ref")
 	if strings.Contains(out, "=") {
 		t.Fatalf("a refused alter left configs:\n%s", out)
+	}
+	out = configTool(t, b.Addr(), "--describe", "--entity-type", "brokers", "--entity-default")
+	if strings.Contains(out, "=") {
+		t.Fatalf("a refused alter left dynamic default broker configs:\n%s", out)
 	}
 	testpeer.Used(t, "kafka", testpeer.KafkaVersion+" kafka-configs.sh")
 }

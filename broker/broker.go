@@ -64,11 +64,12 @@ type Broker struct {
 	topicEvents chan struct{}
 
 	metrics *metrics
-	apis    apiTable       // the APIs this broker implements, by key
-	mem     *requestMemory // queued.max.request.bytes over all connections
-	bufs    *connbuf.Pool  // the connections' 64 KiB read and write buffers
-	conns   *connCounts    // for max.connections, max.connections.per.ip and its overrides
-	rates   []*connRate    // max.connection.creation.rate, the listener's (connrate.go)
+	quotas  *replicationQuotas // the replication throttles (throttles.go)
+	apis    apiTable           // the APIs this broker implements, by key
+	mem     *requestMemory     // queued.max.request.bytes over all connections
+	bufs    *connbuf.Pool      // the connections' 64 KiB read and write buffers
+	conns   *connCounts        // for max.connections, max.connections.per.ip and its overrides
+	rates   []*connRate        // max.connection.creation.rate, the listener's (connrate.go)
 
 	connWG sync.WaitGroup
 }
@@ -104,7 +105,7 @@ func New(cfg *Config, log *slog.Logger) (*Broker, error) {
 	}
 	b := &Broker{cfg: cfg, log: log, meta: meta, topics: map[string]*topicState{}, controller: -1, metrics: newMetrics(),
 		offlineDirs: map[string]error{}, unopened: map[stateKey]bool{}, dirEvents: make(chan struct{}, 1), conns: conns,
-		topicEvents: make(chan struct{}, 1), rates: newConnRates(cfg)}
+		topicEvents: make(chan struct{}, 1), rates: newConnRates(cfg), quotas: newReplicationQuotas(cfg)}
 	if b.clusterID, err = meta.clusterID(); err != nil {
 		meta.close()
 		return nil, err

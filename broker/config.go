@@ -60,7 +60,13 @@ type Config struct {
 	ReplicaLagTimeMax       time.Duration // replica.lag.time.max.ms: a follower this far behind leaves the ISR
 	ReplicaFetchWaitMax     time.Duration // replica.fetch.wait.max.ms: a follower's long poll
 	ReplicaFetchMaxBytes    int32         // replica.fetch.max.bytes: per partition and fetch
-	UncleanLeaderElection   bool          // unclean.leader.election.enable
+	ReplicaFetchBackoff     time.Duration // replica.fetch.backoff.ms: a follower's pause when it has nothing to fetch (throttled)
+
+	// Replication quotas (throttles.go): measured over
+	// ReplicationQuotaWindowNum samples of ReplicationQuotaWindowSeconds.
+	ReplicationQuotaWindowNum     int   // replication.quota.window.num
+	ReplicationQuotaWindowSeconds int64 // replication.quota.window.size.seconds
+	UncleanLeaderElection         bool  // unclean.leader.election.enable
 
 	// Preferred leaders (controller_leaders.go): with AutoLeaderRebalance,
 	// the controller checks every LeaderImbalanceCheckSeconds whether a
@@ -123,6 +129,9 @@ func Defaults() Config {
 		ReplicaLagTimeMax:                 30 * time.Second,
 		ReplicaFetchWaitMax:               500 * time.Millisecond,
 		ReplicaFetchMaxBytes:              1 << 20,
+		ReplicaFetchBackoff:               time.Second,
+		ReplicationQuotaWindowNum:         11,
+		ReplicationQuotaWindowSeconds:     1,
 		RequestTimeout:                    30 * time.Second,
 		OffsetsSegmentBytes:               104857600,
 
@@ -218,6 +227,9 @@ func (c *Config) intKeys() []intKey {
 		{"leader.imbalance.per.broker.percentage", 0, 100, config.Int(&c.LeaderImbalancePerBrokerPercentage)},
 		{"replica.fetch.wait.max.ms", 1, 1<<31 - 1, config.Millis(&c.ReplicaFetchWaitMax)},
 		{"replica.fetch.max.bytes", 1, 1<<31 - 1, config.Int(&c.ReplicaFetchMaxBytes)},
+		{"replica.fetch.backoff.ms", 0, 1<<31 - 1, config.Millis(&c.ReplicaFetchBackoff)},
+		{"replication.quota.window.num", 1, 1<<31 - 1, config.Int(&c.ReplicationQuotaWindowNum)},
+		{"replication.quota.window.size.seconds", 1, 1<<31 - 1, config.Int(&c.ReplicationQuotaWindowSeconds)},
 		{"request.timeout.ms", 1, 1<<31 - 1, config.Millis(&c.RequestTimeout)},
 		{"log.cleaner.backoff.ms", 1, 1 << 40, config.Millis(&c.CleanerBackoff)},
 		{"log.cleaner.delete.retention.ms", 0, math.MaxInt64, config.Int(&c.DeleteRetentionMs)},

@@ -87,6 +87,9 @@ func checkTopicConfig(name, value string) error {
 	bad := func(why string) error {
 		return kafkaErrorf(kerr.InvalidConfig, "Invalid value %s for configuration %s: %s", value, name, why)
 	}
+	if name == leaderThrottledReplicas || name == followerThrottledReplica {
+		return checkThrottledReplicas(name, value)
+	}
 	v := strings.TrimSpace(value)
 	lim := topicConfigLimits[name]
 	switch d.typ {

@@ -32,7 +32,16 @@
 // partitions between brokers (AlterPartitionReassignments, or
 // /admin/reassign_partitions): new replicas are added, catch up and join
 // the ISR, then leadership moves off a removed replica and the removed
-// ones delete their data (controller_reassign.go).
+// ones delete their data (controller_reassign.go). Replication can be
+// throttled as in Kafka (throttles.go, package replquota): the dynamic
+// broker configs leader.replication.throttled.rate and
+// follower.replication.throttled.rate (in /config/brokers/<id> or
+// <default>) bound the bytes per second a leader sends to out-of-sync
+// followers of, and a follower fetches for, the partitions the topic
+// configs *.replication.throttled.replicas name with that broker; over
+// quota, a throttled partition gets no records in that fetch (a leader)
+// or is not fetched (a follower), as kafka-reassign-partitions.sh
+// --throttle expects.
 // A topic whose assignment node was created again (a new czxid) is a new
 // topic to every broker: the old one's partitions and data are dropped.
 //
@@ -244,7 +253,8 @@
 //   - the cluster watch (watchCluster) and the goroutines it starts to
 //     wait for each armed watch (its own WaitGroup);
 //   - the config-change watch (watchConfigChanges, configchanges.go):
-//     applies the topic configs altered through any broker;
+//     applies the topic configs and this broker's dynamic configs
+//     (the replication throttle rates) altered through any broker;
 //   - the request memory's collector (requestMemory.runCollector), which
 //     runs a collection when a connection waits for memory that dead
 //     frames still hold;

@@ -2,6 +2,7 @@ package broker
 
 import (
 	"context"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
@@ -64,4 +65,27 @@ func CleanerPasses(b *Broker) float64 { return counterValue(b.metrics.cleanerPas
 // Throttled is sluice_broker_connections_throttled_total{limit}.
 func Throttled(b *Broker, limit string) float64 {
 	return counterValue(b.metrics.throttled.WithLabelValues(limit))
+}
+
+// SetReplicationClock makes b's replication quotas measure time with now.
+func SetReplicationClock(b *Broker, now func() time.Time) {
+	b.quotas.leader.SetClock(now)
+	b.quotas.follower.SetClock(now)
+}
+
+// ReplicationThrottled is sluice_broker_replication_throttled_total{side}.
+func ReplicationThrottled(b *Broker, side string) float64 {
+	return counterValue(b.metrics.replThrottled.WithLabelValues(side))
+}
+
+// ReplicationThrottledBytes is
+// sluice_broker_replication_throttled_bytes_total{side}.
+func ReplicationThrottledBytes(b *Broker, side string) float64 {
+	return counterValue(b.metrics.replThrottledBytes.WithLabelValues(side))
+}
+
+// ReplicationRates are the leader and follower replication rates b
+// applies.
+func ReplicationRates(b *Broker) [2]int64 {
+	return [2]int64{b.quotas.leader.Rate(), b.quotas.follower.Rate()}
 }

@@ -88,7 +88,19 @@ func (b *Broker) followOnce(ctx context.Context, p *partition.Partition, leader,
 		return err
 	}
 	timeout := b.cfg.ReplicaFetchWaitMax + 30*time.Second
+	quota := b.quotas.follower
 	for ctx.Err() == nil {
+		throttled := quota.IsThrottled(p.Topic(), p.Index())
+		if throttled && !p.InSync(b.cfg.BrokerID) && quota.Exceeded() {
+			// Left out of this fetch, as Kafka's fetcher leaves a
+			// throttled partition out while it is not in the ISR; with
+			// nothing else to fetch it backs off.
+			b.metrics.replThrottled.WithLabelValues("follower").Inc()
+			if !sleepCtx(ctx, b.cfg.ReplicaFetchBackoff) {
+				return ctx.Err()
+			}
+			continue
+		}
 		req := kmsg.NewPtrFetchRequest()
 		req.SetVersion(11)
 		req.ReplicaID = b.cfg.BrokerID
@@ -137,6 +149,10 @@ func (b *Broker) followOnce(ctx context.Context, p *partition.Partition, leader,
 			return err
 		}
 		b.metrics.replicaFetchBytes.Add(float64(len(fp.RecordBatches)))
+		if throttled && len(fp.RecordBatches) > 0 {
+			quota.Record(int64(len(fp.RecordBatches)))
+			b.metrics.replThrottledBytes.WithLabelValues("follower").Add(float64(len(fp.RecordBatches)))
+		}
 	}
 	return ctx.Err()
 }

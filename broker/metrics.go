@@ -18,11 +18,13 @@ type metrics struct {
 	produceBytes          prometheus.Counter
 	fetchBytes            prometheus.Counter
 
-	replicaFetchBytes prometheus.Counter
-	isrChanges        prometheus.Counter
-	leaderElections   prometheus.Counter
-	controller        prometheus.Gauge
-	logFlushes        prometheus.Histogram
+	replicaFetchBytes  prometheus.Counter
+	replThrottled      *prometheus.CounterVec
+	replThrottledBytes *prometheus.CounterVec
+	isrChanges         prometheus.Counter
+	leaderElections    prometheus.Counter
+	controller         prometheus.Gauge
+	logFlushes         prometheus.Histogram
 
 	cleanerPasses       prometheus.Counter
 	cleanerBytesRead    prometheus.Counter
@@ -71,6 +73,14 @@ func newMetrics() *metrics {
 			Name: "sluice_broker_replica_fetch_bytes_total",
 			Help: "Record batch bytes this broker copied from leaders as a follower.",
 		}),
+		replThrottled: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "sluice_broker_replication_throttled_total",
+			Help: "Partition fetches held back because the replication quota was exceeded, by side: a leader answering a follower with no records (leader.replication.throttled.rate), a follower not fetching (follower.replication.throttled.rate).",
+		}, []string{"side"}),
+		replThrottledBytes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "sluice_broker_replication_throttled_bytes_total",
+			Help: "Record batch bytes of throttled partitions counted against the replication quota, by side (leader: sent, follower: fetched).",
+		}, []string{"side"}),
 		isrChanges: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "sluice_broker_isr_changes_total",
 			Help: "ISR shrinks and expansions this broker wrote as leader.",
@@ -110,7 +120,7 @@ func (m *metrics) request(key kmsg.Key) { m.requests.WithLabelValues(key.Name())
 func (b *Broker) Collectors() []prometheus.Collector {
 	return []prometheus.Collector{
 		b.metrics.requests, b.metrics.panics, b.metrics.offsetsRecordsSkipped, b.metrics.refused, b.metrics.throttled, b.metrics.throttleSeconds, b.metrics.idleClosed, b.metrics.produceBytes, b.metrics.fetchBytes,
-		b.metrics.replicaFetchBytes, b.metrics.isrChanges, b.metrics.leaderElections, b.metrics.controller, b.metrics.logFlushes,
+		b.metrics.replicaFetchBytes, b.metrics.replThrottled, b.metrics.replThrottledBytes, b.metrics.isrChanges, b.metrics.leaderElections, b.metrics.controller, b.metrics.logFlushes,
 		b.metrics.cleanerPasses, b.metrics.cleanerBytesRead, b.metrics.cleanerBytesWritten,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "sluice_broker_connections",

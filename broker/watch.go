@@ -233,6 +233,7 @@ func (b *Broker) reloadTopic(name string) {
 	b.topics[name] = ts
 	states, versions := slices.Clone(ts.states), slices.Clone(ts.versions)
 	b.mu.Unlock()
+	b.applyThrottledReplicas(name, t.config)
 	for i := range states {
 		b.applyPartitionState(name, int32(i), states[i], versions[i])
 	}
@@ -249,6 +250,7 @@ func (b *Broker) dropTopic(name string) {
 	t := b.topics[name]
 	delete(b.topics, name)
 	b.mu.Unlock()
+	b.applyThrottledReplicas(name, nil)
 	if t == nil {
 		return
 	}

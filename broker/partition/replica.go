@@ -382,3 +382,10 @@ func (p *Partition) AttachFetcher(leader, epoch int32, stop func()) bool {
 	p.stopFetcher = stop
 	return true
 }
+
+// InSync reports whether replica id is in the ISR.
+func (p *Partition) InSync(id int32) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Contains(p.isr, id)
+}
