@@ -26,22 +26,30 @@ import (
 
 // Machine describes where the run happened: CPUs, CPU model, Go and Java.
 func Machine(ctx context.Context) string {
-	model := "unknown"
+	// The machine's processors, not runtime.NumCPU's: a run confined to
+	// some cores (sluice-bench attack -pin) counts only those.
+	model, cpus := "unknown", 0
 	if f, err := os.Open("/proc/cpuinfo"); err == nil {
 		sc := bufio.NewScanner(f)
 		for sc.Scan() {
-			if k, v, ok := strings.Cut(sc.Text(), ":"); ok && strings.TrimSpace(k) == "model name" {
+			k, v, ok := strings.Cut(sc.Text(), ":")
+			switch k = strings.TrimSpace(k); {
+			case ok && k == "processor":
+				cpus++
+			case ok && k == "model name" && model == "unknown":
 				model = strings.TrimSpace(v)
-				break
 			}
 		}
 		f.Close()
+	}
+	if cpus == 0 {
+		cpus = runtime.NumCPU()
 	}
 	java := "java not found"
 	if b, err := exec.CommandContext(ctx, "java", "-version").CombinedOutput(); err == nil {
 		java, _, _ = strings.Cut(strings.TrimSpace(string(b)), "\n")
 	}
-	return fmt.Sprintf("nproc %d, %s, %s, %s", runtime.NumCPU(), model, runtime.Version(), java)
+	return fmt.Sprintf("nproc %d, %s, %s, %s", cpus, model, runtime.Version(), java)
 }
 
 // Progress returns w, or io.Discard if w is nil.
