@@ -21,10 +21,13 @@
 // the one result that makes the bench fail.
 //
 // The attacker runs in a process of its own (`sluice-bench attack child`,
-// child.go), so it shares no Go scheduler with the normal client, but on
-// the same cores as the nodes and the client: an attack that floods short
-// connections takes processors from both, so
-// the table also shows the attacked node's own CPU use, unloaded and under
-// attack, to tell a server busy with the attack from a machine busy with
-// the attacker.
+// child.go), so it shares no Go scheduler with the normal client. With
+// -pin (the default on 2+ cores) it also has a core of its own: the suite
+// runs itself again under taskset on the other cores (main.go runPinned),
+// where the nodes and the client it starts stay, and each attacker is put
+// on the last core, as an attacker on another host would be. Without it
+// an attack that floods short connections takes processors from the
+// nodes and the client. The table also shows the attacked node's own CPU
+// use, unloaded and under attack, to tell a server busy with the attack
+// from a machine busy with the attacker.
 package attack
