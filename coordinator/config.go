@@ -127,7 +127,7 @@ func Defaults() Config {
 
 		LargeRequestMaxBytes: 100 << 20,
 		// ZooKeeper's default, -1, turns the budget off. Ours charges
-		// the requests larger than a connection's read buffer; see the
+		// the requests larger than a connection's write buffer; see the
 		// package doc.
 		LargeRequestThreshold: 64 << 10,
 

@@ -21,6 +21,20 @@ import (
 // longer than this closes the connection without a reply, as in ZooKeeper.
 const maxFrame = 1<<20 - 1
 
+// A client connection's buffers. The read buffer is small: a client's
+// packets are small but for a few large writes, and a read at least as
+// large as the buffer goes straight to the packet's own buffer (bufio),
+// so a large packet is no slower for it, while a connection held in the
+// middle of one (sluice-bench attack's zk-huge-connect, up to maxCnxns of
+// them) holds little beyond the packet, which largeRequestMaxBytes
+// charges. ZooKeeper reads a 4-byte length and then the packet into a
+// buffer of its size, with no read buffer at all. The write buffer
+// gathers the replies queued while a write is under way.
+const (
+	clientReadBuffer  = 4 << 10
+	clientWriteBuffer = 64 << 10
+)
+
 // outQueue is how many replies and notifications may wait for a slow client
 // before its connection is closed.
 const outQueue = 4096
@@ -293,8 +307,8 @@ func (c *conn) serve(ctx context.Context) {
 	wg.Add(1)
 	go func() { defer wg.Done(); c.write() }() // ends when c.closed is closed
 
-	// The first four bytes are read before the connection gets its 64 KiB
-	// read buffer (and its write buffer comes with its first reply): a
+	// The first four bytes are read before the connection gets its read
+	// buffer (and its write buffer comes with its first reply): a
 	// connection that never sends a byte holds no buffers, nor one whose
 	// connect request does not fit in largeRequestMaxBytes.
 	var first [4]byte

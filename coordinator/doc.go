@@ -33,7 +33,7 @@
 // Only requests longer than largeRequestThreshold are charged.
 // ZooKeeper's default threshold, -1, charges none and so turns the budget
 // off (-1 does so here too). Ours is 64 KiB, the size of a connection's
-// read buffer: a smaller request adds at most what each connection holds
+// write buffer: a smaller request adds at most what each connection holds
 // anyway, and is never refused. Charging every request (threshold 1)
 // bounds memory a little more tightly, but then connections stalled in
 // 1 MiB packets that fill the budget also get every other client's
@@ -68,6 +68,7 @@
 // ZooKeeper 3.6+'s connection_throttle_* keys (off by default) put a
 // token bucket, with BLUE's random drops, on connect requests
 // (throttle.go): a connect request over it is closed unanswered before
-// it costs a session. Short connections' 64 KiB read and write buffers
+// it costs a session. Short connections' read buffers (4 KiB: a large
+// packet is read straight into its own buffer) and 64 KiB write buffers
 // come from per-server pools (internal/connbuf).
 package coordinator

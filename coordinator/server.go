@@ -50,7 +50,7 @@ type Server struct {
 	metrics  *metrics
 	large    *largeRequests // largeRequestMaxBytes
 	throttle *connThrottle  // connection_throttle_*; nil when off
-	bufs     *connbuf.Pool  // client connections' 64 KiB read and write buffers
+	bufs     *connbuf.Pool  // client connections' read (clientReadBuffer) and write (clientWriteBuffer) buffers
 	seq      atomic.Uint64
 
 	mu      sync.Mutex
@@ -87,7 +87,7 @@ func NewServer(cfg *Config, log *slog.Logger) (*Server, error) {
 		cfg: cfg, id: id, log: log, tree: tree.New(), watches: newWatches(),
 		sessions: newSessionTracker(time.Now), ids: newSessionIDs(id, time.Now()),
 		pending: map[uint64]chan result{}, conns: map[*conn]struct{}{}, perIP: map[string]int{},
-		started: time.Now(), stats: newReqStats(), metrics: newMetrics(), large: newLargeRequests(cfg), bufs: connbuf.New(64 << 10),
+		started: time.Now(), stats: newReqStats(), metrics: newMetrics(), large: newLargeRequests(cfg), bufs: connbuf.NewSizes(clientReadBuffer, clientWriteBuffer),
 		throttle: newConnThrottle(cfg, nil, nil),
 	}
 	// Replies are matched to requests by (proposer, seq). A restarted member

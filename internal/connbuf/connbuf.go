@@ -13,15 +13,24 @@ import (
 	"sync"
 )
 
-// Pool holds readers and writers of Size bytes. Its zero value is not
-// usable: make it with New.
+// Pool holds readers and writers of the sizes it was made with. Its zero
+// value is not usable: make it with New or NewSizes.
 type Pool struct {
-	size             int
-	readers, writers sync.Pool
+	readSize, writeSize int
+	readers, writers    sync.Pool
 }
 
 // New returns a pool of size-byte readers and writers.
-func New(size int) *Pool { return &Pool{size: size} }
+func New(size int) *Pool { return NewSizes(size, size) }
+
+// NewSizes returns a pool of readSize-byte readers and writeSize-byte
+// writers. A small reader costs a server little per connection: a read
+// at least as large as the reader's buffer, with nothing buffered, goes
+// straight to the destination (bufio), so a large packet read into a
+// buffer of its own is not slowed by it.
+func NewSizes(readSize, writeSize int) *Pool {
+	return &Pool{readSize: readSize, writeSize: writeSize}
+}
 
 // Reader returns a reader of r.
 func (p *Pool) Reader(r io.Reader) *bufio.Reader {
@@ -29,7 +38,7 @@ func (p *Pool) Reader(r io.Reader) *bufio.Reader {
 		br.Reset(r)
 		return br
 	}
-	return bufio.NewReaderSize(r, p.size)
+	return bufio.NewReaderSize(r, p.readSize)
 }
 
 // Writer returns a writer to w.
@@ -38,7 +47,7 @@ func (p *Pool) Writer(w io.Writer) *bufio.Writer {
 		bw.Reset(w)
 		return bw
 	}
-	return bufio.NewWriterSize(w, p.size)
+	return bufio.NewWriterSize(w, p.writeSize)
 }
 
 // PutReader gives r back (nil: nothing to give); nothing may use it after.

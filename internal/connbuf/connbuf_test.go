@@ -33,3 +33,22 @@ func TestReuse(t *testing.T) {
 	p.PutReader(nil)
 	p.PutWriter(nil)
 }
+
+// TestSizes: a pool made with NewSizes hands out readers and writers of
+// their own sizes, and a reader smaller than a read passes it straight
+// through.
+func TestSizes(t *testing.T) {
+	p := NewSizes(4096, 65536)
+	big := strings.Repeat("x", 10000)
+	r := p.Reader(strings.NewReader(big))
+	if r.Size() != 4096 {
+		t.Fatalf("reader of %d bytes, want 4096", r.Size())
+	}
+	got := make([]byte, len(big))
+	if _, err := io.ReadFull(r, got); err != nil || string(got) != big {
+		t.Fatalf("read %d bytes through a 4 KiB reader: %v", len(got), err)
+	}
+	if w := p.Writer(io.Discard); w.Size() != 65536 {
+		t.Fatalf("writer of %d bytes, want 65536", w.Size())
+	}
+}

@@ -1,0 +1,78 @@
+package coordinator_test
+
+import (
+	"encoding/binary"
+	"fmt"
+	"net"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/sluicelogs/sluice/coordinator"
+	"github.com/sluicelogs/sluice/internal/await"
+	"github.com/sluicelogs/sluice/testkit/promtest"
+	"github.com/sluicelogs/sluice/testkit/testcluster"
+)
+
+// TestHeldPacketCostsLittleMore: connections held in the middle of a
+// large connect packet (zk-huge-connect in sluice-bench attack) hold
+// their packet, charged to largeRequestMaxBytes, and little more: the
+// connection's read buffer is small, the packet's body going straight
+// into the packet's own buffer. With a 64 KiB read buffer each held
+// connection allocated 64 KiB beyond its packet, which no budget counts
+// (up to maxCnxns of them).
+func TestHeldPacketCostsLittleMore(t *testing.T) {
+	const (
+		size  = 1<<20 - 1 // the largest packet (jute.maxbuffer)
+		sent  = 128 << 10 // of it, by each connection
+		conns = 40
+		most  = 24 << 10 // what a held connection may allocate beyond its packet
+	)
+	m := testcluster.StartCoordinator(t, t.TempDir(), 200*time.Millisecond, func(c *coordinator.Config) {
+		c.LargeRequestMaxBytes = 2 * conns * size
+	})
+	metrics := promtest.Of(m.Server.Collectors()...)
+	part := binary.BigEndian.AppendUint32(make([]byte, 0, 4+sent), size)
+	part = part[:4+sent]
+	held := make([]net.Conn, 0, conns)
+	t.Cleanup(func() {
+		for _, nc := range held {
+			nc.Close()
+		}
+	})
+	// Allocated bytes, not the heap's growth: what earlier tests leave to
+	// the collector cannot hide an allocation.
+	allocated := func() int64 {
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		return int64(ms.TotalAlloc)
+	}
+	base := allocated()
+	for range conns {
+		nc, err := net.Dial("tcp", m.Addr())
+		if err != nil {
+			t.Fatal(err)
+		}
+		held = append(held, nc)
+		if _, err := nc.Write(part); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Charged once the header arrived; then the packet's buffer is
+	// allocated and the body read into it.
+	var grown int64
+	await.Eventually(t, time.Minute, 10*time.Millisecond, func() error {
+		if got := promtest.Value(t, metrics, "sluice_coordinator_large_request_bytes"); got != conns*size {
+			return fmt.Errorf("%v bytes charged, want %d (conns %v, refused %v)", got, conns*size, promtest.Value(t, metrics, "sluice_coordinator_client_connections"), promtest.Value(t, metrics, "sluice_coordinator_large_requests_rejected_total"))
+		}
+		if grown = allocated() - base; grown < conns*size {
+			return fmt.Errorf("%d KiB allocated, less than the packets' buffers", grown>>10)
+		}
+		return nil
+	})
+	beyond := (grown - conns*(size+1)) / conns
+	t.Logf("%d connections held in a 1 MiB connect packet: %d KiB allocated, %d KiB each beyond its packet", conns, grown>>10, beyond>>10)
+	if beyond > most {
+		t.Fatalf("a connection held in a 1 MiB connect packet allocated %d KiB beyond its packet, want at most %d KiB", beyond>>10, most>>10)
+	}
+}
