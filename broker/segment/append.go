@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 
+	"github.com/sluicelogs/sluice/internal/atomicfile"
 	"github.com/twmb/franz-go/pkg/kerr"
 )
 
@@ -179,7 +180,7 @@ func (l *Log) roll() (*segment, error) {
 	if err != nil {
 		return nil, fmt.Errorf("segment: roll: %w (%w)", err, kerr.KafkaStorageError)
 	}
-	if err := syncDir(l.dir); err != nil {
+	if err := atomicfile.SyncDir(l.dir); err != nil {
 		s.closeFiles()
 		return nil, fmt.Errorf("segment: roll: %w (%w)", err, kerr.KafkaStorageError)
 	}

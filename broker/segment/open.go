@@ -1,7 +1,6 @@
 package segment
 
 import (
-	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -10,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/sluicelogs/sluice/internal/atomicfile"
 )
 
 // Open opens the partition log in dir (creating the directory and a first
@@ -101,7 +102,7 @@ func (l *Log) recover(bases []int64) error {
 			return err
 		}
 		l.segs = []*segment{s}
-		return syncDir(l.dir)
+		return atomicfile.SyncDir(l.dir)
 	}
 	for i, base := range bases {
 		s, err := openSegmentFiles(l.dir, base, false)
@@ -144,12 +145,4 @@ func (l *Log) recover(bases []int64) error {
 		}
 	}
 	return nil
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	return errors.Join(d.Sync(), d.Close())
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/sluicelogs/sluice/internal/atomicfile"
 	"github.com/twmb/franz-go/pkg/kerr"
 )
 
@@ -110,7 +111,7 @@ func (l *Log) restartLocked(offset int64) error {
 	}
 	s, err := openSegmentFiles(l.dir, offset, true)
 	if err == nil {
-		err = syncDir(l.dir)
+		err = atomicfile.SyncDir(l.dir)
 	}
 	if err != nil {
 		return fmt.Errorf("segment: restart log at %d: %w (%w)", offset, err, kerr.KafkaStorageError)
