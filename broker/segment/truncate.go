@@ -18,15 +18,10 @@ import (
 // offset. Readers with an unreleased ReadResult past the cut may see short
 // or changed bytes; callers only truncate above what consumers can read.
 func (l *Log) TruncateTo(offset int64) error {
-	l.cmu.Lock()
-	defer l.cmu.Unlock()
-	l.wmu.Lock()
-	defer l.wmu.Unlock()
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.closed {
-		return ErrClosed
+	if err := l.lockRewrite(); err != nil {
+		return err
 	}
+	defer l.unlockRewrite()
 	if offset < 0 {
 		return fmt.Errorf("segment: truncate to negative offset %d", offset)
 	}
@@ -77,15 +72,10 @@ func (l *Log) TruncateTo(offset int64) error {
 // its end: a follower whose leader has deleted everything it would fetch
 // next starts over at the leader's log start.
 func (l *Log) Restart(offset int64) error {
-	l.cmu.Lock()
-	defer l.cmu.Unlock()
-	l.wmu.Lock()
-	defer l.wmu.Unlock()
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.closed {
-		return ErrClosed
+	if err := l.lockRewrite(); err != nil {
+		return err
 	}
+	defer l.unlockRewrite()
 	if offset < 0 {
 		return fmt.Errorf("segment: restart at negative offset %d", offset)
 	}
@@ -95,6 +85,27 @@ func (l *Log) Restart(offset int64) error {
 	l.leo, l.hw = offset, offset
 	l.log.Info("restarted log", "offset", offset)
 	return nil
+}
+
+// lockRewrite takes cmu, wmu and mu, in the lock order, for TruncateTo
+// and Restart, which rewrite the log holding all three; when the log is
+// closed it returns ErrClosed holding none.
+func (l *Log) lockRewrite() error {
+	l.cmu.Lock()
+	l.wmu.Lock()
+	l.mu.Lock()
+	if l.closed {
+		l.unlockRewrite()
+		return ErrClosed
+	}
+	return nil
+}
+
+// unlockRewrite releases what lockRewrite took.
+func (l *Log) unlockRewrite() {
+	l.mu.Unlock()
+	l.wmu.Unlock()
+	l.cmu.Unlock()
 }
 
 // restartLocked replaces every segment by an empty one at offset; wmu and
