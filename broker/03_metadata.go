@@ -62,11 +62,7 @@ func (b *Broker) handleMetadata(_ context.Context, _ *conn, r *request) (kmsg.Re
 		sort.Strings(names)
 	} else {
 		for _, t := range req.Topics {
-			if t.Topic != nil {
-				names = append(names, *t.Topic)
-			} else {
-				names = append(names, b.topicNameByID(t.TopicID))
-			}
+			names = append(names, b.requestedTopic(t.Topic, t.TopicID))
 		}
 	}
 	for _, name := range names {
@@ -143,6 +139,15 @@ func (b *Broker) offlineReplicasOf(topic string, index int32, replicas []int32) 
 		}
 	}
 	return offline
+}
+
+// requestedTopic is the topic a request's entry names: by name when it
+// has one, else by topic id ("" when no topic has it).
+func (b *Broker) requestedTopic(name *string, id [16]byte) string {
+	if name != nil {
+		return *name
+	}
+	return b.topicNameByID(id)
 }
 
 func (b *Broker) topicNameByID(id [16]byte) string {

@@ -23,11 +23,7 @@ func (b *Broker) handleDeleteTopics(_ context.Context, _ *conn, r *request) (kms
 	resp := req.ResponseKind().(*kmsg.DeleteTopicsResponse)
 	names := req.TopicNames
 	for _, t := range req.Topics {
-		if t.Topic != nil {
-			names = append(names, *t.Topic)
-		} else {
-			names = append(names, b.topicNameByID(t.TopicID))
-		}
+		names = append(names, b.requestedTopic(t.Topic, t.TopicID))
 	}
 	for _, name := range names {
 		st := kmsg.NewDeleteTopicsResponseTopic()

@@ -4,6 +4,8 @@ import (
 	"math"
 	"sync"
 	"time"
+
+	"github.com/sluicelogs/sluice/internal/rate"
 )
 
 // Connection creation rates (Kafka's KIP-612): max.connection.creation.rate
@@ -13,11 +15,12 @@ import (
 // records it, then waits — accepts nothing more — for as long as brings
 // the rate back to its quota before it serves it, so a flood queues in
 // the kernel's accept backlog (and past it, its SYNs wait) instead of
-// costing the broker a connection each. The rate is Kafka's quota rate:
-// the connections of the last quota.window.num (11) windows of
-// quota.window.size.seconds (1 s), over the time they span but at least
-// 10 windows; the wait is (rate - quota) / quota × that span. A quiet
-// broker thus takes a burst of about 10 s worth of its quota at once.
+// costing the broker a connection each. The rate is Kafka's quota rate
+// (package internal/rate): the connections of the last quota.window.num
+// (11) windows of quota.window.size.seconds (1 s), over the time they
+// span but at least 10 windows; the wait is (rate - quota) / quota × that
+// span. A quiet broker thus takes a burst of about 10 s worth of its quota
+// at once.
 const (
 	quotaWindowNum  = 11
 	quotaWindowSize = time.Second
@@ -28,14 +31,8 @@ type connRate struct {
 	limit string // the key, for metrics and logs
 	quota float64
 
-	mu      sync.Mutex
-	windows [quotaWindowNum]rateWindow
-	cur     int
-}
-
-type rateWindow struct {
-	start time.Time // zero: unused
-	n     float64
+	mu    sync.Mutex
+	conns *rate.Sampled // made on the first record
 }
 
 // newConnRates returns the quotas cfg sets (Int32 max, the default, is
@@ -58,37 +55,14 @@ func newConnRates(cfg *Config) []*connRate {
 func (r *connRate) record(now time.Time) time.Duration {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	w := &r.windows[r.cur]
-	if w.start.IsZero() || now.Sub(w.start) >= quotaWindowSize {
-		r.cur = (r.cur + 1) % quotaWindowNum
-		w = &r.windows[r.cur]
-		*w = rateWindow{start: now}
+	if r.conns == nil {
+		r.conns = rate.New(quotaWindowNum, quotaWindowSize)
 	}
-	w.n++
-	var total float64
-	oldest := now
-	for i := range r.windows {
-		o := &r.windows[i]
-		if o.start.IsZero() {
-			continue
-		}
-		if now.Sub(o.start) >= quotaWindowNum*quotaWindowSize { // obsolete
-			*o = rateWindow{}
-			continue
-		}
-		total += o.n
-		if o.start.Before(oldest) {
-			oldest = o.start
-		}
-	}
-	span := now.Sub(oldest)
-	if full := int(span / quotaWindowSize); full < quotaWindowNum-1 {
-		span += time.Duration(quotaWindowNum-1-full) * quotaWindowSize
-	}
-	rate := total / span.Seconds()
-	if rate <= r.quota {
+	r.conns.Record(now, 1)
+	perSecond, span := r.conns.Measure(now)
+	if perSecond <= r.quota {
 		return 0
 	}
 	// In whole milliseconds, as Kafka rounds it.
-	return time.Duration(math.Round((rate-r.quota)/r.quota*span.Seconds()*1000)) * time.Millisecond
+	return time.Duration(math.Round((perSecond-r.quota)/r.quota*span.Seconds()*1000)) * time.Millisecond
 }

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/sluicelogs/sluice/internal/atomicfile"
 )
 
 // epochCache is a partition's leader epochs and the offset each began at,
@@ -102,30 +104,15 @@ func (c *epochCache) truncate(end int64) bool {
 	return changed
 }
 
-// save writes the checkpoint atomically: temp file, fsync, rename.
+// save writes the checkpoint atomically (package internal/atomicfile).
 func (c *epochCache) save() error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "0\n%d\n", len(c.entries))
 	for _, e := range c.entries {
 		fmt.Fprintf(&b, "%d %d\n", e.epoch, e.start)
 	}
-	tmp := c.path + ".tmp"
-	f, err := os.Create(tmp)
-	if err != nil {
-		return fmt.Errorf("partition: write %s: %w", tmp, err)
-	}
-	_, err = f.WriteString(b.String())
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, c.path)
-	}
-	if err != nil {
-		return fmt.Errorf("partition: write %s: %w", c.path, err)
+	if err := atomicfile.WriteFile(c.path, []byte(b.String())); err != nil {
+		return fmt.Errorf("partition: %w", err)
 	}
 	return nil
 }

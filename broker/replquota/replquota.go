@@ -5,12 +5,13 @@
 // leader.replication.throttled.replicas and
 // follower.replication.throttled.replicas that name this broker).
 //
-// The rate is measured as Kafka's Rate stat: the bytes recorded in the
-// live samples (replication.quota.window.num samples, each
-// replication.quota.window.size.seconds long; a sample starts with the
-// first record after the previous one ended, and is dropped once it
-// started num windows ago) divided by the time since the oldest live
-// sample started, taken as at least num-1 windows. The quota is exceeded
+// The rate is measured as Kafka's Rate stat (package internal/rate): the
+// bytes recorded in the live samples (replication.quota.window.num
+// samples, each replication.quota.window.size.seconds long; a sample
+// starts with the first record after the previous one ended, and is
+// dropped once it started num windows ago) divided by the time since the
+// oldest live sample started, plus the windows missing to num-1 while
+// fewer have passed. The quota is exceeded
 // while that rate is above the limit; a partition's fetch is then left
 // out (the follower) or answered empty (the leader), never delayed, and
 // its bytes are recorded once it is fetched again. A fetch allowed under
@@ -22,6 +23,8 @@ package replquota
 import (
 	"sync"
 	"time"
+
+	"github.com/sluicelogs/sluice/internal/rate"
 )
 
 // Unlimited is the rate of a quota not set (Kafka's Long.MAX_VALUE).
@@ -35,15 +38,8 @@ type Quota struct {
 	mu        sync.Mutex
 	now       func() time.Time
 	rate      int64 // bytes per second
-	window    time.Duration
-	samples   []sample // a ring; cur is the newest
-	cur       int
+	bytes     *rate.Sampled
 	throttled map[string]map[int32]bool // topic → partitions (AllReplicas: every one)
-}
-
-type sample struct {
-	start time.Time // zero: unused
-	bytes int64
 }
 
 // New is an unlimited quota over num samples of window each; now is its
@@ -52,7 +48,7 @@ func New(num int, window time.Duration, now func() time.Time) *Quota {
 	if now == nil {
 		now = time.Now
 	}
-	return &Quota{now: now, rate: Unlimited, window: window, samples: make([]sample, max(num, 1)), throttled: map[string]map[int32]bool{}}
+	return &Quota{now: now, rate: Unlimited, bytes: rate.New(num, window), throttled: map[string]map[int32]bool{}}
 }
 
 // SetClock replaces the quota's clock (tests).
@@ -104,14 +100,7 @@ func (q *Quota) IsThrottled(topic string, partition int32) bool {
 func (q *Quota) Record(bytes int64) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	now := q.now()
-	s := &q.samples[q.cur]
-	if s.start.IsZero() || now.Sub(s.start) >= q.window {
-		q.cur = (q.cur + 1) % len(q.samples)
-		s = &q.samples[q.cur]
-		*s = sample{start: now}
-	}
-	s.bytes += bytes
+	q.bytes.Record(q.now(), float64(bytes))
 }
 
 // Exceeded reports whether the measured rate is above the limit.
@@ -132,26 +121,6 @@ func (q *Quota) Measured() float64 {
 }
 
 func (q *Quota) measure() float64 {
-	now := q.now()
-	span := time.Duration(len(q.samples)) * q.window
-	total, oldest := int64(0), now
-	for i := range q.samples {
-		s := &q.samples[i]
-		if s.start.IsZero() {
-			continue
-		}
-		if now.Sub(s.start) >= span { // obsolete: drop it
-			*s = sample{}
-			continue
-		}
-		total += s.bytes
-		if s.start.Before(oldest) {
-			oldest = s.start
-		}
-	}
-	elapsed := max(now.Sub(oldest), time.Duration(len(q.samples)-1)*q.window)
-	if elapsed <= 0 {
-		elapsed = q.window
-	}
-	return float64(total) / elapsed.Seconds()
+	r, _ := q.bytes.Measure(q.now())
+	return r
 }

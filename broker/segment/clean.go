@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/sluicelogs/sluice/internal/atomicfile"
 )
 
 // Steps of a cleaning pass at which Options.CleanFault is consulted, in
@@ -347,7 +349,7 @@ func (p *cleanPass) cleanGroup(segs []*segment, st *CleanStats) (int, error) {
 func (p *cleanPass) commit(group []*segment, swap string) error {
 	l := p.l
 	base := group[0].base
-	if err := syncDir(l.dir); err != nil {
+	if err := atomicfile.SyncDir(l.dir); err != nil {
 		return err
 	}
 	if err := p.fault(StepSwap); err != nil {
@@ -371,7 +373,7 @@ func (p *cleanPass) commit(group []*segment, swap string) error {
 	if err := os.Rename(swap, segmentPath(l.dir, base, logSuffix)); err != nil {
 		return err
 	}
-	if err := syncDir(l.dir); err != nil {
+	if err := atomicfile.SyncDir(l.dir); err != nil {
 		return err
 	}
 	if err := p.fault(StepInstall); err != nil {
@@ -510,7 +512,7 @@ func (l *Log) finishCleaning() error {
 		l.log.Warn("finished an interrupted cleaning", "segment", base, "nextOffset", next)
 	}
 	if len(swaps) > 0 {
-		return syncDir(l.dir)
+		return atomicfile.SyncDir(l.dir)
 	}
 	return nil
 }

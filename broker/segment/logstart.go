@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/sluicelogs/sluice/internal/atomicfile"
 	"github.com/twmb/franz-go/pkg/kerr"
 )
 
@@ -119,27 +120,8 @@ func removeLogStart(dir string) error {
 
 // writeLogStart writes the checkpoint atomically.
 func writeLogStart(dir string, offset int64) error {
-	path := filepath.Join(dir, LogStartCheckpoint)
-	tmp := path + ".tmp"
-	f, err := os.Create(tmp)
-	if err != nil {
+	return atomicfile.Write(filepath.Join(dir, LogStartCheckpoint), func(f *os.File) error {
+		_, err := fmt.Fprintf(f, "0\n%d\n", offset)
 		return err
-	}
-	_, err = fmt.Fprintf(f, "0\n%d\n", offset)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err == nil {
-		err = syncDir(dir)
-	}
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
+	})
 }

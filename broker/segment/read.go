@@ -140,3 +140,56 @@ func (l *Log) ReadBytes(offset int64, maxBytes int, maxOffset int64) ([]byte, er
 	}
 	return b, nil
 }
+
+// OffsetForTimestamp returns the base offset of the first batch whose
+// maxTimestamp is ≥ ts (ListOffsets by timestamp), or -1 when there is
+// none. The special timestamps -1 (latest) and -2 (earliest) are the
+// caller's to map to LogEndOffset/HighWatermark and LogStartOffset.
+func (l *Log) OffsetForTimestamp(ts int64) (int64, error) {
+	l.mu.RLock()
+	if l.closed {
+		l.mu.RUnlock()
+		return -1, ErrClosed
+	}
+	var s *segment
+	var v view
+	var tidx []timeEntry
+	for _, c := range l.segs {
+		if c.maxTs >= ts && c.size > 0 {
+			s, v, tidx = c, c.view(), c.timeIdx
+			s.refs.Add(1)
+			break
+		}
+	}
+	l.mu.RUnlock()
+	if s == nil {
+		return -1, nil
+	}
+	defer s.release()
+	// The last time entry with ts' < ts: every batch up to its offset is
+	// older than ts, so the scan starts there.
+	lo, hi := 0, len(tidx)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if tidx[m].ts < ts {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	var pos int64
+	if lo > 0 {
+		pos = int64(floorEntry(v.offIdx, tidx[lo-1].rel).pos)
+	}
+	for pos < v.size {
+		h, err := s.readHeader(pos, v.size)
+		if err != nil {
+			return -1, err
+		}
+		if h.MaxTimestamp >= ts {
+			return h.BaseOffset, nil
+		}
+		pos += int64(h.Size)
+	}
+	return -1, nil
+}

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/sluicelogs/sluice/internal/atomicfile"
 )
 
 func segmentName(first uint64) string { return fmt.Sprintf("log-%016x.wal", first) }
@@ -121,16 +123,8 @@ func removeTemps(dir string) error {
 }
 
 func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
+	if err := atomicfile.SyncDir(dir); err != nil {
 		return fmt.Errorf("wal: %w", err)
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("wal: sync %s: %w", dir, err)
 	}
 	return nil
 }
@@ -163,27 +157,12 @@ func writeSteadily(f *os.File, data []byte) error {
 	return nil
 }
 
-// writeFileDurably writes data to path via path.tmp: write, fsync, rename,
-// fsync the directory. A crash leaves either no file or the whole file.
+// writeFileDurably writes data to path via path.tmp (package
+// internal/atomicfile), steadily: a crash leaves either no file or the
+// whole file.
 func writeFileDurably(path string, data []byte) error {
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
-	if err != nil {
+	if err := atomicfile.Write(path, func(f *os.File) error { return writeSteadily(f, data) }); err != nil {
 		return fmt.Errorf("wal: %w", err)
 	}
-	err = writeSteadily(f, data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("wal: write %s: %w", path, err)
-	}
-	return syncDir(filepath.Dir(path))
+	return nil
 }

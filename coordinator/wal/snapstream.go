@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/sluicelogs/sluice/internal/atomicfile"
 	pb "go.etcd.io/raft/v3/raftpb"
 	"google.golang.org/protobuf/proto"
 )
@@ -79,60 +80,43 @@ func (s *snapWriter) pace() {
 }
 
 // writeSnapshotFrom writes the snapshot at md whose data write produces
-// durably to dir (via a temporary file, as writeFileDurably) and returns
-// its path.
+// durably to dir (via a temporary file, package internal/atomicfile) and
+// returns its path.
 func writeSnapshotFrom(dir string, md *pb.SnapshotMetadata, write func(io.Writer) error, rush *atomic.Bool) (path string, err error) {
 	mdb, err := proto.Marshal(md)
 	if err != nil {
 		return "", fmt.Errorf("wal: encode snapshot metadata: %w", err)
 	}
 	path = filepath.Join(dir, snapName(md.GetTerm(), md.GetIndex()))
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	err = atomicfile.Write(path, func(f *os.File) error {
+		if _, err := f.Write(make([]byte, headerSize)); err != nil {
+			return err
+		}
+		sw := &snapWriter{f: f, rush: rush, written: headerSize}
+		bw := bufio.NewWriterSize(sw, streamBuffer)
+		head := binary.AppendUvarint([]byte{recSnapshotStream}, uint64(len(mdb)))
+		if _, err := bw.Write(append(head, mdb...)); err != nil {
+			return err
+		}
+		if err := write(bw); err != nil {
+			return err
+		}
+		if err := bw.Flush(); err != nil {
+			return err
+		}
+		if sw.n > math.MaxUint32 {
+			return fmt.Errorf("snapshot of %d bytes exceeds the 4 GiB a record can hold", sw.n)
+		}
+		var hdr [headerSize]byte
+		binary.LittleEndian.PutUint32(hdr[:], uint32(sw.n))
+		binary.LittleEndian.PutUint32(hdr[4:], sw.crc)
+		_, err := f.WriteAt(hdr[:], 0)
+		return err
+	})
 	if err != nil {
 		return "", fmt.Errorf("wal: %w", err)
 	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-			err = fmt.Errorf("wal: write %s: %w", path, err)
-		}
-	}()
-	if _, err := f.Write(make([]byte, headerSize)); err != nil {
-		return "", err
-	}
-	sw := &snapWriter{f: f, rush: rush, written: headerSize}
-	bw := bufio.NewWriterSize(sw, streamBuffer)
-	head := binary.AppendUvarint([]byte{recSnapshotStream}, uint64(len(mdb)))
-	if _, err := bw.Write(append(head, mdb...)); err != nil {
-		return "", err
-	}
-	if err := write(bw); err != nil {
-		return "", err
-	}
-	if err := bw.Flush(); err != nil {
-		return "", err
-	}
-	if sw.n > math.MaxUint32 {
-		return "", fmt.Errorf("snapshot of %d bytes exceeds the 4 GiB a record can hold", sw.n)
-	}
-	var hdr [headerSize]byte
-	binary.LittleEndian.PutUint32(hdr[:], uint32(sw.n))
-	binary.LittleEndian.PutUint32(hdr[4:], sw.crc)
-	if _, err := f.WriteAt(hdr[:], 0); err != nil {
-		return "", err
-	}
-	if err := f.Sync(); err != nil {
-		return "", err
-	}
-	if err := f.Close(); err != nil {
-		return "", err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return "", err
-	}
-	return path, syncDir(dir)
+	return path, nil
 }
 
 // decodeSnapshotStream decodes the payload of a recSnapshotStream record;

@@ -48,32 +48,20 @@ func (*GetDataRequest) multiOp()      {}
 // in a multi (read=false) or multiRead (read=true). ZooKeeper refuses to
 // mix reads and writes in one multi.
 func newMultiOp(t Op, read bool) MultiOp {
-	if read {
-		switch t {
-		case OpGetChildren:
-			return &GetChildrenRequest{}
-		case OpGetData:
-			return &GetDataRequest{}
+	switch t {
+	case OpGetChildren, OpGetData:
+		if !read {
+			return nil
 		}
+	case OpCreate, OpCreate2, OpCreateContainer, OpCreateTTL, OpDelete, OpSetData, OpCheck:
+		if read {
+			return nil
+		}
+	default:
 		return nil
 	}
-	switch t {
-	case OpCreate:
-		return &CreateRequest{}
-	case OpCreate2:
-		return &Create2Request{}
-	case OpCreateContainer:
-		return &CreateContainerRequest{}
-	case OpCreateTTL:
-		return &CreateTTLRequest{}
-	case OpDelete:
-		return &DeleteRequest{}
-	case OpSetData:
-		return &SetDataRequest{}
-	case OpCheck:
-		return &CheckVersionRequest{}
-	}
-	return nil
+	op, _ := newRequest(t).(MultiOp)
+	return op
 }
 
 // MultiRequest is multi: write ops applied atomically.
