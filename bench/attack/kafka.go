@@ -1,6 +1,7 @@
 package attack
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -130,9 +131,10 @@ func emptyTopics(req kmsg.Request, version int16, cut int, entry, trailer []byte
 	head = head[:len(head)-cut]
 	n := (size - len(head) - 8 - len(trailer)) / len(entry)
 	b := binary.AppendUvarint(head, uint64(n+1))
-	for range n {
-		b = append(b, entry...)
-	}
+	// bytes.Repeat copies in doubling chunks: a loop of n appends took
+	// seconds for 32 MiB of 3-byte entries on a loaded core, longer than
+	// a short attack, which then opened no connection.
+	b = append(b, bytes.Repeat(entry, n)...)
 	b = append(b, trailer...)
 	return append(binary.BigEndian.AppendUint32(make([]byte, 0, len(b)+4), uint32(len(b))), b...)
 }
