@@ -158,15 +158,11 @@ func TestElectLeaders(t *testing.T) {
 
 	// Not the controller: NOT_CONTROLLER for each partition asked; an
 	// unknown partition: UNKNOWN_TOPIC_OR_PARTITION.
-	controller, _, err := clusterInfo(c.live()[0], topic)
-	if err != nil {
-		t.Fatal(err)
-	}
-	other := c.brokers[controller%3].Addr()
+	ctl, other, _ := controllerAddrs(t, c.live(), topic)
 	if got := electDirect(t, other, topic, 0, 1); got != kerr.NotController.Code {
-		t.Fatalf("ElectLeaders to broker %d, not the controller: %v", controller%3+1, kerr.ErrorForCode(got))
+		t.Fatalf("ElectLeaders to the broker at %s, not the controller: %v", other, kerr.ErrorForCode(got))
 	}
-	if got := electDirect(t, c.brokers[controller-1].Addr(), topic, 7, 1); got != kerr.UnknownTopicOrPartition.Code {
+	if got := electDirect(t, ctl, topic, 7, 1); got != kerr.UnknownTopicOrPartition.Code {
 		t.Fatalf("ElectLeaders of %s-7: %v", topic, kerr.ErrorForCode(got))
 	}
 

@@ -81,11 +81,7 @@ func TestReassignmentRefusedAndCancelled(t *testing.T) {
 	const topic = "cancel"
 	createReplicated(t, addrs[0], topic, 2, 2, nil)
 	awaitPreferred(t, addrs, topic, 2, func(int, []int32) error { return nil })
-	controller, parts, err := clusterInfo(addrs[0], topic)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctl, other := addrs[controller-1], addrs[controller%3]
+	ctl, other, parts := controllerAddrs(t, addrs, topic)
 
 	for _, c := range []struct {
 		addr     string
