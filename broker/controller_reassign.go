@@ -16,8 +16,12 @@ import (
 //
 //  1. start (AlterPartitionReassignments, or an entry of
 //     /admin/reassign_partitions): the replicas become the target's plus
-//     the original ones, with adding_replicas and removing_replicas. Each
-//     broker's watch on the assignment opens the new replicas, which
+//     the original ones, with adding_replicas and removing_replicas, and
+//     in the same multi the partition's leader epoch is bumped (leader
+//     and ISR kept), as Kafka's controller does when it sends the new
+//     replica set: requests naming the old epoch are fenced
+//     (FENCED_LEADER_EPOCH), and the followers fetch again in the new one.
+//     Each broker's watch on the assignment opens the new replicas, which
 //     follow the leader from its log start; the leader counts them as
 //     followers and adds each to the ISR once it has caught up, as any
 //     follower (broker/doc.go, Replication);
@@ -29,8 +33,10 @@ import (
 //     broker then sees it no longer holds the partition: it stops it and
 //     deletes its data (reloadTopic);
 //  3. cancel (AlterPartitionReassignments with null replicas): a
-//     reassignment back to the original replicas, completed the same
-//     way, which removes the replicas that were being added.
+//     reassignment back to the original replicas, completed at once the
+//     same way (state and assignment in one multi), which removes the
+//     replicas that were being added. So is a target that neither adds
+//     nor removes a replica (a new order).
 //
 // An entry of /admin/reassign_partitions is removed once its partition
 // has its target as replicas and no reassignment in progress, or when it
@@ -81,7 +87,12 @@ func (b *Broker) startReassignment(name string, index int32, target []int32, liv
 		if slices.Equal(full, cur) && slices.Equal(next.adding, r.adding) && slices.Equal(next.removing, r.removing) {
 			return nil // as it is already
 		}
-		err = b.meta.setReassignment(t, index, full, next, fence.version)
+		var extra []any
+		if st, ok := startedState(t, index, full, next, live, fence); ok {
+			sb, _ := json.Marshal(st)
+			extra = append(extra, &zk.SetDataRequest{Path: b.meta.statePath(name, index), Data: sb, Version: t.versions[index]})
+		}
+		err = b.meta.setReassignment(t, index, full, next, fence.version, extra...)
 		switch {
 		case errors.Is(err, zk.ErrBadVersion):
 			continue
@@ -158,21 +169,9 @@ func (b *Broker) completeReassignment(t *topic, index int32, r reassignment, liv
 			return nil // still catching up
 		}
 	}
-	usable := replicaUsable(live, t.name, index)
-	next := st
-	next.Version, next.ControllerEpoch, next.LeaderEpoch = 1, fence.epoch, st.LeaderEpoch+1
-	next.ISR = slices.DeleteFunc(slices.Clone(st.ISR), func(id int32) bool { return !slices.Contains(target, id) })
-	if !slices.Contains(target, st.Leader) || !usable(st.Leader) {
-		next.Leader = -1
-		for _, id := range target {
-			if slices.Contains(next.ISR, id) && usable(id) {
-				next.Leader = id
-				break
-			}
-		}
-		if next.Leader < 0 {
-			return nil // no target replica can lead yet
-		}
+	next, ok := completedState(st, target, replicaUsable(live, t.name, index), fence)
+	if !ok {
+		return nil // no target replica can lead yet
 	}
 	sb, _ := json.Marshal(next)
 	stateOp := &zk.SetDataRequest{Path: b.meta.statePath(t.name, index), Data: sb, Version: t.versions[index]}
@@ -185,6 +184,46 @@ func (b *Broker) completeReassignment(t *topic, index int32, r reassignment, liv
 		b.metrics.leaderElections.Inc()
 	}
 	return nil
+}
+
+// completedState is a partition's state once its replicas are target:
+// the leader kept if it is a target replica and usable, else the first
+// target replica in the ISR that is; the ISR less the replicas not in
+// target; the leader epoch bumped. False when no target replica can lead.
+func completedState(st partitionState, target []int32, usable func(int32) bool, fence controllerFence) (partitionState, bool) {
+	next := st
+	next.Version, next.ControllerEpoch, next.LeaderEpoch = 1, fence.epoch, st.LeaderEpoch+1
+	next.ISR = slices.DeleteFunc(slices.Clone(st.ISR), func(id int32) bool { return !slices.Contains(target, id) })
+	if slices.Contains(target, st.Leader) && usable(st.Leader) {
+		return next, true
+	}
+	for _, id := range target {
+		if slices.Contains(next.ISR, id) && usable(id) {
+			next.Leader = id
+			return next, true
+		}
+	}
+	return st, false
+}
+
+// startedState is the state written with the assignment that gives
+// partition index of t the replicas full and reassignment r
+// (startReassignment): while r is in progress, the state with its leader
+// epoch bumped; when the write leaves none in progress (a cancel, a new
+// order), the completed state of replicas full. False when there is no state to write: the state
+// node is being created, or no remaining replica can lead (the next
+// passes sort the partition out as any other).
+func startedState(t *topic, index int32, full []int32, r reassignment, live map[int32]brokerInfo, fence controllerFence) (partitionState, bool) {
+	if t.versions[index] < 0 {
+		return partitionState{}, false
+	}
+	st := t.states[index]
+	if !r.active() {
+		return completedState(st, full, replicaUsable(live, t.name, index), fence)
+	}
+	next := st
+	next.Version, next.ControllerEpoch, next.LeaderEpoch = 1, fence.epoch, st.LeaderEpoch+1
+	return next, true
 }
 
 // zkReassignments starts the reassignments /admin/reassign_partitions
