@@ -1,7 +1,6 @@
 package broker_test
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,7 +10,6 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kerr"
-	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/sluicelogs/sluice/broker"
@@ -233,23 +231,12 @@ func TestElectLeaders(t *testing.T) {
 // returns the partition's error code.
 func electDirect(t *testing.T, addr, topic string, p int32, version int16) int16 {
 	t.Helper()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(addr))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
 	req := kmsg.NewPtrElectLeadersRequest()
 	req.Version, req.TimeoutMillis = version, 5000
 	rt := kmsg.NewElectLeadersRequestTopic()
 	rt.Topic, rt.Partitions = topic, []int32{p}
 	req.Topics = append(req.Topics, rt)
-	resp, err := cl.SeedBrokers()[0].RetriableRequest(ctx, req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	er := resp.(*kmsg.ElectLeadersResponse)
+	er := askBroker(t, addr, req).(*kmsg.ElectLeadersResponse)
 	if er.ErrorCode != 0 {
 		return er.ErrorCode
 	}

@@ -117,15 +117,9 @@ func errCodeOf(e *kerr.Error) int16 {
 // epoch with these replicas and ISR.
 func awaitEpoch(t *testing.T, addrs []string, topic string, epoch int32, replicas, isr []int32) {
 	t.Helper()
-	await.Eventually(t, 60*time.Second, 50*time.Millisecond, func() error {
-		for _, addr := range addrs {
-			md, err := topicMetadata(addr, topic)
-			if err != nil {
-				return err
-			}
-			if p := md.parts[0]; p.epoch != epoch || !slices.Equal(p.replicas, replicas) || !sameIDs(p.isr, isr) {
-				return fmt.Errorf("broker at %s: %s-0 is %+v, want epoch %d, replicas %v, ISR %v", addr, topic, p, epoch, replicas, isr)
-			}
+	awaitMetadata(t, addrs, topic, func(md zkTopic) error {
+		if p := md.parts[0]; p.epoch != epoch || !slices.Equal(p.replicas, replicas) || !sameIDs(p.isr, isr) {
+			return fmt.Errorf("%s-0 is %+v, want epoch %d, replicas %v, ISR %v", topic, p, epoch, replicas, isr)
 		}
 		return nil
 	})
@@ -135,7 +129,6 @@ func awaitEpoch(t *testing.T, addrs []string, topic string, epoch int32, replica
 // the leader epoch it knows, and returns the partition's error code.
 func fetchAtEpoch(t *testing.T, addr, topic string, current int32) int16 {
 	t.Helper()
-	cl, ctx := requestClient(t, addr)
 	req := kmsg.NewPtrFetchRequest()
 	req.SetVersion(12)
 	req.ReplicaID, req.MaxBytes = -1, 1<<20
@@ -145,11 +138,7 @@ func fetchAtEpoch(t *testing.T, addr, topic string, current int32) int16 {
 	rp.CurrentLeaderEpoch, rp.FetchOffset, rp.PartitionMaxBytes = current, 0, 1<<20
 	rt.Partitions = append(rt.Partitions, rp)
 	req.Topics = append(req.Topics, rt)
-	resp, err := cl.SeedBrokers()[0].RetriableRequest(ctx, req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fr := resp.(*kmsg.FetchResponse)
+	fr := askBroker(t, addr, req).(*kmsg.FetchResponse)
 	if fr.ErrorCode != 0 {
 		return fr.ErrorCode
 	}
@@ -164,7 +153,6 @@ func fetchAtEpoch(t *testing.T, addr, topic string, current int32) int16 {
 // answered and its end offset.
 func offsetForEpoch(t *testing.T, addr, topic string, current, epoch int32) (int16, int32, int64) {
 	t.Helper()
-	cl, ctx := requestClient(t, addr)
 	req := kmsg.NewPtrOffsetForLeaderEpochRequest()
 	req.SetVersion(3)
 	req.ReplicaID = -1
@@ -174,11 +162,7 @@ func offsetForEpoch(t *testing.T, addr, topic string, current, epoch int32) (int
 	rp.CurrentLeaderEpoch, rp.LeaderEpoch = current, epoch
 	rt.Partitions = append(rt.Partitions, rp)
 	req.Topics = append(req.Topics, rt)
-	resp, err := cl.SeedBrokers()[0].RetriableRequest(ctx, req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	or := resp.(*kmsg.OffsetForLeaderEpochResponse)
+	or := askBroker(t, addr, req).(*kmsg.OffsetForLeaderEpochResponse)
 	if len(or.Topics) != 1 || len(or.Topics[0].Partitions) != 1 {
 		t.Fatalf("OffsetForLeaderEpoch answered %+v", or.Topics)
 	}
