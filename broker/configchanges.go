@@ -148,18 +148,15 @@ func (b *Broker) configChanged(node string) {
 	if err != nil {
 		return // purged meanwhile
 	}
-	var n struct {
-		Version    int    `json:"version"`
-		EntityPath string `json:"entity_path"`
-	}
-	if err := json.Unmarshal(data, &n); err != nil {
+	entity, err := decodeConfigChange(data)
+	if err != nil {
 		b.log.Warn("config change notification does not decode", "node", node, "err", err)
 		return
 	}
-	if name, ok := strings.CutPrefix(n.EntityPath, "topics/"); ok {
+	if name, ok := strings.CutPrefix(entity, "topics/"); ok {
 		b.topicConfigChanged(name)
 	}
-	if name, ok := strings.CutPrefix(n.EntityPath, "brokers/"); ok && (name == defaultBrokerEntity || name == strconv.Itoa(int(b.cfg.BrokerID))) {
+	if name, ok := strings.CutPrefix(entity, "brokers/"); ok && (name == defaultBrokerEntity || name == strconv.Itoa(int(b.cfg.BrokerID))) {
 		b.loadBrokerConfigs()
 	}
 }

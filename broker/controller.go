@@ -157,7 +157,8 @@ func (b *Broker) control(ctx context.Context, epoch int, epochVersion int32, los
 // deletion and runs the preferred replica elections due (with rebalance,
 // the imbalance check's: controller_leaders.go) and moves the partition
 // reassignments on (controller_reassign.go), writing each change fenced
-// by the controller epoch.
+// by the controller epoch. It reads the topics once, handing them from
+// step to step (passTopics, controller_pass.go).
 func (b *Broker) electLeaders(epoch int, epochVersion int32, rebalance bool) error {
 	live, err := b.meta.brokers()
 	if err != nil {
@@ -169,15 +170,20 @@ func (b *Broker) electLeaders(epoch int, epochVersion int32, rebalance bool) err
 	} else if err != nil {
 		errs = append(errs, err)
 	}
-	topics, err := b.meta.topics()
+	view, err := b.readPassTopics()
 	if err != nil {
 		return errors.Join(append(errs, err)...)
 	}
-	for _, t := range topics {
-		if err := b.completeTopic(t, live, epoch, epochVersion); errors.Is(err, errControllerMoved) {
+	for _, name := range view.names() {
+		t := view.all[name]
+		wrote, err := b.completeTopic(t, live, epoch, epochVersion)
+		if errors.Is(err, errControllerMoved) {
 			return err
 		} else if err != nil {
 			errs = append(errs, err) // changed meanwhile: the next pass reads it again
+		}
+		if wrote || err != nil {
+			view.wrote(name)
 		}
 		unclean := b.cfg.UncleanLeaderElection
 		if v, err := strconv.ParseBool(t.config["unclean.leader.election.enable"]); err == nil {
@@ -196,6 +202,7 @@ func (b *Broker) electLeaders(epoch int, epochVersion int32, rebalance bool) err
 			if errors.Is(err, errControllerMoved) {
 				return err
 			}
+			view.wrote(name)
 			if err != nil {
 				errs = append(errs, err) // changed meanwhile: the next pass sees the new state
 				continue
@@ -207,12 +214,18 @@ func (b *Broker) electLeaders(epoch int, epochVersion int32, rebalance bool) err
 			}
 		}
 	}
-	if err := b.preferredLeaders(live, rebalance, epoch, epochVersion); errors.Is(err, errControllerMoved) {
+	if err := view.refresh(); err != nil {
+		return errors.Join(append(errs, err)...)
+	}
+	if err := b.preferredLeaders(view, live, rebalance, epoch, epochVersion); errors.Is(err, errControllerMoved) {
 		return err
 	} else if err != nil {
 		errs = append(errs, err)
 	}
-	if err := b.reassignments(live, controllerFence{epoch, epochVersion}); errors.Is(err, errControllerMoved) {
+	if err := view.refresh(); err != nil {
+		return errors.Join(append(errs, err)...)
+	}
+	if err := b.reassignments(view, live, controllerFence{epoch, epochVersion}); errors.Is(err, errControllerMoved) {
 		return err
 	} else if err != nil {
 		errs = append(errs, err)

@@ -87,13 +87,14 @@ func imbalanced(topics map[string]*topic, percentage int) []stateKey {
 }
 
 // electPreferred moves the leadership of each of keys to its preferred
-// replica where it can (see preferredState). Partitions that do not exist
-// are skipped. An error means some were not written (a state changed
-// meanwhile, or errControllerMoved).
-func (b *Broker) electPreferred(topics map[string]*topic, keys []stateKey, live map[int32]brokerInfo, epoch int, epochVersion int32) error {
+// replica where it can (see preferredState), marking the topics it
+// writes in view. Partitions that do not exist are skipped. An error
+// means some were not written (a state changed meanwhile, or
+// errControllerMoved).
+func (b *Broker) electPreferred(view *passTopics, keys []stateKey, live map[int32]brokerInfo, epoch int, epochVersion int32) error {
 	var errs []error
 	for _, k := range keys {
-		t := topics[k.topic]
+		t := view.all[k.topic]
 		if t == nil || k.index < 0 || int(k.index) >= len(t.replicas) || t.versions[k.index] < 0 {
 			continue
 		}
@@ -107,6 +108,7 @@ func (b *Broker) electPreferred(topics map[string]*topic, keys []stateKey, live 
 		if errors.Is(err, errControllerMoved) {
 			return err
 		}
+		view.wrote(k.topic)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -118,10 +120,10 @@ func (b *Broker) electPreferred(topics map[string]*topic, keys []stateKey, live 
 	return errors.Join(errs...)
 }
 
-// preferredLeaders runs the elections due in this pass: the partitions
-// /admin/preferred_replica_election names (removing the node once done),
-// and with rebalance the imbalanced ones.
-func (b *Broker) preferredLeaders(live map[int32]brokerInfo, rebalance bool, epoch int, epochVersion int32) error {
+// preferredLeaders runs the elections due in this pass, on its view of
+// the topics: the partitions /admin/preferred_replica_election names
+// (removing the node once done), and with rebalance the imbalanced ones.
+func (b *Broker) preferredLeaders(view *passTopics, live map[int32]brokerInfo, rebalance bool, epoch int, epochVersion int32) error {
 	data, _, err := b.meta.conn.Get(b.meta.p(preferredElection))
 	requested := err == nil
 	if err != nil && !errors.Is(err, zk.ErrNoNode) {
@@ -130,17 +132,13 @@ func (b *Broker) preferredLeaders(live map[int32]brokerInfo, rebalance bool, epo
 	if !requested && !rebalance {
 		return nil
 	}
-	topics, err := b.meta.topics()
-	if err != nil {
-		return err
-	}
 	var errs []error
 	if requested {
 		keys, err := decodePreferredElection(data)
 		if err != nil {
 			b.log.Warn("controller: ignoring a preferred replica election that does not decode", "err", err)
 		} else {
-			err = b.electPreferred(topics, keys, live, epoch, epochVersion)
+			err = b.electPreferred(view, keys, live, epoch, epochVersion)
 		}
 		if errors.Is(err, errControllerMoved) {
 			return err
@@ -152,7 +150,11 @@ func (b *Broker) preferredLeaders(live map[int32]brokerInfo, rebalance bool, epo
 		}
 	}
 	if rebalance {
-		if err := b.electPreferred(topics, imbalanced(topics, b.cfg.LeaderImbalancePerBrokerPercentage), live, epoch, epochVersion); err != nil {
+		// What the requested elections wrote is read again first.
+		if err := view.refresh(); err != nil {
+			return errors.Join(append(errs, err)...)
+		}
+		if err := b.electPreferred(view, imbalanced(view.all, b.cfg.LeaderImbalancePerBrokerPercentage), live, epoch, epochVersion); err != nil {
 			errs = append(errs, err)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 
 	"github.com/go-zookeeper/zk"
@@ -16,8 +17,12 @@ import (
 //
 //  1. start (AlterPartitionReassignments, or an entry of
 //     /admin/reassign_partitions): the replicas become the target's plus
-//     the original ones, with adding_replicas and removing_replicas. Each
-//     broker's watch on the assignment opens the new replicas, which
+//     the original ones, with adding_replicas and removing_replicas, and
+//     in the same multi the partition's leader epoch is bumped (leader
+//     and ISR kept), as Kafka's controller does when it sends the new
+//     replica set: requests naming the old epoch are fenced
+//     (FENCED_LEADER_EPOCH), and the followers fetch again in the new one.
+//     Each broker's watch on the assignment opens the new replicas, which
 //     follow the leader from its log start; the leader counts them as
 //     followers and adds each to the ISR once it has caught up, as any
 //     follower (broker/doc.go, Replication);
@@ -29,8 +34,10 @@ import (
 //     broker then sees it no longer holds the partition: it stops it and
 //     deletes its data (reloadTopic);
 //  3. cancel (AlterPartitionReassignments with null replicas): a
-//     reassignment back to the original replicas, completed the same
-//     way, which removes the replicas that were being added.
+//     reassignment back to the original replicas, completed at once the
+//     same way (state and assignment in one multi), which removes the
+//     replicas that were being added. So is a target that neither adds
+//     nor removes a replica (a new order).
 //
 // An entry of /admin/reassign_partitions is removed once its partition
 // has its target as replicas and no reassignment in progress, or when it
@@ -81,7 +88,12 @@ func (b *Broker) startReassignment(name string, index int32, target []int32, liv
 		if slices.Equal(full, cur) && slices.Equal(next.adding, r.adding) && slices.Equal(next.removing, r.removing) {
 			return nil // as it is already
 		}
-		err = b.meta.setReassignment(t, index, full, next, fence.version)
+		var extra []any
+		if st, ok := startedState(t, index, full, next, live, fence); ok {
+			sb, _ := json.Marshal(st)
+			extra = append(extra, &zk.SetDataRequest{Path: b.meta.statePath(name, index), Data: sb, Version: t.versions[index]})
+		}
+		err = b.meta.setReassignment(t, index, full, next, fence.version, extra...)
 		switch {
 		case errors.Is(err, zk.ErrBadVersion):
 			continue
@@ -117,29 +129,46 @@ func liveIDs(live map[int32]brokerInfo) []int32 {
 	return out
 }
 
-// reassignments is the controller pass's part in reassignments: the
-// entries of /admin/reassign_partitions, then every reassignment in
-// progress whose target replicas have all joined the ISR completes.
-func (b *Broker) reassignments(live map[int32]brokerInfo, fence controllerFence) error {
+// reassignments is the controller pass's part in reassignments, on its
+// view of the topics: the entries of /admin/reassign_partitions, then
+// every reassignment in progress whose target replicas have all joined
+// the ISR completes.
+func (b *Broker) reassignments(view *passTopics, live map[int32]brokerInfo, fence controllerFence) error {
 	var errs []error
-	if err := b.zkReassignments(live, fence); errors.Is(err, errControllerMoved) {
+	if err := b.zkReassignments(view, live, fence); errors.Is(err, errControllerMoved) {
 		return err
 	} else if err != nil {
 		errs = append(errs, err)
 	}
-	topics, err := b.meta.topics()
-	if err != nil {
+	if err := view.refresh(); err != nil {
 		return errors.Join(append(errs, err)...)
 	}
-	for _, t := range topics {
-		for i, r := range t.reassigning {
-			err := b.completeReassignment(t, i, r, live, fence)
+	for _, name := range view.names() {
+		for _, i := range slices.Sorted(maps.Keys(view.all[name].reassigning)) {
+			t := view.all[name]
+			if t == nil {
+				break // gone when read again
+			}
+			r, ok := t.reassigning[i]
+			if !ok {
+				continue
+			}
+			wrote, err := b.completeReassignment(t, i, r, live, fence)
 			if errors.Is(err, errControllerMoved) {
 				return err
 			}
+			if !wrote {
+				continue
+			}
+			// The assignment's version moved on: read it again for the
+			// next partition.
+			view.wrote(name)
+			if err == nil {
+				err = view.refresh()
+			}
 			if err != nil {
 				errs = append(errs, err) // changed meanwhile: the next pass reads it again
-				break                    // the assignment's version moved on
+				break
 			}
 		}
 	}
@@ -147,49 +176,78 @@ func (b *Broker) reassignments(live map[int32]brokerInfo, fence controllerFence)
 }
 
 // completeReassignment ends t's reassignment of partition index (see
-// above) if every target replica is in the ISR; nothing otherwise.
-func (b *Broker) completeReassignment(t *topic, index int32, r reassignment, live map[int32]brokerInfo, fence controllerFence) error {
+// above) if every target replica is in the ISR; nothing otherwise (wrote
+// false). wrote with an error: the write was refused.
+func (b *Broker) completeReassignment(t *topic, index int32, r reassignment, live map[int32]brokerInfo, fence controllerFence) (wrote bool, err error) {
 	if t.versions[index] < 0 {
-		return nil
+		return false, nil
 	}
 	st, target := t.states[index], without(t.replicas[index], r.removing)
 	for _, id := range target {
 		if !slices.Contains(st.ISR, id) {
-			return nil // still catching up
+			return false, nil // still catching up
 		}
 	}
-	usable := replicaUsable(live, t.name, index)
-	next := st
-	next.Version, next.ControllerEpoch, next.LeaderEpoch = 1, fence.epoch, st.LeaderEpoch+1
-	next.ISR = slices.DeleteFunc(slices.Clone(st.ISR), func(id int32) bool { return !slices.Contains(target, id) })
-	if !slices.Contains(target, st.Leader) || !usable(st.Leader) {
-		next.Leader = -1
-		for _, id := range target {
-			if slices.Contains(next.ISR, id) && usable(id) {
-				next.Leader = id
-				break
-			}
-		}
-		if next.Leader < 0 {
-			return nil // no target replica can lead yet
-		}
+	next, ok := completedState(st, target, replicaUsable(live, t.name, index), fence)
+	if !ok {
+		return false, nil // no target replica can lead yet
 	}
 	sb, _ := json.Marshal(next)
 	stateOp := &zk.SetDataRequest{Path: b.meta.statePath(t.name, index), Data: sb, Version: t.versions[index]}
 	if err := b.meta.setReassignment(t, index, target, reassignment{}, fence.version, stateOp); err != nil {
-		return err
+		return true, err
 	}
 	b.log.Info("controller: partition reassignment completed", "topic", t.name, "partition", index, "replicas", target,
 		"removed", r.removing, "leader", next.Leader, "leader_epoch", next.LeaderEpoch, "isr", next.ISR)
 	if next.Leader != st.Leader {
 		b.metrics.leaderElections.Inc()
 	}
-	return nil
+	return true, nil
+}
+
+// completedState is a partition's state once its replicas are target:
+// the leader kept if it is a target replica and usable, else the first
+// target replica in the ISR that is; the ISR less the replicas not in
+// target; the leader epoch bumped. False when no target replica can lead.
+func completedState(st partitionState, target []int32, usable func(int32) bool, fence controllerFence) (partitionState, bool) {
+	next := st
+	next.Version, next.ControllerEpoch, next.LeaderEpoch = 1, fence.epoch, st.LeaderEpoch+1
+	next.ISR = slices.DeleteFunc(slices.Clone(st.ISR), func(id int32) bool { return !slices.Contains(target, id) })
+	if slices.Contains(target, st.Leader) && usable(st.Leader) {
+		return next, true
+	}
+	for _, id := range target {
+		if slices.Contains(next.ISR, id) && usable(id) {
+			next.Leader = id
+			return next, true
+		}
+	}
+	return st, false
+}
+
+// startedState is the state written with the assignment that gives
+// partition index of t the replicas full and reassignment r
+// (startReassignment): while r is in progress, the state with its leader
+// epoch bumped; when the write leaves none in progress (a cancel, a new
+// order), the completed state of replicas full. False when there is no state to write: the state
+// node is being created, or no remaining replica can lead (the next
+// passes sort the partition out as any other).
+func startedState(t *topic, index int32, full []int32, r reassignment, live map[int32]brokerInfo, fence controllerFence) (partitionState, bool) {
+	if t.versions[index] < 0 {
+		return partitionState{}, false
+	}
+	st := t.states[index]
+	if !r.active() {
+		return completedState(st, full, replicaUsable(live, t.name, index), fence)
+	}
+	next := st
+	next.Version, next.ControllerEpoch, next.LeaderEpoch = 1, fence.epoch, st.LeaderEpoch+1
+	return next, true
 }
 
 // zkReassignments starts the reassignments /admin/reassign_partitions
 // names and removes the entries that are done or cannot start.
-func (b *Broker) zkReassignments(live map[int32]brokerInfo, fence controllerFence) error {
+func (b *Broker) zkReassignments(view *passTopics, live map[int32]brokerInfo, fence controllerFence) error {
 	data, stat, err := b.meta.conn.Get(b.meta.p(reassignPartitions))
 	if errors.Is(err, zk.ErrNoNode) {
 		return nil
@@ -204,7 +262,7 @@ func (b *Broker) zkReassignments(live map[int32]brokerInfo, fence controllerFenc
 	}
 	var left []reassignRequest
 	for _, rq := range reqs {
-		done, err := b.zkReassignment(rq, live, fence)
+		done, err := b.zkReassignment(view, rq, live, fence)
 		if errors.Is(err, errControllerMoved) {
 			return err
 		}
@@ -228,13 +286,20 @@ func (b *Broker) zkReassignments(live map[int32]brokerInfo, fence controllerFenc
 }
 
 // zkReassignment starts one entry's reassignment unless it is in
-// progress already; done when the partition has its target and no
-// reassignment in progress.
-func (b *Broker) zkReassignment(rq reassignRequest, live map[int32]brokerInfo, fence controllerFence) (done bool, err error) {
+// progress already (marking the topic written in view if it starts);
+// done when the partition has its target and no reassignment in
+// progress.
+func (b *Broker) zkReassignment(view *passTopics, rq reassignRequest, live map[int32]brokerInfo, fence controllerFence) (done bool, err error) {
 	if err := checkReassignTarget(rq.Replicas); err != nil {
 		return false, err
 	}
-	t, err := b.meta.topic(rq.Topic)
+	if err := view.refresh(); err != nil { // an entry before this one started
+		return false, err
+	}
+	t := view.all[rq.Topic]
+	if t == nil { // not in the view: read why
+		t, err = b.meta.topic(rq.Topic)
+	}
 	if errors.Is(err, zk.ErrNoNode) || (err == nil && int(rq.Partition) >= len(t.replicas)) {
 		return false, kafkaErrorf(kerr.UnknownTopicOrPartition, "The partition does not exist.")
 	}
@@ -248,5 +313,6 @@ func (b *Broker) zkReassignment(rq reassignRequest, live map[int32]brokerInfo, f
 	case r.active() && slices.Equal(without(cur, r.removing), rq.Replicas):
 		return false, nil // under way
 	}
+	view.wrote(rq.Topic)
 	return false, b.startReassignment(rq.Topic, rq.Partition, rq.Replicas, live, fence)
 }

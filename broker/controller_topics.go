@@ -36,8 +36,8 @@ import (
 // Every write is fenced by the controller epoch.
 
 // completeTopic writes t's missing partition states and topic id (see
-// above); nothing when it has both.
-func (b *Broker) completeTopic(t *topic, live map[int32]brokerInfo, epoch int, epochVersion int32) error {
+// above); nothing when it has both (wrote false).
+func (b *Broker) completeTopic(t *topic, live map[int32]brokerInfo, epoch int, epochVersion int32) (wrote bool, err error) {
 	states := map[int32]partitionState{}
 	for i, reps := range t.replicas {
 		if t.versions[i] >= 0 {
@@ -56,10 +56,10 @@ func (b *Broker) completeTopic(t *topic, live map[int32]brokerInfo, epoch int, e
 		id = b.knownTopicID(t)
 	}
 	if len(states) == 0 && id == "" {
-		return nil
+		return false, nil
 	}
 	if err := b.meta.startPartitions(t, id, states, epochVersion); err != nil {
-		return err
+		return true, err
 	}
 	for _, i := range slices.Sorted(maps.Keys(states)) {
 		b.log.Info("controller: new partition", "topic", t.name, "partition", i, "leader", states[i].Leader, "isr", states[i].ISR)
@@ -67,7 +67,7 @@ func (b *Broker) completeTopic(t *topic, live map[int32]brokerInfo, epoch int, e
 	if id != "" {
 		b.log.Info("controller: topic id", "topic", t.name, "topic_id", id)
 	}
-	return nil
+	return true, nil
 }
 
 // knownTopicID is the id for a topic whose assignment has none: the one

@@ -32,7 +32,10 @@
 // partitions between brokers (AlterPartitionReassignments, or
 // /admin/reassign_partitions): new replicas are added, catch up and join
 // the ISR, then leadership moves off a removed replica and the removed
-// ones delete their data (controller_reassign.go). Replication can be
+// ones delete their data (controller_reassign.go); as in Kafka, the
+// leader epoch is bumped when a reassignment starts and when it
+// completes. Each pass of the controller reads the topics once and hands
+// that view from step to step (controller_pass.go). Replication can be
 // throttled as in Kafka (throttles.go, package replquota): the dynamic
 // broker configs leader.replication.throttled.rate and
 // follower.replication.throttled.rate (in /config/brokers/<id> or

@@ -1,7 +1,6 @@
 package broker_test
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,7 +10,6 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kerr"
-	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/sluicelogs/sluice/broker"
@@ -158,15 +156,11 @@ func TestElectLeaders(t *testing.T) {
 
 	// Not the controller: NOT_CONTROLLER for each partition asked; an
 	// unknown partition: UNKNOWN_TOPIC_OR_PARTITION.
-	controller, _, err := clusterInfo(c.live()[0], topic)
-	if err != nil {
-		t.Fatal(err)
-	}
-	other := c.brokers[controller%3].Addr()
+	ctl, other, _ := controllerAddrs(t, c.live(), topic)
 	if got := electDirect(t, other, topic, 0, 1); got != kerr.NotController.Code {
-		t.Fatalf("ElectLeaders to broker %d, not the controller: %v", controller%3+1, kerr.ErrorForCode(got))
+		t.Fatalf("ElectLeaders to the broker at %s, not the controller: %v", other, kerr.ErrorForCode(got))
 	}
-	if got := electDirect(t, c.brokers[controller-1].Addr(), topic, 7, 1); got != kerr.UnknownTopicOrPartition.Code {
+	if got := electDirect(t, ctl, topic, 7, 1); got != kerr.UnknownTopicOrPartition.Code {
 		t.Fatalf("ElectLeaders of %s-7: %v", topic, kerr.ErrorForCode(got))
 	}
 
@@ -237,23 +231,12 @@ func TestElectLeaders(t *testing.T) {
 // returns the partition's error code.
 func electDirect(t *testing.T, addr, topic string, p int32, version int16) int16 {
 	t.Helper()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(addr))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
 	req := kmsg.NewPtrElectLeadersRequest()
 	req.Version, req.TimeoutMillis = version, 5000
 	rt := kmsg.NewElectLeadersRequestTopic()
 	rt.Topic, rt.Partitions = topic, []int32{p}
 	req.Topics = append(req.Topics, rt)
-	resp, err := cl.SeedBrokers()[0].RetriableRequest(ctx, req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	er := resp.(*kmsg.ElectLeadersResponse)
+	er := askBroker(t, addr, req).(*kmsg.ElectLeadersResponse)
 	if er.ErrorCode != 0 {
 		return er.ErrorCode
 	}

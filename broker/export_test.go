@@ -89,3 +89,14 @@ func ReplicationThrottledBytes(b *Broker, side string) float64 {
 func ReplicationRates(b *Broker) [2]int64 {
 	return [2]int64{b.quotas.leader.Rate(), b.quotas.follower.Rate()}
 }
+
+// ReplicaEpoch is the role and leader epoch that b's replica of
+// topic-index has taken; "" when b holds none.
+func ReplicaEpoch(b *Broker, topic string, index int32) (role string, epoch int32) {
+	ts := b.lookupTopic(topic)
+	if ts == nil || int(index) >= len(ts.partitions) || ts.partitions[index] == nil {
+		return "", -1
+	}
+	s := ts.partitions[index].Snapshot()
+	return s.Role.String(), s.Epoch
+}

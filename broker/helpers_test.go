@@ -65,3 +65,15 @@ func requestClient(t *testing.T, addr string) (*kgo.Client, context.Context) {
 	t.Cleanup(cancel)
 	return cl, ctx
 }
+
+// askBroker sends req to the broker at addr only (a client would route
+// it) and returns the answer; bounded by requestClient's 30 seconds.
+func askBroker(t *testing.T, addr string, req kmsg.Request) kmsg.Response {
+	t.Helper()
+	cl, ctx := requestClient(t, addr)
+	resp, err := cl.SeedBrokers()[0].RetriableRequest(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp
+}

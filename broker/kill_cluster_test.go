@@ -110,29 +110,42 @@ func clusterInfo(addr, topic string) (controller int32, parts []partInfo, err er
 // numberedLoad produces numbered records with an idempotent acks=all
 // producer and remembers which were acknowledged.
 type numberedLoad struct {
-	cl    *kgo.Client
-	wg    sync.WaitGroup
-	mu    sync.Mutex
-	acked map[string]bool
-	fails map[string]error
+	cl      *kgo.Client
+	wg      sync.WaitGroup
+	stopped chan struct{} // closed by stop: no more records
+	mu      sync.Mutex
+	acked   map[string]bool
+	fails   map[string]error
 }
 
+// startNumberedLoad produces records 0000000 … n-1.
 func startNumberedLoad(t *testing.T, addrs []string, topic string, n int) *numberedLoad {
+	t.Helper()
+	return startLoad(t, addrs, topic, "", n)
+}
+
+// startLoad produces records prefix0000000, prefix0000001, … until n
+// (n < 0: until stop).
+func startLoad(t *testing.T, addrs []string, topic, prefix string, n int) *numberedLoad {
 	t.Helper()
 	cl, err := kgo.NewClient(kgo.SeedBrokers(addrs...), kgo.DefaultProduceTopic(topic),
 		kgo.RetryTimeout(2*time.Minute), kgo.RecordDeliveryTimeout(3*time.Minute))
 	if err != nil {
 		t.Fatal(err)
 	}
-	l := &numberedLoad{cl: cl, acked: map[string]bool{}, fails: map[string]error{}}
+	l := &numberedLoad{cl: cl, stopped: make(chan struct{}), acked: map[string]bool{}, fails: map[string]error{}}
 	l.wg.Add(1)
 	go func() { // owned by the test through l.wg
 		defer l.wg.Done()
-		for i := 0; i < n; i++ {
+		for i := 0; n < 0 || i < n; i++ {
 			if i%1000 == 999 {
-				time.Sleep(100 * time.Millisecond) // about 10,000 records/s: the kills land mid-run
+				select { // about 10,000 records/s: the kills land mid-run
+				case <-l.stopped:
+					return
+				case <-time.After(100 * time.Millisecond):
+				}
 			}
-			v := fmt.Sprintf("%07d", i)
+			v := fmt.Sprintf("%s%07d", prefix, i)
 			l.wg.Add(1)
 			cl.Produce(context.Background(), &kgo.Record{Value: []byte(v)}, func(_ *kgo.Record, err error) {
 				defer l.wg.Done()
@@ -154,6 +167,9 @@ func (l *numberedLoad) ackedCount() int {
 	defer l.mu.Unlock()
 	return len(l.acked)
 }
+
+// stop ends the load: no record is produced after the current thousand.
+func (l *numberedLoad) stop() { close(l.stopped) }
 
 // finish waits for every record's outcome (bounded) and closes the producer.
 func (l *numberedLoad) finish(t *testing.T) {

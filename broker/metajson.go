@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 )
 
 // The cluster metadata's JSON is read from the coordinator, which anyone
@@ -175,4 +176,46 @@ func decodePreferredElection(b []byte) ([]stateKey, error) {
 		out = append(out, stateKey{*p.Topic, *p.Partition})
 	}
 	return out, nil
+}
+
+// decodeConfigChange decodes a config change notification
+// (/config/changes/config_change_<seq>, configchanges.go) into the path
+// of the entity whose configs changed, below /config: "topics/<t>",
+// "brokers/<id>", … Version 2, what Kafka 2.x and sluice write, names it
+// as entity_path; version 1, Kafka's older form, as entity_type (topics
+// or clients, the only ones it had) and entity_name. As in Kafka, the
+// path's first part is an entity type (topics, clients, users, brokers,
+// ips) and a name follows; another version is refused.
+func decodeConfigChange(b []byte) (string, error) {
+	var n struct {
+		Version    *int    `json:"version"`
+		EntityPath *string `json:"entity_path"`
+		EntityType *string `json:"entity_type"`
+		EntityName *string `json:"entity_name"`
+	}
+	if err := json.Unmarshal(b, &n); err != nil {
+		return "", badMetadata("config change: %v", err)
+	}
+	var entity string
+	switch {
+	case n.Version == nil:
+		return "", badMetadata("config change without a version")
+	case *n.Version == 1:
+		if n.EntityType == nil || n.EntityName == nil || *n.EntityName == "" || (*n.EntityType != "topics" && *n.EntityType != "clients") {
+			return "", badMetadata("config change (version 1): want entity_type topics or clients and an entity_name")
+		}
+		entity = *n.EntityType + "/" + *n.EntityName
+	case *n.Version == 2:
+		if n.EntityPath == nil {
+			return "", badMetadata("config change (version 2) without an entity_path")
+		}
+		entity = *n.EntityPath
+	default:
+		return "", badMetadata("config change of version %d", *n.Version)
+	}
+	root, name, ok := strings.Cut(entity, "/")
+	if !ok || name == "" || !slices.Contains([]string{"topics", "clients", "users", "brokers", "ips"}, root) {
+		return "", badMetadata("config change: entity %q is not <type>/<name> of a known type", entity)
+	}
+	return entity, nil
 }

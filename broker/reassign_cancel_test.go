@@ -22,13 +22,6 @@ import (
 // code, else the partition's.
 func alterReassignment(t *testing.T, addr, topic string, p int32, replicas []int32) int16 {
 	t.Helper()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(addr))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
 	req := kmsg.NewPtrAlterPartitionAssignmentsRequest()
 	rt := kmsg.NewAlterPartitionAssignmentsRequestTopic()
 	rt.Topic = topic
@@ -36,11 +29,7 @@ func alterReassignment(t *testing.T, addr, topic string, p int32, replicas []int
 	rp.Partition, rp.Replicas = p, replicas
 	rt.Partitions = append(rt.Partitions, rp)
 	req.Topics = append(req.Topics, rt)
-	resp, err := cl.SeedBrokers()[0].RetriableRequest(ctx, req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ar := resp.(*kmsg.AlterPartitionAssignmentsResponse)
+	ar := askBroker(t, addr, req).(*kmsg.AlterPartitionAssignmentsResponse)
 	if ar.ErrorCode != 0 {
 		return ar.ErrorCode
 	}
@@ -81,11 +70,7 @@ func TestReassignmentRefusedAndCancelled(t *testing.T) {
 	const topic = "cancel"
 	createReplicated(t, addrs[0], topic, 2, 2, nil)
 	awaitPreferred(t, addrs, topic, 2, func(int, []int32) error { return nil })
-	controller, parts, err := clusterInfo(addrs[0], topic)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctl, other := addrs[controller-1], addrs[controller%3]
+	ctl, other, parts := controllerAddrs(t, addrs, topic)
 
 	for _, c := range []struct {
 		addr     string

@@ -62,7 +62,8 @@ func without(a, b []int32) []int32 {
 // decodeReassignments decodes an assignment's adding_replicas and
 // removing_replicas (absent is none), given the replicas decodeAssignment
 // read: each names an existing partition, with distinct replicas of it,
-// no replica both added and removed, and at least one replica left.
+// no replica both added and removed, and at least one replica left
+// both in the target and in the original.
 func decodeReassignments(b []byte, replicas [][]int32) (map[int32]reassignment, error) {
 	var asg struct {
 		Adding   map[string][]int32 `json:"adding_replicas"`
@@ -94,7 +95,9 @@ func decodeReassignments(b []byte, replicas [][]int32) (map[int32]reassignment, 
 		}
 	}
 	for i, r := range out {
-		if len(without(r.adding, r.removing)) != len(r.adding) || len(without(replicas[i], r.removing)) == 0 {
+		// Neither the target (less the removed) nor the original (less
+		// the added, what a cancel goes back to) may be empty.
+		if len(without(r.adding, r.removing)) != len(r.adding) || len(without(replicas[i], r.removing)) == 0 || len(without(replicas[i], r.adding)) == 0 {
 			return nil, badMetadata("assignment: partition %d adds %v and removes %v of %v", i, r.adding, r.removing, replicas[i])
 		}
 		if !r.active() {

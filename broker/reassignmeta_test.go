@@ -43,6 +43,7 @@ func TestDecodeReassignments(t *testing.T) {
 		`{"adding_replicas":{"0":[4,4]}}`,                             // twice
 		`{"adding_replicas":{"0":[4]},"removing_replicas":{"0":[4]}}`, // both
 		`{"removing_replicas":{"1":[1,2]}}`,                           // none left
+		`{"adding_replicas":{"1":[1,2]}}`,                             // no original to cancel back to
 		`{"adding_replicas":[]}`,
 	} {
 		if _, err := decodeReassignments([]byte(bad), replicas); !errors.Is(err, errBadMetadata) {

@@ -120,3 +120,18 @@ func checkExactlyOnce(t *testing.T, byPartition map[int32][]string, prefixes map
 		t.Fatalf("read %d records, want %d", total, want)
 	}
 }
+
+// controllerAddrs returns the address of the controller, as the broker
+// at addrs[0] answers it, and of another broker, with topic's partitions;
+// addrs holds brokers 1…n, in order, all live.
+func controllerAddrs(t *testing.T, addrs []string, topic string) (ctl, other string, parts []partInfo) {
+	t.Helper()
+	controller, parts, err := clusterInfo(addrs[0], topic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if controller < 1 || int(controller) > len(addrs) {
+		t.Fatalf("controller %d is not one of brokers 1…%d", controller, len(addrs))
+	}
+	return addrs[controller-1], addrs[int(controller)%len(addrs)], parts
+}

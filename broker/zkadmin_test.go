@@ -118,6 +118,24 @@ func awaitPreferred(t *testing.T, addrs []string, topic string, n int, check fun
 	return id
 }
 
+// awaitMetadata waits until the metadata of topic that every broker in
+// addrs answers passes check.
+func awaitMetadata(t *testing.T, addrs []string, topic string, check func(zkTopic) error) {
+	t.Helper()
+	await.Eventually(t, 60*time.Second, 50*time.Millisecond, func() error {
+		for _, addr := range addrs {
+			md, err := topicMetadata(addr, topic)
+			if err != nil {
+				return err
+			}
+			if err := check(md); err != nil {
+				return fmt.Errorf("broker at %s: %w", addr, err)
+			}
+		}
+		return nil
+	})
+}
+
 // sameIDs reports whether a and b hold the same broker ids, in any order.
 func sameIDs(a, b []int32) bool {
 	return slices.Equal(slices.Sorted(slices.Values(a)), slices.Sorted(slices.Values(b)))
@@ -127,15 +145,9 @@ func sameIDs(a, b []int32) bool {
 // for topic.
 func awaitGone(t *testing.T, addrs []string, topic string) {
 	t.Helper()
-	await.Eventually(t, 60*time.Second, 50*time.Millisecond, func() error {
-		for _, addr := range addrs {
-			md, err := topicMetadata(addr, topic)
-			if err != nil {
-				return err
-			}
-			if md.err != kerr.UnknownTopicOrPartition.Code {
-				return fmt.Errorf("broker at %s: %s answers %v, %d partitions", addr, topic, kerr.ErrorForCode(md.err), len(md.parts))
-			}
+	awaitMetadata(t, addrs, topic, func(md zkTopic) error {
+		if md.err != kerr.UnknownTopicOrPartition.Code {
+			return fmt.Errorf("%s answers %v, %d partitions", topic, kerr.ErrorForCode(md.err), len(md.parts))
 		}
 		return nil
 	})

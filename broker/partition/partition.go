@@ -31,6 +31,7 @@ type Partition struct {
 	role            Role
 	leaderID        int32
 	leaderEpoch     int32
+	leaderSince     int32 // leader only: the epoch this replica's current leadership began in
 	replicas        []int32
 	isr             []int32
 	stateVersion    int32 // version of the cluster metadata's state node behind the above

@@ -99,9 +99,14 @@ func (p *Partition) LaggingISR(now time.Time, maxLag time.Duration) []int32 {
 }
 
 // WaitCommitted waits, as leader, until the high watermark passes last
-// (acks=all). It fails with NOT_LEADER_OR_FOLLOWER when leadership moves,
-// NOT_ENOUGH_REPLICAS_AFTER_APPEND when the ISR falls below
-// min.insync.replicas, REQUEST_TIMED_OUT at the deadline.
+// (acks=all), appended in leader epoch epoch. It fails with
+// NOT_LEADER_OR_FOLLOWER when leadership moves (a replica that stopped
+// leading may have truncated the batch as a follower before leading
+// again), NOT_ENOUGH_REPLICAS_AFTER_APPEND when the ISR falls below
+// min.insync.replicas, REQUEST_TIMED_OUT at the deadline. A new epoch with
+// the same leader (the controller bumps it when a reassignment starts or
+// completes) keeps the wait, as Kafka's delayed produce does: the leader
+// never truncates, so the batch is still there.
 func (p *Partition) WaitCommitted(ctx context.Context, last int64, epoch int32, deadline time.Time) error {
 	timer := time.NewTimer(time.Until(deadline))
 	defer timer.Stop()
@@ -111,7 +116,7 @@ func (p *Partition) WaitCommitted(ctx context.Context, last int64, epoch int32, 
 		case p.offline && p.log.HighWatermark() <= last:
 			p.mu.Unlock()
 			return kerr.KafkaStorageError
-		case p.role != Leader || p.leaderEpoch != epoch:
+		case p.role != Leader || epoch < p.leaderSince:
 			p.mu.Unlock()
 			return kerr.NotLeaderForPartition
 		case p.log.HighWatermark() > last:
@@ -347,6 +352,9 @@ func (p *Partition) SetState(st State, version int32, replicas []int32, now time
 	changed := newRole != p.role || st.LeaderEpoch != p.leaderEpoch || st.Leader != p.leaderID
 	if changed {
 		stopFetcher, p.stopFetcher = p.stopFetcher, nil
+		if newRole == Leader && p.role != Leader {
+			p.leaderSince = st.LeaderEpoch
+		}
 		p.role, p.leaderID, p.leaderEpoch = newRole, st.Leader, st.LeaderEpoch
 		if newRole == Leader {
 			p.followers = map[int32]*followerState{}
