@@ -49,7 +49,7 @@ func StartKafka27(tb testing.TB, zkConnect string, id, brokers int) *Kafka27 {
 	tb.Helper()
 	k := newKafka27(tb, zkConnect, id, brokers, nil)
 	k.launch(tb)
-	k.awaitReady(tb)
+	k.awaitReady(tb, 90*time.Second)
 	return k
 }
 
@@ -65,7 +65,7 @@ func StartKafka27Cluster(tb testing.TB, zkConnect string, n int, props ...string
 		ks[i].launch(tb)
 	}
 	for _, k := range ks {
-		k.awaitReady(tb)
+		k.awaitReady(tb, 3*time.Minute) // n JVMs starting at once on a small machine
 	}
 	return ks
 }
@@ -113,9 +113,9 @@ func (k *Kafka27) launch(tb testing.TB) {
 	k.Process = Launch(tb, fmt.Sprintf("kafka27-broker%d-run%d", k.ID, k.runs), exec.Command("java", k.args...))
 }
 
-func (k *Kafka27) awaitReady(tb testing.TB) {
+func (k *Kafka27) awaitReady(tb testing.TB, limit time.Duration) {
 	tb.Helper()
-	k.Process.AwaitReady(tb, 90*time.Second, func(ctx context.Context) error { return kadmin.ReadyBrokers(ctx, k.Addr, k.brokers) })
+	k.Process.AwaitReady(tb, limit, func(ctx context.Context) error { return kadmin.ReadyBrokers(ctx, k.Addr, k.brokers) })
 }
 
 // Kill kills the broker with SIGKILL (kill -9) and waits for it to exit.
@@ -129,5 +129,5 @@ func (k *Kafka27) Kill() {
 func (k *Kafka27) Restart(tb testing.TB) {
 	tb.Helper()
 	k.launch(tb)
-	k.awaitReady(tb)
+	k.awaitReady(tb, 90*time.Second)
 }
