@@ -25,8 +25,13 @@ import (
 // registration may say so first). v0, which has no offline replicas,
 // lists only the replicas and ISR members of registered brokers and
 // answers REPLICA_NOT_AVAILABLE when it left one out (Kafka's
-// errorUnavailableEndpoints). v10+ names topics by id too; v9+ is
-// flexible.
+// errorUnavailableEndpoints). A partition the controller never started
+// (no state in ZooKeeper: its replicas' brokers were all down when it was
+// created) is left out while others of its topic are listed, as it is
+// from Kafka's metadata cache, which holds only the partitions the
+// controller sent a leader and ISR for; a topic none of whose partitions
+// has started yet (created a moment ago) lists them all leaderless. v10+
+// names topics by id too; v9+ is flexible.
 var metadataAPI = api{key: kmsg.Metadata, min: 0, max: 12, handle: (*Broker).handleMetadata}
 
 func (b *Broker) handleMetadata(_ context.Context, _ *conn, r *request) (kmsg.Response, error) {
@@ -93,7 +98,11 @@ func (b *Broker) handleMetadata(_ context.Context, _ *conn, r *request) (kmsg.Re
 		mt.TopicID = ts.id
 		mt.IsInternal = isInternalTopic(name)
 		b.mu.RLock()
+		started := slices.ContainsFunc(ts.versions, func(v int32) bool { return v >= 0 })
 		for i, reps := range ts.replicas {
+			if started && ts.versions[i] < 0 {
+				continue
+			}
 			st := ts.states[i]
 			mp := kmsg.NewMetadataResponseTopicPartition()
 			mp.Partition, mp.Leader, mp.LeaderEpoch = int32(i), st.Leader, st.LeaderEpoch

@@ -112,6 +112,16 @@ type Process struct {
 // is ready, or is not ready in time, the test fails showing the log's tail.
 func Start(tb testing.TB, name string, cmd *exec.Cmd, timeout time.Duration, ready func(context.Context) error) *Process {
 	tb.Helper()
+	p := Launch(tb, name, cmd)
+	p.AwaitReady(tb, timeout, ready)
+	return p
+}
+
+// Launch is Start without the wait: it runs cmd and returns at once, so
+// that a test can start several slow programs (JVMs) side by side and then
+// wait for each with AwaitReady.
+func Launch(tb testing.TB, name string, cmd *exec.Cmd) *Process {
+	tb.Helper()
 	logPath := filepath.Join(tb.TempDir(), name+".log")
 	pr, err := proc.Start(name, cmd, logPath)
 	if err != nil {
@@ -124,12 +134,19 @@ func Start(tb testing.TB, name string, cmd *exec.Cmd, timeout time.Duration, rea
 			tb.Logf("last lines of %s:\n%s", logPath, p.Tail(40))
 		}
 	})
+	return p
+}
+
+// AwaitReady waits until ready returns nil (within timeout); the test fails
+// showing the log's tail if the process exits first or is not ready in
+// time.
+func (p *Process) AwaitReady(tb testing.TB, timeout time.Duration, ready func(context.Context) error) {
+	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	if err := proc.WaitReady(ctx, 250*time.Millisecond, ready, pr); err != nil {
-		tb.Fatalf("testpeer: %s not ready: %v\nlast lines of %s:\n%s", name, err, logPath, p.Tail(40))
+	if err := proc.WaitReady(ctx, 250*time.Millisecond, ready, p.Process); err != nil {
+		tb.Fatalf("testpeer: %s not ready: %v\nlast lines of %s:\n%s", p.Name, err, p.LogPath, p.Tail(40))
 	}
-	return p
 }
 
 // startFor runs start (which waits at most limit, or two minutes if that is
