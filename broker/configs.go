@@ -35,10 +35,14 @@ func ptr(s string) *string { return &s }
 // retention.bytes, segment.bytes, flush.messages, flush.ms (partitions.go
 // applyTopicConfig), min.insync.replicas and
 // unclean.leader.election.enable; the rest of topicConfigDefs are stored
-// and reported only. Altered, retention.ms, retention.bytes, flush.messages,
-// cleanup.policy (as retention), min.insync.replicas and
-// unclean.leader.election.enable take effect at once; segment.bytes and
-// flush.ms when the partition is next opened (segment.Log.Reconfigure).
+// and reported only. Altered, each takes effect at once on the open
+// partitions (segment.Log.Reconfigure): retention from the next check,
+// segment.bytes at the next append (which rolls when it would pass the
+// new size), flush.messages and flush.ms from the next append or flush
+// check, min.insync.replicas and unclean.leader.election.enable at once;
+// cleanup.policy only as far as retention goes (compact alone stops
+// time and size retention), compaction itself and its settings when
+// the partition is next opened.
 
 // topicConfigDefByName looks a topic config up.
 func topicConfigDefByName(name string) (topicConfigDef, bool) {

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kerr"
@@ -165,6 +166,14 @@ type Log struct {
 	cmu     sync.Mutex
 	cleaner cleanerState // cmu
 
+	// segmentBytes and flushInterval are opts.SegmentBytes and
+	// opts.FlushInterval as Reconfigure last set them: read without a
+	// lock by the appends' size check, the roll, the cleaner and
+	// FlushIfDue, so that an altered segment.bytes or flush.ms applies
+	// from the next append or check.
+	segmentBytes  atomic.Int64
+	flushInterval atomic.Int64 // a time.Duration
+
 	wmu       sync.Mutex
 	unflushed int64     // records appended since the last fsync; wmu
 	lastSync  time.Time // when the active segment was last fsynced (or the log opened); wmu
@@ -192,6 +201,8 @@ func Open(dir string, opts Options, logger *slog.Logger) (*Log, error) {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	l := &Log{dir: dir, opts: opts, log: logger.With("component", "segment", "dir", dir), lastSync: time.Now()}
+	l.segmentBytes.Store(opts.SegmentBytes)
+	l.flushInterval.Store(int64(opts.FlushInterval))
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
@@ -390,8 +401,8 @@ func (l *Log) checkSize(n int) error {
 	if n > l.opts.MaxBatchBytes {
 		return batchErr(kerr.MessageTooLarge, "batch of %d bytes exceeds the %d-byte limit", n, l.opts.MaxBatchBytes)
 	}
-	if int64(n) > l.opts.SegmentBytes {
-		return batchErr(kerr.MessageTooLarge, "batch of %d bytes exceeds the %d-byte segment size", n, l.opts.SegmentBytes)
+	if segBytes := l.segmentBytes.Load(); int64(n) > segBytes {
+		return batchErr(kerr.MessageTooLarge, "batch of %d bytes exceeds the %d-byte segment size", n, segBytes)
 	}
 	return nil
 }
@@ -405,7 +416,7 @@ func (l *Log) isClosed() bool {
 // appendLocked writes a validated batch whose offsets are final. wmu held.
 func (l *Log) appendLocked(batch []byte, h *Header) error {
 	s := l.segs[len(l.segs)-1]
-	if s.size > 0 && (s.size+int64(len(batch)) > l.opts.SegmentBytes || h.LastOffset()-s.base > math.MaxUint32) {
+	if s.size > 0 && (s.size+int64(len(batch)) > l.segmentBytes.Load() || h.LastOffset()-s.base > math.MaxUint32) {
 		var err error
 		if s, err = l.roll(); err != nil {
 			return err
@@ -580,7 +591,8 @@ func (l *Log) Flush() error {
 // FlushInterval before now (log.flush.interval.ms); it reports whether it
 // did. The broker calls it for every partition from one ticker.
 func (l *Log) FlushIfDue(now time.Time) (bool, error) {
-	if l.opts.FlushInterval <= 0 {
+	every := time.Duration(l.flushInterval.Load())
+	if every <= 0 {
 		return false, nil
 	}
 	l.wmu.Lock()
@@ -588,7 +600,7 @@ func (l *Log) FlushIfDue(now time.Time) (bool, error) {
 	if l.isClosed() {
 		return false, ErrClosed
 	}
-	if l.unflushed == 0 || now.Sub(l.lastSync) < l.opts.FlushInterval {
+	if l.unflushed == 0 || now.Sub(l.lastSync) < every {
 		return false, nil
 	}
 	return true, l.syncActive()
