@@ -179,7 +179,7 @@ func (b *Broker) electLeaders(epoch int, epochVersion int32, rebalance bool) err
 		} else if err != nil {
 			errs = append(errs, err) // changed meanwhile: the next pass reads it again
 		}
-		unclean := b.cfg.UncleanLeaderElection
+		unclean := b.effective().UncleanLeaderElection
 		if v, err := strconv.ParseBool(t.config["unclean.leader.election.enable"]); err == nil {
 			unclean = v
 		}
