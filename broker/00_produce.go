@@ -53,7 +53,7 @@ func (b *Broker) handleProduce(ctx context.Context, _ *conn, r *request) (kmsg.R
 			}
 			if err == nil {
 				switch {
-				case len(rp.Records) > int(b.cfg.MessageMaxBytes):
+				case len(rp.Records) > int(b.effective().MessageMaxBytes):
 					err = kerr.MessageTooLarge
 				default:
 					var last int64

@@ -11,8 +11,9 @@ import (
 // config a Kafka 3.9 broker lists (configdefs.go), with its value, source
 // (DYNAMIC_TOPIC_CONFIG, DYNAMIC_BROKER_CONFIG,
 // DYNAMIC_DEFAULT_BROKER_CONFIG, STATIC_BROKER_CONFIG, DEFAULT_CONFIG; v0
-// only says default or not; the dynamic broker configs, throttles.go, are
-// listed when set, and alone for the default broker resource ""), read-only and sensitive flags, synonyms (v1+,
+// only says default or not; the dynamic broker configs, dynconfig.go,
+// alone for the default broker resource ""), read-only and sensitive
+// flags, synonyms (v1+,
 // when asked) and type (v3+); documentation is not given. v4 is
 // flexible. Other resource types are INVALID_REQUEST; an unknown topic is
 // UNKNOWN_TOPIC_OR_PARTITION, a broker id other than this broker's
@@ -39,11 +40,10 @@ func (b *Broker) handleDescribeConfigs(_ context.Context, _ *conn, r *request) (
 				break
 			}
 			if rr.ResourceName == "" { // --entity-default: the dynamic defaults only, as Kafka
-				res.Configs = b.describeDynamicBroker(false, rr.ConfigNames, req.IncludeSynonyms)
+				res.Configs = b.describeDefaultBroker(rr.ConfigNames, req.IncludeSynonyms)
 				break
 			}
-			res.Configs = append(b.describeBroker(rr.ConfigNames, req.IncludeSynonyms),
-				b.describeDynamicBroker(true, rr.ConfigNames, req.IncludeSynonyms)...)
+			res.Configs = b.describeBroker(rr.ConfigNames, req.IncludeSynonyms)
 		default:
 			res.ErrorCode = kerr.InvalidRequest.Code
 		}

@@ -12,13 +12,14 @@ import (
 
 // IncrementalAlterConfigs v0–v1 sets, deletes, appends to or subtracts
 // from (list configs only) a topic's configs, kept in /config/topics/<t>,
-// or a broker's dynamic configs (the replication throttle rates,
-// throttles.go), kept in /config/brokers/<id> or <default>, and
-// announced to every broker (configchanges.go); validate-only checks
-// without writing. A value is checked as Kafka checks it (INVALID_CONFIG
-// with Kafka's message). Other broker configs are read from
-// server.properties only: setting one is INVALID_REQUEST. v1 is
-// flexible.
+// or a broker's dynamic configs (dynconfig.go: the log defaults, the
+// connection quotas, the replication throttle rates), kept in
+// /config/brokers/<id> or <default>, and announced to every broker
+// (configchanges.go); validate-only checks without writing. A value is
+// checked as Kafka checks it (INVALID_CONFIG with Kafka's message); a
+// broker config Kafka cannot alter dynamically is INVALID_CONFIG
+// ("Cannot update these configs dynamically"), one Kafka can but sluice
+// does not INVALID_REQUEST. v1 is flexible.
 var incrementalAlterConfigsAPI = api{key: kmsg.IncrementalAlterConfigs, min: 0, max: 1, handle: (*Broker).handleIncrementalAlterConfigs}
 
 func (b *Broker) handleIncrementalAlterConfigs(_ context.Context, _ *conn, r *request) (kmsg.Response, error) {

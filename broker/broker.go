@@ -65,6 +65,7 @@ type Broker struct {
 
 	metrics *metrics
 	quotas  *replicationQuotas // the replication throttles (throttles.go)
+	dyn     *brokerDynamic     // the dynamic broker configs and the effective config (dynconfig.go)
 	apis    apiTable           // the APIs this broker implements, by key
 	mem     *requestMemory     // queued.max.request.bytes over all connections
 	bufs    *connbuf.Pool      // the connections' 64 KiB read and write buffers
@@ -110,6 +111,8 @@ func New(cfg *Config, log *slog.Logger) (*Broker, error) {
 		meta.close()
 		return nil, err
 	}
+	b.dyn, b.rates = newBrokerDynamic(cfg, b.rates)
+	b.loadBrokerConfigs() // before the partitions open, so that they open with them
 	b.apis = newAPITable()
 	b.mem = newRequestMemory(cfg.QueuedMaxRequestBytes)
 	b.bufs = connbuf.New(64 << 10)

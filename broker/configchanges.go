@@ -22,7 +22,8 @@ import (
 //
 //	/config/changes/config_change_<seq>   {"version":2,"entity_path":"topics/<t>"}
 //
-// (entity_path brokers/<id> or brokers/<default> for a broker's),
+// (entity_path brokers/<id> or brokers/<default> for a broker's, see
+// dynconfig.go),
 // written in the same multi, so that every broker (watchConfigChanges)
 // reads the entity's configs again and applies them (a topic's to its
 // open partitions, a broker's by the broker concerned) without a restart. As in Kafka, a broker that starts reads
@@ -169,14 +170,6 @@ func (b *Broker) topicConfigChanged(name string) {
 	if t == nil {
 		return
 	}
-	opts, minISR := b.logOptions(t.config)
-	for _, p := range t.partitions {
-		if p == nil {
-			continue
-		}
-		if err := p.Reconfigure(minISR, opts); err != nil {
-			b.log.Warn("applying altered topic config", "topic", name, "partition", p.Index(), "err", err)
-		}
-	}
+	b.reconfigure(t)
 	b.log.Info("topic config changed", "topic", name, "config", t.config)
 }

@@ -2,6 +2,7 @@ package broker
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -35,10 +36,14 @@ func ptr(s string) *string { return &s }
 // retention.bytes, segment.bytes, flush.messages, flush.ms (partitions.go
 // applyTopicConfig), min.insync.replicas and
 // unclean.leader.election.enable; the rest of topicConfigDefs are stored
-// and reported only. Altered, retention.ms, retention.bytes, flush.messages,
-// cleanup.policy (as retention), min.insync.replicas and
-// unclean.leader.election.enable take effect at once; segment.bytes and
-// flush.ms when the partition is next opened (segment.Log.Reconfigure).
+// and reported only. Altered, each takes effect at once on the open
+// partitions (segment.Log.Reconfigure): retention from the next check,
+// segment.bytes at the next append (which rolls when it would pass the
+// new size), flush.messages and flush.ms from the next append or flush
+// check, min.insync.replicas and unclean.leader.election.enable at once;
+// cleanup.policy only as far as retention goes (compact alone stops
+// time and size retention), compaction itself and its settings when
+// the partition is next opened.
 
 // topicConfigDefByName looks a topic config up.
 func topicConfigDefByName(name string) (topicConfigDef, bool) {
@@ -49,13 +54,16 @@ func topicConfigDefByName(name string) (topicConfigDef, bool) {
 	return topicConfigDefs[i], true
 }
 
-// topicConfigLimits are the bounds Kafka checks on a topic config's value
-// beyond its type: a lower bound, or the values it may take (a list's
-// items, for a LIST).
-var topicConfigLimits = map[string]struct {
+// configLimit is a bound Kafka checks on a config's value beyond its
+// type: a lower bound, or the values it may take (a list's items, for a
+// LIST).
+type configLimit struct {
 	min   *int64
 	oneOf []string
-}{
+}
+
+// topicConfigLimits are the topic configs' limits.
+var topicConfigLimits = map[string]configLimit{
 	"retention.ms":           {min: i64(-1)},
 	"segment.bytes":          {min: i64(14)},
 	"segment.ms":             {min: i64(1)},
@@ -84,48 +92,53 @@ func checkTopicConfig(name, value string) error {
 	if !ok {
 		return kafkaErrorf(kerr.InvalidConfig, "Unknown topic config name: %s", name)
 	}
-	bad := func(why string) error {
-		return kafkaErrorf(kerr.InvalidConfig, "Invalid value %s for configuration %s: %s", value, name, why)
-	}
 	if name == leaderThrottledReplicas || name == followerThrottledReplica {
 		return checkThrottledReplicas(name, value)
 	}
+	if why := checkValue(name, value, d.typ, topicConfigLimits[name]); why != "" {
+		return kafkaErrorf(kerr.InvalidConfig, "Invalid value %s for configuration %s: %s", value, name, why)
+	}
+	return nil
+}
+
+// checkValue checks a config's value against its type and limit as
+// Kafka's ConfigDef does, returning why it is refused ("" if it is not).
+func checkValue(name, value string, typ kmsg.ConfigType, lim configLimit) string {
 	v := strings.TrimSpace(value)
-	lim := topicConfigLimits[name]
-	switch d.typ {
+	switch typ {
 	case tInt, tLong, tShort:
-		bits := map[kmsg.ConfigType]int{tInt: 32, tLong: 64, tShort: 16}[d.typ]
+		bits := map[kmsg.ConfigType]int{tInt: 32, tLong: 64, tShort: 16}[typ]
 		n, err := strconv.ParseInt(v, 10, bits)
 		if err != nil {
-			return bad("Not a number of type " + d.typ.String())
+			return "Not a number of type " + typ.String()
 		}
 		if lim.min != nil && n < *lim.min {
-			return bad(fmt.Sprintf("Value must be at least %d", *lim.min))
+			return fmt.Sprintf("Value must be at least %d", *lim.min)
 		}
 	case tDouble:
 		f, err := strconv.ParseFloat(v, 64)
 		if err != nil {
-			return bad("Not a number of type DOUBLE")
+			return "Not a number of type DOUBLE"
 		}
-		if name == "min.cleanable.dirty.ratio" && (f < 0 || f > 1) {
-			return bad("Value must be no more than 1")
+		if (name == "min.cleanable.dirty.ratio" || name == "log.cleaner.min.cleanable.ratio") && (f < 0 || f > 1) {
+			return "Value must be no more than 1"
 		}
 	case tBool:
 		if !strings.EqualFold(v, "true") && !strings.EqualFold(v, "false") {
-			return bad("Expected value to be either true or false")
+			return "Expected value to be either true or false"
 		}
 	case tList:
 		for _, item := range strings.Split(v, ",") {
 			if item = strings.TrimSpace(item); lim.oneOf != nil && !slices.Contains(lim.oneOf, item) {
-				return bad("String must be one of: " + strings.Join(lim.oneOf, ", "))
+				return "String must be one of: " + strings.Join(lim.oneOf, ", ")
 			}
 		}
 	case tString:
 		if lim.oneOf != nil && !slices.Contains(lim.oneOf, v) {
-			return bad("String must be one of: " + strings.Join(lim.oneOf, ", "))
+			return "String must be one of: " + strings.Join(lim.oneOf, ", ")
 		}
 	}
-	return nil
+	return ""
 }
 
 // brokerConfigValue is one broker config as this broker has it.
@@ -183,33 +196,76 @@ func (c *Config) brokerConfigValues() map[string]brokerConfigValue {
 	return out
 }
 
+// configLayers are where a broker config's value may come from, most
+// specific first, with the source each is reported as.
+type configLayers struct {
+	own, global map[string]string            // dynamic: this broker's, every broker's
+	static      map[string]brokerConfigValue // server.properties
+}
+
+func (b *Broker) configLayers() configLayers {
+	own, global := b.dynamicSnapshot()
+	return configLayers{own: own, global: global, static: b.cfg.brokerConfigValues()}
+}
+
+// synonyms are the values that set broker config name, as Kafka's
+// configSynonyms lists them: each layer (this broker's dynamic configs,
+// the dynamic defaults, server.properties, Kafka's defaults) in turn, in
+// each the synonym keys most specific first; the ones before name's own
+// are left out (a log.retention.hours alone is no synonym of
+// log.retention.ms).
+func (l configLayers) synonyms(name string) []kmsg.DescribeConfigsResponseResourceConfigConfigSynonym {
+	keys := brokerSynonymKeys(name)
+	var out []kmsg.DescribeConfigsResponseResourceConfigConfigSynonym
+	for _, k := range keys {
+		if v, ok := l.own[k]; ok {
+			out = append(out, synonym(k, ptr(v), kmsg.ConfigSourceDynamicBrokerConfig))
+		}
+	}
+	for _, k := range keys {
+		if v, ok := l.global[k]; ok {
+			out = append(out, synonym(k, ptr(v), kmsg.ConfigSourceDynamicDefaultBrokerConfig))
+		}
+	}
+	for _, k := range keys {
+		if v, ok := l.static[k]; ok && v.static {
+			out = append(out, synonym(k, ptr(v.value), kmsg.ConfigSourceStaticBrokerConfig))
+		}
+	}
+	for _, k := range keys {
+		if d, ok := brokerConfigDefByName(k); ok && d.def != nil {
+			out = append(out, synonym(k, d.def, kmsg.ConfigSourceDefaultConfig))
+		}
+	}
+	for len(out) > 0 && out[0].Name != name {
+		out = out[1:]
+	}
+	return out
+}
+
 // describeBroker lists every broker config (names: only those) as
-// DescribeConfigs answers them.
+// DescribeConfigs answers them for this broker: the value and source of
+// the first synonym, else Kafka's default; then the dynamic configs set
+// that are not among Kafka's broker configs (the throttle rates).
 func (b *Broker) describeBroker(names []string, synonyms bool) []kmsg.DescribeConfigsResponseResourceConfig {
-	have := b.cfg.brokerConfigValues()
+	l := b.configLayers()
 	var out []kmsg.DescribeConfigsResponseResourceConfig
-	for _, d := range brokerConfigDefs {
-		if names != nil && !slices.Contains(names, d.name) {
-			continue
+	add := func(name string, typ kmsg.ConfigType, readOnly, sensitive bool, def *string) {
+		if names != nil && !slices.Contains(names, name) {
+			return
 		}
 		c := kmsg.NewDescribeConfigsResponseResourceConfig()
-		c.Name, c.ConfigType, c.ReadOnly, c.IsSensitive = d.name, d.typ, d.readOnly, d.sensitive
-		c.Source, c.Value = kmsg.ConfigSourceDefaultConfig, d.def
-		v, ok := have[d.name]
-		if ok {
-			c.Value = ptr(v.value)
+		c.Name, c.ConfigType, c.ReadOnly, c.IsSensitive = name, typ, readOnly, sensitive
+		c.Source, c.Value = kmsg.ConfigSourceDefaultConfig, def
+		syns := l.synonyms(name)
+		if len(syns) > 0 {
+			c.Source, c.Value = syns[0].Source, syns[0].Value
 		}
-		if ok && v.static {
-			c.Source = kmsg.ConfigSourceStaticBrokerConfig
-			if synonyms {
-				c.ConfigSynonyms = append(c.ConfigSynonyms, synonym(d.name, c.Value, kmsg.ConfigSourceStaticBrokerConfig))
-			}
-		}
-		if synonyms && d.def != nil {
-			c.ConfigSynonyms = append(c.ConfigSynonyms, synonym(d.name, d.def, kmsg.ConfigSourceDefaultConfig))
+		if synonyms {
+			c.ConfigSynonyms = syns
 		}
 		c.IsDefault = c.Source == kmsg.ConfigSourceDefaultConfig
-		if d.sensitive {
+		if sensitive {
 			c.Value = nil
 			for i := range c.ConfigSynonyms {
 				c.ConfigSynonyms[i].Value = nil
@@ -217,14 +273,47 @@ func (b *Broker) describeBroker(names []string, synonyms bool) []kmsg.DescribeCo
 		}
 		out = append(out, c)
 	}
+	for _, d := range brokerConfigDefs {
+		add(d.name, d.typ, d.readOnly, d.sensitive, d.def)
+	}
+	extra := maps.Clone(l.global)
+	maps.Copy(extra, l.own)
+	for _, k := range slices.Sorted(maps.Keys(extra)) {
+		if _, ok := brokerConfigDefByName(k); !ok {
+			add(k, brokerConfigType(k), false, false, nil)
+		}
+	}
+	return out
+}
+
+// describeDefaultBroker lists the dynamic defaults set (names: only
+// those), as Kafka answers for the broker resource "" (kafka-configs.sh
+// --entity-default): each with itself as its one synonym.
+func (b *Broker) describeDefaultBroker(names []string, synonyms bool) []kmsg.DescribeConfigsResponseResourceConfig {
+	_, global := b.dynamicSnapshot()
+	var out []kmsg.DescribeConfigsResponseResourceConfig
+	for _, k := range slices.Sorted(maps.Keys(global)) {
+		if names != nil && !slices.Contains(names, k) {
+			continue
+		}
+		c := kmsg.NewDescribeConfigsResponseResourceConfig()
+		c.Name, c.ConfigType, c.Value, c.Source = k, brokerConfigType(k), ptr(global[k]), kmsg.ConfigSourceDynamicDefaultBrokerConfig
+		if synonyms {
+			c.ConfigSynonyms = append(c.ConfigSynonyms, synonym(k, c.Value, c.Source))
+		}
+		out = append(out, c)
+	}
 	return out
 }
 
 // describeTopic lists every topic config of a topic whose overrides are
-// set (names: only those). A config not set on the topic has its broker
-// key's value (synonyms: its static value, then Kafka's default).
+// set (names: only those), as Kafka's createTopicConfigEntry: its
+// synonyms are the topic's own value, then its broker config's
+// (configLayers.synonyms); its value the topic's, else the effective
+// broker value.
 func (b *Broker) describeTopic(set map[string]string, names []string, synonyms bool) []kmsg.DescribeConfigsResponseResourceConfig {
-	have := b.cfg.brokerConfigValues()
+	l := b.configLayers()
+	eff := b.effective()
 	var out []kmsg.DescribeConfigsResponseResourceConfig
 	for _, d := range topicConfigDefs {
 		if names != nil && !slices.Contains(names, d.name) {
@@ -236,20 +325,15 @@ func (b *Broker) describeTopic(set map[string]string, names []string, synonyms b
 		if v, ok := set[d.name]; ok {
 			syns = append(syns, synonym(d.name, ptr(v), kmsg.ConfigSourceDynamicTopicConfig))
 		}
-		for _, k := range d.brokerKeys {
-			if v, ok := have[k]; ok && v.static {
-				syns = append(syns, synonym(k, ptr(v.value), kmsg.ConfigSourceStaticBrokerConfig))
-			}
-		}
-		if d.withDefault && len(d.brokerKeys) > 0 {
-			syns = append(syns, synonym(d.brokerKeys[0], ptr(d.def), kmsg.ConfigSourceDefaultConfig))
+		if len(d.brokerKeys) > 0 {
+			syns = append(syns, l.synonyms(d.brokerKeys[0])...)
 		}
 		c.Value, c.Source = ptr(d.def), kmsg.ConfigSourceDefaultConfig
-		if len(syns) > 0 && syns[0].Source != kmsg.ConfigSourceDefaultConfig {
+		if len(syns) > 0 {
 			c.Value, c.Source = syns[0].Value, syns[0].Source
 		}
-		if d.name == "retention.ms" && c.Source == kmsg.ConfigSourceStaticBrokerConfig {
-			c.Value = ptr(strconv.FormatInt(b.cfg.RetentionMs, 10)) // log.retention.hours or .minutes, in ms
+		if d.name == "retention.ms" && c.Source != kmsg.ConfigSourceDynamicTopicConfig {
+			c.Value = ptr(strconv.FormatInt(eff.RetentionMs, 10)) // log.retention.hours or .minutes, in ms
 		}
 		c.IsDefault = c.Source == kmsg.ConfigSourceDefaultConfig
 		if synonyms {

@@ -2,6 +2,7 @@ package broker
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -11,10 +12,11 @@ import (
 // connCounts counts the open client connections, in all and by remote IP,
 // for max.connections, max.connections.per.ip and its overrides.
 type connCounts struct {
-	max, maxPerIP int32
-	overrides     map[string]int32 // by remoteIP's form of the address
+	mu        sync.Mutex
+	max       int32
+	maxPerIP  int32
+	overrides map[string]int32 // by remoteIP's form of the address
 
-	mu    sync.Mutex
 	total int
 	perIP map[string]int
 }
@@ -23,28 +25,51 @@ type connCounts struct {
 // names of max.connections.per.ip.overrides once, here: an override
 // applies to every address its name has when the broker starts (Kafka's
 // takes the first only), and a name that does not resolve fails the
-// start. An IP address given as itself takes precedence over a name that
-// resolves to it.
+// start.
 func newConnCounts(ctx context.Context, cfg *Config) (*connCounts, error) {
-	c := &connCounts{max: cfg.MaxConnections, maxPerIP: cfg.MaxConnectionsPerIP, overrides: map[string]int32{}}
-	literal := map[netip.Addr]int32{}
-	for host, n := range cfg.MaxConnectionsPerIPOverrides {
+	overrides, err := resolveOverrides(ctx, cfg.MaxConnectionsPerIPOverrides, false)
+	if err != nil {
+		return nil, err
+	}
+	return &connCounts{max: cfg.MaxConnections, maxPerIP: cfg.MaxConnectionsPerIP, overrides: overrides}, nil
+}
+
+// resolveOverrides gives the limits of max.connections.per.ip.overrides
+// by address. An IP address given as itself takes precedence over a name
+// that resolves to it. A name that does not resolve is an error, or with
+// skip left out (and the error returned with the rest).
+func resolveOverrides(ctx context.Context, m map[string]int32, skip bool) (map[string]int32, error) {
+	out, literal := map[string]int32{}, map[netip.Addr]int32{}
+	var errs []error
+	for host, n := range m {
 		if a, err := netip.ParseAddr(host); err == nil {
 			literal[a] = n
 			continue
 		}
 		addrs, err := net.DefaultResolver.LookupNetIP(ctx, "ip", host)
 		if err != nil {
-			return nil, fmt.Errorf("broker: %s: %w", connOverridesKey, err)
+			if !skip {
+				return nil, fmt.Errorf("broker: %s: %w", connOverridesKey, err)
+			}
+			errs = append(errs, err)
+			continue
 		}
 		for _, a := range addrs {
-			c.overrides[addrKey(a)] = n
+			out[addrKey(a)] = n
 		}
 	}
 	for a, n := range literal {
-		c.overrides[addrKey(a)] = n
+		out[addrKey(a)] = n
 	}
-	return c, nil
+	return out, errors.Join(errs...)
+}
+
+// setLimits changes the limits (dynamic broker configs altered): they
+// apply to the next connection; the ones open stay.
+func (c *connCounts) setLimits(max, maxPerIP int32, overrides map[string]int32) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.max, c.maxPerIP, c.overrides = max, maxPerIP, overrides
 }
 
 // addrKey is a as remoteIP writes a connection's address: an IPv4
@@ -54,12 +79,12 @@ func addrKey(a netip.Addr) string { return a.Unmap().WithZone("").String() }
 // admit counts a new connection from ip, or refuses it, naming the limit
 // it would pass ("max_connections", "max_connections_per_ip").
 func (c *connCounts) admit(ip string) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	maxPerIP, ok := c.overrides[ip]
 	if !ok {
 		maxPerIP = c.maxPerIP
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
 	switch {
 	case c.total >= int(c.max):
 		return "max_connections"

@@ -50,6 +50,13 @@ func newConnRates(cfg *Config) []*connRate {
 	return out
 }
 
+// setQuota changes the quota (max.connection.creation.rate altered).
+func (r *connRate) setQuota(quota float64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.quota = quota
+}
+
 // record counts a connection accepted at now and returns how long the
 // acceptor must wait before serving it (0 within the quota).
 func (r *connRate) record(now time.Time) time.Duration {

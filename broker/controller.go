@@ -185,7 +185,7 @@ func (b *Broker) electLeaders(epoch int, epochVersion int32, rebalance bool) err
 		if wrote || err != nil {
 			view.wrote(name)
 		}
-		unclean := b.cfg.UncleanLeaderElection
+		unclean := b.effective().UncleanLeaderElection
 		if v, err := strconv.ParseBool(t.config["unclean.leader.election.enable"]); err == nil {
 			unclean = v
 		}

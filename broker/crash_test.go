@@ -105,6 +105,9 @@ func TestKillBrokerDuringProduce(t *testing.T) {
 		byOffset[a] = string(r.Value)
 		got[string(r.Value)] = a
 	})
+	// kgo may run a promise after Close returned: read acked under mu.
+	mu.Lock()
+	defer mu.Unlock()
 	for v, a := range acked {
 		if g, ok := got[v]; !ok || g != a {
 			t.Fatalf("acknowledged %s at %v, after restart: %v (present %v)", v, a, g, ok)

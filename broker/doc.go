@@ -257,7 +257,8 @@
 //     wait for each armed watch (its own WaitGroup);
 //   - the config-change watch (watchConfigChanges, configchanges.go):
 //     applies the topic configs and this broker's dynamic configs
-//     (the replication throttle rates) altered through any broker;
+//     (dynconfig.go: the log defaults, connection quotas and
+//     replication throttle rates) altered through any broker;
 //   - the request memory's collector (requestMemory.runCollector), which
 //     runs a collection when a connection waits for memory that dead
 //     frames still hold;
@@ -306,7 +307,11 @@
 // it with a partition's lock held (the partition reports its failure from
 // inside the failed write), and nothing is taken while holding it.
 //
-// Lock order: alterMu, roleMu, runMu, groupsMu, mu, then a partition's
+// dyn.mu (dynconfig.go) serializes applying the dynamic broker configs
+// and reconfiguring partitions for a config change; it is taken before
+// every other lock (reloadTopic's alterMu is released before it).
+//
+// Lock order: dyn.mu, alterMu, roleMu, runMu, groupsMu, mu, then a partition's
 // lock (and its log's), then dirMu. Nothing waits for a goroutine while holding mu or
 // a partition's lock; roleMu (and alterMu) may be held while a fetcher or
 // the group manager is stopped and waited for, which is safe because

@@ -31,20 +31,22 @@ func (b *Broker) openPartition(topic string, index int32, config map[string]stri
 }
 
 // logOptions are the options of a partition's log and its
-// min.insync.replicas: the broker's, overridden by the topic's configs.
+// min.insync.replicas: the broker's (with its dynamic configs), overridden
+// by the topic's configs.
 func (b *Broker) logOptions(config map[string]string) (segment.Options, int) {
+	eff := b.effective() // server.properties with the dynamic broker configs (dynconfig.go)
 	opts := segment.Options{
-		SegmentBytes:       b.cfg.SegmentBytes,
-		IndexIntervalBytes: b.cfg.IndexIntervalBytes,
-		RetentionBytes:     b.cfg.RetentionBytes,
-		RetentionMs:        b.cfg.RetentionMs,
+		SegmentBytes:       eff.SegmentBytes,
+		IndexIntervalBytes: eff.IndexIntervalBytes,
+		RetentionBytes:     eff.RetentionBytes,
+		RetentionMs:        eff.RetentionMs,
 		OnSync:             func(d time.Duration) { b.metrics.logFlushes.Observe(d.Seconds()) },
 		WriteFault:         b.cfg.LogWriteFault,
 	}
-	setFlush(&opts, b.cfg.FlushMessages, b.cfg.FlushIntervalMs)
+	setFlush(&opts, eff.FlushMessages, eff.FlushIntervalMs)
 	applyTopicConfig(&opts, config)
-	applyCompaction(&opts, config, b.cfg)
-	minISR := b.cfg.MinInsyncReplicas
+	applyCompaction(&opts, config, eff)
+	minISR := eff.MinInsyncReplicas
 	if v, err := strconv.Atoi(config["min.insync.replicas"]); err == nil && v > 0 {
 		minISR = v
 	}

@@ -80,8 +80,8 @@ func (l *Log) checkSize(n int) error {
 	if n > l.opts.MaxBatchBytes {
 		return batchErr(kerr.MessageTooLarge, "batch of %d bytes exceeds the %d-byte limit", n, l.opts.MaxBatchBytes)
 	}
-	if int64(n) > l.opts.SegmentBytes {
-		return batchErr(kerr.MessageTooLarge, "batch of %d bytes exceeds the %d-byte segment size", n, l.opts.SegmentBytes)
+	if segBytes := l.segmentBytes.Load(); int64(n) > segBytes {
+		return batchErr(kerr.MessageTooLarge, "batch of %d bytes exceeds the %d-byte segment size", n, segBytes)
 	}
 	return nil
 }
@@ -89,7 +89,7 @@ func (l *Log) checkSize(n int) error {
 // appendLocked writes a validated batch whose offsets are final. wmu held.
 func (l *Log) appendLocked(batch []byte, h *Header) error {
 	s := l.segs[len(l.segs)-1]
-	if s.size > 0 && (s.size+int64(len(batch)) > l.opts.SegmentBytes || h.LastOffset()-s.base > math.MaxUint32) {
+	if s.size > 0 && (s.size+int64(len(batch)) > l.segmentBytes.Load() || h.LastOffset()-s.base > math.MaxUint32) {
 		var err error
 		if s, err = l.roll(); err != nil {
 			return err

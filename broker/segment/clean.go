@@ -269,9 +269,10 @@ func (p *cleanPass) cleanGroup(segs []*segment, st *CleanStats) (int, error) {
 	w := bufio.NewWriterSize(f, 1<<20)
 	var written, read, removed int64
 	changed, first := false, true
+	segBytes := l.segmentBytes.Load()
 	for i, s := range segs {
 		if i > 0 {
-			if written+s.size > l.opts.SegmentBytes || s.next-base > math.MaxUint32 {
+			if written+s.size > segBytes || s.next-base > math.MaxUint32 {
 				break
 			}
 			group, changed = segs[:i+1], true

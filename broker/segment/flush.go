@@ -47,7 +47,8 @@ func (l *Log) Flush() error {
 // FlushInterval before now (log.flush.interval.ms); it reports whether it
 // did. The broker calls it for every partition from one ticker.
 func (l *Log) FlushIfDue(now time.Time) (bool, error) {
-	if l.opts.FlushInterval <= 0 {
+	every := time.Duration(l.flushInterval.Load())
+	if every <= 0 {
 		return false, nil
 	}
 	l.wmu.Lock()
@@ -55,7 +56,7 @@ func (l *Log) FlushIfDue(now time.Time) (bool, error) {
 	if l.isClosed() {
 		return false, ErrClosed
 	}
-	if l.unflushed == 0 || now.Sub(l.lastSync) < l.opts.FlushInterval {
+	if l.unflushed == 0 || now.Sub(l.lastSync) < every {
 		return false, nil
 	}
 	return true, l.syncActive()

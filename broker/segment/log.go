@@ -3,6 +3,7 @@ package segment
 import (
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -21,6 +22,14 @@ type Log struct {
 	// Close); appends do not take it. Lock order: cmu, wmu, mu.
 	cmu     sync.Mutex
 	cleaner cleanerState // cmu
+
+	// segmentBytes and flushInterval are opts.SegmentBytes and
+	// opts.FlushInterval as Reconfigure last set them: read without a
+	// lock by the appends' size check, the roll, the cleaner and
+	// FlushIfDue, so that an altered segment.bytes or flush.ms applies
+	// from the next append or check.
+	segmentBytes  atomic.Int64
+	flushInterval atomic.Int64 // a time.Duration
 
 	wmu       sync.Mutex
 	unflushed int64     // records appended since the last fsync; wmu

@@ -27,6 +27,8 @@ func Open(dir string, opts Options, logger *slog.Logger) (*Log, error) {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	l := &Log{dir: dir, opts: opts, log: logger.With("component", "segment", "dir", dir), lastSync: time.Now()}
+	l.segmentBytes.Store(opts.SegmentBytes)
+	l.flushInterval.Store(int64(opts.FlushInterval))
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
