@@ -16,7 +16,8 @@
 // plus the attack's budget (queued.max.request.bytes for the Kafka
 // port's request memory, largeRequestMaxBytes for the ZooKeeper client
 // port's large connect packets; a stated constant for the others; each
-// attacked process runs with GOMEMLIMIT at its budget + 16 MiB), and the p99
+// attacked process runs with GOMEMLIMIT at its budget + 16 MiB for a broker,
+// + 32 MiB for a coordinator; env.go says why), and the p99
 // under attack at most twice the unloaded p99. A node that went down is
 // the one result that makes the bench fail.
 //

@@ -54,15 +54,19 @@ const (
 	// zkInitLimit makes the handshake deadline 10s (tickTime 2s): the
 	// silent connections attack outlasts it.
 	zkInitLimit = 5
-	// heapBase is what the attacked processes' GOMEMLIMIT allows beyond
-	// their request budget: their idle heap (about 10 MiB) and a little
-	// headroom for the collector over it. The RSS goal (idle RSS + budget)
-	// leaves the runtime no more: at 32 MiB the collector let the heap's
-	// garbage take the 8–10 MiB the goal has not got (kafka-array-bodies
-	// 133 MiB against 124, zk-huge-connect 101 against 98). Without a GOMEMLIMIT (Go's -Xmx) the
-	// collector lets the heap reach twice what is live, so a budget of
-	// 100 MiB held by requests could take 200 MiB.
-	heapBase = 16 << 20
+	// brokerHeapBase and coordinatorHeapBase are what the attacked
+	// processes' GOMEMLIMIT allows beyond their request budget: their idle
+	// heap (about 10 MiB) and the collector's headroom over it. The RSS
+	// goal (idle RSS + budget) leaves the runtime little: at 32 MiB the
+	// broker's heap garbage took 8–10 MiB the goal has not got
+	// (kafka-array-bodies 133 MiB against 124), so it gets 16. The
+	// coordinator keeps 32: under zk-huge-connect 64 MiB of held packets
+	// are live, and with 16 or 24 MiB over them the collector ran so often
+	// that the client's p99 went from 0.25 ms to 3–7 ms. Without a
+	// GOMEMLIMIT (Go's -Xmx) the collector lets the heap reach twice what
+	// is live, so a budget of 100 MiB held by requests could take 200 MiB.
+	brokerHeapBase      = 16 << 20
+	coordinatorHeapBase = 32 << 20
 	// zkLargeRequestMaxBytes is the coordinator's largeRequestMaxBytes
 	// (below its 100 MiB default, to fit the constant budget of the other
 	// attacks): the client port's request memory budget, charged with
@@ -71,8 +75,8 @@ const (
 )
 
 // goMemLimit is GOMEMLIMIT for a process whose requests are bounded by
-// budget bytes.
-func goMemLimit(budget int64) string { return fmt.Sprintf("%dMiB", (budget+heapBase)>>20) }
+// budget bytes and whose heap has base bytes beyond them.
+func goMemLimit(budget, base int64) string { return fmt.Sprintf("%dMiB", (budget+base)>>20) }
 
 // node is one process of an attack's cluster.
 type node struct {
@@ -98,7 +102,7 @@ func start(ctx context.Context, cfg Config, port Port, dir string) (*env, error)
 	switch port {
 	case PortKafka:
 		b, err := testpeer.StartBrokers(ctx, testpeer.BrokersSpec{
-			Kind: testpeer.KindSluice, Dir: dir, Sluice: cfg.Sluice, GoMemLimit: goMemLimit(brokerQueuedBytes),
+			Kind: testpeer.KindSluice, Dir: dir, Sluice: cfg.Sluice, GoMemLimit: goMemLimit(brokerQueuedBytes, brokerHeapBase),
 			Configure: func(_ int, c *broker.Config) {
 				c.MaxConnections = brokerMaxConnections
 				c.MaxConnectionCreationRate = brokerConnectionRate
@@ -120,7 +124,7 @@ func start(ctx context.Context, cfg Config, port Port, dir string) (*env, error)
 			members = 3
 		}
 		ens, err := testpeer.StartEnsemble(ctx, testpeer.EnsembleSpec{
-			Kind: testpeer.KindSluice, Members: members, Dir: dir, Sluice: cfg.Sluice, GoMemLimit: goMemLimit(zkLargeRequestMaxBytes),
+			Kind: testpeer.KindSluice, Members: members, Dir: dir, Sluice: cfg.Sluice, GoMemLimit: goMemLimit(zkLargeRequestMaxBytes, coordinatorHeapBase),
 			Configure: func(_ int, c *coordinator.Config) {
 				c.MaxClientCnxns, c.MaxCnxns = zkMaxClientCnxns, zkMaxCnxns
 				// A client has max(tickTime×initLimit, 10s) from its

@@ -69,9 +69,9 @@ func Main(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 	fmt.Fprintf(stdout, "\nsluice under attack — %s\n", machine)
 	fmt.Fprintf(stdout, "each attack %v (or its stated least) on fresh processes, beside a normal client (broker: franz-go produce acks=1 of one\n", cfg.Duration)
 	fmt.Fprintf(stdout, "100-byte record at a time + a Fetch of it; coordinator: go-zookeeper getData + setData of a 100-byte znode), run\n")
-	fmt.Fprintf(stdout, "unloaded for %v just before; RSS sampled every 20ms; broker: max.connections=%d, max.connection.creation.rate=%d, queued.max.request.bytes=%d MiB, GOMEMLIMIT=%s;\n", cfg.Duration, brokerMaxConnections, brokerConnectionRate, brokerQueuedBytes>>20, goMemLimit(brokerQueuedBytes))
+	fmt.Fprintf(stdout, "unloaded for %v just before; RSS sampled every 20ms; broker: max.connections=%d, max.connection.creation.rate=%d, queued.max.request.bytes=%d MiB, GOMEMLIMIT=%s;\n", cfg.Duration, brokerMaxConnections, brokerConnectionRate, brokerQueuedBytes>>20, goMemLimit(brokerQueuedBytes, brokerHeapBase))
 	fmt.Fprintf(stdout, "coordinator: maxClientCnxns=%d, maxCnxns=%d, initLimit=%d (a 10s handshake deadline), largeRequestMaxBytes=%d MiB, connection_throttle_tokens=%d, connection_throttle_fill_time=%d (ms, fill count 1),\n", zkMaxClientCnxns, zkMaxCnxns, zkInitLimit, zkLargeRequestMaxBytes>>20, zkThrottleTokens, zkThrottleFillTime.Milliseconds())
-	fmt.Fprintf(stdout, "GOMEMLIMIT=%s; peer port: at most %d connections at once then %d a second from one address (built in)\n", goMemLimit(zkLargeRequestMaxBytes), coordinator.PeerConnBurst, coordinator.PeerConnRate)
+	fmt.Fprintf(stdout, "GOMEMLIMIT=%s; peer port: at most %d connections at once then %d a second from one address (built in)\n", goMemLimit(zkLargeRequestMaxBytes, coordinatorHeapBase), coordinator.PeerConnBurst, coordinator.PeerConnRate)
 	if attackerCPU != "" {
 		fmt.Fprintf(stdout, "cores: the attacker on core %s, the nodes and the normal client on the others (taskset), as an attacker on another host\n\n", attackerCPU)
 	} else {
