@@ -15,7 +15,9 @@ import (
 // An internal topic (__consumer_offsets, __transaction_state) is refused
 // with INVALID_TOPIC_EXCEPTION, the others in the request proceed (see
 // refuseInternal). v5+ answers an error message; v6 names topics by name
-// or id; v4+ is flexible.
+// or id; v4+ is flexible. With delete.topic.enable=false every topic is
+// answered TOPIC_DELETION_DISABLED (v3+; INVALID_REQUEST before, which has
+// no such code), as Kafka answers.
 var deleteTopicsAPI = api{key: kmsg.DeleteTopics, min: 0, max: 6, handle: (*Broker).handleDeleteTopics}
 
 func (b *Broker) handleDeleteTopics(_ context.Context, _ *conn, r *request) (kmsg.Response, error) {
@@ -29,7 +31,15 @@ func (b *Broker) handleDeleteTopics(_ context.Context, _ *conn, r *request) (kms
 		st := kmsg.NewDeleteTopicsResponseTopic()
 		n := name
 		st.Topic = &n
-		err := b.deleteTopic(name)
+		var err error
+		switch {
+		case b.cfg.DeleteTopicEnable:
+			err = b.deleteTopic(name)
+		case req.Version >= 3:
+			err = kerr.TopicDeletionDisabled
+		default:
+			err = kerr.InvalidRequest
+		}
 		st.ErrorCode = errCode(err)
 		if err != nil && req.Version >= 5 {
 			msg := err.Error()

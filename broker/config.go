@@ -67,6 +67,10 @@ type Config struct {
 	ReplicationQuotaWindowNum     int   // replication.quota.window.num
 	ReplicationQuotaWindowSeconds int64 // replication.quota.window.size.seconds
 	UncleanLeaderElection         bool  // unclean.leader.election.enable
+	// DeleteTopicEnable is delete.topic.enable: when false DeleteTopics
+	// answers TOPIC_DELETION_DISABLED and the controller removes the
+	// markers under /admin/delete_topics without deleting, as Kafka's.
+	DeleteTopicEnable bool
 
 	// Preferred leaders (controller_leaders.go): with AutoLeaderRebalance,
 	// the controller checks every LeaderImbalanceCheckSeconds whether a
@@ -136,6 +140,7 @@ func Defaults() Config {
 		OffsetsSegmentBytes:               104857600,
 
 		AutoLeaderRebalance:                true,
+		DeleteTopicEnable:                  true,
 		LeaderImbalanceCheckSeconds:        300,
 		LeaderImbalancePerBrokerPercentage: 10,
 		CleanupPolicy:                      "delete",
@@ -251,6 +256,7 @@ func (c *Config) boolKeys() []struct {
 		{"auto.create.topics.enable", &c.AutoCreateTopics},
 		{"auto.leader.rebalance.enable", &c.AutoLeaderRebalance},
 		{"log.cleaner.enable", &c.CleanerEnable},
+		{"delete.topic.enable", &c.DeleteTopicEnable},
 	}
 }
 
@@ -364,8 +370,7 @@ func (c *Config) ReadProperties(p *config.Properties) error {
 	// Keys Kafka's sample server.properties carries that change nothing here.
 	for _, k := range []string{"num.network.threads", "num.io.threads", "socket.send.buffer.bytes", "socket.receive.buffer.bytes",
 		"num.recovery.threads.per.data.dir", "transaction.state.log.replication.factor",
-		"transaction.state.log.min.isr", "group.initial.rebalance.delay.ms", "listener.security.protocol.map", "inter.broker.listener.name",
-		"delete.topic.enable"} {
+		"transaction.state.log.min.isr", "group.initial.rebalance.delay.ms", "listener.security.protocol.map", "inter.broker.listener.name"} {
 		p.Lookup(k)
 	}
 	return errs.Err()

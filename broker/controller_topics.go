@@ -31,7 +31,9 @@ import (
 //     its data. As in Kafka, the deletion waits while a broker holding a
 //     replica is down, so that broker too removes its data; a marker
 //     naming no topic is removed. An internal topic is not deleted (its
-//     marker is removed), as sluice's DeleteTopics refuses it.
+//     marker is removed), as sluice's DeleteTopics refuses it. With
+//     delete.topic.enable=false every marker is removed and no topic
+//     deleted, as Kafka's controller does.
 //
 // Every write is fenced by the controller epoch.
 
@@ -98,6 +100,19 @@ func (b *Broker) deleteMarkedTopics(live map[int32]brokerInfo, epochVersion int3
 		return err
 	}
 	var errs []error
+	if !b.cfg.DeleteTopicEnable && len(names) > 0 {
+		// As Kafka's controller: the markers go, the topics stay.
+		for _, name := range names {
+			err := b.meta.removeAsController("/admin/delete_topics/"+name, epochVersion)
+			if errors.Is(err, errControllerMoved) {
+				return err
+			} else if err != nil {
+				errs = append(errs, fmt.Errorf("remove deletion marker of %s: %w", name, err))
+			}
+		}
+		b.log.Info("controller: removed deletion markers since delete.topic.enable is false", "topics", names)
+		return errors.Join(errs...)
+	}
 	for _, name := range names {
 		t, err := b.meta.topic(name)
 		exists := !errors.Is(err, zk.ErrNoNode) // else only the marker goes
