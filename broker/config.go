@@ -55,6 +55,8 @@ type Config struct {
 	OffsetsPartitions                 int32         // offsets.topic.num.partitions
 	OffsetsReplication                int16         // offsets.topic.replication.factor (__consumer_offsets waits for as many live brokers)
 	OffsetsSegmentBytes               int32         // offsets.topic.segment.bytes
+	OffsetsRetentionMinutes           int64         // offsets.retention.minutes: committed offsets expire (group/retention.go)
+	OffsetsRetentionCheckInterval     time.Duration // offsets.retention.check.interval.ms
 
 	ZooKeeperSessionTimeout time.Duration // zookeeper.session.timeout.ms
 	ReplicaLagTimeMax       time.Duration // replica.lag.time.max.ms: a follower this far behind leaves the ISR
@@ -138,6 +140,8 @@ func Defaults() Config {
 		ReplicationQuotaWindowSeconds:     1,
 		RequestTimeout:                    30 * time.Second,
 		OffsetsSegmentBytes:               104857600,
+		OffsetsRetentionMinutes:           10080,
+		OffsetsRetentionCheckInterval:     10 * time.Minute,
 
 		AutoLeaderRebalance:                true,
 		DeleteTopicEnable:                  true,
@@ -225,6 +229,8 @@ func (c *Config) intKeys() []intKey {
 		{"offsets.topic.num.partitions", 1, 1 << 16, config.Int(&c.OffsetsPartitions)},
 		{"offsets.topic.replication.factor", 1, 1<<15 - 1, config.Int(&c.OffsetsReplication)},
 		{"offsets.topic.segment.bytes", 1024, 1<<31 - 1, config.Int(&c.OffsetsSegmentBytes)},
+		{"offsets.retention.minutes", 1, 1<<31 - 1, config.Int(&c.OffsetsRetentionMinutes)},
+		{"offsets.retention.check.interval.ms", 1, 1 << 40, config.Millis(&c.OffsetsRetentionCheckInterval)},
 		{"zookeeper.connection.timeout.ms", 1, 1<<31 - 1, config.Millis(&c.ZooKeeperTimeout)},
 		{"zookeeper.session.timeout.ms", 1, 1<<31 - 1, config.Millis(&c.ZooKeeperSessionTimeout)},
 		{"replica.lag.time.max.ms", 1, 1<<31 - 1, config.Millis(&c.ReplicaLagTimeMax)},

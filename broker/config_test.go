@@ -28,6 +28,9 @@ log.segment.bytes=1048576
 zookeeper.connect=h1:2181,h2:2181,h3/kafka
 zookeeper.connection.timeout.ms=6000
 auto.create.topics.enable=false
+delete.topic.enable=false
+offsets.retention.minutes=1440
+offsets.retention.check.interval.ms=60000
 `)
 	if err != nil {
 		t.Fatal(err)
@@ -38,8 +41,11 @@ auto.create.topics.enable=false
 	if strings.Join(c.LogDirs, ",") != "/data/a,/data/b" || c.NumPartitions != 3 || c.DefaultReplication != 3 || c.MinInsyncReplicas != 2 {
 		t.Fatalf("topics: %+v", c)
 	}
-	if c.RetentionMs != 72*3600*1000 || c.SegmentBytes != 1<<20 || c.AutoCreateTopics {
+	if c.RetentionMs != 72*3600*1000 || c.SegmentBytes != 1<<20 || c.AutoCreateTopics || c.DeleteTopicEnable {
 		t.Fatalf("logs: %+v", c)
+	}
+	if c.OffsetsRetentionMinutes != 1440 || c.OffsetsRetentionCheckInterval != time.Minute {
+		t.Fatalf("offsets retention: %+v", c)
 	}
 	if strings.Join(c.ZooKeeperConnect, ",") != "h1:2181,h2:2181,h3:2181" || c.ZooKeeperChroot != "/kafka" || c.ZooKeeperTimeout != 6*time.Second {
 		t.Fatalf("zookeeper: %v %q %v", c.ZooKeeperConnect, c.ZooKeeperChroot, c.ZooKeeperTimeout)

@@ -184,7 +184,9 @@ func (b *Broker) syncGroupManager(index int32) {
 func (b *Broker) runGroupManager(ctx context.Context, p *partition.Partition, sh *offsetsShard) {
 	log := b.log.With("component", "group", "partition", p.Index())
 	store := &offsetsStore{ctx: ctx, p: p, timeout: b.cfg.RequestTimeout}
-	m, err := group.New(store, group.Options{RebalanceDelay: 0, Skipped: func(error) { b.metrics.offsetsRecordsSkipped.Inc() }}, log)
+	m, err := group.New(store, group.Options{RebalanceDelay: 0, Skipped: func(error) { b.metrics.offsetsRecordsSkipped.Inc() },
+		OffsetsRetention:              time.Duration(b.cfg.OffsetsRetentionMinutes) * time.Minute,
+		OffsetsRetentionCheckInterval: b.cfg.OffsetsRetentionCheckInterval}, log)
 	b.groupsMu.Lock()
 	current := b.groups[p.Index()] == sh
 	if current {

@@ -91,12 +91,14 @@
 // committed partition before the commit is answered. A group metadata
 // record is appended when the leader's assignment is stored (before any
 // member gets it) and, by Run, when a group becomes Empty. DeleteGroups
-// appends tombstones for every offset, then the metadata key; Run does the
-// same for the metadata of an Empty group left without offsets.
+// appends tombstones for every offset, then the metadata key; Run writes
+// the tombstones of offsets past offsets.retention.minutes (retention.go)
+// and those of the metadata of an Empty group left without offsets.
 //
 // Replay (in New) accepts every key/value version Kafka wrote (offset
 // values v0–v4, metadata values v0–v4) and skips unknown key versions.
-// It restores offsets and each group's generation and protocol type;
+// It restores offsets and each group's generation, protocol type and
+// the time of its last state change (from which retention counts);
 // members are not restored, so every group starts Empty and its consumers
 // rejoin (their old member ids get UNKNOWN_MEMBER_ID).
 package group

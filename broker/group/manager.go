@@ -45,6 +45,12 @@ type Options struct {
 	// Skipped, when set, is called for each record New skips because it
 	// does not decode (the broker counts them in a metric).
 	Skipped func(err error)
+	// OffsetsRetention is offsets.retention.minutes (default 7 days) and
+	// OffsetsRetentionCheckInterval offsets.retention.check.interval.ms
+	// (default 10 minutes): how old committed offsets expire, and how
+	// often Run looks for them (retention.go).
+	OffsetsRetention              time.Duration
+	OffsetsRetentionCheckInterval time.Duration
 }
 
 // DefaultOptions returns Apache Kafka's defaults.
@@ -55,6 +61,9 @@ func DefaultOptions() Options {
 		MaxSessionTimeout: 30 * time.Minute,
 		Now:               time.Now,
 		TickInterval:      100 * time.Millisecond,
+
+		OffsetsRetention:              7 * 24 * time.Hour,
+		OffsetsRetentionCheckInterval: 10 * time.Minute,
 	}
 }
 
@@ -68,6 +77,12 @@ func (o *Options) setDefaults() {
 	}
 	if o.Now == nil {
 		o.Now = d.Now
+	}
+	if o.OffsetsRetention == 0 {
+		o.OffsetsRetention = d.OffsetsRetention
+	}
+	if o.OffsetsRetentionCheckInterval == 0 {
+		o.OffsetsRetentionCheckInterval = d.OffsetsRetentionCheckInterval
 	}
 	if o.TickInterval == 0 {
 		o.TickInterval = d.TickInterval
@@ -85,6 +100,8 @@ func (o Options) Validate() error {
 		return fmt.Errorf("group: MinSessionTimeout %s exceeds MaxSessionTimeout %s", o.MinSessionTimeout, o.MaxSessionTimeout)
 	case o.TickInterval < 0:
 		return fmt.Errorf("group: TickInterval %s is negative", o.TickInterval)
+	case o.OffsetsRetention < 0 || o.OffsetsRetentionCheckInterval < 0:
+		return fmt.Errorf("group: offsets retention and its check interval must not be negative")
 	}
 	return nil
 }
@@ -101,8 +118,9 @@ type Manager struct {
 	opts  Options
 	log   *slog.Logger
 
-	mu     sync.Mutex
-	groups map[string]*group
+	mu        sync.Mutex
+	groups    map[string]*group
+	retention time.Time // when Run last expired offsets (retention.go); mu
 }
 
 // New returns a Manager whose committed offsets and group generations
@@ -141,12 +159,12 @@ func New(store Store, opts Options, log *slog.Logger) (*Manager, error) {
 		return nil, fmt.Errorf("group: replaying offsets log (record %d): %w", n, err)
 	}
 	now := c.opts.Now()
+	c.retention = now
 	for name, g := range c.groups {
 		if len(g.offsets) == 0 && !g.persisted {
 			delete(c.groups, name)
 			continue
 		}
-		g.stateSince = now
 	}
 	c.log.Info("replayed offsets log", "records", n, "skipped", skipped, "groups", len(c.groups))
 	return c, nil
@@ -171,6 +189,7 @@ func (c *Manager) Run(ctx context.Context) {
 
 // tick is one pass of Run.
 func (c *Manager) tick(ctx context.Context) {
+	c.expireOffsets(ctx)
 	c.mu.Lock()
 	now := c.opts.Now()
 	var dirty, idle []*group

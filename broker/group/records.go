@@ -3,6 +3,7 @@ package group
 import (
 	"encoding/binary"
 	"fmt"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
@@ -115,6 +116,11 @@ func (c *Manager) apply(key, value []byte) error {
 		g.persisted = true
 		g.generation = v.Generation
 		g.protocolType = v.ProtocolType
+		// Every replayed group is Empty; as Kafka's, its offsets' retention
+		// counts from the state change the record was written at.
+		if v.CurrentStateTimestamp > 0 {
+			g.stateSince = time.UnixMilli(v.CurrentStateTimestamp)
+		}
 	default:
 		// A newer Kafka's record kind (e.g. consumer-protocol groups); the
 		// classic group manager has nothing to do with it.
