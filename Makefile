@@ -28,10 +28,11 @@ vet:
 ## test: gofmt, go vet, every test (with the real peers; the tests that run
 ## sluice as a process run bin/sluice, built first), then a line per peer;
 ## the test binaries are linked without DWARF (-w: a fifth of the link time;
-## race reports and panics still name every frame)
+## race reports and panics still name every frame); -parallel 3: the broker's
+## tests that wait on Kafka JVMs (t.Parallel) overlap three at a time
 test: peers build fmt-check vet
 	@mkdir -p .peers && rm -f $(PEER_REPORT)
-	@rc=0; SLUICE_PEER_REPORT=$(PEER_REPORT) SLUICE_BIN=$(CURDIR)/bin/sluice $(GO) test -race -ldflags=-w -p 3 -count=1 -timeout 25m ./... || rc=$$?; \
+	@rc=0; SLUICE_PEER_REPORT=$(PEER_REPORT) SLUICE_BIN=$(CURDIR)/bin/sluice $(GO) test -race -ldflags=-w -p 3 -parallel 3 -count=1 -timeout 35m ./... || rc=$$?; \
 	  bash scripts/peer-summary.sh $(PEER_REPORT) || rc=1; \
 	  if [ $$rc -ne 0 ]; then echo "make test: FAILED"; else echo "make test: all passed"; fi; exit $$rc
 

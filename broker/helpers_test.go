@@ -10,9 +10,9 @@ import (
 )
 
 // The tests that spend their time waiting on Kafka's JVM tools and
-// brokers (interop and differential tests) call t.Parallel: two of them
-// at a time (go test's -parallel, GOMAXPROCS by default) overlap those
-// waits once the package's other tests have run alone. The tests that
+// brokers (interop and differential tests) call t.Parallel: three of them
+// at a time (make test's -parallel 3; GOMAXPROCS by default) overlap
+// those waits once the package's other tests have run alone. The tests that
 // measure this process's memory, or that kill and time processes, stay
 // sequential.
 
