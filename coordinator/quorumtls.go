@@ -3,14 +3,10 @@ package coordinator
 import (
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/pem"
-	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
-	"strings"
 
 	"github.com/sluicelogs/sluice/internal/config"
+	"github.com/sluicelogs/sluice/internal/pemtls"
 )
 
 // Quorum TLS: with sslQuorum=true the peer port speaks only TLS 1.2+, and
@@ -29,26 +25,6 @@ import (
 // certificate against the address it connects from; checking the claimed
 // member's configured host binds the id to the certificate as well).
 
-// storeType returns the type of a key or trust store: typ upper-cased, or,
-// when typ is empty, the type its file extension says (as ZooKeeper's
-// X509Util does).
-func storeType(location, typ string) string {
-	if typ != "" {
-		return strings.ToUpper(typ)
-	}
-	switch strings.ToLower(filepath.Ext(location)) {
-	case ".pem", ".crt", ".cer", ".key":
-		return "PEM"
-	case ".jks":
-		return "JKS"
-	case ".p12", ".pfx":
-		return "PKCS12"
-	case ".bcfks":
-		return "BCFKS"
-	}
-	return ""
-}
-
 // validateQuorumTLS checks the ssl.quorum.* keys when sslQuorum is on: both
 // stores named and of type PEM.
 func (c *Config) validateQuorumTLS() config.Errors {
@@ -66,12 +42,8 @@ func (c *Config) validateQuorumTLS() config.Errors {
 		if s.typ == "" {
 			key = locKey // the type came from the file's extension
 		}
-		switch t := storeType(s.location, s.typ); t {
-		case "PEM":
-		case "":
-			errs.Addf(key, "cannot tell the store type of %q from its extension: set %s=PEM", s.location, typKey)
-		default:
-			errs.Addf(key, "%s stores are not supported, only PEM: convert it (e.g. keytool -importkeystore to PKCS12, then openssl pkcs12 -nodes) and set %s=PEM", t, typKey)
+		if err := pemtls.CheckStoreType(s.location, s.typ, typKey); err != nil {
+			errs.Addf(key, "%v", err)
 		}
 	}
 	return errs
@@ -86,30 +58,13 @@ type quorumTLS struct {
 
 // loadQuorumTLS reads the PEM key and trust stores that cfg names.
 func loadQuorumTLS(cfg *Config) (*quorumTLS, error) {
-	keyPEM, err := os.ReadFile(cfg.QuorumKeyStore)
+	cert, err := pemtls.LoadKeyPair(cfg.QuorumKeyStore, "")
 	if err != nil {
 		return nil, fmt.Errorf("coordinator: ssl.quorum.keyStore.location: %w", err)
 	}
-	for rest := keyPEM; ; {
-		var b *pem.Block
-		if b, rest = pem.Decode(rest); b == nil {
-			break
-		}
-		if b.Type == "ENCRYPTED PRIVATE KEY" || b.Headers["Proc-Type"] != "" {
-			return nil, fmt.Errorf("coordinator: ssl.quorum.keyStore.location=%s: the private key is encrypted; only unencrypted PEM keys are supported (openssl pkey -in key.pem -out plain.pem)", cfg.QuorumKeyStore)
-		}
-	}
-	cert, err := tls.X509KeyPair(keyPEM, keyPEM)
-	if err != nil {
-		return nil, fmt.Errorf("coordinator: ssl.quorum.keyStore.location=%s: want a PEM certificate and its private key: %w", cfg.QuorumKeyStore, err)
-	}
-	caPEM, err := os.ReadFile(cfg.QuorumTrustStore)
+	pool, err := pemtls.LoadPool(cfg.QuorumTrustStore)
 	if err != nil {
 		return nil, fmt.Errorf("coordinator: ssl.quorum.trustStore.location: %w", err)
-	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(caPEM) {
-		return nil, fmt.Errorf("coordinator: ssl.quorum.trustStore.location=%s: no PEM certificate in it", cfg.QuorumTrustStore)
 	}
 	q := &quorumTLS{verifyHost: cfg.QuorumHostnameVerification}
 	q.server = &tls.Config{
@@ -127,17 +82,7 @@ func loadQuorumTLS(cfg *Config) (*quorumTLS, error) {
 		// The chain is still verified, against the trust store; only the
 		// name is not.
 		q.client.InsecureSkipVerify = true
-		q.client.VerifyConnection = func(cs tls.ConnectionState) error {
-			if len(cs.PeerCertificates) == 0 {
-				return errors.New("the peer sent no certificate")
-			}
-			opts := x509.VerifyOptions{Roots: pool, Intermediates: x509.NewCertPool(), KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
-			for _, c := range cs.PeerCertificates[1:] {
-				opts.Intermediates.AddCert(c)
-			}
-			_, err := cs.PeerCertificates[0].Verify(opts)
-			return err
-		}
+		q.client.VerifyConnection = pemtls.VerifyChain(pool, x509.ExtKeyUsageServerAuth)
 	}
 	return q, nil
 }

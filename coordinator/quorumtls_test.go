@@ -1,16 +1,11 @@
 package coordinator_test
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/binary"
 	"encoding/pem"
 	"fmt"
-	"math/big"
 	"net"
 	"os"
 	"path/filepath"
@@ -22,65 +17,35 @@ import (
 
 	"github.com/sluicelogs/sluice/coordinator"
 	"github.com/sluicelogs/sluice/internal/await"
+	"github.com/sluicelogs/sluice/internal/pemtls"
 	"github.com/sluicelogs/sluice/testkit/promtest"
 	"github.com/sluicelogs/sluice/testkit/testcluster"
 )
 
 // testCA is a certificate authority made for a test.
 type testCA struct {
-	cert *x509.Certificate
-	key  *ecdsa.PrivateKey
-	pem  []byte
+	*pemtls.CA
+	pem []byte
 }
-
-var serial int64
 
 func newTestCA(t *testing.T, name string) *testCA {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	ca, err := pemtls.NewCA(name, 24*time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
-	serial++
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(serial), Subject: pkix.Name{CommonName: name},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, _ := x509.ParseCertificate(der)
-	return &testCA{cert: cert, key: key, pem: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})}
+	return &testCA{CA: ca, pem: ca.PEM()}
 }
 
 // issue returns a PEM key store (certificate, then its private key) for a
 // member at ip, for both TLS client and server use.
 func (ca *testCA) issue(t *testing.T, name string, ip string) []byte {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	c, err := ca.Issue(name, []string{ip}, time.Time{}, time.Time{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	serial++
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(serial), Subject: pkix.Name{CommonName: name},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
-		KeyUsage:    x509.KeyUsageDigitalSignature,
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
-		IPAddresses: []net.IP{net.ParseIP(ip)},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
-	return append(out, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER})...)
+	return c.KeyStore()
 }
 
 func writeFile(t *testing.T, path string, b []byte) string {
@@ -154,7 +119,7 @@ func TestSSLQuorum(t *testing.T) {
 	tryPeer("plain TCP", func() (net.Conn, error) { return net.Dial("tcp", peerAddr) })
 
 	pool := x509.NewCertPool()
-	pool.AddCert(ca.cert)
+	pool.AppendCertsFromPEM(ca.pem)
 	withCert := func(keyStore []byte) func() (net.Conn, error) {
 		cert, err := tls.X509KeyPair(keyStore, keyStore)
 		if err != nil {
@@ -237,9 +202,9 @@ func TestSSLQuorumStoreErrors(t *testing.T) {
 	for _, c := range []struct {
 		name, key, trust, want string
 	}{
-		{"no key", string(pem.EncodeToMemory(certOnly)), string(ca.pem), "ssl.quorum.keyStore.location=" + filepath.Join(dir, "no key-key.pem") + ": want a PEM certificate and its private key"},
+		{"no key", string(pem.EncodeToMemory(certOnly)), string(ca.pem), "ssl.quorum.keyStore.location: " + filepath.Join(dir, "no key-key.pem") + ": want a PEM certificate and its private key"},
 		{"encrypted key", string(encrypted), string(ca.pem), "the private key is encrypted"},
-		{"empty trust store", string(good), "", "ssl.quorum.trustStore.location=" + filepath.Join(dir, "empty trust store-ca.pem") + ": no PEM certificate in it"},
+		{"empty trust store", string(good), "", "ssl.quorum.trustStore.location: " + filepath.Join(dir, "empty trust store-ca.pem") + ": no PEM certificate in it"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			cfg := testcluster.EnsembleConfigs(t, 1, 0, 200*time.Millisecond)[0]
