@@ -216,7 +216,7 @@ func (b *Broker) Run(ctx context.Context) error {
 		b.connWG.Add(1)
 		go func() {
 			defer b.connWG.Done()
-			(&conn{b: b, nc: nc}).serve(ctx)
+			(&conn{b: b, nc: nc, principal: anonymousPrincipal}).serve(ctx)
 			conns.Delete(nc)
 			b.conns.done(ip)
 		}()

@@ -203,7 +203,16 @@ func (c *conn) readFrame(ctx context.Context, r io.Reader, n int, mem *share) ([
 type conn struct {
 	b  *Broker
 	nc net.Conn
+	// principal is who the client is, as Kafka's authorizer names it:
+	// anonymousPrincipal until SASL or a TLS client certificate says
+	// otherwise.
+	principal string
 }
+
+// anonymousPrincipal is the principal of a client that did not
+// authenticate (a PLAINTEXT listener, or SSL without client
+// authentication), as Kafka names it.
+const anonymousPrincipal = "User:ANONYMOUS"
 
 func (c *conn) serve(ctx context.Context) {
 	defer c.nc.Close()
