@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -371,6 +372,62 @@ func TestPeerPortRateLimit(t *testing.T) {
 	select {
 	case m := <-tp.got:
 		if m.GetFrom() != 2 || m.GetTerm() != 7 {
+			t.Fatalf("member 1 got %v", m)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("member 2's message did not arrive after the flood")
+	}
+}
+
+// TestPeerPortPacesRefusals: a flood of connections from an address that
+// is no member gets refuseBurst refusals at the speed it comes, then the
+// accept loop waits a refusal's worth (1/refuseRate) after each one, so
+// that the flood takes little of the member's time; member 2's
+// connection goes on carrying its messages. The pacer's clock is stopped
+// and its waits counted instead of slept.
+func TestPeerPortPacesRefusals(t *testing.T) {
+	const flood = refuseBurst + 20
+	stopped := time.Now()
+	var mu sync.Mutex
+	var waits []time.Duration
+	pacer := newRefusePacer()
+	pacer.rate.now = func() time.Time { return stopped }
+	pacer.sleep = func(_ context.Context, d time.Duration) {
+		mu.Lock()
+		waits = append(waits, d)
+		mu.Unlock()
+	}
+	tp := startPeers(t, map[uint64]string{1: "127.0.0.1", 2: "127.0.0.2"}, func(o *transportOptions) {
+		if o.id == 1 {
+			o.pacer = pacer
+		}
+	})
+	await.Eventually(t, time.Minute, 10*time.Millisecond, func() error {
+		if n := tp.tr[1].trusted.Load(); n != 1 {
+			return fmt.Errorf("member 1 trusts %d connections, want member 2's", n)
+		}
+		return nil
+	})
+	for range flood {
+		awaitRefused(t, "127.0.0.9", tp.tr[1], nil)
+	}
+	await.Eventually(t, time.Minute, 10*time.Millisecond, func() error {
+		mu.Lock()
+		defer mu.Unlock()
+		if len(waits) != flood-refuseBurst {
+			return fmt.Errorf("the accept loop waited %d times, want %d (one per refusal past the burst)", len(waits), flood-refuseBurst)
+		}
+		for _, d := range waits {
+			if d != time.Second/refuseRate {
+				return fmt.Errorf("waited %v, want %v", d, time.Second/refuseRate)
+			}
+		}
+		return nil
+	})
+	tp.tr[2].send([]*pb.Message{{Type: pb.MsgHeartbeat.Enum(), From: proto.Uint64(2), To: proto.Uint64(1), Term: proto.Uint64(9)}})
+	select {
+	case m := <-tp.got:
+		if m.GetFrom() != 2 || m.GetTerm() != 9 {
 			t.Fatalf("member 1 got %v", m)
 		}
 	case <-time.After(time.Minute):

@@ -1,6 +1,7 @@
 package coordinator
 
 import (
+	"context"
 	"net"
 	"net/netip"
 	"sync"
@@ -89,4 +90,46 @@ func refuseNow(c net.Conn) {
 		_ = tc.SetLinger(0)
 	}
 	c.Close()
+}
+
+// The accept loop's pace while it refuses. Refusing costs little, but a
+// flood of connections from addresses that are no members (or over their
+// rate) is accepted and reset as fast as it comes, thousands a second,
+// and that work shares the cores with the member's clients. Past
+// refuseBurst refusals the loop takes at most refuseRate a second: it
+// waits before its next accept, the kernel's accept queue fills and
+// then drops the flood's new connections, which retry later (Kafka's
+// acceptor waits the same way when max.connection.creation.rate is
+// exceeded). A member reconnecting during a flood waits its turn in the
+// accept queue; established member connections are not touched.
+const (
+	refuseBurst = 64
+	refuseRate  = 100 // per second
+)
+
+// refusePacer holds the accept loop's bucket of refusals.
+type refusePacer struct {
+	rate  *peerRate
+	sleep func(ctx context.Context, d time.Duration) // time.Sleep that ends with ctx; tests replace it
+}
+
+func newRefusePacer() *refusePacer {
+	return &refusePacer{rate: newPeerRate(refuseBurst, refuseRate), sleep: sleepCtx}
+}
+
+// refused counts a refusal and, once the bucket is empty, waits as long as
+// one refusal is worth before the accept loop goes on.
+func (p *refusePacer) refused(ctx context.Context) {
+	if !p.rate.allow(netip.Addr{}) {
+		p.sleep(ctx, time.Second/refuseRate)
+	}
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
 }

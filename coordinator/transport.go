@@ -73,6 +73,7 @@ type transport struct {
 	addrs       atomic.Pointer[peerAddrs]
 
 	rate        *peerRate // connection attempts per address (peerrate.go)
+	pacer       *refusePacer
 	refused     *prometheus.CounterVec
 	refuseMu    sync.Mutex // guards refusals and lastRefusal
 	refusals    int
@@ -123,6 +124,7 @@ type transportOptions struct {
 	// connBurst connections from one address at once, then connRate a
 	// second; 0: PeerConnBurst, PeerConnRate (tests raise them).
 	connBurst, connRate float64
+	pacer               *refusePacer // nil: newRefusePacer() (tests pass one with their clock)
 }
 
 // peerTimeouts derives the peer port's timeouts from ZooKeeper's keys:
@@ -146,7 +148,10 @@ func newTransport(o transportOptions, log *slog.Logger) (*transport, error) {
 	t := &transport{
 		id: o.id, ln: ln, log: log, peers: map[uint64]*peer{}, tls: o.tls,
 		ping: o.ping, idle: o.idle, handshake: o.handshake,
-		hosts: map[uint64]string{}, refused: o.refused, rate: newPeerRate(o.connBurst, o.connRate),
+		hosts: map[uint64]string{}, refused: o.refused, rate: newPeerRate(o.connBurst, o.connRate), pacer: o.pacer,
+	}
+	if t.pacer == nil {
+		t.pacer = newRefusePacer()
 	}
 	if t.refused == nil {
 		t.refused = newPeerRefused()
@@ -323,6 +328,7 @@ func (t *transport) acceptLoop(ctx context.Context) {
 		if t.tls == nil && !t.allowed(ctx, remote) {
 			t.refuse("address", "peer connection from an address that is no server.N host", "remote", remote)
 			refuseNow(c)
+			t.pacer.refused(ctx)
 			continue
 		}
 		// After the address check, so that only the server.N hosts'
@@ -330,6 +336,7 @@ func (t *transport) acceptLoop(ctx context.Context) {
 		if !t.rate.allow(remote) {
 			t.refuse("rate", "peer connections from one address too often", "remote", remote, "burst", t.rate.burst, "per_second", t.rate.perSecond)
 			refuseNow(c)
+			t.pacer.refused(ctx)
 			continue
 		}
 		// Set before the connection is shared, so that a close (which
