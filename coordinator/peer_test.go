@@ -368,15 +368,7 @@ func TestPeerPortRateLimit(t *testing.T) {
 	if got := promtest.Value(t, promtest.Of(tp.tr[1].refused), "sluice_coordinator_peer_connections_refused_total", "reason", "rate"); got != flood-PeerConnBurst {
 		t.Fatalf("refused{reason=rate} = %v, want %d", got, flood-PeerConnBurst)
 	}
-	tp.tr[2].send([]*pb.Message{{Type: pb.MsgHeartbeat.Enum(), From: proto.Uint64(2), To: proto.Uint64(1), Term: proto.Uint64(7)}})
-	select {
-	case m := <-tp.got:
-		if m.GetFrom() != 2 || m.GetTerm() != 7 {
-			t.Fatalf("member 1 got %v", m)
-		}
-	case <-time.After(time.Minute):
-		t.Fatal("member 2's message did not arrive after the flood")
-	}
+	tp.awaitHeartbeat(t, 7)
 }
 
 // TestPeerPortPacesRefusals: a flood of connections from an address that
@@ -424,10 +416,17 @@ func TestPeerPortPacesRefusals(t *testing.T) {
 		}
 		return nil
 	})
-	tp.tr[2].send([]*pb.Message{{Type: pb.MsgHeartbeat.Enum(), From: proto.Uint64(2), To: proto.Uint64(1), Term: proto.Uint64(9)}})
+	tp.awaitHeartbeat(t, 9)
+}
+
+// awaitHeartbeat has member 2 send member 1 a heartbeat of term and
+// waits for it to arrive.
+func (tp *testPeers) awaitHeartbeat(t *testing.T, term uint64) {
+	t.Helper()
+	tp.tr[2].send([]*pb.Message{{Type: pb.MsgHeartbeat.Enum(), From: proto.Uint64(2), To: proto.Uint64(1), Term: proto.Uint64(term)}})
 	select {
 	case m := <-tp.got:
-		if m.GetFrom() != 2 || m.GetTerm() != 9 {
+		if m.GetFrom() != 2 || m.GetTerm() != term {
 			t.Fatalf("member 1 got %v", m)
 		}
 	case <-time.After(time.Minute):
