@@ -324,13 +324,17 @@ func (c *conn) serve(ctx context.Context) {
 		c.s.log.Debug("bad connect packet", "remote", c.nc.RemoteAddr(), "length", n)
 		return
 	}
-	charged, err := c.charge(n)
+	charged, buf, err := c.charge(n)
 	if err != nil {
 		return
 	}
 	r = c.s.bufs.Reader(io.MultiReader(bytes.NewReader(first[:]), c.nc))
-	ok := c.handshake(ctx, r, packetBuffer(charged))
-	c.uncharge(charged) // answered, or refused
+	ok, undecoded := c.handshake(ctx, r, buf)
+	if undecoded != nil && c.s.large.keep(undecoded, charged, time.Now()) {
+		c.held.Add(-charged) // the spare buffer's now
+	} else {
+		c.uncharge(charged) // answered, or refused
+	}
 	if !ok {
 		return
 	}
@@ -362,18 +366,22 @@ func (c *conn) deadline() {
 	_ = c.nc.SetReadDeadline(time.Now().Add(c.timeout))
 }
 
-func (c *conn) handshake(ctx context.Context, r *bufio.Reader, buf []byte) bool {
+// handshake reads the connect request into buf and answers it; ok: the
+// session is open. undecoded is buf (as grown) when the packet did not
+// arrive whole, so that nothing was decoded from it (a spare buffer, see
+// largerequests.go).
+func (c *conn) handshake(ctx context.Context, r *bufio.Reader, buf []byte) (ok bool, undecoded []byte) {
 	// The read deadline is the one accept set: the connect request must
 	// arrive within handshakeTimeout of the accept, however it trickles in.
 	packet, err := zk.ReadPacket(r, buf, maxFrame)
 	if err != nil {
 		c.s.log.Debug("bad connect packet", "remote", c.nc.RemoteAddr(), "err", err)
-		return false
+		return false, packet
 	}
 	req, err := zk.DecodeConnectRequest(packet)
 	if err != nil {
 		c.s.log.Debug("bad connect request", "remote", c.nc.RemoteAddr(), "err", err)
-		return false
+		return false, nil
 	}
 	// ZooKeeper counts the connect request as a packet received.
 	c.s.connRequests.Add(1)
@@ -387,7 +395,7 @@ func (c *conn) handshake(ctx context.Context, r *bufio.Reader, buf []byte) bool 
 		// No quorum in sight: like a ZooKeeper server that is not in read-only
 		// mode, refuse the client so that it tries another member.
 		c.s.log.Debug("refusing a client: no leader", "remote", c.nc.RemoteAddr())
-		return false
+		return false, nil
 	}
 	if !c.s.throttle.allow() {
 		// As ZooKeeper: closed without a reply, before the request costs
@@ -396,13 +404,13 @@ func (c *conn) handshake(ctx context.Context, r *bufio.Reader, buf []byte) bool 
 		c.s.mu.Lock()
 		c.s.refuseLocked("connection_throttle", "connect requests throttled (connection_throttle_tokens)", "remote", c.nc.RemoteAddr().String())
 		c.s.mu.Unlock()
-		return false
+		return false, nil
 	}
 	if req.LastZxidSeen > c.s.tree.LastZxid() {
 		// The client has seen a newer state than this member has applied:
 		// it must try another member (ZooKeeper refuses it the same way).
 		c.s.log.Info("refusing a client ahead of this member", "client_zxid", req.LastZxidSeen, "zxid", c.s.tree.LastZxid())
-		return false
+		return false, nil
 	}
 	timeout := min(max(time.Duration(req.TimeOut)*time.Millisecond, c.s.cfg.MinSessionTimeout), c.s.cfg.MaxSessionTimeout)
 	c.timeout = timeout
@@ -412,12 +420,12 @@ func (c *conn) handshake(ctx context.Context, r *bufio.Reader, buf []byte) bool 
 		lost := c.s.raft.leaderChanged()
 		ch, err := c.s.propose(ctx, &entry{kind: entryCreateSession, session: id, timeout: resp.TimeOut})
 		if err != nil {
-			return false
+			return false, nil
 		}
 		select {
 		case res := <-ch:
 			if res.err != zk.ErrOK {
-				return false
+				return false, nil
 			}
 		case <-lost:
 			// A new leader need not have the session's entry, and then it
@@ -429,20 +437,20 @@ func (c *conn) handshake(ctx context.Context, r *bufio.Reader, buf []byte) bool 
 			select {
 			case res := <-ch:
 				if res.err != zk.ErrOK {
-					return false
+					return false, nil
 				}
 			case <-time.After(c.timeout / 2):
 				c.s.log.Info("closing a connection whose session was not created before the leader changed", "remote", c.nc.RemoteAddr())
-				return false
+				return false, nil
 			case <-c.closed:
-				return false
+				return false, nil
 			case <-ctx.Done():
-				return false
+				return false, nil
 			}
 		case <-c.closed:
-			return false
+			return false, nil
 		case <-ctx.Done():
-			return false
+			return false, nil
 		}
 		resp.SessionID, resp.Passwd = id, sessionPassword(id)
 	} else {
@@ -451,7 +459,7 @@ func (c *conn) handshake(ctx context.Context, r *bufio.Reader, buf []byte) bool 
 			// Expired (or never ours): timeout 0 tells the client so.
 			resp = zk.ConnectResponse{Passwd: make([]byte, 16)}
 			c.sendConnect(&resp, withReadOnly)
-			return false
+			return false, nil
 		}
 		resp.TimeOut, c.timeout = stored, time.Duration(stored)*time.Millisecond
 		resp.SessionID, resp.Passwd = req.SessionID, sessionPassword(req.SessionID)
@@ -459,7 +467,7 @@ func (c *conn) handshake(ctx context.Context, r *bufio.Reader, buf []byte) bool 
 	c.session.Store(resp.SessionID)
 	c.s.sessions.touch(resp.SessionID)
 	c.sendConnect(&resp, withReadOnly)
-	return true
+	return true, nil
 }
 
 // connectRequestSize is the size of a connect request without its
@@ -504,31 +512,25 @@ var errLargeRequests = errors.New("request would exceed largeRequestMaxBytes")
 
 // charge counts a request of n bytes, the length its header announces,
 // against largeRequestMaxBytes before its body is read, and returns what
-// it charged: 0 for a request that is not large, or one whose length
-// ReadPacket refuses anyway. A request that does not fit closes the
+// it charged with an empty buffer of that capacity for the packet:
+// nothing for a request that is not large, or one whose length
+// ReadPacket refuses anyway (ReadPacket grows their buffers as their
+// bytes arrive). A large packet's buffer is allocated whole, the budget
+// having room for it, rather than grown (which leaves the outgrown
+// buffers, up to the packet's length again, to the GC), or it is a spare
+// one (largerequests.go). A request that does not fit closes the
 // connection without a reply, as in ZooKeeper.
-func (c *conn) charge(n int) (int64, error) {
+func (c *conn) charge(n int) (int64, []byte, error) {
 	if n < 0 || n > maxFrame || !c.s.large.large(n) {
-		return 0, nil
+		return 0, nil, nil
 	}
-	if !c.s.large.take(int64(n)) {
+	buf, ok := c.s.large.takeBuffer(int64(n))
+	if !ok {
 		c.s.rejectLarge(c.nc.RemoteAddr(), n)
-		return 0, errLargeRequests
+		return 0, nil, errLargeRequests
 	}
 	c.held.Add(int64(n))
-	return int64(n), nil
-}
-
-// packetBuffer is the buffer for a packet whose length charge took:
-// allocated whole, the budget having room for it, rather than grown as
-// the bytes arrive (which leaves the outgrown buffers, up to the
-// packet's length again, to the GC). An uncharged packet's buffer is
-// grown by ReadPacket.
-func packetBuffer(charged int64) []byte {
-	if charged == 0 {
-		return nil
-	}
-	return make([]byte, 0, charged)
+	return int64(n), buf, nil
 }
 
 // uncharge gives back what charge took, once the request is answered.
@@ -546,12 +548,12 @@ func (c *conn) readPacket(r *bufio.Reader, buf []byte) ([]byte, int64, error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	charged, err := c.charge(int(int32(binary.BigEndian.Uint32(head))))
+	charged, large, err := c.charge(int(int32(binary.BigEndian.Uint32(head))))
 	if err != nil {
 		return nil, 0, err
 	}
 	if charged > 0 {
-		buf = packetBuffer(charged)
+		buf = large
 	}
 	packet, err := zk.ReadPacket(r, buf, maxFrame)
 	return packet, charged, err

@@ -51,7 +51,8 @@ func (s *Server) Collectors() []prometheus.Collector {
 	}
 	return []prometheus.Collector{
 		s.metrics.requests, s.metrics.conns, s.metrics.refused, s.metrics.panics, s.metrics.largeRejected, s.metrics.peerRefused,
-		gauge("sluice_coordinator_large_request_bytes", "Bytes of the large requests being read or handled, charged against largeRequestMaxBytes.", func() float64 { return float64(s.large.used.Load()) }),
+		gauge("sluice_coordinator_large_request_bytes", "Bytes of the large requests being read or handled, charged against largeRequestMaxBytes.", func() float64 { return float64(s.large.used.Load() - s.large.spare.Load()) }),
+		gauge("sluice_coordinator_large_request_spare_bytes", "Bytes of the buffers of large connect packets that never arrived whole, kept for the next ones (charged against largeRequestMaxBytes, given up when a request needs the room, dropped after a minute unused).", func() float64 { return float64(s.large.spare.Load()) }),
 		gauge("sluice_coordinator_znodes", "Znodes in the data tree.", func() float64 { return float64(s.tree.Len()) }),
 		gauge("sluice_coordinator_sessions", "Live sessions.", func() float64 { return float64(len(s.tree.Sessions())) }),
 		gauge("sluice_coordinator_last_zxid", "The last applied zxid.", func() float64 { return float64(s.tree.LastZxid()) }),

@@ -76,3 +76,85 @@ func TestHeldPacketCostsLittleMore(t *testing.T) {
 		t.Fatalf("a connection held in a 1 MiB connect packet allocated %d KiB beyond its packet, want at most %d KiB", beyond>>10, most>>10)
 	}
 }
+
+// TestHeldConnectBuffersReused: the buffers of connect packets that never
+// arrived whole (zk-huge-connect: connections held in a 1 MiB connect,
+// reopened when closed) are kept, charged, for the next such packets:
+// a second round of held connections allocates little, where each round
+// allocated its packets again (the heap holding the budget live plus the
+// rounds before as garbage). Kept buffers give way to a request of
+// another size when the budget is full of them.
+func TestHeldConnectBuffersReused(t *testing.T) {
+	const (
+		size  = 1<<20 - 1
+		conns = 20
+	)
+	m := testcluster.StartCoordinator(t, t.TempDir(), 200*time.Millisecond, func(c *coordinator.Config) {
+		c.LargeRequestMaxBytes = conns * size
+	})
+	metrics := promtest.Of(m.Server.Collectors()...)
+	allocated := func() int64 {
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		return int64(ms.TotalAlloc)
+	}
+	want := func(charged, spare float64) {
+		t.Helper()
+		await.Eventually(t, time.Minute, 10*time.Millisecond, func() error {
+			c := promtest.Value(t, metrics, "sluice_coordinator_large_request_bytes")
+			s := promtest.Value(t, metrics, "sluice_coordinator_large_request_spare_bytes")
+			if c != charged || s != spare {
+				return fmt.Errorf("charged %v, spare %v; want %v, %v (refused %v)", c, s, charged, spare, promtest.Value(t, metrics, "sluice_coordinator_large_requests_rejected_total"))
+			}
+			return nil
+		})
+	}
+	hold := func(n, length int) []net.Conn {
+		t.Helper()
+		part := binary.BigEndian.AppendUint32(make([]byte, 0, 4+64), uint32(length))
+		part = part[:4+64]
+		held := make([]net.Conn, 0, n)
+		for range n {
+			nc, err := net.Dial("tcp", m.Addr())
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { nc.Close() })
+			held = append(held, nc)
+			if _, err := nc.Write(part); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return held
+	}
+	closeAll := func(cs []net.Conn) {
+		for _, nc := range cs {
+			nc.Close()
+		}
+	}
+
+	first := hold(conns, size)
+	want(conns*size, 0)
+	closeAll(first)
+	want(0, conns*size) // every buffer kept, still charged
+
+	base := allocated()
+	second := hold(conns, size)
+	want(conns*size, 0)
+	grown := allocated() - base
+	t.Logf("a second round of %d connections held in a 1 MiB connect allocated %d KiB", conns, grown>>10)
+	if grown > conns*size/4 {
+		t.Fatalf("the second round allocated %d KiB, want the first round's buffers reused (at most %d KiB)", grown>>10, conns*size/4>>10)
+	}
+	closeAll(second)
+	want(0, conns*size)
+
+	// The budget is full of spare buffers: a packet of another length
+	// takes the room of as many as it needs.
+	other := hold(1, size-100)
+	want(size-100, (conns-1)*size)
+	closeAll(other)
+	if got := promtest.Value(t, metrics, "sluice_coordinator_large_requests_rejected_total"); got != 0 {
+		t.Fatalf("%v large requests refused, want none", got)
+	}
+}

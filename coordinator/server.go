@@ -398,6 +398,7 @@ func (s *Server) closeSessionConns(session int64) {
 
 // leaderDuties runs on every member and acts while it leads: it expires
 // silent sessions and removes empty containers and expired TTL znodes.
+// On every member it also drops the client port's unused spare buffers.
 func (s *Server) leaderDuties(ctx context.Context) {
 	t := time.NewTicker(max(s.cfg.TickTime/2, 10*time.Millisecond))
 	defer t.Stop()
@@ -408,6 +409,7 @@ func (s *Server) leaderDuties(ctx context.Context) {
 			return
 		case <-t.C:
 		}
+		s.large.expire(time.Now())
 		leader := s.raft.isLeader.Load()
 		if leader && !wasLeader {
 			s.sessions.reset()
