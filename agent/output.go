@@ -59,6 +59,7 @@ func kgoOptions(k *KafkaConfig, queue int) []kgo.Opt {
 	case "zstd":
 		opts = append(opts, kgo.ProducerBatchCompression(kgo.ZstdCompression()))
 	}
+	opts = append(opts, k.Kafka.Options()...)
 	if k.Partition == "round_robin" {
 		opts = append(opts, kgo.RecordPartitioner(kgo.RoundRobinPartitioner()))
 	} else {
