@@ -9,6 +9,8 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/sluicelogs/sluice/internal/kgolog"
 )
 
 // output produces events to Kafka topics with franz-go. Its buffer holds at
@@ -71,7 +73,7 @@ func kgoOptions(k *KafkaConfig, queue int) []kgo.Opt {
 }
 
 func newOutput(k *KafkaConfig, queue int, log *slog.Logger, m *agentMetrics) (*output, error) {
-	cl, err := kgo.NewClient(kgoOptions(k, queue)...)
+	cl, err := kgo.NewClient(append(kgoOptions(k, queue), kgo.WithLogger(kgolog.New(log, kgo.LogLevelWarn)))...)
 	if err != nil {
 		return nil, fmt.Errorf("agent: output.kafka: %w", err)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/sluicelogs/sluice/internal/kgolog"
 	"github.com/sluicelogs/sluice/pipelines"
 )
 
@@ -143,6 +144,7 @@ func (ix *Indexer) consume(ctx, work context.Context, r *route, dlq *kgo.Client)
 		kgo.OnPartitionsAssigned(f.assigned),
 		kgo.OnPartitionsRevoked(f.revoked),
 		kgo.OnPartitionsLost(f.lost),
+		kgo.WithLogger(kgolog.New(f.log, kgo.LogLevelWarn)),
 	}, ix.cfg.Kafka.Options()...)...)
 	if err != nil {
 		bi.Close()

@@ -20,6 +20,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/sluicelogs/sluice/internal/clientsec"
+	"github.com/sluicelogs/sluice/internal/kgolog"
 	"github.com/sluicelogs/sluice/pipelines"
 )
 
@@ -170,6 +171,7 @@ func (ix *Indexer) Run(ctx context.Context) error {
 		// A letter of DeadLetterMaxBytes, with the batch's framing.
 		kgo.ProducerBatchMaxBytes(int32(ix.cfg.DeadLetterMaxBytes + 1024)),
 		kgo.RecordDeliveryTimeout(ix.cfg.DeadLetterTimeout),
+		kgo.WithLogger(kgolog.New(ix.log, kgo.LogLevelWarn)),
 	}, ix.cfg.Kafka.Options()...)...)
 	if err != nil {
 		return fmt.Errorf("indexer: dead-letter producer: %w", err)
