@@ -184,7 +184,7 @@ func (t *Brokers) commands(ctx context.Context, dir string) ([]*exec.Cmd, error)
 			// run.sh derives default.replication.factor and the internal
 			// topics' from the size of the quorum (at most 3).
 			args := []string{spec.Kafka, "--port", strconv.Itoa(port), "--controller-port", strconv.Itoa(cports[i]),
-				"--node-id", strconv.Itoa(i+1), "--quorum", strings.Join(quorum, ","), "--data", data}
+				"--node-id", strconv.Itoa(i + 1), "--quorum", strings.Join(quorum, ","), "--data", data}
 			if spec.KafkaProperties != nil {
 				extra := filepath.Join(dir, fmt.Sprintf("extra%d.properties", i+1))
 				if err := os.WriteFile(extra, []byte(spec.KafkaProperties(i+1, port, cports[i])), 0o600); err != nil {
