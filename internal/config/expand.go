@@ -167,8 +167,9 @@ func readsBack(v string) bool {
 		return false
 	}
 	m := n.Content[0]
+	// A null ("~", "null") would decode as no value, not as its text.
 	return m.Kind == yaml.MappingNode && len(m.Content) == 2 && m.Content[1].Kind == yaml.ScalarNode &&
-		m.Content[1].Style == 0 && m.Content[1].Value == v
+		m.Content[1].Style == 0 && m.Content[1].Value == v && m.Content[1].Tag != "!!null"
 }
 
 // byteColumn turns yaml's 1-based column (in characters) into a byte

@@ -9,7 +9,7 @@ import (
 func TestExpandYAML(t *testing.T) {
 	vars := map[string]string{
 		"HOST": "es.example", "PORT": "9200", "PASS": `p@ss: #"word'\`, "EMPTY": "",
-		"LIST": "a,b", "NUM": "12",
+		"LIST": "a,b", "NUM": "12", "NULL": "~",
 	}
 	lookup := func(k string) (string, bool) { v, ok := vars[k]; return v, ok }
 	type T struct {
@@ -20,6 +20,7 @@ func TestExpandYAML(t *testing.T) {
 		Single   string   `yaml:"single"`
 		Def      string   `yaml:"def"`
 		Empty    string   `yaml:"empty"`
+		Tilde    string   `yaml:"tilde"`
 		Hosts    []string `yaml:"hosts"`
 		Nested   struct {
 			N int `yaml:"n"`
@@ -33,6 +34,7 @@ quoted: "x${PASS}y"
 single: 'it''s ${HOST}'
 def: ${UNSET:fallback value}
 empty: ${EMPTY}
+tilde: ${NULL}
 hosts: ["${LIST}", "${HOST}"]
 nested:
   n: ${NUM}
@@ -49,10 +51,10 @@ nested:
 		t.Fatalf("%v\n%s", err, out)
 	}
 	want := T{URL: "https://es.example:9200", Port: 9200, Password: vars["PASS"], Quoted: "x" + vars["PASS"] + "y",
-		Single: "it's es.example", Def: "fallback value", Empty: "", Hosts: []string{"a,b", "es.example"}}
+		Single: "it's es.example", Def: "fallback value", Empty: "", Tilde: "~", Hosts: []string{"a,b", "es.example"}}
 	want.Nested.N = 12
 	if v.URL != want.URL || v.Port != want.Port || v.Password != want.Password || v.Quoted != want.Quoted ||
-		v.Single != want.Single || v.Def != want.Def || v.Empty != want.Empty || strings.Join(v.Hosts, "|") != "a,b|es.example" || v.Nested != want.Nested {
+		v.Single != want.Single || v.Def != want.Def || v.Empty != want.Empty || v.Tilde != want.Tilde || strings.Join(v.Hosts, "|") != "a,b|es.example" || v.Nested != want.Nested {
 		t.Fatalf("got %+v\nwant %+v\n%s", v, want, out)
 	}
 	// Lines stay: an unknown key after a reference is still on its line.
