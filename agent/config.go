@@ -2,13 +2,16 @@ package agent
 
 import (
 	"fmt"
-	"github.com/sluicelogs/sluice/pipelines"
+	"os"
 	"regexp"
 	"time"
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/sluicelogs/sluice/internal/clientsec"
 	"github.com/sluicelogs/sluice/internal/config"
+	"github.com/sluicelogs/sluice/internal/keystore"
+	"github.com/sluicelogs/sluice/pipelines"
 )
 
 // DefaultConfigPath is where `sluice agent` looks for its configuration.
@@ -35,6 +38,10 @@ type Config struct {
 	DottedQueueEvents   int           `yaml:"queue.mem.events,omitempty"`
 	DottedRegistryPath  string        `yaml:"registry.path,omitempty"`
 	DottedRegistryFlush time.Duration `yaml:"registry.flush,omitempty"`
+
+	// keystore.path: the keystore (internal/keystore) that ${NAME}
+	// references are looked up in before the environment.
+	keystore.Config `yaml:",inline"`
 
 	file  string     // the file the config was read from, for errors
 	lines *yaml.Node // its node tree, to locate keys in Validate's errors
@@ -116,6 +123,9 @@ type KafkaConfig struct {
 		Init time.Duration `yaml:"init"`
 		Max  time.Duration `yaml:"max"`
 	} `yaml:"backoff"`
+	// ssl.*, username, password, sasl.mechanism: TLS and SASL as
+	// Filebeat's Kafka output.
+	clientsec.Kafka `yaml:",inline"`
 
 	topic, key *pipelines.Format
 }
@@ -130,21 +140,24 @@ type QueueMem struct {
 	Events int `yaml:"events"`
 }
 
-// LoadConfig reads, defaults and validates the agent.yml at path. Errors
-// name the file, the line and the key.
+// LoadConfig reads, defaults and validates the agent.yml at path,
+// expanding its ${NAME} and ${NAME:default} references from the keystore
+// (keystore.path) and the environment. Errors name the file, the line and
+// the key.
 func LoadConfig(path string) (*Config, error) {
-	c := &Config{}
-	if err := config.LoadYAML(path, c); err != nil {
-		return nil, err
+	text, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
 	}
-	if err := c.finish(path, nil); err != nil {
-		return nil, err
-	}
-	return c, nil
+	return ParseConfig(path, text)
 }
 
 // ParseConfig is LoadConfig for text already read; file names it in errors.
 func ParseConfig(file string, text []byte) (*Config, error) {
+	text, err := keystore.ExpandConfig(file, text, os.LookupEnv)
+	if err != nil {
+		return nil, err
+	}
 	c := &Config{}
 	if err := config.DecodeYAML(file, text, c); err != nil {
 		return nil, err
@@ -157,9 +170,6 @@ func ParseConfig(file string, text []byte) (*Config, error) {
 
 func (c *Config) finish(file string, text []byte) error {
 	c.file = file
-	if text == nil {
-		text, _ = readFile(file)
-	}
 	var root yaml.Node
 	if yaml.Unmarshal(text, &root) == nil {
 		c.lines = &root
@@ -358,6 +368,11 @@ func (c *Config) Validate() error {
 		}
 		if k.BulkMaxSize < 1 {
 			bad("output.kafka.bulk_max_size", "must be positive")
+		}
+		var sec config.Errors
+		k.Kafka.Validate("output.kafka.", &sec)
+		for _, e := range sec {
+			bad(e.Key, "%w", e.Err)
 		}
 	}
 	if c.Queue.Mem.Events < 1 {

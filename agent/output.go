@@ -9,6 +9,8 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/sluicelogs/sluice/internal/kgolog"
 )
 
 // output produces events to Kafka topics with franz-go. Its buffer holds at
@@ -59,6 +61,7 @@ func kgoOptions(k *KafkaConfig, queue int) []kgo.Opt {
 	case "zstd":
 		opts = append(opts, kgo.ProducerBatchCompression(kgo.ZstdCompression()))
 	}
+	opts = append(opts, k.Kafka.Options()...)
 	if k.Partition == "round_robin" {
 		opts = append(opts, kgo.RecordPartitioner(kgo.RoundRobinPartitioner()))
 	} else {
@@ -70,7 +73,7 @@ func kgoOptions(k *KafkaConfig, queue int) []kgo.Opt {
 }
 
 func newOutput(k *KafkaConfig, queue int, log *slog.Logger, m *agentMetrics) (*output, error) {
-	cl, err := kgo.NewClient(kgoOptions(k, queue)...)
+	cl, err := kgo.NewClient(append(kgoOptions(k, queue), kgo.WithLogger(kgolog.New(log, kgo.LogLevelWarn)))...)
 	if err != nil {
 		return nil, fmt.Errorf("agent: output.kafka: %w", err)
 	}

@@ -2,6 +2,7 @@ package indexer
 
 import (
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,7 +10,9 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/sluicelogs/sluice/internal/clientsec"
 	"github.com/sluicelogs/sluice/internal/config"
+	"github.com/sluicelogs/sluice/internal/keystore"
 	"github.com/sluicelogs/sluice/pipelines"
 )
 
@@ -38,6 +41,10 @@ type Config struct {
 	GrokMaxBytes      int `yaml:"grok_max_bytes"`
 	UserAgentMaxBytes int `yaml:"user_agent_max_bytes"`
 
+	// keystore.path: the keystore (internal/keystore) that ${NAME}
+	// references are looked up in before the environment.
+	keystore.Config `yaml:",inline"`
+
 	// MaxPollRecords bounds one batch: the records fetched, indexed and
 	// committed together.
 	MaxPollRecords int `yaml:"max_poll_records"`
@@ -57,6 +64,9 @@ type KafkaConfig struct {
 	// stopped heartbeating (a killed indexer) before giving its
 	// partitions to the others.
 	SessionTimeout time.Duration `yaml:"session_timeout"`
+	// ssl.*, username, password, sasl.mechanism: TLS and SASL, the keys
+	// of the agent's output.kafka (Filebeat's).
+	clientsec.Kafka `yaml:",inline"`
 }
 
 // ElasticsearchConfig says where to index.
@@ -64,6 +74,13 @@ type ElasticsearchConfig struct {
 	Hosts    []string `yaml:"hosts"`
 	Username string   `yaml:"username"`
 	Password string   `yaml:"password"`
+	// APIKey is "id:api_key" as Filebeat's and Logstash's api_key: sent
+	// as Authorization: ApiKey base64(id:api_key), instead of a username.
+	APIKey string `yaml:"api_key"`
+	// SSL is Filebeat's ssl.* keys: CAs trusted, client certificate,
+	// verification_mode (TLS is used for https:// hosts).
+	SSL                 clientsec.SSL `yaml:"ssl"`
+	clientsec.DottedSSL `yaml:",inline"`
 	// Template names the index templates installed at start, one per
 	// route index prefix: <template>-<prefix>; "-" installs none.
 	Template string `yaml:"template"`
@@ -109,11 +126,16 @@ func Defaults() Config {
 
 // LoadConfig reads an indexer.yml over the defaults and validates it.
 // Pipeline paths are resolved relative to the file's folder.
+// ${NAME} and ${NAME:default} references are expanded from the keystore
+// (keystore.path) and the environment.
 func LoadConfig(path string) (Config, error) {
 	cfg := Defaults()
 	text, err := os.ReadFile(path)
 	if err != nil {
 		return Config{}, fmt.Errorf("config: %w", err)
+	}
+	if text, err = keystore.ExpandConfig(path, text, os.LookupEnv); err != nil {
+		return Config{}, err
 	}
 	if err := config.DecodeYAML(path, text, &cfg); err != nil {
 		return Config{}, err
@@ -153,6 +175,27 @@ func (c *Config) validate(file string, root *yaml.Node) error {
 	}
 	if len(c.Elasticsearch.Hosts) == 0 {
 		bad("elasticsearch.hosts", "at least one URL is needed")
+	}
+	var sec config.Errors
+	c.Kafka.Kafka.Validate("kafka.", &sec)
+	es := &c.Elasticsearch
+	es.DottedSSL.Fold(&es.SSL, "elasticsearch.", &sec)
+	es.SSL.Validate("elasticsearch.", &sec)
+	for _, e := range sec {
+		bad(e.Key, "%w", e.Err)
+	}
+	if es.APIKey != "" {
+		if id, key, ok := strings.Cut(es.APIKey, ":"); !ok || id == "" || key == "" {
+			bad("elasticsearch.api_key", "want id:api_key (the id and api_key fields of the create API key answer)")
+		}
+		if es.Username != "" || es.Password != "" {
+			bad("elasticsearch.api_key", "set either api_key or username and password, not both")
+		}
+	}
+	for i, h := range es.Hosts {
+		if u, err := url.Parse(h); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad(fmt.Sprintf("elasticsearch.hosts[%d]", i), "%q: want http://host:port or https://host:port", clientsec.RedactURL(h))
+		}
 	}
 	if c.Elasticsearch.Workers < 1 {
 		bad("elasticsearch.workers", "must be at least 1")

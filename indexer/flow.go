@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/sluicelogs/sluice/internal/kgolog"
 	"github.com/sluicelogs/sluice/pipelines"
 )
 
@@ -133,7 +134,7 @@ func (ix *Indexer) consume(ctx, work context.Context, r *route, dlq *kgo.Client)
 	es := ix.cfg.Elasticsearch
 	bi := newBulker(work, ix.es, es.Workers, es.FlushBytes, es.FlushInterval, func(d int) { f.flushing.Add(int32(d)) })
 	f.bi = bi
-	cl, err := kgo.NewClient(
+	cl, err := kgo.NewClient(append([]kgo.Opt{
 		kgo.SeedBrokers(ix.cfg.Kafka.Hosts...),
 		kgo.ConsumerGroup(r.Group),
 		kgo.ConsumeTopics(r.Topics...),
@@ -143,7 +144,8 @@ func (ix *Indexer) consume(ctx, work context.Context, r *route, dlq *kgo.Client)
 		kgo.OnPartitionsAssigned(f.assigned),
 		kgo.OnPartitionsRevoked(f.revoked),
 		kgo.OnPartitionsLost(f.lost),
-	)
+		kgo.WithLogger(kgolog.New(f.log, kgo.LogLevelWarn)),
+	}, ix.cfg.Kafka.Options()...)...)
 	if err != nil {
 		bi.Close()
 		return fmt.Errorf("indexer: consumer %s: %w", r.Group, err)

@@ -2,10 +2,12 @@ package indexer
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -17,6 +19,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/sluicelogs/sluice/internal/clientsec"
+	"github.com/sluicelogs/sluice/internal/kgolog"
 	"github.com/sluicelogs/sluice/pipelines"
 )
 
@@ -111,11 +115,21 @@ func newClient(c ElasticsearchConfig) (esapi.Transport, error) {
 	for i, h := range c.Hosts {
 		u, err := url.Parse(strings.TrimRight(h, "/"))
 		if err != nil {
-			return nil, fmt.Errorf("indexer: elasticsearch host %q: %w", h, err)
+			// url's errors quote the URL: say it again without its password.
+			return nil, fmt.Errorf("indexer: elasticsearch host %q: not a URL", clientsec.RedactURL(h))
 		}
 		urls[i] = u
 	}
-	tr, err := elastictransport.New(elastictransport.Config{URLs: urls, Username: c.Username, Password: c.Password})
+	cfg := elastictransport.Config{URLs: urls, Username: c.Username, Password: c.Password}
+	if c.APIKey != "" {
+		cfg.APIKey = base64.StdEncoding.EncodeToString([]byte(c.APIKey))
+	}
+	if tc := c.SSL.Config(); tc != nil {
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.TLSClientConfig = tc
+		cfg.Transport = t
+	}
+	tr, err := elastictransport.New(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("indexer: elasticsearch client: %w", err)
 	}
@@ -150,14 +164,15 @@ func (ix *Indexer) Run(ctx context.Context) error {
 			return nil
 		}
 	}
-	dlq, err := kgo.NewClient(
+	dlq, err := kgo.NewClient(append([]kgo.Opt{
 		kgo.SeedBrokers(ix.cfg.Kafka.Hosts...),
 		kgo.DefaultProduceTopic(ix.cfg.DeadLetterTopic),
 		kgo.AllowAutoTopicCreation(),
 		// A letter of DeadLetterMaxBytes, with the batch's framing.
-		kgo.ProducerBatchMaxBytes(int32(ix.cfg.DeadLetterMaxBytes+1024)),
+		kgo.ProducerBatchMaxBytes(int32(ix.cfg.DeadLetterMaxBytes + 1024)),
 		kgo.RecordDeliveryTimeout(ix.cfg.DeadLetterTimeout),
-	)
+		kgo.WithLogger(kgolog.New(ix.log, kgo.LogLevelWarn)),
+	}, ix.cfg.Kafka.Options()...)...)
 	if err != nil {
 		return fmt.Errorf("indexer: dead-letter producer: %w", err)
 	}

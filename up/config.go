@@ -14,6 +14,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/sluicelogs/sluice/agent"
+	"github.com/sluicelogs/sluice/internal/clientsec"
 	"github.com/sluicelogs/sluice/internal/config"
 	"github.com/sluicelogs/sluice/pipelines"
 )
@@ -207,7 +208,7 @@ func (c *Config) validate() error {
 	}
 	for i, h := range c.Elasticsearch.Hosts {
 		if u, err := url.Parse(h); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			bad(fmt.Sprintf("elasticsearch.hosts[%d]", i), "%q: want http://host:port or https://host:port", h)
+			bad(fmt.Sprintf("elasticsearch.hosts[%d]", i), "%q: want http://host:port or https://host:port", clientsec.RedactURL(h))
 		}
 	}
 	if _, err := pipelines.ParseFormat(c.Elasticsearch.Index); err != nil || c.Elasticsearch.Index == "" {

@@ -19,6 +19,7 @@ import (
 	"github.com/sluicelogs/sluice/broker"
 	"github.com/sluicelogs/sluice/coordinator"
 	"github.com/sluicelogs/sluice/indexer"
+	"github.com/sluicelogs/sluice/internal/clientsec"
 	"github.com/sluicelogs/sluice/internal/kadmin"
 	"github.com/sluicelogs/sluice/internal/metrics"
 )
@@ -122,7 +123,7 @@ func Run(ctx context.Context, cfg *Config, opts Options) (err error) {
 
 	p := &progress{w: opts.Out, terminal: opts.Terminal, every: opts.Every}
 	p.printf("%s", banner(cfg, coord.Addr(), b.Addr(), ins))
-	log.Info("sluice up started", "coordinator", coord.Addr(), "broker", b.Addr(), "inputs", len(ins), "elasticsearch", cfg.Elasticsearch.Hosts)
+	log.Info("sluice up started", "coordinator", coord.Addr(), "broker", b.Addr(), "inputs", len(ins), "elasticsearch", clientsec.RedactURLs(cfg.Elasticsearch.Hosts))
 
 	bg := context.WithoutCancel(ctx) // sampling goes on while stopping
 	sample := func() Stats {
@@ -331,7 +332,7 @@ func createTopics(ctx context.Context, addr string, partitions int, ins []input)
 func banner(cfg *Config, zk, kafka string, ins []input) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "sluice up: coordinator %s (ZooKeeper protocol), broker %s (Kafka protocol), data in %s\n", zk, kafka, cfg.Data)
-	fmt.Fprintf(&b, "  indexing into %s, index %s\n", strings.Join(cfg.Elasticsearch.Hosts, ","), cfg.Elasticsearch.Index)
+	fmt.Fprintf(&b, "  indexing into %s, index %s\n", strings.Join(clientsec.RedactURLs(cfg.Elasticsearch.Hosts), ","), cfg.Elasticsearch.Index)
 	for _, in := range ins {
 		pl := "unchanged (no pipeline " + in.ID + ".yml)"
 		if cfg.Pipelines == "" {

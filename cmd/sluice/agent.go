@@ -123,7 +123,7 @@ func runAgent(ctx context.Context, e *env, args []string) error {
 // agentTestOutput connects to the brokers and prints what it found.
 func agentTestOutput(ctx context.Context, e *env, cfg *agent.Config) error {
 	k := cfg.Output.Kafka
-	cl, err := kgo.NewClient(kgo.SeedBrokers(k.Hosts...), kgo.ClientID(k.ClientID))
+	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(k.Hosts...), kgo.ClientID(k.ClientID)}, k.Kafka.Options()...)...)
 	if err != nil {
 		return err
 	}

@@ -6,10 +6,13 @@
 #
 #   deploy/kafka/run.sh --port PORT --data DIR [--node-id N] [--controller-port P]
 #                       [--quorum 1@127.0.0.1:P1,2@127.0.0.1:P2,…] [--cluster-id ID]
+#                       [--extra-properties FILE] [--add-scram 'SCRAM-SHA-512=[name=u,password=p]']…
 #
 # Defaults: node id 1, controller port from --quorum (else PORT+1), a quorum of
 # this node alone, and a cluster id derived from the quorum (so all members of
-# one quorum agree). Writes DIR/server.properties, formats DIR/logs once, then
+# one quorum agree). --extra-properties appends FILE to server.properties (a
+# key given again there wins, e.g. listeners= with a SASL_SSL listener added);
+# --add-scram creates SCRAM credentials when formatting (kafka-storage.sh). Writes DIR/server.properties, formats DIR/logs once, then
 # execs kafka.Kafka. KAFKA_HEAP_OPTS overrides the heap (-Xms512m -Xmx512m),
 # KAFKA_OPTS adds JVM flags. Builds the jars first if needed (build.sh) unless
 # KAFKA_PEER_NO_BUILD=1, as tests set: they only use what is provisioned.
@@ -17,7 +20,8 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-port="" data="" node=1 cport="" quorum="" cluster=""
+port="" data="" node=1 cport="" quorum="" cluster="" extra=""
+scram=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --port) port="$2"; shift 2 ;;
@@ -26,6 +30,8 @@ while [ $# -gt 0 ]; do
     --controller-port) cport="$2"; shift 2 ;;
     --quorum) quorum="$2"; shift 2 ;;
     --cluster-id) cluster="$2"; shift 2 ;;
+    --extra-properties) extra="$2"; shift 2 ;;
+    --add-scram) scram+=(--add-scram "$2"); shift 2 ;;
     *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -78,6 +84,9 @@ min.insync.replicas=1
 group.initial.rebalance.delay.ms=0
 auto.create.topics.enable=true
 PROPS
+if [ -n "$extra" ]; then
+  { echo "# From $extra"; cat "$extra"; } >>"$data/server.properties"
+fi
 
 jvm=(${KAFKA_HEAP_OPTS:--Xms512m -Xmx512m} -server -XX:+UseG1GC -XX:MaxGCPauseMillis=20
   -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent -Djava.awt.headless=true
@@ -86,7 +95,7 @@ jvm=(${KAFKA_HEAP_OPTS:--Xms512m -Xmx512m} -server -XX:+UseG1GC -XX:MaxGCPauseMi
 if [ ! -f "$data/logs/meta.properties" ]; then
   echo "run.sh: formatting $data/logs (cluster id $cluster, node $node)"
   java "${jvm[@]}" -Dlog4j.configuration="file:$here/tools-log4j.properties" \
-    kafka.tools.StorageTool format --cluster-id="$cluster" -c "$data/server.properties" --ignore-formatted
+    kafka.tools.StorageTool format --cluster-id="$cluster" -c "$data/server.properties" --ignore-formatted ${scram[@]+"${scram[@]}"}
 fi
 
 exec java "${jvm[@]}" kafka.Kafka "$data/server.properties"

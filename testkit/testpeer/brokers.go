@@ -29,6 +29,15 @@ type BrokersSpec struct {
 	GoMemLimit string // GOMEMLIMIT for each sluice broker process (its heap bound, as KafkaHeap's -Xmx), e.g. "132MiB"
 	StartLimit time.Duration
 
+	// KafkaProperties, if set, returns lines appended to the
+	// server.properties of Kafka node (from 1) listening on port (its
+	// PLAINTEXT listener, which the readiness check uses) with its
+	// controller on controllerPort: keys given again win, e.g. listeners
+	// with a SASL_SSL listener added. KafkaSCRAM are SCRAM credentials
+	// created when formatting ('SCRAM-SHA-512=[name=alice,password=…]').
+	KafkaProperties func(node, port, controllerPort int) string
+	KafkaSCRAM      []string
+
 	// Configure, if set, changes each sluice broker's configuration
 	// (broker id, from 1) before it is written, e.g. to set limits.
 	Configure func(id int, cfg *broker.Config)
@@ -174,8 +183,19 @@ func (t *Brokers) commands(ctx context.Context, dir string) ([]*exec.Cmd, error)
 			}
 			// run.sh derives default.replication.factor and the internal
 			// topics' from the size of the quorum (at most 3).
-			cmd := exec.Command("bash", spec.Kafka, "--port", strconv.Itoa(port), "--controller-port", strconv.Itoa(cports[i]),
-				"--node-id", strconv.Itoa(i+1), "--quorum", strings.Join(quorum, ","), "--data", data)
+			args := []string{spec.Kafka, "--port", strconv.Itoa(port), "--controller-port", strconv.Itoa(cports[i]),
+				"--node-id", strconv.Itoa(i + 1), "--quorum", strings.Join(quorum, ","), "--data", data}
+			if spec.KafkaProperties != nil {
+				extra := filepath.Join(dir, fmt.Sprintf("extra%d.properties", i+1))
+				if err := os.WriteFile(extra, []byte(spec.KafkaProperties(i+1, port, cports[i])), 0o600); err != nil {
+					return nil, fmt.Errorf("testpeer: %w", err)
+				}
+				args = append(args, "--extra-properties", extra)
+			}
+			for _, s := range spec.KafkaSCRAM {
+				args = append(args, "--add-scram", s)
+			}
+			cmd := exec.Command("bash", args...)
 			// Provisioning is `make peers`' job; run.sh says what is missing.
 			cmd.Env = append(os.Environ(), "KAFKA_PEER_NO_BUILD=1", "KAFKA_HEAP_OPTS="+spec.KafkaHeap)
 			cmds = append(cmds, cmd)
