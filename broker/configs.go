@@ -157,8 +157,8 @@ func (c *Config) brokerConfigValues() map[string]brokerConfigValue {
 	def := Defaults()
 	out := map[string]brokerConfigValue{
 		"broker.id":            {strconv.Itoa(int(c.BrokerID)), true},
-		"listeners":            {"PLAINTEXT://" + c.Listener, true},
-		"advertised.listeners": {fmt.Sprintf("PLAINTEXT://%s:%d", c.AdvertisedHost, c.AdvertisedPort), true},
+		"listeners":            {c.listenersValue(false), true},
+		"advertised.listeners": {c.listenersValue(true), true},
 		"log.dirs":             {strings.Join(c.LogDirs, ","), true},
 		"zookeeper.connect":    {strings.Join(c.ZooKeeperConnect, ",") + c.ZooKeeperChroot, true},
 	}
