@@ -121,6 +121,12 @@ func (l *logBuffer) String() string {
 // lines kept in the returned buffer.
 func startLoggedBroker(t *testing.T, id int, zk string, options ...func(*broker.Config)) (*broker.Broker, *logBuffer) {
 	t.Helper()
+	return startLoggedBrokerLevel(t, id, zk, slog.LevelInfo, options...)
+}
+
+// startLoggedBrokerLevel is startLoggedBroker logging from level on.
+func startLoggedBrokerLevel(t *testing.T, id int, zk string, level slog.Level, options ...func(*broker.Config)) (*broker.Broker, *logBuffer) {
+	t.Helper()
 	cfg := broker.Defaults()
 	cfg.BrokerID = int32(id)
 	cfg.SetListener("127.0.0.1", 0)
@@ -137,7 +143,7 @@ func startLoggedBroker(t *testing.T, id int, zk string, options ...func(*broker.
 		t.Fatal(err)
 	}
 	logs := &logBuffer{}
-	b, err := broker.New(&cfg, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo})))
+	b, err := broker.New(&cfg, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: level})))
 	if err != nil {
 		t.Fatal(err)
 	}
