@@ -105,3 +105,27 @@ func TestKafkaCLISSL(t *testing.T) {
 		t.Fatalf("kafka-console-consumer.sh over mutual TLS printed %d lines, want %d:\n%s", len(got), n, out)
 	}
 }
+
+// TestKafka27ReadsRegistrations: Kafka 2.7's kafka-topics.sh --zookeeper
+// assigns replicas from the brokers' registrations: it decodes broker 1's
+// (PLAINTEXT and SSL endpoints) and broker 2's (SSL only: host null, port
+// -1) and places a two-replica topic on both.
+func TestKafka27ReadsRegistrations(t *testing.T) {
+	t.Parallel() // spends its time waiting on Kafka's JVM tools: see helpers_test.go
+	p := newPKI(t)
+	zk := testcluster.Coordinator(t)
+	b1 := testcluster.StartBroker(t, 1, zk, "", withSSL(p, "none"))
+	testcluster.StartBroker(t, 2, zk, "", withSSL(p, "none"), func(c *broker.Config) {
+		c.MoreListeners = nil
+		c.ListenerName, c.InterBrokerListener = "SSL", "SSL"
+	})
+	testpeer.Used(t, "kafka27", testpeer.Kafka27Version+" kafka-topics.sh --zookeeper reading SSL registrations")
+	out := testpeer.Kafka27Tool(t, "kafka-topics.sh", nil, "--zookeeper", zk, "--create", "--topic", "both", "--partitions", "2", "--replication-factor", "2")
+	if !strings.Contains(out, "Created topic both.") {
+		t.Fatalf("kafka-topics.sh --create --zookeeper printed:\n%s", out)
+	}
+	parts := awaitISR(t, b1.Addr(), "both", []int32{1, 2})
+	if len(parts) != 2 {
+		t.Fatalf("partitions %+v", parts)
+	}
+}
