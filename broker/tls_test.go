@@ -119,36 +119,17 @@ func (l *logBuffer) String() string {
 
 // startLoggedBroker is testcluster.StartBroker with the broker's log
 // lines kept in the returned buffer.
-func startLoggedBroker(t *testing.T, id int, zk string, options ...func(*broker.Config)) (*broker.Broker, *logBuffer) {
+func startLoggedBroker(t *testing.T, id int, zk string, options ...func(*broker.Config)) (*testcluster.Broker, *logBuffer) {
 	t.Helper()
 	return startLoggedBrokerLevel(t, id, zk, slog.LevelInfo, options...)
 }
 
 // startLoggedBrokerLevel is startLoggedBroker logging from level on.
-func startLoggedBrokerLevel(t *testing.T, id int, zk string, level slog.Level, options ...func(*broker.Config)) (*broker.Broker, *logBuffer) {
+func startLoggedBrokerLevel(t *testing.T, id int, zk string, level slog.Level, options ...func(*broker.Config)) (*testcluster.Broker, *logBuffer) {
 	t.Helper()
-	cfg := broker.Defaults()
-	cfg.BrokerID = int32(id)
-	cfg.SetListener("127.0.0.1", 0)
-	cfg.LogDirs = []string{filepath.Join(t.TempDir(), "logs")}
-	if err := cfg.SetZooKeeperConnect(zk); err != nil {
-		t.Fatal(err)
-	}
-	cfg.ZooKeeperTimeout, cfg.ZooKeeperSessionTimeout = 10*time.Second, 10*time.Second
-	cfg.OffsetsReplication = 1
-	for _, o := range options {
-		o(&cfg)
-	}
-	if err := cfg.Validate(); err != nil {
-		t.Fatal(err)
-	}
 	logs := &logBuffer{}
-	b, err := broker.New(&cfg, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: level})))
-	if err != nil {
-		t.Fatal(err)
-	}
-	testcluster.Run(t, "broker", 30*time.Second, b.Run)
-	return b, logs
+	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: level}))
+	return testcluster.StartBrokerLogging(t, id, zk, "", log, options...), logs
 }
 
 // tlsClient is a franz-go client over TLS seeded with addr.
