@@ -210,15 +210,20 @@ func (b *Broker) Run(ctx context.Context) error {
 	return nil
 }
 
-// throttleAccept records an accepted connection against the creation
-// rates and waits as long as the rate furthest past its quota asks, as
-// Kafka's acceptor does (connrate.go): meanwhile nothing else is
-// accepted. It returns false if ctx ended while it waited.
-func (b *Broker) throttleAccept(ctx context.Context) bool {
+// throttleAccept records a connection accepted on listener against the
+// creation rates and waits as long as the rate furthest past its quota
+// asks, as Kafka's acceptor does (connrate.go): meanwhile that listener
+// accepts nothing else. The listener.name.plaintext rate counts only the
+// PLAINTEXT listener's connections. It returns false if ctx ended while
+// it waited.
+func (b *Broker) throttleAccept(ctx context.Context, listener string) bool {
 	now := time.Now()
 	var wait time.Duration
 	limit := ""
 	for _, r := range b.rates {
+		if r.limit == listenerRateKey && listener != protoPlaintext {
+			continue
+		}
 		if d := r.record(now); d > wait {
 			wait, limit = d, r.limit
 		}

@@ -485,8 +485,9 @@ func hours(ms int64) int64 {
 
 const connOverridesKey = "max.connections.per.ip.overrides"
 
-// listenerRateKey is max.connection.creation.rate of the broker's one
-// listener, PLAINTEXT (Kafka's listener prefix is the lower-cased name).
+// listenerRateKey is max.connection.creation.rate of the PLAINTEXT
+// listener (Kafka's listener prefix is the lower-cased name); the other
+// listeners have no such key here yet.
 const listenerRateKey = "listener.name.plaintext.max.connection.creation.rate"
 
 // parseConnOverrides reads a max.connections.per.ip.overrides value as

@@ -108,7 +108,7 @@ func (b *Broker) acceptLoop(ctx context.Context, l *listener, conns *sync.Map) {
 		if aerr != nil {
 			return
 		}
-		if !b.throttleAccept(ctx) {
+		if !b.throttleAccept(ctx, l.Name) {
 			nc.Close()
 			return
 		}
