@@ -185,6 +185,17 @@ func (c *Config) brokerConfigValues() map[string]brokerConfigValue {
 	for i, k := range c.boolKeys() {
 		out[k.key] = brokerConfigValue{strconv.FormatBool(*k.v), *k.v != *defBools[i].v}
 	}
+	if c.ProtocolMap != nil {
+		var entries []string
+		for name, proto := range c.ProtocolMap {
+			entries = append(entries, name+":"+proto)
+		}
+		slices.Sort(entries)
+		out["listener.security.protocol.map"] = brokerConfigValue{strings.Join(entries, ","), true}
+	}
+	if c.InterBrokerListener != "" {
+		out["inter.broker.listener.name"] = brokerConfigValue{c.InterBrokerListener, true}
+	}
 	if len(c.MaxConnectionsPerIPOverrides) > 0 {
 		var entries []string
 		for host, n := range c.MaxConnectionsPerIPOverrides {
