@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/sluicelogs/sluice/internal/config"
 )
 
 // Listener is one of the broker's listeners (listeners=NAME://host:port):
@@ -73,9 +75,7 @@ func (c *Config) interBrokerListener() string {
 // readListeners reads listeners, advertised.listeners,
 // listener.security.protocol.map, inter.broker.listener.name and
 // security.inter.broker.protocol.
-func (c *Config) readListeners(p interface {
-	Lookup(string) (string, bool)
-}, add func(key, format string, args ...any)) {
+func (c *Config) readListeners(p *config.Properties, add func(key, format string, args ...any)) {
 	if v, ok := p.Lookup("listener.security.protocol.map"); ok {
 		m, err := parseProtocolMap(v)
 		if err != nil {

@@ -131,6 +131,8 @@ func (c *Config) validateSSL(addf func(key, format string, args ...any)) {
 		_, err := s.serverTLS()
 		report(err)
 		if l.Name == c.interBrokerListener() && err == nil {
+			// The client side as followers dial with it (the host is
+			// the leader's, known only then).
 			_, err = s.clientTLS("localhost")
 			report(err)
 		}
