@@ -34,7 +34,7 @@ import (
 // names topics by id too; v9+ is flexible.
 var metadataAPI = api{key: kmsg.Metadata, min: 0, max: 12, handle: (*Broker).handleMetadata}
 
-func (b *Broker) handleMetadata(_ context.Context, _ *conn, r *request) (kmsg.Response, error) {
+func (b *Broker) handleMetadata(_ context.Context, c *conn, r *request) (kmsg.Response, error) {
 	req := r.kreq.(*kmsg.MetadataRequest)
 	resp := req.ResponseKind().(*kmsg.MetadataResponse)
 	if err := b.refreshBrokers(); err != nil {
@@ -47,9 +47,15 @@ func (b *Broker) handleMetadata(_ context.Context, _ *conn, r *request) (kmsg.Re
 	}
 	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
 	for _, id := range ids {
+		// Each broker's endpoint of the listener the request came in on;
+		// a broker without that listener is left out, as Kafka does.
 		info := b.brokers[id]
+		host, port, ok := info.endpoint(c.listenerName())
+		if !ok {
+			continue
+		}
 		mb := kmsg.NewMetadataResponseBroker()
-		mb.NodeID, mb.Host, mb.Port, mb.Rack = id, info.Host, info.Port, info.Rack
+		mb.NodeID, mb.Host, mb.Port, mb.Rack = id, host, port, info.Rack
 		resp.Brokers = append(resp.Brokers, mb)
 	}
 	b.mu.RUnlock()

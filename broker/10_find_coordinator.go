@@ -22,7 +22,7 @@ var findCoordinatorAPI = api{key: kmsg.FindCoordinator, min: 0, max: 4, handle: 
 // groupKeyType is FindCoordinator's key type for a consumer group.
 const groupKeyType int8 = 0
 
-func (b *Broker) handleFindCoordinator(_ context.Context, _ *conn, r *request) (kmsg.Response, error) {
+func (b *Broker) handleFindCoordinator(_ context.Context, cn *conn, r *request) (kmsg.Response, error) {
 	req := r.kreq.(*kmsg.FindCoordinatorRequest)
 	resp := req.ResponseKind().(*kmsg.FindCoordinatorResponse)
 	keys := req.CoordinatorKeys
@@ -36,10 +36,13 @@ func (b *Broker) handleFindCoordinator(_ context.Context, _ *conn, r *request) (
 		c := kmsg.NewFindCoordinatorResponseCoordinator()
 		c.Key = key
 		id, info, ok := b.groupHost(key)
-		if req.CoordinatorType != groupKeyType || !ok {
+		// The coordinator's endpoint of the request's listener; without
+		// one it is not available to this client, as in Kafka.
+		host, port, hasEndpoint := info.endpoint(cn.listenerName())
+		if req.CoordinatorType != groupKeyType || !ok || !hasEndpoint {
 			c.ErrorCode = kerr.CoordinatorNotAvailable.Code
 		} else {
-			c.NodeID, c.Host, c.Port = id, info.Host, info.Port
+			c.NodeID, c.Host, c.Port = id, host, port
 		}
 		resp.Coordinators = append(resp.Coordinators, c)
 	}

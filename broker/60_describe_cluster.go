@@ -16,7 +16,7 @@ import (
 // value. Every version is flexible.
 var describeClusterAPI = api{key: kmsg.DescribeCluster, min: 0, max: 1, handle: (*Broker).handleDescribeCluster}
 
-func (b *Broker) handleDescribeCluster(_ context.Context, _ *conn, r *request) (kmsg.Response, error) {
+func (b *Broker) handleDescribeCluster(_ context.Context, c *conn, r *request) (kmsg.Response, error) {
 	req := r.kreq.(*kmsg.DescribeClusterRequest)
 	resp := req.ResponseKind().(*kmsg.DescribeClusterResponse)
 	if req.GetVersion() >= 1 {
@@ -34,8 +34,12 @@ func (b *Broker) handleDescribeCluster(_ context.Context, _ *conn, r *request) (
 	resp.ControllerID = b.controllerID()
 	b.mu.RLock()
 	for id, info := range b.brokers {
+		host, port, ok := info.endpoint(c.listenerName()) // as in Metadata
+		if !ok {
+			continue
+		}
 		mb := kmsg.NewDescribeClusterResponseBroker()
-		mb.NodeID, mb.Host, mb.Port, mb.Rack = id, info.Host, info.Port, info.Rack
+		mb.NodeID, mb.Host, mb.Port, mb.Rack = id, host, port, info.Rack
 		resp.Brokers = append(resp.Brokers, mb)
 	}
 	b.mu.RUnlock()

@@ -2,14 +2,13 @@ package broker
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"net"
+	"strconv"
 	"sync"
 	"time"
 
 	"github.com/sluicelogs/sluice/broker/partition"
-	"github.com/sluicelogs/sluice/internal/accept"
 	"github.com/sluicelogs/sluice/internal/connbuf"
 	"github.com/sluicelogs/sluice/internal/dirlock"
 )
@@ -22,7 +21,9 @@ type Broker struct {
 	cfg  *Config
 	log  *slog.Logger
 	meta *clusterMeta
-	ln   net.Listener
+	// listeners are the bound listeners (listen.go), the first one's
+	// address is Addr.
+	listeners []*listener
 
 	alterMu    sync.Mutex   // serializes changes to which topics and partitions exist here
 	mu         sync.RWMutex // guards the four below and the topicStates' states and versions
@@ -131,18 +132,13 @@ func New(cfg *Config, log *slog.Logger) (*Broker, error) {
 		meta.close()
 		return nil, err
 	}
-	ln, err := net.Listen("tcp", cfg.Listener)
-	if err != nil {
+	if b.listeners, err = listen(cfg); err != nil {
 		b.closePartitions()
 		meta.close()
-		return nil, fmt.Errorf("broker: listen: %w", err)
-	}
-	b.ln = ln
-	if cfg.AdvertisedPort == 0 {
-		b.cfg.AdvertisedPort = int32(ln.Addr().(*net.TCPAddr).Port)
+		return nil, err
 	}
 	if err := meta.registerBroker(context.Background(), cfg.BrokerID, b.registration(), cfg.ZooKeeperSessionTimeout+5*time.Second); err != nil {
-		ln.Close()
+		b.closeListeners()
 		b.closePartitions()
 		meta.close()
 		return nil, err
@@ -153,8 +149,14 @@ func New(cfg *Config, log *slog.Logger) (*Broker, error) {
 	return b, nil
 }
 
-// Addr is the address the broker listens on.
-func (b *Broker) Addr() string { return b.ln.Addr().String() }
+// Addr is the address the broker's first listener is bound to.
+func (b *Broker) Addr() string { return b.listeners[0].ln.Addr().String() }
+
+func (b *Broker) closeListeners() {
+	for _, l := range b.listeners {
+		l.ln.Close()
+	}
+}
 
 // Run serves clients until ctx is done, then closes everything. A failed
 // accept never ends it: only the listener's closing, when ctx ends, does.
@@ -177,50 +179,27 @@ func (b *Broker) Run(ctx context.Context) error {
 	go func() { defer wg.Done(); b.isrLoop(ctx) }()
 	go func() { defer wg.Done(); b.mem.runCollector(ctx, 10*time.Millisecond) }()
 	go func() { defer wg.Done(); b.watchConfigChanges(ctx) }()
-	b.log.Info("broker serving", "addr", b.Addr(), "advertised", fmt.Sprintf("%s:%d", b.cfg.AdvertisedHost, b.cfg.AdvertisedPort))
+	for _, l := range b.listeners {
+		b.log.Info("broker serving", "listener", l.Name, "protocol", l.protocol, "addr", l.ln.Addr().String(),
+			"advertised", net.JoinHostPort(l.AdvertisedHost, strconv.Itoa(int(l.AdvertisedPort))))
+	}
 
 	var conns sync.Map
 	wg.Add(1)
-	go func() { // closes the listener and the connections when ctx ends
+	go func() { // closes the listeners and the connections when ctx ends
 		defer wg.Done()
 		<-ctx.Done()
-		b.ln.Close()
+		b.closeListeners()
 		conns.Range(func(k, _ any) bool { k.(net.Conn).Close(); return true })
 	}()
-	for {
-		// A failed accept (too many open files) is waited out inside
-		// accept.Next: the clients already connected still need the
-		// broker, and new ones get in once descriptors are free.
-		nc, aerr := accept.Next(ctx, b.ln, b.log)
-		if aerr != nil {
-			break
-		}
-		if !b.throttleAccept(ctx) {
-			nc.Close()
-			break
-		}
-		// As Kafka, a connection past max.connections.per.ip is closed
-		// at once; so is one past max.connections, where Kafka's acceptor
-		// would stop accepting until a connection ends (package doc).
-		ip := remoteIP(nc)
-		if limit := b.conns.admit(ip); limit != "" {
-			b.metrics.refused.WithLabelValues(limit).Inc()
-			b.log.Debug("connection refused", "remote", nc.RemoteAddr(), "limit", limit)
-			nc.Close()
-			continue
-		}
-		conns.Store(nc, struct{}{})
-		if ctx.Err() != nil { // accepted as Run was stopping: the closer may have missed it
-			nc.Close()
-		}
-		b.connWG.Add(1)
-		go func() {
-			defer b.connWG.Done()
-			(&conn{b: b, nc: nc, principal: anonymousPrincipal}).serve(ctx)
-			conns.Delete(nc)
-			b.conns.done(ip)
-		}()
+	// One accept loop per listener; they end when the closer closes
+	// their listeners.
+	var loops sync.WaitGroup
+	for _, l := range b.listeners {
+		loops.Add(1)
+		go func() { defer loops.Done(); b.acceptLoop(ctx, l, &conns) }()
 	}
+	loops.Wait()
 	cancel()
 	b.connWG.Wait()
 	wg.Wait()
@@ -231,15 +210,20 @@ func (b *Broker) Run(ctx context.Context) error {
 	return nil
 }
 
-// throttleAccept records an accepted connection against the creation
-// rates and waits as long as the rate furthest past its quota asks, as
-// Kafka's acceptor does (connrate.go): meanwhile nothing else is
-// accepted. It returns false if ctx ended while it waited.
-func (b *Broker) throttleAccept(ctx context.Context) bool {
+// throttleAccept records a connection accepted on listener against the
+// creation rates and waits as long as the rate furthest past its quota
+// asks, as Kafka's acceptor does (connrate.go): meanwhile that listener
+// accepts nothing else. The listener.name.plaintext rate counts only the
+// PLAINTEXT listener's connections. It returns false if ctx ended while
+// it waited.
+func (b *Broker) throttleAccept(ctx context.Context, listener string) bool {
 	now := time.Now()
 	var wait time.Duration
 	limit := ""
 	for _, r := range b.rates {
+		if r.limit == listenerRateKey && listener != protoPlaintext {
+			continue
+		}
 		if d := r.record(now); d > wait {
 			wait, limit = d, r.limit
 		}

@@ -120,7 +120,7 @@ type brokerInfo struct {
 	ListenerMap map[string]string `json:"listener_security_protocol_map"`
 	Endpoints   []string          `json:"endpoints"`
 	JMXPort     int               `json:"jmx_port"`
-	Host        string            `json:"host"`
+	Host        *string           `json:"host"` // the PLAINTEXT endpoint's, null without one
 	Port        int32             `json:"port"`
 	Version     int               `json:"version"`
 	Timestamp   string            `json:"timestamp"`
@@ -134,13 +134,8 @@ type brokerInfo struct {
 	OfflineReplicas map[string][]int32 `json:"offline_replicas,omitempty"`
 }
 
-func newBrokerInfo(host string, port int32) brokerInfo {
-	return brokerInfo{
-		ListenerMap: map[string]string{"PLAINTEXT": "PLAINTEXT"},
-		Endpoints:   []string{fmt.Sprintf("PLAINTEXT://%s:%d", host, port)},
-		JMXPort:     -1, Host: host, Port: port, Version: 4,
-		Timestamp: strconv.FormatInt(time.Now().UnixMilli(), 10),
-	}
+func newBrokerInfo() brokerInfo {
+	return brokerInfo{JMXPort: -1, Version: 4, Timestamp: strconv.FormatInt(time.Now().UnixMilli(), 10)}
 }
 
 // hosts reports whether this broker's replica of the partition can serve:

@@ -5,7 +5,6 @@ import (
 	"maps"
 	"math"
 	"net"
-	"net/url"
 	"regexp"
 	"slices"
 	"strconv"
@@ -21,10 +20,23 @@ import (
 type Config struct {
 	File string
 
-	BrokerID               int32
-	Listener               string // host:port to bind (from listeners=PLAINTEXT://host:port)
-	AdvertisedHost         string // what Metadata tells clients (advertised.listeners)
-	AdvertisedPort         int32
+	BrokerID       int32
+	Listener       string // the first listener's host:port to bind (listeners=NAME://host:port,…)
+	AdvertisedHost string // what Metadata tells clients of the first listener (advertised.listeners); "" when not advertised
+	AdvertisedPort int32
+	// The other listeners (listeners.go): the first one's name
+	// (PLAINTEXT when empty), the listeners after it,
+	// listener.security.protocol.map (nil: Kafka's default) and
+	// inter.broker.listener.name ("" = PLAINTEXT).
+	ListenerName        string
+	MoreListeners       []Listener
+	ProtocolMap         map[string]string
+	InterBrokerListener string
+	// SSL is the ssl.* keys; ListenerSSL the SSL settings of the listeners
+	// with listener.name.<name>.ssl.* keys, by listener name: SSL with
+	// those keys in place (sslconfig.go).
+	SSL                    SSLConfig
+	ListenerSSL            map[string]SSLConfig
 	LogDirs                []string
 	NumPartitions          int32
 	DefaultReplication     int16
@@ -153,6 +165,7 @@ func Defaults() Config {
 		DeleteRetentionMs:                  86400000,
 		MinCleanableRatio:                  0.5,
 		MaxCompactionLagMs:                 math.MaxInt64,
+		SSL:                                defaultSSL(),
 	}
 	c.SetListener("", 9092)
 	return c
@@ -187,10 +200,7 @@ func (c *Config) SetZooKeeperConnect(v string) error {
 }
 
 func (c *Config) advertise(host string, port int) {
-	if host == "" || host == "0.0.0.0" {
-		host = "127.0.0.1"
-	}
-	c.AdvertisedHost, c.AdvertisedPort = host, int32(port)
+	c.AdvertisedHost, c.AdvertisedPort = advertisedHost(host), int32(port)
 }
 
 // intKey is a server.properties key holding one integer field, with the
@@ -276,22 +286,8 @@ func (c *Config) ReadProperties(p *config.Properties) error {
 			errs = append(errs, p.Locate(err)...)
 		}
 	}
-	if v, ok := p.Lookup("listeners"); ok {
-		host, port, err := parseListener(v)
-		if err != nil {
-			add(p.Errorf("listeners", "%v", err))
-		} else {
-			c.SetListener(host, port)
-		}
-	}
-	if v, ok := p.Lookup("advertised.listeners"); ok {
-		host, port, err := parseListener(v)
-		if err != nil {
-			add(p.Errorf("advertised.listeners", "%v", err))
-		} else {
-			c.advertise(host, port)
-		}
-	}
+	c.readListeners(p, func(key, format string, args ...any) { add(p.Errorf(key, format, args...)) })
+	c.readSSL(p)
 	dirs, ok := p.Lookup("log.dirs")
 	if !ok {
 		dirs, ok = p.Lookup("log.dir")
@@ -376,7 +372,7 @@ func (c *Config) ReadProperties(p *config.Properties) error {
 	// Keys Kafka's sample server.properties carries that change nothing here.
 	for _, k := range []string{"num.network.threads", "num.io.threads", "socket.send.buffer.bytes", "socket.receive.buffer.bytes",
 		"num.recovery.threads.per.data.dir", "transaction.state.log.replication.factor",
-		"transaction.state.log.min.isr", "group.initial.rebalance.delay.ms", "listener.security.protocol.map", "inter.broker.listener.name"} {
+		"transaction.state.log.min.isr", "group.initial.rebalance.delay.ms"} {
 		p.Lookup(k)
 	}
 	return errs.Err()
@@ -405,12 +401,8 @@ func (c *Config) Validate() error {
 			errs.Addf(connOverridesKey, "%q: want host:count, the host an IP address or a name (letters, digits, - %% . _ :), the count at least 0", host+":"+strconv.Itoa(int(n)))
 		}
 	}
-	if _, _, err := net.SplitHostPort(c.Listener); err != nil {
-		errs.Addf("listeners", "%q is not host:port", c.Listener)
-	}
-	if c.AdvertisedHost == "" || c.AdvertisedPort < 0 || c.AdvertisedPort > 65535 {
-		errs.Addf("advertised.listeners", "%s:%d is not host:port", c.AdvertisedHost, c.AdvertisedPort)
-	}
+	c.validateListeners(errs.Addf)
+	c.validateSSL(errs.Addf)
 	if len(c.LogDirs) == 0 {
 		errs.Addf("log.dirs", "names no directory")
 	}
@@ -439,15 +431,8 @@ func (c *Config) Render() []byte {
 	def := Defaults()
 	line := func(key string, v any) { fmt.Fprintf(&b, "%s=%v\n", key, v) }
 	line("broker.id", c.BrokerID)
-	line("listeners", "PLAINTEXT://"+c.Listener)
-	implied := Defaults()
-	if host, port, err := net.SplitHostPort(c.Listener); err == nil {
-		n, _ := strconv.Atoi(port)
-		implied.advertise(host, n)
-	}
-	if c.AdvertisedHost != implied.AdvertisedHost || c.AdvertisedPort != implied.AdvertisedPort {
-		line("advertised.listeners", "PLAINTEXT://"+net.JoinHostPort(c.AdvertisedHost, strconv.Itoa(int(c.AdvertisedPort))))
-	}
+	c.renderListeners(line)
+	c.renderSSL(line)
 	line("log.dirs", strings.Join(c.LogDirs, ","))
 	line("zookeeper.connect", strings.Join(c.ZooKeeperConnect, ",")+c.ZooKeeperChroot)
 	defKeys := def.intKeys()
@@ -498,31 +483,11 @@ func hours(ms int64) int64 {
 	return ms / int64(time.Hour/time.Millisecond)
 }
 
-// parseListener takes the first PLAINTEXT://host:port of a listeners value.
-func parseListener(v string) (string, int, error) {
-	first := strings.TrimSpace(strings.Split(v, ",")[0])
-	u, err := url.Parse(first)
-	if err != nil || u.Host == "" {
-		return "", 0, fmt.Errorf("%q is not NAME://host:port", first)
-	}
-	if !strings.EqualFold(u.Scheme, "PLAINTEXT") {
-		return "", 0, fmt.Errorf("listener %q: only PLAINTEXT is supported", first)
-	}
-	host, ps, err := net.SplitHostPort(u.Host)
-	if err != nil {
-		return "", 0, fmt.Errorf("%q: %v", first, err)
-	}
-	port, err := strconv.Atoi(ps)
-	if err != nil || port < 0 || port > 65535 {
-		return "", 0, fmt.Errorf("%q: bad port", first)
-	}
-	return host, port, nil
-}
-
 const connOverridesKey = "max.connections.per.ip.overrides"
 
-// listenerRateKey is max.connection.creation.rate of the broker's one
-// listener, PLAINTEXT (Kafka's listener prefix is the lower-cased name).
+// listenerRateKey is max.connection.creation.rate of the PLAINTEXT
+// listener (Kafka's listener prefix is the lower-cased name); the other
+// listeners have no such key here yet.
 const listenerRateKey = "listener.name.plaintext.max.connection.creation.rate"
 
 // parseConnOverrides reads a max.connections.per.ip.overrides value as

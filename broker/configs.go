@@ -157,8 +157,8 @@ func (c *Config) brokerConfigValues() map[string]brokerConfigValue {
 	def := Defaults()
 	out := map[string]brokerConfigValue{
 		"broker.id":            {strconv.Itoa(int(c.BrokerID)), true},
-		"listeners":            {"PLAINTEXT://" + c.Listener, true},
-		"advertised.listeners": {fmt.Sprintf("PLAINTEXT://%s:%d", c.AdvertisedHost, c.AdvertisedPort), true},
+		"listeners":            {c.listenersValue(false), true},
+		"advertised.listeners": {c.listenersValue(true), true},
 		"log.dirs":             {strings.Join(c.LogDirs, ","), true},
 		"zookeeper.connect":    {strings.Join(c.ZooKeeperConnect, ",") + c.ZooKeeperChroot, true},
 	}
@@ -184,6 +184,17 @@ func (c *Config) brokerConfigValues() map[string]brokerConfigValue {
 	defBools := def.boolKeys()
 	for i, k := range c.boolKeys() {
 		out[k.key] = brokerConfigValue{strconv.FormatBool(*k.v), *k.v != *defBools[i].v}
+	}
+	if c.ProtocolMap != nil {
+		var entries []string
+		for name, proto := range c.ProtocolMap {
+			entries = append(entries, name+":"+proto)
+		}
+		slices.Sort(entries)
+		out["listener.security.protocol.map"] = brokerConfigValue{strings.Join(entries, ","), true}
+	}
+	if c.InterBrokerListener != "" {
+		out["inter.broker.listener.name"] = brokerConfigValue{c.InterBrokerListener, true}
 	}
 	if len(c.MaxConnectionsPerIPOverrides) > 0 {
 		var entries []string

@@ -202,7 +202,10 @@ func (c *conn) readFrame(ctx context.Context, r io.Reader, n int, mem *share) ([
 // answered in order, as Kafka clients expect.
 type conn struct {
 	b  *Broker
-	nc net.Conn
+	nc net.Conn // a *tls.Conn on an SSL listener, once its handshake is done
+	// listener is the listener the connection arrived on: its name and
+	// security protocol (listen.go).
+	listener *listener
 	// principal is who the client is, as Kafka's authorizer names it:
 	// anonymousPrincipal until SASL or a TLS client certificate says
 	// otherwise.

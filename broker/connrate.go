@@ -10,7 +10,8 @@ import (
 
 // Connection creation rates (Kafka's KIP-612): max.connection.creation.rate
 // for the broker and listener.name.plaintext.max.connection.creation.rate
-// for its one listener each bound the connections accepted per second.
+// for its PLAINTEXT listener each bound the connections accepted per
+// second.
 // As in Kafka, a connection past a rate is not refused: the acceptor
 // records it, then waits — accepts nothing more — for as long as brings
 // the rate back to its quota before it serves it, so a flood queues in

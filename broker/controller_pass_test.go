@@ -42,7 +42,7 @@ func TestControllerPassReadsTopicsOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { b.ln.Close(); b.closePartitions(); b.meta.close() })
+	t.Cleanup(func() { b.closeListeners(); b.closePartitions(); b.meta.close() })
 
 	// 50 partitions led by broker 1 alone, as __consumer_offsets on one
 	// broker; nothing for the controller to do.

@@ -155,7 +155,7 @@
 //
 // Connections. max.connections and max.connections.per.ip (Kafka's keys
 // and defaults: 2147483647, no bound) count every connection, clients and
-// other brokers' fetchers alike (one listener serves both).
+// other brokers' fetchers alike, over all the listeners together.
 // max.connections.per.ip.overrides ("host:count,…", Kafka's form: an IP
 // address or a host name, split at the last colon) sets the limit of an
 // address in place of max.connections.per.ip, which may then be 0 (as in
@@ -229,20 +229,56 @@
 // offsets.topic.replication.factor (3): set it to 1 for a single broker,
 // as Kafka's config/server.properties does.
 //
+// # Listeners and TLS
+//
+// listeners=NAME://host:port,… binds one listener per entry (listen.go);
+// each name's security protocol is its entry in
+// listener.security.protocol.map (Kafka's default maps PLAINTEXT, SSL,
+// SASL_PLAINTEXT and SASL_SSL to themselves; SASL_* are refused as not
+// yet supported). advertised.listeners gives each listener's address for
+// clients; as in Kafka a listener it leaves out serves but is not
+// registered. /brokers/ids/<id> holds every advertised endpoint and its
+// protocol (endpoints, listener_security_protocol_map), and host/port of
+// the PLAINTEXT one (null and -1 without one), as Kafka 2.x writes it.
+// Metadata, FindCoordinator and DescribeCluster answer with each broker's
+// endpoint of the listener the request arrived on; a broker without that
+// listener is left out (a group coordinator without it is
+// COORDINATOR_NOT_AVAILABLE). Followers reach their leaders on
+// inter.broker.listener.name (or the listener named
+// security.inter.broker.protocol; PLAINTEXT by default), over TLS when it
+// is SSL, with the listener's key store as client certificate and the
+// host name verified unless ssl.endpoint.identification.algorithm is
+// empty.
+//
+// SSL listeners take Kafka's ssl.* keys, overridden per key by
+// listener.name.<name>.ssl.* (sslconfig.go), PEM stores only: a JKS or
+// PKCS12 store, an encrypted key (ssl.key.password is accepted but no key
+// is decrypted), TLS versions other than 1.2 and 1.3, or a principal
+// mapping rule other than DEFAULT are config errors naming the key. A
+// store type left empty is taken from the file's extension (Kafka's
+// default is JKS). ssl.client.auth=requested|required verifies client
+// certificates against the trust store; the connection's principal is
+// then User: and the certificate's subject as Java prints it (RFC 2253,
+// principal.go), else User:ANONYMOUS.
+//
 // # Concurrency
 //
 // Goroutines. New starts none (the ZooKeeper client's own goroutines
 // belong to clusterMeta until Run closes it). Run owns every goroutine of
 // the broker and returns only when all have ended:
 //
-//   - the accept loop (Run itself), ended only by the closer closing the
-//     listener: a failed accept (as at the file descriptor limit) is
-//     retried after a backoff of 5ms doubling to 1s
-//     (internal/accept);
-//   - one goroutine per connection (connWG), which handles its requests
-//     in turn; a handler may block on the request's context (acks=all
-//     waits, fetch long-polls, JoinGroup and SyncGroup);
-//   - the closer, which closes the listener and every connection when
+//   - one accept loop per listener (acceptLoop, listen.go; Run waits
+//     for them), each ended only by the closer closing its listener: a
+//     failed accept (as at the file descriptor limit) is retried after a
+//     backoff of 5ms doubling to 1s (internal/accept); the loops share
+//     the connection limits and creation rates;
+//   - one goroutine per connection (connWG), which runs the TLS
+//     handshake of an SSL listener (at most 10 s; a failed one is logged
+//     and closes the connection, never stalling the accept loop), then
+//     handles its requests in turn; a handler may block on the request's
+//     context (acks=all waits, fetch long-polls, JoinGroup and
+//     SyncGroup);
+//   - the closer, which closes the listeners and every connection when
 //     Run's context ends;
 //   - session renewal (renewSessions): registers again after the
 //     coordinator expired the session;

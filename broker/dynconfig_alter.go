@@ -139,7 +139,7 @@ func brokerConfigType(name string) kmsg.ConfigType {
 
 // brokerSynonymKeys are the broker configs that set name, most specific
 // first, as Kafka's DynamicBrokerConfig.brokerConfigSynonyms lists them
-// (sluice has one listener and no listener-prefixed synonyms).
+// (sluice reads no listener-prefixed synonyms from them).
 func brokerSynonymKeys(name string) []string {
 	switch name {
 	case "log.retention.ms":

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
-	"strconv"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kerr"
@@ -72,12 +70,12 @@ var errNoLeaderAddress = errors.New("leader's address unknown")
 // followOnce connects to the leader, truncates a divergent tail, then
 // fetches until an error.
 func (b *Broker) followOnce(ctx context.Context, p *partition.Partition, leader, epoch int32) error {
-	addr, ok := b.brokerAddr(leader)
-	if !ok {
+	addr, tlsCfg, err := b.peerEndpoint(leader)
+	if err != nil {
 		_ = b.refreshBrokers()
-		return errNoLeaderAddress
+		return err
 	}
-	c, err := dialPeer(ctx, addr, b.cfg.BrokerID, b.cfg.MaxRequestBytes+b.cfg.ReplicaFetchMaxBytes)
+	c, err := dialPeer(ctx, addr, tlsCfg, b.cfg.BrokerID, b.cfg.MaxRequestBytes+b.cfg.ReplicaFetchMaxBytes)
 	if err != nil {
 		return err
 	}
@@ -191,15 +189,4 @@ func (b *Broker) truncateToLeader(c *peerConn, p *partition.Partition, epoch int
 		p.Logger().Info("truncating to the leader's log", "leader_epoch", epoch, "offset", target, "log_end", p.LogEndOffset())
 	}
 	return p.Truncate(target, epoch)
-}
-
-// brokerAddr is where broker id serves Kafka clients.
-func (b *Broker) brokerAddr(id int32) (string, bool) {
-	b.mu.RLock()
-	defer b.mu.RUnlock()
-	info, ok := b.brokers[id]
-	if !ok {
-		return "", false
-	}
-	return net.JoinHostPort(info.Host, strconv.Itoa(int(info.Port))), true
 }

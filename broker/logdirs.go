@@ -264,7 +264,8 @@ func (b *Broker) offlineReplicas() map[string][]int32 {
 // registration is what /brokers/ids/<id> holds: the endpoints, and the
 // offline log directories and replicas once there are any.
 func (b *Broker) registration() brokerInfo {
-	info := newBrokerInfo(b.cfg.AdvertisedHost, b.cfg.AdvertisedPort)
+	info := newBrokerInfo()
+	b.registeredEndpoints(&info)
 	for d := range b.offlineLogDirs() {
 		info.OfflineLogDirs = append(info.OfflineLogDirs, d)
 	}

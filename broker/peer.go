@@ -3,6 +3,7 @@ package broker
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"encoding/binary"
 	"fmt"
 	"io"
@@ -25,11 +26,25 @@ type peerConn struct {
 	limit int32 // largest response accepted
 }
 
-func dialPeer(ctx context.Context, addr string, self int32, limit int32) (*peerConn, error) {
+// dialPeer connects to another broker's inter-broker listener at addr,
+// over TLS when tlsCfg is not nil (the handshake bounded by
+// sslHandshakeTimeout).
+func dialPeer(ctx context.Context, addr string, tlsCfg *tls.Config, self int32, limit int32) (*peerConn, error) {
 	var d net.Dialer
 	nc, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("broker: dial leader %s: %w", addr, err)
+	}
+	if tlsCfg != nil {
+		tc := tls.Client(nc, tlsCfg)
+		hctx, cancel := context.WithTimeout(ctx, sslHandshakeTimeout)
+		err := tc.HandshakeContext(hctx)
+		cancel()
+		if err != nil {
+			nc.Close()
+			return nil, fmt.Errorf("broker: TLS handshake with leader %s: %w", addr, err)
+		}
+		nc = tc
 	}
 	return &peerConn{nc: nc, r: bufio.NewReaderSize(nc, 64<<10), limit: limit,
 		fmt: kmsg.NewRequestFormatter(kmsg.FormatterClientID(fmt.Sprintf("sluice-replica-%d", self)))}, nil

@@ -43,6 +43,7 @@ func commands() map[string]command {
 		"indexer":          {"consume topics, run pipelines and bulk-index into Elasticsearch (`indexer -c indexer.yml`)", runIndexer},
 		"up":               {"coordinator, broker, indexer and agent in one process: tail files into Elasticsearch (`up --tail GLOB --pipelines DIR`)", runUp},
 		"pipeline":         {"`pipeline test FILE…` runs the tests of pipeline definitions; `pipeline run FILE` transforms ndjson events of stdin", runPipeline},
+		"certs":            {"make a CA and node/client certificates (PEM) for SSL listeners, and print the server.properties lines (`certs --dir DIR --node NAME=HOST,…`)", runCerts},
 		"keystore":         {"keep secrets for ${NAME} in agent.yml and indexer.yml: `keystore create|add NAME|list|remove NAME… --path FILE`, as filebeat keystore", runKeystore},
 		"zk":               {"a zkCli.sh-like shell: `zk -server host:port [ls|get|stat|create|set|delete|deleteall …]`, or commands from stdin", runZk},
 	}

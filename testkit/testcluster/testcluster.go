@@ -82,6 +82,13 @@ type Broker struct {
 // dir when ""), after the options changed its configuration.
 func StartBroker(tb testing.TB, id int, zkConnect, dir string, options ...func(*broker.Config)) *Broker {
 	tb.Helper()
+	return StartBrokerLogging(tb, id, zkConnect, dir, Logger(), options...)
+}
+
+// StartBrokerLogging is StartBroker logging to log (a test that looks
+// for the broker's log lines).
+func StartBrokerLogging(tb testing.TB, id int, zkConnect, dir string, log *slog.Logger, options ...func(*broker.Config)) *Broker {
+	tb.Helper()
 	if dir == "" {
 		dir = tb.TempDir()
 	}
@@ -103,7 +110,7 @@ func StartBroker(tb testing.TB, id int, zkConnect, dir string, options ...func(*
 	if err := cfg.Validate(); err != nil {
 		tb.Fatal(err)
 	}
-	b, err := broker.New(&cfg, Logger())
+	b, err := broker.New(&cfg, log)
 	if err != nil {
 		tb.Fatal(err)
 	}
