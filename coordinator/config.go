@@ -71,6 +71,15 @@ type Config struct {
 	QuorumTrustStoreType       string // ssl.quorum.trustStore.type: PEM, or ""
 	QuorumHostnameVerification bool   // ssl.quorum.hostnameVerification: a peer's certificate names its server.N host
 
+	// The secure client port (clienttls.go): TLS clients on
+	// secureClientPortAddress:secureClientPort, "" when off, with
+	// ZooKeeper's ssl.* keys; SuperDigest is ZooKeeper's
+	// DigestAuthenticationProvider.superDigest (super:<hash>): a client
+	// that authenticates as super with its password passes every ACL.
+	SecureClientAddr string
+	ClientTLS        ClientTLS
+	SuperDigest      string
+
 	MyID    uint64            // from dataDir/myid; 0 when standalone
 	Servers map[uint64]Member // server.N lines; empty when standalone
 }
@@ -138,6 +147,7 @@ func Defaults() Config {
 		ConnThrottleDropDecrease: 0.002,
 
 		QuorumHostnameVerification: true,
+		ClientTLS:                  ClientTLS{HostnameVerification: true},
 	}
 	for _, w := range defaultFourLetterWords {
 		c.FourLetterWords[w] = true
@@ -257,6 +267,7 @@ func (c *Config) ReadProperties(p *config.Properties) error {
 	verify, err := p.Bool("ssl.quorum.hostnameVerification", c.QuorumHostnameVerification)
 	add(err)
 	c.QuorumHostnameVerification = verify
+	c.readClientTLS(p, add)
 	// ZooKeeper's Prometheus metrics provider keys: /metrics on that port.
 	if port, ok := p.Lookup("metricsProvider.httpPort"); ok {
 		c.MetricsAddr = net.JoinHostPort(p.String("metricsProvider.httpHost", "0.0.0.0"), port)
@@ -348,6 +359,7 @@ func (c *Config) Validate() error {
 	if c.SSLQuorum {
 		errs = append(errs, c.validateQuorumTLS()...)
 	}
+	errs = append(errs, c.validateClientTLS()...)
 	for _, id := range c.MemberIDs() {
 		errs = append(errs, c.Servers[id].validate(id)...)
 	}
@@ -506,6 +518,7 @@ func (c *Config) Render() []byte {
 	if !c.QuorumHostnameVerification {
 		line("ssl.quorum.hostnameVerification", false)
 	}
+	c.renderClientTLS(line)
 	for _, id := range c.MemberIDs() {
 		m := c.Servers[id]
 		v := fmt.Sprintf("%s:%d:%d", m.Host, m.PeerPort, m.ElectionPort)
