@@ -19,7 +19,7 @@ import (
 )
 
 // The secure client port: with secureClientPort set the coordinator also
-// (or, with clientPort=0 left out, only) listens for clients over TLS, as
+// (or, with clientPort left out of zoo.cfg, only) listens for clients over TLS, as
 // ZooKeeper's Netty connection factory does, with ZooKeeper's ssl.* keys.
 // Only PEM stores are read (internal/pemtls). A TLS client that presents
 // a certificate chaining to the trust store is given the x509 identity
@@ -55,6 +55,9 @@ func (c *Config) readClientTLS(p *config.Properties, add func(error)) {
 			add(p.Errorf("secureClientPort", "%q is not a port number", port))
 		} else {
 			c.SecureClientAddr = net.JoinHostPort(p.String("secureClientPortAddress", "0.0.0.0"), strconv.Itoa(n))
+		}
+		if _, plain := p.Lookup("clientPort"); !plain {
+			c.ClientAddr = "" // secure only, as ZooKeeper without clientPort
 		}
 	} else {
 		p.Lookup("secureClientPortAddress")
@@ -97,6 +100,9 @@ func (c *Config) validateClientTLS() config.Errors {
 		}
 	}
 	if c.SecureClientAddr == "" {
+		if c.ClientAddr == "" {
+			errs.Addf("clientPort", "is required without secureClientPort")
+		}
 		return errs
 	}
 	if _, port, err := net.SplitHostPort(c.SecureClientAddr); err != nil {

@@ -95,3 +95,25 @@ func TestX509ID(t *testing.T) {
 		t.Fatalf("x509ID = %q, %v; want %q", got, err, want)
 	}
 }
+
+// TestConfigSecureClientPortOnly: a zoo.cfg with secureClientPort and no
+// clientPort has no plaintext port, as ZooKeeper's; with neither port
+// the default clientPort stays.
+func TestConfigSecureClientPortOnly(t *testing.T) {
+	path := writeCfg(t, "dataDir=DATADIR\nsecureClientPort=2281\nssl.keyStore.location=/tls/server.pem\nssl.trustStore.location=/tls/ca.pem\n", "")
+	c, _, err := LoadConfig(path)
+	if err != nil || c.ClientAddr != "" || c.SecureClientAddr != "0.0.0.0:2281" {
+		t.Fatalf("%q %q %v", c.ClientAddr, c.SecureClientAddr, err)
+	}
+	if err := os.WriteFile(path, c.Render(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	back, _, err := LoadConfig(path)
+	if err != nil || back.ClientAddr != "" || back.SecureClientAddr != c.SecureClientAddr {
+		t.Fatalf("rendered\n%s\nread back %q %q %v", c.Render(), back.ClientAddr, back.SecureClientAddr, err)
+	}
+	c.SecureClientAddr = ""
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "clientPort: is required without secureClientPort") {
+		t.Fatalf("no port at all: %v", err)
+	}
+}

@@ -249,3 +249,34 @@ func TestSecureClientPortZooKeeper(t *testing.T) {
 	})
 	checkSecureClientPort(t, f, secureTarget{plain: z.Addr, secure: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), zkCli: true})
 }
+
+// TestSecureClientPortOnly: without clientPort the coordinator serves
+// only TLS clients, four-letter words included.
+func TestSecureClientPortOnly(t *testing.T) {
+	f := newSecureFiles(t)
+	m := testcluster.StartCoordinator(t, t.TempDir(), 500*time.Millisecond, func(c *coordinator.Config) {
+		c.ClientAddr, c.SecureClientAddr = "", "127.0.0.1:0"
+		c.ClientTLS.KeyStore, c.ClientTLS.TrustStore = f.server, f.trust
+	})
+	if m.Addr() != "" {
+		t.Fatalf("a plaintext client port at %s", m.Addr())
+	}
+	alice := zkOverTLS(t, m.SecureAddr(), f.clientTLS(t, f.alice))
+	if _, err := alice.Create("/only", []byte("tls"), 0, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+	c, err := tls.Dial("tcp", m.SecureAddr(), f.clientTLS(t, f.alice))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(30 * time.Second)) // bounds a server that never answers
+	if _, err := c.Write([]byte("conf")); err != nil {
+		t.Fatal(err)
+	}
+	out, err := io.ReadAll(c)
+	_, port, _ := net.SplitHostPort(m.SecureAddr())
+	if err != nil || !strings.Contains(string(out), "clientPort=-1\nsecureClientPort="+port+"\n") {
+		t.Fatalf("conf over TLS: %v\n%s", err, out)
+	}
+}

@@ -28,7 +28,7 @@ type Config struct {
 	SyncLimit         int           // syncLimit: ticks a follower may lag before it is dropped
 	DataDir           string        // dataDir: snapshots (and the log unless DataLogDir is set)
 	DataLogDir        string        // dataLogDir: the Raft log, when set
-	ClientAddr        string        // clientPortAddress:clientPort; port 0 listens on a free port
+	ClientAddr        string        // clientPortAddress:clientPort; port 0 listens on a free port; "" only with SecureClientAddr (no plaintext port)
 	MaxClientCnxns    int           // maxClientCnxns per client IP, 0 = no limit
 	MaxCnxns          int           // maxCnxns: client connections in all, 0 = no limit (ZooKeeper's default)
 	SnapRetainCount   int           // autopurge.snapRetainCount (minimum 3)
@@ -310,7 +310,9 @@ func (c *Config) Validate() error {
 	if c.DataDir == "" {
 		errs.Addf("dataDir", "is required")
 	}
-	if _, port, err := net.SplitHostPort(c.ClientAddr); err != nil {
+	if c.ClientAddr == "" {
+		// No plaintext client port: validateClientTLS requires the secure one.
+	} else if _, port, err := net.SplitHostPort(c.ClientAddr); err != nil {
 		errs.Addf("clientPort", "%q is not host:port: %v", c.ClientAddr, err)
 	} else if n, err := strconv.Atoi(port); err != nil || n < 0 {
 		errs.Addf("clientPort", "must be positive, got %s (or 0 for a free port)", port)
@@ -448,10 +450,12 @@ func (c *Config) Render() []byte {
 	if c.DataLogDir != "" {
 		line("dataLogDir", c.DataLogDir)
 	}
-	host, port, _ := net.SplitHostPort(c.ClientAddr)
-	line("clientPort", port)
-	if defHost, _, _ := net.SplitHostPort(def.ClientAddr); host != defHost {
-		line("clientPortAddress", host)
+	if c.ClientAddr != "" { // else secure only: secureClientPort below
+		host, port, _ := net.SplitHostPort(c.ClientAddr)
+		line("clientPort", port)
+		if defHost, _, _ := net.SplitHostPort(def.ClientAddr); host != defHost {
+			line("clientPortAddress", host)
+		}
 	}
 	for _, k := range []struct {
 		key    string

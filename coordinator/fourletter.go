@@ -142,8 +142,10 @@ func (s *Server) writeSrvr(w io.Writer, withClients bool) {
 
 func (s *Server) writeConf(w io.Writer) {
 	c := s.cfg
-	_, port, _ := net.SplitHostPort(s.Addr())
-	securePort := "-1"
+	port, securePort := "-1", "-1" // -1: that port is off, as ZooKeeper prints it
+	if s.ln != nil {
+		_, port, _ = net.SplitHostPort(s.Addr())
+	}
 	if s.tlsLn != nil {
 		_, securePort, _ = net.SplitHostPort(s.SecureAddr())
 	}

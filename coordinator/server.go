@@ -168,7 +168,10 @@ func NewServer(cfg *Config, log *slog.Logger) (*Server, error) {
 			}
 		}
 	}
-	ln, err := net.Listen("tcp", cfg.ClientAddr)
+	var ln net.Listener
+	if cfg.ClientAddr != "" { // else only the secure client port
+		ln, err = net.Listen("tcp", cfg.ClientAddr)
+	}
 	if err != nil {
 		rn.node.Stop()
 		rn.wal.Close()
@@ -181,7 +184,9 @@ func NewServer(cfg *Config, log *slog.Logger) (*Server, error) {
 	s.ln = ln
 	if cfg.SecureClientAddr != "" {
 		if err := s.listenSecure(); err != nil {
-			ln.Close()
+			if ln != nil {
+				ln.Close()
+			}
 			rn.node.Stop()
 			rn.wal.Close()
 			if s.peers != nil {
@@ -194,8 +199,14 @@ func NewServer(cfg *Config, log *slog.Logger) (*Server, error) {
 	return s, nil
 }
 
-// Addr is the address of the client port.
-func (s *Server) Addr() string { return s.ln.Addr().String() }
+// Addr is the address of the client port, "" when there is only the
+// secure one.
+func (s *Server) Addr() string {
+	if s.ln == nil {
+		return ""
+	}
+	return s.ln.Addr().String()
+}
 
 // Run serves until ctx is done, then closes every connection and stops.
 func (s *Server) Run(ctx context.Context) error {
@@ -215,9 +226,12 @@ func (s *Server) Run(ctx context.Context) error {
 		wg.Add(1)
 		go func() { defer wg.Done(); errc <- s.accept(ctx, s.tlsLn, s.tls) }()
 	}
-	wg.Add(3)
+	if s.ln != nil {
+		wg.Add(1)
+		go func() { defer wg.Done(); errc <- s.accept(ctx, s.ln, nil) }()
+	}
+	wg.Add(2)
 	go func() { defer wg.Done(); errc <- s.raft.run(ctx) }()
-	go func() { defer wg.Done(); errc <- s.accept(ctx, s.ln, nil) }()
 	go func() { defer wg.Done(); s.leaderDuties(ctx); errc <- nil }()
 	s.log.Info("coordinator serving", "addr", s.Addr(), "secure_addr", s.SecureAddr(), "standalone", s.cfg.Standalone())
 
@@ -227,7 +241,9 @@ func (s *Server) Run(ctx context.Context) error {
 	case err = <-errc:
 	}
 	cancel()
-	s.ln.Close()
+	if s.ln != nil {
+		s.ln.Close()
+	}
 	if s.tlsLn != nil {
 		s.tlsLn.Close()
 	}
