@@ -88,6 +88,7 @@ func (c *Config) readClientTLS(p *config.Properties, add func(error)) {
 	// zookeeper.DigestAuthenticationProvider.superDigest, which this
 	// zoo.cfg key becomes.
 	c.SuperDigest = p.String("DigestAuthenticationProvider.superDigest", c.SuperDigest)
+	c.X509SuperUser = p.String("X509AuthenticationProvider.superUser", c.X509SuperUser)
 	p.Prefixed("authProvider.") // authProvider.x509=…X509AuthenticationProvider, authProvider.N=…
 }
 
@@ -155,6 +156,7 @@ func (c *Config) renderClientTLS(line func(string, any)) {
 		{"ssl.trustStore.location", t.TrustStore}, {"ssl.trustStore.password", t.TrustStorePassword}, {"ssl.trustStore.type", t.TrustStoreType},
 		{"ssl.clientAuth", t.ClientAuth}, {"ssl.protocol", t.Protocol}, {"ssl.enabledProtocols", strings.Join(t.EnabledProtocols, ",")},
 		{"DigestAuthenticationProvider.superDigest", c.SuperDigest},
+		{"X509AuthenticationProvider.superUser", c.X509SuperUser},
 	} {
 		if k.v != "" {
 			line(k.key, k.v)
@@ -348,6 +350,9 @@ func (s *Server) tlsHandshake(ctx context.Context, c *conn, tc *tls.Conn) bool {
 		if err != nil {
 			s.log.Info("closing a TLS client", "remote", tc.RemoteAddr().String(), "err", err)
 			return false
+		}
+		if super := s.cfg.X509SuperUser; super != "" && id == super {
+			c.addAuth(zk.ID{Scheme: "super", ID: id}) // X509AuthenticationProvider.superUser
 		}
 		c.addAuth(zk.ID{Scheme: "x509", ID: id})
 	}

@@ -27,6 +27,7 @@ func TestConfigSecureClientPort(t *testing.T) {
 		"ssl.trustStore.location=/tls/ca.crt", "ssl.trustStore.password=ignored",
 		"ssl.clientAuth=want", "ssl.hostnameVerification=false", "ssl.enabledProtocols=TLSv1.3, TLSv1.2",
 		"DigestAuthenticationProvider.superDigest=super:D/InIHSb7yEEbrWz8b9l71RjZJU=",
+		"X509AuthenticationProvider.superUser=CN=admin,O=corp",
 	}, "\n")+"\n", "")
 	c, warnings, err := LoadConfig(path)
 	if err != nil || len(warnings) != 1 || !strings.Contains(warnings[0].Error(), "serverCnxnFactory") {
@@ -36,7 +37,7 @@ func TestConfigSecureClientPort(t *testing.T) {
 		KeyStore: "/tls/server.pem", KeyStoreType: "PEM", TrustStore: "/tls/ca.crt", TrustStorePassword: "ignored",
 		ClientAuth: "want", EnabledProtocols: []string{"TLSv1.3", "TLSv1.2"},
 	}
-	if c.SecureClientAddr != "127.0.0.1:2281" || !reflect.DeepEqual(c.ClientTLS, want) || c.SuperDigest != "super:D/InIHSb7yEEbrWz8b9l71RjZJU=" {
+	if c.SecureClientAddr != "127.0.0.1:2281" || !reflect.DeepEqual(c.ClientTLS, want) || c.SuperDigest != "super:D/InIHSb7yEEbrWz8b9l71RjZJU=" || c.X509SuperUser != "CN=admin,O=corp" {
 		t.Fatalf("read %q %+v %q", c.SecureClientAddr, c.ClientTLS, c.SuperDigest)
 	}
 	c.File = filepath.Join(t.TempDir(), "zoo.cfg")

@@ -26,8 +26,8 @@ import (
 // server's, alice's and bob's (issued by the trusted CA), mallory's (by
 // another CA) and an expired one of the trusted CA.
 type secureFiles struct {
-	trust, server, alice, bob, mallory, expired string
-	ca                                          *pemtls.CA
+	trust, server, alice, bob, admin, mallory, expired string
+	ca                                                 *pemtls.CA
 }
 
 const superPassword = "s3cret" // DigestAuthenticationProvider.superDigest's
@@ -45,6 +45,7 @@ func newSecureFiles(t *testing.T) secureFiles {
 		server:  writeFile(t, filepath.Join(dir, "server.pem"), ca.issue(t, "server", "127.0.0.1")),
 		alice:   writeFile(t, filepath.Join(dir, "alice.pem"), ca.issue(t, "alice", "127.0.0.1")),
 		bob:     writeFile(t, filepath.Join(dir, "bob.pem"), ca.issue(t, "bob", "127.0.0.1")),
+		admin:   writeFile(t, filepath.Join(dir, "admin.pem"), ca.issue(t, "admin", "127.0.0.1")),
 		mallory: writeFile(t, filepath.Join(dir, "mallory.pem"), other.issue(t, "alice", "127.0.0.1")),
 		expired: writeFile(t, filepath.Join(dir, "expired.pem"), expired.KeyStore()),
 		ca:      ca.CA,
@@ -126,7 +127,8 @@ func refusedOnTLSPort(t *testing.T, what string, dial func() (net.Conn, error)) 
 }
 
 // secureTarget is a server with a plaintext and a secure client port,
-// superDigest set to superPassword's and the x509 scheme on.
+// superDigest set to superPassword's, the x509 scheme on and its
+// superUser CN=admin.
 type secureTarget struct {
 	plain, secure string
 	zkCli         bool // also check with zkCli.sh
@@ -162,6 +164,12 @@ func checkSecureClientPort(t *testing.T, f secureFiles, target secureTarget) {
 		t.Fatalf("the auth scheme over TLS gave %v, %v; want alice's x509 id", acl, err)
 	}
 
+	// The x509 superUser passes every ACL.
+	admin := zkOverTLS(t, target.secure, f.clientTLS(t, f.admin))
+	if _, err := admin.Set("/secure", []byte("admin's"), -1); err != nil {
+		t.Fatalf("the x509 superUser writes /secure: %v", err)
+	}
+
 	// A plaintext client gets nowhere, then passes every ACL as super.
 	plain := connect(t, target.plain)
 	if _, _, err := plain.Get("/secure"); !errors.Is(err, zk.ErrNoAuth) {
@@ -178,6 +186,17 @@ func checkSecureClientPort(t *testing.T, f secureFiles, target secureTarget) {
 	}
 	if _, err := plain.Set("/secure", []byte("super's"), -1); err != nil {
 		t.Fatalf("super writes /secure: %v", err)
+	}
+
+	// A client that connects and never starts its handshake holds up no
+	// one: a new TLS client gets a session while it waits.
+	silent, err := net.Dial("tcp", target.secure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer silent.Close()
+	if _, err := zkOverTLS(t, target.secure, f.clientTLS(t, f.alice)).Sync("/secure"); err != nil {
+		t.Fatalf("a client beside a silent one: %v", err)
 	}
 
 	// What the secure port refuses; it serves alice all along.
@@ -223,7 +242,7 @@ func TestSecureClientPort(t *testing.T) {
 	m := testcluster.StartCoordinator(t, t.TempDir(), 500*time.Millisecond, func(c *coordinator.Config) {
 		c.SecureClientAddr = "127.0.0.1:0"
 		c.ClientTLS.KeyStore, c.ClientTLS.TrustStore = f.server, f.trust
-		c.SuperDigest = tree.DigestID("super:" + superPassword)
+		c.SuperDigest, c.X509SuperUser = tree.DigestID("super:"+superPassword), "CN=admin"
 	})
 	checkSecureClientPort(t, f, secureTarget{plain: m.Addr(), secure: m.SecureAddr(), zkCli: true})
 	_, port, _ := net.SplitHostPort(m.SecureAddr())
@@ -246,6 +265,7 @@ func TestSecureClientPortZooKeeper(t *testing.T) {
 		"ssl.keyStore.location=" + f.server, "ssl.keyStore.type=PEM",
 		"ssl.trustStore.location=" + f.trust, "ssl.trustStore.type=PEM",
 		"DigestAuthenticationProvider.superDigest=" + tree.DigestID("super:"+superPassword),
+		"X509AuthenticationProvider.superUser=CN=admin",
 	})
 	checkSecureClientPort(t, f, secureTarget{plain: z.Addr, secure: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), zkCli: true})
 }

@@ -75,10 +75,12 @@ type Config struct {
 	// secureClientPortAddress:secureClientPort, "" when off, with
 	// ZooKeeper's ssl.* keys; SuperDigest is ZooKeeper's
 	// DigestAuthenticationProvider.superDigest (super:<hash>): a client
-	// that authenticates as super with its password passes every ACL.
+	// that authenticates as super with its password passes every ACL, as
+	// does a TLS client whose certificate subject is X509SuperUser.
 	SecureClientAddr string
 	ClientTLS        ClientTLS
 	SuperDigest      string
+	X509SuperUser    string // X509AuthenticationProvider.superUser: the certificate subject that passes every ACL
 
 	MyID    uint64            // from dataDir/myid; 0 when standalone
 	Servers map[uint64]Member // server.N lines; empty when standalone

@@ -74,7 +74,8 @@
 // counted in sluice_coordinator_connections_refused_total as
 // tls_handshake. A verified client certificate gives the connection the
 // x509 identity of its subject (RFC 2253, as X500Principal.getName()),
-// for ACLs as ZooKeeper's X509AuthenticationProvider. superDigest
+// for ACLs as ZooKeeper's X509AuthenticationProvider (the subject named
+// by X509AuthenticationProvider.superUser passes every ACL). superDigest
 // (DigestAuthenticationProvider.superDigest) makes a client that adds the
 // digest super:<password> pass every ACL.
 //
