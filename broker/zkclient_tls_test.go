@@ -151,3 +151,49 @@ func TestBrokerCoordinatorTLS(t *testing.T) {
 	})
 	checkBrokerOverTLS(t, f, m.Addr(), m.SecureAddr())
 }
+
+// TestBrokerCoordinatorTLSHostname: with Kafka's default
+// zookeeper.ssl.endpoint.identification.algorithm=HTTPS a server
+// certificate that does not name the host dialed gets the broker no
+// session; with the algorithm empty the chain alone is checked.
+func TestBrokerCoordinatorTLSHostname(t *testing.T) {
+	ca, err := pemtls.NewCA("zk CA", 24*time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	elsewhere, err := ca.Issue("zookeeper", []string{"zk.elsewhere.example"}, time.Time{}, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	brokerCert, err := ca.Issue("broker-1", []string{"127.0.0.1"}, time.Time{}, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	for name, b := range map[string][]byte{"server.pem": elsewhere.KeyStore(), "broker.pem": brokerCert.KeyStore(), "ca.pem": ca.PEM()} {
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f := zkTLSFiles{trust: filepath.Join(dir, "ca.pem"), server: filepath.Join(dir, "server.pem"), broker: filepath.Join(dir, "broker.pem")}
+	m := testcluster.StartCoordinator(t, t.TempDir(), 500*time.Millisecond, func(c *coordinator.Config) {
+		c.SecureClientAddr = "127.0.0.1:0"
+		c.ClientTLS.KeyStore, c.ClientTLS.TrustStore = f.server, f.trust
+	})
+	cfg := broker.Defaults()
+	cfg.BrokerID = 1
+	cfg.SetListener("127.0.0.1", 0)
+	cfg.LogDirs = []string{t.TempDir()}
+	if err := cfg.SetZooKeeperConnect(m.SecureAddr()); err != nil {
+		t.Fatal(err)
+	}
+	f.secureZk(f.trust)(&cfg)
+	cfg.ZooKeeperTimeout = 3 * time.Second
+	if _, err := broker.New(&cfg, testcluster.Logger()); err == nil || !strings.Contains(err.Error(), "no session") {
+		t.Fatalf("a server certificate for another host: %v; want no session", err)
+	}
+	b := testcluster.StartBroker(t, 1, m.SecureAddr(), "", f.secureZk(f.trust), func(c *broker.Config) {
+		c.ZooKeeperTLS.EndpointIDAlg = ""
+	})
+	createTopic(t, b.Addr(), "named-elsewhere", 1)
+}
