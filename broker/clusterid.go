@@ -44,7 +44,7 @@ func (m *clusterMeta) clusterID() (string, error) {
 			return "", fmt.Errorf("broker: read %s: %w", p, err)
 		}
 		data, _ := json.Marshal(map[string]string{"version": "1", "id": newClusterID()})
-		if _, err := m.conn.Create(p, data, 0, openACL); err != nil && !errors.Is(err, zk.ErrNodeExists) {
+		if _, err := m.conn.Create(p, data, 0, m.aclFor(p)); err != nil && !errors.Is(err, zk.ErrNodeExists) {
 			return "", fmt.Errorf("broker: create %s: %w", p, err)
 		}
 	}

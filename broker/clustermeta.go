@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"net"
 	"path"
 	"slices"
 	"sort"
@@ -47,14 +48,21 @@ type clusterMeta struct {
 	// registration (and /controller, if it held it) went with it.
 	renewed chan struct{}
 	expired atomic.Bool
+
+	setACL bool // zookeeper.set.acl: Kafka's secure ACLs (acl, zkclient_tls.go)
 }
 
-var openACL = zk.WorldACL(zk.PermAll)
-
 func dialClusterMeta(cfg *Config, log *slog.Logger) (*clusterMeta, error) {
-	m := &clusterMeta{chroot: cfg.ZooKeeperChroot, log: log, renewed: make(chan struct{}, 1)}
+	m := &clusterMeta{chroot: cfg.ZooKeeperChroot, log: log, renewed: make(chan struct{}, 1), setACL: cfg.ZooKeeperTLS.SetACL}
+	dial, err := zkDialer(cfg) // zookeeper.ssl.client.enable (zkclient_tls.go)
+	if err != nil {
+		return nil, err
+	}
+	if dial == nil {
+		dial = net.DialTimeout // go-zookeeper's default
+	}
 	conn, events, err := zk.Connect(cfg.ZooKeeperConnect, cfg.ZooKeeperSessionTimeout, zk.WithLogger(zkLogger{log}),
-		zk.WithEventCallback(m.sessionEvent))
+		zk.WithEventCallback(m.sessionEvent), zk.WithDialer(dial))
 	if err != nil {
 		return nil, fmt.Errorf("broker: connect to %v: %w", cfg.ZooKeeperConnect, err)
 	}
@@ -109,7 +117,7 @@ func (m *clusterMeta) ensure(p string) error {
 	cur := ""
 	for _, part := range parts {
 		cur += "/" + part
-		if _, err := m.conn.Create(cur, nil, 0, openACL); err != nil && !errors.Is(err, zk.ErrNodeExists) {
+		if _, err := m.conn.Create(cur, nil, 0, m.aclFor(cur)); err != nil && !errors.Is(err, zk.ErrNodeExists) {
 			return fmt.Errorf("broker: create %s: %w", cur, err)
 		}
 	}
@@ -152,7 +160,7 @@ func (m *clusterMeta) registerBroker(ctx context.Context, id int32, info brokerI
 	p := m.p("/brokers/ids/" + strconv.Itoa(int(id)))
 	deadline := time.Now().Add(wait)
 	for {
-		_, err := m.conn.Create(p, b, zk.FlagEphemeral, openACL)
+		_, err := m.conn.Create(p, b, zk.FlagEphemeral, m.aclFor(p))
 		if err == nil {
 			return nil
 		}
@@ -184,7 +192,7 @@ const logDirEvents = "/log_dir_event_notification"
 
 func (m *clusterMeta) notifyLogDirEvent(id int32) error {
 	b, _ := json.Marshal(map[string]any{"version": 1, "broker": id, "event": 1})
-	if _, err := m.conn.Create(m.p(logDirEvents+"/log_dir_event_"), b, zk.FlagSequence, openACL); err != nil {
+	if _, err := m.conn.Create(m.p(logDirEvents+"/log_dir_event_"), b, zk.FlagSequence, m.aclFor(m.p(logDirEvents))); err != nil {
 		return fmt.Errorf("broker: log dir event: %w", err)
 	}
 	return nil
@@ -220,7 +228,7 @@ func (m *clusterMeta) brokers() (map[int32]brokerInfo, error) {
 // version of /controller_epoch that fences this controller's writes.
 func (m *clusterMeta) claimController(id int32) (controller int32, epoch int, epochVersion int32, err error) {
 	b, _ := json.Marshal(map[string]any{"version": 1, "brokerid": id, "timestamp": strconv.FormatInt(time.Now().UnixMilli(), 10)})
-	_, err = m.conn.Create(m.p("/controller"), b, zk.FlagEphemeral, openACL)
+	_, err = m.conn.Create(m.p("/controller"), b, zk.FlagEphemeral, m.aclFor(m.p("/controller")))
 	if errors.Is(err, zk.ErrNodeExists) {
 		cur, err := m.controllerID()
 		return cur, 0, 0, err
@@ -231,7 +239,7 @@ func (m *clusterMeta) claimController(id int32) (controller int32, epoch int, ep
 	for {
 		old, st, err := m.conn.Get(m.p("/controller_epoch"))
 		if errors.Is(err, zk.ErrNoNode) {
-			_, err := m.conn.Create(m.p("/controller_epoch"), []byte("1"), 0, openACL)
+			_, err := m.conn.Create(m.p("/controller_epoch"), []byte("1"), 0, m.aclFor(m.p("/controller_epoch")))
 			if errors.Is(err, zk.ErrNodeExists) {
 				continue
 			}
@@ -409,14 +417,14 @@ func (m *clusterMeta) createTopic(t *topic) error {
 	base := m.p("/brokers/topics/" + t.name)
 	cp := m.p("/config/topics/" + t.name)
 	ops := []any{
-		&zk.CreateRequest{Path: cp, Data: cb, Acl: openACL},
-		&zk.CreateRequest{Path: base, Data: ab, Acl: openACL},
-		&zk.CreateRequest{Path: base + "/partitions", Acl: openACL},
+		&zk.CreateRequest{Path: cp, Data: cb, Acl: m.aclFor(cp)},
+		&zk.CreateRequest{Path: base, Data: ab, Acl: m.aclFor(base)},
+		&zk.CreateRequest{Path: base + "/partitions", Acl: m.aclFor(base)},
 	}
 	for i, st := range t.states {
 		sb, _ := json.Marshal(st)
 		pp := base + "/partitions/" + strconv.Itoa(i)
-		ops = append(ops, &zk.CreateRequest{Path: pp, Acl: openACL}, &zk.CreateRequest{Path: pp + "/state", Data: sb, Acl: openACL})
+		ops = append(ops, &zk.CreateRequest{Path: pp, Acl: m.aclFor(pp)}, &zk.CreateRequest{Path: pp + "/state", Data: sb, Acl: m.aclFor(pp)})
 	}
 	for attempt := 0; ; attempt++ {
 		_, err := m.conn.Multi(ops...)
@@ -460,7 +468,7 @@ func (m *clusterMeta) addPartitions(t *topic, from int) error {
 		asg.Partitions[strconv.Itoa(i)] = t.replicas[i]
 		sb, _ := json.Marshal(t.states[i])
 		pp := base + "/partitions/" + strconv.Itoa(i)
-		ops = append(ops, &zk.CreateRequest{Path: pp, Acl: openACL}, &zk.CreateRequest{Path: pp + "/state", Data: sb, Acl: openACL})
+		ops = append(ops, &zk.CreateRequest{Path: pp, Acl: m.aclFor(pp)}, &zk.CreateRequest{Path: pp + "/state", Data: sb, Acl: m.aclFor(pp)})
 	}
 	ab, _ := json.Marshal(asg)
 	ops = append([]any{&zk.SetDataRequest{Path: base, Data: ab, Version: st.Version}}, ops...)
@@ -617,7 +625,7 @@ func (m *clusterMeta) startPartitions(t *topic, id string, states map[int32]part
 			return fmt.Errorf("broker: topic %s: %w", t.name, err)
 		}
 		if !ok {
-			ops = append(ops, &zk.CreateRequest{Path: p, Data: data, Acl: openACL})
+			ops = append(ops, &zk.CreateRequest{Path: p, Data: data, Acl: m.aclFor(p)})
 		}
 		return nil
 	}
@@ -632,7 +640,7 @@ func (m *clusterMeta) startPartitions(t *topic, id string, states map[int32]part
 			return err
 		}
 		sb, _ := json.Marshal(states[i])
-		ops = append(ops, &zk.CreateRequest{Path: pp + "/state", Data: sb, Acl: openACL})
+		ops = append(ops, &zk.CreateRequest{Path: pp + "/state", Data: sb, Acl: m.aclFor(pp)})
 	}
 	if err := m.multiAsController(epochVersion, ops...); err != nil {
 		return fmt.Errorf("broker: start partitions of %s: %w", t.name, err)

@@ -113,6 +113,10 @@ type Config struct {
 	// partition log's segment.Options.WriteFault, to fail writes as a
 	// full or broken disk would.
 	LogWriteFault func(file string, p []byte) (int, error)
+
+	// ZooKeeperTLS is the coordinator client's TLS (zookeeper.ssl.*) and
+	// zookeeper.set.acl: zkclient_tls.go.
+	ZooKeeperTLS ZooKeeperTLS
 }
 
 // Defaults returns a Config with Kafka's default for every key;
@@ -168,6 +172,7 @@ func Defaults() Config {
 		SSL:                                defaultSSL(),
 	}
 	c.SetListener("", 9092)
+	c.ZooKeeperTLS = zooKeeperTLSDefaults()
 	return c
 }
 
@@ -369,6 +374,7 @@ func (c *Config) ReadProperties(p *config.Properties) error {
 			c.MaxConnectionsPerIPOverrides = m
 		}
 	}
+	c.readZooKeeperTLS(p, add)
 	// Keys Kafka's sample server.properties carries that change nothing here.
 	for _, k := range []string{"num.network.threads", "num.io.threads", "socket.send.buffer.bytes", "socket.receive.buffer.bytes",
 		"num.recovery.threads.per.data.dir", "transaction.state.log.replication.factor",
@@ -418,6 +424,7 @@ func (c *Config) Validate() error {
 	if c.ZooKeeperChroot != "" && !strings.HasPrefix(c.ZooKeeperChroot, "/") {
 		errs.Addf("zookeeper.connect", "chroot %q does not start with /", c.ZooKeeperChroot)
 	}
+	errs = append(errs, c.validateZooKeeperTLS()...)
 	return errs.Err()
 }
 
@@ -472,6 +479,7 @@ func (c *Config) Render() []byte {
 		}
 		line(connOverridesKey, strings.Join(entries, ","))
 	}
+	c.renderZooKeeperTLS(line)
 	return []byte(b.String())
 }
 

@@ -88,10 +88,10 @@ func (m *clusterMeta) alterEntityConfig(entity string, change func(map[string]st
 		nb, _ := json.Marshal(map[string]any{"version": 2, "entity_path": entity})
 		var write any = &zk.SetDataRequest{Path: cp, Data: cb, Version: version}
 		if version < 0 {
-			write = &zk.CreateRequest{Path: cp, Data: cb, Acl: openACL}
+			write = &zk.CreateRequest{Path: cp, Data: cb, Acl: m.aclFor(cp)}
 		}
 		_, err = m.conn.Multi(write,
-			&zk.CreateRequest{Path: m.p(configChanges + "/config_change_"), Data: nb, Acl: openACL, Flags: zk.FlagSequence})
+			&zk.CreateRequest{Path: m.p(configChanges + "/config_change_"), Data: nb, Acl: m.aclFor(m.p(configChanges)), Flags: zk.FlagSequence})
 		if err == nil {
 			return nil
 		}

@@ -114,8 +114,9 @@
 // # Untrusted input
 //
 // Everything a client sends, and everything in the coordinator (whose
-// nodes are world-writable, as Kafka's are in ZooKeeper), is read as
-// untrusted.
+// nodes are world-writable, as Kafka's are in ZooKeeper, unless
+// zookeeper.set.acl=true gives them Kafka's secure ACLs over a TLS
+// coordinator client: zkclient_tls.go), is read as untrusted.
 //
 // Request memory. A request's size prefix is a claim, not an allocation:
 // the frame is read as its bytes arrive, starting at 4 KiB and doubling

@@ -50,7 +50,7 @@ func (m *clusterMeta) reserveProducerIDs(broker int32) (int64, error) {
 		data, st, err := m.conn.Get(path)
 		if errors.Is(err, zk.ErrNoNode) {
 			b, _ := json.Marshal(producerIDBlockJSON{Version: 1, Broker: broker, BlockStart: "0", BlockEnd: strconv.Itoa(producerIDBlock - 1)})
-			if _, err := m.conn.Create(path, b, 0, openACL); err == nil {
+			if _, err := m.conn.Create(path, b, 0, m.aclFor(path)); err == nil {
 				return 0, nil
 			} else if !errors.Is(err, zk.ErrNodeExists) {
 				return 0, fmt.Errorf("broker: reserve producer ids: %w", err)

@@ -28,7 +28,7 @@ type Config struct {
 	SyncLimit         int           // syncLimit: ticks a follower may lag before it is dropped
 	DataDir           string        // dataDir: snapshots (and the log unless DataLogDir is set)
 	DataLogDir        string        // dataLogDir: the Raft log, when set
-	ClientAddr        string        // clientPortAddress:clientPort; port 0 listens on a free port
+	ClientAddr        string        // clientPortAddress:clientPort; port 0 listens on a free port; "" only with SecureClientAddr (no plaintext port)
 	MaxClientCnxns    int           // maxClientCnxns per client IP, 0 = no limit
 	MaxCnxns          int           // maxCnxns: client connections in all, 0 = no limit (ZooKeeper's default)
 	SnapRetainCount   int           // autopurge.snapRetainCount (minimum 3)
@@ -70,6 +70,17 @@ type Config struct {
 	QuorumTrustStorePassword   string // ssl.quorum.trustStore.password: ignored for PEM, as ZooKeeper does
 	QuorumTrustStoreType       string // ssl.quorum.trustStore.type: PEM, or ""
 	QuorumHostnameVerification bool   // ssl.quorum.hostnameVerification: a peer's certificate names its server.N host
+
+	// The secure client port (clienttls.go): TLS clients on
+	// secureClientPortAddress:secureClientPort, "" when off, with
+	// ZooKeeper's ssl.* keys; SuperDigest is ZooKeeper's
+	// DigestAuthenticationProvider.superDigest (super:<hash>): a client
+	// that authenticates as super with its password passes every ACL, as
+	// does a TLS client whose certificate subject is X509SuperUser.
+	SecureClientAddr string
+	ClientTLS        ClientTLS
+	SuperDigest      string
+	X509SuperUser    string // X509AuthenticationProvider.superUser: the certificate subject that passes every ACL
 
 	MyID    uint64            // from dataDir/myid; 0 when standalone
 	Servers map[uint64]Member // server.N lines; empty when standalone
@@ -138,6 +149,7 @@ func Defaults() Config {
 		ConnThrottleDropDecrease: 0.002,
 
 		QuorumHostnameVerification: true,
+		ClientTLS:                  ClientTLS{HostnameVerification: true},
 	}
 	for _, w := range defaultFourLetterWords {
 		c.FourLetterWords[w] = true
@@ -257,6 +269,7 @@ func (c *Config) ReadProperties(p *config.Properties) error {
 	verify, err := p.Bool("ssl.quorum.hostnameVerification", c.QuorumHostnameVerification)
 	add(err)
 	c.QuorumHostnameVerification = verify
+	c.readClientTLS(p, add)
 	// ZooKeeper's Prometheus metrics provider keys: /metrics on that port.
 	if port, ok := p.Lookup("metricsProvider.httpPort"); ok {
 		c.MetricsAddr = net.JoinHostPort(p.String("metricsProvider.httpHost", "0.0.0.0"), port)
@@ -299,7 +312,9 @@ func (c *Config) Validate() error {
 	if c.DataDir == "" {
 		errs.Addf("dataDir", "is required")
 	}
-	if _, port, err := net.SplitHostPort(c.ClientAddr); err != nil {
+	if c.ClientAddr == "" {
+		// No plaintext client port: validateClientTLS requires the secure one.
+	} else if _, port, err := net.SplitHostPort(c.ClientAddr); err != nil {
 		errs.Addf("clientPort", "%q is not host:port: %v", c.ClientAddr, err)
 	} else if n, err := strconv.Atoi(port); err != nil || n < 0 {
 		errs.Addf("clientPort", "must be positive, got %s (or 0 for a free port)", port)
@@ -348,6 +363,7 @@ func (c *Config) Validate() error {
 	if c.SSLQuorum {
 		errs = append(errs, c.validateQuorumTLS()...)
 	}
+	errs = append(errs, c.validateClientTLS()...)
 	for _, id := range c.MemberIDs() {
 		errs = append(errs, c.Servers[id].validate(id)...)
 	}
@@ -436,10 +452,12 @@ func (c *Config) Render() []byte {
 	if c.DataLogDir != "" {
 		line("dataLogDir", c.DataLogDir)
 	}
-	host, port, _ := net.SplitHostPort(c.ClientAddr)
-	line("clientPort", port)
-	if defHost, _, _ := net.SplitHostPort(def.ClientAddr); host != defHost {
-		line("clientPortAddress", host)
+	if c.ClientAddr != "" { // else secure only: secureClientPort below
+		host, port, _ := net.SplitHostPort(c.ClientAddr)
+		line("clientPort", port)
+		if defHost, _, _ := net.SplitHostPort(def.ClientAddr); host != defHost {
+			line("clientPortAddress", host)
+		}
 	}
 	for _, k := range []struct {
 		key    string
@@ -506,6 +524,7 @@ func (c *Config) Render() []byte {
 	if !c.QuorumHostnameVerification {
 		line("ssl.quorum.hostnameVerification", false)
 	}
+	c.renderClientTLS(line)
 	for _, id := range c.MemberIDs() {
 		m := c.Servers[id]
 		v := fmt.Sprintf("%s:%d:%d", m.Host, m.PeerPort, m.ElectionPort)

@@ -63,6 +63,22 @@
 // read. Refusals are counted in
 // sluice_coordinator_peer_connections_refused_total by reason.
 //
+// # The secure client port
+//
+// With secureClientPort (clienttls.go) a second listener serves the same
+// clients over TLS with ZooKeeper's ssl.* keys (PEM stores only); both
+// ports run at once. The TLS handshake runs in the connection's goroutine
+// under the same deadline as the connect request, so a client that
+// stalls it, speaks plaintext, or presents a certificate of another CA or
+// an expired one is closed without holding up accept; refusals are
+// counted in sluice_coordinator_connections_refused_total as
+// tls_handshake. A verified client certificate gives the connection the
+// x509 identity of its subject (RFC 2253, as X500Principal.getName()),
+// for ACLs as ZooKeeper's X509AuthenticationProvider (the subject named
+// by X509AuthenticationProvider.superUser passes every ACL). superDigest
+// (DigestAuthenticationProvider.superDigest) makes a client that adds the
+// digest super:<password> pass every ACL.
+//
 // # Connection throttle on the client port
 //
 // ZooKeeper 3.6+'s connection_throttle_* keys (off by default) put a

@@ -142,9 +142,15 @@ func (s *Server) writeSrvr(w io.Writer, withClients bool) {
 
 func (s *Server) writeConf(w io.Writer) {
 	c := s.cfg
-	_, port, _ := net.SplitHostPort(s.Addr())
-	fmt.Fprintf(w, "clientPort=%s\nsecureClientPort=-1\ndataDir=%s\ndataDirSize=%d\ndataLogDir=%s\ndataLogSize=%d\ntickTime=%d\nmaxClientCnxns=%d\nminSessionTimeout=%d\nmaxSessionTimeout=%d\nclientPortListenBacklog=-1\nserverId=%d\n",
-		port, c.DataDir, dirSize(c.DataDir), s.logDir(), dirSize(s.logDir()), c.TickTime.Milliseconds(), c.MaxClientCnxns,
+	port, securePort := "-1", "-1" // -1: that port is off, as ZooKeeper prints it
+	if s.ln != nil {
+		_, port, _ = net.SplitHostPort(s.Addr())
+	}
+	if s.tlsLn != nil {
+		_, securePort, _ = net.SplitHostPort(s.SecureAddr())
+	}
+	fmt.Fprintf(w, "clientPort=%s\nsecureClientPort=%s\ndataDir=%s\ndataDirSize=%d\ndataLogDir=%s\ndataLogSize=%d\ntickTime=%d\nmaxClientCnxns=%d\nminSessionTimeout=%d\nmaxSessionTimeout=%d\nclientPortListenBacklog=-1\nserverId=%d\n",
+		port, securePort, c.DataDir, dirSize(c.DataDir), s.logDir(), dirSize(s.logDir()), c.TickTime.Milliseconds(), c.MaxClientCnxns,
 		c.MinSessionTimeout.Milliseconds(), c.MaxSessionTimeout.Milliseconds(), s.id)
 	if c.Standalone() {
 		return

@@ -29,7 +29,7 @@ func newMetrics() *metrics {
 		}),
 		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "sluice_coordinator_connections_refused_total",
-			Help: "Client connections refused, by the limit they exceeded: maxCnxns, maxClientCnxns (closed at accept), connection_throttle (closed at their connect request).",
+			Help: "Client connections refused, by the limit they exceeded: maxCnxns, maxClientCnxns (closed at accept), connection_throttle (closed at their connect request), tls_handshake (a failed TLS handshake on the secure client port).",
 		}, []string{"limit"}),
 		panics: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "sluice_coordinator_connection_panics_total",

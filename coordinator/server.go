@@ -3,6 +3,7 @@ package coordinator
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -34,7 +35,9 @@ type Server struct {
 	tree  *tree.Tree
 	raft  *raftNode
 	ln    net.Listener
-	peers *transport // nil when standalone
+	tlsLn net.Listener // the secure client port; nil when off
+	tls   *tls.Config  // its settings
+	peers *transport   // nil when standalone
 
 	dirLocks []*dirlock.Lock // dataDir's and dataLogDir's, held from NewServer to Run's end
 
@@ -165,7 +168,10 @@ func NewServer(cfg *Config, log *slog.Logger) (*Server, error) {
 			}
 		}
 	}
-	ln, err := net.Listen("tcp", cfg.ClientAddr)
+	var ln net.Listener
+	if cfg.ClientAddr != "" { // else only the secure client port
+		ln, err = net.Listen("tcp", cfg.ClientAddr)
+	}
 	if err != nil {
 		rn.node.Stop()
 		rn.wal.Close()
@@ -176,11 +182,31 @@ func NewServer(cfg *Config, log *slog.Logger) (*Server, error) {
 		return nil, fmt.Errorf("coordinator: listen on client port: %w", err)
 	}
 	s.ln = ln
+	if cfg.SecureClientAddr != "" {
+		if err := s.listenSecure(); err != nil {
+			if ln != nil {
+				ln.Close()
+			}
+			rn.node.Stop()
+			rn.wal.Close()
+			if s.peers != nil {
+				s.peers.ln.Close()
+			}
+			s.releaseDirLocks()
+			return nil, err
+		}
+	}
 	return s, nil
 }
 
-// Addr is the address of the client port.
-func (s *Server) Addr() string { return s.ln.Addr().String() }
+// Addr is the address of the client port, "" when there is only the
+// secure one.
+func (s *Server) Addr() string {
+	if s.ln == nil {
+		return ""
+	}
+	return s.ln.Addr().String()
+}
 
 // Run serves until ctx is done, then closes every connection and stops.
 func (s *Server) Run(ctx context.Context) error {
@@ -196,11 +222,18 @@ func (s *Server) Run(ctx context.Context) error {
 		wg.Add(1)
 		go func() { defer wg.Done(); s.autopurge(ctx); errc <- nil }()
 	}
-	wg.Add(3)
+	if s.tlsLn != nil {
+		wg.Add(1)
+		go func() { defer wg.Done(); errc <- s.accept(ctx, s.tlsLn, s.tls) }()
+	}
+	if s.ln != nil {
+		wg.Add(1)
+		go func() { defer wg.Done(); errc <- s.accept(ctx, s.ln, nil) }()
+	}
+	wg.Add(2)
 	go func() { defer wg.Done(); errc <- s.raft.run(ctx) }()
-	go func() { defer wg.Done(); errc <- s.accept(ctx) }()
 	go func() { defer wg.Done(); s.leaderDuties(ctx); errc <- nil }()
-	s.log.Info("coordinator serving", "addr", s.Addr(), "standalone", s.cfg.Standalone())
+	s.log.Info("coordinator serving", "addr", s.Addr(), "secure_addr", s.SecureAddr(), "standalone", s.cfg.Standalone())
 
 	var err error
 	select {
@@ -208,7 +241,12 @@ func (s *Server) Run(ctx context.Context) error {
 	case err = <-errc:
 	}
 	cancel()
-	s.ln.Close()
+	if s.ln != nil {
+		s.ln.Close()
+	}
+	if s.tlsLn != nil {
+		s.tlsLn.Close()
+	}
 	s.mu.Lock()
 	for c := range s.conns {
 		c.close()
@@ -258,9 +296,10 @@ func (s *Server) releaseDirLocks() {
 	s.dirLocks = nil
 }
 
-func (s *Server) accept(ctx context.Context) error {
+// accept serves the clients of ln, over TLS with tlsCfg when it is set.
+func (s *Server) accept(ctx context.Context, ln net.Listener, tlsCfg *tls.Config) error {
 	for {
-		nc, err := accept.Next(ctx, s.ln, s.log)
+		nc, err := accept.Next(ctx, ln, s.log)
 		if err != nil { // closed by Run, which is stopping
 			return nil
 		}
@@ -289,6 +328,14 @@ func (s *Server) accept(ctx context.Context) error {
 		// Set before the connection is shared, so that a close (which moves
 		// the deadline to now) always comes after it.
 		_ = nc.SetReadDeadline(time.Now().Add(s.handshakeTimeout()))
+		var tc *tls.Conn
+		if tlsCfg != nil {
+			// The TLS handshake's writes are bounded too; serve's
+			// replies have deadlines of their own.
+			_ = nc.SetWriteDeadline(time.Now().Add(s.handshakeTimeout()))
+			tc = tls.Server(nc, tlsCfg)
+			nc = tc
+		}
 		s.perIP[ip]++
 		s.metrics.conns.Inc()
 		c := newConn(s, nc)
@@ -297,7 +344,12 @@ func (s *Server) accept(ctx context.Context) error {
 		s.connWG.Add(1)
 		go func() { // owned by Run through connWG
 			defer s.connWG.Done()
-			c.serve(ctx)
+			if tc == nil || s.tlsHandshake(ctx, c, tc) {
+				c.serve(ctx)
+			} else {
+				c.close()
+				tc.Close()
+			}
 			s.mu.Lock()
 			delete(s.conns, c)
 			if s.perIP[ip]--; s.perIP[ip] <= 0 {

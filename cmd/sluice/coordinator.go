@@ -72,6 +72,9 @@ func coordinatorStatus(ctx context.Context, e *env, cfgPath string) error {
 	if err != nil {
 		return err
 	}
+	if cfg.ClientAddr == "" {
+		return fmt.Errorf("%s has only secureClientPort: status asks srvr on the plaintext clientPort", cfgPath)
+	}
 	out, err := zkproto.FourLetter(ctx, coordinator.DialAddr(cfg.ClientAddr), "srvr")
 	if err != nil {
 		return fmt.Errorf("member at %s is not running: %w", cfg.ClientAddr, err)

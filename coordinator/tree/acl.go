@@ -99,6 +99,11 @@ func fixACL(acl []zk.ACL, ids []zk.ID) ([]zk.ACL, error) {
 				return nil, zk.ErrInvalidACL
 			}
 			out = append(out, a)
+		case "x509": // a client certificate's subject (RFC 2253), compared as written
+			if a.ID.ID == "" {
+				return nil, zk.ErrInvalidACL
+			}
+			out = append(out, a)
 		case "ip":
 			if net.ParseIP(a.ID.ID) == nil {
 				if _, _, err := net.ParseCIDR(a.ID.ID); err != nil {

@@ -3,20 +3,22 @@
 # foreground, for tests and benchmarks that check sluice's coordinator against
 # the system it imitates.
 #
-#   deploy/zookeeper/run.sh --port PORT --data DIR [--id N --servers "1=127.0.0.1:P:E,2=…"]
+#   deploy/zookeeper/run.sh --port PORT --data DIR [--id N --servers "1=127.0.0.1:P:E,2=…"] [--extra FILE]
 #
+# --extra appends FILE's lines to zoo.cfg (e.g. secureClientPort and ssl.* keys).
 # It writes DIR/zoo.cfg (and DIR/myid for an ensemble member) and runs
 # org.apache.zookeeper.server.quorum.QuorumPeerMain with it. Logs go to stdout.
 # Ready when `ruok` on PORT answers `imok`.
 set -euo pipefail
 
-port="" data="" id="" servers=""
+port="" data="" id="" servers="" extra=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --port) port="$2"; shift 2 ;;
     --data) data="$2"; shift 2 ;;
     --id) id="$2"; shift 2 ;;
     --servers) servers="$2"; shift 2 ;;
+    --extra) extra="$2"; shift 2 ;;
     *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -41,6 +43,7 @@ data="$(cd "$data" && pwd)"
     IFS=, read -ra members <<<"$servers"
     for m in "${members[@]}"; do echo "server.${m%%=*}=${m#*=}"; done
   fi
+  if [ -n "$extra" ]; then cat "$extra"; fi
 } >"$data/zoo.cfg"
 if [ -n "$id" ]; then echo "$id" >"$data/myid"; fi
 
@@ -51,7 +54,9 @@ log4j.appender.stdout.layout=org.apache.log4j.PatternLayout
 log4j.appender.stdout.layout.ConversionPattern=%d{ISO8601} [myid:%X{myid}] %-5p %c{1}: %m%n
 LOG
 
-cp="$jar:/usr/share/java/slf4j-log4j12.jar:/usr/share/java/log4j-1.2.jar"
+# netty-codec and netty-resolver: the Netty server (secureClientPort) needs
+# them and the jar's manifest does not name them.
+cp="$jar:/usr/share/java/slf4j-log4j12.jar:/usr/share/java/log4j-1.2.jar:/usr/share/java/netty-codec.jar:/usr/share/java/netty-resolver.jar"
 exec java ${ZK_JAVA_OPTS:--Xms256m -Xmx256m} \
   -Dlog4j.configuration="file:$data/log4j.properties" \
   -Dzookeeper.admin.enableServer=false \

@@ -38,6 +38,10 @@ type EnsembleSpec struct {
 	GoMemLimit string // GOMEMLIMIT for each sluice member (its heap bound, as -Xmx in JavaOpts), e.g. "132MiB"
 	StartLimit time.Duration
 
+	// ZooKeeperConfig, if set, are lines added to each ZooKeeper member's
+	// zoo.cfg (e.g. secureClientPort and the ssl.* keys).
+	ZooKeeperConfig []string
+
 	// Configure, if set, changes each sluice member's configuration
 	// (member id, from 1) before it is written, e.g. to set limits.
 	Configure func(id int, cfg *coordinator.Config)
@@ -117,6 +121,14 @@ func StartEnsemble(ctx context.Context, spec EnsembleSpec) (*Ensemble, error) {
 			args := []string{spec.ZooKeeper, "--port", strconv.Itoa(p[0]), "--data", filepath.Join(dir, "data")}
 			if len(servers) > 0 {
 				args = append(args, "--id", strconv.Itoa(id), "--servers", strings.Join(servers, ","))
+			}
+			if len(spec.ZooKeeperConfig) > 0 {
+				extra := filepath.Join(dir, "zoo.cfg.extra")
+				if err := os.WriteFile(extra, []byte(strings.Join(spec.ZooKeeperConfig, "\n")+"\n"), 0o644); err != nil {
+					c.Stop()
+					return nil, err
+				}
+				args = append(args, "--extra", extra)
 			}
 			cmd = exec.Command("bash", args...)
 			cmd.Env = append(os.Environ(), "ZK_JAVA_OPTS="+spec.JavaOpts)

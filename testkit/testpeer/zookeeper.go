@@ -32,12 +32,19 @@ type ZooKeeper struct {
 // stops it when the test ends.
 func StartZooKeeper(tb testing.TB) *ZooKeeper {
 	tb.Helper()
+	return StartZooKeeperWith(tb, nil)
+}
+
+// StartZooKeeperWith starts a standalone Apache ZooKeeper server as
+// StartZooKeeper does, with the lines of extra added to its zoo.cfg.
+func StartZooKeeperWith(tb testing.TB, extra []string) *ZooKeeper {
+	tb.Helper()
 	for _, p := range []string{zooKeeperJar, zkCliPath} {
 		if _, err := os.Stat(p); err != nil {
 			Missing(tb, "zookeeper", err)
 		}
 	}
-	e := zooKeeperEnsemble(tb, 1)
+	e := zooKeeperEnsemble(tb, 1, extra)
 	m := e.Members[0]
 	Used(tb, "zookeeper", "3.8 (Debian) at "+m.ClientAddr)
 	return &ZooKeeper{Addr: m.ClientAddr, Process: &Process{Process: m.Process}}
@@ -50,7 +57,15 @@ func StartZooKeeper(tb testing.TB) *ZooKeeper {
 // a line of the result in two; the test fails if it does not exit 0.
 func ZkCli(tb testing.TB, addr string, args ...string) string {
 	tb.Helper()
-	out, err := runZkCli(tb, addr, "", args)
+	return ZkCliWith(tb, addr, "", args...)
+}
+
+// ZkCliWith runs zkCli.sh as ZkCli does with CLIENT_JVMFLAGS set to
+// jvmFlags (e.g. -Dzookeeper.client.secure=true and the ssl.* properties
+// of a TLS client).
+func ZkCliWith(tb testing.TB, addr, jvmFlags string, args ...string) string {
+	tb.Helper()
+	out, err := runZkCli(tb, addr, jvmFlags, "", args)
 	if err != nil {
 		tb.Fatalf("zkCli.sh %v: %v\noutput:\n%s", args, err, out)
 	}
@@ -82,7 +97,7 @@ func WithoutZkCliEvents(out string) string {
 // takes from the last command.
 func ZkCliScript(tb testing.TB, addr, script string) (string, int) {
 	tb.Helper()
-	out, err := runZkCli(tb, addr, script, nil)
+	out, err := runZkCli(tb, addr, "", script, nil)
 	var exit *exec.ExitError
 	if err != nil && !errors.As(err, &exit) {
 		tb.Fatalf("zkCli.sh: %v\noutput:\n%s", err, out)
@@ -94,7 +109,17 @@ func ZkCliScript(tb testing.TB, addr, script string) (string, int) {
 	return out, 0
 }
 
-func runZkCli(tb testing.TB, addr, stdin string, args []string) (string, error) {
+// RunZkCli runs zkCli.sh against addr with CLIENT_JVMFLAGS jvmFlags and
+// one command, and returns what it printed and how it exited, for tests
+// of a failure.
+func RunZkCli(tb testing.TB, addr, jvmFlags string, args ...string) (string, error) {
+	tb.Helper()
+	out, err := runZkCli(tb, addr, jvmFlags, "", args)
+	Used(tb, "zkCli", "zkCli.sh "+args[0])
+	return WithoutZkCliEvents(out), err
+}
+
+func runZkCli(tb testing.TB, addr, jvmFlags, stdin string, args []string) (string, error) {
 	tb.Helper()
 	if _, err := os.Stat(zkCliPath); err != nil {
 		Missing(tb, "zookeeper", err)
@@ -105,6 +130,9 @@ func runZkCli(tb testing.TB, addr, stdin string, args []string) (string, error) 
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	cmd.Stdin = strings.NewReader(stdin)
+	if jvmFlags != "" {
+		cmd.Env = append(os.Environ(), "CLIENT_JVMFLAGS="+jvmFlags)
+	}
 	err := cmd.Run()
 	return out.String(), err
 }
@@ -117,18 +145,42 @@ func StartZooKeeperEnsemble(tb testing.TB, n int) []string {
 	if _, err := os.Stat(zooKeeperJar); err != nil {
 		Missing(tb, "zookeeper", err)
 	}
-	addrs := zooKeeperEnsemble(tb, n).Addrs()
+	addrs := zooKeeperEnsemble(tb, n, nil).Addrs()
 	Used(tb, "zookeeper", fmt.Sprintf("3.8 (Debian) ensemble of %d at %s", n, strings.Join(addrs, ",")))
 	return addrs
 }
 
 // zooKeeperEnsemble starts n Apache ZooKeeper members (StartEnsemble) for
 // the test.
-func zooKeeperEnsemble(tb testing.TB, n int) *Ensemble {
+func zooKeeperEnsemble(tb testing.TB, n int, extra []string) *Ensemble {
 	tb.Helper()
 	root, err := RepoRoot()
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return EnsembleFor(tb, EnsembleSpec{Kind: KindZooKeeper, Members: n, ZooKeeper: filepath.Join(root, "deploy/zookeeper/run.sh"), StartLimit: 60 * time.Second})
+	return EnsembleFor(tb, EnsembleSpec{Kind: KindZooKeeper, Members: n, ZooKeeper: filepath.Join(root, "deploy/zookeeper/run.sh"), StartLimit: 60 * time.Second, ZooKeeperConfig: extra})
+}
+
+// nettyClassPath is what Debian's zookeeper.jar lacks for its Netty
+// client and server (the TLS ones): its manifest's Class-Path names
+// netty-buffer, -common, -handler and -transport but not netty-codec and
+// netty-resolver, which they need.
+const nettyClassPath = "/usr/share/java/netty-codec.jar:/usr/share/java/netty-resolver.jar"
+
+// ZkCliTLSFlags returns zkCli.sh's CLIENT_JVMFLAGS for a TLS client
+// (ZooKeeper's Netty client socket, zookeeper.client.secure=true) with
+// the PEM key store keyStore (none when "") and trust store trustStore;
+// they also put the Netty jars Debian's package leaves out on the class
+// path (a later -cp replaces zkCli.sh's own).
+func ZkCliTLSFlags(keyStore, trustStore string) string {
+	flags := []string{
+		"-cp", "/etc/zookeeper/conf:" + zooKeeperJar + ":" + nettyClassPath,
+		"-Dzookeeper.client.secure=true",
+		"-Dzookeeper.clientCnxnSocket=org.apache.zookeeper.ClientCnxnSocketNetty",
+		"-Dzookeeper.ssl.trustStore.location=" + trustStore, "-Dzookeeper.ssl.trustStore.type=PEM",
+	}
+	if keyStore != "" {
+		flags = append(flags, "-Dzookeeper.ssl.keyStore.location="+keyStore, "-Dzookeeper.ssl.keyStore.type=PEM")
+	}
+	return strings.Join(flags, " ")
 }
