@@ -72,6 +72,8 @@ type Broker struct {
 	conns   *connCounts        // for max.connections, max.connections.per.ip and its overrides
 	rates   []*connRate        // max.connection.creation.rate, the listener's (connrate.go)
 
+	users saslUsers // the SASL mechanisms' credentials (scram_users.go)
+
 	connWG sync.WaitGroup
 }
 
@@ -114,6 +116,7 @@ func New(cfg *Config, log *slog.Logger) (*Broker, error) {
 	b.dyn, b.rates = newBrokerDynamic(cfg, b.rates)
 	b.loadBrokerConfigs() // before the partitions open, so that they open with them
 	b.apis = newAPITable()
+	b.users = newSASLUsers(cfg, meta)
 	b.mem = newRequestMemory(cfg.QueuedMaxRequestBytes)
 	b.bufs = connbuf.New(64 << 10)
 	err = b.checkLogDirs()
@@ -216,7 +219,7 @@ func (b *Broker) Run(ctx context.Context) error {
 		b.connWG.Add(1)
 		go func() {
 			defer b.connWG.Done()
-			(&conn{b: b, nc: nc, principal: anonymousPrincipal}).serve(ctx)
+			(&conn{b: b, nc: nc, principal: anonymousPrincipal, sasl: b.newSASLState()}).serve(ctx)
 			conns.Delete(nc)
 			b.conns.done(ip)
 		}()

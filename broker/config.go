@@ -5,7 +5,6 @@ import (
 	"maps"
 	"math"
 	"net"
-	"net/url"
 	"regexp"
 	"slices"
 	"strconv"
@@ -21,8 +20,12 @@ import (
 type Config struct {
 	File string
 
-	BrokerID               int32
-	Listener               string // host:port to bind (from listeners=PLAINTEXT://host:port)
+	BrokerID int32
+	Listener string // host:port to bind (from listeners=PLAINTEXT://host:port)
+	// SecurityProtocol is the listener's scheme: PLAINTEXT, or
+	// SASL_PLAINTEXT with the SASL keys (config_sasl.go).
+	SecurityProtocol       string
+	SASL                   SASLConfig
 	AdvertisedHost         string // what Metadata tells clients (advertised.listeners)
 	AdvertisedPort         int32
 	LogDirs                []string
@@ -155,6 +158,8 @@ func Defaults() Config {
 		MaxCompactionLagMs:                 math.MaxInt64,
 	}
 	c.SetListener("", 9092)
+	c.SecurityProtocol = protocolPlaintext
+	c.SASL = defaultSASL()
 	return c
 }
 
@@ -282,6 +287,7 @@ func (c *Config) ReadProperties(p *config.Properties) error {
 			add(p.Errorf("listeners", "%v", err))
 		} else {
 			c.SetListener(host, port)
+			c.SecurityProtocol = listenerScheme(v)
 		}
 	}
 	if v, ok := p.Lookup("advertised.listeners"); ok {
@@ -373,6 +379,7 @@ func (c *Config) ReadProperties(p *config.Properties) error {
 			c.MaxConnectionsPerIPOverrides = m
 		}
 	}
+	add(c.readSASL(p))
 	// Keys Kafka's sample server.properties carries that change nothing here.
 	for _, k := range []string{"num.network.threads", "num.io.threads", "socket.send.buffer.bytes", "socket.receive.buffer.bytes",
 		"num.recovery.threads.per.data.dir", "transaction.state.log.replication.factor",
@@ -411,6 +418,7 @@ func (c *Config) Validate() error {
 	if c.AdvertisedHost == "" || c.AdvertisedPort < 0 || c.AdvertisedPort > 65535 {
 		errs.Addf("advertised.listeners", "%s:%d is not host:port", c.AdvertisedHost, c.AdvertisedPort)
 	}
+	c.validateSASL(&errs)
 	if len(c.LogDirs) == 0 {
 		errs.Addf("log.dirs", "names no directory")
 	}
@@ -439,14 +447,14 @@ func (c *Config) Render() []byte {
 	def := Defaults()
 	line := func(key string, v any) { fmt.Fprintf(&b, "%s=%v\n", key, v) }
 	line("broker.id", c.BrokerID)
-	line("listeners", "PLAINTEXT://"+c.Listener)
+	line("listeners", c.SecurityProtocol+"://"+c.Listener)
 	implied := Defaults()
 	if host, port, err := net.SplitHostPort(c.Listener); err == nil {
 		n, _ := strconv.Atoi(port)
 		implied.advertise(host, n)
 	}
 	if c.AdvertisedHost != implied.AdvertisedHost || c.AdvertisedPort != implied.AdvertisedPort {
-		line("advertised.listeners", "PLAINTEXT://"+net.JoinHostPort(c.AdvertisedHost, strconv.Itoa(int(c.AdvertisedPort))))
+		line("advertised.listeners", c.SecurityProtocol+"://"+net.JoinHostPort(c.AdvertisedHost, strconv.Itoa(int(c.AdvertisedPort))))
 	}
 	line("log.dirs", strings.Join(c.LogDirs, ","))
 	line("zookeeper.connect", strings.Join(c.ZooKeeperConnect, ",")+c.ZooKeeperChroot)
@@ -487,6 +495,7 @@ func (c *Config) Render() []byte {
 		}
 		line(connOverridesKey, strings.Join(entries, ","))
 	}
+	c.renderSASL(line)
 	return []byte(b.String())
 }
 
@@ -498,17 +507,19 @@ func hours(ms int64) int64 {
 	return ms / int64(time.Hour/time.Millisecond)
 }
 
-// parseListener takes the first PLAINTEXT://host:port of a listeners value.
+// parseListener takes the first PLAINTEXT:// or SASL_PLAINTEXT://host:port
+// of a listeners value (listenerScheme its scheme).
 func parseListener(v string) (string, int, error) {
 	first := strings.TrimSpace(strings.Split(v, ",")[0])
-	u, err := url.Parse(first)
-	if err != nil || u.Host == "" {
+	// Not url.Parse: a scheme such as SASL_PLAINTEXT is no URL scheme.
+	scheme, hostPort, ok := strings.Cut(first, "://")
+	if !ok || hostPort == "" || strings.ContainsAny(hostPort, "/?#") {
 		return "", 0, fmt.Errorf("%q is not NAME://host:port", first)
 	}
-	if !strings.EqualFold(u.Scheme, "PLAINTEXT") {
-		return "", 0, fmt.Errorf("listener %q: only PLAINTEXT is supported", first)
+	if !strings.EqualFold(scheme, protocolPlaintext) && !strings.EqualFold(scheme, protocolSASLPlaintext) {
+		return "", 0, fmt.Errorf("listener %q: only PLAINTEXT and SASL_PLAINTEXT are supported", first)
 	}
-	host, ps, err := net.SplitHostPort(u.Host)
+	host, ps, err := net.SplitHostPort(hostPort)
 	if err != nil {
 		return "", 0, fmt.Errorf("%q: %v", first, err)
 	}

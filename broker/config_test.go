@@ -95,7 +95,7 @@ listener.name.plaintext.max.connection.creation.rate=50
 func TestConfigErrors(t *testing.T) {
 	for _, tc := range []struct{ text, want string }{
 		{"zookeeper.connect=h:2181\nbroker.id=x\n", `server.properties:2: broker.id: "x" is not an integer`},
-		{"zookeeper.connect=h:2181\nlisteners=SSL://h:9093\n", `server.properties:2: listeners: listener "SSL://h:9093": only PLAINTEXT is supported`},
+		{"zookeeper.connect=h:2181\nlisteners=SSL://h:9093\n", `server.properties:2: listeners: listener "SSL://h:9093": only PLAINTEXT and SASL_PLAINTEXT are supported`},
 		{"broker.id=1\n", "server.properties: zookeeper.connect: is required"},
 		{"zookeeper.connect=h:2181\nnum.partitions=0\n", "server.properties:2: num.partitions: 0 is outside [1, 1048576]"},
 		{"zookeeper.connect=h:2181\nmax.connection.creation.rate=0\n", "server.properties:2: max.connection.creation.rate: 0 is outside [1, 2147483647]"},

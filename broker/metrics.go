@@ -15,6 +15,7 @@ type metrics struct {
 	throttled             *prometheus.CounterVec
 	throttleSeconds       prometheus.Counter
 	idleClosed            prometheus.Counter
+	saslFailures          prometheus.Counter
 	produceBytes          prometheus.Counter
 	fetchBytes            prometheus.Counter
 
@@ -60,6 +61,10 @@ func newMetrics() *metrics {
 		idleClosed: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "sluice_broker_connections_idle_closed_total",
 			Help: "Connections closed because they sent nothing for connections.max.idle.ms.",
+		}),
+		saslFailures: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "sluice_broker_sasl_authentication_failures_total",
+			Help: "SASL authentications that failed (their connections closed).",
 		}),
 		produceBytes: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "sluice_broker_produce_bytes_total",
@@ -119,7 +124,7 @@ func (m *metrics) request(key kmsg.Key) { m.requests.WithLabelValues(key.Name())
 // registry served on /metrics.
 func (b *Broker) Collectors() []prometheus.Collector {
 	return []prometheus.Collector{
-		b.metrics.requests, b.metrics.panics, b.metrics.offsetsRecordsSkipped, b.metrics.refused, b.metrics.throttled, b.metrics.throttleSeconds, b.metrics.idleClosed, b.metrics.produceBytes, b.metrics.fetchBytes,
+		b.metrics.requests, b.metrics.panics, b.metrics.offsetsRecordsSkipped, b.metrics.refused, b.metrics.throttled, b.metrics.throttleSeconds, b.metrics.idleClosed, b.metrics.saslFailures, b.metrics.produceBytes, b.metrics.fetchBytes,
 		b.metrics.replicaFetchBytes, b.metrics.replThrottled, b.metrics.replThrottledBytes, b.metrics.isrChanges, b.metrics.leaderElections, b.metrics.controller, b.metrics.logFlushes,
 		b.metrics.cleanerPasses, b.metrics.cleanerBytesRead, b.metrics.cleanerBytesWritten,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
