@@ -141,15 +141,23 @@ func ParseCredential(s string) (Credential, error) {
 type scramServer struct {
 	mech string
 	conv *scram.ServerConversation
+	h    func() hash.Hash
+
+	// For finalWithLongerNonce: the first two messages and the
+	// credential looked up.
+	clientFirst, serverFirst string
+	cred                     Credential
+	user                     string // set by finalWithLongerNonce's success
 }
 
 var errUnknownUser = errors.New("no SCRAM credential for the user")
 
 func newScramServer(mech string, users Users) (*scramServer, error) {
-	_, gen, err := hashOf(mech)
+	h, gen, err := hashOf(mech)
 	if err != nil {
 		return nil, err
 	}
+	s := &scramServer{mech: mech, h: h}
 	srv, err := gen.NewServer(func(user string) (scram.StoredCredentials, error) {
 		c, ok, err := users.ScramCredential(mech, user)
 		if err != nil {
@@ -158,25 +166,40 @@ func newScramServer(mech string, users Users) (*scramServer, error) {
 		if !ok {
 			return scram.StoredCredentials{}, errUnknownUser
 		}
+		s.cred = c
 		return scram.StoredCredentials{KeyFactors: scram.KeyFactors{Salt: string(c.Salt), Iters: c.Iterations},
 			StoredKey: c.StoredKey, ServerKey: c.ServerKey}, nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("sasl: %s server: %w", mech, err)
 	}
-	return &scramServer{mech: mech, conv: srv.NewConversation()}, nil
+	s.conv = srv.NewConversation()
+	return s, nil
 }
 
 // Step takes the client-first message, then the client-final one. Every
 // failure (an unknown user, a wrong proof, a malformed message) is
 // answered with Kafka's one message.
 func (s *scramServer) Step(token []byte) ([]byte, bool, error) {
-	if s.conv.Done() || len(token) > maxTokenSize {
+	if s.conv.Done() || s.user != "" || len(token) > maxTokenSize {
 		return nil, false, invalidCredentials(s.mech)
+	}
+	if s.serverFirst != "" {
+		if ok, out, err := s.finalWithLongerNonce(string(token)); ok {
+			if err != nil {
+				return nil, false, fmt.Errorf("%w (%v)", invalidCredentials(s.mech), err)
+			}
+			return []byte(out), true, nil
+		}
+	} else {
+		s.clientFirst = string(token)
 	}
 	out, err := s.conv.Step(string(token))
 	if err != nil {
 		return nil, false, fmt.Errorf("%w (%v)", invalidCredentials(s.mech), err)
+	}
+	if s.serverFirst == "" {
+		s.serverFirst = out
 	}
 	done := s.conv.Done()
 	if done && !s.conv.Valid() {
@@ -186,6 +209,9 @@ func (s *scramServer) Step(token []byte) ([]byte, bool, error) {
 }
 
 func (s *scramServer) User() string {
+	if s.user != "" {
+		return s.user
+	}
 	if !s.conv.Valid() {
 		return ""
 	}
