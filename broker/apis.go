@@ -37,7 +37,7 @@ func newAPITable() apiTable {
 		createTopicsAPI, deleteTopicsAPI, initProducerIDAPI, offsetForLeaderEpochAPI, describeConfigsAPI, createPartitionsAPI,
 		alterConfigsAPI, incrementalAlterConfigsAPI, describeClusterAPI, deleteRecordsAPI, describeLogDirsAPI, offsetDeleteAPI,
 		electLeadersAPI, alterPartitionReassignmentsAPI, listPartitionReassignmentsAPI,
-		saslHandshakeAPI, saslAuthenticateAPI, describeUserScramCredentialsAPI, alterUserScramCredentialsAPI} {
+		saslHandshakeAPI, saslAuthenticateAPI, describeUserScramCredentialsAPI, alterUserScramCredentialsAPI, describeClientQuotasAPI} {
 		t[a.key] = a
 	}
 	for _, g := range group.APIs() {
