@@ -73,6 +73,8 @@ type Broker struct {
 	conns   *connCounts        // for max.connections, max.connections.per.ip and its overrides
 	rates   []*connRate        // max.connection.creation.rate, the listener's (connrate.go)
 
+	users saslListenerUsers // the SASL mechanisms' credentials, by listener (scram_users.go)
+
 	connWG sync.WaitGroup
 }
 
@@ -115,6 +117,7 @@ func New(cfg *Config, log *slog.Logger) (*Broker, error) {
 	b.dyn, b.rates = newBrokerDynamic(cfg, b.rates)
 	b.loadBrokerConfigs() // before the partitions open, so that they open with them
 	b.apis = newAPITable()
+	b.users = newSASLUsers(cfg, meta)
 	b.mem = newRequestMemory(cfg.QueuedMaxRequestBytes)
 	b.bufs = connbuf.New(64 << 10)
 	err = b.checkLogDirs()

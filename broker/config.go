@@ -37,6 +37,9 @@ type Config struct {
 	// those keys in place (sslconfig.go).
 	SSL                    SSLConfig
 	ListenerSSL            map[string]SSLConfig
+	// SASL is the sasl.* keys and the login modules of the SASL_PLAINTEXT
+	// and SASL_SSL listeners (config_sasl.go).
+	SASL SASLConfig
 	LogDirs                []string
 	NumPartitions          int32
 	DefaultReplication     int16
@@ -173,6 +176,7 @@ func Defaults() Config {
 	}
 	c.SetListener("", 9092)
 	c.ZooKeeperTLS = zooKeeperTLSDefaults()
+	c.SASL = defaultSASL()
 	return c
 }
 
@@ -375,6 +379,7 @@ func (c *Config) ReadProperties(p *config.Properties) error {
 		}
 	}
 	c.readZooKeeperTLS(p, add)
+	add(c.readSASL(p))
 	// Keys Kafka's sample server.properties carries that change nothing here.
 	for _, k := range []string{"num.network.threads", "num.io.threads", "socket.send.buffer.bytes", "socket.receive.buffer.bytes",
 		"num.recovery.threads.per.data.dir", "transaction.state.log.replication.factor",
@@ -409,6 +414,7 @@ func (c *Config) Validate() error {
 	}
 	c.validateListeners(errs.Addf)
 	c.validateSSL(errs.Addf)
+	c.validateSASL(&errs)
 	if len(c.LogDirs) == 0 {
 		errs.Addf("log.dirs", "names no directory")
 	}
@@ -480,6 +486,7 @@ func (c *Config) Render() []byte {
 		line(connOverridesKey, strings.Join(entries, ","))
 	}
 	c.renderZooKeeperTLS(line)
+	c.renderSASL(line)
 	return []byte(b.String())
 }
 

@@ -95,7 +95,8 @@ listener.name.plaintext.max.connection.creation.rate=50
 func TestConfigErrors(t *testing.T) {
 	for _, tc := range []struct{ text, want string }{
 		{"zookeeper.connect=h:2181\nbroker.id=x\n", `server.properties:2: broker.id: "x" is not an integer`},
-		{"zookeeper.connect=h:2181\nlisteners=SASL_SSL://h:9093\n", `server.properties:2: listeners: SASL_SSL: SASL_SSL listeners are not yet supported`},
+		{"zookeeper.connect=h:2181\nlisteners=SASL_SSL://h:9093\n", `sasl.enabled.mechanisms: GSSAPI is not supported by sluice`},
+		{"zookeeper.connect=h:2181\nlisteners=BAD://h:9093\n", `listener.security.protocol.map: gives no security protocol for listener BAD`},
 		{"broker.id=1\n", "server.properties: zookeeper.connect: is required"},
 		{"zookeeper.connect=h:2181\nnum.partitions=0\n", "server.properties:2: num.partitions: 0 is outside [1, 1048576]"},
 		{"zookeeper.connect=h:2181\nmax.connection.creation.rate=0\n", "server.properties:2: max.connection.creation.rate: 0 is outside [1, 2147483647]"},

@@ -210,6 +210,12 @@ type conn struct {
 	// anonymousPrincipal until SASL or a TLS client certificate says
 	// otherwise.
 	principal string
+	// sasl is the SASL exchange's state on a SASL listener, else nil
+	// (sasl_conn.go).
+	sasl *saslState
+	// closeAfter closes the connection once the response being handled
+	// is sent (a failed SASL step).
+	closeAfter bool
 }
 
 // anonymousPrincipal is the principal of a client that did not
@@ -265,8 +271,8 @@ func (c *conn) serve(ctx context.Context) {
 			r, w = c.b.bufs.Reader(src), c.b.bufs.Writer(c.nc)
 		}
 		n := int32(binary.BigEndian.Uint32(size[:]))
-		if n < 8 || n > c.b.cfg.MaxRequestBytes {
-			c.b.log.Info("closing connection: request size out of range", "remote", c.nc.RemoteAddr(), "size", n, "max", c.b.cfg.MaxRequestBytes)
+		if n < 8 || n > c.maxRequestBytes() {
+			c.b.log.Info("closing connection: request size out of range", "remote", c.nc.RemoteAddr(), "size", n, "max", c.maxRequestBytes())
 			return
 		}
 		frame, err := c.readFrame(ctx, r, int(n), &mem)
@@ -298,6 +304,10 @@ func (c *conn) serve(ctx context.Context) {
 			c.b.log.Info("closing connection", "remote", c.nc.RemoteAddr(), "err", err)
 			return
 		}
+		if err := c.authenticate(req); err != nil {
+			c.b.log.Info("closing connection", "remote", c.nc.RemoteAddr(), "err", err)
+			return
+		}
 		c.b.metrics.request(req.key)
 		resp, err := c.b.handle(ctx, c, req)
 		if err != nil {
@@ -322,8 +332,16 @@ func (c *conn) serve(ctx context.Context) {
 				return
 			}
 		}
-		if r.Buffered() == 0 {
+		if r.Buffered() == 0 || c.closeAfter || c.authenticating() {
 			if err := w.Flush(); err != nil {
+				return
+			}
+		}
+		if c.closeAfter {
+			return
+		}
+		if c.authenticating() && c.sasl.raw {
+			if err := c.rawExchange(r, w); err != nil {
 				return
 			}
 		}

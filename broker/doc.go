@@ -182,6 +182,17 @@
 // per-IP connection_creation_rate quota (set with kafka-configs.sh
 // --entity-type ips, through AlterClientQuotas) is not implemented.
 //
+// Authentication. On a SASL_PLAINTEXT listener a connection must log in
+// (sasl_conn.go: SaslHandshake, then SaslAuthenticate or, after a v0
+// handshake, raw tokens) before anything but ApiVersions; until then its
+// frames are at most 512 KiB and any other request closes it. The
+// mechanisms are package broker/sasl's; SCRAM credentials are read from
+// /config/users/<user> at each login (scram_users.go), and
+// Describe/AlterUserScramCredentials read and write them there with a
+// change notification, as Kafka 2.x. Followers log in to their leaders
+// with sasl.mechanism.inter.broker.protocol (sasl_peer.go). conn.principal
+// is then User:<name>.
+//
 // A panic while serving a request (a bug in a handler or a decoder) is
 // recovered in that connection's goroutine: it is logged with its stack,
 // counted in sluice_broker_request_panics_total{api}, and closes that

@@ -82,6 +82,11 @@ func (b *Broker) followOnce(ctx context.Context, p *partition.Partition, leader,
 	defer c.close()
 	stop := context.AfterFunc(ctx, func() { c.close() })
 	defer stop()
+	if mech := b.cfg.interBrokerMechanism(); mech != nil {
+		if err := authenticatePeer(ctx, c, mech, addr, b.cfg.RequestTimeout); err != nil {
+			return err
+		}
+	}
 	if err := b.truncateToLeader(c, p, epoch); err != nil {
 		return err
 	}

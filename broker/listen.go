@@ -20,7 +20,7 @@ type listener struct {
 	Listener
 	protocol string
 	ln       net.Listener
-	tls      *tls.Config // nil but for SSL (and, later, SASL_SSL)
+	tls      *tls.Config // nil but for SSL and SASL_SSL
 }
 
 // sslHandshakeTimeout bounds a TLS handshake: a client that connects and
@@ -39,7 +39,7 @@ func listen(cfg *Config) ([]*listener, error) {
 	}
 	for i, l := range cfg.AllListeners() {
 		bl := &listener{Listener: l, protocol: cfg.Protocol(l.Name)}
-		if bl.protocol == protoSSL {
+		if tlsProtocol(bl.protocol) {
 			s := cfg.sslFor(l.Name)
 			t, err := s.serverTLS()
 			if err != nil {
@@ -129,7 +129,7 @@ func (b *Broker) acceptLoop(ctx context.Context, l *listener, conns *sync.Map) {
 		b.connWG.Add(1)
 		go func() {
 			defer b.connWG.Done()
-			c := &conn{b: b, nc: nc, listener: l, principal: anonymousPrincipal}
+			c := &conn{b: b, nc: nc, listener: l, principal: anonymousPrincipal, sasl: newSASLState(l)}
 			// The TLS handshake runs here, not in the accept loop: a
 			// slow or silent client stalls only its own connection.
 			if c.handshake(ctx) {
@@ -221,7 +221,7 @@ func (b *Broker) peerEndpoint(id int32) (string, *tls.Config, error) {
 		return "", nil, fmt.Errorf("%w: broker %d has no %s listener", errNoLeaderAddress, id, name)
 	}
 	addr := net.JoinHostPort(host, strconv.Itoa(int(port)))
-	if b.cfg.Protocol(name) != protoSSL {
+	if !tlsProtocol(b.cfg.Protocol(name)) {
 		return addr, nil, nil
 	}
 	s := b.cfg.sslFor(name)

@@ -174,9 +174,7 @@ func (c *Config) validateListeners(addf func(key, format string, args ...any)) {
 		}
 		binds[host+":"+port] = true
 		switch proto := c.Protocol(l.Name); proto {
-		case protoPlaintext, protoSSL:
-		case protoSASLPlaintext, protoSASLSSL:
-			addf("listeners", "%s: %s listeners are not yet supported", l.Name, proto)
+		case protoPlaintext, protoSSL, protoSASLPlaintext, protoSASLSSL:
 		case "":
 			addf("listener.security.protocol.map", "gives no security protocol for listener %s", l.Name)
 		default:

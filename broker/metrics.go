@@ -16,6 +16,7 @@ type metrics struct {
 	throttleSeconds       prometheus.Counter
 	idleClosed            prometheus.Counter
 	tlsFailed             prometheus.Counter
+	saslFailures          prometheus.Counter
 	produceBytes          prometheus.Counter
 	fetchBytes            prometheus.Counter
 
@@ -64,7 +65,11 @@ func newMetrics() *metrics {
 		}),
 		tlsFailed: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "sluice_broker_tls_handshakes_failed_total",
-			Help: "Connections to SSL listeners closed because their TLS handshake failed (a plaintext client, an unknown CA, an expired certificate).",
+			Help: "Connections to SSL and SASL_SSL listeners closed because their TLS handshake failed (a plaintext client, an unknown CA, an expired certificate).",
+		}),
+		saslFailures: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "sluice_broker_sasl_authentication_failures_total",
+			Help: "SASL authentications that failed (their connections closed).",
 		}),
 		produceBytes: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "sluice_broker_produce_bytes_total",
@@ -124,7 +129,7 @@ func (m *metrics) request(key kmsg.Key) { m.requests.WithLabelValues(key.Name())
 // registry served on /metrics.
 func (b *Broker) Collectors() []prometheus.Collector {
 	return []prometheus.Collector{
-		b.metrics.requests, b.metrics.panics, b.metrics.offsetsRecordsSkipped, b.metrics.refused, b.metrics.throttled, b.metrics.throttleSeconds, b.metrics.idleClosed, b.metrics.tlsFailed, b.metrics.produceBytes, b.metrics.fetchBytes,
+		b.metrics.requests, b.metrics.panics, b.metrics.offsetsRecordsSkipped, b.metrics.refused, b.metrics.throttled, b.metrics.throttleSeconds, b.metrics.idleClosed, b.metrics.tlsFailed, b.metrics.saslFailures, b.metrics.produceBytes, b.metrics.fetchBytes,
 		b.metrics.replicaFetchBytes, b.metrics.replThrottled, b.metrics.replThrottledBytes, b.metrics.isrChanges, b.metrics.leaderElections, b.metrics.controller, b.metrics.logFlushes,
 		b.metrics.cleanerPasses, b.metrics.cleanerBytesRead, b.metrics.cleanerBytesWritten,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{

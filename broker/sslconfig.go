@@ -112,7 +112,11 @@ func (c *Config) sslFor(name string) SSLConfig {
 	return c.SSL
 }
 
-// validateSSL checks the SSL settings of every SSL listener by building
+// tlsProtocol reports whether proto's connections are TLS: SSL and
+// SASL_SSL.
+func tlsProtocol(proto string) bool { return proto == protoSSL || proto == protoSASLSSL }
+
+// validateSSL checks the SSL settings of every SSL and SASL_SSL listener by building
 // them (its files read), and the inter-broker listener's client side.
 func (c *Config) validateSSL(addf func(key, format string, args ...any)) {
 	report := func(err error) {
@@ -124,7 +128,7 @@ func (c *Config) validateSSL(addf func(key, format string, args ...any)) {
 		}
 	}
 	for _, l := range c.AllListeners() {
-		if c.Protocol(l.Name) != protoSSL {
+		if !tlsProtocol(c.Protocol(l.Name)) {
 			continue
 		}
 		s := c.sslFor(l.Name)

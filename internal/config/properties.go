@@ -37,8 +37,10 @@ func LoadProperties(path string) (*Properties, error) {
 }
 
 // ParseProperties parses properties text; file names it in errors. A line
-// without = or : and a key given twice are errors. Line continuations with a
-// trailing backslash are not supported (neither file format uses them).
+// without = or : and a key given twice are errors. A line ending in an odd
+// number of backslashes goes on on the next line, whose leading blanks are
+// dropped, as in Java (Kafka's documented sasl.jaas.config values use it);
+// no other escape is interpreted.
 func ParseProperties(file string, text []byte) (*Properties, error) {
 	p := &Properties{File: file, entries: map[string]entry{}, used: map[string]bool{}}
 	var errs Errors
@@ -49,22 +51,33 @@ func ParseProperties(file string, text []byte) (*Properties, error) {
 		if line == "" || line[0] == '#' || line[0] == '!' {
 			continue
 		}
+		first := n
+		for continued(line) && sc.Scan() {
+			n++
+			line = line[:len(line)-1] + strings.TrimSpace(sc.Text())
+		}
 		i := strings.IndexAny(line, "=:")
 		if i <= 0 {
-			errs = append(errs, &Error{File: file, Line: n, Err: fmt.Errorf("expected key=value, got %q", line)})
+			errs = append(errs, &Error{File: file, Line: first, Err: fmt.Errorf("expected key=value, got %q", line)})
 			continue
 		}
 		key := strings.TrimSpace(line[:i])
 		if prev, dup := p.entries[key]; dup {
-			errs = append(errs, &Error{File: file, Line: n, Key: key, Err: fmt.Errorf("given twice (first on line %d)", prev.line)})
+			errs = append(errs, &Error{File: file, Line: first, Key: key, Err: fmt.Errorf("given twice (first on line %d)", prev.line)})
 			continue
 		}
-		p.entries[key] = entry{value: strings.TrimSpace(line[i+1:]), line: n}
+		p.entries[key] = entry{value: strings.TrimSpace(line[i+1:]), line: first}
 	}
 	if err := sc.Err(); err != nil {
 		return nil, &Error{File: file, Err: err}
 	}
 	return p, errs.Err()
+}
+
+// continued reports whether line ends in an odd number of backslashes.
+func continued(line string) bool {
+	n := len(line) - len(strings.TrimRight(line, "\\"))
+	return n%2 == 1
 }
 
 // Lookup returns the raw value of key and whether it is set, and marks the
