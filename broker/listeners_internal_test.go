@@ -93,7 +93,7 @@ func TestListenersConfigErrors(t *testing.T) {
 		{zk + "listeners=PLAINTEXT://:9092,SSL://:9092\n", "listeners: SSL: port 9092 is bound by another listener"},
 		{zk + "listeners=PLAINTEXT://:9092,FOO://:9093\n", "listener.security.protocol.map: gives no security protocol for listener FOO"},
 		{zk + "listeners=PLAINTEXT://:9092,FOO://:9093\nlistener.security.protocol.map=PLAINTEXT:PLAINTEXT,FOO:TLS\n", `server.properties:3: listener.security.protocol.map: FOO: unknown security protocol "TLS"`},
-		{zk + "listeners=PLAINTEXT://:9092,SASL_PLAINTEXT://:9093\n", "listeners: SASL_PLAINTEXT: SASL_PLAINTEXT listeners are not yet supported"},
+		{zk + "listeners=PLAINTEXT://:9092,SASL_PLAINTEXT://:9093\n", "sasl.enabled.mechanisms: GSSAPI is not supported by sluice"},
 		{zk + "listeners=PLAINTEXT:/:9092\n", `server.properties:2: listeners: "PLAINTEXT:/:9092" is not NAME://host:port`},
 		{zk + "advertised.listeners=SSL://h:9093\n", "server.properties:2: advertised.listeners: SSL is not a listener in listeners"},
 		{zk + "listeners=PLAINTEXT://:9092,SSL://:9093\ninter.broker.listener.name=INTERNAL\nssl.keystore.location=/k.pem\n", "server.properties:3: inter.broker.listener.name: INTERNAL is not an advertised listener"},
