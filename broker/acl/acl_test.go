@@ -43,11 +43,11 @@ func TestAuthorize(t *testing.T) {
 		{"User:alice", "1.2.3.4", descr, topic, "logs", true}, // implied by READ
 		{"User:alice", "1.2.3.4", write, topic, "logs", false},
 		{"User:bob", "10.0.0.1", write, topic, "logs", true},
-		{"User:bob", "10.0.0.2", write, topic, "logs", false}, // other host
+		{"User:bob", "10.0.0.2", write, topic, "logs", false},                          // other host
 		{"User:eve", "1.2.3.4", kmsg.ACLOperationDescribeConfigs, topic, "logs", true}, // User:*, implied by ALTER_CONFIGS
-		{"User:eve", "1.2.3.4", read, topic, "other", false},                          // no ACL: allow.everyone false
-		{"User:carol", "1.2.3.4", write, topic, "app-x", true},                        // prefixed ALL
-		{"User:carol", "1.2.3.4", read, topic, "app-secret", false},                   // DENY wins
+		{"User:eve", "1.2.3.4", read, topic, "other", false},                           // no ACL: allow.everyone false
+		{"User:carol", "1.2.3.4", write, topic, "app-x", true},                         // prefixed ALL
+		{"User:carol", "1.2.3.4", read, topic, "app-secret", false},                    // DENY wins
 		{"User:carol", "1.2.3.4", write, topic, "app-secret", true},
 		{"User:dave", "1.2.3.4", descr, topic, "anything", true}, // wildcard
 		{"User:dave", "1.2.3.4", read, topic, "anything", false},
