@@ -36,7 +36,7 @@ func newAPITable() apiTable {
 	for _, a := range []api{produceAPI, fetchAPI, listOffsetsAPI, metadataAPI, findCoordinatorAPI, apiVersionsAPI,
 		createTopicsAPI, deleteTopicsAPI, initProducerIDAPI, offsetForLeaderEpochAPI, describeConfigsAPI, createPartitionsAPI,
 		alterConfigsAPI, incrementalAlterConfigsAPI, describeClusterAPI, deleteRecordsAPI, describeLogDirsAPI, offsetDeleteAPI,
-		electLeadersAPI, alterPartitionReassignmentsAPI, listPartitionReassignmentsAPI} {
+		electLeadersAPI, alterPartitionReassignmentsAPI, listPartitionReassignmentsAPI, describeACLsAPI, createACLsAPI, deleteACLsAPI} {
 		t[a.key] = a
 	}
 	for _, g := range group.APIs() {

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sluicelogs/sluice/broker/acl"
 	"github.com/sluicelogs/sluice/broker/partition"
 	"github.com/sluicelogs/sluice/internal/accept"
 	"github.com/sluicelogs/sluice/internal/connbuf"
@@ -70,6 +71,7 @@ type Broker struct {
 	mem     *requestMemory     // queued.max.request.bytes over all connections
 	bufs    *connbuf.Pool      // the connections' 64 KiB read and write buffers
 	conns   *connCounts        // for max.connections, max.connections.per.ip and its overrides
+	authz   *acl.Authorizer    // the ACLs (aclstore.go); nil: authorizer.class.name empty, everything allowed
 	rates   []*connRate        // max.connection.creation.rate, the listener's (connrate.go)
 
 	connWG sync.WaitGroup
@@ -108,6 +110,10 @@ func New(cfg *Config, log *slog.Logger) (*Broker, error) {
 		offlineDirs: map[string]error{}, unopened: map[stateKey]bool{}, dirEvents: make(chan struct{}, 1), conns: conns,
 		topicEvents: make(chan struct{}, 1), rates: newConnRates(cfg), quotas: newReplicationQuotas(cfg)}
 	if b.clusterID, err = meta.clusterID(); err != nil {
+		meta.close()
+		return nil, err
+	}
+	if b.authz, err = newAuthorizer(cfg, meta); err != nil {
 		meta.close()
 		return nil, err
 	}
@@ -177,6 +183,11 @@ func (b *Broker) Run(ctx context.Context) error {
 	go func() { defer wg.Done(); b.isrLoop(ctx) }()
 	go func() { defer wg.Done(); b.mem.runCollector(ctx, 10*time.Millisecond) }()
 	go func() { defer wg.Done(); b.watchConfigChanges(ctx) }()
+	if b.authz != nil {
+		wg.Add(2)
+		go func() { defer wg.Done(); b.watchACLChanges(ctx, acl.LiteralChanges) }()
+		go func() { defer wg.Done(); b.watchACLChanges(ctx, acl.ExtendedChanges) }()
+	}
 	b.log.Info("broker serving", "addr", b.Addr(), "advertised", fmt.Sprintf("%s:%d", b.cfg.AdvertisedHost, b.cfg.AdvertisedPort))
 
 	var conns sync.Map

@@ -97,6 +97,8 @@ type Config struct {
 	// max.connections.per.ip.
 	MaxConnectionsPerIPOverrides map[string]int32
 
+	Authz AuthzConfig // authorizer.class.name, super.users, allow.everyone.if.no.acl.found (aclconfig.go)
+
 	// LogWriteFault is for tests only (no server.properties key): every
 	// partition log's segment.Options.WriteFault, to fail writes as a
 	// full or broken disk would.
@@ -373,6 +375,7 @@ func (c *Config) ReadProperties(p *config.Properties) error {
 			c.MaxConnectionsPerIPOverrides = m
 		}
 	}
+	c.readAuthzProperties(p, add)
 	// Keys Kafka's sample server.properties carries that change nothing here.
 	for _, k := range []string{"num.network.threads", "num.io.threads", "socket.send.buffer.bytes", "socket.receive.buffer.bytes",
 		"num.recovery.threads.per.data.dir", "transaction.state.log.replication.factor",
@@ -420,6 +423,7 @@ func (c *Config) Validate() error {
 	if c.MinCleanableRatio < 0 || c.MinCleanableRatio > 1 {
 		errs.Addf("log.cleaner.min.cleanable.ratio", "%g is outside [0, 1]", c.MinCleanableRatio)
 	}
+	c.validateAuthz(&errs)
 	if len(c.ZooKeeperConnect) == 0 {
 		errs.Addf("zookeeper.connect", "is required (host:port[,host:port…][/chroot])")
 	}
@@ -487,6 +491,7 @@ func (c *Config) Render() []byte {
 		}
 		line(connOverridesKey, strings.Join(entries, ","))
 	}
+	c.renderAuthz(line)
 	return []byte(b.String())
 }
 
