@@ -16,13 +16,16 @@ import (
 // (CoordinatorKeys); older versions ask for one and get the answer in
 // the top-level fields. A partition without a live leader, or a topic
 // not created yet, is COORDINATOR_NOT_AVAILABLE. Transaction coordinators (key
-// type 1, v1+) are not offered: COORDINATOR_NOT_AVAILABLE.
+// type 1, v1+) are not offered: COORDINATOR_NOT_AVAILABLE. With an
+// authorizer, as Kafka's: a group the principal may not DESCRIBE answers
+// GROUP_AUTHORIZATION_FAILED, a transactional id it may not DESCRIBE
+// TRANSACTIONAL_ID_AUTHORIZATION_FAILED.
 var findCoordinatorAPI = api{key: kmsg.FindCoordinator, min: 0, max: 4, handle: (*Broker).handleFindCoordinator}
 
 // groupKeyType is FindCoordinator's key type for a consumer group.
 const groupKeyType int8 = 0
 
-func (b *Broker) handleFindCoordinator(_ context.Context, _ *conn, r *request) (kmsg.Response, error) {
+func (b *Broker) handleFindCoordinator(_ context.Context, cn *conn, r *request) (kmsg.Response, error) {
 	req := r.kreq.(*kmsg.FindCoordinatorRequest)
 	resp := req.ResponseKind().(*kmsg.FindCoordinatorResponse)
 	keys := req.CoordinatorKeys
@@ -36,9 +39,14 @@ func (b *Broker) handleFindCoordinator(_ context.Context, _ *conn, r *request) (
 		c := kmsg.NewFindCoordinatorResponseCoordinator()
 		c.Key = key
 		id, info, ok := b.groupHost(key)
-		if req.CoordinatorType != groupKeyType || !ok {
+		switch {
+		case req.CoordinatorType == groupKeyType && !cn.authorizedGroup(kmsg.ACLOperationDescribe, key):
+			c.ErrorCode = kerr.GroupAuthorizationFailed.Code
+		case req.CoordinatorType != groupKeyType && !cn.authorized(kmsg.ACLOperationDescribe, kmsg.ACLResourceTypeTransactionalId, key):
+			c.ErrorCode = kerr.TransactionalIDAuthorizationFailed.Code
+		case req.CoordinatorType != groupKeyType || !ok:
 			c.ErrorCode = kerr.CoordinatorNotAvailable.Code
-		} else {
+		default:
 			c.NodeID, c.Host, c.Port = id, info.Host, info.Port
 		}
 		resp.Coordinators = append(resp.Coordinators, c)
