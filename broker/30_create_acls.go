@@ -76,7 +76,7 @@ func (b *Broker) handleCreateACLs(_ context.Context, c *conn, r *request) (kmsg.
 			return cur
 		})
 		if err == nil {
-			err = b.meta.loadACL(b.authz, p)
+			err = b.reloadACL(p)
 		}
 		for _, i := range idx {
 			if err != nil {

@@ -72,7 +72,7 @@ func (b *Broker) deleteACLs(f acl.Filter) []kmsg.DeleteACLsResponseResultMatchin
 			})
 		})
 		if err == nil {
-			err = b.meta.loadACL(b.authz, p)
+			err = b.reloadACL(p)
 		}
 		if err != nil {
 			b.log.Error("delete ACLs", "pattern", acl.Path(p), "err", err)

@@ -35,7 +35,8 @@ func newAuthorizer(cfg *Config, m *clusterMeta) (*acl.Authorizer, error) {
 	return a, nil
 }
 
-// loadACLs reads every stored pattern into a.
+// loadACLs reads every stored pattern into a. Callers hold aclMu (see
+// reloadACL).
 func (m *clusterMeta) loadACLs(a *acl.Authorizer) error {
 	for _, root := range []struct {
 		dir string
@@ -92,7 +93,7 @@ func (m *clusterMeta) readACL(p acl.Pattern) ([]acl.Entry, int32, error) {
 func (m *clusterMeta) alterACL(p acl.Pattern, change func([]acl.Entry) []acl.Entry) ([]acl.Entry, error) {
 	full := acl.Path(p)
 	dir, note := acl.Change(p)
-	for _, d := range []string{path.Dir(full), dir} {
+	for _, d := range []string{path.Dir(full), dir} { // path.Dir: the type's directory (Storable names have no "/")
 		if err := m.ensure(d); err != nil {
 			return nil, err
 		}
@@ -155,9 +156,11 @@ func (b *Broker) watchACLChanges(ctx context.Context, dir string) {
 			}
 		}
 		if first {
+			b.aclMu.Lock()
 			if err := b.meta.loadACLs(b.authz); err != nil {
 				b.log.Warn("reading ACLs", "err", err)
 			}
+			b.aclMu.Unlock()
 		}
 		first = false
 		select {
@@ -179,11 +182,22 @@ func (b *Broker) aclChanged(dir, node string) {
 		b.log.Warn("ACL change notification does not decode", "node", node, "err", err)
 		return
 	}
-	if err := b.meta.loadACL(b.authz, p); err != nil {
+	if err := b.reloadACL(p); err != nil {
 		b.log.Warn("reading changed ACLs", "pattern", acl.Path(p), "err", err)
 		return
 	}
 	b.log.Info("ACLs changed", "pattern", acl.Path(p))
+}
+
+// reloadACL reads p's entries into the authorizer. aclMu is held from
+// the read to the cache's update: reads of one pattern (after this
+// broker's own write, on a change notification) may otherwise overtake
+// each other and leave the older state cached; in turn, the last to
+// update read last, after the last write.
+func (b *Broker) reloadACL(p acl.Pattern) error {
+	b.aclMu.Lock()
+	defer b.aclMu.Unlock()
+	return b.meta.loadACL(b.authz, p)
 }
 
 // authorized reports whether c's principal may do op on the resource

@@ -72,6 +72,7 @@ type Broker struct {
 	bufs    *connbuf.Pool      // the connections' 64 KiB read and write buffers
 	conns   *connCounts        // for max.connections, max.connections.per.ip and its overrides
 	authz   *acl.Authorizer    // the ACLs (aclstore.go); nil: authorizer.class.name empty, everything allowed
+	aclMu   sync.Mutex         // a leaf: held from reading ACLs in the coordinator to caching them (reloadACL)
 	rates   []*connRate        // max.connection.creation.rate, the listener's (connrate.go)
 
 	connWG sync.WaitGroup

@@ -211,7 +211,8 @@
 // rules; the group APIs' are in group_authz.go. The ACLs live in the
 // coordinator as Kafka 2.x keeps them; New reads them all, and
 // watchACLChanges (one goroutine per change directory, owned by Run)
-// reads a pattern again for each change notification (aclstore.go).
+// reads a pattern again for each change notification (aclstore.go);
+// aclMu, a leaf lock, is held from each such read to the cache's update.
 //
 // # Words
 //

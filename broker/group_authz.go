@@ -148,8 +148,8 @@ func (b *Broker) offsetFetchAuthorized(ctx context.Context, c *conn, req *kmsg.O
 
 // listGroupsAuthorized leaves out of resp the groups c's principal may
 // not DESCRIBE, unless it may DESCRIBE the cluster.
-func (c *conn) listGroupsAuthorized(resp *kmsg.ListGroupsResponse) *kmsg.ListGroupsResponse {
-	if c.b.authz == nil || c.authorizedCluster(kmsg.ACLOperationDescribe) {
+func (b *Broker) listGroupsAuthorized(c *conn, resp *kmsg.ListGroupsResponse) *kmsg.ListGroupsResponse {
+	if b.authz == nil || c.authorizedCluster(kmsg.ACLOperationDescribe) {
 		return resp
 	}
 	resp.Groups = slices.DeleteFunc(resp.Groups, func(g kmsg.ListGroupsResponseGroup) bool {

@@ -61,7 +61,7 @@ func (b *Broker) handleGroup(ctx context.Context, c *conn, r *request) (kmsg.Res
 		}
 		return resp, nil
 	case *kmsg.ListGroupsRequest:
-		return c.listGroupsAuthorized(b.listGroups(req)), nil
+		return b.listGroupsAuthorized(c, b.listGroups(req)), nil
 	}
 	return nil, nil
 }

@@ -77,6 +77,9 @@ func (p Pattern) Storable() string {
 		return "Invalid resource pattern type"
 	case p.Name == "":
 		return "Invalid empty resource name specified"
+	case strings.Contains(p.Name, "/") || p.Name == "." || p.Name == "..":
+		// A node's name in ZooKeeper, where Kafka 2.x fails to store it.
+		return "Invalid resource name " + p.Name + ": ACLs are kept in ZooKeeper, whose node names cannot be it"
 	case p.Type == kmsg.ACLResourceTypeCluster && p.Name != ClusterName:
 		return "The only valid name for the CLUSTER resource is " + ClusterName
 	}

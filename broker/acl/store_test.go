@@ -47,8 +47,11 @@ func TestPathsAndChanges(t *testing.T) {
 	if dir, data := Change(lit); dir != LiteralChanges || !bytes.Equal(data, []byte("Topic:logs")) {
 		t.Errorf("Change = %s %s", dir, data)
 	}
-	if why := (Pattern{cluster, "c", literal}).Storable(); why == "" {
-		t.Error("cluster named c storable")
+	for _, p := range []Pattern{{cluster, "c", literal}, {group, "a/b", literal}, {group, "..", prefix}, {topic, "", literal},
+		{topic, "t", kmsg.ACLResourcePatternTypeMatch}, {kmsg.ACLResourceTypeAny, "t", literal}} {
+		if why := p.Storable(); why == "" {
+			t.Errorf("%+v storable", p)
+		}
 	}
 }
 
