@@ -22,10 +22,13 @@ import (
 // (__consumer_offsets, __transaction_state) with INVALID_TOPIC_EXCEPTION,
 // as Kafka does: only the broker writes them. (Kafka lets a client whose
 // client.id is "__admin_client" through; a client id proves nothing, so
-// no client gets through here.)
+// no client gets through here.) With an authorizer, a topic the
+// principal may not WRITE answers TOPIC_AUTHORIZATION_FAILED on each of
+// its partitions, before whether it exists, as Kafka 3's KafkaApis (which
+// no longer asks IDEMPOTENT_WRITE of an idempotent producer).
 var produceAPI = api{key: kmsg.Produce, min: 0, max: 9, handle: (*Broker).handleProduce}
 
-func (b *Broker) handleProduce(ctx context.Context, _ *conn, r *request) (kmsg.Response, error) {
+func (b *Broker) handleProduce(ctx context.Context, c *conn, r *request) (kmsg.Response, error) {
 	req := r.kreq.(*kmsg.ProduceRequest)
 	if req.TransactionID != nil {
 		return produceError(req, kerr.TransactionalIDAuthorizationFailed), nil
@@ -38,6 +41,11 @@ func (b *Broker) handleProduce(ctx context.Context, _ *conn, r *request) (kmsg.R
 	}
 	var waits []pending
 	resp := req.ResponseKind().(*kmsg.ProduceResponse)
+	var names []string
+	for _, rt := range req.Topics {
+		names = append(names, rt.Topic)
+	}
+	denied := c.deniedTopics(kmsg.ACLOperationWrite, names...)
 	for _, rt := range req.Topics {
 		st := kmsg.NewProduceResponseTopic()
 		st.Topic = rt.Topic
@@ -46,6 +54,9 @@ func (b *Broker) handleProduce(ctx context.Context, _ *conn, r *request) (kmsg.R
 			sp.Partition = rp.Partition
 			sp.BaseOffset, sp.LogAppendTime, sp.LogStartOffset = -1, -1, -1
 			p, err := b.localPartition(rt.Topic, rp.Partition)
+			if denied[rt.Topic] {
+				err = kerr.TopicAuthorizationFailed
+			}
 			if err == nil && isInternalTopic(rt.Topic) {
 				// Only the broker writes its internal topics (Kafka answers
 				// a client's produce with INVALID_TOPIC_EXCEPTION too).

@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/sluicelogs/sluice/broker/segment"
@@ -24,12 +25,31 @@ import (
 // the log start offset; v7+ has fetch sessions, never granted here
 // (session id 0 tells clients to send full fetches); v9+ carries the
 // current leader epoch, fenced; v11+ the preferred read replica (-1); v12
-// is flexible. v13+ (topic ids) is not offered.
+// is flexible. v13+ (topic ids) is not offered. With an authorizer, as
+// Kafka's KafkaApis: a follower's fetch needs CLUSTER_ACTION on the
+// cluster, else every partition answers TOPIC_AUTHORIZATION_FAILED; a
+// consumer's needs READ on each topic (TOPIC_AUTHORIZATION_FAILED on the
+// partitions of those it may not read).
 var fetchAPI = api{key: kmsg.Fetch, min: 4, max: 12, handle: (*Broker).handleFetch}
 
-func (b *Broker) handleFetch(ctx context.Context, _ *conn, r *request) (kmsg.Response, error) {
+func (b *Broker) handleFetch(ctx context.Context, c *conn, r *request) (kmsg.Response, error) {
 	req := r.kreq.(*kmsg.FetchRequest)
-	res := b.fetch(ctx, req)
+	var names []string
+	for _, rt := range req.Topics {
+		names = append(names, rt.Topic)
+	}
+	var denied map[string]bool
+	if req.ReplicaID >= 0 {
+		if !c.authorizedCluster(kmsg.ACLOperationClusterAction) {
+			denied = map[string]bool{}
+			for _, n := range names {
+				denied[n] = true
+			}
+		}
+	} else {
+		denied = c.deniedTopics(kmsg.ACLOperationRead, names...)
+	}
+	res := b.fetch(ctx, req, denied)
 	b.metrics.fetchBytes.Add(float64(res.records))
 	b.recordLeaderThrottled(res)
 	return &fetchResponse{FetchResponse: req.ResponseKind().(*kmsg.FetchResponse), res: res}, nil
@@ -60,17 +80,18 @@ func (f *fetchResponse) AppendTo(dst []byte) []byte {
 	return append(dst, body...)
 }
 
-// fetch reads what req asks for, long-polling as Fetch does.
-func (b *Broker) fetch(ctx context.Context, req *kmsg.FetchRequest) *fetchResult {
+// fetch reads what req asks for, long-polling as Fetch does; the topics
+// denied answer TOPIC_AUTHORIZATION_FAILED.
+func (b *Broker) fetch(ctx context.Context, req *kmsg.FetchRequest, denied map[string]bool) *fetchResult {
 	deadline := time.Now().Add(time.Duration(req.MaxWaitMillis) * time.Millisecond)
 	for first := true; ; first = false {
-		res, waits := b.fetchOnce(req, first)
+		res, waits := b.fetchOnce(req, first, denied)
 		if res.records >= int64(req.MinBytes) || len(waits) == 0 || !time.Now().Before(deadline) {
 			return res
 		}
 		res.release()
 		if !waitAny(ctx, waits, time.Until(deadline)) {
-			res, _ = b.fetchOnce(req, false)
+			res, _ = b.fetchOnce(req, false, denied)
 			return res
 		}
 	}
@@ -107,7 +128,7 @@ func (f *fetchResult) release() {
 
 // fetchOnce reads what each partition has for req. On the first pass of
 // a follower's fetch, its offsets are recorded (they are its log ends).
-func (b *Broker) fetchOnce(req *kmsg.FetchRequest, first bool) (*fetchResult, []<-chan struct{}) {
+func (b *Broker) fetchOnce(req *kmsg.FetchRequest, first bool, denied map[string]bool) (*fetchResult, []<-chan struct{}) {
 	res := &fetchResult{version: req.GetVersion()}
 	maxBytes := int64(req.MaxBytes)
 	if maxBytes <= 0 {
@@ -119,6 +140,9 @@ func (b *Broker) fetchOnce(req *kmsg.FetchRequest, first bool) (*fetchResult, []
 		for _, rp := range rt.Partitions {
 			fp := fetchPart{partition: rp.Partition, hw: -1, lastStable: -1, logStart: -1}
 			p, err := b.localPartition(rt.Topic, rp.Partition)
+			if denied[rt.Topic] {
+				err = kerr.TopicAuthorizationFailed
+			}
 			if err == nil {
 				err = p.CheckEpoch(rp.CurrentLeaderEpoch)
 			}

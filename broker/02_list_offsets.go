@@ -3,6 +3,7 @@ package broker
 import (
 	"context"
 
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
@@ -14,11 +15,18 @@ import (
 // maxtimestamp.go); v8 adds -4, the local log start (KIP-405: without
 // tiered storage, the log start); v9 adds -5, the last offset in tiered
 // storage (KIP-1005), which a broker without tiered storage answers -1.
+// With an authorizer, a topic the principal may not DESCRIBE answers
+// TOPIC_AUTHORIZATION_FAILED on each partition, as Kafka's.
 var listOffsetsAPI = api{key: kmsg.ListOffsets, min: 0, max: 9, handle: (*Broker).handleListOffsets}
 
-func (b *Broker) handleListOffsets(_ context.Context, _ *conn, r *request) (kmsg.Response, error) {
+func (b *Broker) handleListOffsets(_ context.Context, c *conn, r *request) (kmsg.Response, error) {
 	req := r.kreq.(*kmsg.ListOffsetsRequest)
 	resp := req.ResponseKind().(*kmsg.ListOffsetsResponse)
+	var names []string
+	for _, rt := range req.Topics {
+		names = append(names, rt.Topic)
+	}
+	denied := c.deniedTopics(kmsg.ACLOperationDescribe, names...)
 	for _, rt := range req.Topics {
 		st := kmsg.NewListOffsetsResponseTopic()
 		st.Topic = rt.Topic
@@ -26,6 +34,9 @@ func (b *Broker) handleListOffsets(_ context.Context, _ *conn, r *request) (kmsg
 			sp := kmsg.NewListOffsetsResponseTopicPartition()
 			sp.Partition, sp.Timestamp, sp.Offset = rp.Partition, -1, -1
 			p, err := b.localPartition(rt.Topic, rp.Partition)
+			if denied[rt.Topic] {
+				err = kerr.TopicAuthorizationFailed
+			}
 			if err == nil {
 				sp.LeaderEpoch = p.Epoch()
 				switch rp.Timestamp {

@@ -32,6 +32,12 @@ import (
 // controller sent a leader and ISR for; a topic none of whose partitions
 // has started yet (created a moment ago) lists them all leaderless. v10+
 // names topics by id too; v9+ is flexible.
+//
+// With an authorizer, as Kafka's KafkaApis: a listing of all topics
+// leaves out those the principal may not DESCRIBE; a topic asked for by
+// name that it may not DESCRIBE answers TOPIC_AUTHORIZATION_FAILED,
+// whether or not it exists; auto-creating one needs CREATE on the
+// cluster or on the topic, else TOPIC_AUTHORIZATION_FAILED.
 var metadataAPI = api{key: kmsg.Metadata, min: 0, max: 12, handle: (*Broker).handleMetadata}
 
 func (b *Broker) handleMetadata(_ context.Context, c *conn, r *request) (kmsg.Response, error) {
@@ -76,7 +82,20 @@ func (b *Broker) handleMetadata(_ context.Context, c *conn, r *request) (kmsg.Re
 			names = append(names, b.requestedTopic(t.Topic, t.TopicID))
 		}
 	}
+	denied := c.deniedTopics(kmsg.ACLOperationDescribe, names...)
+	mayCreate := func(name string) bool {
+		return c.authorizedCluster(kmsg.ACLOperationCreate) || c.authorized(kmsg.ACLOperationCreate, kmsg.ACLResourceTypeTopic, name)
+	}
 	for _, name := range names {
+		if denied[name] {
+			if !all {
+				mt := kmsg.NewMetadataResponseTopic()
+				mt.Topic = kmsg.StringPtr(name)
+				mt.ErrorCode = kerr.TopicAuthorizationFailed.Code
+				resp.Topics = append(resp.Topics, mt)
+			}
+			continue
+		}
 		ts := b.lookupTopic(name)
 		if ts == nil && !all && validTopicName(name) {
 			// Created through another broker a moment ago, before this
@@ -85,6 +104,13 @@ func (b *Broker) handleMetadata(_ context.Context, c *conn, r *request) (kmsg.Re
 			ts = b.lookupTopic(name)
 		}
 		if ts == nil && !all && b.cfg.AutoCreateTopics && (req.GetVersion() < 4 || req.AllowAutoTopicCreation) && validTopicName(name) {
+			if !mayCreate(name) {
+				mt := kmsg.NewMetadataResponseTopic()
+				mt.Topic = kmsg.StringPtr(name)
+				mt.ErrorCode = kerr.TopicAuthorizationFailed.Code
+				resp.Topics = append(resp.Topics, mt)
+				continue
+			}
 			if err := b.createTopic(name, -1, -1, nil, false); err != nil && err != kerr.TopicAlreadyExists {
 				b.log.Warn("auto-creating topic", "topic", name, "err", err)
 			}

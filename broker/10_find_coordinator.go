@@ -16,7 +16,10 @@ import (
 // (CoordinatorKeys); older versions ask for one and get the answer in
 // the top-level fields. A partition without a live leader, or a topic
 // not created yet, is COORDINATOR_NOT_AVAILABLE. Transaction coordinators (key
-// type 1, v1+) are not offered: COORDINATOR_NOT_AVAILABLE.
+// type 1, v1+) are not offered: COORDINATOR_NOT_AVAILABLE. With an
+// authorizer, as Kafka's: a group the principal may not DESCRIBE answers
+// GROUP_AUTHORIZATION_FAILED, a transactional id it may not DESCRIBE
+// TRANSACTIONAL_ID_AUTHORIZATION_FAILED.
 var findCoordinatorAPI = api{key: kmsg.FindCoordinator, min: 0, max: 4, handle: (*Broker).handleFindCoordinator}
 
 // groupKeyType is FindCoordinator's key type for a consumer group.
@@ -39,9 +42,14 @@ func (b *Broker) handleFindCoordinator(_ context.Context, cn *conn, r *request) 
 		// The coordinator's endpoint of the request's listener; without
 		// one it is not available to this client, as in Kafka.
 		host, port, hasEndpoint := info.endpoint(cn.listenerName())
-		if req.CoordinatorType != groupKeyType || !ok || !hasEndpoint {
+		switch {
+		case req.CoordinatorType == groupKeyType && !cn.authorizedGroup(kmsg.ACLOperationDescribe, key):
+			c.ErrorCode = kerr.GroupAuthorizationFailed.Code
+		case req.CoordinatorType != groupKeyType && !cn.authorized(kmsg.ACLOperationDescribe, kmsg.ACLResourceTypeTransactionalId, key):
+			c.ErrorCode = kerr.TransactionalIDAuthorizationFailed.Code
+		case req.CoordinatorType != groupKeyType || !ok || !hasEndpoint:
 			c.ErrorCode = kerr.CoordinatorNotAvailable.Code
-		} else {
+		default:
 			c.NodeID, c.Host, c.Port = id, host, port
 		}
 		resp.Coordinators = append(resp.Coordinators, c)

@@ -12,11 +12,16 @@ import (
 // replicas as Kafka's rack-unaware assignment does; manual replica
 // assignments are refused (INVALID_REPLICA_ASSIGNMENT). v1+ may only
 // validate; v5+ answers the topic's configs, v7 its id; v5+ is flexible.
+// With an authorizer, as Kafka's: CREATE on the cluster, or on the
+// topic, else TOPIC_AUTHORIZATION_FAILED ("Authorization failed."); the
+// configs answered need DESCRIBE_CONFIGS on the topic, else its
+// ConfigErrorCode is TOPIC_AUTHORIZATION_FAILED and none is listed.
 var createTopicsAPI = api{key: kmsg.CreateTopics, min: 0, max: 7, handle: (*Broker).handleCreateTopics}
 
-func (b *Broker) handleCreateTopics(_ context.Context, _ *conn, r *request) (kmsg.Response, error) {
+func (b *Broker) handleCreateTopics(_ context.Context, cn *conn, r *request) (kmsg.Response, error) {
 	req := r.kreq.(*kmsg.CreateTopicsRequest)
 	resp := req.ResponseKind().(*kmsg.CreateTopicsResponse)
+	clusterCreate := cn.authorizedCluster(kmsg.ACLOperationCreate)
 	for _, rt := range req.Topics {
 		st := kmsg.NewCreateTopicsResponseTopic()
 		st.Topic = rt.Topic
@@ -27,9 +32,12 @@ func (b *Broker) handleCreateTopics(_ context.Context, _ *conn, r *request) (kms
 			}
 		}
 		var err error
-		if len(rt.ReplicaAssignment) > 0 {
+		switch {
+		case !clusterCreate && !cn.authorized(kmsg.ACLOperationCreate, kmsg.ACLResourceTypeTopic, rt.Topic):
+			err = kafkaErrorf(kerr.TopicAuthorizationFailed, "Authorization failed.")
+		case len(rt.ReplicaAssignment) > 0:
 			err = kerr.InvalidReplicaAssignment // manual assignment: not supported
-		} else {
+		default:
 			err = b.createTopic(rt.Topic, rt.NumPartitions, rt.ReplicationFactor, config, req.ValidateOnly)
 		}
 		st.ErrorCode = errCode(err)
@@ -53,6 +61,11 @@ func (b *Broker) handleCreateTopics(_ context.Context, _ *conn, r *request) (kms
 			// v5+: the topic's effective configs (Kafka's Java admin client
 			// requires the list to be there).
 			st.Configs = []kmsg.CreateTopicsResponseTopicConfig{}
+			if !cn.authorized(kmsg.ACLOperationDescribeConfigs, kmsg.ACLResourceTypeTopic, rt.Topic) {
+				st.ConfigErrorCode = kerr.TopicAuthorizationFailed.Code
+				resp.Topics = append(resp.Topics, st)
+				continue
+			}
 			for _, d := range b.describeTopic(t.config, nil, false) {
 				c := kmsg.NewCreateTopicsResponseTopicConfig()
 				c.Name, c.Value, c.Source, c.ReadOnly, c.IsSensitive = d.Name, d.Value, int8(d.Source), d.ReadOnly, d.IsSensitive

@@ -17,10 +17,12 @@ import (
 // refuseInternal). v5+ answers an error message; v6 names topics by name
 // or id; v4+ is flexible. With delete.topic.enable=false every topic is
 // answered TOPIC_DELETION_DISABLED (v3+; INVALID_REQUEST before, which has
-// no such code), as Kafka answers.
+// no such code), as Kafka answers. With an authorizer, a topic the
+// principal may not DELETE answers TOPIC_AUTHORIZATION_FAILED, before
+// whether it exists, as Kafka's.
 var deleteTopicsAPI = api{key: kmsg.DeleteTopics, min: 0, max: 6, handle: (*Broker).handleDeleteTopics}
 
-func (b *Broker) handleDeleteTopics(_ context.Context, _ *conn, r *request) (kmsg.Response, error) {
+func (b *Broker) handleDeleteTopics(_ context.Context, c *conn, r *request) (kmsg.Response, error) {
 	req := r.kreq.(*kmsg.DeleteTopicsRequest)
 	resp := req.ResponseKind().(*kmsg.DeleteTopicsResponse)
 	names := req.TopicNames
@@ -33,6 +35,8 @@ func (b *Broker) handleDeleteTopics(_ context.Context, _ *conn, r *request) (kms
 		st.Topic = &n
 		var err error
 		switch {
+		case !c.authorized(kmsg.ACLOperationDelete, kmsg.ACLResourceTypeTopic, name):
+			err = kerr.TopicAuthorizationFailed
 		case b.cfg.DeleteTopicEnable:
 			err = b.deleteTopic(name)
 		case req.Version >= 3:

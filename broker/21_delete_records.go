@@ -23,9 +23,11 @@ import (
 // Kafka leader waits (up to the request's timeout) until every live
 // replica has reported a log start at least that far, and answers the
 // smallest. Its followers move soon after ours, with their next fetch.
+// With an authorizer, a topic the principal may not DELETE answers
+// TOPIC_AUTHORIZATION_FAILED on each partition, as Kafka's.
 var deleteRecordsAPI = api{key: kmsg.DeleteRecords, min: 0, max: 2, handle: (*Broker).handleDeleteRecords}
 
-func (b *Broker) handleDeleteRecords(_ context.Context, _ *conn, r *request) (kmsg.Response, error) {
+func (b *Broker) handleDeleteRecords(_ context.Context, c *conn, r *request) (kmsg.Response, error) {
 	req := r.kreq.(*kmsg.DeleteRecordsRequest)
 	resp := req.ResponseKind().(*kmsg.DeleteRecordsResponse)
 	for _, rt := range req.Topics {
@@ -34,7 +36,10 @@ func (b *Broker) handleDeleteRecords(_ context.Context, _ *conn, r *request) (km
 		for _, rp := range rt.Partitions {
 			sp := kmsg.NewDeleteRecordsResponseTopicPartition()
 			sp.Partition, sp.LowWatermark = rp.Partition, -1
-			low, err := b.deleteRecords(rt.Topic, rp.Partition, rp.Offset)
+			low, err := int64(-1), error(kerr.TopicAuthorizationFailed)
+			if c.authorized(kmsg.ACLOperationDelete, kmsg.ACLResourceTypeTopic, rt.Topic) {
+				low, err = b.deleteRecords(rt.Topic, rp.Partition, rp.Offset)
+			}
 			if err == nil {
 				sp.LowWatermark = low
 			}

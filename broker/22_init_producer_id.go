@@ -11,14 +11,21 @@ import (
 // (transactional ids are refused). Ids come in blocks reserved in the
 // cluster metadata, so they are unique across brokers and restarts. v3+
 // (bumping the epoch of an existing id, KIP-360) is answered like v0: a
-// new id. v2+ is flexible.
+// new id. v2+ is flexible. With an authorizer, as Kafka 3's
+// KafkaApis: IDEMPOTENT_WRITE on the cluster, or WRITE on some topic
+// (KIP-679), else CLUSTER_AUTHORIZATION_FAILED.
 var initProducerIDAPI = api{key: kmsg.InitProducerID, min: 0, max: 4, handle: (*Broker).handleInitProducerID}
 
-func (b *Broker) handleInitProducerID(_ context.Context, _ *conn, r *request) (kmsg.Response, error) {
+func (b *Broker) handleInitProducerID(_ context.Context, c *conn, r *request) (kmsg.Response, error) {
 	req := r.kreq.(*kmsg.InitProducerIDRequest)
 	resp := req.ResponseKind().(*kmsg.InitProducerIDResponse)
 	if req.TransactionalID != nil {
 		resp.ErrorCode = kerr.TransactionalIDAuthorizationFailed.Code
+		return resp, nil
+	}
+	if b.authz != nil && !c.authorizedCluster(kmsg.ACLOperationIdempotentWrite) &&
+		!b.authz.AuthorizeAny(c.principal, remoteIP(c.nc), kmsg.ACLOperationWrite, kmsg.ACLResourceTypeTopic) {
+		resp.ErrorCode = kerr.ClusterAuthorizationFailed.Code
 		return resp, nil
 	}
 	id, err := b.producerIDs.nextID(b.meta, b.cfg.BrokerID)

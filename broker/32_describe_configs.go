@@ -17,15 +17,23 @@ import (
 // when asked) and type (v3+); documentation is not given. v4 is
 // flexible. Other resource types are INVALID_REQUEST; an unknown topic is
 // UNKNOWN_TOPIC_OR_PARTITION, a broker id other than this broker's
-// INVALID_REQUEST, as Kafka's.
+// INVALID_REQUEST, as Kafka's. With an authorizer, a topic needs
+// DESCRIBE_CONFIGS on it (TOPIC_AUTHORIZATION_FAILED), a broker
+// DESCRIBE_CONFIGS on the cluster (CLUSTER_AUTHORIZATION_FAILED), per
+// resource as Kafka's.
 var describeConfigsAPI = api{key: kmsg.DescribeConfigs, min: 0, max: 4, handle: (*Broker).handleDescribeConfigs}
 
-func (b *Broker) handleDescribeConfigs(_ context.Context, _ *conn, r *request) (kmsg.Response, error) {
+func (b *Broker) handleDescribeConfigs(_ context.Context, c *conn, r *request) (kmsg.Response, error) {
 	req := r.kreq.(*kmsg.DescribeConfigsRequest)
 	resp := req.ResponseKind().(*kmsg.DescribeConfigsResponse)
 	for _, rr := range req.Resources {
 		res := kmsg.NewDescribeConfigsResponseResource()
 		res.ResourceType, res.ResourceName = rr.ResourceType, rr.ResourceName
+		if err := c.configResourceDenied(kmsg.ACLOperationDescribeConfigs, rr.ResourceType, rr.ResourceName); err != nil {
+			res.ErrorCode, res.ErrorMessage = errCode(err), errMessage(err)
+			resp.Resources = append(resp.Resources, res)
+			continue
+		}
 		switch rr.ResourceType {
 		case kmsg.ConfigResourceTypeTopic:
 			t := b.lookupTopic(rr.ResourceName)

@@ -20,12 +20,18 @@ import (
 // replica between directories). An offline directory (logdirs.go) is
 // listed with KAFKA_STORAGE_ERROR and no partitions. v2 is flexible; v3
 // adds the top-level error code; v4 each directory's total and usable
-// bytes.
+// bytes. With an authorizer, DESCRIBE on the cluster is required, as in
+// Kafka: without it no directory is listed and (v3+) the error is
+// CLUSTER_AUTHORIZATION_FAILED.
 var describeLogDirsAPI = api{key: kmsg.DescribeLogDirs, min: 0, max: 4, handle: (*Broker).handleDescribeLogDirs}
 
-func (b *Broker) handleDescribeLogDirs(_ context.Context, _ *conn, r *request) (kmsg.Response, error) {
+func (b *Broker) handleDescribeLogDirs(_ context.Context, c *conn, r *request) (kmsg.Response, error) {
 	req := r.kreq.(*kmsg.DescribeLogDirsRequest)
 	resp := req.ResponseKind().(*kmsg.DescribeLogDirsResponse)
+	if !c.authorizedCluster(kmsg.ACLOperationDescribe) {
+		resp.ErrorCode = kerr.ClusterAuthorizationFailed.Code
+		return resp, nil
+	}
 	var wanted map[string]map[int32]bool // nil: every partition
 	if req.Topics != nil {
 		wanted = map[string]map[int32]bool{}

@@ -12,16 +12,21 @@ import (
 // new partitions' replicas as CreateTopics does (a requested assignment
 // is not used); it may only validate. An internal topic's partition count
 // is never changed (INVALID_TOPIC_EXCEPTION, see refuseInternal); the
-// other topics in the request proceed. v2+ is flexible.
+// other topics in the request proceed. v2+ is flexible. With an
+// authorizer, a topic the principal may not ALTER answers
+// TOPIC_AUTHORIZATION_FAILED, with Kafka's message.
 var createPartitionsAPI = api{key: kmsg.CreatePartitions, min: 0, max: 3, handle: (*Broker).handleCreatePartitions}
 
-func (b *Broker) handleCreatePartitions(_ context.Context, _ *conn, r *request) (kmsg.Response, error) {
+func (b *Broker) handleCreatePartitions(_ context.Context, c *conn, r *request) (kmsg.Response, error) {
 	req := r.kreq.(*kmsg.CreatePartitionsRequest)
 	resp := req.ResponseKind().(*kmsg.CreatePartitionsResponse)
 	for _, rt := range req.Topics {
 		st := kmsg.NewCreatePartitionsResponseTopic()
 		st.Topic = rt.Topic
-		err := b.addPartitions(rt.Topic, rt.Count, req.ValidateOnly)
+		err := kafkaErrorf(kerr.TopicAuthorizationFailed, "The topic authorization is failed.")
+		if c.authorized(kmsg.ACLOperationAlter, kmsg.ACLResourceTypeTopic, rt.Topic) {
+			err = b.addPartitions(rt.Topic, rt.Count, req.ValidateOnly)
+		}
 		if err == nil && !req.ValidateOnly {
 			// Opens the new local partitions and gives them their roles.
 			b.reloadTopic(rt.Topic)

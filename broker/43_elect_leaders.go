@@ -39,9 +39,12 @@ import (
 // the partitions that needed no election. The answer waits (up to the
 // request's timeout) until this broker has applied the new leaders, as
 // Kafka's does, and answers REQUEST_TIMED_OUT for those it has not.
+// With an authorizer, ALTER on the cluster is required, as in Kafka:
+// without it the request and each partition it names answer
+// CLUSTER_AUTHORIZATION_FAILED.
 var electLeadersAPI = api{key: kmsg.ElectLeaders, min: 0, max: 2, handle: (*Broker).handleElectLeaders}
 
-func (b *Broker) handleElectLeaders(ctx context.Context, _ *conn, r *request) (kmsg.Response, error) {
+func (b *Broker) handleElectLeaders(ctx context.Context, c *conn, r *request) (kmsg.Response, error) {
 	req := r.kreq.(*kmsg.ElectLeadersRequest)
 	resp := req.ResponseKind().(*kmsg.ElectLeadersResponse)
 	if req.ElectionType != 0 && req.ElectionType != 1 {
@@ -62,11 +65,20 @@ func (b *Broker) handleElectLeaders(ctx context.Context, _ *conn, r *request) (k
 	}
 	results := map[stateKey]error{}
 	fence, ok := b.asController()
-	if !ok {
+	switch {
+	case !c.authorizedCluster(kmsg.ACLOperationAlter):
+		resp.ErrorCode = kerr.ClusterAuthorizationFailed.Code
+		if all {
+			keys = nil
+		}
+		for _, k := range keys {
+			results[k] = kerr.ClusterAuthorizationFailed
+		}
+	case !ok:
 		for _, k := range keys {
 			results[k] = kerr.NotController
 		}
-	} else {
+	default:
 		results = b.electOnRequest(keys, unclean, fence)
 		b.awaitLeaders(ctx, results, time.Duration(req.TimeoutMillis)*time.Millisecond)
 	}

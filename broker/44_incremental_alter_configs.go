@@ -19,15 +19,22 @@ import (
 // checked as Kafka checks it (INVALID_CONFIG with Kafka's message); a
 // broker config Kafka cannot alter dynamically is INVALID_CONFIG
 // ("Cannot update these configs dynamically"), one Kafka can but sluice
-// does not INVALID_REQUEST. v1 is flexible.
+// does not INVALID_REQUEST. v1 is flexible. With an authorizer,
+// ALTER_CONFIGS on the topic, or on the cluster for a broker, per
+// resource as Kafka's (configResourceDenied).
 var incrementalAlterConfigsAPI = api{key: kmsg.IncrementalAlterConfigs, min: 0, max: 1, handle: (*Broker).handleIncrementalAlterConfigs}
 
-func (b *Broker) handleIncrementalAlterConfigs(_ context.Context, _ *conn, r *request) (kmsg.Response, error) {
+func (b *Broker) handleIncrementalAlterConfigs(_ context.Context, c *conn, r *request) (kmsg.Response, error) {
 	req := r.kreq.(*kmsg.IncrementalAlterConfigsRequest)
 	resp := req.ResponseKind().(*kmsg.IncrementalAlterConfigsResponse)
 	for _, rr := range req.Resources {
 		res := kmsg.NewIncrementalAlterConfigsResponseResource()
 		res.ResourceType, res.ResourceName = rr.ResourceType, rr.ResourceName
+		if err := c.configResourceDenied(kmsg.ACLOperationAlterConfigs, rr.ResourceType, rr.ResourceName); err != nil {
+			res.ErrorCode, res.ErrorMessage = errCode(err), errMessage(err)
+			resp.Resources = append(resp.Resources, res)
+			continue
+		}
 		lookup := topicConfigDefByName
 		if rr.ResourceType == kmsg.ConfigResourceTypeBroker {
 			lookup = dynamicBrokerConfigDef

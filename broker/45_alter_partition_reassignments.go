@@ -19,12 +19,28 @@ import (
 // (ListPartitionReassignments follows it). Only the controller serves
 // it: another broker answers NOT_CONTROLLER, as Kafka's in ZooKeeper
 // mode. v0 is flexible; v1 (Kafka 4.0: refusing a change of the
-// replication factor) is not offered.
+// replication factor) is not offered. With an authorizer, ALTER on the
+// cluster is required, as in Kafka: without it the request and each
+// partition answer CLUSTER_AUTHORIZATION_FAILED.
 var alterPartitionReassignmentsAPI = api{key: kmsg.AlterPartitionAssignments, min: 0, max: 0, handle: (*Broker).handleAlterPartitionReassignments}
 
-func (b *Broker) handleAlterPartitionReassignments(_ context.Context, _ *conn, r *request) (kmsg.Response, error) {
+func (b *Broker) handleAlterPartitionReassignments(_ context.Context, c *conn, r *request) (kmsg.Response, error) {
 	req := r.kreq.(*kmsg.AlterPartitionAssignmentsRequest)
 	resp := req.ResponseKind().(*kmsg.AlterPartitionAssignmentsResponse)
+	if !c.authorizedCluster(kmsg.ACLOperationAlter) {
+		resp.ErrorCode = kerr.ClusterAuthorizationFailed.Code
+		for _, rt := range req.Topics {
+			st := kmsg.NewAlterPartitionAssignmentsResponseTopic()
+			st.Topic = rt.Topic
+			for _, rp := range rt.Partitions {
+				sp := kmsg.NewAlterPartitionAssignmentsResponseTopicPartition()
+				sp.Partition, sp.ErrorCode = rp.Partition, kerr.ClusterAuthorizationFailed.Code
+				st.Partitions = append(st.Partitions, sp)
+			}
+			resp.Topics = append(resp.Topics, st)
+		}
+		return resp, nil
+	}
 	fence, ok := b.asController()
 	if !ok {
 		resp.ErrorCode = kerr.NotController.Code

@@ -15,12 +15,17 @@ import (
 // full set), adding and removing replicas. Partitions that are not being
 // reassigned, or do not exist, are left out, as Kafka does. Only the
 // controller serves it: another broker answers NOT_CONTROLLER, as
-// Kafka's in ZooKeeper mode. v0 is flexible.
+// Kafka's in ZooKeeper mode. v0 is flexible. With an authorizer, DESCRIBE
+// on the cluster is required (CLUSTER_AUTHORIZATION_FAILED), as in Kafka.
 var listPartitionReassignmentsAPI = api{key: kmsg.ListPartitionReassignments, min: 0, max: 0, handle: (*Broker).handleListPartitionReassignments}
 
-func (b *Broker) handleListPartitionReassignments(_ context.Context, _ *conn, r *request) (kmsg.Response, error) {
+func (b *Broker) handleListPartitionReassignments(_ context.Context, c *conn, r *request) (kmsg.Response, error) {
 	req := r.kreq.(*kmsg.ListPartitionReassignmentsRequest)
 	resp := req.ResponseKind().(*kmsg.ListPartitionReassignmentsResponse)
+	if !c.authorizedCluster(kmsg.ACLOperationDescribe) {
+		resp.ErrorCode = kerr.ClusterAuthorizationFailed.Code
+		return resp, nil
+	}
 	if _, ok := b.asController(); !ok {
 		resp.ErrorCode = kerr.NotController.Code
 		return resp, nil

@@ -37,7 +37,8 @@ func newAPITable() apiTable {
 		createTopicsAPI, deleteTopicsAPI, initProducerIDAPI, offsetForLeaderEpochAPI, describeConfigsAPI, createPartitionsAPI,
 		alterConfigsAPI, incrementalAlterConfigsAPI, describeClusterAPI, deleteRecordsAPI, describeLogDirsAPI, offsetDeleteAPI,
 		electLeadersAPI, alterPartitionReassignmentsAPI, listPartitionReassignmentsAPI,
-		saslHandshakeAPI, saslAuthenticateAPI, describeUserScramCredentialsAPI, alterUserScramCredentialsAPI, describeClientQuotasAPI} {
+		saslHandshakeAPI, saslAuthenticateAPI, describeUserScramCredentialsAPI, alterUserScramCredentialsAPI, describeClientQuotasAPI,
+		describeACLsAPI, createACLsAPI, deleteACLsAPI} {
 		t[a.key] = a
 	}
 	for _, g := range group.APIs() {

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sluicelogs/sluice/broker/acl"
 	"github.com/sluicelogs/sluice/broker/partition"
 	"github.com/sluicelogs/sluice/internal/connbuf"
 	"github.com/sluicelogs/sluice/internal/dirlock"
@@ -71,6 +72,8 @@ type Broker struct {
 	mem     *requestMemory     // queued.max.request.bytes over all connections
 	bufs    *connbuf.Pool      // the connections' 64 KiB read and write buffers
 	conns   *connCounts        // for max.connections, max.connections.per.ip and its overrides
+	authz   *acl.Authorizer    // the ACLs (aclstore.go); nil: authorizer.class.name empty, everything allowed
+	aclMu   sync.Mutex         // a leaf: held from reading ACLs in the coordinator to caching them (reloadACL)
 	rates   []*connRate        // max.connection.creation.rate, the listener's (connrate.go)
 
 	users saslListenerUsers // the SASL mechanisms' credentials, by listener (scram_users.go)
@@ -111,6 +114,10 @@ func New(cfg *Config, log *slog.Logger) (*Broker, error) {
 		offlineDirs: map[string]error{}, unopened: map[stateKey]bool{}, dirEvents: make(chan struct{}, 1), conns: conns,
 		topicEvents: make(chan struct{}, 1), rates: newConnRates(cfg), quotas: newReplicationQuotas(cfg)}
 	if b.clusterID, err = meta.clusterID(); err != nil {
+		meta.close()
+		return nil, err
+	}
+	if b.authz, err = newAuthorizer(cfg, meta); err != nil {
 		meta.close()
 		return nil, err
 	}
@@ -182,6 +189,11 @@ func (b *Broker) Run(ctx context.Context) error {
 	go func() { defer wg.Done(); b.isrLoop(ctx) }()
 	go func() { defer wg.Done(); b.mem.runCollector(ctx, 10*time.Millisecond) }()
 	go func() { defer wg.Done(); b.watchConfigChanges(ctx) }()
+	if b.authz != nil {
+		wg.Add(2)
+		go func() { defer wg.Done(); b.watchACLChanges(ctx, acl.LiteralChanges) }()
+		go func() { defer wg.Done(); b.watchACLChanges(ctx, acl.ExtendedChanges) }()
+	}
 	for _, l := range b.listeners {
 		b.log.Info("broker serving", "listener", l.Name, "protocol", l.protocol, "addr", l.ln.Addr().String(),
 			"advertised", net.JoinHostPort(l.AdvertisedHost, strconv.Itoa(int(l.AdvertisedPort))))

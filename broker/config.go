@@ -35,11 +35,11 @@ type Config struct {
 	// SSL is the ssl.* keys; ListenerSSL the SSL settings of the listeners
 	// with listener.name.<name>.ssl.* keys, by listener name: SSL with
 	// those keys in place (sslconfig.go).
-	SSL                    SSLConfig
-	ListenerSSL            map[string]SSLConfig
+	SSL         SSLConfig
+	ListenerSSL map[string]SSLConfig
 	// SASL is the sasl.* keys and the login modules of the SASL_PLAINTEXT
 	// and SASL_SSL listeners (config_sasl.go).
-	SASL SASLConfig
+	SASL                   SASLConfig
 	LogDirs                []string
 	NumPartitions          int32
 	DefaultReplication     int16
@@ -111,6 +111,8 @@ type Config struct {
 	// resolves to when the broker starts, in place of
 	// max.connections.per.ip.
 	MaxConnectionsPerIPOverrides map[string]int32
+
+	Authz AuthzConfig // authorizer.class.name, super.users, allow.everyone.if.no.acl.found (aclconfig.go)
 
 	// LogWriteFault is for tests only (no server.properties key): every
 	// partition log's segment.Options.WriteFault, to fail writes as a
@@ -380,6 +382,7 @@ func (c *Config) ReadProperties(p *config.Properties) error {
 	}
 	c.readZooKeeperTLS(p, add)
 	add(c.readSASL(p))
+	c.readAuthzProperties(p, add)
 	// Keys Kafka's sample server.properties carries that change nothing here.
 	for _, k := range []string{"num.network.threads", "num.io.threads", "socket.send.buffer.bytes", "socket.receive.buffer.bytes",
 		"num.recovery.threads.per.data.dir", "transaction.state.log.replication.factor",
@@ -424,6 +427,7 @@ func (c *Config) Validate() error {
 	if c.MinCleanableRatio < 0 || c.MinCleanableRatio > 1 {
 		errs.Addf("log.cleaner.min.cleanable.ratio", "%g is outside [0, 1]", c.MinCleanableRatio)
 	}
+	c.validateAuthz(&errs)
 	if len(c.ZooKeeperConnect) == 0 {
 		errs.Addf("zookeeper.connect", "is required (host:port[,host:port…][/chroot])")
 	}
@@ -487,6 +491,7 @@ func (c *Config) Render() []byte {
 	}
 	c.renderZooKeeperTLS(line)
 	c.renderSASL(line)
+	c.renderAuthz(line)
 	return []byte(b.String())
 }
 

@@ -204,6 +204,9 @@ func (c *Config) brokerConfigValues() map[string]brokerConfigValue {
 		slices.Sort(entries)
 		out[connOverridesKey] = brokerConfigValue{strings.Join(entries, ","), true}
 	}
+	if c.Authz.ClassName != "" {
+		out[authorizerClassKey] = brokerConfigValue{c.Authz.ClassName, true}
+	}
 	return out
 }
 

@@ -213,6 +213,19 @@
 // sluice_broker_offsets_records_skipped_total, so one bad record cannot
 // keep every group from its coordinator.
 //
+// # Authorization
+//
+// With authorizer.class.name set (Kafka's AclAuthorizer names), every
+// request is authorized as Kafka's KafkaApis authorizes it, against the
+// connection's principal (conn.principal; User:ANONYMOUS until
+// authentication sets it) and client IP, by package acl's Authorizer,
+// which caches every ACL of the cluster. Each handler file says its
+// rules; the group APIs' are in group_authz.go. The ACLs live in the
+// coordinator as Kafka 2.x keeps them; New reads them all, and
+// watchACLChanges (one goroutine per change directory, owned by Run)
+// reads a pattern again for each change notification (aclstore.go);
+// aclMu, a leaf lock, is held from each such read to the cache's update.
+//
 // # Words
 //
 // "Coordinator" means the ZooKeeper-protocol component (sluice
@@ -303,6 +316,8 @@
 //     dirEvents;
 //   - the cluster watch (watchCluster) and the goroutines it starts to
 //     wait for each armed watch (its own WaitGroup);
+//   - with an authorizer, the two ACL-change watches
+//     (watchACLChanges, aclstore.go);
 //   - the config-change watch (watchConfigChanges, configchanges.go):
 //     applies the topic configs and this broker's dynamic configs
 //     (dynconfig.go: the log defaults, connection quotas and

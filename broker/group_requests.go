@@ -19,29 +19,29 @@ import (
 // several groups (DescribeGroups, DeleteGroups, OffsetFetch v8+) is
 // answered group by group, each by its manager or with the error of a
 // group this broker does not host; ListGroups lists the groups of every
-// manager here.
+// manager here. Each is authorized first (group_authz.go).
 func (b *Broker) handleGroup(ctx context.Context, c *conn, r *request) (kmsg.Response, error) {
 	switch req := r.kreq.(type) {
 	case *kmsg.JoinGroupRequest:
 		host, _, _ := net.SplitHostPort(c.nc.RemoteAddr().String())
-		return b.forGroup(group.WithClient(ctx, r.clientID, "/"+host), req, req.Group), nil
+		return b.forGroupAuthorized(group.WithClient(ctx, r.clientID, "/"+host), c, req, req.Group), nil
 	case *kmsg.SyncGroupRequest:
-		return b.forGroup(ctx, req, req.Group), nil
+		return b.forGroupAuthorized(ctx, c, req, req.Group), nil
 	case *kmsg.HeartbeatRequest:
-		return b.forGroup(ctx, req, req.Group), nil
+		return b.forGroupAuthorized(ctx, c, req, req.Group), nil
 	case *kmsg.LeaveGroupRequest:
-		return b.forGroup(ctx, req, req.Group), nil
+		return b.forGroupAuthorized(ctx, c, req, req.Group), nil
 	case *kmsg.OffsetCommitRequest:
-		return b.forGroup(ctx, req, req.Group), nil
+		return b.forGroupAuthorized(ctx, c, req, req.Group), nil
 	case *kmsg.OffsetFetchRequest:
 		if req.Version < 8 {
-			return b.forGroup(ctx, req, req.Group), nil
+			return b.forGroupAuthorized(ctx, c, req, req.Group), nil
 		}
 		resp := req.ResponseKind().(*kmsg.OffsetFetchResponse)
 		for _, g := range req.Groups {
 			sub := *req
 			sub.Groups = []kmsg.OffsetFetchRequestGroup{g}
-			resp.Groups = append(resp.Groups, b.forGroup(ctx, &sub, g.Group).(*kmsg.OffsetFetchResponse).Groups...)
+			resp.Groups = append(resp.Groups, b.forGroupAuthorized(ctx, c, &sub, g.Group).(*kmsg.OffsetFetchResponse).Groups...)
 		}
 		return resp, nil
 	case *kmsg.DescribeGroupsRequest:
@@ -49,7 +49,7 @@ func (b *Broker) handleGroup(ctx context.Context, c *conn, r *request) (kmsg.Res
 		for _, g := range req.Groups {
 			sub := *req
 			sub.Groups = []string{g}
-			resp.Groups = append(resp.Groups, b.forGroup(ctx, &sub, g).(*kmsg.DescribeGroupsResponse).Groups...)
+			resp.Groups = append(resp.Groups, b.forGroupAuthorized(ctx, c, &sub, g).(*kmsg.DescribeGroupsResponse).Groups...)
 		}
 		return resp, nil
 	case *kmsg.DeleteGroupsRequest:
@@ -57,11 +57,11 @@ func (b *Broker) handleGroup(ctx context.Context, c *conn, r *request) (kmsg.Res
 		for _, g := range req.Groups {
 			sub := *req
 			sub.Groups = []string{g}
-			resp.Groups = append(resp.Groups, b.forGroup(ctx, &sub, g).(*kmsg.DeleteGroupsResponse).Groups...)
+			resp.Groups = append(resp.Groups, b.forGroupAuthorized(ctx, c, &sub, g).(*kmsg.DeleteGroupsResponse).Groups...)
 		}
 		return resp, nil
 	case *kmsg.ListGroupsRequest:
-		return b.listGroups(req), nil
+		return b.listGroupsAuthorized(c, b.listGroups(req)), nil
 	}
 	return nil, nil
 }

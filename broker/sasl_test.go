@@ -37,7 +37,7 @@ func withSASL(interBroker string) func(*broker.Config) {
 		c.SASL.InterBrokerMechanism = interBroker
 		c.SASL.JAAS = map[string]string{
 			"sasl_plaintext.PLAIN": saslAdminJAAS,
-			"":      `org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="admin-secret";`,
+			"":                     `org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="admin-secret";`,
 		}
 	}
 }
