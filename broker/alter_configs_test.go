@@ -15,6 +15,7 @@ import (
 
 	"github.com/sluicelogs/sluice/broker"
 	"github.com/sluicelogs/sluice/internal/await"
+	"github.com/sluicelogs/sluice/testkit/brokertest"
 	"github.com/sluicelogs/sluice/testkit/testcluster"
 	"github.com/sluicelogs/sluice/testkit/testpeer"
 )
@@ -44,24 +45,24 @@ func TestAlterTopicConfigs(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if e := earliestOffset(t, cl, "alt"); e != 0 {
+	if e := brokertest.EarliestOffset(t, cl, "alt"); e != 0 {
 		t.Fatalf("earliest offset %d before the alter, want 0 (7 days' retention)", e)
 	}
 
-	out := configTool(t, b1.Addr(), "--alter", "--entity-type", "topics", "--entity-name", "alt", "--add-config", "retention.ms=1000")
+	out := brokertest.ConfigTool(t, b1.Addr(), "--alter", "--entity-type", "topics", "--entity-name", "alt", "--add-config", "retention.ms=1000")
 	if !strings.Contains(out, "Completed updating config for topic alt.") {
 		t.Fatalf("kafka-configs.sh --alter printed:\n%s", out)
 	}
 	want := "retention.ms=1000 sensitive=false synonyms={DYNAMIC_TOPIC_CONFIG:retention.ms=1000}"
 	await.Eventually(t, 20*time.Second, 200*time.Millisecond, func() error {
-		out := configTool(t, b2.Addr(), "--describe", "--entity-type", "topics", "--entity-name", "alt")
+		out := brokertest.ConfigTool(t, b2.Addr(), "--describe", "--entity-type", "topics", "--entity-name", "alt")
 		if !strings.Contains(out, want) {
 			return fmt.Errorf("broker 2 describes:\n%s", out)
 		}
 		return nil
 	})
 	await.Eventually(t, 20*time.Second, 200*time.Millisecond, func() error {
-		if e := earliestOffset(t, cl, "alt"); e < 10 {
+		if e := brokertest.EarliestOffset(t, cl, "alt"); e < 10 {
 			return fmt.Errorf("earliest offset %d: retention.ms=1000 has not deleted the hour-old segments", e)
 		}
 		return nil
@@ -92,9 +93,9 @@ func TestAlterTopicConfigs(t *testing.T) {
 		t.Fatalf("%s = %s (%v)", changes[len(changes)-1], data, err)
 	}
 
-	configTool(t, b2.Addr(), "--alter", "--entity-type", "topics", "--entity-name", "alt", "--delete-config", "retention.ms")
+	brokertest.ConfigTool(t, b2.Addr(), "--alter", "--entity-type", "topics", "--entity-name", "alt", "--delete-config", "retention.ms")
 	await.Eventually(t, 20*time.Second, 200*time.Millisecond, func() error {
-		out := configTool(t, b1.Addr(), "--describe", "--entity-type", "topics", "--entity-name", "alt")
+		out := brokertest.ConfigTool(t, b1.Addr(), "--describe", "--entity-type", "topics", "--entity-name", "alt")
 		if strings.Contains(out, "retention.ms") || !strings.Contains(out, "segment.bytes=1024") {
 			return fmt.Errorf("broker 1 describes after --delete-config:\n%s", out)
 		}
@@ -163,33 +164,13 @@ func TestAlterConfigsRefused(t *testing.T) {
 			t.Errorf("%s=%s on %s: error %d %v, want %d %q", c.key, c.value, c.name, got.ErrorCode, got.ErrorMessage, c.code.Code, c.message)
 		}
 	}
-	out := configTool(t, b.Addr(), "--describe", "--entity-type", "topics", "--entity-name", "ref")
+	out := brokertest.ConfigTool(t, b.Addr(), "--describe", "--entity-type", "topics", "--entity-name", "ref")
 	if strings.Contains(out, "=") {
 		t.Fatalf("a refused alter left configs:\n%s", out)
 	}
-	out = configTool(t, b.Addr(), "--describe", "--entity-type", "brokers", "--entity-default")
+	out = brokertest.ConfigTool(t, b.Addr(), "--describe", "--entity-type", "brokers", "--entity-default")
 	if strings.Contains(out, "=") {
 		t.Fatalf("a refused alter left dynamic default broker configs:\n%s", out)
 	}
 	testpeer.Used(t, "kafka", testpeer.KafkaVersion+" kafka-configs.sh")
-}
-
-func earliestOffset(t *testing.T, cl *kgo.Client, topic string) int64 {
-	t.Helper()
-	req := kmsg.NewPtrListOffsetsRequest()
-	rt := kmsg.NewListOffsetsRequestTopic()
-	rt.Topic = topic
-	rp := kmsg.NewListOffsetsRequestTopicPartition()
-	rp.Timestamp = -2
-	rt.Partitions = append(rt.Partitions, rp)
-	req.Topics = append(req.Topics, rt)
-	resp, err := req.RequestWith(context.Background(), cl)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := resp.Topics[0].Partitions[0]
-	if p.ErrorCode != 0 {
-		t.Fatalf("ListOffsets earliest of %s: %v", topic, kerr.ErrorForCode(p.ErrorCode))
-	}
-	return p.Offset
 }

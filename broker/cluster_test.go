@@ -26,7 +26,7 @@ func TestThreeBrokers(t *testing.T) {
 	for id := 1; id <= 3; id++ {
 		addrs = append(addrs, testcluster.StartBroker(t, id, zkAddr, "").Addr())
 	}
-	createTopic(t, addrs[1], "spread", 6)
+	testcluster.CreateTopic(t, addrs[1], "spread", 6)
 	// Every broker describes the same topic, leaders spread over all three.
 	for _, addr := range addrs {
 		cl, err := kgo.NewClient(kgo.SeedBrokers(addr))

@@ -18,6 +18,7 @@ import (
 
 	"github.com/sluicelogs/sluice/broker"
 	"github.com/sluicelogs/sluice/internal/await"
+	"github.com/sluicelogs/sluice/testkit/brokertest"
 	"github.com/sluicelogs/sluice/testkit/testcluster"
 	"github.com/sluicelogs/sluice/testkit/testpeer"
 )
@@ -99,7 +100,7 @@ func produceAll(t *testing.T, addr, topic string, recs []*kgo.Record) {
 func readKeyed(t *testing.T, addr, topic string) []keyedRecord {
 	t.Helper()
 	var out []keyedRecord
-	readAll(t, addr, topic, func(r *kgo.Record) {
+	brokertest.ReadAll(t, addr, topic, func(r *kgo.Record) {
 		out = append(out, keyedRecord{string(r.Key), string(r.Value), r.Value == nil})
 	})
 	return out
@@ -252,7 +253,7 @@ func TestConsumerOffsetsCompacted(t *testing.T) {
 		c.OffsetsPartitions = 1 // every group's commits in __consumer_offsets-0
 	}
 	b := testcluster.StartBroker(t, 1, zk, dir, opts)
-	createTopic(t, b.Addr(), "events", 3)
+	testcluster.CreateTopic(t, b.Addr(), "events", 3)
 	cl, err := kgo.NewClient(kgo.SeedBrokers(b.Addr()))
 	if err != nil {
 		t.Fatal(err)

@@ -13,6 +13,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/sluicelogs/sluice/broker"
+	"github.com/sluicelogs/sluice/testkit/brokertest"
 	"github.com/sluicelogs/sluice/testkit/testcluster"
 	"github.com/sluicelogs/sluice/testkit/testpeer"
 )
@@ -43,7 +44,7 @@ func TestKillBrokerDuringProduce(t *testing.T) {
 		return testpeer.Start(t, "broker", exec.Command(bin, "broker", "--config", path), 60*time.Second, testpeer.DialReady(addr))
 	}
 	proc := start()
-	createTopic(t, addr, "crash", 2)
+	testcluster.CreateTopic(t, addr, "crash", 2)
 
 	type ack struct {
 		partition int32
@@ -97,7 +98,7 @@ func TestKillBrokerDuringProduce(t *testing.T) {
 	start()
 	got := map[string]ack{}
 	byOffset := map[ack]string{}
-	end := readAll(t, addr, "crash", func(r *kgo.Record) {
+	end := brokertest.ReadAll(t, addr, "crash", func(r *kgo.Record) {
 		a := ack{r.Partition, r.Offset}
 		if prev, dup := byOffset[a]; dup {
 			t.Fatalf("offset %v holds %s and %s", a, prev, r.Value)
@@ -134,38 +135,4 @@ func TestKillBrokerDuringProduce(t *testing.T) {
 		t.Fatalf("first offset after restart %d, want %d", r.Offset, end[r.Partition])
 	}
 	t.Logf("%d acknowledged before kill -9, %d records recovered", total, len(got))
-}
-
-// readAll consumes every partition of topic from the start to its current
-// end and returns the end offsets.
-func readAll(t *testing.T, addr, topic string, f func(*kgo.Record)) map[int32]int64 {
-	t.Helper()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.ConsumeTopics(topic), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	ends := endOffsets(t, cl, topic)
-	pos := map[int32]int64{}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	for {
-		done := true
-		for p, e := range ends {
-			if pos[p] < e {
-				done = false
-			}
-		}
-		if done {
-			return ends
-		}
-		fs := cl.PollFetches(ctx)
-		if ctx.Err() != nil {
-			t.Fatalf("reading %s: positions %v, ends %v", topic, pos, ends)
-		}
-		fs.EachRecord(func(r *kgo.Record) {
-			f(r)
-			pos[r.Partition] = r.Offset + 1
-		})
-	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kversion"
 
 	"github.com/sluicelogs/sluice/broker"
+	"github.com/sluicelogs/sluice/testkit/brokertest"
 	"github.com/sluicelogs/sluice/testkit/testcluster"
 	"github.com/sluicelogs/sluice/testkit/testpeer"
 )
@@ -28,8 +29,8 @@ func TestDeleteTopicDisabled(t *testing.T) {
 	b := testcluster.StartBroker(t, 1, zkAddr, "", func(c *broker.Config) { c.DeleteTopicEnable = false })
 	addr := b.Addr()
 	const topic = "kept"
-	createReplicated(t, addr, topic, 1, 1, nil)
-	produceValues(t, addr, topic, 50)
+	testcluster.CreateReplicatedTopic(t, addr, topic, 1, 1, nil)
+	brokertest.ProduceValues(t, addr, topic, 50)
 
 	for _, c := range []struct {
 		version int16
@@ -71,10 +72,10 @@ func TestDeleteTopicDisabled(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer zc.Close()
-	markForDeletion(t, zc, topic)
-	awaitNoNode(t, zc, "/admin/delete_topics/"+topic)
+	brokertest.MarkForDeletion(t, zc, topic)
+	brokertest.AwaitNoNode(t, zc, "/admin/delete_topics/"+topic)
 	if ok, _, err := zc.Exists("/brokers/topics/" + topic); err != nil || !ok {
 		t.Fatalf("the topic's assignment is gone (exists %v, %v)", ok, err)
 	}
-	checkValues(t, addr, topic, 50)
+	brokertest.CheckValues(t, addr, topic, 50)
 }

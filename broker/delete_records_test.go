@@ -17,6 +17,7 @@ import (
 
 	"github.com/sluicelogs/sluice/broker/segment"
 	"github.com/sluicelogs/sluice/internal/await"
+	"github.com/sluicelogs/sluice/testkit/brokertest"
 	"github.com/sluicelogs/sluice/testkit/testcluster"
 	"github.com/sluicelogs/sluice/testkit/testpeer"
 )
@@ -56,7 +57,7 @@ func deleteRecordsScenario(t *testing.T, addr string, rf int16) []string {
 	step := func(topic string, offset int64, earliest int64) {
 		t.Helper()
 		outs = append(outs, deleteRecordsTool(t, addr, topic, offset))
-		if e := earliestOffset(t, cl, "dr"); e != earliest {
+		if e := brokertest.EarliestOffset(t, cl, "dr"); e != earliest {
 			t.Errorf("after deleting %s to %d: earliest offset %d, want %d", topic, offset, e, earliest)
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/sluicelogs/sluice/broker"
+	"github.com/sluicelogs/sluice/testkit/brokertest"
 	"github.com/sluicelogs/sluice/testkit/testcluster"
 	"github.com/sluicelogs/sluice/testkit/testpeer"
 )
@@ -70,7 +71,7 @@ func TestDescribeLogDirs(t *testing.T) {
 		testcluster.CreateTopic(t, addr, "one", 1)
 		produceBatch(t, addr, "one", kgo.NoCompression(), base, 0, 1, 2, 3, 4)
 	}
-	produceTo(t, b.Addr(), "ld", map[int32]int{0: 7, 1: 3})
+	brokertest.ProduceTo(t, b.Addr(), "ld", map[int32]int{0: 7, 1: 3})
 
 	d := describeLogDirs(t, b.Addr(), "ld")
 	if d.Version != 1 || d.Brokers[0].Broker != 1 || len(d.Brokers[0].LogDirs) != 3 {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/sluicelogs/sluice/broker"
+	"github.com/sluicelogs/sluice/testkit/brokertest"
 	"github.com/sluicelogs/sluice/testkit/testcluster"
 	"github.com/sluicelogs/sluice/testkit/testpeer"
 )
@@ -229,15 +230,15 @@ func TestKafka27ReplicasMatch(t *testing.T) {
 		t.Run("sluice", func(t *testing.T) {
 			t.Parallel()
 			zk := testcluster.Coordinator(t)
-			bs := startBrokerProcs(t, zk, 3, func(c *broker.Config) {
+			bs := brokertest.StartBrokerProcs(t, zk, 3, func(c *broker.Config) {
 				c.ZooKeeperSessionTimeout, c.ReplicaLagTimeMax, c.AutoLeaderRebalance = 6*time.Second, 6*time.Second, false
 			})
 			testpeer.Used(t, "kafka27", testpeer.Kafka27Version+" CLI tools against three sluice brokers on a sluice coordinator")
 			b := bs[replicas27Killed-1]
 			got = walkReplicas27(t, replicas27Cluster{
-				cluster27: cluster27{name: "sluice", zk: zk, bs: bs[0].addr},
-				kill:      b.kill,
-				restart:   func() { b.start(t) },
+				cluster27: cluster27{name: "sluice", zk: zk, bs: bs[0].Addr},
+				kill:      b.Kill,
+				restart:   func() { b.Start(t) },
 			}, stages)
 		})
 	})

@@ -13,6 +13,7 @@ import (
 
 	"github.com/sluicelogs/sluice/broker"
 	"github.com/sluicelogs/sluice/internal/await"
+	"github.com/sluicelogs/sluice/testkit/brokertest"
 	"github.com/sluicelogs/sluice/testkit/testpeer"
 )
 
@@ -227,9 +228,9 @@ func TestKafka27ZooKeeperFormsMatch(t *testing.T) {
 		t.Run("sluice", func(t *testing.T) {
 			t.Parallel()
 			zk := testpeer.StartZooKeeper(t)
-			b := startBrokerProcs(t, zk.Addr, 1, func(c *broker.Config) {})[0]
+			b := brokertest.StartBrokerProcs(t, zk.Addr, 1, func(c *broker.Config) {})[0]
 			testpeer.Used(t, "kafka27", testpeer.Kafka27Version+" CLI tools against a sluice broker on Apache ZooKeeper")
-			got = walk27(t, cluster27{name: "sluice", zk: zk.Addr, bs: b.addr}, steps)
+			got = walk27(t, cluster27{name: "sluice", zk: zk.Addr, bs: b.Addr}, steps)
 		})
 	})
 	if len(want) != len(steps) || len(got) != len(steps) {

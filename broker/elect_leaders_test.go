@@ -14,6 +14,7 @@ import (
 
 	"github.com/sluicelogs/sluice/broker"
 	"github.com/sluicelogs/sluice/internal/await"
+	"github.com/sluicelogs/sluice/testkit/brokertest"
 	"github.com/sluicelogs/sluice/testkit/testcluster"
 	"github.com/sluicelogs/sluice/testkit/testpeer"
 )
@@ -57,19 +58,19 @@ func (c *electionCluster) live() []string {
 
 // awaitPartition waits until every live broker answers topic-p as check
 // wants.
-func (c *electionCluster) awaitPartition(topic string, p int, check func(partInfo) error) partInfo {
+func (c *electionCluster) awaitPartition(topic string, p int, check func(brokertest.PartInfo) error) brokertest.PartInfo {
 	c.t.Helper()
-	var got partInfo
+	var got brokertest.PartInfo
 	await.Eventually(c.t, 60*time.Second, 50*time.Millisecond, func() error {
 		for _, addr := range c.live() {
-			md, err := topicMetadata(addr, topic)
+			md, err := brokertest.TopicMetadata(addr, topic)
 			if err != nil {
 				return err
 			}
-			if p >= len(md.parts) {
+			if p >= len(md.Parts) {
 				return fmt.Errorf("broker at %s: no %s-%d", addr, topic, p)
 			}
-			got = md.parts[p]
+			got = md.Parts[p]
 			if err := check(got); err != nil {
 				return fmt.Errorf("broker at %s: %s-%d is %+v: %w", addr, topic, p, got, err)
 			}
@@ -103,16 +104,16 @@ func TestElectLeaders(t *testing.T) {
 	testpeer.Used(t, "kafka", testpeer.KafkaVersion+" kafka-leader-election.sh")
 	c := startElectionCluster(t)
 	const topic = "elect"
-	createReplicated(t, c.live()[0], topic, 3, 3, nil)
+	testcluster.CreateReplicatedTopic(t, c.live()[0], topic, 3, 3, nil)
 	anyReplicas := func(int, []int32) error { return nil }
-	awaitPreferred(t, c.live(), topic, 3, anyReplicas)
+	brokertest.AwaitPreferred(t, c.live(), topic, 3, anyReplicas)
 
 	// Broker 1 goes and returns: the partition it prefers stays led by
 	// another broker (no automatic rebalance).
 	c.stop(1)
 	for p := range 3 {
-		c.awaitPartition(topic, p, func(pi partInfo) error {
-			if pi.leader == 1 || pi.leader < 0 || slices.Contains(pi.isr, 1) {
+		c.awaitPartition(topic, p, func(pi brokertest.PartInfo) error {
+			if pi.Leader == 1 || pi.Leader < 0 || slices.Contains(pi.ISR, 1) {
 				return fmt.Errorf("broker 1 is down")
 			}
 			return nil
@@ -121,13 +122,13 @@ func TestElectLeaders(t *testing.T) {
 	c.restart(1)
 	moved := -1
 	for p := range 3 {
-		pi := c.awaitPartition(topic, p, func(pi partInfo) error {
-			if !sameIDs(pi.isr, pi.replicas) {
+		pi := c.awaitPartition(topic, p, func(pi brokertest.PartInfo) error {
+			if !brokertest.SameIDs(pi.ISR, pi.Replicas) {
 				return fmt.Errorf("broker 1 not back in sync")
 			}
 			return nil
 		})
-		if pi.leader != pi.replicas[0] {
+		if pi.Leader != pi.Replicas[0] {
 			moved = p
 		}
 	}
@@ -139,7 +140,7 @@ func TestElectLeaders(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "Successfully completed leader election (PREFERRED) for partitions "+fmt.Sprintf("%s-%d", topic, moved)) {
 		t.Fatalf("kafka-leader-election.sh --all-topic-partitions: exit %d:\n%s", code, out)
 	}
-	awaitPreferred(t, c.live(), topic, 3, anyReplicas)
+	brokertest.AwaitPreferred(t, c.live(), topic, 3, anyReplicas)
 
 	out, code = c.electLeaders("--election-type", "preferred", "--topic", topic, "--partition", "0")
 	if code != 0 || !strings.Contains(out, "Valid replica already elected for partitions "+topic+"-0") {
@@ -156,7 +157,7 @@ func TestElectLeaders(t *testing.T) {
 
 	// Not the controller: NOT_CONTROLLER for each partition asked; an
 	// unknown partition: UNKNOWN_TOPIC_OR_PARTITION.
-	ctl, other, _ := controllerAddrs(t, c.live(), topic)
+	ctl, other, _ := brokertest.ControllerAddrs(t, c.live(), topic)
 	if got := electDirect(t, other, topic, 0, 1); got != kerr.NotController.Code {
 		t.Fatalf("ElectLeaders to the broker at %s, not the controller: %v", other, kerr.ErrorForCode(got))
 	}
@@ -167,27 +168,27 @@ func TestElectLeaders(t *testing.T) {
 	// A partition whose two replicas went down, its leader last: no
 	// eligible leader, its preferred replica not available.
 	const lonely = "lonely"
-	createReplicated(t, c.live()[0], lonely, 1, 2, nil)
-	pi := c.awaitPartition(lonely, 0, func(pi partInfo) error {
-		if len(pi.isr) != 2 {
+	testcluster.CreateReplicatedTopic(t, c.live()[0], lonely, 1, 2, nil)
+	pi := c.awaitPartition(lonely, 0, func(pi brokertest.PartInfo) error {
+		if len(pi.ISR) != 2 {
 			return fmt.Errorf("not in sync yet")
 		}
 		return nil
 	})
-	leader, follower := pi.leader, pi.replicas[0]
+	leader, follower := pi.Leader, pi.Replicas[0]
 	if follower == leader {
-		follower = pi.replicas[1]
+		follower = pi.Replicas[1]
 	}
 	c.stop(follower)
-	c.awaitPartition(lonely, 0, func(pi partInfo) error {
-		if !slices.Equal(pi.isr, []int32{leader}) {
+	c.awaitPartition(lonely, 0, func(pi brokertest.PartInfo) error {
+		if !slices.Equal(pi.ISR, []int32{leader}) {
 			return fmt.Errorf("broker %d is down", follower)
 		}
 		return nil
 	})
 	c.stop(leader)
-	c.awaitPartition(lonely, 0, func(pi partInfo) error {
-		if pi.leader != -1 {
+	c.awaitPartition(lonely, 0, func(pi brokertest.PartInfo) error {
+		if pi.Leader != -1 {
 			return fmt.Errorf("both replicas are down")
 		}
 		return nil
@@ -201,22 +202,22 @@ func TestElectLeaders(t *testing.T) {
 	if code == 0 || !strings.Contains(out, "PreferredLeaderNotAvailable") {
 		t.Fatalf("a preferred election whose preferred replica is down or out of sync: exit %d:\n%s", code, out)
 	}
-	if pi := c.awaitPartition(lonely, 0, func(partInfo) error { return nil }); pi.leader != -1 {
-		t.Fatalf("%s-0 is led by %d without an unclean election", lonely, pi.leader)
+	if pi := c.awaitPartition(lonely, 0, func(brokertest.PartInfo) error { return nil }); pi.Leader != -1 {
+		t.Fatalf("%s-0 is led by %d without an unclean election", lonely, pi.Leader)
 	}
 	out, code = c.electLeaders("--election-type", "unclean", "--topic", lonely, "--partition", "0")
 	if code != 0 || !strings.Contains(out, "Successfully completed leader election (UNCLEAN) for partitions "+lonely+"-0") {
 		t.Fatalf("an unclean election with an out-of-sync replica live: exit %d:\n%s", code, out)
 	}
-	c.awaitPartition(lonely, 0, func(pi partInfo) error {
-		if pi.leader != follower || !slices.Equal(pi.isr, []int32{follower}) {
+	c.awaitPartition(lonely, 0, func(pi brokertest.PartInfo) error {
+		if pi.Leader != follower || !slices.Equal(pi.ISR, []int32{follower}) {
 			return fmt.Errorf("want broker %d leading alone", follower)
 		}
 		return nil
 	})
 	c.restart(leader)
-	c.awaitPartition(lonely, 0, func(pi partInfo) error {
-		if pi.leader != follower || len(pi.isr) != 2 {
+	c.awaitPartition(lonely, 0, func(pi brokertest.PartInfo) error {
+		if pi.Leader != follower || len(pi.ISR) != 2 {
 			return fmt.Errorf("want broker %d back in sync", leader)
 		}
 		return nil
@@ -236,7 +237,7 @@ func electDirect(t *testing.T, addr, topic string, p int32, version int16) int16
 	rt := kmsg.NewElectLeadersRequestTopic()
 	rt.Topic, rt.Partitions = topic, []int32{p}
 	req.Topics = append(req.Topics, rt)
-	er := askBroker(t, addr, req).(*kmsg.ElectLeadersResponse)
+	er := brokertest.AskBroker(t, addr, req).(*kmsg.ElectLeadersResponse)
 	if er.ErrorCode != 0 {
 		return er.ErrorCode
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sluicelogs/sluice/testkit/brokertest"
 	"github.com/sluicelogs/sluice/testkit/testcluster"
 	"github.com/sluicelogs/sluice/testkit/testpeer"
 )
@@ -26,11 +27,6 @@ func configLines(out string) map[string]string {
 	return m
 }
 
-func configTool(t *testing.T, addr string, args ...string) string {
-	t.Helper()
-	return testpeer.KafkaTool(t, "kafka-configs.sh", nil, append([]string{"--bootstrap-server", addr}, args...)...)
-}
-
 // TestDescribeConfigsAsKafka runs kafka-configs.sh --describe --all
 // against a sluice broker and a real Kafka 3.9 broker, for a new topic
 // and for the broker, and compares: the same config names, and for a
@@ -44,8 +40,8 @@ func TestDescribeConfigsAsKafka(t *testing.T) {
 	testcluster.CreateTopic(t, b.Addr(), "cfg", 1)
 	testcluster.CreateTopic(t, k.Addr, "cfg", 1)
 
-	ours := configLines(configTool(t, b.Addr(), "--describe", "--all", "--entity-type", "topics", "--entity-name", "cfg"))
-	theirs := configLines(configTool(t, k.Addr, "--describe", "--all", "--entity-type", "topics", "--entity-name", "cfg"))
+	ours := configLines(brokertest.ConfigTool(t, b.Addr(), "--describe", "--all", "--entity-type", "topics", "--entity-name", "cfg"))
+	theirs := configLines(brokertest.ConfigTool(t, k.Addr, "--describe", "--all", "--entity-type", "topics", "--entity-name", "cfg"))
 	sameNames(t, "topic", ours, theirs)
 	// run.sh sets min.insync.replicas=1 in Kafka's server.properties.
 	skip := map[string]bool{"min.insync.replicas": true}
@@ -58,8 +54,8 @@ func TestDescribeConfigsAsKafka(t *testing.T) {
 		t.Errorf("topic config min.insync.replicas: %q", got)
 	}
 
-	ours = configLines(configTool(t, b.Addr(), "--describe", "--all", "--entity-type", "brokers", "--entity-name", "1"))
-	theirs = configLines(configTool(t, k.Addr, "--describe", "--all", "--entity-type", "brokers", "--entity-name", "1"))
+	ours = configLines(brokertest.ConfigTool(t, b.Addr(), "--describe", "--all", "--entity-type", "brokers", "--entity-name", "1"))
+	theirs = configLines(brokertest.ConfigTool(t, k.Addr, "--describe", "--all", "--entity-type", "brokers", "--entity-name", "1"))
 	sameNames(t, "broker", ours, theirs)
 	for name, re := range map[string]string{
 		"broker.id":           `^1 sensitive=false synonyms=\{STATIC_BROKER_CONFIG:broker.id=1, DEFAULT_CONFIG:broker.id=-1\}$`,

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sluicelogs/sluice/testkit/brokertest"
 	"github.com/sluicelogs/sluice/testkit/testcluster"
 	"github.com/sluicelogs/sluice/testkit/testpeer"
 )
@@ -32,15 +33,15 @@ func TestDynamicBrokerConfigsAsKafka(t *testing.T) {
 			{"--entity-name", "1", "--add-config", "log.retention.bytes=1000000,log.roll.ms=5000,max.connections=1000"},
 			{"--entity-default", "--add-config", "log.flush.interval.ms=60000,compression.type=gzip"},
 		} {
-			out := configTool(t, addr, append([]string{"--alter", "--entity-type", "brokers"}, alter...)...)
+			out := brokertest.ConfigTool(t, addr, append([]string{"--alter", "--entity-type", "brokers"}, alter...)...)
 			if !strings.Contains(out, "Completed updating") {
 				t.Fatalf("kafka-configs.sh --alter %v against %s printed:\n%s", alter, addr, out)
 			}
 		}
 	}
 	describe := func(args ...string) (ours, theirs map[string]string) {
-		ours = configLines(configTool(t, addrs["sluice"], append([]string{"--describe"}, args...)...))
-		theirs = configLines(configTool(t, addrs["kafka"], append([]string{"--describe"}, args...)...))
+		ours = configLines(brokertest.ConfigTool(t, addrs["sluice"], append([]string{"--describe"}, args...)...))
+		theirs = configLines(brokertest.ConfigTool(t, addrs["kafka"], append([]string{"--describe"}, args...)...))
 		return ours, theirs
 	}
 	same := func(what string, ours, theirs map[string]string, names ...string) {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/sluicelogs/sluice/broker"
 	"github.com/sluicelogs/sluice/internal/await"
+	"github.com/sluicelogs/sluice/testkit/brokertest"
 	"github.com/sluicelogs/sluice/testkit/testcluster"
 	"github.com/sluicelogs/sluice/testkit/testpeer"
 )
@@ -75,7 +76,7 @@ func TestKafka27WalkThrough(t *testing.T) {
 	bin := testpeer.SluiceBinary(t)
 	ens := testpeer.EnsembleFor(t, testpeer.EnsembleSpec{Kind: testpeer.KindSluice, Members: 3, Sluice: bin})
 	zkConnect := strings.Join(ens.Addrs(), ",")
-	brokers := startBrokerProcs(t, zkConnect, 3, func(c *broker.Config) {
+	brokers := brokertest.StartBrokerProcs(t, zkConnect, 3, func(c *broker.Config) {
 		// A killed broker's registration goes when its session expires.
 		c.ZooKeeperSessionTimeout, c.ZooKeeperTimeout = 4*time.Second, 10*time.Second
 		c.ReplicaLagTimeMax = 5 * time.Second
@@ -85,7 +86,7 @@ func TestKafka27WalkThrough(t *testing.T) {
 	})
 	var addrs []string
 	for _, b := range brokers {
-		addrs = append(addrs, b.addr)
+		addrs = append(addrs, b.Addr)
 	}
 	brokerList := strings.Join(addrs, ",")
 	testpeer.Used(t, "kafka27", testpeer.Kafka27Version+" CLI tools through the sluice coordinator")
@@ -111,7 +112,7 @@ func TestKafka27WalkThrough(t *testing.T) {
 		t.Fatalf("kafka-topics.sh --create --zookeeper printed:\n%s", out)
 	}
 	// The controller starts it; every broker then answers it.
-	id := awaitPreferred(t, addrs, topic, 3, anyReplicas)
+	id := brokertest.AwaitPreferred(t, addrs, topic, 3, anyReplicas)
 	for p, d := range describe() {
 		if len(d.replicas) != 3 || d.leader != strconv.Itoa(int(d.replicas[0])) || !slices.Equal(d.isr, d.replicas) {
 			t.Fatalf("partition %d: %+v, want three replicas, the first leading, all in sync in replica order", p, d)
@@ -143,7 +144,7 @@ func TestKafka27WalkThrough(t *testing.T) {
 	}
 	defer cl.Close()
 	var total int64
-	for _, end := range endOffsets(t, cl, topic) {
+	for _, end := range brokertest.EndOffsets(t, cl, topic) {
 		total += end
 	}
 	if total != n {
@@ -153,21 +154,21 @@ func TestKafka27WalkThrough(t *testing.T) {
 	// kill -9 the preferred leader of partition 0: it leaves every ISR.
 	victim := describe()[0].replicas[0]
 	t.Logf("kill -9 broker %d", victim)
-	brokers[victim-1].kill()
+	brokers[victim-1].Kill()
 	var live []string
 	for _, b := range brokers {
-		if int32(b.id) != victim {
-			live = append(live, b.addr)
+		if int32(b.ID) != victim {
+			live = append(live, b.Addr)
 		}
 	}
 	await.Eventually(t, 60*time.Second, 50*time.Millisecond, func() error {
 		for _, addr := range live {
-			md, err := topicMetadata(addr, topic)
+			md, err := brokertest.TopicMetadata(addr, topic)
 			if err != nil {
 				return err
 			}
-			for p, part := range md.parts {
-				if part.leader == victim || part.leader < 0 || slices.Contains(part.isr, victim) {
+			for p, part := range md.Parts {
+				if part.Leader == victim || part.Leader < 0 || slices.Contains(part.ISR, victim) {
 					return fmt.Errorf("broker at %s: %s-%d is %+v with broker %d dead", addr, topic, p, part, victim)
 				}
 			}
@@ -181,15 +182,15 @@ func TestKafka27WalkThrough(t *testing.T) {
 	}
 
 	// Restarted, it catches up and is back in every ISR.
-	brokers[victim-1].start(t)
+	brokers[victim-1].Start(t)
 	await.Eventually(t, 90*time.Second, 50*time.Millisecond, func() error {
 		for _, addr := range addrs {
-			md, err := topicMetadata(addr, topic)
+			md, err := brokertest.TopicMetadata(addr, topic)
 			if err != nil {
 				return err
 			}
-			for p, part := range md.parts {
-				if !sameIDs(part.isr, part.replicas) {
+			for p, part := range md.Parts {
+				if !brokertest.SameIDs(part.ISR, part.Replicas) {
 					return fmt.Errorf("broker at %s: %s-%d is %+v", addr, topic, p, part)
 				}
 			}
@@ -199,9 +200,9 @@ func TestKafka27WalkThrough(t *testing.T) {
 	// auto.leader.rebalance.enable: each partition is led by its
 	// preferred replica again (the walk-through's "Leader: 2 Replicas:
 	// 2,3,1").
-	awaitPreferred(t, addrs, topic, 3, anyReplicas)
+	brokertest.AwaitPreferred(t, addrs, topic, 3, anyReplicas)
 	for p, d := range describe() {
-		if !sameIDs(d.isr, d.replicas) || d.leader != strconv.Itoa(int(d.replicas[0])) {
+		if !brokertest.SameIDs(d.isr, d.replicas) || d.leader != strconv.Itoa(int(d.replicas[0])) {
 			t.Fatalf("partition %d after broker %d returned: %+v, want every replica in sync and the first leading", p, victim, d)
 		}
 	}
@@ -210,7 +211,7 @@ func TestKafka27WalkThrough(t *testing.T) {
 	if !strings.Contains(out, "Topic "+topic+" is marked for deletion.") {
 		t.Fatalf("kafka-topics.sh --delete --zookeeper printed:\n%s", out)
 	}
-	awaitGone(t, addrs, topic)
+	brokertest.AwaitGone(t, addrs, topic)
 	if out := topics("--list"); strings.Contains(out, topic) {
 		t.Fatalf("kafka-topics.sh --list --zookeeper still shows %s after --delete:\n%s", topic, out)
 	}
@@ -219,7 +220,7 @@ func TestKafka27WalkThrough(t *testing.T) {
 	if !strings.Contains(out, "Created topic "+topic+".") {
 		t.Fatalf("kafka-topics.sh --create --zookeeper of %s again printed:\n%s", topic, out)
 	}
-	if again := awaitPreferred(t, addrs, topic, 3, anyReplicas); again == id {
+	if again := brokertest.AwaitPreferred(t, addrs, topic, 3, anyReplicas); again == id {
 		t.Fatalf("%s created again has the deleted topic's id %x", topic, id)
 	}
 	if out := topics("--list"); !hasLine(out, topic) {
@@ -245,21 +246,21 @@ func TestKafka27PreferredReplicaElection(t *testing.T) {
 		addrs = append(addrs, b.Addr())
 	}
 	const topic = "pref"
-	createReplicated(t, addrs[0], topic, 3, 3, nil)
+	testcluster.CreateReplicatedTopic(t, addrs[0], topic, 3, 3, nil)
 	anyReplicas := func(int, []int32) error { return nil }
-	awaitPreferred(t, addrs, topic, 3, anyReplicas)
+	brokertest.AwaitPreferred(t, addrs, topic, 3, anyReplicas)
 
 	// Broker 1 goes away and comes back: it catches up, but the partition
 	// it is the preferred replica of stays led by another.
 	dir := brokers[0].Dir
 	brokers[0].Stop()
 	await.Eventually(t, 60*time.Second, 50*time.Millisecond, func() error {
-		md, err := topicMetadata(addrs[1], topic)
+		md, err := brokertest.TopicMetadata(addrs[1], topic)
 		if err != nil {
 			return err
 		}
-		for p, part := range md.parts {
-			if part.leader == 1 || part.leader < 0 || slices.Contains(part.isr, 1) {
+		for p, part := range md.Parts {
+			if part.Leader == 1 || part.Leader < 0 || slices.Contains(part.ISR, 1) {
 				return fmt.Errorf("%s-%d is %+v with broker 1 down", topic, p, part)
 			}
 		}
@@ -272,15 +273,15 @@ func TestKafka27PreferredReplicaElection(t *testing.T) {
 		var out []int
 		await.Eventually(t, 60*time.Second, 50*time.Millisecond, func() error {
 			out = out[:0]
-			md, err := topicMetadata(addrs[1], topic)
+			md, err := brokertest.TopicMetadata(addrs[1], topic)
 			if err != nil {
 				return err
 			}
-			for p, part := range md.parts {
-				if !sameIDs(part.isr, part.replicas) {
+			for p, part := range md.Parts {
+				if !brokertest.SameIDs(part.ISR, part.Replicas) {
 					return fmt.Errorf("%s-%d is %+v: broker 1 not back in sync", topic, p, part)
 				}
-				if part.leader != part.replicas[0] {
+				if part.Leader != part.Replicas[0] {
 					out = append(out, p)
 				}
 			}
@@ -299,7 +300,7 @@ func TestKafka27PreferredReplicaElection(t *testing.T) {
 	if _, err := zc.Create("/admin/preferred_replica_election", []byte("not json"), 0, zk.WorldACL(zk.PermAll)); err != nil {
 		t.Fatal(err)
 	}
-	awaitNoNode(t, zc, "/admin/preferred_replica_election")
+	brokertest.AwaitNoNode(t, zc, "/admin/preferred_replica_election")
 	if moved := notPreferred(); len(moved) != 1 {
 		t.Fatalf("a preferred replica election that does not decode moved leaders: %v not preferred", moved)
 	}
@@ -309,6 +310,6 @@ func TestKafka27PreferredReplicaElection(t *testing.T) {
 	if !strings.Contains(out, "Successfully started") {
 		t.Fatalf("kafka-preferred-replica-election.sh --zookeeper printed:\n%s", out)
 	}
-	awaitPreferred(t, addrs, topic, 3, anyReplicas)
-	awaitNoNode(t, zc, "/admin/preferred_replica_election")
+	brokertest.AwaitPreferred(t, addrs, topic, 3, anyReplicas)
+	brokertest.AwaitNoNode(t, zc, "/admin/preferred_replica_election")
 }

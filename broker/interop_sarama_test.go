@@ -12,6 +12,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/sluicelogs/sluice/internal/await"
+	"github.com/sluicelogs/sluice/testkit/brokertest"
 	"github.com/sluicelogs/sluice/testkit/testcluster"
 )
 
@@ -39,7 +40,7 @@ func TestSarama(t *testing.T) {
 	b := testcluster.StartBroker(t, 1, zkAddr, "")
 	addr := b.Addr()
 	const topic, group, n = "sarama-events", "sarama-group", 5000
-	createTopic(t, addr, topic, 3)
+	testcluster.CreateTopic(t, addr, topic, 3)
 
 	pcfg := saramaConfig()
 	pcfg.Producer.RequiredAcks = sarama.WaitForAll
@@ -177,7 +178,7 @@ func TestSarama(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cl.Close()
-	ends := endOffsets(t, cl, topic)
+	ends := brokertest.EndOffsets(t, cl, topic)
 	total := int64(0)
 	for _, e := range ends {
 		total += e

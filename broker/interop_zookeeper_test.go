@@ -1,15 +1,12 @@
 package broker_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/twmb/franz-go/pkg/kgo"
-
+	"github.com/sluicelogs/sluice/testkit/brokertest"
 	"github.com/sluicelogs/sluice/testkit/testcluster"
 	"github.com/sluicelogs/sluice/testkit/testpeer"
 )
@@ -23,11 +20,11 @@ func TestBrokerOnRealZooKeeper(t *testing.T) {
 	connect := zk.Addr + "/sluice"
 	b := testcluster.StartBroker(t, 1, connect, "")
 	const topic = "zk-events"
-	createTopic(t, b.Addr(), topic, 3)
+	testcluster.CreateTopic(t, b.Addr(), topic, 3)
 
 	const n = 1000
-	produceValues(t, b.Addr(), topic, n)
-	checkValues(t, b.Addr(), topic, n)
+	brokertest.ProduceValues(t, b.Addr(), topic, n)
+	brokertest.CheckValues(t, b.Addr(), topic, n)
 
 	ids := testpeer.ZkCli(t, zk.Addr, "ls", "/sluice/brokers/ids")
 	if !strings.Contains(ids, "\n[1]\n") {
@@ -57,43 +54,7 @@ func TestBrokerOnRealZooKeeper(t *testing.T) {
 
 	b.Stop()
 	b = testcluster.StartBroker(t, 1, connect, b.Dir)
-	checkValues(t, b.Addr(), topic, n)
-}
-
-// produceValues writes the values v-00000 … v-<n-1> to topic with acks=all
-// (franz-go's default) and fails the test if any is not acknowledged.
-func produceValues(t *testing.T, addr, topic string, n int) {
-	t.Helper()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.DefaultProduceTopic(topic))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	rs := make([]*kgo.Record, n)
-	for i := range rs {
-		rs[i] = &kgo.Record{Key: []byte(fmt.Sprint(i)), Value: []byte(fmt.Sprintf("v-%05d", i))}
-	}
-	if err := cl.ProduceSync(ctx, rs...).FirstErr(); err != nil {
-		t.Fatalf("produce to %s: %v", topic, err)
-	}
-}
-
-// checkValues reads topic from the start to its end and fails the test
-// unless it holds exactly the values produceValues wrote, each once.
-func checkValues(t *testing.T, addr, topic string, n int) {
-	t.Helper()
-	seen := map[string]int{}
-	readAll(t, addr, topic, func(r *kgo.Record) { seen[string(r.Value)]++ })
-	if len(seen) != n {
-		t.Fatalf("%s holds %d distinct values, want %d", topic, len(seen), n)
-	}
-	for i := 0; i < n; i++ {
-		if v := fmt.Sprintf("v-%05d", i); seen[v] != 1 {
-			t.Fatalf("%s holds %q %d times, want once", topic, v, seen[v])
-		}
-	}
+	brokertest.CheckValues(t, b.Addr(), topic, n)
 }
 
 // zkJSONLine returns the line of zkCli.sh output that holds a JSON object.

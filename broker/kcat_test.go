@@ -16,12 +16,6 @@ import (
 	"github.com/sluicelogs/sluice/testkit/testpeer"
 )
 
-// createTopic creates a topic with one replica (see testcluster).
-func createTopic(t *testing.T, addr, name string, partitions int32) {
-	t.Helper()
-	testcluster.CreateTopic(t, addr, name, partitions)
-}
-
 func kcat(t *testing.T, stdin string, args ...string) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
@@ -40,7 +34,7 @@ func TestKcat(t *testing.T) {
 	zkAddr := testcluster.Coordinator(t)
 	b := testcluster.StartBroker(t, 1, zkAddr, "")
 	addr := b.Addr()
-	createTopic(t, addr, "magedu", 3)
+	testcluster.CreateTopic(t, addr, "magedu", 3)
 	testpeer.Used(t, "kcat", "against the sluice broker")
 
 	meta := kcat(t, "", "-b", addr, "-L")

@@ -9,6 +9,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"github.com/sluicelogs/sluice/testkit/brokertest"
 	"github.com/sluicelogs/sluice/testkit/testcluster"
 	"github.com/sluicelogs/sluice/testkit/testpeer"
 )
@@ -56,7 +57,7 @@ func maxTimestampScenario(t *testing.T, addr string, base time.Time) (tool []str
 		out := testpeer.KafkaTool(t, "kafka-get-offsets.sh", nil, "--bootstrap-server", addr, "--topic-partitions", "mt,mtz,mte", "--time", tm)
 		tool = append(tool, "--time "+tm+":\n"+out)
 	}
-	cl, ctx := requestClient(t, addr)
+	cl, ctx := brokertest.RequestClient(t, addr)
 	answers = map[string][2]int64{}
 	for _, topic := range []string{"mt", "mtz", "mte"} {
 		req := kmsg.NewPtrListOffsetsRequest()

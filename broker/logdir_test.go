@@ -22,6 +22,7 @@ import (
 
 	"github.com/sluicelogs/sluice/broker"
 	"github.com/sluicelogs/sluice/internal/await"
+	"github.com/sluicelogs/sluice/testkit/brokertest"
 	"github.com/sluicelogs/sluice/testkit/promtest"
 	"github.com/sluicelogs/sluice/testkit/testcluster"
 )
@@ -71,8 +72,8 @@ func runLogDirFailover(t *testing.T, fault storageFault) {
 		addrs = append(addrs, brokers[id].Addr())
 	}
 	const topic = "disk"
-	createReplicated(t, addrs[0], topic, 1, 3, map[string]string{"min.insync.replicas": "2", "segment.bytes": "262144"})
-	old := awaitISR(t, addrs[0], topic, []int32{1, 2, 3})[0].leader
+	testcluster.CreateReplicatedTopic(t, addrs[0], topic, 1, 3, map[string]string{"min.insync.replicas": "2", "segment.bytes": "262144"})
+	old := awaitISR(t, addrs[0], topic, []int32{1, 2, 3})[0].Leader
 
 	// An acks=all load (franz-go's defaults: idempotent, acks=all) that
 	// keeps what was acknowledged.
@@ -136,7 +137,7 @@ func runLogDirFailover(t *testing.T, fault storageFault) {
 	}
 	seed := addrs[others[0]-1]
 	parts := awaitISR(t, seed, topic, others)
-	if parts[0].leader == old {
+	if parts[0].Leader == old {
 		t.Fatalf("broker %d still leads", old)
 	}
 	checkStorageError(t, cl, old, topic)
@@ -278,8 +279,8 @@ func TestLogDirFailsOnFollower(t *testing.T) {
 	var full sync.Map
 	addrs := startFaultyBrokers(t, 3, &full)
 	const topic = "disk"
-	createReplicated(t, addrs[0], topic, 1, 3, map[string]string{"min.insync.replicas": "2"})
-	leader := awaitISR(t, addrs[0], topic, []int32{1, 2, 3})[0].leader
+	testcluster.CreateReplicatedTopic(t, addrs[0], topic, 1, 3, map[string]string{"min.insync.replicas": "2"})
+	leader := awaitISR(t, addrs[0], topic, []int32{1, 2, 3})[0].Leader
 	victim := leader%3 + 1
 	full.Store(int(victim), true)
 	var rest []int32
@@ -289,16 +290,16 @@ func TestLogDirFailsOnFollower(t *testing.T) {
 		}
 	}
 	start := time.Now()
-	produceNumbered(t, addrs, topic, "after", 200)
+	brokertest.ProduceNumbered(t, addrs, topic, "after", 200)
 	parts := awaitISR(t, addrs[leader-1], topic, rest)
-	if parts[0].leader != leader {
-		t.Fatalf("leader moved from %d to %d", leader, parts[0].leader)
+	if parts[0].Leader != leader {
+		t.Fatalf("leader moved from %d to %d", leader, parts[0].Leader)
 	}
 	if took := time.Since(start); took > 30*time.Second {
 		t.Fatalf("the ISR shrank after %s, not before replica.lag.time.max.ms", took)
 	}
-	produceNumbered(t, addrs, topic, "later", 200)
-	checkExactlyOnce(t, consumeAll(t, addrs, topic, 400), map[string]int{"after": 200, "later": 200})
+	brokertest.ProduceNumbered(t, addrs, topic, "later", 200)
+	brokertest.CheckExactlyOnce(t, brokertest.ConsumeAll(t, addrs, topic, 400), map[string]int{"after": 200, "later": 200})
 }
 
 // TestMetadataOfflineReplicas: once a follower's log directory failed,
@@ -309,37 +310,37 @@ func TestLogDirFailsOnFollower(t *testing.T) {
 func TestMetadataOfflineReplicas(t *testing.T) {
 	var full sync.Map
 	addrs := startFaultyBrokers(t, 2, &full)
-	createReplicated(t, addrs[0], "pair", 1, 2, nil)
-	createReplicated(t, addrs[0], "solo", 2, 1, nil) // one partition on each broker
-	leader := awaitISR(t, addrs[0], "pair", []int32{1, 2})[0].leader
+	testcluster.CreateReplicatedTopic(t, addrs[0], "pair", 1, 2, nil)
+	testcluster.CreateReplicatedTopic(t, addrs[0], "solo", 2, 1, nil) // one partition on each broker
+	leader := awaitISR(t, addrs[0], "pair", []int32{1, 2})[0].Leader
 	victim := 3 - leader
 	for _, p := range awaitPartitions(t, addrs[0], "solo") {
-		if len(p.offline) != 0 {
+		if len(p.Offline) != 0 {
 			t.Fatalf("before the fault: %+v", p)
 		}
 	}
 
 	full.Store(int(victim), true)
-	produceNumbered(t, addrs, "pair", "v", 10) // the follower's append fails
+	brokertest.ProduceNumbered(t, addrs, "pair", "v", 10) // the follower's append fails
 	for _, addr := range addrs {
 		await.Eventually(t, 30*time.Second, 50*time.Millisecond, func() error {
-			pair, err := describe(t, addr, "pair")
+			pair, err := brokertest.Describe(t, addr, "pair")
 			if err != nil {
 				return err
 			}
-			if p := pair[0]; p.err != 0 || p.leader != leader || !slices.Equal(p.offline, []int32{victim}) {
-				return fmt.Errorf("pair: leader %d error %v offline %v, want leader %d, no error, offline [%d]", p.leader, kerr.ErrorForCode(p.err), p.offline, leader, victim)
+			if p := pair[0]; p.Err != 0 || p.Leader != leader || !slices.Equal(p.Offline, []int32{victim}) {
+				return fmt.Errorf("pair: leader %d error %v offline %v, want leader %d, no error, offline [%d]", p.Leader, kerr.ErrorForCode(p.Err), p.Offline, leader, victim)
 			}
-			solo, err := describe(t, addr, "solo")
+			solo, err := brokertest.Describe(t, addr, "solo")
 			if err != nil {
 				return err
 			}
 			for i, p := range solo {
 				switch {
-				case p.replicas[0] == victim && (p.err != kerr.LeaderNotAvailable.Code || p.leader != -1 || !slices.Equal(p.offline, []int32{victim})):
-					return fmt.Errorf("solo-%d on broker %d: leader %d error %v offline %v, want LEADER_NOT_AVAILABLE, leader -1, offline [%d]", i, victim, p.leader, kerr.ErrorForCode(p.err), p.offline, victim)
-				case p.replicas[0] != victim && (p.err != 0 || p.leader != leader || len(p.offline) != 0):
-					return fmt.Errorf("solo-%d on broker %d: leader %d error %v offline %v", i, leader, p.leader, kerr.ErrorForCode(p.err), p.offline)
+				case p.Replicas[0] == victim && (p.Err != kerr.LeaderNotAvailable.Code || p.Leader != -1 || !slices.Equal(p.Offline, []int32{victim})):
+					return fmt.Errorf("solo-%d on broker %d: leader %d error %v offline %v, want LEADER_NOT_AVAILABLE, leader -1, offline [%d]", i, victim, p.Leader, kerr.ErrorForCode(p.Err), p.Offline, victim)
+				case p.Replicas[0] != victim && (p.Err != 0 || p.Leader != leader || len(p.Offline) != 0):
+					return fmt.Errorf("solo-%d on broker %d: leader %d error %v offline %v", i, leader, p.Leader, kerr.ErrorForCode(p.Err), p.Offline)
 				}
 			}
 			return nil
@@ -349,17 +350,17 @@ func TestMetadataOfflineReplicas(t *testing.T) {
 
 // awaitPartitions waits until every partition of topic has a leader, and
 // returns them.
-func awaitPartitions(t *testing.T, addr, topic string) []partInfo {
+func awaitPartitions(t *testing.T, addr, topic string) []brokertest.PartInfo {
 	t.Helper()
-	var parts []partInfo
+	var parts []brokertest.PartInfo
 	await.Eventually(t, 30*time.Second, 50*time.Millisecond, func() error {
 		var err error
-		if parts, err = describe(t, addr, topic); err != nil {
+		if parts, err = brokertest.Describe(t, addr, topic); err != nil {
 			return err
 		}
 		for i, p := range parts {
-			if p.err != 0 || p.leader < 0 {
-				return fmt.Errorf("partition %d: leader %d error %d", i, p.leader, p.err)
+			if p.Err != 0 || p.Leader < 0 {
+				return fmt.Errorf("partition %d: leader %d error %d", i, p.Leader, p.Err)
 			}
 		}
 		return nil
@@ -381,8 +382,8 @@ func TestUnreadableLogDirAtStart(t *testing.T) {
 	dirs := []string{filepath.Join(dir, "a"), filepath.Join(dir, "b")}
 	twoDirs := func(c *broker.Config) { c.LogDirs = dirs }
 	b := testcluster.StartBroker(t, 1, zkAddr, dir, twoDirs)
-	createTopic(t, b.Addr(), "old", 2) // one partition in each directory
-	inDir := map[int32]int{}           // partition → index in dirs
+	testcluster.CreateTopic(t, b.Addr(), "old", 2) // one partition in each directory
+	inDir := map[int32]int{}                       // partition → index in dirs
 	for p := range int32(2) {
 		for i, d := range dirs {
 			if _, err := os.Stat(filepath.Join(d, fmt.Sprintf("old-%d", p))); err == nil {
@@ -397,7 +398,7 @@ func TestUnreadableLogDirAtStart(t *testing.T) {
 	if inDir[0] == 1 {
 		goodP, badP = 1, 0
 	}
-	produceTo(t, b.Addr(), "old", map[int32]int{goodP: 7, badP: 5})
+	brokertest.ProduceTo(t, b.Addr(), "old", map[int32]int{goodP: 7, badP: 5})
 	b.Stop()
 
 	if err := os.RemoveAll(dirs[1]); err != nil {
@@ -434,15 +435,15 @@ func TestUnreadableLogDirAtStart(t *testing.T) {
 		return nil
 	})
 	await.Eventually(t, 30*time.Second, 50*time.Millisecond, func() error {
-		parts, err := describe(t, addr, "old")
+		parts, err := brokertest.Describe(t, addr, "old")
 		if err != nil {
 			return err
 		}
-		if p := parts[goodP]; p.err != 0 || p.leader != 1 || len(p.offline) != 0 {
-			return fmt.Errorf("old-%d (good dir): leader %d error %v offline %v", goodP, p.leader, kerr.ErrorForCode(p.err), p.offline)
+		if p := parts[goodP]; p.Err != 0 || p.Leader != 1 || len(p.Offline) != 0 {
+			return fmt.Errorf("old-%d (good dir): leader %d error %v offline %v", goodP, p.Leader, kerr.ErrorForCode(p.Err), p.Offline)
 		}
-		if p := parts[badP]; p.err != kerr.LeaderNotAvailable.Code || p.leader != -1 || !slices.Equal(p.offline, []int32{1}) {
-			return fmt.Errorf("old-%d (bad dir): leader %d error %v offline %v", badP, p.leader, kerr.ErrorForCode(p.err), p.offline)
+		if p := parts[badP]; p.Err != kerr.LeaderNotAvailable.Code || p.Leader != -1 || !slices.Equal(p.Offline, []int32{1}) {
+			return fmt.Errorf("old-%d (bad dir): leader %d error %v offline %v", badP, p.Leader, kerr.ErrorForCode(p.Err), p.Offline)
 		}
 		return nil
 	})
@@ -461,9 +462,9 @@ func TestUnreadableLogDirAtStart(t *testing.T) {
 		}
 		read += fs.NumRecords()
 	}
-	createTopic(t, addr, "new", 1)
-	produceValues(t, addr, "new", 5)
-	checkValues(t, addr, "new", 5)
+	testcluster.CreateTopic(t, addr, "new", 1)
+	brokertest.ProduceValues(t, addr, "new", 5)
+	brokertest.CheckValues(t, addr, "new", 5)
 	if _, err := os.Stat(filepath.Join(dirs[0], "new-0")); err != nil {
 		t.Fatalf("new-0 is not in the good directory: %v", err)
 	}
@@ -487,27 +488,6 @@ func TestUnreadableLogDirAtStart(t *testing.T) {
 	t.Logf("with only %s as log.dirs: %v", dirs[1], err)
 }
 
-// produceTo writes n[p] records to each partition p of topic.
-func produceTo(t *testing.T, addr, topic string, n map[int32]int) {
-	t.Helper()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.DefaultProduceTopic(topic), kgo.RecordPartitioner(kgo.ManualPartitioner()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	var rs []*kgo.Record
-	for p, count := range n {
-		for i := range count {
-			rs = append(rs, &kgo.Record{Partition: p, Value: fmt.Appendf(nil, "%d-%d", p, i)})
-		}
-	}
-	if err := cl.ProduceSync(ctx, rs...).FirstErr(); err != nil {
-		t.Fatalf("produce to %s: %v", topic, err)
-	}
-}
-
 // canceled is a context that has ended.
 func canceled() context.Context {
 	ctx, cancel := context.WithCancel(context.Background())
@@ -523,8 +503,8 @@ func TestLogDirLockedByAnotherBroker(t *testing.T) {
 	zkAddr := testcluster.Coordinator(t)
 	dir := t.TempDir()
 	first := testcluster.StartBroker(t, 1, zkAddr, dir)
-	createTopic(t, first.Addr(), "owned", 1)
-	produceValues(t, first.Addr(), "owned", 2)
+	testcluster.CreateTopic(t, first.Addr(), "owned", 1)
+	brokertest.ProduceValues(t, first.Addr(), "owned", 2)
 
 	cfg := broker.Defaults()
 	cfg.BrokerID = 2
@@ -538,9 +518,9 @@ func TestLogDirLockedByAnotherBroker(t *testing.T) {
 	} else if !strings.Contains(err.Error(), cfg.LogDirs[0]) || !strings.Contains(err.Error(), "used by another broker") {
 		t.Fatalf("error does not name the directory in use: %v", err)
 	}
-	checkValues(t, first.Addr(), "owned", 2)
+	brokertest.CheckValues(t, first.Addr(), "owned", 2)
 
 	first.Stop()
 	again := testcluster.StartBroker(t, 1, zkAddr, dir)
-	checkValues(t, again.Addr(), "owned", 2)
+	brokertest.CheckValues(t, again.Addr(), "owned", 2)
 }

@@ -24,7 +24,7 @@ func TestMetadataV0UnavailableReplica(t *testing.T) {
 	zkAddr := testcluster.Coordinator(t)
 	b1 := testcluster.StartBroker(t, 1, zkAddr, "")
 	b2 := testcluster.StartBroker(t, 2, zkAddr, "")
-	createReplicated(t, b1.Addr(), "pair", 1, 2, nil)
+	testcluster.CreateReplicatedTopic(t, b1.Addr(), "pair", 1, 2, nil)
 	awaitISR(t, b1.Addr(), "pair", []int32{1, 2})
 	b2.Stop()
 

@@ -12,6 +12,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/sluicelogs/sluice/internal/await"
+	"github.com/sluicelogs/sluice/testkit/brokertest"
 	"github.com/sluicelogs/sluice/testkit/testcluster"
 	"github.com/sluicelogs/sluice/testkit/testpeer"
 )
@@ -19,7 +20,7 @@ import (
 // committedTopics is the topics group has committed offsets for.
 func committedTopics(t *testing.T, addr, group string) []string {
 	t.Helper()
-	cl, ctx := requestClient(t, addr)
+	cl, ctx := brokertest.RequestClient(t, addr)
 	os, err := kadm.NewClient(cl).FetchOffsets(ctx, group)
 	if err != nil {
 		t.Fatal(err)
@@ -127,7 +128,7 @@ func TestOffsetDelete(t *testing.T) {
 	b.Stop()
 	b = testcluster.StartBroker(t, 1, zkAddr, b.Dir)
 	await.Eventually(t, 30*time.Second, 200*time.Millisecond, func() error {
-		cl, ctx := requestClient(t, b.Addr())
+		cl, ctx := brokertest.RequestClient(t, b.Addr())
 		os, err := kadm.NewClient(cl).FetchOffsets(ctx, "od")
 		if err != nil {
 			return err

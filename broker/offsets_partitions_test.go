@@ -18,6 +18,7 @@ import (
 	"github.com/sluicelogs/sluice/broker"
 	"github.com/sluicelogs/sluice/broker/group"
 	"github.com/sluicelogs/sluice/internal/await"
+	"github.com/sluicelogs/sluice/testkit/brokertest"
 	"github.com/sluicelogs/sluice/testkit/testcluster"
 	"github.com/sluicelogs/sluice/testkit/testpeer"
 )
@@ -34,15 +35,15 @@ import (
 func TestGroupsOverOffsetsPartitions(t *testing.T) {
 	t.Parallel() // spends its time waiting on Kafka\'s JVM tools or brokers: see helpers_test.go
 	zk := testcluster.Coordinator(t)
-	procs := startBrokerProcs(t, zk, 3, func(c *broker.Config) {
+	procs := brokertest.StartBrokerProcs(t, zk, 3, func(c *broker.Config) {
 		c.ZooKeeperSessionTimeout, c.ReplicaLagTimeMax = 4*time.Second, 3*time.Second
 	})
 	var addrs []string
 	for _, p := range procs {
-		addrs = append(addrs, p.addr)
+		addrs = append(addrs, p.Addr)
 	}
-	createReplicated(t, addrs[0], "work", 3, 3, nil)
-	produceNumbered(t, addrs, "work", "a", 300)
+	testcluster.CreateReplicatedTopic(t, addrs[0], "work", 3, 3, nil)
+	brokertest.ProduceNumbered(t, addrs, "work", "a", 300)
 
 	var groups []string
 	for i := range 20 {
@@ -60,11 +61,11 @@ func TestGroupsOverOffsetsPartitions(t *testing.T) {
 	readGroups(t, addrs, groups, "a-", 300)
 
 	victim := coords[groups[0]]
-	procs[victim-1].kill()
+	procs[victim-1].Kill()
 	var rest []string
 	for _, p := range procs {
-		if p.id != int(victim) {
-			rest = append(rest, p.addr)
+		if p.ID != int(victim) {
+			rest = append(rest, p.Addr)
 		}
 	}
 	await.Eventually(t, 60*time.Second, 100*time.Millisecond, func() error {
@@ -75,7 +76,7 @@ func TestGroupsOverOffsetsPartitions(t *testing.T) {
 		}
 		return nil
 	})
-	produceNumbered(t, rest, "work", "b", 100)
+	brokertest.ProduceNumbered(t, rest, "work", "b", 100)
 	readGroups(t, rest, groups, "b-", 100)
 
 	out := testpeer.KafkaTool(t, "kafka-consumer-groups.sh", nil, "--bootstrap-server", rest[0], "--describe", "--all-groups", "--timeout", "60000")
@@ -92,7 +93,7 @@ func TestGroupsOverOffsetsPartitions(t *testing.T) {
 		rows[f[0]]++
 	}
 	for _, g := range groups {
-		if rows[g] == 0 { // a row per partition it committed (produceNumbered's records may all be in one)
+		if rows[g] == 0 { // a row per partition it committed (brokertest.ProduceNumbered's records may all be in one)
 			t.Fatalf("kafka-consumer-groups.sh --describe --all-groups does not show %s:\n%s", g, out)
 		}
 	}
@@ -111,7 +112,7 @@ func awaitCoordinators(t *testing.T, addr string, groups []string) map[string]in
 				return fmt.Errorf("no coordinator for %s yet", g)
 			}
 		}
-		parts, err := describe(t, addr, "__consumer_offsets")
+		parts, err := brokertest.Describe(t, addr, "__consumer_offsets")
 		if err != nil {
 			return err
 		}
@@ -120,11 +121,11 @@ func awaitCoordinators(t *testing.T, addr string, groups []string) map[string]in
 		}
 		for g, c := range coords {
 			p := parts[group.PartitionFor(g, int32(len(parts)))]
-			if len(p.isr) != 3 {
-				return fmt.Errorf("offsets partition of %s: ISR %v", g, p.isr)
+			if len(p.ISR) != 3 {
+				return fmt.Errorf("offsets partition of %s: ISR %v", g, p.ISR)
 			}
-			if p.leader != c {
-				return fmt.Errorf("coordinator of %s is %d, its partition's leader %d", g, c, p.leader)
+			if p.Leader != c {
+				return fmt.Errorf("coordinator of %s is %d, its partition's leader %d", g, c, p.Leader)
 			}
 		}
 		return nil
@@ -277,7 +278,7 @@ func TestGroupPartitionsMatchKafka(t *testing.T) {
 // addr and returns the __consumer_offsets partition its record went to.
 func offsetsPartitionsOf(t *testing.T, addr string, groups []string) map[string]int32 {
 	t.Helper()
-	cl, ctx := requestClient(t, addr)
+	cl, ctx := brokertest.RequestClient(t, addr)
 	adm := kadm.NewClient(cl)
 	if _, err := adm.CreateTopic(ctx, 1, 1, nil, "work"); err != nil && !errors.Is(err, kerr.TopicAlreadyExists) {
 		t.Fatal(err)
@@ -331,17 +332,17 @@ func offsetsPartitionsOf(t *testing.T, addr string, groups []string) map[string]
 func TestOneOffsetsPartitionKept(t *testing.T) {
 	zk := testcluster.Coordinator(t)
 	b := testcluster.StartBroker(t, 1, zk, "", func(c *broker.Config) { c.OffsetsPartitions = 1 })
-	createTopic(t, b.Addr(), "work", 1)
-	produceValues(t, b.Addr(), "work", 3)
-	consumeGroup(t, b.Addr(), "workers", "work", 3)
+	testcluster.CreateTopic(t, b.Addr(), "work", 1)
+	brokertest.ProduceValues(t, b.Addr(), "work", 3)
+	brokertest.ConsumeGroup(t, b.Addr(), "workers", "work", 3)
 	b.Stop()
 
 	b = testcluster.StartBroker(t, 1, zk, b.Dir) // offsets.topic.num.partitions 50
-	produceValues(t, b.Addr(), "work", 2)
-	if got := consumeGroup(t, b.Addr(), "workers", "work", 2); strings.Join(got, ",") != "v-00000,v-00001" {
+	brokertest.ProduceValues(t, b.Addr(), "work", 2)
+	if got := brokertest.ConsumeGroup(t, b.Addr(), "workers", "work", 2); strings.Join(got, ",") != "v-00000,v-00001" {
 		t.Fatalf("after the restart the group read %v, want the 2 new records only", got)
 	}
-	parts, err := describe(t, b.Addr(), "__consumer_offsets")
+	parts, err := brokertest.Describe(t, b.Addr(), "__consumer_offsets")
 	if err != nil || len(parts) != 1 {
 		t.Fatalf("__consumer_offsets: %d partitions (%v), want 1", len(parts), err)
 	}

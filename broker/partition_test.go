@@ -12,6 +12,7 @@ import (
 
 	"github.com/sluicelogs/sluice/broker"
 	"github.com/sluicelogs/sluice/internal/await"
+	"github.com/sluicelogs/sluice/testkit/brokertest"
 	"github.com/sluicelogs/sluice/testkit/testcluster"
 )
 
@@ -51,11 +52,11 @@ func TestNetworkPartition(t *testing.T) {
 		members[id] = m
 		addrs = append(addrs, m.kafka.Addr())
 	}
-	createReplicated(t, addrs[0], "split", 1, 3, nil)
+	testcluster.CreateReplicatedTopic(t, addrs[0], "split", 1, 3, nil)
 	parts := awaitISR(t, addrs[0], "split", []int32{1, 2, 3})
-	produceNumbered(t, addrs, "split", "a", 1000)
+	brokertest.ProduceNumbered(t, addrs, "split", "a", 1000)
 
-	victim := members[int(parts[0].leader)]
+	victim := members[int(parts[0].Leader)]
 	var others []*member
 	var otherAddrs []string
 	for id := 1; id <= 3; id++ {
@@ -102,7 +103,7 @@ func TestNetworkPartition(t *testing.T) {
 		live = append(live, int32(m.id))
 	}
 	awaitISR(t, otherAddrs[0], "split", live)
-	produceNumbered(t, otherAddrs, "split", "b", 1000)
+	brokertest.ProduceNumbered(t, otherAddrs, "split", "b", 1000)
 
 	// Heal: the old leader gets a new session, follows, catches up.
 	victim.zk.Heal()
@@ -114,12 +115,12 @@ func TestNetworkPartition(t *testing.T) {
 		m.b.Stop()
 	}
 	await.Eventually(t, 30*time.Second, 50*time.Millisecond, func() error {
-		ps, err := describe(t, victim.kafka.Addr(), "split")
-		if err == nil && ps[0].leader != int32(victim.id) {
-			err = fmt.Errorf("leader %d", ps[0].leader)
+		ps, err := brokertest.Describe(t, victim.kafka.Addr(), "split")
+		if err == nil && ps[0].Leader != int32(victim.id) {
+			err = fmt.Errorf("leader %d", ps[0].Leader)
 		}
 		return err
 	})
-	got := consumeAll(t, []string{victim.kafka.Addr()}, "split", 2000)
-	checkExactlyOnce(t, got, map[string]int{"a": 1000, "b": 1000})
+	got := brokertest.ConsumeAll(t, []string{victim.kafka.Addr()}, "split", 2000)
+	brokertest.CheckExactlyOnce(t, got, map[string]int{"a": 1000, "b": 1000})
 }

@@ -14,27 +14,9 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/sluicelogs/sluice/internal/await"
+	"github.com/sluicelogs/sluice/testkit/brokertest"
 	"github.com/sluicelogs/sluice/testkit/testcluster"
 )
-
-// alterReassignment sends AlterPartitionReassignments for topic-p to the
-// broker at addr (replicas nil: cancel) and returns the top-level error
-// code, else the partition's.
-func alterReassignment(t *testing.T, addr, topic string, p int32, replicas []int32) int16 {
-	t.Helper()
-	req := kmsg.NewPtrAlterPartitionAssignmentsRequest()
-	rt := kmsg.NewAlterPartitionAssignmentsRequestTopic()
-	rt.Topic = topic
-	rp := kmsg.NewAlterPartitionAssignmentsRequestTopicPartition()
-	rp.Partition, rp.Replicas = p, replicas
-	rt.Partitions = append(rt.Partitions, rp)
-	req.Topics = append(req.Topics, rt)
-	ar := askBroker(t, addr, req).(*kmsg.AlterPartitionAssignmentsResponse)
-	if ar.ErrorCode != 0 {
-		return ar.ErrorCode
-	}
-	return ar.Topics[0].Partitions[0].ErrorCode
-}
 
 // listReassignments asks the broker at addr for every reassignment in
 // progress.
@@ -68,9 +50,9 @@ func TestReassignmentRefusedAndCancelled(t *testing.T) {
 		addrs = append(addrs, testcluster.StartBroker(t, id, zkAddr, "").Addr())
 	}
 	const topic = "cancel"
-	createReplicated(t, addrs[0], topic, 2, 2, nil)
-	awaitPreferred(t, addrs, topic, 2, func(int, []int32) error { return nil })
-	ctl, other, parts := controllerAddrs(t, addrs, topic)
+	testcluster.CreateReplicatedTopic(t, addrs[0], topic, 2, 2, nil)
+	brokertest.AwaitPreferred(t, addrs, topic, 2, func(int, []int32) error { return nil })
+	ctl, other, parts := brokertest.ControllerAddrs(t, addrs, topic)
 
 	for _, c := range []struct {
 		addr     string
@@ -86,7 +68,7 @@ func TestReassignmentRefusedAndCancelled(t *testing.T) {
 		{ctl, 5, []int32{1, 2}, kerr.UnknownTopicOrPartition},
 		{ctl, 0, nil, kerr.NoReassignmentInProgress},
 	} {
-		if got := alterReassignment(t, c.addr, topic, c.p, c.replicas); got != c.want.Code {
+		if got := brokertest.AlterReassignment(t, c.addr, topic, c.p, c.replicas); got != c.want.Code {
 			t.Errorf("reassign %s-%d to %v: %v, want %v", topic, c.p, c.replicas, kerr.ErrorForCode(got), c.want)
 		}
 	}
@@ -96,8 +78,8 @@ func TestReassignmentRefusedAndCancelled(t *testing.T) {
 
 	// Partition 1 moves to broker 9 (never registered) in place of its
 	// follower.
-	orig := parts[1].replicas
-	follower := otherReplica(orig, parts[1].leader)
+	orig := parts[1].Replicas
+	follower := brokertest.OtherReplica(orig, parts[1].Leader)
 	zc, _, err := zk.Connect([]string{zkAddr}, 10*time.Second, zk.WithLogInfo(false))
 	if err != nil {
 		t.Fatal(err)
@@ -111,7 +93,7 @@ func TestReassignmentRefusedAndCancelled(t *testing.T) {
 	if err := json.Unmarshal(data, &asg); err != nil {
 		t.Fatal(err)
 	}
-	full := []int32{parts[1].leader, 9, follower}
+	full := []int32{parts[1].Leader, 9, follower}
 	asg["partitions"].(map[string]any)["1"] = full
 	asg["adding_replicas"] = map[string][]int32{"1": {9}}
 	asg["removing_replicas"] = map[string][]int32{"1": {follower}}
@@ -133,7 +115,7 @@ func TestReassignmentRefusedAndCancelled(t *testing.T) {
 		}
 		return nil
 	})
-	if got := alterReassignment(t, ctl, topic, 1, nil); got != 0 {
+	if got := brokertest.AlterReassignment(t, ctl, topic, 1, nil); got != 0 {
 		t.Fatalf("cancel: %v", kerr.ErrorForCode(got))
 	}
 	await.Eventually(t, 30*time.Second, 50*time.Millisecond, func() error {
@@ -145,11 +127,11 @@ func TestReassignmentRefusedAndCancelled(t *testing.T) {
 			return fmt.Errorf("still listed: %+v", resp.Topics)
 		}
 		for _, addr := range addrs {
-			md, err := topicMetadata(addr, topic)
+			md, err := brokertest.TopicMetadata(addr, topic)
 			if err != nil {
 				return err
 			}
-			if got := md.parts[1]; !slices.Equal(got.replicas, orig) || !sameIDs(got.isr, orig) {
+			if got := md.Parts[1]; !slices.Equal(got.Replicas, orig) || !brokertest.SameIDs(got.ISR, orig) {
 				return fmt.Errorf("broker at %s: %s-1 is %+v, want the original replicas %v in sync", addr, topic, got, orig)
 			}
 		}

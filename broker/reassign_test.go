@@ -15,27 +15,10 @@ import (
 
 	"github.com/sluicelogs/sluice/internal/await"
 	"github.com/sluicelogs/sluice/internal/kadmin"
+	"github.com/sluicelogs/sluice/testkit/brokertest"
 	"github.com/sluicelogs/sluice/testkit/testcluster"
 	"github.com/sluicelogs/sluice/testkit/testpeer"
 )
-
-// reassignPlan is a kafka-reassign-partitions.sh reassignment file moving
-// topic-p to replicas.
-func reassignPlan(t *testing.T, topic string, p int, replicas []int32) string {
-	t.Helper()
-	var ids, dirs []string
-	for _, id := range replicas {
-		ids = append(ids, fmt.Sprint(id))
-		dirs = append(dirs, `"any"`)
-	}
-	f := filepath.Join(t.TempDir(), "plan.json")
-	plan := fmt.Sprintf(`{"version":1,"partitions":[{"topic":%q,"partition":%d,"replicas":[%s],"log_dirs":[%s]}]}`,
-		topic, p, strings.Join(ids, ","), strings.Join(dirs, ","))
-	if err := os.WriteFile(f, []byte(plan), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return f
-}
 
 // TestReassignPartitions: three brokers hold a topic of two partitions
 // with two replicas each; a fourth broker joins. Kafka 3.9's
@@ -60,22 +43,22 @@ func TestReassignPartitions(t *testing.T) {
 		addrs = append(addrs, brokers[id].Addr())
 	}
 	const topic = "move"
-	createReplicated(t, addrs[0], topic, 2, 2, nil)
-	awaitPreferred(t, addrs, topic, 2, func(int, []int32) error { return nil })
+	testcluster.CreateReplicatedTopic(t, addrs[0], topic, 2, 2, nil)
+	brokertest.AwaitPreferred(t, addrs, topic, 2, func(int, []int32) error { return nil })
 
 	brokers[4] = testcluster.StartBroker(t, 4, zkAddr, "")
 	addrs = append(addrs, brokers[4].Addr())
 	await.Eventually(t, 60*time.Second, 50*time.Millisecond, func() error {
 		return kadmin.ReadyBrokers(context.Background(), addrs[0], 4)
 	})
-	_, parts, err := clusterInfo(addrs[0], topic)
+	_, parts, err := brokertest.ClusterInfo(addrs[0], topic)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Partition 0 loses its leader to broker 4; partition 1 its
 	// follower, then its leader to the broker that held neither.
-	gone0, gone1, lead1 := parts[0].leader, otherReplica(parts[1].replicas, parts[1].leader), parts[1].leader
-	target0 := []int32{4, otherReplica(parts[0].replicas, gone0)}
+	gone0, gone1, lead1 := parts[0].Leader, brokertest.OtherReplica(parts[1].Replicas, parts[1].Leader), parts[1].Leader
+	target0 := []int32{4, brokertest.OtherReplica(parts[0].Replicas, gone0)}
 	target1 := []int32{lead1, 4}
 	target1b := []int32{10 - 4 - lead1 - gone1, 4}
 	t.Logf("partition 0 %+v -> %v, partition 1 %+v -> %v -> %v", parts[0], target0, parts[1], target1, target1b)
@@ -100,12 +83,12 @@ func TestReassignPartitions(t *testing.T) {
 	want := [][]int32{target0, target1b}
 	await.Eventually(t, 60*time.Second, 50*time.Millisecond, func() error {
 		for _, addr := range addrs {
-			md, err := topicMetadata(addr, topic)
+			md, err := brokertest.TopicMetadata(addr, topic)
 			if err != nil {
 				return err
 			}
-			for p, part := range md.parts {
-				if !slices.Equal(part.replicas, want[p]) || !sameIDs(part.isr, want[p]) || !slices.Contains(want[p], part.leader) {
+			for p, part := range md.Parts {
+				if !slices.Equal(part.Replicas, want[p]) || !brokertest.SameIDs(part.ISR, want[p]) || !slices.Contains(want[p], part.Leader) {
 					return fmt.Errorf("broker at %s: %s-%d is %+v, want replicas %v all in sync", addr, topic, p, part, want[p])
 				}
 			}
@@ -139,7 +122,7 @@ type reassignTool struct {
 // --verify says it is complete.
 func (rt reassignTool) reassign(t *testing.T, topic string, p int, replicas []int32) {
 	t.Helper()
-	plan := reassignPlan(t, topic, p, replicas)
+	plan := brokertest.ReassignPlan(t, topic, p, replicas)
 	out := rt.run(t, "kafka-reassign-partitions.sh", nil, append(slices.Clone(rt.connect), "--reassignment-json-file", plan, "--execute")...)
 	t.Logf("kafka-reassign-partitions.sh %s --execute %s-%d to %v:\n%s", rt.name, topic, p, replicas, out)
 	if !strings.Contains(out, "Successfully started") {
@@ -161,27 +144,27 @@ func (rt reassignTool) reassign(t *testing.T, topic string, p int, replicas []in
 // and every acknowledged one is read exactly once.
 func underLoad(t *testing.T, addrs []string, topic, prefix string, move func()) {
 	t.Helper()
-	load := startLoad(t, addrs, topic, prefix, -1)
+	load := brokertest.StartLoad(t, addrs, topic, prefix, -1)
 	await.Progress(t, time.Minute, 10*time.Minute, 20*time.Millisecond, func() (int64, error) {
-		if got := load.ackedCount(); got < 2000 {
+		if got := load.AckedCount(); got < 2000 {
 			return int64(got), fmt.Errorf("%d of 2000 acknowledged", got)
 		}
 		return 2000, nil
 	})
 	move()
-	load.stop()
-	load.finish(t)
+	load.Stop()
+	load.Finish(t)
 	cl, err := kgo.NewClient(kgo.SeedBrokers(addrs...))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer cl.Close()
 	total := int64(0)
-	for _, end := range endOffsets(t, cl, topic) {
+	for _, end := range brokertest.EndOffsets(t, cl, topic) {
 		total += end
 	}
 	seen := map[string]int{}
-	for _, vs := range consumeAll(t, addrs, topic, int(total)) {
+	for _, vs := range brokertest.ConsumeAll(t, addrs, topic, int(total)) {
 		for _, v := range vs {
 			if strings.HasPrefix(v, prefix) {
 				seen[v]++
@@ -189,7 +172,7 @@ func underLoad(t *testing.T, addrs []string, topic, prefix string, move func()) 
 		}
 	}
 	lost := 0
-	for v := range load.acked {
+	for v := range load.Acked {
 		switch seen[v] {
 		case 0:
 			lost++
@@ -198,21 +181,11 @@ func underLoad(t *testing.T, addrs []string, topic, prefix string, move func()) 
 			t.Errorf("acknowledged record %s read %d times", v, seen[v])
 		}
 	}
-	t.Logf("%s…: %d acknowledged, %d failed, %d read", prefix, len(load.acked), len(load.fails), len(seen))
+	t.Logf("%s…: %d acknowledged, %d failed, %d read", prefix, len(load.Acked), len(load.Fails), len(seen))
 	if lost > 0 {
 		t.Fatalf("%d acknowledged records lost", lost)
 	}
-	if len(load.fails) > 0 {
-		t.Errorf("%d records not acknowledged: %v", len(load.fails), firstErr(load.fails))
+	if len(load.Fails) > 0 {
+		t.Errorf("%d records not acknowledged: %v", len(load.Fails), brokertest.FirstErr(load.Fails))
 	}
-}
-
-// otherReplica is the replica of a two-replica partition that is not id.
-func otherReplica(replicas []int32, id int32) int32 {
-	for _, r := range replicas {
-		if r != id {
-			return r
-		}
-	}
-	return -1
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/sluicelogs/sluice/broker"
 	"github.com/sluicelogs/sluice/broker/group"
 	"github.com/sluicelogs/sluice/internal/await"
+	"github.com/sluicelogs/sluice/testkit/brokertest"
 	"github.com/sluicelogs/sluice/testkit/testcluster"
 )
 
@@ -29,18 +30,18 @@ func replicaConfig(c *broker.Config) {
 
 // awaitISR waits until every partition of topic has a live leader and an
 // ISR of exactly want (sorted), as the broker at addr describes it.
-func awaitISR(t *testing.T, addr, topic string, want []int32) []partInfo {
+func awaitISR(t *testing.T, addr, topic string, want []int32) []brokertest.PartInfo {
 	t.Helper()
-	var parts []partInfo
+	var parts []brokertest.PartInfo
 	await.Eventually(t, 30*time.Second, 50*time.Millisecond, func() error {
 		var err error
-		parts, err = describe(t, addr, topic)
+		parts, err = brokertest.Describe(t, addr, topic)
 		if err != nil {
 			return err
 		}
 		for i, p := range parts {
-			if p.err != 0 || !slices.Equal(p.isr, want) || !slices.Contains(want, p.leader) {
-				return fmt.Errorf("partition %d: leader %d isr %v error %d, want isr %v", i, p.leader, p.isr, p.err, want)
+			if p.Err != 0 || !slices.Equal(p.ISR, want) || !slices.Contains(want, p.Leader) {
+				return fmt.Errorf("partition %d: leader %d isr %v error %d, want isr %v", i, p.Leader, p.ISR, p.Err, want)
 			}
 		}
 		return nil
@@ -61,21 +62,21 @@ func TestReplicatedFailover(t *testing.T) {
 		brokers[id] = testcluster.StartBroker(t, id, zkAddr, "", replicaConfig)
 		addrs = append(addrs, brokers[id].Addr())
 	}
-	createReplicated(t, addrs[0], "magedu", 3, 3, nil)
+	testcluster.CreateReplicatedTopic(t, addrs[0], "magedu", 3, 3, nil)
 	parts := awaitISR(t, addrs[0], "magedu", []int32{1, 2, 3})
 	leaders := map[int32]bool{}
 	for _, p := range parts {
-		if len(p.replicas) != 3 || p.replicas[0] != p.leader {
+		if len(p.Replicas) != 3 || p.Replicas[0] != p.Leader {
 			t.Fatalf("partition %+v: want 3 replicas led by the first", p)
 		}
-		leaders[p.leader] = true
+		leaders[p.Leader] = true
 	}
 	if len(leaders) != 3 {
 		t.Fatalf("leaders %v: not staggered over the brokers", leaders)
 	}
-	produceNumbered(t, addrs, "magedu", "a", 3000)
+	brokertest.ProduceNumbered(t, addrs, "magedu", "a", 3000)
 
-	victim := int(parts[0].leader)
+	victim := int(parts[0].Leader)
 	dir := brokers[victim].Dir
 	brokers[victim].Stop()
 	var live []int32
@@ -87,15 +88,15 @@ func TestReplicatedFailover(t *testing.T) {
 		}
 	}
 	after := awaitISR(t, liveAddrs[0], "magedu", live)
-	if after[0].leader == int32(victim) || after[0].epoch <= parts[0].epoch {
+	if after[0].Leader == int32(victim) || after[0].Epoch <= parts[0].Epoch {
 		t.Fatalf("partition 0 after its leader stopped: %+v (before %+v)", after[0], parts[0])
 	}
-	produceNumbered(t, liveAddrs, "magedu", "b", 3000)
+	brokertest.ProduceNumbered(t, liveAddrs, "magedu", "b", 3000)
 
 	brokers[victim] = testcluster.StartBroker(t, victim, zkAddr, dir, replicaConfig)
 	awaitISR(t, liveAddrs[0], "magedu", []int32{1, 2, 3})
-	produceNumbered(t, liveAddrs, "magedu", "c", 1000)
-	checkExactlyOnce(t, consumeAll(t, liveAddrs, "magedu", 7000), map[string]int{"a": 3000, "b": 3000, "c": 1000})
+	brokertest.ProduceNumbered(t, liveAddrs, "magedu", "c", 1000)
+	brokertest.CheckExactlyOnce(t, brokertest.ConsumeAll(t, liveAddrs, "magedu", 7000), map[string]int{"a": 3000, "b": 3000, "c": 1000})
 }
 
 // TestMinInsyncReplicas: with min.insync.replicas=2 and two of three
@@ -109,11 +110,11 @@ func TestMinInsyncReplicas(t *testing.T) {
 		brokers[id] = testcluster.StartBroker(t, id, zkAddr, "", replicaConfig)
 		addrs = append(addrs, brokers[id].Addr())
 	}
-	createReplicated(t, addrs[0], "strict", 1, 3, map[string]string{"min.insync.replicas": "2"})
+	testcluster.CreateReplicatedTopic(t, addrs[0], "strict", 1, 3, map[string]string{"min.insync.replicas": "2"})
 	parts := awaitISR(t, addrs[0], "strict", []int32{1, 2, 3})
-	produceNumbered(t, addrs, "strict", "a", 100)
+	brokertest.ProduceNumbered(t, addrs, "strict", "a", 100)
 
-	leader := int(parts[0].leader)
+	leader := int(parts[0].Leader)
 	var down []int
 	for id := 1; id <= 3; id++ {
 		if id != leader {
@@ -145,14 +146,14 @@ func TestMinInsyncReplicas(t *testing.T) {
 	want := []int32{int32(leader), int32(down[0])}
 	slices.Sort(want)
 	awaitISR(t, leaderAddr, "strict", want)
-	produceNumbered(t, []string{leaderAddr}, "strict", "b", 100)
-	got := consumeAll(t, []string{leaderAddr}, "strict", 200)
+	brokertest.ProduceNumbered(t, []string{leaderAddr}, "strict", "b", 100)
+	got := brokertest.ConsumeAll(t, []string{leaderAddr}, "strict", 200)
 	for _, v := range got[0] {
 		if v == "refused" {
 			t.Fatal("a refused record became visible")
 		}
 	}
-	checkExactlyOnce(t, got, map[string]int{"a": 100, "b": 100})
+	brokertest.CheckExactlyOnce(t, got, map[string]int{"a": 100, "b": 100})
 }
 
 // TestReplicatedTopicLifecycle: partitions added to a replicated topic get
@@ -167,7 +168,7 @@ func TestReplicatedTopicLifecycle(t *testing.T) {
 		addrs = append(addrs, b.Addr())
 		dirs = append(dirs, b.Dir)
 	}
-	createReplicated(t, addrs[0], "grow", 2, 3, nil)
+	testcluster.CreateReplicatedTopic(t, addrs[0], "grow", 2, 3, nil)
 	awaitISR(t, addrs[0], "grow", []int32{1, 2, 3})
 	cl, err := kgo.NewClient(kgo.SeedBrokers(addrs...))
 	if err != nil {
@@ -189,8 +190,8 @@ func TestReplicatedTopicLifecycle(t *testing.T) {
 		}
 		return nil
 	})
-	produceNumbered(t, addrs, "grow", "a", 2000)
-	checkExactlyOnce(t, consumeAll(t, addrs, "grow", 2000), map[string]int{"a": 2000})
+	brokertest.ProduceNumbered(t, addrs, "grow", "a", 2000)
+	brokertest.CheckExactlyOnce(t, brokertest.ConsumeAll(t, addrs, "grow", 2000), map[string]int{"a": 2000})
 
 	if rs, err := adm.DeleteTopics(ctx, "grow"); err != nil || rs["grow"].Err != nil {
 		t.Fatalf("delete: %v %v", err, rs["grow"].Err)
@@ -218,9 +219,9 @@ func TestGroupSurvivesGroupHostLoss(t *testing.T) {
 		brokers[int32(id)] = testcluster.StartBroker(t, id, zkAddr, "", replicaConfig)
 		addrs = append(addrs, brokers[int32(id)].Addr())
 	}
-	createReplicated(t, addrs[0], "work", 3, 3, nil)
+	testcluster.CreateReplicatedTopic(t, addrs[0], "work", 3, 3, nil)
 	awaitISR(t, addrs[0], "work", []int32{1, 2, 3})
-	produceNumbered(t, addrs, "work", "a", 3000)
+	brokertest.ProduceNumbered(t, addrs, "work", "a", 3000)
 
 	consume := func(seeds []string, want int) []string {
 		cl, err := kgo.NewClient(kgo.SeedBrokers(seeds...), kgo.ConsumerGroup("workers"), kgo.ConsumeTopics("work"),
@@ -250,13 +251,13 @@ func TestGroupSurvivesGroupHostLoss(t *testing.T) {
 	// Stop the broker leading the group's offsets partition (its host).
 	var host int32
 	await.Eventually(t, 30*time.Second, 50*time.Millisecond, func() error {
-		parts, err := describe(t, addrs[0], "__consumer_offsets")
+		parts, err := brokertest.Describe(t, addrs[0], "__consumer_offsets")
 		if err == nil {
 			p := parts[group.PartitionFor("workers", int32(len(parts)))]
-			if len(p.isr) != 3 {
-				return fmt.Errorf("offsets ISR %v", p.isr)
+			if len(p.ISR) != 3 {
+				return fmt.Errorf("offsets ISR %v", p.ISR)
 			}
-			host = p.leader
+			host = p.Leader
 		}
 		return err
 	})
@@ -267,8 +268,8 @@ func TestGroupSurvivesGroupHostLoss(t *testing.T) {
 			rest = append(rest, b.Addr())
 		}
 	}
-	produceNumbered(t, rest, "work", "b", 1000)
+	brokertest.ProduceNumbered(t, rest, "work", "b", 1000)
 	second := consume(rest, 1000)
 	got := map[int32][]string{0: append(first, second...)}
-	checkExactlyOnce(t, got, map[string]int{"a": 3000, "b": 1000})
+	brokertest.CheckExactlyOnce(t, got, map[string]int{"a": 3000, "b": 1000})
 }

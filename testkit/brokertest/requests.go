@@ -1,23 +1,22 @@
-package broker_test
+// Package brokertest holds the helpers the broker's tests share across
+// their packages (broker, broker/interop, broker/clustertest): requests to
+// one broker, producing and reading back records, what Metadata says of a
+// topic, and sluice brokers run as processes. Each fails the test it is
+// given; every wait is bounded.
+package brokertest
 
 import (
 	"context"
 	"testing"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
-// The tests that spend their time waiting on Kafka's JVM tools and
-// brokers (interop and differential tests) call t.Parallel: three of them
-// at a time (make test's -parallel 3; GOMAXPROCS by default) overlap
-// those waits once the package's other tests have run alone. The tests that
-// measure this process's memory, or that kill and time processes, stay
-// sequential.
-
-// endOffsets returns the high watermark of every partition of topic.
-func endOffsets(t *testing.T, cl *kgo.Client, topic string) map[int32]int64 {
+// EndOffsets returns the high watermark of every partition of topic.
+func EndOffsets(t testing.TB, cl *kgo.Client, topic string) map[int32]int64 {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -52,9 +51,9 @@ func endOffsets(t *testing.T, cl *kgo.Client, topic string) map[int32]int64 {
 	return out
 }
 
-// requestClient returns a client of the broker at addr for kmsg requests
+// RequestClient returns a client of the broker at addr for kmsg requests
 // and a context that bounds them to 30 seconds, both ended with the test.
-func requestClient(t *testing.T, addr string) (*kgo.Client, context.Context) {
+func RequestClient(t testing.TB, addr string) (*kgo.Client, context.Context) {
 	t.Helper()
 	cl, err := kgo.NewClient(kgo.SeedBrokers(addr))
 	if err != nil {
@@ -66,14 +65,35 @@ func requestClient(t *testing.T, addr string) (*kgo.Client, context.Context) {
 	return cl, ctx
 }
 
-// askBroker sends req to the broker at addr only (a client would route
-// it) and returns the answer; bounded by requestClient's 30 seconds.
-func askBroker(t *testing.T, addr string, req kmsg.Request) kmsg.Response {
+// AskBroker sends req to the broker at addr only (a client would route
+// it) and returns the answer; bounded by RequestClient's 30 seconds.
+func AskBroker(t testing.TB, addr string, req kmsg.Request) kmsg.Response {
 	t.Helper()
-	cl, ctx := requestClient(t, addr)
+	cl, ctx := RequestClient(t, addr)
 	resp, err := cl.SeedBrokers()[0].RetriableRequest(ctx, req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return resp
+}
+
+// EarliestOffset is the log start offset of topic's partition 0.
+func EarliestOffset(t testing.TB, cl *kgo.Client, topic string) int64 {
+	t.Helper()
+	req := kmsg.NewPtrListOffsetsRequest()
+	rt := kmsg.NewListOffsetsRequestTopic()
+	rt.Topic = topic
+	rp := kmsg.NewListOffsetsRequestTopicPartition()
+	rp.Timestamp = -2
+	rt.Partitions = append(rt.Partitions, rp)
+	req.Topics = append(req.Topics, rt)
+	resp, err := req.RequestWith(context.Background(), cl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := resp.Topics[0].Partitions[0]
+	if p.ErrorCode != 0 {
+		t.Fatalf("ListOffsets earliest of %s: %v", topic, kerr.ErrorForCode(p.ErrorCode))
+	}
+	return p.Offset
 }
