@@ -229,6 +229,15 @@
 // offsets.topic.replication.factor (3): set it to 1 for a single broker,
 // as Kafka's config/server.properties does.
 //
+// # Tests
+//
+// This package's tests are its unit tests and the single-broker tests
+// that need its internals (export_test.go). The tests against other
+// programs (Kafka's tools and brokers, kcat, sarama, zkCli.sh) are in
+// broker/interop, the multi-broker failure tests in broker/clustertest;
+// make test runs the three packages side by side. Helpers they share are
+// in testkit/brokertest.
+//
 // # Concurrency
 //
 // Goroutines. New starts none (the ZooKeeper client's own goroutines
