@@ -233,9 +233,10 @@
 //
 // This package's tests are its unit tests and the single-broker tests
 // that need its internals (export_test.go). The tests against other
-// programs (Kafka's tools and brokers, kcat, sarama, zkCli.sh) are in
-// broker/interop, the multi-broker failure tests in broker/clustertest;
-// make test runs the three packages side by side. Helpers they share are
+// programs are in broker/interop (Kafka 3.9's tools and brokers, kcat,
+// sarama) and broker/kafka27 (Kafka 2.7's tools and brokers, Apache
+// ZooKeeper), the multi-broker failure tests without a JVM in
+// broker/clustertest; make test (-p 3) runs these packages side by side. Helpers they share are
 // in testkit/brokertest.
 //
 // # Concurrency

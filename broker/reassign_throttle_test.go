@@ -68,7 +68,7 @@ func produceSmall(t *testing.T, addr, topic string, n int) {
 // A cluster default set with kafka-configs.sh --entity-default is shown
 // by every broker as DYNAMIC_DEFAULT_BROKER_CONFIG.
 func TestReassignThrottle(t *testing.T) {
-	t.Parallel() // spends its time waiting on Kafka's JVM tools or brokers: see helpers_test.go
+	t.Parallel() // spends its time waiting on Kafka's JVM tools or brokers: see the package doc
 	testpeer.Used(t, "kafka", testpeer.KafkaVersion+" kafka-reassign-partitions.sh --throttle, kafka-configs.sh --entity-default")
 	zkAddr := testcluster.Coordinator(t)
 	b1 := testcluster.StartBroker(t, 1, zkAddr, "")

@@ -6,8 +6,7 @@
 // code of its own; the helpers the broker's test packages share are in
 // testkit/brokertest.
 //
-// These tests measure time-sensitive recovery, so they run sequentially;
-// make test's -p 3 runs this package beside broker and broker/interop.
-// A new test of broker failures across a cluster, with no JVM peer, goes
-// here.
+// These tests time failovers, so they run one at a time; make test's -p 3
+// runs this package beside the other broker test packages. A new test of
+// broker failures across a cluster, with no JVM peer, goes here.
 package clustertest

@@ -26,7 +26,7 @@ import (
 // restart, and ZooKeeper holds it where Kafka 2.x does. --delete-config
 // takes it back to the default.
 func TestAlterTopicConfigs(t *testing.T) {
-	t.Parallel() // spends its time waiting on Kafka\'s JVM tools or brokers: see helpers_test.go
+	t.Parallel() // spends its time waiting on Kafka\'s JVM tools or brokers: see the package doc
 	zkAddr := testcluster.Coordinator(t)
 	fast := func(c *broker.Config) { c.RetentionCheckInterval = 100 * time.Millisecond }
 	b1 := testcluster.StartBroker(t, 1, zkAddr, "", fast)

@@ -209,7 +209,7 @@ func TestCompactedTopic(t *testing.T) {
 // both (and the model's: the last of each key in the sealed segments, the
 // active segment as written).
 func TestCompactionMatchesKafka(t *testing.T) {
-	t.Parallel() // spends its time waiting on Kafka\'s JVM tools or brokers: see helpers_test.go
+	t.Parallel() // spends its time waiting on Kafka\'s JVM tools or brokers: see the package doc
 	recs := keyedWorkload(400, 30)
 	want := expectCompacted(recs, sealedCount(recs, 2048))
 

@@ -139,7 +139,7 @@ func logStartOnDisk(dir string) (checkpoint int64, bases []int64, err error) {
 // answers it, a fetch below it is OFFSET_OUT_OF_RANGE, and it survives
 // restarting the brokers.
 func TestDeleteRecords(t *testing.T) {
-	t.Parallel() // spends its time waiting on Kafka\'s JVM tools or brokers: see helpers_test.go
+	t.Parallel() // spends its time waiting on Kafka\'s JVM tools or brokers: see the package doc
 	zkAddr := testcluster.Coordinator(t)
 	b1 := testcluster.StartBroker(t, 1, zkAddr, "")
 	b2 := testcluster.StartBroker(t, 2, zkAddr, "")

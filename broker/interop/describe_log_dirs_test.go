@@ -55,7 +55,7 @@ func describeLogDirs(t *testing.T, addr, topics string) logDirsJSON {
 // 0 and isFuture false; for one batch in one partition, a Kafka 3.9
 // broker reports the same size.
 func TestDescribeLogDirs(t *testing.T) {
-	t.Parallel() // spends its time waiting on Kafka\'s JVM tools or brokers: see helpers_test.go
+	t.Parallel() // spends its time waiting on Kafka\'s JVM tools or brokers: see the package doc
 	zkAddr := testcluster.Coordinator(t)
 	dir := t.TempDir()
 	dirs := []string{filepath.Join(dir, "a"), filepath.Join(dir, "b"), filepath.Join(dir, "c")}

@@ -23,7 +23,7 @@ import (
 // TestReassignPartitions and TestElectLeaders; the 2.7 --zookeeper forms
 // are TestKafka27ZooKeeperFormsMatch.)
 func TestClusterOpsMatchKafka(t *testing.T) {
-	t.Parallel() // spends its time waiting on Kafka's JVM tools or brokers: see helpers_test.go
+	t.Parallel() // spends its time waiting on Kafka's JVM tools or brokers: see the package doc
 	zkAddr := testcluster.Coordinator(t)
 	b := testcluster.StartBroker(t, 1, zkAddr, "")
 	k := testpeer.StartKafka(t)

@@ -100,7 +100,7 @@ func (c *electionCluster) electLeaders(args ...string) (string, int) {
 // answers NOT_CONTROLLER, and an unknown partition is
 // UNKNOWN_TOPIC_OR_PARTITION.
 func TestElectLeaders(t *testing.T) {
-	t.Parallel() // spends its time waiting on Kafka\'s JVM tools or brokers: see helpers_test.go
+	t.Parallel() // spends its time waiting on Kafka\'s JVM tools or brokers: see the package doc
 	testpeer.Used(t, "kafka", testpeer.KafkaVersion+" kafka-leader-election.sh")
 	c := startElectionCluster(t)
 	const topic = "elect"

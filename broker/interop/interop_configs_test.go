@@ -33,7 +33,7 @@ func configLines(out string) map[string]string {
 // topic the same lines (value, sensitive flag and synonyms) except where
 // the two brokers' own server.properties differ.
 func TestDescribeConfigsAsKafka(t *testing.T) {
-	t.Parallel() // spends its time waiting on Kafka\'s JVM tools or brokers: see helpers_test.go
+	t.Parallel() // spends its time waiting on Kafka\'s JVM tools or brokers: see the package doc
 	zkAddr := testcluster.Coordinator(t)
 	b := testcluster.StartBroker(t, 1, zkAddr, "")
 	k := testpeer.StartKafka(t)

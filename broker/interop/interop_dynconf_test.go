@@ -21,7 +21,7 @@ import (
 // INVALID_REQUEST, a ZooKeeper-mode broker, which sluice follows,
 // INVALID_CONFIG naming the resource).
 func TestDynamicBrokerConfigsAsKafka(t *testing.T) {
-	t.Parallel() // spends its time waiting on Kafka's JVM tools or brokers: see helpers_test.go
+	t.Parallel() // spends its time waiting on Kafka's JVM tools or brokers: see the package doc
 	zkAddr := testcluster.Coordinator(t)
 	b := testcluster.StartBroker(t, 1, zkAddr, "")
 	k := testpeer.StartKafka(t)

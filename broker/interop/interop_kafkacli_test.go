@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sluicelogs/sluice/testkit/brokertest"
 	"github.com/sluicelogs/sluice/testkit/testcluster"
 	"github.com/sluicelogs/sluice/testkit/testpeer"
 )
@@ -17,7 +18,7 @@ import (
 // through it, and kafka-consumer-groups.sh shows the consumer's group with
 // nothing left to read.
 func TestKafkaCLI(t *testing.T) {
-	t.Parallel() // spends its time waiting on Kafka\'s JVM tools or brokers: see helpers_test.go
+	t.Parallel() // spends its time waiting on Kafka\'s JVM tools or brokers: see the package doc
 	zkAddr := testcluster.Coordinator(t)
 	b := testcluster.StartBroker(t, 1, zkAddr, "")
 	addr := b.Addr()
@@ -39,7 +40,7 @@ func TestKafkaCLI(t *testing.T) {
 		}
 	})
 	t.Run("list", func(t *testing.T) {
-		if out := topics(t, "--list"); !hasLine(out, topic) {
+		if out := topics(t, "--list"); !brokertest.HasLine(out, topic) {
 			t.Fatalf("kafka-topics.sh --list does not list %s:\n%s", topic, out)
 		}
 	})
@@ -113,18 +114,8 @@ func TestKafkaCLI(t *testing.T) {
 	})
 	t.Run("delete", func(t *testing.T) {
 		topics(t, "--delete", "--topic", topic)
-		if out := topics(t, "--list"); hasLine(out, topic) {
+		if out := topics(t, "--list"); brokertest.HasLine(out, topic) {
 			t.Fatalf("kafka-topics.sh --list still lists %s after --delete:\n%s", topic, out)
 		}
 	})
-}
-
-// hasLine reports whether out has a line that is exactly s.
-func hasLine(out, s string) bool {
-	for _, line := range strings.Split(out, "\n") {
-		if strings.TrimSpace(line) == s {
-			return true
-		}
-	}
-	return false
 }

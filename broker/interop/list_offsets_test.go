@@ -87,7 +87,7 @@ func maxTimestampScenario(t *testing.T, addr string, base time.Time) (tool []str
 // kafka-get-offsets.sh prints the same for every --time against sluice
 // and a Kafka 3.9 broker.
 func TestListOffsetsMaxTimestamp(t *testing.T) {
-	t.Parallel() // spends its time waiting on Kafka\'s JVM tools or brokers: see helpers_test.go
+	t.Parallel() // spends its time waiting on Kafka\'s JVM tools or brokers: see the package doc
 	zkAddr := testcluster.Coordinator(t)
 	b := testcluster.StartBroker(t, 1, zkAddr, "")
 	k := testpeer.StartKafka(t)

@@ -107,7 +107,7 @@ func offsetDeleteScenario(t *testing.T, addr string) []string {
 // is there, another one's offsets go, and the first one's once the group
 // is empty; the deletions survive a restart of the broker.
 func TestOffsetDelete(t *testing.T) {
-	t.Parallel() // spends its time waiting on Kafka\'s JVM tools or brokers: see helpers_test.go
+	t.Parallel() // spends its time waiting on Kafka\'s JVM tools or brokers: see the package doc
 	zkAddr := testcluster.Coordinator(t)
 	b := testcluster.StartBroker(t, 1, zkAddr, "")
 	k := testpeer.StartKafka(t)

@@ -33,7 +33,7 @@ import (
 // reads only what was produced since; kafka-consumer-groups.sh
 // --describe --all-groups shows all 20 with no lag.
 func TestGroupsOverOffsetsPartitions(t *testing.T) {
-	t.Parallel() // spends its time waiting on Kafka\'s JVM tools or brokers: see helpers_test.go
+	t.Parallel() // spends its time waiting on Kafka\'s JVM tools or brokers: see the package doc
 	zk := testcluster.Coordinator(t)
 	procs := brokertest.StartBrokerProcs(t, zk, 3, func(c *broker.Config) {
 		c.ZooKeeperSessionTimeout, c.ReplicaLagTimeMax = 4*time.Second, 3*time.Second
@@ -251,7 +251,7 @@ func readGroup(seeds []string, g, prefix string, want int) error {
 // __consumer_offsets, and both put every group in the partition
 // group.PartitionFor names.
 func TestGroupPartitionsMatchKafka(t *testing.T) {
-	t.Parallel() // spends its time waiting on Kafka\'s JVM tools or brokers: see helpers_test.go
+	t.Parallel() // spends its time waiting on Kafka\'s JVM tools or brokers: see the package doc
 	groups := []string{"g", "group", "workers", "console-consumer-12345", "polygenelubricants", "GydZG_",
 		"DESIGNING WORKHOUSES", "sluice-indexer", "grüße", "日本語グループ", "emoji-😀",
 		"a-very-long-group-name-that-overflows-the-int-hash-many-times-over"}

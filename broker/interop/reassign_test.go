@@ -32,7 +32,7 @@ import (
 // answers the new replicas, all in sync; the removed replicas' data is
 // gone.
 func TestReassignPartitions(t *testing.T) {
-	t.Parallel() // spends its time waiting on Kafka\'s JVM tools or brokers: see helpers_test.go
+	t.Parallel() // spends its time waiting on Kafka\'s JVM tools or brokers: see the package doc
 	testpeer.Used(t, "kafka", testpeer.KafkaVersion+" kafka-reassign-partitions.sh --bootstrap-server")
 	testpeer.Used(t, "kafka27", testpeer.Kafka27Version+" kafka-reassign-partitions.sh --zookeeper")
 	zkAddr := testcluster.Coordinator(t)

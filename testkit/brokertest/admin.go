@@ -55,3 +55,13 @@ func AlterReassignment(t testing.TB, addr, topic string, p int32, replicas []int
 	}
 	return ar.Topics[0].Partitions[0].ErrorCode
 }
+
+// HasLine reports whether out has a line that is exactly s.
+func HasLine(out, s string) bool {
+	for _, line := range strings.Split(out, "\n") {
+		if strings.TrimSpace(line) == s {
+			return true
+		}
+	}
+	return false
+}

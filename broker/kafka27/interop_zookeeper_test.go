@@ -1,4 +1,4 @@
-package interop_test
+package kafka27_test
 
 import (
 	"encoding/json"

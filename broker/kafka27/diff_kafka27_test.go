@@ -1,4 +1,4 @@
-package interop_test
+package kafka27_test
 
 import (
 	"context"
@@ -115,7 +115,7 @@ func diff27Steps() []step27 {
 		{tool: "kafka-topics.sh", args: "--zookeeper {zk} --delete --topic pinned",
 			settle: &step27{tool: "kafka-topics.sh", args: "--zookeeper {zk} --list"},
 			until: func(out string) error {
-				if hasLine(out, "pinned") || strings.Contains(out, "marked for deletion") {
+				if brokertest.HasLine(out, "pinned") || strings.Contains(out, "marked for deletion") {
 					return fmt.Errorf("pinned not deleted yet:\n%s", out)
 				}
 				return nil
@@ -125,7 +125,7 @@ func diff27Steps() []step27 {
 		{tool: "kafka-topics.sh", args: "--zookeeper {zk} --describe"},
 		{tool: "3.9 kafka-topics.sh", args: "--bootstrap-server {bs} --list",
 			until: func(out string) error {
-				if hasLine(out, "pinned") {
+				if brokertest.HasLine(out, "pinned") {
 					return fmt.Errorf("the broker still lists pinned:\n%s", out)
 				}
 				return nil
@@ -213,7 +213,7 @@ func walk27(t *testing.T, c cluster27, steps []step27) []string {
 // masked; `sluice topics --zookeeper` must print what 2.7's tool prints
 // on the same cluster.
 func TestKafka27ZooKeeperFormsMatch(t *testing.T) {
-	t.Parallel() // spends its time waiting on Kafka\'s JVM tools or brokers: see helpers_test.go
+	t.Parallel() // spends its time waiting on Kafka\'s JVM tools or brokers: see the package doc
 	steps := diff27Steps()
 
 	var want, got []string

@@ -1,4 +1,4 @@
-package interop_test
+package kafka27_test
 
 import (
 	"fmt"
@@ -72,7 +72,7 @@ func brokerList(t *testing.T, s string) []int32 {
 // from every broker's Metadata, and creating it again makes a new topic,
 // not one "marked for deletion".
 func TestKafka27WalkThrough(t *testing.T) {
-	t.Parallel() // spends its time waiting on Kafka\'s JVM tools or brokers: see helpers_test.go
+	t.Parallel() // spends its time waiting on Kafka\'s JVM tools or brokers: see the package doc
 	bin := testpeer.SluiceBinary(t)
 	ens := testpeer.EnsembleFor(t, testpeer.EnsembleSpec{Kind: testpeer.KindSluice, Members: 3, Sluice: bin})
 	zkConnect := strings.Join(ens.Addrs(), ",")
@@ -118,7 +118,7 @@ func TestKafka27WalkThrough(t *testing.T) {
 			t.Fatalf("partition %d: %+v, want three replicas, the first leading, all in sync in replica order", p, d)
 		}
 	}
-	if out := topics("--list"); !hasLine(out, topic) {
+	if out := topics("--list"); !brokertest.HasLine(out, topic) {
 		t.Fatalf("kafka-topics.sh --list --zookeeper does not list %s:\n%s", topic, out)
 	}
 
@@ -223,7 +223,7 @@ func TestKafka27WalkThrough(t *testing.T) {
 	if again := brokertest.AwaitPreferred(t, addrs, topic, 3, anyReplicas); again == id {
 		t.Fatalf("%s created again has the deleted topic's id %x", topic, id)
 	}
-	if out := topics("--list"); !hasLine(out, topic) {
+	if out := topics("--list"); !brokertest.HasLine(out, topic) {
 		t.Fatalf("kafka-topics.sh --list --zookeeper does not list %s created again as it is (not marked for deletion):\n%s", topic, out)
 	}
 }
@@ -235,7 +235,7 @@ func TestKafka27WalkThrough(t *testing.T) {
 // kafka-preferred-replica-election.sh --zookeeper asks the controller to
 // give every partition back to its preferred replica.
 func TestKafka27PreferredReplicaElection(t *testing.T) {
-	t.Parallel() // spends its time waiting on Kafka\'s JVM tools or brokers: see helpers_test.go
+	t.Parallel() // spends its time waiting on Kafka\'s JVM tools or brokers: see the package doc
 	zkAddr := testcluster.Coordinator(t)
 	noRebalance := func(c *broker.Config) { c.AutoLeaderRebalance = false }
 	var brokers []*testcluster.Broker

@@ -1,4 +1,4 @@
-package interop_test
+package kafka27_test
 
 import (
 	"fmt"
@@ -207,7 +207,7 @@ func walkReplicas27(t *testing.T, c replicas27Cluster, stages []replicas27Stage)
 // restart, and after kafka-preferred-replica-election.sh --zookeeper.
 // Every output must be the same on both sides, times masked.
 func TestKafka27ReplicasMatch(t *testing.T) {
-	t.Parallel() // spends its time waiting on Kafka's JVM tools or brokers: see helpers_test.go
+	t.Parallel() // spends its time waiting on Kafka's JVM tools or brokers: see the package doc
 	stages := replicas27Stages()
 	n := 0
 	for _, st := range stages {
