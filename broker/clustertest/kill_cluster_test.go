@@ -36,7 +36,7 @@ func runKillScenario(t *testing.T, zkConnect string, n int) {
 		addrs = append(addrs, b.Addr)
 	}
 	testcluster.CreateReplicatedTopic(t, addrs[0], "magedu", 3, 3, nil)
-	awaitISR(t, addrs[0], "magedu", []int32{1, 2, 3})
+	brokertest.AwaitISR(t, addrs[0], "magedu", []int32{1, 2, 3})
 
 	load := startNumberedLoad(t, addrs, "magedu", n)
 	waitAcked := func(k int) {
@@ -71,7 +71,7 @@ func runKillScenario(t *testing.T, zkConnect string, n int) {
 			return nil
 		})
 		b.Start(t)
-		awaitISR(t, other, "magedu", []int32{1, 2, 3})
+		brokertest.AwaitISR(t, other, "magedu", []int32{1, 2, 3})
 		t.Logf("broker %d back in every ISR with %d records acknowledged", id, load.AckedCount())
 	}
 
@@ -156,7 +156,7 @@ func TestLaggingFollowerLeavesISR(t *testing.T) {
 		addrs = append(addrs, b.Addr)
 	}
 	testcluster.CreateReplicatedTopic(t, addrs[0], "lag", 1, 3, nil)
-	parts := awaitISR(t, addrs[0], "lag", []int32{1, 2, 3})
+	parts := brokertest.AwaitISR(t, addrs[0], "lag", []int32{1, 2, 3})
 	brokertest.ProduceNumbered(t, addrs, "lag", "a", 500)
 
 	follower := brokers[parts[0].Replicas[1]-1]
@@ -178,9 +178,9 @@ func TestLaggingFollowerLeavesISR(t *testing.T) {
 		}
 	}
 	defer thaw()
-	awaitISR(t, leaderAddr, "lag", rest)
+	brokertest.AwaitISR(t, leaderAddr, "lag", rest)
 	brokertest.ProduceNumbered(t, []string{leaderAddr}, "lag", "b", 500)
 	thaw()
-	awaitISR(t, leaderAddr, "lag", []int32{1, 2, 3})
+	brokertest.AwaitISR(t, leaderAddr, "lag", []int32{1, 2, 3})
 	brokertest.CheckExactlyOnce(t, brokertest.ConsumeAll(t, []string{leaderAddr}, "lag", 1000), map[string]int{"a": 500, "b": 500})
 }

@@ -73,7 +73,7 @@ func runLogDirFailover(t *testing.T, fault storageFault) {
 	}
 	const topic = "disk"
 	testcluster.CreateReplicatedTopic(t, addrs[0], topic, 1, 3, map[string]string{"min.insync.replicas": "2", "segment.bytes": "262144"})
-	old := awaitISR(t, addrs[0], topic, []int32{1, 2, 3})[0].Leader
+	old := brokertest.AwaitISR(t, addrs[0], topic, []int32{1, 2, 3})[0].Leader
 
 	// An acks=all load (franz-go's defaults: idempotent, acks=all) that
 	// keeps what was acknowledged.
@@ -136,7 +136,7 @@ func runLogDirFailover(t *testing.T, fault storageFault) {
 		}
 	}
 	seed := addrs[others[0]-1]
-	parts := awaitISR(t, seed, topic, others)
+	parts := brokertest.AwaitISR(t, seed, topic, others)
 	if parts[0].Leader == old {
 		t.Fatalf("broker %d still leads", old)
 	}
@@ -163,7 +163,7 @@ func runLogDirFailover(t *testing.T, fault storageFault) {
 	brokers[int(old)].Stop()
 	fault.repair(t, int(old))
 	brokers[int(old)] = testcluster.StartBroker(t, int(old), zk, dirs[int(old)], replicaConfig, options[int(old)])
-	awaitISR(t, seed, topic, []int32{1, 2, 3})
+	brokertest.AwaitISR(t, seed, topic, []int32{1, 2, 3})
 	if n := gauge(t, brokers[int(old)], "sluice_broker_offline_log_dirs"); n != 0 {
 		t.Fatalf("after the restart: %v offline log dirs", n)
 	}
@@ -280,7 +280,7 @@ func TestLogDirFailsOnFollower(t *testing.T) {
 	addrs := startFaultyBrokers(t, 3, &full)
 	const topic = "disk"
 	testcluster.CreateReplicatedTopic(t, addrs[0], topic, 1, 3, map[string]string{"min.insync.replicas": "2"})
-	leader := awaitISR(t, addrs[0], topic, []int32{1, 2, 3})[0].Leader
+	leader := brokertest.AwaitISR(t, addrs[0], topic, []int32{1, 2, 3})[0].Leader
 	victim := leader%3 + 1
 	full.Store(int(victim), true)
 	var rest []int32
@@ -291,7 +291,7 @@ func TestLogDirFailsOnFollower(t *testing.T) {
 	}
 	start := time.Now()
 	brokertest.ProduceNumbered(t, addrs, topic, "after", 200)
-	parts := awaitISR(t, addrs[leader-1], topic, rest)
+	parts := brokertest.AwaitISR(t, addrs[leader-1], topic, rest)
 	if parts[0].Leader != leader {
 		t.Fatalf("leader moved from %d to %d", leader, parts[0].Leader)
 	}
@@ -312,7 +312,7 @@ func TestMetadataOfflineReplicas(t *testing.T) {
 	addrs := startFaultyBrokers(t, 2, &full)
 	testcluster.CreateReplicatedTopic(t, addrs[0], "pair", 1, 2, nil)
 	testcluster.CreateReplicatedTopic(t, addrs[0], "solo", 2, 1, nil) // one partition on each broker
-	leader := awaitISR(t, addrs[0], "pair", []int32{1, 2})[0].Leader
+	leader := brokertest.AwaitISR(t, addrs[0], "pair", []int32{1, 2})[0].Leader
 	victim := 3 - leader
 	for _, p := range awaitPartitions(t, addrs[0], "solo") {
 		if len(p.Offline) != 0 {

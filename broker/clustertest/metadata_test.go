@@ -13,6 +13,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kversion"
 
 	"github.com/sluicelogs/sluice/internal/await"
+	"github.com/sluicelogs/sluice/testkit/brokertest"
 	"github.com/sluicelogs/sluice/testkit/testcluster"
 )
 
@@ -25,7 +26,7 @@ func TestMetadataV0UnavailableReplica(t *testing.T) {
 	b1 := testcluster.StartBroker(t, 1, zkAddr, "")
 	b2 := testcluster.StartBroker(t, 2, zkAddr, "")
 	testcluster.CreateReplicatedTopic(t, b1.Addr(), "pair", 1, 2, nil)
-	awaitISR(t, b1.Addr(), "pair", []int32{1, 2})
+	brokertest.AwaitISR(t, b1.Addr(), "pair", []int32{1, 2})
 	b2.Stop()
 
 	partition := func(max *kversion.Versions) (kmsg.MetadataResponseTopicPartition, error) {

@@ -53,7 +53,7 @@ func TestNetworkPartition(t *testing.T) {
 		addrs = append(addrs, m.kafka.Addr())
 	}
 	testcluster.CreateReplicatedTopic(t, addrs[0], "split", 1, 3, nil)
-	parts := awaitISR(t, addrs[0], "split", []int32{1, 2, 3})
+	parts := brokertest.AwaitISR(t, addrs[0], "split", []int32{1, 2, 3})
 	brokertest.ProduceNumbered(t, addrs, "split", "a", 1000)
 
 	victim := members[int(parts[0].Leader)]
@@ -102,13 +102,13 @@ func TestNetworkPartition(t *testing.T) {
 	for _, m := range others {
 		live = append(live, int32(m.id))
 	}
-	awaitISR(t, otherAddrs[0], "split", live)
+	brokertest.AwaitISR(t, otherAddrs[0], "split", live)
 	brokertest.ProduceNumbered(t, otherAddrs, "split", "b", 1000)
 
 	// Heal: the old leader gets a new session, follows, catches up.
 	victim.zk.Heal()
 	victim.kafka.Heal()
-	awaitISR(t, otherAddrs[0], "split", []int32{1, 2, 3})
+	brokertest.AwaitISR(t, otherAddrs[0], "split", []int32{1, 2, 3})
 
 	// Make it lead again (the others stop) and read everything from it.
 	for _, m := range others {

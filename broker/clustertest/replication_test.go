@@ -28,27 +28,6 @@ func replicaConfig(c *broker.Config) {
 	c.OffsetsReplication = 3
 }
 
-// awaitISR waits until every partition of topic has a live leader and an
-// ISR of exactly want (sorted), as the broker at addr describes it.
-func awaitISR(t *testing.T, addr, topic string, want []int32) []brokertest.PartInfo {
-	t.Helper()
-	var parts []brokertest.PartInfo
-	await.Eventually(t, 30*time.Second, 50*time.Millisecond, func() error {
-		var err error
-		parts, err = brokertest.Describe(t, addr, topic)
-		if err != nil {
-			return err
-		}
-		for i, p := range parts {
-			if p.Err != 0 || !slices.Equal(p.ISR, want) || !slices.Contains(want, p.Leader) {
-				return fmt.Errorf("partition %d: leader %d isr %v error %d, want isr %v", i, p.Leader, p.ISR, p.Err, want)
-			}
-		}
-		return nil
-	})
-	return parts
-}
-
 // TestReplicatedFailover: a topic with 3 partitions × 3 replicas on three
 // brokers; acks=all records survive its leaders' broker stopping (a new
 // leader is elected from the ISR, which loses the broker) and that broker
@@ -63,7 +42,7 @@ func TestReplicatedFailover(t *testing.T) {
 		addrs = append(addrs, brokers[id].Addr())
 	}
 	testcluster.CreateReplicatedTopic(t, addrs[0], "magedu", 3, 3, nil)
-	parts := awaitISR(t, addrs[0], "magedu", []int32{1, 2, 3})
+	parts := brokertest.AwaitISR(t, addrs[0], "magedu", []int32{1, 2, 3})
 	leaders := map[int32]bool{}
 	for _, p := range parts {
 		if len(p.Replicas) != 3 || p.Replicas[0] != p.Leader {
@@ -87,14 +66,14 @@ func TestReplicatedFailover(t *testing.T) {
 			liveAddrs = append(liveAddrs, brokers[id].Addr())
 		}
 	}
-	after := awaitISR(t, liveAddrs[0], "magedu", live)
+	after := brokertest.AwaitISR(t, liveAddrs[0], "magedu", live)
 	if after[0].Leader == int32(victim) || after[0].Epoch <= parts[0].Epoch {
 		t.Fatalf("partition 0 after its leader stopped: %+v (before %+v)", after[0], parts[0])
 	}
 	brokertest.ProduceNumbered(t, liveAddrs, "magedu", "b", 3000)
 
 	brokers[victim] = testcluster.StartBroker(t, victim, zkAddr, dir, replicaConfig)
-	awaitISR(t, liveAddrs[0], "magedu", []int32{1, 2, 3})
+	brokertest.AwaitISR(t, liveAddrs[0], "magedu", []int32{1, 2, 3})
 	brokertest.ProduceNumbered(t, liveAddrs, "magedu", "c", 1000)
 	brokertest.CheckExactlyOnce(t, brokertest.ConsumeAll(t, liveAddrs, "magedu", 7000), map[string]int{"a": 3000, "b": 3000, "c": 1000})
 }
@@ -111,7 +90,7 @@ func TestMinInsyncReplicas(t *testing.T) {
 		addrs = append(addrs, brokers[id].Addr())
 	}
 	testcluster.CreateReplicatedTopic(t, addrs[0], "strict", 1, 3, map[string]string{"min.insync.replicas": "2"})
-	parts := awaitISR(t, addrs[0], "strict", []int32{1, 2, 3})
+	parts := brokertest.AwaitISR(t, addrs[0], "strict", []int32{1, 2, 3})
 	brokertest.ProduceNumbered(t, addrs, "strict", "a", 100)
 
 	leader := int(parts[0].Leader)
@@ -127,7 +106,7 @@ func TestMinInsyncReplicas(t *testing.T) {
 		brokers[id].Stop()
 	}
 	leaderAddr := brokers[leader].Addr()
-	awaitISR(t, leaderAddr, "strict", []int32{int32(leader)})
+	brokertest.AwaitISR(t, leaderAddr, "strict", []int32{int32(leader)})
 
 	cl, err := kgo.NewClient(kgo.SeedBrokers(leaderAddr), kgo.DefaultProduceTopic("strict"),
 		kgo.DisableIdempotentWrite(), kgo.RecordRetries(0), kgo.RequiredAcks(kgo.AllISRAcks()))
@@ -145,7 +124,7 @@ func TestMinInsyncReplicas(t *testing.T) {
 	brokers[down[0]] = testcluster.StartBroker(t, down[0], zkAddr, dirs[down[0]], replicaConfig)
 	want := []int32{int32(leader), int32(down[0])}
 	slices.Sort(want)
-	awaitISR(t, leaderAddr, "strict", want)
+	brokertest.AwaitISR(t, leaderAddr, "strict", want)
 	brokertest.ProduceNumbered(t, []string{leaderAddr}, "strict", "b", 100)
 	got := brokertest.ConsumeAll(t, []string{leaderAddr}, "strict", 200)
 	for _, v := range got[0] {
@@ -169,7 +148,7 @@ func TestReplicatedTopicLifecycle(t *testing.T) {
 		dirs = append(dirs, b.Dir)
 	}
 	testcluster.CreateReplicatedTopic(t, addrs[0], "grow", 2, 3, nil)
-	awaitISR(t, addrs[0], "grow", []int32{1, 2, 3})
+	brokertest.AwaitISR(t, addrs[0], "grow", []int32{1, 2, 3})
 	cl, err := kgo.NewClient(kgo.SeedBrokers(addrs...))
 	if err != nil {
 		t.Fatal(err)
@@ -184,7 +163,7 @@ func TestReplicatedTopicLifecycle(t *testing.T) {
 	await.Eventually(t, 30*time.Second, 50*time.Millisecond, func() error {
 		// Every broker learns of the new partitions through its watch.
 		for _, addr := range addrs {
-			if parts := awaitISR(t, addr, "grow", []int32{1, 2, 3}); len(parts) != 4 {
+			if parts := brokertest.AwaitISR(t, addr, "grow", []int32{1, 2, 3}); len(parts) != 4 {
 				return fmt.Errorf("%s describes %d partitions", addr, len(parts))
 			}
 		}
@@ -220,7 +199,7 @@ func TestGroupSurvivesGroupHostLoss(t *testing.T) {
 		addrs = append(addrs, brokers[int32(id)].Addr())
 	}
 	testcluster.CreateReplicatedTopic(t, addrs[0], "work", 3, 3, nil)
-	awaitISR(t, addrs[0], "work", []int32{1, 2, 3})
+	brokertest.AwaitISR(t, addrs[0], "work", []int32{1, 2, 3})
 	brokertest.ProduceNumbered(t, addrs, "work", "a", 3000)
 
 	consume := func(seeds []string, want int) []string {

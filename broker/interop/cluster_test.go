@@ -13,6 +13,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/sluicelogs/sluice/internal/await"
+	"github.com/sluicelogs/sluice/testkit/brokertest"
 	"github.com/sluicelogs/sluice/testkit/testcluster"
 )
 
@@ -102,7 +103,7 @@ func TestThreeBrokers(t *testing.T) {
 	if err := cons.CommitUncommittedOffsets(ctx); err != nil {
 		t.Fatalf("commit through the group manager: %v", err)
 	}
-	meta := kcat(t, "", "-b", addrs[0], "-L")
+	meta := brokertest.Kcat(t, "", "-b", addrs[0], "-L")
 	if !strings.Contains(meta, "3 brokers:") || !strings.Contains(meta, `topic "spread" with 6 partitions:`) {
 		t.Fatalf("kcat -L:\n%s", meta)
 	}

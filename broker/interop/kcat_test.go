@@ -1,34 +1,18 @@
 package interop_test
 
 import (
-	"context"
 	"fmt"
-	"os/exec"
 	"sort"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/sluicelogs/sluice/broker"
+	"github.com/sluicelogs/sluice/testkit/brokertest"
 	"github.com/sluicelogs/sluice/testkit/testcluster"
 	"github.com/sluicelogs/sluice/testkit/testpeer"
 )
-
-func kcat(t *testing.T, stdin string, args ...string) string {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, testpeer.Kcat(t), args...)
-	cmd.Stdin = strings.NewReader(stdin)
-	var out, errb strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("kcat %v: %v\nstderr:\n%s", args, err, errb.String())
-	}
-	return out.String()
-}
 
 func TestKcat(t *testing.T) {
 	zkAddr := testcluster.Coordinator(t)
@@ -37,7 +21,7 @@ func TestKcat(t *testing.T) {
 	testcluster.CreateTopic(t, addr, "magedu", 3)
 	testpeer.Used(t, "kcat", "against the sluice broker")
 
-	meta := kcat(t, "", "-b", addr, "-L")
+	meta := brokertest.Kcat(t, "", "-b", addr, "-L")
 	for _, want := range []string{"1 brokers:", "broker 1 at 127.0.0.1", `topic "magedu" with 3 partitions:`, "partition 0, leader 1, replicas: 1, isrs: 1"} {
 		if !strings.Contains(meta, want) {
 			t.Fatalf("kcat -L lacks %q:\n%s", want, meta)
@@ -49,9 +33,9 @@ func TestKcat(t *testing.T) {
 	for i := 0; i < n; i++ {
 		fmt.Fprintf(&lines, "line-%05d\n", i)
 	}
-	kcat(t, lines.String(), "-b", addr, "-t", "magedu", "-P", "-X", "acks=all")
+	brokertest.Kcat(t, lines.String(), "-b", addr, "-t", "magedu", "-P", "-X", "acks=all")
 
-	got := strings.Split(strings.TrimSpace(kcat(t, "", "-b", addr, "-t", "magedu", "-C", "-e", "-q", "-f", "%s\n")), "\n")
+	got := strings.Split(strings.TrimSpace(brokertest.Kcat(t, "", "-b", addr, "-t", "magedu", "-C", "-e", "-q", "-f", "%s\n")), "\n")
 	sort.Strings(got)
 	if len(got) != n {
 		t.Fatalf("kcat -C read %d records, want %d", len(got), n)
@@ -63,7 +47,7 @@ func TestKcat(t *testing.T) {
 	}
 
 	// Group mode: a balanced consumer reads everything and commits.
-	out := kcat(t, "", "-b", addr, "-G", "kcat-group", "-e", "-q", "-f", "%s\n", "-X", "auto.offset.reset=earliest", "magedu")
+	out := brokertest.Kcat(t, "", "-b", addr, "-G", "kcat-group", "-e", "-q", "-f", "%s\n", "-X", "auto.offset.reset=earliest", "magedu")
 	if c := strings.Count(out, "\n"); c != n {
 		t.Fatalf("kcat -G read %d records, want %d", c, n)
 	}

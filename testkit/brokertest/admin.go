@@ -1,11 +1,14 @@
 package brokertest
 
 import (
+	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kmsg"
 
@@ -64,4 +67,20 @@ func HasLine(out, s string) bool {
 		}
 	}
 	return false
+}
+
+// Kcat runs kcat with args and stdin and returns its output, failing
+// the test if it fails or takes over a minute.
+func Kcat(t testing.TB, stdin string, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, testpeer.Kcat(t), args...)
+	cmd.Stdin = strings.NewReader(stdin)
+	var out, errb strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("kcat %v: %v\nstderr:\n%s", args, err, errb.String())
+	}
+	return out.String()
 }

@@ -223,3 +223,24 @@ func ControllerAddrs(t testing.TB, addrs []string, topic string) (ctl, other str
 	}
 	return addrs[controller-1], addrs[int(controller)%len(addrs)], parts
 }
+
+// AwaitISR waits until every partition of topic has a live leader and an
+// ISR of exactly want (sorted), as the broker at addr describes it.
+func AwaitISR(t testing.TB, addr, topic string, want []int32) []PartInfo {
+	t.Helper()
+	var parts []PartInfo
+	await.Eventually(t, 30*time.Second, 50*time.Millisecond, func() error {
+		var err error
+		parts, err = Describe(t, addr, topic)
+		if err != nil {
+			return err
+		}
+		for i, p := range parts {
+			if p.Err != 0 || !slices.Equal(p.ISR, want) || !slices.Contains(want, p.Leader) {
+				return fmt.Errorf("partition %d: leader %d isr %v error %d, want isr %v", i, p.Leader, p.ISR, p.Err, want)
+			}
+		}
+		return nil
+	})
+	return parts
+}
