@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/sluicelogs/sluice/internal/await"
+	"github.com/sluicelogs/sluice/testkit/brokertest"
 	"github.com/sluicelogs/sluice/testkit/testcluster"
 	"github.com/sluicelogs/sluice/testkit/testpeer"
 )
@@ -37,8 +38,8 @@ func TestAcceptTooManyOpenFiles(t *testing.T) {
 	// runtime, which raises the soft limit to the hard one, keeps it.
 	cmd := exec.Command("sh", "-c", `ulimit -n `+strconv.Itoa(limit)+` && exec "$0" "$@"`, bin, "broker", "--config", path)
 	p := testpeer.Start(t, "broker", cmd, 60*time.Second, testpeer.DialReady(addr))
-	createTopic(t, addr, "fds", 1)
-	produceValues(t, addr, "fds", 10)
+	testcluster.CreateTopic(t, addr, "fds", 1)
+	brokertest.ProduceValues(t, addr, "fds", 10)
 
 	var open []net.Conn
 	defer func() {
@@ -69,10 +70,10 @@ func TestAcceptTooManyOpenFiles(t *testing.T) {
 	if exited, err := p.Exited(); exited {
 		t.Fatalf("the broker exited at its file descriptor limit: %v", err)
 	}
-	checkValues(t, addr, "fds", 10)
-	createTopic(t, addr, "after", 1)
-	produceValues(t, addr, "after", 20)
-	checkValues(t, addr, "after", 20)
+	brokertest.CheckValues(t, addr, "fds", 10)
+	testcluster.CreateTopic(t, addr, "after", 1)
+	brokertest.ProduceValues(t, addr, "after", 20)
+	brokertest.CheckValues(t, addr, "after", 20)
 	if exited, err := p.Exited(); exited {
 		t.Fatalf("the broker exited: %v", err)
 	}

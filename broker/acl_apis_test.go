@@ -9,47 +9,10 @@ import (
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
-	"github.com/sluicelogs/sluice/broker"
 	"github.com/sluicelogs/sluice/internal/await"
+	"github.com/sluicelogs/sluice/testkit/brokertest"
 	"github.com/sluicelogs/sluice/testkit/testcluster"
 )
-
-// withAuthorizer configures Kafka's AclAuthorizer with allow.everyone.if.no.acl.found
-// and super.users as given.
-func withAuthorizer(allowIfNoACL bool, superUsers ...string) func(*broker.Config) {
-	return func(c *broker.Config) {
-		c.Authz = broker.AuthzConfig{ClassName: "kafka.security.authorizer.AclAuthorizer", SuperUsers: superUsers, AllowIfNoACL: allowIfNoACL}
-	}
-}
-
-func aclCreation(rt kmsg.ACLResourceType, name string, pt kmsg.ACLResourcePatternType, principal string, op kmsg.ACLOperation, perm kmsg.ACLPermissionType) kmsg.CreateACLsRequestCreation {
-	c := kmsg.NewCreateACLsRequestCreation()
-	c.ResourceType, c.ResourceName, c.ResourcePatternType = rt, name, pt
-	c.Principal, c.Host, c.Operation, c.PermissionType = principal, "*", op, perm
-	return c
-}
-
-// createACLs asks the broker at addr to create cs and returns the error
-// of each.
-func createACLs(t *testing.T, addr string, cs ...kmsg.CreateACLsRequestCreation) []error {
-	t.Helper()
-	req := kmsg.NewPtrCreateACLsRequest()
-	req.Creations = cs
-	resp := askBroker(t, addr, req).(*kmsg.CreateACLsResponse)
-	var errs []error
-	for _, r := range resp.Results {
-		errs = append(errs, kerr.ErrorForCode(r.ErrorCode))
-	}
-	return errs
-}
-
-func describeAllACLs(t *testing.T, addr string) *kmsg.DescribeACLsResponse {
-	t.Helper()
-	req := kmsg.NewPtrDescribeACLsRequest()
-	req.ResourceType, req.ResourcePatternType = kmsg.ACLResourceTypeAny, kmsg.ACLResourcePatternTypeAny
-	req.Operation, req.PermissionType = kmsg.ACLOperationAny, kmsg.ACLPermissionTypeAny
-	return askBroker(t, addr, req).(*kmsg.DescribeACLsResponse)
-}
 
 // TestACLAPIs: CreateAcls, DescribeAcls and DeleteAcls through one broker
 // store the ACLs where Kafka 2.x does, another broker on the same
@@ -58,17 +21,17 @@ func describeAllACLs(t *testing.T, addr string) *kmsg.DescribeACLsResponse {
 // authorizer answers SECURITY_DISABLED.
 func TestACLAPIs(t *testing.T) {
 	zkAddr := testcluster.Coordinator(t)
-	a := testcluster.StartBroker(t, 1, zkAddr, "", withAuthorizer(true))
-	b := testcluster.StartBroker(t, 2, zkAddr, "", withAuthorizer(true))
+	a := testcluster.StartBroker(t, 1, zkAddr, "", brokertest.WithAuthorizer(true))
+	b := testcluster.StartBroker(t, 2, zkAddr, "", brokertest.WithAuthorizer(true))
 
-	errs := createACLs(t, a.Addr(),
-		aclCreation(kmsg.ACLResourceTypeTopic, "logs", kmsg.ACLResourcePatternTypeLiteral, "User:alice", kmsg.ACLOperationRead, kmsg.ACLPermissionTypeAllow),
-		aclCreation(kmsg.ACLResourceTypeTopic, "logs", kmsg.ACLResourcePatternTypeLiteral, "User:bob", kmsg.ACLOperationWrite, kmsg.ACLPermissionTypeDeny),
-		aclCreation(kmsg.ACLResourceTypeGroup, "app-", kmsg.ACLResourcePatternTypePrefixed, "User:alice", kmsg.ACLOperationAll, kmsg.ACLPermissionTypeAllow),
-		aclCreation(kmsg.ACLResourceTypeCluster, "other", kmsg.ACLResourcePatternTypeLiteral, "User:alice", kmsg.ACLOperationAlter, kmsg.ACLPermissionTypeAllow),
-		aclCreation(kmsg.ACLResourceTypeTopic, "x", kmsg.ACLResourcePatternTypeMatch, "User:alice", kmsg.ACLOperationRead, kmsg.ACLPermissionTypeAllow),
-		aclCreation(kmsg.ACLResourceTypeTopic, "x", kmsg.ACLResourcePatternTypeLiteral, "alice", kmsg.ACLOperationRead, kmsg.ACLPermissionTypeAllow),
-		aclCreation(kmsg.ACLResourceTypeTopic, "x", kmsg.ACLResourcePatternTypeLiteral, "User:alice", kmsg.ACLOperationAny, kmsg.ACLPermissionTypeAllow),
+	errs := brokertest.CreateACLs(t, a.Addr(),
+		brokertest.ACLCreation(kmsg.ACLResourceTypeTopic, "logs", kmsg.ACLResourcePatternTypeLiteral, "User:alice", kmsg.ACLOperationRead, kmsg.ACLPermissionTypeAllow),
+		brokertest.ACLCreation(kmsg.ACLResourceTypeTopic, "logs", kmsg.ACLResourcePatternTypeLiteral, "User:bob", kmsg.ACLOperationWrite, kmsg.ACLPermissionTypeDeny),
+		brokertest.ACLCreation(kmsg.ACLResourceTypeGroup, "app-", kmsg.ACLResourcePatternTypePrefixed, "User:alice", kmsg.ACLOperationAll, kmsg.ACLPermissionTypeAllow),
+		brokertest.ACLCreation(kmsg.ACLResourceTypeCluster, "other", kmsg.ACLResourcePatternTypeLiteral, "User:alice", kmsg.ACLOperationAlter, kmsg.ACLPermissionTypeAllow),
+		brokertest.ACLCreation(kmsg.ACLResourceTypeTopic, "x", kmsg.ACLResourcePatternTypeMatch, "User:alice", kmsg.ACLOperationRead, kmsg.ACLPermissionTypeAllow),
+		brokertest.ACLCreation(kmsg.ACLResourceTypeTopic, "x", kmsg.ACLResourcePatternTypeLiteral, "alice", kmsg.ACLOperationRead, kmsg.ACLPermissionTypeAllow),
+		brokertest.ACLCreation(kmsg.ACLResourceTypeTopic, "x", kmsg.ACLResourcePatternTypeLiteral, "User:alice", kmsg.ACLOperationAny, kmsg.ACLPermissionTypeAllow),
 	)
 	want := []error{nil, nil, nil, kerr.InvalidRequest, kerr.InvalidRequest, kerr.InvalidRequest, kerr.InvalidRequest}
 	if fmt.Sprint(errs) != fmt.Sprint(want) {
@@ -97,7 +60,7 @@ func TestACLAPIs(t *testing.T) {
 
 	// Broker 2 learnt them from the notifications.
 	await.Eventually(t, 30*time.Second, 20*time.Millisecond, func() error {
-		resp := describeAllACLs(t, b.Addr())
+		resp := brokertest.DescribeAllACLs(t, b.Addr())
 		if resp.ErrorCode != 0 || len(resp.Resources) != 2 || len(resp.Resources[0].ACLs) != 2 {
 			return fmt.Errorf("broker 2 describes %+v", resp)
 		}
@@ -110,7 +73,7 @@ func TestACLAPIs(t *testing.T) {
 	f.ResourceType, f.ResourcePatternType = kmsg.ACLResourceTypeAny, kmsg.ACLResourcePatternTypeAny
 	f.Principal, f.Operation, f.PermissionType = kmsg.StringPtr("User:alice"), kmsg.ACLOperationAny, kmsg.ACLPermissionTypeAny
 	del.Filters = append(del.Filters, f)
-	dresp := askBroker(t, b.Addr(), del).(*kmsg.DeleteACLsResponse)
+	dresp := brokertest.AskBroker(t, b.Addr(), del).(*kmsg.DeleteACLsResponse)
 	if len(dresp.Results) != 1 || dresp.Results[0].ErrorCode != 0 || len(dresp.Results[0].MatchingACLs) != 2 {
 		t.Fatalf("DeleteAcls answered %+v", dresp)
 	}
@@ -118,7 +81,7 @@ func TestACLAPIs(t *testing.T) {
 		t.Fatalf("the emptied pattern's node stays (%v, %v)", ok, err)
 	}
 	await.Eventually(t, 30*time.Second, 20*time.Millisecond, func() error {
-		resp := describeAllACLs(t, a.Addr())
+		resp := brokertest.DescribeAllACLs(t, a.Addr())
 		if len(resp.Resources) != 1 || len(resp.Resources[0].ACLs) != 1 || resp.Resources[0].ACLs[0].Principal != "User:bob" {
 			return fmt.Errorf("broker 1 describes %+v", resp)
 		}
@@ -127,10 +90,10 @@ func TestACLAPIs(t *testing.T) {
 
 	// No authorizer: SECURITY_DISABLED.
 	plain := testcluster.StartBroker(t, 3, zkAddr, "")
-	if resp := describeAllACLs(t, plain.Addr()); resp.ErrorCode != kerr.SecurityDisabled.Code {
+	if resp := brokertest.DescribeAllACLs(t, plain.Addr()); resp.ErrorCode != kerr.SecurityDisabled.Code {
 		t.Fatalf("DescribeAcls without an authorizer answered %d", resp.ErrorCode)
 	}
-	if errs := createACLs(t, plain.Addr(), aclCreation(kmsg.ACLResourceTypeTopic, "t", kmsg.ACLResourcePatternTypeLiteral,
+	if errs := brokertest.CreateACLs(t, plain.Addr(), brokertest.ACLCreation(kmsg.ACLResourceTypeTopic, "t", kmsg.ACLResourcePatternTypeLiteral,
 		"User:a", kmsg.ACLOperationRead, kmsg.ACLPermissionTypeAllow)); errs[0] != kerr.SecurityDisabled {
 		t.Fatalf("CreateAcls without an authorizer answered %v", errs)
 	}

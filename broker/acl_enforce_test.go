@@ -12,6 +12,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/sluicelogs/sluice/internal/await"
+	"github.com/sluicelogs/sluice/testkit/brokertest"
 	"github.com/sluicelogs/sluice/testkit/testcluster"
 )
 
@@ -25,9 +26,9 @@ import (
 func aclBrokers(t *testing.T, setup func(checked string)) (checked, admin string) {
 	t.Helper()
 	zkAddr := testcluster.Coordinator(t)
-	c := testcluster.StartBroker(t, 1, zkAddr, "", withAuthorizer(true))
+	c := testcluster.StartBroker(t, 1, zkAddr, "", brokertest.WithAuthorizer(true))
 	setup(c.Addr())
-	a := testcluster.StartBroker(t, 2, zkAddr, "", withAuthorizer(false, "User:ANONYMOUS"))
+	a := testcluster.StartBroker(t, 2, zkAddr, "", brokertest.WithAuthorizer(false, "User:ANONYMOUS"))
 	return c.Addr(), a.Addr()
 }
 
@@ -35,7 +36,7 @@ func aclBrokers(t *testing.T, setup func(checked string)) (checked, admin string
 // the pattern and waits until the broker at checked has it.
 func denyAnonymous(t *testing.T, checked, admin string, rt kmsg.ACLResourceType, name string, pt kmsg.ACLResourcePatternType, op kmsg.ACLOperation) {
 	t.Helper()
-	if errs := createACLs(t, admin, aclCreation(rt, name, pt, "User:ANONYMOUS", op, kmsg.ACLPermissionTypeDeny)); errs[0] != nil {
+	if errs := brokertest.CreateACLs(t, admin, brokertest.ACLCreation(rt, name, pt, "User:ANONYMOUS", op, kmsg.ACLPermissionTypeDeny)); errs[0] != nil {
 		t.Fatalf("CreateAcls: %v", errs[0])
 	}
 	awaitACLCount(t, checked, admin)
@@ -46,7 +47,7 @@ func awaitACLCount(t *testing.T, checked, admin string) {
 	t.Helper()
 	count := func(addr string) int {
 		n := 0
-		resp := describeAllACLs(t, addr)
+		resp := brokertest.DescribeAllACLs(t, addr)
 		if resp.ErrorCode != 0 {
 			t.Fatalf("DescribeAcls on %s: %v", addr, kerr.ErrorForCode(resp.ErrorCode))
 		}
@@ -72,20 +73,20 @@ func TestACLEnforcementTopics(t *testing.T) {
 		for _, name := range []string{"open", "closed"} {
 			testcluster.CreateTopic(t, checked, name, 2)
 		}
-		produceValues(t, checked, "closed", 3)
+		brokertest.ProduceValues(t, checked, "closed", 3)
 	})
 	denyAnonymous(t, checked, admin, kmsg.ACLResourceTypeTopic, "closed", kmsg.ACLResourcePatternTypeLiteral, kmsg.ACLOperationAll)
 	// Creating topics: not on the cluster, nor under nocreate- (which it
 	// may DESCRIBE, so that Metadata gets as far as auto-creation).
 	// (An ACL on the cluster ends allow.everyone.if.no.acl.found there:
 	// DESCRIBE, for DescribeAcls, is allowed with it.)
-	if errs := createACLs(t, admin, aclCreation(kmsg.ACLResourceTypeCluster, "kafka-cluster", kmsg.ACLResourcePatternTypeLiteral,
+	if errs := brokertest.CreateACLs(t, admin, brokertest.ACLCreation(kmsg.ACLResourceTypeCluster, "kafka-cluster", kmsg.ACLResourcePatternTypeLiteral,
 		"User:ANONYMOUS", kmsg.ACLOperationDescribe, kmsg.ACLPermissionTypeAllow)); errs[0] != nil {
 		t.Fatal(errs[0])
 	}
 	denyAnonymous(t, checked, admin, kmsg.ACLResourceTypeCluster, "kafka-cluster", kmsg.ACLResourcePatternTypeLiteral, kmsg.ACLOperationCreate)
 	denyAnonymous(t, checked, admin, kmsg.ACLResourceTypeTopic, "nocreate-", kmsg.ACLResourcePatternTypePrefixed, kmsg.ACLOperationCreate)
-	if errs := createACLs(t, admin, aclCreation(kmsg.ACLResourceTypeTopic, "nocreate-", kmsg.ACLResourcePatternTypePrefixed,
+	if errs := brokertest.CreateACLs(t, admin, brokertest.ACLCreation(kmsg.ACLResourceTypeTopic, "nocreate-", kmsg.ACLResourcePatternTypePrefixed,
 		"User:ANONYMOUS", kmsg.ACLOperationDescribe, kmsg.ACLPermissionTypeAllow)); errs[0] != nil {
 		t.Fatal(errs[0])
 	}
@@ -127,7 +128,7 @@ func TestACLEnforcementTopics(t *testing.T) {
 		}
 		prod.Topics = append(prod.Topics, rt)
 	}
-	pr := askBroker(t, checked, prod).(*kmsg.ProduceResponse)
+	pr := brokertest.AskBroker(t, checked, prod).(*kmsg.ProduceResponse)
 	for _, rt := range pr.Topics {
 		for _, rp := range rt.Partitions {
 			if rt.Topic == "closed" {
@@ -147,7 +148,7 @@ func TestACLEnforcementTopics(t *testing.T) {
 		rt.Partitions = append(rt.Partitions, rp)
 		fetch.Topics = append(fetch.Topics, rt)
 	}
-	fr := askBroker(t, checked, fetch).(*kmsg.FetchResponse)
+	fr := brokertest.AskBroker(t, checked, fetch).(*kmsg.FetchResponse)
 	expect("fetch open", code(fr.Topics[0].Partitions[0].ErrorCode), nil)
 	expect("fetch closed", code(fr.Topics[1].Partitions[0].ErrorCode), kerr.TopicAuthorizationFailed)
 	// A "follower" fetch: allowed here (no cluster ACL, allow.everyone).
@@ -160,14 +161,14 @@ func TestACLEnforcementTopics(t *testing.T) {
 		rt.Partitions = append(rt.Partitions, rp)
 		lo.Topics = append(lo.Topics, rt)
 	}
-	lr := askBroker(t, checked, lo).(*kmsg.ListOffsetsResponse)
+	lr := brokertest.AskBroker(t, checked, lo).(*kmsg.ListOffsetsResponse)
 	expect("list offsets open", code(lr.Topics[0].Partitions[0].ErrorCode), nil)
 	expect("list offsets closed", code(lr.Topics[1].Partitions[0].ErrorCode), kerr.TopicAuthorizationFailed)
 
 	// Metadata: all topics leaves closed out; asked by name it is refused;
 	// auto-creation under the denied prefix is refused.
 	md := kmsg.NewPtrMetadataRequest()
-	mr := askBroker(t, checked, md).(*kmsg.MetadataResponse)
+	mr := brokertest.AskBroker(t, checked, md).(*kmsg.MetadataResponse)
 	for _, mt := range mr.Topics {
 		if *mt.Topic == "closed" {
 			t.Errorf("metadata of all topics lists closed")
@@ -180,7 +181,7 @@ func TestACLEnforcementTopics(t *testing.T) {
 		mt.Topic = kmsg.StringPtr(name)
 		md.Topics = append(md.Topics, mt)
 	}
-	mr = askBroker(t, checked, md).(*kmsg.MetadataResponse)
+	mr = brokertest.AskBroker(t, checked, md).(*kmsg.MetadataResponse)
 	got := map[string]error{}
 	for _, mt := range mr.Topics {
 		got[*mt.Topic] = code(mt.ErrorCode)
@@ -200,7 +201,7 @@ func TestACLEnforcementTopics(t *testing.T) {
 		rt.Topic, rt.NumPartitions, rt.ReplicationFactor = name, 1, 1
 		ct.Topics = append(ct.Topics, rt)
 	}
-	ctr := askBroker(t, checked, ct).(*kmsg.CreateTopicsResponse)
+	ctr := brokertest.AskBroker(t, checked, ct).(*kmsg.CreateTopicsResponse)
 	expect("create nocreate-y", code(ctr.Topics[0].ErrorCode), kerr.TopicAuthorizationFailed)
 	expect("create created-y", code(ctr.Topics[1].ErrorCode), nil)
 	cp := kmsg.NewPtrCreatePartitionsRequest()
@@ -208,7 +209,7 @@ func TestACLEnforcementTopics(t *testing.T) {
 	cpt := kmsg.NewCreatePartitionsRequestTopic()
 	cpt.Topic, cpt.Count = "closed", 3
 	cp.Topics = append(cp.Topics, cpt)
-	cpr := askBroker(t, checked, cp).(*kmsg.CreatePartitionsResponse)
+	cpr := brokertest.AskBroker(t, checked, cp).(*kmsg.CreatePartitionsResponse)
 	expect("create partitions closed", code(cpr.Topics[0].ErrorCode), kerr.TopicAuthorizationFailed)
 	dr := kmsg.NewPtrDeleteRecordsRequest()
 	dr.TimeoutMillis = 10000
@@ -218,14 +219,14 @@ func TestACLEnforcementTopics(t *testing.T) {
 	drp.Offset = 1
 	drt.Partitions = append(drt.Partitions, drp)
 	dr.Topics = append(dr.Topics, drt)
-	drr := askBroker(t, checked, dr).(*kmsg.DeleteRecordsResponse)
+	drr := brokertest.AskBroker(t, checked, dr).(*kmsg.DeleteRecordsResponse)
 	expect("delete records closed", code(drr.Topics[0].Partitions[0].ErrorCode), kerr.TopicAuthorizationFailed)
 	dt := kmsg.NewPtrDeleteTopicsRequest()
 	dt.TimeoutMillis = 10000
 	dtt := kmsg.NewDeleteTopicsRequestTopic()
 	dtt.Topic = kmsg.StringPtr("closed")
 	dt.Topics = append(dt.Topics, dtt)
-	dtr := askBroker(t, checked, dt).(*kmsg.DeleteTopicsResponse)
+	dtr := brokertest.AskBroker(t, checked, dt).(*kmsg.DeleteTopicsResponse)
 	expect("delete topic closed", code(dtr.Topics[0].ErrorCode), kerr.TopicAuthorizationFailed)
 
 	// DescribeConfigs, AlterConfigs, IncrementalAlterConfigs.
@@ -235,7 +236,7 @@ func TestACLEnforcementTopics(t *testing.T) {
 		r.ResourceType, r.ResourceName = kmsg.ConfigResourceTypeTopic, name
 		dc.Resources = append(dc.Resources, r)
 	}
-	dcr := askBroker(t, checked, dc).(*kmsg.DescribeConfigsResponse)
+	dcr := brokertest.AskBroker(t, checked, dc).(*kmsg.DescribeConfigsResponse)
 	expect("describe configs open", code(dcr.Resources[0].ErrorCode), nil)
 	expect("describe configs closed", code(dcr.Resources[1].ErrorCode), kerr.TopicAuthorizationFailed)
 	ia := kmsg.NewPtrIncrementalAlterConfigsRequest()
@@ -245,12 +246,12 @@ func TestACLEnforcementTopics(t *testing.T) {
 	iac.Name, iac.Value = "retention.ms", kmsg.StringPtr("1000")
 	iar.Configs = append(iar.Configs, iac)
 	ia.Resources = append(ia.Resources, iar)
-	iarr := askBroker(t, checked, ia).(*kmsg.IncrementalAlterConfigsResponse)
+	iarr := brokertest.AskBroker(t, checked, ia).(*kmsg.IncrementalAlterConfigsResponse)
 	expect("incremental alter configs closed", code(iarr.Resources[0].ErrorCode), kerr.TopicAuthorizationFailed)
 
 	// InitProducerId: allowed (no cluster ACL, allow.everyone).
 	ip := kmsg.NewPtrInitProducerIDRequest()
-	ipr := askBroker(t, checked, ip).(*kmsg.InitProducerIDResponse)
+	ipr := brokertest.AskBroker(t, checked, ip).(*kmsg.InitProducerIDResponse)
 	expect("init producer id", code(ipr.ErrorCode), nil)
 
 }

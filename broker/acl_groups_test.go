@@ -9,6 +9,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/sluicelogs/sluice/internal/await"
+	"github.com/sluicelogs/sluice/testkit/brokertest"
 	"github.com/sluicelogs/sluice/testkit/testcluster"
 )
 
@@ -26,7 +27,7 @@ func TestACLEnforcementGroups(t *testing.T) {
 		await.Eventually(t, 30*time.Second, 20*time.Millisecond, func() error {
 			fc := kmsg.NewPtrFindCoordinatorRequest()
 			fc.CoordinatorKeys = []string{"g-open", "g-closed"}
-			for _, c := range askBroker(t, checked, fc).(*kmsg.FindCoordinatorResponse).Coordinators {
+			for _, c := range brokertest.AskBroker(t, checked, fc).(*kmsg.FindCoordinatorResponse).Coordinators {
 				if c.ErrorCode != 0 {
 					return kerr.ErrorForCode(c.ErrorCode)
 				}
@@ -44,7 +45,7 @@ func TestACLEnforcementGroups(t *testing.T) {
 				rt.Partitions = append(rt.Partitions, rp)
 				commit.Topics = append(commit.Topics, rt)
 			}
-			resp := askBroker(t, checked, commit).(*kmsg.OffsetCommitResponse)
+			resp := brokertest.AskBroker(t, checked, commit).(*kmsg.OffsetCommitResponse)
 			for _, rt := range resp.Topics {
 				if rt.Partitions[0].ErrorCode != 0 {
 					t.Fatalf("commit %s %s: %v", g, rt.Topic, kerr.ErrorForCode(rt.Partitions[0].ErrorCode))
@@ -52,7 +53,7 @@ func TestACLEnforcementGroups(t *testing.T) {
 			}
 		}
 	})
-	if errs := createACLs(t, admin, aclCreation(kmsg.ACLResourceTypeCluster, "kafka-cluster", kmsg.ACLResourcePatternTypeLiteral,
+	if errs := brokertest.CreateACLs(t, admin, brokertest.ACLCreation(kmsg.ACLResourceTypeCluster, "kafka-cluster", kmsg.ACLResourcePatternTypeLiteral,
 		"User:ANONYMOUS", kmsg.ACLOperationDescribe, kmsg.ACLPermissionTypeAllow)); errs[0] != nil {
 		t.Fatal(errs[0])
 	}
@@ -69,17 +70,17 @@ func TestACLEnforcementGroups(t *testing.T) {
 
 	fc := kmsg.NewPtrFindCoordinatorRequest()
 	fc.CoordinatorKeys = []string{"g-open", "g-closed"}
-	fcr := askBroker(t, checked, fc).(*kmsg.FindCoordinatorResponse)
+	fcr := brokertest.AskBroker(t, checked, fc).(*kmsg.FindCoordinatorResponse)
 	expect("find coordinator g-open", fcr.Coordinators[0].ErrorCode, none)
 	expect("find coordinator g-closed", fcr.Coordinators[1].ErrorCode, kerr.GroupAuthorizationFailed)
 
 	join := kmsg.NewPtrJoinGroupRequest()
 	join.Group, join.SessionTimeoutMillis, join.RebalanceTimeoutMillis, join.ProtocolType = "g-closed", 10000, 10000, "consumer"
 	join.Protocols = append(join.Protocols, kmsg.JoinGroupRequestProtocol{Name: "range"})
-	expect("join g-closed", askBroker(t, checked, join).(*kmsg.JoinGroupResponse).ErrorCode, kerr.GroupAuthorizationFailed)
+	expect("join g-closed", brokertest.AskBroker(t, checked, join).(*kmsg.JoinGroupResponse).ErrorCode, kerr.GroupAuthorizationFailed)
 	hb := kmsg.NewPtrHeartbeatRequest()
 	hb.Group, hb.MemberID = "g-closed", "m"
-	expect("heartbeat g-closed", askBroker(t, checked, hb).(*kmsg.HeartbeatResponse).ErrorCode, kerr.GroupAuthorizationFailed)
+	expect("heartbeat g-closed", brokertest.AskBroker(t, checked, hb).(*kmsg.HeartbeatResponse).ErrorCode, kerr.GroupAuthorizationFailed)
 
 	commit := kmsg.NewPtrOffsetCommitRequest()
 	commit.Group, commit.Generation = "g-open", -1
@@ -89,7 +90,7 @@ func TestACLEnforcementGroups(t *testing.T) {
 		rt.Partitions = append(rt.Partitions, kmsg.NewOffsetCommitRequestTopicPartition())
 		commit.Topics = append(commit.Topics, rt)
 	}
-	ocr := askBroker(t, checked, commit).(*kmsg.OffsetCommitResponse)
+	ocr := brokertest.AskBroker(t, checked, commit).(*kmsg.OffsetCommitResponse)
 	for _, rt := range ocr.Topics {
 		want := none
 		if rt.Topic == "closed" {
@@ -98,14 +99,14 @@ func TestACLEnforcementGroups(t *testing.T) {
 		expect("commit g-open "+rt.Topic, rt.Partitions[0].ErrorCode, want)
 	}
 	commit.Group = "g-closed"
-	for _, rt := range askBroker(t, checked, commit).(*kmsg.OffsetCommitResponse).Topics {
+	for _, rt := range brokertest.AskBroker(t, checked, commit).(*kmsg.OffsetCommitResponse).Topics {
 		expect("commit g-closed "+rt.Topic, rt.Partitions[0].ErrorCode, kerr.GroupAuthorizationFailed)
 	}
 
 	// OffsetFetch v8 of both groups, all topics: g-open lists only open.
 	of := kmsg.NewPtrOffsetFetchRequest()
 	of.Groups = []kmsg.OffsetFetchRequestGroup{{Group: "g-open"}, {Group: "g-closed"}}
-	ofr := askBroker(t, checked, of).(*kmsg.OffsetFetchResponse)
+	ofr := brokertest.AskBroker(t, checked, of).(*kmsg.OffsetFetchResponse)
 	expect("offset fetch g-open", ofr.Groups[0].ErrorCode, none)
 	if len(ofr.Groups[0].Topics) != 1 || ofr.Groups[0].Topics[0].Topic != "open" {
 		t.Errorf("offset fetch g-open lists %+v, want open only", ofr.Groups[0].Topics)
@@ -114,29 +115,29 @@ func TestACLEnforcementGroups(t *testing.T) {
 
 	dg := kmsg.NewPtrDescribeGroupsRequest()
 	dg.Groups = []string{"g-open", "g-closed"}
-	dgr := askBroker(t, checked, dg).(*kmsg.DescribeGroupsResponse)
+	dgr := brokertest.AskBroker(t, checked, dg).(*kmsg.DescribeGroupsResponse)
 	expect("describe g-open", dgr.Groups[0].ErrorCode, none)
 	expect("describe g-closed", dgr.Groups[1].ErrorCode, kerr.GroupAuthorizationFailed)
 	od := kmsg.NewPtrOffsetDeleteRequest()
 	od.Group = "g-closed"
-	expect("offset delete g-closed", askBroker(t, checked, od).(*kmsg.OffsetDeleteResponse).ErrorCode, kerr.GroupAuthorizationFailed)
+	expect("offset delete g-closed", brokertest.AskBroker(t, checked, od).(*kmsg.OffsetDeleteResponse).ErrorCode, kerr.GroupAuthorizationFailed)
 
 	// Cluster: ALTER denied.
 	el := kmsg.NewPtrElectLeadersRequest()
 	el.TimeoutMillis = 5000
-	expect("elect leaders", askBroker(t, checked, el).(*kmsg.ElectLeadersResponse).ErrorCode, kerr.ClusterAuthorizationFailed)
-	if errs := createACLs(t, checked, aclCreation(kmsg.ACLResourceTypeTopic, "t", kmsg.ACLResourcePatternTypeLiteral,
+	expect("elect leaders", brokertest.AskBroker(t, checked, el).(*kmsg.ElectLeadersResponse).ErrorCode, kerr.ClusterAuthorizationFailed)
+	if errs := brokertest.CreateACLs(t, checked, brokertest.ACLCreation(kmsg.ACLResourceTypeTopic, "t", kmsg.ACLResourcePatternTypeLiteral,
 		"User:x", kmsg.ACLOperationRead, kmsg.ACLPermissionTypeAllow)); errs[0] != kerr.ClusterAuthorizationFailed {
 		t.Errorf("CreateAcls without ALTER on the cluster: %v", errs[0])
 	}
 	ap := kmsg.NewPtrAlterPartitionAssignmentsRequest()
-	expect("alter partition reassignments", askBroker(t, checked, ap).(*kmsg.AlterPartitionAssignmentsResponse).ErrorCode, kerr.ClusterAuthorizationFailed)
+	expect("alter partition reassignments", brokertest.AskBroker(t, checked, ap).(*kmsg.AlterPartitionAssignmentsResponse).ErrorCode, kerr.ClusterAuthorizationFailed)
 
 	// ListGroups: all with DESCRIBE on the cluster; without (once the
 	// checked broker applied the deletion), those it may describe.
 	listed := func() map[string]bool {
 		out := map[string]bool{}
-		for _, g := range askBroker(t, checked, kmsg.NewPtrListGroupsRequest()).(*kmsg.ListGroupsResponse).Groups {
+		for _, g := range brokertest.AskBroker(t, checked, kmsg.NewPtrListGroupsRequest()).(*kmsg.ListGroupsResponse).Groups {
 			out[g.Group] = true
 		}
 		return out
@@ -149,7 +150,7 @@ func TestACLEnforcementGroups(t *testing.T) {
 	f.ResourceType, f.ResourcePatternType = kmsg.ACLResourceTypeCluster, kmsg.ACLResourcePatternTypeLiteral
 	f.Operation, f.PermissionType = kmsg.ACLOperationDescribe, kmsg.ACLPermissionTypeAllow
 	del.Filters = append(del.Filters, f)
-	if r := askBroker(t, admin, del).(*kmsg.DeleteACLsResponse); len(r.Results[0].MatchingACLs) != 1 {
+	if r := brokertest.AskBroker(t, admin, del).(*kmsg.DeleteACLsResponse); len(r.Results[0].MatchingACLs) != 1 {
 		t.Fatalf("DeleteAcls: %+v", r)
 	}
 	await.Eventually(t, 30*time.Second, 20*time.Millisecond, func() error {

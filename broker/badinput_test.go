@@ -15,6 +15,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/sluicelogs/sluice/broker"
+	"github.com/sluicelogs/sluice/testkit/brokertest"
 	"github.com/sluicelogs/sluice/testkit/testcluster"
 )
 
@@ -25,7 +26,7 @@ func TestBadInput(t *testing.T) {
 	zkAddr := testcluster.Coordinator(t)
 	b := testcluster.StartBroker(t, 1, zkAddr, "", func(c *broker.Config) { c.MaxRequestBytes = 1 << 20 })
 	addr := b.Addr()
-	createTopic(t, addr, "bad", 1)
+	testcluster.CreateTopic(t, addr, "bad", 1)
 	good, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.DefaultProduceTopic("bad"))
 	if err != nil {
 		t.Fatal(err)
@@ -97,7 +98,7 @@ func TestBadInput(t *testing.T) {
 		}
 	}
 	values := map[string]bool{}
-	readAll(t, addr, "bad", func(r *kgo.Record) { values[string(r.Value)] = true })
+	brokertest.ReadAll(t, addr, "bad", func(r *kgo.Record) { values[string(r.Value)] = true })
 	if !values["before"] || len(values) != 7 || values["corrupt-me"] {
 		t.Fatalf("records after bad input: %v", values)
 	}

@@ -259,8 +259,8 @@
 // listeners=NAME://host:port,… binds one listener per entry (listen.go);
 // each name's security protocol is its entry in
 // listener.security.protocol.map (Kafka's default maps PLAINTEXT, SSL,
-// SASL_PLAINTEXT and SASL_SSL to themselves; SASL_* are refused as not
-// yet supported). advertised.listeners gives each listener's address for
+// SASL_PLAINTEXT and SASL_SSL to themselves; SASL_SSL is TLS then SASL).
+// advertised.listeners gives each listener's address for
 // clients; as in Kafka a listener it leaves out serves but is not
 // registered. /brokers/ids/<id> holds every advertised endpoint and its
 // protocol (endpoints, listener_security_protocol_map), and host/port of
@@ -271,7 +271,8 @@
 // COORDINATOR_NOT_AVAILABLE). Followers reach their leaders on
 // inter.broker.listener.name (or the listener named
 // security.inter.broker.protocol; PLAINTEXT by default), over TLS when it
-// is SSL, with the listener's key store as client certificate and the
+// is SSL or SASL_SSL (logging in with sasl.mechanism.inter.broker.protocol
+// when it is a SASL one), with the listener's key store as client certificate and the
 // host name verified unless ssl.endpoint.identification.algorithm is
 // empty.
 //
@@ -285,6 +286,16 @@
 // certificates against the trust store; the connection's principal is
 // then User: and the certificate's subject as Java prints it (RFC 2253,
 // principal.go), else User:ANONYMOUS.
+//
+// # Tests
+//
+// This package's tests are its unit tests and the single-broker tests
+// that need its internals (export_test.go). The tests against other
+// programs are in broker/interop (Kafka 3.9's tools and brokers, kcat,
+// sarama) and broker/kafka27 (Kafka 2.7's tools and brokers, Apache
+// ZooKeeper), the multi-broker failure tests without a JVM in
+// broker/clustertest; make test (-p 3) runs these packages side by
+// side. Helpers they share are in testkit/brokertest.
 //
 // # Concurrency
 //

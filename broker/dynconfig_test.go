@@ -17,6 +17,7 @@ import (
 
 	"github.com/sluicelogs/sluice/broker"
 	"github.com/sluicelogs/sluice/internal/await"
+	"github.com/sluicelogs/sluice/testkit/brokertest"
 	"github.com/sluicelogs/sluice/testkit/testcluster"
 )
 
@@ -99,7 +100,7 @@ func TestDynamicRetention(t *testing.T) {
 		t.Fatalf("retention.ms of drop with the default alone: %s from %s", v, src)
 	}
 	await.Eventually(t, 20*time.Second, 100*time.Millisecond, func() error {
-		if e := earliestOffset(t, cl, "drop"); e < 5 {
+		if e := brokertest.EarliestOffset(t, cl, "drop"); e < 5 {
 			return fmt.Errorf("earliest offset of drop %d: log.retention.ms=1000 has not deleted its hour-old segments", e)
 		}
 		return nil
@@ -107,12 +108,12 @@ func TestDynamicRetention(t *testing.T) {
 	// Two more retention passes at least: a segment written now is gone.
 	produceOld(3)
 	await.Eventually(t, 20*time.Second, 100*time.Millisecond, func() error {
-		if e := earliestOffset(t, cl, "drop"); e < 12 {
+		if e := brokertest.EarliestOffset(t, cl, "drop"); e < 12 {
 			return fmt.Errorf("earliest offset of drop %d after 3 more", e)
 		}
 		return nil
 	})
-	if e := earliestOffset(t, cl, "keep"); e != 0 {
+	if e := brokertest.EarliestOffset(t, cl, "keep"); e != 0 {
 		t.Fatalf("earliest offset of keep %d: its retention.ms override did not win over the dynamic default", e)
 	}
 }

@@ -59,9 +59,6 @@ func IdleClosed(b *Broker) float64 { return counterValue(b.metrics.idleClosed) }
 // OpenConnections is sluice_broker_connections.
 func OpenConnections(b *Broker) int { return b.conns.open() }
 
-// CleanerPasses is sluice_broker_log_cleaner_passes_total.
-func CleanerPasses(b *Broker) float64 { return counterValue(b.metrics.cleanerPasses) }
-
 // Throttled is sluice_broker_connections_throttled_total{limit}.
 func Throttled(b *Broker, limit string) float64 {
 	return counterValue(b.metrics.throttled.WithLabelValues(limit))

@@ -45,7 +45,7 @@ func produceEach(t *testing.T, addr, topic string, n int) {
 func TestLogFlushIntervalMessages(t *testing.T) {
 	zk := testcluster.Coordinator(t)
 	def := testcluster.StartBroker(t, 1, zk, "")
-	createTopic(t, def.Addr(), "lazy", 1)
+	testcluster.CreateTopic(t, def.Addr(), "lazy", 1)
 	testcluster.CreateReplicatedTopic(t, def.Addr(), "eager", 1, 1, map[string]string{"flush.messages": "1"})
 	produceEach(t, def.Addr(), "lazy", 5)
 	if n := logFlushes(t, def); n != 0 {
@@ -57,7 +57,7 @@ func TestLogFlushIntervalMessages(t *testing.T) {
 	}
 
 	every := testcluster.StartBroker(t, 1, testcluster.Coordinator(t), "", func(c *broker.Config) { c.FlushMessages = 1 })
-	createTopic(t, every.Addr(), "t", 1)
+	testcluster.CreateTopic(t, every.Addr(), "t", 1)
 	produceEach(t, every.Addr(), "t", 7)
 	if n := logFlushes(t, every); n != 7 {
 		t.Fatalf("log.flush.interval.messages=1: %d fsyncs after 7 appends, want 7", n)
@@ -69,7 +69,7 @@ func TestLogFlushIntervalMessages(t *testing.T) {
 // fsync, and one with nothing new is not.
 func TestLogFlushIntervalMs(t *testing.T) {
 	b := testcluster.StartBroker(t, 1, testcluster.Coordinator(t), "", func(c *broker.Config) { c.FlushIntervalMs = 50 })
-	createTopic(t, b.Addr(), "t", 1)
+	testcluster.CreateTopic(t, b.Addr(), "t", 1)
 	if n := logFlushes(t, b); n != 0 {
 		t.Fatalf("%d fsyncs before any record", n)
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/sluicelogs/sluice/broker/group"
 	"github.com/sluicelogs/sluice/broker/segment"
 	"github.com/sluicelogs/sluice/internal/await"
+	"github.com/sluicelogs/sluice/testkit/brokertest"
 	"github.com/sluicelogs/sluice/testkit/memtest"
 	"github.com/sluicelogs/sluice/testkit/promtest"
 	"github.com/sluicelogs/sluice/testkit/testcluster"
@@ -63,7 +64,7 @@ func TestHandlerPanicClosesOnlyItsConnection(t *testing.T) {
 	zkAddr := testcluster.Coordinator(t)
 	b := startBrokerWith(t, zkAddr, func(b *broker.Broker) { broker.PanicOn(b, kmsg.DescribeConfigs) })
 	addr := b.Addr()
-	createTopic(t, addr, "calm", 1)
+	testcluster.CreateTopic(t, addr, "calm", 1)
 	good, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.DefaultProduceTopic("calm"))
 	if err != nil {
 		t.Fatal(err)
@@ -130,7 +131,7 @@ func TestCreatePartitionsOfTopicWithoutPartitions(t *testing.T) {
 	defer cancel()
 	// "fine" is created after the bad topics: once the broker knows it, it
 	// has read (and skipped) theirs.
-	createTopic(t, addr, "fine", 1)
+	testcluster.CreateTopic(t, addr, "fine", 1)
 	for _, name := range []string{"empty", "no-map", "no-reps"} {
 		md := kmsg.NewPtrMetadataRequest()
 		mt := kmsg.NewMetadataRequestTopic()
@@ -159,35 +160,8 @@ func TestCreatePartitionsOfTopicWithoutPartitions(t *testing.T) {
 	if got := promtest.Value(t, promtest.Of(b.Collectors()...), "sluice_broker_request_panics_total", "api", kmsg.CreatePartitions.Name()); got != 0 {
 		t.Fatalf("%v CreatePartitions requests panicked", got)
 	}
-	produceValues(t, addr, "fine", 5)
-	checkValues(t, addr, "fine", 5)
-}
-
-// consumeGroup joins group, reads n records of topic from where the
-// group's committed offsets are (the start without any), commits them,
-// and returns their values.
-func consumeGroup(t *testing.T, addr, group, topic string, n int) []string {
-	t.Helper()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.ConsumerGroup(group), kgo.ConsumeTopics(topic),
-		kgo.DisableAutoCommit(), kgo.FetchMaxWait(100*time.Millisecond))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	var got []string
-	for len(got) < n {
-		fs := cl.PollFetches(ctx)
-		if err := fs.Err0(); err != nil {
-			t.Fatalf("group %s after %d records: %v", group, len(got), err)
-		}
-		fs.EachRecord(func(r *kgo.Record) { got = append(got, string(r.Value)) })
-	}
-	if err := cl.CommitUncommittedOffsets(ctx); err != nil {
-		t.Fatalf("commit of group %s: %v", group, err)
-	}
-	return got
+	brokertest.ProduceValues(t, addr, "fine", 5)
+	brokertest.CheckValues(t, addr, "fine", 5)
 }
 
 // brokerWithGroup starts a broker (and its coordinator, whose address it
@@ -197,9 +171,9 @@ func brokerWithGroup(t *testing.T) (string, *testcluster.Broker) {
 	t.Helper()
 	zkAddr := testcluster.Coordinator(t)
 	b := testcluster.StartBroker(t, 1, zkAddr, "")
-	createTopic(t, b.Addr(), "work", 1)
-	produceValues(t, b.Addr(), "work", 3)
-	if got := consumeGroup(t, b.Addr(), "g", "work", 3); len(got) != 3 {
+	testcluster.CreateTopic(t, b.Addr(), "work", 1)
+	brokertest.ProduceValues(t, b.Addr(), "work", 3)
+	if got := brokertest.ConsumeGroup(t, b.Addr(), "g", "work", 3); len(got) != 3 {
 		t.Fatalf("group g read %v, want the 3 records of work", got)
 	}
 	return zkAddr, b
@@ -211,8 +185,8 @@ func brokerWithGroup(t *testing.T) (string, *testcluster.Broker) {
 // groups found no coordinator after the next restart.
 func TestProduceToInternalTopicRefused(t *testing.T) {
 	_, b := brokerWithGroup(t)
-	cl, ctx := requestClient(t, b.Addr())
-	before := endOffsets(t, cl, "__consumer_offsets")[0]
+	cl, ctx := brokertest.RequestClient(t, b.Addr())
+	before := brokertest.EndOffsets(t, cl, "__consumer_offsets")[0]
 	for _, acks := range []int16{1, -1} {
 		req := kmsg.NewPtrProduceRequest()
 		req.Acks, req.TimeoutMillis = acks, 5000
@@ -230,7 +204,7 @@ func TestProduceToInternalTopicRefused(t *testing.T) {
 			t.Fatalf("acks=%d: produce to __consumer_offsets answered %v, want INVALID_TOPIC_EXCEPTION", acks, kerr.ErrorForCode(code))
 		}
 	}
-	if after := endOffsets(t, cl, "__consumer_offsets")[0]; after != before {
+	if after := brokertest.EndOffsets(t, cl, "__consumer_offsets")[0]; after != before {
 		t.Fatalf("__consumer_offsets grew from %d to %d", before, after)
 	}
 }
@@ -243,10 +217,10 @@ func TestProduceToInternalTopicRefused(t *testing.T) {
 func TestAdminOfInternalTopicRefused(t *testing.T) {
 	_, b := brokerWithGroup(t)
 	addr := b.Addr()
-	createTopic(t, addr, "gone", 1)
-	createTopic(t, addr, "__transaction_state", 1) // a client may create it, as in Kafka
+	testcluster.CreateTopic(t, addr, "gone", 1)
+	testcluster.CreateTopic(t, addr, "__transaction_state", 1) // a client may create it, as in Kafka
 
-	cl, ctx := requestClient(t, addr)
+	cl, ctx := brokertest.RequestClient(t, addr)
 	internal := []string{"__consumer_offsets", "__transaction_state"}
 
 	for _, validate := range []bool{true, false} {
@@ -324,8 +298,8 @@ func TestAdminOfInternalTopicRefused(t *testing.T) {
 		}
 	}
 	// The group's commit survived: it reads nothing again.
-	produceValues(t, addr, "work", 1)
-	if got := consumeGroup(t, addr, "g", "work", 1); len(got) != 1 {
+	brokertest.ProduceValues(t, addr, "work", 1)
+	if got := brokertest.ConsumeGroup(t, addr, "g", "work", 1); len(got) != 1 {
 		t.Fatalf("after the refused deletes the group read %v", got)
 	}
 }
@@ -354,8 +328,8 @@ func TestReplaySkipsUndecodableOffsetsRecord(t *testing.T) {
 
 	b = testcluster.StartBroker(t, 1, zkAddr, b.Dir)
 	addr = b.Addr()
-	produceValues(t, addr, "work", 5) // v-00000…v-00004 again: offsets 3–7
-	got := consumeGroup(t, addr, "g", "work", 5)
+	brokertest.ProduceValues(t, addr, "work", 5) // v-00000…v-00004 again: offsets 3–7
+	got := brokertest.ConsumeGroup(t, addr, "g", "work", 5)
 	if strings.Join(got, ",") != "v-00000,v-00001,v-00002,v-00003,v-00004" {
 		t.Fatalf("after the restart group g read %v, want the 5 new records only", got)
 	}
@@ -375,8 +349,8 @@ func TestAnnouncedSizeIsNotAllocated(t *testing.T) {
 	zkAddr := testcluster.Coordinator(t)
 	b := testcluster.StartBroker(t, 1, zkAddr, "")
 	addr := b.Addr()
-	createTopic(t, addr, "small", 1)
-	produceValues(t, addr, "small", 10)
+	testcluster.CreateTopic(t, addr, "small", 1)
+	brokertest.ProduceValues(t, addr, "small", 10)
 
 	runtime.GC()
 	var before runtime.MemStats
@@ -418,9 +392,9 @@ func TestAnnouncedSizeIsNotAllocated(t *testing.T) {
 	if grown > 64<<20 {
 		t.Fatalf("heap grew by %d MiB for %d connections that sent headers only", grown>>20, conns)
 	}
-	createTopic(t, addr, "after", 1)
-	produceValues(t, addr, "after", 20)
-	checkValues(t, addr, "after", 20)
+	testcluster.CreateTopic(t, addr, "after", 1)
+	brokertest.ProduceValues(t, addr, "after", 20)
+	brokertest.CheckValues(t, addr, "after", 20)
 
 	c, err := net.Dial("tcp", addr)
 	if err != nil {
@@ -581,7 +555,7 @@ func TestConnectionLimitOverrides(t *testing.T) {
 func TestIdleConnectionClosed(t *testing.T) {
 	zkAddr := testcluster.Coordinator(t)
 	b := testcluster.StartBroker(t, 1, zkAddr, "", func(c *broker.Config) { c.ConnectionsMaxIdle = 200 * time.Millisecond })
-	createTopic(t, b.Addr(), "quiet", 1)
+	testcluster.CreateTopic(t, b.Addr(), "quiet", 1)
 
 	// The client that created the topic may have had a connection idle
 	// long enough already: count from here.
@@ -639,7 +613,7 @@ func TestRequestMemoryBackpressure(t *testing.T) {
 		c.MaxRequestBytes, c.QueuedMaxRequestBytes = 1<<20, 1<<20
 	})
 	addr := b.Addr()
-	createTopic(t, addr, "pressed", 1)
+	testcluster.CreateTopic(t, addr, "pressed", 1)
 
 	hog, err := net.Dial("tcp", addr)
 	if err != nil {
@@ -690,7 +664,7 @@ func TestRequestMemoryBackpressure(t *testing.T) {
 		t.Fatalf("produce once the memory was given back: %v", err)
 	}
 	var got []string
-	readAll(t, addr, "pressed", func(r *kgo.Record) { got = append(got, string(r.Value)) })
+	brokertest.ReadAll(t, addr, "pressed", func(r *kgo.Record) { got = append(got, string(r.Value)) })
 	if strings.Join(got, ",") != "waited" {
 		t.Fatalf("pressed holds %q", got)
 	}

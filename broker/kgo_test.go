@@ -24,7 +24,7 @@ func TestFranzGoProduceConsumeGroup(t *testing.T) {
 	zkAddr := testcluster.Coordinator(t)
 	b := testcluster.StartBroker(t, 1, zkAddr, "")
 	addr := b.Addr()
-	createTopic(t, addr, "events", 3)
+	testcluster.CreateTopic(t, addr, "events", 3)
 
 	const n = 100000
 	prod, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.DefaultProduceTopic("events"))

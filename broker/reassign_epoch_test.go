@@ -13,6 +13,7 @@ import (
 
 	"github.com/sluicelogs/sluice/broker"
 	"github.com/sluicelogs/sluice/internal/await"
+	"github.com/sluicelogs/sluice/testkit/brokertest"
 	"github.com/sluicelogs/sluice/testkit/testcluster"
 	"github.com/sluicelogs/sluice/testkit/testpeer"
 )
@@ -37,12 +38,12 @@ func TestReassignmentBumpsLeaderEpoch(t *testing.T) {
 		addrs = append(addrs, brokers[id-1].Addr())
 	}
 	const topic = "epochs"
-	createReplicated(t, addrs[0], topic, 1, 2, nil)
-	awaitPreferred(t, addrs, topic, 1, func(int, []int32) error { return nil })
-	produceNumbered(t, addrs, topic, "before", 100)
-	ctl, _, parts := controllerAddrs(t, addrs, topic)
-	leader, orig, e0 := parts[0].leader, parts[0].replicas, parts[0].epoch
-	follower, spare := otherReplica(orig, leader), int32(6)-orig[0]-orig[1]
+	testcluster.CreateReplicatedTopic(t, addrs[0], topic, 1, 2, nil)
+	brokertest.AwaitPreferred(t, addrs, topic, 1, func(int, []int32) error { return nil })
+	brokertest.ProduceNumbered(t, addrs, topic, "before", 100)
+	ctl, _, parts := brokertest.ControllerAddrs(t, addrs, topic)
+	leader, orig, e0 := parts[0].Leader, parts[0].Replicas, parts[0].Epoch
+	follower, spare := brokertest.OtherReplica(orig, leader), int32(6)-orig[0]-orig[1]
 
 	// Broker 9 registers (as a broker would) but never serves: a
 	// reassignment adding it stays in progress.
@@ -59,7 +60,7 @@ func TestReassignmentBumpsLeaderEpoch(t *testing.T) {
 		t.Fatal(err)
 	}
 	await.Eventually(t, 30*time.Second, 50*time.Millisecond, func() error {
-		if got := alterReassignment(t, ctl, topic, 0, []int32{leader, follower, 9}); got != 0 {
+		if got := brokertest.AlterReassignment(t, ctl, topic, 0, []int32{leader, follower, 9}); got != 0 {
 			return fmt.Errorf("reassignment onto broker 9: %v", kerr.ErrorForCode(got))
 		}
 		return nil
@@ -89,21 +90,21 @@ func TestReassignmentBumpsLeaderEpoch(t *testing.T) {
 	if code, epoch, end := offsetForEpoch(t, leaderAddr, topic, e0+1, e0); code != 0 || epoch != e0 || end != 100 {
 		t.Errorf("OffsetForLeaderEpoch of epoch %d: %v, epoch %d ends at %d; want epoch %d ending at 100", e0, kerr.ErrorForCode(code), epoch, end, e0)
 	}
-	produceNumbered(t, addrs, topic, "during", 100)
+	brokertest.ProduceNumbered(t, addrs, topic, "during", 100)
 
 	// The cancel completes at once: one more epoch.
-	if got := alterReassignment(t, ctl, topic, 0, nil); got != 0 {
+	if got := brokertest.AlterReassignment(t, ctl, topic, 0, nil); got != 0 {
 		t.Fatalf("cancel: %v", kerr.ErrorForCode(got))
 	}
 	awaitEpoch(t, addrs, topic, e0+2, orig, orig)
 
 	// A real move keeping the leader: started and completed, two more.
 	target := []int32{leader, spare}
-	if got := alterReassignment(t, ctl, topic, 0, target); got != 0 {
+	if got := brokertest.AlterReassignment(t, ctl, topic, 0, target); got != 0 {
 		t.Fatalf("reassign to %v: %v", target, kerr.ErrorForCode(got))
 	}
 	awaitEpoch(t, addrs, topic, e0+4, target, target)
-	checkExactlyOnce(t, consumeAll(t, addrs, topic, 200), map[string]int{"before": 100, "during": 100})
+	brokertest.CheckExactlyOnce(t, brokertest.ConsumeAll(t, addrs, topic, 200), map[string]int{"before": 100, "during": 100})
 }
 
 func errCodeOf(e *kerr.Error) int16 {
@@ -117,8 +118,8 @@ func errCodeOf(e *kerr.Error) int16 {
 // epoch with these replicas and ISR.
 func awaitEpoch(t *testing.T, addrs []string, topic string, epoch int32, replicas, isr []int32) {
 	t.Helper()
-	awaitMetadata(t, addrs, topic, func(md zkTopic) error {
-		if p := md.parts[0]; p.epoch != epoch || !slices.Equal(p.replicas, replicas) || !sameIDs(p.isr, isr) {
+	brokertest.AwaitMetadata(t, addrs, topic, func(md brokertest.ZkTopic) error {
+		if p := md.Parts[0]; p.Epoch != epoch || !slices.Equal(p.Replicas, replicas) || !brokertest.SameIDs(p.ISR, isr) {
 			return fmt.Errorf("%s-0 is %+v, want epoch %d, replicas %v, ISR %v", topic, p, epoch, replicas, isr)
 		}
 		return nil
@@ -138,7 +139,7 @@ func fetchAtEpoch(t *testing.T, addr, topic string, current int32) int16 {
 	rp.CurrentLeaderEpoch, rp.FetchOffset, rp.PartitionMaxBytes = current, 0, 1<<20
 	rt.Partitions = append(rt.Partitions, rp)
 	req.Topics = append(req.Topics, rt)
-	fr := askBroker(t, addr, req).(*kmsg.FetchResponse)
+	fr := brokertest.AskBroker(t, addr, req).(*kmsg.FetchResponse)
 	if fr.ErrorCode != 0 {
 		return fr.ErrorCode
 	}
@@ -162,7 +163,7 @@ func offsetForEpoch(t *testing.T, addr, topic string, current, epoch int32) (int
 	rp.CurrentLeaderEpoch, rp.LeaderEpoch = current, epoch
 	rt.Partitions = append(rt.Partitions, rp)
 	req.Topics = append(req.Topics, rt)
-	or := askBroker(t, addr, req).(*kmsg.OffsetForLeaderEpochResponse)
+	or := brokertest.AskBroker(t, addr, req).(*kmsg.OffsetForLeaderEpochResponse)
 	if len(or.Topics) != 1 || len(or.Topics[0].Partitions) != 1 {
 		t.Fatalf("OffsetForLeaderEpoch answered %+v", or.Topics)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/sluicelogs/sluice/broker"
 	"github.com/sluicelogs/sluice/internal/await"
 	"github.com/sluicelogs/sluice/internal/kadmin"
+	"github.com/sluicelogs/sluice/testkit/brokertest"
 	"github.com/sluicelogs/sluice/testkit/testcluster"
 	"github.com/sluicelogs/sluice/testkit/testpeer"
 )
@@ -67,7 +68,7 @@ func produceSmall(t *testing.T, addr, topic string, n int) {
 // A cluster default set with kafka-configs.sh --entity-default is shown
 // by every broker as DYNAMIC_DEFAULT_BROKER_CONFIG.
 func TestReassignThrottle(t *testing.T) {
-	t.Parallel() // spends its time waiting on Kafka's JVM tools or brokers: see helpers_test.go
+	t.Parallel() // spends its time waiting on Kafka's JVM tools or brokers: see the package doc
 	testpeer.Used(t, "kafka", testpeer.KafkaVersion+" kafka-reassign-partitions.sh --throttle, kafka-configs.sh --entity-default")
 	zkAddr := testcluster.Coordinator(t)
 	b1 := testcluster.StartBroker(t, 1, zkAddr, "")
@@ -83,21 +84,21 @@ func TestReassignThrottle(t *testing.T) {
 	defer zc.Close()
 
 	const topic = "slow"
-	createReplicated(t, addrs[0], topic, 1, 1, nil)
+	testcluster.CreateReplicatedTopic(t, addrs[0], topic, 1, 1, nil)
 	var leader int32
 	await.Eventually(t, 30*time.Second, 20*time.Millisecond, func() error {
-		parts, err := describe(t, addrs[0], topic)
-		if err != nil || len(parts) != 1 || parts[0].leader < 0 {
+		parts, err := brokertest.Describe(t, addrs[0], topic)
+		if err != nil || len(parts) != 1 || parts[0].Leader < 0 {
 			return fmt.Errorf("%v %+v", err, parts)
 		}
-		leader = parts[0].leader
+		leader = parts[0].Leader
 		return nil
 	})
 	follower := 3 - leader
 	produceSmall(t, addrs[0], topic, 300)
 
 	bootstrap := strings.Join(addrs, ",")
-	plan := reassignPlan(t, topic, 0, []int32{leader, follower})
+	plan := brokertest.ReassignPlan(t, topic, 0, []int32{leader, follower})
 	out := testpeer.KafkaTool(t, "kafka-reassign-partitions.sh", nil, "--bootstrap-server", bootstrap,
 		"--reassignment-json-file", plan, "--execute", "--throttle", "1000000")
 	t.Logf("kafka-reassign-partitions.sh --execute --throttle:\n%s", out)
@@ -111,7 +112,7 @@ func TestReassignThrottle(t *testing.T) {
 		}
 		// kafka-configs.sh asks the broker itself.
 		addr := addrs[id-1]
-		desc := configTool(t, addr, "--describe", "--entity-type", "brokers", "--entity-name", fmt.Sprint(id))
+		desc := brokertest.ConfigTool(t, addr, "--describe", "--entity-type", "brokers", "--entity-name", fmt.Sprint(id))
 		for _, want := range []string{
 			"leader.replication.throttled.rate=1000000 sensitive=false synonyms={DYNAMIC_BROKER_CONFIG:leader.replication.throttled.rate=1000000}",
 			"follower.replication.throttled.rate=1000000 sensitive=false synonyms={DYNAMIC_BROKER_CONFIG:follower.replication.throttled.rate=1000000}",
@@ -125,7 +126,7 @@ func TestReassignThrottle(t *testing.T) {
 	if tc["leader.replication.throttled.replicas"] != fmt.Sprintf("0:%d", leader) || tc["follower.replication.throttled.replicas"] != fmt.Sprintf("0:%d", follower) {
 		t.Errorf("/config/topics/%s is %v, want leader 0:%d and follower 0:%d throttled", topic, tc, leader, follower)
 	}
-	desc := configTool(t, addrs[0], "--describe", "--entity-type", "topics", "--entity-name", topic)
+	desc := brokertest.ConfigTool(t, addrs[0], "--describe", "--entity-type", "topics", "--entity-name", topic)
 	if !strings.Contains(desc, fmt.Sprintf("follower.replication.throttled.replicas=0:%d", follower)) {
 		t.Errorf("kafka-configs.sh --describe topic:\n%s", desc)
 	}
@@ -141,20 +142,20 @@ func TestReassignThrottle(t *testing.T) {
 		if got := zkConfig(t, zc, fmt.Sprintf("brokers/%d", id)); len(got) != 0 {
 			t.Errorf("after --verify /config/brokers/%d is %v", id, got)
 		}
-		if desc := configTool(t, addrs[id-1], "--describe", "--entity-type", "brokers", "--entity-name", fmt.Sprint(id)); strings.Contains(desc, "throttled.rate") {
+		if desc := brokertest.ConfigTool(t, addrs[id-1], "--describe", "--entity-type", "brokers", "--entity-name", fmt.Sprint(id)); strings.Contains(desc, "throttled.rate") {
 			t.Errorf("after --verify broker %d describes:\n%s", id, desc)
 		}
 	}
 	if tc := zkConfig(t, zc, "topics/"+topic); len(tc) != 0 {
 		t.Errorf("after --verify /config/topics/%s is %v", topic, tc)
 	}
-	parts, err := describe(t, addrs[0], topic)
-	if err != nil || !slices.Equal(parts[0].isr, []int32{1, 2}) {
+	parts, err := brokertest.Describe(t, addrs[0], topic)
+	if err != nil || !slices.Equal(parts[0].ISR, []int32{1, 2}) {
 		t.Fatalf("after the move %+v (%v), want both in sync", parts, err)
 	}
 
 	// A cluster default, through any broker, shown by every broker.
-	out = configTool(t, addrs[0], "--alter", "--entity-type", "brokers", "--entity-default", "--add-config", "follower.replication.throttled.rate=5000")
+	out = brokertest.ConfigTool(t, addrs[0], "--alter", "--entity-type", "brokers", "--entity-default", "--add-config", "follower.replication.throttled.rate=5000")
 	if !strings.Contains(out, "Completed updating default config for brokers in the cluster.") {
 		t.Fatalf("kafka-configs.sh --alter --entity-default printed:\n%s", out)
 	}
@@ -162,13 +163,13 @@ func TestReassignThrottle(t *testing.T) {
 		t.Errorf("/config/brokers/<default> is %v", got)
 	}
 	await.Eventually(t, 30*time.Second, 20*time.Millisecond, func() error {
-		desc := configTool(t, addrs[1], "--describe", "--all", "--entity-type", "brokers", "--entity-name", "2")
+		desc := brokertest.ConfigTool(t, addrs[1], "--describe", "--all", "--entity-type", "brokers", "--entity-name", "2")
 		if !strings.Contains(desc, "follower.replication.throttled.rate=5000 sensitive=false synonyms={DYNAMIC_DEFAULT_BROKER_CONFIG:follower.replication.throttled.rate=5000}") {
 			return fmt.Errorf("broker 2 describes:\n%s", desc)
 		}
 		return nil
 	})
-	desc = configTool(t, addrs[0], "--describe", "--all", "--entity-type", "brokers", "--entity-default")
+	desc = brokertest.ConfigTool(t, addrs[0], "--describe", "--all", "--entity-type", "brokers", "--entity-default")
 	if !strings.Contains(desc, "follower.replication.throttled.rate=5000") || strings.Contains(desc, "log.dirs") {
 		t.Errorf("kafka-configs.sh --describe --entity-default:\n%s", desc)
 	}
@@ -214,14 +215,14 @@ func testReplicationThrottled(t *testing.T, side string) {
 	await.Eventually(t, 30*time.Second, 20*time.Millisecond, func() error { return kadmin.ReadyBrokers(context.Background(), addr, 2) })
 
 	const topic = "caught"
-	createReplicated(t, addr, topic, 1, 1, nil)
+	testcluster.CreateReplicatedTopic(t, addr, topic, 1, 1, nil)
 	var leader int32
 	await.Eventually(t, 30*time.Second, 20*time.Millisecond, func() error {
-		parts, err := describe(t, addr, topic)
-		if err != nil || len(parts) != 1 || parts[0].leader < 0 {
+		parts, err := brokertest.Describe(t, addr, topic)
+		if err != nil || len(parts) != 1 || parts[0].Leader < 0 {
 			return fmt.Errorf("%v %+v", err, parts)
 		}
-		leader = parts[0].leader
+		leader = parts[0].Leader
 		return nil
 	})
 	follower := 3 - leader
@@ -235,12 +236,12 @@ func testReplicationThrottled(t *testing.T, side string) {
 	produceSmall(t, addr, topic, 600) // some 50 kB once compressed: more than twice what ten windows allow
 
 	tb := bs[throttler].Broker
-	if code := alterReassignment(t, addr, topic, 0, []int32{leader, follower}); code != 0 {
+	if code := brokertest.AlterReassignment(t, addr, topic, 0, []int32{leader, follower}); code != 0 {
 		t.Fatalf("AlterPartitionReassignments: error %d", code)
 	}
 	inSync := func() bool {
-		parts, err := describe(t, addr, topic)
-		return err == nil && len(parts) == 1 && slices.Equal(parts[0].isr, []int32{1, 2})
+		parts, err := brokertest.Describe(t, addr, topic)
+		return err == nil && len(parts) == 1 && slices.Equal(parts[0].ISR, []int32{1, 2})
 	}
 	// Each step: wait until the throttler has held the partition back
 	// twice at this time (so no fetch is in flight) or the follower is in

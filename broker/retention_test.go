@@ -13,6 +13,7 @@ import (
 
 	"github.com/sluicelogs/sluice/broker"
 	"github.com/sluicelogs/sluice/internal/await"
+	"github.com/sluicelogs/sluice/testkit/brokertest"
 	"github.com/sluicelogs/sluice/testkit/testcluster"
 )
 
@@ -26,7 +27,7 @@ func TestRetention(t *testing.T) {
 			c.SegmentBytes, c.RetentionBytes, c.RetentionCheckInterval = 16384, 32768, 100*time.Millisecond
 		})
 	addr := b.Addr()
-	createTopic(t, addr, "short", 1)
+	testcluster.CreateTopic(t, addr, "short", 1)
 	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.DefaultProduceTopic("short"), kgo.ProducerBatchCompression(kgo.NoCompression()))
 	if err != nil {
 		t.Fatal(err)
@@ -69,12 +70,12 @@ func TestRetention(t *testing.T) {
 		return nil
 	})
 	start := earliest()
-	if end := endOffsets(t, cl, "short")[0]; end != 200 || start >= end {
+	if end := brokertest.EndOffsets(t, cl, "short")[0]; end != 200 || start >= end {
 		t.Fatalf("after retention: earliest %d, end %d", start, end)
 	}
 	// What is left reads back from its start to the end, all of it.
 	first, n := int64(-1), int64(0)
-	readAll(t, addr, "short", func(r *kgo.Record) {
+	brokertest.ReadAll(t, addr, "short", func(r *kgo.Record) {
 		if r.Offset < start {
 			t.Fatalf("read offset %d below the earliest %d", r.Offset, start)
 		}

@@ -9,6 +9,7 @@ import (
 	"github.com/xdg-go/scram"
 
 	"github.com/sluicelogs/sluice/testkit/testcluster"
+	"github.com/sluicelogs/sluice/testkit/brokertest"
 )
 
 // saramaScram is sarama's SCRAM client over xdg-go/scram's.
@@ -49,7 +50,7 @@ func TestSASLSarama(t *testing.T) {
 		{"scram wrong password", sarama.SASLTypeSCRAMSHA512, sarama.SASLHandshakeV1, "wrong", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			cfg := saramaConfig()
+			cfg := brokertest.SaramaConfig()
 			cfg.Metadata.Retry.Max = 0
 			cfg.Net.SASL.Enable = true
 			cfg.Net.SASL.Mechanism = tc.mech

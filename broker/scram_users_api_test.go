@@ -6,6 +6,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"github.com/sluicelogs/sluice/testkit/brokertest"
 	"github.com/sluicelogs/sluice/testkit/testcluster"
 )
 
@@ -34,7 +35,7 @@ func TestScramCredentialsAPI(t *testing.T) {
 	del := kmsg.NewAlterUserSCRAMCredentialsRequestDeletion()
 	del.Name, del.Mechanism = "ghost", 2
 	req.Deletions = append(req.Deletions, del)
-	resp := askBroker(t, addr, req).(*kmsg.AlterUserSCRAMCredentialsResponse)
+	resp := brokertest.AskBroker(t, addr, req).(*kmsg.AlterUserSCRAMCredentialsResponse)
 	want := map[string]*kerr.Error{"ok": nil, "few": kerr.UnacceptableCredential, "many": kerr.UnacceptableCredential,
 		"nomech": kerr.UnsupportedSaslMechanism, "twice": kerr.DuplicateResource, "nosalt": kerr.UnacceptableCredential,
 		"": kerr.UnacceptableCredential, "ghost": kerr.ResourceNotFound}
@@ -53,7 +54,7 @@ func TestScramCredentialsAPI(t *testing.T) {
 		u.Name = n
 		dreq.Users = append(dreq.Users, u)
 	}
-	dresp := askBroker(t, addr, dreq).(*kmsg.DescribeUserSCRAMCredentialsResponse)
+	dresp := brokertest.AskBroker(t, addr, dreq).(*kmsg.DescribeUserSCRAMCredentialsResponse)
 	got := map[string]int16{}
 	for _, r := range dresp.Results {
 		got[r.User] = r.ErrorCode
@@ -65,7 +66,7 @@ func TestScramCredentialsAPI(t *testing.T) {
 		t.Fatalf("describe results %v", got)
 	}
 	// Every user: only ok has a credential.
-	dresp = askBroker(t, addr, kmsg.NewPtrDescribeUserSCRAMCredentialsRequest()).(*kmsg.DescribeUserSCRAMCredentialsResponse)
+	dresp = brokertest.AskBroker(t, addr, kmsg.NewPtrDescribeUserSCRAMCredentialsRequest()).(*kmsg.DescribeUserSCRAMCredentialsResponse)
 	if len(dresp.Results) != 1 || dresp.Results[0].User != "ok" {
 		t.Fatalf("describe all: %+v", dresp.Results)
 	}
