@@ -8,8 +8,8 @@ import (
 	"github.com/IBM/sarama"
 	"github.com/xdg-go/scram"
 
-	"github.com/sluicelogs/sluice/testkit/testcluster"
 	"github.com/sluicelogs/sluice/testkit/brokertest"
+	"github.com/sluicelogs/sluice/testkit/testcluster"
 )
 
 // saramaScram is sarama's SCRAM client over xdg-go/scram's.

@@ -56,7 +56,7 @@ func registration(t *testing.T, zkAddr string, id int) map[string]any {
 
 // TestInterBrokerSSL: three brokers replicate over an SSL inter-broker
 // listener (INTERNAL, mutual TLS, host names verified) while clients use
-// PLAINTEXT. With min.insync.Replicas=3 an acks=all record is acked only
+// PLAINTEXT. With min.insync.replicas=3 an acks=all record is acked only
 // once both followers fetched it over TLS; every acked record is read
 // exactly once. Each listener's Metadata gives that listener's
 // endpoints, and /brokers/ids/<id> lists both as Kafka 2.x writes it.
@@ -69,7 +69,7 @@ func TestInterBrokerSSL(t *testing.T) {
 		brokers[id] = testcluster.StartBroker(t, id, zkAddr, "", replicaConfig, internalSSL(p.Server, p.CAFile))
 		addrs = append(addrs, brokers[id].Addr())
 	}
-	testcluster.CreateReplicatedTopic(t, addrs[0], "secure", 3, 3, map[string]string{"min.insync.Replicas": "3"})
+	testcluster.CreateReplicatedTopic(t, addrs[0], "secure", 3, 3, map[string]string{"min.insync.replicas": "3"})
 	brokertest.AwaitISR(t, addrs[0], "secure", []int32{1, 2, 3})
 	brokertest.ProduceNumbered(t, addrs, "secure", "a", 3000)
 	brokertest.CheckExactlyOnce(t, brokertest.ConsumeAll(t, addrs, "secure", 3000), map[string]int{"a": 3000})
