@@ -211,7 +211,16 @@ func TestThousandFiles(t *testing.T) {
 				return
 			default:
 			}
+			// A walk of /proc/self/fd is no snapshot: a harvester's file
+			// closed and the next one opened during a walk may both be
+			// counted (51 was seen under load). A sample is the smaller
+			// of two walks in a row: a limit exceeded for as long shows in both.
 			n, err := openUnder(logs)
+			if err == nil {
+				var again int
+				again, err = openUnder(logs)
+				n = min(n, again)
+			}
 			if err != nil {
 				sampleErr = err
 				return
