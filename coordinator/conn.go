@@ -322,10 +322,12 @@ func (c *conn) serve(ctx context.Context) {
 	n := int(int32(binary.BigEndian.Uint32(first[:])))
 	if n < 0 || n > maxFrame {
 		c.s.log.Debug("bad connect packet", "remote", c.nc.RemoteAddr(), "length", n)
+		c.s.pacer.owe()
 		return
 	}
 	charged, buf, err := c.charge(n)
 	if err != nil {
+		c.s.pacer.owe()
 		return
 	}
 	r = c.s.bufs.Reader(io.MultiReader(bytes.NewReader(first[:]), c.nc))
@@ -336,6 +338,7 @@ func (c *conn) serve(ctx context.Context) {
 		c.uncharge(charged) // answered, or refused
 	}
 	if !ok {
+		c.s.pacer.owe()
 		return
 	}
 	c.calls = make(chan *call, outQueue) // after the handshake too: 32 KiB

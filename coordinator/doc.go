@@ -87,4 +87,16 @@
 // it costs a session. Short connections' read buffers (4 KiB: a large
 // packet is read straight into its own buffer) and 64 KiB write buffers
 // come from per-server pools (internal/connbuf).
+//
+// Refusals pace the client port's accept loop as they pace the peer
+// port's (peerrate.go, refusePacer): a connection refused at accept
+// (maxCnxns, maxClientCnxns) or closed before its session (a connect
+// packet too long or over largeRequestMaxBytes, a throttled or failed
+// handshake) takes a token of a bucket of 64 refilled at 100 a second;
+// while the bucket is in debt the loop waits 10 ms before each accept,
+// the rest of a flood waiting in the kernel's accept queue. ZooKeeper has
+// no key for it. Established sessions are not touched; a new client
+// waits its turn during a flood. Without it zk-huge-connect's reconnect
+// loop was accepted ~4,600 times a second, each a connection's worth of
+// garbage (10 MiB a second), which the collector's headroom had to hold.
 package coordinator

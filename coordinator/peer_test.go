@@ -383,7 +383,7 @@ func TestPeerPortPacesRefusals(t *testing.T) {
 	var mu sync.Mutex
 	var waits []time.Duration
 	pacer := newRefusePacer()
-	pacer.rate.now = func() time.Time { return stopped }
+	pacer.now = func() time.Time { return stopped }
 	pacer.sleep = func(_ context.Context, d time.Duration) {
 		mu.Lock()
 		waits = append(waits, d)

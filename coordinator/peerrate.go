@@ -107,21 +107,60 @@ const (
 	refuseRate  = 100 // per second
 )
 
-// refusePacer holds the accept loop's bucket of refusals.
+// refusePacer is the accept loop's bucket of refusals: refuseBurst of
+// them, refilled at refuseRate a second. A refusal takes one; the bucket
+// may run into debt (down to -refuseBurst), and while it is in debt the
+// accept loop waits one refusal's worth (1/refuseRate) before each
+// accept. The debt lets refusals made after the accept, by a
+// connection's own goroutine (owe), pace the loop although the loop has
+// gone on accepting meanwhile.
 type refusePacer struct {
-	rate  *peerRate
+	now   func() time.Time
 	sleep func(ctx context.Context, d time.Duration) // time.Sleep that ends with ctx; tests replace it
+
+	mu     sync.Mutex
+	tokens float64
+	last   time.Time
 }
 
 func newRefusePacer() *refusePacer {
-	return &refusePacer{rate: newPeerRate(refuseBurst, refuseRate), sleep: sleepCtx}
+	return &refusePacer{now: time.Now, sleep: sleepCtx, tokens: refuseBurst, last: time.Now()}
 }
 
-// refused counts a refusal and, once the bucket is empty, waits as long as
-// one refusal is worth before the accept loop goes on.
+// refused counts a refusal made by the accept loop and waits if the
+// bucket is in debt.
 func (p *refusePacer) refused(ctx context.Context) {
-	if !p.rate.allow(netip.Addr{}) {
+	p.owe()
+	p.wait(ctx)
+}
+
+// owe counts a refusal made outside the accept loop (the client port's
+// connections closed before their session: a bad or too large connect
+// packet, a throttled or failed handshake); the accept loop pays for it
+// in its waits.
+func (p *refusePacer) owe() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.fill()
+	p.tokens = max(p.tokens-1, -refuseBurst)
+}
+
+// wait makes the accept loop wait one refusal's worth while the bucket is
+// in debt.
+func (p *refusePacer) wait(ctx context.Context) {
+	p.mu.Lock()
+	p.fill()
+	debt := p.tokens < 0
+	p.mu.Unlock()
+	if debt {
 		p.sleep(ctx, time.Second/refuseRate)
+	}
+}
+
+func (p *refusePacer) fill() {
+	if now := p.now(); now.After(p.last) {
+		p.tokens = min(p.tokens+now.Sub(p.last).Seconds()*refuseRate, refuseBurst)
+		p.last = now
 	}
 }
 

@@ -53,6 +53,7 @@ type Server struct {
 	metrics  *metrics
 	large    *largeRequests // largeRequestMaxBytes
 	throttle *connThrottle  // connection_throttle_*; nil when off
+	pacer    *refusePacer   // the client port's accept loop while it refuses (peerrate.go)
 	bufs     *connbuf.Pool  // client connections' read (clientReadBuffer) and write (clientWriteBuffer) buffers
 	seq      atomic.Uint64
 
@@ -91,7 +92,7 @@ func NewServer(cfg *Config, log *slog.Logger) (*Server, error) {
 		sessions: newSessionTracker(time.Now), ids: newSessionIDs(id, time.Now()),
 		pending: map[uint64]chan result{}, conns: map[*conn]struct{}{}, perIP: map[string]int{},
 		started: time.Now(), stats: newReqStats(), metrics: newMetrics(), large: newLargeRequests(cfg), bufs: connbuf.NewSizes(clientReadBuffer, clientWriteBuffer),
-		throttle: newConnThrottle(cfg, nil, nil),
+		throttle: newConnThrottle(cfg, nil, nil), pacer: newRefusePacer(),
 	}
 	// Replies are matched to requests by (proposer, seq). A restarted member
 	// re-applies entries of its previous run; starting seq at a random point
@@ -299,6 +300,12 @@ func (s *Server) releaseDirLocks() {
 // accept serves the clients of ln, over TLS with tlsCfg when it is set.
 func (s *Server) accept(ctx context.Context, ln net.Listener, tlsCfg *tls.Config) error {
 	for {
+		// Refusing costs memory and CPU too: past refuseBurst refusals a
+		// second (here, or connections closed before their session), the
+		// loop takes at most refuseRate connections a second, the rest
+		// waiting in the kernel's accept queue, as on the peer port.
+		// Established sessions are not touched.
+		s.pacer.wait(ctx)
 		nc, err := accept.Next(ctx, ln, s.log)
 		if err != nil { // closed by Run, which is stopping
 			return nil
@@ -312,12 +319,14 @@ func (s *Server) accept(ctx context.Context, ln net.Listener, tlsCfg *tls.Config
 			s.refuseLocked("maxCnxns", "too many client connections", "remote", nc.RemoteAddr().String(), "max", s.cfg.MaxCnxns)
 			s.mu.Unlock()
 			nc.Close()
+			s.pacer.owe()
 			continue
 		}
 		if s.cfg.MaxClientCnxns > 0 && s.perIP[ip] >= s.cfg.MaxClientCnxns {
 			s.refuseLocked("maxClientCnxns", "too many connections from one address", "ip", ip, "max", s.cfg.MaxClientCnxns)
 			s.mu.Unlock()
 			nc.Close()
+			s.pacer.owe()
 			continue
 		}
 		if ctx.Err() != nil { // Run is stopping and may have closed the others already

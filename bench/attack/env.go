@@ -60,18 +60,28 @@ const (
 	// goal (idle RSS + budget) leaves the runtime little: at 32 MiB the
 	// broker's heap garbage took 8–10 MiB the goal has not got
 	// (kafka-array-bodies 133 MiB against 124), so it gets 16. The
-	// coordinator keeps 32: under zk-huge-connect 64 MiB of held packets
-	// are live, and with 16 or 24 MiB over them the collector ran so often
-	// that the client's p99 went from 0.25 ms to 3–7 ms. Without a
+	// coordinator's is 24: under zk-huge-connect 64 MiB of held packets
+	// are live; with 16 over them the collector ran all the time (the
+	// normal client's own garbage, 6–8 MiB a second, fills what is left)
+	// and its p99 went 1.3 → 3.7 ms. (With 16 or 24 the client's p99 went
+	// 0.25 → 3–7 ms before the client port paced its refusals: the flood
+	// of refused connections made 10 MiB of garbage a second.) Without a
 	// GOMEMLIMIT (Go's -Xmx) the collector lets the heap reach twice what
 	// is live, so a budget of 100 MiB held by requests could take 200 MiB.
 	brokerHeapBase      = 16 << 20
-	coordinatorHeapBase = 32 << 20
+	coordinatorHeapBase = 24 << 20
 	// zkLargeRequestMaxBytes is the coordinator's largeRequestMaxBytes
 	// (below its 100 MiB default, to fit the constant budget of the other
 	// attacks): the client port's request memory budget, charged with
 	// the requests above largeRequestThreshold (its default, 64 KiB).
 	zkLargeRequestMaxBytes = 64 << 20
+	// zkConnBytes is what one client connection may cost the coordinator
+	// beyond its packet: at most 24 KiB of heap (TestHeldPacketCostsLittleMore
+	// asserts it) and the stacks of its two goroutines (8 KiB each to
+	// start). maxCnxns bounds the connections, so an attack that holds
+	// them all may grow the node by zkMaxCnxns × zkConnBytes beside
+	// largeRequestMaxBytes: both are configured budgets.
+	zkConnBytes = 40 << 10
 )
 
 // goMemLimit is GOMEMLIMIT for a process whose requests are bounded by

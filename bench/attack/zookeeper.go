@@ -38,7 +38,7 @@ func zkAttacks() []*Attack {
 			},
 		},
 		{
-			Name: "zk-huge-connect", Port: PortZK, Budget: zkLargeRequestMaxBytes, BudgetFrom: "largeRequestMaxBytes",
+			Name: "zk-huge-connect", Port: PortZK, Budget: zkLargeRequestMaxBytes + zkMaxCnxns*zkConnBytes, BudgetFrom: fmt.Sprintf("largeRequestMaxBytes + maxCnxns × %d KiB a connection", zkConnBytes>>10),
 			Does: "from 127.0.0.2–7, 150 connections announce a 1 GiB connect packet and send 64 bytes of it, 150 announce the largest allowed (1 MiB) and send all of it but the last byte; held, reopened when closed",
 			run: func(ctx context.Context, e *env) (string, error) {
 				huge := append(binary.BigEndian.AppendUint32(nil, 1<<30), make([]byte, 64)...)
