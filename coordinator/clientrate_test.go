@@ -12,8 +12,6 @@ import (
 	"testing"
 	"time"
 
-	gozk "github.com/go-zookeeper/zk"
-
 	"github.com/sluicelogs/sluice/internal/await"
 )
 
@@ -72,21 +70,5 @@ func TestClientPortPacesRefusals(t *testing.T) {
 		}
 		return nil
 	})
-	c, ev, err := gozk.Connect([]string{s.Addr()}, 4*time.Second, gozk.WithLogInfo(false))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	await.Eventually(t, time.Minute, 10*time.Millisecond, func() error {
-		for {
-			select {
-			case e := <-ev:
-				if e.State == gozk.StateHasSession {
-					return nil
-				}
-			default:
-				return fmt.Errorf("no session yet")
-			}
-		}
-	})
+	connectSession(t, s.Addr())
 }

@@ -52,6 +52,31 @@ func newStandalone(t *testing.T) *Server {
 	return s
 }
 
+// connectSession returns a go-zookeeper client of addr once it has a
+// session (the first attempts may come before the member is ready and be
+// closed); the test's end closes it.
+func connectSession(t *testing.T, addr string) *gozk.Conn {
+	t.Helper()
+	c, ev, err := gozk.Connect([]string{addr}, 4*time.Second, gozk.WithLogInfo(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	await.Eventually(t, time.Minute, 10*time.Millisecond, func() error {
+		for {
+			select {
+			case e := <-ev:
+				if e.State == gozk.StateHasSession {
+					return nil
+				}
+			default:
+				return errors.New("no session yet")
+			}
+		}
+	})
+	return c
+}
+
 // TestPanicClosesOnlyItsConnection: a panic while serving a request (here
 // forced on getChildren, which runs under applyMu) closes that client's
 // connection and is counted; the member goes on serving the other client,
@@ -64,29 +89,7 @@ func TestPanicClosesOnlyItsConnection(t *testing.T) {
 		}
 	}
 	runStandalone(t, s)
-	// connect returns a client once it has a session (the first attempts
-	// may come before the member is ready and be closed).
-	connect := func() *gozk.Conn {
-		c, ev, err := gozk.Connect([]string{s.Addr()}, 4*time.Second, gozk.WithLogInfo(false))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(c.Close)
-		await.Eventually(t, time.Minute, 10*time.Millisecond, func() error {
-			for {
-				select {
-				case e := <-ev:
-					if e.State == gozk.StateHasSession {
-						return nil
-					}
-				default:
-					return errors.New("no session yet")
-				}
-			}
-		})
-		return c
-	}
-	victim, other := connect(), connect()
+	victim, other := connectSession(t, s.Addr()), connectSession(t, s.Addr())
 	if _, err := other.Create("/a", []byte("1"), 0, gozk.WorldACL(gozk.PermAll)); err != nil {
 		t.Fatal(err)
 	}
