@@ -123,19 +123,8 @@ func (s *saslSSL) apply(spec *testpeer.BrokersSpec) {
 // (readiness, admin, inter-broker as deploy/kafka/run.sh sets) and
 // CONTROLLER as before, plus SASL_SSL with SCRAM-SHA-512.
 func (s *saslSSL) kafkaProperties(node, port, controllerPort int) string {
-	return fmt.Sprintf(`listeners=PLAINTEXT://127.0.0.1:%[1]d,CONTROLLER://127.0.0.1:%[2]d,SASL_SSL://127.0.0.1:%[3]d
-advertised.listeners=PLAINTEXT://127.0.0.1:%[1]d,SASL_SSL://127.0.0.1:%[3]d
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL
-sasl.enabled.mechanisms=SCRAM-SHA-512
-listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=%[6]s
-ssl.keystore.type=PEM
-ssl.keystore.location=%[4]s
-ssl.truststore.type=PEM
-ssl.truststore.location=%[5]s
-`, port, controllerPort, s.ports[node-1], s.keyStore, s.caFile, scramJAAS)
+	return testpeer.KafkaSASLSSLProperties(port, controllerPort, s.ports[node-1], s.keyStore, s.caFile, "SCRAM-SHA-512")
 }
-
-const scramJAAS = "org.apache.kafka.common.security.scram.ScramLoginModule required;"
 
 // configureSluice gives sluice broker id the same: a SASL_SSL listener
 // after its PLAINTEXT one, which stays the inter-broker listener.
@@ -147,7 +136,7 @@ func (s *saslSSL) configureSluice(id int, cfg *sluicebroker.Config) {
 	cfg.SSL.TruststoreType, cfg.SSL.TruststoreLocation = "PEM", s.caFile
 	cfg.SASL.EnabledMechanisms = []string{"SCRAM-SHA-512"}
 	cfg.SASL.InterBrokerMechanism = "SCRAM-SHA-512"
-	cfg.SASL.JAAS = map[string]string{"sasl_ssl.SCRAM-SHA-512": scramJAAS}
+	cfg.SASL.JAAS = map[string]string{"sasl_ssl.SCRAM-SHA-512": testpeer.ScramJAAS}
 }
 
 // ClientOpts are the load client's options: TLS trusting the run's CA

@@ -66,7 +66,7 @@ func TestSASLSSLConfigs(t *testing.T) {
 		"advertised.listeners":           "PLAINTEXT://127.0.0.1:9092,SASL_SSL://" + s.Addrs()[1],
 		"listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL",
 		"sasl.enabled.mechanisms":        "SCRAM-SHA-512",
-		"listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config": scramJAAS,
+		"listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config": testpeer.ScramJAAS,
 		"ssl.keystore.location":                                 s.keyStore,
 		"ssl.truststore.location":                               s.caFile,
 	}
