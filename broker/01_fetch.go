@@ -20,7 +20,8 @@ import (
 // offset tells the leader how far it has got). It long-polls: while fewer
 // than MinBytes are ready it waits for appends until MaxWaitMillis. The
 // records are not copied: the response is written around them and the
-// batches go from the segment files to the socket with sendfile. v4 is
+// batches go from the segment files to the socket with sendfile (under
+// TLS, read into the connection's write buffer). v4 is
 // the first with v2 record batches and the last stable offset; v5+ gives
 // the log start offset; v7+ has fetch sessions, never granted here
 // (session id 0 tells clients to send full fetches); v9+ carries the
