@@ -45,7 +45,8 @@ run:
 ## bench: every benchmark, with allocations, then (bin/sluice-bench) the coordinator side by side
 ## with Apache ZooKeeper 3.8 (BENCH_COORDINATOR_FLAGS: see `bin/sluice-bench coordinator -h`),
 ## then the broker side by side with Apache Kafka 3.9 (BENCH_BROKER_FLAGS: see
-## `bin/sluice-bench broker -h`): one broker, then 3 brokers with replication
+## `bin/sluice-bench broker -h`): one broker with plaintext clients and again with SASL_SSL
+## clients (TLS + SCRAM-SHA-512 on both targets, a table each and their ratios side by side), then 3 brokers with replication
 ## factor 3 and acks=all (a longer warm-up: three Kafka JVMs share the cores
 ## while their JIT compiles), the indexer against raw esutil.BulkIndexer (built in
 ## only with -tags esceiling: esutil links 858 typed-API packages), the
@@ -63,7 +64,7 @@ bench: build peers
 	rm -f $(BENCH_SUMMARY)
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 	bin/sluice-bench coordinator -sluice bin/sluice -summary $(BENCH_SUMMARY) $(BENCH_COORDINATOR_FLAGS)
-	bin/sluice-bench broker -sluice bin/sluice -summary $(BENCH_SUMMARY) $(BENCH_BROKER_FLAGS)
+	bin/sluice-bench broker -sluice bin/sluice -summary $(BENCH_SUMMARY) -security plaintext,sasl_ssl $(BENCH_BROKER_FLAGS)
 	bin/sluice-bench broker -sluice bin/sluice -summary $(BENCH_SUMMARY) -brokers 3 -rf 3 -acks all -sizes 1024 -warmup 20s $(BENCH_BROKER_FLAGS)
 	bin/sluice-bench indexer -sluice bin/sluice -summary $(BENCH_SUMMARY)
 	bin/sluice-bench agent -sluice bin/sluice -summary $(BENCH_SUMMARY) $(BENCH_AGENT_FLAGS)

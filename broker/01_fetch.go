@@ -20,7 +20,8 @@ import (
 // offset tells the leader how far it has got). It long-polls: while fewer
 // than MinBytes are ready it waits for appends until MaxWaitMillis. The
 // records are not copied: the response is written around them and the
-// batches go from the segment files to the socket with sendfile. v4 is
+// batches go from the segment files to the socket with sendfile (under
+// TLS, read into the connection's write buffer). v4 is
 // the first with v2 record batches and the last stable offset; v5+ gives
 // the log start offset; v7+ has fetch sessions, never granted here
 // (session id 0 tells clients to send full fetches); v9+ carries the
@@ -183,8 +184,14 @@ func (b *Broker) fetchOnce(req *kmsg.FetchRequest, first bool, denied map[string
 
 // writeTo sends the response (Fetch v4–v12 wire format) to nc, buffering
 // everything but the records in w and sending those with sendfile when nc
-// is a socket.
+// is a socket. Otherwise (a TLS connection: sendfile cannot encrypt) the
+// records go through w too, read from the segment files straight into w's
+// buffer: each write to nc is a full buffer (64 KiB for a connection, four
+// TLS records of 16 KiB) holding the response's small parts with the
+// records, rather than a small write per partition header and io.Copy's
+// 32 KiB chunks through a buffer allocated per partition.
 func (f *fetchResult) writeTo(w *bufio.Writer, nc io.Writer, correlationID int32) error {
+	sendfile := segment.SendfileTo(nc)
 	flexible := f.version >= 12
 	var e fetchEncoder
 	e.flexible = flexible
@@ -242,6 +249,12 @@ func (f *fetchResult) writeTo(w *bufio.Writer, nc io.Writer, correlationID int32
 		}
 		prev = c.at
 		if c.data.Size == 0 {
+			continue
+		}
+		if !sendfile {
+			if _, err := w.ReadFrom(c.data.Reader()); err != nil {
+				return err
+			}
 			continue
 		}
 		if err := w.Flush(); err != nil {

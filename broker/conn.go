@@ -320,7 +320,8 @@ func (c *conn) serve(ctx context.Context) {
 		_ = c.nc.SetWriteDeadline(time.Now().Add(30 * time.Second))
 		if fr, ok := resp.(*fetchResponse); ok {
 			// Fetch writes its own response around the records, which go
-			// from the segment files to the socket with sendfile.
+			// from the segment files to the socket with sendfile (through
+			// w under TLS).
 			err := fr.res.writeTo(w, c.nc, req.correlationID)
 			fr.res.release()
 			if err != nil {

@@ -109,7 +109,8 @@
 // consumer-group APIs of package group, and ApiVersions, the request
 // parser and the dispatch all read that table. Fetch answers with a
 // fetchResponse whose records go from the segment files to the socket by
-// sendfile.
+// sendfile (under TLS, which sendfile cannot encrypt, read into the
+// connection's 64 KiB write buffer).
 //
 // # Untrusted input
 //

@@ -3,6 +3,7 @@ package broker
 import (
 	"bufio"
 	"bytes"
+	"crypto/tls"
 	"encoding/binary"
 	"io"
 	"log/slog"
@@ -120,6 +121,86 @@ func TestFetchResponseEncoding(t *testing.T) {
 		}
 		if len(resp.Topics) != 1 || !bytes.Equal(resp.Topics[0].Partitions[0].RecordBatches, want) {
 			t.Fatalf("v%d: AppendTo decoded as %+v", version, resp)
+		}
+	}
+}
+
+// writeSizes records the size of each Write; it is no io.ReaderFrom, as a
+// *tls.Conn is not.
+type writeSizes struct {
+	buf   bytes.Buffer
+	sizes []int
+}
+
+func (w *writeSizes) Write(p []byte) (int, error) {
+	w.sizes = append(w.sizes, len(p))
+	return w.buf.Write(p)
+}
+
+// TestFetchResponseWithoutSendfile: to a writer sendfile cannot reach (a
+// TLS connection), a Fetch response of three partitions of ~200 KiB each
+// goes out in writes of the connection buffer's full 64 KiB, the last one
+// excepted (no small write per partition header, no 32 KiB io.Copy
+// chunks), and decodes with franz-go to the records byte for byte.
+func TestFetchResponseWithoutSendfile(t *testing.T) {
+	if _, ok := any(&tls.Conn{}).(io.ReaderFrom); ok {
+		t.Fatal("*tls.Conn is an io.ReaderFrom now: bufio.Writer.ReadFrom would hand it the file")
+	}
+	if segment.SendfileTo(&tls.Conn{}) {
+		t.Fatal("SendfileTo says a TLS connection takes sendfile")
+	}
+	l, err := segment.Open(t.TempDir(), segment.Options{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	value := bytes.Repeat([]byte("v"), 1000)
+	for range 200 {
+		if _, _, err := l.Append(segment.BuildBatch([]segment.Record{{Value: value}}, 1), 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	l.SetHighWatermark(l.LogEndOffset())
+	want, err := l.ReadBytes(0, 1<<20, l.HighWatermark())
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := &fetchResult{version: 12, topics: []fetchTopic{{name: "t"}}}
+	for p := range int32(3) {
+		data, err := l.Read(0, 1<<20, l.HighWatermark())
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.records += data.Size
+		res.topics[0].parts = append(res.topics[0].parts, fetchPart{partition: p, hw: l.HighWatermark(), lastStable: l.HighWatermark(), data: data})
+	}
+	nc := &writeSizes{}
+	w := bufio.NewWriterSize(nc, 64<<10)
+	err = res.writeTo(w, nc, 7)
+	res.release()
+	if err == nil {
+		err = w.Flush()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, n := range nc.sizes[:len(nc.sizes)-1] {
+		if n != 64<<10 {
+			t.Fatalf("write %d of %d is %d bytes, want every write but the last a full 64 KiB buffer: %v", i, len(nc.sizes), n, nc.sizes)
+		}
+	}
+	frame := nc.buf.Bytes()
+	if size := int(binary.BigEndian.Uint32(frame)); size != len(frame)-4 {
+		t.Fatalf("size field %d, frame %d bytes", size, len(frame)-4)
+	}
+	resp := kmsg.NewPtrFetchResponse()
+	resp.SetVersion(12)
+	if err := resp.ReadFrom(frame[4+4+1:]); err != nil {
+		t.Fatalf("franz-go cannot decode the response: %v", err)
+	}
+	for _, p := range resp.Topics[0].Partitions {
+		if !bytes.Equal(p.RecordBatches, want) {
+			t.Fatalf("partition %d: %d record bytes, want %d", p.Partition, len(p.RecordBatches), len(want))
 		}
 	}
 }

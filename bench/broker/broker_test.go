@@ -109,3 +109,37 @@ func TestClusterLoadAgainstSluiceProcesses(t *testing.T) {
 		t.Errorf("RSS: brokers %d, coordinator %d", r.BrokerRSS, r.CoordRSS)
 	}
 }
+
+// TestSASLSSLLoadAgainstSluiceProcesses runs a tiny load over the
+// SASL_SSL listener of a sluice broker process: the bench's user is made
+// through the PLAINTEXT listener, the load client logs in with
+// SCRAM-SHA-512 over TLS (it could not speak to that port otherwise), and
+// every phase has its records.
+func TestSASLSSLLoadAgainstSluiceProcesses(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cfg := Config{
+		Targets:  []string{TargetSluice},
+		Security: SecuritySASLSSL,
+		Load:     Load{Sizes: []int{1024}, Duration: 200 * time.Millisecond, MaxBuffered: 256},
+		Sluice:   testpeer.SluiceBinary(t),
+		Dir:      t.TempDir(),
+	}
+	results, err := Compare(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(results) != 1 || results[0].Err != nil {
+		t.Fatalf("results %+v", results)
+	}
+	rep := results[0].Rounds[0]
+	for _, name := range []string{ProduceName(1024, AcksLeader), ProduceName(1024, AcksAll), ConsumeName(1024)} {
+		p := rep.Phase(name)
+		if p == nil || p.Records == 0 || p.Errors != 0 {
+			t.Errorf("phase %s: %+v", name, p)
+		}
+	}
+	if c, p := rep.Phase(ConsumeName(1024)), rep.Phase(ProduceName(1024, AcksLeader)); c != nil && p != nil && c.Records != p.Records {
+		t.Errorf("consumed %d records over SASL_SSL, produced %d", c.Records, p.Records)
+	}
+}

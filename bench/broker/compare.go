@@ -22,6 +22,7 @@ const (
 // Config is a side-by-side run: the same Load against every target.
 type Config struct {
 	Targets   []string // TargetSluice, TargetKafka
+	Security  string   // SecurityPlaintext ("" too) or SecuritySASLSSL: how the load client reaches the brokers
 	Brokers   int      // brokers of each target, default 1
 	Load      Load     // the workload; Brokers is set per target, Replication is the topics' and the brokers' default
 	Rounds    int      // times the phases run against each target, the targets taking turns; the table shows medians (default 1)
@@ -77,6 +78,15 @@ func runRound(ctx context.Context, cfg Config, dir string, r *Result, round, rou
 	p := compare.Progress(cfg.Progress)
 	fmt.Fprintf(p, "%s, round %d of %d: starting\n", target, round, rounds)
 	spec := testpeer.BrokersSpec{Kind: target, Dir: dir, Brokers: cfg.Brokers, Replication: cfg.Load.Replication, Sluice: cfg.Sluice, Kafka: cfg.Kafka, KafkaHeap: cfg.KafkaHeap}
+	var sec *saslSSL
+	if cfg.Security == SecuritySASLSSL {
+		var err error
+		if sec, err = newSASLSSL(filepath.Join(dir, target+"-pki"), cfg.Brokers); err != nil {
+			r.Err = err
+			return
+		}
+		sec.apply(&spec)
+	}
 	t, err := testpeer.StartBrokers(ctx, spec)
 	if err != nil {
 		r.Err = err
@@ -89,6 +99,12 @@ func runRound(ctx context.Context, cfg Config, dir string, r *Result, round, rou
 	l := cfg.Load
 	l.Brokers = t.Addrs
 	l.Progress = cfg.Progress
+	if sec != nil {
+		if l.Brokers, l.ClientOpts, err = sec.login(ctx, t); err != nil {
+			r.Err = fmt.Errorf("%w\nbroker logs:\n%s", err, t.Tails(10))
+			return
+		}
+	}
 	rep, err := l.Run(ctx)
 	if err == nil && rep != nil {
 		err = rep.Err()
@@ -269,9 +285,9 @@ func quant(st *Stat, q float64) string {
 // SummaryRows are the headline rows of a comparison for `sluice-bench
 // summary`: records/s of every phase and the p99 of every producer phase,
 // then the total RSS, sluice next to Kafka, labelled with the brokers and
-// replication factor the run used. The goal is Kafka's throughput or more,
-// with a lower p99 and less memory.
-func SummaryRows(results []Result, brokers, replication int) []compare.Row {
+// replication factor the run used and, for SASL_SSL, ", SASL_SSL". The
+// goal is Kafka's throughput or more, with a lower p99 and less memory.
+func SummaryRows(results []Result, brokers, replication int, security string) []compare.Row {
 	var s, k *Result
 	for i := range results {
 		switch results[i].Target {
@@ -285,6 +301,7 @@ func SummaryRows(results []Result, brokers, replication int) []compare.Row {
 	if replication > 1 {
 		setup += fmt.Sprintf(" rf %d", replication)
 	}
+	setup += securitySetup(security)
 	names := phaseNames(s, k)
 	phase := func(r *Result, name string) *Stat {
 		if r == nil || r.Err != nil {

@@ -34,6 +34,16 @@ type Load struct {
 	MaxBuffered int           // kgo.MaxBufferedRecords, default 4096
 	Linger      time.Duration // kgo.ProducerLinger, default 0 (batches form while a request is in flight)
 	Progress    io.Writer     // a line per phase; nil for none
+	// ClientOpts are added to every client's options (admin, producers,
+	// consumer): e.g. TLS and SASL for a SASL_SSL listener.
+	ClientOpts []kgo.Opt
+}
+
+// client is a kgo client seeded with the load's brokers, with
+// ClientOpts and then opts.
+func (l *Load) client(opts ...kgo.Opt) (*kgo.Client, error) {
+	all := append([]kgo.Opt{kgo.SeedBrokers(l.Brokers...)}, l.ClientOpts...)
+	return kgo.NewClient(append(all, opts...)...)
 }
 
 // Acks settings of the producer phases.
@@ -152,7 +162,7 @@ func (l *Load) Run(ctx context.Context) (*Report, error) {
 	if len(l.Brokers) == 0 {
 		return nil, errors.New("broker bench: no brokers")
 	}
-	admin, err := kgo.NewClient(kgo.SeedBrokers(l.Brokers...))
+	admin, err := l.client()
 	if err != nil {
 		return nil, err
 	}
@@ -210,7 +220,6 @@ func (l *Load) Run(ctx context.Context) (*Report, error) {
 func (l *Load) produce(ctx context.Context, topic string, size int, acks string, d time.Duration) Phase {
 	p := Phase{Name: ProduceName(size, acks), Size: size, Acks: acks, Topic: topic}
 	opts := []kgo.Opt{
-		kgo.SeedBrokers(l.Brokers...),
 		kgo.DefaultProduceTopic(topic),
 		kgo.MaxBufferedRecords(l.MaxBuffered),
 		kgo.ProducerLinger(l.Linger),
@@ -223,7 +232,7 @@ func (l *Load) produce(ctx context.Context, topic string, size int, acks string,
 	} else {
 		opts = append(opts, kgo.RequiredAcks(kgo.AllISRAcks()))
 	}
-	cl, err := kgo.NewClient(opts...)
+	cl, err := l.client(opts...)
 	if err != nil {
 		p.Errors, p.FirstErr = 1, err
 		return p
@@ -266,8 +275,7 @@ func (l *Load) produce(ctx context.Context, topic string, size int, acks string,
 // it has want records, or no record came for 30 seconds.
 func (l *Load) consume(ctx context.Context, topic string, size int, want uint64) Phase {
 	p := Phase{Name: ConsumeName(size), Size: size, Topic: topic}
-	cl, err := kgo.NewClient(
-		kgo.SeedBrokers(l.Brokers...),
+	cl, err := l.client(
 		kgo.ConsumeTopics(topic),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
 	)

@@ -34,6 +34,7 @@ func Main(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 	targets := fs.Targets("targets", TargetKafka)
 	kafkaScript := fs.String("kafka", "deploy/kafka/run.sh", "the script that runs Apache Kafka (KRaft, one node)")
 	kafkaHeap := fs.String("kafka-heap", "-Xms1g -Xmx1g", "KAFKA_HEAP_OPTS for each Kafka JVM")
+	security := fs.String("security", SecurityPlaintext, "comma-separated client security of the runs, one table each: plaintext, sasl_ssl (a SASL_SSL listener on every broker of both targets, TLS with a PEM key store and SCRAM-SHA-512; the load client logs in over it, replication stays PLAINTEXT on both)")
 	cpuprofile := fs.String("cpuprofile", "", "after the table, run the load once more against sluice brokers inside this process (their coordinator as processes) and write its CPU profile here")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -68,6 +69,10 @@ func Main(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 		}
 		cfg.Load.Sizes = append(cfg.Load.Sizes, n)
 	}
+	securities, err := ParseSecurity(*security)
+	if err != nil {
+		return err
+	}
 	targetList, err := targets()
 	if err != nil {
 		return err
@@ -86,9 +91,14 @@ func Main(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 	}
 
 	machine := compare.Machine(ctx)
-	results, err := Compare(ctx, cfg)
-	if err != nil {
-		return err
+	runs := make([][]Result, len(securities))
+	for i, sec := range securities {
+		fmt.Fprintf(stderr, "client security %s\n", sec)
+		c := cfg
+		c.Security = sec
+		if runs[i], err = Compare(ctx, c); err != nil {
+			return err
+		}
 	}
 	l := cfg.Load
 	l.defaults()
@@ -98,30 +108,42 @@ func Main(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 	fmt.Fprintf(stdout, "no compression, max %d records buffered, linger %v, warm-up %v;\n", l.MaxBuffered, l.Linger, l.Warmup)
 	fmt.Fprintf(stdout, "%s, the targets taking turns: rec/s, MB/s, p50 and p99 are each the median of the rounds, RSS is after the last;\n", compare.Plural(max(*rounds, 1), "round"))
 	if cfg.Brokers > 1 {
-		fmt.Fprintf(stdout, "sluice: %d broker processes + a %d-member coordinator ensemble; Kafka: %d KRaft JVMs (each broker+controller), KAFKA_HEAP_OPTS=%q each\n\n",
+		fmt.Fprintf(stdout, "sluice: %d broker processes + a %d-member coordinator ensemble; Kafka: %d KRaft JVMs (each broker+controller), KAFKA_HEAP_OPTS=%q each\n",
 			cfg.Brokers, testpeer.CoordinatorMembers(cfg.Brokers), cfg.Brokers, cfg.KafkaHeap)
 	} else {
-		fmt.Fprintf(stdout, "sluice: standalone coordinator + broker processes; Kafka: one KRaft JVM (broker+controller), KAFKA_HEAP_OPTS=%q\n\n", cfg.KafkaHeap)
+		fmt.Fprintf(stdout, "sluice: standalone coordinator + broker processes; Kafka: one KRaft JVM (broker+controller), KAFKA_HEAP_OPTS=%q\n", cfg.KafkaHeap)
 	}
-	if err := WriteTable(stdout, results); err != nil {
-		return err
+	for i, sec := range securities {
+		fmt.Fprintf(stdout, "\nclient security: %s\n\n", SecurityTitle(sec))
+		if err := WriteTable(stdout, runs[i]); err != nil {
+			return err
+		}
 	}
 	fmt.Fprintln(stdout, "rec/s, MB/s (10^6 B of record values per second): higher is better; p50/p99: produce call to acknowledgement,")
 	fmt.Fprintln(stdout, "including the wait in the client buffer; RSS: lower is better; sluice/kafka is sluice divided by Kafka.")
-	var failed []string
-	if err := fs.AppendSummary(SummaryRows(results, cfg.Brokers, l.Replication)); err != nil {
-		failed = append(failed, err.Error())
+	if len(securities) > 1 {
+		fmt.Fprintln(stdout)
+		if err := WriteSecurityRatios(stdout, securities, runs); err != nil {
+			return err
+		}
 	}
-	for _, r := range results {
-		if r.Err != nil {
-			failed = append(failed, fmt.Sprintf("%s: %v", r.Target, r.Err))
+	var failed []string
+	for i, sec := range securities {
+		if err := fs.AppendSummary(SummaryRows(runs[i], cfg.Brokers, l.Replication, sec)); err != nil {
+			failed = append(failed, err.Error())
+		}
+		for _, r := range runs[i] {
+			if r.Err != nil {
+				failed = append(failed, fmt.Sprintf("%s %s: %v", r.Target, sec, r.Err))
+			}
 		}
 	}
 	if *cpuprofile != "" {
-		fmt.Fprintf(stderr, "profile pass: %d sluice broker(s) in-process, CPU profile to %s\n", cfg.Brokers, *cpuprofile)
+		sec := securities[len(securities)-1]
+		fmt.Fprintf(stderr, "profile pass: %d sluice broker(s) in-process, client security %s, CPU profile to %s\n", cfg.Brokers, sec, *cpuprofile)
 		l := cfg.Load
 		l.Progress = stderr
-		if err := ProfileSluice(ctx, l, cfg.Brokers, cfg.Sluice, *cpuprofile); err != nil {
+		if err := ProfileSluice(ctx, l, cfg.Brokers, cfg.Sluice, sec, *cpuprofile); err != nil {
 			failed = append(failed, "profile pass: "+err.Error())
 		}
 	}

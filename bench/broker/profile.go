@@ -24,8 +24,10 @@ import (
 // cpuprofile. The brokers run in-process because their command has no
 // profiling flag; the profile therefore holds every broker and the load
 // generator (its frames are in franz-go's kgo and bench/broker; `go tool pprof
-// -focus sluice/broker` keeps the brokers').
-func ProfileSluice(ctx context.Context, l Load, brokers int, sluice, cpuprofile string) error {
+// -focus sluice/broker` keeps the brokers'). With security SecuritySASLSSL
+// the brokers get the SASL_SSL listener of a SASL_SSL run and the load
+// logs in over it, so the profile shows TLS and SCRAM.
+func ProfileSluice(ctx context.Context, l Load, brokers int, sluice, security, cpuprofile string) error {
 	brokers = max(brokers, 1)
 	dir, err := os.MkdirTemp("", "kbench-profile-")
 	if err != nil {
@@ -37,6 +39,12 @@ func ProfileSluice(ctx context.Context, l Load, brokers int, sluice, cpuprofile 
 		return fmt.Errorf("sluice coordinator: %w", err)
 	}
 	defer coord.Stop()
+	var sec *saslSSL
+	if security == SecuritySASLSSL {
+		if sec, err = newSASLSSL(filepath.Join(dir, "pki"), brokers); err != nil {
+			return err
+		}
+	}
 	var bs []*sluicebroker.Broker
 	for i := range brokers {
 		port, err := proc.FreePort()
@@ -44,6 +52,10 @@ func ProfileSluice(ctx context.Context, l Load, brokers int, sluice, cpuprofile 
 			return err
 		}
 		cfg, err := testpeer.BrokerConfig(filepath.Join(dir, fmt.Sprintf("broker%d", i+1)), i+1, port, strings.Join(coord.Addrs(), ","), max(l.Replication, 1))
+		if err == nil && sec != nil {
+			sec.configureSluice(i+1, &cfg)
+			err = cfg.Validate()
+		}
 		if err != nil {
 			return err
 		}
@@ -70,6 +82,22 @@ func ProfileSluice(ctx context.Context, l Load, brokers int, sluice, cpuprofile 
 		}
 		if err := proc.WaitReady(ctx, 250*time.Millisecond, func(ctx context.Context) error { return kadmin.ReadyBrokers(ctx, l.Brokers[0], len(bs)) }); err != nil {
 			return fmt.Errorf("profile run: %w", err)
+		}
+		if sec != nil {
+			if err := addUser(ctx, l.Brokers[0]); err != nil {
+				return fmt.Errorf("profile run: %w", err)
+			}
+			opts, err := sec.ClientOpts()
+			if err != nil {
+				return err
+			}
+			lctx, cancel := context.WithTimeout(ctx, time.Minute)
+			err = loggedIn(lctx, sec.Addrs(), nil, opts)
+			cancel()
+			if err != nil {
+				return fmt.Errorf("profile run: %w", err)
+			}
+			l.Brokers, l.ClientOpts = sec.Addrs(), opts
 		}
 		rep, err := l.Run(ctx)
 		if err != nil {

@@ -16,7 +16,7 @@ func TestSummaryRows(t *testing.T) {
 		{Target: TargetSluice, Rounds: []*Report{report(3000)}, BrokerRSS: 30 << 20, CoordRSS: 10 << 20},
 		{Target: TargetKafka, Rounds: []*Report{report(2000)}, BrokerRSS: 400 << 20, CoordRSS: -1},
 	}
-	rows := SummaryRows(results, 3, 3)
+	rows := SummaryRows(results, 3, 3, SecurityPlaintext)
 	want := []string{
 		"produce 1 KiB acks=all rec/s, 3 brokers rf 3",
 		"produce 1 KiB acks=all p99 ms, 3 brokers rf 3",
@@ -35,7 +35,7 @@ func TestSummaryRows(t *testing.T) {
 		t.Errorf("ratios %v and %v, want 1.5 and 0.1", rows[0].Ratio(), rows[3].Ratio())
 	}
 	results[0].Err = errors.New("broken")
-	if rows := SummaryRows(results, 1, 1); rows[0].Sluice != 0 || rows[0].Measure != "produce 1 KiB acks=all rec/s, 1 broker" {
+	if rows := SummaryRows(results, 1, 1, SecurityPlaintext); rows[0].Sluice != 0 || rows[0].Measure != "produce 1 KiB acks=all rec/s, 1 broker" {
 		t.Errorf("a failed sluice run: %+v", rows[0])
 	}
 }

@@ -49,6 +49,13 @@ func (r ReadResult) WriteTo(w io.Writer) (int64, error) {
 	return io.Copy(w, io.NewSectionReader(r.File, r.Position, r.Size))
 }
 
+// Reader reads the batches, with ReadAt on the file (pread): for a writer
+// that WriteTo cannot reach with sendfile (see SendfileTo), e.g. a TLS
+// connection, a caller copies from it in chunks as large as its own buffer.
+func (r ReadResult) Reader() *io.SectionReader {
+	return io.NewSectionReader(r.File, r.Position, r.Size)
+}
+
 // Read returns the batches from the one holding offset on: whole batches
 // only, at most maxBytes of them but always at least one (as Kafka does, so
 // a consumer makes progress past a batch larger than its limit), none whose

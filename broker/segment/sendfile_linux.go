@@ -7,6 +7,17 @@ import (
 	"syscall"
 )
 
+// SendfileTo reports whether WriteTo reaches w with sendfile(2): a TCP or
+// Unix socket, not a TLS connection (its records are encrypted in user
+// space) nor anything else.
+func SendfileTo(w io.Writer) bool {
+	switch w.(type) {
+	case *net.TCPConn, *net.UnixConn:
+		return true
+	}
+	return false
+}
+
 // sendfile copies n bytes at pos of f to a socket with sendfile(2), passing
 // the offset explicitly so the file's seek position is never used. handled
 // is false when w is not a socket this path knows.

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -60,17 +61,7 @@ func StartKafkaSASLSSL(tb testing.TB, users map[string]string) *SecureKafka {
 		}
 	}
 	props := func(_, port, cport int) string {
-		return fmt.Sprintf(`listeners=PLAINTEXT://127.0.0.1:%[1]d,CONTROLLER://127.0.0.1:%[2]d,SASL_SSL://127.0.0.1:%[3]d
-advertised.listeners=PLAINTEXT://127.0.0.1:%[1]d,SASL_SSL://127.0.0.1:%[3]d
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL
-sasl.enabled.mechanisms=SCRAM-SHA-512,SCRAM-SHA-256
-listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
-listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
-ssl.keystore.type=PEM
-ssl.keystore.location=%[4]s
-ssl.truststore.type=PEM
-ssl.truststore.location=%[5]s
-`, port, cport, saslPort, keyStore, caFile)
+		return KafkaSASLSSLProperties(port, cport, saslPort, keyStore, caFile, "SCRAM-SHA-512", "SCRAM-SHA-256")
 	}
 	k := BrokersFor(tb, BrokersSpec{Kind: KindKafka, Kafka: filepath.Join(root, "deploy", "kafka", "run.sh"),
 		StartLimit: 90 * time.Second, KafkaProperties: props, KafkaSCRAM: scram})
@@ -78,3 +69,28 @@ ssl.truststore.location=%[5]s
 	Used(tb, "kafka", KafkaVersion+" at "+k.Addr+", SASL_SSL at "+sasl)
 	return &SecureKafka{Brokers: k, SASLAddr: sasl, CAFile: caFile, CA: ca}
 }
+
+// KafkaSASLSSLProperties are the server.properties lines (for
+// BrokersSpec.KafkaProperties) of a Kafka node that keeps its PLAINTEXT
+// listener on port (the readiness check's, and deploy/kafka/run.sh's
+// inter-broker listener) and its CONTROLLER on controllerPort, and adds a
+// SASL_SSL listener on saslPort taking the SCRAM mechanisms, with the PEM
+// key store keyStore and trust store caFile.
+func KafkaSASLSSLProperties(port, controllerPort, saslPort int, keyStore, caFile string, mechanisms ...string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, `listeners=PLAINTEXT://127.0.0.1:%[1]d,CONTROLLER://127.0.0.1:%[2]d,SASL_SSL://127.0.0.1:%[3]d
+advertised.listeners=PLAINTEXT://127.0.0.1:%[1]d,SASL_SSL://127.0.0.1:%[3]d
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL
+sasl.enabled.mechanisms=%[4]s
+`, port, controllerPort, saslPort, strings.Join(mechanisms, ","))
+	for _, m := range mechanisms {
+		fmt.Fprintf(&b, "listener.name.sasl_ssl.%s.sasl.jaas.config=%s\n", strings.ToLower(m), ScramJAAS)
+	}
+	fmt.Fprintf(&b, "ssl.keystore.type=PEM\nssl.keystore.location=%s\nssl.truststore.type=PEM\nssl.truststore.location=%s\n", keyStore, caFile)
+	return b.String()
+}
+
+// ScramJAAS is the login module line of a SCRAM mechanism on a broker's
+// listener (listener.name.<listener>.scram-sha-512.sasl.jaas.config):
+// Kafka's and sluice's alike.
+const ScramJAAS = "org.apache.kafka.common.security.scram.ScramLoginModule required;"
