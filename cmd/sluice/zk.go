@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-zookeeper/zk"
@@ -27,9 +29,10 @@ func runZk(ctx context.Context, e *env, args []string) error {
 	fs.SetOutput(e.stderr)
 	server := fs.String("server", "localhost:2181", "host:port of the server (several separated by commas)")
 	timeout := fs.Int("timeout", 30000, "session timeout in milliseconds, as zkCli.sh's -timeout")
+	clientConf := fs.String("client-configuration", "", "a properties file of ZooKeeper client settings, as zkCli.sh's -client-configuration: zookeeper.client.secure=true, zookeeper.ssl.keyStore.location, zookeeper.ssl.trustStore.location (PEM), zookeeper.ssl.hostnameVerification, zookeeper.ssl.protocol")
 	logger := logFlags(fs, e)
 	fs.Usage = func() {
-		fmt.Fprintf(e.stderr, "Usage: sluice zk [-server host:port] [command args]\n\nFlags:\n")
+		fmt.Fprintf(e.stderr, "Usage: sluice zk [-server host:port] [-client-configuration properties-file] [command args]\n\nFlags:\n")
 		fs.PrintDefaults()
 		fmt.Fprintln(e.stderr)
 		zkUsage(e.stderr)
@@ -41,7 +44,11 @@ func runZk(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	conn, err := zkConnect(ctx, strings.Split(*server, ","), time.Duration(*timeout)*time.Millisecond, log)
+	dial, err := zkClientConfiguration(*clientConf)
+	if err != nil {
+		return err
+	}
+	conn, err := zkConnect(ctx, strings.Split(*server, ","), time.Duration(*timeout)*time.Millisecond, log, dial)
 	if err != nil {
 		return err
 	}
@@ -58,17 +65,51 @@ func runZk(ctx context.Context, e *env, args []string) error {
 }
 
 // zkConnect opens a session and waits until the server has granted it (or
-// ctx ends, or the session timeout passes).
-func zkConnect(ctx context.Context, servers []string, timeout time.Duration, log *slog.Logger) (*zk.Conn, error) {
-	conn, events, err := zk.Connect(servers, timeout, zk.WithLogger(zkLogger{log}), zk.WithLogInfo(false))
+// ctx ends, or the session timeout passes). dial is the TLS dialer of
+// -client-configuration / --zk-tls-config-file, nil for plaintext.
+//
+// go-zookeeper retries a server that refuses the connection or the TLS
+// handshake, or closes it before granting a session, for ever; a tool
+// gives up instead after every server failed twice in a row (a bound on
+// attempts, not on time), with the last failure: a wrong CA, or a
+// plaintext client at a TLS port (or the reverse), says so at once.
+func zkConnect(ctx context.Context, servers []string, timeout time.Duration, log *slog.Logger, dial zk.Dialer) (*zk.Conn, error) {
+	var lastErr atomicErr
+	if dial == nil {
+		d := &net.Dialer{}
+		dial = func(network, address string, timeout time.Duration) (net.Conn, error) {
+			d.Timeout = timeout
+			return d.Dial(network, address)
+		}
+	}
+	recorded := func(network, address string, timeout time.Duration) (net.Conn, error) {
+		c, err := dial(network, address, timeout)
+		if err != nil {
+			lastErr.set(err)
+		}
+		return c, err
+	}
+	conn, events, err := zk.Connect(servers, timeout, zk.WithLogger(zkLogger{log}), zk.WithLogInfo(false), zk.WithDialer(recorded))
 	if err != nil {
 		return nil, fmt.Errorf("connect to %s: %w", strings.Join(servers, ","), err)
 	}
 	wait := time.NewTimer(timeout)
 	defer wait.Stop()
+	attempts := 0
 	for conn.State() != zk.StateHasSession {
 		select {
-		case <-events:
+		case ev := <-events:
+			if ev.State != zk.StateConnecting {
+				continue
+			}
+			if attempts++; attempts > 2*len(servers) {
+				conn.Close()
+				why := lastErr.get()
+				if why == nil {
+					why = errors.New("the server closed the connection before granting a session (a plaintext client at a TLS port? see -client-configuration / --zk-tls-config-file)")
+				}
+				return nil, fmt.Errorf("connect to %s: %w", strings.Join(servers, ","), why)
+			}
 		case <-wait.C:
 			conn.Close()
 			return nil, fmt.Errorf("connect to %s: no session within %v", strings.Join(servers, ","), timeout)
@@ -79,6 +120,16 @@ func zkConnect(ctx context.Context, servers []string, timeout time.Duration, log
 	}
 	return conn, nil
 }
+
+// atomicErr is the last dial error, set by go-zookeeper's goroutine and
+// read by zkConnect.
+type atomicErr struct {
+	mu  sync.Mutex
+	err error
+}
+
+func (a *atomicErr) set(err error) { a.mu.Lock(); a.err = err; a.mu.Unlock() }
+func (a *atomicErr) get() error    { a.mu.Lock(); defer a.mu.Unlock(); return a.err }
 
 // zkLogger sends go-zookeeper's connection chatter to slog at debug level,
 // so that it stays out of the shell's output unless asked for.
