@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/go-zookeeper/zk"
+
+	"github.com/sluicelogs/sluice/internal/zktls"
 )
 
 // runZk is `sluice zk -server host:port [command]`: a shell for any
@@ -68,14 +70,17 @@ func runZk(ctx context.Context, e *env, args []string) error {
 // ctx ends, or the session timeout passes). dial is the TLS dialer of
 // -client-configuration / --zk-tls-config-file, nil for plaintext.
 //
-// go-zookeeper retries a server that refuses the connection or the TLS
-// handshake, or closes it before granting a session, for ever; a tool
-// gives up instead after every server failed twice in a row (a bound on
-// attempts, not on time), with the last failure: a wrong CA, or a
-// plaintext client at a TLS port (or the reverse), says so at once.
+// go-zookeeper retries for ever a server that fails the TLS handshake, or
+// closes the connection before granting a session. A tool stops waiting
+// when every server failed twice in a row (a bound on attempts, not on
+// time) and the failure is one that retrying does not mend: a TLS
+// handshake (a wrong CA, a plaintext port), or a plaintext client at a
+// port that answers TLS. A refused connection, or a server not serving
+// yet (an ensemble without a quorum), is waited for as before.
 func zkConnect(ctx context.Context, servers []string, timeout time.Duration, log *slog.Logger, dial zk.Dialer) (*zk.Conn, error) {
 	var lastErr atomicErr
-	if dial == nil {
+	plaintext := dial == nil
+	if plaintext {
 		d := &net.Dialer{}
 		dial = func(network, address string, timeout time.Duration) (net.Conn, error) {
 			d.Timeout = timeout
@@ -93,26 +98,39 @@ func zkConnect(ctx context.Context, servers []string, timeout time.Duration, log
 	if err != nil {
 		return nil, fmt.Errorf("connect to %s: %w", strings.Join(servers, ","), err)
 	}
+	fail := func(err error) (*zk.Conn, error) {
+		conn.Close()
+		return nil, fmt.Errorf("connect to %s: %w", strings.Join(servers, ","), err)
+	}
 	wait := time.NewTimer(timeout)
 	defer wait.Stop()
-	attempts := 0
+	attempts, probed := 0, false
 	for conn.State() != zk.StateHasSession {
 		select {
 		case ev := <-events:
 			if ev.State != zk.StateConnecting {
 				continue
 			}
-			if attempts++; attempts > 2*len(servers) {
-				conn.Close()
-				why := lastErr.get()
-				if why == nil {
-					why = errors.New("the server closed the connection before granting a session (a plaintext client at a TLS port? see -client-configuration / --zk-tls-config-file)")
+			if attempts++; attempts <= 2*len(servers) {
+				continue
+			}
+			var hs *zktls.HandshakeError
+			if err := lastErr.get(); errors.As(err, &hs) {
+				return fail(err)
+			}
+			if plaintext && !probed {
+				probed = true
+				for _, s := range servers {
+					if zktls.SpeaksTLS(s, timeout) {
+						return fail(fmt.Errorf("%s is a TLS port (secureClientPort) and closes plaintext connections: give the client's TLS settings (sluice zk -client-configuration, sluice topics --zk-tls-config-file)", s))
+					}
 				}
-				return nil, fmt.Errorf("connect to %s: %w", strings.Join(servers, ","), why)
 			}
 		case <-wait.C:
-			conn.Close()
-			return nil, fmt.Errorf("connect to %s: no session within %v", strings.Join(servers, ","), timeout)
+			if err := lastErr.get(); err != nil {
+				return fail(fmt.Errorf("no session within %v: %w", timeout, err))
+			}
+			return fail(fmt.Errorf("no session within %v", timeout))
 		case <-ctx.Done():
 			conn.Close()
 			return nil, ctx.Err()

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"net"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -110,7 +111,7 @@ func TestTopicsZooKeeperTLS(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"plaintext at the TLS port", []string{"topics", "--zookeeper", zkc, "--list"}, "closed the connection before granting a session"},
+		{"plaintext at the TLS port", []string{"topics", "--zookeeper", zkc, "--list"}, "is a TLS port (secureClientPort) and closes plaintext connections"},
 		{"another CA", []string{"topics", "--zookeeper", zkc, "--zk-tls-config-file", f.kafkaTLSFile(t, "other.properties", f.OtherTrust), "--list"}, "certificate signed by unknown authority"},
 		{"TLS at the plaintext port", []string{"topics", "--zookeeper", m.Addr() + "/kafka", "--zk-tls-config-file", conf, "--list"}, "(not a TLS port?)"},
 		{"no such file", []string{"topics", "--zookeeper", zkc, "--zk-tls-config-file", filepath.Join(f.Dir, "missing"), "--list"}, "--zk-tls-config-file: config: open"},
@@ -158,8 +159,19 @@ func TestZkShellTLS(t *testing.T) {
 	if acl, _, err := c.GetACL("/over-tls"); err != nil || fmt.Sprint(acl) != fmt.Sprint(zk.WorldACL(zk.PermAll)) {
 		t.Errorf("ACL of /over-tls: %v, %v; want zkCli's world:anyone:cdrwa", acl, err)
 	}
-	if code, _, errOut := runArgs("zk", "-server", m.SecureAddr(), "ls", "/"); code == 0 || !strings.Contains(errOut, "closed the connection before granting a session") {
+	if code, _, errOut := runArgs("zk", "-server", m.SecureAddr(), "ls", "/"); code == 0 || !strings.Contains(errOut, "is a TLS port (secureClientPort)") {
 		t.Errorf("plaintext at the TLS port: exit %d, stderr %q", code, errOut)
+	}
+	// A port nobody listens on is waited for until the session timeout,
+	// as before: the server may be starting.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := l.Addr().String()
+	l.Close()
+	if code, _, errOut := runArgs("zk", "-server", closed, "-timeout", "1500", "ls", "/"); code == 0 || !strings.Contains(errOut, "no session within 1.5s") || !strings.Contains(errOut, "connection refused") {
+		t.Errorf("nobody listening: exit %d, stderr %q", code, errOut)
 	}
 	bad := f.write(t, "bad.properties", "zookeeper.client.secure=true\nzookeeper.ssl.trustStore.location="+f.Trust+"\nzookeeper.ssl.hostnameVerification=maybe\n")
 	if code, _, errOut := runArgs("zk", "-server", m.SecureAddr(), "-client-configuration", bad, "ls", "/"); code == 0 || !strings.Contains(errOut, "bad.properties:3") {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strings"
 	"time"
 
 	"github.com/go-zookeeper/zk"
@@ -56,12 +57,41 @@ func (k Keys) Dialer(s Settings) (zk.Dialer, error) {
 		defer cancel()
 		if err := conn.HandshakeContext(ctx); err != nil {
 			raw.Close()
-			var bad *tls.CertificateVerificationError
-			if errors.As(err, &bad) {
-				return nil, fmt.Errorf("TLS handshake with %s: %w", address, err)
-			}
-			return nil, fmt.Errorf("TLS handshake with %s: %w (not a TLS port?)", address, err)
+			return nil, &HandshakeError{Addr: address, Err: err}
 		}
 		return conn, nil
 	}, nil
+}
+
+// HandshakeError is a failed TLS handshake with a server: a certificate
+// that does not verify, or a server that does not speak TLS. Retrying
+// does not help.
+type HandshakeError struct {
+	Addr string
+	Err  error
+}
+
+func (e *HandshakeError) Error() string {
+	var bad *tls.CertificateVerificationError
+	if errors.As(e.Err, &bad) {
+		return fmt.Sprintf("TLS handshake with %s: %v", e.Addr, e.Err)
+	}
+	return fmt.Sprintf("TLS handshake with %s: %v (not a TLS port?)", e.Addr, e.Err)
+}
+
+func (e *HandshakeError) Unwrap() error { return e.Err }
+
+// SpeaksTLS tells whether the server at address answers a TLS handshake
+// (with a certificate, or with a TLS alert such as a demand for a client
+// certificate): a ZooKeeper secure client port.
+func SpeaksTLS(address string, timeout time.Duration) bool {
+	raw, err := net.DialTimeout("tcp", address, timeout)
+	if err != nil {
+		return false
+	}
+	defer raw.Close()
+	_ = raw.SetDeadline(time.Now().Add(timeout))
+	conn := tls.Client(raw, &tls.Config{InsecureSkipVerify: true}) // a probe: nothing is sent after the handshake
+	err = conn.Handshake()
+	return err == nil || strings.Contains(err.Error(), "remote error: tls:")
 }
