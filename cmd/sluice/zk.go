@@ -291,6 +291,7 @@ func zkCommands() map[string]zkCommand {
 		"ls":        {"[-s] [-R] path", "sR", (*zkShell).ls},
 		"get":       {"[-s] path", "s", (*zkShell).get},
 		"stat":      {"path", "", (*zkShell).stat},
+		"getAcl":    {"[-s] path", "s", (*zkShell).getACL},
 		"create":    {"[-s] [-e] [-c] path [data]", "sec", (*zkShell).create},
 		"set":       {"[-s] [-v version] path data", "sv:", (*zkShell).set},
 		"delete":    {"[-v version] path", "v:", (*zkShell).delete},
@@ -307,7 +308,7 @@ func zkUsage(w io.Writer) {
 		names = append(names, n)
 	}
 	slices.Sort(names)
-	fmt.Fprintln(w, "ZooKeeper -server host:port cmd args")
+	fmt.Fprintln(w, "ZooKeeper -server host:port -client-configuration properties-file cmd args")
 	for _, n := range names {
 		fmt.Fprintf(w, "\t%s %s\n", n, cmds[n].usage)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/sluicelogs/sluice/internal/zktls"
 	"github.com/sluicelogs/sluice/testkit/brokertest"
 	"github.com/sluicelogs/sluice/testkit/testcluster"
+	"github.com/sluicelogs/sluice/testkit/testpeer"
 )
 
 // zkTLSFiles are brokertest's stores with the tools' configuration files.
@@ -95,6 +96,9 @@ func TestTopicsZooKeeperTLS(t *testing.T) {
 			t.Errorf("ACL of %s: %v, %v; want %v", p, acl, err, secure)
 		}
 	}
+	if code, out, errOut := runArgs("zk", "-server", m.Addr(), "getAcl", "/kafka/brokers/topics/tls-t"); code != 0 || out != "'x509,'CN=broker-1\n: cdrwa\n'world,'anyone\n: r\n" {
+		t.Errorf("sluice zk getAcl: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
 	if _, err := c.Set("/kafka/brokers/topics/tls-t", []byte("{}"), -1); !errors.Is(err, zk.ErrNoAuth) {
 		t.Errorf("a client without the certificate rewrites the assignment: %v; want %v", err, zk.ErrNoAuth)
 	}
@@ -150,6 +154,15 @@ func TestZkShellTLS(t *testing.T) {
 	}
 	if code, out, errOut := runArgs(zkTLS("ls", "/")...); code != 0 || !strings.Contains(out, "over-tls") {
 		t.Fatalf("ls /: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	// zkCli.sh 3.8 with the same file and flag reads the same, and
+	// getAcl prints alike.
+	if got := normalizeZkCli(t, testpeer.ZkCliWith(t, m.SecureAddr(), testpeer.ZkCliNettyFlags(), "-client-configuration", conf, "-waitforconnection", "get", "/over-tls")); got != "secret" {
+		t.Errorf("zkCli.sh -client-configuration get /over-tls printed %q", got)
+	}
+	_, ours, _ := runArgs(zkTLS("getAcl", "/over-tls")...)
+	if theirs := normalizeZkCli(t, testpeer.ZkCliWith(t, m.SecureAddr(), testpeer.ZkCliNettyFlags(), "-client-configuration", conf, "-waitforconnection", "getAcl", "/over-tls")); theirs+"\n" != ours {
+		t.Errorf("getAcl /over-tls: zkCli.sh printed %q, sluice zk %q", theirs, ours)
 	}
 	c, _, err := zk.Connect([]string{m.Addr()}, 10*time.Second, zk.WithLogInfo(false))
 	if err != nil {
