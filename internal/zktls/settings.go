@@ -40,6 +40,9 @@ type Keys struct {
 	// hostnameVerification (true or false) when it is true.
 	HostCheck     string
 	HostCheckBool bool
+	// CRL and OCSP name the revocation checks, which are not done: Load
+	// refuses them set to true rather than connect without them.
+	CRL, OCSP string
 }
 
 // KafkaKeys are Kafka's zookeeper.ssl.* keys (server.properties and the
@@ -49,6 +52,7 @@ var KafkaKeys = Keys{
 	KeyStore: "zookeeper.ssl.keystore.location", KeyStorePassword: "zookeeper.ssl.keystore.password", KeyStoreType: "zookeeper.ssl.keystore.type",
 	TrustStore: "zookeeper.ssl.truststore.location", TrustStorePassword: "zookeeper.ssl.truststore.password", TrustStoreType: "zookeeper.ssl.truststore.type",
 	Protocol: "zookeeper.ssl.protocol", HostCheck: "zookeeper.ssl.endpoint.identification.algorithm",
+	CRL: "zookeeper.ssl.crl.enable", OCSP: "zookeeper.ssl.ocsp.enable",
 }
 
 // ZooKeeperKeys are ZooKeeper's client properties (ZKClientConfig, read
@@ -58,6 +62,7 @@ var ZooKeeperKeys = Keys{
 	KeyStore: "zookeeper.ssl.keyStore.location", KeyStorePassword: "zookeeper.ssl.keyStore.password", KeyStoreType: "zookeeper.ssl.keyStore.type",
 	TrustStore: "zookeeper.ssl.trustStore.location", TrustStorePassword: "zookeeper.ssl.trustStore.password", TrustStoreType: "zookeeper.ssl.trustStore.type",
 	Protocol: "zookeeper.ssl.protocol", HostCheck: "zookeeper.ssl.hostnameVerification", HostCheckBool: true,
+	CRL: "zookeeper.ssl.crl", OCSP: "zookeeper.ssl.ocsp",
 }
 
 func (k Keys) strings(s *Settings) []struct {

@@ -63,6 +63,12 @@ func TestLoadErrors(t *testing.T) {
 	if _, err := ZooKeeperKeys.Load(f); err == nil || !strings.Contains(err.Error(), "zk.properties:1") {
 		t.Errorf("secure=yes: %v", err)
 	}
+	if err := os.WriteFile(f, []byte("zookeeper.ssl.client.enable=false\nzookeeper.ssl.ocsp.enable=true\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := KafkaKeys.Load(f); err == nil || !strings.Contains(err.Error(), "zk.properties:2: zookeeper.ssl.ocsp.enable: certificate revocation checks are not supported") {
+		t.Errorf("ocsp.enable=true: %v", err)
+	}
 	if err := os.WriteFile(f, []byte("zookeeper.client.secure=true\nzookeeper.clientCnxnSocket=NIO\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
