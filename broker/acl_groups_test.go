@@ -1,12 +1,16 @@
 package broker_test
 
 import (
+	"context"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
+	"github.com/twmb/franz-go/pkg/kversion"
 
 	"github.com/sluicelogs/sluice/internal/await"
 	"github.com/sluicelogs/sluice/testkit/brokertest"
@@ -112,6 +116,68 @@ func TestACLEnforcementGroups(t *testing.T) {
 		t.Errorf("offset fetch g-open lists %+v, want open only", ofr.Groups[0].Topics)
 	}
 	expect("offset fetch g-closed", ofr.Groups[1].ErrorCode, kerr.GroupAuthorizationFailed)
+
+	// OffsetFetch of named topics, v7 (one group) and v8 (per group): the
+	// topic it may not describe answers TOPIC_AUTHORIZATION_FAILED at
+	// offset -1, the other its committed offset; v7 of all topics lists
+	// only open.
+	max7 := kversion.Stable()
+	max7.SetMaxKeyVersion(kmsg.OffsetFetch.Int16(), 7)
+	v7, err := kgo.NewClient(kgo.SeedBrokers(checked), kgo.MaxVersions(max7))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v7.Close()
+	fetched := func(topics []string, part func(string) (int16, int64)) {
+		t.Helper()
+		seen := map[string]bool{}
+		for _, name := range topics {
+			code, offset := part(name)
+			seen[name] = true
+			want, wantOffset := none, int64(0)
+			if name == "closed" {
+				want, wantOffset = kerr.TopicAuthorizationFailed, -1
+			}
+			expect("offset fetch g-open "+name, code, want)
+			if offset != wantOffset {
+				t.Errorf("offset fetch g-open %s: offset %d, want %d", name, offset, wantOffset)
+			}
+		}
+	}
+	for _, all := range []bool{false, true} {
+		of7 := kmsg.NewPtrOffsetFetchRequest()
+		of7.Group = "g-open"
+		if !all {
+			for _, name := range []string{"open", "closed"} {
+				of7.Topics = append(of7.Topics, kmsg.OffsetFetchRequestTopic{Topic: name, Partitions: []int32{0}})
+			}
+		}
+		r7, err := of7.RequestWith(context.Background(), v7)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, rt := range r7.Topics {
+			names = append(names, rt.Topic)
+		}
+		if want := map[bool]string{false: "[open closed]", true: "[open]"}[all]; fmt.Sprint(names) != want || r7.Version != 7 {
+			t.Errorf("offset fetch v%d g-open (all %v) answers %v, want %s", r7.Version, all, names, want)
+		}
+		fetched(names, func(name string) (int16, int64) {
+			p := r7.Topics[slices.IndexFunc(r7.Topics, func(rt kmsg.OffsetFetchResponseTopic) bool { return rt.Topic == name })].Partitions[0]
+			return p.ErrorCode, p.Offset
+		})
+	}
+	of8 := kmsg.NewPtrOffsetFetchRequest()
+	of8.Groups = []kmsg.OffsetFetchRequestGroup{{Group: "g-open", Topics: []kmsg.OffsetFetchRequestGroupTopic{{Topic: "open", Partitions: []int32{0}}, {Topic: "closed", Partitions: []int32{0}}}}}
+	r8 := brokertest.AskBroker(t, checked, of8).(*kmsg.OffsetFetchResponse)
+	if len(r8.Groups) != 1 || len(r8.Groups[0].Topics) != 2 {
+		t.Fatalf("offset fetch v8 g-open open,closed: %+v", r8.Groups)
+	}
+	fetched([]string{"open", "closed"}, func(name string) (int16, int64) {
+		p := r8.Groups[0].Topics[slices.IndexFunc(r8.Groups[0].Topics, func(rt kmsg.OffsetFetchResponseGroupTopic) bool { return rt.Topic == name })].Partitions[0]
+		return p.ErrorCode, p.Offset
+	})
 
 	dg := kmsg.NewPtrDescribeGroupsRequest()
 	dg.Groups = []string{"g-open", "g-closed"}

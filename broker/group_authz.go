@@ -77,27 +77,14 @@ func (b *Broker) offsetFetchAuthorized(ctx context.Context, c *conn, req *kmsg.O
 	mayDescribe := func(topic string) bool {
 		return c.authorized(kmsg.ACLOperationDescribe, kmsg.ACLResourceTypeTopic, topic)
 	}
+	allowed := *req
 	if req.Version < 8 {
-		allowed := *req
 		var refused []kmsg.OffsetFetchResponseTopic
-		if req.Topics != nil {
-			allowed.Topics = []kmsg.OffsetFetchRequestTopic{}
-			for _, rt := range req.Topics {
-				if mayDescribe(rt.Topic) {
-					allowed.Topics = append(allowed.Topics, rt)
-					continue
-				}
-				st := kmsg.NewOffsetFetchResponseTopic()
-				st.Topic = rt.Topic
-				for _, p := range rt.Partitions {
-					sp := kmsg.NewOffsetFetchResponseTopicPartition()
-					sp.Partition, sp.Offset, sp.LeaderEpoch, sp.Metadata = p, -1, -1, kmsg.StringPtr("")
-					sp.ErrorCode = kerr.TopicAuthorizationFailed.Code
-					st.Partitions = append(st.Partitions, sp)
-				}
-				refused = append(refused, st)
-			}
-		}
+		allowed.Topics, refused = splitFetchTopics(req.Topics,
+			func(t kmsg.OffsetFetchRequestTopic) (string, []int32) { return t.Topic, t.Partitions }, mayDescribe,
+			func(t string, ps []kmsg.OffsetFetchResponseTopicPartition) kmsg.OffsetFetchResponseTopic {
+				return kmsg.OffsetFetchResponseTopic{Topic: t, Partitions: ps}
+			})
 		resp := b.forGroup(ctx, &allowed, req.Group).(*kmsg.OffsetFetchResponse)
 		if req.Topics == nil {
 			resp.Topics = slices.DeleteFunc(resp.Topics, func(t kmsg.OffsetFetchResponseTopic) bool { return !mayDescribe(t.Topic) })
@@ -105,30 +92,16 @@ func (b *Broker) offsetFetchAuthorized(ctx context.Context, c *conn, req *kmsg.O
 		resp.Topics = append(resp.Topics, refused...)
 		return resp
 	}
-	allowed := *req
 	allowed.Groups = slices.Clone(req.Groups)
 	var refused [][]kmsg.OffsetFetchResponseGroupTopic
 	for gi, g := range req.Groups {
-		refused = append(refused, nil)
-		if g.Topics == nil {
-			continue
-		}
-		allowed.Groups[gi].Topics = []kmsg.OffsetFetchRequestGroupTopic{}
-		for _, rt := range g.Topics {
-			if mayDescribe(rt.Topic) {
-				allowed.Groups[gi].Topics = append(allowed.Groups[gi].Topics, rt)
-				continue
-			}
-			st := kmsg.NewOffsetFetchResponseGroupTopic()
-			st.Topic = rt.Topic
-			for _, p := range rt.Partitions {
-				sp := kmsg.NewOffsetFetchResponseGroupTopicPartition()
-				sp.Partition, sp.Offset, sp.LeaderEpoch, sp.Metadata = p, -1, -1, kmsg.StringPtr("")
-				sp.ErrorCode = kerr.TopicAuthorizationFailed.Code
-				st.Partitions = append(st.Partitions, sp)
-			}
-			refused[gi] = append(refused[gi], st)
-		}
+		var r []kmsg.OffsetFetchResponseGroupTopic
+		allowed.Groups[gi].Topics, r = splitFetchTopics(g.Topics,
+			func(t kmsg.OffsetFetchRequestGroupTopic) (string, []int32) { return t.Topic, t.Partitions }, mayDescribe,
+			func(t string, ps []kmsg.OffsetFetchResponseGroupTopicPartition) kmsg.OffsetFetchResponseGroupTopic {
+				return kmsg.OffsetFetchResponseGroupTopic{Topic: t, Partitions: ps}
+			})
+		refused = append(refused, r)
 	}
 	id := ""
 	if len(req.Groups) > 0 {
@@ -144,6 +117,48 @@ func (b *Broker) offsetFetchAuthorized(ctx context.Context, c *conn, req *kmsg.O
 		}
 	}
 	return resp
+}
+
+// fetchPartition is an OffsetFetch response partition: before v8 and
+// from v8 (per group) the same fields under two types.
+type fetchPartition interface {
+	~struct {
+		Partition   int32
+		Offset      int64
+		LeaderEpoch int32
+		Metadata    *string
+		ErrorCode   int16
+		UnknownTags kmsg.Tags
+	}
+}
+
+// splitFetchTopics splits the topics an OffsetFetch asks of one group
+// (topic gives a request topic's name and partitions) into those the
+// principal may DESCRIBE, to be fetched, and the others, answered as
+// answer builds them from their partitions, each TOPIC_AUTHORIZATION_FAILED
+// at offset -1. nil (all the group's topics) stays nil: the caller filters
+// the response instead.
+func splitFetchTopics[Q, R any, P fetchPartition](asked []Q, topic func(Q) (string, []int32), mayDescribe func(string) bool, answer func(string, []P) R) (allowed []Q, refused []R) {
+	if asked == nil {
+		return nil, nil
+	}
+	allowed = []Q{}
+	for _, q := range asked {
+		name, parts := topic(q)
+		if mayDescribe(name) {
+			allowed = append(allowed, q)
+			continue
+		}
+		ps := make([]P, 0, len(parts))
+		for _, p := range parts {
+			sp := kmsg.NewOffsetFetchResponseTopicPartition()
+			sp.Partition, sp.Offset, sp.LeaderEpoch, sp.Metadata = p, -1, -1, kmsg.StringPtr("")
+			sp.ErrorCode = kerr.TopicAuthorizationFailed.Code
+			ps = append(ps, P(sp))
+		}
+		refused = append(refused, answer(name, ps))
+	}
+	return allowed, refused
 }
 
 // listGroupsAuthorized leaves out of resp the groups c's principal may

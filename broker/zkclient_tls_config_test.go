@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/go-zookeeper/zk"
+
+	"github.com/sluicelogs/sluice/internal/zktls"
 )
 
 // TestConfigZooKeeperTLS: Kafka's zookeeper.ssl.* keys and
@@ -23,11 +25,11 @@ func TestConfigZooKeeperTLS(t *testing.T) {
 	if err != nil || len(warnings) > 0 {
 		t.Fatalf("%v %v", err, warnings)
 	}
-	want := ZooKeeperTLS{
-		Enable: true, CnxnSocket: netty, KeyStore: "/tls/broker.pem", KeyStoreType: "PEM",
+	want := ZooKeeperTLS{Settings: zktls.Settings{
+		Enable: true, CnxnSocket: zktls.Netty, KeyStore: "/tls/broker.pem", KeyStoreType: "PEM",
 		TrustStore: "/tls/ca.pem", TrustStoreType: "PEM", TrustStorePassword: "ignored",
-		Protocol: "TLSv1.3", SetACL: true,
-	}
+		Protocol: "TLSv1.3",
+	}, SetACL: true}
 	if !reflect.DeepEqual(c.ZooKeeperTLS, want) {
 		t.Fatalf("read %+v\nwant %+v", c.ZooKeeperTLS, want)
 	}

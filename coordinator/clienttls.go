@@ -112,23 +112,7 @@ func (c *Config) validateClientTLS() config.Errors {
 		errs.Addf("secureClientPort", "must be from 1 to 65535 (or 0 for a free port), got %s", port)
 	}
 	t := c.ClientTLS
-	for _, s := range []struct{ name, location, typ string }{
-		{"keyStore", t.KeyStore, t.KeyStoreType},
-		{"trustStore", t.TrustStore, t.TrustStoreType},
-	} {
-		locKey, typKey := "ssl."+s.name+".location", "ssl."+s.name+".type"
-		if s.location == "" {
-			errs.Addf(locKey, "is required with secureClientPort")
-			continue
-		}
-		key := typKey
-		if s.typ == "" {
-			key = locKey
-		}
-		if err := pemtls.CheckStoreType(s.location, s.typ, typKey); err != nil {
-			errs.Addf(key, "%v", err)
-		}
-	}
+	errs = append(errs, checkStores("ssl.", "secureClientPort", t.KeyStore, t.KeyStoreType, t.TrustStore, t.TrustStoreType)...)
 	if t.KeyStorePassword != "" {
 		errs.Addf("ssl.keyStore.password", "only unencrypted PEM keys are read: leave it empty")
 	}

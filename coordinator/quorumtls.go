@@ -28,25 +28,7 @@ import (
 // validateQuorumTLS checks the ssl.quorum.* keys when sslQuorum is on: both
 // stores named and of type PEM.
 func (c *Config) validateQuorumTLS() config.Errors {
-	var errs config.Errors
-	for _, s := range []struct{ name, location, typ string }{
-		{"keyStore", c.QuorumKeyStore, c.QuorumKeyStoreType},
-		{"trustStore", c.QuorumTrustStore, c.QuorumTrustStoreType},
-	} {
-		locKey, typKey := "ssl.quorum."+s.name+".location", "ssl.quorum."+s.name+".type"
-		if s.location == "" {
-			errs.Addf(locKey, "is required with sslQuorum=true")
-			continue
-		}
-		key := typKey
-		if s.typ == "" {
-			key = locKey // the type came from the file's extension
-		}
-		if err := pemtls.CheckStoreType(s.location, s.typ, typKey); err != nil {
-			errs.Addf(key, "%v", err)
-		}
-	}
-	return errs
+	return checkStores("ssl.quorum.", "sslQuorum=true", c.QuorumKeyStore, c.QuorumKeyStoreType, c.QuorumTrustStore, c.QuorumTrustStoreType)
 }
 
 // quorumTLS holds the TLS settings of the peer port.

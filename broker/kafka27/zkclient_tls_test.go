@@ -20,61 +20,12 @@ import (
 	"github.com/sluicelogs/sluice/testkit/testpeer"
 )
 
-// zkTLSFiles are the PEM stores of a test of the broker's coordinator
-// client over TLS: the trusted CA's, the server's and the broker's
-// certificates, and a trust store of another CA.
-type zkTLSFiles struct {
-	trust, server, broker, otherTrust string
-}
-
-func newZkTLSFiles(t *testing.T) zkTLSFiles {
-	t.Helper()
-	dir := t.TempDir()
-	write := func(name string, b []byte) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, b, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
-	issue := func(ca *pemtls.CA, name string) []byte {
-		c, err := ca.Issue(name, []string{"127.0.0.1"}, time.Time{}, time.Time{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return c.KeyStore()
-	}
-	ca, err := pemtls.NewCA("zk CA", 24*time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	other, err := pemtls.NewCA("another CA", 24*time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return zkTLSFiles{
-		trust: write("ca.pem", ca.PEM()), otherTrust: write("other-ca.pem", other.PEM()),
-		server: write("server.pem", issue(ca, "zookeeper")), broker: write("broker.pem", issue(ca, "broker-1")),
-	}
-}
-
-// secureZk sets c's coordinator client to TLS with the broker's
-// certificate, trusting trust, and zookeeper.set.acl=true, as in Kafka's
-// server.properties.
-func (f zkTLSFiles) secureZk(trust string) func(*broker.Config) {
-	return func(c *broker.Config) {
-		z := &c.ZooKeeperTLS
-		z.Enable, z.CnxnSocket, z.SetACL = true, "org.apache.zookeeper.ClientCnxnSocketNetty", true
-		z.KeyStore, z.KeyStoreType, z.TrustStore, z.TrustStoreType = f.broker, "PEM", trust, "PEM"
-	}
-}
-
 // checkBrokerOverTLS runs a broker whose coordinator client speaks TLS to
 // secure (with zookeeper.set.acl=true) and checks, through a plaintext
 // client of plain, that its znodes carry Kafka's secure ACLs for its
 // x509 identity: readable by anyone, writable only by the broker.
-func checkBrokerOverTLS(t *testing.T, f zkTLSFiles, plain, secure string) {
-	b := testcluster.StartBroker(t, 1, secure+"/sluice", "", f.secureZk(f.trust))
+func checkBrokerOverTLS(t *testing.T, f brokertest.ZkTLSFiles, plain, secure string) {
+	b := testcluster.StartBroker(t, 1, secure+"/sluice", "", f.SecureZk(f.Trust))
 	const topic = "tls-events"
 	testcluster.CreateTopic(t, b.Addr(), topic, 2)
 	brokertest.ProduceValues(t, b.Addr(), topic, 100)
@@ -117,7 +68,7 @@ func checkBrokerOverTLS(t *testing.T, f zkTLSFiles, plain, secure string) {
 	if err := cfg.SetZooKeeperConnect(secure + "/sluice"); err != nil {
 		t.Fatal(err)
 	}
-	f.secureZk(f.otherTrust)(&cfg)
+	f.SecureZk(f.OtherTrust)(&cfg)
 	cfg.ZooKeeperTimeout = 3 * time.Second
 	if _, err := broker.New(&cfg, testcluster.Logger()); err == nil || !strings.Contains(err.Error(), "no session") {
 		t.Fatalf("a broker trusting another CA: %v; want no session", err)
@@ -129,14 +80,14 @@ func checkBrokerOverTLS(t *testing.T, f zkTLSFiles, plain, secure string) {
 // secureClientPort and x509 authentication, zookeeper.set.acl=true.
 func TestBrokerZooKeeperTLS(t *testing.T) {
 	t.Parallel()
-	f := newZkTLSFiles(t)
+	f := brokertest.NewZkTLSFiles(t)
 	port := testpeer.FreePort(t)
 	z := testpeer.StartZooKeeperWith(t, []string{
 		"secureClientPort=" + strconv.Itoa(port),
 		"serverCnxnFactory=org.apache.zookeeper.server.NettyServerCnxnFactory",
 		"authProvider.x509=org.apache.zookeeper.server.auth.X509AuthenticationProvider",
-		"ssl.keyStore.location=" + f.server, "ssl.keyStore.type=PEM",
-		"ssl.trustStore.location=" + f.trust, "ssl.trustStore.type=PEM",
+		"ssl.keyStore.location=" + f.Server, "ssl.keyStore.type=PEM",
+		"ssl.trustStore.location=" + f.Trust, "ssl.trustStore.type=PEM",
 	})
 	checkBrokerOverTLS(t, f, z.Addr, net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
 }
@@ -145,10 +96,10 @@ func TestBrokerZooKeeperTLS(t *testing.T) {
 // secureClientPort.
 func TestBrokerCoordinatorTLS(t *testing.T) {
 	t.Parallel()
-	f := newZkTLSFiles(t)
+	f := brokertest.NewZkTLSFiles(t)
 	m := testcluster.StartCoordinator(t, t.TempDir(), 500*time.Millisecond, func(c *coordinator.Config) {
 		c.SecureClientAddr = "127.0.0.1:0"
-		c.ClientTLS.KeyStore, c.ClientTLS.TrustStore = f.server, f.trust
+		c.ClientTLS.KeyStore, c.ClientTLS.TrustStore = f.Server, f.Trust
 	})
 	checkBrokerOverTLS(t, f, m.Addr(), m.SecureAddr())
 }
@@ -176,10 +127,10 @@ func TestBrokerCoordinatorTLSHostname(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	f := zkTLSFiles{trust: filepath.Join(dir, "ca.pem"), server: filepath.Join(dir, "server.pem"), broker: filepath.Join(dir, "broker.pem")}
+	f := brokertest.ZkTLSFiles{Trust: filepath.Join(dir, "ca.pem"), Server: filepath.Join(dir, "server.pem"), Broker: filepath.Join(dir, "broker.pem")}
 	m := testcluster.StartCoordinator(t, t.TempDir(), 500*time.Millisecond, func(c *coordinator.Config) {
 		c.SecureClientAddr = "127.0.0.1:0"
-		c.ClientTLS.KeyStore, c.ClientTLS.TrustStore = f.server, f.trust
+		c.ClientTLS.KeyStore, c.ClientTLS.TrustStore = f.Server, f.Trust
 	})
 	cfg := broker.Defaults()
 	cfg.BrokerID = 1
@@ -188,12 +139,12 @@ func TestBrokerCoordinatorTLSHostname(t *testing.T) {
 	if err := cfg.SetZooKeeperConnect(m.SecureAddr()); err != nil {
 		t.Fatal(err)
 	}
-	f.secureZk(f.trust)(&cfg)
+	f.SecureZk(f.Trust)(&cfg)
 	cfg.ZooKeeperTimeout = 3 * time.Second
 	if _, err := broker.New(&cfg, testcluster.Logger()); err == nil || !strings.Contains(err.Error(), "no session") {
 		t.Fatalf("a server certificate for another host: %v; want no session", err)
 	}
-	b := testcluster.StartBroker(t, 1, m.SecureAddr(), "", f.secureZk(f.trust), func(c *broker.Config) {
+	b := testcluster.StartBroker(t, 1, m.SecureAddr(), "", f.SecureZk(f.Trust), func(c *broker.Config) {
 		c.ZooKeeperTLS.EndpointIDAlg = ""
 	})
 	testcluster.CreateTopic(t, b.Addr(), "named-elsewhere", 1)

@@ -105,6 +105,7 @@ func runTopics(ctx context.Context, e *env, args []string) error {
 	excludeInternal := fs.Bool("exclude-internal", false, "with --list or --describe: leave out internal topics")
 	zookeeper := fs.String("zookeeper", "", "instead of --bootstrap-server, as Kafka 2.x's tool: read and write the cluster's znodes, host:port[,host:port…][/chroot] (--create, --list, --describe, --delete)")
 	replicaAssignment := fs.String("replica-assignment", "", "with --zookeeper --create: the brokers of each partition, b1:b2,b1:b2,…")
+	zkTLSFile := fs.String("zk-tls-config-file", "", "with --zookeeper: the file where ZooKeeper client TLS connectivity properties are defined (Kafka's zookeeper.ssl.* keys, as kafka-configs.sh reads them; other keys are ignored); with a key store, created znodes get Kafka's secure ACLs")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -141,7 +142,11 @@ func runTopics(ctx context.Context, e *env, args []string) error {
 			connect: *zookeeper, create: *create, list: *list, describe: *describe, del: *del,
 			topic: *topic, partitions: *partitions, rf: *rf, replicaAssignment: *replicaAssignment,
 			configs: cfg, ifNotExists: *ifNotExists, ifExists: *ifExists, exclInt: *excludeInternal,
+			tlsFile: *zkTLSFile,
 		})
+	}
+	if *zkTLSFile != "" {
+		return errors.New("--zk-tls-config-file is only supported with --zookeeper")
 	}
 	if *replicaAssignment != "" {
 		return errors.New("--replica-assignment is only supported with --zookeeper")

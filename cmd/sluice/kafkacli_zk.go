@@ -23,6 +23,8 @@ import (
 	"time"
 
 	"github.com/go-zookeeper/zk"
+
+	"github.com/sluicelogs/sluice/internal/zktls"
 )
 
 // zkTopicsOpts are the flags of `topics --zookeeper`.
@@ -34,16 +36,23 @@ type zkTopicsOpts struct {
 	replicaAssignment              string
 	configs                        map[string]string
 	ifNotExists, ifExists, exclInt bool
+	tlsFile                        string // --zk-tls-config-file
 }
 
 // zkTopics is a ZooKeeper session under the connect string's chroot.
 type zkTopics struct {
 	conn   *zk.Conn
 	chroot string
+	secure bool // create znodes with Kafka's secure ACLs
 	out    io.Writer
 }
 
 func (z *zkTopics) p(path string) string { return z.chroot + path }
+
+// acl is the ACL of a znode created at full (a path with the chroot).
+func (z *zkTopics) acl(full string) []zk.ACL {
+	return zktls.KafkaACL(z.secure, strings.TrimPrefix(full, z.chroot))
+}
 
 // splitChroot splits "h1:2181,h2:2181/kafka" into its servers and "/kafka",
 // as ZooKeeper's client reads a connect string.
@@ -60,12 +69,16 @@ var kafkaInternalTopics = []string{"__consumer_offsets", "__transaction_state"}
 
 func runTopicsZK(ctx context.Context, w io.Writer, o zkTopicsOpts) error {
 	servers, chroot := splitChroot(o.connect)
-	conn, err := zkConnect(ctx, servers, 30*time.Second, slog.New(slog.DiscardHandler))
+	dial, secure, err := zkTLSConfigFile(o.tlsFile)
+	if err != nil {
+		return err
+	}
+	conn, err := zkConnect(ctx, servers, 30*time.Second, slog.New(slog.DiscardHandler), dial)
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
-	z := &zkTopics{conn: conn, chroot: chroot, out: w}
+	z := &zkTopics{conn: conn, chroot: chroot, secure: secure, out: w}
 	if o.create {
 		return z.create(o)
 	}
@@ -243,10 +256,11 @@ func (z *zkTopics) markDeleted(names []string) error {
 		if slices.Contains(kafkaInternalTopics, name) {
 			return fmt.Errorf("Topic %s is a kafka internal topic and is not allowed to be marked for deletion.", name)
 		}
-		_, err := z.conn.Create(z.p("/admin/delete_topics/"+name), nil, 0, zk.WorldACL(zk.PermAll))
+		mark := z.p("/admin/delete_topics/" + name)
+		_, err := z.conn.Create(mark, nil, 0, z.acl(mark))
 		if errors.Is(err, zk.ErrNoNode) { // no /admin/delete_topics yet
 			if err = z.createParents(z.p("/admin/delete_topics")); err == nil {
-				_, err = z.conn.Create(z.p("/admin/delete_topics/"+name), nil, 0, zk.WorldACL(zk.PermAll))
+				_, err = z.conn.Create(mark, nil, 0, z.acl(mark))
 			}
 		}
 		switch {
@@ -266,7 +280,7 @@ func (z *zkTopics) createParents(path string) error {
 	at := ""
 	for _, part := range strings.Split(strings.TrimPrefix(path, "/"), "/") {
 		at += "/" + part
-		if _, err := z.conn.Create(at, nil, 0, zk.WorldACL(zk.PermAll)); err != nil && !errors.Is(err, zk.ErrNodeExists) {
+		if _, err := z.conn.Create(at, nil, 0, z.acl(at)); err != nil && !errors.Is(err, zk.ErrNodeExists) {
 			return fmt.Errorf("create %s: %w", at, err)
 		}
 	}

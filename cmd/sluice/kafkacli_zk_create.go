@@ -107,16 +107,16 @@ func (z *zkTopics) writeTopic(topic string, asg [][]int32, configs map[string]st
 		if err := z.createParents(z.p("/config/topics")); err != nil {
 			return err
 		}
-		if _, err := z.conn.Create(cp, cb, 0, zk.WorldACL(zk.PermAll)); err != nil {
+		if _, err := z.conn.Create(cp, cb, 0, z.acl(cp)); err != nil {
 			return fmt.Errorf("create %s: %w", cp, err)
 		}
 	} else if err != nil {
 		return fmt.Errorf("set %s: %w", cp, err)
 	}
-	_, err = z.conn.Create(tp, ab, 0, zk.WorldACL(zk.PermAll))
+	_, err = z.conn.Create(tp, ab, 0, z.acl(tp))
 	if errors.Is(err, zk.ErrNoNode) {
 		if err = z.createParents(z.p("/brokers/topics")); err == nil {
-			_, err = z.conn.Create(tp, ab, 0, zk.WorldACL(zk.PermAll))
+			_, err = z.conn.Create(tp, ab, 0, z.acl(tp))
 		}
 	}
 	if errors.Is(err, zk.ErrNodeExists) {

@@ -72,7 +72,7 @@ func zkGet(t *testing.T, conn *zk.Conn, path string) map[string]any {
 // show the mark.
 func TestTopicsZooKeeperZnodes(t *testing.T) {
 	addr := testcluster.Coordinator(t)
-	conn, err := zkConnect(context.Background(), []string{addr}, 10*time.Second, slog.New(slog.DiscardHandler))
+	conn, err := zkConnect(context.Background(), []string{addr}, 10*time.Second, slog.New(slog.DiscardHandler), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

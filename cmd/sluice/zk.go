@@ -8,12 +8,16 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-zookeeper/zk"
+
+	"github.com/sluicelogs/sluice/internal/zktls"
 )
 
 // runZk is `sluice zk -server host:port [command]`: a shell for any
@@ -27,9 +31,10 @@ func runZk(ctx context.Context, e *env, args []string) error {
 	fs.SetOutput(e.stderr)
 	server := fs.String("server", "localhost:2181", "host:port of the server (several separated by commas)")
 	timeout := fs.Int("timeout", 30000, "session timeout in milliseconds, as zkCli.sh's -timeout")
+	clientConf := fs.String("client-configuration", "", "a properties file of ZooKeeper client settings, as zkCli.sh's -client-configuration: zookeeper.client.secure=true, zookeeper.ssl.keyStore.location, zookeeper.ssl.trustStore.location (PEM), zookeeper.ssl.hostnameVerification, zookeeper.ssl.protocol")
 	logger := logFlags(fs, e)
 	fs.Usage = func() {
-		fmt.Fprintf(e.stderr, "Usage: sluice zk [-server host:port] [command args]\n\nFlags:\n")
+		fmt.Fprintf(e.stderr, "Usage: sluice zk [-server host:port] [-client-configuration properties-file] [command args]\n\nFlags:\n")
 		fs.PrintDefaults()
 		fmt.Fprintln(e.stderr)
 		zkUsage(e.stderr)
@@ -41,7 +46,11 @@ func runZk(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	conn, err := zkConnect(ctx, strings.Split(*server, ","), time.Duration(*timeout)*time.Millisecond, log)
+	dial, err := zkClientConfiguration(*clientConf)
+	if err != nil {
+		return err
+	}
+	conn, err := zkConnect(ctx, strings.Split(*server, ","), time.Duration(*timeout)*time.Millisecond, log, dial)
 	if err != nil {
 		return err
 	}
@@ -58,20 +67,70 @@ func runZk(ctx context.Context, e *env, args []string) error {
 }
 
 // zkConnect opens a session and waits until the server has granted it (or
-// ctx ends, or the session timeout passes).
-func zkConnect(ctx context.Context, servers []string, timeout time.Duration, log *slog.Logger) (*zk.Conn, error) {
-	conn, events, err := zk.Connect(servers, timeout, zk.WithLogger(zkLogger{log}), zk.WithLogInfo(false))
+// ctx ends, or the session timeout passes). dial is the TLS dialer of
+// -client-configuration / --zk-tls-config-file, nil for plaintext.
+//
+// go-zookeeper retries for ever a server that fails the TLS handshake, or
+// closes the connection before granting a session. A tool stops waiting
+// when every server failed twice in a row (a bound on attempts, not on
+// time) and the failure is one that retrying does not mend: a TLS
+// handshake (a wrong CA, a plaintext port), or a plaintext client at a
+// port that answers TLS. A refused connection, or a server not serving
+// yet (an ensemble without a quorum), is waited for as before.
+func zkConnect(ctx context.Context, servers []string, timeout time.Duration, log *slog.Logger, dial zk.Dialer) (*zk.Conn, error) {
+	var lastErr atomicErr
+	plaintext := dial == nil
+	if plaintext {
+		d := &net.Dialer{}
+		dial = func(network, address string, timeout time.Duration) (net.Conn, error) {
+			d.Timeout = timeout
+			return d.Dial(network, address)
+		}
+	}
+	recorded := func(network, address string, timeout time.Duration) (net.Conn, error) {
+		c, err := dial(network, address, timeout)
+		if err != nil {
+			lastErr.set(err)
+		}
+		return c, err
+	}
+	conn, events, err := zk.Connect(servers, timeout, zk.WithLogger(zkLogger{log}), zk.WithLogInfo(false), zk.WithDialer(recorded))
 	if err != nil {
+		return nil, fmt.Errorf("connect to %s: %w", strings.Join(servers, ","), err)
+	}
+	fail := func(err error) (*zk.Conn, error) {
+		conn.Close()
 		return nil, fmt.Errorf("connect to %s: %w", strings.Join(servers, ","), err)
 	}
 	wait := time.NewTimer(timeout)
 	defer wait.Stop()
+	attempts, probed := 0, false
 	for conn.State() != zk.StateHasSession {
 		select {
-		case <-events:
+		case ev := <-events:
+			if ev.State != zk.StateConnecting {
+				continue
+			}
+			if attempts++; attempts <= 2*len(servers) {
+				continue
+			}
+			var hs *zktls.HandshakeError
+			if err := lastErr.get(); errors.As(err, &hs) {
+				return fail(err)
+			}
+			if plaintext && !probed {
+				probed = true
+				for _, s := range servers {
+					if zktls.SpeaksTLS(s, timeout) {
+						return fail(fmt.Errorf("%s is a TLS port (secureClientPort) and closes plaintext connections: give the client's TLS settings (sluice zk -client-configuration, sluice topics --zk-tls-config-file)", s))
+					}
+				}
+			}
 		case <-wait.C:
-			conn.Close()
-			return nil, fmt.Errorf("connect to %s: no session within %v", strings.Join(servers, ","), timeout)
+			if err := lastErr.get(); err != nil {
+				return fail(fmt.Errorf("no session within %v: %w", timeout, err))
+			}
+			return fail(fmt.Errorf("no session within %v", timeout))
 		case <-ctx.Done():
 			conn.Close()
 			return nil, ctx.Err()
@@ -79,6 +138,16 @@ func zkConnect(ctx context.Context, servers []string, timeout time.Duration, log
 	}
 	return conn, nil
 }
+
+// atomicErr is the last dial error, set by go-zookeeper's goroutine and
+// read by zkConnect.
+type atomicErr struct {
+	mu  sync.Mutex
+	err error
+}
+
+func (a *atomicErr) set(err error) { a.mu.Lock(); a.err = err; a.mu.Unlock() }
+func (a *atomicErr) get() error    { a.mu.Lock(); defer a.mu.Unlock(); return a.err }
 
 // zkLogger sends go-zookeeper's connection chatter to slog at debug level,
 // so that it stays out of the shell's output unless asked for.
@@ -222,6 +291,7 @@ func zkCommands() map[string]zkCommand {
 		"ls":        {"[-s] [-R] path", "sR", (*zkShell).ls},
 		"get":       {"[-s] path", "s", (*zkShell).get},
 		"stat":      {"path", "", (*zkShell).stat},
+		"getAcl":    {"[-s] path", "s", (*zkShell).getACL},
 		"create":    {"[-s] [-e] [-c] path [data]", "sec", (*zkShell).create},
 		"set":       {"[-s] [-v version] path data", "sv:", (*zkShell).set},
 		"delete":    {"[-v version] path", "v:", (*zkShell).delete},
@@ -238,7 +308,7 @@ func zkUsage(w io.Writer) {
 		names = append(names, n)
 	}
 	slices.Sort(names)
-	fmt.Fprintln(w, "ZooKeeper -server host:port cmd args")
+	fmt.Fprintln(w, "ZooKeeper -server host:port -client-configuration properties-file cmd args")
 	for _, n := range names {
 		fmt.Fprintf(w, "\t%s %s\n", n, cmds[n].usage)
 	}

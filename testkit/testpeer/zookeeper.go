@@ -167,6 +167,13 @@ func zooKeeperEnsemble(tb testing.TB, n int, extra []string) *Ensemble {
 // netty-resolver, which they need.
 const nettyClassPath = "/usr/share/java/netty-codec.jar:/usr/share/java/netty-resolver.jar"
 
+// ZkCliNettyFlags returns zkCli.sh's CLIENT_JVMFLAGS that only put the
+// Netty jars on the class path: for a TLS client whose settings come from
+// zkCli.sh's -client-configuration file.
+func ZkCliNettyFlags() string {
+	return "-cp /etc/zookeeper/conf:" + zooKeeperJar + ":" + nettyClassPath
+}
+
 // ZkCliTLSFlags returns zkCli.sh's CLIENT_JVMFLAGS for a TLS client
 // (ZooKeeper's Netty client socket, zookeeper.client.secure=true) with
 // the PEM key store keyStore (none when "") and trust store trustStore;
@@ -174,7 +181,7 @@ const nettyClassPath = "/usr/share/java/netty-codec.jar:/usr/share/java/netty-re
 // path (a later -cp replaces zkCli.sh's own).
 func ZkCliTLSFlags(keyStore, trustStore string) string {
 	flags := []string{
-		"-cp", "/etc/zookeeper/conf:" + zooKeeperJar + ":" + nettyClassPath,
+		ZkCliNettyFlags(),
 		"-Dzookeeper.client.secure=true",
 		"-Dzookeeper.clientCnxnSocket=org.apache.zookeeper.ClientCnxnSocketNetty",
 		"-Dzookeeper.ssl.trustStore.location=" + trustStore, "-Dzookeeper.ssl.trustStore.type=PEM",
