@@ -149,18 +149,28 @@
 //	                                  sluice trims them first ("2.0" fails on both sides)
 //	kv-trim-order         bug         kv strips brackets before trim_value (" (v1)" gives
 //	                                  "(v1"); sluice trims first and gives "v1"
+//	template-escaping     bug         {{field}} escapes the value as in a JSON string (" → \",
+//	                                  \ → \\, newline → \n), {{{field}}} does not; sluice
+//	                                  never escapes
 //	number-fidelity       bug         numbers keep their form: 9007199254740993 stays exact,
-//	                                  2.0 and 1e3 stay floats, convert to float gives 2.0;
-//	                                  sluice decodes into float64 (issue 17, data fidelity)
+//	                                  2.0 and 1e3 stay floats, convert to float and grok's
+//	                                  :float/:double of "2" give 2.0; sluice decodes into
+//	                                  float64 and writes 2 (issue 17, data fidelity)
 //	grok-ecs              deliberate  stock patterns (COMBINEDAPACHELOG) capture legacy
 //	                                  names (clientip, verb); sluice's go-grok patterns
 //	                                  capture ECS names, as Elasticsearch 8 does
 //	fingerprint-encoding  deliberate  fingerprint hashes its own encoding of the fields,
 //	                                  prefixed "SHA-1@2.16.0:"; sluice hashes another
+//	template-json         deliberate  a template of an object or list renders Java's
+//	                                  toString ({a=1}, {0=1, 1=x}); sluice renders JSON
+//	error-wording         deliberate  error messages (on_failure_message) are worded
+//	                                  differently; processor type and tag agree
 //	ua-empty-patch        deliberate  an empty patch version gives "120.0." (a trailing
 //	                                  dot); sluice writes "120.0"
 //
-// Not compared: error messages (their wording is deliberate), _ingest
+// Not compared: error messages beside error-wording's case, _ingest
 // metadata. Not run on the node: set's copy_from (OpenSearch 2.19's set has
-// none).
+// none; TestElasticsearchDocumented checks it against Elasticsearch's
+// documented behaviour), integers beyond 64 bits (the node's _simulate
+// refuses them: "unexpected value type [class java.math.BigInteger]").
 package pipelines

@@ -268,6 +268,124 @@ var cases = []conformanceCase{
 		ours: []string{`{"a":"x","b":1,"fingerprint":"F2TBr6iHtXbd0spKn7y6Kzu9U8U="}`},
 	},
 	{
+		name: "template of an object",
+		pipeline: `processors:
+  - set: {field: out, value: '{{obj}}'}`,
+		docs: []string{`{"obj":{"a":1}}`, `{"obj":[1,"x"]}`},
+		diff: "template-json",
+		ours: []string{`{"obj":{"a":1},"out":"{\"a\":1}"}`, `{"obj":[1,"x"],"out":"[1,\"x\"]"}`},
+	},
+	{
+		name: "template escaping",
+		pipeline: `processors:
+  - set: {field: two, value: '{{m}}'}
+  - set: {field: three, value: '{{{m}}}'}`,
+		docs: []string{`{"m":"say \"hi\" <b>&amp; \\ \n"}`},
+		diff: "template-escaping",
+		ours: []string{`{"m":"say \"hi\" <b>&amp; \\ \n","three":"say \"hi\" <b>&amp; \\ \n","two":"say \"hi\" <b>&amp; \\ \n"}`},
+	},
+	{
+		name: "on_failure metadata",
+		pipeline: `processors:
+  - convert: {field: a, type: integer, tag: conv}
+on_failure:
+  - set: {field: error.message, value: '{{ _ingest.on_failure_message }}'}
+  - set: {field: error.type, value: '{{ _ingest.on_failure_processor_type }}'}
+  - set: {field: error.tag, value: '{{ _ingest.on_failure_processor_tag }}'}`,
+		docs: []string{`{"a":"x"}`},
+		diff: "error-wording",
+		ours: []string{`{"a":"x","error":{"message":"field [a]: unable to convert [x] to integer","tag":"conv","type":"convert"}}`},
+	},
+	{
+		name: "date formats in order",
+		pipeline: `processors:
+  - date: {field: t, formats: ['yyyy-MM-dd', ISO8601, 'dd/MM/yyyy']}`,
+		docs: []string{`{"t":"2024-03-01"}`, `{"t":"2024-03-01T10:00:00Z"}`, `{"t":"01/03/2024"}`, `{"t":"garbage"}`},
+	},
+	{
+		name: "date output_format and timezone",
+		pipeline: `processors:
+  - date: {field: t, formats: [ISO8601], timezone: America/New_York, output_format: "yyyy-MM-dd'T'HH:mm:ssXXX"}`,
+		docs: []string{`{"t":"2024-03-01T10:00:00"}`, `{"t":"2024-03-01T10:00:00Z"}`},
+	},
+	{
+		name: "failures",
+		pipeline: `processors:
+  - remove: {field: missing}`,
+		docs: []string{`{"a":1}`},
+	},
+	{
+		name: "rename onto an existing field",
+		pipeline: `processors:
+  - rename: {field: a, target_field: b}`,
+		docs: []string{`{"a":1,"b":2}`},
+	},
+	{
+		name: "string processors on other types",
+		pipeline: `processors:
+  - lowercase: {field: n, ignore_failure: true}
+  - set: {field: after, value: 1}`,
+		docs: []string{`{"n":5}`, `{"n":null}`},
+	},
+	{
+		name: "convert ip and missing",
+		pipeline: `processors:
+  - convert: {field: ip, type: ip}
+  - convert: {field: nope, type: integer, ignore_missing: true}`,
+		docs: []string{`{"ip":"10.1.2.3"}`, `{"ip":"::1"}`, `{"ip":"300.1.1.1"}`},
+	},
+	{
+		name: "json invalid and scalar",
+		pipeline: `processors:
+  - json: {field: a, target_field: o}`,
+		docs: []string{`{"a":"{bad"}`, `{"a":"42"}`, `{"a":"\"s\""}`},
+	},
+	{
+		name: "split on a list",
+		pipeline: `processors:
+  - split: {field: a, separator: ','}`,
+		docs: []string{`{"a":["x,y"]}`, `{"a":""}`},
+	},
+	{
+		name: "gsub on a list",
+		pipeline: `processors:
+  - gsub: {field: a, pattern: 'o', replacement: '0'}`,
+		docs: []string{`{"a":["foo","bor"]}`},
+	},
+	{
+		name: "append to a scalar and dedupe",
+		pipeline: `processors:
+  - append: {field: a, value: [x, y, x], allow_duplicates: false}`,
+		docs: []string{`{"a":"x"}`, `{"a":["y"]}`},
+	},
+	{
+		name: "grok typed captures and failures",
+		pipeline: `processors:
+  - grok: {field: m, patterns: ['%{INT:i:int} %{NUMBER:l:long} %{NUMBER:f:float} %{NUMBER:d:double} %{WORD:w}']}`,
+		docs: []string{`{"m":"12 9000000000 1.5 2 word"}`},
+		diff: "number-fidelity",
+		ours: []string{`{"d":2,"f":1.5,"i":12,"l":9000000000,"m":"12 9000000000 1.5 2 word","w":"word"}`},
+	},
+	{
+		name: "grok ignore_missing and dotted names",
+		pipeline: `processors:
+  - grok: {field: gone, patterns: ['%{WORD:x}'], ignore_missing: true}
+  - grok: {field: m, patterns: ['%{WORD:a.b} %{WORD:a.c}']}`,
+		docs: []string{`{"m":"one two"}`},
+	},
+	{
+		name: "kv exclude_keys and value types",
+		pipeline: `processors:
+  - kv: {field: m, field_split: ' ', value_split: '=', exclude_keys: [b]}`,
+		docs: []string{`{"m":"a=1 b=2 c= d"}`, `{"m":"a=1 c=x=y"}`},
+	},
+	{
+		name: "user_agent target and properties",
+		pipeline: `processors:
+  - user_agent: {field: ua, target_field: agent, properties: [name, os]}`,
+		docs: []string{`{"ua":"Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Safari/605.1.15"}`},
+	},
+	{
 		name: "numbers pass through",
 		pipeline: `processors:
   - set: {field: seen, value: true}`,
