@@ -386,6 +386,35 @@ on_failure:
 		docs: []string{`{"ua":"Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Safari/605.1.15"}`},
 	},
 	{
+		name: "pipeline",
+		pipeline: `processors:
+  - set: {field: a, value: one}
+  - pipeline: {name: conformance-called}
+  - set: {field: c, value: '{{b}} then'}`,
+		called: map[string]string{"conformance-called": `processors:
+  - set: {field: b, value: '{{a}} two'}
+  - drop: {if: 'false'}`},
+		docs: []string{`{}`},
+	},
+	{
+		name: "pipeline drops and fails",
+		pipeline: `processors:
+  - pipeline: {name: conformance-dropper}
+  - set: {field: never, value: true}`,
+		called: map[string]string{"conformance-dropper": `processors:
+  - fail: {message: inner, on_failure: [{drop: {}}]}`},
+		docs: []string{`{"a":1}`},
+	},
+	{
+		name: "pipeline failure goes to the caller",
+		pipeline: `processors:
+  - pipeline: {name: conformance-failing, on_failure: [{set: {field: caught, value: true}}]}`,
+		called: map[string]string{"conformance-failing": `processors:
+  - set: {field: inner, value: 1}
+  - fail: {message: inner}`},
+		docs: []string{`{"a":1}`},
+	},
+	{
 		name: "numbers pass through",
 		pipeline: `processors:
   - set: {field: seen, value: true}`,

@@ -24,6 +24,10 @@ type conformanceCase struct {
 	name     string
 	pipeline string   // sluice YAML: processors (and on_failure)
 	docs     []string // input documents, JSON objects
+	// called are the pipelines its pipeline processors call, by name: a
+	// file name.yml beside the case's for sluice, a stored pipeline for
+	// the node.
+	called map[string]string
 	// diff is the id of the row of the pipelines doc's differences table
 	// this case shows (several, space-separated, when one document shows
 	// more than one); "" when sluice must agree with the node.
@@ -114,6 +118,15 @@ func nodePipeline(t *testing.T, def string) map[string]any {
 // returns their outcomes.
 func simulate(t *testing.T, node *testpeer.OpenSearch, c conformanceCase) []string {
 	t.Helper()
+	for name, def := range c.called {
+		body, err := json.Marshal(nodePipeline(t, def))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := node.Do(context.Background(), http.MethodPut, "/_ingest/pipeline/"+name, body, nil); err != nil {
+			t.Fatalf("store pipeline %s: %v", name, err)
+		}
+	}
 	docs := make([]map[string]json.RawMessage, len(c.docs))
 	for i, d := range c.docs {
 		docs[i] = map[string]json.RawMessage{"_source": json.RawMessage(d)}
@@ -159,7 +172,13 @@ func simulate(t *testing.T, node *testpeer.OpenSearch, c conformanceCase) []stri
 // decoded as the indexer decodes events.
 func runSluice(t *testing.T, c conformanceCase) []string {
 	t.Helper()
-	file := filepath.Join(t.TempDir(), "case.yml")
+	dir := t.TempDir()
+	for name, def := range c.called {
+		if err := os.WriteFile(filepath.Join(dir, name+".yml"), []byte(def), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	file := filepath.Join(dir, "case.yml")
 	p, err := pipelines.Parse(file, []byte(c.pipeline), pipelines.Options{Now: func() time.Time { return clock }})
 	if err != nil {
 		t.Fatalf("sluice: load: %v", err)
