@@ -3,9 +3,11 @@
 # against (`make peers`). Idempotent, and fast when everything is there:
 #   - Debian packages: zookeeper (server + zkCli.sh), kcat, rsyslog, rsyslog-kafka,
 #     and a JDK with Maven if missing (apt-get, as root or through sudo);
-#   - Elasticsearch 7.17, Apache Kafka 3.9 and Apache Kafka 2.7's tools (the
-#     ones that manage topics through ZooKeeper) from Maven Central, built into
-#     the git-ignored .peers/ by deploy/elasticsearch/build.sh and
+#   - Elasticsearch 7.17, OpenSearch 2.19 with its ingest modules (the
+#     pipelines' reference ingest node), Apache Kafka 3.9 and Apache Kafka
+#     2.7's tools (the ones that manage topics through ZooKeeper) from Maven
+#     Central, built into the git-ignored .peers/ by
+#     deploy/elasticsearch/build.sh, deploy/opensearch/build.sh and
 #     deploy/kafka/build.sh (2.7: `build.sh 2.7`).
 # It fails loudly when something cannot be provisioned.
 set -euo pipefail
@@ -36,6 +38,7 @@ command -v mvn >/dev/null || apt_install maven
 apt_install zookeeper kcat rsyslog rsyslog-kafka
 
 bash deploy/elasticsearch/build.sh
+bash deploy/opensearch/build.sh
 bash deploy/kafka/build.sh
 bash deploy/kafka/build.sh 2.7
-echo "peers: ready (zookeeper, zkCli, kcat, rsyslog, elasticsearch, kafka, kafka 2.7 tools)"
+echo "peers: ready (zookeeper, zkCli, kcat, rsyslog, elasticsearch, opensearch, kafka, kafka 2.7 tools)"

@@ -145,9 +145,15 @@ func StartElasticsearch(tb testing.TB) *Elasticsearch {
 // Do sends a request with a JSON body (nil: none) and decodes a 2xx
 // answer's JSON into v (nil: ignored).
 func (e *Elasticsearch) Do(ctx context.Context, method, path string, body []byte, v any) error {
+	return doJSON(ctx, e.URL, method, path, body, v)
+}
+
+// doJSON sends a request with a JSON body (nil: none) to base+path and
+// decodes a 2xx answer's JSON into v (nil: ignored).
+func doJSON(ctx context.Context, base, method, path string, body []byte, v any) error {
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, method, e.URL+path, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, method, base+path, bytes.NewReader(body))
 	if err != nil {
 		return err
 	}

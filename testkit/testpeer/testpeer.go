@@ -1,5 +1,5 @@
 // Package testpeer starts the real programs our tests are checked against
-// (Elasticsearch, Apache ZooKeeper, Apache Kafka, kcat, rsyslog) on free
+// (Elasticsearch, OpenSearch, Apache ZooKeeper, Apache Kafka, kcat, rsyslog) on free
 // loopback ports with their own temporary data directories, waits until they
 // are ready, and stops them when the test ends.
 //

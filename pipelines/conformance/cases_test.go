@@ -1,0 +1,440 @@
+package conformance
+
+// cases are the conformance suite's cases: the processors sluice has, each
+// with the options logs pipelines use, and the issue's known differences.
+// A case with diff set pins a row of the differences table in
+// pipelines/doc.go.
+var cases = []conformanceCase{
+	{
+		name: "set",
+		pipeline: `processors:
+  - set: {field: event.kind, value: event}
+  - set: {field: copy, value: '{{message}} from {{host.name}}'}
+  - set: {field: host.name, value: other, override: false}
+  - set: {field: n, value: 7}`,
+		docs: []string{`{"message":"hello","host":{"name":"h1"}}`, `{"message":"x"}`},
+	},
+	{
+		name: "set ignore_empty_value template",
+		pipeline: `processors:
+  - set: {field: out, value: '{{missing}}', ignore_empty_value: true}
+  - set: {field: out2, value: '{{present}}', ignore_empty_value: true}`,
+		docs: []string{`{"present":"p"}`},
+	},
+	{
+		name: "set ignore_empty_value literal",
+		pipeline: `processors:
+  - set: {field: out, value: '', ignore_empty_value: true}`,
+		docs: []string{`{}`},
+		diff: "set-empty-literal",
+		ours: []string{`{}`},
+	},
+	{
+		name: "set list index",
+		pipeline: `processors:
+  - set: {field: s.0, value: first}`,
+		docs: []string{`{"s":["a","b"]}`},
+		diff: "list-index-path",
+		ours: []string{outError},
+	},
+	{
+		name: "append",
+		pipeline: `processors:
+  - append: {field: tags, value: [b, c]}
+  - append: {field: tags, value: b, allow_duplicates: false}
+  - append: {field: one, value: '{{message}}'}`,
+		docs: []string{`{"tags":["a"],"message":"m","one":"x"}`, `{"tags":"a","message":"m","one":["y"]}`},
+	},
+	{
+		name: "append to a missing field",
+		pipeline: `processors:
+  - append: {field: tags, value: x}`,
+		docs: []string{`{}`},
+		diff: "append-missing-one",
+		ours: []string{`{"tags":"x"}`},
+	},
+	{
+		name: "append list index",
+		pipeline: `processors:
+  - append: {field: o.list.0, value: y}`,
+		docs: []string{`{"o":{"list":[["x"]]}}`},
+		diff: "list-index-path",
+		ours: []string{outError},
+	},
+	{
+		name: "rename",
+		pipeline: `processors:
+  - rename: {field: a, target_field: b.c}
+  - rename: {field: missing, target_field: z, ignore_missing: true}`,
+		docs: []string{`{"a":1}`, `{"a":{"x":"y"},"b":{"d":2}}`},
+	},
+	{
+		name: "rename failure keeps the source",
+		pipeline: `processors:
+  - rename: {field: a, target_field: b.c, ignore_failure: true}`,
+		docs: []string{`{"a":1,"b":"scalar"}`},
+		diff: "rename-failure",
+		ours: []string{`{"b":"scalar"}`},
+	},
+	{
+		name: "remove",
+		pipeline: `processors:
+  - remove: {field: [a, b.c]}
+  - remove: {field: gone, ignore_missing: true}`,
+		docs: []string{`{"a":1,"b":{"c":2,"d":3},"e":4}`, `{"a":1}`},
+	},
+	{
+		name: "remove list index",
+		pipeline: `processors:
+  - remove: {field: r.1}`,
+		docs: []string{`{"r":["a","b","c"]}`},
+		diff: "list-index-path",
+		ours: []string{outError},
+	},
+	{
+		name: "convert",
+		pipeline: `processors:
+  - convert: {field: i, type: integer}
+  - convert: {field: l, type: long}
+  - convert: {field: b, type: boolean}
+  - convert: {field: s, type: string}
+  - convert: {field: list, type: integer}
+  - convert: {field: hex, type: integer}`,
+		docs: []string{`{"i":"42","l":"-9000000000","b":"TRUE","s":12,"list":["1","2"],"hex":"0x1F"}`},
+	},
+	{
+		name: "convert to float",
+		pipeline: `processors:
+  - convert: {field: f, type: float}
+  - convert: {field: d, type: double}`,
+		docs: []string{`{"f":"2","d":"1.5"}`},
+		diff: "number-fidelity",
+		ours: []string{`{"d":1.5,"f":2}`},
+	},
+	{
+		name: "convert auto",
+		pipeline: `processors:
+  - convert: {field: a, type: auto}
+  - convert: {field: b, type: auto}
+  - convert: {field: c, type: auto}
+  - convert: {field: d, type: auto}`,
+		docs: []string{`{"a":"12","b":"1.5","c":"true","d":"word"}`},
+	},
+	{
+		name: "convert integer with spaces",
+		pipeline: `processors:
+  - convert: {field: i, type: integer}`,
+		docs: []string{`{"i":" 42 "}`},
+		diff: "convert-lenient",
+		ours: []string{`{"i":42}`},
+	},
+	{
+		name: "convert integer from 2.0",
+		pipeline: `processors:
+  - convert: {field: i, type: integer}`,
+		docs: []string{`{"i":"2.0"}`},
+	},
+	{
+		name: "convert boolean with spaces",
+		pipeline: `processors:
+  - convert: {field: b, type: boolean}`,
+		docs: []string{`{"b":" true"}`},
+		diff: "convert-lenient",
+		ours: []string{`{"b":true}`},
+	},
+	{
+		name: "case and trim",
+		pipeline: `processors:
+  - lowercase: {field: a}
+  - uppercase: {field: b}
+  - trim: {field: c}
+  - lowercase: {field: list}`,
+		docs: []string{`{"a":"MiXeD","b":"MiXeD","c":"  pad \t","list":["A","B"]}`},
+	},
+	{
+		name: "split",
+		pipeline: `processors:
+  - split: {field: a, separator: ','}
+  - split: {field: b, separator: '\s+', target_field: parts}
+  - split: {field: c, separator: ',', preserve_trailing: true}`,
+		docs: []string{`{"a":"x,y,,z","b":"one  two three","c":"p,q,,"}`},
+	},
+	{
+		name: "gsub",
+		pipeline: `processors:
+  - gsub: {field: a, pattern: '\.', replacement: '-'}
+  - gsub: {field: b, pattern: '(\d+)', replacement: 'n$1', target_field: c}`,
+		docs: []string{`{"a":"1.2.3","b":"x12y3"}`},
+	},
+	{
+		name: "grok custom patterns",
+		pipeline: `processors:
+  - grok:
+      field: message
+      patterns: ['%{IP:client.ip} %{WORD:method} %{NUMBER:bytes:int} %{NUMBER:took:float} %{GREEDYDATA:rest}', '%{WORD:only}']
+      pattern_definitions: {WORDY: '\w+'}`,
+		docs: []string{`{"message":"10.0.0.1 GET 512 0.25 the rest"}`, `{"message":"single"}`, `{"message":"!!!"}`},
+	},
+	{
+		name: "grok stock COMBINEDAPACHELOG",
+		pipeline: `processors:
+  - grok: {field: message, patterns: ['%{COMBINEDAPACHELOG}']}`,
+		docs: []string{`{"message":"1.2.3.4 - bob [10/Oct/2000:13:55:36 -0700] \"GET /a.gif HTTP/1.0\" 200 2326 \"http://r/\" \"Mozilla/5.0\""}`},
+		diff: "grok-ecs",
+		ours: []string{`{"http":{"request":{"method":"GET","referrer":"http://r/"},"response":{"body":{"size":2326},"status_code":200},"version":"1.0"},"message":"1.2.3.4 - bob [10/Oct/2000:13:55:36 -0700] \"GET /a.gif HTTP/1.0\" 200 2326 \"http://r/\" \"Mozilla/5.0\"","source":{"address":"1.2.3.4"},"timestamp":"10/Oct/2000:13:55:36 -0700","url":{"original":"/a.gif"},"user":{"name":"bob"},"user_agent":{"original":"Mozilla/5.0"}}`},
+	},
+	{
+		name: "dissect",
+		pipeline: `processors:
+  - dissect: {field: message, pattern: '%{a} %{b->} %{+a} [%{*key}] %{&key} %{?skip}'}`,
+		docs: []string{`{"message":"x y     z [k] v ignored"}`},
+	},
+	{
+		name: "dissect append_separator",
+		pipeline: `processors:
+  - dissect: {field: message, pattern: '%{a} %{+a} %{b}', append_separator: '-'}`,
+		docs: []string{`{"message":"1 2 3"}`, `{"message":"nomatch"}`},
+	},
+	{
+		name: "date",
+		pipeline: `processors:
+  - date: {field: t1, formats: [ISO8601], target_field: o1}
+  - date: {field: t2, formats: ['dd/MMM/yyyy:HH:mm:ss Z'], target_field: o2}
+  - date: {field: t3, formats: [UNIX], target_field: o3}
+  - date: {field: t4, formats: [UNIX_MS], target_field: o4}
+  - date: {field: t5, formats: ['yyyy-MM-dd HH:mm:ss'], timezone: Europe/Paris, target_field: o5}`,
+		docs: []string{`{"t1":"2024-03-01T10:00:00.123+02:00","t2":"10/Oct/2000:13:55:36 -0700","t3":"1700000000","t4":"1700000000123","t5":"2024-07-01 12:00:00"}`},
+	},
+	{
+		name: "date UNIX_MS with a fraction",
+		pipeline: `processors:
+  - date: {field: t, formats: [UNIX_MS]}`,
+		docs: []string{`{"t":"1700000000123.5"}`},
+		diff: "unix-ms-fraction",
+		ours: []string{`{"@timestamp":"2023-11-14T22:13:20.123Z","t":"1700000000123.5"}`},
+	},
+	{
+		name: "json",
+		pipeline: `processors:
+  - json: {field: a}
+  - json: {field: b, target_field: parsed}
+  - json: {field: c, add_to_root: true}`,
+		docs: []string{`{"a":"{\"x\":1,\"y\":[true,null]}","b":"[1,2]","c":"{\"top\":\"level\"}"}`},
+	},
+	{
+		name: "kv",
+		pipeline: `processors:
+  - kv: {field: message, field_split: ' ', value_split: '=', target_field: kv}
+  - kv: {field: m2, field_split: '&', value_split: '=', include_keys: [a, b], prefix: 'p_'}
+  - kv: {field: m3, field_split: ',', value_split: ':', trim_key: ' ', trim_value: ' ', strip_brackets: true}`,
+		docs: []string{`{"message":"a=1 b=2 a=3","m2":"a=x&b=y&c=z","m3":"k1:(v1),k2:<v2>,k3:'v3'"}`},
+	},
+	{
+		name: "kv strip_brackets before trim_value",
+		pipeline: `processors:
+  - kv: {field: m, field_split: ',', value_split: ':', trim_value: ' ', strip_brackets: true}`,
+		docs: []string{`{"m":"k1: (v1)"}`},
+		diff: "kv-trim-order",
+		ours: []string{`{"k1":"v1","m":"k1: (v1)"}`},
+	},
+	{
+		name: "user_agent",
+		pipeline: `processors:
+  - user_agent: {field: ua}`,
+		docs: []string{`{"ua":"Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0"}`},
+		diff: "ua-empty-patch ua-os-full",
+		ours: []string{`{"ua":"Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0","user_agent":{"device":{"name":"Other"},"name":"Firefox","original":"Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0","os":{"full":"Linux","name":"Linux"},"version":"120.0"}}`},
+	},
+	{
+		name: "user_agent with OS version",
+		pipeline: `processors:
+  - user_agent: {field: ua}`,
+		docs: []string{`{"ua":"Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Safari/605.1.15"}`, `{"ua":"curl/8.4.0"}`},
+	},
+	{
+		name: "user_agent chrome",
+		pipeline: `processors:
+  - user_agent: {field: ua}`,
+		docs: []string{`{"ua":"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.6099.144 Safari/537.36"}`},
+		diff: "ua-fourth-component",
+		ours: []string{`{"ua":"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.6099.144 Safari/537.36","user_agent":{"device":{"name":"Other"},"name":"Chrome","original":"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.6099.144 Safari/537.36","os":{"full":"Windows 10","name":"Windows","version":"10"},"version":"120.0.6099"}}`},
+	},
+	{
+		name: "fingerprint",
+		pipeline: `processors:
+  - fingerprint: {fields: [a, b]}`,
+		docs: []string{`{"a":"x","b":1}`},
+		diff: "fingerprint-encoding",
+		ours: []string{`{"a":"x","b":1,"fingerprint":"F2TBr6iHtXbd0spKn7y6Kzu9U8U="}`},
+	},
+	{
+		name: "template of an object",
+		pipeline: `processors:
+  - set: {field: out, value: '{{obj}}'}`,
+		docs: []string{`{"obj":{"a":1}}`, `{"obj":[1,"x"]}`},
+		diff: "template-json",
+		ours: []string{`{"obj":{"a":1},"out":"{\"a\":1}"}`, `{"obj":[1,"x"],"out":"[1,\"x\"]"}`},
+	},
+	{
+		name: "template escaping",
+		pipeline: `processors:
+  - set: {field: two, value: '{{m}}'}
+  - set: {field: three, value: '{{{m}}}'}`,
+		docs: []string{`{"m":"say \"hi\" <b>&amp; \\ \n"}`},
+		diff: "template-escaping",
+		ours: []string{`{"m":"say \"hi\" <b>&amp; \\ \n","three":"say \"hi\" <b>&amp; \\ \n","two":"say \"hi\" <b>&amp; \\ \n"}`},
+	},
+	{
+		name: "on_failure metadata",
+		pipeline: `processors:
+  - convert: {field: a, type: integer, tag: conv}
+on_failure:
+  - set: {field: error.message, value: '{{ _ingest.on_failure_message }}'}
+  - set: {field: error.type, value: '{{ _ingest.on_failure_processor_type }}'}
+  - set: {field: error.tag, value: '{{ _ingest.on_failure_processor_tag }}'}`,
+		docs: []string{`{"a":"x"}`},
+		diff: "error-wording",
+		ours: []string{`{"a":"x","error":{"message":"field [a]: unable to convert [x] to integer","tag":"conv","type":"convert"}}`},
+	},
+	{
+		name: "date formats in order",
+		pipeline: `processors:
+  - date: {field: t, formats: ['yyyy-MM-dd', ISO8601, 'dd/MM/yyyy']}`,
+		docs: []string{`{"t":"2024-03-01"}`, `{"t":"2024-03-01T10:00:00Z"}`, `{"t":"01/03/2024"}`, `{"t":"garbage"}`},
+	},
+	{
+		name: "date output_format and timezone",
+		pipeline: `processors:
+  - date: {field: t, formats: [ISO8601], timezone: America/New_York, output_format: "yyyy-MM-dd'T'HH:mm:ssXXX"}`,
+		docs: []string{`{"t":"2024-03-01T10:00:00"}`, `{"t":"2024-03-01T10:00:00Z"}`},
+	},
+	{
+		name: "failures",
+		pipeline: `processors:
+  - remove: {field: missing}`,
+		docs: []string{`{"a":1}`},
+	},
+	{
+		name: "rename onto an existing field",
+		pipeline: `processors:
+  - rename: {field: a, target_field: b}`,
+		docs: []string{`{"a":1,"b":2}`},
+	},
+	{
+		name: "string processors on other types",
+		pipeline: `processors:
+  - lowercase: {field: n, ignore_failure: true}
+  - set: {field: after, value: 1}`,
+		docs: []string{`{"n":5}`, `{"n":null}`},
+	},
+	{
+		name: "convert ip and missing",
+		pipeline: `processors:
+  - convert: {field: ip, type: ip}
+  - convert: {field: nope, type: integer, ignore_missing: true}`,
+		docs: []string{`{"ip":"10.1.2.3"}`, `{"ip":"::1"}`, `{"ip":"300.1.1.1"}`},
+	},
+	{
+		name: "json invalid and scalar",
+		pipeline: `processors:
+  - json: {field: a, target_field: o}`,
+		docs: []string{`{"a":"{bad"}`, `{"a":"42"}`, `{"a":"\"s\""}`},
+	},
+	{
+		name: "split on a list",
+		pipeline: `processors:
+  - split: {field: a, separator: ','}`,
+		docs: []string{`{"a":["x,y"]}`, `{"a":""}`},
+	},
+	{
+		name: "gsub on a list",
+		pipeline: `processors:
+  - gsub: {field: a, pattern: 'o', replacement: '0'}`,
+		docs: []string{`{"a":["foo","bor"]}`},
+	},
+	{
+		name: "append to a scalar and dedupe",
+		pipeline: `processors:
+  - append: {field: a, value: [x, y, x], allow_duplicates: false}`,
+		docs: []string{`{"a":"x"}`, `{"a":["y"]}`},
+	},
+	{
+		name: "grok typed captures and failures",
+		pipeline: `processors:
+  - grok: {field: m, patterns: ['%{INT:i:int} %{NUMBER:l:long} %{NUMBER:f:float} %{NUMBER:d:double} %{WORD:w}']}`,
+		docs: []string{`{"m":"12 9000000000 1.5 2 word"}`},
+		diff: "number-fidelity",
+		ours: []string{`{"d":2,"f":1.5,"i":12,"l":9000000000,"m":"12 9000000000 1.5 2 word","w":"word"}`},
+	},
+	{
+		name: "grok ignore_missing and dotted names",
+		pipeline: `processors:
+  - grok: {field: gone, patterns: ['%{WORD:x}'], ignore_missing: true}
+  - grok: {field: m, patterns: ['%{WORD:a.b} %{WORD:a.c}']}`,
+		docs: []string{`{"m":"one two"}`},
+	},
+	{
+		name: "kv exclude_keys and value types",
+		pipeline: `processors:
+  - kv: {field: m, field_split: ' ', value_split: '=', exclude_keys: [b]}`,
+		docs: []string{`{"m":"a=1 b=2 c= d"}`, `{"m":"a=1 c=x=y"}`},
+	},
+	{
+		name: "user_agent target and properties",
+		pipeline: `processors:
+  - user_agent: {field: ua, target_field: agent, properties: [name, os]}`,
+		docs: []string{`{"ua":"Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Safari/605.1.15"}`},
+	},
+	{
+		name: "pipeline",
+		pipeline: `processors:
+  - set: {field: a, value: one}
+  - pipeline: {name: conformance-called}
+  - set: {field: c, value: '{{b}} then'}`,
+		called: map[string]string{"conformance-called": `processors:
+  - set: {field: b, value: '{{a}} two'}
+  - drop: {if: 'false'}`},
+		docs: []string{`{}`},
+	},
+	{
+		name: "pipeline drops and fails",
+		pipeline: `processors:
+  - pipeline: {name: conformance-dropper}
+  - set: {field: never, value: true}`,
+		called: map[string]string{"conformance-dropper": `processors:
+  - fail: {message: inner, on_failure: [{drop: {}}]}`},
+		docs: []string{`{"a":1}`},
+	},
+	{
+		name: "pipeline failure goes to the caller",
+		pipeline: `processors:
+  - pipeline: {name: conformance-failing, on_failure: [{set: {field: caught, value: true}}]}`,
+		called: map[string]string{"conformance-failing": `processors:
+  - set: {field: inner, value: 1}
+  - fail: {message: inner}`},
+		docs: []string{`{"a":1}`},
+	},
+	{
+		name: "numbers pass through",
+		pipeline: `processors:
+  - set: {field: seen, value: true}`,
+		docs: []string{`{"id":9007199254740993,"f":2.0,"e":1e3}`},
+		diff: "number-fidelity",
+		ours: []string{`{"e":1000,"f":2,"id":9007199254740992,"seen":true}`},
+	},
+	{
+		name: "drop and fail",
+		pipeline: `processors:
+  - drop: {}`,
+		docs: []string{`{"a":1}`},
+	},
+	{
+		name: "on_failure",
+		pipeline: `processors:
+  - rename: {field: missing, target_field: x, on_failure: [{set: {field: handled, value: true}}]}
+  - fail: {message: 'always {{a}}'}
+on_failure:
+  - set: {field: pipeline_failed, value: yes}`,
+		docs: []string{`{"a":1}`},
+	},
+}
