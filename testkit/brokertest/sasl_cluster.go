@@ -70,14 +70,20 @@ func WriteScramCredential(t testing.TB, zkAddr, user, mech, password string) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	for _, path := range []string{"/config", "/config/users"} {
-		if _, err := conn.Create(path, nil, 0, zk.WorldACL(zk.PermAll)); err != nil && !errors.Is(err, zk.ErrNodeExists) {
-			t.Fatalf("create %s: %v", path, err)
+	// The session may take a few tries to establish on a loaded machine
+	// (the client's first handshake can end in EOF): each create is
+	// retried, and one that already happened counts as done.
+	await.Eventually(t, 30*time.Second, 50*time.Millisecond, func() error {
+		for _, n := range []struct {
+			path string
+			data []byte
+		}{{"/config", nil}, {"/config/users", nil}, {"/config/users/" + user, data}} {
+			if _, err := conn.Create(n.path, n.data, 0, zk.WorldACL(zk.PermAll)); err != nil && !errors.Is(err, zk.ErrNodeExists) {
+				return fmt.Errorf("create %s: %w", n.path, err)
+			}
 		}
-	}
-	if _, err := conn.Create("/config/users/"+user, data, 0, zk.WorldACL(zk.PermAll)); err != nil {
-		t.Fatalf("create /config/users/%s: %v", user, err)
-	}
+		return nil
+	})
 }
 
 // SetUpAlice gives alice a SCRAM-SHA-512 credential ("alice-secret"),
