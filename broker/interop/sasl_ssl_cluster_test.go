@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sluicelogs/sluice/broker/sasl"
 	"github.com/sluicelogs/sluice/internal/await"
 	"github.com/sluicelogs/sluice/testkit/brokertest"
 	"github.com/sluicelogs/sluice/testkit/testcluster"
@@ -17,10 +16,10 @@ import (
 // TestSASLSSLClusterWithACLs: three sluice broker processes whose only
 // listener is SASL_SSL, replicating to each other over it as the super
 // user admin with SCRAM-SHA-512 (its credential written into the
-// coordinator before they start, as Kafka's docs bootstrap the
-// inter-broker user with kafka-configs.sh --zookeeper), with ACLs and
-// allow.everyone.if.no.acl.found=false; topic "logs" has three replicas
-// and min.insync.replicas=2 (brokertest.SASLSSLCluster). As alice, over
+// coordinator before they start by Kafka 3.9's kafka-configs.sh
+// --zookeeper, as Kafka's docs bootstrap the inter-broker user), with
+// ACLs and allow.everyone.if.no.acl.found=false; topic "logs" has three
+// replicas and min.insync.replicas=2 (brokertest.SASLSSLCluster). As alice, over
 // TLS and SCRAM-SHA-512: kcat produces with acks=all and reads back; it is
 // refused "secret" with "Topic authorization failed" and a wrong password
 // with "Authentication failed"; Kafka 3.9's console producer writes and
@@ -36,10 +35,16 @@ func TestSASLSSLClusterWithACLs(t *testing.T) {
 	p := brokertest.NewPKI(t)
 	zkAddr := testcluster.Coordinator(t)
 	testpeer.Kcat(t) // a missing peer fails the test before the cluster starts
-	testpeer.Used(t, "kafka", testpeer.KafkaVersion+" console producer and consumer over SASL_SSL with ACLs against a three-broker sluice cluster")
+	testpeer.Used(t, "kafka", testpeer.KafkaVersion+" kafka-configs.sh --zookeeper, console producer and consumer over SASL_SSL with ACLs against a three-broker sluice cluster")
 	testpeer.Used(t, "kcat", "SASL_SSL SCRAM-SHA-512 with ACLs against a three-broker sluice cluster, before and after kill -9 of a leader")
 
-	brokertest.WriteScramCredential(t, zkAddr, "admin", sasl.ScramSHA512, "admin-secret")
+	// The inter-broker user's credential goes into the coordinator before
+	// any broker runs, as Kafka's docs bootstrap it.
+	out := testpeer.KafkaTool(t, "kafka-configs.sh", nil, "--zookeeper", zkAddr, "--alter", "--add-config",
+		"SCRAM-SHA-512=[iterations=4096,password=admin-secret]", "--entity-type", "users", "--entity-name", "admin")
+	if !strings.Contains(out, "Completed updating config for entity: user-principal 'admin'.") {
+		t.Fatalf("kafka-configs.sh --zookeeper printed:\n%s", out)
+	}
 	c := brokertest.StartSASLSSLCluster(t, zkAddr, p)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
