@@ -33,7 +33,9 @@ type BrokerProc struct {
 // starts them and waits until the first one lists them all.
 func StartBrokerProcs(t testing.TB, zkConnect string, n int, set func(*broker.Config)) []*BrokerProc {
 	t.Helper()
-	return StartBrokerProcsReady(t, zkConnect, n, set, kadmin.ReadyBrokers)
+	return StartBrokerProcsReady(t, zkConnect, n, set, func(ctx context.Context, addr string, n int) error {
+		return kadmin.ReadyBrokers(ctx, addr, n)
+	})
 }
 
 // StartBrokerProcsReady is StartBrokerProcs for brokers that a plaintext

@@ -12,7 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -20,6 +19,7 @@ import (
 	"github.com/twmb/franz-go/pkg/sasl/scram"
 
 	"github.com/sluicelogs/sluice/broker"
+	"github.com/sluicelogs/sluice/internal/kadmin"
 	"github.com/sluicelogs/sluice/testkit/testpeer"
 )
 
@@ -90,21 +90,7 @@ func ReadySASLSSL(t testing.TB, p *PKI, user, pass string) func(ctx context.Cont
 	t.Helper()
 	opts := SASLSSLOpts(t, p, ScramSHA512(user, pass))
 	return func(ctx context.Context, addr string, n int) error {
-		cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(addr), kgo.RequestRetries(0)}, opts...)...)
-		if err != nil {
-			return err
-		}
-		defer cl.Close()
-		ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		defer cancel()
-		resp, err := kmsg.NewPtrMetadataRequest().RequestWith(ctx, cl)
-		if err != nil {
-			return fmt.Errorf("metadata over SASL_SSL: %w", err)
-		}
-		if len(resp.Brokers) < n {
-			return fmt.Errorf("metadata lists %d of %d brokers", len(resp.Brokers), n)
-		}
-		return nil
+		return kadmin.ReadyBrokers(ctx, addr, n, opts...)
 	}
 }
 
