@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -16,6 +15,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 	"github.com/twmb/franz-go/pkg/sasl/scram"
 
+	"github.com/sluicelogs/sluice/testkit/brokertest"
 	"github.com/sluicelogs/sluice/testkit/testcluster"
 	"github.com/sluicelogs/sluice/testkit/testpeer"
 )
@@ -41,16 +41,8 @@ func clientProps(t *testing.T, mech, user, pass string) string {
 // stdout and stderr and whether it succeeded.
 func kcatSASL(t *testing.T, mech, user, pass, stdin string, args ...string) (string, string, error) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	args = append([]string{"-X", "security.protocol=SASL_PLAINTEXT", "-X", "sasl.mechanisms=" + mech,
-		"-X", "sasl.username=" + user, "-X", "sasl.password=" + pass}, args...)
-	cmd := exec.CommandContext(ctx, testpeer.Kcat(t), args...)
-	cmd.Stdin = strings.NewReader(stdin)
-	var out, errb strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	return out.String(), errb.String(), err
+	return brokertest.KcatRun(t, stdin, append([]string{"-X", "security.protocol=SASL_PLAINTEXT", "-X", "sasl.mechanisms=" + mech,
+		"-X", "sasl.username=" + user, "-X", "sasl.password=" + pass}, args...)...)
 }
 
 // TestSASLKcat: librdkafka logs in with SCRAM-SHA-512 (a credential made

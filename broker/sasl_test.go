@@ -20,12 +20,13 @@ import (
 	"github.com/twmb/franz-go/pkg/sasl/scram"
 
 	"github.com/sluicelogs/sluice/broker"
+	"github.com/sluicelogs/sluice/testkit/brokertest"
 	"github.com/sluicelogs/sluice/testkit/testcluster"
 )
 
 // saslAdminJAAS is the PLAIN login module of the SASL tests' brokers: admin
 // is the inter-broker user, alice a PLAIN client.
-const saslAdminJAAS = `org.apache.kafka.common.security.plain.PlainLoginModule required username="admin" password="admin-secret" user_admin="admin-secret" user_alice="alice-plain";`
+const saslAdminJAAS = brokertest.AdminPlainJAAS
 
 // withSASL makes a broker's listener SASL_PLAINTEXT with PLAIN and both
 // SCRAMs, inter-broker over interBroker (PLAIN, or SCRAM as admin, whose
@@ -37,7 +38,7 @@ func withSASL(interBroker string) func(*broker.Config) {
 		c.SASL.InterBrokerMechanism = interBroker
 		c.SASL.JAAS = map[string]string{
 			"sasl_plaintext.PLAIN": saslAdminJAAS,
-			"":                     `org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="admin-secret";`,
+			"":                     brokertest.AdminScramJAAS,
 		}
 	}
 }

@@ -99,18 +99,14 @@ func fetchBelowStart(t *testing.T, cl *kgo.Client, topic string, offset int64) {
 
 // leaderOf returns the leader of partition 0 of topic and the topic's id.
 func leaderOf(ctx context.Context, cl *kgo.Client, topic string) (int32, [16]byte, error) {
-	req := kmsg.NewPtrMetadataRequest()
-	mt := kmsg.NewMetadataRequestTopic()
-	mt.Topic = kmsg.StringPtr(topic)
-	req.Topics = append(req.Topics, mt)
-	resp, err := req.RequestWith(ctx, cl)
+	mt, err := brokertest.MetadataTopic(ctx, cl, topic)
 	if err != nil {
 		return -1, [16]byte{}, err
 	}
-	if len(resp.Topics) != 1 || resp.Topics[0].ErrorCode != 0 || len(resp.Topics[0].Partitions) != 1 {
-		return -1, [16]byte{}, fmt.Errorf("metadata of %s: %+v", topic, resp.Topics)
+	if len(mt.Partitions) != 1 {
+		return -1, [16]byte{}, fmt.Errorf("metadata of %s: %d partitions", topic, len(mt.Partitions))
 	}
-	return resp.Topics[0].Partitions[0].Leader, resp.Topics[0].TopicID, nil
+	return mt.Partitions[0].Leader, mt.TopicID, nil
 }
 
 // logStartOnDisk is the partition directory's log start: its checkpoint,

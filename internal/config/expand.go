@@ -2,7 +2,9 @@ package config
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -36,13 +38,31 @@ func ExpandYAML(file string, text []byte, lookup Lookup) ([]byte, error) {
 	if err := x.errs.Err(); err != nil {
 		return nil, err
 	}
-	// Right to left within a line, so that earlier columns stay valid.
-	for i := len(x.edits) - 1; i >= 0; i-- {
-		e := x.edits[i]
-		l := x.lines[e.line]
-		x.lines[e.line] = l[:e.from] + e.text + l[e.to:]
+	return x.apply(len(text)), nil
+}
+
+// apply returns the lines with the edits made, writing each line once
+// (an edit that rebuilt its whole line made a line of k references cost
+// k copies of it).
+func (x *expander) apply(size int) []byte {
+	// Document order is line order and, within a line, column order;
+	// sorted anyway, as the loop below relies on it.
+	slices.SortStableFunc(x.edits, func(a, b edit) int {
+		return cmp.Or(cmp.Compare(a.line, b.line), cmp.Compare(a.from, b.from))
+	})
+	var b bytes.Buffer
+	b.Grow(size)
+	e := 0
+	for i, l := range x.lines {
+		last := 0
+		for ; e < len(x.edits) && x.edits[e].line == i; e++ {
+			b.WriteString(l[last:x.edits[e].from])
+			b.WriteString(x.edits[e].text)
+			last = x.edits[e].to
+		}
+		b.WriteString(l[last:])
 	}
-	return []byte(strings.Join(x.lines, "")), nil
+	return b.Bytes()
 }
 
 type expander struct {
@@ -149,6 +169,11 @@ func expandString(s string, lookup Lookup) (out string, whole bool, err error) {
 			v = def
 		default:
 			return "", false, fmt.Errorf("${%s} is not set (neither in the keystore nor in the environment) and has no default", name)
+		}
+		if !utf8.ValidString(v) {
+			// A YAML document is UTF-8: written quoted, a byte 0xff
+			// would read back as the character U+00FF.
+			return "", false, fmt.Errorf("${%s}: its value is not valid UTF-8", name)
 		}
 		b.WriteString(v)
 		refs++

@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -80,5 +81,42 @@ func TestExpandYAMLErrors(t *testing.T) {
 		if !errors.As(err, &ce) || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%q: got %v, want %q", c.text, err, c.want)
 		}
+	}
+}
+
+// TestExpandYAMLNotUTF8: a variable whose value is not UTF-8 is an error
+// (it was written as "\xff", which YAML reads as U+00FF, another value).
+func TestExpandYAMLNotUTF8(t *testing.T) {
+	lookup := func(string) (string, bool) { return "p\xffss", true }
+	for _, text := range []string{"a: ${A}\n", "a: x${A}\n", "a: \"${A}\"\n"} {
+		out, err := ExpandYAML("f.yml", []byte(text), lookup)
+		if err == nil || !strings.Contains(err.Error(), "f.yml:1: a: ${A}: its value is not valid UTF-8") {
+			t.Errorf("%q: got %q, %v; want an error", text, out, err)
+		}
+	}
+}
+
+// TestExpandYAMLManyOnOneLine: k references on one line cost about the
+// line, not k copies of it (each edit used to rebuild the whole line:
+// quadratic: about 1 GB for this 90 KB line).
+func TestExpandYAMLManyOnOneLine(t *testing.T) {
+	const k = 10000
+	text := "hosts: [" + strings.Repeat(`"x${A}", `, k) + "x]\n"
+	lookup := func(string) (string, bool) { return "v", true }
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	before := ms.TotalAlloc
+	out, err := ExpandYAML("f.yml", []byte(text), lookup)
+	runtime.ReadMemStats(&ms)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "hosts: [" + strings.Repeat(`"xv", `, k) + "x]\n"; string(out) != want {
+		t.Fatalf("got %.200q…", out)
+	}
+	// Parsing alone takes a few kilobytes a value; 64 MB is far above
+	// that and far below k copies of the line.
+	if alloc := ms.TotalAlloc - before; alloc > 64<<20 {
+		t.Fatalf("%d bytes allocated for a %d-byte line", alloc, len(text))
 	}
 }

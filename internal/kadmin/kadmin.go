@@ -22,15 +22,16 @@ import (
 func Ready(ctx context.Context, addr string) error { return ReadyBrokers(ctx, addr, 1) }
 
 // ReadyBrokers succeeds once addr accepts TCP and answers a Metadata request
-// that lists at least n brokers (the members of a cluster that registered).
-func ReadyBrokers(ctx context.Context, addr string, n int) error {
+// that lists at least n brokers (the members of a cluster that registered),
+// asked by a client with opts (TLS, SASL) added.
+func ReadyBrokers(ctx context.Context, addr string, n int, opts ...kgo.Opt) error {
 	var d net.Dialer
 	c, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		return err
 	}
 	c.Close()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.RequestRetries(0))
+	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(addr), kgo.RequestRetries(0)}, opts...)...)
 	if err != nil {
 		return err
 	}

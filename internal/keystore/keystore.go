@@ -85,6 +85,13 @@ func Open(path string) (*Store, error) {
 	if f.Secrets == nil {
 		f.Secrets = map[string]string{}
 	}
+	// A name Add would refuse (written by hand, or by another program)
+	// could never be referred to as ${NAME}: refused as Add refuses it.
+	for n := range f.Secrets {
+		if !validName.MatchString(n) {
+			return nil, fmt.Errorf("keystore %s: name %q: use letters, digits, '_', '.' and '-'", path, n)
+		}
+	}
 	return &Store{path: path, secrets: f.Secrets}, nil
 }
 

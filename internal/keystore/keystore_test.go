@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -105,5 +106,20 @@ func TestExpandConfigKeystoreFirst(t *testing.T) {
 	_, err = ExpandConfig("a.yml", []byte("keystore:\n  path: "+path+"\npassword: ${PASS}\n"), env)
 	if err == nil || !strings.Contains(err.Error(), "a.yml:2: keystore.path: keystore "+path+": mode") {
 		t.Fatalf("got %v", err)
+	}
+}
+
+// TestOpenRefusesBadNames: a keystore written by hand with a name Add
+// refuses is refused, naming the file (found by FuzzOpen: Open took "").
+func TestOpenRefusesBadNames(t *testing.T) {
+	for _, name := range []string{"", "bad name", "${X}", "a:b"} {
+		path := filepath.Join(t.TempDir(), "sluice.keystore")
+		text := `{"version":1,"secrets":{` + strconv.Quote(name) + `:"x"}}`
+		if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Open(path); err == nil || !strings.Contains(err.Error(), path) {
+			t.Errorf("name %q: %v, want an error naming %s", name, err, path)
+		}
 	}
 }

@@ -73,14 +73,23 @@ func HasLine(out, s string) bool {
 // the test if it fails or takes over a minute.
 func Kcat(t testing.TB, stdin string, args ...string) string {
 	t.Helper()
+	out, errOut, err := KcatRun(t, stdin, args...)
+	if err != nil {
+		t.Fatalf("kcat %v: %v\nstderr:\n%s", args, err, errOut)
+	}
+	return out
+}
+
+// KcatRun runs kcat with args and stdin (at most a minute) and returns
+// its stdout, its stderr and whether it succeeded.
+func KcatRun(t testing.TB, stdin string, args ...string) (string, string, error) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, testpeer.Kcat(t), args...)
 	cmd.Stdin = strings.NewReader(stdin)
 	var out, errb strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &errb
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("kcat %v: %v\nstderr:\n%s", args, err, errb.String())
-	}
-	return out.String()
+	err := cmd.Run()
+	return out.String(), errb.String(), err
 }

@@ -191,16 +191,9 @@ func ClusterInfo(addr, topic string) (controller int32, parts []PartInfo, err er
 	defer cl.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	req := kmsg.NewPtrMetadataRequest()
-	mt := kmsg.NewMetadataRequestTopic()
-	mt.Topic = kmsg.StringPtr(topic)
-	req.Topics = append(req.Topics, mt)
-	resp, err := req.RequestWith(ctx, cl)
+	resp, err := metadataOf(ctx, cl, topic)
 	if err != nil {
 		return -1, nil, err
-	}
-	if len(resp.Topics) != 1 || resp.Topics[0].ErrorCode != 0 {
-		return -1, nil, fmt.Errorf("metadata of %s: %+v", topic, resp.Topics)
 	}
 	parts = make([]PartInfo, len(resp.Topics[0].Partitions))
 	for _, p := range resp.Topics[0].Partitions {
@@ -243,4 +236,33 @@ func AwaitISR(t testing.TB, addr, topic string, want []int32) []PartInfo {
 		return nil
 	})
 	return parts
+}
+
+// MetadataTopic asks cl (whatever its listener's security) for topic's
+// metadata, an error when the topic has one or no partitions.
+func MetadataTopic(ctx context.Context, cl *kgo.Client, topic string) (kmsg.MetadataResponseTopic, error) {
+	resp, err := metadataOf(ctx, cl, topic)
+	if err != nil {
+		return kmsg.MetadataResponseTopic{}, err
+	}
+	if len(resp.Topics[0].Partitions) == 0 {
+		return kmsg.MetadataResponseTopic{}, fmt.Errorf("metadata of %s: no partitions", topic)
+	}
+	return resp.Topics[0], nil
+}
+
+// metadataOf asks cl for topic's metadata, an error when the topic has one.
+func metadataOf(ctx context.Context, cl *kgo.Client, topic string) (*kmsg.MetadataResponse, error) {
+	req := kmsg.NewPtrMetadataRequest()
+	mt := kmsg.NewMetadataRequestTopic()
+	mt.Topic = kmsg.StringPtr(topic)
+	req.Topics = append(req.Topics, mt)
+	resp, err := req.RequestWith(ctx, cl)
+	if err != nil {
+		return nil, err
+	}
+	if len(resp.Topics) != 1 || resp.Topics[0].ErrorCode != 0 {
+		return nil, fmt.Errorf("metadata of %s: %+v", topic, resp.Topics)
+	}
+	return resp, nil
 }

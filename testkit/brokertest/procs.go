@@ -33,6 +33,16 @@ type BrokerProc struct {
 // starts them and waits until the first one lists them all.
 func StartBrokerProcs(t testing.TB, zkConnect string, n int, set func(*broker.Config)) []*BrokerProc {
 	t.Helper()
+	return StartBrokerProcsReady(t, zkConnect, n, set, func(ctx context.Context, addr string, n int) error {
+		return kadmin.ReadyBrokers(ctx, addr, n)
+	})
+}
+
+// StartBrokerProcsReady is StartBrokerProcs for brokers that a plaintext
+// client cannot ask (SASL, TLS): ready(ctx, addr, n) says whether the
+// broker at addr lists n brokers.
+func StartBrokerProcsReady(t testing.TB, zkConnect string, n int, set func(*broker.Config), ready func(ctx context.Context, addr string, n int) error) []*BrokerProc {
+	t.Helper()
 	bin := testpeer.SluiceBinary(t)
 	var out []*BrokerProc
 	for id := 1; id <= n; id++ {
@@ -59,7 +69,7 @@ func StartBrokerProcs(t testing.TB, zkConnect string, n int, set func(*broker.Co
 	// of the others through a watch: until it has, it would refuse a topic
 	// with n replicas (INVALID_REPLICATION_FACTOR), as Kafka does.
 	await.Eventually(t, 60*time.Second, 50*time.Millisecond, func() error {
-		return kadmin.ReadyBrokers(context.Background(), out[0].Addr, n)
+		return ready(context.Background(), out[0].Addr, n)
 	})
 	return out
 }

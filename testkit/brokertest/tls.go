@@ -71,7 +71,7 @@ func (p *PKI) Issue(t *testing.T, ca *pemtls.CA, file, name string, notBefore, n
 
 // ClientTLS is a client's TLS configuration trusting p's CA, with the
 // key store keyStore as client certificate unless it is "".
-func (p *PKI) ClientTLS(t *testing.T, keyStore string) *tls.Config {
+func (p *PKI) ClientTLS(t testing.TB, keyStore string) *tls.Config {
 	t.Helper()
 	pool, err := pemtls.LoadPool(p.CAFile)
 	if err != nil {
@@ -136,7 +136,7 @@ func StartLoggedBrokerLevel(t *testing.T, id int, zk string, level slog.Level, o
 }
 
 // TLSClient is a franz-go client over TLS seeded with addr.
-func TLSClient(t *testing.T, addr string, cfg *tls.Config, opts ...kgo.Opt) *kgo.Client {
+func TLSClient(t testing.TB, addr string, cfg *tls.Config, opts ...kgo.Opt) *kgo.Client {
 	t.Helper()
 	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(addr), kgo.DialTLSConfig(cfg), kgo.RequestRetries(2)}, opts...)...)
 	if err != nil {
