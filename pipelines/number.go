@@ -15,11 +15,11 @@ import (
 // json.Number (see "Numbers" in the package doc). A JSON null decodes to
 // a nil Event without error.
 func DecodeEvent(b []byte) (Event, error) {
-	var ev Event
-	if err := jsonnum.Unmarshal(b, &ev); err != nil {
+	var m map[string]any
+	if err := jsonnum.Unmarshal(b, &m); err != nil {
 		return nil, err
 	}
-	return ev, nil
+	return Event(m), nil
 }
 
 // numberFunc is the name of the function conditions call on the operands
@@ -63,7 +63,7 @@ var numericOperators = map[string]bool{
 func (numberOperands) Visit(node *ast.Node) {
 	switch n := (*node).(type) {
 	case *ast.BinaryNode:
-		if numericOperators[n.Operator] {
+		if numericOperators[n.Operator] && !textLiteral(n.Left) && !textLiteral(n.Right) {
 			wrapNumber(&n.Left)
 			wrapNumber(&n.Right)
 		}
@@ -72,6 +72,25 @@ func (numberOperands) Visit(node *ast.Node) {
 			wrapNumber(&n.Node)
 		}
 	}
+}
+
+// textLiteral reports whether node is a string, bool or nil literal, or
+// a list of them: compared with one, a json.Number gives the same answer
+// as the int64 or float64 it stands for (false, or expr's type error), so
+// `_c?.ident not in [nil, "-"]` costs no call.
+func textLiteral(node ast.Node) bool {
+	switch n := node.(type) {
+	case *ast.StringNode, *ast.BoolNode, *ast.NilNode:
+		return true
+	case *ast.ArrayNode:
+		for _, e := range n.Nodes {
+			if !textLiteral(e) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }
 
 // wrapNumber replaces *node by numberFunc(*node) when *node may read a

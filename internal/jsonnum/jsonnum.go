@@ -7,6 +7,12 @@
 // its literal text, from which encoding/json and the indexer's encoder
 // write it back byte for byte. The integer/float distinction is the
 // literal's: an integer has no '.', 'e' or 'E'.
+//
+// Unmarshal accepts exactly what json.Unmarshal accepts, with its errors,
+// except numbers beyond float64 (1E700), which it keeps as text where
+// json.Unmarshal fails; FuzzUnmarshal holds it to that. Events (an any or
+// a map[string]any) go through a small parser of its own (parse.go),
+// other types through a json.Decoder.
 package jsonnum
 
 import (
@@ -19,8 +25,35 @@ import (
 
 // Unmarshal is json.Unmarshal with numbers decoded as json.Number. Like
 // json.Unmarshal, and unlike a json.Decoder, it refuses data after the
-// value and returns the same errors.
+// value, and its errors are json.Unmarshal's. Into an *any or a
+// *map[string]any (what events are) it decodes with its own parser;
+// other types go through a json.Decoder.
 func Unmarshal(b []byte, v any) error {
+	switch t := v.(type) {
+	case *any:
+		if x, ok := parse(b); ok {
+			*t = x
+			return nil
+		}
+	case *map[string]any:
+		if x, ok := parse(b); ok {
+			switch m := x.(type) {
+			case map[string]any:
+				*t = m
+				return nil
+			case nil:
+				*t = nil // as json.Unmarshal does with null
+				return nil
+			}
+			var scratch map[string]any
+			return json.Unmarshal(b, &scratch) // its type error
+		}
+	}
+	return decode(b, v)
+}
+
+// decode is Unmarshal through a json.Decoder.
+func decode(b []byte, v any) error {
 	d := json.NewDecoder(bytes.NewReader(b))
 	d.UseNumber()
 	if err := d.Decode(v); err != nil {

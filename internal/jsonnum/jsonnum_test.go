@@ -3,9 +3,11 @@ package jsonnum
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"math"
 	"reflect"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -14,13 +16,30 @@ import (
 // as their text. Seeds in testdata/fuzz/FuzzUnmarshal.
 func FuzzUnmarshal(f *testing.F) {
 	for _, s := range []string{``, ` `, `{}`, `{"a":1}`, `{"a":9007199254740993,"b":[2.0,1e3,-0]}`, `{"a":1} x`, `{"a":1}{}`,
-		`[1,`, `"s"`, `null`, `1.5E-7 `, `01`, `1.`, `{"a":"\u00e9\ud800"}`, "\xff"} {
+		`[1,`, `"s"`, `null`, `1.5E-7 `, `01`, `1.`, `{"a":"\u00e9\ud800"}`, "\xff",
+		`{"s":"\ud83d\ude00 \ud83d\u0041 \udc00 \"\\\/\b\f\n\r\t"}`, "{\"s\":\"bad \xff\xfe utf-8 \xe2\x82 ok \xe2\x82\xac\"}",
+		"{\"s\":\"ctl \x01\"}", `{"s":"\x"}`, `{"s":"\u12"}`, `{"a":1,"a":2}`, `[[[[]]]]`, `{"a":tru}`, `-`, `-01`, `1e+`, `[1,]`, `{"a":1,}`,
+		strings.Repeat("[", 10001) + strings.Repeat("]", 10001)} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
+		var wantMap, gotMap map[string]any
+		werr, gerr := json.Unmarshal(b, &wantMap), Unmarshal(b, &gotMap)
+		if floatOverflow(werr) {
+			return // 1E700: a json.Number holds it, a float64 cannot
+		}
+		if (werr == nil) != (gerr == nil) || (werr != nil && werr.Error() != gerr.Error()) {
+			t.Fatalf("%q into a map: error %v, json.Unmarshal's %v", b, gerr, werr)
+		}
+		if werr == nil && (gotMap == nil) != (wantMap == nil) {
+			t.Fatalf("%q into a map: %#v, json.Unmarshal's %#v", b, gotMap, wantMap)
+		}
 		var want, got any
-		werr := json.Unmarshal(b, &want)
-		gerr := Unmarshal(b, &got)
+		werr = json.Unmarshal(b, &want)
+		gerr = Unmarshal(b, &got)
+		if floatOverflow(werr) {
+			return
+		}
 		if (werr == nil) != (gerr == nil) || (werr != nil && werr.Error() != gerr.Error()) {
 			t.Fatalf("%q: error %v, json.Unmarshal's %v", b, gerr, werr)
 		}
@@ -41,6 +60,13 @@ func FuzzUnmarshal(f *testing.F) {
 			t.Fatalf("%q: %#v, json.Unmarshal's %#v", b, got, want)
 		}
 	})
+}
+
+// floatOverflow reports whether err is json.Unmarshal's for a number
+// beyond float64, which Unmarshal keeps as its text.
+func floatOverflow(err error) bool {
+	var te *json.UnmarshalTypeError
+	return errors.As(err, &te) && strings.HasPrefix(te.Value, "number ")
 }
 
 // asFloats is v with its json.Numbers as json.Unmarshal's float64s.
