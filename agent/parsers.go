@@ -2,9 +2,9 @@ package agent
 
 import (
 	"context"
-	"encoding/json"
-
 	"time"
+
+	"github.com/sluicelogs/sluice/internal/jsonnum"
 )
 
 // message is what the parsers pass along: one event's text and where its
@@ -120,7 +120,7 @@ type ndjson struct{ cfg *NDJSONConfig }
 
 func (nd ndjson) push(ctx context.Context, m *message, emit emitFunc) error {
 	var obj map[string]any
-	if err := json.Unmarshal(m.text, &obj); err != nil {
+	if err := jsonnum.Unmarshal(m.text, &obj); err != nil { // numbers kept as written
 		if nd.cfg.AddErrorKey {
 			m.fields = setField(m.fields, "error", map[string]any{"message": "ndjson: " + err.Error(), "type": "json"})
 		}

@@ -3,7 +3,6 @@ package indexer
 import (
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -200,10 +199,8 @@ func (ix *Indexer) Run(ctx context.Context) error {
 
 // event decodes a record, runs the pipeline and names the index.
 func (r *route) event(rec *kgo.Record) (ev pipelines.Event, index string, dropped bool, err error) {
-	if err := json.Unmarshal(rec.Value, &ev); err != nil || ev == nil {
+	if ev, err = pipelines.DecodeEvent(rec.Value); err != nil || ev == nil {
 		ev = pipelines.Event{"message": string(rec.Value)}
-	} else {
-		ev = pipelines.NormalizeJSON(ev)
 	}
 	if r.run != nil {
 		out, dropped, err := r.run(ev)

@@ -60,6 +60,7 @@ func TestIndexerAgainstElasticsearch(t *testing.T) {
 	t.Run("KillRestart", e.testKillRestart)
 	t.Run("DeadLetter", e.testDeadLetter)
 	t.Run("IDHeader", e.testIDHeader)
+	t.Run("Numbers", e.testNumbers)
 	t.Run("Outage", e.testOutage)
 }
 

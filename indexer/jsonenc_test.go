@@ -18,11 +18,11 @@ func TestAppendJSONLikeMarshal(t *testing.T) {
 		nil, "", "plain", `quote " backslash \ slash /`, "<script>&amp;</script>",
 		"ctl \x00\x01\x1f\x7f \b\f\n\r\t", "bad \xff\xfe utf-8 \xe2\x82", "line\u2028para\u2029", "ünïcödé 日本 🎉",
 		true, false, 0, -1, int64(math.MaxInt64), int32(-7), uint64(math.MaxUint64),
-		0.0, 1.5, -2.25, 1e20, 1e21, 1e-6, 1e-7, 123456789.125, math.SmallestNonzeroFloat64, math.MaxFloat64, -0.000001234,
+		1.5, -2.25, 1e21, 1e-6, 1e-7, 123456789.125, math.SmallestNonzeroFloat64, math.MaxFloat64, -0.000001234,
 		[]any{}, []any{1, "a", nil, []any{true}}, []string{"x", "<y>"}, []string(nil), map[string]any(nil),
 		map[string]any{"b": 1, "a": map[string]any{"z": "", "y": []any{map[string]any{"k": 1, "j": 2}}}, "": "empty", "A": "upper"},
 		pipelines.Event{"@timestamp": "2015-05-17T20:00:00Z", "http": map[string]any{"response": map[string]any{"status_code": int64(200)}}},
-		time.Date(2024, 3, 1, 10, 0, 0, 0, time.UTC), json.Number("12.50"), []int{1, 2}, map[string]string{"b": "1", "a": "2"},
+		time.Date(2024, 3, 1, 10, 0, 0, 0, time.UTC), json.Number("12.50"), json.Number("9007199254740993"), json.Number("1E+2"), []int{1, 2}, map[string]string{"b": "1", "a": "2"},
 	}
 	for _, v := range values {
 		want, err := json.Marshal(v)
@@ -44,6 +44,32 @@ func TestAppendJSONLikeMarshal(t *testing.T) {
 	for _, v := range []any{math.NaN(), math.Inf(1), map[string]any{"a": []any{math.Inf(-1)}}} {
 		if _, _, err := appendJSON(nil, v, nil); err == nil {
 			t.Errorf("%v: no error, encoding/json has one", v)
+		}
+	}
+}
+
+// TestAppendJSONWholeFloats: where appendJSON differs from encoding/json
+// on purpose: a whole float64 stays a float (2.0, not 2), so that
+// Elasticsearch maps the field as float; and a json.Number is written as
+// it reads, an invalid one refused.
+func TestAppendJSONWholeFloats(t *testing.T) {
+	for _, c := range []struct {
+		v    any
+		want string
+	}{
+		{0.0, "0.0"}, {2.0, "2.0"}, {-3.0, "-3.0"}, {math.Copysign(0, -1), "-0.0"},
+		{1e20, "100000000000000000000.0"}, {1e21, "1e+21"}, {1e-7, "1e-7"}, {0.5, "0.5"},
+		{json.Number("-0"), "-0"}, {json.Number(""), "0"}, {json.Number("2.0"), "2.0"}, {json.Number("1.5E-7"), "1.5E-7"},
+		{map[string]any{"f": 2.0, "n": json.Number("12345678901234567890")}, `{"f":2.0,"n":12345678901234567890}`},
+	} {
+		got, _, err := appendJSON(nil, c.v, nil)
+		if err != nil || string(got) != c.want {
+			t.Errorf("%#v: got %s, %v; want %s", c.v, got, err, c.want)
+		}
+	}
+	for _, n := range []json.Number{"1.", ".5", "01", "1e", "+1", "0x10", "1 "} {
+		if _, _, err := appendJSON(nil, n, nil); err == nil {
+			t.Errorf("json.Number(%q): no error", n)
 		}
 	}
 }

@@ -44,9 +44,48 @@
 // Field names are dotted paths into nested objects, as in Elasticsearch:
 // "http.response.status_code" is ev["http"]["response"]["status_code"]; a
 // numeric segment indexes a list. Objects are map[string]any, lists []any,
-// integers int64, other numbers float64 (NormalizeJSON converts what
-// encoding/json decodes). Templates ({{field}} or {{{field}}}) in set,
-// append and fail render a missing field as "".
+// strings string, booleans bool, numbers as below. Templates ({{field}} or
+// {{{field}}}) in set, append and fail render a missing field as "".
+//
+// # Numbers
+//
+// A number reaches Elasticsearch as it was written. float64 cannot
+// promise that (9007199254740993 would become …992, 2.0 would become 2,
+// which Elasticsearch's dynamic mapping then maps long, cutting the
+// fractions of later values), so an event holds three kinds of number:
+//
+//	json.Number  every number decoded from JSON (DecodeEvent, which the
+//	             indexer uses on records; the json processor; the agent's
+//	             ndjson parser): its literal text, written back byte for
+//	             byte. It is an integer if the text has no '.', 'e' or
+//	             'E', else a float: 2.0 and 1e3 are floats, -0 an integer.
+//	int64        an integer a processor made (grok :int, convert to
+//	             integer/long, YAML values in set/append)
+//	float64      a float a processor made (grok :float, convert to
+//	             float/double, YAML values); always written as a float,
+//	             with ".0" when whole (2.0), never as an integer
+//
+// Processors that only move or copy values (set copy_from, rename,
+// append, remove, the json processor, templates) keep a json.Number as it
+// is. convert gives int64 for integer and long (failing beyond their
+// range, so 12345678901234567890 does not convert to long), float64 for
+// float and double except that a json.Number already written as a float
+// is kept as written; to string gives its text. Conditions compare and
+// compute with numbers as expr does: the operands of ==, !=, <, <=, >,
+// >=, in, .., + - * / % ** and unary minus that read the event (fields,
+// $env[...], a ?? b, …) become int64 (an integer within int64) or float64
+// (anything else) first, so `status >= 400` works on a decoded status;
+// a json.Number passed to a function (len, max, …) or inside a list
+// field (`404 in codes`) stays text.
+// append's allow_duplicates: false compares by value within a kind: an
+// integer never equals a float (as Java's equals does), so 2 and 2.0
+// differ there, while a condition's == is expr's, numeric (2 == 2.0).
+//
+// An integer beyond int64 stays exact, but Elasticsearch's dynamic
+// mapping maps it long and refuses the document (a rejection: the
+// indexer sends it to the dead-letter topic), as it does when sent it
+// directly; map such a field unsigned_long or keyword in a template.
+// Before, it went in as a rounded float.
 //
 // # Failures
 //

@@ -1,9 +1,12 @@
 package pipelines
 
 import (
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/sluicelogs/sluice/internal/jsonnum"
 )
 
 // Event is one document flowing through a pipeline: decoded JSON, with
@@ -170,7 +173,7 @@ func cloneValue(v any) any {
 }
 
 func typeName(v any) string {
-	switch v.(type) {
+	switch x := v.(type) {
 	case nil:
 		return "null"
 	case string:
@@ -180,6 +183,11 @@ func typeName(v any) string {
 	case int, int64, int32, uint64:
 		return "integer"
 	case float64, float32:
+		return "number"
+	case json.Number:
+		if jsonnum.IsInteger(x) {
+			return "integer"
+		}
 		return "number"
 	case map[string]any, Event:
 		return "object"

@@ -220,7 +220,7 @@ func compileCondition(src string) (*vm.Program, error) {
 	if strings.TrimSpace(src) == "" {
 		return nil, errors.New("empty condition")
 	}
-	return expr.Compile(src, expr.AsBool())
+	return expr.Compile(src, conditionOptions...)
 }
 
 // vms holds expr machines between conditions: vm.VM.Run resets one for

@@ -11,6 +11,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/sluicelogs/sluice/internal/jsonnum"
 )
 
 // doFunc is a compiled processor body.
@@ -178,10 +180,9 @@ func buildJSON(o *opts, ignoreMissing bool) doFunc {
 			return err
 		}
 		var v any
-		if err := json.Unmarshal([]byte(s), &v); err != nil {
+		if err := jsonnum.Unmarshal([]byte(s), &v); err != nil {
 			return fmt.Errorf("field [%s] is not JSON: %v", field, err)
 		}
-		v = jsonNumbers(v)
 		if !addToRoot {
 			return tp.set(ev, v)
 		}
@@ -194,34 +195,6 @@ func buildJSON(o *opts, ignoreMissing bool) doFunc {
 		}
 		return nil
 	}
-}
-
-// NormalizeJSON makes an event decoded by encoding/json fit the event
-// model: whole numbers become int64 (encoding/json gives float64), so that
-// a status code 200 stays an integer through the pipeline.
-func NormalizeJSON(ev Event) Event {
-	jsonNumbers(map[string]any(ev))
-	return ev
-}
-
-// jsonNumbers turns whole float64 numbers decoded from JSON into int64, so
-// that 200 stays an integer.
-func jsonNumbers(v any) any {
-	switch x := v.(type) {
-	case float64:
-		if x == math.Trunc(x) && math.Abs(x) < 1<<53 {
-			return int64(x)
-		}
-	case map[string]any:
-		for k, e := range x {
-			x[k] = jsonNumbers(e)
-		}
-	case []any:
-		for i, e := range x {
-			x[i] = jsonNumbers(e)
-		}
-	}
-	return v
 }
 
 func buildKV(o *opts, ignoreMissing bool) doFunc {
@@ -400,7 +373,8 @@ func appendValue(ev Event, p path, v any, allowDup bool) error {
 
 // equalValues compares two event values the way Elasticsearch's append
 // compares list elements (Java's equals): objects and lists by their
-// contents, scalars by type and value, so int64(1) and 1.0 differ. ==
+// contents, scalars by type and value, so int64(1) and 1.0 differ (a
+// json.Number is an integer or a float by its text, see equalNumber). ==
 // on two interfaces holding maps or slices panics, and both come from
 // event data.
 func equalValues(a, b any) bool {
@@ -438,8 +412,14 @@ func equalValues(a, b any) bool {
 	if a == nil {
 		return false
 	}
+	if n, ok := a.(json.Number); ok {
+		return equalNumber(n, b)
+	}
+	if n, ok := b.(json.Number); ok {
+		return equalNumber(n, a)
+	}
 	if !reflect.TypeOf(a).Comparable() || !reflect.TypeOf(b).Comparable() {
-		return reflect.DeepEqual(a, b) // a type NormalizeJSON does not produce
+		return reflect.DeepEqual(a, b) // a type decoding does not produce
 	}
 	return a == b
 }
@@ -726,6 +706,19 @@ func toInt(v any, bits int) (any, error) {
 			return nil, fmt.Errorf("%v is not a whole number", x)
 		}
 		return toInt(int64(x), bits)
+	case json.Number:
+		if !jsonnum.IsInteger(x) {
+			f, err := x.Float64()
+			if err != nil {
+				return nil, fmt.Errorf("unable to convert [%s] to %s", x, map[int]string{32: "integer", 64: "long"}[bits])
+			}
+			return toInt(f, bits)
+		}
+		n, err := strconv.ParseInt(string(x), 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("%s does not fit a long", x)
+		}
+		return toInt(n, bits)
 	case string:
 		s := strings.TrimSpace(x)
 		var n int64
@@ -753,6 +746,15 @@ func toFloat(v any) (any, error) {
 		return x, nil
 	case int64:
 		return float64(x), nil
+	case json.Number:
+		if !jsonnum.IsInteger(x) {
+			return x, nil // already a float, kept as written
+		}
+		f, err := x.Float64()
+		if err != nil {
+			return nil, fmt.Errorf("unable to convert [%s] to float", x)
+		}
+		return f, nil
 	case string:
 		f, err := strconv.ParseFloat(strings.TrimSpace(x), 64)
 		if err != nil {

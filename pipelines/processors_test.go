@@ -1,6 +1,7 @@
 package pipelines
 
 import (
+	"encoding/json"
 	"reflect"
 	"strings"
 	"testing"
@@ -63,9 +64,9 @@ func TestProcessors(t *testing.T) {
 
 		// json, kv
 		{"json into target", `- json: {field: message, target_field: doc}`,
-			Event{"message": `{"a":{"b":2},"c":[1,2.5]}`}, Event{"message": `{"a":{"b":2},"c":[1,2.5]}`, "doc": map[string]any{"a": map[string]any{"b": int64(2)}, "c": []any{int64(1), 2.5}}}, ""},
+			Event{"message": `{"a":{"b":2},"c":[1,2.5]}`}, Event{"message": `{"a":{"b":2},"c":[1,2.5]}`, "doc": map[string]any{"a": map[string]any{"b": json.Number("2")}, "c": []any{json.Number("1"), json.Number("2.5")}}}, ""},
 		{"json add_to_root", `- json: {field: message, add_to_root: true}`,
-			Event{"message": `{"a":1}`}, Event{"message": `{"a":1}`, "a": int64(1)}, ""},
+			Event{"message": `{"a":1}`}, Event{"message": `{"a":1}`, "a": json.Number("1")}, ""},
 		{"json invalid", `- json: {field: message}`, Event{"message": `{`}, nil, "is not JSON"},
 		{"kv", `- kv: {field: message, field_split: ' ', value_split: '=', target_field: kv, trim_value: '"', exclude_keys: [secret]}`,
 			Event{"message": `a=1 b="two" secret=x a=3`}, Event{"message": `a=1 b="two" secret=x a=3`, "kv": map[string]any{"a": []any{"1", "3"}, "b": "two"}}, ""},

@@ -77,6 +77,8 @@ func toString(v any) string {
 		return strconv.Itoa(x)
 	case float64:
 		return strconv.FormatFloat(x, 'f', -1, 64)
+	case json.Number:
+		return string(x)
 	case bool:
 		return strconv.FormatBool(x)
 	}

@@ -318,11 +318,11 @@ func prepare(recs []*kgo.Record, pipelinePath string) ([]doc, error) {
 	}
 	docs := make([]doc, 0, len(recs))
 	for _, rec := range recs {
-		var ev pipelines.Event
-		if err := json.Unmarshal(rec.Value, &ev); err != nil {
+		ev, err := pipelines.DecodeEvent(rec.Value)
+		if err != nil {
 			return nil, err
 		}
-		ev, dropped, err := p.Run(pipelines.NormalizeJSON(ev))
+		ev, dropped, err := p.Run(ev)
 		if err != nil || dropped {
 			return nil, fmt.Errorf("pipeline on offset %d: dropped %v, %v", rec.Offset, dropped, err)
 		}

@@ -145,9 +145,8 @@ func runPipelineRun(ctx context.Context, e *env, args []string) error {
 // decodeEvent reads a line of ndjson; a line that is not a JSON object is
 // taken as a raw log line: {"message": line}.
 func decodeEvent(line []byte) pipelines.Event {
-	var ev pipelines.Event
-	if err := json.Unmarshal(line, &ev); err == nil && ev != nil {
-		return pipelines.NormalizeJSON(ev)
+	if ev, err := pipelines.DecodeEvent(line); err == nil && ev != nil {
+		return ev
 	}
 	return pipelines.Event{"message": string(line)}
 }
