@@ -191,10 +191,6 @@
 //	template-escaping     bug         {{field}} escapes the value as in a JSON string (" → \",
 //	                                  \ → \\, newline → \n), {{{field}}} does not; sluice
 //	                                  never escapes
-//	number-fidelity       bug         numbers keep their form: 9007199254740993 stays exact,
-//	                                  2.0 and 1e3 stay floats, convert to float and grok's
-//	                                  :float/:double of "2" give 2.0; sluice decodes into
-//	                                  float64 and writes 2 (issue 17, data fidelity)
 //	grok-ecs              deliberate  stock patterns (COMBINEDAPACHELOG) capture legacy
 //	                                  names (clientip, verb); sluice's go-grok patterns
 //	                                  capture ECS names, as Elasticsearch 8 does
@@ -204,6 +200,9 @@
 //	                                  toString ({a=1}, {0=1, 1=x}); sluice renders JSON
 //	error-wording         deliberate  error messages (on_failure_message) are worded
 //	                                  differently; processor type and tag agree
+//	float-literal         deliberate  a float the pipeline passes through is written again
+//	                                  from its double (1e3 → 1000.0); sluice keeps it as
+//	                                  written (1e3): the same value and type either way
 //	ua-empty-patch        deliberate  an empty patch version gives "120.0." (a trailing
 //	                                  dot); sluice writes "120.0"
 //
