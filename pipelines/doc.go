@@ -131,8 +131,6 @@
 // a deliberate difference stays.
 //
 //	id                    kind        difference (the node first, then sluice)
-//	rename-failure        bug         a rename that fails (target's parent is not an
-//	                                  object) keeps its source field; sluice loses it
 //	append-missing-one    bug         append of one value to a missing field makes
 //	                                  ["x"]; sluice writes "x"
 //	list-index-path       bug         a path ending in a list index (set s.0, remove r.1,

@@ -460,7 +460,15 @@ func buildRename(o *opts, ignoreMissing bool) doFunc {
 			return fmt.Errorf("field [%s] already exists", target)
 		}
 		field.remove(ev)
-		return target.set(ev, v)
+		if err := target.set(ev, v); err != nil {
+			// Put the source back, as the node does: a failed rename
+			// (under ignore_failure or on_failure) loses nothing.
+			if rerr := field.set(ev, v); rerr != nil {
+				return fmt.Errorf("%w (and restoring [%s]: %v)", err, field, rerr)
+			}
+			return err
+		}
+		return nil
 	}
 }
 

@@ -72,9 +72,13 @@ var cases = []conformanceCase{
 		name: "rename failure keeps the source",
 		pipeline: `processors:
   - rename: {field: a, target_field: b.c, ignore_failure: true}`,
-		docs: []string{`{"a":1,"b":"scalar"}`},
-		diff: "rename-failure",
-		ours: []string{`{"b":"scalar"}`},
+		docs: []string{`{"a":1,"b":"scalar"}`, `{"a":{"x":[1]},"b":"scalar"}`},
+	},
+	{
+		name: "rename failure of a nested source",
+		pipeline: `processors:
+  - rename: {field: a.x, target_field: b.c, on_failure: [{set: {field: failed, value: true}}]}`,
+		docs: []string{`{"a":{"x":1,"y":2},"b":"scalar"}`},
 	},
 	{
 		name: "remove",
