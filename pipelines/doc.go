@@ -131,8 +131,6 @@
 // a deliberate difference stays.
 //
 //	id                    kind        difference (the node first, then sluice)
-//	append-missing-one    bug         append of one value to a missing field makes
-//	                                  ["x"]; sluice writes "x"
 //	list-index-path       bug         a path ending in a list index (set s.0, remove r.1,
 //	                                  append o.list.0) works; sluice fails
 //	ua-fourth-component   bug         user_agent.version keeps a fourth component

@@ -23,6 +23,12 @@ func TestNodeSemantics(t *testing.T) {
 			Event{"a": int64(1), "b": "scalar"}, Event{"a": int64(1), "b": "scalar"}, ""},
 		{"rename failure keeps a nested source", `- rename: {field: a.x, target_field: b.c, ignore_failure: true}`,
 			Event{"a": map[string]any{"x": int64(1)}, "b": "scalar"}, Event{"a": map[string]any{"x": int64(1)}, "b": "scalar"}, ""},
+		{"append of one value to a missing field makes a list", `- append: {field: tags, value: x}`,
+			Event{}, Event{"tags": []any{"x"}}, ""},
+		{"append to a missing field keeps duplicates", `- append: {field: tags, value: [x, y, x], allow_duplicates: false}`,
+			Event{}, Event{"tags": []any{"x", "y", "x"}}, ""},
+		{"append dedupes new values against each other", `- append: {field: tags, value: [x, y, y], allow_duplicates: false}`,
+			Event{"tags": "x"}, Event{"tags": []any{"x", "y"}}, ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

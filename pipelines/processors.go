@@ -368,17 +368,47 @@ func buildAppend(o *opts, _ bool) doFunc {
 		vals = append(vals, tv)
 	}
 	return func(ev Event, _ *state) error {
-		for _, tv := range vals {
-			if err := appendValue(ev, field, tv.eval(ev), allowDup); err != nil {
-				return err
-			}
+		add := make([]any, len(vals))
+		for i, tv := range vals {
+			add[i] = tv.eval(ev)
 		}
-		return nil
+		return appendValues(ev, field, add, allowDup)
 	}
 }
 
-// appendValue adds v to the list at p, turning a scalar already there into
-// a list, as Elasticsearch's append does.
+// appendValues is the append processor: a missing field becomes a list of
+// the values (even of one, and without removing duplicates, as the node
+// does); a scalar becomes a list holding it, then the values; a list gets
+// the values, those already in it skipped unless allowDup.
+func appendValues(ev Event, p path, add []any, allowDup bool) error {
+	cur, ok := p.get(ev)
+	if !ok {
+		return p.set(ev, add)
+	}
+	l, isList := cur.([]any)
+	if !isList {
+		l = []any{cur}
+	}
+	for _, v := range add {
+		if !allowDup && containsValue(l, v) {
+			continue
+		}
+		l = append(l, v)
+	}
+	return p.set(ev, l)
+}
+
+func containsValue(l []any, v any) bool {
+	for _, e := range l {
+		if equalValues(e, v) {
+			return true
+		}
+	}
+	return false
+}
+
+// appendValue adds v to the value at p as kv does with a repeated key: a
+// missing field is set to v, a scalar becomes a list holding it and v.
 func appendValue(ev Event, p path, v any, allowDup bool) error {
 	cur, ok := p.get(ev)
 	if !ok {

@@ -49,9 +49,15 @@ var cases = []conformanceCase{
 		name: "append to a missing field",
 		pipeline: `processors:
   - append: {field: tags, value: x}`,
+		docs: []string{`{}`, `{"tags":null}`},
+	},
+	{
+		name: "append to a missing field, duplicates and templates",
+		pipeline: `processors:
+  - append: {field: a, value: [x, y, x], allow_duplicates: false}
+  - append: {field: b, value: '{{missing}}'}
+  - append: {field: c.d, value: [1]}`,
 		docs: []string{`{}`},
-		diff: "append-missing-one",
-		ours: []string{`{"tags":"x"}`},
 	},
 	{
 		name: "append list index",
