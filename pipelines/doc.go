@@ -43,7 +43,10 @@
 //
 // Field names are dotted paths into nested objects, as in Elasticsearch:
 // "http.response.status_code" is ev["http"]["response"]["status_code"]; a
-// numeric segment indexes a list. Objects are map[string]any, lists []any,
+// segment after a list indexes it, also as the last one (set s.0 replaces
+// an element, remove r.1 removes one, append o.list.0 appends to one); an
+// index out of range or not an integer fails, and so does setting under a
+// null or a scalar (missing objects on the way are created). Objects are map[string]any, lists []any,
 // integers int64, other numbers float64 (NormalizeJSON converts what
 // encoding/json decodes). Templates ({{field}} or {{{field}}}) in set,
 // append and fail render a missing field as "".
@@ -131,8 +134,6 @@
 // a deliberate difference stays.
 //
 //	id                    kind        difference (the node first, then sluice)
-//	list-index-path       bug         a path ending in a list index (set s.0, remove r.1,
-//	                                  append o.list.0) works; sluice fails
 //	ua-fourth-component   bug         user_agent.version keeps a fourth component
 //	                                  (Chrome 120.0.6099.144); sluice drops it
 //	ua-os-full            bug         without an OS version there is no os.full; sluice

@@ -33,9 +33,29 @@ var cases = []conformanceCase{
 		name: "set list index",
 		pipeline: `processors:
   - set: {field: s.0, value: first}`,
+		docs: []string{`{"s":["a","b"]}`, `{"s":{"0":"m"}}`, `{"s":"scalar"}`, `{"s":null}`, `{"s":[]}`},
+	},
+	{
+		name: "set list index: range, sign, non-numeric",
+		pipeline: `processors:
+  - set: {field: s.2, value: x, on_failure: [{set: {field: f2, value: true}}]}
+  - set: {field: s.-1, value: x, on_failure: [{set: {field: fneg, value: true}}]}
+  - set: {field: s.x, value: x, on_failure: [{set: {field: fx, value: true}}]}
+  - set: {field: s.+01, value: x}`,
 		docs: []string{`{"s":["a","b"]}`},
-		diff: "list-index-path",
-		ours: []string{outError},
+	},
+	{
+		name: "set through a list index",
+		pipeline: `processors:
+  - set: {field: s.1.k, value: x}`,
+		docs: []string{`{"s":["a",{"j":1}]}`, `{"s":["a","b"]}`, `{"s":["a",null]}`, `{"s":["a"]}`},
+	},
+	{
+		name: "set under null",
+		pipeline: `processors:
+  - set: {field: a.b, value: x}
+  - set: {field: c.d.e, value: x}`,
+		docs: []string{`{"a":null}`, `{"a":{},"c":{"d":null}}`, `{"a":1}`, `{}`},
 	},
 	{
 		name: "append",
@@ -63,9 +83,13 @@ var cases = []conformanceCase{
 		name: "append list index",
 		pipeline: `processors:
   - append: {field: o.list.0, value: y}`,
-		docs: []string{`{"o":{"list":[["x"]]}}`},
-		diff: "list-index-path",
-		ours: []string{outError},
+		docs: []string{`{"o":{"list":[["x"]]}}`, `{"o":{"list":["x"]}}`, `{"o":{"list":[]}}`, `{"o":{"list":[null]}}`},
+	},
+	{
+		name: "append list index without duplicates",
+		pipeline: `processors:
+  - append: {field: o.list.0, value: [y, x], allow_duplicates: false}`,
+		docs: []string{`{"o":{"list":[["x"]]}}`, `{"o":{"list":["x"]}}`},
 	},
 	{
 		name: "rename",
@@ -97,9 +121,21 @@ var cases = []conformanceCase{
 		name: "remove list index",
 		pipeline: `processors:
   - remove: {field: r.1}`,
-		docs: []string{`{"r":["a","b","c"]}`},
-		diff: "list-index-path",
-		ours: []string{outError},
+		docs: []string{`{"r":["a","b","c"]}`, `{"r":["a"]}`, `{"r":{"1":"x"}}`},
+	},
+	{
+		name: "remove list index: twice, nested, ignore_missing",
+		pipeline: `processors:
+  - remove: {field: [r.0, r.0]}
+  - remove: {field: o.0.k}
+  - remove: {field: [r.5, r.x, r.-1], ignore_missing: true}`,
+		docs: []string{`{"r":["a","b","c"],"o":[{"k":1,"j":2}]}`},
+	},
+	{
+		name: "rename a list element",
+		pipeline: `processors:
+  - rename: {field: l.0, target_field: z}`,
+		docs: []string{`{"l":["a","b"]}`},
 	},
 	{
 		name: "convert",
