@@ -55,6 +55,10 @@ func TestNodeSemantics(t *testing.T) {
 			Event{"l": []any{"x"}}, Event{"l": []any{[]any{"x", "y"}}}, ""},
 		{"rename a list element", `- rename: {field: l.0, target_field: z}`,
 			Event{"l": []any{"a", "b"}}, Event{"l": []any{"b"}, "z": "a"}, ""},
+		{"set ignore_empty_value sets a literal empty string", `- set: {field: out, value: '', ignore_empty_value: true}
+- set: {field: out2, value: '{{missing}}', ignore_empty_value: true}
+- set: {field: out3, value: '{{n}}', ignore_empty_value: true}`,
+			Event{"n": nil}, Event{"n": nil, "out": ""}, ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -332,6 +332,7 @@ func buildSet(o *opts, _ bool) doFunc {
 		o.errorf(o.keys["value"][1], "value: %v", err)
 		return nil
 	}
+	templated := tv.tmpl != nil && !tv.tmpl.static()
 	return func(ev Event, _ *state) error {
 		if !override {
 			if cur, exists := field.get(ev); exists && cur != nil {
@@ -339,8 +340,8 @@ func buildSet(o *opts, _ bool) doFunc {
 			}
 		}
 		val := tv.eval(ev)
-		if ignoreEmpty && (val == nil || val == "") {
-			return nil
+		if ignoreEmpty && templated && val == "" {
+			return nil // only a template's empty result, as the node does: a literal "" is set
 		}
 		return field.set(ev, val)
 	}

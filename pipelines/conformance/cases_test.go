@@ -26,8 +26,18 @@ var cases = []conformanceCase{
 		pipeline: `processors:
   - set: {field: out, value: '', ignore_empty_value: true}`,
 		docs: []string{`{}`},
-		diff: "set-empty-literal",
-		ours: []string{`{}`},
+	},
+	{
+		name: "set ignore_empty_value: which values are empty",
+		pipeline: `processors:
+  - set: {field: out2, value: '{{missing}}', ignore_empty_value: true}
+  - set: {field: out3, value: 'x{{missing}}', ignore_empty_value: true}
+  - set: {field: out4, value: '{{e}}', ignore_empty_value: true}
+  - set: {field: out5, value: '{{n}}', ignore_empty_value: true}
+  - set: {field: out6, value: [], ignore_empty_value: true}
+  - set: {field: out7, value: ' ', ignore_empty_value: true}
+  - set: {field: out8, value: '{{e}}{{n}}', ignore_empty_value: true}`,
+		docs: []string{`{"e":"","n":null}`},
 	},
 	{
 		name: "set list index",
