@@ -193,9 +193,9 @@ func (f *dateFormat) parse(s string, loc *time.Location, now func() time.Time) (
 		}
 		return time.Unix(n, ns), nil
 	case unixMSDate:
-		ms, frac, _ := strings.Cut(s, ".")
-		_ = frac // sub-millisecond digits are dropped, as Elasticsearch does
-		n, err := strconv.ParseInt(ms, 10, 64)
+		// A whole number of milliseconds (Java's Long.parseLong, as the
+		// node): no fraction, exponent or spaces.
+		n, err := strconv.ParseInt(s, 10, 64)
 		if err != nil {
 			return time.Time{}, err
 		}

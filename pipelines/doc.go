@@ -138,8 +138,6 @@
 //	                                  (Chrome 120.0.6099.144); sluice drops it
 //	ua-os-full            bug         without an OS version there is no os.full; sluice
 //	                                  writes os.full = os.name
-//	unix-ms-fraction      bug         date UNIX_MS refuses a fraction (1700000000123.5);
-//	                                  sluice takes it
 //	convert-lenient       bug         convert to integer/boolean fails on " 42 " and " true";
 //	                                  sluice trims them first ("2.0" fails on both sides)
 //	kv-trim-order         bug         kv strips brackets before trim_value (" (v1)" gives

@@ -59,6 +59,12 @@ func TestNodeSemantics(t *testing.T) {
 - set: {field: out2, value: '{{missing}}', ignore_empty_value: true}
 - set: {field: out3, value: '{{n}}', ignore_empty_value: true}`,
 			Event{"n": nil}, Event{"n": nil, "out": ""}, ""},
+		{"date UNIX_MS refuses a fraction", `- date: {field: t, formats: [UNIX_MS]}`,
+			Event{"t": "1700000000123.5"}, nil, "unable to parse date"},
+		{"date UNIX_MS refuses an exponent", `- date: {field: t, formats: [UNIX_MS]}`,
+			Event{"t": "1.7e12"}, nil, "unable to parse date"},
+		{"date UNIX_MS takes a sign", `- date: {field: t, formats: [UNIX_MS]}`,
+			Event{"t": "-1000"}, Event{"t": "-1000", "@timestamp": "1969-12-31T23:59:59.000Z"}, ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
