@@ -140,8 +140,6 @@
 //	                                  writes os.full = os.name
 //	convert-lenient       bug         convert to integer/boolean fails on " 42 " and " true";
 //	                                  sluice trims them first ("2.0" fails on both sides)
-//	kv-trim-order         bug         kv strips brackets before trim_value (" (v1)" gives
-//	                                  "(v1"); sluice trims first and gives "v1"
 //	template-escaping     bug         {{field}} escapes the value as in a JSON string (" → \",
 //	                                  \ → \\, newline → \n), {{{field}}} does not; sluice
 //	                                  never escapes

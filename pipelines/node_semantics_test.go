@@ -65,6 +65,9 @@ func TestNodeSemantics(t *testing.T) {
 			Event{"t": "1.7e12"}, nil, "unable to parse date"},
 		{"date UNIX_MS takes a sign", `- date: {field: t, formats: [UNIX_MS]}`,
 			Event{"t": "-1000"}, Event{"t": "-1000", "@timestamp": "1969-12-31T23:59:59.000Z"}, ""},
+		{"kv strips brackets before trim_value, one at each end", `- kv: {field: m, field_split: ',', value_split: ':', trim_value: ' ', strip_brackets: true}`,
+			Event{"m": `a: (v1),b:((v2)),c:(v3],d:"v4,e:(`},
+			Event{"m": `a: (v1),b:((v2)),c:(v3],d:"v4,e:(`, "a": "(v1", "b": "(v2)", "c": "v3", "d": "v4", "e": ""}, ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -258,10 +258,11 @@ func buildKV(o *opts, ignoreMissing bool) doFunc {
 			if len(kv) != 2 {
 				return fmt.Errorf("field [%s]: %q has no value_split", field, pair)
 			}
-			k, v := strings.Trim(kv[0], trimKey), strings.Trim(kv[1], trimValue)
+			k, v := strings.Trim(kv[0], trimKey), kv[1]
 			if stripBrackets {
-				v = stripBracket(v)
+				v = stripBracket(v) // before trim_value, as the node does
 			}
+			v = strings.Trim(v, trimValue)
 			if (inc != nil && !inc[k]) || exc[k] {
 				continue
 			}
@@ -277,13 +278,16 @@ func buildKV(o *opts, ignoreMissing bool) doFunc {
 	}
 }
 
+// stripBracket is kv's strip_brackets as the node has it: one bracket or
+// quote character (any of <>[]()"') is removed from each end, matched or
+// not: "((v))" gives "(v)", "(v]" gives "v", "(" gives "".
 func stripBracket(v string) string {
-	if len(v) >= 2 {
-		switch {
-		case v[0] == '"' && v[len(v)-1] == '"', v[0] == '\'' && v[len(v)-1] == '\'',
-			v[0] == '(' && v[len(v)-1] == ')', v[0] == '[' && v[len(v)-1] == ']', v[0] == '<' && v[len(v)-1] == '>':
-			return v[1 : len(v)-1]
-		}
+	const brackets = `<>[]()"'`
+	if v != "" && strings.IndexByte(brackets, v[0]) >= 0 {
+		v = v[1:]
+	}
+	if v != "" && strings.IndexByte(brackets, v[len(v)-1]) >= 0 {
+		v = v[:len(v)-1]
 	}
 	return v
 }

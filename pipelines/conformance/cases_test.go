@@ -288,9 +288,13 @@ var cases = []conformanceCase{
 		name: "kv strip_brackets before trim_value",
 		pipeline: `processors:
   - kv: {field: m, field_split: ',', value_split: ':', trim_value: ' ', strip_brackets: true}`,
-		docs: []string{`{"m":"k1: (v1)"}`},
-		diff: "kv-trim-order",
-		ours: []string{`{"k1":"v1","m":"k1: (v1)"}`},
+		docs: []string{`{"m":"k1: (v1)"}`, `{"m":"k1: (v1),k2:((v2)),k3:(v3],k4:\"v4,k5:<v5>>,k6:[<v6>],k7:'v7\",k8:(,k9:()"}`},
+	},
+	{
+		name: "kv trim_key and trim_value with brackets",
+		pipeline: `processors:
+  - kv: {field: m, field_split: ',', value_split: ':', trim_key: ' (', trim_value: ' )', strip_brackets: true}`,
+		docs: []string{`{"m":" (k1 : (v1) ,k2:x,k3:' (v) '"}`},
 	},
 	{
 		name: "user_agent",
