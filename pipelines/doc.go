@@ -121,7 +121,7 @@
 // MurmurHash3), over our own encoding of the fields, so values differ from
 // Elasticsearch's. user_agent uses the ua-parser regexes (uap-go), as
 // Elasticsearch does, and writes ECS user_agent.{name,version,os.*,
-// device.name,original}.
+// device.name,original}: os.full only when there is an OS version.
 //
 // # Differences from a real ingest node
 //
@@ -136,8 +136,6 @@
 //	id                    kind        difference (the node first, then sluice)
 //	ua-fourth-component   bug         user_agent.version keeps a fourth component
 //	                                  (Chrome 120.0.6099.144); sluice drops it
-//	ua-os-full            bug         without an OS version there is no os.full; sluice
-//	                                  writes os.full = os.name
 //	convert-lenient       bug         convert to integer/boolean fails on " 42 " and " true";
 //	                                  sluice trims them first ("2.0" fails on both sides)
 //	template-escaping     bug         {{field}} escapes the value as in a JSON string (" → \",

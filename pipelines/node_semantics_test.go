@@ -23,6 +23,8 @@ func TestNodeSemantics(t *testing.T) {
 			Event{"a": int64(1), "b": "scalar"}, Event{"a": int64(1), "b": "scalar"}, ""},
 		{"rename failure keeps a nested source", `- rename: {field: a.x, target_field: b.c, ignore_failure: true}`,
 			Event{"a": map[string]any{"x": int64(1)}, "b": "scalar"}, Event{"a": map[string]any{"x": int64(1)}, "b": "scalar"}, ""},
+		{"user_agent writes no os.full without an OS version", `- user_agent: {field: ua, properties: [os]}`,
+			Event{"ua": "Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0"}, Event{"ua": "Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0", "user_agent": map[string]any{"os": map[string]any{"name": "Linux"}}}, ""},
 		{"append of one value to a missing field makes a list", `- append: {field: tags, value: x}`,
 			Event{}, Event{"tags": []any{"x"}}, ""},
 		{"append to a missing field keeps duplicates", `- append: {field: tags, value: [x, y, x], allow_duplicates: false}`,

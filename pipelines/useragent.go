@@ -125,9 +125,7 @@ func uaFields(p *uaparser.Parser, s, head string, want uaWant, st *state) (map[s
 			os := map[string]any{"name": o.Family}
 			if v := joinVersion(o.Major, o.Minor, o.Patch, o.PatchMinor); v != "" {
 				os["version"] = v
-				os["full"] = o.Family + " " + v
-			} else {
-				os["full"] = o.Family
+				os["full"] = o.Family + " " + v // only with a version, as the node
 			}
 			out["os"] = os
 		}

@@ -301,8 +301,8 @@ var cases = []conformanceCase{
 		pipeline: `processors:
   - user_agent: {field: ua}`,
 		docs: []string{`{"ua":"Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0"}`},
-		diff: "ua-empty-patch ua-os-full",
-		ours: []string{`{"ua":"Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0","user_agent":{"device":{"name":"Other"},"name":"Firefox","original":"Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0","os":{"full":"Linux","name":"Linux"},"version":"120.0"}}`},
+		diff: "ua-empty-patch",
+		ours: []string{`{"ua":"Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0","user_agent":{"device":{"name":"Other"},"name":"Firefox","original":"Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0","os":{"name":"Linux"},"version":"120.0"}}`},
 	},
 	{
 		name: "user_agent with OS version",
