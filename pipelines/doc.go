@@ -121,7 +121,8 @@
 // MurmurHash3), over our own encoding of the fields, so values differ from
 // Elasticsearch's. user_agent uses the ua-parser regexes (uap-go), as
 // Elasticsearch does, and writes ECS user_agent.{name,version,os.*,
-// device.name,original}: os.full only when there is an OS version.
+// device.name,original}: version with up to four components
+// (Chrome/120.0.6099.144), os.full only when there is an OS version.
 //
 // # Differences from a real ingest node
 //
@@ -134,8 +135,6 @@
 // a deliberate difference stays.
 //
 //	id                    kind        difference (the node first, then sluice)
-//	ua-fourth-component   bug         user_agent.version keeps a fourth component
-//	                                  (Chrome 120.0.6099.144); sluice drops it
 //	convert-lenient       bug         convert to integer/boolean fails on " 42 " and " true";
 //	                                  sluice trims them first ("2.0" fails on both sides)
 //	template-escaping     bug         {{field}} escapes the value as in a JSON string (" → \",

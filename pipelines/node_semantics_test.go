@@ -70,6 +70,11 @@ func TestNodeSemantics(t *testing.T) {
 		{"kv strips brackets before trim_value, one at each end", `- kv: {field: m, field_split: ',', value_split: ':', trim_value: ' ', strip_brackets: true}`,
 			Event{"m": `a: (v1),b:((v2)),c:(v3],d:"v4,e:(`},
 			Event{"m": `a: (v1),b:((v2)),c:(v3],d:"v4,e:(`, "a": "(v1", "b": "(v2)", "c": "v3", "d": "v4", "e": ""}, ""},
+		{"user_agent keeps a fourth version component; no os.full without an OS version", `- user_agent: {field: ua}`,
+			Event{"ua": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.6099.144 Safari/537.36"},
+			Event{"ua": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.6099.144 Safari/537.36", "user_agent": map[string]any{
+				"original": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.6099.144 Safari/537.36", "name": "Chrome", "version": "120.0.6099.144",
+				"os": map[string]any{"name": "Linux"}, "device": map[string]any{"name": "Other"}}}, ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
