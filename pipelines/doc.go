@@ -10,7 +10,7 @@
 //	  - grok: {field: message, patterns: ['%{COMBINEDAPACHELOG}']}
 //	  - date: {field: timestamp, formats: ['dd/MMM/yyyy:HH:mm:ss Z']}
 //	on_failure:                      # optional, for the whole pipeline
-//	  - set: {field: error.message, value: '{{ _ingest.on_failure_message }}'}
+//	  - set: {field: error.message, value: '{{{ _ingest.on_failure_message }}}'}
 //	tests:
 //	  - name: a request
 //	    now: 2024-03-01T00:00:00Z    # optional clock, for dates without a year
@@ -48,8 +48,12 @@
 // index out of range or not an integer fails, and so does setting under a
 // null or a scalar (missing objects on the way are created). Objects are map[string]any, lists []any,
 // integers int64, other numbers float64 (NormalizeJSON converts what
-// encoding/json decodes). Templates ({{field}} or {{{field}}}) in set,
-// append and fail render a missing field as "".
+// encoding/json decodes). Templates in set, append and fail render a
+// missing field as ""; {{field}} escapes the value as in a JSON string, as
+// the node's Mustache does (" → \", \ → \\, newline → \n, other control
+// characters \u00XX), {{{field}}} and {{&field}} do not. So a message with
+// quotes, or an error message, copied with {{field}} gains backslashes: use
+// {{{field}}} to copy text as it is.
 //
 // # Failures
 //
@@ -137,9 +141,6 @@
 //	id                    kind        difference (the node first, then sluice)
 //	convert-lenient       bug         convert to integer/boolean fails on " 42 " and " true";
 //	                                  sluice trims them first ("2.0" fails on both sides)
-//	template-escaping     bug         {{field}} escapes the value as in a JSON string (" → \",
-//	                                  \ → \\, newline → \n), {{{field}}} does not; sluice
-//	                                  never escapes
 //	number-fidelity       bug         numbers keep their form: 9007199254740993 stays exact,
 //	                                  2.0 and 1e3 stay floats, convert to float and grok's
 //	                                  :float/:double of "2" give 2.0; sluice decodes into
@@ -150,7 +151,9 @@
 //	fingerprint-encoding  deliberate  fingerprint hashes its own encoding of the fields,
 //	                                  prefixed "SHA-1@2.16.0:"; sluice hashes another
 //	template-json         deliberate  a template of an object or list renders Java's
-//	                                  toString ({a=1}, {0=1, 1=x}); sluice renders JSON
+//	                                  toString ({a=1}, {0=1, 1=x}); sluice renders JSON,
+//	                                  escaped under {{obj}} like any value ({\"a\":1}),
+//	                                  as it is under {{{obj}}}
 //	error-wording         deliberate  error messages (on_failure_message) are worded
 //	                                  differently; processor type and tag agree
 //	ua-empty-patch        deliberate  an empty patch version gives "120.0." (a trailing

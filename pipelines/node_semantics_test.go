@@ -1,6 +1,7 @@
 package pipelines
 
 import (
+	"encoding/json"
 	"reflect"
 	"strings"
 	"testing"
@@ -75,6 +76,9 @@ func TestNodeSemantics(t *testing.T) {
 			Event{"ua": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.6099.144 Safari/537.36", "user_agent": map[string]any{
 				"original": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.6099.144 Safari/537.36", "name": "Chrome", "version": "120.0.6099.144",
 				"os": map[string]any{"name": "Linux"}, "device": map[string]any{"name": "Other"}}}, ""},
+		{"template escapes {{field}}, not {{{field}}} nor {{&field}}", `- set: {field: out, value: '{{m}}|{{{m}}}|{{& m}}'}
+- set: {field: one, value: '{{ m }}'}`,
+			Event{"m": "a\"b\\c\nd\x01"}, Event{"m": "a\"b\\c\nd\x01", "out": `a\"b\\c\nd\u0001|` + "a\"b\\c\nd\x01|a\"b\\c\nd\x01", "one": `a\"b\\c\nd\u0001`}, ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -93,5 +97,24 @@ func TestNodeSemantics(t *testing.T) {
 				t.Fatalf("got  %#v\nwant %#v", out, c.want)
 			}
 		})
+	}
+}
+
+// TestEscapeJSONString checks that an escaped value is a JSON string's
+// content: quoted, it decodes to the value again.
+func TestEscapeJSONString(t *testing.T) {
+	var all []byte
+	for c := 0; c < 0x80; c++ {
+		all = append(all, byte(c))
+	}
+	for _, s := range []string{"", "plain", "é \u2028 /", string(all), `\"`, "\x00"} {
+		esc := escapeJSONString(s)
+		var back string
+		if err := json.Unmarshal([]byte(`"`+esc+`"`), &back); err != nil || back != s {
+			t.Errorf("escapeJSONString(%q) = %q: decodes to %q, %v", s, esc, back, err)
+		}
+	}
+	if got := escapeJSONString("\x1f\b"); got != `\u001F\b` {
+		t.Errorf("escapeJSONString: %q, want upper-case hex and short escapes", got)
 	}
 }

@@ -349,7 +349,15 @@ var cases = []conformanceCase{
   - set: {field: out, value: '{{obj}}'}`,
 		docs: []string{`{"obj":{"a":1}}`, `{"obj":[1,"x"]}`},
 		diff: "template-json",
-		ours: []string{`{"obj":{"a":1},"out":"{\"a\":1}"}`, `{"obj":[1,"x"],"out":"[1,\"x\"]"}`},
+		ours: []string{`{"obj":{"a":1},"out":"{\\\"a\\\":1}"}`, `{"obj":[1,"x"],"out":"[1,\\\"x\\\"]"}`},
+	},
+	{
+		name: "template of an object, unescaped",
+		pipeline: `processors:
+  - set: {field: out, value: '{{{obj}}}'}`,
+		docs: []string{`{"obj":{"a":1}}`},
+		diff: "template-json",
+		ours: []string{`{"obj":{"a":1},"out":"{\"a\":1}"}`},
 	},
 	{
 		name: "template escaping",
@@ -357,8 +365,15 @@ var cases = []conformanceCase{
   - set: {field: two, value: '{{m}}'}
   - set: {field: three, value: '{{{m}}}'}`,
 		docs: []string{`{"m":"say \"hi\" <b>&amp; \\ \n"}`},
-		diff: "template-escaping",
-		ours: []string{`{"m":"say \"hi\" <b>&amp; \\ \n","three":"say \"hi\" <b>&amp; \\ \n","two":"say \"hi\" <b>&amp; \\ \n"}`},
+	},
+	{
+		name: "template escaping: control characters, non-ASCII, & and spaces",
+		pipeline: `processors:
+  - set: {field: two, value: '{{m}}'}
+  - set: {field: forms, value: '{{ q }}|{{{ q }}}|{{& q }}|{{&q}}|{{l.0}}'}
+  - append: {field: a, value: ['{{q}}', '{{{q}}}']}
+  - fail: {message: 'x {{q}}', on_failure: [{set: {field: msg, value: '{{{_ingest.on_failure_message}}}'}}]}`,
+		docs: []string{`{"m":"b\b f\f n\n r\r t\t x\u001f y\u001b z\u0000 d\u007f q' s/ <>&=\u0060 \u00e9 \u2028","q":"a\"b","l":["c\\d"]}`},
 	},
 	{
 		name: "on_failure metadata",
