@@ -79,6 +79,14 @@ func TestNodeSemantics(t *testing.T) {
 		{"template escapes {{field}}, not {{{field}}} nor {{&field}}", `- set: {field: out, value: '{{m}}|{{{m}}}|{{& m}}'}
 - set: {field: one, value: '{{ m }}'}`,
 			Event{"m": "a\"b\\c\nd\x01"}, Event{"m": "a\"b\\c\nd\x01", "out": `a\"b\\c\nd\u0001|` + "a\"b\\c\nd\x01|a\"b\\c\nd\x01", "one": `a\"b\\c\nd\u0001`}, ""},
+		{"date UNIX: a negative fraction", `- date: {field: t, formats: [UNIX]}`,
+			Event{"t": "-1.5"}, Event{"t": "-1.5", "@timestamp": "1969-12-31T23:59:58.500Z"}, ""},
+		{"date UNIX: an exponent and spaces", `- date: {field: t, formats: [UNIX]}`,
+			Event{"t": " 1.7e9 "}, Event{"t": " 1.7e9 ", "@timestamp": "2023-11-14T22:13:20.000Z"}, ""},
+		{"date UNIX: a year of five digits is signed", `- date: {field: t, formats: [UNIX]}`,
+			Event{"t": "1e15"}, Event{"t": "1e15", "@timestamp": "+31690708-07-05T01:46:40.000Z"}, ""},
+		{"date UNIX: Go's own spellings fail", `- date: {field: t, formats: [UNIX]}`,
+			Event{"t": "inf"}, nil, "unable to parse date"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -269,6 +269,14 @@ var cases = []conformanceCase{
 			`{"t":" 1700000000123"}`, `{"t":1700000000123}`, `{"t":"1.7e12"}`},
 	},
 	{
+		name: "date UNIX as Java's parseDouble",
+		pipeline: `processors:
+  - date: {field: t, formats: [UNIX]}`,
+		docs: []string{`{"t":" 1700000000 "}`, `{"t":"1700000000d"}`, `{"t":"NaN"}`, `{"t":"Infinity"}`, `{"t":"1e400"}`,
+			`{"t":"0x1p3"}`, `{"t":"1_000"}`, `{"t":"-1.5"}`, `{"t":"-0.0005"}`, `{"t":"1700000000.0009"}`, `{"t":"1.7e9"}`,
+			`{"t":".5"}`, `{"t":"5."}`, `{"t":"inf"}`, `{"t":"1700000000.123"}`, `{"t":"1e15"}`, `{"t":1.5}`, `{"t":"--1"}`},
+	},
+	{
 		name: "json",
 		pipeline: `processors:
   - json: {field: a}
