@@ -46,7 +46,8 @@
 // segment after a list indexes it, also as the last one (set s.0 replaces
 // an element, remove r.1 removes one, append o.list.0 appends to one); an
 // index out of range or not an integer fails, and so does setting under a
-// null or a scalar (missing objects on the way are created). Objects are map[string]any, lists []any,
+// null or a scalar (missing objects on the way are created).
+// Objects are map[string]any, lists []any,
 // integers int64, other numbers float64 (NormalizeJSON converts what
 // encoding/json decodes). Templates in set, append and fail render a
 // missing field as ""; {{field}} escapes the value as in a JSON string, as
@@ -151,9 +152,9 @@
 //	fingerprint-encoding  deliberate  fingerprint hashes its own encoding of the fields,
 //	                                  prefixed "SHA-1@2.16.0:"; sluice hashes another
 //	template-json         deliberate  a template of an object or list renders Java's
-//	                                  toString ({a=1}, {0=1, 1=x}); sluice renders JSON,
-//	                                  escaped under {{obj}} like any value ({\"a\":1}),
-//	                                  as it is under {{{obj}}}
+//	                                  toString ({a=1}, {0=1, 1=x}); sluice renders JSON:
+//	                                  {"a":1} under {{{obj}}}, escaped like any value
+//	                                  under {{obj}} ({\"a\":1})
 //	error-wording         deliberate  error messages (on_failure_message) are worded
 //	                                  differently; processor type and tag agree
 //	ua-empty-patch        deliberate  an empty patch version gives "120.0." (a trailing
