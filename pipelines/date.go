@@ -3,6 +3,7 @@ package pipelines
 import (
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -174,28 +175,15 @@ func (f *dateFormat) parse(s string, loc *time.Location, now func() time.Time) (
 		}
 		return time.Time{}, errors.New("not ISO8601")
 	case unixDate:
-		sec, frac, _ := strings.Cut(s, ".")
-		n, err := strconv.ParseInt(sec, 10, 64)
+		ms, err := javaUnixMillis(s)
 		if err != nil {
 			return time.Time{}, err
 		}
-		var ns int64
-		if frac != "" {
-			if len(frac) > 9 {
-				frac = frac[:9]
-			}
-			if ns, err = strconv.ParseInt(frac, 10, 64); err != nil {
-				return time.Time{}, err
-			}
-			for i := len(frac); i < 9; i++ {
-				ns *= 10
-			}
-		}
-		return time.Unix(n, ns), nil
+		return time.UnixMilli(ms), nil
 	case unixMSDate:
-		ms, frac, _ := strings.Cut(s, ".")
-		_ = frac // sub-millisecond digits are dropped, as Elasticsearch does
-		n, err := strconv.ParseInt(ms, 10, 64)
+		// A whole number of milliseconds (Java's Long.parseLong, as the
+		// node): no fraction, exponent or spaces.
+		n, err := strconv.ParseInt(s, 10, 64)
 		if err != nil {
 			return time.Time{}, err
 		}
@@ -268,6 +256,7 @@ func buildDate(o *opts, ignoreMissing bool) doFunc {
 		}
 		outLayout = l
 	}
+	defaultOut := on == nil
 	formats := make([]dateFormat, 0, len(names))
 	for i, name := range names {
 		f, err := parseDateFormat(name)
@@ -290,9 +279,46 @@ func buildDate(o *opts, ignoreMissing bool) doFunc {
 		for i := range formats {
 			t, err := formats[i].parse(s, loc, st.now)
 			if err == nil {
-				return target.set(ev, t.In(loc).Format(outLayout))
+				t = t.In(loc)
+				out := t.Format(outLayout)
+				if defaultOut && t.Year() > 9999 {
+					out = "+" + out // java.time signs a year of more than four digits
+				}
+				return target.set(ev, out)
 			}
 		}
 		return fmt.Errorf("unable to parse date [%s] of field [%s] with formats %v", s, field, names)
 	}
+}
+
+// javaUnixMillis reads UNIX seconds as the node does: Java's
+// Double.parseDouble (surrounding spaces, a d/f suffix, exponents, hex with
+// a p exponent, NaN and Infinity spelled so), times 1000, cast to a long
+// (towards zero; NaN is 0, out of range the nearest long).
+func javaUnixMillis(s string) (int64, error) {
+	t := strings.TrimFunc(s, func(r rune) bool { return r <= ' ' })
+	if n := len(t); n > 1 && strings.IndexByte("dDfF", t[n-1]) >= 0 {
+		t = t[:n-1]
+	}
+	unsigned := strings.TrimLeft(t, "+-")
+	if len(t)-len(unsigned) > 1 || strings.Contains(t, "_") {
+		return 0, fmt.Errorf("[%s] is not a number of seconds", s)
+	}
+	if lower := strings.ToLower(unsigned); (strings.Contains(lower, "inf") || strings.Contains(lower, "nan")) && unsigned != "Infinity" && unsigned != "NaN" {
+		return 0, fmt.Errorf("[%s] is not a number of seconds", s)
+	}
+	f, err := strconv.ParseFloat(t, 64)
+	if err != nil && !errors.Is(err, strconv.ErrRange) {
+		return 0, fmt.Errorf("[%s] is not a number of seconds", s)
+	}
+	ms := f * 1000
+	switch {
+	case math.IsNaN(ms):
+		return 0, nil
+	case ms >= math.MaxInt64:
+		return math.MaxInt64, nil
+	case ms <= math.MinInt64:
+		return math.MinInt64, nil
+	}
+	return int64(ms), nil
 }

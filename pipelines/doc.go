@@ -10,7 +10,7 @@
 //	  - grok: {field: message, patterns: ['%{COMBINEDAPACHELOG}']}
 //	  - date: {field: timestamp, formats: ['dd/MMM/yyyy:HH:mm:ss Z']}
 //	on_failure:                      # optional, for the whole pipeline
-//	  - set: {field: error.message, value: '{{ _ingest.on_failure_message }}'}
+//	  - set: {field: error.message, value: '{{{ _ingest.on_failure_message }}}'}
 //	tests:
 //	  - name: a request
 //	    now: 2024-03-01T00:00:00Z    # optional clock, for dates without a year
@@ -43,9 +43,17 @@
 //
 // Field names are dotted paths into nested objects, as in Elasticsearch:
 // "http.response.status_code" is ev["http"]["response"]["status_code"]; a
-// numeric segment indexes a list. Objects are map[string]any, lists []any,
-// strings string, booleans bool, numbers as below. Templates ({{field}} or
-// {{{field}}}) in set, append and fail render a missing field as "".
+// segment after a list indexes it, also as the last one (set s.0 replaces
+// an element, remove r.1 removes one, append o.list.0 appends to one); an
+// index out of range or not an integer fails, and so does setting under a
+// null or a scalar (missing objects on the way are created).
+// Objects are map[string]any, lists []any, strings string, booleans bool,
+// numbers as below. Templates in set, append and fail render a missing
+// field as ""; {{field}} escapes the value as in a JSON string, as the
+// node's Mustache does (" → \", \ → \\, newline → \n, other control
+// characters \u00XX), {{{field}}} and {{&field}} do not. So a message with
+// quotes, or an error message, copied with {{field}} gains backslashes: use
+// {{{field}}} to copy text as it is.
 //
 // # Numbers
 //
@@ -157,7 +165,8 @@
 // MurmurHash3), over our own encoding of the fields, so values differ from
 // Elasticsearch's. user_agent uses the ua-parser regexes (uap-go), as
 // Elasticsearch does, and writes ECS user_agent.{name,version,os.*,
-// device.name,original}.
+// device.name,original}: version with up to four components
+// (Chrome/120.0.6099.144), os.full only when there is an OS version.
 //
 // # Differences from a real ingest node
 //
@@ -170,34 +179,17 @@
 // a deliberate difference stays.
 //
 //	id                    kind        difference (the node first, then sluice)
-//	rename-failure        bug         a rename that fails (target's parent is not an
-//	                                  object) keeps its source field; sluice loses it
-//	append-missing-one    bug         append of one value to a missing field makes
-//	                                  ["x"]; sluice writes "x"
-//	list-index-path       bug         a path ending in a list index (set s.0, remove r.1,
-//	                                  append o.list.0) works; sluice fails
-//	ua-fourth-component   bug         user_agent.version keeps a fourth component
-//	                                  (Chrome 120.0.6099.144); sluice drops it
-//	ua-os-full            bug         without an OS version there is no os.full; sluice
-//	                                  writes os.full = os.name
-//	set-empty-literal     bug         set ignore_empty_value skips only an empty template
-//	                                  result and sets a literal ""; sluice skips both
-//	unix-ms-fraction      bug         date UNIX_MS refuses a fraction (1700000000123.5);
-//	                                  sluice takes it
 //	convert-lenient       bug         convert to integer/boolean fails on " 42 " and " true";
 //	                                  sluice trims them first ("2.0" fails on both sides)
-//	kv-trim-order         bug         kv strips brackets before trim_value (" (v1)" gives
-//	                                  "(v1"); sluice trims first and gives "v1"
-//	template-escaping     bug         {{field}} escapes the value as in a JSON string (" → \",
-//	                                  \ → \\, newline → \n), {{{field}}} does not; sluice
-//	                                  never escapes
 //	grok-ecs              deliberate  stock patterns (COMBINEDAPACHELOG) capture legacy
 //	                                  names (clientip, verb); sluice's go-grok patterns
 //	                                  capture ECS names, as Elasticsearch 8 does
 //	fingerprint-encoding  deliberate  fingerprint hashes its own encoding of the fields,
 //	                                  prefixed "SHA-1@2.16.0:"; sluice hashes another
 //	template-json         deliberate  a template of an object or list renders Java's
-//	                                  toString ({a=1}, {0=1, 1=x}); sluice renders JSON
+//	                                  toString ({a=1}, {0=1, 1=x}); sluice renders JSON:
+//	                                  {"a":1} under {{{obj}}}, escaped like any value
+//	                                  under {{obj}} ({\"a\":1})
 //	error-wording         deliberate  error messages (on_failure_message) are worded
 //	                                  differently; processor type and tag agree
 //	float-literal         deliberate  a float the pipeline passes through is written again

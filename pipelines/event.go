@@ -66,71 +66,125 @@ func (p path) get(ev Event) (any, bool) {
 	return cur, true
 }
 
-// parent returns the object holding the last segment of p, creating the
-// missing objects on the way when create is set.
-func (p path) parent(ev Event, create bool) (map[string]any, error) {
-	cur := map[string]any(ev)
+// listIndex reads a numeric path segment as an index into l, as the node
+// does: an integer (Java's parseInt: a sign and leading zeros allowed)
+// within the list.
+func (p path) listIndex(l []any, seg string) (int, error) {
+	i, err := strconv.Atoi(seg)
+	if err != nil {
+		return 0, fmt.Errorf("cannot use [%s] of [%s] as a list index: not an integer", seg, p.name)
+	}
+	if i < 0 || i >= len(l) {
+		return 0, fmt.Errorf("list index [%d] of [%s] is out of bounds for a list of %d", i, p.name, len(l))
+	}
+	return i, nil
+}
+
+// container walks to what holds the last segment of p, as the node's
+// setFieldValue does: an object key that is missing is created as an
+// object when create is set (without create, container returns nil, nil),
+// a segment after a list indexes it (in range), and anything else on the
+// way (a scalar, null) fails.
+func (p path) container(ev Event, create bool) (any, error) {
+	var cur any = map[string]any(ev)
 	for i, seg := range p.parts[:len(p.parts)-1] {
-		next, ok := cur[seg]
-		if !ok || next == nil {
-			if !create {
-				return nil, nil
-			}
-			m := make(map[string]any, 4)
-			cur[seg] = m
-			cur = m
-			continue
+		if e, isEvent := cur.(Event); isEvent {
+			cur = map[string]any(e)
 		}
-		switch n := next.(type) {
+		switch c := cur.(type) {
 		case map[string]any:
-			cur = n
-		case Event:
-			cur = n
-		case []any:
-			// A numeric segment addresses a list element holding an object.
-			v, ok := index(n, p.parts[i+1])
-			if m, isMap := v.(map[string]any); ok && isMap && i+1 < len(p.parts)-1 {
-				// Consumed two segments: continue from the element.
-				sub := path{name: p.name, parts: p.parts[i+2:]}
-				return sub.parent(m, create)
+			next, ok := c[seg]
+			if !ok {
+				if !create {
+					return nil, nil
+				}
+				m := make(map[string]any, 4)
+				c[seg] = m
+				next = m
 			}
-			return nil, fmt.Errorf("cannot set [%s]: [%s] is a list", p.name, strings.Join(p.parts[:i+1], "."))
+			cur = next
+		case []any:
+			j, err := p.listIndex(c, seg)
+			if err != nil {
+				return nil, err
+			}
+			cur = c[j]
 		default:
-			return nil, fmt.Errorf("cannot set [%s]: [%s] is a %s, not an object", p.name, strings.Join(p.parts[:i+1], "."), typeName(next))
+			return nil, p.notContainer(i, cur)
 		}
 	}
 	return cur, nil
 }
 
-// set writes v at p, creating intermediate objects.
+// notContainer is the error of a path whose first i segments lead to v, a
+// scalar or null, where an object or a list is needed.
+func (p path) notContainer(i int, v any) error {
+	if v == nil {
+		return fmt.Errorf("cannot set [%s]: [%s] is null", p.name, strings.Join(p.parts[:i], "."))
+	}
+	return fmt.Errorf("cannot set [%s]: [%s] is a %s, not an object", p.name, strings.Join(p.parts[:i], "."), typeName(v))
+}
+
+// set writes v at p, creating intermediate objects; a last segment after a
+// list replaces an element.
 func (p path) set(ev Event, v any) error {
 	if len(p.parts) == 1 {
 		ev[p.name] = v
 		return nil
 	}
-	m, err := p.parent(ev, true)
+	c, err := p.container(ev, true)
 	if err != nil {
 		return err
 	}
-	m[p.parts[len(p.parts)-1]] = v
-	return nil
+	if e, isEvent := c.(Event); isEvent {
+		c = map[string]any(e)
+	}
+	last := p.parts[len(p.parts)-1]
+	switch x := c.(type) {
+	case map[string]any:
+		x[last] = v
+		return nil
+	case []any:
+		j, err := p.listIndex(x, last)
+		if err != nil {
+			return err
+		}
+		x[j] = v
+		return nil
+	}
+	return p.notContainer(len(p.parts)-1, c)
 }
 
-// remove deletes p and reports whether it was present.
+// remove deletes p and reports whether it was present; a last segment
+// after a list removes that element (the list is replaced by a shorter
+// one).
 func (p path) remove(ev Event) bool {
 	if len(p.parts) == 1 {
 		_, ok := ev[p.name]
 		delete(ev, p.name)
 		return ok
 	}
-	m, err := p.parent(ev, false)
-	if err != nil || m == nil {
+	c, err := p.container(ev, false)
+	if err != nil {
 		return false
 	}
 	last := p.parts[len(p.parts)-1]
-	_, ok := m[last]
-	delete(m, last)
-	return ok
+	switch x := c.(type) {
+	case map[string]any:
+		_, ok := x[last]
+		delete(x, last)
+		return ok
+	case []any:
+		j, err := p.listIndex(x, last)
+		if err != nil {
+			return false
+		}
+		shorter := make([]any, 0, len(x)-1)
+		shorter = append(append(shorter, x[:j]...), x[j+1:]...)
+		up := p.parts[:len(p.parts)-1]
+		return path{name: strings.Join(up, "."), parts: up}.set(ev, shorter) == nil
+	}
+	return false
 }
 
 // Get returns the value at a dotted field name.

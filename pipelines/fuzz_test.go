@@ -2,6 +2,7 @@ package pipelines
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -39,6 +40,24 @@ func FuzzParse(f *testing.F) {
 		p.RunTests()
 		for _, ev := range events {
 			_, _, _ = p.Run(ev.Clone())
+		}
+	})
+}
+
+// FuzzJavaUnixMillis: any text of a date processor's UNIX field reads as
+// Java's parseDouble would or fails, never a panic; a whole number of
+// seconds gives exactly that many thousand milliseconds. Seeds in
+// testdata/fuzz/FuzzJavaUnixMillis.
+func FuzzJavaUnixMillis(f *testing.F) {
+	for _, s := range []string{"1700000000", " 1.7e9 ", "-1.5", "NaN", "Infinity", "1e400", "0x1p3", "5d", "inf", "1_0", "--1", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		ms, err := javaUnixMillis(s)
+		if n, perr := strconv.ParseInt(s, 10, 64); perr == nil && n > -1e12 && n < 1e12 {
+			if err != nil || ms != n*1000 {
+				t.Fatalf("javaUnixMillis(%q) = %d, %v; want %d", s, ms, err, n*1000)
+			}
 		}
 	})
 }

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/sluicelogs/sluice/internal/config"
-	"github.com/ua-parser/uap-go/uaparser"
 	"gopkg.in/yaml.v3"
 )
 
@@ -59,7 +58,7 @@ type loader struct {
 	done    map[string]*Pipeline
 	loading []string
 	grok    map[string]string
-	ua      *uaparser.Parser
+	ua      *uaParsers
 }
 
 func newLoader(opts Options) *loader {
@@ -85,9 +84,9 @@ func (l *loader) stockGrok() map[string]string {
 	return l.grok
 }
 
-func (l *loader) userAgents() (*uaparser.Parser, error) {
+func (l *loader) userAgents() (*uaParsers, error) {
 	if l.ua == nil {
-		p, err := uaparser.New(uaparser.WithCacheSize(l.opts.UserAgentCacheSize))
+		p, err := newUAParsers(l.opts.UserAgentCacheSize)
 		if err != nil {
 			return nil, err
 		}

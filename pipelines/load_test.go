@@ -114,7 +114,7 @@ func TestPipelineCalls(t *testing.T) {
 		dropped bool
 		err     string
 	}{
-		{Event{"kind": "a"}, Event{"kind": "a", "step": "main", "seen": "common"}, false, ""},
+		{Event{"kind": "a"}, Event{"kind": "a", "step": "main", "seen": []any{"common"}}, false, ""},
 		{Event{"kind": "other"}, Event{"kind": "other", "step": "main", "seen": []any{"common", "other", "common"}}, false, ""},
 		{Event{"kind": "junk"}, nil, true, ""},
 		{Event{"kind": "other", "fail": true}, nil, false, "other.yml: processor fail#2: other failed"},

@@ -231,10 +231,11 @@ func buildKV(o *opts, ignoreMissing bool) doFunc {
 			if len(kv) != 2 {
 				return fmt.Errorf("field [%s]: %q has no value_split", field, pair)
 			}
-			k, v := strings.Trim(kv[0], trimKey), strings.Trim(kv[1], trimValue)
+			k, v := strings.Trim(kv[0], trimKey), kv[1]
 			if stripBrackets {
-				v = stripBracket(v)
+				v = stripBracket(v) // before trim_value, as the node does
 			}
+			v = strings.Trim(v, trimValue)
 			if (inc != nil && !inc[k]) || exc[k] {
 				continue
 			}
@@ -250,13 +251,16 @@ func buildKV(o *opts, ignoreMissing bool) doFunc {
 	}
 }
 
+// stripBracket is kv's strip_brackets as the node has it: one bracket or
+// quote character (any of <>[]()"') is removed from each end, matched or
+// not: "((v))" gives "(v)", "(v]" gives "v", "(" gives "".
 func stripBracket(v string) string {
-	if len(v) >= 2 {
-		switch {
-		case v[0] == '"' && v[len(v)-1] == '"', v[0] == '\'' && v[len(v)-1] == '\'',
-			v[0] == '(' && v[len(v)-1] == ')', v[0] == '[' && v[len(v)-1] == ']', v[0] == '<' && v[len(v)-1] == '>':
-			return v[1 : len(v)-1]
-		}
+	const brackets = `<>[]()"'`
+	if v != "" && strings.IndexByte(brackets, v[0]) >= 0 {
+		v = v[1:]
+	}
+	if v != "" && strings.IndexByte(brackets, v[len(v)-1]) >= 0 {
+		v = v[:len(v)-1]
 	}
 	return v
 }
@@ -305,6 +309,7 @@ func buildSet(o *opts, _ bool) doFunc {
 		o.errorf(o.keys["value"][1], "value: %v", err)
 		return nil
 	}
+	templated := tv.tmpl != nil && !tv.tmpl.static()
 	return func(ev Event, _ *state) error {
 		if !override {
 			if cur, exists := field.get(ev); exists && cur != nil {
@@ -312,8 +317,8 @@ func buildSet(o *opts, _ bool) doFunc {
 			}
 		}
 		val := tv.eval(ev)
-		if ignoreEmpty && (val == nil || val == "") {
-			return nil
+		if ignoreEmpty && templated && val == "" {
+			return nil // only a template's empty result, as the node does: a literal "" is set
 		}
 		return field.set(ev, val)
 	}
@@ -341,17 +346,47 @@ func buildAppend(o *opts, _ bool) doFunc {
 		vals = append(vals, tv)
 	}
 	return func(ev Event, _ *state) error {
-		for _, tv := range vals {
-			if err := appendValue(ev, field, tv.eval(ev), allowDup); err != nil {
-				return err
-			}
+		add := make([]any, len(vals))
+		for i, tv := range vals {
+			add[i] = tv.eval(ev)
 		}
-		return nil
+		return appendValues(ev, field, add, allowDup)
 	}
 }
 
-// appendValue adds v to the list at p, turning a scalar already there into
-// a list, as Elasticsearch's append does.
+// appendValues is the append processor: a missing field becomes a list of
+// the values (even of one, and without removing duplicates, as the node
+// does); a scalar becomes a list holding it, then the values; a list gets
+// the values, those already in it skipped unless allowDup.
+func appendValues(ev Event, p path, add []any, allowDup bool) error {
+	cur, ok := p.get(ev)
+	if !ok {
+		return p.set(ev, add)
+	}
+	l, isList := cur.([]any)
+	if !isList {
+		l = []any{cur}
+	}
+	for _, v := range add {
+		if !allowDup && containsValue(l, v) {
+			continue
+		}
+		l = append(l, v)
+	}
+	return p.set(ev, l)
+}
+
+func containsValue(l []any, v any) bool {
+	for _, e := range l {
+		if equalValues(e, v) {
+			return true
+		}
+	}
+	return false
+}
+
+// appendValue adds v to the value at p as kv does with a repeated key: a
+// missing field is set to v, a scalar becomes a list holding it and v.
 func appendValue(ev Event, p path, v any, allowDup bool) error {
 	cur, ok := p.get(ev)
 	if !ok {
@@ -440,7 +475,15 @@ func buildRename(o *opts, ignoreMissing bool) doFunc {
 			return fmt.Errorf("field [%s] already exists", target)
 		}
 		field.remove(ev)
-		return target.set(ev, v)
+		if err := target.set(ev, v); err != nil {
+			// Put the source back, as the node does: a failed rename
+			// (under ignore_failure or on_failure) loses nothing.
+			if rerr := field.set(ev, v); rerr != nil {
+				return fmt.Errorf("%w (and restoring [%s]: %v)", err, field, rerr)
+			}
+			return err
+		}
+		return nil
 	}
 }
 

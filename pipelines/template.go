@@ -7,11 +7,15 @@ import (
 	"strings"
 )
 
-// template is a string with {{field}} (or {{{field}}}) references, parsed
-// once. Missing fields render as "", as Mustache does in Elasticsearch.
+// template is a string with {{field}} (or {{{field}}}, {{&field}})
+// references, parsed once. Missing fields render as "", as Mustache does in
+// Elasticsearch. As on the node, whose Mustache writes into JSON, a value
+// referenced with two braces is escaped as in a JSON string (" \ and
+// control characters); with three braces or & it is not.
 type template struct {
 	lits   []string // len(lits) == len(fields)+1
 	fields []path
+	raw    []bool // per field: {{{field}}} or {{&field}}, not escaped
 }
 
 func parseTemplate(s string) (*template, error) {
@@ -33,11 +37,16 @@ func parseTemplate(s string) (*template, error) {
 			return nil, fmt.Errorf("template %q: %s without %s", s, open, close)
 		}
 		name := strings.TrimSpace(rest[:j])
+		raw := triple
+		if !triple && strings.HasPrefix(name, "&") {
+			name, raw = strings.TrimSpace(name[1:]), true
+		}
 		if name == "" {
 			return nil, fmt.Errorf("template %q: empty field reference", s)
 		}
 		t.lits = append(t.lits, s[:i])
 		t.fields = append(t.fields, newPath(name))
+		t.raw = append(t.raw, raw)
 		s = rest[j+len(close):]
 	}
 }
@@ -51,16 +60,72 @@ func (t *template) render(ev Event) string {
 	}
 	if len(t.fields) == 1 && t.lits[0] == "" && t.lits[1] == "" {
 		v, _ := t.fields[0].get(ev)
-		return toString(v)
+		if t.raw[0] {
+			return toString(v)
+		}
+		return escapeJSONString(toString(v))
 	}
 	var b strings.Builder
 	for i, f := range t.fields {
 		b.WriteString(t.lits[i])
 		v, _ := f.get(ev)
-		b.WriteString(toString(v))
+		if t.raw[i] {
+			b.WriteString(toString(v))
+		} else {
+			writeEscaped(&b, toString(v))
+		}
 	}
 	b.WriteString(t.lits[len(t.lits)-1])
 	return b.String()
+}
+
+// escapeJSONString escapes s as the node's Mustache does a {{field}} (as
+// Jackson's quoteAsString): " and \ get a backslash, \b \f \n \r \t their
+// short escapes, other characters below U+0020 \u00XX (upper-case hex);
+// everything else, non-ASCII included, stays.
+func escapeJSONString(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' {
+			var b strings.Builder
+			b.Grow(len(s) + 8)
+			writeEscaped(&b, s)
+			return b.String()
+		}
+	}
+	return s
+}
+
+func writeEscaped(b *strings.Builder, s string) {
+	const hex = "0123456789ABCDEF"
+	start := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' {
+			continue
+		}
+		b.WriteString(s[start:i])
+		start = i + 1
+		switch c {
+		case '"', '\\':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		case '\b':
+			b.WriteString(`\b`)
+		case '\f':
+			b.WriteString(`\f`)
+		case '\n':
+			b.WriteString(`\n`)
+		case '\r':
+			b.WriteString(`\r`)
+		case '\t':
+			b.WriteString(`\t`)
+		default:
+			b.WriteString(`\u00`)
+			b.WriteByte(hex[c>>4])
+			b.WriteByte(hex[c&0xF])
+		}
+	}
+	b.WriteString(s[start:])
 }
 
 // toString renders a value as text: strings as they are, numbers and

@@ -1,16 +1,78 @@
 package pipelines
 
 import (
+	"fmt"
 	"strings"
 	"unicode/utf8"
 
+	lru "github.com/hashicorp/golang-lru"
 	"github.com/ua-parser/uap-go/uaparser"
 )
 
 // The user_agent processor uses github.com/ua-parser/uap-go, the Go port of
 // the ua-parser project whose regexes.yaml Elasticsearch's processor also
 // uses. Its parser keeps an internally locked cache of recent user agents,
-// the only state shared between goroutines running a pipeline.
+// the only state shared between goroutines running a pipeline (with
+// uaParsers' own cache of agent names and versions, locked as well).
+
+// uaParsers is the user_agent processor's parsers, shared by the pipelines
+// of one loader: uap-go's for the OS and the device, and its
+// user_agent_parsers regexes matched here for the agent's name and version,
+// because uap-go's UserAgent has three version components and the node
+// keeps a fourth (Chrome/120.0.6099.144: a regex's fifth group).
+type uaParsers struct {
+	p      *uaparser.Parser
+	agents *lru.Cache // user agent (head) → uaAgent
+}
+
+// uaAgent is a user agent's name and version components ("" when absent).
+type uaAgent struct {
+	family  string
+	version [4]string
+}
+
+func newUAParsers(cacheSize int) (*uaParsers, error) {
+	p, err := uaparser.New(uaparser.WithCacheSize(cacheSize))
+	if err != nil {
+		return nil, err
+	}
+	c, err := lru.New(cacheSize)
+	if err != nil {
+		return nil, fmt.Errorf("user agent cache: %w", err)
+	}
+	return &uaParsers{p: p, agents: c}, nil
+}
+
+// agent matches s against the user_agent_parsers in order, as uap-go's
+// ParseUserAgent does (a match whose family expands to "" does not count),
+// and reads the fourth component from the fifth group when the regex has
+// one; "Other" when none matches.
+func (u *uaParsers) agent(s string) uaAgent {
+	if a, ok := u.agents.Get(s); ok {
+		return a.(uaAgent)
+	}
+	a := uaAgent{family: "Other"}
+	for _, pat := range u.p.RegexDefinitions.UA {
+		m := pat.Reg.FindStringSubmatchIndex(s)
+		if m == nil {
+			continue
+		}
+		family := string(pat.Reg.ExpandString(nil, pat.FamilyReplacement, s, m))
+		if family == "" {
+			continue
+		}
+		a.family = family
+		for i, r := range [...]string{pat.V1Replacement, pat.V2Replacement, pat.V3Replacement} {
+			a.version[i] = string(pat.Reg.ExpandString(nil, r, s, m))
+		}
+		if pat.Reg.NumSubexp() >= 5 {
+			a.version[3] = string(pat.Reg.ExpandString(nil, "$5", s, m))
+		}
+		break
+	}
+	u.agents.Add(s, a)
+	return a
+}
 
 func isUAProperty(p string) bool {
 	switch p {
@@ -98,7 +160,7 @@ func uaHead(s string, max int) string {
 
 // uaFields builds the ECS user_agent object of s from the parses of its
 // head, checking the run's budget before each parse.
-func uaFields(p *uaparser.Parser, s, head string, want uaWant, st *state) (map[string]any, error) {
+func uaFields(p *uaParsers, s, head string, want uaWant, st *state) (map[string]any, error) {
 	out := make(map[string]any, 5)
 	if want.original {
 		out["original"] = s
@@ -108,11 +170,11 @@ func uaFields(p *uaparser.Parser, s, head string, want uaWant, st *state) (map[s
 		if err := st.overBudget(); err != nil {
 			return nil, err
 		}
-		ua := p.ParseUserAgent(s)
+		ua := p.agent(s)
 		if want.name {
-			out["name"] = ua.Family
+			out["name"] = ua.family
 		}
-		if v := joinVersion(ua.Major, ua.Minor, ua.Patch, ""); v != "" && want.version {
+		if v := joinVersion(ua.version[:]...); v != "" && want.version {
 			out["version"] = v
 		}
 	}
@@ -120,14 +182,12 @@ func uaFields(p *uaparser.Parser, s, head string, want uaWant, st *state) (map[s
 		if err := st.overBudget(); err != nil {
 			return nil, err
 		}
-		o := p.ParseOs(s)
+		o := p.p.ParseOs(s)
 		if o.Family != "Other" {
 			os := map[string]any{"name": o.Family}
 			if v := joinVersion(o.Major, o.Minor, o.Patch, o.PatchMinor); v != "" {
 				os["version"] = v
-				os["full"] = o.Family + " " + v
-			} else {
-				os["full"] = o.Family
+				os["full"] = o.Family + " " + v // only with a version, as the node
 			}
 			out["os"] = os
 		}
@@ -136,7 +196,7 @@ func uaFields(p *uaparser.Parser, s, head string, want uaWant, st *state) (map[s
 		if err := st.overBudget(); err != nil {
 			return nil, err
 		}
-		out["device"] = map[string]any{"name": p.ParseDevice(s).Family}
+		out["device"] = map[string]any{"name": p.p.ParseDevice(s).Family}
 	}
 	return out, nil
 }
