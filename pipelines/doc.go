@@ -21,7 +21,8 @@
 //
 // Processors: grok, dissect, json, kv, date, set, append, rename, remove,
 // convert, lowercase, uppercase, trim, gsub, split, drop, fail,
-// fingerprint, user_agent, pipeline. Every one also takes if (an
+// fingerprint, user_agent, pipeline, csv, urldecode, bytes, html_strip.
+// Every one also takes if (an
 // expr-lang/expr condition whose variables are the event's top-level fields:
 // `http?.response?.status_code >= 500`, `$env["@timestamp"] != nil`),
 // ignore_missing, ignore_failure, on_failure, tag and description.
@@ -118,7 +119,13 @@
 // MurmurHash3), over our own encoding of the fields, so values differ from
 // Elasticsearch's. user_agent uses the ua-parser regexes (uap-go), as
 // Elasticsearch does, and writes ECS user_agent.{name,version,os.*,
-// device.name,original}.
+// device.name,original}. csv splits the field as Elasticsearch's parser
+// does, quirks included (a blank column's spaces start the next one; a
+// line ending in the separator has no last column). html_strip removes
+// tags as Lucene's HTMLStripCharFilter does (block elements become a
+// newline) and leaves character references as they are, as the node
+// does. bytes writes an integer (int64) like every integer of the event
+// model.
 //
 // # Differences from a real ingest node
 //
@@ -167,6 +174,9 @@
 //	                                  differently; processor type and tag agree
 //	ua-empty-patch        deliberate  an empty patch version gives "120.0." (a trailing
 //	                                  dot); sluice writes "120.0"
+//	bytes-fraction        deliberate  bytes refuses a fraction ("1.5kb"; OpenSearch 2.10
+//	                                  dropped it); sluice takes it, cut to whole bytes
+//	                                  (1536), as Elasticsearch does (deprecated there)
 //
 // Not compared: error messages beside error-wording's case, _ingest
 // metadata. Not run on the node: set's copy_from (OpenSearch 2.19's set has

@@ -62,7 +62,8 @@ var ErrOverBudget = errors.New("over the pipeline's time budget")
 // example's 25 processors would add a tenth to its cost.
 func timedKind(kind string) bool {
 	switch kind {
-	case "grok", "dissect", "date", "gsub", "json", "kv", "split", "user_agent", "fingerprint", "pipeline":
+	case "grok", "dissect", "date", "gsub", "json", "kv", "split", "user_agent", "fingerprint", "pipeline",
+		"csv", "html_strip":
 		return true
 	}
 	return false

@@ -21,8 +21,9 @@ type doFunc = func(ev Event, st *state) error
 type buildFunc func(o *opts, ignoreMissing bool) doFunc
 
 func processorNames() []string {
-	return []string{"append", "convert", "date", "dissect", "drop", "fail", "fingerprint", "grok", "gsub",
-		"json", "kv", "lowercase", "pipeline", "remove", "rename", "set", "split", "trim", "uppercase", "user_agent"}
+	return []string{"append", "bytes", "convert", "csv", "date", "dissect", "drop", "fail", "fingerprint",
+		"grok", "gsub", "html_strip", "json", "kv", "lowercase", "pipeline", "remove", "rename", "set", "split",
+		"trim", "uppercase", "urldecode", "user_agent"}
 }
 
 func builder(name string) (buildFunc, bool) {
@@ -67,6 +68,14 @@ func builder(name string) (buildFunc, bool) {
 		return buildUserAgent, true
 	case "pipeline":
 		return buildPipeline, true
+	case "csv":
+		return buildCSV, true
+	case "urldecode":
+		return buildURLDecode, true
+	case "bytes":
+		return buildBytes, true
+	case "html_strip":
+		return buildHTMLStrip, true
 	}
 	return nil, false
 }

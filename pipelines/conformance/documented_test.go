@@ -5,8 +5,8 @@ import (
 	"testing"
 )
 
-// documentedCase is a behaviour Elasticsearch documents for an option
-// OpenSearch 2.19 lacks, so no node can check it: the expected outcomes are
+// documentedCase is a behaviour Elasticsearch documents for an option or
+// a processor OpenSearch 2.19 lacks, so no node can check it: the expected outcomes are
 // written from Elasticsearch's documented semantics.
 type documentedCase struct {
 	name     string

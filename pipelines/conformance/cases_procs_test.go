@@ -1,0 +1,110 @@
+package conformance
+
+import "slices"
+
+// cases are all the suite's cases.
+var cases = slices.Concat(coreCases, processorCases)
+
+// processorCases are the cases of the processors issue 17 added: csv,
+// urldecode, bytes, join, sort, dot_expander, html_strip and foreach, with
+// their options and edge cases (uri_parts is not in OpenSearch 2.19: see
+// documented).
+var processorCases = []conformanceCase{
+	{
+		name: "csv",
+		pipeline: `processors:
+  - csv: {field: m, target_fields: [a, b, c, d]}`,
+		docs: []string{`{"m":"x,y,z"}`, `{"m":"1,,3,4,5"}`, `{"m":"\"q,1\",\"say \"\"hi\"\"\",plain"}`, `{"m":""}`, `{"m":"a, b ,c"}`},
+	},
+	{
+		name: "csv malformed quotes",
+		pipeline: `processors:
+  - csv: {field: m, target_fields: [a, b]}`,
+		docs: []string{`{"m":"ab\"c,d"}`, `{"m":"\"open,d"}`, `{"m":"\"a\"x,d"}`, `{"m":" \"a\",b"}`, `{"m":"\"\",b"}`, `{"m":"\"a\" ,b"}`, `{"m":"a, "}`, `{"m":"\"a\" x,b"}`, `{"m":"a\nb,c"}`, `{"m":"\"a\nb\",c"}`, `{"m":"\"a\"\"\""}`},
+	},
+	{
+		name: "csv options",
+		pipeline: `processors:
+  - csv: {field: m, target_fields: [a, b, c], separator: ';', quote: "'", trim: true, empty_value: none}
+  - csv: {field: gone, target_fields: [x], ignore_missing: true}`,
+		docs: []string{`{"m":" 1 ; 'two; 2' ;"}`, `{"m":"'a' ,  , c "}`, `{"m":";;"}`, `{"m":""}`, `{"m":"a; "}`, `{"m":"  'a' ;b"}`, `{"m":"x ; y "}`},
+	},
+	{
+		// The node's parser leaves a column of spaces empty and starts the
+		// next column at its spaces; sluice's does the same.
+		name: "csv blank columns",
+		pipeline: `processors:
+  - csv: {field: m, target_fields: [a, b, c]}`,
+		docs: []string{`{"m":"a,  ,b"}`, `{"m":" ,b"}`},
+	},
+	{
+		name: "csv failures",
+		pipeline: `processors:
+  - csv: {field: m, target_fields: [a.b, c], on_failure: [{set: {field: failed, value: true}}]}
+  - csv: {field: n, target_fields: [x], ignore_failure: true}`,
+		docs: []string{`{"m":5,"n":"1"}`, `{"n":3}`, `{"m":"1,2","n":null}`, `{"m":"1,2","a":"scalar"}`},
+	},
+	{
+		name: "urldecode",
+		pipeline: `processors:
+  - urldecode: {field: a}
+  - urldecode: {field: b, target_field: c}
+  - urldecode: {field: list}
+  - urldecode: {field: gone, ignore_missing: true}`,
+		docs: []string{`{"a":"x%20y+z%2Fw%C3%A9","b":"%3Ca%3E","list":["%41","b+c"]}`, `{"a":"","b":"plain","list":[]}`},
+	},
+	{
+		name: "urldecode malformed",
+		pipeline: `processors:
+  - urldecode: {field: a, on_failure: [{set: {field: bad, value: true}}]}`,
+		docs: []string{`{"a":"100%"}`, `{"a":"%zz"}`, `{"a":"%4"}`, `{"a":5}`, `{"a":["ok",1]}`},
+	},
+	{
+		name: "bytes",
+		pipeline: `processors:
+  - bytes: {field: a}
+  - bytes: {field: b, target_field: out}
+  - bytes: {field: list}
+  - bytes: {field: gone, ignore_missing: true}`,
+		docs: []string{
+			`{"a":"1kb","b":"2 MB","list":["10b","1G","3tb","1p","7K"]}`,
+			`{"a":"0","b":"-1","list":["0b"]}`,
+			`{"a":" 12b ","b":"1 kb ","list":[]}`,
+		},
+	},
+	{
+		name: "bytes with a fraction",
+		pipeline: `processors:
+  - bytes: {field: a}`,
+		docs: []string{`{"a":"1.5kb"}`, `{"a":"1.1b"}`},
+		diff: "bytes-fraction",
+		ours: []string{`{"a":1536}`, `{"a":1}`},
+	},
+	{
+		name: "bytes failures",
+		pipeline: `processors:
+  - bytes: {field: a, on_failure: [{set: {field: failed, value: true}}]}`,
+		docs: []string{`{"a":"12"}`, `{"a":"kb"}`, `{"a":"1xb"}`, `{"a":""}`, `{"a":12}`, `{"a":"-2b"}`, `{"a":"1 k b"}`, `{"a":"9999999pb"}`},
+	},
+	{
+		name: "html_strip",
+		pipeline: `processors:
+  - html_strip: {field: a}
+  - html_strip: {field: b, target_field: c}
+  - html_strip: {field: list}
+  - html_strip: {field: gone, ignore_missing: true}`,
+		docs: []string{
+			`{"a":"<p><b>bold</b> text</p>","b":"a &amp; b &lt;c&gt; &#65;&#x42;","list":["<br>x","<span class=\"q>\">y</span>"]}`,
+			`{"a":"x<!-- comment -->y<script>var a = 1 < 2;</script>z","b":"<div>one</div><div>two</div>","list":["a < b","<style>p{}</style>q"]}`,
+			`{"a":"no markup","b":"<h1>T</h1><ul><li>1</li><li>2</li></ul>","list":["&nbsp;&copy;&unknown;","<a href='x'>link</a>"]}`,
+			`{"a":"<!DOCTYPE html><?xml x?>t","b":"<b","list":["<3 & >","<![CDATA[raw<b>]]>"]}`,
+		},
+	},
+	{
+		name: "html_strip failures",
+		pipeline: `processors:
+  - html_strip: {field: a, ignore_failure: true}
+  - set: {field: after, value: 1}`,
+		docs: []string{`{"a":5}`, `{}`, `{"a":null}`},
+	},
+}

@@ -1,0 +1,99 @@
+package pipelines
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+type procCase struct {
+	name  string
+	procs string
+	in    Event
+	want  Event // nil: dropped
+	err   string
+}
+
+func runProcCases(t *testing.T, cases []procCase) {
+	t.Helper()
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			p := mustParse(t, "processors:\n"+indentYAML(c.procs))
+			out, dropped, err := p.Run(c.in)
+			switch {
+			case c.err != "":
+				if err == nil || !strings.Contains(err.Error(), c.err) {
+					t.Fatalf("error %v, want one containing %q (event %v)", err, c.err, out)
+				}
+			case err != nil:
+				t.Fatalf("unexpected error: %v", err)
+			case c.want == nil:
+				if !dropped {
+					t.Fatalf("not dropped: %v", out)
+				}
+			case dropped:
+				t.Fatal("dropped")
+			case !reflect.DeepEqual(out, c.want):
+				t.Fatalf("got  %#v\nwant %#v", out, c.want)
+			}
+		})
+	}
+}
+
+type obj = map[string]any
+
+// TestAddedProcessors covers the processors of issue 17; the conformance
+// suite compares them with a real ingest node.
+func TestAddedProcessors(t *testing.T) {
+	runProcCases(t, []procCase{
+		{"csv", `- csv: {field: m, target_fields: [a, b.c, d]}`, Event{"m": `1,"x,""y""",,4`},
+			Event{"m": `1,"x,""y""",,4`, "a": "1", "b": obj{"c": `x,"y"`}}, ""},
+		{"csv empty_value and trim", `- csv: {field: m, target_fields: [a, b, c], trim: true, empty_value: -}`, Event{"m": ` 1 ,,3`},
+			Event{"m": ` 1 ,,3`, "a": "1", "b": "-", "c": "3"}, ""},
+		{"csv separator and quote", `- csv: {field: m, target_fields: [a, b], separator: '|', quote: "'"}`, Event{"m": `'a|b'|c`},
+			Event{"m": `'a|b'|c`, "a": "a|b", "b": "c"}, ""},
+		{"csv unclosed quote", `- csv: {field: m, target_fields: [a]}`, Event{"m": `"a`}, nil, "unclosed quote"},
+		{"csv quote in a column", `- csv: {field: m, target_fields: [a]}`, Event{"m": `a"b`}, nil, "inside an unquoted column"},
+		{"csv after a quote", `- csv: {field: m, target_fields: [a, b]}`, Event{"m": `"a"b,c`}, nil, "after a quoted column"},
+		{"csv ignore_missing", `- csv: {field: m, target_fields: [a], ignore_missing: true}`, Event{}, Event{}, ""},
+
+		{"urldecode", `- urldecode: {field: u, target_field: d}`, Event{"u": "a%20b+c%2F"}, Event{"u": "a%20b+c%2F", "d": "a b c/"}, ""},
+		{"urldecode list", `- urldecode: {field: u}`, Event{"u": []any{"%41", "b"}}, Event{"u": []any{"A", "b"}}, ""},
+		{"urldecode malformed", `- urldecode: {field: u}`, Event{"u": "100%"}, nil, "cannot URL-decode"},
+		{"urldecode invalid UTF-8", `- urldecode: {field: u}`, Event{"u": "%FFx"}, Event{"u": "\uFFFDx"}, ""},
+
+		{"bytes", `- bytes: {field: b}`, Event{"b": []any{"1kb", "2MB", "3g", "1.5kb", "0", "-1", "7 b"}},
+			Event{"b": []any{int64(1024), int64(2 << 20), int64(3 << 30), int64(1536), int64(0), int64(-1), int64(7)}}, ""},
+		{"bytes without unit", `- bytes: {field: b}`, Event{"b": "12"}, nil, "unit is missing or unrecognized"},
+		{"bytes too large", `- bytes: {field: b}`, Event{"b": "9999999pb"}, nil, "too large"},
+		{"bytes below -1", `- bytes: {field: b}`, Event{"b": "-2b"}, nil, "below -1"},
+		{"bytes not a number", `- bytes: {field: b}`, Event{"b": "0x10kb"}, nil, "not a size in bytes"},
+
+		{"html_strip", `- html_strip: {field: h}`, Event{"h": "<p>a <b>b</b></p><script>x</script>&amp;"}, Event{"h": "\na b\n\n&amp;"}, ""},
+	})
+}
+
+func TestAddedProcessorDefinitionErrors(t *testing.T) {
+	for _, c := range []struct{ name, def, want string }{
+		{"csv without target_fields", "processors:\n  - csv: {field: m}\n", "bad.yml:2: processor csv#0: missing required option target_fields"},
+		{"csv long separator", "processors:\n  - csv:\n      field: m\n      target_fields: [a]\n      separator: ';;'\n",
+			"bad.yml:5: processor csv#0: separator: want a single character"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			file := filepath.Join(dir, "bad.yml")
+			if err := os.WriteFile(file, []byte(c.def), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			_, err := Load(file, Options{})
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if msg := strings.ReplaceAll(err.Error(), dir+string(filepath.Separator), ""); !strings.Contains(msg, c.want) {
+				t.Fatalf("error:\n%s\nwant it to contain:\n%s", msg, c.want)
+			}
+		})
+	}
+}
