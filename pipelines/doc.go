@@ -21,8 +21,8 @@
 //
 // Processors: grok, dissect, json, kv, date, set, append, rename, remove,
 // convert, lowercase, uppercase, trim, gsub, split, drop, fail,
-// fingerprint, user_agent, pipeline, csv, urldecode, bytes, html_strip.
-// Every one also takes if (an
+// fingerprint, user_agent, pipeline, csv, urldecode, bytes, html_strip,
+// join, sort, dot_expander. Every one also takes if (an
 // expr-lang/expr condition whose variables are the event's top-level fields:
 // `http?.response?.status_code >= 500`, `$env["@timestamp"] != nil`),
 // ignore_missing, ignore_failure, on_failure, tag and description.
@@ -179,8 +179,9 @@
 //	                                  (1536), as Elasticsearch does (deprecated there)
 //
 // Not compared: error messages beside error-wording's case, _ingest
-// metadata. Not run on the node: set's copy_from (OpenSearch 2.19's set has
-// none; TestElasticsearchDocumented checks it against Elasticsearch's
+// metadata. Not run on the node: set's copy_from and dot_expander's field "*"
+// (OpenSearch 2.19 has neither;
+// TestElasticsearchDocumented checks them against Elasticsearch's
 // documented behaviour), integers beyond 64 bits (the node's _simulate
 // refuses them: "unexpected value type [class java.math.BigInteger]").
 package pipelines

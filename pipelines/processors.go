@@ -21,9 +21,9 @@ type doFunc = func(ev Event, st *state) error
 type buildFunc func(o *opts, ignoreMissing bool) doFunc
 
 func processorNames() []string {
-	return []string{"append", "bytes", "convert", "csv", "date", "dissect", "drop", "fail", "fingerprint",
-		"grok", "gsub", "html_strip", "json", "kv", "lowercase", "pipeline", "remove", "rename", "set", "split",
-		"trim", "uppercase", "urldecode", "user_agent"}
+	return []string{"append", "bytes", "convert", "csv", "date", "dissect", "dot_expander", "drop", "fail",
+		"fingerprint", "grok", "gsub", "html_strip", "join", "json", "kv", "lowercase", "pipeline", "remove",
+		"rename", "set", "sort", "split", "trim", "uppercase", "urldecode", "user_agent"}
 }
 
 func builder(name string) (buildFunc, bool) {
@@ -74,6 +74,12 @@ func builder(name string) (buildFunc, bool) {
 		return buildURLDecode, true
 	case "bytes":
 		return buildBytes, true
+	case "join":
+		return buildJoin, true
+	case "sort":
+		return buildSort, true
+	case "dot_expander":
+		return buildDotExpander, true
 	case "html_strip":
 		return buildHTMLStrip, true
 	}

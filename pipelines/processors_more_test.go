@@ -71,6 +71,23 @@ func TestAddedProcessors(t *testing.T) {
 		{"bytes below -1", `- bytes: {field: b}`, Event{"b": "-2b"}, nil, "below -1"},
 		{"bytes not a number", `- bytes: {field: b}`, Event{"b": "0x10kb"}, nil, "not a size in bytes"},
 
+		{"join", `- join: {field: l, separator: '/', target_field: j}`, Event{"l": []any{"a", int64(1), true, nil}},
+			Event{"l": []any{"a", int64(1), true, nil}, "j": "a/1/true/null"}, ""},
+		{"join not a list", `- join: {field: l, separator: ','}`, Event{"l": "x"}, nil, "not a list"},
+
+		{"sort", `- sort: {field: l}`, Event{"l": []any{"b", "a", "B"}}, Event{"l": []any{"B", "a", "b"}}, ""},
+		{"sort desc numbers", `- sort: {field: l, order: desc, target_field: s}`, Event{"l": []any{int64(2), int64(10), int64(1)}},
+			Event{"l": []any{int64(2), int64(10), int64(1)}, "s": []any{int64(10), int64(2), int64(1)}}, ""},
+		{"sort UTF-16 order", `- sort: {field: l}`, Event{"l": []any{"\uFF61", "\U0001F600"}}, Event{"l": []any{"\U0001F600", "\uFF61"}}, ""},
+		{"sort mixed", `- sort: {field: l}`, Event{"l": []any{"a", int64(1)}}, nil, "cannot sort"},
+
+		{"dot_expander", `- dot_expander: {field: a.b}`, Event{"a.b": "v", "a": obj{"c": 1}}, Event{"a": obj{"b": "v", "c": 1}}, ""},
+		{"dot_expander appends", `- dot_expander: {field: a.b}`, Event{"a.b": []any{"y", "z"}, "a": obj{"b": "x"}}, Event{"a": obj{"b": []any{"x", "y", "z"}}}, ""},
+		{"dot_expander override", `- dot_expander: {field: a.b, override: true}`, Event{"a.b": "y", "a": obj{"b": "x"}}, Event{"a": obj{"b": "y"}}, ""},
+		{"dot_expander all", `- dot_expander: {field: '*'}`, Event{"a.b": 1, "c.d.e": 2, "f": 3}, Event{"a": obj{"b": 1}, "c": obj{"d": obj{"e": 2}}, "f": 3}, ""},
+		{"dot_expander path", `- dot_expander: {field: x.y, path: o}`, Event{"o": obj{"x.y": 1}}, Event{"o": obj{"x": obj{"y": 1}}}, ""},
+		{"dot_expander scalar parent", `- dot_expander: {field: a.b}`, Event{"a.b": 1, "a": "s"}, nil, "[a] is a string, not an object"},
+
 		{"html_strip", `- html_strip: {field: h}`, Event{"h": "<p>a <b>b</b></p><script>x</script>&amp;"}, Event{"h": "\na b\n\n&amp;"}, ""},
 	})
 }
@@ -80,6 +97,10 @@ func TestAddedProcessorDefinitionErrors(t *testing.T) {
 		{"csv without target_fields", "processors:\n  - csv: {field: m}\n", "bad.yml:2: processor csv#0: missing required option target_fields"},
 		{"csv long separator", "processors:\n  - csv:\n      field: m\n      target_fields: [a]\n      separator: ';;'\n",
 			"bad.yml:5: processor csv#0: separator: want a single character"},
+		{"join without separator", "processors:\n  - join: {field: l}\n", "processor join#0: missing required option separator"},
+		{"sort bad order", "processors:\n  - sort:\n      field: l\n      order: up\n", "bad.yml:4: processor sort#0: order: want asc or desc"},
+		{"dot_expander without a dot", "processors:\n  - dot_expander:\n      field: ab\n", "bad.yml:3: processor dot_expander#0: field: \"ab\" has no dot"},
+		{"dot_expander leading dot", "processors:\n  - dot_expander: {field: .ab}\n", "starts or ends with a dot"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()

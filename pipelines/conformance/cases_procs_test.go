@@ -87,6 +87,55 @@ var processorCases = []conformanceCase{
 		docs: []string{`{"a":"12"}`, `{"a":"kb"}`, `{"a":"1xb"}`, `{"a":""}`, `{"a":12}`, `{"a":"-2b"}`, `{"a":"1 k b"}`, `{"a":"9999999pb"}`},
 	},
 	{
+		name: "join",
+		pipeline: `processors:
+  - join: {field: a, separator: '-'}
+  - join: {field: b, separator: ', ', target_field: c}`,
+		docs: []string{`{"a":["x","y","z"],"b":[1,true,"s",1.5]}`, `{"a":[],"b":["only"]}`},
+	},
+	{
+		name: "join failures",
+		pipeline: `processors:
+  - join: {field: a, separator: '-', ignore_failure: true}
+  - set: {field: after, value: 1}`,
+		docs: []string{`{"a":"not a list"}`, `{}`},
+	},
+	{
+		name: "sort",
+		pipeline: `processors:
+  - sort: {field: s}
+  - sort: {field: n, order: desc}
+  - sort: {field: f, target_field: sorted}`,
+		docs: []string{`{"s":["b","a","C","aa",""],"n":[3,10,-1,2],"f":[1.5,-0.5,1.25]}`, `{"s":[],"n":[1],"f":[]}`},
+	},
+	{
+		name: "sort failures",
+		pipeline: `processors:
+  - sort: {field: a, on_failure: [{set: {field: failed, value: true}}]}`,
+		docs: []string{`{"a":"scalar"}`, `{"a":["x",1]}`, `{"a":[1,"x"]}`, `{"a":[{"k":1},{"k":0}]}`},
+	},
+	{
+		name: "dot_expander",
+		pipeline: `processors:
+  - dot_expander: {field: a.b}
+  - dot_expander: {field: x.y.z}
+  - dot_expander: {field: missing.field}`,
+		docs: []string{`{"a.b":1,"x.y.z":"v"}`, `{"a.b":1,"a":{"c":2}}`, `{"a.b":2,"a":{"b":1}}`, `{"a.b":[3,4],"a":{"b":[1]}}`},
+	},
+	{
+		name: "dot_expander path",
+		pipeline: `processors:
+  - dot_expander: {field: 'c.d', path: o}
+  - dot_expander: {field: 'e.f', path: o.p}`,
+		docs: []string{`{"o":{"c.d":4,"p":{"e.f":5,"e":{"g":6}}}}`, `{"o":{"c":{"d":1},"c.d":2,"p":{}}}`, `{"x":1}`},
+	},
+	{
+		name: "dot_expander onto a scalar",
+		pipeline: `processors:
+  - dot_expander: {field: a.b, on_failure: [{set: {field: failed, value: true}}]}`,
+		docs: []string{`{"a.b":1,"a":"scalar"}`, `{"a.b":null}`},
+	},
+	{
 		name: "html_strip",
 		pipeline: `processors:
   - html_strip: {field: a}

@@ -28,6 +28,15 @@ var documented = []documentedCase{
 		docs: []string{`{"a":{"x":[1,2]}}`},
 		want: []string{`{"a":{"x":[1,2]},"b":{"x":[1,2,3]}}`},
 	},
+	{
+		// dot_expander's field "*" (Elasticsearch 7.16+) expands every
+		// top-level field with a dot in its name.
+		name: "dot_expander all fields",
+		pipeline: `processors:
+  - dot_expander: {field: '*'}`,
+		docs: []string{`{"foo.bar":"value","baz.qux.x":1,"plain":2,"foo":{"other":3}}`},
+		want: []string{`{"baz":{"qux":{"x":1}},"foo":{"bar":"value","other":3},"plain":2}`},
+	},
 }
 
 // TestElasticsearchDocumented runs the documented cases through sluice only.
