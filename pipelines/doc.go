@@ -22,7 +22,7 @@
 // Processors: grok, dissect, json, kv, date, set, append, rename, remove,
 // convert, lowercase, uppercase, trim, gsub, split, drop, fail,
 // fingerprint, user_agent, pipeline, csv, urldecode, bytes, html_strip,
-// join, sort, dot_expander. Every one also takes if (an
+// join, sort, dot_expander, foreach, uri_parts. Every one also takes if (an
 // expr-lang/expr condition whose variables are the event's top-level fields:
 // `http?.response?.status_code >= 500`, `$env["@timestamp"] != nil`),
 // ignore_missing, ignore_failure, on_failure, tag and description.
@@ -125,7 +125,10 @@
 // tags as Lucene's HTMLStripCharFilter does (block elements become a
 // newline) and leaves character references as they are, as the node
 // does. bytes writes an integer (int64) like every integer of the event
-// model.
+// model. foreach runs one processor on each element of a list (not of an
+// object, which Elasticsearch 8 also iterates), as _ingest._value.
+// uri_parts reads the URI with Go's net/url, which refuses a few URIs
+// Java's lenient URL class accepts (a bad %-escape).
 //
 // # Differences from a real ingest node
 //
@@ -179,8 +182,8 @@
 //	                                  (1536), as Elasticsearch does (deprecated there)
 //
 // Not compared: error messages beside error-wording's case, _ingest
-// metadata. Not run on the node: set's copy_from and dot_expander's field "*"
-// (OpenSearch 2.19 has neither;
+// metadata. Not run on the node: set's copy_from, dot_expander's field "*",
+// and uri_parts (OpenSearch 2.19 has none of them;
 // TestElasticsearchDocumented checks them against Elasticsearch's
 // documented behaviour), integers beyond 64 bits (the node's _simulate
 // refuses them: "unexpected value type [class java.math.BigInteger]").

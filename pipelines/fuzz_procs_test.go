@@ -8,12 +8,12 @@ import (
 )
 
 // FuzzTextProcessors feeds event text to the parsers of the processors
-// that read it (csv, html_strip, bytes): never a panic, and
+// that read it (csv, html_strip, uri_parts, bytes): never a panic, and
 // csv's columns are what a plain split gives when the line has no quotes,
 // spaces or line breaks. The seed corpus is in
 // testdata/fuzz/FuzzTextProcessors.
 func FuzzTextProcessors(f *testing.F) {
-	for _, s := range []string{`a,"b,""c""",,d`, `"open`, ` "a" ,b`, "<p>x<script>y</script></p>", "1.5kb", "-1"} {
+	for _, s := range []string{`a,"b,""c""",,d`, `"open`, ` "a" ,b`, "<p>x<script>y</script></p>", "http://u:p@h:1/a.b?q#f", "1.5kb", "-1"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -42,6 +42,7 @@ func FuzzTextProcessors(f *testing.F) {
 		if utf8.ValidString(s) && !utf8.ValidString(out) {
 			t.Fatalf("html_strip %q: invalid UTF-8 %q", s, out)
 		}
+		_, _ = uriParts(s)
 		if n, err := parseByteSize(s); err == nil && n < -1 {
 			t.Fatalf("bytes %q = %d", s, n)
 		}

@@ -22,8 +22,8 @@ type buildFunc func(o *opts, ignoreMissing bool) doFunc
 
 func processorNames() []string {
 	return []string{"append", "bytes", "convert", "csv", "date", "dissect", "dot_expander", "drop", "fail",
-		"fingerprint", "grok", "gsub", "html_strip", "join", "json", "kv", "lowercase", "pipeline", "remove",
-		"rename", "set", "sort", "split", "trim", "uppercase", "urldecode", "user_agent"}
+		"fingerprint", "foreach", "grok", "gsub", "html_strip", "join", "json", "kv", "lowercase", "pipeline",
+		"remove", "rename", "set", "sort", "split", "trim", "uppercase", "uri_parts", "urldecode", "user_agent"}
 }
 
 func builder(name string) (buildFunc, bool) {
@@ -72,6 +72,8 @@ func builder(name string) (buildFunc, bool) {
 		return buildCSV, true
 	case "urldecode":
 		return buildURLDecode, true
+	case "uri_parts":
+		return buildURIParts, true
 	case "bytes":
 		return buildBytes, true
 	case "join":
@@ -82,6 +84,8 @@ func builder(name string) (buildFunc, bool) {
 		return buildDotExpander, true
 	case "html_strip":
 		return buildHTMLStrip, true
+	case "foreach":
+		return buildForeach, true
 	}
 	return nil, false
 }

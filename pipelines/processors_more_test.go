@@ -64,6 +64,18 @@ func TestAddedProcessors(t *testing.T) {
 		{"urldecode malformed", `- urldecode: {field: u}`, Event{"u": "100%"}, nil, "cannot URL-decode"},
 		{"urldecode invalid UTF-8", `- urldecode: {field: u}`, Event{"u": "%FFx"}, Event{"u": "\uFFFDx"}, ""},
 
+		{"uri_parts", `- uri_parts: {field: u}`, Event{"u": "https://user:pw@example.com:8443/a/b.tar.gz?q=1%202#frag"},
+			Event{"u": "https://user:pw@example.com:8443/a/b.tar.gz?q=1%202#frag", "url": obj{
+				"scheme": "https", "domain": "example.com", "port": int64(8443), "path": "/a/b.tar.gz", "extension": "gz",
+				"query": "q=1 2", "fragment": "frag", "user_info": "user:pw", "username": "user", "password": "pw",
+				"original": "https://user:pw@example.com:8443/a/b.tar.gz?q=1%202#frag"}}, ""},
+		{"uri_parts options", `- uri_parts: {field: u, target_field: p, keep_original: false, remove_if_successful: true}`,
+			Event{"u": "http://h.example/x.dir/file"}, Event{"p": obj{"scheme": "http", "domain": "h.example", "path": "/x.dir/file"}}, ""},
+		{"uri_parts IPv6 and no path", `- uri_parts: {field: u, keep_original: false}`, Event{"u": "http://[::1]:80"},
+			Event{"u": "http://[::1]:80", "url": obj{"scheme": "http", "domain": "[::1]", "port": int64(80), "path": ""}}, ""},
+		{"uri_parts malformed", `- uri_parts: {field: u}`, Event{"u": "http://[::1"}, nil, "unable to parse URI"},
+		{"uri_parts bad escape", `- uri_parts: {field: u}`, Event{"u": "http://h/%zz"}, nil, "unable to parse URI"},
+
 		{"bytes", `- bytes: {field: b}`, Event{"b": []any{"1kb", "2MB", "3g", "1.5kb", "0", "-1", "7 b"}},
 			Event{"b": []any{int64(1024), int64(2 << 20), int64(3 << 30), int64(1536), int64(0), int64(-1), int64(7)}}, ""},
 		{"bytes without unit", `- bytes: {field: b}`, Event{"b": "12"}, nil, "unit is missing or unrecognized"},
@@ -89,6 +101,16 @@ func TestAddedProcessors(t *testing.T) {
 		{"dot_expander scalar parent", `- dot_expander: {field: a.b}`, Event{"a.b": 1, "a": "s"}, nil, "[a] is a string, not an object"},
 
 		{"html_strip", `- html_strip: {field: h}`, Event{"h": "<p>a <b>b</b></p><script>x</script>&amp;"}, Event{"h": "\na b\n\n&amp;"}, ""},
+
+		{"foreach", `- foreach: {field: l, processor: {uppercase: {field: _ingest._value}}}`, Event{"l": []any{"a", "b"}}, Event{"l": []any{"A", "B"}}, ""},
+		{"foreach keeps _ingest", `- fail:
+    message: m
+    on_failure:
+      - foreach: {field: l, processor: {set: {field: _ingest._value, value: '{{_ingest.on_failure_message}}'}}}
+      - set: {field: msg, value: '{{_ingest.on_failure_message}}'}`, Event{"l": []any{"a"}}, Event{"l": []any{"m"}, "msg": "m"}, ""},
+		{"foreach failure", `- foreach: {field: l, processor: {convert: {field: _ingest._value, type: integer}}}`, Event{"l": []any{"1", "x"}}, nil, "unable to convert"},
+		{"foreach not a list", `- foreach: {field: l, processor: {uppercase: {field: _ingest._value}}}`, Event{"l": "x"}, nil, "not a list"},
+		{"foreach drop", `- foreach: {field: l, processor: {drop: {}}}`, Event{"l": []any{1}}, nil, ""},
 	})
 }
 
@@ -101,6 +123,11 @@ func TestAddedProcessorDefinitionErrors(t *testing.T) {
 		{"sort bad order", "processors:\n  - sort:\n      field: l\n      order: up\n", "bad.yml:4: processor sort#0: order: want asc or desc"},
 		{"dot_expander without a dot", "processors:\n  - dot_expander:\n      field: ab\n", "bad.yml:3: processor dot_expander#0: field: \"ab\" has no dot"},
 		{"dot_expander leading dot", "processors:\n  - dot_expander: {field: .ab}\n", "starts or ends with a dot"},
+		{"foreach without processor", "processors:\n  - foreach: {field: l}\n", "processor foreach#0: missing required option processor"},
+		{"foreach bad inner", "processors:\n  - foreach:\n      field: l\n      processor:\n        set: {field: a}\n",
+			"bad.yml:5: processor foreach#0.processor set#0: want exactly one of value and copy_from"},
+		{"foreach two processors", "processors:\n  - foreach:\n      field: l\n      processor: {set: {field: a, value: 1}, drop: {}}\n",
+			"bad.yml:4: processor foreach#0: processor: want one processor name"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()

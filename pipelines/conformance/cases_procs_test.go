@@ -156,4 +156,33 @@ var processorCases = []conformanceCase{
   - set: {field: after, value: 1}`,
 		docs: []string{`{"a":5}`, `{}`, `{"a":null}`},
 	},
+	{
+		name: "foreach",
+		pipeline: `processors:
+  - foreach: {field: a, processor: {uppercase: {field: _ingest._value}}}
+  - foreach: {field: objs, processor: {set: {field: _ingest._value.seen, value: '{{_ingest._value.name}}!'}}}
+  - foreach: {field: gone, processor: {set: {field: x, value: 1}}, ignore_missing: true}`,
+		docs: []string{`{"a":["x","y"],"objs":[{"name":"n1"},{"name":"n2"}]}`, `{"a":[],"objs":[]}`},
+	},
+	{
+		name: "foreach failures",
+		pipeline: `processors:
+  - foreach: {field: a, processor: {convert: {field: _ingest._value, type: integer}}, on_failure: [{set: {field: failed, value: true}}]}
+  - foreach: {field: b, processor: {convert: {field: _ingest._value, type: integer, ignore_failure: true}}}`,
+		docs: []string{`{"a":["1","2"],"b":["3","x"]}`, `{"a":["1","x"],"b":[]}`},
+	},
+	{
+		name: "foreach nested and drop",
+		pipeline: `processors:
+  - foreach: {field: rows, processor: {foreach: {field: _ingest._value.cells, processor: {lowercase: {field: _ingest._value}}}}}
+  - foreach: {field: d, processor: {drop: {if: 'false'}}}`,
+		docs: []string{`{"rows":[{"cells":["A","B"]},{"cells":["C"]}],"d":[1]}`},
+	},
+	{
+		name: "foreach remove and outer field",
+		pipeline: `processors:
+  - foreach: {field: a, processor: {append: {field: all, value: '{{_ingest._value}}'}}}
+  - foreach: {field: b, processor: {remove: {field: _ingest._value}}}`,
+		docs: []string{`{"a":["x","y"],"b":["z"]}`},
+	},
 }

@@ -29,6 +29,24 @@ var documented = []documentedCase{
 		want: []string{`{"a":{"x":[1,2]},"b":{"x":[1,2,3]}}`},
 	},
 	{
+		// uri_parts (Elasticsearch 7.12+): the reference's example URI,
+		// then one without port or user info, and the options.
+		name: "uri_parts",
+		pipeline: `processors:
+  - uri_parts: {field: input_field, target_field: url, keep_original: true, remove_if_successful: false}
+  - uri_parts: {field: other, target_field: o, keep_original: false, remove_if_successful: true, ignore_missing: true}`,
+		docs: []string{
+			`{"input_field":"http://myusername:mypassword@www.example.com:80/foo.gif?key1=val1&key2=val2#fragment"}`,
+			`{"input_field":"https://example.org/a/b","other":"ftp://files.example/pub/x.tar.gz"}`,
+			`{"input_field":"http://[::1"}`,
+		},
+		want: []string{
+			`{"input_field":"http://myusername:mypassword@www.example.com:80/foo.gif?key1=val1&key2=val2#fragment","url":{"domain":"www.example.com","extension":"gif","fragment":"fragment","original":"http://myusername:mypassword@www.example.com:80/foo.gif?key1=val1&key2=val2#fragment","password":"mypassword","path":"/foo.gif","port":80,"query":"key1=val1&key2=val2","scheme":"http","user_info":"myusername:mypassword","username":"myusername"}}`,
+			`{"input_field":"https://example.org/a/b","o":{"domain":"files.example","extension":"gz","path":"/pub/x.tar.gz","scheme":"ftp"},"url":{"domain":"example.org","original":"https://example.org/a/b","path":"/a/b","scheme":"https"}}`,
+			outError,
+		},
+	},
+	{
 		// dot_expander's field "*" (Elasticsearch 7.16+) expands every
 		// top-level field with a dot in its name.
 		name: "dot_expander all fields",
