@@ -22,7 +22,8 @@
 // Processors: grok, dissect, json, kv, date, set, append, rename, remove,
 // convert, lowercase, uppercase, trim, gsub, split, drop, fail,
 // fingerprint, user_agent, pipeline, csv, urldecode, bytes, html_strip,
-// join, sort, dot_expander, foreach, uri_parts. Every one also takes if (an
+// join, sort, dot_expander, foreach, uri_parts, terminate. Every one also
+// takes if (an
 // expr-lang/expr condition whose variables are the event's top-level fields:
 // `http?.response?.status_code >= 500`, `$env["@timestamp"] != nil`),
 // ignore_missing, ignore_failure, on_failure, tag and description.
@@ -183,7 +184,7 @@
 //
 // Not compared: error messages beside error-wording's case, _ingest
 // metadata. Not run on the node: set's copy_from, dot_expander's field "*",
-// and uri_parts (OpenSearch 2.19 has none of them;
+// uri_parts and terminate (OpenSearch 2.19 has none of them;
 // TestElasticsearchDocumented checks them against Elasticsearch's
 // documented behaviour), integers beyond 64 bits (the node's _simulate
 // refuses them: "unexpected value type [class java.math.BigInteger]").

@@ -1,6 +1,7 @@
 package pipelines
 
 import (
+	"errors"
 	"fmt"
 
 	"gopkg.in/yaml.v3"
@@ -37,14 +38,21 @@ func buildForeach(o *opts, ignoreMissing bool) doFunc {
 			return fmt.Errorf("field [%s] is a %s, not a list", field, typeName(v))
 		}
 		out := make([]any, len(l))
+		var term error // terminate ends the pipeline once the list is done
 		for i, e := range l {
 			r, err := foreachOne(ev, st, inner, e)
+			if errors.Is(err, errTerminate) {
+				term, err = err, nil
+			}
 			if err != nil {
 				return err
 			}
 			out[i] = r
 		}
-		return field.set(ev, out)
+		if err := field.set(ev, out); err != nil {
+			return err
+		}
+		return term
 	}
 }
 

@@ -79,6 +79,10 @@ func (st *state) overBudget() error {
 // errDrop is returned by the drop processor and unwinds the whole run.
 var errDrop = errors.New("event dropped")
 
+// errTerminate is returned by the terminate processor: it ends the
+// pipeline it belongs to (not one that called it) without a failure.
+var errTerminate = errors.New("pipeline terminated")
+
 // ProcessorError is a processor's failure, as Run returns it.
 type ProcessorError struct {
 	Pipeline  string // file of the definition
@@ -130,10 +134,13 @@ func (p *Pipeline) runWith(ev Event, st *state) (Event, bool, error) {
 // of them failed.
 func (p *Pipeline) exec(ev Event, st *state) error {
 	err := runSteps(p.steps, ev, st)
-	if err == nil || errors.Is(err, errDrop) || errors.Is(err, ErrOverBudget) || len(p.onFailure) == 0 {
-		return err
+	if err != nil && !errors.Is(err, errDrop) && !errors.Is(err, ErrOverBudget) && !errors.Is(err, errTerminate) && len(p.onFailure) > 0 {
+		err = handleFailure(p.onFailure, ev, st, err)
 	}
-	return handleFailure(p.onFailure, ev, st, err)
+	if errors.Is(err, errTerminate) {
+		return nil
+	}
+	return err
 }
 
 func runSteps(steps []*step, ev Event, st *state) error {
@@ -162,7 +169,7 @@ func (s *step) run(ev Event, st *state) error {
 		}
 	}
 	err := s.do(ev, st)
-	if err == nil || errors.Is(err, errDrop) {
+	if err == nil || errors.Is(err, errDrop) || errors.Is(err, errTerminate) {
 		return err
 	}
 	return s.fail(ev, st, err)

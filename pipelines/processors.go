@@ -23,7 +23,7 @@ type buildFunc func(o *opts, ignoreMissing bool) doFunc
 func processorNames() []string {
 	return []string{"append", "bytes", "convert", "csv", "date", "dissect", "dot_expander", "drop", "fail",
 		"fingerprint", "foreach", "grok", "gsub", "html_strip", "join", "json", "kv", "lowercase", "pipeline",
-		"remove", "rename", "set", "sort", "split", "trim", "uppercase", "uri_parts", "urldecode", "user_agent"}
+		"remove", "rename", "set", "sort", "split", "terminate", "trim", "uppercase", "uri_parts", "urldecode", "user_agent"}
 }
 
 func builder(name string) (buildFunc, bool) {
@@ -86,6 +86,8 @@ func builder(name string) (buildFunc, bool) {
 		return buildHTMLStrip, true
 	case "foreach":
 		return buildForeach, true
+	case "terminate":
+		return buildTerminate, true
 	}
 	return nil, false
 }

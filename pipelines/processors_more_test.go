@@ -110,6 +110,13 @@ func TestAddedProcessors(t *testing.T) {
       - set: {field: msg, value: '{{_ingest.on_failure_message}}'}`, Event{"l": []any{"a"}}, Event{"l": []any{"m"}, "msg": "m"}, ""},
 		{"foreach failure", `- foreach: {field: l, processor: {convert: {field: _ingest._value, type: integer}}}`, Event{"l": []any{"1", "x"}}, nil, "unable to convert"},
 		{"foreach not a list", `- foreach: {field: l, processor: {uppercase: {field: _ingest._value}}}`, Event{"l": "x"}, nil, "not a list"},
+		{"terminate", `- set: {field: a, value: 1}
+- terminate: {if: 'a == 1'}
+- set: {field: b, value: 1}`, Event{}, Event{"a": int64(1)}, ""},
+		{"terminate in foreach finishes the list", `- foreach: {field: l, processor: {terminate: {}}}
+- set: {field: b, value: 1}`, Event{"l": []any{"x", "y"}}, Event{"l": []any{"x", "y"}}, ""},
+		{"terminate in on_failure", `- fail: {message: m, on_failure: [{terminate: {}}]}
+- set: {field: b, value: 1}`, Event{}, Event{}, ""},
 		{"foreach drop", `- foreach: {field: l, processor: {drop: {}}}`, Event{"l": []any{1}}, nil, ""},
 	})
 }

@@ -12,7 +12,8 @@ type documentedCase struct {
 	name     string
 	pipeline string
 	docs     []string
-	want     []string // outcomes, as in conformanceCase
+	called   map[string]string // as in conformanceCase
+	want     []string          // outcomes, as in conformanceCase
 }
 
 var documented = []documentedCase{
@@ -55,13 +56,29 @@ var documented = []documentedCase{
 		docs: []string{`{"foo.bar":"value","baz.qux.x":1,"plain":2,"foo":{"other":3}}`},
 		want: []string{`{"baz":{"qux":{"x":1}},"foo":{"bar":"value","other":3},"plain":2}`},
 	},
+	{
+		// terminate (Elasticsearch 8.16) ends the pipeline it is in when
+		// its if holds, keeping the document; a calling pipeline goes on.
+		name: "terminate",
+		pipeline: `processors:
+  - set: {field: first, value: 1}
+  - pipeline: {name: terminating}
+  - set: {field: after_call, value: 1}
+  - terminate: {if: 'error != nil'}
+  - set: {field: last, value: 1}`,
+		called: map[string]string{"terminating": `processors:
+  - terminate: {}
+  - set: {field: never, value: 1}`},
+		docs: []string{`{"error":"x"}`, `{}`},
+		want: []string{`{"after_call":1,"error":"x","first":1}`, `{"after_call":1,"first":1,"last":1}`},
+	},
 }
 
 // TestElasticsearchDocumented runs the documented cases through sluice only.
 func TestElasticsearchDocumented(t *testing.T) {
 	for _, c := range documented {
 		t.Run(c.name, func(t *testing.T) {
-			got := runSluice(t, conformanceCase{name: c.name, pipeline: c.pipeline, docs: c.docs})
+			got := runSluice(t, conformanceCase{name: c.name, pipeline: c.pipeline, docs: c.docs, called: c.called})
 			if !slices.Equal(got, c.want) {
 				t.Errorf("got  %q\nwant %q", got, c.want)
 			}
