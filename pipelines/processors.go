@@ -21,7 +21,7 @@ type doFunc = func(ev Event, st *state) error
 type buildFunc func(o *opts, ignoreMissing bool) doFunc
 
 func processorNames() []string {
-	return []string{"append", "bytes", "convert", "csv", "date", "dissect", "dot_expander", "drop", "fail",
+	return []string{"append", "bytes", "community_id", "convert", "csv", "date", "dissect", "dot_expander", "drop", "fail",
 		"fingerprint", "foreach", "grok", "gsub", "html_strip", "join", "json", "kv", "lowercase", "pipeline",
 		"remove", "rename", "set", "sort", "split", "terminate", "trim", "uppercase", "uri_parts", "urldecode", "user_agent"}
 }
@@ -88,6 +88,8 @@ func builder(name string) (buildFunc, bool) {
 		return buildForeach, true
 	case "terminate":
 		return buildTerminate, true
+	case "community_id":
+		return buildCommunityID, true
 	}
 	return nil, false
 }

@@ -185,4 +185,40 @@ var processorCases = []conformanceCase{
   - foreach: {field: b, processor: {remove: {field: _ingest._value}}}`,
 		docs: []string{`{"a":["x","y"],"b":["z"]}`},
 	},
+	{
+		// OpenSearch names community_id's options <name>_field and the
+		// transport protocol_field; Elasticsearch's names and ECS defaults
+		// are sluice's.
+		name: "community_id",
+		pipeline: `processors:
+  - community_id: {}
+  - community_id: {source_ip: s, destination_ip: d, source_port: sp, destination_port: dp, transport: p, iana_number: no_iana, target_field: id2, seed: 123}`,
+		nodeDef: `processors:
+  - community_id: {source_ip_field: source.ip, source_port_field: source.port, destination_ip_field: destination.ip, destination_port_field: destination.port, iana_protocol_number_field: network.iana_number, protocol_field: network.transport, icmp_type_field: icmp.type, icmp_code_field: icmp.code, target_field: network.community_id, ignore_missing: true}
+  - community_id: {source_ip_field: s, destination_ip_field: d, source_port_field: sp, destination_port_field: dp, protocol_field: p, icmp_type_field: icmp.type, icmp_code_field: icmp.code, target_field: id2, seed: 123}`,
+		docs: []string{
+			`{"source":{"ip":"66.35.250.204","port":80},"destination":{"ip":"128.232.110.120","port":34855},"network":{"transport":"TCP"},"s":"10.0.0.1","d":"10.0.0.2","sp":1000,"dp":53,"p":"udp"}`,
+			`{"source":{"ip":"128.232.110.120","port":34855},"destination":{"ip":"66.35.250.204","port":80},"network":{"iana_number":6},"s":"fe80::1","d":"fe80::2","sp":5,"dp":5,"p":"sctp"}`,
+			`{"source":{"ip":"192.168.0.89"},"destination":{"ip":"192.168.0.1"},"network":{"transport":"icmp"},"icmp":{"type":8,"code":0},"s":"1.1.1.1","d":"1.1.1.1","sp":2,"dp":1,"p":"tcp"}`,
+			`{"source":{"ip":"192.168.0.1"},"destination":{"ip":"192.168.0.89"},"network":{"transport":"icmp"},"icmp":{"type":0,"code":0},"s":"1.1.1.1","d":"1.1.1.1","sp":1,"dp":2,"p":"tcp"}`,
+			`{"source":{"ip":"192.168.0.1"},"destination":{"ip":"10.0.0.1"},"network":{"transport":"icmp"},"icmp":{"type":3,"code":1},"s":"::1","d":"::2","sp":1,"dp":2,"p":"ipv6-icmp"}`,
+			`{"source":{"ip":"fe80::1"},"destination":{"ip":"fe80::2"},"network":{"transport":"ipv6-icmp"},"icmp":{"type":135,"code":0},"s":"1.1.1.1","d":"2.2.2.2","sp":1,"dp":2,"p":"tcp"}`,
+		},
+	},
+	{
+		name: "community_id missing and failures",
+		pipeline: `processors:
+  - community_id: {}
+  - community_id: {ignore_missing: false, on_failure: [{set: {field: failed, value: true}}]}`,
+		nodeDef: `processors:
+  - community_id: {source_ip_field: source.ip, source_port_field: source.port, destination_ip_field: destination.ip, destination_port_field: destination.port, iana_protocol_number_field: network.iana_number, protocol_field: network.transport, icmp_type_field: icmp.type, icmp_code_field: icmp.code, target_field: network.community_id, ignore_missing: true}
+  - community_id: {source_ip_field: source.ip, source_port_field: source.port, destination_ip_field: destination.ip, destination_port_field: destination.port, iana_protocol_number_field: network.iana_number, protocol_field: network.transport, icmp_type_field: icmp.type, icmp_code_field: icmp.code, target_field: network.community_id, ignore_missing: false, on_failure: [{set: {field: failed, value: true}}]}`,
+		docs: []string{
+			`{"source":{"ip":"10.0.0.1"}}`,
+			`{"source":{"ip":"10.0.0.1","port":1},"destination":{"ip":"10.0.0.2","port":70000},"network":{"transport":"tcp"}}`,
+			`{"source":{"ip":"10.0.0.x","port":1},"destination":{"ip":"10.0.0.2","port":2},"network":{"transport":"tcp"}}`,
+			`{"source":{"ip":"10.0.0.1","port":1},"destination":{"ip":"10.0.0.2","port":2},"network":{"transport":"nope"}}`,
+			`{"source":{"ip":"10.0.0.1","port":0},"destination":{"ip":"10.0.0.2","port":2},"network":{"transport":"udp"}}`,
+		},
+	},
 }

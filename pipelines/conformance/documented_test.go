@@ -57,6 +57,26 @@ var documented = []documentedCase{
 		want: []string{`{"baz":{"qux":{"x":1}},"foo":{"bar":"value","other":3},"plain":2}`},
 	},
 	{
+		// community_id as Elasticsearch documents it where OpenSearch
+		// differs: ports written as strings, iana_number before transport,
+		// protocols without ports (GRE: addresses and protocol only). The
+		// first ID is the Community ID spec's UDP example, the GRE one
+		// computed independently (SHA-1 of seed, addresses, 47, 0).
+		name: "community_id",
+		pipeline: `processors:
+  - community_id: {}`,
+		docs: []string{
+			`{"source":{"ip":"192.168.1.52","port":"54585"},"destination":{"ip":"8.8.8.8","port":"53"},"network":{"transport":"UDP"}}`,
+			`{"source":{"ip":"8.8.8.8","port":53},"destination":{"ip":"192.168.1.52","port":54585},"network":{"iana_number":17,"transport":"tcp"}}`,
+			`{"source":{"ip":"10.0.0.1"},"destination":{"ip":"10.0.0.2"},"network":{"transport":"gre"}}`,
+		},
+		want: []string{
+			`{"destination":{"ip":"8.8.8.8","port":"53"},"network":{"community_id":"1:d/FP5EW3wiY1vCndhwleRRKHowQ=","transport":"UDP"},"source":{"ip":"192.168.1.52","port":"54585"}}`,
+			`{"destination":{"ip":"192.168.1.52","port":54585},"network":{"community_id":"1:d/FP5EW3wiY1vCndhwleRRKHowQ=","iana_number":17,"transport":"tcp"},"source":{"ip":"8.8.8.8","port":53}}`,
+			`{"destination":{"ip":"10.0.0.2"},"network":{"community_id":"1:+KlEHDT0vJgzs/eNmzHq0aSpRYw=","transport":"gre"},"source":{"ip":"10.0.0.1"}}`,
+		},
+	},
+	{
 		// terminate (Elasticsearch 8.16) ends the pipeline it is in when
 		// its if holds, keeping the document; a calling pipeline goes on.
 		name: "terminate",
