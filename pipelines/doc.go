@@ -22,8 +22,8 @@
 // Processors: grok, dissect, json, kv, date, set, append, rename, remove,
 // convert, lowercase, uppercase, trim, gsub, split, drop, fail,
 // fingerprint, user_agent, pipeline, csv, urldecode, bytes, html_strip,
-// join, sort, dot_expander, foreach, uri_parts, terminate, community_id.
-// Every one also takes if (an
+// join, sort, dot_expander, foreach, uri_parts, terminate, community_id,
+// network_direction. Every one also takes if (an
 // expr-lang/expr condition whose variables are the event's top-level fields:
 // `http?.response?.status_code >= 500`, `$env["@timestamp"] != nil`),
 // ignore_missing, ignore_failure, on_failure, tag and description.
@@ -134,6 +134,8 @@
 // (ECS fields, ignore_missing true; OpenSearch names them
 // source_ip_field, protocol_field, ...), reads ports written as strings
 // and knows GRE, IGMP, EIGRP, OSPF and PIM, as Elasticsearch does.
+// network_direction's named ranges are Go's net/netip predicates (private
+// is fc00::/7 for IPv6); internal_networks are literal, not templates.
 //
 // # Differences from a real ingest node
 //
@@ -188,7 +190,8 @@
 //
 // Not compared: error messages beside error-wording's case, _ingest
 // metadata. Not run on the node: set's copy_from, dot_expander's field "*",
-// uri_parts and terminate (OpenSearch 2.19 has none of them), and
+// uri_parts, terminate and network_direction (OpenSearch 2.19 has none of
+// them), and
 // community_id's string ports, GRE and iana_number precedence (where
 // OpenSearch's differs): TestElasticsearchDocumented checks them against
 // Elasticsearch's documented behaviour. Also not run: integers beyond 64 bits (the node's _simulate

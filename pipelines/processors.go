@@ -21,9 +21,10 @@ type doFunc = func(ev Event, st *state) error
 type buildFunc func(o *opts, ignoreMissing bool) doFunc
 
 func processorNames() []string {
-	return []string{"append", "bytes", "community_id", "convert", "csv", "date", "dissect", "dot_expander", "drop", "fail",
-		"fingerprint", "foreach", "grok", "gsub", "html_strip", "join", "json", "kv", "lowercase", "pipeline",
-		"remove", "rename", "set", "sort", "split", "terminate", "trim", "uppercase", "uri_parts", "urldecode", "user_agent"}
+	return []string{"append", "bytes", "community_id", "convert", "csv", "date", "dissect",
+		"dot_expander", "drop", "fail", "fingerprint", "foreach", "grok", "gsub", "html_strip", "join",
+		"json", "kv", "lowercase", "network_direction", "pipeline", "remove", "rename", "set", "sort",
+		"split", "terminate", "trim", "uppercase", "uri_parts", "urldecode", "user_agent"}
 }
 
 func builder(name string) (buildFunc, bool) {
@@ -90,6 +91,8 @@ func builder(name string) (buildFunc, bool) {
 		return buildTerminate, true
 	case "community_id":
 		return buildCommunityID, true
+	case "network_direction":
+		return buildNetworkDirection, true
 	}
 	return nil, false
 }

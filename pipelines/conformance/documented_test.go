@@ -77,6 +77,26 @@ var documented = []documentedCase{
 		},
 	},
 	{
+		// network_direction (Elasticsearch 7.13+): the reference's example
+		// (an outside source, a private destination), then the other
+		// three directions.
+		name: "network_direction",
+		pipeline: `processors:
+  - network_direction: {internal_networks: [private]}`,
+		docs: []string{
+			`{"source":{"ip":"128.232.110.120"},"destination":{"ip":"192.168.1.1"}}`,
+			`{"source":{"ip":"192.168.1.1"},"destination":{"ip":"128.232.110.120"}}`,
+			`{"source":{"ip":"10.0.0.1"},"destination":{"ip":"172.16.0.1"}}`,
+			`{"source":{"ip":"8.8.8.8"},"destination":{"ip":"1.1.1.1"}}`,
+		},
+		want: []string{
+			`{"destination":{"ip":"192.168.1.1"},"network":{"direction":"inbound"},"source":{"ip":"128.232.110.120"}}`,
+			`{"destination":{"ip":"128.232.110.120"},"network":{"direction":"outbound"},"source":{"ip":"192.168.1.1"}}`,
+			`{"destination":{"ip":"172.16.0.1"},"network":{"direction":"internal"},"source":{"ip":"10.0.0.1"}}`,
+			`{"destination":{"ip":"1.1.1.1"},"network":{"direction":"external"},"source":{"ip":"8.8.8.8"}}`,
+		},
+	},
+	{
 		// terminate (Elasticsearch 8.16) ends the pipeline it is in when
 		// its if holds, keeping the document; a calling pipeline goes on.
 		name: "terminate",
