@@ -23,7 +23,7 @@
 // convert, lowercase, uppercase, trim, gsub, split, drop, fail,
 // fingerprint, user_agent, pipeline, csv, urldecode, bytes, html_strip,
 // join, sort, dot_expander, foreach, uri_parts, terminate, community_id,
-// network_direction. Every one also takes if (an
+// network_direction, registered_domain. Every one also takes if (an
 // expr-lang/expr condition whose variables are the event's top-level fields:
 // `http?.response?.status_code >= 500`, `$env["@timestamp"] != nil`),
 // ignore_missing, ignore_failure, on_failure, tag and description.
@@ -136,6 +136,8 @@
 // and knows GRE, IGMP, EIGRP, OSPF and PIM, as Elasticsearch does.
 // network_direction's named ranges are Go's net/netip predicates (private
 // is fc00::/7 for IPv6); internal_networks are literal, not templates.
+// registered_domain uses the Public Suffix List of golang.org/x/net
+// (ICANN and private suffixes, as Elasticsearch's matcher).
 //
 // # Differences from a real ingest node
 //
@@ -190,8 +192,8 @@
 //
 // Not compared: error messages beside error-wording's case, _ingest
 // metadata. Not run on the node: set's copy_from, dot_expander's field "*",
-// uri_parts, terminate and network_direction (OpenSearch 2.19 has none of
-// them), and
+// uri_parts, terminate, network_direction and registered_domain
+// (OpenSearch 2.19 has none of them), and
 // community_id's string ports, GRE and iana_number precedence (where
 // OpenSearch's differs): TestElasticsearchDocumented checks them against
 // Elasticsearch's documented behaviour. Also not run: integers beyond 64 bits (the node's _simulate

@@ -8,7 +8,7 @@ import (
 )
 
 // FuzzTextProcessors feeds event text to the parsers of the processors
-// that read it (csv, html_strip, uri_parts, bytes): never a panic, and
+// that read it (csv, html_strip, uri_parts, bytes, registered_domain): never a panic, and
 // csv's columns are what a plain split gives when the line has no quotes,
 // spaces or line breaks. The seed corpus is in
 // testdata/fuzz/FuzzTextProcessors.
@@ -43,6 +43,9 @@ func FuzzTextProcessors(f *testing.F) {
 			t.Fatalf("html_strip %q: invalid UTF-8 %q", s, out)
 		}
 		_, _ = uriParts(s)
+		if p, ok := domainParts(s); ok && !strings.HasSuffix(strings.ToLower(s), p["top_level_domain"]) {
+			t.Fatalf("registered_domain %q: suffix %q", s, p["top_level_domain"])
+		}
 		if n, err := parseByteSize(s); err == nil && n < -1 {
 			t.Fatalf("bytes %q = %d", s, n)
 		}

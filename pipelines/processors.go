@@ -23,7 +23,7 @@ type buildFunc func(o *opts, ignoreMissing bool) doFunc
 func processorNames() []string {
 	return []string{"append", "bytes", "community_id", "convert", "csv", "date", "dissect",
 		"dot_expander", "drop", "fail", "fingerprint", "foreach", "grok", "gsub", "html_strip", "join",
-		"json", "kv", "lowercase", "network_direction", "pipeline", "remove", "rename", "set", "sort",
+		"json", "kv", "lowercase", "network_direction", "pipeline", "registered_domain", "remove", "rename", "set", "sort",
 		"split", "terminate", "trim", "uppercase", "uri_parts", "urldecode", "user_agent"}
 }
 
@@ -93,6 +93,8 @@ func builder(name string) (buildFunc, bool) {
 		return buildCommunityID, true
 	case "network_direction":
 		return buildNetworkDirection, true
+	case "registered_domain":
+		return buildRegisteredDomain, true
 	}
 	return nil, false
 }

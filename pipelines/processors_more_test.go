@@ -141,6 +141,17 @@ func TestAddedProcessors(t *testing.T) {
 		{"network_direction missing not ignored", `- network_direction: {internal_networks: [private], ignore_missing: false}`, Event{}, nil, "field [source.ip] not present"},
 		{"network_direction bad address", `- network_direction: {internal_networks: [private]}`,
 			Event{"source": obj{"ip": "x"}, "destination": obj{"ip": "10.0.0.1"}}, nil, "not an IP address"},
+		{"registered_domain", `- registered_domain: {field: fqdn, target_field: url}`, Event{"fqdn": "www.example.ac.uk"},
+			Event{"fqdn": "www.example.ac.uk", "url": obj{"domain": "www.example.ac.uk", "registered_domain": "example.ac.uk", "top_level_domain": "ac.uk", "subdomain": "www"}}, ""},
+		{"registered_domain at the top", `- registered_domain: {field: d}`, Event{"d": "Example.COM"},
+			Event{"d": "Example.COM", "domain": "Example.COM", "registered_domain": "example.com", "top_level_domain": "com"}, ""},
+		{"registered_domain of a suffix", `- registered_domain: {field: d, target_field: t}`, Event{"d": "co.uk"},
+			Event{"d": "co.uk", "t": obj{"domain": "co.uk", "top_level_domain": "co.uk"}}, ""},
+		{"registered_domain private suffix", `- registered_domain: {field: d, target_field: t}`, Event{"d": "a.b.github.io"},
+			Event{"d": "a.b.github.io", "t": obj{"domain": "a.b.github.io", "registered_domain": "b.github.io", "top_level_domain": "github.io", "subdomain": "a"}}, ""},
+		{"registered_domain not a domain", `- registered_domain: {field: d}`, Event{"d": "not a domain"}, Event{"d": "not a domain"}, ""},
+		{"registered_domain not a domain fails", `- registered_domain: {field: d, ignore_missing: false}`, Event{"d": "localhost"}, nil, "not a domain name"},
+		{"registered_domain missing", `- registered_domain: {field: d}`, Event{}, Event{}, ""},
 		{"terminate", `- set: {field: a, value: 1}
 - terminate: {if: 'a == 1'}
 - set: {field: b, value: 1}`, Event{}, Event{"a": int64(1)}, ""},

@@ -97,6 +97,20 @@ var documented = []documentedCase{
 		},
 	},
 	{
+		// registered_domain (Elasticsearch 7.13+): the reference's example,
+		// a name without subdomain, and one that is no domain (skipped:
+		// ignore_missing is true by default).
+		name: "registered_domain",
+		pipeline: `processors:
+  - registered_domain: {field: fqdn, target_field: url}`,
+		docs: []string{`{"fqdn":"www.example.ac.uk"}`, `{"fqdn":"elastic.co"}`, `{"fqdn":"no domain"}`},
+		want: []string{
+			`{"fqdn":"www.example.ac.uk","url":{"domain":"www.example.ac.uk","registered_domain":"example.ac.uk","subdomain":"www","top_level_domain":"ac.uk"}}`,
+			`{"fqdn":"elastic.co","url":{"domain":"elastic.co","registered_domain":"elastic.co","top_level_domain":"co"}}`,
+			`{"fqdn":"no domain"}`,
+		},
+	},
+	{
 		// terminate (Elasticsearch 8.16) ends the pipeline it is in when
 		// its if holds, keeping the document; a calling pipeline goes on.
 		name: "terminate",
