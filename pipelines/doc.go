@@ -20,10 +20,10 @@
 //	    error: 'substring'           # or: every input fails with this
 //
 // Processors: grok, dissect, json, kv, date, set, append, rename, remove,
-// convert, lowercase, uppercase, trim, gsub, split, drop, fail,
-// fingerprint, user_agent, pipeline, csv, urldecode, bytes, html_strip,
-// join, sort, dot_expander, foreach, uri_parts, terminate, community_id,
-// network_direction, registered_domain. Every one also takes if (an
+// convert, lowercase, uppercase, trim, gsub, split, drop, fail, fingerprint,
+// user_agent, pipeline, csv, urldecode, bytes, html_strip, join, sort,
+// dot_expander, foreach, uri_parts, terminate, community_id,
+// network_direction, registered_domain, redact. Every one also takes if (an
 // expr-lang/expr condition whose variables are the event's top-level fields:
 // `http?.response?.status_code >= 500`, `$env["@timestamp"] != nil`),
 // ignore_missing, ignore_failure, on_failure, tag and description.
@@ -76,9 +76,10 @@
 // One event must not hold up the rest. Options.Budget (the indexer's
 // pipeline_timeout) bounds the time of one Run: the clock is read after
 // every processor that parses or searches text (grok, dissect, date,
-// gsub, json, kv, split, user_agent, fingerprint, pipeline: not after
-// set, rename and the like, whose cost is the fields they touch), before
-// each of grok's searches and before each of user_agent's three parses; a run over its budget ends there with
+// gsub, json, kv, split, user_agent, fingerprint, pipeline, csv,
+// html_strip, foreach, redact: not after set, rename and the like, whose
+// cost is the fields they touch), before each of grok's and redact's
+// searches and before each of user_agent's three parses; a run over its budget ends there with
 // ErrOverBudget inside a *ProcessorError naming the processor, and
 // neither ignore_failure nor on_failure handles it (the indexer sends the
 // event to the dead-letter topic). A single search of Go's regexp cannot
@@ -137,7 +138,11 @@
 // network_direction's named ranges are Go's net/netip predicates (private
 // is fc00::/7 for IPv6); internal_networks are literal, not templates.
 // registered_domain uses the Public Suffix List of golang.org/x/net
-// (ICANN and private suffixes, as Elasticsearch's matcher).
+// (ICANN and private suffixes, as Elasticsearch's matcher). redact uses
+// grok's compiler and patterns (so its max_bytes cap too) and merges
+// overlapping redactions into one named after the first; it has no
+// licence check (skip_if_unlicensed is accepted and ignored) and no
+// trace_redact.
 //
 // # Differences from a real ingest node
 //
@@ -192,7 +197,7 @@
 //
 // Not compared: error messages beside error-wording's case, _ingest
 // metadata. Not run on the node: set's copy_from, dot_expander's field "*",
-// uri_parts, terminate, network_direction and registered_domain
+// uri_parts, terminate, network_direction, registered_domain and redact
 // (OpenSearch 2.19 has none of them), and
 // community_id's string ports, GRE and iana_number precedence (where
 // OpenSearch's differs): TestElasticsearchDocumented checks them against

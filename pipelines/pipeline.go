@@ -63,7 +63,7 @@ var ErrOverBudget = errors.New("over the pipeline's time budget")
 func timedKind(kind string) bool {
 	switch kind {
 	case "grok", "dissect", "date", "gsub", "json", "kv", "split", "user_agent", "fingerprint", "pipeline",
-		"csv", "html_strip", "foreach":
+		"csv", "html_strip", "foreach", "redact":
 		return true
 	}
 	return false

@@ -23,8 +23,9 @@ type buildFunc func(o *opts, ignoreMissing bool) doFunc
 func processorNames() []string {
 	return []string{"append", "bytes", "community_id", "convert", "csv", "date", "dissect",
 		"dot_expander", "drop", "fail", "fingerprint", "foreach", "grok", "gsub", "html_strip", "join",
-		"json", "kv", "lowercase", "network_direction", "pipeline", "registered_domain", "remove", "rename", "set", "sort",
-		"split", "terminate", "trim", "uppercase", "uri_parts", "urldecode", "user_agent"}
+		"json", "kv", "lowercase", "network_direction", "pipeline", "redact", "registered_domain", "remove",
+		"rename", "set", "sort", "split", "terminate", "trim", "uppercase", "uri_parts", "urldecode",
+		"user_agent"}
 }
 
 func builder(name string) (buildFunc, bool) {
@@ -95,6 +96,8 @@ func builder(name string) (buildFunc, bool) {
 		return buildNetworkDirection, true
 	case "registered_domain":
 		return buildRegisteredDomain, true
+	case "redact":
+		return buildRedact, true
 	}
 	return nil, false
 }

@@ -111,6 +111,16 @@ var documented = []documentedCase{
 		},
 	},
 	{
+		// redact (Elasticsearch 8.7): the reference's two examples, a
+		// stock pattern and a custom one.
+		name: "redact",
+		pipeline: `processors:
+  - redact: {field: message, patterns: ['%{IP:client}']}
+  - redact: {field: note, patterns: ['%{GITHUB_NAME:GITHUB_NAME}'], pattern_definitions: {GITHUB_NAME: '@%{USERNAME}'}}`,
+		docs: []string{`{"message":"55.3.244.1 GET /index.html 15824 0.043","note":"@elastic-data-management the PR is ready for review"}`},
+		want: []string{`{"message":"<client> GET /index.html 15824 0.043","note":"<GITHUB_NAME> the PR is ready for review"}`},
+	},
+	{
 		// terminate (Elasticsearch 8.16) ends the pipeline it is in when
 		// its if holds, keeping the document; a calling pipeline goes on.
 		name: "terminate",
