@@ -129,8 +129,10 @@
 // does. bytes writes an integer (int64) like every integer of the event
 // model. foreach runs one processor on each element of a list (not of an
 // object, which Elasticsearch 8 also iterates), as _ingest._value.
-// uri_parts reads the URI with Go's net/url, which refuses a few URIs
-// Java's lenient URL class accepts (a bad %-escape). community_id takes
+// uri_parts reads the URI with Go's net/url, refusing what Java's URI
+// refuses (spaces, quotes, <>, ...) unless an http, https, ftp, file or
+// jar scheme lets Java's URL take it, as Elasticsearch falls back to; a
+// bad %-escape fails in sluice where URL would take it. community_id takes
 // Elasticsearch's option names (source_ip, transport, ...) and defaults
 // (ECS fields, ignore_missing true; OpenSearch names them
 // source_ip_field, protocol_field, ...), reads ports written as strings

@@ -74,6 +74,9 @@ func TestAddedProcessors(t *testing.T) {
 		{"uri_parts IPv6 and no path", `- uri_parts: {field: u, keep_original: false}`, Event{"u": "http://[::1]:80"},
 			Event{"u": "http://[::1]:80", "url": obj{"scheme": "http", "domain": "[::1]", "port": int64(80), "path": ""}}, ""},
 		{"uri_parts malformed", `- uri_parts: {field: u}`, Event{"u": "http://[::1"}, nil, "unable to parse URI"},
+		{"uri_parts space without a scheme", `- uri_parts: {field: u}`, Event{"u": "a b/c.d"}, nil, "unable to parse URI"},
+		{"uri_parts space after http", `- uri_parts: {field: u, keep_original: false}`, Event{"u": "http://h/a b.txt"},
+			Event{"u": "http://h/a b.txt", "url": obj{"scheme": "http", "domain": "h", "path": "/a b.txt", "extension": "txt"}}, ""},
 		{"uri_parts bad escape", `- uri_parts: {field: u}`, Event{"u": "http://h/%zz"}, nil, "unable to parse URI"},
 
 		{"bytes", `- bytes: {field: b}`, Event{"b": []any{"1kb", "2MB", "3g", "1.5kb", "0", "-1", "7 b"}},

@@ -40,7 +40,7 @@ func buildURIParts(o *opts, ignoreMissing bool) doFunc {
 // none is written, domain only for a server authority.
 func uriParts(s string) (map[string]any, error) {
 	u, err := url.Parse(s)
-	if err != nil {
+	if err != nil || (strings.ContainsFunc(s, uriIllegal) && !urlScheme[strings.ToLower(u.Scheme)]) {
 		return nil, fmt.Errorf("unable to parse URI [%s]", s)
 	}
 	out := map[string]any{}
@@ -93,3 +93,12 @@ func uriParts(s string) (map[string]any, error) {
 	}
 	return out, nil
 }
+
+// uriIllegal reports the characters Java's URI refuses anywhere; Go's
+// url.Parse takes some of them (a space in a path). Elasticsearch then
+// tries Java's URL, which takes them after a scheme it knows (urlScheme).
+func uriIllegal(r rune) bool {
+	return r <= ' ' || r == 0x7f || strings.ContainsRune("\"<>\\^`{|}", r)
+}
+
+var urlScheme = map[string]bool{"http": true, "https": true, "ftp": true, "file": true, "jar": true}
