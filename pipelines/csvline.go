@@ -85,14 +85,14 @@ func (c *csvSplitter) run() error {
 			switch {
 			case r == '\n' || r == '\r' || r == c.quote:
 				return fmt.Errorf("illegal character %q inside an unquoted column at %d", r, i)
-			case c.trim && csvSpace(r):
-				spaces++
 			case r == c.sep:
 				st = start
 				if c.column(i - spaces) {
 					return nil
 				}
 				c.from = i + 1
+			case c.trim && csvSpace(r):
+				spaces++
 			default:
 				spaces = 0
 			}
@@ -138,16 +138,16 @@ func (c *csvSplitter) afterQuote(i *int) error {
 	for ; *i < len(c.line); *i++ {
 		r := c.line[*i]
 		switch {
-		case csvSpace(r):
-			if end() {
-				return nil
-			}
 		case r == c.sep:
 			if end() {
 				return nil
 			}
 			c.from = *i + 1
 			return nil
+		case csvSpace(r):
+			if end() {
+				return nil
+			}
 		default:
 			return fmt.Errorf("character %q after a quoted column at %d", r, *i)
 		}

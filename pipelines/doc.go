@@ -198,11 +198,11 @@
 //	                                  (1536), as Elasticsearch does (deprecated there)
 //
 // Not compared: error messages beside error-wording's case, _ingest
-// metadata. Not run on the node: set's copy_from, dot_expander's field "*",
-// uri_parts, terminate, network_direction, registered_domain and redact
-// (OpenSearch 2.19 has none of them), and
-// community_id's string ports, GRE and iana_number precedence (where
-// OpenSearch's differs): TestElasticsearchDocumented checks them against
-// Elasticsearch's documented behaviour. Also not run: integers beyond 64 bits (the node's _simulate
+// metadata. Not run on the node: set's copy_from, dot_expander's field "*"
+// and override, uri_parts, terminate, network_direction, registered_domain
+// and redact (OpenSearch 2.19 has none of them), and community_id's string
+// ports, GRE and iana_number precedence (where OpenSearch's differs):
+// TestElasticsearchDocumented checks them against Elasticsearch's documented
+// behaviour. Also not run: integers beyond 64 bits (the node's _simulate
 // refuses them: "unexpected value type [class java.math.BigInteger]").
 package pipelines

@@ -200,6 +200,8 @@ func (s *step) located(err error) *ProcessorError {
 }
 
 // handleFailure runs on_failure processors with the _ingest metadata set.
+// Other _ingest keys (foreach's _value) stay visible to them, and what
+// they set there is kept.
 func handleFailure(handlers []*step, ev Event, st *state, err error) error {
 	var pe *ProcessorError
 	meta := map[string]any{metaMessage: err.Error()}
@@ -210,8 +212,23 @@ func handleFailure(handlers []*step, ev Event, st *state, err error) error {
 		meta[metaPipeline] = pe.Pipeline
 	}
 	prev, had := ev[metaRoot]
+	prevMap, _ := prev.(map[string]any)
+	for k, v := range prevMap {
+		if _, failure := meta[k]; !failure {
+			meta[k] = v
+		}
+	}
 	ev[metaRoot] = meta
 	herr := runSteps(handlers, ev, st)
+	if m, ok := ev[metaRoot].(map[string]any); ok && prevMap != nil {
+		for k, v := range m {
+			switch k {
+			case metaMessage, metaProcessor, metaTag, metaPipeline:
+			default:
+				prevMap[k] = v
+			}
+		}
+	}
 	if had {
 		ev[metaRoot] = prev
 	} else {

@@ -221,4 +221,47 @@ var processorCases = []conformanceCase{
 			`{"source":{"ip":"10.0.0.1","port":0},"destination":{"ip":"10.0.0.2","port":2},"network":{"transport":"udp"}}`,
 		},
 	},
+	{
+		name: "urldecode invalid UTF-8",
+		pipeline: `processors:
+  - urldecode: {field: a}`,
+		docs: []string{`{"a":"%FFx"}`, `{"a":"%C3"}`, `{"a":"%e2%82%ac"}`},
+	},
+	{
+		name: "bytes units in any case",
+		pipeline: `processors:
+  - bytes: {field: a}`,
+		docs: []string{`{"a":"1KB"}`, `{"a":"1Kb"}`, `{"a":"2GB"}`, `{"a":"+3b"}`, `{"a":"8191PB"}`, `{"a":"8192PB"}`},
+	},
+	{
+		name: "html_strip tags",
+		pipeline: `processors:
+  - html_strip: {field: a}`,
+		docs: []string{`{"a":"x<br/>y<BR>z<P CLASS=q>p</P>"}`, `{"a":"<img src='a.png' alt=\"i\">t"}`, `{"a":"a<!-- open"}`, `{"a":"<td>1</td><td>2</td>"}`, `{"a":"<span>a</span><em>b</em>"}`},
+	},
+	{
+		name: "sort strings and booleans",
+		pipeline: `processors:
+  - sort: {field: a}
+  - sort: {field: b, order: desc}`,
+		docs: []string{`{"a":["é","z","É","Z","ä"],"b":[true,false,true]}`},
+	},
+	{
+		name: "csv tab separator",
+		pipeline: `processors:
+  - csv: {field: m, target_fields: [a, b], separator: "\t"}`,
+		docs: []string{`{"m":"x\ty"}`, `{"m":"\"x\ty\"\tz"}`, `{"m":"x \t y"}`},
+	},
+	{
+		name: "csv tab separator with trim",
+		pipeline: `processors:
+  - csv: {field: m, target_fields: [a, b, c], separator: "\t", trim: true}`,
+		docs: []string{`{"m":"x \t y\t\tz"}`, `{"m":"\"x\" \ty"}`},
+	},
+	{
+		name: "foreach with on_failure inside",
+		pipeline: `processors:
+  - foreach: {field: a, processor: {convert: {field: _ingest._value, type: integer, on_failure: [{set: {field: _ingest._value, value: -1}}]}}}`,
+		docs: []string{`{"a":["1","x","3"]}`},
+	},
 }

@@ -57,6 +57,15 @@ var documented = []documentedCase{
 		want: []string{`{"baz":{"qux":{"x":1}},"foo":{"bar":"value","other":3},"plain":2}`},
 	},
 	{
+		// dot_expander's override (Elasticsearch 7.11+, not in OpenSearch
+		// 2.19) replaces an existing nested value instead of appending.
+		name: "dot_expander override",
+		pipeline: `processors:
+  - dot_expander: {field: a.b, override: true}`,
+		docs: []string{`{"a.b":2,"a":{"b":1}}`},
+		want: []string{`{"a":{"b":2}}`},
+	},
+	{
 		// community_id as Elasticsearch documents it where OpenSearch
 		// differs: ports written as strings, iana_number before transport,
 		// protocols without ports (GRE: addresses and protocol only). The
