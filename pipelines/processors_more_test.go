@@ -111,6 +111,13 @@ func TestAddedProcessors(t *testing.T) {
     on_failure:
       - foreach: {field: l, processor: {set: {field: _ingest._value, value: '{{_ingest.on_failure_message}}'}}}
       - set: {field: msg, value: '{{_ingest.on_failure_message}}'}`, Event{"l": []any{"a"}}, Event{"l": []any{"m"}, "msg": "m"}, ""},
+		{"foreach on_failure sets _ingest._value", `- foreach:
+    field: l
+    processor:
+      convert:
+        field: _ingest._value
+        type: integer
+        on_failure: [{set: {field: _ingest._value, value: '{{_ingest._value}}!'}}]`, Event{"l": []any{"1", "x"}}, Event{"l": []any{int64(1), "x!"}}, ""},
 		{"foreach failure", `- foreach: {field: l, processor: {convert: {field: _ingest._value, type: integer}}}`, Event{"l": []any{"1", "x"}}, nil, "unable to convert"},
 		{"foreach not a list", `- foreach: {field: l, processor: {uppercase: {field: _ingest._value}}}`, Event{"l": "x"}, nil, "not a list"},
 		{"community_id string ports", `- community_id: {}`,
