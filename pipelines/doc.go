@@ -20,8 +20,10 @@
 //	    error: 'substring'           # or: every input fails with this
 //
 // Processors: grok, dissect, json, kv, date, set, append, rename, remove,
-// convert, lowercase, uppercase, trim, gsub, split, drop, fail,
-// fingerprint, user_agent, pipeline. Every one also takes if (an
+// convert, lowercase, uppercase, trim, gsub, split, drop, fail, fingerprint,
+// user_agent, pipeline, csv, urldecode, bytes, html_strip, join, sort,
+// dot_expander, foreach, uri_parts, terminate, community_id,
+// network_direction, registered_domain, redact. Every one also takes if (an
 // expr-lang/expr condition whose variables are the event's top-level fields:
 // `http?.response?.status_code >= 500`, `$env["@timestamp"] != nil`),
 // ignore_missing, ignore_failure, on_failure, tag and description.
@@ -121,9 +123,10 @@
 // One event must not hold up the rest. Options.Budget (the indexer's
 // pipeline_timeout) bounds the time of one Run: the clock is read after
 // every processor that parses or searches text (grok, dissect, date,
-// gsub, json, kv, split, user_agent, fingerprint, pipeline: not after
-// set, rename and the like, whose cost is the fields they touch), before
-// each of grok's searches and before each of user_agent's three parses; a run over its budget ends there with
+// gsub, json, kv, split, user_agent, fingerprint, pipeline, csv,
+// html_strip, foreach, redact: not after set, rename and the like, whose
+// cost is the fields they touch), before each of grok's and redact's
+// searches and before each of user_agent's three parses; a run over its budget ends there with
 // ErrOverBudget inside a *ProcessorError naming the processor, and
 // neither ignore_failure nor on_failure handles it (the indexer sends the
 // event to the dead-letter topic). A single search of Go's regexp cannot
@@ -167,6 +170,29 @@
 // Elasticsearch does, and writes ECS user_agent.{name,version,os.*,
 // device.name,original}: version with up to four components
 // (Chrome/120.0.6099.144), os.full only when there is an OS version.
+// csv splits the field as Elasticsearch's parser does, quirks included (a blank column's spaces start the next one; a
+// line ending in the separator has no last column). html_strip removes
+// tags as Lucene's HTMLStripCharFilter does (block elements become a
+// newline) and leaves character references as they are, as the node
+// does. bytes writes an integer (int64) like every integer of the event
+// model. foreach runs one processor on each element of a list (not of an
+// object, which Elasticsearch 8 also iterates), as _ingest._value.
+// uri_parts reads the URI with Go's net/url, refusing what Java's URI
+// refuses (spaces, quotes, <>, ...) unless an http, https, ftp, file or
+// jar scheme lets Java's URL take it, as Elasticsearch falls back to; a
+// bad %-escape fails in sluice where URL would take it. community_id takes
+// Elasticsearch's option names (source_ip, transport, ...) and defaults
+// (ECS fields, ignore_missing true; OpenSearch names them
+// source_ip_field, protocol_field, ...), reads ports written as strings
+// and knows GRE, IGMP, EIGRP, OSPF and PIM, as Elasticsearch does.
+// network_direction's named ranges are Go's net/netip predicates (private
+// is fc00::/7 for IPv6); internal_networks are literal, not templates.
+// registered_domain uses the Public Suffix List of golang.org/x/net
+// (ICANN and private suffixes, as Elasticsearch's matcher). redact uses
+// grok's compiler and patterns (so its max_bytes cap too) and merges
+// overlapping redactions into one named after the first; it has no
+// licence check (skip_if_unlicensed is accepted and ignored) and no
+// trace_redact.
 //
 // # Differences from a real ingest node
 //
@@ -197,10 +223,16 @@
 //	                                  written (1e3): the same value and type either way
 //	ua-empty-patch        deliberate  an empty patch version gives "120.0." (a trailing
 //	                                  dot); sluice writes "120.0"
+//	bytes-fraction        deliberate  bytes refuses a fraction ("1.5kb"; OpenSearch 2.10
+//	                                  dropped it); sluice takes it, cut to whole bytes
+//	                                  (1536), as Elasticsearch does (deprecated there)
 //
 // Not compared: error messages beside error-wording's case, _ingest
-// metadata. Not run on the node: set's copy_from (OpenSearch 2.19's set has
-// none; TestElasticsearchDocumented checks it against Elasticsearch's
-// documented behaviour), integers beyond 64 bits (the node's _simulate
+// metadata. Not run on the node: set's copy_from, dot_expander's field "*"
+// and override, uri_parts, terminate, network_direction, registered_domain
+// and redact (OpenSearch 2.19 has none of them), and community_id's string
+// ports, GRE and iana_number precedence (where OpenSearch's differs):
+// TestElasticsearchDocumented checks them against Elasticsearch's documented
+// behaviour. Also not run: integers beyond 64 bits (the node's _simulate
 // refuses them: "unexpected value type [class java.math.BigInteger]").
 package pipelines

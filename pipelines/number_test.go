@@ -34,6 +34,13 @@ func TestNumbersFromJSON(t *testing.T) {
 		{"template", `- set: {field: s, value: 'n={{n}}'}`, `{"n":0.10}`, Event{"n": json.Number("0.10"), "s": "n=0.10"}},
 		{"append dedupes by value, integer apart from float", `- append: {field: l, value: [2, 2.0, 3], allow_duplicates: false}`,
 			`{"l":[2, 3.0]}`, Event{"l": []any{json.Number("2"), json.Number("3.0"), 2.0, int64(3)}}},
+		{"sort decoded and made integers together", `- append: {field: l, value: [5]}
+- sort: {field: l}`,
+			`{"l":[10, -1, 3]}`, Event{"l": []any{json.Number("-1"), json.Number("3"), int64(5), json.Number("10")}}},
+		{"community_id reads decoded ports", `- community_id: {}`,
+			`{"source":{"ip":"66.35.250.204","port":80},"destination":{"ip":"128.232.110.120","port":34855},"network":{"transport":"TCP"}}`,
+			Event{"source": map[string]any{"ip": "66.35.250.204", "port": json.Number("80")}, "destination": map[string]any{"ip": "128.232.110.120", "port": json.Number("34855")},
+				"network": map[string]any{"transport": "TCP", "community_id": "1:LQU9qZlK+B5F3KDmev6m5PMibrg="}}},
 		{"json processor keeps numbers", `- json: {field: m, target_field: d}`,
 			`{"m":"{\"a\":9007199254740993,\"b\":2.0}"}`, Event{"m": `{"a":9007199254740993,"b":2.0}`, "d": map[string]any{"a": json.Number("9007199254740993"), "b": json.Number("2.0")}}},
 	}

@@ -62,7 +62,8 @@ var ErrOverBudget = errors.New("over the pipeline's time budget")
 // example's 25 processors would add a tenth to its cost.
 func timedKind(kind string) bool {
 	switch kind {
-	case "grok", "dissect", "date", "gsub", "json", "kv", "split", "user_agent", "fingerprint", "pipeline":
+	case "grok", "dissect", "date", "gsub", "json", "kv", "split", "user_agent", "fingerprint", "pipeline",
+		"csv", "html_strip", "foreach", "redact":
 		return true
 	}
 	return false
@@ -77,6 +78,10 @@ func (st *state) overBudget() error {
 
 // errDrop is returned by the drop processor and unwinds the whole run.
 var errDrop = errors.New("event dropped")
+
+// errTerminate is returned by the terminate processor: it ends the
+// pipeline it belongs to (not one that called it) without a failure.
+var errTerminate = errors.New("pipeline terminated")
 
 // ProcessorError is a processor's failure, as Run returns it.
 type ProcessorError struct {
@@ -129,10 +134,13 @@ func (p *Pipeline) runWith(ev Event, st *state) (Event, bool, error) {
 // of them failed.
 func (p *Pipeline) exec(ev Event, st *state) error {
 	err := runSteps(p.steps, ev, st)
-	if err == nil || errors.Is(err, errDrop) || errors.Is(err, ErrOverBudget) || len(p.onFailure) == 0 {
-		return err
+	if err != nil && !errors.Is(err, errDrop) && !errors.Is(err, ErrOverBudget) && !errors.Is(err, errTerminate) && len(p.onFailure) > 0 {
+		err = handleFailure(p.onFailure, ev, st, err)
 	}
-	return handleFailure(p.onFailure, ev, st, err)
+	if errors.Is(err, errTerminate) {
+		return nil
+	}
+	return err
 }
 
 func runSteps(steps []*step, ev Event, st *state) error {
@@ -161,7 +169,7 @@ func (s *step) run(ev Event, st *state) error {
 		}
 	}
 	err := s.do(ev, st)
-	if err == nil || errors.Is(err, errDrop) {
+	if err == nil || errors.Is(err, errDrop) || errors.Is(err, errTerminate) {
 		return err
 	}
 	return s.fail(ev, st, err)
@@ -192,6 +200,8 @@ func (s *step) located(err error) *ProcessorError {
 }
 
 // handleFailure runs on_failure processors with the _ingest metadata set.
+// Other _ingest keys (foreach's _value) stay visible to them, and what
+// they set there is kept.
 func handleFailure(handlers []*step, ev Event, st *state, err error) error {
 	var pe *ProcessorError
 	meta := map[string]any{metaMessage: err.Error()}
@@ -202,8 +212,23 @@ func handleFailure(handlers []*step, ev Event, st *state, err error) error {
 		meta[metaPipeline] = pe.Pipeline
 	}
 	prev, had := ev[metaRoot]
+	prevMap, _ := prev.(map[string]any)
+	for k, v := range prevMap {
+		if _, failure := meta[k]; !failure {
+			meta[k] = v
+		}
+	}
 	ev[metaRoot] = meta
 	herr := runSteps(handlers, ev, st)
+	if m, ok := ev[metaRoot].(map[string]any); ok && prevMap != nil {
+		for k, v := range m {
+			switch k {
+			case metaMessage, metaProcessor, metaTag, metaPipeline:
+			default:
+				prevMap[k] = v
+			}
+		}
+	}
 	if had {
 		ev[metaRoot] = prev
 	} else {

@@ -23,8 +23,11 @@ type doFunc = func(ev Event, st *state) error
 type buildFunc func(o *opts, ignoreMissing bool) doFunc
 
 func processorNames() []string {
-	return []string{"append", "convert", "date", "dissect", "drop", "fail", "fingerprint", "grok", "gsub",
-		"json", "kv", "lowercase", "pipeline", "remove", "rename", "set", "split", "trim", "uppercase", "user_agent"}
+	return []string{"append", "bytes", "community_id", "convert", "csv", "date", "dissect",
+		"dot_expander", "drop", "fail", "fingerprint", "foreach", "grok", "gsub", "html_strip", "join",
+		"json", "kv", "lowercase", "network_direction", "pipeline", "redact", "registered_domain", "remove",
+		"rename", "set", "sort", "split", "terminate", "trim", "uppercase", "uri_parts", "urldecode",
+		"user_agent"}
 }
 
 func builder(name string) (buildFunc, bool) {
@@ -69,6 +72,34 @@ func builder(name string) (buildFunc, bool) {
 		return buildUserAgent, true
 	case "pipeline":
 		return buildPipeline, true
+	case "csv":
+		return buildCSV, true
+	case "urldecode":
+		return buildURLDecode, true
+	case "uri_parts":
+		return buildURIParts, true
+	case "bytes":
+		return buildBytes, true
+	case "join":
+		return buildJoin, true
+	case "sort":
+		return buildSort, true
+	case "dot_expander":
+		return buildDotExpander, true
+	case "html_strip":
+		return buildHTMLStrip, true
+	case "foreach":
+		return buildForeach, true
+	case "terminate":
+		return buildTerminate, true
+	case "community_id":
+		return buildCommunityID, true
+	case "network_direction":
+		return buildNetworkDirection, true
+	case "registered_domain":
+		return buildRegisteredDomain, true
+	case "redact":
+		return buildRedact, true
 	}
 	return nil, false
 }

@@ -1,10 +1,10 @@
 package conformance
 
-// cases are the conformance suite's cases: the processors sluice has, each
+// coreCases are the cases of the processors sluice first had, each
 // with the options logs pipelines use, and the issue's known differences.
 // A case with diff set pins a row of the differences table in
 // pipelines/doc.go.
-var cases = []conformanceCase{
+var coreCases = []conformanceCase{
 	{
 		name: "set",
 		pipeline: `processors:

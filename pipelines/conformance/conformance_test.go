@@ -23,8 +23,12 @@ import (
 // conformanceCase is a pipeline and the documents it is run on.
 type conformanceCase struct {
 	name     string
-	pipeline string   // sluice YAML: processors (and on_failure)
-	docs     []string // input documents, JSON objects
+	pipeline string // sluice YAML: processors (and on_failure)
+	// nodeDef, when set, is the same pipeline in the node's spelling, for
+	// processors whose options OpenSearch names differently from
+	// Elasticsearch (community_id); "" means pipeline.
+	nodeDef string
+	docs    []string // input documents, JSON objects
 	// called are the pipelines its pipeline processors call, by name: a
 	// file name.yml beside the case's for sluice, a stored pipeline for
 	// the node.
@@ -132,7 +136,11 @@ func simulate(t *testing.T, node *testpeer.OpenSearch, c conformanceCase) []stri
 	for i, d := range c.docs {
 		docs[i] = map[string]json.RawMessage{"_source": json.RawMessage(d)}
 	}
-	body, err := json.Marshal(map[string]any{"pipeline": nodePipeline(t, c.pipeline), "docs": docs})
+	def := c.pipeline
+	if c.nodeDef != "" {
+		def = c.nodeDef
+	}
+	body, err := json.Marshal(map[string]any{"pipeline": nodePipeline(t, def), "docs": docs})
 	if err != nil {
 		t.Fatal(err)
 	}
