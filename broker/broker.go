@@ -12,6 +12,7 @@ import (
 	"github.com/sluicelogs/sluice/broker/partition"
 	"github.com/sluicelogs/sluice/internal/connbuf"
 	"github.com/sluicelogs/sluice/internal/dirlock"
+	"github.com/sluicelogs/sluice/internal/lograte"
 )
 
 // Broker is one Kafka-protocol broker. Its topics and partition states live
@@ -71,10 +72,13 @@ type Broker struct {
 	apis    apiTable           // the APIs this broker implements, by key
 	mem     *requestMemory     // queued.max.request.bytes over all connections
 	bufs    *connbuf.Pool      // the connections' 64 KiB read and write buffers
-	conns   *connCounts        // for max.connections, max.connections.per.ip and its overrides
-	authz   *acl.Authorizer    // the ACLs (aclstore.go); nil: authorizer.class.name empty, everything allowed
-	aclMu   sync.Mutex         // a leaf: held from reading ACLs in the coordinator to caching them (reloadACL)
-	rates   []*connRate        // max.connection.creation.rate, the listener's (connrate.go)
+	// closeLog bounds the lines logged about connections closed for what
+	// their clients sent (conn.go closing), which a client controls.
+	closeLog *lograte.Limiter
+	conns    *connCounts     // for max.connections, max.connections.per.ip and its overrides
+	authz    *acl.Authorizer // the ACLs (aclstore.go); nil: authorizer.class.name empty, everything allowed
+	aclMu    sync.Mutex      // a leaf: held from reading ACLs in the coordinator to caching them (reloadACL)
+	rates    []*connRate     // max.connection.creation.rate, the listener's (connrate.go)
 
 	users saslListenerUsers // the SASL mechanisms' credentials, by listener (scram_users.go)
 
@@ -127,6 +131,7 @@ func New(cfg *Config, log *slog.Logger) (*Broker, error) {
 	b.users = newSASLUsers(cfg, meta)
 	b.mem = newRequestMemory(cfg.QueuedMaxRequestBytes)
 	b.bufs = connbuf.New(64 << 10)
+	b.closeLog = lograte.New(closeLogBurst, closeLogInterval)
 	err = b.checkLogDirs()
 	if err == nil {
 		err = b.noLogDir()

@@ -218,6 +218,32 @@ type conn struct {
 	closeAfter bool
 }
 
+// The lines logged about connections closed for what their clients sent:
+// at most closeLogBurst every closeLogInterval (Kafka logs each one; a
+// flood of garbage connections would log at its own pace). The counter
+// sluice_broker_connections_closed_total counts them all.
+const (
+	closeLogBurst    = 10
+	closeLogInterval = 10 * time.Second
+)
+
+// closing counts the connection's close by reason and logs msg with the
+// client's address and args, unless closeLog has let enough through
+// lately; a line logged after some were not says how many
+// (not_logged).
+func (c *conn) closing(reason, msg string, args ...any) {
+	c.b.metrics.closed.WithLabelValues(reason).Inc()
+	ok, dropped := c.b.closeLog.Allow()
+	if !ok {
+		return
+	}
+	args = append([]any{"remote", c.nc.RemoteAddr(), "reason", reason}, args...)
+	if dropped > 0 {
+		args = append(args, "not_logged", dropped)
+	}
+	c.b.log.Info(msg, args...)
+}
+
 // anonymousPrincipal is the principal of a client that did not
 // authenticate (a PLAINTEXT listener, or SSL without client
 // authentication), as Kafka names it.
@@ -272,18 +298,18 @@ func (c *conn) serve(ctx context.Context) {
 		}
 		n := int32(binary.BigEndian.Uint32(size[:]))
 		if n < 8 || n > c.maxRequestBytes() {
-			c.b.log.Info("closing connection: request size out of range", "remote", c.nc.RemoteAddr(), "size", n, "max", c.maxRequestBytes())
+			c.closing("size", "closing connection: request size out of range", "size", n, "max", c.maxRequestBytes())
 			return
 		}
 		frame, err := c.readFrame(ctx, r, int(n), &mem)
 		if ne := net.Error(nil); errors.As(err, &ne) && ne.Timeout() {
 			c.b.metrics.idleClosed.Inc()
-			c.b.log.Info("closing connection idle in the middle of a request", "remote", c.nc.RemoteAddr(), "idle", c.b.cfg.ConnectionsMaxIdle)
+			c.closing("idle", "closing connection idle in the middle of a request", "idle", c.b.cfg.ConnectionsMaxIdle)
 			return
 		}
 		if err != nil {
 			if !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, net.ErrClosed) {
-				c.b.log.Info("closing connection", "remote", c.nc.RemoteAddr(), "err", err)
+				c.closing("read", "closing connection", "err", err)
 			}
 			return
 		}
@@ -301,17 +327,17 @@ func (c *conn) serve(ctx context.Context) {
 				}
 				continue
 			}
-			c.b.log.Info("closing connection", "remote", c.nc.RemoteAddr(), "err", err)
+			c.closing("parse", "closing connection", "err", err)
 			return
 		}
 		if err := c.authenticate(req); err != nil {
-			c.b.log.Info("closing connection", "remote", c.nc.RemoteAddr(), "err", err)
+			c.closing("authenticate", "closing connection", "err", err)
 			return
 		}
 		c.b.metrics.request(req.key)
 		resp, err := c.b.handle(ctx, c, req)
 		if err != nil {
-			c.b.log.Info("closing connection", "remote", c.nc.RemoteAddr(), "api", req.key.Name(), "err", err)
+			c.closing("handler", "closing connection", "api", req.key.Name(), "err", err)
 			return
 		}
 		if resp == nil { // produce with acks=0

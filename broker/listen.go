@@ -158,7 +158,7 @@ func (c *conn) handshake(ctx context.Context) bool {
 	if err := tc.HandshakeContext(hctx); err != nil {
 		if ctx.Err() == nil {
 			c.b.metrics.tlsFailed.Inc()
-			c.b.log.Info("closing connection: TLS handshake failed", "remote", c.nc.RemoteAddr(), "listener", c.listener.Name, "err", handshakeReason(err))
+			c.closing("tls_handshake", "closing connection: TLS handshake failed", "listener", c.listener.Name, "err", handshakeReason(err))
 		}
 		return false
 	}

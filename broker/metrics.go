@@ -15,6 +15,7 @@ type metrics struct {
 	throttled             *prometheus.CounterVec
 	throttleSeconds       prometheus.Counter
 	idleClosed            prometheus.Counter
+	closed                *prometheus.CounterVec
 	tlsFailed             prometheus.Counter
 	saslFailures          prometheus.Counter
 	produceBytes          prometheus.Counter
@@ -59,6 +60,10 @@ func newMetrics() *metrics {
 			Name: "sluice_broker_connection_accept_throttle_seconds_total",
 			Help: "Time the broker waited before accepting more connections, to keep to its connection creation rates.",
 		}),
+		closed: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "sluice_broker_connections_closed_total",
+			Help: "Connections the broker closed because of what the client sent, by reason (size: a size prefix out of range; read: a frame that could not be read, or too large for its API; parse: a request that did not decode or is not implemented; authenticate: a request before SASL login; handler: a request its handler refused; idle: idle in the middle of a request; tls_handshake: a failed TLS handshake, also in sluice_broker_tls_handshakes_failed_total). Only some are logged (lograte): at most 10 lines in 10 s.",
+		}, []string{"reason"}),
 		idleClosed: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "sluice_broker_connections_idle_closed_total",
 			Help: "Connections closed because they sent nothing for connections.max.idle.ms.",
@@ -129,7 +134,7 @@ func (m *metrics) request(key kmsg.Key) { m.requests.WithLabelValues(key.Name())
 // registry served on /metrics.
 func (b *Broker) Collectors() []prometheus.Collector {
 	return []prometheus.Collector{
-		b.metrics.requests, b.metrics.panics, b.metrics.offsetsRecordsSkipped, b.metrics.refused, b.metrics.throttled, b.metrics.throttleSeconds, b.metrics.idleClosed, b.metrics.tlsFailed, b.metrics.saslFailures, b.metrics.produceBytes, b.metrics.fetchBytes,
+		b.metrics.requests, b.metrics.panics, b.metrics.offsetsRecordsSkipped, b.metrics.refused, b.metrics.throttled, b.metrics.throttleSeconds, b.metrics.idleClosed, b.metrics.closed, b.metrics.tlsFailed, b.metrics.saslFailures, b.metrics.produceBytes, b.metrics.fetchBytes,
 		b.metrics.replicaFetchBytes, b.metrics.replThrottled, b.metrics.replThrottledBytes, b.metrics.isrChanges, b.metrics.leaderElections, b.metrics.controller, b.metrics.logFlushes,
 		b.metrics.cleanerPasses, b.metrics.cleanerBytesRead, b.metrics.cleanerBytesWritten,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
