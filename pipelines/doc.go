@@ -170,8 +170,11 @@
 // Elasticsearch does, and writes ECS user_agent.{name,version,os.*,
 // device.name,original}: version with up to four components
 // (Chrome/120.0.6099.144), os.full only when there is an OS version.
-// csv splits the field as Elasticsearch's parser does, quirks included (a blank column's spaces start the next one; a
-// line ending in the separator has no last column). html_strip removes
+// csv splits the field as Elasticsearch's parser does, quirks included
+// (a blank column's spaces start the next one; a line ending in the
+// separator has no last column). convert to integer, long or boolean
+// takes no spaces around the value, as the node (Java's parseInt,
+// equalsIgnoreCase); to float and double it does (parseFloat trims). html_strip removes
 // tags as Lucene's HTMLStripCharFilter does (block elements become a
 // newline) and leaves character references as they are, as the node
 // does. bytes writes an integer (int64) like every integer of the event
@@ -205,8 +208,6 @@
 // a deliberate difference stays.
 //
 //	id                    kind        difference (the node first, then sluice)
-//	convert-lenient       bug         convert to integer/boolean fails on " 42 " and " true";
-//	                                  sluice trims them first ("2.0" fails on both sides)
 //	grok-ecs              deliberate  stock patterns (COMBINEDAPACHELOG) capture legacy
 //	                                  names (clientip, verb); sluice's go-grok patterns
 //	                                  capture ECS names, as Elasticsearch 8 does

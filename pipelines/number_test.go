@@ -67,6 +67,8 @@ func TestConvertNumberErrors(t *testing.T) {
 		{`- convert: {field: n, type: long}`, `{"n":12345678901234567890}`, "does not fit a long"},
 		{`- convert: {field: n, type: integer}`, `{"n":9007199254740993}`, "does not fit an integer"},
 		{`- convert: {field: n, type: long}`, `{"n":2.5}`, "not a whole number"},
+		{`- convert: {field: n, type: integer}`, `{"n":" 42 "}`, "unable to convert [ 42 ] to integer"},
+		{`- convert: {field: n, type: boolean}`, `{"n":" true"}`, "[ true] is not a boolean value"},
 		{`- lowercase: {field: n}`, `{"n":2.5}`, "is a number, not a string"},
 		{`- lowercase: {field: n}`, `{"n":2}`, "is a integer, not a string"},
 	} {

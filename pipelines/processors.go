@@ -794,7 +794,7 @@ func toInt(v any, bits int) (any, error) {
 		}
 		return toInt(n, bits)
 	case string:
-		s := strings.TrimSpace(x)
+		s := x // Java's Integer.parseInt/decode, as the node's: no spaces
 		var n int64
 		var err error
 		if h, ok := strings.CutPrefix(strings.ToLower(s), "0x"); ok {
@@ -844,7 +844,7 @@ func toBool(v any) (any, error) {
 	case bool:
 		return x, nil
 	case string:
-		switch strings.ToLower(strings.TrimSpace(x)) {
+		switch strings.ToLower(x) { // the node's equalsIgnoreCase: no spaces
 		case "true":
 			return true, nil
 		case "false":
