@@ -124,17 +124,7 @@ func (e *Elasticsearch) Stop() { e.Proc.Stop() }
 func StartElasticsearch(tb testing.TB) *Elasticsearch {
 	tb.Helper()
 	const peer = "elasticsearch"
-	root, err := RepoRoot()
-	if err != nil {
-		Missing(tb, peer, err)
-	}
-	jar := filepath.Join(root, ".peers", "elasticsearch", "lib", "sluice-es-peer.jar")
-	if _, err := os.Stat(jar); err != nil {
-		Missing(tb, peer, fmt.Errorf("%w (build it with deploy/elasticsearch/build.sh)", err))
-	}
-	if _, err := exec.LookPath("java"); err != nil {
-		Missing(tb, peer, err)
-	}
+	requireJavaPeer(tb, peer, "sluice-es-peer.jar", "deploy/elasticsearch/build.sh")
 	es := startFor(tb, elasticsearchStartTimeout, func(ctx context.Context) (*Elasticsearch, error) {
 		return RunElasticsearch(ctx, ElasticsearchSpec{Dir: tb.TempDir(), Limit: elasticsearchStartTimeout})
 	}, func(e *Elasticsearch) string { return e.Proc.Tail(40) })
@@ -195,4 +185,21 @@ func (e *Elasticsearch) Client(tb testing.TB) *esapi.API {
 		tb.Fatalf("testpeer: elasticsearch transport: %v", err)
 	}
 	return esapi.New(tp)
+}
+
+// requireJavaPeer fails the test, naming the peer, unless the embedded
+// Java peer's jar (.peers/<peer>/lib/<jar>, built by build) and java are
+// there.
+func requireJavaPeer(tb testing.TB, peer, jar, build string) {
+	tb.Helper()
+	root, err := RepoRoot()
+	if err != nil {
+		Missing(tb, peer, err)
+	}
+	if _, err := os.Stat(filepath.Join(root, ".peers", peer, "lib", jar)); err != nil {
+		Missing(tb, peer, fmt.Errorf("%w (build it with %s)", err, build))
+	}
+	if _, err := exec.LookPath("java"); err != nil {
+		Missing(tb, peer, err)
+	}
 }

@@ -105,17 +105,7 @@ func (o *OpenSearch) Stop() { o.Proc.Stop() }
 func StartOpenSearch(tb testing.TB) *OpenSearch {
 	tb.Helper()
 	const peer = "opensearch"
-	root, err := RepoRoot()
-	if err != nil {
-		Missing(tb, peer, err)
-	}
-	jar := filepath.Join(root, ".peers", "opensearch", "lib", "sluice-os-peer.jar")
-	if _, err := os.Stat(jar); err != nil {
-		Missing(tb, peer, fmt.Errorf("%w (build it with deploy/opensearch/build.sh)", err))
-	}
-	if _, err := exec.LookPath("java"); err != nil {
-		Missing(tb, peer, err)
-	}
+	requireJavaPeer(tb, peer, "sluice-os-peer.jar", "deploy/opensearch/build.sh")
 	o := startFor(tb, openSearchStartTimeout, func(ctx context.Context) (*OpenSearch, error) {
 		return RunOpenSearch(ctx, OpenSearchSpec{Dir: tb.TempDir(), Limit: openSearchStartTimeout})
 	}, func(o *OpenSearch) string { return o.Proc.Tail(40) })
