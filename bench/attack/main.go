@@ -32,9 +32,13 @@ func Main(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 		names = append(names, a.Name)
 	}
 	only := fs.String("attacks", "", "comma-separated attacks to run (default: all): "+strings.Join(names, ", "))
+	rate := fs.Int("client-rate", DefaultClientRate, "the normal client's pace, operations a second")
 	pin := fs.Bool("pin", runtime.NumCPU() >= 2, "run the attacker on the last core and the nodes and the normal client on the others (taskset), as an attacker on another host")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *rate <= 0 {
+		return errors.New("-client-rate must be positive")
 	}
 	if *duration <= 0 {
 		return errors.New("-duration must be positive")
@@ -47,7 +51,7 @@ func Main(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 	if *pin && attackerCPU == "" {
 		return runPinned(ctx, self, stdout, stderr, args)
 	}
-	cfg := Config{Duration: *duration, Dir: fs.Dir(), Progress: stderr, Attacker: AttackerCommand(self, attackerCPU)}
+	cfg := Config{Duration: *duration, ClientRate: *rate, Dir: fs.Dir(), Progress: stderr, Attacker: AttackerCommand(self, attackerCPU)}
 	if *only != "" {
 		for _, n := range strings.Split(*only, ",") {
 			cfg.Attacks = append(cfg.Attacks, strings.TrimSpace(n))
@@ -67,7 +71,7 @@ func Main(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 		return err
 	}
 	fmt.Fprintf(stdout, "\nsluice under attack — %s\n", machine)
-	fmt.Fprintf(stdout, "each attack %v (or its stated least) on fresh processes, beside a normal client (broker: franz-go produce acks=1 of one\n", cfg.Duration)
+	fmt.Fprintf(stdout, "each attack %v (or its stated least) on fresh processes with their data on %s, beside a normal client at %d operations a second (broker: franz-go produce acks=1 of one\n", cfg.Duration, dataDir(cfg.Dir), cfg.ClientRate)
 	fmt.Fprintf(stdout, "100-byte record at a time + a Fetch of it; coordinator: go-zookeeper getData + setData of a 100-byte znode), run\n")
 	fmt.Fprintf(stdout, "unloaded for %v just before; RSS sampled every 20ms; broker: max.connections=%d, max.connection.creation.rate=%d, queued.max.request.bytes=%d MiB, GOMEMLIMIT=%s;\n", cfg.Duration, brokerMaxConnections, brokerConnectionRate, brokerQueuedBytes>>20, goMemLimit(brokerQueuedBytes, brokerHeapBase))
 	fmt.Fprintf(stdout, "coordinator: maxClientCnxns=%d, maxCnxns=%d, initLimit=%d (a 10s handshake deadline), largeRequestMaxBytes=%d MiB, connection_throttle_tokens=%d, connection_throttle_fill_time=%d (ms, fill count 1),\n", zkMaxClientCnxns, zkMaxCnxns, zkInitLimit, zkLargeRequestMaxBytes>>20, zkThrottleTokens, zkThrottleFillTime.Milliseconds())
