@@ -149,18 +149,19 @@ func fieldTarget(o *opts, defTarget string) (path, path) {
 	return f, newPath(t)
 }
 
-func buildGrok(o *opts, ignoreMissing bool) doFunc {
-	field := newPath(o.str("field", "message"))
+// grokPatterns compiles the patterns key of a grok or redact processor
+// (with its pattern_definitions), reporting each pattern that does not
+// compile at its own line; nil if there are none or any failed.
+func grokPatterns(o *opts) []*grokExpr {
 	defs := o.stringMap("pattern_definitions")
 	pats, pn := o.strs("patterns"), o.node("patterns")
-	o.boolean("trace_match", false)
-	maxBytes := o.byteCount("max_bytes", o.d.l.opts.GrokMaxBytes)
 	if len(pats) == 0 {
 		o.errorf(pn, "patterns: want at least one grok expression")
 		return nil
 	}
 	c := &grokCompiler{stock: o.d.l.stockGrok(), custom: defs}
 	exprs := make([]*grokExpr, 0, len(pats))
+	failed := false
 	for i, p := range pats {
 		g, err := c.compile(p)
 		if err != nil {
@@ -169,9 +170,24 @@ func buildGrok(o *opts, ignoreMissing bool) doFunc {
 				n = pn.Content[i]
 			}
 			o.errorf(n, "patterns[%d]: %v", i, err)
+			failed = true
 			continue
 		}
 		exprs = append(exprs, g)
+	}
+	if failed {
+		return nil
+	}
+	return exprs
+}
+
+func buildGrok(o *opts, ignoreMissing bool) doFunc {
+	field := newPath(o.str("field", "message"))
+	o.boolean("trace_match", false)
+	maxBytes := o.byteCount("max_bytes", o.d.l.opts.GrokMaxBytes)
+	exprs := grokPatterns(o)
+	if exprs == nil {
+		return nil
 	}
 	return func(ev Event, st *state) error {
 		s, ok, err := sourceString(ev, field, ignoreMissing)

@@ -15,26 +15,14 @@ import (
 // Elasticsearch; a field over grok's max_bytes fails, as in grok.
 func buildRedact(o *opts, _ bool) doFunc {
 	field := newPath(o.required("field"))
-	defs := o.stringMap("pattern_definitions")
-	pats, pn := o.strs("patterns"), o.node("patterns")
 	prefix := o.str("prefix", "<")
 	suffix := o.str("suffix", ">")
 	ignoreMissing := o.boolean("ignore_missing", true)
 	o.boolean("skip_if_unlicensed", false) // no licence here
 	maxBytes := o.byteCount("max_bytes", o.d.l.opts.GrokMaxBytes)
-	if len(pats) == 0 {
-		o.errorf(pn, "patterns: want at least one grok expression")
+	exprs := grokPatterns(o)
+	if exprs == nil {
 		return nil
-	}
-	c := &grokCompiler{stock: o.d.l.stockGrok(), custom: defs}
-	exprs := make([]*grokExpr, 0, len(pats))
-	for i, p := range pats {
-		g, err := c.compile(p)
-		if err != nil {
-			o.errorf(pn, "patterns[%d]: %v", i, err)
-			return nil
-		}
-		exprs = append(exprs, g)
 	}
 	return func(ev Event, st *state) error {
 		s, ok, err := sourceString(ev, field, ignoreMissing)
