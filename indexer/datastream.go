@@ -71,15 +71,6 @@ func (d *DataStream) stamp(ev pipelines.Event) {
 	m["type"], m["dataset"], m["namespace"] = d.Type, d.Dataset, d.Namespace
 }
 
-// matchesPattern reports whether an index template pattern (a name, or a
-// prefix and *) covers name.
-func matchesPattern(pattern, name string) bool {
-	if p, ok := strings.CutSuffix(pattern, "*"); ok {
-		return strings.HasPrefix(name, p)
-	}
-	return pattern == name
-}
-
 // checkTemplateOverlap refuses a configuration in which the index
 // template of one route's index would also apply to another route's data
 // stream: at priority 200 and up it would win over the data stream
@@ -102,7 +93,7 @@ func (c *Config) checkTemplateOverlap(bad func(key, msg string, args ...any)) {
 				continue
 			}
 			for _, p := range templatePatterns([]*indexName{n}) {
-				if matchesPattern(p, name) {
+				if wildcardMatch(p, name) {
 					bad(fmt.Sprintf("routes[%d].data_stream", i), "data stream %s would get routes[%d]'s index template (pattern %s) instead of a data stream template: change that index, or set elasticsearch.template: \"-\"", name, j, p)
 				}
 			}

@@ -172,6 +172,7 @@ func (ix *Indexer) Run(ctx context.Context) error {
 			return nil
 		}
 	}
+	ix.checkTargets(ctx)
 	dlq, err := kgo.NewClient(append([]kgo.Opt{
 		kgo.SeedBrokers(ix.cfg.Kafka.Hosts...),
 		kgo.DefaultProduceTopic(ix.cfg.DeadLetterTopic),

@@ -1,14 +1,17 @@
 package indexer_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -89,6 +92,52 @@ func TestOutputsOpenSearch(t *testing.T) {
 	t.Run("DataStreamKillRestart", e.testDataStreamKillRestart)
 	t.Run("DataStreamReplay", e.testDataStreamReplay)
 	t.Run("DateIndexName", e.testDateIndexName)
+	t.Run("DataStreamWithoutTemplate", e.testDataStreamWithoutTemplate)
+}
+
+// testDataStreamWithoutTemplate: a data_stream route that no data stream
+// template covers (metrics-*-* here) is warned about at start, and the
+// log names the product.
+func (e *outEnv) testDataStreamWithoutTemplate(t *testing.T) {
+	const topic = "ds-untemplated"
+	testcluster.CreateTopic(t, e.broker, topic, 1)
+	cfg, err := indexer.LoadConfig(e.writeConfig(t, topic, topic, "data_stream: {type: metrics, dataset: untemplated}", false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs lockedBuffer
+	ix, err := indexer.New(cfg, slog.New(slog.NewTextHandler(&logs, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := testcluster.Run(t, "indexer", time.Minute, ix.Run)
+	defer stop()
+	await.Eventually(t, time.Minute, 50*time.Millisecond, func() error {
+		s := logs.String()
+		if !strings.Contains(s, "product=opensearch") || !strings.Contains(s, "no data stream template covers this data stream") ||
+			!strings.Contains(s, "data_stream=metrics-untemplated-default") {
+			return fmt.Errorf("logs so far:\n%s", s)
+		}
+		return nil
+	})
+}
+
+// lockedBuffer is a log's destination that tests read while it is written.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // testEndToEnd: nginx lines through the example pipeline into daily
