@@ -40,6 +40,7 @@ type bulker struct {
 // bulkItem is one document to index.
 type bulkItem struct {
 	index, id string
+	create    bool // the create action (data streams take no other) instead of index
 	body      *bytes.Reader
 	// answer is called once with the item's result: its status in the
 	// bulk response (res), or err when the request as a whole failed.
@@ -165,7 +166,11 @@ type bulkWorker struct {
 // add appends it's action line and document to the body.
 func (w *bulkWorker) add(it bulkItem) {
 	b := w.buf.AvailableBuffer()
-	b = append(b, `{"index":{"_index":`...)
+	if it.create {
+		b = append(b, `{"create":{"_index":`...)
+	} else {
+		b = append(b, `{"index":{"_index":`...)
+	}
 	b = appendJSONString(b, it.index)
 	if it.id != "" {
 		b = append(b, `,"_id":`...)
@@ -223,7 +228,8 @@ func (w *bulkWorker) do() error {
 	return nil
 }
 
-// firstResult is the one action of a response item ({"index": {...}}).
+// firstResult is the one action of a response item ({"index": {...}} or
+// {"create": {...}}).
 func firstResult(m map[string]bulkResult) bulkResult {
 	for _, r := range m {
 		return r

@@ -47,21 +47,25 @@ func (f *fakeBulk) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	var items []map[string]any
 	for i := 0; i+1 < len(lines); i += 2 {
-		var action struct {
-			Index struct {
-				ID string `json:"_id"`
-			} `json:"index"`
+		var action map[string]struct { // index or create
+			ID string `json:"_id"`
 		}
-		if err := json.Unmarshal([]byte(lines[i]), &action); err != nil {
+		if err := json.Unmarshal([]byte(lines[i]), &action); err != nil || len(action) != 1 {
 			f.t.Errorf("action line %q: %v", lines[i], err)
 		}
-		st := f.status(action.Index.ID)
-		item := map[string]any{"status": st}
-		if st >= 300 {
-			item["error"] = map[string]any{"type": "mapper_parsing_exception", "reason": "bad " + action.Index.ID,
-				"caused_by": map[string]any{"type": "x", "reason": "y"}}
+		for op, a := range action {
+			st := f.status(a.ID)
+			item := map[string]any{"status": st}
+			if st >= 300 {
+				typ := "mapper_parsing_exception"
+				if st == 409 {
+					typ = "version_conflict_engine_exception"
+				}
+				item["error"] = map[string]any{"type": typ, "reason": "bad " + a.ID,
+					"caused_by": map[string]any{"type": "x", "reason": "y"}}
+			}
+			items = append(items, map[string]any{op: item})
 		}
-		items = append(items, map[string]any{"index": item})
 	}
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(map[string]any{"errors": true, "items": items})

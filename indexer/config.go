@@ -105,6 +105,9 @@ type Route struct {
 	Group    string `yaml:"group"`
 	Pipeline string `yaml:"pipeline"` // a definition file; "" leaves events unchanged
 	Index    string `yaml:"index"`    // with %{+yyyy.MM.dd} and %{[field]}
+	// DataStream, instead of Index, writes to a data stream with op_type
+	// create (datastream.go).
+	DataStream *DataStream `yaml:"data_stream"`
 }
 
 // Defaults returns a Config with every default set.
@@ -240,10 +243,18 @@ func (c *Config) validate(file string, root *yaml.Node) error {
 		if len(r.Topics) == 0 {
 			bad(key+".topics", "at least one topic is needed")
 		}
-		if r.Index == "" {
-			bad(key+".index", "must not be empty")
-		} else if _, err := parseIndexName(r.Index); err != nil {
-			bad(key+".index", "%v", err)
+		switch {
+		case r.DataStream != nil && r.Index != "":
+			bad(key+".index", "set either index or data_stream, not both")
+		case r.DataStream != nil:
+			r.DataStream.fill()
+			r.DataStream.validate(key+".data_stream.", bad)
+		case r.Index == "":
+			bad(key+".index", "must not be empty (or set data_stream)")
+		default:
+			if _, err := parseIndexName(r.Index); err != nil {
+				bad(key+".index", "%v", err)
+			}
 		}
 		if r.Group == "" {
 			r.Group = c.Kafka.Group
@@ -256,6 +267,7 @@ func (c *Config) validate(file string, root *yaml.Node) error {
 		}
 		groups[r.Group] = i
 	}
+	c.checkTemplateOverlap(bad)
 	if len(errs) > 0 {
 		return errs
 	}

@@ -13,6 +13,48 @@
 // committed. flow.go describes how polling, the pipeline and bulk requests
 // overlap; offsets.go how commits follow the finished records.
 //
+// # Outputs: indices, data streams, the pipeline's _index; OpenSearch
+//
+// A route names its target with one of two keys:
+//
+//	key          what it writes                           bulk action  template
+//	index        an index pattern (%{+yyyy.MM.dd},        index        <template>-<prefix>
+//	             %{[field]}), as Logstash's index
+//	data_stream  {type, dataset, namespace}: the data     create       none (the node's
+//	             stream <type>-<dataset>-<namespace>;                  logs-*-*, or yours)
+//	             defaults logs, generic, default
+//
+// A data_stream route's events get data_stream.type, .dataset and
+// .namespace (other data_stream.* fields kept) and an @timestamp (the
+// record's time when they have none), as Elastic Agent's; Elasticsearch's
+// built-in logs-*-* template (x-pack) or one the user installs must make
+// the name a data stream: the indexer installs no template for such
+// routes, and refuses a configuration whose index template for another
+// route would cover the stream's name (ours outrank the built-in one).
+// Data streams take only create, so redelivery is answered 409
+// version_conflict_engine_exception: for a create that is "the document
+// is there already", counted in sluice_indexer_events_total{result=
+// "duplicate"}, neither an error nor a dead letter. The _id makes this
+// exact within a backing index; a rollover between a record's first write
+// and its redelivery would let the copy in, as for Elastic Agent.
+//
+// A pipeline may choose the index and id (pipelines' _index and _id, e.g.
+// date_index_name's date-math names such as <logs-{2024-01-02||/d{yyyy-MM-dd|UTC}}>,
+// which the node resolves): they are taken out of the document and win
+// over the route's index and the record's id; the action stays the
+// route's (create for data_stream routes). One that is not a non-empty
+// string sends the event to the dead-letter topic. Templates are installed
+// for the routes' index prefixes only, not for names a pipeline makes.
+//
+// elasticsearch.hosts may be OpenSearch (1.x, 2.x) as well: requests go
+// through go-elasticsearch's esapi over elastictransport, not through its
+// root client, which is what checks the X-Elastic-Product header that
+// OpenSearch does not send; composable index templates, _bulk with index
+// and create, and data streams are common to both. Tested against
+// OpenSearch 2.19.6 (outputs_test.go). A Logstash user's separate
+// opensearch output and Filebeat's refusal of OpenSearch have no
+// counterpart here: the same elasticsearch section serves both.
+//
 // # One record must not stop the pipeline
 //
 // A record goes to the dead-letter topic (deadletter.go), as a JSON

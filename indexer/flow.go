@@ -68,7 +68,7 @@ type flow struct {
 	finishers sync.WaitGroup
 	bufs      sync.Pool // *docBuf for chunks' documents
 
-	indexed, deadLettered, dropped prometheus.Counter
+	indexed, duplicates, deadLettered, dropped prometheus.Counter
 }
 
 // chunk is up to chunkSize consecutive records of one partition.
@@ -93,18 +93,20 @@ type chunk struct {
 
 // doc is one record on its way into Elasticsearch.
 type doc struct {
-	rec   *kgo.Record
-	index string
-	id    string
-	body  bytes.Reader // over the chunk's buf
-	state int          // the answer of the last round
-	info  map[string]any
+	rec    *kgo.Record
+	index  string
+	id     string
+	create bool         // op_type create (a data stream) rather than index
+	body   bytes.Reader // over the chunk's buf
+	state  int          // the answer of the last round
+	info   map[string]any
 }
 
 // Item results of one bulk round.
 const (
 	pending = iota
 	acked
+	duplicate // a create answered 409: the document is there already
 	retry
 	rejected
 )
@@ -121,6 +123,7 @@ func (ix *Indexer) newFlow(work context.Context, r *route, dlq *kgo.Client) *flo
 		commitReq:    make(chan struct{}, 1),
 		bufs:         sync.Pool{New: func() any { return new(docBuf) }},
 		indexed:      ix.events.WithLabelValues("indexed"),
+		duplicates:   ix.events.WithLabelValues("duplicate"),
 		deadLettered: ix.events.WithLabelValues("dead_letter"),
 		dropped:      ix.events.WithLabelValues("dropped"),
 	}
@@ -246,17 +249,20 @@ func (f *flow) prepare(e *encoder, c *chunk) {
 	c.docs = make([]doc, 0, len(c.recs))
 	e.ends = e.ends[:0]
 	for _, rec := range c.recs {
-		var index string
+		var index, id string
 		var dropped bool
 		var err error
-		b, index, dropped, err = f.prepareOne(e, rec, b)
+		b, index, id, dropped, err = f.prepareOne(e, rec, b)
 		switch {
 		case err != nil:
 			c.dead, c.reasons = append(c.dead, rec), append(c.reasons, map[string]any{"reason": err.Error()})
 		case dropped:
 			c.dropped++
 		default:
-			c.docs = append(c.docs, doc{rec: rec, index: index, id: RecordDocumentID(rec)})
+			if id == "" {
+				id = RecordDocumentID(rec)
+			}
+			c.docs = append(c.docs, doc{rec: rec, index: index, id: id, create: f.r.stream != nil})
 			e.ends = append(e.ends, len(b))
 		}
 	}
@@ -274,27 +280,27 @@ func (f *flow) prepare(e *encoder, c *chunk) {
 // with the panic's message. (A panicking processor could leave shared
 // state behind; the pipelines share none but the user-agent caches,
 // hashicorp/golang-lru ARC caches under uap-go, which unlock with defer.)
-func (f *flow) prepareOne(e *encoder, rec *kgo.Record, b []byte) (out []byte, index string, dropped bool, err error) {
+func (f *flow) prepareOne(e *encoder, rec *kgo.Record, b []byte) (out []byte, index, id string, dropped bool, err error) {
 	start := len(b)
 	defer func() {
 		if p := recover(); p != nil {
 			f.ix.panics.Inc()
 			f.log.Error("panic processing an event; it goes to the dead-letter topic", "topic", rec.Topic,
 				"partition", rec.Partition, "offset", rec.Offset, "panic", p, "stack", string(debug.Stack()))
-			out, index, dropped, err = b[:start], "", false, fmt.Errorf("panic: %v", p)
+			out, index, id, dropped, err = b[:start], "", "", false, fmt.Errorf("panic: %v", p)
 		}
 	}()
-	ev, index, dropped, err := f.r.event(rec)
+	ev, index, id, dropped, err := f.r.event(rec)
 	if errors.Is(err, pipelines.ErrOverBudget) {
 		f.ix.overBudget.Inc()
 	}
 	if err != nil || dropped {
-		return b, "", dropped, err
+		return b, "", "", dropped, err
 	}
 	if b, e.keys, err = appendJSON(b, ev, e.keys[:0]); err != nil {
-		return b[:start], "", false, fmt.Errorf("encode: %w", err)
+		return b[:start], "", "", false, fmt.Errorf("encode: %w", err)
 	}
-	return b, index, false, nil
+	return b, index, id, false, nil
 }
 
 // send adds docs (of c) to the bulker as one round; c.settled closes
@@ -308,7 +314,7 @@ func (f *flow) send(c *chunk, docs []doc) {
 		d.state, d.info = pending, nil
 		_, _ = d.body.Seek(0, 0)
 		err := f.bi.Add(f.work, bulkItem{
-			index: d.index, id: d.id, body: &d.body,
+			index: d.index, id: d.id, create: d.create, body: &d.body,
 			answer: func(res bulkResult, err error) {
 				state, info := result(d, res, err)
 				c.answer(d, state, info)
@@ -334,13 +340,18 @@ func (c *chunk) answer(d *doc, state int, info map[string]any) {
 	}
 }
 
-// result classifies an item's answer: a 2xx is acknowledged; the request
-// failed (unreachable, or refused as a whole) or the item got a 429/5xx:
-// retry; any other status is Elasticsearch's rejection of the document.
+// result classifies an item's answer: a 2xx is acknowledged; a create's
+// 409 version conflict is a duplicate (a record indexed before a crash,
+// or sent twice by the agent, whose _id is in the data stream already:
+// done, as the index action's overwrite would be); the request failed
+// (unreachable, or refused as a whole) or the item got a 429/5xx: retry;
+// any other status is Elasticsearch's rejection of the document.
 func result(d *doc, res bulkResult, err error) (int, map[string]any) {
 	switch {
 	case err == nil && res.Status >= 200 && res.Status < 300:
 		return acked, nil
+	case err == nil && d.create && res.Status == 409 && res.Error.Type == "version_conflict_engine_exception":
+		return duplicate, nil
 	case err != nil:
 		return retry, map[string]any{"reason": err.Error()}
 	case res.Status == 429 || res.Status >= 500 || res.Status == 0:
@@ -396,11 +407,13 @@ func (f *flow) settle(c *chunk) bool {
 			return false
 		}
 		var again []doc
-		n := 0
+		n, dups := 0, 0
 		for i := range docs {
 			switch docs[i].state {
 			case acked:
 				n++
+			case duplicate:
+				dups++
 			case rejected:
 				c.dead, c.reasons = append(c.dead, docs[i].rec), append(c.reasons, docs[i].info)
 			default:
@@ -408,6 +421,7 @@ func (f *flow) settle(c *chunk) bool {
 			}
 		}
 		f.indexed.Add(float64(n))
+		f.duplicates.Add(float64(dups))
 		if len(again) == 0 {
 			return true
 		}

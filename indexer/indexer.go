@@ -46,6 +46,7 @@ type route struct {
 	pipeline *pipelines.Pipeline                                  // nil: events unchanged
 	run      func(pipelines.Event) (pipelines.Event, bool, error) // pipeline.Run; tests put a panic in it
 	index    *indexName
+	stream   *DataStream // data_stream: index is its name, documents are created
 }
 
 // New builds an indexer from a validated config, loading its pipelines.
@@ -63,7 +64,7 @@ func New(cfg Config, log *slog.Logger) (*Indexer, error) {
 		es:  es,
 		events: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "sluice_indexer_events_total",
-			Help: "Events done with, by result: indexed, dead_letter or dropped (by the pipeline).",
+			Help: "Events done with, by result: indexed, duplicate (a data stream had its _id already), dead_letter or dropped (by the pipeline).",
 		}, []string{"result"}),
 		retries: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "sluice_indexer_retries_total",
@@ -91,8 +92,12 @@ func New(cfg Config, log *slog.Logger) (*Indexer, error) {
 		}, []string{"why"}),
 	}
 	for _, rc := range cfg.Routes {
-		r := &route{Route: rc}
-		if r.index, err = parseIndexName(rc.Index); err != nil {
+		r := &route{Route: rc, stream: rc.DataStream}
+		index := rc.Index
+		if r.stream != nil {
+			index = r.stream.name()
+		}
+		if r.index, err = parseIndexName(index); err != nil {
 			return nil, fmt.Errorf("indexer: route %v: %w", rc.Topics, err)
 		}
 		if rc.Pipeline != "" {
@@ -140,10 +145,14 @@ func (ix *Indexer) Collectors() []prometheus.Collector {
 	return []prometheus.Collector{ix.events, ix.retries, ix.commits, ix.panics, ix.overBudget, ix.dlqTruncated, ix.dlqDropped}
 }
 
+// names are the index names of the routes that write to indices (not
+// data streams): those that get index templates.
 func (ix *Indexer) names() []*indexName {
-	out := make([]*indexName, len(ix.routes))
-	for i, r := range ix.routes {
-		out[i] = r.index
+	var out []*indexName
+	for _, r := range ix.routes {
+		if r.stream == nil {
+			out = append(out, r.index)
+		}
 	}
 	return out
 }
@@ -163,6 +172,7 @@ func (ix *Indexer) Run(ctx context.Context) error {
 			return nil
 		}
 	}
+	ix.checkTargets(ctx)
 	dlq, err := kgo.NewClient(append([]kgo.Opt{
 		kgo.SeedBrokers(ix.cfg.Kafka.Hosts...),
 		kgo.DefaultProduceTopic(ix.cfg.DeadLetterTopic),
@@ -197,29 +207,38 @@ func (ix *Indexer) Run(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// event decodes a record, runs the pipeline and names the index.
-func (r *route) event(rec *kgo.Record) (ev pipelines.Event, index string, dropped bool, err error) {
+// event decodes a record, runs the pipeline and names the index: the
+// _index the pipeline set, else the route's. id is the _id the pipeline
+// set, "" if none.
+func (r *route) event(rec *kgo.Record) (ev pipelines.Event, index, id string, dropped bool, err error) {
 	if ev, err = pipelines.DecodeEvent(rec.Value); err != nil || ev == nil {
 		ev = pipelines.Event{"message": string(rec.Value)}
 	}
 	if r.run != nil {
 		out, dropped, err := r.run(ev)
 		if err != nil {
-			return nil, "", false, fmt.Errorf("pipeline: %w", err)
+			return nil, "", "", false, fmt.Errorf("pipeline: %w", err)
 		}
 		if dropped {
-			return nil, "", true, nil
+			return nil, "", "", true, nil
 		}
 		ev = out
+	}
+	if index, id, err = takeMetadata(ev); err != nil {
+		return nil, "", "", false, err
 	}
 	if _, ok := ev["@timestamp"]; !ok {
 		ev["@timestamp"] = rec.Timestamp.UTC().Format("2006-01-02T15:04:05.000Z07:00")
 	}
-	index, err = r.index.render(ev, rec.Timestamp)
-	if err != nil {
-		return nil, "", false, err
+	if r.stream != nil {
+		r.stream.stamp(ev)
 	}
-	return ev, index, false, nil
+	if index == "" {
+		if index, err = r.index.render(ev, rec.Timestamp); err != nil {
+			return nil, "", "", false, err
+		}
+	}
+	return ev, index, id, false, nil
 }
 
 // IDHeader is the record header that names a record's document _id. The

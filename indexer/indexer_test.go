@@ -6,9 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -285,10 +282,7 @@ const waitAll = 2 * time.Minute
 // -race) with metrics on a free port, and returns it and its metrics URL.
 func (e *env) startProcess(t *testing.T, path string) (*testpeer.Process, string) {
 	t.Helper()
-	addr := "127.0.0.1:" + strconv.Itoa(testpeer.FreePort(t))
-	cmd := exec.Command(testpeer.SluiceBinary(t), "indexer", "-c", path, "-metrics", addr)
-	p := testpeer.Start(t, "sluice-indexer", cmd, 30*time.Second, testpeer.DialReady(addr))
-	return p, "http://" + addr + "/metrics"
+	return startIndexerProcess(t, path)
 }
 
 // metric reads a counter without labels from a Prometheus /metrics URL.
@@ -316,36 +310,11 @@ func metric(t *testing.T, url, name string) float64 {
 	return 0
 }
 
-// writeConfig writes an indexer.yml for one route and returns its path.
-// Its pipeline_timeout is a minute, not the default second: the race
-// detector makes the nginx pipeline about 20 times slower, and on a
-// machine loaded far past its cores an ordinary event can go over a
-// second of wall time and to the dead-letter topic (the likely cause of
-// TestTwoIndexersShareGroup stopping at 99,999 of 100,000 under two busy
-// loops, other jobs and a load of 33). The budget itself is
-// TestOverBudgetGoesToDeadLetter's.
+// writeConfig writes an indexer.yml for one route (writeIndexerConfig)
+// and returns its path.
 func (e *env) writeConfig(t *testing.T, group, topic, index string, nginx bool) string {
 	t.Helper()
-	pipeline := ""
-	if nginx {
-		pipeline = "pipeline: " + filepath.Join(e.root, "examples", "pipelines", "nginx.yml")
-	}
-	path := filepath.Join(t.TempDir(), "indexer.yml")
-	text := fmt.Sprintf(`kafka: {hosts: [%q], group: %s, session_timeout: 6s}
-elasticsearch: {hosts: [%q], replicas: 0}
-dead_letter_topic: sluice-dlq
-max_poll_records: 2000
-max_backoff: 1s
-pipeline_timeout: 1m
-routes:
-  - topics: [%s]
-    %s
-    index: %q
-`, e.broker, group, e.es.URL, topic, pipeline, index)
-	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return writeIndexerConfig(t, e.broker, e.es.URL, group, topic, fmt.Sprintf("index: %q", index), nginxPipeline(e.root, nginx))
 }
 
 // startIndexer runs an indexer in-process from the config writeConfig
@@ -406,29 +375,13 @@ func (e *env) count(t *testing.T, index, query string) int {
 // holds more, or if the count did not grow for stall.
 func (e *env) waitCount(t *testing.T, index string, want int, stall time.Duration) {
 	t.Helper()
-	// Bounded by progress: the count must grow at least every stall (and
-	// get there within ten of them), however busy the machine is.
-	await.Progress(t, stall, 10*stall, 250*time.Millisecond, func() (int64, error) {
-		c := e.count(t, index, "")
-		if c > want {
-			t.Fatalf("%s: %d documents, more than the %d written", index, c, want)
-		}
-		if c != want {
-			return int64(c), fmt.Errorf("%s: %d documents, want %d", index, c, want)
-		}
-		return int64(c), nil
-	})
+	waitForCount(t, func() int { return e.count(t, index, "") }, index, want, stall)
 }
 
 // waitCommitted waits until group committed want offsets in all over topic.
 func (e *env) waitCommitted(t *testing.T, group, topic string, want int) {
 	t.Helper()
-	await.Eventually(t, 30*time.Second, 100*time.Millisecond, func() error {
-		if c := committed(t, e.broker, group); c != int64(want) {
-			return fmt.Errorf("group %s committed %d offsets in all, want %d", group, c, want)
-		}
-		return nil
-	})
+	waitForCommitted(t, e.broker, group, want, 30*time.Second)
 }
 
 // committed sums the offsets group committed over all its partitions.

@@ -222,30 +222,10 @@ func (f *dateFormat) parse(s string, loc *time.Location, now func() time.Time) (
 func buildDate(o *opts, ignoreMissing bool) doFunc {
 	field := newPath(o.required("field"))
 	target := newPath(o.str("target_field", "@timestamp"))
-	tz, tzn := o.strNode("timezone")
-	locale, ln := o.strNode("locale")
 	outFmt, on := o.strNode("output_format")
-	fn := o.node("formats")
-	names := o.strs("formats")
-	if fn == nil || len(names) == 0 {
-		o.errorf(fn, "formats: want at least one format (ISO8601, UNIX, UNIX_MS, TAI64N or a Java pattern)")
+	loc, formats, names, ok := dateParsing(o, "formats", nil)
+	if !ok {
 		return nil
-	}
-	loc := time.UTC
-	if tzn != nil {
-		l, err := time.LoadLocation(tz)
-		if err != nil {
-			o.errorf(tzn, "timezone: %v", err)
-			return nil
-		}
-		loc = l
-	}
-	if ln != nil {
-		switch strings.ToLower(strings.ReplaceAll(locale, "-", "_")) {
-		case "", "en", "english", "en_us", "en_gb", "root", "us", "uk":
-		default:
-			o.errorf(ln, "locale: only English month and day names are supported, not %q", locale)
-		}
 	}
 	outLayout := defaultOutputLayout
 	if on != nil {
@@ -257,19 +237,6 @@ func buildDate(o *opts, ignoreMissing bool) doFunc {
 		outLayout = l
 	}
 	defaultOut := on == nil
-	formats := make([]dateFormat, 0, len(names))
-	for i, name := range names {
-		f, err := parseDateFormat(name)
-		if err != nil {
-			n := fn
-			if fn.Kind == 2 && i < len(fn.Content) { // yaml.SequenceNode
-				n = fn.Content[i]
-			}
-			o.errorf(n, "formats[%d]: %v", i, err)
-			continue
-		}
-		formats = append(formats, f)
-	}
 	return func(ev Event, st *state) error {
 		v, ok, err := source(ev, field, ignoreMissing)
 		if !ok {
@@ -289,6 +256,52 @@ func buildDate(o *opts, ignoreMissing bool) doFunc {
 		}
 		return fmt.Errorf("unable to parse date [%s] of field [%s] with formats %v", s, field, names)
 	}
+}
+
+// dateParsing reads the options a date is parsed with, shared by date
+// and date_index_name: timezone (default UTC), locale (English only) and
+// the formats under key (def when absent; nil: required).
+func dateParsing(o *opts, key string, def []string) (loc *time.Location, formats []dateFormat, names []string, ok bool) {
+	tz, tzn := o.strNode("timezone")
+	locale, ln := o.strNode("locale")
+	fn := o.node(key)
+	names = o.strs(key)
+	if fn == nil && def != nil {
+		names = def
+	} else if fn == nil || len(names) == 0 {
+		o.errorf(fn, "%s: want at least one format (ISO8601, UNIX, UNIX_MS, TAI64N or a Java pattern)", key)
+		return nil, nil, nil, false
+	}
+	loc = time.UTC
+	if tzn != nil {
+		l, err := time.LoadLocation(tz)
+		if err != nil {
+			o.errorf(tzn, "timezone: %v", err)
+			return nil, nil, nil, false
+		}
+		loc = l
+	}
+	if ln != nil {
+		switch strings.ToLower(strings.ReplaceAll(locale, "-", "_")) {
+		case "", "en", "english", "en_us", "en_gb", "root", "us", "uk":
+		default:
+			o.errorf(ln, "locale: only English month and day names are supported, not %q", locale)
+		}
+	}
+	formats = make([]dateFormat, 0, len(names))
+	for i, name := range names {
+		f, err := parseDateFormat(name)
+		if err != nil {
+			n := fn
+			if fn != nil && fn.Kind == 2 && i < len(fn.Content) { // yaml.SequenceNode
+				n = fn.Content[i]
+			}
+			o.errorf(n, "%s[%d]: %v", key, i, err)
+			continue
+		}
+		formats = append(formats, f)
+	}
+	return loc, formats, names, true
 }
 
 // javaUnixMillis reads UNIX seconds as the node does: Java's

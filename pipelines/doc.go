@@ -23,10 +23,19 @@
 // convert, lowercase, uppercase, trim, gsub, split, drop, fail, fingerprint,
 // user_agent, pipeline, csv, urldecode, bytes, html_strip, join, sort,
 // dot_expander, foreach, uri_parts, terminate, community_id,
-// network_direction, registered_domain, redact. Every one also takes if (an
+// network_direction, registered_domain, redact, date_index_name. Every one also takes if (an
 // expr-lang/expr condition whose variables are the event's top-level fields:
 // `http?.response?.status_code >= 500`, `$env["@timestamp"] != nil`),
 // ignore_missing, ignore_failure, on_failure, tag and description.
+//
+// # Metadata: _index and _id
+//
+// As on an ingest node, a pipeline may set an event's _index (set, or
+// date_index_name, which sets a date-math name such as
+// <logs-{2024-01-02||/d{yyyy-MM-dd|UTC}}>) and _id. They are top-level
+// fields of the event (IndexField, IDField); the indexer takes them out of
+// the document and writes it to that index with that id, in place of the
+// route's index and the record's id.
 //
 // # API (for the indexer)
 //

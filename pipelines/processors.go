@@ -23,7 +23,7 @@ type doFunc = func(ev Event, st *state) error
 type buildFunc func(o *opts, ignoreMissing bool) doFunc
 
 func processorNames() []string {
-	return []string{"append", "bytes", "community_id", "convert", "csv", "date", "dissect",
+	return []string{"append", "bytes", "community_id", "convert", "csv", "date", "date_index_name", "dissect",
 		"dot_expander", "drop", "fail", "fingerprint", "foreach", "grok", "gsub", "html_strip", "join",
 		"json", "kv", "lowercase", "network_direction", "pipeline", "redact", "registered_domain", "remove",
 		"rename", "set", "sort", "split", "terminate", "trim", "uppercase", "uri_parts", "urldecode",
@@ -42,6 +42,8 @@ func builder(name string) (buildFunc, bool) {
 		return buildKV, true
 	case "date":
 		return buildDate, true
+	case "date_index_name":
+		return buildDateIndexName, true
 	case "set":
 		return buildSet, true
 	case "append":

@@ -184,7 +184,7 @@ func TestAddedProcessors(t *testing.T) {
 }
 
 func TestAddedProcessorDefinitionErrors(t *testing.T) {
-	for _, c := range []struct{ name, def, want string }{
+	runDefinitionErrors(t, []defCase{
 		{"csv without target_fields", "processors:\n  - csv: {field: m}\n", "bad.yml:2: processor csv#0: missing required option target_fields"},
 		{"csv long separator", "processors:\n  - csv:\n      field: m\n      target_fields: [a]\n      separator: ';;'\n",
 			"bad.yml:5: processor csv#0: separator: want a single character"},
@@ -203,7 +203,16 @@ func TestAddedProcessorDefinitionErrors(t *testing.T) {
 			"bad.yml:5: processor foreach#0.processor set#0: want exactly one of value and copy_from"},
 		{"foreach two processors", "processors:\n  - foreach:\n      field: l\n      processor: {set: {field: a, value: 1}, drop: {}}\n",
 			"bad.yml:4: processor foreach#0: processor: want one processor name"},
-	} {
+	})
+}
+
+// defCase is a definition (of bad.yml) and a part of the error it must
+// fail to load with.
+type defCase struct{ name, def, want string }
+
+func runDefinitionErrors(t *testing.T, cases []defCase) {
+	t.Helper()
+	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()
 			file := filepath.Join(dir, "bad.yml")

@@ -158,6 +158,8 @@ func simulate(t *testing.T, node *testpeer.OpenSearch, c conformanceCase) []stri
 		var d struct {
 			Doc *struct {
 				Source json.RawMessage `json:"_source"`
+				Index  string          `json:"_index"`
+				ID     string          `json:"_id"`
 			} `json:"doc"`
 			Error json.RawMessage `json:"error"`
 		}
@@ -171,10 +173,35 @@ func simulate(t *testing.T, node *testpeer.OpenSearch, c conformanceCase) []stri
 		case d.Doc == nil:
 			out[i] = outDropped
 		default:
-			out[i] = canonical(t, d.Doc.Source)
+			out[i] = canonical(t, withMetadata(t, d.Doc.Source, d.Doc.Index, d.Doc.ID))
 		}
 	}
 	return out
+}
+
+// withMetadata adds to a simulated document the _index and _id a
+// pipeline set (the node answers "_index" and "_id" for those it did
+// not), as top-level keys: where sluice's events carry them
+// (pipelines.IndexField, IDField).
+func withMetadata(t *testing.T, source json.RawMessage, index, id string) json.RawMessage {
+	t.Helper()
+	if index == "_index" && id == "_id" {
+		return source
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(source, &m); err != nil {
+		t.Fatalf("simulated _source: %v", err)
+	}
+	for k, v := range map[string]string{pipelines.IndexField: index, pipelines.IDField: id} {
+		if v != k {
+			m[k], _ = json.Marshal(v)
+		}
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 // runSluice runs the case's documents through sluice's pipeline, each
