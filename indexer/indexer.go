@@ -90,13 +90,14 @@ func New(cfg Config, log *slog.Logger) (*Indexer, error) {
 			Help: "Dead letters given up on (the record stays at its offset only), by why: too_large, timeout, refused.",
 		}, []string{"why"}),
 	}
+	popts := cfg.pipelineOptions()
 	for _, rc := range cfg.Routes {
 		r := &route{Route: rc}
 		if r.index, err = parseIndexName(rc.Index); err != nil {
 			return nil, fmt.Errorf("indexer: route %v: %w", rc.Topics, err)
 		}
 		if rc.Pipeline != "" {
-			if r.pipeline, err = pipelines.Load(rc.Pipeline, cfg.pipelineOptions()); err != nil {
+			if r.pipeline, err = pipelines.Load(rc.Pipeline, popts); err != nil {
 				return nil, err
 			}
 			r.run = r.pipeline.Run

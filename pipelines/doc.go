@@ -23,7 +23,7 @@
 // convert, lowercase, uppercase, trim, gsub, split, drop, fail, fingerprint,
 // user_agent, pipeline, csv, urldecode, bytes, html_strip, join, sort,
 // dot_expander, foreach, uri_parts, terminate, community_id,
-// network_direction, registered_domain, redact. Every one also takes if (an
+// network_direction, registered_domain, redact, geoip. Every one also takes if (an
 // expr-lang/expr condition whose variables are the event's top-level fields:
 // `http?.response?.status_code >= 500`, `$env["@timestamp"] != nil`),
 // ignore_missing, ignore_failure, on_failure, tag and description.
@@ -195,7 +195,21 @@
 // grok's compiler and patterns (so its max_bytes cap too) and merges
 // overlapping redactions into one named after the first; it has no
 // licence check (skip_if_unlicensed is accepted and ignored) and no
-// trace_redact.
+// trace_redact. geoip reads MaxMind DB files (GeoLite2/GeoIP2 City,
+// Country and ASN, by their database_type) with maxminddb-golang, from
+// Options.GeoIP's directory (the indexer's geoip_database_directory;
+// default ingest-geoip beside the definition), never downloading one.
+// Each file is read whole and verified once per GeoIPDatabases, when the
+// first definition naming it loads: a missing, corrupt or unsupported
+// file is a definition error naming it, and the reader is shared by every
+// processor and never reloaded (a new file takes effect at the next
+// load). Properties and defaults are Elasticsearch 8's: City
+// continent_name, country_iso_code, country_name, region_iso_code (the
+// most specific subdivision), region_name, city_name, location {lat,
+// lon} (also ip, continent_code, timezone, postal_code, accuracy_radius);
+// Country the first three; ASN asn, organization_name, network (also
+// ip). An address not in the database, or with none of the properties,
+// writes nothing.
 //
 // # Differences from a real ingest node
 //
@@ -230,8 +244,9 @@
 //
 // Not compared: error messages beside error-wording's case, _ingest
 // metadata. Not run on the node: set's copy_from, dot_expander's field "*"
-// and override, uri_parts, terminate, network_direction, registered_domain
-// and redact (OpenSearch 2.19 has none of them), and community_id's string
+// and override, uri_parts, terminate, network_direction, registered_domain,
+// redact and geoip (OpenSearch 2.19 has none of them; its ingest-geoip
+// module is not in the test peer), and community_id's string
 // ports, GRE and iana_number precedence (where OpenSearch's differs):
 // TestElasticsearchDocumented checks them against Elasticsearch's documented
 // behaviour. Also not run: integers beyond 64 bits (the node's _simulate

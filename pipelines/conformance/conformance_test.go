@@ -17,6 +17,7 @@ import (
 
 	"github.com/sluicelogs/sluice/internal/jsonnum"
 	"github.com/sluicelogs/sluice/pipelines"
+	"github.com/sluicelogs/sluice/testkit/geoiptest"
 	"github.com/sluicelogs/sluice/testkit/testpeer"
 )
 
@@ -186,6 +187,9 @@ func runSluice(t *testing.T, c conformanceCase) []string {
 		if err := os.WriteFile(filepath.Join(dir, name+".yml"), []byte(def), 0o644); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if strings.Contains(c.pipeline, "geoip") {
+		geoiptest.Write(t, filepath.Join(dir, "ingest-geoip"))
 	}
 	file := filepath.Join(dir, "case.yml")
 	p, err := pipelines.Parse(file, []byte(c.pipeline), pipelines.Options{Now: func() time.Time { return clock }})
