@@ -73,7 +73,16 @@
 //	             integer/long, YAML values in set/append)
 //	float64      a float a processor made (grok :float, convert to
 //	             float/double, YAML values); always written as a float,
-//	             with ".0" when whole (2.0), never as an integer
+//	             as the node writes a Java double (Double.toString):
+//	             2.0 when whole, never 2; 1.0E7 and up and below 1e-3
+//	             in E notation (1.0E10, 1.0E-5). The same text in the
+//	             indexer's bulk body, `sluice pipeline run`'s output,
+//	             templates ({{f}} renders 2.0), convert to string and
+//	             join (ForJSON and jsonnum.AppendFloat); a float64 in an
+//	             object a template renders is written so too.
+//	             Not matched: Java 17's Double.toString (the node's
+//	             JVM) writes a few values with more digits than the
+//	             shortest (4.9E-324; sluice: 5.0E-324); no case holds one.
 //
 // Processors that only move or copy values (set copy_from, rename,
 // append, remove, the json processor, templates) keep a json.Number as it
@@ -230,12 +239,15 @@
 //	template-json         deliberate  a template of an object or list renders Java's
 //	                                  toString ({a=1}, {0=1, 1=x}); sluice renders JSON:
 //	                                  {"a":1} under {{{obj}}}, escaped like any value
-//	                                  under {{obj}} ({\"a\":1})
+//	                                  under {{obj}} ({\"a\":1}); its floats as the node's
+//	                                  (2.0, 1.0E10)
 //	error-wording         deliberate  error messages (on_failure_message) are worded
 //	                                  differently; processor type and tag agree
 //	float-literal         deliberate  a float the pipeline passes through is written again
 //	                                  from its double (1e3 → 1000.0); sluice keeps it as
-//	                                  written (1e3): the same value and type either way
+//	                                  written (1e3): the same value and type either way.
+//	                                  Floats a processor makes are written as the node's
+//	                                  (2.0, 1.0E10; case "doubles as text")
 //	ua-empty-patch        deliberate  an empty patch version gives "120.0." (a trailing
 //	                                  dot); sluice writes "120.0"
 //	bytes-fraction        deliberate  bytes refuses a fraction ("1.5kb"; OpenSearch 2.10

@@ -129,11 +129,20 @@ func FuzzAppendFloat(f *testing.F) {
 	})
 }
 
+// TestAppendFloat: Java's Double.toString, what the ingest node writes.
 func TestAppendFloat(t *testing.T) {
-	for x, want := range map[float64]string{0: "0.0", 2: "2.0", -3: "-3.0", 0.5: "0.5", 1e20: "100000000000000000000.0",
-		1e21: "1e+21", 1e-7: "1e-7", 123456789.125: "123456789.125"} {
-		if got := string(AppendFloat(nil, x)); got != want {
-			t.Errorf("%v: %s, want %s", x, got, want)
+	for _, c := range []struct {
+		x    float64
+		want string
+	}{
+		{0, "0.0"}, {math.Copysign(0, -1), "-0.0"}, {2, "2.0"}, {-3, "-3.0"}, {0.5, "0.5"},
+		{0.001, "0.001"}, {0.0009, "9.0E-4"}, {1.2345e-5, "1.2345E-5"}, {9999999, "9999999.0"}, {1e7, "1.0E7"},
+		{-1e7, "-1.0E7"}, {1e10, "1.0E10"}, {1e20, "1.0E20"}, {1e21, "1.0E21"}, {1e-7, "1.0E-7"},
+		{123456789.125, "1.23456789125E8"}, {1234567.5, "1234567.5"}, {math.MaxFloat64, "1.7976931348623157E308"},
+		{1e100, "1.0E100"}, {1e-100, "1.0E-100"},
+	} {
+		if got := string(AppendFloat(nil, c.x)); got != c.want {
+			t.Errorf("%v: %s, want %s", c.x, got, c.want)
 		}
 	}
 }
