@@ -39,7 +39,8 @@
 // calling file (name: common means common.yml beside it) and cycles are
 // rejected. A *Pipeline is immutable afterwards, so Run may be called from
 // any number of goroutines; the only shared state is the user-agent
-// parser's internally locked cache. Run owns ev while it runs.
+// parser's internally locked cache and the geoip databases (read only).
+// Run owns ev while it runs.
 //
 // # Fields
 //
@@ -218,7 +219,9 @@
 // lon} (also ip, continent_code, timezone, postal_code, accuracy_radius);
 // Country the first three; ASN asn, organization_name, network (also
 // ip). An address not in the database, or with none of the properties,
-// writes nothing.
+// writes nothing. Where Elasticsearch, missing a database it has not yet
+// downloaded, tags documents _geoip_database_unavailable_<file> and goes
+// on, sluice refuses the definition: the operator puts the files there.
 //
 // # Differences from a real ingest node
 //

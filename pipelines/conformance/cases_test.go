@@ -534,6 +534,18 @@ on_failure:
 		docs: []string{`{"a":"2","b":"1e10","c":"0.00001","d":"1234567","e":"12345678","f":"3","g":0.001,"l":["-0.5","100000000","0.001"]}`},
 	},
 	{
+		// date reads a double as its text: UNIX parses 1.7145648005E9 as
+		// Java's parseDouble does; UNIX_MS (Long.parseLong) refuses
+		// 1.7145648E12, so a double of milliseconds fails on the node too.
+		name: "date of a double",
+		pipeline: `processors:
+  - convert: {field: t, type: double}
+  - date: {field: t, formats: [UNIX]}
+  - convert: {field: m, type: double}
+  - date: {field: m, target_field: m2, formats: [UNIX_MS], on_failure: [{set: {field: failed, value: true}}]}`,
+		docs: []string{`{"t":"1714564800.5","m":"1714564800000"}`},
+	},
+	{
 		name: "drop and fail",
 		pipeline: `processors:
   - drop: {}`,
