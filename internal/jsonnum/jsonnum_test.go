@@ -6,6 +6,7 @@ import (
 	"errors"
 	"math"
 	"reflect"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -109,7 +110,8 @@ func FuzzValid(f *testing.F) {
 }
 
 // FuzzAppendFloat: a float64 is written as a float that reads back as
-// itself.
+// itself, in Java's Double.toString shape: a plain decimal for
+// 1e-3 <= |x| < 1e7 (and 0), else one digit, a fraction and E.
 func FuzzAppendFloat(f *testing.F) {
 	for _, x := range []float64{0, math.Copysign(0, -1), 2, -3, 0.1, 1e20, 1e21, 1e-6, 1e-7, math.MaxFloat64, math.SmallestNonzeroFloat64} {
 		f.Add(x)
@@ -126,10 +128,23 @@ func FuzzAppendFloat(f *testing.F) {
 		if y, err := strconv.ParseFloat(string(b), 64); err != nil || y != x || math.Signbit(y) != math.Signbit(x) {
 			t.Fatalf("%v: %s reads %v, %v", x, b, y, err)
 		}
+		shape := javaDecimal
+		if abs := math.Abs(x); abs != 0 && (abs < 1e-3 || abs >= 1e7) {
+			shape = javaScientific
+		}
+		if !shape.Match(b) {
+			t.Fatalf("%v: %s is not in the shape %s", x, b, shape)
+		}
 	})
 }
 
 // TestAppendFloat: Java's Double.toString, what the ingest node writes.
+// The shapes of Java's Double.toString.
+var (
+	javaDecimal    = regexp.MustCompile(`^-?(0|[1-9][0-9]*)\.[0-9]+$`)
+	javaScientific = regexp.MustCompile(`^-?[1-9]\.[0-9]+E-?[1-9][0-9]*$`)
+)
+
 func TestAppendFloat(t *testing.T) {
 	for _, c := range []struct {
 		x    float64
