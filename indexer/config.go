@@ -40,6 +40,12 @@ type Config struct {
 	// pipeline that do not set their own max_bytes (pipelines.Options).
 	GrokMaxBytes      int `yaml:"grok_max_bytes"`
 	UserAgentMaxBytes int `yaml:"user_agent_max_bytes"`
+	// GeoIPDatabaseDirectory is where the geoip processors of every
+	// route's pipeline find their MaxMind DB files (database_file names a
+	// file in it), relative to this file; "" means ingest-geoip beside
+	// each pipeline definition. Each file is read once at start and
+	// shared by all routes; sluice never downloads or reloads one.
+	GeoIPDatabaseDirectory string `yaml:"geoip_database_directory"`
 
 	// keystore.path: the keystore (internal/keystore) that ${NAME}
 	// references are looked up in before the environment.
@@ -149,6 +155,9 @@ func LoadConfig(path string) (Config, error) {
 		return Config{}, err
 	}
 	dir := filepath.Dir(path)
+	if d := cfg.GeoIPDatabaseDirectory; d != "" && !filepath.IsAbs(d) {
+		cfg.GeoIPDatabaseDirectory = filepath.Join(dir, d)
+	}
 	for i := range cfg.Routes {
 		if p := cfg.Routes[i].Pipeline; p != "" && !filepath.IsAbs(p) {
 			cfg.Routes[i].Pipeline = filepath.Join(dir, p)
@@ -274,9 +283,11 @@ func (c *Config) validate(file string, root *yaml.Node) error {
 	return nil
 }
 
-// pipelineOptions are the options the routes' pipelines are loaded with.
+// pipelineOptions are the options the routes' pipelines are loaded with:
+// give every route the same, so that they share the geoip databases.
 func (c *Config) pipelineOptions() pipelines.Options {
-	return pipelines.Options{Budget: c.PipelineTimeout, GrokMaxBytes: c.GrokMaxBytes, UserAgentMaxBytes: c.UserAgentMaxBytes}
+	return pipelines.Options{Budget: c.PipelineTimeout, GrokMaxBytes: c.GrokMaxBytes, UserAgentMaxBytes: c.UserAgentMaxBytes,
+		GeoIP: pipelines.NewGeoIPDatabases(c.GeoIPDatabaseDirectory)}
 }
 
 // lineOf returns the line of the dotted key ("routes[1].index") in the

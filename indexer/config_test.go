@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sluicelogs/sluice/testkit/geoiptest"
 )
 
 func TestLoadConfigIssueExample(t *testing.T) {
@@ -173,5 +175,45 @@ func TestPipelineCapsFromConfig(t *testing.T) {
 	}
 	if got, _ := ev["own"].(map[string]any); got["name"] != "Firefox" {
 		t.Errorf("max_bytes 200 on the processor: %v; want Firefox", got)
+	}
+}
+
+// TestGeoIPDatabaseDirectoryFromConfig: geoip_database_directory,
+// relative to the config file, is where every route's geoip processors
+// find their databases; a route's pipeline naming a file missing there
+// stops New with an error naming the file.
+func TestGeoIPDatabaseDirectoryFromConfig(t *testing.T) {
+	dir := t.TempDir()
+	geoiptest.Write(t, filepath.Join(dir, "geo"))
+	for f, def := range map[string]string{
+		"p.yml":   "processors:\n  - geoip: {field: ip, database_file: GeoLite2-ASN.mmdb}\n",
+		"bad.yml": "processors:\n  - geoip: {field: ip, database_file: GeoLite2-Absent.mmdb}\n",
+	} {
+		if err := os.WriteFile(filepath.Join(dir, f), []byte(def), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	load := func(pipeline string) (*Indexer, error) {
+		path := filepath.Join(dir, "indexer.yml")
+		text := "geoip_database_directory: geo\nroutes: [{topics: [a], index: a, pipeline: " + pipeline + "}]\n"
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := LoadConfig(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	}
+	ix, err := load("p.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, _, err := ix.routes[0].run(map[string]any{"ip": "8.8.8.8"})
+	if err != nil || ev["geoip"].(map[string]any)["asn"] != int64(15169) {
+		t.Fatalf("got %v, %v", ev, err)
+	}
+	if _, err := load("bad.yml"); err == nil || !strings.Contains(err.Error(), filepath.Join(dir, "geo", "GeoLite2-Absent.mmdb")) {
+		t.Fatalf("missing database: %v", err)
 	}
 }

@@ -77,6 +77,14 @@
 // whole). Both are whole numbers of at least 1; a processor's own
 // max_bytes option overrides them for that processor.
 //
+// geoip processors read MaxMind DB files (GeoLite2-City.mmdb,
+// GeoLite2-ASN.mmdb, …) that the operator puts in
+// geoip_database_directory (relative to the config file; default
+// ingest-geoip beside each pipeline definition). Each file is read and
+// checked once at start, shared by every route, and never downloaded or
+// reloaded: a new file takes effect at the next start; a missing or
+// corrupt one stops the start with an error naming it.
+//
 // A dead letter is never larger than dead_letter_max_bytes (default
 // 1,000,000, under franz-go's and Kafka's 1 MB batch limits). A larger one
 // is cut: the value to the head that fits, the key and reason to an

@@ -91,6 +91,7 @@ func New(cfg Config, log *slog.Logger) (*Indexer, error) {
 			Help: "Dead letters given up on (the record stays at its offset only), by why: too_large, timeout, refused.",
 		}, []string{"why"}),
 	}
+	popts := cfg.pipelineOptions()
 	for _, rc := range cfg.Routes {
 		r := &route{Route: rc, stream: rc.DataStream}
 		index := rc.Index
@@ -101,7 +102,7 @@ func New(cfg Config, log *slog.Logger) (*Indexer, error) {
 			return nil, fmt.Errorf("indexer: route %v: %w", rc.Topics, err)
 		}
 		if rc.Pipeline != "" {
-			if r.pipeline, err = pipelines.Load(rc.Pipeline, cfg.pipelineOptions()); err != nil {
+			if r.pipeline, err = pipelines.Load(rc.Pipeline, popts); err != nil {
 				return nil, err
 			}
 			r.run = r.pipeline.Run

@@ -13,8 +13,8 @@ import (
 
 // appendJSON appends the JSON of an event's value to b, byte for byte what
 // encoding/json's Marshal gives (keys sorted, HTML characters escaped),
-// except that a whole float64 is written as a float (2.0, not 2: see
-// jsonnum.AppendFloat), without its reflection: encoding documents was a quarter of a parse
+// except that a float64 is written as the ingest node writes a Java
+// double (2.0, not 2; 1.0E10: see jsonnum.AppendFloat), without its reflection: encoding documents was a quarter of a parse
 // worker's time. keys is scratch space for sorting map keys, returned
 // for reuse. Types other than the ones events hold after decoding and
 // the pipeline go through encoding/json.

@@ -18,7 +18,7 @@ func TestAppendJSONLikeMarshal(t *testing.T) {
 		nil, "", "plain", `quote " backslash \ slash /`, "<script>&amp;</script>",
 		"ctl \x00\x01\x1f\x7f \b\f\n\r\t", "bad \xff\xfe utf-8 \xe2\x82", "line\u2028para\u2029", "ünïcödé 日本 🎉",
 		true, false, 0, -1, int64(math.MaxInt64), int32(-7), uint64(math.MaxUint64),
-		1.5, -2.25, 1e21, 1e-6, 1e-7, 123456789.125, math.SmallestNonzeroFloat64, math.MaxFloat64, -0.000001234,
+		1.5, -2.25, 0.001, 1234567.125,
 		[]any{}, []any{1, "a", nil, []any{true}}, []string{"x", "<y>"}, []string(nil), map[string]any(nil),
 		map[string]any{"b": 1, "a": map[string]any{"z": "", "y": []any{map[string]any{"k": 1, "j": 2}}}, "": "empty", "A": "upper"},
 		pipelines.Event{"@timestamp": "2015-05-17T20:00:00Z", "http": map[string]any{"response": map[string]any{"status_code": int64(200)}}},
@@ -49,8 +49,10 @@ func TestAppendJSONLikeMarshal(t *testing.T) {
 }
 
 // TestAppendJSONWholeFloats: where appendJSON differs from encoding/json
-// on purpose: a whole float64 stays a float (2.0, not 2), so that
-// Elasticsearch maps the field as float; and a json.Number is written as
+// on purpose: a float64 is written as the ingest node writes a double
+// (Java's Double.toString, jsonnum.AppendFloat): a whole one stays a
+// float (2.0, not 2), so that Elasticsearch maps the field as float, and
+// below 1e-3 or from 1e7 up it is 1.0E7; and a json.Number is written as
 // it reads, an invalid one refused.
 func TestAppendJSONWholeFloats(t *testing.T) {
 	for _, c := range []struct {
@@ -58,7 +60,8 @@ func TestAppendJSONWholeFloats(t *testing.T) {
 		want string
 	}{
 		{0.0, "0.0"}, {2.0, "2.0"}, {-3.0, "-3.0"}, {math.Copysign(0, -1), "-0.0"},
-		{1e20, "100000000000000000000.0"}, {1e21, "1e+21"}, {1e-7, "1e-7"}, {0.5, "0.5"},
+		{1e20, "1.0E20"}, {1e21, "1.0E21"}, {1e-6, "1.0E-6"}, {1e-7, "1.0E-7"}, {0.5, "0.5"}, {123456789.125, "1.23456789125E8"},
+		{math.MaxFloat64, "1.7976931348623157E308"}, {-0.000001234, "-1.234E-6"}, {math.SmallestNonzeroFloat64, "5.0E-324"},
 		{json.Number("-0"), "-0"}, {json.Number(""), "0"}, {json.Number("2.0"), "2.0"}, {json.Number("1.5E-7"), "1.5E-7"},
 		{map[string]any{"f": 2.0, "n": json.Number("12345678901234567890")}, `{"f":2.0,"n":12345678901234567890}`},
 	} {

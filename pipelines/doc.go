@@ -23,7 +23,7 @@
 // convert, lowercase, uppercase, trim, gsub, split, drop, fail, fingerprint,
 // user_agent, pipeline, csv, urldecode, bytes, html_strip, join, sort,
 // dot_expander, foreach, uri_parts, terminate, community_id,
-// network_direction, registered_domain, redact, date_index_name. Every one also takes if (an
+// network_direction, registered_domain, redact, date_index_name, geoip. Every one also takes if (an
 // expr-lang/expr condition whose variables are the event's top-level fields:
 // `http?.response?.status_code >= 500`, `$env["@timestamp"] != nil`),
 // ignore_missing, ignore_failure, on_failure, tag and description.
@@ -48,7 +48,8 @@
 // calling file (name: common means common.yml beside it) and cycles are
 // rejected. A *Pipeline is immutable afterwards, so Run may be called from
 // any number of goroutines; the only shared state is the user-agent
-// parser's internally locked cache. Run owns ev while it runs.
+// parser's internally locked cache and the geoip databases (read only).
+// Run owns ev while it runs.
 //
 // # Fields
 //
@@ -82,7 +83,16 @@
 //	             integer/long, YAML values in set/append)
 //	float64      a float a processor made (grok :float, convert to
 //	             float/double, YAML values); always written as a float,
-//	             with ".0" when whole (2.0), never as an integer
+//	             as the node writes a Java double (Double.toString):
+//	             2.0 when whole, never 2; 1.0E7 and up and below 1e-3
+//	             in E notation (1.0E10, 1.0E-5). The same text in the
+//	             indexer's bulk body, `sluice pipeline run`'s output,
+//	             templates ({{f}} renders 2.0), convert to string and
+//	             join (ForJSON and jsonnum.AppendFloat); a float64 in an
+//	             object a template renders is written so too.
+//	             Not matched: Java 17's Double.toString (the node's
+//	             JVM) writes a few values with more digits than the
+//	             shortest (4.9E-324; sluice: 5.0E-324); no case holds one.
 //
 // Processors that only move or copy values (set copy_from, rename,
 // append, remove, the json processor, templates) keep a json.Number as it
@@ -204,7 +214,23 @@
 // grok's compiler and patterns (so its max_bytes cap too) and merges
 // overlapping redactions into one named after the first; it has no
 // licence check (skip_if_unlicensed is accepted and ignored) and no
-// trace_redact.
+// trace_redact. geoip reads MaxMind DB files (GeoLite2/GeoIP2 City,
+// Country and ASN, by their database_type) with maxminddb-golang, from
+// Options.GeoIP's directory (the indexer's geoip_database_directory;
+// default ingest-geoip beside the definition), never downloading one.
+// Each file is read whole and verified once per GeoIPDatabases, when the
+// first definition naming it loads: a missing, corrupt or unsupported
+// file is a definition error naming it, and the reader is shared by every
+// processor and never reloaded (a new file takes effect at the next
+// load). Properties and defaults are Elasticsearch 8's: City
+// continent_name, country_iso_code, country_name, region_iso_code (the
+// most specific subdivision), region_name, city_name, location {lat,
+// lon} (also ip, continent_code, timezone, postal_code, accuracy_radius);
+// Country the first three; ASN asn, organization_name, network (also
+// ip). An address not in the database, or with none of the properties,
+// writes nothing. Where Elasticsearch, missing a database it has not yet
+// downloaded, tags documents _geoip_database_unavailable_<file> and goes
+// on, sluice refuses the definition: the operator puts the files there.
 //
 // # Differences from a real ingest node
 //
@@ -225,12 +251,15 @@
 //	template-json         deliberate  a template of an object or list renders Java's
 //	                                  toString ({a=1}, {0=1, 1=x}); sluice renders JSON:
 //	                                  {"a":1} under {{{obj}}}, escaped like any value
-//	                                  under {{obj}} ({\"a\":1})
+//	                                  under {{obj}} ({\"a\":1}); its floats as the node's
+//	                                  (2.0, 1.0E10)
 //	error-wording         deliberate  error messages (on_failure_message) are worded
 //	                                  differently; processor type and tag agree
 //	float-literal         deliberate  a float the pipeline passes through is written again
 //	                                  from its double (1e3 → 1000.0); sluice keeps it as
-//	                                  written (1e3): the same value and type either way
+//	                                  written (1e3): the same value and type either way.
+//	                                  Floats a processor makes are written as the node's
+//	                                  (2.0, 1.0E10; case "doubles as text")
 //	ua-empty-patch        deliberate  an empty patch version gives "120.0." (a trailing
 //	                                  dot); sluice writes "120.0"
 //	bytes-fraction        deliberate  bytes refuses a fraction ("1.5kb"; OpenSearch 2.10
@@ -239,8 +268,9 @@
 //
 // Not compared: error messages beside error-wording's case, _ingest
 // metadata. Not run on the node: set's copy_from, dot_expander's field "*"
-// and override, uri_parts, terminate, network_direction, registered_domain
-// and redact (OpenSearch 2.19 has none of them), and community_id's string
+// and override, uri_parts, terminate, network_direction, registered_domain,
+// redact and geoip (OpenSearch 2.19 has none of them; its ingest-geoip
+// module is not in the test peer), and community_id's string
 // ports, GRE and iana_number precedence (where OpenSearch's differs):
 // TestElasticsearchDocumented checks them against Elasticsearch's documented
 // behaviour. Also not run: integers beyond 64 bits (the node's _simulate

@@ -40,6 +40,11 @@ type Options struct {
 	// DefaultUserAgentMaxBytes: real user agents are a few hundred bytes;
 	// ua-parser's libraries for other languages cut at 1000 to 2048.
 	UserAgentMaxBytes int
+	// GeoIP holds the databases of the geoip processors: give every Load
+	// the same one to open each file once (the indexer does, for all its
+	// routes). nil means one for this Load or LoadDir, reading from the
+	// directory ingest-geoip beside the definition that names a file.
+	GeoIP *GeoIPDatabases
 }
 
 // Defaults of the caps on processors whose cost grows with their input
@@ -59,6 +64,7 @@ type loader struct {
 	loading []string
 	grok    map[string]string
 	ua      *uaParsers
+	geoip   *GeoIPDatabases // Options.GeoIP, or this loader's own
 }
 
 func newLoader(opts Options) *loader {

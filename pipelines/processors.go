@@ -24,7 +24,7 @@ type buildFunc func(o *opts, ignoreMissing bool) doFunc
 
 func processorNames() []string {
 	return []string{"append", "bytes", "community_id", "convert", "csv", "date", "date_index_name", "dissect",
-		"dot_expander", "drop", "fail", "fingerprint", "foreach", "grok", "gsub", "html_strip", "join",
+		"dot_expander", "drop", "fail", "fingerprint", "foreach", "geoip", "grok", "gsub", "html_strip", "join",
 		"json", "kv", "lowercase", "network_direction", "pipeline", "redact", "registered_domain", "remove",
 		"rename", "set", "sort", "split", "terminate", "trim", "uppercase", "uri_parts", "urldecode",
 		"user_agent"}
@@ -102,6 +102,8 @@ func builder(name string) (buildFunc, bool) {
 		return buildRegisteredDomain, true
 	case "redact":
 		return buildRedact, true
+	case "geoip":
+		return buildGeoIP, true
 	}
 	return nil, false
 }

@@ -128,8 +128,10 @@ func writeEscaped(b *strings.Builder, s string) {
 	b.WriteString(s[start:])
 }
 
-// toString renders a value as text: strings as they are, numbers and
-// booleans as JSON writes them, objects and lists as JSON.
+// toString renders a value as text: strings as they are, integers and
+// booleans as JSON writes them, a float64 as the node renders a Java
+// Double (2.0, 1.0E10: formatDouble), a json.Number as written, objects
+// and lists as JSON with their float64s written the same way.
 func toString(v any) string {
 	switch x := v.(type) {
 	case nil:
@@ -141,13 +143,13 @@ func toString(v any) string {
 	case int:
 		return strconv.Itoa(x)
 	case float64:
-		return strconv.FormatFloat(x, 'f', -1, 64)
+		return formatDouble(x)
 	case json.Number:
 		return string(x)
 	case bool:
 		return strconv.FormatBool(x)
 	}
-	b, err := json.Marshal(v)
+	b, err := json.Marshal(ForJSON(v))
 	if err != nil {
 		return fmt.Sprint(v)
 	}

@@ -94,15 +94,16 @@ func (p *Pipeline) runTest(tc *testCase) TestResult {
 	return res
 }
 
-// canonical renders events as indented JSON with sorted keys, the form in
-// which expected and actual are compared and diffed.
+// canonical renders events as indented JSON with sorted keys and floats
+// as the node writes them (ForJSON: 2.0, 1.0E10), the form in which
+// expected and actual are compared and diffed.
 func canonical(evs []Event) string {
 	var b bytes.Buffer
 	for _, ev := range evs {
 		enc := json.NewEncoder(&b)
 		enc.SetIndent("", "  ")
 		enc.SetEscapeHTML(false)
-		if err := enc.Encode(ev); err != nil {
+		if err := enc.Encode(ForJSON(ev)); err != nil {
 			fmt.Fprintf(&b, "<%v>\n", err)
 		}
 	}

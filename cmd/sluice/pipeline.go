@@ -31,14 +31,22 @@ func runPipeline(ctx context.Context, e *env, args []string) error {
 }
 
 const pipelineUsage = `Usage:
-  sluice pipeline test [-v] FILE…     run the tests: declared in pipeline definitions
-  sluice pipeline run FILE < events   print the events of stdin transformed, one JSON object a line
+  sluice pipeline test [-v] [-geoip DIR] FILE…     run the tests: declared in pipeline definitions
+  sluice pipeline run [-geoip DIR] FILE < events   print the events of stdin transformed, one JSON object a line
+                                                   (floats as an ingest node writes them: 2.0, 1.0E10)
+-geoip DIR: the geoip processors' MaxMind DB files (default: ingest-geoip beside each definition)
 `
+
+// geoipFlag is -geoip: the directory of the geoip processors' databases.
+func geoipFlag(fs *flag.FlagSet) *string {
+	return fs.String("geoip", "", "directory of the geoip processors' MaxMind DB files (default: ingest-geoip beside each definition)")
+}
 
 func runPipelineTest(_ context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("sluice pipeline test", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
 	verbose := fs.Bool("v", false, "print passing tests too")
+	geoip := geoipFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -47,8 +55,9 @@ func runPipelineTest(_ context.Context, e *env, args []string) error {
 	}
 	passed, failed := 0, 0
 	var loadErrs []error
+	opts := pipelines.Options{GeoIP: pipelines.NewGeoIPDatabases(*geoip)}
 	for _, file := range fs.Args() {
-		p, err := pipelines.Load(file, pipelines.Options{})
+		p, err := pipelines.Load(file, opts)
 		if err != nil {
 			loadErrs = append(loadErrs, err)
 			fmt.Fprintf(e.stdout, "FAIL %s: %v\n", file, err)
@@ -91,13 +100,14 @@ func indent(s string) string {
 func runPipelineRun(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("sluice pipeline run", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
+	geoip := geoipFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
 		return errors.New("want exactly one definition file")
 	}
-	p, err := pipelines.Load(fs.Arg(0), pipelines.Options{})
+	p, err := pipelines.Load(fs.Arg(0), pipelines.Options{GeoIP: pipelines.NewGeoIPDatabases(*geoip)})
 	if err != nil {
 		return err
 	}
@@ -129,7 +139,7 @@ func runPipelineRun(ctx context.Context, e *env, args []string) error {
 		if dropped {
 			continue
 		}
-		if err := enc.Encode(out); err != nil {
+		if err := enc.Encode(pipelines.ForJSON(out)); err != nil {
 			return fmt.Errorf("line %d: %w", n, err)
 		}
 	}

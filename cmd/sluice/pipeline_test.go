@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/sluicelogs/sluice/testkit/geoiptest"
 )
 
 func runIn(stdin string, args ...string) (code int, stdout, stderr string) {
@@ -111,5 +113,27 @@ func TestPipelineRunErrors(t *testing.T) {
 	}
 	if code, _, _ := runIn("", "pipeline", "run"); code != 1 {
 		t.Fatalf("run without a file: exit %d", code)
+	}
+}
+
+// TestPipelineRunFloats: floats a processor makes are written as the
+// ingest node writes a Java double (2.0, not 2; 1.0E10), and -geoip
+// names the directory of the geoip processors' databases.
+func TestPipelineRunFloats(t *testing.T) {
+	dir := t.TempDir()
+	geoiptest.Write(t, filepath.Join(dir, "geo"))
+	def := filepath.Join(dir, "p.yml")
+	text := "processors:\n  - convert: {field: a, type: double}\n  - convert: {field: b, type: double}\n" +
+		"  - set: {field: t, value: '{{a}} {{b}}'}\n  - geoip: {field: ip, properties: [location]}\n"
+	if err := os.WriteFile(def, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runIn(`{"a":"2","b":"1e10","ip":"2001:480::1"}`+"\n", "pipeline", "run", "-geoip", filepath.Join(dir, "geo"), def)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	want := `{"a":2.0,"b":1.0E10,"geoip":{"location":{"lat":37.0,"lon":-97.0}},"ip":"2001:480::1","t":"2.0 1.0E10"}`
+	if got := strings.TrimSpace(out); got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
 	}
 }

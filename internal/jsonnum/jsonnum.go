@@ -138,26 +138,44 @@ func Valid(n json.Number) bool {
 	return s == ""
 }
 
-// AppendFloat appends f as a JSON number that reads back as a float: as
-// encoding/json writes it, with ".0" added when that has neither a
-// fraction nor an exponent (2 → 2.0), so that Elasticsearch's dynamic
-// mapping sees a float. f must be finite.
+// AppendFloat appends f as Java's Double.toString writes it, which is how
+// an ingest node writes a double, into JSON (Jackson) and into a template,
+// and a JSON number that reads back as a float: a decimal with at least
+// one digit after the point when 1e-3 <= |f| < 1e7 (2.0, 0.001,
+// 1234567.5), else computerized scientific notation, an upper-case E and
+// at least one digit after the point (1.0E7, 9.0E-4, -2.5E21). The digits
+// are the shortest that read back as f, as Java 19's Double.toString
+// writes them; Java 17's older algorithm writes more for a few values
+// (2.0E-3 is the same, 4.9E-324 is 5.0E-324 here). f must be finite.
 func AppendFloat(b []byte, f float64) []byte {
-	format := byte('f')
-	if abs := math.Abs(f); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
-		format = 'e'
+	if f == 0 {
+		if math.Signbit(f) {
+			return append(b, "-0.0"...)
+		}
+		return append(b, "0.0"...)
 	}
-	start := len(b)
-	b = strconv.AppendFloat(b, f, format, -1, 64)
-	if format == 'e' { // e-09 → e-9
-		if n := len(b); n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
-			b[n-2] = b[n-1]
-			b = b[:n-1]
+	if abs := math.Abs(f); abs >= 1e-3 && abs < 1e7 {
+		start := len(b)
+		b = strconv.AppendFloat(b, f, 'f', -1, 64)
+		if bytes.IndexByte(b[start:], '.') < 0 {
+			b = append(b, '.', '0')
 		}
 		return b
 	}
-	if bytes.IndexByte(b[start:], '.') < 0 {
+	var buf [32]byte
+	s := strconv.AppendFloat(buf[:0], f, 'e', -1, 64) // 1.5e+21, 1e-07
+	e := bytes.IndexByte(s, 'e')
+	b = append(b, s[:e]...)
+	if bytes.IndexByte(s[:e], '.') < 0 {
 		b = append(b, '.', '0')
 	}
-	return b
+	b = append(b, 'E')
+	if s[e+1] == '-' {
+		b = append(b, '-')
+	}
+	exp := s[e+2:]
+	for len(exp) > 1 && exp[0] == '0' {
+		exp = exp[1:]
+	}
+	return append(b, exp...)
 }

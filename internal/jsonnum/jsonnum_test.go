@@ -6,6 +6,7 @@ import (
 	"errors"
 	"math"
 	"reflect"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -109,7 +110,8 @@ func FuzzValid(f *testing.F) {
 }
 
 // FuzzAppendFloat: a float64 is written as a float that reads back as
-// itself.
+// itself, in Java's Double.toString shape: a plain decimal for
+// 1e-3 <= |x| < 1e7 (and 0), else one digit, a fraction and E.
 func FuzzAppendFloat(f *testing.F) {
 	for _, x := range []float64{0, math.Copysign(0, -1), 2, -3, 0.1, 1e20, 1e21, 1e-6, 1e-7, math.MaxFloat64, math.SmallestNonzeroFloat64} {
 		f.Add(x)
@@ -126,14 +128,36 @@ func FuzzAppendFloat(f *testing.F) {
 		if y, err := strconv.ParseFloat(string(b), 64); err != nil || y != x || math.Signbit(y) != math.Signbit(x) {
 			t.Fatalf("%v: %s reads %v, %v", x, b, y, err)
 		}
+		shape := javaDecimal
+		if abs := math.Abs(x); abs != 0 && (abs < 1e-3 || abs >= 1e7) {
+			shape = javaScientific
+		}
+		if !shape.Match(b) {
+			t.Fatalf("%v: %s is not in the shape %s", x, b, shape)
+		}
 	})
 }
 
+// TestAppendFloat: Java's Double.toString, what the ingest node writes.
+// The shapes of Java's Double.toString.
+var (
+	javaDecimal    = regexp.MustCompile(`^-?(0|[1-9][0-9]*)\.[0-9]+$`)
+	javaScientific = regexp.MustCompile(`^-?[1-9]\.[0-9]+E-?[1-9][0-9]*$`)
+)
+
 func TestAppendFloat(t *testing.T) {
-	for x, want := range map[float64]string{0: "0.0", 2: "2.0", -3: "-3.0", 0.5: "0.5", 1e20: "100000000000000000000.0",
-		1e21: "1e+21", 1e-7: "1e-7", 123456789.125: "123456789.125"} {
-		if got := string(AppendFloat(nil, x)); got != want {
-			t.Errorf("%v: %s, want %s", x, got, want)
+	for _, c := range []struct {
+		x    float64
+		want string
+	}{
+		{0, "0.0"}, {math.Copysign(0, -1), "-0.0"}, {2, "2.0"}, {-3, "-3.0"}, {0.5, "0.5"},
+		{0.001, "0.001"}, {0.0009, "9.0E-4"}, {1.2345e-5, "1.2345E-5"}, {9999999, "9999999.0"}, {1e7, "1.0E7"},
+		{-1e7, "-1.0E7"}, {1e10, "1.0E10"}, {1e20, "1.0E20"}, {1e21, "1.0E21"}, {1e-7, "1.0E-7"},
+		{123456789.125, "1.23456789125E8"}, {1234567.5, "1234567.5"}, {math.MaxFloat64, "1.7976931348623157E308"},
+		{1e100, "1.0E100"}, {1e-100, "1.0E-100"},
+	} {
+		if got := string(AppendFloat(nil, c.x)); got != c.want {
+			t.Errorf("%v: %s, want %s", c.x, got, c.want)
 		}
 	}
 }

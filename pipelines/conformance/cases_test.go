@@ -514,6 +514,38 @@ on_failure:
 		ours: []string{`{"e":1e3,"f":2.0,"id":9007199254740993,"seen":true}`},
 	},
 	{
+		// Doubles a processor makes (convert to double or float), written
+		// into the document and rendered as text by templates, convert
+		// to string and join, as the node's Java Double.toString: 2.0,
+		// 1.0E10, 1.0E-5, 1234567.0, 1.2345678E7.
+		name: "doubles as text",
+		pipeline: `processors:
+  - convert: {field: a, type: double}
+  - convert: {field: b, type: double}
+  - convert: {field: c, type: double}
+  - convert: {field: d, type: double}
+  - convert: {field: e, type: double}
+  - convert: {field: f, type: float}
+  - convert: {field: l, type: double}
+  - set: {field: t, value: '{{a}} {{b}} {{c}} {{d}} {{e}} {{f}} {{{g}}}'}
+  - convert: {field: a, target_field: s, type: string}
+  - convert: {field: b, target_field: s2, type: string}
+  - join: {field: l, separator: ',', target_field: j}`,
+		docs: []string{`{"a":"2","b":"1e10","c":"0.00001","d":"1234567","e":"12345678","f":"3","g":0.001,"l":["-0.5","100000000","0.001"]}`},
+	},
+	{
+		// date reads a double as its text: UNIX parses 1.7145648005E9 as
+		// Java's parseDouble does; UNIX_MS (Long.parseLong) refuses
+		// 1.7145648E12, so a double of milliseconds fails on the node too.
+		name: "date of a double",
+		pipeline: `processors:
+  - convert: {field: t, type: double}
+  - date: {field: t, formats: [UNIX]}
+  - convert: {field: m, type: double}
+  - date: {field: m, target_field: m2, formats: [UNIX_MS], on_failure: [{set: {field: failed, value: true}}]}`,
+		docs: []string{`{"t":"1714564800.5","m":"1714564800000"}`},
+	},
+	{
 		name: "drop and fail",
 		pipeline: `processors:
   - drop: {}`,

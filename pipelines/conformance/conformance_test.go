@@ -15,8 +15,8 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/sluicelogs/sluice/internal/jsonnum"
 	"github.com/sluicelogs/sluice/pipelines"
+	"github.com/sluicelogs/sluice/testkit/geoiptest"
 	"github.com/sluicelogs/sluice/testkit/testpeer"
 )
 
@@ -214,6 +214,9 @@ func runSluice(t *testing.T, c conformanceCase) []string {
 			t.Fatal(err)
 		}
 	}
+	if strings.Contains(c.pipeline, "geoip") {
+		geoiptest.Write(t, filepath.Join(dir, "ingest-geoip"))
+	}
 	file := filepath.Join(dir, "case.yml")
 	p, err := pipelines.Parse(file, []byte(c.pipeline), pipelines.Options{Now: func() time.Time { return clock }})
 	if err != nil {
@@ -233,7 +236,7 @@ func runSluice(t *testing.T, c conformanceCase) []string {
 		case dropped:
 			out[i] = outDropped
 		default:
-			b, err := json.Marshal(asIndexed(map[string]any(ev)))
+			b, err := json.Marshal(pipelines.ForJSON(ev))
 			if err != nil {
 				t.Fatalf("doc %d: encode: %v", i, err)
 			}
@@ -241,29 +244,6 @@ func runSluice(t *testing.T, c conformanceCase) []string {
 		}
 	}
 	return out
-}
-
-// asIndexed is v with its float64s as the indexer writes them
-// (jsonnum.AppendFloat: a whole float stays a float, 2.0), which
-// encoding/json would write as integers.
-func asIndexed(v any) any {
-	switch v := v.(type) {
-	case float64:
-		return json.Number(jsonnum.AppendFloat(nil, v))
-	case map[string]any:
-		m := make(map[string]any, len(v))
-		for k, x := range v {
-			m[k] = asIndexed(x)
-		}
-		return m
-	case []any:
-		l := make([]any, len(v))
-		for i, x := range v {
-			l[i] = asIndexed(x)
-		}
-		return l
-	}
-	return v
 }
 
 // canonical re-encodes a JSON document with sorted keys and its numbers as

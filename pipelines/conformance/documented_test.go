@@ -145,6 +145,37 @@ var documented = []documentedCase{
 		docs: []string{`{"error":"x"}`, `{}`},
 		want: []string{`{"after_call":1,"error":"x","first":1}`, `{"after_call":1,"first":1,"last":1}`},
 	},
+	{
+		// geoip (Elasticsearch 8): the reference's examples with the test
+		// databases of testkit/geoiptest (runSluice writes them to
+		// ingest-geoip beside the case): the City database's default
+		// properties for 89.160.20.128, the Country database into geo,
+		// an address not in the database (the document unchanged), and
+		// the ASN database's asn, organization_name and network.
+		name: "geoip",
+		pipeline: `processors:
+  - geoip: {field: ip}
+  - geoip: {field: ip, target_field: geo, database_file: GeoLite2-Country.mmdb}
+  - geoip: {field: ip, target_field: as, database_file: GeoLite2-ASN.mmdb}`,
+		docs: []string{`{"ip":"89.160.20.128"}`, `{"ip":"80.231.5.0"}`},
+		want: []string{
+			`{"as":{"asn":29518,"network":"89.160.20.128/25","organization_name":"Bredband2 AB"},"geo":{"continent_name":"Europe","country_iso_code":"SE","country_name":"Sweden"},"geoip":{"city_name":"Linköping","continent_name":"Europe","country_iso_code":"SE","country_name":"Sweden","location":{"lat":58.4167,"lon":15.6167},"region_iso_code":"SE-E","region_name":"Östergötland County"},"ip":"89.160.20.128"}`,
+			`{"ip":"80.231.5.0"}`,
+		},
+	},
+	{
+		// geoip on a list: first_only (the default) takes the first
+		// address found, first_only: false every one found; a whole
+		// latitude is written as the node's Double (37.0).
+		name: "geoip list",
+		pipeline: `processors:
+  - geoip: {field: ips}
+  - geoip: {field: ips, target_field: all, first_only: false, properties: [ip, country_iso_code, location]}`,
+		docs: []string{`{"ips":["10.0.0.1","2001:480::1","89.160.20.128"]}`},
+		want: []string{
+			`{"all":[{"country_iso_code":"US","ip":"2001:480::1","location":{"lat":37.0,"lon":-97.0}},{"country_iso_code":"SE","ip":"89.160.20.128","location":{"lat":58.4167,"lon":15.6167}}],"geoip":{"continent_name":"North America","country_iso_code":"US","country_name":"United States","location":{"lat":37.0,"lon":-97.0}},"ips":["10.0.0.1","2001:480::1","89.160.20.128"]}`,
+		},
+	},
 }
 
 // TestElasticsearchDocumented runs the documented cases through sluice only.
