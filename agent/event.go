@@ -27,7 +27,11 @@ var fixedKeys = map[string]bool{"@timestamp": true, "message": true, "log": true
 // object: input, host, agent, tags, and fields (nested, or under the root
 // when fields_under_root; those are written after decoded fields).
 func (in *input) eventTail() (tail, rootFields []byte, err error) {
-	b := append([]byte(nil), `},"input":{"type":"filestream","id":`...)
+	typ := "filestream"
+	if in.cfg.Type == inputContainer {
+		typ = inputContainer
+	}
+	b := append([]byte(nil), `},"input":{"type":"`+typ+`","id":`...)
 	b = appendString(b, []byte(in.cfg.ID))
 	b = append(b, `},"host":{"name":`...)
 	b = appendString(b, []byte(in.meta.hostName))
@@ -113,7 +117,11 @@ func (e *encoder) timestamp(t time.Time) []byte {
 func (e *encoder) appendEvent(b []byte, m *message) []byte {
 	in := e.in
 	b = append(b, `{"@timestamp":"`...)
-	b = append(b, e.timestamp(m.at)...)
+	at := m.at
+	if !m.ts.IsZero() {
+		at = m.ts
+	}
+	b = append(b, e.timestamp(at)...)
 	b = append(b, `","message":`...)
 	b = appendString(b, m.text)
 	b = append(b, e.pathJSON...)

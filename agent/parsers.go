@@ -16,6 +16,7 @@ type message struct {
 	flags  []string       // log.flags: truncated, multiline
 	fields map[string]any // decoded by ndjson
 	at     time.Time      // when its last line was read
+	ts     time.Time      // @timestamp when set (the container record's time), else at
 }
 
 func (m *message) flag(f string) {
