@@ -2,6 +2,7 @@ package agent
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 )
 
@@ -30,7 +31,8 @@ import (
 type containerParser struct {
 	cfg      *ContainerConfig
 	maxBytes int
-	fields   map[string]any   // from the path: shared, never changed
+	fields   map[string]any   // from the path (preEncoded values): shared, never changed
+	streams  map[string]any   // stream name → its preEncoded field value
 	skip     func(m *message) // acknowledges a dropped record when nothing is held before it
 
 	cur       *message // the partial sequence being joined
@@ -39,7 +41,14 @@ type containerParser struct {
 }
 
 func newContainerParser(cfg *ContainerConfig, maxBytes int, path string, skip func(*message)) *containerParser {
-	return &containerParser{cfg: cfg, maxBytes: maxBytes, fields: containerPathFields(path), skip: skip}
+	cp := &containerParser{cfg: cfg, maxBytes: maxBytes, skip: skip, fields: map[string]any{}, streams: map[string]any{}}
+	for k, v := range containerPathFields(path) {
+		cp.fields[k] = newPreEncoded(v)
+	}
+	for _, s := range []string{"stdout", "stderr"} {
+		cp.streams[s] = newPreEncoded(s)
+	}
+	return cp
 }
 
 func (cp *containerParser) push(ctx context.Context, m *message, emit emitFunc) error {
@@ -83,8 +92,15 @@ func (cp *containerParser) start(m *message, r *containerRecord) {
 	}
 	m.text = text // r.text is m's own line, or a copy decoded from it
 	m.ts = r.time
+	if m.fields == nil {
+		m.fields = make(map[string]any, len(cp.fields)+1) // no growing
+	}
 	cp.addPathFields(m)
-	m.fields = setField(m.fields, "stream", r.stream)
+	st, ok := cp.streams[r.stream]
+	if !ok {
+		st = r.stream // neither stdout nor stderr: rare
+	}
+	m.fields = setField(m.fields, "stream", st)
 	cp.cur, cp.curStream = m, r.stream
 }
 
@@ -138,4 +154,26 @@ func (fr *fileReader) skipRecord(m *message) {
 	}
 	fr.in.metrics.filtered.Inc()
 	fr.tr.add(m.end).ack()
+}
+
+// preEncoded is a field value with its JSON written once: the fields of a
+// file's path and the stream names, the same in every event of a file,
+// are not encoded again for each (appendKV writes json as it is; lookup
+// sees v).
+type preEncoded struct {
+	v    any
+	json []byte
+}
+
+func newPreEncoded(v any) preEncoded {
+	b, _ := json.Marshal(v) // strings and maps of strings: always encodable
+	return preEncoded{v: v, json: b}
+}
+
+// unwrap returns the value of a preEncoded field value, else v.
+func unwrap(v any) any {
+	if p, ok := v.(preEncoded); ok {
+		return p.v
+	}
+	return v
 }

@@ -63,7 +63,7 @@ func describe(msgs []*message) string {
 	for _, m := range msgs {
 		s := fmt.Sprintf("%s@%d-%d", m.text, m.offset, m.end)
 		if st, ok := m.fields["stream"]; ok {
-			s += " " + st.(string)
+			s += " " + unwrap(st).(string)
 		}
 		if len(m.flags) > 0 {
 			s += fmt.Sprint(m.flags)
@@ -148,3 +148,50 @@ func TestContainerThenMultiline(t *testing.T) {
 }
 
 func compileForTest(s string) (*regexp.Regexp, error) { return regexp.Compile(s) }
+
+// TestContainerHugeSequence: a partial sequence of 64 MiB in 16 KiB
+// parts (Docker's split) holds at most max_bytes: the message is cut
+// there and flagged, and it ends after the last part.
+func TestContainerHugeSequence(t *testing.T) {
+	const maxBytes, parts = 1 << 20, 4096
+	part := docker("stdout", strings.Repeat("x", 16<<10))
+	lines := make([]string, parts)
+	for i := range lines {
+		lines[i] = part
+	}
+	lines[parts-1] = docker("stdout", "end\n")
+	msgs, _ := feedContainer(t, ContainerConfig{Stream: streamAll, Format: formatDocker}, maxBytes, nil, lines...)
+	if len(msgs) != 1 {
+		t.Fatalf("%d messages", len(msgs))
+	}
+	m := msgs[0]
+	if len(m.text) != maxBytes || cap(m.text) > 2*maxBytes || fmt.Sprint(m.flags) != "[truncated]" || m.end != int64(parts-1)*int64(len(part)+1)+int64(len(lines[parts-1])+1) {
+		t.Fatalf("len %d cap %d flags %v end %d", len(m.text), cap(m.text), m.flags, m.end)
+	}
+}
+
+// FuzzContainerParser: lines in any formats and orders give messages of
+// at most max_bytes, in file order, each ending where a line ends.
+func FuzzContainerParser(f *testing.F) {
+	f.Add(cri("stdout", "P", "a") + "\n" + cri("stderr", "F", "b") + "\n" + cri("stdout", "F", "c"))
+	f.Add(docker("stdout", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa") + "\n" + docker("stdout", "b\n") + "\ngarbage")
+	f.Fuzz(func(t *testing.T, text string) {
+		lines := strings.Split(text, "\n")
+		for _, stream := range []string{streamAll, "stdout"} {
+			msgs, skips := feedContainer(t, ContainerConfig{Stream: stream, Format: formatAuto}, 16, nil, lines...)
+			var last int64
+			for _, m := range msgs {
+				if len(m.text) > 16 && m.fields["error"] == nil {
+					t.Fatalf("%d bytes joined, max 16", len(m.text))
+				}
+				if m.offset < last || m.end <= m.offset || m.end > int64(len(text)+1) {
+					t.Fatalf("message %d-%d after %d", m.offset, m.end, last)
+				}
+				last = m.end
+			}
+			if stream == streamAll && len(skips) > 0 {
+				t.Fatalf("stream: all dropped records %v", skips)
+			}
+		}
+	})
+}

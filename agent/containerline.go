@@ -44,6 +44,9 @@ type dockerLine struct {
 // Docker splits a line longer than 16 KiB into records whose log does not
 // end in a newline: those are partial.
 func parseDockerLine(line []byte, r *containerRecord) error {
+	if decodeDockerFast(line, r) {
+		return nil
+	}
 	var d dockerLine
 	if err := json.Unmarshal(line, &d); err != nil {
 		return fmt.Errorf("docker json-file line: %w", err)
@@ -59,7 +62,7 @@ func parseDockerLine(line []byte, r *containerRecord) error {
 	if n := len(text); n > 0 && text[n-1] == '\n' {
 		text, r.partial = text[:n-1], false
 	}
-	r.text, r.stream, r.time = text, streamName(d.Stream), d.Time
+	r.text, r.stream, r.time = text, d.Stream, d.Time
 	return nil
 }
 
@@ -89,20 +92,21 @@ func parseCRILine(line []byte, r *containerRecord) error {
 	default:
 		return fmt.Errorf("cri line: tag %.20q: want P or F", tag)
 	}
-	r.text, r.stream, r.time = msg, streamName(string(stream)), t
+	r.text, r.stream, r.time = msg, streamOf(stream), t
 	return nil
 }
 
 // maxStreamName bounds the stream name a line may give (stdout, stderr).
 const maxStreamName = 16
 
-// streamName returns the constant for the usual streams (no allocation).
-func streamName(s string) string {
-	switch s {
+// streamOf returns the stream named b, a constant for the usual ones
+// (no allocation).
+func streamOf(b []byte) string {
+	switch string(b) {
 	case "stdout":
 		return "stdout"
 	case "stderr":
 		return "stderr"
 	}
-	return s
+	return string(b)
 }

@@ -2,6 +2,7 @@ package agent
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -100,6 +101,53 @@ func TestContainerPathFields(t *testing.T) {
 	} {
 		if got := fmt.Sprint(containerPathFields(c.path)); got != c.want {
 			t.Errorf("%s:\n got %s\nwant %s", c.path, got, c.want)
+		}
+	}
+}
+
+// FuzzDockerFast: whenever decodeDockerFast takes a line, encoding/json
+// decodes it to the same record.
+func FuzzDockerFast(f *testing.F) {
+	for _, s := range []string{
+		`{"log":"hello\n","stream":"stdout","time":"2024-05-01T10:00:00.123456789Z"}`,
+		`{"log":"tab\there \"q\" \\ \/ \u00e9\u20ac\n","stream":"stderr","time":"2024-05-01T10:00:00Z"}`,
+		` { "time" : "2024-05-01T10:00:00+02:00" , "stream":"stdout", "log":"late" } `,
+		`{"log":"a","log":"b\n","stream":"stdout"}`,
+		`{"Log":"x","stream":"stdout"}`,
+		`{"log":"\ud83d\ude00","stream":"stdout"}`,
+		`{"log":"x\n","stream":"stdout","attrs":{"k":"v"}}`,
+		`{"log":"é\n","stream":"stdout","time":"2024-05-01T10:00:00.5Z"}`,
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, line string) {
+		var fast containerRecord
+		if !decodeDockerFast([]byte(line), &fast) {
+			return
+		}
+		var d dockerLine
+		if err := json.Unmarshal([]byte(line), &d); err != nil {
+			t.Fatalf("%q: fast decoder took it, encoding/json: %v", line, err)
+		}
+		want := *d.Log
+		partial := !strings.HasSuffix(want, "\n")
+		want = strings.TrimSuffix(want, "\n")
+		if string(fast.text) != want || fast.stream != d.Stream || !fast.time.Equal(d.Time) || fast.partial != partial {
+			t.Fatalf("%q: fast %q %q %v %v; encoding/json %q %q %v %v", line, fast.text, fast.stream, fast.time, fast.partial, want, d.Stream, d.Time, partial)
+		}
+	})
+}
+
+// TestDockerFastTakesDockerLines: the lines Docker writes take the fast
+// way (the benchmark's speed depends on it).
+func TestDockerFastTakesDockerLines(t *testing.T) {
+	for _, l := range []string{
+		`{"log":"GET /index.html 200 \"-\" \u003cb\u003e\n","stream":"stdout","time":"2024-05-01T10:00:00.123456789Z"}`,
+		`{"log":"part","stream":"stderr","time":"2024-05-01T10:00:00.123456789Z"}`,
+	} {
+		var r containerRecord
+		if !decodeDockerFast([]byte(l), &r) {
+			t.Errorf("%s: not taken", l)
 		}
 	}
 }

@@ -148,9 +148,14 @@ func (e *encoder) appendEvent(b []byte, m *message) []byte {
 }
 
 func appendKV(b []byte, k string, v any) ([]byte, error) {
-	val, err := json.Marshal(v)
-	if err != nil {
-		return b, err
+	var val []byte
+	if p, ok := v.(preEncoded); ok {
+		val = p.json
+	} else {
+		var err error
+		if val, err = json.Marshal(v); err != nil {
+			return b, err
+		}
 	}
 	b = append(b, ',')
 	b = appendString(b, []byte(k))

@@ -161,7 +161,7 @@ func setField(m map[string]any, k string, v any) map[string]any {
 func lookup(m map[string]any, path []string) (any, bool) {
 	var cur any = m
 	for _, p := range path {
-		mm, ok := cur.(map[string]any)
+		mm, ok := unwrap(cur).(map[string]any)
 		if !ok {
 			return nil, false
 		}
@@ -170,5 +170,5 @@ func lookup(m map[string]any, path []string) (any, bool) {
 			return nil, false
 		}
 	}
-	return cur, true
+	return unwrap(cur), true
 }
