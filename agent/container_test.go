@@ -2,6 +2,7 @@ package agent
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"strings"
@@ -194,4 +195,46 @@ func FuzzContainerParser(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestContainerThenNDJSON: an application logging JSON in a container:
+// ndjson decodes the joined text; the container's stream and path fields
+// stay unless overwrite_keys lets the application's keys replace them.
+func TestContainerThenNDJSON(t *testing.T) {
+	for _, overwrite := range []bool{false, true} {
+		nd := ndjson{cfg: &NDJSONConfig{MessageKey: "msg", OverwriteKeys: overwrite}}
+		msgs, _ := feedContainer(t, ContainerConfig{Stream: streamAll, Format: formatAuto}, 100, []parser{nd},
+			docker("stderr", `{"msg":"hi","lev`), docker("stderr", `el":"warn","stream":"app"}`+"\n"))
+		if len(msgs) != 1 {
+			t.Fatalf("%d messages", len(msgs))
+		}
+		m := msgs[0]
+		want := "stderr"
+		if overwrite {
+			want = "app"
+		}
+		if string(m.text) != "hi" || m.fields["level"] != "warn" || unwrap(m.fields["stream"]) != want || m.fields["container"] == nil {
+			t.Errorf("overwrite_keys %v: %q %v", overwrite, m.text, m.fields)
+		}
+		in := &input{cfg: &InputConfig{ID: "x", Type: inputContainer}}
+		in.tailJSON, _, _ = in.eventTail()
+		enc := newEncoder(in, "/x")
+		var ev map[string]any
+		if err := json.Unmarshal(enc.encode(m, 1<<20), &ev); err != nil || ev["stream"] != want || ev["kubernetes"] == nil || fmt.Sprint(ev["input"]) != "map[id:x type:container]" {
+			t.Errorf("encoded: %v %v", err, ev)
+		}
+	}
+}
+
+// TestContainerFieldsInTopic: output.kafka.topic can name the fields the
+// container parser adds (they are pre-encoded values).
+func TestContainerFieldsInTopic(t *testing.T) {
+	msgs, _ := feedContainer(t, ContainerConfig{Stream: streamAll, Format: formatAuto}, 100, nil, cri("stderr", "F", "x"))
+	in := &input{cfg: &InputConfig{ID: "x"}}
+	look := in.lookup(msgs[0], "/x")
+	for path, want := range map[string]any{"kubernetes.namespace": "shop", "stream": "stderr", "kubernetes.container.name": "app", "container.id": strings.Repeat("ab", 32)} {
+		if v, ok := look(strings.Split(path, ".")); !ok || v != want {
+			t.Errorf("%s: %v %v, want %v", path, v, ok, want)
+		}
+	}
 }
