@@ -31,9 +31,9 @@ import (
 type containerParser struct {
 	cfg      *ContainerConfig
 	maxBytes int
-	fields   map[string]any   // from the path (preEncoded values): shared, never changed
-	streams  map[string]any   // stream name → its preEncoded field value
-	skip     func(m *message) // acknowledges a dropped record when nothing is held before it
+	fields   map[string]any            // from the path (preEncoded values)
+	streams  map[string]map[string]any // stdout, stderr → fields and the stream (preEncoded): shared by the messages, never changed
+	skip     func(m *message)          // acknowledges a dropped record when nothing is held before it
 
 	cur       *message // the partial sequence being joined
 	curStream string
@@ -41,12 +41,16 @@ type containerParser struct {
 }
 
 func newContainerParser(cfg *ContainerConfig, maxBytes int, path string, skip func(*message)) *containerParser {
-	cp := &containerParser{cfg: cfg, maxBytes: maxBytes, skip: skip, fields: map[string]any{}, streams: map[string]any{}}
+	cp := &containerParser{cfg: cfg, maxBytes: maxBytes, skip: skip, fields: map[string]any{}, streams: map[string]map[string]any{}}
 	for k, v := range containerPathFields(path) {
 		cp.fields[k] = newPreEncoded(v)
 	}
 	for _, s := range []string{"stdout", "stderr"} {
-		cp.streams[s] = newPreEncoded(s)
+		f := map[string]any{"stream": newPreEncoded(s)}
+		for k, v := range cp.fields {
+			f[k] = v
+		}
+		cp.streams[s] = f
 	}
 	return cp
 }
@@ -58,7 +62,7 @@ func (cp *containerParser) push(ctx context.Context, m *message, emit emitFunc) 
 			return err
 		}
 		cp.addPathFields(m)
-		m.fields = setField(m.fields, "error", map[string]any{"message": "container: " + err.Error(), "type": "container"})
+		m.set("error", map[string]any{"message": "container: " + err.Error(), "type": "container"})
 		return emit(ctx, m)
 	}
 	if cp.cfg.Stream != streamAll && r.stream != cp.cfg.Stream {
@@ -92,15 +96,12 @@ func (cp *containerParser) start(m *message, r *containerRecord) {
 	}
 	m.text = text // r.text is m's own line, or a copy decoded from it
 	m.ts = r.time
-	if m.fields == nil {
-		m.fields = make(map[string]any, len(cp.fields)+1) // no growing
+	if f, ok := cp.streams[r.stream]; ok && m.fields == nil {
+		m.fields, m.shared = f, true // no map per message
+	} else {
+		cp.addPathFields(m)
+		m.set("stream", r.stream) // neither stdout nor stderr: rare
 	}
-	cp.addPathFields(m)
-	st, ok := cp.streams[r.stream]
-	if !ok {
-		st = r.stream // neither stdout nor stderr: rare
-	}
-	m.fields = setField(m.fields, "stream", st)
 	cp.cur, cp.curStream = m, r.stream
 }
 
@@ -121,7 +122,7 @@ func (cp *containerParser) add(m *message, r *containerRecord) {
 
 func (cp *containerParser) addPathFields(m *message) {
 	for k, v := range cp.fields {
-		m.fields = setField(m.fields, k, v)
+		m.set(k, v)
 	}
 }
 

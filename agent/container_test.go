@@ -204,9 +204,14 @@ func TestContainerThenNDJSON(t *testing.T) {
 	for _, overwrite := range []bool{false, true} {
 		nd := ndjson{cfg: &NDJSONConfig{MessageKey: "msg", OverwriteKeys: overwrite}}
 		msgs, _ := feedContainer(t, ContainerConfig{Stream: streamAll, Format: formatAuto}, 100, []parser{nd},
-			docker("stderr", `{"msg":"hi","lev`), docker("stderr", `el":"warn","stream":"app"}`+"\n"))
-		if len(msgs) != 1 {
+			docker("stderr", `{"msg":"hi","lev`), docker("stderr", `el":"warn","stream":"app"}`+"\n"), docker("stderr", "not json\n"))
+		if len(msgs) != 2 {
 			t.Fatalf("%d messages", len(msgs))
+		}
+		// The fields the container parser shares between messages are
+		// copied before ndjson changes them.
+		if st := unwrap(msgs[1].fields["stream"]); st != "stderr" || msgs[1].fields["level"] != nil {
+			t.Errorf("the next message's fields: %v", msgs[1].fields)
 		}
 		m := msgs[0]
 		want := "stderr"

@@ -17,6 +17,19 @@ type message struct {
 	fields map[string]any // decoded by ndjson
 	at     time.Time      // when its last line was read
 	ts     time.Time      // @timestamp when set (the container record's time), else at
+	shared bool           // fields is shared with other messages: copied before a change (set)
+}
+
+// set sets the field k of m.
+func (m *message) set(k string, v any) {
+	if m.shared {
+		own := make(map[string]any, len(m.fields)+1)
+		for k, v := range m.fields {
+			own[k] = v
+		}
+		m.fields, m.shared = own, false
+	}
+	m.fields = setField(m.fields, k, v)
 }
 
 func (m *message) flag(f string) {
@@ -123,7 +136,7 @@ func (nd ndjson) push(ctx context.Context, m *message, emit emitFunc) error {
 	var obj map[string]any
 	if err := jsonnum.Unmarshal(m.text, &obj); err != nil { // numbers kept as written
 		if nd.cfg.AddErrorKey {
-			m.fields = setField(m.fields, "error", map[string]any{"message": "ndjson: " + err.Error(), "type": "json"})
+			m.set("error", map[string]any{"message": "ndjson: " + err.Error(), "type": "json"})
 		}
 		return emit(ctx, m)
 	}
@@ -134,13 +147,13 @@ func (nd ndjson) push(ctx context.Context, m *message, emit emitFunc) error {
 		}
 	}
 	if nd.cfg.Target != "" {
-		m.fields = setField(m.fields, nd.cfg.Target, obj)
+		m.set(nd.cfg.Target, obj)
 	} else {
 		for k, v := range obj {
 			if _, taken := m.fields[k]; taken && !nd.cfg.OverwriteKeys {
 				continue
 			}
-			m.fields = setField(m.fields, k, v)
+			m.set(k, v)
 		}
 	}
 	return emit(ctx, m)
