@@ -193,3 +193,22 @@ func TestContainerRestartMidPartial(t *testing.T) {
 		t.Errorf("joined after the restart: offset %d @timestamp %s", e.Log.Offset, e.At)
 	}
 }
+
+// TestContainerMultiline: multiline on a type: container input joins the
+// messages the container parser joined (a Java trace whose first line
+// came in two CRI parts), and its timeout sends the last one.
+func TestContainerMultiline(t *testing.T) {
+	b := startBroker(t)
+	dir, reg := t.TempDir(), t.TempDir()
+	text := agentYAML(dir, reg, b.Addr(), "trace", `    type: container
+    parsers:
+      - multiline: {pattern: '^\d', negate: true, match: after, timeout: 200ms}`)
+	c := consume(t, b.Addr(), "trace")
+	startAgent(t, parseConfig(t, text))
+	appendFile(t, filepath.Join(dir, "app.log"), criLine("stderr", "P", "2024 ERROR req", 1)+criLine("stderr", "F", "uest failed", 1)+
+		criLine("stderr", "F", "  at a", 2)+criLine("stderr", "F", "  at b", 2)+criLine("stdout", "F", "2025 INFO next", 3))
+	by := awaitEvents(t, c, "2024 ERROR request failed\n  at a\n  at b", "2025 INFO next")
+	if e := by["2024 ERROR request failed\n  at a\n  at b"][0]; e.At != "2024-05-01T10:00:01.123Z" || e.Log.Offset != 0 || fmt.Sprint(e.Log.Flags) != "[multiline]" {
+		t.Errorf("trace event: %+v", e)
+	}
+}
