@@ -212,3 +212,29 @@ func TestContainerMultiline(t *testing.T) {
 		t.Errorf("trace event: %+v", e)
 	}
 }
+
+// TestContainerStreamSkipped: the records stream: leaves out at the end
+// of a file are acknowledged: the registry reaches the end of the file
+// (so the file is not read again and again for them).
+func TestContainerStreamSkipped(t *testing.T) {
+	b := startBroker(t)
+	dir, reg := t.TempDir(), t.TempDir()
+	text := agentYAML(dir, reg, b.Addr(), "skipped", "    type: container\n    stream: stdout")
+	c := consume(t, b.Addr(), "skipped")
+	startAgent(t, parseConfig(t, text))
+	path := filepath.Join(dir, "app.log")
+	content := criLine("stdout", "F", "out", 1) + criLine("stderr", "P", "err-a", 2) + criLine("stderr", "F", "err-b", 2)
+	appendFile(t, path, content)
+	awaitEvents(t, c, "out")
+	await.Eventually(t, 20*time.Second, 20*time.Millisecond, func() error {
+		for _, e := range registryEntries(t, reg) {
+			if e.Path == path && e.Offset == int64(len(content)) {
+				return nil
+			}
+		}
+		return fmt.Errorf("registry %+v: want %s at offset %d", registryEntries(t, reg), path, len(content))
+	})
+	if evs, _ := c.snapshot(); len(evs) != 1 {
+		t.Errorf("events %+v, want only out", evs)
+	}
+}
