@@ -94,7 +94,7 @@ func (cp *containerParser) start(m *message, r *containerRecord) {
 		text = text[:cp.maxBytes]
 		m.flag("truncated")
 	}
-	m.text = text // r.text is m's own line, or a copy decoded from it
+	m.text = append(m.text[:0], text...) // r.text is in m's own line (copy overlaps: a memmove) or in r.buf, reused
 	m.ts = r.time
 	if f, ok := cp.streams[r.stream]; ok && m.fields == nil {
 		m.fields, m.shared = f, true // no map per message

@@ -10,10 +10,12 @@ import (
 
 // containerRecord is one line of a container log file, decoded.
 type containerRecord struct {
-	text    []byte // the message part, without the newline Docker keeps
+	text    []byte // the message part, without the newline Docker keeps; good until the next line is decoded
 	stream  string // stdout or stderr (another value is kept as written)
 	time    time.Time
 	partial bool // more parts of the same message follow
+
+	buf, scratch []byte // reused by decodeDockerFast
 }
 
 // Formats of container log files.
