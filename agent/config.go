@@ -50,7 +50,7 @@ type Config struct {
 // InputConfig is one entry of inputs:.
 type InputConfig struct {
 	ID              string         `yaml:"id"`
-	Type            string         `yaml:"type"` // only "filestream" (the default)
+	Type            string         `yaml:"type"` // filestream (the default), log or container
 	Enabled         *bool          `yaml:"enabled"`
 	Paths           []string       `yaml:"paths"`
 	ExcludeFiles    []string       `yaml:"exclude_files"`
@@ -71,6 +71,8 @@ type InputConfig struct {
 		Max  time.Duration `yaml:"max"`
 	} `yaml:"backoff"`
 	Parsers []ParserConfig `yaml:"parsers"`
+	Stream  string         `yaml:"stream"` // type: container: stdout, stderr or all
+	Format  string         `yaml:"format"` // type: container: auto, docker or cri
 
 	includeLines, excludeLines, excludeFiles []*regexp.Regexp
 }
@@ -80,6 +82,7 @@ type InputConfig struct {
 type ParserConfig struct {
 	Multiline *MultilineConfig `yaml:"multiline"`
 	NDJSON    *NDJSONConfig    `yaml:"ndjson"`
+	Container *ContainerConfig `yaml:"container"`
 }
 
 // MultilineConfig joins lines into one event (type: pattern).
@@ -199,6 +202,7 @@ func (c *Config) SetDefaults() {
 		if in.MaxBytes == 0 {
 			in.MaxBytes = 10 << 20
 		}
+		containerDefaults(in)
 		for _, p := range in.Parsers {
 			if m := p.Multiline; m != nil {
 				def(&m.Type, "pattern")
@@ -256,9 +260,10 @@ func (c *Config) Validate() error {
 			bad(p+".id", "%q is used by another input", in.ID)
 		}
 		ids[in.ID] = true
-		if in.Type != "filestream" && in.Type != "log" {
-			bad(p+".type", "%q: only filestream is supported", in.Type)
+		if in.Type != "filestream" && in.Type != "log" && in.Type != inputContainer {
+			bad(p+".type", "%q: want filestream, log or container", in.Type)
 		}
+		validateContainer(in, p, bad)
 		if len(in.Paths) == 0 {
 			bad(p+".paths", "at least one path or glob is required")
 		}
@@ -303,10 +308,10 @@ func (c *Config) Validate() error {
 				in.CleanInactive, in.IgnoreOlder, in.ScanFrequency)
 		}
 		for j, pc := range in.Parsers {
-			pp := fmt.Sprintf("%s.parsers[%d]", p, j)
+			pp := in.parserKey(p, j)
 			switch {
-			case pc.Multiline != nil && pc.NDJSON != nil:
-				bad(pp, "one parser per list item: multiline or ndjson")
+			case (pc.Multiline != nil) && (pc.NDJSON != nil || pc.Container != nil) || pc.NDJSON != nil && pc.Container != nil:
+				bad(pp, "one parser per list item: multiline, ndjson or container")
 			case pc.Multiline != nil:
 				m := pc.Multiline
 				if m.Type != "pattern" {
@@ -325,9 +330,9 @@ func (c *Config) Validate() error {
 				if m.MaxLines < 1 {
 					bad(pp+".multiline.max_lines", "must be positive")
 				}
-			case pc.NDJSON != nil:
+			case pc.NDJSON != nil, pc.Container != nil: // container: validateContainer
 			default:
-				bad(pp, "empty parser: want multiline or ndjson")
+				bad(pp, "empty parser: want multiline, ndjson or container")
 			}
 		}
 	}

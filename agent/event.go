@@ -27,7 +27,11 @@ var fixedKeys = map[string]bool{"@timestamp": true, "message": true, "log": true
 // object: input, host, agent, tags, and fields (nested, or under the root
 // when fields_under_root; those are written after decoded fields).
 func (in *input) eventTail() (tail, rootFields []byte, err error) {
-	b := append([]byte(nil), `},"input":{"type":"filestream","id":`...)
+	typ := "filestream"
+	if in.cfg.Type == inputContainer {
+		typ = inputContainer
+	}
+	b := append([]byte(nil), `},"input":{"type":"`+typ+`","id":`...)
 	b = appendString(b, []byte(in.cfg.ID))
 	b = append(b, `},"host":{"name":`...)
 	b = appendString(b, []byte(in.meta.hostName))
@@ -113,7 +117,11 @@ func (e *encoder) timestamp(t time.Time) []byte {
 func (e *encoder) appendEvent(b []byte, m *message) []byte {
 	in := e.in
 	b = append(b, `{"@timestamp":"`...)
-	b = append(b, e.timestamp(m.at)...)
+	at := m.at
+	if !m.ts.IsZero() {
+		at = m.ts
+	}
+	b = append(b, e.timestamp(at)...)
 	b = append(b, `","message":`...)
 	b = appendString(b, m.text)
 	b = append(b, e.pathJSON...)
@@ -140,9 +148,14 @@ func (e *encoder) appendEvent(b []byte, m *message) []byte {
 }
 
 func appendKV(b []byte, k string, v any) ([]byte, error) {
-	val, err := json.Marshal(v)
-	if err != nil {
-		return b, err
+	var val []byte
+	if p, ok := v.(preEncoded); ok {
+		val = p.json
+	} else {
+		var err error
+		if val, err = json.Marshal(v); err != nil {
+			return b, err
+		}
 	}
 	b = append(b, ',')
 	b = appendString(b, []byte(k))

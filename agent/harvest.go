@@ -65,6 +65,8 @@ func (fr *fileReader) resetParsers() {
 			fr.parsers = append(fr.parsers, &multiline{cfg: pc.Multiline, maxBytes: fr.in.cfg.MaxBytes})
 		case pc.NDJSON != nil:
 			fr.parsers = append(fr.parsers, ndjson{cfg: pc.NDJSON})
+		case pc.Container != nil:
+			fr.parsers = append(fr.parsers, newContainerParser(pc.Container, fr.in.cfg.MaxBytes, fr.path, fr.skipRecord))
 		}
 	}
 	fr.next = make([]emitFunc, len(fr.parsers))

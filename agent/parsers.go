@@ -16,6 +16,20 @@ type message struct {
 	flags  []string       // log.flags: truncated, multiline
 	fields map[string]any // decoded by ndjson
 	at     time.Time      // when its last line was read
+	ts     time.Time      // @timestamp when set (the container record's time), else at
+	shared bool           // fields is shared with other messages: copied before a change (set)
+}
+
+// set sets the field k of m.
+func (m *message) set(k string, v any) {
+	if m.shared {
+		own := make(map[string]any, len(m.fields)+1)
+		for k, v := range m.fields {
+			own[k] = v
+		}
+		m.fields, m.shared = own, false
+	}
+	m.fields = setField(m.fields, k, v)
 }
 
 func (m *message) flag(f string) {
@@ -122,7 +136,7 @@ func (nd ndjson) push(ctx context.Context, m *message, emit emitFunc) error {
 	var obj map[string]any
 	if err := jsonnum.Unmarshal(m.text, &obj); err != nil { // numbers kept as written
 		if nd.cfg.AddErrorKey {
-			m.fields = setField(m.fields, "error", map[string]any{"message": "ndjson: " + err.Error(), "type": "json"})
+			m.set("error", map[string]any{"message": "ndjson: " + err.Error(), "type": "json"})
 		}
 		return emit(ctx, m)
 	}
@@ -133,13 +147,13 @@ func (nd ndjson) push(ctx context.Context, m *message, emit emitFunc) error {
 		}
 	}
 	if nd.cfg.Target != "" {
-		m.fields = setField(m.fields, nd.cfg.Target, obj)
+		m.set(nd.cfg.Target, obj)
 	} else {
 		for k, v := range obj {
 			if _, taken := m.fields[k]; taken && !nd.cfg.OverwriteKeys {
 				continue
 			}
-			m.fields = setField(m.fields, k, v)
+			m.set(k, v)
 		}
 	}
 	return emit(ctx, m)
@@ -160,7 +174,7 @@ func setField(m map[string]any, k string, v any) map[string]any {
 func lookup(m map[string]any, path []string) (any, bool) {
 	var cur any = m
 	for _, p := range path {
-		mm, ok := cur.(map[string]any)
+		mm, ok := unwrap(cur).(map[string]any)
 		if !ok {
 			return nil, false
 		}
@@ -169,5 +183,5 @@ func lookup(m map[string]any, path []string) (any, bool) {
 			return nil, false
 		}
 	}
-	return cur, true
+	return unwrap(cur), true
 }

@@ -2,7 +2,6 @@ package jsonnum
 
 import (
 	"encoding/json"
-	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -209,116 +208,18 @@ func (p *parser) number() any {
 // str reads a string at p.i (a '"'), as encoding/json unquotes it:
 // invalid UTF-8 and lone surrogates become U+FFFD.
 func (p *parser) str() (string, bool) {
-	p.i++ // "
-	start := p.i
-	for p.i < len(p.b) {
-		c := p.b[p.i]
+	start := p.i + 1
+	for i := start; i < len(p.b); i++ {
+		c := p.b[i]
 		if c == '"' {
-			s := string(p.b[start:p.i])
-			p.i++
-			return s, true
+			p.i = i + 1
+			return string(p.b[start:i]), true
 		}
 		if c == '\\' || c < 0x20 || c >= utf8.RuneSelf {
-			break
-		}
-		p.i++
-	}
-	out := make([]byte, p.i-start, p.i-start+16)
-	copy(out, p.b[start:p.i])
-	for p.i < len(p.b) {
-		c := p.b[p.i]
-		switch {
-		case c == '"':
-			p.i++
-			return string(out), true
-		case c < 0x20:
-			return "", false
-		case c == '\\':
-			p.i++
-			if p.i >= len(p.b) {
-				return "", false
-			}
-			e := p.b[p.i]
-			p.i++
-			switch e {
-			case '"', '\\', '/':
-				out = append(out, e)
-			case 'b':
-				out = append(out, '\b')
-			case 'f':
-				out = append(out, '\f')
-			case 'n':
-				out = append(out, '\n')
-			case 'r':
-				out = append(out, '\r')
-			case 't':
-				out = append(out, '\t')
-			case 'u':
-				r, ok := p.hex4()
-				if !ok {
-					return "", false
-				}
-				if utf16.IsSurrogate(r) {
-					if r2, ok2 := p.nextU(); ok2 {
-						if dec := utf16.DecodeRune(r, r2); dec != utf8.RuneError {
-							p.i += 6
-							out = utf8.AppendRune(out, dec)
-							continue
-						}
-					}
-					r = utf8.RuneError
-				}
-				out = utf8.AppendRune(out, r)
-			default:
-				return "", false
-			}
-		case c < utf8.RuneSelf:
-			out = append(out, c)
-			p.i++
-		default:
-			r, size := utf8.DecodeRune(p.b[p.i:])
-			if r == utf8.RuneError && size == 1 {
-				out = utf8.AppendRune(out, utf8.RuneError)
-			} else {
-				out = append(out, p.b[p.i:p.i+size]...)
-			}
-			p.i += size
+			out, n, ok := AppendString(make([]byte, 0, i-start+16), p.b[p.i:])
+			p.i += n
+			return string(out), ok
 		}
 	}
 	return "", false
-}
-
-// hex4 reads the four hex digits of a \u escape.
-func (p *parser) hex4() (rune, bool) {
-	if len(p.b)-p.i < 4 {
-		return 0, false
-	}
-	var r rune
-	for _, c := range p.b[p.i : p.i+4] {
-		switch {
-		case c >= '0' && c <= '9':
-			c -= '0'
-		case c >= 'a' && c <= 'f':
-			c = c - 'a' + 10
-		case c >= 'A' && c <= 'F':
-			c = c - 'A' + 10
-		default:
-			return 0, false
-		}
-		r = r<<4 | rune(c)
-	}
-	p.i += 4
-	return r, true
-}
-
-// nextU peeks at a \uXXXX escape following a surrogate, without moving.
-func (p *parser) nextU() (rune, bool) {
-	if len(p.b)-p.i < 6 || p.b[p.i] != '\\' || p.b[p.i+1] != 'u' {
-		return 0, false
-	}
-	save := p.i
-	p.i += 2
-	r, ok := p.hex4()
-	p.i = save
-	return r, ok
 }
