@@ -8,6 +8,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/sluicelogs/sluice/agent/syslog"
 	"github.com/sluicelogs/sluice/internal/clientsec"
 	"github.com/sluicelogs/sluice/internal/config"
 	"github.com/sluicelogs/sluice/internal/keystore"
@@ -36,6 +37,7 @@ type Config struct {
 	DottedOutputKafka   *KafkaConfig  `yaml:"output.kafka,omitempty"`
 	DottedQueueMem      *QueueMem     `yaml:"queue.mem,omitempty"`
 	DottedQueueEvents   int           `yaml:"queue.mem.events,omitempty"`
+	DottedQueueDisk     *QueueDisk    `yaml:"queue.disk,omitempty"`
 	DottedRegistryPath  string        `yaml:"registry.path,omitempty"`
 	DottedRegistryFlush time.Duration `yaml:"registry.flush,omitempty"`
 
@@ -71,6 +73,18 @@ type InputConfig struct {
 		Max  time.Duration `yaml:"max"`
 	} `yaml:"backoff"`
 	Parsers []ParserConfig `yaml:"parsers"`
+
+	// type: syslog (netconfig.go)
+	Format   string `yaml:"format"`   // rfc3164 | rfc5424 | auto
+	Timezone string `yaml:"timezone"` // of RFC 3164 timestamps
+	Protocol struct {
+		UDP *NetConfig `yaml:"udp"`
+		TCP *NetConfig `yaml:"tcp"`
+	} `yaml:"protocol"`
+	DottedUDP *NetConfig `yaml:"protocol.udp,omitempty"`
+	DottedTCP *NetConfig `yaml:"protocol.tcp,omitempty"`
+	format    syslog.Format
+	location  *time.Location
 
 	includeLines, excludeLines, excludeFiles []*regexp.Regexp
 }
@@ -132,7 +146,8 @@ type KafkaConfig struct {
 
 // QueueConfig is queue:.
 type QueueConfig struct {
-	Mem QueueMem `yaml:"mem"`
+	Mem  QueueMem  `yaml:"mem"`
+	Disk QueueDisk `yaml:"disk"`
 }
 
 // QueueMem is queue.mem: the producer buffers at most Events events.
@@ -188,6 +203,9 @@ func (c *Config) SetDefaults() {
 	for i := range c.Inputs {
 		in := &c.Inputs[i]
 		def(&in.Type, "filestream")
+		if in.Type == "syslog" {
+			in.netDefaults()
+		}
 		defDur(&in.CloseInactive, 5*time.Minute)
 		if in.CleanRemoved == nil {
 			yes := true
@@ -256,10 +274,12 @@ func (c *Config) Validate() error {
 			bad(p+".id", "%q is used by another input", in.ID)
 		}
 		ids[in.ID] = true
-		if in.Type != "filestream" && in.Type != "log" {
-			bad(p+".type", "%q: only filestream is supported", in.Type)
+		if in.Type == "syslog" {
+			in.validateNet(p, bad)
+		} else if in.Type != "filestream" && in.Type != "log" {
+			bad(p+".type", "%q: want filestream or syslog", in.Type)
 		}
-		if len(in.Paths) == 0 {
+		if len(in.Paths) == 0 && in.Type != "syslog" {
 			bad(p+".paths", "at least one path or glob is required")
 		}
 		for j, g := range in.Paths {
@@ -416,6 +436,25 @@ func (c *Config) foldDotted() error {
 			twice("queue.mem.events")
 		}
 		c.Queue.Mem.Events = c.DottedQueueEvents
+	}
+	if c.DottedQueueDisk != nil {
+		c.Queue.Disk = *c.DottedQueueDisk
+	}
+	for i := range c.Inputs {
+		in := &c.Inputs[i]
+		p := fmt.Sprintf("inputs[%d].", i)
+		if in.DottedUDP != nil {
+			if in.Protocol.UDP != nil {
+				twice(p + "protocol.udp")
+			}
+			in.Protocol.UDP, in.DottedUDP = in.DottedUDP, nil
+		}
+		if in.DottedTCP != nil {
+			if in.Protocol.TCP != nil {
+				twice(p + "protocol.tcp")
+			}
+			in.Protocol.TCP, in.DottedTCP = in.DottedTCP, nil
+		}
 	}
 	if c.DottedRegistryPath != "" {
 		c.Registry.Path = c.DottedRegistryPath
