@@ -46,6 +46,10 @@ type Agent struct {
 	trackers *trackers
 	metrics  *agentMetrics
 	meta     meta
+
+	// commits are the disk queues' Commit, run with each registry write.
+	commitMu sync.Mutex
+	commits  []func() error
 }
 
 // New prepares an agent: it opens the registry and reads (or creates) the
@@ -88,15 +92,18 @@ func (a *Agent) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	var inputs []*input
+	var inputs []runner
 	for i := range a.cfg.Inputs {
 		ic := &a.cfg.Inputs[i]
 		if ic.Enabled != nil && !*ic.Enabled {
 			continue
 		}
-		in, err := newInput(ic, a.meta, a.reg, a.trackers, out, a.metrics, a.log)
+		in, err := a.newRunner(ic, out)
 		if err != nil {
 			out.cl.Close()
+			for _, in := range inputs {
+				in.close()
+			}
 			return fmt.Errorf("agent: input %s: %w", ic.ID, err)
 		}
 		inputs = append(inputs, in)
@@ -117,7 +124,7 @@ func (a *Agent) Run(ctx context.Context) error {
 		go func() {
 			defer wg.Done()
 			if err := in.Run(ctx); err != nil {
-				a.log.Error("input stopped", "input", in.cfg.ID, "err", err)
+				a.log.Error("input stopped", "input", in.inputID(), "err", err)
 			}
 		}()
 	}
@@ -167,6 +174,13 @@ func (a *Agent) flushLoop(ctx context.Context) {
 }
 
 func (a *Agent) flush() error {
+	a.commitMu.Lock()
+	for _, c := range a.commits {
+		if err := c(); err != nil {
+			a.log.Error("writing a disk queue's acknowledged position", "err", err)
+		}
+	}
+	a.commitMu.Unlock()
 	a.trackers.syncAll()
 	if err := a.reg.Flush(); err != nil {
 		a.metrics.registryErrors.Inc()

@@ -8,6 +8,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/sluicelogs/sluice/agent/syslog"
 	"github.com/sluicelogs/sluice/internal/clientsec"
 	"github.com/sluicelogs/sluice/internal/config"
 	"github.com/sluicelogs/sluice/internal/keystore"
@@ -36,6 +37,7 @@ type Config struct {
 	DottedOutputKafka   *KafkaConfig  `yaml:"output.kafka,omitempty"`
 	DottedQueueMem      *QueueMem     `yaml:"queue.mem,omitempty"`
 	DottedQueueEvents   int           `yaml:"queue.mem.events,omitempty"`
+	DottedQueueDisk     *QueueDisk    `yaml:"queue.disk,omitempty"`
 	DottedRegistryPath  string        `yaml:"registry.path,omitempty"`
 	DottedRegistryFlush time.Duration `yaml:"registry.flush,omitempty"`
 
@@ -72,7 +74,20 @@ type InputConfig struct {
 	} `yaml:"backoff"`
 	Parsers []ParserConfig `yaml:"parsers"`
 	Stream  string         `yaml:"stream"` // type: container: stdout, stderr or all
-	Format  string         `yaml:"format"` // type: container: auto, docker or cri
+	// format: type container: auto, docker or cri; type syslog: rfc3164,
+	// rfc5424 or auto.
+	Format string `yaml:"format"`
+
+	// type: syslog (netconfig.go)
+	Timezone string `yaml:"timezone"` // of RFC 3164 timestamps
+	Protocol struct {
+		UDP *NetConfig `yaml:"udp"`
+		TCP *NetConfig `yaml:"tcp"`
+	} `yaml:"protocol"`
+	DottedUDP *NetConfig `yaml:"protocol.udp,omitempty"`
+	DottedTCP *NetConfig `yaml:"protocol.tcp,omitempty"`
+	format    syslog.Format
+	location  *time.Location
 
 	includeLines, excludeLines, excludeFiles []*regexp.Regexp
 }
@@ -135,7 +150,8 @@ type KafkaConfig struct {
 
 // QueueConfig is queue:.
 type QueueConfig struct {
-	Mem QueueMem `yaml:"mem"`
+	Mem  QueueMem  `yaml:"mem"`
+	Disk QueueDisk `yaml:"disk"`
 }
 
 // QueueMem is queue.mem: the producer buffers at most Events events.
@@ -191,6 +207,9 @@ func (c *Config) SetDefaults() {
 	for i := range c.Inputs {
 		in := &c.Inputs[i]
 		def(&in.Type, "filestream")
+		if in.Type == inputSyslog {
+			in.netDefaults()
+		}
 		defDur(&in.CloseInactive, 5*time.Minute)
 		if in.CleanRemoved == nil {
 			yes := true
@@ -260,11 +279,15 @@ func (c *Config) Validate() error {
 			bad(p+".id", "%q is used by another input", in.ID)
 		}
 		ids[in.ID] = true
-		if in.Type != "filestream" && in.Type != "log" && in.Type != inputContainer {
-			bad(p+".type", "%q: want filestream, log or container", in.Type)
+		switch in.Type {
+		case "filestream", "log", inputContainer:
+			validateContainer(in, p, bad)
+		case inputSyslog:
+			in.validateNet(p, bad)
+		default:
+			bad(p+".type", "%q: want filestream, log, container or syslog", in.Type)
 		}
-		validateContainer(in, p, bad)
-		if len(in.Paths) == 0 {
+		if len(in.Paths) == 0 && in.Type != inputSyslog {
 			bad(p+".paths", "at least one path or glob is required")
 		}
 		for j, g := range in.Paths {
@@ -421,6 +444,25 @@ func (c *Config) foldDotted() error {
 			twice("queue.mem.events")
 		}
 		c.Queue.Mem.Events = c.DottedQueueEvents
+	}
+	if c.DottedQueueDisk != nil {
+		c.Queue.Disk = *c.DottedQueueDisk
+	}
+	for i := range c.Inputs {
+		in := &c.Inputs[i]
+		p := fmt.Sprintf("inputs[%d].", i)
+		if in.DottedUDP != nil {
+			if in.Protocol.UDP != nil {
+				twice(p + "protocol.udp")
+			}
+			in.Protocol.UDP, in.DottedUDP = in.DottedUDP, nil
+		}
+		if in.DottedTCP != nil {
+			if in.Protocol.TCP != nil {
+				twice(p + "protocol.tcp")
+			}
+			in.Protocol.TCP, in.DottedTCP = in.DottedTCP, nil
+		}
 	}
 	if c.DottedRegistryPath != "" {
 		c.Registry.Path = c.DottedRegistryPath

@@ -27,11 +27,13 @@ var fixedKeys = map[string]bool{"@timestamp": true, "message": true, "log": true
 // object: input, host, agent, tags, and fields (nested, or under the root
 // when fields_under_root; those are written after decoded fields).
 func (in *input) eventTail() (tail, rootFields []byte, err error) {
-	typ := "filestream"
-	if in.cfg.Type == inputContainer {
-		typ = inputContainer
+	typ := in.cfg.Type
+	if typ == "" || typ == "log" {
+		typ = "filestream" // what the file input has always written
 	}
-	b := append([]byte(nil), `},"input":{"type":"`+typ+`","id":`...)
+	b := append([]byte(nil), `},"input":{"type":`...)
+	b = appendString(b, []byte(typ))
+	b = append(b, `,"id":`...)
 	b = appendString(b, []byte(in.cfg.ID))
 	b = append(b, `},"host":{"name":`...)
 	b = appendString(b, []byte(in.meta.hostName))

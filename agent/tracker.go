@@ -36,6 +36,9 @@ type tracker struct {
 	dirty   bool // acked changed since the last sync
 	fp      harvester.Fingerprint
 	kick    func() // tells the registry writer there is news
+	// onAck, if set, is told each new acknowledged offset; a tracker
+	// without a registry (reg nil: a disk queue's) records nothing else.
+	onAck func(acked int64)
 }
 
 // trackers is the set of live trackers, synced into the registry before
@@ -164,6 +167,9 @@ func (tok ackToken) ack() {
 	if len(t.pending) == 0 {
 		t.pending = t.pending[:0:0] // let a large backing array go
 	}
+	if t.onAck != nil {
+		t.onAck(t.acked)
+	}
 	t.dirty = true // the registry takes it at its next flush (sync)
 	if t.kick != nil {
 		t.kick()
@@ -223,6 +229,9 @@ func (t *tracker) sync() {
 
 // record writes the state to the registry; t.mu is held.
 func (t *tracker) record() {
+	if t.reg == nil {
+		return
+	}
 	t.reg.Set(registry.Entry{
 		Key: t.key, Path: t.path, Offset: t.acked, Instance: t.inst,
 		FPLen: t.fp.Len, FP: strconv.FormatUint(t.fp.Hash, 16), Updated: time.Now().UTC(),

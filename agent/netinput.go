@@ -1,0 +1,338 @@
+package agent
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/sluicelogs/sluice/agent/spool"
+	"github.com/sluicelogs/sluice/agent/syslog"
+)
+
+// syslogInput is a type: syslog input: it listens on UDP and/or TCP, puts
+// each message it accepts in its disk queue (package spool) before it
+// reads more from that sender, and ships the queue's records as events.
+// A message is accepted once it is in the queue: a kill -9 of the agent
+// after that loses nothing; the sender's bytes the agent had read but not
+// yet queued (at most one message per connection) are lost with the
+// process, as with any receiver of plain syslog, which has no
+// acknowledgements. While the queue is full the TCP connections are not
+// read (the senders' buffers fill, then their writes block) and UDP
+// datagrams are dropped and counted.
+//
+// Goroutines: Run owns the listeners' loops, one per TCP connection, and
+// the shipper (Run's own).
+type syslogInput struct {
+	base    *input // the input's shared parts: event tail, topic, filters
+	spool   *spool.Spool
+	tr      *tracker
+	parser  *syslog.Parser
+	enc     []byte
+	id      []byte
+	slab    slab
+	stopped chan struct{} // closed when Run's ctx ends: queue appends give up
+
+	mu    sync.Mutex
+	conns map[net.Conn]struct{}
+}
+
+func newSyslogInput(base *input, dir string, maxBytes int64, ts *trackers) (*syslogInput, error) {
+	sp, dropped, err := spool.Open(spool.Options{Dir: dir, MaxBytes: maxBytes, MaxRecordBytes: base.cfg.queueRecordBytes()})
+	if err != nil {
+		return nil, err
+	}
+	if dropped > 0 {
+		base.log.Warn("disk queue: a record cut short by a crash was dropped", "dir", dir, "bytes", dropped)
+	}
+	// The tracker orders the acknowledgements (they come back per
+	// partition, in any order) and moves the queue's acknowledged
+	// position over each acknowledged prefix; the queue, not the
+	// registry, keeps it (Commit, at each registry write).
+	pending, end := sp.Stats()
+	tr := &tracker{acked: end - pending, inst: sp.Instance(), onAck: sp.Ack, kick: ts.kick}
+	return &syslogInput{base: base, spool: sp, tr: tr, parser: syslog.NewParser(base.cfg.format, base.cfg.location),
+		stopped: make(chan struct{}), conns: map[net.Conn]struct{}{}}, nil
+}
+
+// Run listens and ships until ctx ends.
+func (si *syslogInput) Run(ctx context.Context) error {
+	defer si.spool.Close()
+	cfg := si.base.cfg
+	var wg sync.WaitGroup
+	var closers []func()
+	if u := cfg.Protocol.UDP; u != nil {
+		pc, err := net.ListenPacket("udp", u.Host)
+		if err != nil {
+			return fmt.Errorf("protocol.udp.host: %w", err)
+		}
+		closers = append(closers, func() { pc.Close() })
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			si.serveUDP(pc, int(u.MaxMessageSize))
+		}()
+	}
+	if t := cfg.Protocol.TCP; t != nil {
+		l, err := net.Listen("tcp", t.Host)
+		if err != nil {
+			for _, c := range closers {
+				c()
+			}
+			wg.Wait()
+			return fmt.Errorf("protocol.tcp.host: %w", err)
+		}
+		closers = append(closers, func() { l.Close() })
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			si.serveTCP(l, t, &wg)
+		}()
+	}
+	si.base.log.Info("syslog input listening", "udp", hostOf(cfg.Protocol.UDP), "tcp", hostOf(cfg.Protocol.TCP))
+	err := si.ship(ctx)
+	close(si.stopped)
+	for _, c := range closers {
+		c()
+	}
+	si.mu.Lock()
+	for c := range si.conns {
+		c.Close()
+	}
+	si.mu.Unlock()
+	wg.Wait()
+	if errors.Is(err, spool.ErrStopped) {
+		err = nil
+	}
+	return err
+}
+
+func hostOf(c *NetConfig) string {
+	if c == nil {
+		return ""
+	}
+	return c.Host
+}
+
+// Commit writes the queue's acknowledged position (called with each
+// registry write).
+func (si *syslogInput) Commit() error { return si.spool.Commit() }
+
+// queued is a message as the queue keeps it: when it arrived, from where,
+// whether it was cut, and its bytes.
+func appendQueued(dst []byte, at time.Time, from string, truncated bool, msg []byte) []byte {
+	dst = binary.BigEndian.AppendUint64(dst, uint64(at.UnixNano()))
+	flags := byte(0)
+	if truncated {
+		flags = 1
+	}
+	dst = append(dst, flags, byte(len(from)))
+	dst = append(dst, from...)
+	return append(dst, msg...)
+}
+
+func readQueued(rec []byte) (at time.Time, from string, truncated bool, msg []byte, err error) {
+	if len(rec) < 10 || len(rec) < 10+int(rec[9]) {
+		return time.Time{}, "", false, nil, errors.New("a disk queue record too short")
+	}
+	at = time.Unix(0, int64(binary.BigEndian.Uint64(rec)))
+	n := int(rec[9])
+	return at, string(rec[10 : 10+n]), rec[8]&1 != 0, rec[10+n:], nil
+}
+
+func (si *syslogInput) serveUDP(pc net.PacketConn, max int) {
+	buf := make([]byte, 64<<10)
+	var rec []byte
+	for {
+		n, addr, err := pc.ReadFrom(buf)
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			continue
+		}
+		msg, cut := buf[:n], false
+		for len(msg) > 0 && (msg[len(msg)-1] == '\n' || msg[len(msg)-1] == 0) {
+			msg = msg[:len(msg)-1]
+		}
+		if len(msg) == 0 {
+			continue
+		}
+		if len(msg) > max {
+			msg, cut = msg[:max], true
+		}
+		rec = appendQueued(rec[:0], time.Now(), addr.String(), cut, msg)
+		if _, ok, err := si.spool.TryAppend(rec); err != nil || !ok {
+			reason := "disk queue full"
+			if err != nil {
+				reason = "disk queue error"
+				si.base.log.Error("syslog: queueing a datagram", "err", err)
+			}
+			si.base.metrics.dropped.WithLabelValues(reason).Inc()
+		}
+	}
+}
+
+func (si *syslogInput) serveTCP(l net.Listener, cfg *NetConfig, wg *sync.WaitGroup) {
+	for {
+		c, err := l.Accept()
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				continue
+			}
+			time.Sleep(50 * time.Millisecond) // e.g. out of file descriptors: back off, go on
+			continue
+		}
+		si.mu.Lock()
+		full := cfg.MaxConnections > 0 && len(si.conns) >= cfg.MaxConnections
+		if !full {
+			si.conns[c] = struct{}{}
+		}
+		si.mu.Unlock()
+		if full {
+			c.Close()
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() {
+				si.mu.Lock()
+				delete(si.conns, c)
+				si.mu.Unlock()
+				c.Close()
+			}()
+			si.serveConn(c, cfg)
+		}()
+	}
+}
+
+// serveConn reads one sender's messages into the queue, one at a time: a
+// full queue stops the reading.
+func (si *syslogInput) serveConn(c net.Conn, cfg *NetConfig) {
+	from := c.RemoteAddr().String()
+	fr := syslog.NewFramer(deadlineReader{c, cfg.Timeout}, cfg.framing, cfg.LineDelimiter[0], int(cfg.MaxMessageSize))
+	var rec []byte
+	for {
+		msg, cut, err := fr.Next()
+		if err != nil {
+			if errors.Is(err, syslog.ErrFraming) {
+				si.base.log.Warn("syslog: closing a connection that is not syslog", "remote", from, "err", err)
+			}
+			return
+		}
+		rec = appendQueued(rec[:0], time.Now(), from, cut, msg)
+		if _, err := si.spool.Append(si.stopped, rec); err != nil {
+			if !errors.Is(err, spool.ErrFull) && !errors.Is(err, spool.ErrClosed) {
+				si.base.log.Error("syslog: queueing a message", "remote", from, "err", err)
+			}
+			return
+		}
+	}
+}
+
+// deadlineReader reads from a connection that is closed once silent for
+// timeout (Filebeat's timeout).
+type deadlineReader struct {
+	c       net.Conn
+	timeout time.Duration
+}
+
+func (r deadlineReader) Read(p []byte) (int, error) {
+	if r.timeout > 0 {
+		_ = r.c.SetReadDeadline(time.Now().Add(r.timeout))
+	}
+	return r.c.Read(p)
+}
+
+// ship reads the queue and publishes an event per record until ctx ends.
+func (si *syslogInput) ship(ctx context.Context) error {
+	in := si.base
+	for {
+		r, err := si.spool.Next(ctx.Done())
+		if err != nil {
+			return err
+		}
+		at, from, cut, raw, err := readQueued(r.Payload)
+		tok := si.tr.add(r.End)
+		if err != nil {
+			in.log.Error("syslog: a disk queue record is unreadable; skipped", "err", err)
+			tok.ack()
+			continue
+		}
+		m := si.parser.Parse(raw)
+		msg := message{text: []byte(m.Text), at: at, end: r.End}
+		if cut {
+			msg.flag("truncated")
+		}
+		if !in.keep(msg.text) {
+			in.metrics.filtered.Inc()
+			tok.ack()
+			continue
+		}
+		logObj := map[string]any{"syslog": m.Fields(), "source": map[string]any{"address": from}}
+		msg.fields = map[string]any{"log": logObj}
+		ts := at
+		if !m.Timestamp.IsZero() {
+			ts = m.Timestamp
+		}
+		si.enc = si.appendEvent(si.enc[:0], &msg, ts, logObj, m.Err)
+		rec := si.slab.record(ctx, tok)
+		rec.Topic = in.topic(&msg, "")
+		if k := in.out.cfg.key; k != nil {
+			key, _ := resolve(k, in.lookup(&msg, ""), "")
+			rec.Key = []byte(key)
+		}
+		rec.Value = si.slab.copyOf(si.enc)
+		si.id = tok.eventID(si.id[:0], r.End)
+		rec.Headers = append(rec.Headers, kgo.RecordHeader{Key: eventIDHeader, Value: si.slab.copyOf(si.id)})
+		rec.Timestamp = at
+		in.metrics.events.Inc()
+		in.out.publish(rec)
+	}
+}
+
+// appendEvent writes a syslog event: @timestamp, message, log (syslog
+// and source), flags, an error when the message did not parse, then the
+// input's tail as a file event's.
+func (si *syslogInput) appendEvent(b []byte, m *message, ts time.Time, logObj map[string]any, perr error) []byte {
+	in := si.base
+	b = append(b, `{"@timestamp":"`...)
+	b = ts.UTC().AppendFormat(b, "2006-01-02T15:04:05.000Z07:00")
+	b = append(b, `","message":`...)
+	b = appendString(b, m.text)
+	b = append(b, `,"log":{"syslog":`...)
+	sl, _ := json.Marshal(logObj["syslog"]) // ints and strings: always encodable
+	b = append(b, sl...)
+	b = append(b, `,"source":{"address":`...)
+	b = appendString(b, []byte(logObj["source"].(map[string]any)["address"].(string)))
+	b = append(b, '}')
+	if len(m.flags) > 0 {
+		b = append(b, `,"flags":[`...)
+		for i, f := range m.flags {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, []byte(f))
+		}
+		b = append(b, ']')
+	}
+	b = append(b, in.tailJSON...)
+	if perr != nil {
+		b = append(b, `,"error":{"message":`...)
+		b = appendString(b, validText([]byte(perr.Error())))
+		b = append(b, '}')
+	}
+	b = append(b, in.rootFieldsJSON...)
+	return append(b, '}')
+}
