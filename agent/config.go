@@ -71,6 +71,8 @@ type InputConfig struct {
 		Max  time.Duration `yaml:"max"`
 	} `yaml:"backoff"`
 	Parsers []ParserConfig `yaml:"parsers"`
+	// file_identity and prospector.scanner.fingerprint (identity_config.go).
+	IdentityConfig `yaml:",inline"`
 
 	includeLines, excludeLines, excludeFiles []*regexp.Regexp
 }
@@ -199,6 +201,7 @@ func (c *Config) SetDefaults() {
 		if in.MaxBytes == 0 {
 			in.MaxBytes = 10 << 20
 		}
+		in.setIdentityDefaults()
 		for _, p := range in.Parsers {
 			if m := p.Multiline; m != nil {
 				def(&m.Type, "pattern")
@@ -285,6 +288,7 @@ func (c *Config) Validate() error {
 		if in.MaxBytes < 0 {
 			bad(p+".max_bytes", "must be positive")
 		}
+		in.validateIdentity(p, bad)
 		if in.HarvesterLimit < 0 {
 			bad(p+".harvester_limit", "must be 0 (no limit) or positive")
 		}

@@ -4,18 +4,20 @@ import (
 	"context"
 	"time"
 
+	"github.com/sluicelogs/sluice/agent/harvester"
 	"github.com/sluicelogs/sluice/internal/jsonnum"
 )
 
 // message is what the parsers pass along: one event's text and where its
 // lines are in the file.
 type message struct {
-	text   []byte         // owned by the message
-	offset int64          // log.offset: where its first line starts
-	end    int64          // just after its last line: acknowledged up to here
-	flags  []string       // log.flags: truncated, multiline
-	fields map[string]any // decoded by ndjson
-	at     time.Time      // when its last line was read
+	text   []byte                // owned by the message
+	offset int64                 // log.offset: where its first line starts
+	end    int64                 // just after its last line: acknowledged up to here
+	check  harvester.Fingerprint // of the raw bytes before end (harvester.Line.Check)
+	flags  []string              // log.flags: truncated, multiline
+	fields map[string]any        // decoded by ndjson
+	at     time.Time             // when its last line was read
 }
 
 func (m *message) flag(f string) {
@@ -77,7 +79,7 @@ func (ml *multiline) start(m *message) { ml.cur, ml.lines = m, 1 }
 func (ml *multiline) add(m *message) {
 	c := ml.cur
 	ml.lines++
-	c.end, c.at = m.end, m.at
+	c.end, c.at, c.check = m.end, m.at, m.check
 	c.flag("multiline")
 	for _, f := range m.flags {
 		c.flag(f)

@@ -48,12 +48,24 @@ type Entry struct {
 	Offset int64  `json:"offset"`
 	FPLen  int    `json:"fp_len"`
 	FP     string `json:"fp"` // hex of the fingerprint hash
+	// TailLen and Tail check the offset: the hash (hex) of the file's
+	// TailLen bytes before Offset as they were read. A file whose bytes
+	// there differ was truncated and written again: it is read from 0.
+	// Entries written before the check have none (TailLen 0).
+	TailLen int    `json:"tail_len,omitempty"`
+	Tail    string `json:"tail,omitempty"`
 	// Instance names this reading of the file: a random id given when the
 	// file is first read, and again whenever it is read from the start
 	// (truncated, or a new file on the same inode). With a line's offset
 	// it names the line's event for good (the record's _id header).
 	Instance string    `json:"instance,omitempty"`
 	Updated  time.Time `json:"updated"`
+}
+
+// TailHash returns the hash of the bytes before the offset.
+func (e Entry) TailHash() uint64 {
+	v, _ := strconv.ParseUint(e.Tail, 16, 64)
+	return v
 }
 
 // FPHash returns the fingerprint hash.
@@ -122,6 +134,13 @@ func decode(b []byte) (map[string]Entry, error) {
 			return nil, bad("offset %d is negative", e.Offset)
 		case e.FPLen < 0:
 			return nil, bad("fp_len %d is negative", e.FPLen)
+		case e.TailLen < 0 || int64(e.TailLen) > e.Offset:
+			return nil, bad("tail_len %d is negative or beyond the offset", e.TailLen)
+		}
+		if e.Tail != "" {
+			if _, err := strconv.ParseUint(e.Tail, 16, 64); err != nil {
+				return nil, bad("tail %q is not a 64-bit hexadecimal hash", e.Tail)
+			}
 		}
 		if e.FP != "" {
 			if _, err := strconv.ParseUint(e.FP, 16, 64); err != nil {
