@@ -66,7 +66,7 @@ type Line struct {
 	End       int64     // just after its newline: where reading resumes
 	Truncated bool      // Data was cut at MaxBytes
 	Read      time.Time // when the read that completed the line returned
-	// Check is a hash of the line's last raw bytes (TailSize, with its
+	// Check is a hash of the line's raw bytes (its last TailSize, with its
 	// newline): resuming at End, ReadTail must find them there again.
 	Check Fingerprint
 }

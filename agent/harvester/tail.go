@@ -6,13 +6,21 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/cespare/xxhash/v2"
 )
 
 // TailSize is how many bytes before an offset its tail check covers: a
 // file truncated and written again past where it was read (with the same
 // first bytes: a fixed header) is told from the file that was read by
-// the bytes just before that offset, which then differ.
-const TailSize = 32
+// the bytes just before that offset, which then differ. It covers the
+// whole last line of most logs: lines that end alike (an access log's
+// user agent) mostly start differently (a timestamp).
+const TailSize = 1024
+
+// tailHash hashes the bytes of a tail check: xxHash64, fast enough for
+// every line (a line's check is taken as it is read).
+func tailHash(b []byte) uint64 { return xxhash.Sum64(b) }
 
 // ReadTail hashes the (up to TailSize, at most n) bytes of f that end at
 // offset. Its Len is less than n when f is shorter than offset.
@@ -23,7 +31,7 @@ func ReadTail(f *os.File, offset int64, n int) (Fingerprint, error) {
 	if err != nil && !errors.Is(err, io.EOF) {
 		return Fingerprint{}, err
 	}
-	return Fingerprint{Len: got, Hash: hash(buf[:got])}, nil
+	return Fingerprint{Len: got, Hash: tailHash(buf[:got])}, nil
 }
 
 // tailOf is the check of a line whose raw bytes (with its newline) end
@@ -32,7 +40,7 @@ func tailOf(b []byte) Fingerprint {
 	if len(b) > TailSize {
 		b = b[len(b)-TailSize:]
 	}
-	return Fingerprint{Len: len(b), Hash: hash(b)}
+	return Fingerprint{Len: len(b), Hash: tailHash(b)}
 }
 
 // keepTail remembers the last bytes read (b, read at pos): the bytes
