@@ -5,7 +5,12 @@
 //
 // A file's identity is its device and inode plus a fingerprint (a hash of
 // its first FingerprintSize bytes, or of all of them while it is shorter),
-// so that a new file that reuses an inode is not taken for the old one.
+// so that a new file that reuses an inode is not taken for the old one
+// (the agent's fingerprint identity keys files by content instead, and
+// stops a harvester at a truncation: Config.StopOnChange). Before each
+// read the bytes before its position are compared with the last ones read
+// (tail.go): a file truncated and written again past the position with the
+// same first bytes is caught there.
 package harvester
 
 import (

@@ -4,7 +4,16 @@
 // On disk it is one JSON file, <dir>/registry.json:
 //
 //	{"version":1,"files":[{"key":"input/dev-ino","path":"/var/log/app.log",
-//	  "offset":1234,"fp_len":1024,"fp":"9f…","updated":"2024-…"}]}
+//	  "offset":1234,"fp_len":1024,"fp":"9f…","tail_len":57,"tail":"3c…",
+//	  "updated":"2024-…"}]}
+//
+// A key is "<input id>/<device>-<inode>" (file_identity native) or
+// "<input id>/fingerprint-<sha256 hex>" (fingerprint); both kinds may be in
+// one registry, and the agent moves an entry from one to the other when an
+// input's identity changes. fp is a 64-bit FNV-1a hash of the first fp_len
+// bytes, tail an xxHash64 of the tail_len bytes before offset (absent in
+// registries written before it: the offset is then checked by size and
+// first bytes only).
 //
 // Invariants: an entry's offset only ever covers lines the brokers
 // acknowledged, so resuming there loses nothing; the file is replaced
@@ -16,7 +25,8 @@
 //
 // Open refuses, with an error naming the entry, a file the agent cannot
 // have written: another version, an entry without a key, a negative
-// offset or fp_len, an fp that is not hexadecimal, a key twice
+// offset, fp_len or tail_len, a tail_len beyond the offset, an fp or tail
+// that is not hexadecimal, a key twice
 // (FuzzDecode, seed corpus in testdata/fuzz).
 //
 // Entries are removed by the agent's inputs (clean_removed: a file no scan
