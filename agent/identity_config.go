@@ -22,7 +22,7 @@ const (
 // prospector.scanner.fingerprint keys, spelt nested or dotted as in
 // filebeat.yml. It is inlined in InputConfig.
 type IdentityConfig struct {
-	FileIdentity map[string]any   `yaml:"file_identity"` // {native: ~} or {fingerprint: ~}
+	FileIdentity map[string]any   `yaml:"file_identity,omitempty"` // {native: ~} or {fingerprint: ~}
 	Prospector   ProspectorConfig `yaml:"prospector"`
 
 	DottedNative      yaml.Node `yaml:"file_identity.native,omitempty"`
@@ -69,8 +69,9 @@ func (in *InputConfig) Identity() Identity { return in.identity }
 // SetDefaults).
 func (in *InputConfig) Fingerprint() FingerprintConfig { return in.Prospector.Scanner.Fingerprint }
 
-// setIdentityDefaults folds the dotted spellings into the nested ones and
-// defaults them.
+// setIdentityDefaults folds the dotted spellings into the nested ones
+// (leaving the dotted fields empty, so that a Config written out has each
+// key once) and defaults them.
 func (in *InputConfig) setIdentityDefaults() {
 	ic := &in.IdentityConfig
 	fp := &ic.Prospector.Scanner.Fingerprint
@@ -92,15 +93,23 @@ func (in *InputConfig) setIdentityDefaults() {
 	if fp.Length == 0 {
 		fp.Length = DefaultFingerprintLength
 	}
-	if ic.FileIdentity == nil {
-		ic.FileIdentity = map[string]any{}
+	// A copy: an InputConfig copied from another (sluice up's) shares
+	// the map.
+	kinds := make(map[string]any, len(ic.FileIdentity)+1)
+	for k, v := range ic.FileIdentity {
+		kinds[k] = v
 	}
 	if ic.DottedNative.Kind != 0 {
-		ic.FileIdentity[string(IdentityNative)] = nil
+		kinds[string(IdentityNative)] = nil
 	}
 	if ic.DottedFingerprint.Kind != 0 {
-		ic.FileIdentity[string(IdentityFingerprint)] = nil
+		kinds[string(IdentityFingerprint)] = nil
 	}
+	if len(kinds) > 0 {
+		ic.FileIdentity = kinds
+	}
+	ic.DottedNative, ic.DottedFingerprint, ic.DottedScanner, ic.DottedFP = yaml.Node{}, yaml.Node{}, nil, nil
+	ic.DottedFPEnabled, ic.DottedFPOffset, ic.DottedFPLength = nil, nil, nil
 	ic.identity = DefaultIdentity
 	for k := range ic.FileIdentity {
 		ic.identity = Identity(k) // Validate refuses more than one
