@@ -94,3 +94,32 @@ func TestReadTail(t *testing.T) {
 		t.Fatalf("read to %d", end)
 	}
 }
+
+// BenchmarkRun reads a file of 100-byte lines through Run (with each
+// line's tail check and the check before every read) to its end.
+func BenchmarkRun(b *testing.B) {
+	b.ReportAllocs()
+	text := strings.Repeat(strings.Repeat("x", 99)+"\n", 100000)
+	path := filepath.Join(b.TempDir(), "x.log")
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(text)))
+	for b.Loop() {
+		ctx, cancel := context.WithCancel(context.Background())
+		n := 0
+		h, err := Open(path, 0, Fingerprint{}, testCfg, Hooks{Line: func(context.Context, Line) error {
+			if n++; n == 100000 {
+				cancel()
+			}
+			return nil
+		}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := h.Run(ctx); err != nil {
+			b.Fatal(err)
+		}
+		cancel()
+	}
+}
