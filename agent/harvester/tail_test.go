@@ -7,6 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/sluicelogs/sluice/internal/await"
 )
 
 // TestRewrittenWithSameHeader: the file has a fixed header longer than
@@ -52,7 +55,7 @@ func TestRewrittenWithSameHeader(t *testing.T) {
 		h0, o1 := len(header), len(header)+6
 		if stop {
 			c.wait(t, fmt.Sprintf("0:#,%d:old-1,%d:old-2", h0, o1))
-			if r := <-done; r != Changed {
+			if r := awaitReason(t, done); r != Changed {
 				t.Fatalf("reason %v, want changed", r)
 			}
 		} else {
@@ -62,6 +65,46 @@ func TestRewrittenWithSameHeader(t *testing.T) {
 		}
 		cancel()
 	}
+}
+
+// TestStopOnChangeTruncated: under StopOnChange a file truncated below
+// what was read ends Run with Changed, without a Reset.
+func TestStopOnChangeTruncated(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "x.log")
+	if err := os.WriteFile(path, []byte("one\ntwo\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var c collector
+	cfg := testCfg
+	cfg.StopOnChange = true
+	h, err := Open(path, 0, Fingerprint{}, cfg, c.hooks())
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan Reason, 1)
+	go func() { r, _ := h.Run(context.Background()); done <- r }()
+	c.wait(t, "0:one,4:two")
+	if err := os.Truncate(path, 2); err != nil {
+		t.Fatal(err)
+	}
+	if r := awaitReason(t, done); r != Changed || c.resets != 0 {
+		t.Fatalf("reason %v, %d resets; want changed and none", r, c.resets)
+	}
+}
+
+// awaitReason waits for Run's reason on done.
+func awaitReason(t *testing.T, done <-chan Reason) Reason {
+	t.Helper()
+	var r Reason
+	await.Eventually(t, 5*time.Second, 5*time.Millisecond, func() error {
+		select {
+		case r = <-done:
+			return nil
+		default:
+			return fmt.Errorf("the harvester runs on after the file changed")
+		}
+	})
+	return r
 }
 
 // TestReadTail: the check of a line is what ReadTail finds before its end.
