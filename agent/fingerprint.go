@@ -35,39 +35,52 @@ func fingerprint(f *os.File, fc FingerprintConfig) (string, error) {
 // fileKey returns the registry key of the file at path under the input's
 // identity (id is its device and inode), and false when the file has no
 // key yet: under the fingerprint identity, until it has offset+length
-// bytes (it is not read before, as in Filebeat). A file the registry
-// knows under the other identity's key has its entry moved to this one
-// (migrate).
+// bytes (it is not read before, as in Filebeat). Under the fingerprint
+// identity, a file the registry knows by its device and inode has its
+// entry moved to its fingerprint (migrate).
 func (in *input) fileKey(path string, id harvester.ID) (string, bool) {
 	native := in.cfg.ID + "/" + id.String()
-	fc := in.cfg.Fingerprint()
 	if in.cfg.Identity() != IdentityFingerprint {
-		if _, ok := in.reg.Get(native); ok || !*fc.Enabled {
-			return native, true
-		}
+		return native, true // nothing to open: scans stay cheap
 	}
 	f, err := os.Open(path)
 	if err != nil {
 		return "", false
 	}
 	defer f.Close()
-	sum, err := fingerprint(f, fc)
+	sum, err := fingerprint(f, in.cfg.Fingerprint())
 	if err != nil {
 		if !errors.Is(err, errTooShort) {
 			in.log.Warn("cannot fingerprint file", "path", path, "err", err)
 		}
-		if in.cfg.Identity() == IdentityFingerprint {
-			return "", false
-		}
-		return native, true
+		return "", false
 	}
-	byContent := in.cfg.ID + "/" + fingerprintKeyPrefix + sum
-	if in.cfg.Identity() == IdentityFingerprint {
-		in.migrate(f, path, native, byContent)
-		return byContent, true
+	key := in.cfg.ID + "/" + fingerprintKeyPrefix + sum
+	in.migrate(f, path, native, key)
+	return key, true
+}
+
+// adoptFingerprintEntry is the other way of fileKey's migration: under
+// the native identity, a file about to be read that has no entry under
+// key (its device and inode) takes its fingerprint's entry, if the
+// registry has one. It is called only then (not at every scan), so that
+// native scans open no file.
+func (in *input) adoptFingerprintEntry(path, key string) {
+	fc := in.cfg.Fingerprint()
+	if in.cfg.Identity() == IdentityFingerprint || !*fc.Enabled {
+		return
 	}
-	in.migrate(f, path, byContent, native)
-	return native, true
+	if _, ok := in.reg.Get(key); ok {
+		return
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	if sum, err := fingerprint(f, fc); err == nil {
+		in.migrate(f, path, in.cfg.ID+"/"+fingerprintKeyPrefix+sum, key)
+	}
 }
 
 // migrate moves the registry entry of the file f (at path) from key from

@@ -281,6 +281,7 @@ func (in *input) consider(ctx context.Context, path string) (key string) {
 	if in.cfg.IgnoreOlder > 0 && time.Since(fi.ModTime()) > in.cfg.IgnoreOlder {
 		return
 	}
+	in.adoptFingerprintEntry(path, key)
 	offset, fp, check, instance := in.resumeAt(key, path, fi.Size())
 	if offset == fi.Size() {
 		return // nothing new; a write or the next scan brings it back
