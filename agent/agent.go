@@ -2,13 +2,44 @@
 // files named by globs and produces every line, as an ECS-shaped JSON
 // event, to Kafka topics — a sluice broker or any Kafka cluster.
 //
-// Delivery is at least once. Per file (keyed by input id, device and inode)
-// the registry (package registry) holds the offset below which the brokers
-// acknowledged every line; it is written atomically every registry.flush
-// and at shutdown, and reading resumes there after a restart or a crash,
-// so only lines whose batch was not acknowledged are sent twice. The
-// producer's buffer is bounded by queue.mem.events: when the brokers are
-// unreachable, reading stops until they take events again.
+// Delivery is at least once. Per file (keyed by input id and the file's
+// identity, below) the registry (package registry) holds the offset below
+// which the brokers acknowledged every line; it is written atomically
+// every registry.flush and at shutdown, and reading resumes there after a
+// restart or a crash, so only lines whose batch was not acknowledged are
+// sent twice. The producer's buffer is bounded by queue.mem.events: when
+// the brokers are unreachable, reading stops until they take events again.
+//
+// File identity (an input's file_identity, as Filebeat's):
+//
+//   - native (the default): device and inode. A copy of a file (logrotate's
+//     copytruncate) is a new file: if the glob matches it, it is shipped
+//     again from its start, so keep copies out of the glob.
+//   - fingerprint: the SHA-256 of the file's bytes [offset, offset+length)
+//     (prospector.scanner.fingerprint.offset, default 0, and .length,
+//     default 1024, at least 64). A copy is the same file: it continues
+//     from the offset acknowledged for the original, and a harvester whose
+//     file is truncated stops (the entry stays for the copy); the truncated
+//     file is another file once it has a fingerprint of its own. A file
+//     shorter than offset+length has no identity yet and is not read until
+//     it grows to it. Two files whose fingerprinted bytes are equal are one
+//     file to the agent: logs that start with the same fixed header of
+//     length bytes or more need an offset past the header (or native).
+//     Renames keep both identities; compressed rotations (.gz) are not
+//     recognised as anything: leave them out with the glob or
+//     exclude_files.
+//
+// Fingerprint is not the default, unlike Filebeat 9: an existing install
+// would stop shipping files shorter than 1 KiB until they grow. Changing
+// file_identity reships nothing: when a scan finds a file whose entry is
+// under the other identity's key, and it is that entry's file (same first
+// bytes and same bytes before the offset), the entry moves to the new key.
+//
+// Truncation: a file whose size is below the offset, whose first bytes
+// changed, or whose bytes before the offset differ from those read (a
+// hash of the last line, up to 1 KiB, kept with every acknowledged offset
+// and compared before every read) was truncated and is read from 0 — also
+// when it was written again past the old offset with the same header.
 //
 // Goroutines: Agent.Run owns the registry flusher and one goroutine per
 // input; each input owns its harvesters (package harvester), one per open

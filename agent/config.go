@@ -89,6 +89,9 @@ type InputConfig struct {
 	format    syslog.Format
 	location  *time.Location
 
+	// file_identity and prospector.scanner.fingerprint (identity_config.go).
+	IdentityConfig `yaml:",inline"`
+
 	includeLines, excludeLines, excludeFiles []*regexp.Regexp
 }
 
@@ -222,6 +225,7 @@ func (c *Config) SetDefaults() {
 			in.MaxBytes = 10 << 20
 		}
 		containerDefaults(in)
+		in.setIdentityDefaults()
 		for _, p := range in.Parsers {
 			if m := p.Multiline; m != nil {
 				def(&m.Type, "pattern")
@@ -313,6 +317,7 @@ func (c *Config) Validate() error {
 		if in.MaxBytes < 0 {
 			bad(p+".max_bytes", "must be positive")
 		}
+		in.validateIdentity(p, bad)
 		if in.HarvesterLimit < 0 {
 			bad(p+".harvester_limit", "must be 0 (no limit) or positive")
 		}

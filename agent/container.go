@@ -154,7 +154,7 @@ func (fr *fileReader) skipRecord(m *message) {
 		}
 	}
 	fr.in.metrics.filtered.Inc()
-	fr.tr.add(m.end).ack()
+	fr.tr.add(m.end, m.check).ack()
 }
 
 // preEncoded is a field value with its JSON written once: the fields of a

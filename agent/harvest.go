@@ -108,13 +108,13 @@ func (fr *fileReader) line(ctx context.Context, l harvester.Line) error {
 			fr.text = appendValid(fr.text[:0], text)
 			text = fr.text
 		}
-		fr.msg = message{text: text, offset: l.Offset, end: l.End, at: l.Read, flags: fr.msg.flags[:0]}
+		fr.msg = message{text: text, offset: l.Offset, end: l.End, at: l.Read, check: l.Check, flags: fr.msg.flags[:0]}
 		if l.Truncated {
 			fr.msg.flag("truncated")
 		}
 		return fr.emit(ctx, &fr.msg)
 	}
-	msg := &message{text: validText(l.Data), offset: l.Offset, end: l.End, at: l.Read}
+	msg := &message{text: validText(l.Data), offset: l.Offset, end: l.End, at: l.Read, check: l.Check}
 	if l.Truncated {
 		msg.flag("truncated")
 	}
@@ -163,7 +163,7 @@ func (fr *fileReader) emit(ctx context.Context, m *message) error {
 		// other ids.
 		fr.in.log.Warn("writing the registry", "err", err)
 	}
-	tok := fr.tr.add(m.end)
+	tok := fr.tr.add(m.end, m.check)
 	if !fr.in.keep(m.text) {
 		fr.in.metrics.filtered.Inc()
 		tok.ack()

@@ -264,9 +264,15 @@ func (in *input) consider(ctx context.Context, path string) (key string) {
 		return ""
 	}
 	id := harvester.FileID(fi)
-	key = in.cfg.ID + "/" + id.String()
+	key, ok := in.fileKey(path, id)
+	if !ok {
+		return ""
+	}
 	in.mu.Lock()
 	_, busy := in.running[id]
+	// Under the fingerprint identity a copy of a file being read (or
+	// with events in flight) is that file: it waits for the harvester.
+	busy = busy || in.trackers.has(key)
 	full := in.cfg.HarvesterLimit > 0 && len(in.running) >= in.cfg.HarvesterLimit
 	in.mu.Unlock()
 	if busy || full {
@@ -275,16 +281,17 @@ func (in *input) consider(ctx context.Context, path string) (key string) {
 	if in.cfg.IgnoreOlder > 0 && time.Since(fi.ModTime()) > in.cfg.IgnoreOlder {
 		return
 	}
-	offset, fp, instance := in.resumeAt(key, path, fi.Size())
+	in.adoptFingerprintEntry(path, key)
+	offset, fp, check, instance := in.resumeAt(key, path, fi.Size())
 	if offset == fi.Size() {
 		return // nothing new; a write or the next scan brings it back
 	}
-	tr := newTracker(in.reg, key, path, offset, fp, instance)
+	tr := newTracker(in.reg, key, path, offset, fp, check, instance)
 	in.trackers.add(tr)
 	fr := in.newFileReader(path, tr)
 	h, err := harvester.Open(path, offset, fp, harvester.Config{
 		MaxBytes: in.cfg.MaxBytes, BackoffInit: in.cfg.Backoff.Init, BackoffMax: in.cfg.Backoff.Max,
-		CloseInactive: in.cfg.CloseInactive,
+		CloseInactive: in.cfg.CloseInactive, StopOnChange: in.cfg.Identity() == IdentityFingerprint,
 	}, fr.hooks())
 	if err != nil {
 		in.trackers.remove(tr)
@@ -313,23 +320,26 @@ func (in *input) consider(ctx context.Context, path string) (key string) {
 
 // resumeAt returns where to start reading the file with registry key key:
 // the acknowledged offset if the registry knows this very file (same
-// fingerprint, not shorter than the offset), else 0.
-func (in *input) resumeAt(key, path string, size int64) (int64, harvester.Fingerprint, string) {
+// first bytes, not shorter than the offset, the same bytes before it),
+// else 0; with the fingerprint and the check of the bytes before the
+// offset, and the file's instance.
+func (in *input) resumeAt(key, path string, size int64) (int64, harvester.Fingerprint, harvester.Fingerprint, string) {
+	var none harvester.Fingerprint
 	e, ok := in.reg.Get(key)
 	if !ok || e.Offset == 0 && e.FPLen == 0 {
-		return 0, harvester.Fingerprint{}, e.Instance
+		return 0, none, none, e.Instance
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return 0, harvester.Fingerprint{}, ""
+		return 0, none, none, ""
 	}
 	defer f.Close()
-	fp, err := harvester.ReadFingerprint(f, e.FPLen)
-	if err != nil || fp != (harvester.Fingerprint{Len: e.FPLen, Hash: e.FPHash()}) || size < e.Offset {
-		in.log.Info("file changed since it was last read (truncated or a new file on the same inode); reading it from the start", "path", path)
-		return 0, harvester.Fingerprint{}, ""
+	fp, check := entryFingerprint(e.FPLen, e.FPHash()), entryFingerprint(e.TailLen, e.TailHash())
+	if size < e.Offset || !sameFile(f, e.Offset, fp, check) {
+		in.log.Info("file changed since it was last read (truncated, or a new file on the same inode or with the same first bytes); reading it from the start", "path", path)
+		return 0, none, none, ""
 	}
-	return e.Offset, fp, e.Instance
+	return e.Offset, fp, check, e.Instance
 }
 
 // harvest runs one harvester, then keeps its slot until its events are
@@ -346,6 +356,9 @@ func (in *input) harvest(ctx context.Context, h *harvester.Harvester, fr *fileRe
 	}
 	fr.countMetrics()
 	in.log.Debug("harvester done", "path", h.Path, "reason", reason, "offset", h.Offset())
+	if reason == harvester.Changed {
+		in.truncatedByContent(h.Path)
+	}
 	in.metrics.harvesters.Dec()
 	tick := time.NewTicker(50 * time.Millisecond)
 	for fr.tr.inFlight() > 0 && ctx.Err() == nil {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/sluicelogs/sluice/agent/harvester"
 	"github.com/sluicelogs/sluice/agent/spool"
 	"github.com/sluicelogs/sluice/agent/syslog"
 )
@@ -264,7 +265,7 @@ func (si *syslogInput) ship(ctx context.Context) error {
 			return err
 		}
 		at, from, cut, raw, err := readQueued(r.Payload)
-		tok := si.tr.add(r.End)
+		tok := si.tr.add(r.End, harvester.Fingerprint{}) // no file: nothing to check
 		if err != nil {
 			in.log.Error("syslog: a disk queue record is unreadable; skipped", "err", err)
 			tok.ack()

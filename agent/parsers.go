@@ -4,20 +4,22 @@ import (
 	"context"
 	"time"
 
+	"github.com/sluicelogs/sluice/agent/harvester"
 	"github.com/sluicelogs/sluice/internal/jsonnum"
 )
 
 // message is what the parsers pass along: one event's text and where its
 // lines are in the file.
 type message struct {
-	text   []byte         // owned by the message
-	offset int64          // log.offset: where its first line starts
-	end    int64          // just after its last line: acknowledged up to here
-	flags  []string       // log.flags: truncated, multiline
-	fields map[string]any // decoded by ndjson
-	at     time.Time      // when its last line was read
-	ts     time.Time      // @timestamp when set (the container record's time), else at
-	shared bool           // fields is shared with other messages: copied before a change (set)
+	text   []byte                // owned by the message
+	offset int64                 // log.offset: where its first line starts
+	end    int64                 // just after its last line: acknowledged up to here
+	check  harvester.Fingerprint // of the raw bytes before end (harvester.Line.Check)
+	flags  []string              // log.flags: truncated, multiline
+	fields map[string]any        // decoded by ndjson
+	at     time.Time             // when its last line was read
+	ts     time.Time             // @timestamp when set (the container record's time), else at
+	shared bool                  // fields is shared with other messages: copied before a change (set)
 }
 
 // set sets the field k of m.
@@ -91,7 +93,7 @@ func (ml *multiline) start(m *message) { ml.cur, ml.lines = m, 1 }
 func (ml *multiline) add(m *message) {
 	c := ml.cur
 	ml.lines++
-	c.end, c.at = m.end, m.at
+	c.end, c.at, c.check = m.end, m.at, m.check
 	c.flag("multiline")
 	for _, f := range m.flags {
 		c.flag(f)

@@ -24,6 +24,13 @@ import (
 // broker's address. Everything is stopped when the test ends.
 func startBrokerProcesses(t *testing.T, bin string, topics ...string) string {
 	t.Helper()
+	return startBrokerCluster(t, bin, topics...).Addr
+}
+
+// startBrokerCluster is startBrokerProcesses returning the processes (a
+// test pauses the broker with SIGSTOP through them).
+func startBrokerCluster(t *testing.T, bin string, topics ...string) *testpeer.Brokers {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	b, err := testpeer.StartBrokers(ctx, testpeer.BrokersSpec{Kind: testpeer.KindSluice, Dir: t.TempDir(), Sluice: bin})
@@ -41,7 +48,7 @@ func startBrokerProcesses(t *testing.T, bin string, topics ...string) string {
 			t.Fatal(err)
 		}
 	}
-	return b.Addr
+	return b
 }
 
 // agentProcess is `sluice agent` run as a process on a config file.

@@ -33,7 +33,8 @@ type tracker struct {
 	inst    string      // registry.Entry.Instance
 	fresh   atomic.Bool // inst was drawn and may not be on disk yet
 	acked   int64
-	dirty   bool // acked changed since the last sync
+	check   harvester.Fingerprint // of the bytes before acked (registry Entry.Tail)
+	dirty   bool                  // acked changed since the last sync
 	fp      harvester.Fingerprint
 	kick    func() // tells the registry writer there is news
 	// onAck, if set, is told each new acknowledged offset; a tracker
@@ -96,8 +97,9 @@ func (ts *trackers) syncAll() {
 }
 
 type pendingEvent struct {
-	end  int64
-	done bool
+	end   int64
+	check harvester.Fingerprint
+	done  bool
 }
 
 // ackToken acknowledges one event.
@@ -119,12 +121,12 @@ func (tok ackToken) eventID(dst []byte, end int64) []byte {
 // newTracker tracks the file at path from offset. instance is the
 // registry's name for this reading of the file ("" when the file is read
 // from the start: a new one is drawn).
-func newTracker(reg *registry.Registry, key, path string, offset int64, fp harvester.Fingerprint, instance string) *tracker {
+func newTracker(reg *registry.Registry, key, path string, offset int64, fp, check harvester.Fingerprint, instance string) *tracker {
 	fresh := instance == ""
 	if fresh {
 		instance = newInstance()
 	}
-	t := &tracker{reg: reg, key: key, path: path, acked: offset, fp: fp, inst: instance}
+	t := &tracker{reg: reg, key: key, path: path, acked: offset, fp: fp, check: check, inst: instance}
 	t.fresh.Store(fresh)
 	t.record()
 	return t
@@ -137,11 +139,12 @@ func newInstance() string {
 	return hex.EncodeToString(b[:])
 }
 
-// add registers an event that ends at end, in reading order.
-func (t *tracker) add(end int64) ackToken {
+// add registers an event that ends at end (check: of the bytes before
+// it), in reading order.
+func (t *tracker) add(end int64, check harvester.Fingerprint) ackToken {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.pending = append(t.pending, pendingEvent{end: end})
+	t.pending = append(t.pending, pendingEvent{end: end, check: check})
 	return ackToken{t: t, epoch: t.epoch, seq: t.base + uint64(len(t.pending)-1), inst: t.inst}
 }
 
@@ -161,7 +164,7 @@ func (tok ackToken) ack() {
 	if n == 0 {
 		return
 	}
-	t.acked = t.pending[n-1].end
+	t.acked, t.check = t.pending[n-1].end, t.pending[n-1].check
 	t.pending = t.pending[n:]
 	t.base += uint64(n)
 	if len(t.pending) == 0 {
@@ -183,7 +186,7 @@ func (t *tracker) reset() {
 	t.epoch++
 	t.base += uint64(len(t.pending))
 	t.pending = nil
-	t.acked, t.fp, t.inst = 0, harvester.Fingerprint{}, newInstance()
+	t.acked, t.fp, t.check, t.inst = 0, harvester.Fingerprint{}, harvester.Fingerprint{}, newInstance()
 	t.record()
 	t.fresh.Store(true)
 }
@@ -234,7 +237,16 @@ func (t *tracker) record() {
 	}
 	t.reg.Set(registry.Entry{
 		Key: t.key, Path: t.path, Offset: t.acked, Instance: t.inst,
-		FPLen: t.fp.Len, FP: strconv.FormatUint(t.fp.Hash, 16), Updated: time.Now().UTC(),
+		FPLen: t.fp.Len, FP: strconv.FormatUint(t.fp.Hash, 16), TailLen: t.check.Len, Tail: tailHex(t.check),
+		Updated: time.Now().UTC(),
 	})
 	t.dirty = false
+}
+
+// tailHex is the registry's spelling of a tail check ("" for none).
+func tailHex(check harvester.Fingerprint) string {
+	if check.Len == 0 {
+		return ""
+	}
+	return strconv.FormatUint(check.Hash, 16)
 }

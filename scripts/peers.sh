@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Provisions the real programs sluice's tests and benchmarks are checked
 # against (`make peers`). Idempotent, and fast when everything is there:
-#   - Debian packages: zookeeper (server + zkCli.sh), kcat, rsyslog, rsyslog-kafka,
+#   - Debian packages: zookeeper (server + zkCli.sh), kcat, rsyslog, rsyslog-kafka, logrotate,
 #     and a JDK with Maven if missing (apt-get, as root or through sudo);
 #   - Elasticsearch 7.17, OpenSearch 2.19 with its ingest modules (the
 #     pipelines' reference ingest node), Apache Kafka 3.9 and Apache Kafka
@@ -35,7 +35,7 @@ apt_install() {
 
 command -v java >/dev/null || apt_install openjdk-17-jdk-headless
 command -v mvn >/dev/null || apt_install maven
-apt_install zookeeper kcat rsyslog rsyslog-kafka bsdutils
+apt_install zookeeper kcat rsyslog rsyslog-kafka bsdutils logrotate
 
 bash deploy/elasticsearch/build.sh
 bash deploy/opensearch/build.sh

@@ -5,7 +5,12 @@
 //
 // A file's identity is its device and inode plus a fingerprint (a hash of
 // its first FingerprintSize bytes, or of all of them while it is shorter),
-// so that a new file that reuses an inode is not taken for the old one.
+// so that a new file that reuses an inode is not taken for the old one
+// (the agent's fingerprint identity keys files by content instead, and
+// stops a harvester at a truncation: Config.StopOnChange). Before each
+// read the bytes before its position are compared with the last ones read
+// (tail.go): a file truncated and written again past the position with the
+// same first bytes is caught there.
 package harvester
 
 import (
@@ -66,6 +71,9 @@ type Line struct {
 	End       int64     // just after its newline: where reading resumes
 	Truncated bool      // Data was cut at MaxBytes
 	Read      time.Time // when the read that completed the line returned
+	// Check is a hash of the line's raw bytes (its last TailSize, with its
+	// newline): resuming at End, ReadTail must find them there again.
+	Check Fingerprint
 }
 
 // Config tunes a harvester.
@@ -74,6 +82,11 @@ type Config struct {
 	BackoffInit   time.Duration // first wait at the end of the file
 	BackoffMax    time.Duration // longest wait at the end of the file
 	CloseInactive time.Duration // close after this long without new lines
+	// StopOnChange makes Run return Changed when the file was truncated
+	// (or rewritten), instead of reading it again from 0: under the
+	// fingerprint identity the truncated file is another file, found
+	// again by a scan once it has its own fingerprint.
+	StopOnChange bool
 }
 
 // Hooks receive what the harvester reads. Line may block (backpressure).
@@ -91,10 +104,11 @@ const (
 	Stopped  Reason = iota // the context ended
 	Inactive               // nothing new for CloseInactive
 	Gone                   // renamed away or deleted, and read to its end
+	Changed                // truncated or rewritten, with Config.StopOnChange
 )
 
 func (r Reason) String() string {
-	return [...]string{"stopped", "inactive", "gone"}[r]
+	return [...]string{"stopped", "inactive", "gone", "changed"}[r]
 }
 
 // Harvester reads one open file.
@@ -112,6 +126,9 @@ type Harvester struct {
 	// never from a second read that a truncation could slip under.
 	prefix []byte
 	fpBuf  []byte
+	// tail holds the last bytes read (up to TailSize), which must still be
+	// in the file before the next read's position (tail.go).
+	tail, tailBuf []byte
 	// changed says the file's start differed, at Open, from the
 	// fingerprint the caller verified: Run starts over at 0; grown, that
 	// it matched and the prefix read at Open goes past it.
@@ -142,6 +159,14 @@ func Open(path string, offset int64, fp Fingerprint, cfg Config, hooks Hooks) (*
 		return nil, fmt.Errorf("harvester: read %s: %w", path, err)
 	}
 	h.prefix = h.prefix[:got]
+	if offset > 0 {
+		t, err := readTailBytes(f, offset)
+		if err != nil {
+			f.Close()
+			return nil, fmt.Errorf("harvester: read %s: %w", path, err)
+		}
+		h.tail = t
+	}
 	h.changed = fp.Len > 0 && (got < fp.Len || hash(h.prefix[:fp.Len]) != fp.Hash)
 	h.grown = !h.changed && got > fp.Len
 	h.lr = newLineReader(f, cfg.MaxBytes)
@@ -176,7 +201,7 @@ func (h *Harvester) Run(ctx context.Context) (Reason, error) {
 	defer timer.Stop()
 	if h.changed {
 		if err := h.restart(); err != nil {
-			return Stopped, err
+			return restartFailed(err)
 		}
 	} else if h.grown { // resumed past a shorter fingerprint
 		h.fingerprintPrefix()
@@ -187,7 +212,7 @@ func (h *Harvester) Run(ctx context.Context) (Reason, error) {
 		}
 		data, raw, trunc, err := h.lr.next()
 		if err == nil {
-			l := Line{Data: data, Offset: h.offset, End: h.offset + raw, Truncated: trunc, Read: h.lr.readAt}
+			l := Line{Data: data, Offset: h.offset, End: h.offset + raw, Truncated: trunc, Read: h.lr.readAt, Check: tailOf(h.lr.lastRaw)}
 			h.offset = l.End
 			if err := h.hooks.Line(ctx, l); err != nil {
 				if ctx.Err() != nil {
@@ -200,7 +225,7 @@ func (h *Harvester) Run(ctx context.Context) (Reason, error) {
 		}
 		if errors.Is(err, errChanged) {
 			if err := h.restart(); err != nil {
-				return Stopped, err
+				return restartFailed(err)
 			}
 			continue
 		}
@@ -226,7 +251,7 @@ func (h *Harvester) Run(ctx context.Context) (Reason, error) {
 		switch size := fi.Size(); {
 		case size < h.lr.readPos:
 			if err := h.restart(); err != nil {
-				return Stopped, err
+				return restartFailed(err)
 			}
 			continue
 		case size > h.lr.readPos || !fi.ModTime().Equal(lastMod):
@@ -237,7 +262,7 @@ func (h *Harvester) Run(ctx context.Context) (Reason, error) {
 				return Stopped, err
 			} else if changed {
 				if err := h.restart(); err != nil {
-					return Stopped, err
+					return restartFailed(err)
 				}
 				continue
 			}
@@ -268,17 +293,32 @@ func (h *Harvester) Run(ctx context.Context) (Reason, error) {
 	}
 }
 
-// restart reads the file again from its start: it was truncated.
+// restart reads the file again from its start: it was truncated. With
+// StopOnChange it returns errStop instead, and Run returns Changed.
 func (h *Harvester) restart() error {
+	if h.cfg.StopOnChange {
+		return errStop
+	}
 	if _, err := h.f.Seek(0, io.SeekStart); err != nil {
 		return fmt.Errorf("harvester: seek %s: %w", h.Path, err)
 	}
 	h.lr.reset()
-	h.offset, h.prefix, h.changed = 0, h.prefix[:0], false
+	h.offset, h.prefix, h.tail, h.changed = 0, h.prefix[:0], h.tail[:0], false
 	if h.hooks.Reset != nil {
 		h.hooks.Reset()
 	}
 	return nil
+}
+
+// errStop is restart's answer under StopOnChange.
+var errStop = errors.New("harvester: file changed")
+
+// restartFailed is what Run returns when restart returned err.
+func restartFailed(err error) (Reason, error) {
+	if errors.Is(err, errStop) {
+		return Changed, nil
+	}
+	return Stopped, err
 }
 
 // read is the line reader's hook after every read that returned data b,
@@ -287,6 +327,10 @@ func (h *Harvester) restart() error {
 // hook); then the file's start is compared with the prefix: a truncation
 // before the read shows there, and the read got bytes of a new file.
 func (h *Harvester) read(b []byte, pos int64) (changed bool, err error) {
+	if changed, err := h.tailChanged(pos); changed || err != nil {
+		return changed, err
+	}
+	h.keepTail(b)
 	if n := int64(len(h.prefix)); n < FingerprintSize && pos <= n && pos+int64(len(b)) > n {
 		h.prefix = append(h.prefix, b[n-pos:min(int64(len(b)), FingerprintSize-pos)]...)
 		if changed, err := h.prefixChanged(); changed || err != nil {

@@ -23,6 +23,7 @@ type lineReader struct {
 	truncated  bool
 	readPos    int64     // bytes read from r so far
 	readAt     time.Time // when the last read that returned data returned
+	lastRaw    []byte    // the last raw bytes (up to TailSize, with the newline) of the line next returned
 	// onRead, when set, is called after every read that returned data b
 	// (read at pos): true means the start of the file changed under the
 	// reader (it was truncated and written again), so what was just read
@@ -51,6 +52,7 @@ func (lr *lineReader) next() (line []byte, raw int64, truncated bool, err error)
 	for {
 		if i := bytes.IndexByte(lr.buf[lr.start:lr.end], '\n'); i >= 0 {
 			seg := lr.buf[lr.start : lr.start+i]
+			lr.lastRaw = lr.buf[max(lr.start, lr.start+i+1-TailSize) : lr.start+i+1]
 			raw = lr.longRaw + int64(i+1)
 			lr.start += i + 1
 			if lr.longRaw > 0 {

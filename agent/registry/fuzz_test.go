@@ -15,6 +15,7 @@ import (
 // testdata/fuzz/FuzzDecode.
 func FuzzDecode(f *testing.F) {
 	f.Add([]byte(`{"version":1,"files":[{"key":"in/1-2","path":"/x.log","offset":42,"fp_len":10,"fp":"ff","updated":"2024-03-01T00:00:00Z"}]}`))
+	f.Add([]byte(`{"version":1,"files":[{"key":"in/fingerprint-ab","path":"/x.log","offset":42,"fp_len":10,"fp":"ff","tail_len":32,"tail":"9e","updated":"2024-03-01T00:00:00Z"}]}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		entries, err := decode(b)
 		if err != nil {
@@ -23,14 +24,15 @@ func FuzzDecode(f *testing.F) {
 			msg := err.Error()
 			if !errors.As(err, &syn) && !errors.As(err, &typ) &&
 				!strings.HasPrefix(msg, "version ") && !strings.HasPrefix(msg, "files[") &&
-				!strings.HasPrefix(msg, "parsing time ") && !strings.HasPrefix(msg, "unexpected end of JSON input") {
+				!strings.HasPrefix(msg, "parsing time ") && !strings.HasPrefix(msg, "Time.UnmarshalJSON: ") &&
+				!strings.HasPrefix(msg, "unexpected end of JSON input") {
 				t.Fatalf("unclear error %q (%T)", msg, err)
 			}
 			return
 		}
 		list := make([]Entry, 0, len(entries))
 		for k, e := range entries {
-			if k != e.Key || k == "" || e.Offset < 0 || e.FPLen < 0 {
+			if k != e.Key || k == "" || e.Offset < 0 || e.FPLen < 0 || e.TailLen < 0 || int64(e.TailLen) > e.Offset {
 				t.Fatalf("decoded an entry the agent cannot have written: %+v", e)
 			}
 			list = append(list, e)
@@ -71,6 +73,9 @@ func TestDecodeErrors(t *testing.T) {
 		{`{"version":1,"files":[{"key":"a","offset":-1}]}`, `files[0] (key "a"): offset -1 is negative`},
 		{`{"version":1,"files":[{"key":"a","fp_len":-3}]}`, `files[0] (key "a"): fp_len -3 is negative`},
 		{`{"version":1,"files":[{"key":"a","fp":"xyz"}]}`, `files[0] (key "a"): fp "xyz" is not a 64-bit hexadecimal hash`},
+		{`{"version":1,"files":[{"key":"a","offset":10,"tail_len":11}]}`, `files[0] (key "a"): tail_len 11 is negative or beyond the offset`},
+		{`{"version":1,"files":[{"key":"a","offset":10,"tail_len":-1}]}`, `files[0] (key "a"): tail_len -1 is negative or beyond the offset`},
+		{`{"version":1,"files":[{"key":"a","offset":10,"tail_len":4,"tail":"g"}]}`, `files[0] (key "a"): tail "g" is not a 64-bit hexadecimal hash`},
 		{`{"version":1,"files":[{"key":"a"},{"key":"a"}]}`, `files[1] (key "a"): the key is also an earlier entry's`},
 		{`{"version":1,"files":[{"key":"a","offset":1.5}]}`, "cannot unmarshal number 1.5"},
 	} {

@@ -4,7 +4,16 @@
 // On disk it is one JSON file, <dir>/registry.json:
 //
 //	{"version":1,"files":[{"key":"input/dev-ino","path":"/var/log/app.log",
-//	  "offset":1234,"fp_len":1024,"fp":"9f…","updated":"2024-…"}]}
+//	  "offset":1234,"fp_len":1024,"fp":"9f…","tail_len":57,"tail":"3c…",
+//	  "updated":"2024-…"}]}
+//
+// A key is "<input id>/<device>-<inode>" (file_identity native) or
+// "<input id>/fingerprint-<sha256 hex>" (fingerprint); both kinds may be in
+// one registry, and the agent moves an entry from one to the other when an
+// input's identity changes. fp is a 64-bit FNV-1a hash of the first fp_len
+// bytes, tail an xxHash64 of the tail_len bytes before offset (absent in
+// registries written before it: the offset is then checked by size and
+// first bytes only).
 //
 // Invariants: an entry's offset only ever covers lines the brokers
 // acknowledged, so resuming there loses nothing; the file is replaced
@@ -16,7 +25,8 @@
 //
 // Open refuses, with an error naming the entry, a file the agent cannot
 // have written: another version, an entry without a key, a negative
-// offset or fp_len, an fp that is not hexadecimal, a key twice
+// offset, fp_len or tail_len, a tail_len beyond the offset, an fp or tail
+// that is not hexadecimal, a key twice
 // (FuzzDecode, seed corpus in testdata/fuzz).
 //
 // Entries are removed by the agent's inputs (clean_removed: a file no scan
@@ -48,12 +58,24 @@ type Entry struct {
 	Offset int64  `json:"offset"`
 	FPLen  int    `json:"fp_len"`
 	FP     string `json:"fp"` // hex of the fingerprint hash
+	// TailLen and Tail check the offset: the hash (hex) of the file's
+	// TailLen bytes before Offset as they were read. A file whose bytes
+	// there differ was truncated and written again: it is read from 0.
+	// Entries written before the check have none (TailLen 0).
+	TailLen int    `json:"tail_len,omitempty"`
+	Tail    string `json:"tail,omitempty"`
 	// Instance names this reading of the file: a random id given when the
 	// file is first read, and again whenever it is read from the start
 	// (truncated, or a new file on the same inode). With a line's offset
 	// it names the line's event for good (the record's _id header).
 	Instance string    `json:"instance,omitempty"`
 	Updated  time.Time `json:"updated"`
+}
+
+// TailHash returns the hash of the bytes before the offset.
+func (e Entry) TailHash() uint64 {
+	v, _ := strconv.ParseUint(e.Tail, 16, 64)
+	return v
 }
 
 // FPHash returns the fingerprint hash.
@@ -122,6 +144,13 @@ func decode(b []byte) (map[string]Entry, error) {
 			return nil, bad("offset %d is negative", e.Offset)
 		case e.FPLen < 0:
 			return nil, bad("fp_len %d is negative", e.FPLen)
+		case e.TailLen < 0 || int64(e.TailLen) > e.Offset:
+			return nil, bad("tail_len %d is negative or beyond the offset", e.TailLen)
+		}
+		if e.Tail != "" {
+			if _, err := strconv.ParseUint(e.Tail, 16, 64); err != nil {
+				return nil, bad("tail %q is not a 64-bit hexadecimal hash", e.Tail)
+			}
 		}
 		if e.FP != "" {
 			if _, err := strconv.ParseUint(e.FP, 16, 64); err != nil {

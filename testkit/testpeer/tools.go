@@ -20,6 +20,13 @@ func Rsyslogd(tb testing.TB) string {
 	return lookTool(tb, "rsyslog", "rsyslogd")
 }
 
+// Logrotate returns the path of logrotate (Debian package `logrotate`):
+// the agent's rotation tests rotate with it.
+func Logrotate(tb testing.TB) string {
+	tb.Helper()
+	return lookTool(tb, "logrotate", "logrotate")
+}
+
 func lookTool(tb testing.TB, peer, name string) string {
 	tb.Helper()
 	path, err := exec.LookPath(name)
