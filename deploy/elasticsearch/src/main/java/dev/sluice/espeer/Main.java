@@ -1,7 +1,6 @@
 package dev.sluice.espeer;
 
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -10,12 +9,14 @@ import org.elasticsearch.common.settings.Settings;
 import org.elasticsearch.env.Environment;
 import org.elasticsearch.node.InternalSettingsPreparer;
 import org.elasticsearch.node.Node;
-import org.elasticsearch.plugins.Plugin;
-import org.elasticsearch.transport.Netty4Plugin;
+import org.elasticsearch.node.SluicePeerNode;
 
 /**
- * Starts one embedded Elasticsearch node for tests: single-node discovery,
- * HTTP and transport on 127.0.0.1, all files under the data directory.
+ * Starts one embedded Elasticsearch node (7.17, 8.17 or 9.0) for tests:
+ * single-node discovery, HTTP and transport on 127.0.0.1, all files under the
+ * data directory. Only the server and its Netty4 module are on the class
+ * path: no x-pack, so no security (8.x and 9.x enable it only through
+ * x-pack), which is what a plain HTTP test node needs.
  *
  * <p>Usage: Main --port PORT --data DIR [--transport-port PORT]
  *
@@ -24,13 +25,6 @@ import org.elasticsearch.transport.Netty4Plugin;
  * The node stops cleanly on SIGTERM through a shutdown hook.
  */
 public final class Main {
-
-    /** Node's constructor taking classpath plugins is protected in 7.x. */
-    private static final class PeerNode extends Node {
-        PeerNode(Environment environment, List<Class<? extends Plugin>> plugins) {
-            super(environment, plugins, true);
-        }
-    }
 
     public static void main(String[] args) throws Exception {
         String port = null;
@@ -52,6 +46,7 @@ public final class Main {
             usage("--port and --data are required");
         }
 
+        SluicePeerNode.configureLogging();
         Path home = Path.of(data).toAbsolutePath();
         Settings settings = Settings.builder()
                 .put("cluster.name", "sluice-test")
@@ -71,7 +66,9 @@ public final class Main {
         // Logging is configured by log4j2.properties on the classpath (stdout).
         Environment env = InternalSettingsPreparer.prepareEnvironment(
                 settings, Map.of(), null, () -> "sluice-peer");
-        Node node = new PeerNode(env, List.of(Netty4Plugin.class));
+        // How a node is made with the Netty4 module differs by major version:
+        // SluicePeerNode is in src/es<major>/java.
+        Node node = SluicePeerNode.create(env);
 
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
