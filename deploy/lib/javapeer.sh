@@ -6,7 +6,9 @@
 #                               /usr/lib/jvm; fails naming what it needs.
 #   javapeer_build NAME DIR OUT JAR MIN [MAVEN_ARG...]
 #                               builds the Maven project DIR (its pom.xml,
-#                               src/ and build.sh) with a JDK of release MIN or
+#                               src/ and build.sh; deploy/lib/java, the Java
+#                               sources the peers share, is one of its source
+#                               roots) with a JDK of release MIN or
 #                               newer and puts target/JAR and every runtime
 #                               dependency jar into OUT/lib. Does nothing when
 #                               nothing of that (nor the arguments) changed
@@ -42,10 +44,10 @@ javapeer_java() {
 javapeer_build() {
 	local name=$1 dir=$2 out=$3 jar=$4 min=$5
 	shift 5
-	local lib_sh stamp java
-	lib_sh="$(dirname "${BASH_SOURCE[0]}")/javapeer.sh"
+	local lib stamp java
+	lib=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 	stamp=$( (cd "$dir" && find pom.xml build.sh src -type f -print0 | sort -z | xargs -0 sha256sum
-		sha256sum <"$lib_sh"
+		cd "$lib" && find . -type f -print0 | sort -z | xargs -0 sha256sum
 		echo "$*") | sha256sum | cut -d' ' -f1)
 	if [[ -f "$out/stamp" && "$(cat "$out/stamp")" == "$stamp" && -f "$out/lib/$jar" ]]; then
 		echo "$name peer: up to date in $out"
