@@ -17,6 +17,11 @@
 # Java 21 or newer: the java on PATH if it is, else the newest JDK under
 # /usr/lib/jvm; it fails naming what it needs if there is none.
 #
+# 9.0 runs without native access: its libzstd.so and libvec.so come with the
+# distribution, not from Maven Central, so an index with
+# "index.codec": "best_compression" (zstd) fails to write on it; 8.17 finds
+# the system's libzstd through JNA, and 7.17 does not use zstd.
+#
 # It is ready when `curl http://127.0.0.1:PORT/` answers 200. SIGTERM stops it
 # cleanly. The heap is 512 MiB; set ES_JAVA_OPTS to override (e.g.
 # ES_JAVA_OPTS="-Xms1g -Xmx1g"). Logs go to stdout.
