@@ -55,6 +55,17 @@
 // opensearch output and Filebeat's refusal of OpenSearch have no
 // counterpart here: the same elasticsearch section serves both.
 //
+// # Elasticsearch 7.17, 8.x and 9.x
+//
+// Requests go through go-elasticsearch's esapi over elastictransport,
+// which sends plain application/json (and never the "compatible-with"
+// media types: only the client of go-elasticsearch's root package does,
+// when asked to). Every release line takes plain JSON as its own API,
+// whereas compatible-with is narrow: 8.x takes 7 and 8, 9.x only 8 and 9,
+// and each refuses the others with a 400. The index template is composable
+// (_index_template, since 7.8; the legacy _template is deprecated).
+// TestIndexerAgainstElasticsearch runs against 7.17.29, 8.17.2 and 9.0.8.
+//
 // # One record must not stop the pipeline
 //
 // A record goes to the dead-letter topic (deadletter.go), as a JSON

@@ -5,7 +5,7 @@
 #   scripts/peer-summary.sh REPORT_FILE
 set -uo pipefail
 report="$1"
-peers="elasticsearch opensearch zookeeper zkCli kafka kafka27 kcat rsyslog"
+peers="elasticsearch elasticsearch8 elasticsearch9 opensearch zookeeper zkCli kafka kafka27 kcat rsyslog"
 status=0
 echo "== test peers =="
 for p in $peers; do

@@ -1,34 +1,22 @@
 #!/usr/bin/env bash
-# Builds the embedded Elasticsearch launcher (see run.sh) with Maven and puts
-# it, with every runtime dependency jar, into <repo>/.peers/elasticsearch/lib.
-# Does nothing when pom.xml, the sources and this script are unchanged since
-# the last build (their hash is kept in .peers/elasticsearch/stamp).
+# Builds the embedded Elasticsearch launcher (see run.sh) of one release line
+# with Maven and puts it, with every runtime dependency jar, into
+# <repo>/.peers/<peer>/lib:
+#
+#   deploy/elasticsearch/build.sh        7.17 (profile es7) -> .peers/elasticsearch
+#   deploy/elasticsearch/build.sh 8.17   8.17 (profile es8) -> .peers/elasticsearch8
+#   deploy/elasticsearch/build.sh 9.0    9.0 (profile es9, Java 21+) -> .peers/elasticsearch9
+#
+# Does nothing when pom.xml, the sources and the build scripts are unchanged
+# since the last build (their hash is kept in .peers/<peer>/stamp).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-out="$repo/.peers/elasticsearch"
+# shellcheck source=../lib/javapeer.sh
+source "$here/../lib/javapeer.sh"
+# shellcheck source=releases.sh
+source "$here/releases.sh"
 
-stamp=$(cd "$here" && find pom.xml build.sh src -type f -print0 | sort -z |
-	xargs -0 sha256sum | sha256sum | cut -d' ' -f1)
-
-if [[ -f "$out/stamp" && "$(cat "$out/stamp")" == "$stamp" && -f "$out/lib/sluice-es-peer.jar" ]]; then
-	echo "elasticsearch peer: up to date in $out"
-	exit 0
-fi
-
-log=$(mktemp)
-trap 'rm -f "$log"' EXIT
-if ! (cd "$here" && mvn -q -B -Dstyle.color=never package) >"$log" 2>&1; then
-	cat "$log" >&2
-	echo "elasticsearch peer: maven build failed" >&2
-	exit 1
-fi
-
-rm -rf "$out.tmp"
-mkdir -p "$out.tmp/lib"
-cp "$here/target/sluice-es-peer.jar" "$here"/target/lib/*.jar "$out.tmp/lib/"
-echo "$stamp" >"$out.tmp/stamp"
-rm -rf "$out"
-mv "$out.tmp" "$out"
-echo "elasticsearch peer: built $(ls "$out/lib" | wc -l) jars into $out"
+es_release "${1:-7.17}"
+javapeer_build "$peer" "$here" "$repo/.peers/$peer" sluice-es-peer.jar "$min_java" -P "$profile"

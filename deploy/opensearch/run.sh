@@ -24,25 +24,11 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-lib="$repo/.peers/opensearch/lib"
+# shellcheck source=../lib/javapeer.sh
+source "$here/../lib/javapeer.sh"
 
 if [[ "${SLUICE_OS_NO_BUILD:-}" != 1 ]]; then
 	"$here/build.sh" >&2
 fi
 
-# shellcheck disable=SC2086 # OPENSEARCH_JAVA_OPTS is a list of options
-exec java \
-	-Xms512m -Xmx512m \
-	-XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
-	-Dfile.encoding=UTF-8 \
-	-Djava.awt.headless=true \
-	-Dlog4j.shutdownHookEnabled=false \
-	-Dlog4j2.disable.jmx=true \
-	-Dlog4j2.formatMsgNoLookups=true \
-	-Dio.netty.noUnsafe=true \
-	-Dio.netty.noKeySetOptimization=true \
-	-Dio.netty.recycler.maxCapacityPerThread=0 \
-	-Dio.netty.allocator.numDirectArenas=0 \
-	-Dopensearch.networkaddress.cache.ttl=60 \
-	${OPENSEARCH_JAVA_OPTS:-} \
-	-cp "$lib/*" dev.sluice.ospeer.Main "$@"
+javapeer_exec "$repo/.peers/opensearch/lib" dev.sluice.ospeer.Main 17 "${OPENSEARCH_JAVA_OPTS:-}" -- "$@"

@@ -23,7 +23,8 @@ import (
 )
 
 // ElasticsearchVersion is the Elasticsearch release that
-// deploy/elasticsearch runs (an embedded node built from Maven Central).
+// deploy/elasticsearch runs by default (an embedded node built from Maven
+// Central): the 7.17 line. ElasticsearchReleases lists every line.
 const ElasticsearchVersion = "7.17.29"
 
 // elasticsearchStartTimeout bounds a node's start: a few seconds warm, but
@@ -32,6 +33,7 @@ const elasticsearchStartTimeout = 120 * time.Second
 
 // ElasticsearchSpec says how to run an Elasticsearch node.
 type ElasticsearchSpec struct {
+	Line     string        // release line: 7.17, 8.17 or 9.0; empty: 7.17
 	Script   string        // deploy/elasticsearch/run.sh; empty: this repository's
 	JavaOpts string        // ES_JAVA_OPTS; empty: run.sh's default
 	Dir      string        // its data (Dir/es-data) and log (Dir/elasticsearch.log)
@@ -81,7 +83,11 @@ func RunElasticsearch(ctx context.Context, spec ElasticsearchSpec) (*Elasticsear
 // Restart runs the node (again, once stopped) on its port and data
 // directory and waits until it answers GET /.
 func (e *Elasticsearch) Restart(ctx context.Context) error {
-	cmd := exec.Command("bash", e.spec.Script, "--port", strconv.Itoa(e.port), "--data", e.DataDir)
+	line := e.spec.Line
+	if line == "" {
+		line = ElasticsearchReleases()[0].Line
+	}
+	cmd := exec.Command("bash", e.spec.Script, line, "--port", strconv.Itoa(e.port), "--data", e.DataDir)
 	cmd.Env = append(os.Environ(), "SLUICE_ES_NO_BUILD=1")
 	if e.spec.JavaOpts != "" {
 		cmd.Env = append(cmd.Env, "ES_JAVA_OPTS="+e.spec.JavaOpts)
@@ -117,18 +123,27 @@ func (e *Elasticsearch) Restart(ctx context.Context) error {
 // Stop stops the node (SIGTERM, then SIGKILL after 30 s).
 func (e *Elasticsearch) Stop() { e.Proc.Stop() }
 
-// StartElasticsearch runs an Elasticsearch node for a test (RunElasticsearch)
-// and stops it when the test ends. The peer must have been built by
-// deploy/elasticsearch/build.sh (`make peers`): the test fails if it is
-// missing.
+// StartElasticsearch runs an Elasticsearch 7.17 node for a test
+// (RunElasticsearch) and stops it when the test ends. The peer must have
+// been built by deploy/elasticsearch/build.sh (`make peers`): the test
+// fails if it is missing.
 func StartElasticsearch(tb testing.TB) *Elasticsearch {
 	tb.Helper()
-	const peer = "elasticsearch"
-	requireJavaPeer(tb, peer, "sluice-es-peer.jar", "deploy/elasticsearch/build.sh")
+	return StartElasticsearchRelease(tb, ElasticsearchReleases()[0])
+}
+
+// StartElasticsearchRelease runs a node of release line r for a test, as
+// StartElasticsearch does, and fails the test unless it reports r.Version.
+func StartElasticsearchRelease(tb testing.TB, r ElasticsearchRelease) *Elasticsearch {
+	tb.Helper()
+	requireJavaPeer(tb, r.Peer, "sluice-es-peer.jar", r.build())
 	es := startFor(tb, elasticsearchStartTimeout, func(ctx context.Context) (*Elasticsearch, error) {
-		return RunElasticsearch(ctx, ElasticsearchSpec{Dir: tb.TempDir(), Limit: elasticsearchStartTimeout})
+		return RunElasticsearch(ctx, ElasticsearchSpec{Line: r.Line, Dir: tb.TempDir(), Limit: elasticsearchStartTimeout})
 	}, func(e *Elasticsearch) string { return e.Proc.Tail(40) })
-	Used(tb, peer, es.Version+" at "+es.URL)
+	if es.Version != r.Version {
+		tb.Fatalf("testpeer: %s answers version %s, want %s (rebuild it with %s)", r.Peer, es.Version, r.Version, r.build())
+	}
+	Used(tb, r.Peer, es.Version+" at "+es.URL)
 	return es
 }
 
@@ -171,9 +186,11 @@ func doJSON(ctx context.Context, base, method, path string, body []byte, v any) 
 // elasticsearch.NewClient: that package links its 858 typed-API packages
 // into every test binary that starts a peer, minutes of a first build.
 //
-// The v8 API works against this 7.17 node unchanged: compatibility mode
-// (the "compatible-with=8" media types) is off, so requests are plain JSON,
-// and 7.x answers still carry "_type": "_doc", which the API ignores.
+// The v8 API works against the 7.17, 8.17 and 9.0 nodes unchanged:
+// elastictransport never sends the "compatible-with" media types (only the
+// root package's client does, when asked to), so requests are plain JSON,
+// which every node takes as its own version's API. 7.x answers still carry
+// "_type": "_doc", which the API ignores.
 func (e *Elasticsearch) Client(tb testing.TB) *esapi.API {
 	tb.Helper()
 	u, err := url.Parse(e.URL)

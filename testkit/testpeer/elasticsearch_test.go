@@ -15,13 +15,19 @@ import (
 	"github.com/elastic/go-elasticsearch/v8/esapi"
 )
 
-// TestElasticsearchPeer checks the Elasticsearch peer end to end with the
-// official Go client: bulk indexing, refresh, _count and a match query.
+// TestElasticsearchPeer checks each release line's Elasticsearch peer end
+// to end with the official Go client: bulk indexing, refresh, _count and a
+// match query.
 func TestElasticsearchPeer(t *testing.T) {
-	es := StartElasticsearch(t)
-	if es.Version != ElasticsearchVersion {
-		t.Fatalf("node reports version %q, want %q", es.Version, ElasticsearchVersion)
+	for _, r := range ElasticsearchReleases() {
+		t.Run(r.Line, func(t *testing.T) { testElasticsearchPeer(t, r) })
 	}
+}
+
+func testElasticsearchPeer(t *testing.T, r ElasticsearchRelease) {
+	start := time.Now()
+	es := StartElasticsearchRelease(t, r) // fails unless it reports r.Version
+	t.Logf("elasticsearch %s answered GET / %v after it was started", es.Version, time.Since(start).Round(100*time.Millisecond))
 	c := es.Client(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
