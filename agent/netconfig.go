@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/sluicelogs/sluice/agent/syslog"
+	"github.com/sluicelogs/sluice/internal/clientsec"
+	"github.com/sluicelogs/sluice/internal/config"
 )
 
 // inputSyslog is the type of a syslog input.
@@ -21,6 +23,9 @@ type NetConfig struct {
 	LineDelimiter  string        `yaml:"line_delimiter"`   // tcp, delimiter framing: one byte, "\n" by default
 	MaxConnections int           `yaml:"max_connections"`  // tcp: 0 for no limit
 	Timeout        time.Duration `yaml:"timeout"`          // tcp: a connection silent this long is closed
+	// tcp: TLS (Filebeat's ssl keys for a listener: certificate, key,
+	// certificate_authorities, client_authentication, supported_protocols).
+	SSL clientsec.ServerSSL `yaml:"ssl"`
 
 	framing syslog.Framing
 }
@@ -141,6 +146,11 @@ func (in *InputConfig) validateNet(p string, bad func(key, format string, args .
 		}
 		if nc.c.Timeout < 0 {
 			bad(k+".timeout", "must not be negative")
+		}
+		var sec config.Errors
+		nc.c.SSL.Validate(k+".", &sec)
+		for _, e := range sec {
+			bad(e.Key, "%w", e.Err)
 		}
 	}
 }

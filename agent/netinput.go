@@ -2,6 +2,7 @@ package agent
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -88,6 +89,11 @@ func (si *syslogInput) Run(ctx context.Context) error {
 			}
 			wg.Wait()
 			return fmt.Errorf("protocol.tcp.host: %w", err)
+		}
+		if tc := t.SSL.Config(); tc != nil {
+			// The handshake happens at the connection's first read, in
+			// its own goroutine, under the connection's timeout.
+			l = tls.NewListener(l, tc)
 		}
 		closers = append(closers, func() { l.Close() })
 		wg.Add(1)
