@@ -88,7 +88,7 @@ func (a *Agent) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	var inputs []*input
+	var inputs []runner
 	for i := range a.cfg.Inputs {
 		ic := &a.cfg.Inputs[i]
 		if ic.Enabled != nil && !*ic.Enabled {
@@ -98,6 +98,10 @@ func (a *Agent) Run(ctx context.Context) error {
 		if err != nil {
 			out.cl.Close()
 			return fmt.Errorf("agent: input %s: %w", ic.ID, err)
+		}
+		if ic.Type == "journald" {
+			inputs = append(inputs, newJournaldInput(in, a.trackers))
+			continue
 		}
 		inputs = append(inputs, in)
 	}
@@ -117,7 +121,7 @@ func (a *Agent) Run(ctx context.Context) error {
 		go func() {
 			defer wg.Done()
 			if err := in.Run(ctx); err != nil {
-				a.log.Error("input stopped", "input", in.cfg.ID, "err", err)
+				a.log.Error("input stopped", "input", in.id(), "err", err)
 			}
 		}()
 	}
@@ -136,6 +140,13 @@ func (a *Agent) Run(ctx context.Context) error {
 	}
 	a.log.Info("agent stopped")
 	return nil
+}
+
+// runner is an input of any type: files (input) or the journal
+// (journaldInput).
+type runner interface {
+	Run(ctx context.Context) error
+	id() string
 }
 
 // flushLoop writes the registry every registry.flush, or, when that is 0,

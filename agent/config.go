@@ -50,7 +50,7 @@ type Config struct {
 // InputConfig is one entry of inputs:.
 type InputConfig struct {
 	ID              string         `yaml:"id"`
-	Type            string         `yaml:"type"` // only "filestream" (the default)
+	Type            string         `yaml:"type"` // filestream (the default; "log" is taken as it) or journald
 	Enabled         *bool          `yaml:"enabled"`
 	Paths           []string       `yaml:"paths"`
 	ExcludeFiles    []string       `yaml:"exclude_files"`
@@ -71,6 +71,8 @@ type InputConfig struct {
 		Max  time.Duration `yaml:"max"`
 	} `yaml:"backoff"`
 	Parsers []ParserConfig `yaml:"parsers"`
+	// The keys of a journald input (journald_config.go).
+	JournaldConfig `yaml:",inline"`
 
 	includeLines, excludeLines, excludeFiles []*regexp.Regexp
 }
@@ -199,6 +201,9 @@ func (c *Config) SetDefaults() {
 		if in.MaxBytes == 0 {
 			in.MaxBytes = 10 << 20
 		}
+		if in.Type == "journald" {
+			in.journaldDefaults()
+		}
 		for _, p := range in.Parsers {
 			if m := p.Multiline; m != nil {
 				def(&m.Type, "pattern")
@@ -256,11 +261,18 @@ func (c *Config) Validate() error {
 			bad(p+".id", "%q is used by another input", in.ID)
 		}
 		ids[in.ID] = true
-		if in.Type != "filestream" && in.Type != "log" {
-			bad(p+".type", "%q: only filestream is supported", in.Type)
-		}
-		if len(in.Paths) == 0 {
+		switch {
+		case in.Type == "journald":
+			in.validateJournald(p, bad)
+		case in.Type != "filestream" && in.Type != "log":
+			bad(p+".type", "%q: want filestream or journald", in.Type)
+		case len(in.Paths) == 0:
 			bad(p+".paths", "at least one path or glob is required")
+		}
+		if in.Type != "journald" {
+			for _, k := range in.journaldKeys() {
+				bad(p+"."+k, "only for a journald input (type: journald)")
+			}
 		}
 		for j, g := range in.Paths {
 			if _, err := globMatch(g, ""); err != nil {

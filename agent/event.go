@@ -27,7 +27,11 @@ var fixedKeys = map[string]bool{"@timestamp": true, "message": true, "log": true
 // object: input, host, agent, tags, and fields (nested, or under the root
 // when fields_under_root; those are written after decoded fields).
 func (in *input) eventTail() (tail, rootFields []byte, err error) {
-	b := append([]byte(nil), `},"input":{"type":"filestream","id":`...)
+	typ := "filestream"
+	if in.cfg.Type == "journald" {
+		typ = "journald"
+	}
+	b := append([]byte(nil), `},"input":{"type":"`+typ+`","id":`...)
 	b = appendString(b, []byte(in.cfg.ID))
 	b = append(b, `},"host":{"name":`...)
 	b = appendString(b, []byte(in.meta.hostName))

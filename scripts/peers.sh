@@ -35,7 +35,7 @@ apt_install() {
 
 command -v java >/dev/null || apt_install openjdk-17-jdk-headless
 command -v mvn >/dev/null || apt_install maven
-apt_install zookeeper kcat rsyslog rsyslog-kafka
+apt_install zookeeper kcat rsyslog rsyslog-kafka systemd-journal-remote
 
 bash deploy/elasticsearch/build.sh
 bash deploy/opensearch/build.sh

@@ -1,5 +1,6 @@
 // Package registry keeps, per file, the offset up to which every line has
-// been acknowledged by the brokers, and persists it.
+// been acknowledged by the brokers (per journald input, the journal
+// cursor), and persists it.
 //
 // On disk it is one JSON file, <dir>/registry.json:
 //
@@ -52,8 +53,13 @@ type Entry struct {
 	// file is first read, and again whenever it is read from the start
 	// (truncated, or a new file on the same inode). With a line's offset
 	// it names the line's event for good (the record's _id header).
-	Instance string    `json:"instance,omitempty"`
-	Updated  time.Time `json:"updated"`
+	Instance string `json:"instance,omitempty"`
+	// Cursor is, for a journald input's entry, the journal cursor of the
+	// last entry below which the brokers acknowledged every entry (Offset
+	// and the fingerprint are unused). Older registry files, without it,
+	// load as before.
+	Cursor  string    `json:"cursor,omitempty"`
+	Updated time.Time `json:"updated"`
 }
 
 // FPHash returns the fingerprint hash.
