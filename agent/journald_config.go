@@ -54,7 +54,7 @@ func (in *InputConfig) journaldDefaults() {
 func (j *JournaldConfig) journaldKeys() []string {
 	var keys []string
 	for k, set := range map[string]bool{
-		"include_matches": j.IncludeMatches != nil || j.DottedIncludeMatch != nil, "units": j.Units != nil,
+		"include_matches": j.IncludeMatches != nil, "include_matches.match": j.DottedIncludeMatch != nil, "units": j.Units != nil,
 		"syslog_identifiers": j.SyslogIdentifiers != nil, "facilities": j.Facilities != nil, "transports": j.Transports != nil,
 		"seek": j.Seek != "", "cursor_seek_fallback": j.CursorSeekFallback != "", "directory": j.Directory != "", "journalctl": j.Journalctl != "",
 	} {

@@ -1,0 +1,105 @@
+package agent_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sluicelogs/sluice/internal/await"
+	"github.com/sluicelogs/sluice/testkit/testpeer"
+)
+
+// TestJournaldKillNine kill -9s an agent process twice while it reads
+// 30,000 journal entries: every entry arrives, and every copy of an entry
+// carries the same _id (the indexer keeps one document of each).
+func TestJournaldKillNine(t *testing.T) {
+	requireJournalTools(t)
+	const per, batches = 10000, 3
+	bin := testpeer.SluiceBinary(t)
+	addr := startBrokerProcesses(t, bin, "jkill")
+	dir, reg := t.TempDir(), t.TempDir()
+	text := journaldYAML(reg, addr, "jkill", journaldInput("j", dir, ""))
+	c := consumeLight(t, addr, "jkill")
+	a := startAgentProcess(t, bin, text, reg)
+	for k := range batches {
+		writeJournal(t, dir, "x.journal", "jk", k*per, (k+1)*per)
+		if k == batches-1 {
+			break
+		}
+		target := k*per + per/3
+		await.Progress(t, deliveryStall, deliveryCap, 5*time.Millisecond, func() (int64, error) {
+			if got := c.distinct(); got < target {
+				return int64(got), fmt.Errorf("%d of %d entries before kill %d", got, target, k+1)
+			}
+			return int64(target), nil
+		})
+		t.Logf("kill -9 number %d after %d distinct entries arrived", k+1, c.distinct())
+		a.kill9()
+	}
+	files := map[string]int{"jk": per * batches}
+	awaitDelivered(t, c, files)
+	dups, err := tallyIDs(t, c, files) // also: one _id per entry, none shared
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d entries delivered; %d duplicates (same _id) after 2 kill -9", per*batches, dups)
+}
+
+// TestJournaldFilters: include_matches, units and syslog_identifiers
+// select entries as journalctl does; seek: tail reads only entries
+// written after the input started; a journalctl that cannot be started is
+// an error logged again and again while the agent's other inputs go on.
+func TestJournaldFilters(t *testing.T) {
+	requireJournalTools(t)
+	b := startBroker(t)
+	dir, reg := t.TempDir(), t.TempDir()
+	for _, name := range []string{"ua", "ub", "uc", "old"} {
+		writeJournal(t, dir, "x.journal", name, 0, 20)
+	}
+	inputs := strings.Join([]string{
+		journaldInput("a", dir, "    include_matches.match: [_SYSTEMD_UNIT=ua.service]\n    fields: {t: ja}\n"),
+		journaldInput("b", dir, "    units: [ub.service]\n    fields: {t: jb}\n"),
+		journaldInput("c", dir, "    syslog_identifiers: [uc]\n    fields: {t: jc}\n"),
+		journaldInput("tail", dir, "    seek: tail\n    fields: {t: jtail}\n"),
+		journaldInput("broken", dir, "    journalctl: /nonexistent/journalctl\n    fields: {t: jbroken}\n"),
+	}, "\n")
+	text := strings.Replace(journaldYAML(reg, b.Addr(), "%{[fields.t]}", inputs), "\n\n", "\n", -1)
+	cs := map[string]*consumer{}
+	for _, topic := range []string{"ja", "jb", "jc", "jtail"} {
+		cs[topic] = consume(t, b.Addr(), topic)
+	}
+	a := startAgent(t, parseConfig(t, text))
+	await.Eventually(t, time.Minute, 20*time.Millisecond, func() error {
+		for topic, want := range map[string]int{"ja": 20, "jb": 20, "jc": 20} {
+			if n := cs[topic].distinct(); n < want {
+				return fmt.Errorf("%s has %d of %d", topic, n, want)
+			}
+		}
+		return nil
+	})
+	// seek: tail: the input has started once something written now
+	// arrives; write until then.
+	k := 0
+	await.Eventually(t, time.Minute, 100*time.Millisecond, func() error {
+		if cs["jtail"].distinct() > 0 {
+			return nil
+		}
+		writeJournal(t, dir, "x.journal", fmt.Sprintf("new%d", k), 0, 1)
+		k++
+		return fmt.Errorf("the seek: tail input has shipped none of %d new entries", k)
+	})
+	a.stop()
+	for topic, want := range map[string]string{"ja": "ua", "jb": "ub", "jc": "uc", "jtail": "new"} {
+		awaitAll(t, cs[topic], b.Addr(), topic)
+		events, _ := cs[topic].snapshot()
+		for _, e := range events {
+			if !strings.HasPrefix(e.Message, want) {
+				t.Errorf("topic %s has %q, want only %s entries", topic, e.Message, want)
+			}
+		}
+	}
+	if n := topicRecords(t, b.Addr(), "jbroken"); n != 0 {
+		t.Fatalf("%d records from the broken input", n)
+	}
+}
