@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os/exec"
 	"strconv"
 	"sync"
@@ -61,6 +62,8 @@ func newJournaldInput(in *input, ts *trackers) *journaldInput {
 // advance the cursor.
 func (j *journaldInput) Run(ctx context.Context) error {
 	fails := 0
+	var lastErr string
+	var lastLoud time.Time
 	for ctx.Err() == nil {
 		read, err := j.follow(ctx)
 		if ctx.Err() != nil {
@@ -74,7 +77,14 @@ func (j *journaldInput) Run(ctx context.Context) error {
 		if err == nil {
 			err = errors.New("exited")
 		}
-		j.log.Error("journalctl stopped; starting it again", "err", err, "entries", read, "after", delay)
+		// Said loudly the first time and then once a minute or so, not at
+		// every retry of a journalctl that keeps failing.
+		level := slog.LevelDebug
+		if fails == 1 || err.Error() != lastErr || time.Since(lastLoud) > time.Minute {
+			level, lastLoud = slog.LevelError, time.Now()
+		}
+		lastErr = err.Error()
+		j.log.Log(ctx, level, "journalctl stopped; starting it again", "err", err, "entries", read, "after", delay)
 		t := time.NewTimer(delay)
 		select {
 		case <-ctx.Done():

@@ -1,8 +1,13 @@
 package agent_test
 
 import (
+	"bytes"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -102,4 +107,62 @@ func TestJournaldFilters(t *testing.T) {
 	if n := topicRecords(t, b.Addr(), "jbroken"); n != 0 {
 		t.Fatalf("%d records from the broken input", n)
 	}
+}
+
+// TestJournaldChildRestarts kills the input's journalctl: the input starts
+// it again after the last entry it read, so nothing is lost or sent twice.
+func TestJournaldChildRestarts(t *testing.T) {
+	requireJournalTools(t)
+	b := startBroker(t)
+	dir, reg := t.TempDir(), t.TempDir()
+	writeJournal(t, dir, "x.journal", "jr", 0, 20)
+	c := consume(t, b.Addr(), "jrestart")
+	a := startAgent(t, parseConfig(t, journaldYAML(reg, b.Addr(), "jrestart", journaldInput("j", dir, ""))))
+	awaitDelivered(t, c, map[string]int{"jr": 20})
+	pid := childWithArg(t, "--directory="+dir)
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	writeJournal(t, dir, "x.journal", "jr", 20, 40)
+	awaitDelivered(t, c, map[string]int{"jr": 40})
+	if again := childWithArg(t, "--directory="+dir); again == pid {
+		t.Fatalf("journalctl %d still runs", pid)
+	}
+	a.stop()
+	awaitAll(t, c, b.Addr(), "jrestart")
+	if dups, err := tallyIDs(t, c, map[string]int{"jr": 40}); err != nil || dups != 0 {
+		t.Fatalf("%d duplicates, %v", dups, err)
+	}
+}
+
+// childWithArg returns the pid of this test process's child whose
+// command line has arg, waiting for one to appear.
+func childWithArg(t *testing.T, arg string) int {
+	t.Helper()
+	var pid int
+	await.Eventually(t, time.Minute, 20*time.Millisecond, func() error {
+		dirs, _ := filepath.Glob("/proc/[0-9]*")
+		for _, d := range dirs {
+			stat, err := os.ReadFile(filepath.Join(d, "stat"))
+			if err != nil {
+				continue
+			}
+			// pid (comm) state ppid …
+			rest := string(stat[bytes.LastIndexByte(stat, ')')+2:])
+			var state string
+			var ppid int
+			if _, err := fmt.Sscan(rest, &state, &ppid); err != nil || ppid != os.Getpid() || state == "Z" {
+				continue
+			}
+			cmdline, _ := os.ReadFile(filepath.Join(d, "cmdline"))
+			for _, a := range bytes.Split(cmdline, []byte{0}) {
+				if string(a) == arg {
+					pid, _ = strconv.Atoi(filepath.Base(d))
+					return nil
+				}
+			}
+		}
+		return fmt.Errorf("no child of %d runs with %s", os.Getpid(), arg)
+	})
+	return pid
 }
