@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -165,4 +166,46 @@ func childWithArg(t *testing.T, arg string) int {
 		return fmt.Errorf("no child of %d runs with %s", os.Getpid(), arg)
 	})
 	return pid
+}
+
+// TestJournaldBinaryFields: a multi-line message and a value that is not
+// UTF-8 (which journalctl writes in the export format's binary form)
+// arrive whole, the invalid bytes replaced by U+FFFD.
+func TestJournaldBinaryFields(t *testing.T) {
+	requireJournalTools(t)
+	b := startBroker(t)
+	dir, reg := t.TempDir(), t.TempDir()
+	var in bytes.Buffer
+	binary := func(name, value string) {
+		in.WriteString(name + "\n")
+		var size [8]byte
+		for i := range size {
+			size[i] = byte(uint64(len(value)) >> (8 * i))
+		}
+		in.Write(size[:])
+		in.WriteString(value + "\n")
+	}
+	fmt.Fprintf(&in, "__REALTIME_TIMESTAMP=%d\n__MONOTONIC_TIMESTAMP=1\n_BOOT_ID=0123456789abcdef0123456789abcdef\n", time.Now().UnixMicro())
+	binary("MESSAGE", "jb-0000000 first line\nsecond line\ttab")
+	binary("RAW", "a\xffb")
+	in.WriteString("\n")
+	cmd := exec.Command(journalRemote, "--output="+filepath.Join(dir, "x.journal"), "-")
+	cmd.Stdin = &in
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	c := consume(t, b.Addr(), "jbin")
+	c.mu.Lock()
+	c.raw = true
+	c.mu.Unlock()
+	startAgent(t, parseConfig(t, journaldYAML(reg, b.Addr(), "jbin", journaldInput("j", dir, ""))))
+	awaitDelivered(t, c, map[string]int{"jb": 1})
+	events, _ := c.snapshot()
+	e := events[0]
+	if e.Message != "jb-0000000 first line\nsecond line\ttab" {
+		t.Fatalf("message %q", e.Message)
+	}
+	if raw, _ := dig(e.Raw, "journald.custom.raw"); raw != "a\uFFFDb" {
+		t.Fatalf("journald.custom.raw = %q", raw)
+	}
 }
