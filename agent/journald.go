@@ -197,7 +197,9 @@ func (j *journaldInput) emit(ctx context.Context, e *journal.Entry, enc *journal
 		tok.ack()
 		return nil
 	}
-	ev.msg.fields = ev.fields
+	if j.staticTopic == "" || j.out.cfg.key != nil {
+		ev.msg.fields = ev.tree() // for their field references
+	}
 	rec := &kgo.Record{Topic: j.topic(&ev.msg, j.cfg.Directory), Timestamp: ev.msg.at}
 	if k := j.out.cfg.key; k != nil {
 		key, _ := resolve(k, j.lookup(&ev.msg, j.cfg.Directory), "")

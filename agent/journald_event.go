@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
-	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -69,25 +67,42 @@ var journalFields = map[string]journalField{
 	"__SEQNUM_ID":                {},
 }
 
-// journalEvent is one journal entry made an event: its text fields in a
-// tree (log, host and the rest), its message, time and id.
+// journalEvent is one journal entry made an event: its message, time,
+// id, and its other fields as values at ECS paths.
 type journalEvent struct {
 	msg    message
-	log    map[string]any // under log (syslog)
-	host   map[string]any // under host, next to host.name
-	fields map[string]any // the other objects: process, user, systemd, journald
+	vals   []journalValue // sorted by group, then path (cmpPath), no path twice
 	cursor string
 	id     string
 }
 
+// A journalValue's group is the object it goes in: log (before the
+// input's tail), host (next to host.name, inside the tail) or the root
+// (after the tail).
+const (
+	groupLog = iota
+	groupHost
+	groupRoot
+)
+
+// journalValue is one field of an entry at its ECS path, below its group.
+type journalValue struct {
+	group int
+	path  string
+	text  []byte // the entry's bytes (valid until the next entry is read)
+	num   int64
+	isNum bool
+}
+
 // newJournalEvent translates entry; read is when it was read (the time
-// when the entry has no __REALTIME_TIMESTAMP).
+// when the entry has no __REALTIME_TIMESTAMP). The event refers to the
+// entry's bytes: it is encoded before the next entry is read.
 func newJournalEvent(e *journal.Entry, read time.Time) *journalEvent {
-	ev := &journalEvent{log: map[string]any{}, host: map[string]any{}, fields: map[string]any{}}
+	ev := &journalEvent{vals: make([]journalValue, 0, len(e.Fields))}
 	ev.msg.at = read
 	for _, f := range e.Fields {
-		name := string(f.Name)
-		switch name {
+		t, known := journalFields[string(f.Name)]
+		switch string(f.Name) {
 		case "__CURSOR":
 			ev.cursor = string(f.Value)
 		case "__REALTIME_TIMESTAMP":
@@ -95,40 +110,150 @@ func newJournalEvent(e *journal.Entry, read time.Time) *journalEvent {
 				ev.msg.at = time.UnixMicro(us)
 			}
 		}
-		t, known := journalFields[name]
-		if known && t.path == "" {
+		switch {
+		case known && t.path == "":
 			continue
-		}
-		if !known {
-			t.path = "journald.custom." + strings.ToLower(strings.TrimLeft(name, "_"))
-		}
-		if t.path == "message" {
-			ev.msg.text = validText(f.Value)
+		case known && t.path == "message":
+			ev.msg.text = f.Value
 			continue
+		case !known:
+			t.path = "journald.custom." + strings.ToLower(strings.TrimLeft(string(f.Name), "_"))
 		}
-		var v any = text(f.Value)
+		v := journalValue{group: groupRoot, path: t.path, text: f.Value}
+		if rest, ok := strings.CutPrefix(t.path, "log."); ok {
+			v.group, v.path = groupLog, rest
+		} else if rest, ok := strings.CutPrefix(t.path, "host."); ok {
+			v.group, v.path = groupHost, rest
+		}
 		if t.number {
 			if n, err := strconv.ParseInt(string(f.Value), 10, 64); err == nil {
-				v = n
+				v.num, v.isNum = n, true
 			}
 		}
-		root, rest, _ := strings.Cut(t.path, ".")
-		tree := ev.fields
-		switch root {
-		case "log":
-			tree = ev.log
-		case "host":
-			tree = ev.host
-		default:
-			rest = t.path
-		}
-		put(tree, rest, v)
+		ev.vals = append(ev.vals, v)
 	}
+	if !utf8.Valid(ev.msg.text) {
+		ev.msg.text = appendValid(nil, ev.msg.text)
+	}
+	slices.SortStableFunc(ev.vals, func(a, b journalValue) int {
+		if a.group != b.group {
+			return a.group - b.group
+		}
+		return cmpPath(a.path, b.path)
+	})
+	// A field given twice: the first value is kept.
+	ev.vals = slices.CompactFunc(ev.vals, func(a, b journalValue) bool { return a.group == b.group && a.path == b.path })
 	if e.Truncated {
 		ev.msg.flag("truncated")
 	}
 	ev.id = journalEventID(ev.cursor)
 	return ev
+}
+
+// cmpPath orders dotted paths segment by segment ('.' before any other
+// byte), so that the paths below one object are next to each other.
+func cmpPath(a, b string) int {
+	for i := 0; i < len(a) && i < len(b); i++ {
+		x, y := a[i], b[i]
+		if x == '.' {
+			x = 0
+		}
+		if y == '.' {
+			y = 0
+		}
+		if x != y {
+			return int(x) - int(y)
+		}
+	}
+	return len(a) - len(b)
+}
+
+// group returns the values of group g.
+func (ev *journalEvent) group(g int) []journalValue {
+	i, _ := slices.BinarySearchFunc(ev.vals, g, func(v journalValue, g int) int { return v.group - g })
+	j := i
+	for j < len(ev.vals) && ev.vals[j].group == g {
+		j++
+	}
+	return ev.vals[i:j]
+}
+
+// tree returns the event's fields as nested maps, for the topic and key
+// formats' field references.
+func (ev *journalEvent) tree() map[string]any {
+	m := map[string]any{}
+	for _, v := range ev.vals {
+		path := v.path
+		switch v.group {
+		case groupLog:
+			path = "log." + path
+		case groupHost:
+			path = "host." + path
+		}
+		var val any = text(v.text)
+		if v.isNum {
+			val = v.num
+		}
+		put(m, path, val)
+	}
+	return m
+}
+
+// appendMembers appends vals (sorted by path) as the members of a JSON
+// object, nesting the dotted paths; first says no member precedes them.
+// skip leaves out the values whose first segment it reports.
+func appendMembers(b []byte, vals []journalValue, first bool, skip func(string) bool) []byte {
+	var open []string // the objects open, outermost first
+	var segs []string
+	for _, v := range vals {
+		segs = segs[:0]
+		for p := v.path; ; {
+			seg, rest, more := strings.Cut(p, ".")
+			segs = append(segs, seg)
+			if !more {
+				break
+			}
+			p = rest
+		}
+		if skip != nil && skip(segs[0]) {
+			continue
+		}
+		dirs, leaf := segs[:len(segs)-1], segs[len(segs)-1]
+		n := 0
+		for n < len(open) && n < len(dirs) && open[n] == dirs[n] {
+			n++
+		}
+		for len(open) > n {
+			b = append(b, '}')
+			open = open[:len(open)-1]
+		}
+		for _, d := range dirs[n:] {
+			if !first {
+				b = append(b, ',')
+			}
+			b = appendString(b, []byte(d))
+			b = append(b, ":{"...)
+			first = true
+			open = append(open, d)
+		}
+		if !first {
+			b = append(b, ',')
+		}
+		first = false
+		b = appendString(b, []byte(leaf))
+		b = append(b, ':')
+		if v.isNum {
+			b = strconv.AppendInt(b, v.num, 10)
+		} else if utf8.Valid(v.text) {
+			b = appendString(b, v.text)
+		} else {
+			b = appendString(b, appendValid(nil, v.text))
+		}
+	}
+	for range open {
+		b = append(b, '}')
+	}
+	return b
 }
 
 // text is a journal value as a JSON string: valid UTF-8.
@@ -214,27 +339,33 @@ func (in *input) appendJournal(b []byte, ev *journalEvent) []byte {
 	b = ev.msg.at.UTC().AppendFormat(b, "2006-01-02T15:04:05.000000Z07:00")
 	b = append(b, `","message":`...)
 	b = appendString(b, ev.msg.text)
-	logObj := ev.log
+	b = append(b, `,"log":{`...)
+	b = appendMembers(b, ev.group(groupLog), true, nil)
 	if len(ev.msg.flags) > 0 {
-		logObj = maps.Clone(ev.log)
-		logObj["flags"] = ev.msg.flags
+		if len(ev.group(groupLog)) > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `"flags":[`...)
+		for i, f := range ev.msg.flags {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, []byte(f))
+		}
+		b = append(b, ']')
 	}
-	lb, _ := json.Marshal(logObj) // strings and numbers only
-	b = append(b, `,"log":`...)
-	b = append(b, lb[:len(lb)-1]...) // the tail closes it
 	tail := in.tailJSON
 	cut := bytes.Index(tail, hostEnd)
-	b = append(b, tail[:cut]...)
-	for _, k := range slices.Sorted(maps.Keys(ev.host)) {
-		b, _ = appendKV(b, k, ev.host[k])
-	}
+	b = append(b, tail[:cut]...) // closes log
+	b = appendMembers(b, ev.group(groupHost), false, nil)
 	b = append(b, tail[cut:]...)
-	for _, k := range slices.Sorted(maps.Keys(ev.fields)) {
-		if fixedKeys[k] || (in.cfg.FieldsUnderRoot && in.cfg.Fields[k] != nil) {
-			continue
-		}
-		b, _ = appendKV(b, k, ev.fields[k])
-	}
+	b = appendMembers(b, ev.group(groupRoot), false, in.rootTaken)
 	b = append(b, in.rootFieldsJSON...)
 	return append(b, '}')
+}
+
+// rootTaken reports whether the root key k is the agent's own or one of
+// the input's fields under the root: the entry's value is left out.
+func (in *input) rootTaken(k string) bool {
+	return fixedKeys[k] || (in.cfg.FieldsUnderRoot && in.cfg.Fields[k] != nil)
 }
