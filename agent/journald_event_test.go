@@ -57,3 +57,29 @@ func TestJournalEventJSON(t *testing.T) {
 		t.Fatalf("%d bytes: %.300s", len(got), got)
 	}
 }
+
+// FuzzJournalEvent: whatever entry journalctl's stream holds, its event
+// is one valid JSON object within the record's limit (seeds in
+// testdata/fuzz/FuzzJournalEvent).
+func FuzzJournalEvent(f *testing.F) {
+	f.Add([]byte("__CURSOR=s=a;i=1\nMESSAGE=hi\nPRIORITY=3\n_PID=x\n_HOSTNAME=h\nFOO=1\nfoo=2\n_GID=5\n\n"))
+	f.Add([]byte("MESSAGE\n\x03\x00\x00\x00\x00\x00\x00\x00a\xffb\n__REALTIME_TIMESTAMP=99999999999999999999\n\n"))
+	cfg := &InputConfig{ID: "j", Type: "journald", Fields: map[string]any{"process": "p"}, FieldsUnderRoot: true}
+	in := &input{cfg: cfg, meta: meta{hostName: "h"}}
+	in.tailJSON, in.rootFieldsJSON, _ = in.eventTail()
+	f.Fuzz(func(t *testing.T, b []byte) {
+		e, err := journal.NewReader(bytes.NewReader(b), 4096).Next()
+		if err != nil {
+			return
+		}
+		ev := newJournalEvent(e, time.Time{})
+		got := in.encodeJournal(nil, ev, 1<<20)
+		var m map[string]any
+		if err := json.Unmarshal(got, &m); err != nil {
+			t.Fatalf("%v: %s", err, got)
+		}
+		if len(ev.tree()) > len(ev.vals) {
+			t.Fatal("tree larger than its values")
+		}
+	})
+}

@@ -5,7 +5,14 @@
 // On disk it is one JSON file, <dir>/registry.json:
 //
 //	{"version":1,"files":[{"key":"input/dev-ino","path":"/var/log/app.log",
-//	  "offset":1234,"fp_len":1024,"fp":"9f…","updated":"2024-…"}]}
+//	  "offset":1234,"fp_len":1024,"fp":"9f…","updated":"2024-…"},
+//	 {"key":"journal/journald","path":"/var/log/journal","offset":0,"fp_len":0,"fp":"",
+//	  "cursor":"s=…;i=…;b=…;m=…;t=…;x=…","updated":"2024-…"}]}
+//
+// A journald input's entry (key <input id>/journald) holds the journal
+// cursor of the last entry below which every entry was acknowledged;
+// "cursor" is absent from the other entries and from files written before
+// it existed, which load unchanged.
 //
 // Invariants: an entry's offset only ever covers lines the brokers
 // acknowledged, so resuming there loses nothing; the file is replaced
