@@ -27,7 +27,7 @@ import (
 //
 // The registry entry <id>/journald holds the cursor below which the
 // brokers acknowledged every entry (cursorTracker); with seek: cursor a
-// restart goes on after it (--after-cursor), so an entry whose event was
+// restart goes on after it (--cursor, dropping the cursor's own entry), so an entry whose event was
 // not acknowledged is read again, under the same _id (journalEventID).
 type journaldInput struct {
 	*input
@@ -108,7 +108,12 @@ func (j *journaldInput) args() []string {
 	}
 	switch {
 	case j.lastRead != "":
-		args = append(args, "--after-cursor="+j.lastRead, "--no-tail")
+		// --cursor, not --after-cursor: when the cursor's entry is gone
+		// (its file vacuumed), journalctl seeks to the entry closest to
+		// it, and --after-cursor would skip that entry, which is not the
+		// one read (TestJournaldCursorAfterVacuum). follow drops the
+		// first entry instead when it is the cursor's.
+		args = append(args, "--cursor="+j.lastRead, "--no-tail")
 	case seek == "tail":
 		args = append(args, "--lines=0")
 	default:
@@ -146,6 +151,7 @@ func (j *journaldInput) follow(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("starting %s: %w", j.cfg.Journalctl, err)
 	}
 	j.log.Info("reading the journal", "journalctl", cmd.Path, "args", cmd.Args[1:])
+	skip := j.lastRead // the entry read already, if journalctl starts at it
 	r := journal.NewReader(out, j.cfg.MaxBytes)
 	var enc journalEncoder
 	read := 0
@@ -157,6 +163,14 @@ func (j *journaldInput) follow(ctx context.Context) (int, error) {
 				rerr = err
 			}
 			break
+		}
+		if skip != "" {
+			c, _ := e.Get("__CURSOR")
+			again := string(c) == skip
+			skip = ""
+			if again {
+				continue
+			}
 		}
 		read++
 		if err := j.emit(ctx, e, &enc); err != nil {

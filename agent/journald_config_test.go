@@ -45,7 +45,7 @@ func TestJournaldConfig(t *testing.T) {
 	}
 	j.lastRead = "s=1;i=2"
 	j.cfg.Seek = "tail"
-	if got := strings.Join(j.args(), " "); !strings.Contains(got, "--after-cursor=s=1;i=2 --no-tail") || strings.Contains(got, "--lines") {
+	if got := strings.Join(j.args(), " "); !strings.Contains(got, "--cursor=s=1;i=2 --no-tail") || strings.Contains(got, "--lines") {
 		t.Fatalf("args after a read entry: %s", got)
 	}
 	j.lastRead = ""

@@ -209,3 +209,29 @@ func TestJournaldBinaryFields(t *testing.T) {
 		t.Fatalf("journald.custom.raw = %q", raw)
 	}
 }
+
+// TestJournaldCursorAfterVacuum: the file that held the registry's cursor
+// is gone (vacuumed) when the agent starts again: it reads the entries of
+// the journal files there are now, once.
+func TestJournaldCursorAfterVacuum(t *testing.T) {
+	requireJournalTools(t)
+	b := startBroker(t)
+	dir, reg := t.TempDir(), t.TempDir()
+	writeJournal(t, dir, "x.journal", "jv", 0, 10)
+	text := journaldYAML(reg, b.Addr(), "jvacuum", journaldInput("j", dir, ""))
+	c := consume(t, b.Addr(), "jvacuum")
+	a := startAgent(t, parseConfig(t, text))
+	awaitDelivered(t, c, map[string]int{"jv": 10})
+	a.stop()
+	if err := os.Remove(filepath.Join(dir, "x.journal")); err != nil {
+		t.Fatal(err)
+	}
+	writeJournal(t, dir, "y.journal", "jv", 10, 20)
+	a = startAgent(t, parseConfig(t, text))
+	awaitDelivered(t, c, map[string]int{"jv": 20})
+	a.stop()
+	awaitAll(t, c, b.Addr(), "jvacuum")
+	if dups, err := tallyIDs(t, c, map[string]int{"jv": 20}); err != nil || dups != 0 {
+		t.Fatalf("%d duplicates, %v", dups, err)
+	}
+}
