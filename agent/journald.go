@@ -141,7 +141,7 @@ func (j *journaldInput) follow(ctx context.Context) (int, error) {
 	cmd := exec.CommandContext(ctx, j.cfg.Journalctl, j.args()...)
 	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
 	cmd.WaitDelay = 5 * time.Second
-	stderr := &tailBuffer{max: 4 << 10}
+	stderr := &stderrLog{log: j.log}
 	cmd.Stderr = stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -186,9 +186,9 @@ func (j *journaldInput) follow(ctx context.Context) (int, error) {
 	case rerr != nil:
 		return read, fmt.Errorf("reading journalctl's output: %w", rerr)
 	case werr != nil:
-		return read, fmt.Errorf("%s: %w: %s", j.cfg.Journalctl, werr, bytes.TrimSpace(stderr.bytes()))
-	case stderr.len() > 0:
-		return read, fmt.Errorf("%s exited: %s", j.cfg.Journalctl, bytes.TrimSpace(stderr.bytes()))
+		return read, fmt.Errorf("%s: %w: %s", j.cfg.Journalctl, werr, stderr.lastLine())
+	case stderr.lastLine() != "":
+		return read, fmt.Errorf("%s exited: %s", j.cfg.Journalctl, stderr.lastLine())
 	}
 	return read, nil
 }
@@ -232,31 +232,42 @@ func (j *journaldInput) emit(ctx context.Context, e *journal.Entry, enc *journal
 	return ctx.Err()
 }
 
-// tailBuffer keeps the last max bytes written to it (a child's stderr).
-type tailBuffer struct {
-	mu  sync.Mutex
-	max int
-	b   []byte
+// stderrLog logs what a journalctl writes to its standard error as it
+// comes (a warning such as a journal file found corrupted and skipped), a
+// line at a time, each cut at stderrLineMax bytes, and keeps the last line
+// for the error of its exit.
+type stderrLog struct {
+	log *slog.Logger
+
+	mu   sync.Mutex
+	line []byte // the line being written
+	last string // the last whole line
 }
 
-func (t *tailBuffer) Write(p []byte) (int, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.b = append(t.b, p...)
-	if over := len(t.b) - t.max; over > 0 {
-		t.b = append(t.b[:0], t.b[over:]...)
+const stderrLineMax = 1 << 10
+
+func (w *stderrLog) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for rest := p; len(rest) > 0; {
+		chunk, after, nl := bytes.Cut(rest, []byte{'\n'})
+		w.line = append(w.line, chunk[:min(len(chunk), stderrLineMax-len(w.line))]...)
+		rest = after
+		if nl {
+			w.last = string(w.line)
+			w.log.Warn("journalctl says", "stderr", w.last)
+			w.line = w.line[:0]
+		}
 	}
 	return len(p), nil
 }
 
-func (t *tailBuffer) bytes() []byte {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return append([]byte(nil), t.b...)
-}
-
-func (t *tailBuffer) len() int {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return len(t.b)
+// lastLine is the last line written (or the one being written).
+func (w *stderrLog) lastLine() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(w.line) > 0 {
+		return string(w.line)
+	}
+	return w.last
 }

@@ -1,6 +1,9 @@
 package agent
 
 import (
+	"bytes"
+	"log/slog"
+	"strings"
 	"testing"
 
 	"github.com/sluicelogs/sluice/agent/registry"
@@ -35,5 +38,23 @@ func TestCursorTracker(t *testing.T) {
 	toks[1].ack() // twice: nothing changes
 	if cursor() != "c4" {
 		t.Fatal("a second ack moved the cursor")
+	}
+}
+
+// TestStderrLog: journalctl's standard error is logged a line at a time,
+// each line cut at stderrLineMax, and the last line names the exit.
+func TestStderrLog(t *testing.T) {
+	var logged bytes.Buffer
+	w := &stderrLog{log: slog.New(slog.NewTextHandler(&logged, nil))}
+	w.Write([]byte("Journal file x is truncated, ignoring file.\nsecond "))
+	w.Write([]byte(strings.Repeat("y", 3000) + "\nFailed to open z\n"))
+	if got := w.lastLine(); got != "Failed to open z" {
+		t.Fatalf("last line %q", got)
+	}
+	if n := strings.Count(logged.String(), "journalctl says"); n != 3 {
+		t.Fatalf("%d lines logged:\n%s", n, logged.String())
+	}
+	if strings.Contains(logged.String(), strings.Repeat("y", stderrLineMax)) {
+		t.Fatal("a long line was not cut")
 	}
 }
