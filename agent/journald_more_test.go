@@ -50,6 +50,12 @@ func TestJournaldKillNine(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("%d entries delivered; %d duplicates (same _id) after 2 kill -9", per*batches, dups)
+	// A kill sends again at most what was in flight or acknowledged but
+	// not yet in the registry: about a queue's worth (queue.mem.events
+	// 2048) per kill.
+	if limit := 2 * 2048; dups > limit {
+		t.Fatalf("%d duplicates, more than %d", dups, limit)
+	}
 }
 
 // TestJournaldFilters: include_matches, units and syslog_identifiers
@@ -113,12 +119,8 @@ func TestJournaldFilters(t *testing.T) {
 // TestJournaldChildRestarts kills the input's journalctl: the input starts
 // it again after the last entry it read, so nothing is lost or sent twice.
 func TestJournaldChildRestarts(t *testing.T) {
-	requireJournalTools(t)
-	b := startBroker(t)
-	dir, reg := t.TempDir(), t.TempDir()
-	writeJournal(t, dir, "x.journal", "jr", 0, 20)
-	c := consume(t, b.Addr(), "jrestart")
-	a := startAgent(t, parseConfig(t, journaldYAML(reg, b.Addr(), "jrestart", journaldInput("j", dir, ""))))
+	addr, dir, reg, c := journaldStart(t, "jrestart", "jr", 20, false)
+	a := startAgent(t, parseConfig(t, journaldYAML(reg, addr, "jrestart", journaldInput("j", dir, ""))))
 	awaitDelivered(t, c, map[string]int{"jr": 20})
 	pid := childWithArg(t, "--directory="+dir)
 	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
@@ -130,10 +132,7 @@ func TestJournaldChildRestarts(t *testing.T) {
 		t.Fatalf("journalctl %d still runs", pid)
 	}
 	a.stop()
-	awaitAll(t, c, b.Addr(), "jrestart")
-	if dups, err := tallyIDs(t, c, map[string]int{"jr": 40}); err != nil || dups != 0 {
-		t.Fatalf("%d duplicates, %v", dups, err)
-	}
+	requireOnce(t, c, addr, "jrestart", map[string]int{"jr": 40})
 }
 
 // childWithArg returns the pid of this test process's child whose
@@ -214,12 +213,8 @@ func TestJournaldBinaryFields(t *testing.T) {
 // is gone (vacuumed) when the agent starts again: it reads the entries of
 // the journal files there are now, once.
 func TestJournaldCursorAfterVacuum(t *testing.T) {
-	requireJournalTools(t)
-	b := startBroker(t)
-	dir, reg := t.TempDir(), t.TempDir()
-	writeJournal(t, dir, "x.journal", "jv", 0, 10)
-	text := journaldYAML(reg, b.Addr(), "jvacuum", journaldInput("j", dir, ""))
-	c := consume(t, b.Addr(), "jvacuum")
+	addr, dir, reg, c := journaldStart(t, "jvacuum", "jv", 10, false)
+	text := journaldYAML(reg, addr, "jvacuum", journaldInput("j", dir, ""))
 	a := startAgent(t, parseConfig(t, text))
 	awaitDelivered(t, c, map[string]int{"jv": 10})
 	a.stop()
@@ -230,8 +225,5 @@ func TestJournaldCursorAfterVacuum(t *testing.T) {
 	a = startAgent(t, parseConfig(t, text))
 	awaitDelivered(t, c, map[string]int{"jv": 20})
 	a.stop()
-	awaitAll(t, c, b.Addr(), "jvacuum")
-	if dups, err := tallyIDs(t, c, map[string]int{"jv": 20}); err != nil || dups != 0 {
-		t.Fatalf("%d duplicates, %v", dups, err)
-	}
+	requireOnce(t, c, addr, "jvacuum", map[string]int{"jv": 20})
 }

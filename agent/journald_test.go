@@ -121,20 +121,39 @@ func awaitAll(t *testing.T, c *consumer, addr, topic string) {
 	})
 }
 
+// journaldStart starts a broker, writes entries 0..n-1 of name to
+// dir/x.journal, and starts a consumer of topic; with raw, it keeps each
+// event decoded whole.
+func journaldStart(t *testing.T, topic, name string, n int, raw bool) (addr, dir, reg string, c *consumer) {
+	t.Helper()
+	requireJournalTools(t)
+	addr = startBroker(t).Addr()
+	dir, reg = t.TempDir(), t.TempDir()
+	writeJournal(t, dir, "x.journal", name, 0, n)
+	c = consume(t, addr, topic)
+	c.mu.Lock()
+	c.raw = raw
+	c.mu.Unlock()
+	return addr, dir, reg, c
+}
+
+// requireOnce checks, once the agent stopped, that every entry of files
+// arrived exactly once.
+func requireOnce(t *testing.T, c *consumer, addr, topic string, files map[string]int) {
+	t.Helper()
+	awaitAll(t, c, addr, topic)
+	if dups, err := tallyIDs(t, c, files); err != nil || dups != 0 {
+		t.Fatalf("%d duplicates, %v", dups, err)
+	}
+}
+
 // TestJournaldFollows reads real journal files: every entry once with
 // Filebeat's fields; entries appended to the file, and a new file in the
 // folder, while the input follows; after a restart (seek: cursor) only
 // what is new; with seek: head everything again under the same _ids.
 func TestJournaldFollows(t *testing.T) {
-	requireJournalTools(t)
-	b := startBroker(t)
-	dir, reg := t.TempDir(), t.TempDir()
-	writeJournal(t, dir, "x.journal", "jd", 0, 50)
-	text := journaldYAML(reg, b.Addr(), "journal", journaldInput("j", dir, "    tags: [sys]\n    fields: {env: test}\n"))
-	c := consume(t, b.Addr(), "journal")
-	c.mu.Lock()
-	c.raw = true
-	c.mu.Unlock()
+	addr, dir, reg, c := journaldStart(t, "journal", "jd", 50, true)
+	text := journaldYAML(reg, addr, "journal", journaldInput("j", dir, "    tags: [sys]\n    fields: {env: test}\n"))
 	a := startAgent(t, parseConfig(t, text))
 	awaitDelivered(t, c, map[string]int{"jd": 50})
 
@@ -148,10 +167,7 @@ func TestJournaldFollows(t *testing.T) {
 	writeJournal(t, dir, "x.journal", "jd", 100, 110)
 	awaitDelivered(t, c, map[string]int{"jd": 110})
 	a.stop()
-	awaitAll(t, c, b.Addr(), "journal")
-	if dups, err := tallyIDs(t, c, map[string]int{"jd": 110}); err != nil || dups != 0 {
-		t.Fatalf("%d duplicates, %v", dups, err)
-	}
+	requireOnce(t, c, addr, "journal", map[string]int{"jd": 110})
 
 	events, _ := c.snapshot()
 	var e map[string]any
