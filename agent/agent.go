@@ -41,9 +41,16 @@
 // and compared before every read) was truncated and is read from 0 — also
 // when it was written again past the old offset with the same header.
 //
+// A `type: journald` input (journald.go) reads the journal through
+// `journalctl -o export --follow` (package journal decodes the stream,
+// bounded by max_bytes); its registry entry <id>/journald holds the cursor
+// below which every entry was acknowledged, and an entry's event id comes
+// from its cursor, so an entry read again after a crash keeps its id.
+//
 // Goroutines: Agent.Run owns the registry flusher and one goroutine per
-// input; each input owns its harvesters (package harvester), one per open
-// file. kgo owns its own and calls back on acknowledgement.
+// input; each file input owns its harvesters (package harvester), one per
+// open file; each journald input owns its journalctl process. kgo owns its
+// own and calls back on acknowledgement.
 package agent
 
 import (

@@ -52,7 +52,7 @@ type Config struct {
 // InputConfig is one entry of inputs:.
 type InputConfig struct {
 	ID              string         `yaml:"id"`
-	Type            string         `yaml:"type"` // filestream (the default), log or container
+	Type            string         `yaml:"type"` // filestream (the default; "log" is taken as it), container, syslog or journald
 	Enabled         *bool          `yaml:"enabled"`
 	Paths           []string       `yaml:"paths"`
 	ExcludeFiles    []string       `yaml:"exclude_files"`
@@ -91,6 +91,9 @@ type InputConfig struct {
 
 	// file_identity and prospector.scanner.fingerprint (identity_config.go).
 	IdentityConfig `yaml:",inline"`
+
+	// The keys of a journald input (journald_config.go).
+	JournaldConfig `yaml:",inline"`
 
 	includeLines, excludeLines, excludeFiles []*regexp.Regexp
 }
@@ -226,6 +229,9 @@ func (c *Config) SetDefaults() {
 		}
 		containerDefaults(in)
 		in.setIdentityDefaults()
+		if in.Type == inputJournald {
+			in.journaldDefaults()
+		}
 		for _, p := range in.Parsers {
 			if m := p.Multiline; m != nil {
 				def(&m.Type, "pattern")
@@ -288,11 +294,18 @@ func (c *Config) Validate() error {
 			validateContainer(in, p, bad)
 		case inputSyslog:
 			in.validateNet(p, bad)
+		case inputJournald:
+			in.validateJournald(p, bad)
 		default:
-			bad(p+".type", "%q: want filestream, log, container or syslog", in.Type)
+			bad(p+".type", "%q: want filestream, log, container, syslog or journald", in.Type)
 		}
-		if len(in.Paths) == 0 && in.Type != inputSyslog {
+		if len(in.Paths) == 0 && in.Type != inputSyslog && in.Type != inputJournald {
 			bad(p+".paths", "at least one path or glob is required")
+		}
+		if in.Type != inputJournald {
+			for _, k := range in.journaldKeys() {
+				bad(p+"."+k, "only for a journald input (type: journald)")
+			}
 		}
 		for j, g := range in.Paths {
 			if _, err := globMatch(g, ""); err != nil {

@@ -51,7 +51,7 @@ func TestContainerConfigErrors(t *testing.T) {
 		{"parser on type container", strings.Replace(containerYAML, "      - multiline: {pattern: '^\\s', match: after}", "      - container: {}", 1), `agent.yml:7: inputs[0].parsers[0].container: type: container reads the container format itself`},
 		{"stream on filestream", strings.Replace(containerYAML, "  - id: docker\n", "  - id: docker\n    stream: stderr\n", 1), `agent.yml:9: inputs[1].stream: only for type: container`},
 		{"multiline after the implied parser", strings.Replace(containerYAML, "match: after}", "match: around}", 1), `agent.yml:7: inputs[0].parsers[0].multiline.match: "around"`},
-		{"unknown type", strings.Replace(containerYAML, "type: container", "type: docker", 1), `agent.yml:3: inputs[0].type: "docker": want filestream, log, container or syslog`},
+		{"unknown type", strings.Replace(containerYAML, "type: container", "type: docker", 1), `agent.yml:3: inputs[0].type: "docker": want filestream, log, container, syslog or journald`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := ParseConfig("agent.yml", []byte(tc.text))

@@ -92,25 +92,34 @@ func (o *output) publish(rec *kgo.Record) {
 
 // done is the promise of every record.
 func (o *output) done(r *kgo.Record, err error) {
+	if o.settled(r, err) {
+		r.Context.(*ackContext).tok.ack()
+	}
+}
+
+// settled counts and logs the outcome of producing r and reports whether
+// its event is done with: acknowledged, or rejected for good (dropped).
+func (o *output) settled(r *kgo.Record, err error) bool {
 	o.metrics.finished.Add(1)
-	tok := r.Context.(*ackContext).tok
 	switch {
 	case err == nil:
 		o.metrics.acked.Inc()
-		tok.ack()
+		return true
 	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, kgo.ErrClientClosed):
 		// Shutting down: not acknowledged, read again at the next start.
 		o.metrics.unacked.Inc()
+		return false
 	case permanent(err):
 		// The brokers will never take this record: say so loudly and
 		// move on rather than stall the file forever.
 		o.metrics.dropped.WithLabelValues(errName(err)).Inc()
 		o.log.Error("the brokers rejected an event; it is dropped", "topic", r.Topic, "bytes", len(r.Value), "err", err)
-		tok.ack()
+		return true
 	default:
 		o.metrics.unacked.Inc()
 		o.log.Error("event not delivered; it will be read again after a restart", "topic", r.Topic, "err", err)
 	}
+	return false
 }
 
 // permanent reports whether retrying err can never succeed.

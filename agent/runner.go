@@ -2,8 +2,8 @@ package agent
 
 import "context"
 
-// runner is one input as the agent runs it: a file input (input.go) or a
-// network one (netinput.go).
+// runner is one input as the agent runs it: files (input.go), syslog
+// (netinput.go) or the journal (journald.go).
 type runner interface {
 	Run(ctx context.Context) error
 	inputID() string
@@ -22,7 +22,11 @@ func (a *Agent) newRunner(ic *InputConfig, out *output) (runner, error) {
 	if err != nil {
 		return nil, err
 	}
-	if ic.Type != inputSyslog {
+	switch ic.Type {
+	case inputJournald:
+		return newJournaldInput(in, a.trackers), nil
+	case inputSyslog:
+	default:
 		return in, nil
 	}
 	maxBytes := int64(a.cfg.Queue.Disk.MaxSize)
@@ -35,3 +39,6 @@ func (a *Agent) newRunner(ic *InputConfig, out *output) (runner, error) {
 	a.commitMu.Unlock()
 	return si, nil
 }
+
+// inputJournald is the type of a journald input (journald.go).
+const inputJournald = "journald"

@@ -38,7 +38,7 @@ apt_install() {
 
 command -v java >/dev/null || apt_install openjdk-17-jdk-headless
 command -v mvn >/dev/null || apt_install maven
-apt_install zookeeper kcat rsyslog rsyslog-kafka bsdutils logrotate
+apt_install zookeeper kcat rsyslog rsyslog-kafka bsdutils logrotate systemd-journal-remote
 
 bash deploy/elasticsearch/build.sh
 bash deploy/elasticsearch/build.sh 8.17

@@ -1,5 +1,6 @@
 // Package registry keeps, per file, the offset up to which every line has
-// been acknowledged by the brokers, and persists it.
+// been acknowledged by the brokers (per journald input, the journal
+// cursor), and persists it.
 //
 // On disk it is one JSON file, <dir>/registry.json:
 //
@@ -14,6 +15,14 @@
 // bytes, tail an xxHash64 of the tail_len bytes before offset (absent in
 // registries written before it: the offset is then checked by size and
 // first bytes only).
+//
+// A journald input's entry (key <input id>/journald) holds the journal
+// cursor of the last entry below which every entry was acknowledged
+// ("cursor"; absent from the other entries and from files written before
+// it existed, which load unchanged):
+//
+//	{"key":"journal/journald","path":"/var/log/journal","offset":0,"fp_len":0,"fp":"",
+//	  "cursor":"s=…;i=…;b=…;m=…;t=…;x=…","updated":"2024-…"}
 //
 // Invariants: an entry's offset only ever covers lines the brokers
 // acknowledged, so resuming there loses nothing; the file is replaced
@@ -68,8 +77,13 @@ type Entry struct {
 	// file is first read, and again whenever it is read from the start
 	// (truncated, or a new file on the same inode). With a line's offset
 	// it names the line's event for good (the record's _id header).
-	Instance string    `json:"instance,omitempty"`
-	Updated  time.Time `json:"updated"`
+	Instance string `json:"instance,omitempty"`
+	// Cursor is, for a journald input's entry, the journal cursor of the
+	// last entry below which the brokers acknowledged every entry (Offset
+	// and the fingerprint are unused). Older registry files, without it,
+	// load as before.
+	Cursor  string    `json:"cursor,omitempty"`
+	Updated time.Time `json:"updated"`
 }
 
 // TailHash returns the hash of the bytes before the offset.
