@@ -1,0 +1,324 @@
+package pipelines
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/vm"
+)
+
+// This file translates parsed Painless (painless_parse.go) into expr
+// source, compiled with the same options as expr conditions plus the
+// runtime functions of painless_methods.go: one compiler, one machine.
+//
+//	Painless                    expr
+//	ctx                         $env (the event)
+//	ctx.a, ctx['a']             $env["a"]        (missing: nil; a.b on nil: error)
+//	x[i]                        __pl_index(x, i) (List index, or Map get)
+//	x?.a                        (x)?.["a"]       (nil on nil)
+//	params                      __pl_params()    (the script's params)
+//	x.m(args), x?.m(args)       __pl_m_m(nullSafe, x, args...)
+//	a + b                       __pl_add(a, b)   (numbers or string concatenation)
+//	a && b, !a, if (a)          __pl_bool(a) …   (null or a non-boolean: error)
+//	ctx.a = v                   __pl_put($env, "a", v)
+//	if (c) {s} else {t}         (c ? (s; nil) : (t; nil))
+//	s1; s2                      s1; s2; nil
+
+// isPainless reports whether an if: condition is Painless rather than
+// expr: it is when its Painless tokens name ctx (expr conditions reach
+// the event through their variables and $env, never a ctx).
+func isPainless(src string) bool {
+	toks, err := plLex(src)
+	if err != nil {
+		return false
+	}
+	for _, t := range toks {
+		if t.kind == tokIdent && t.text == "ctx" {
+			return true
+		}
+	}
+	return false
+}
+
+// compilePainlessCondition compiles a Painless condition; params are the
+// script's params (nil when none).
+func compilePainlessCondition(src string, params map[string]any) (*vm.Program, error) {
+	n, err := parsePainlessExpr(src)
+	if err != nil {
+		return nil, fmt.Errorf("painless: %w", err)
+	}
+	code, err := translatePainlessCondition(n)
+	if err != nil {
+		return nil, fmt.Errorf("painless: %w", err)
+	}
+	return compilePainless(code, params)
+}
+
+// compilePainlessScript compiles a script processor's source.
+func compilePainlessScript(src string, params map[string]any) (*vm.Program, error) {
+	stmts, err := parsePainlessScript(src)
+	if err != nil {
+		return nil, fmt.Errorf("painless: %w", err)
+	}
+	tr := &plTranslator{}
+	tr.stmts(stmts)
+	if tr.err != nil {
+		return nil, fmt.Errorf("painless: %w", tr.err)
+	}
+	return compilePainless(tr.b.String(), params)
+}
+
+func translatePainlessCondition(n plNode) (string, error) {
+	tr := &plTranslator{}
+	tr.boolean(n)
+	return tr.b.String(), tr.err
+}
+
+func compilePainless(code string, params map[string]any) (*vm.Program, error) {
+	if params == nil {
+		params = map[string]any{}
+	}
+	opts := append(append([]expr.Option{}, numberOptions...), painlessOptions...)
+	opts = append(opts, expr.Function(plParamsFunc, func(...any) (any, error) { return params, nil }))
+	prog, err := expr.Compile(code, opts...)
+	if err != nil {
+		// A translation that expr refuses is a bug of the translator,
+		// not of the definition: say so with the code.
+		return nil, fmt.Errorf("painless: translation %q does not compile: %w", code, err)
+	}
+	return prog, nil
+}
+
+const (
+	plParamsFunc = "__pl_params"
+	plBoolFunc   = "__pl_bool"
+	plAddFunc    = "__pl_add"
+	plPutFunc    = "__pl_put"
+	plIndexFunc  = "__pl_index"
+	plAppendFunc = "__pl_list_add"
+	plMethodPre  = "__pl_m_"
+)
+
+// plTranslator writes expr source; the first error stops it.
+type plTranslator struct {
+	b   strings.Builder
+	err error
+}
+
+func (tr *plTranslator) fail(at int, what string) {
+	if tr.err == nil {
+		tr.err = unsupported(at, what)
+	}
+}
+
+// boolean writes n where a boolean is required: values not known to be
+// booleans are checked at run time (Painless fails on null there, expr
+// would take it as false).
+func (tr *plTranslator) boolean(n plNode) {
+	if isBoolNode(n) {
+		tr.value(n)
+		return
+	}
+	tr.b.WriteString(plBoolFunc + "(")
+	tr.value(n)
+	tr.b.WriteString(")")
+}
+
+func isBoolNode(n plNode) bool {
+	switch n := n.(type) {
+	case *plLit:
+		_, ok := n.val.(bool)
+		return ok
+	case *plUnary:
+		return n.op == "!"
+	case *plBinary:
+		return n.op != "+" && n.op != "-" && n.op != "*"
+	case *plCall:
+		return plMethods[n.method].boolean && !n.nullSafe
+	}
+	return false
+}
+
+func (tr *plTranslator) value(n plNode) {
+	b := &tr.b
+	switch n := n.(type) {
+	case *plLit:
+		switch v := n.val.(type) {
+		case nil:
+			b.WriteString("nil")
+		case string:
+			b.WriteString(strconv.Quote(v))
+		case bool:
+			b.WriteString(strconv.FormatBool(v))
+		case int64:
+			b.WriteString(strconv.FormatInt(v, 10))
+		case float64:
+			b.WriteString(strconv.FormatFloat(v, 'e', -1, 64))
+		}
+	case *plVar:
+		if n.name == "ctx" {
+			b.WriteString("$env")
+		} else {
+			b.WriteString(plParamsFunc + "()")
+		}
+	case *plField:
+		tr.member(n.recv, n.nullSafe)
+		b.WriteString(strconv.Quote(n.name))
+		b.WriteString("]")
+	case *plIndex:
+		if k, ok := n.key.(*plLit); ok {
+			if _, str := k.val.(string); str { // ctx['a']: a field
+				tr.member(n.recv, false)
+				tr.value(n.key)
+				b.WriteString("]")
+				return
+			}
+		}
+		tr.fn(plIndexFunc, n.recv, n.key)
+	case *plCall:
+		tr.call(n)
+	case *plUnary:
+		b.WriteString(n.op + "(")
+		if n.op == "!" {
+			tr.boolean(n.x)
+		} else {
+			tr.value(n.x)
+		}
+		b.WriteString(")")
+	case *plBinary:
+		switch n.op {
+		case "+":
+			tr.fn(plAddFunc, n.l, n.r)
+			return
+		case "&&", "||":
+			b.WriteString("(")
+			tr.boolean(n.l)
+			b.WriteString(") " + n.op + " (")
+			tr.boolean(n.r)
+			b.WriteString(")")
+			return
+		}
+		b.WriteString("(")
+		tr.value(n.l)
+		b.WriteString(") " + n.op + " (")
+		tr.value(n.r)
+		b.WriteString(")")
+	case *plCond:
+		b.WriteString("(")
+		tr.boolean(n.c)
+		b.WriteString(" ? (")
+		tr.value(n.a)
+		b.WriteString(") : (")
+		tr.value(n.b)
+		b.WriteString("))")
+	default:
+		tr.fail(n.pos(), "a statement inside an expression")
+	}
+}
+
+// member writes "(recv)[" or "(recv)?.[", the start of a field or index
+// access.
+func (tr *plTranslator) member(recv plNode, nullSafe bool) {
+	tr.b.WriteString("(")
+	tr.value(recv)
+	if nullSafe {
+		tr.b.WriteString(")?.[")
+	} else {
+		tr.b.WriteString(")[")
+	}
+}
+
+func (tr *plTranslator) fn(name string, args ...plNode) {
+	tr.b.WriteString(name + "(")
+	for i, a := range args {
+		if i > 0 {
+			tr.b.WriteString(", ")
+		}
+		tr.value(a)
+	}
+	tr.b.WriteString(")")
+}
+
+func (tr *plTranslator) call(n *plCall) {
+	if n.method == "add" {
+		// A Go slice grows into a new one: add stores it back where the
+		// list was read from.
+		parent, key, ok := accessParts(n.recv)
+		if !ok {
+			tr.fail(n.at, "add() on anything but a field (ctx.tags.add(…))")
+			return
+		}
+		tr.b.WriteString(plAppendFunc + "(" + strconv.FormatBool(n.nullSafe) + ", ")
+		tr.value(parent)
+		tr.b.WriteString(", ")
+		tr.value(key)
+		tr.b.WriteString(", ")
+		tr.value(n.args[0])
+		tr.b.WriteString(")")
+		return
+	}
+	tr.b.WriteString(plMethodPre + n.method + "(" + strconv.FormatBool(n.nullSafe) + ", ")
+	tr.value(n.recv)
+	for _, a := range n.args {
+		tr.b.WriteString(", ")
+		tr.value(a)
+	}
+	tr.b.WriteString(")")
+}
+
+// accessParts splits ctx.a.b or x[k] into the object read and the key.
+func accessParts(n plNode) (parent, key plNode, ok bool) {
+	switch n := n.(type) {
+	case *plField:
+		if n.nullSafe {
+			return nil, nil, false
+		}
+		return n.recv, &plLit{at: n.at, val: n.name}, true
+	case *plIndex:
+		return n.recv, n.key, true
+	}
+	return nil, nil, false
+}
+
+// stmts writes statements as an expr sequence ending in nil.
+func (tr *plTranslator) stmts(list []plNode) {
+	for _, s := range list {
+		tr.stmt(s)
+		tr.b.WriteString("; ")
+	}
+	tr.b.WriteString("nil")
+}
+
+func (tr *plTranslator) stmt(s plNode) {
+	b := &tr.b
+	switch s := s.(type) {
+	case *plAssign:
+		parent, key, ok := accessParts(s.target)
+		if !ok {
+			tr.fail(s.at, "assigning through ?.")
+			return
+		}
+		if v, isVar := parent.(*plVar); isVar && v.name == "params" {
+			tr.fail(s.at, "assigning to params")
+			return
+		}
+		tr.fn(plPutFunc, parent, key, s.value)
+	case *plIf:
+		b.WriteString("(")
+		tr.boolean(s.cond)
+		b.WriteString(" ? (")
+		tr.stmts(s.then)
+		b.WriteString(") : (")
+		tr.stmts(s.els)
+		b.WriteString("))")
+	default:
+		tr.value(s)
+	}
+}
+
+// errNullPointer is the cause of reading through a null, Painless's
+// NullPointerException.
+var errNullPointer = errors.New("null pointer")
