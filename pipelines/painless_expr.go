@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/file"
+	"github.com/expr-lang/expr/parser"
 	"github.com/expr-lang/expr/vm"
 )
 
@@ -23,6 +25,7 @@ import (
 //	x.m(args), x?.m(args)       __pl_m_m(nullSafe, x, args...)
 //	a + b                       __pl_add(a, b)   (numbers or string concatenation)
 //	a && b, !a, if (a)          __pl_bool(a) …   (null or a non-boolean: error)
+//	a < b (no number literal)   __pl_num(a) < __pl_num(b) (only numbers order)
 //	ctx.a = v                   __pl_put($env, "a", v)
 //	if (c) {s} else {t}         (c ? (s; nil) : (t; nil))
 //	s1; s2                      s1; s2; nil
@@ -83,11 +86,20 @@ func compilePainless(code string, params map[string]any) (*vm.Program, error) {
 	}
 	opts := append(append([]expr.Option{}, numberOptions...), painlessOptions...)
 	opts = append(opts, expr.Function(plParamsFunc, func(...any) (any, error) { return params, nil }))
+	// A translation that expr cannot parse is a bug of the translator,
+	// not of the definition: say so with the code. One it parses but
+	// refuses misuses a literal's type ('a'.b, 'a' - 1), which Painless
+	// refuses when it compiles too.
+	if _, err := parser.Parse(code); err != nil {
+		return nil, fmt.Errorf("painless: translation %q does not parse: %w", code, err)
+	}
 	prog, err := expr.Compile(code, opts...)
 	if err != nil {
-		// A translation that expr refuses is a bug of the translator,
-		// not of the definition: say so with the code.
-		return nil, fmt.Errorf("painless: translation %q does not compile: %w", code, err)
+		var fe *file.Error
+		if errors.As(err, &fe) {
+			return nil, fmt.Errorf("painless: %s", fe.Message)
+		}
+		return nil, fmt.Errorf("painless: %w", err)
 	}
 	return prog, nil
 }
@@ -98,6 +110,7 @@ const (
 	plAddFunc    = "__pl_add"
 	plPutFunc    = "__pl_put"
 	plIndexFunc  = "__pl_index"
+	plNumFunc    = "__pl_num"
 	plAppendFunc = "__pl_list_add"
 	plMethodPre  = "__pl_m_"
 )
@@ -201,6 +214,16 @@ func (tr *plTranslator) value(n plNode) {
 			b.WriteString(")")
 			return
 		}
+		if n.op != "==" && n.op != "!=" && !isNumberLit(n.l) && !isNumberLit(n.r) {
+			// expr orders strings too; Painless only numbers. Against a
+			// number literal expr refuses a string itself.
+			b.WriteString("(" + plNumFunc + "(")
+			tr.value(n.l)
+			b.WriteString(")) " + n.op + " (" + plNumFunc + "(")
+			tr.value(n.r)
+			b.WriteString("))")
+			return
+		}
 		b.WriteString("(")
 		tr.value(n.l)
 		b.WriteString(") " + n.op + " (")
@@ -217,6 +240,16 @@ func (tr *plTranslator) value(n plNode) {
 	default:
 		tr.fail(n.pos(), "a statement inside an expression")
 	}
+}
+
+func isNumberLit(n plNode) bool {
+	if l, ok := n.(*plLit); ok {
+		switch l.val.(type) {
+		case int64, float64:
+			return true
+		}
+	}
+	return false
 }
 
 // member writes "(recv)[" or "(recv)?.[", the start of a field or index

@@ -66,6 +66,7 @@ var painlessOptions = func() []expr.Option {
 		expr.Function(plBoolFunc, func(a ...any) (any, error) { return plBool(a[0]) }),
 		expr.Function(plAddFunc, func(a ...any) (any, error) { return plAdd(a[0], a[1]) }),
 		expr.Function(plPutFunc, func(a ...any) (any, error) { return nil, plPut(a[0], a[1], a[2]) }),
+		expr.Function(plNumFunc, func(a ...any) (any, error) { return plNum(a[0]) }),
 		expr.Function(plIndexFunc, func(a ...any) (any, error) { return plIndexValue(a[0], a[1]) }),
 		expr.Function(plAppendFunc, func(a ...any) (any, error) { return plListAdd(a[0].(bool), a[1], a[2], a[3]) }),
 	}
@@ -101,6 +102,17 @@ func plBool(v any) (any, error) {
 		return nil, fmt.Errorf("cannot cast %s to boolean", plTypeName(v))
 	}
 	return b, nil
+}
+
+// plNum is an operand of <, <=, > or >=: a number, else an error.
+func plNum(v any) (any, error) {
+	switch x := numberValue(plNorm(v)).(type) {
+	case int64, float64:
+		return x, nil
+	case nil:
+		return nil, fmt.Errorf("%w: comparing null", errNullPointer)
+	}
+	return nil, fmt.Errorf("cannot compare %s: only numbers are ordered", plTypeName(v))
 }
 
 func plTypeName(v any) string {

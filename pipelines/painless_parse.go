@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // This file parses the subset of Painless that pipelines exported from
@@ -179,6 +180,9 @@ func plQuoted(s string) (string, int, error) {
 	for i := 1; i < len(s); i++ {
 		switch s[i] {
 		case q:
+			if !utf8.ValidString(b.String()) { // Java's strings are Unicode; expr's too
+				return "", 0, fmt.Errorf("a string that is not valid UTF-8")
+			}
 			return b.String(), i + 1, nil
 		case '\\':
 			if i+1 < len(s) && (s[i+1] == q || s[i+1] == '\\') {
@@ -556,6 +560,7 @@ func (p *plParser) postfix() (plNode, error) {
 }
 
 func (p *plParser) primary() (plNode, error) {
+	start := p.i
 	t := p.next()
 	switch t.kind {
 	case tokString:
@@ -585,7 +590,7 @@ func (p *plParser) primary() (plNode, error) {
 			return x, p.expect(")")
 		}
 	}
-	p.i--
+	p.i = start
 	return nil, p.unexpected("want a value")
 }
 

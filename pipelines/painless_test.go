@@ -2,6 +2,7 @@ package pipelines
 
 import (
 	"encoding/json"
+	"errors"
 	"reflect"
 	"strings"
 	"testing"
@@ -61,6 +62,10 @@ func TestPainlessCondition(t *testing.T) {
 		{`true`, "true"},
 		{`(ctx.missing == null) && (ctx.tags != null)`, "true"},
 		{`ctx.m.k == 1 // a comment`, "true"},
+		{`ctx.message < ctx.u`, "error: cannot compare String"},
+		{`ctx.message >= 'A'`, "error: cannot compare String"},
+		{`ctx.m.k < ctx.f`, "true"},
+		{`ctx.n <= ctx.f`, "error: null pointer"},
 	}
 	for _, c := range cases {
 		prog, err := compilePainlessCondition(c.src, nil)
@@ -266,6 +271,33 @@ func TestPainlessIfObject(t *testing.T) {
 		}
 		if _, got := out["slow"]; got != want {
 			t.Errorf("%s: slow set %v, want %v", in, got, want)
+		}
+	}
+}
+
+// TestConditionFailureGoesUp: a condition that fails is handled by
+// neither its processor's on_failure nor ignore_failure (the node's
+// condition wraps both), for Painless and expr conditions alike; the
+// pipeline's on_failure sees processor type "conditional".
+func TestConditionFailureGoesUp(t *testing.T) {
+	for _, cond := range []string{`ctx.x.y == 1`, `x.y == 1`} {
+		p := mustParse(t, `processors:
+  - set: {field: a, value: 1, if: '`+cond+`', on_failure: [{set: {field: handled, value: true}}]}
+  - set: {field: b, value: 1}
+`)
+		_, _, err := p.Run(Event{})
+		var pe *ProcessorError
+		if !errors.As(err, &pe) || pe.Type != "conditional" || pe.Processor != "set#0" {
+			t.Errorf("%s: got %v, want a failure of set#0 typed conditional", cond, err)
+		}
+		p = mustParse(t, `processors:
+  - set: {field: a, value: 1, if: '`+cond+`', ignore_failure: true}
+on_failure:
+  - set: {field: type, value: '{{_ingest.on_failure_processor_type}}'}
+`)
+		out, _, err := p.Run(Event{})
+		if err != nil || out["type"] != "conditional" {
+			t.Errorf("%s: got %v, %v; want the pipeline's on_failure with type conditional", cond, out, err)
 		}
 	}
 }

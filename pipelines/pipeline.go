@@ -63,7 +63,7 @@ var ErrOverBudget = errors.New("over the pipeline's time budget")
 func timedKind(kind string) bool {
 	switch kind {
 	case "grok", "dissect", "date", "gsub", "json", "kv", "split", "user_agent", "fingerprint", "pipeline",
-		"csv", "html_strip", "foreach", "redact":
+		"csv", "html_strip", "foreach", "redact", "script":
 		return true
 	}
 	return false
@@ -268,9 +268,7 @@ func compileCondition(src string) (*vm.Program, error) {
 var vms = sync.Pool{New: func() any { return new(vm.VM) }}
 
 func evalCondition(prog *vm.Program, ev Event) (bool, error) {
-	m := vms.Get().(*vm.VM)
-	v, err := m.Run(prog, map[string]any(ev))
-	vms.Put(m)
+	v, err := runScript(prog, ev)
 	if err != nil {
 		return false, err
 	}

@@ -32,11 +32,17 @@ func buildScript(o *opts, _ bool) doFunc {
 		return nil
 	}
 	return func(ev Event, _ *state) error {
-		m := vms.Get().(*vm.VM)
-		_, err := m.Run(prog, map[string]any(ev))
-		vms.Put(m)
+		_, err := runScript(prog, ev)
 		return err
 	}
+}
+
+// runScript runs a compiled script or condition on ev.
+func runScript(prog *vm.Program, ev Event) (any, error) {
+	m := vms.Get().(*vm.VM)
+	v, err := m.Run(prog, map[string]any(ev))
+	vms.Put(m)
+	return v, err
 }
 
 // script reads source, lang and params from the mapping n (a script

@@ -40,6 +40,8 @@ var painlessCases = slices.Concat(conditionCases("painless if: fields, null safe
 	`ctx.message`,
 	`ctx.a.b == null`,
 	`return ctx.n == 2;`,
+	`ctx.message < 'n'`,
+	`ctx.n <= ctx.f`,
 }, []string{
 	`{"http":{"response":{"status_code":404}},"@timestamp":"t","n":2,"code":404,"f":2.5,"message":"m"}`,
 	`{"http":{"response":{}},"a":"x","n":null,"code":"404","f":1,"message":""}`,
@@ -111,6 +113,14 @@ var painlessCases = slices.Concat(conditionCases("painless if: fields, null safe
   - script: {source: 'ctx.z = ctx.n + 1', on_failure: [{set: {field: f4, value: true}}]}
   - script: {source: 'ctx.tags.add(1)', on_failure: [{set: {field: f5, value: true}}]}`,
 		docs: []string{`{"flag":"yes","n":null,"tags":"t"}`, `{"a":{"b":{"c":5}},"flag":true,"n":1,"tags":[]}`},
+	},
+	{
+		name: "painless script: concatenating an object",
+		pipeline: `processors:
+  - script: {source: "ctx.s = 'x' + ctx.o"}`,
+		docs: []string{`{"o":{"a":1}}`},
+		diff: "painless-concat",
+		ours: []string{outError},
 	},
 	{
 		name: "painless if: script object with params",
