@@ -2,7 +2,10 @@ package pipelines
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -57,5 +60,38 @@ func TestExportedPipeline(t *testing.T) {
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("line %d:\n got  %s\n want %s", i, b, c.want)
 		}
+	}
+}
+
+// TestExportedLoadDir: LoadDir reads .json definitions, pipeline
+// processors find name.json, and a single unknown key is still an error
+// when its mapping has no processors.
+func TestExportedLoadDir(t *testing.T) {
+	ps, err := LoadDir("testdata/exported", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ps["nginx-access"] == nil {
+		t.Fatalf("LoadDir: %v, want nginx-access", ps)
+	}
+	dir := t.TempDir()
+	write := func(name, text string) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("called.json", `{"processors":[{"set":{"field":"called","value":true,"if":"ctx.a == 1"}}]}`)
+	write("main.yml", "processors:\n  - pipeline: {name: called}\n")
+	p, err := Load(filepath.Join(dir, "main.yml"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _, err := p.Run(Event{"a": int64(1)})
+	if err != nil || out["called"] != true {
+		t.Errorf("got %v, %v", out, err)
+	}
+	_, err = Parse("typo.yml", []byte("processor:\n  set: {field: a, value: 1}\n"), Options{})
+	if err == nil || !strings.Contains(err.Error(), "typo.yml:1: processor: unknown key") {
+		t.Errorf("got %v, want the unknown key named", err)
 	}
 }

@@ -1,10 +1,35 @@
 package conformance
 
 import (
+	"encoding/json"
 	"fmt"
+	"os"
 	"slices"
 	"strconv"
 )
+
+// exportedCase runs the exported nginx pipeline of the pipelines tests
+// (testdata/exported/nginx-access.json, as GET _ingest/pipeline returns
+// it) on both sides, as the body of its PUT.
+func exportedCase() conformanceCase {
+	b, err := os.ReadFile("../testdata/exported/nginx-access.json")
+	if err != nil {
+		panic(err)
+	}
+	var wrapped map[string]json.RawMessage
+	if err := json.Unmarshal(b, &wrapped); err != nil {
+		panic(err)
+	}
+	return conformanceCase{
+		name:     "exported nginx pipeline with Painless",
+		pipeline: string(wrapped["nginx-access"]),
+		docs: []string{
+			`{"message":"10.1.2.3 - bob [17/May/2015:08:05:32 +0000] \"GET /api/v1/items HTTP/1.1\" 200 512 \"https://example.com/\" \"curl/8.5.0\""}`,
+			`{"message":"66.249.66.1 - - [17/May/2015:08:05:33 +0000] \"GET /missing HTTP/1.1\" 404 0 \"-\" \"Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)\""}`,
+			`{"message":"10.1.2.3 - - [17/May/2015:08:05:34 +0000] \"GET / HTTP/1.1\" 200 5 \"-\" \"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.6099.144 Safari/537.36\""}`,
+		},
+	}
+}
 
 // conditionCases makes a case for each condition: a set processor under
 // it, run on docs. (A condition that fails fails the document: the
@@ -69,7 +94,7 @@ var painlessCases = slices.Concat(conditionCases("painless if: fields, null safe
 	`{"tags":"axe","message":" POST /x\t","s":"y","n":2.0,"m":{}}`,
 	`{"tags":["b"],"message":"","u":"abc","s":[],"n":"2","m":[]}`,
 	`{}`,
-}), []conformanceCase{
+}), []conformanceCase{exportedCase(),
 	{
 		name: "painless script: assignments, if/else, params, remove",
 		pipeline: `processors:
