@@ -227,8 +227,10 @@
 //	&& || ! ?: if (…)     the operand must be a boolean: null fails
 //	+                     numbers, or concatenation when a side is a String
 //	                      (numbers as Java writes them: 2.0, 1.0E10, null)
-//	- * (unary -)         numbers
-//	literals              'x' "x" (escapes \ and the quote only), 400,
+//	- * / % (unary -)     numbers, as Java: integers truncate (7 / 2 is 3),
+//	                      and fail divided by zero; integers are 64-bit
+//	                      (see painless-int64)
+//	literals              'x' "x" (escapes \\ and the quote only), 400,
 //	                      400L, 1.5, 1e3, 1.5d, true, false, null
 //	methods               contains (String, List), startsWith, endsWith,
 //	                      equals (Java's: 1 is not 1.0), isEmpty, length
@@ -243,10 +245,11 @@
 // with blocks, separated by ; (optional before } and at the end). Its
 // failures are processor failures (on_failure runs). Everything else is
 // refused at load, naming file, line, column and the construct: local
-// variables (def, String x), loops, /, %, bitwise operators, ===,
-// instanceof, regexes, lambdas, new, return in scripts, methods beyond
-// the list, stored scripts (id) and other languages. Strings must be
-// UTF-8. The conformance suite runs each construct through the node.
+// variables (def, String x), loops, compound assignment (+=), bitwise
+// operators, ===, instanceof, regexes, lambdas, new, return in scripts,
+// methods beyond the list, stored scripts (id) and other languages.
+// Strings must be UTF-8. The conformance suite runs each construct
+// through the node.
 //
 // # Differences from a real ingest node
 //
@@ -281,6 +284,10 @@
 //	painless-concat       deliberate  Painless concatenates an object or list as Java's
 //	                                  toString ('x' + {a:1} is "x{a=1}"); sluice's
 //	                                  script fails (the processor's failure)
+//	painless-int64        deliberate  a JSON integer that fits 32 bits is an int, and
+//	                                  Painless arithmetic on it wraps at 32 bits
+//	                                  (10 * 1000000000 is 1410065408); sluice's
+//	                                  integers are 64-bit (10000000000)
 //
 // Not compared: error messages beside error-wording's case, _ingest
 // metadata. Not run on the node: set's copy_from, dot_expander's field "*"

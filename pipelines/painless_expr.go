@@ -24,6 +24,7 @@ import (
 //	params                      __pl_params()    (the script's params)
 //	x.m(args), x?.m(args)       __pl_m_m(nullSafe, x, args...)
 //	a + b                       __pl_add(a, b)   (numbers or string concatenation)
+//	a / b, a % b                __pl_div("/", a, b) (Java's: integers truncate)
 //	a && b, !a, if (a)          __pl_bool(a) …   (null or a non-boolean: error)
 //	a < b (no number literal)   __pl_num(a) < __pl_num(b) (only numbers order)
 //	ctx.a = v                   __pl_put($env, "a", v)
@@ -111,6 +112,7 @@ const (
 	plPutFunc    = "__pl_put"
 	plIndexFunc  = "__pl_index"
 	plNumFunc    = "__pl_num"
+	plDivFunc    = "__pl_div"
 	plAppendFunc = "__pl_list_add"
 	plMethodPre  = "__pl_m_"
 )
@@ -148,7 +150,11 @@ func isBoolNode(n plNode) bool {
 	case *plUnary:
 		return n.op == "!"
 	case *plBinary:
-		return n.op != "+" && n.op != "-" && n.op != "*"
+		switch n.op {
+		case "+", "-", "*", "/", "%":
+			return false
+		}
+		return true
 	case *plCall:
 		return plMethods[n.method].boolean && !n.nullSafe
 	}
@@ -205,6 +211,9 @@ func (tr *plTranslator) value(n plNode) {
 		switch n.op {
 		case "+":
 			tr.fn(plAddFunc, n.l, n.r)
+			return
+		case "/", "%":
+			tr.fn(plDivFunc, &plLit{at: n.at, val: n.op}, n.l, n.r)
 			return
 		case "&&", "||":
 			b.WriteString("(")

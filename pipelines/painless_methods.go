@@ -2,6 +2,7 @@ package pipelines
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"sort"
@@ -66,6 +67,7 @@ var painlessOptions = func() []expr.Option {
 		expr.Function(plBoolFunc, func(a ...any) (any, error) { return plBool(a[0]) }),
 		expr.Function(plAddFunc, func(a ...any) (any, error) { return plAdd(a[0], a[1]) }),
 		expr.Function(plPutFunc, func(a ...any) (any, error) { return nil, plPut(a[0], a[1], a[2]) }),
+		expr.Function(plDivFunc, func(a ...any) (any, error) { return plDiv(a[0].(string), a[1], a[2]) }),
 		expr.Function(plNumFunc, func(a ...any) (any, error) { return plNum(a[0]) }),
 		expr.Function(plIndexFunc, func(a ...any) (any, error) { return plIndexValue(a[0], a[1]) }),
 		expr.Function(plAppendFunc, func(a ...any) (any, error) { return plListAdd(a[0].(bool), a[1], a[2], a[3]) }),
@@ -104,7 +106,7 @@ func plBool(v any) (any, error) {
 	return b, nil
 }
 
-// plNum is an operand of <, <=, > or >=: a number, else an error.
+// plNum is an operand of <, <=, >, >=, / or %: a number, else an error.
 func plNum(v any) (any, error) {
 	switch x := numberValue(plNorm(v)).(type) {
 	case int64, float64:
@@ -340,17 +342,21 @@ func plListAdd(nullSafe bool, parent, key, v any) (any, error) {
 	return true, plPut(parent, key, append(l, plNorm(v)))
 }
 
+// plBoth applies f to both operands of a binary operator.
+func plBoth[T any](a, b any, f func(any) (T, error)) (x, y T, err error) {
+	if x, err = f(a); err == nil {
+		y, err = f(b)
+	}
+	return x, y, err
+}
+
 // plAdd is Painless's +: string concatenation when either side is a
 // String, else numeric addition (long, or double when either is one).
 func plAdd(a, b any) (any, error) {
 	_, as := a.(string)
 	_, bs := b.(string)
 	if as || bs {
-		x, err := javaString(a)
-		if err != nil {
-			return nil, err
-		}
-		y, err := javaString(b)
+		x, y, err := plBoth(a, b, javaString)
 		if err != nil {
 			return nil, err
 		}
@@ -371,6 +377,33 @@ func plAdd(a, b any) (any, error) {
 		return nil, fmt.Errorf("cannot add %s and %s", plTypeName(a), plTypeName(b))
 	}
 	return xf + yf, nil
+}
+
+// plDiv is Java's / and % on numbers: integers truncate toward zero
+// and fail on a zero divisor (ArithmeticException); doubles follow IEEE
+// (x/0 is Infinity) and % is fmod.
+func plDiv(op string, a, b any) (any, error) {
+	x, y, err := plBoth(a, b, plNum)
+	if err != nil {
+		return nil, err
+	}
+	xi, xint := x.(int64)
+	yi, yint := y.(int64)
+	if xint && yint {
+		if yi == 0 {
+			return nil, errors.New("/ by zero")
+		}
+		if op == "/" {
+			return xi / yi, nil
+		}
+		return xi % yi, nil
+	}
+	xf, _ := plFloat(x)
+	yf, _ := plFloat(y)
+	if op == "/" {
+		return xf / yf, nil
+	}
+	return math.Mod(xf, yf), nil
 }
 
 func plFloat(v any) (float64, bool) {

@@ -444,12 +444,12 @@ func (p *plParser) expr() (plNode, error) {
 // plLevels are the binary operators of the subset by precedence, lowest
 // first.
 var plLevels = [][]string{
-	{"||"}, {"&&"}, {"==", "!="}, {"<", "<=", ">", ">="}, {"+", "-"}, {"*"},
+	{"||"}, {"&&"}, {"==", "!="}, {"<", "<=", ">", ">="}, {"+", "-"}, {"*", "/", "%"},
 }
 
 // plOutside are binary operators of Painless outside the subset.
 var plOutside = map[string]bool{
-	"===": true, "!==": true, "/": true, "%": true, "&": true, "|": true, "^": true, "<<": true, ">>": true,
+	"===": true, "!==": true, "&": true, "|": true, "^": true, "<<": true, ">>": true,
 	">>>": true, "?:": true, "->": true, "::": true, "=~": true, "==~": true,
 	"+=": true, "-=": true, "*=": true, "/=": true, "%=": true, "&=": true, "|=": true, "^=": true, "<<=": true, ">>=": true,
 	"++": true, "--": true,

@@ -66,6 +66,9 @@ func TestPainlessCondition(t *testing.T) {
 		{`ctx.message >= 'A'`, "error: cannot compare String"},
 		{`ctx.m.k < ctx.f`, "true"},
 		{`ctx.n <= ctx.f`, "error: null pointer"},
+		{`ctx.m.k / 2 == 0 && 7 / 2 == 3 && -7 / 2 == -3 && 7 % 3 == 1 && -7 % 3 == -1 && ctx.f / 2 == 1.25 && 7.5 % 2 == 1.5`, "true"},
+		{`ctx.m.k / 0 == 0`, "error: / by zero"},
+		{`ctx.message / 2 == 0`, "error: cannot compare String"},
 	}
 	for _, c := range cases {
 		prog, err := compilePainlessCondition(c.src, nil)
@@ -113,7 +116,6 @@ func TestPainlessRefused(t *testing.T) {
 	cases := []struct{ src, want string }{
 		{`ctx.a instanceof String`, "instanceof is not in the supported Painless subset"},
 		{`ctx.a === 1`, "operator === is not"},
-		{`ctx.a / 2 > 1`, "operator / is not"},
 		{`ctx.a =~ /x/`, "operator =~ is not"},
 		{`ctx.message.substring(1) == 'x'`, "method substring()"},
 		{`ctx.message.startsWith()`, "startsWith() takes 1 argument(s), not 0"},
@@ -230,8 +232,8 @@ func TestPainlessLoadErrors(t *testing.T) {
 			"test.yml:3: processor set#1: if: painless: column 7: instanceof is not in the supported Painless subset"},
 		{"processors:\n  - script:\n      source: |\n        for (def t : ctx.tags) { ctx.x = t }\n",
 			`test.yml:4: processor script#0: source: painless: column 1: "for" is not in the supported Painless subset`},
-		{"processors:\n  - script:\n      source: |\n        ctx.a = 1;\n        ctx.b = ctx.a / 2\n",
-			"test.yml:5: processor script#0: source: painless: column 15: operator / is not in the supported Painless subset"},
+		{"processors:\n  - script:\n      source: |\n        ctx.a = 1;\n        ctx.b = ctx.a & 2\n",
+			"test.yml:5: processor script#0: source: painless: column 15: operator & is not in the supported Painless subset"},
 		{"processors:\n  - script: {source: 'def x = 1', lang: painless}\n",
 			`test.yml:2: processor script#0: source: painless: column 1: "def" is not`},
 		{"processors:\n  - script: {source: 'ctx.a = 1', lang: mustache}\n",

@@ -67,6 +67,8 @@ var painlessCases = slices.Concat(conditionCases("painless if: fields, null safe
 	`return ctx.n == 2;`,
 	`ctx.message < 'n'`,
 	`ctx.n <= ctx.f`,
+	`ctx.n / 2 == 1 && ctx.n % 2 == 0 && ctx.f / 2 > 1.2 && -7 / 2 == -3 && -7 % 3 == -1 && 7.5 % 2 == 1.5`,
+	`ctx.code / 0 == 1`,
 }, []string{
 	`{"http":{"response":{"status_code":404}},"@timestamp":"t","n":2,"code":404,"f":2.5,"message":"m"}`,
 	`{"http":{"response":{}},"a":"x","n":null,"code":"404","f":1,"message":""}`,
@@ -89,6 +91,8 @@ var painlessCases = slices.Concat(conditionCases("painless if: fields, null safe
 	`ctx.tags[0] == 'a'`,
 	`ctx.message + '!' == 'GET /index.html!'`,
 	`ctx.message.trim() == 'GET /index.html'`,
+	`ctx.nope?.contains('x')`,
+	`ctx.tags?.contains('x') == true`,
 }, []string{
 	`{"tags":["a","x"],"message":"GET /index.html","u":"a😀","s":"","n":2,"m":{"k":null}}`,
 	`{"tags":"axe","message":" POST /x\t","s":"y","n":2.0,"m":{}}`,
@@ -121,12 +125,13 @@ var painlessCases = slices.Concat(conditionCases("painless if: fields, null safe
       source: >-
         ctx.s = '' + ctx.i + '/' + ctx.f + '/' + ctx.w + '/' + (ctx.f * 4e9) + '/' + (ctx.f * 4e-6) + '/' + ctx.t + '/' + ctx.missing;
         ctx.sum = ctx.i + 1; ctx.fsum = ctx.f + 1; ctx.neg = -ctx.i; ctx.dbl = ctx.i * 2;
+        ctx.half = ctx.i / 2; ctx.rem = ctx.i % 2; ctx.fhalf = ctx.f / 2; ctx.frem = ctx.f % 2;
         ctx.low = ctx.msg.toLowerCase(); ctx.trimmed = ctx.pad.trim(); ctx.len = ctx.msg.length();
         ctx.tags.add('new'); ctx.tags[0] = 'first'; ctx.count = ctx.tags.size();
         ctx.other?.add('z')`,
 		docs: []string{
 			`{"i":7,"f":2.5,"w":2.0,"t":true,"msg":"MiXeD","pad":"  p \t","tags":["a","b"]}`,
-			`{"i":-3,"f":0.001,"w":0.5,"t":false,"msg":"","pad":"","tags":[],"other":["y"]}`,
+			`{"i":-3,"f":0.01,"w":0.5,"t":false,"msg":"","pad":"","tags":[],"other":["y"]}`,
 		},
 	},
 	{
@@ -146,6 +151,14 @@ var painlessCases = slices.Concat(conditionCases("painless if: fields, null safe
 		docs: []string{`{"o":{"a":1}}`},
 		diff: "painless-concat",
 		ours: []string{outError},
+	},
+	{
+		name: "painless script: integer arithmetic",
+		pipeline: `processors:
+  - script: {source: "ctx.p = ctx.i * 1000000000; ctx.q = ctx.i * 10"}`,
+		docs: []string{`{"i":10}`},
+		diff: "painless-int64",
+		ours: []string{`{"i":10,"p":10000000000,"q":100}`},
 	},
 	{
 		name: "painless if: script object with params",
