@@ -222,7 +222,8 @@
 //
 //	ctx.a.b, ctx['a']     a missing field is null; reading a field of null
 //	                      fails (NullPointerException); ?. gives null instead
-//	== !=                 values (2 == 2.0; '404' != 404); null compares
+//	== !=                 values (2 == 2.0; '404' != 404); null compares;
+//	                      lists and maps element by element (painless-list-eq)
 //	< <= > >=             numbers only: null or a string fails
 //	&& || ! ?: if (…)     the operand must be a boolean: null fails
 //	+                     numbers, or concatenation when a side is a String
@@ -231,7 +232,8 @@
 //	                      and fail divided by zero; integers are 64-bit
 //	                      (see painless-int64)
 //	literals              'x' "x" (escapes \\ and the quote only), 400,
-//	                      400L, 1.5, 1e3, 1.5d, true, false, null
+//	                      400L, 1.5, 1e3, 1.5d, true, false, null, lists
+//	                      ['a', 1], maps ['k': v] (string keys), [], [:]
 //	methods               contains (String, List), startsWith, endsWith,
 //	                      equals (Java's: 1 is not 1.0), isEmpty, length
 //	                      (UTF-16 units), size, toLowerCase, toUpperCase,
@@ -240,16 +242,16 @@
 //
 // The script processor (source, lang: painless, params) runs statements
 // of the same subset: assignments to a field (ctx.a.b = …, ctx['a'] = …,
-// ctx.list[0] = …; assigning under a missing object fails, as on the
-// node), method calls (ctx.remove('a'), ctx.tags.add('x')) and if/else
-// with blocks, separated by ; (optional before } and at the end). Its
-// failures are processor failures (on_failure runs). Everything else is
-// refused at load, naming file, line, column and the construct: local
-// variables (def, String x), loops, compound assignment (+=), bitwise
-// operators, ===, instanceof, regexes, lambdas, new, return in scripts,
-// methods beyond the list, stored scripts (id) and other languages.
-// Strings must be UTF-8. The conformance suite runs each construct
-// through the node.
+// ctx.list[0] = …, and += -= *= /= %=; assigning under a missing object
+// fails, as on the node), method calls (ctx.remove('a'),
+// ctx.tags.add('x')) and if/else with blocks, separated by ; (optional
+// before } and at the end). Its failures are processor failures
+// (on_failure runs). Everything else is refused at load, naming file,
+// line, column and the construct: local variables (def, String x),
+// loops, ++ and --, bitwise operators, ===, instanceof, regexes,
+// lambdas, new, return in scripts, methods beyond the list, stored
+// scripts (id) and other languages. Strings must be UTF-8. The
+// conformance suite runs each construct through the node.
 //
 // # Differences from a real ingest node
 //
@@ -288,6 +290,10 @@
 //	                                  Painless arithmetic on it wraps at 32 bits
 //	                                  (10 * 1000000000 is 1410065408); sluice's
 //	                                  integers are 64-bit (10000000000)
+//	painless-list-eq      deliberate  in if: a list field is a read-only wrapper whose
+//	                                  equals is identity: ctx.tags == ['a'] is false
+//	                                  (in a script it compares elements); sluice
+//	                                  compares elements in both
 //
 // Not compared: error messages beside error-wording's case, _ingest
 // metadata. Not run on the node: set's copy_from, dot_expander's field "*"

@@ -24,8 +24,11 @@ import (
 //	params                      __pl_params()    (the script's params)
 //	x.m(args), x?.m(args)       __pl_m_m(nullSafe, x, args...)
 //	a + b                       __pl_add(a, b)   (numbers or string concatenation)
+//	[a, b], ['k': v]            __pl_literal([a, b]), __pl_literal({"k": v})
+//	ctx.n += v                  ctx.n = ctx.n + v (also -= *= /= %=)
 //	a / b, a % b                __pl_div("/", a, b) (Java's: integers truncate)
 //	a && b, !a, if (a)          __pl_bool(a) …   (null or a non-boolean: error)
+//	a == b (no scalar literal)  __pl_eq(a, b)    (lists and maps by equals)
 //	a < b (no number literal)   __pl_num(a) < __pl_num(b) (only numbers order)
 //	ctx.a = v                   __pl_put($env, "a", v)
 //	if (c) {s} else {t}         (c ? (s; nil) : (t; nil))
@@ -106,15 +109,17 @@ func compilePainless(code string, params map[string]any) (*vm.Program, error) {
 }
 
 const (
-	plParamsFunc = "__pl_params"
-	plBoolFunc   = "__pl_bool"
-	plAddFunc    = "__pl_add"
-	plPutFunc    = "__pl_put"
-	plIndexFunc  = "__pl_index"
-	plNumFunc    = "__pl_num"
-	plDivFunc    = "__pl_div"
-	plAppendFunc = "__pl_list_add"
-	plMethodPre  = "__pl_m_"
+	plParamsFunc  = "__pl_params"
+	plBoolFunc    = "__pl_bool"
+	plAddFunc     = "__pl_add"
+	plPutFunc     = "__pl_put"
+	plIndexFunc   = "__pl_index"
+	plNumFunc     = "__pl_num"
+	plDivFunc     = "__pl_div"
+	plLiteralFunc = "__pl_literal"
+	plEqFunc      = "__pl_eq"
+	plAppendFunc  = "__pl_list_add"
+	plMethodPre   = "__pl_m_"
 )
 
 // plTranslator writes expr source; the first error stops it.
@@ -223,6 +228,15 @@ func (tr *plTranslator) value(n plNode) {
 			b.WriteString(")")
 			return
 		}
+		if (n.op == "==" || n.op == "!=") && !isScalarLit(n.l) && !isScalarLit(n.r) {
+			// Two values read at run time may be lists or maps, which
+			// Painless compares with equals, element by element.
+			if n.op == "!=" {
+				b.WriteString("!")
+			}
+			tr.fn(plEqFunc, n.l, n.r)
+			return
+		}
 		if n.op != "==" && n.op != "!=" && !isNumberLit(n.l) && !isNumberLit(n.r) {
 			// expr orders strings too; Painless only numbers. Against a
 			// number literal expr refuses a string itself.
@@ -238,6 +252,17 @@ func (tr *plTranslator) value(n plNode) {
 		b.WriteString(") " + n.op + " (")
 		tr.value(n.r)
 		b.WriteString(")")
+	case *plList:
+		b.WriteString(plLiteralFunc + "([")
+		tr.joined(len(n.elems), func(i int) { tr.value(n.elems[i]) })
+		b.WriteString("])")
+	case *plMap:
+		b.WriteString(plLiteralFunc + "({")
+		tr.joined(len(n.keys), func(i int) {
+			b.WriteString(strconv.Quote(n.keys[i]) + ": ")
+			tr.value(n.vals[i])
+		})
+		b.WriteString("})")
 	case *plCond:
 		b.WriteString("(")
 		tr.boolean(n.c)
@@ -249,6 +274,13 @@ func (tr *plTranslator) value(n plNode) {
 	default:
 		tr.fail(n.pos(), "a statement inside an expression")
 	}
+}
+
+// isScalarLit reports whether n is a literal other than a list or map:
+// == with one is expr's own.
+func isScalarLit(n plNode) bool {
+	_, ok := n.(*plLit)
+	return ok
 }
 
 func isNumberLit(n plNode) bool {
@@ -275,13 +307,18 @@ func (tr *plTranslator) member(recv plNode, nullSafe bool) {
 
 func (tr *plTranslator) fn(name string, args ...plNode) {
 	tr.b.WriteString(name + "(")
-	for i, a := range args {
+	tr.joined(len(args), func(i int) { tr.value(args[i]) })
+	tr.b.WriteString(")")
+}
+
+// joined writes n items, each by write, separated by commas.
+func (tr *plTranslator) joined(n int, write func(i int)) {
+	for i := 0; i < n; i++ {
 		if i > 0 {
 			tr.b.WriteString(", ")
 		}
-		tr.value(a)
+		write(i)
 	}
-	tr.b.WriteString(")")
 }
 
 func (tr *plTranslator) call(n *plCall) {

@@ -68,6 +68,8 @@ var painlessOptions = func() []expr.Option {
 		expr.Function(plAddFunc, func(a ...any) (any, error) { return plAdd(a[0], a[1]) }),
 		expr.Function(plPutFunc, func(a ...any) (any, error) { return nil, plPut(a[0], a[1], a[2]) }),
 		expr.Function(plDivFunc, func(a ...any) (any, error) { return plDiv(a[0].(string), a[1], a[2]) }),
+		expr.Function(plLiteralFunc, func(a ...any) (any, error) { return normalize(a[0]), nil }),
+		expr.Function(plEqFunc, func(a ...any) (any, error) { return plEq(a[0], a[1]), nil }),
 		expr.Function(plNumFunc, func(a ...any) (any, error) { return plNum(a[0]) }),
 		expr.Function(plIndexFunc, func(a ...any) (any, error) { return plIndexValue(a[0], a[1]) }),
 		expr.Function(plAppendFunc, func(a ...any) (any, error) { return plListAdd(a[0].(bool), a[1], a[2], a[3]) }),
@@ -104,6 +106,22 @@ func plBool(v any) (any, error) {
 		return nil, fmt.Errorf("cannot cast %s to boolean", plTypeName(v))
 	}
 	return b, nil
+}
+
+// plEq is Painless's == on two values: numbers by value (1 == 1.0),
+// anything else by Java's equals (lists and maps element by element).
+func plEq(a, b any) bool {
+	x, y := numberValue(plNorm(a)), numberValue(plNorm(b))
+	xi, xint := x.(int64)
+	yi, yint := y.(int64)
+	if xint && yint {
+		return xi == yi
+	}
+	if xf, ok := plFloat(x); ok {
+		yf, ok := plFloat(y)
+		return ok && xf == yf
+	}
+	return equalValues(x, y)
 }
 
 // plNum is an operand of <, <=, >, >=, / or %: a number, else an error.

@@ -58,6 +58,15 @@ type (
 		at      int
 		c, a, b plNode
 	}
+	plList struct { // [a, b]
+		at    int
+		elems []plNode
+	}
+	plMap struct { // ['k': v], [:]
+		at   int
+		keys []string
+		vals []plNode
+	}
 	plAssign struct { // target = value;
 		at     int
 		target plNode // a *plField or *plIndex
@@ -79,6 +88,8 @@ func (n *plUnary) pos() int  { return n.at }
 func (n *plBinary) pos() int { return n.at }
 func (n *plCond) pos() int   { return n.at }
 func (n *plAssign) pos() int { return n.at }
+func (n *plList) pos() int   { return n.at }
+func (n *plMap) pos() int    { return n.at }
 func (n *plIf) pos() int     { return n.at }
 
 // plToken kinds.
@@ -345,7 +356,7 @@ func (p *plParser) stmt() (plNode, error) {
 		return nil, err
 	}
 	var s plNode = x
-	if op := p.peek(); op.kind == tokPunct && op.text == "=" {
+	if op := p.peek(); op.kind == tokPunct && plAssignOps[op.text] {
 		p.next()
 		switch x.(type) {
 		case *plField, *plIndex:
@@ -355,6 +366,9 @@ func (p *plParser) stmt() (plNode, error) {
 		v, err := p.expr()
 		if err != nil {
 			return nil, err
+		}
+		if op.text != "=" { // ctx.n += 1 is ctx.n = ctx.n + 1
+			v = &plBinary{at: op.at, op: strings.TrimSuffix(op.text, "="), l: x, r: v}
 		}
 		s = &plAssign{at: op.at, target: x, value: v}
 	} else if _, call := x.(*plCall); !call {
@@ -447,11 +461,15 @@ var plLevels = [][]string{
 	{"||"}, {"&&"}, {"==", "!="}, {"<", "<=", ">", ">="}, {"+", "-"}, {"*", "/", "%"},
 }
 
+// plAssignOps are the assignments of the subset: = and the compound ones
+// of the subset's arithmetic.
+var plAssignOps = map[string]bool{"=": true, "+=": true, "-=": true, "*=": true, "/=": true, "%=": true}
+
 // plOutside are binary operators of Painless outside the subset.
 var plOutside = map[string]bool{
 	"===": true, "!==": true, "&": true, "|": true, "^": true, "<<": true, ">>": true,
 	">>>": true, "?:": true, "->": true, "::": true, "=~": true, "==~": true,
-	"+=": true, "-=": true, "*=": true, "/=": true, "%=": true, "&=": true, "|=": true, "^=": true, "<<=": true, ">>=": true,
+	"&=": true, "|=": true, "^=": true, "<<=": true, ">>=": true,
 	"++": true, "--": true,
 }
 
@@ -582,6 +600,9 @@ func (p *plParser) primary() (plNode, error) {
 		}
 		return nil, unsupported(t.at, fmt.Sprintf("%q (the subset reads ctx and params only)", t.text))
 	case tokPunct:
+		if t.text == "[" {
+			return p.collection(t.at)
+		}
 		if t.text == "(" {
 			x, err := p.expr()
 			if err != nil {
@@ -592,6 +613,66 @@ func (p *plParser) primary() (plNode, error) {
 	}
 	p.i = start
 	return nil, p.unexpected("want a value")
+}
+
+// collection reads a list literal [a, b] or a map literal ['k': v]
+// (keys are string literals), after its [; [] and [:] are empty.
+func (p *plParser) collection(at int) (plNode, error) {
+	if p.accept(":") {
+		return &plMap{at: at}, p.expect("]")
+	}
+	if p.accept("]") {
+		return &plList{at: at}, nil
+	}
+	var list plList
+	var m plMap
+	for i := 0; ; i++ {
+		if i > 0 {
+			if p.accept("]") {
+				break
+			}
+			if err := p.expect(","); err != nil {
+				return nil, err
+			}
+		}
+		k, err := p.expr()
+		if err != nil {
+			return nil, err
+		}
+		if i == 0 && p.is(":") || i > 0 && m.keys != nil {
+			lit, ok := k.(*plLit)
+			key, str := lit.valString()
+			if !ok || !str {
+				return nil, unsupported(k.pos(), "a map key that is not a string literal")
+			}
+			if err := p.expect(":"); err != nil {
+				return nil, err
+			}
+			v, err := p.expr()
+			if err != nil {
+				return nil, err
+			}
+			m.keys, m.vals = append(m.keys, key), append(m.vals, v)
+			continue
+		}
+		list.elems = append(list.elems, k)
+	}
+	if m.keys != nil {
+		m.at = at
+		return &m, nil
+	}
+	list.at = at
+	return &list, nil
+}
+
+// valString is the literal's string, if it is one; false for a nil
+// literal too.
+func (n *plLit) valString() (string, bool) {
+	if n == nil {
+		return "", false
+	}
+	s, ok := n.val.(string)
+	return s, ok
 }
 
 // plNumber reads an integer or decimal literal: 400, 400L, 1.5, 2e3, 1.5d,

@@ -93,6 +93,8 @@ var painlessCases = slices.Concat(conditionCases("painless if: fields, null safe
 	`ctx.message.trim() == 'GET /index.html'`,
 	`ctx.nope?.contains('x')`,
 	`ctx.tags?.contains('x') == true`,
+	`['GET /index.html', 'x'].contains(ctx.message) && ['k': null] == ctx.m`,
+	`ctx.n == ctx.m.size() * 2 && ctx.m != ctx.tags`,
 }, []string{
 	`{"tags":["a","x"],"message":"GET /index.html","u":"a😀","s":"","n":2,"m":{"k":null}}`,
 	`{"tags":"axe","message":" POST /x\t","s":"y","n":2.0,"m":{}}`,
@@ -151,6 +153,29 @@ var painlessCases = slices.Concat(conditionCases("painless if: fields, null safe
 		docs: []string{`{"o":{"a":1}}`},
 		diff: "painless-concat",
 		ours: []string{outError},
+	},
+	{
+		name: "painless script: list and map literals, compound assignment",
+		pipeline: `processors:
+  - script:
+      source: >-
+        ctx.event = ['kind': 'event', 'type': ['info', 1, 2.5], 'x': [:]]; ctx.l = [];
+        ctx.n += 2; ctx.n *= 3; ctx.n -= 1; ctx.n /= 2; ctx.n %= 3; ctx.s += '!'; ctx.l.add(ctx.event.type.size())`,
+		docs: []string{`{"n":1,"s":"a"}`, `{"n":1.5,"s":null}`, `{}`},
+	},
+	{
+		name: "painless script: list equality",
+		pipeline: `processors:
+  - script: {source: "ctx.eq = ctx.tags == ['a', 'x']; ctx.ne = ctx.tags != ['a']; ctx.meq = ctx.m == ['k': 1]"}`,
+		docs: []string{`{"tags":["a","x"],"m":{"k":1}}`},
+	},
+	{
+		name: "painless if: a list field equals a list",
+		pipeline: `processors:
+  - set: {field: r, value: true, if: "ctx.tags == ['a', 'x']"}`,
+		docs: []string{`{"tags":["a","x"]}`},
+		diff: "painless-list-eq",
+		ours: []string{`{"r":true,"tags":["a","x"]}`},
 	},
 	{
 		name: "painless script: integer arithmetic",
