@@ -298,7 +298,7 @@ func (d *defBuilder) step(item *yaml.Node, prefix string, i int) *step {
 	o.str("description", "")
 	s.ignoreFailure = o.boolean("ignore_failure", false)
 	ignoreMissing := o.boolean("ignore_missing", false)
-	s.cond = o.condition()
+	s.cond, s.condPainless = o.condition()
 	if n := o.node("on_failure"); n != nil {
 		s.onFailure = d.steps(n, label+".on_failure.")
 	}

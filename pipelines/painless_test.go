@@ -312,3 +312,17 @@ on_failure:
 		}
 	}
 }
+
+// TestPainlessRunErrors: run-time errors of Painless conditions and
+// scripts do not show expr's excerpt of the translation.
+func TestPainlessRunErrors(t *testing.T) {
+	for _, def := range []string{
+		"processors:\n  - script: {source: 'ctx.x = ctx.a.b'}\n",
+		"processors:\n  - set: {field: x, value: 1, if: 'ctx.a.b == 1'}\n",
+	} {
+		_, _, err := mustParse(t, def).Run(Event{})
+		if err == nil || !strings.Contains(err.Error(), "cannot fetch b from <nil>") || strings.Contains(err.Error(), "$env") {
+			t.Errorf("%s: got %v, want the error without the translation", def, err)
+		}
+	}
+}

@@ -32,6 +32,7 @@ type step struct {
 	label         string // "grok#2" or "grok#2 (tag t)", for errors
 	pipeline      string // file of the definition it belongs to
 	cond          *vm.Program
+	condPainless  bool // cond is translated Painless: its errors lose expr's excerpt
 	ignoreFailure bool
 	timed         bool // the budget is checked after it (see timedKind)
 	onFailure     []*step
@@ -165,6 +166,9 @@ func runSteps(steps []*step, ev Event, st *state) error {
 func (s *step) run(ev Event, st *state) error {
 	if s.cond != nil {
 		ok, err := evalCondition(s.cond, ev)
+		if err != nil && s.condPainless {
+			err = painlessError(err)
+		}
 		if err != nil {
 			// On the node the condition wraps the processor together
 			// with its ignore_failure and on_failure: a condition that

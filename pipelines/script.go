@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/expr-lang/expr/file"
 	"github.com/expr-lang/expr/vm"
 	"gopkg.in/yaml.v3"
 )
@@ -33,8 +34,19 @@ func buildScript(o *opts, _ bool) doFunc {
 	}
 	return func(ev Event, _ *state) error {
 		_, err := runScript(prog, ev)
-		return err
+		return painlessError(err)
 	}
+}
+
+// painlessError is a run-time error of a Painless program without
+// expr's excerpt of the code, which is the translation, not what the
+// definition says.
+func painlessError(err error) error {
+	var fe *file.Error
+	if errors.As(err, &fe) {
+		return errors.New(fe.Message)
+	}
+	return err
 }
 
 // runScript runs a compiled script or condition on ev.
@@ -103,25 +115,24 @@ func (o *opts) script(n *yaml.Node, key string) (src string, params map[string]a
 	return src, params, ok
 }
 
-// condition compiles the if option: a string, Painless when it names ctx
+// condition compiles the if option and reports whether it is Painless: a string, Painless when it names ctx
 // (see isPainless) and expr otherwise, or a script object {source, lang,
 // params} as Elasticsearch also takes, always Painless.
-func (o *opts) condition() *vm.Program {
+func (o *opts) condition() (prog *vm.Program, painless bool) {
 	n := o.node("if")
 	if n == nil {
-		return nil
+		return nil, false
 	}
-	var (
-		prog *vm.Program
-		err  error
-	)
+	var err error
 	switch n.Kind {
 	case yaml.ScalarNode:
+		painless = isPainless(n.Value)
 		prog, err = compileCondition(n.Value)
 	case yaml.MappingNode:
+		painless = true
 		src, params, ok := o.script(n, "if.")
 		if !ok {
-			return nil
+			return nil, false
 		}
 		if src == "" {
 			err = errors.New("missing source")
@@ -137,9 +148,9 @@ func (o *opts) condition() *vm.Program {
 			src, n = o.scriptSource(n)
 		}
 		o.errorf(plNodeAt(n, src, err), "if: %v", plLocated(n, src, err))
-		return nil
+		return nil, false
 	}
-	return prog
+	return prog, painless
 }
 
 // scriptSource returns the source of a script object and its node (the
