@@ -1,6 +1,7 @@
 package pipelines
 
 import (
+	"strconv"
 	"testing"
 	"time"
 )
@@ -50,4 +51,37 @@ func BenchmarkNginxPipelineBudget(b *testing.B) {
 		b.Fatal(err)
 	}
 	benchPipeline(b, p, nginxLine)
+}
+
+// conditionEvent is a decoded access-log event, numbers as json.Number,
+// for the condition benchmarks.
+const conditionEvent = `{"message":"GET /index.html","tags":["web","nginx"],"http":{"response":{"status_code":404}}}`
+
+func benchCondition(b *testing.B, cond string) {
+	b.Helper()
+	p := mustParse(b, "processors:\n  - set: {field: hit, value: true, if: "+strconv.Quote(cond)+"}\n")
+	ev, err := DecodeEvent([]byte(conditionEvent))
+	if err != nil {
+		b.Fatal(err)
+	}
+	cond0 := p.steps[0].cond
+	if ok, err := evalCondition(cond0, ev); !ok || err != nil {
+		b.Fatalf("%s: %v, %v", cond, ok, err)
+	}
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if _, err := evalCondition(cond0, ev); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkConditionExpr and BenchmarkConditionPainless evaluate the same
+// condition written in expr and in Painless (translated to expr).
+func BenchmarkConditionExpr(b *testing.B) {
+	benchCondition(b, `http?.response?.status_code >= 400 && "nginx" in tags && message startsWith "GET "`)
+}
+
+func BenchmarkConditionPainless(b *testing.B) {
+	benchCondition(b, `ctx.http?.response?.status_code >= 400 && ctx.tags.contains('nginx') && ctx.message.startsWith('GET ')`)
 }

@@ -23,10 +23,18 @@
 // convert, lowercase, uppercase, trim, gsub, split, drop, fail, fingerprint,
 // user_agent, pipeline, csv, urldecode, bytes, html_strip, join, sort,
 // dot_expander, foreach, uri_parts, terminate, community_id,
-// network_direction, registered_domain, redact, date_index_name, geoip. Every one also takes if (an
-// expr-lang/expr condition whose variables are the event's top-level fields:
-// `http?.response?.status_code >= 500`, `$env["@timestamp"] != nil`),
+// network_direction, registered_domain, redact, date_index_name, geoip,
+// script. Every one also takes if (an expr-lang/expr condition whose
+// variables are the event's top-level fields:
+// `http?.response?.status_code >= 500`, `$env["@timestamp"] != nil`; or a
+// Painless one, see Painless),
 // ignore_missing, ignore_failure, on_failure, tag and description.
+//
+// A definition may also be a pipeline as Elasticsearch exports it (GET
+// _ingest/pipeline/<id>: JSON, {"<id>": {"description": …, "processors":
+// …}}) or the body of its PUT: YAML reads JSON, and a mapping of one key
+// whose value holds processors is unwrapped. LoadDir reads *.json beside
+// *.yml and *.yaml, and pipeline processors find name.json too.
 //
 // # Metadata: _index and _id
 //
@@ -133,6 +141,12 @@
 // and _ingest is removed again afterwards. drop ends the run with
 // dropped=true, also from inside a called pipeline.
 //
+// A condition (if) that fails to evaluate is not a failure of its
+// processor: as on the node, where the condition wraps the processor with
+// its ignore_failure and on_failure, neither handles it; it goes up as a
+// failure of type "conditional" (_ingest.on_failure_processor_type) to
+// the pipeline's on_failure, or out of Run.
+//
 // Definition errors are config.Errors, one per problem, each
 // "file:line: processor <name>#<index>: message" (index in its list;
 // nested lists read "processor set#0.on_failure.processor x#1").
@@ -143,7 +157,7 @@
 // pipeline_timeout) bounds the time of one Run: the clock is read after
 // every processor that parses or searches text (grok, dissect, date,
 // gsub, json, kv, split, user_agent, fingerprint, pipeline, csv,
-// html_strip, foreach, redact: not after set, rename and the like, whose
+// html_strip, foreach, redact, script: not after set, rename and the like, whose
 // cost is the fields they touch), before each of grok's and redact's
 // searches and before each of user_agent's three parses; a run over its budget ends there with
 // ErrOverBudget inside a *ProcessorError naming the processor, and
@@ -232,6 +246,49 @@
 // downloaded, tags documents _geoip_database_unavailable_<file> and goes
 // on, sluice refuses the definition: the operator puts the files there.
 //
+// # Painless
+//
+// Pipelines exported from Elasticsearch write conditions and scripts in
+// Painless. An if that names ctx (as a word outside strings: `ctx.a`,
+// `ctx['a']`) is Painless, any other expr; an if written as a script
+// object, {source, lang: painless, params}, is always Painless. The
+// supported subset is parsed and translated into an expr program (one
+// compiler, the same machine and number handling as expr conditions;
+// painless_expr.go shows the mapping), with Painless's semantics:
+//
+//	ctx.a.b, ctx['a']     a missing field is null; reading a field of null
+//	                      fails (NullPointerException); ?. gives null instead
+//	== !=                 values (2 == 2.0; '404' != 404); null compares;
+//	                      lists and maps element by element (painless-list-eq)
+//	< <= > >=             numbers only: null or a string fails
+//	&& || ! ?: if (…)     the operand must be a boolean: null fails
+//	+                     numbers, or concatenation when a side is a String
+//	                      (numbers as Java writes them: 2.0, 1.0E10, null)
+//	- * / % (unary -)     numbers, as Java: integers truncate (7 / 2 is 3),
+//	                      and fail divided by zero; integers are 64-bit
+//	                      (see painless-int64)
+//	literals              'x' "x" (escapes \\ and the quote only), 400,
+//	                      400L, 1.5, 1e3, 1.5d, true, false, null, lists
+//	                      ['a', 1], maps ['k': v] (string keys), [], [:]
+//	methods               contains (String, List), startsWith, endsWith,
+//	                      equals (Java's: 1 is not 1.0), isEmpty, length
+//	                      (UTF-16 units), size, toLowerCase, toUpperCase,
+//	                      trim, containsKey, remove (Map), add (List)
+//	params                the script's params (read-only)
+//
+// The script processor (source, lang: painless, params) runs statements
+// of the same subset: assignments to a field (ctx.a.b = …, ctx['a'] = …,
+// ctx.list[0] = …, and += -= *= /= %=; assigning under a missing object
+// fails, as on the node), method calls (ctx.remove('a'),
+// ctx.tags.add('x')) and if/else with blocks, separated by ; (optional
+// before } and at the end). Its failures are processor failures
+// (on_failure runs). Everything else is refused at load, naming file,
+// line, column and the construct: local variables (def, String x),
+// loops, ++ and --, bitwise operators, ===, instanceof, regexes,
+// lambdas, new, return in scripts, methods beyond the list, stored
+// scripts (id) and other languages. Strings must be UTF-8. The
+// conformance suite runs each construct through the node.
+//
 // # Differences from a real ingest node
 //
 // The conformance suite (package pipelines/conformance, its tests) runs
@@ -265,6 +322,17 @@
 //	bytes-fraction        deliberate  bytes refuses a fraction ("1.5kb"; OpenSearch 2.10
 //	                                  dropped it); sluice takes it, cut to whole bytes
 //	                                  (1536), as Elasticsearch does (deprecated there)
+//	painless-concat       deliberate  Painless concatenates an object or list as Java's
+//	                                  toString ('x' + {a:1} is "x{a=1}"); sluice's
+//	                                  script fails (the processor's failure)
+//	painless-int64        deliberate  a JSON integer that fits 32 bits is an int, and
+//	                                  Painless arithmetic on it wraps at 32 bits
+//	                                  (10 * 1000000000 is 1410065408); sluice's
+//	                                  integers are 64-bit (10000000000)
+//	painless-list-eq      deliberate  in if: a list field is a read-only wrapper whose
+//	                                  equals is identity: ctx.tags == ['a'] is false
+//	                                  (in a script it compares elements); sluice
+//	                                  compares elements in both
 //
 // Not compared: error messages beside error-wording's case, _ingest
 // metadata. Not run on the node: set's copy_from, dot_expander's field "*"

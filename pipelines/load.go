@@ -108,7 +108,7 @@ func Load(path string, opts Options) (*Pipeline, error) {
 	return newLoader(opts).load(path)
 }
 
-// LoadDir loads every *.yml and *.yaml file of dir, keyed by file name
+// LoadDir loads every *.yml, *.yaml and *.json file of dir, keyed by file name
 // without its extension. Files called by others are compiled once.
 func LoadDir(dir string, opts Options) (map[string]*Pipeline, error) {
 	ents, err := os.ReadDir(dir)
@@ -120,7 +120,7 @@ func LoadDir(dir string, opts Options) (map[string]*Pipeline, error) {
 	var errs []error
 	for _, e := range ents {
 		ext := filepath.Ext(e.Name())
-		if e.IsDir() || (ext != ".yml" && ext != ".yaml") {
+		if e.IsDir() || (ext != ".yml" && ext != ".yaml" && ext != ".json") {
 			continue
 		}
 		p, err := l.load(filepath.Join(dir, e.Name()))
@@ -208,6 +208,7 @@ func (l *loader) parse(file, abs string, text []byte) (*Pipeline, error) {
 	if root.Kind != yaml.MappingNode {
 		return nil, &config.Error{File: file, Line: root.Line, Err: errors.New("a pipeline definition is a mapping with description, processors, on_failure and tests")}
 	}
+	root = unwrapExported(root)
 	var testsNode *yaml.Node
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		k, v := root.Content[i], root.Content[i+1]
@@ -233,6 +234,28 @@ func (l *loader) parse(file, abs string, text []byte) (*Pipeline, error) {
 		return nil, d.errs
 	}
 	return p, nil
+}
+
+// unwrapExported returns the definition inside Elasticsearch's answer to
+// GET _ingest/pipeline/<id>, {"<id>": {"description": …, "processors":
+// …}}: a mapping of one key that is not a definition's, whose value is a
+// mapping. Anything else (a definition, or the body of PUT) is returned
+// as it is. YAML reads JSON, so an exported file loads as it was saved.
+func unwrapExported(root *yaml.Node) *yaml.Node {
+	if len(root.Content) != 2 || root.Content[1].Kind != yaml.MappingNode {
+		return root
+	}
+	switch root.Content[0].Value {
+	case "description", "processors", "on_failure", "tests", "version", "_meta":
+		return root
+	}
+	inner := root.Content[1]
+	for i := 0; i+1 < len(inner.Content); i += 2 {
+		if inner.Content[i].Value == "processors" {
+			return inner
+		}
+	}
+	return root
 }
 
 // steps compiles a list of processors; prefix labels nested lists in
@@ -281,13 +304,7 @@ func (d *defBuilder) step(item *yaml.Node, prefix string, i int) *step {
 	o.str("description", "")
 	s.ignoreFailure = o.boolean("ignore_failure", false)
 	ignoreMissing := o.boolean("ignore_missing", false)
-	if src, n := o.strNode("if"); n != nil {
-		prog, err := compileCondition(src)
-		if err != nil {
-			o.errorf(n, "if: %v", err)
-		}
-		s.cond = prog
-	}
+	s.cond, s.condPainless = o.condition()
 	if n := o.node("on_failure"); n != nil {
 		s.onFailure = d.steps(n, label+".on_failure.")
 	}
@@ -508,7 +525,7 @@ func (d *defBuilder) resolvePipeline(name string) (*Pipeline, error) {
 		path = filepath.Join(filepath.Dir(d.abs), name)
 	}
 	if filepath.Ext(path) == "" {
-		for _, ext := range []string{".yml", ".yaml"} {
+		for _, ext := range []string{".yml", ".yaml", ".json"} {
 			if _, err := os.Stat(path + ext); err == nil {
 				path += ext
 				break

@@ -115,12 +115,15 @@ func wrapNumber(node *ast.Node) {
 	})
 }
 
-// conditionOptions are the expr options of every if: condition.
-var conditionOptions = []expr.Option{
-	expr.AsBool(),
+// numberOptions make expr compare and compute with json.Numbers (see
+// numberOperands); Painless conditions and scripts use them too.
+var numberOptions = []expr.Option{
 	expr.Function(numberFunc, func(params ...any) (any, error) { return numberValue(params[0]), nil }, new(func(any) any)),
 	expr.Patch(numberOperands{}),
 }
+
+// conditionOptions are the expr options of every expr if: condition.
+var conditionOptions = append([]expr.Option{expr.AsBool()}, numberOptions...)
 
 // equalNumber compares a json.Number with another event value by value:
 // an integer equals the same integer (json.Number or int64), a float the

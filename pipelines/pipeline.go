@@ -32,6 +32,7 @@ type step struct {
 	label         string // "grok#2" or "grok#2 (tag t)", for errors
 	pipeline      string // file of the definition it belongs to
 	cond          *vm.Program
+	condPainless  bool // cond is translated Painless: its errors lose expr's excerpt
 	ignoreFailure bool
 	timed         bool // the budget is checked after it (see timedKind)
 	onFailure     []*step
@@ -63,7 +64,7 @@ var ErrOverBudget = errors.New("over the pipeline's time budget")
 func timedKind(kind string) bool {
 	switch kind {
 	case "grok", "dissect", "date", "gsub", "json", "kv", "split", "user_agent", "fingerprint", "pipeline",
-		"csv", "html_strip", "foreach", "redact":
+		"csv", "html_strip", "foreach", "redact", "script":
 		return true
 	}
 	return false
@@ -97,6 +98,10 @@ func (e *ProcessorError) Error() string {
 }
 
 func (e *ProcessorError) Unwrap() error { return e.Err }
+
+// conditionalType is the processor type of a failing if: condition, as
+// the node names it in _ingest.on_failure_processor_type.
+const conditionalType = "conditional"
 
 // Metadata fields present in the event while on_failure processors run;
 // the _ingest object is removed again when they are done.
@@ -161,8 +166,17 @@ func runSteps(steps []*step, ev Event, st *state) error {
 func (s *step) run(ev Event, st *state) error {
 	if s.cond != nil {
 		ok, err := evalCondition(s.cond, ev)
+		if err != nil && s.condPainless {
+			err = painlessError(err)
+		}
 		if err != nil {
-			return s.fail(ev, st, fmt.Errorf("if: %w", err))
+			// On the node the condition wraps the processor together
+			// with its ignore_failure and on_failure: a condition that
+			// fails is not theirs to handle, it goes up, as a failure of
+			// a processor of type "conditional".
+			pe := s.located(fmt.Errorf("if: %w", err))
+			pe.Type = conditionalType
+			return pe
 		}
 		if !ok {
 			return nil
@@ -237,13 +251,17 @@ func handleFailure(handlers []*step, ev Event, st *state, err error) error {
 	return herr
 }
 
-// compileCondition compiles an if: expression. The event is the
+// compileCondition compiles an if: expression, Painless when it names
+// ctx (see isPainless), else expr. For expr, the event is the
 // environment: top-level fields are variables, nested ones are reached with
 // "." (or "?." when a parent may be missing), and $env["@timestamp"] reads
 // names that are not identifiers.
 func compileCondition(src string) (*vm.Program, error) {
 	if strings.TrimSpace(src) == "" {
 		return nil, errors.New("empty condition")
+	}
+	if isPainless(src) {
+		return compilePainlessCondition(src, nil)
 	}
 	return expr.Compile(src, conditionOptions...)
 }
@@ -254,9 +272,7 @@ func compileCondition(src string) (*vm.Program, error) {
 var vms = sync.Pool{New: func() any { return new(vm.VM) }}
 
 func evalCondition(prog *vm.Program, ev Event) (bool, error) {
-	m := vms.Get().(*vm.VM)
-	v, err := m.Run(prog, map[string]any(ev))
-	vms.Put(m)
+	v, err := runScript(prog, ev)
 	if err != nil {
 		return false, err
 	}

@@ -26,7 +26,7 @@ func processorNames() []string {
 	return []string{"append", "bytes", "community_id", "convert", "csv", "date", "date_index_name", "dissect",
 		"dot_expander", "drop", "fail", "fingerprint", "foreach", "geoip", "grok", "gsub", "html_strip", "join",
 		"json", "kv", "lowercase", "network_direction", "pipeline", "redact", "registered_domain", "remove",
-		"rename", "set", "sort", "split", "terminate", "trim", "uppercase", "uri_parts", "urldecode",
+		"rename", "script", "set", "sort", "split", "terminate", "trim", "uppercase", "uri_parts", "urldecode",
 		"user_agent"}
 }
 
@@ -104,6 +104,8 @@ func builder(name string) (buildFunc, bool) {
 		return buildRedact, true
 	case "geoip":
 		return buildGeoIP, true
+	case "script":
+		return buildScript, true
 	}
 	return nil, false
 }

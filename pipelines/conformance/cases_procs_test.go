@@ -3,7 +3,7 @@ package conformance
 import "slices"
 
 // cases are all the suite's cases.
-var cases = slices.Concat(coreCases, processorCases, dateIndexNameCases)
+var cases = slices.Concat(coreCases, processorCases, dateIndexNameCases, painlessCases)
 
 // processorCases are the cases of the processors issue 17 added: csv,
 // urldecode, bytes, join, sort, dot_expander, html_strip and foreach, with
