@@ -73,7 +73,6 @@ func newInput(cfg *InputConfig, m meta, reg *registry.Registry, ts *trackers, ou
 	return in, nil
 }
 
-
 // Run watches and scans for files until ctx ends, then waits for its
 // harvesters.
 func (in *input) Run(ctx context.Context) error {
