@@ -336,6 +336,7 @@ func (c *conn) serve(ctx context.Context) {
 		c.held.Add(-charged) // the spare buffer's now
 	} else {
 		c.uncharge(charged) // answered, or refused
+		c.s.large.free(buf) // the packet, if decoded, was copied
 	}
 	if !ok {
 		c.s.pacer.owe()
@@ -380,6 +381,11 @@ func (c *conn) handshake(ctx context.Context, r *bufio.Reader, buf []byte) (ok b
 	if err != nil {
 		c.s.log.Debug("bad connect packet", "remote", c.nc.RemoteAddr(), "err", err)
 		return false, packet
+	}
+	if buf != nil {
+		// A large packet's buffer is off the heap and freed after the
+		// handshake: what is decoded must not refer to it.
+		packet = bytes.Clone(packet)
 	}
 	req, err := zk.DecodeConnectRequest(packet)
 	if err != nil {
@@ -559,6 +565,16 @@ func (c *conn) readPacket(r *bufio.Reader, buf []byte) ([]byte, int64, error) {
 		buf = large
 	}
 	packet, err := zk.ReadPacket(r, buf, maxFrame)
+	if charged > 0 {
+		// The buffer is off the heap (largerequests.go): the packet goes
+		// to the heap whole, where the decoded request may refer to it,
+		// and the buffer is unmapped at once. The charge stays the
+		// request's until it is answered.
+		if err == nil {
+			packet = bytes.Clone(packet)
+		}
+		c.s.large.free(large)
+	}
 	return packet, charged, err
 }
 

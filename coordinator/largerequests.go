@@ -4,6 +4,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // largeRequests is the client port's request memory budget, ZooKeeper's
@@ -26,8 +28,8 @@ import (
 // buffers are kept for the next large connect packet instead, charged
 // to the budget as the packets in flight are (so the budget bounds both
 // together), given up when a request needs their room, and dropped after
-// spareKeep unused. Buffers of packets that were decoded are not kept:
-// what was decoded from them may still refer to them.
+// spareKeep unused. Buffers of packets that were decoded are not kept
+// (they are freed once copied).
 type largeRequests struct {
 	max       int64
 	threshold int64 // -1: no request is large
@@ -41,6 +43,35 @@ type largeRequests struct {
 type spareBuf struct {
 	b    []byte
 	kept time.Time
+}
+
+// Off the heap: a large packet's buffer is an anonymous memory mapping,
+// not a Go allocation, and is unmapped (free) as soon as the packet is
+// complete, copied to the heap for decoding (readPacket, handshake) or
+// refused. The packets clients hold half-sent (what an attacker who
+// keeps connections in huge packets holds, up to the whole budget) are
+// then no part of the heap: the collector neither scans them nor counts
+// them against GOMEMLIMIT, so a full budget leaves the heap small and the
+// collector idle, where a heap holding it had the collector running
+// without pause under the limit. What the process holds is the same (the
+// mapped pages are in its RSS, and the budget bounds them); only the
+// decoded packets, whole, reach the heap.
+
+// mapBuffer returns an empty buffer of capacity n outside the Go heap.
+func mapBuffer(n int64) ([]byte, error) {
+	b, err := unix.Mmap(-1, 0, int(n), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANON)
+	if err != nil {
+		return nil, err
+	}
+	return b[:0], nil
+}
+
+// free unmaps a buffer takeBuffer returned (nothing for nil). Nothing may
+// refer to it afterwards: its packet was copied, or is dropped.
+func (l *largeRequests) free(b []byte) {
+	if cap(b) > 0 {
+		_ = unix.Munmap(b[:cap(b)])
+	}
 }
 
 // spareKeep is how long an unused spare buffer is kept.
@@ -74,7 +105,7 @@ func (l *largeRequests) give(n int64) { l.used.Add(-n) }
 
 // takeBuffer charges n bytes if they fit and returns an empty buffer of
 // capacity n for them: a spare one, whose charge becomes the request's,
-// or a new one.
+// or a new one, mapped off the heap (free gives it back).
 func (l *largeRequests) takeBuffer(n int64) ([]byte, bool) {
 	l.mu.Lock()
 	for i := len(l.spares) - 1; i >= 0; i-- {
@@ -89,12 +120,17 @@ func (l *largeRequests) takeBuffer(n int64) ([]byte, bool) {
 	if !l.take(n) {
 		return nil, false
 	}
-	return make([]byte, 0, n), true
+	b, err := mapBuffer(n)
+	if err != nil { // out of mappings or memory: refused as if over budget
+		l.give(n)
+		return nil, false
+	}
+	return b, true
 }
 
 // keep takes back the buffer of a connect packet of n charged bytes that
 // was never decoded, and the charge with it, as a spare; false: not kept,
-// the charge is the caller's to give back.
+// the charge is the caller's to give back, and the buffer to free.
 func (l *largeRequests) keep(b []byte, n int64, now time.Time) bool {
 	if n == 0 || int64(cap(b)) != n {
 		return false
@@ -113,10 +149,12 @@ func (l *largeRequests) dropSpare() bool {
 		l.mu.Unlock()
 		return false
 	}
-	n := int64(cap(l.spares[0].b))
+	b := l.spares[0].b
+	n := int64(cap(b))
 	l.spares[0] = spareBuf{}
 	l.spares = l.spares[1:]
 	l.mu.Unlock()
+	l.free(b)
 	l.spare.Add(-n)
 	l.give(n)
 	return true

@@ -53,10 +53,9 @@ type Config struct {
 	Dir      string        // data directories and logs; "" for a temporary one
 	Duration time.Duration // each attack, and the unloaded client before it
 	Attacks  []string      // names to run; none: all
-	// ClientRate is the normal client's pace, operations a second (<= 0:
-	// DefaultClientRate). A client at its own top speed would be a load
-	// on the node's core itself, and its p99 would follow how much of the
-	// core it got rather than what the attack did.
+	// ClientRate, if positive, paces the normal client: at most that
+	// many operations a second; 0 runs it one request after the other at
+	// its own speed (the default).
 	ClientRate int
 	// Small divides the attacks' connection counts by 10 (at least a few
 	// each) and ignores their MinDuration, for tests under the race
@@ -138,9 +137,6 @@ func Run(ctx context.Context, cfg Config) ([]*Result, error) {
 	}
 	if cfg.Duration <= 0 {
 		cfg.Duration = 5 * time.Second
-	}
-	if cfg.ClientRate <= 0 {
-		cfg.ClientRate = DefaultClientRate
 	}
 	if cfg.Dir == "" {
 		d, err := os.MkdirTemp(memDir(), "sluice-bench-attack-")
@@ -259,18 +255,18 @@ type client interface {
 // that long is recorded as that long and counted as an error.
 const opTimeout = 5 * time.Second
 
-// DefaultClientRate is the normal client's pace: a thousand operations a
-// second, a busy client that leaves the node's core mostly idle.
-const DefaultClientRate = 1000
-
-// drive runs the client for d (or until ctx ends), at most rate
-// operations a second, one at a time, recording each request's latency in
-// h, and returns how many failed. An operation that ends late is not made
-// up for by a burst: the next one starts at once, then the pace goes on.
+// drive runs the client for d (or until ctx ends), one request at a time
+// (at most rate operations a second if rate > 0), recording each request's
+// latency in h, and returns how many failed. A paced operation that ends
+// late is not made up for by a burst: the next one starts at once, then
+// the pace goes on.
 func drive(ctx context.Context, cl client, d time.Duration, rate int, h *latency.Histogram) int {
 	now := time.Now()
 	end := now.Add(d)
-	gap := time.Second / time.Duration(rate)
+	gap := time.Duration(0)
+	if rate > 0 {
+		gap = time.Second / time.Duration(rate)
+	}
 	next := now
 	errs := 0
 	for now.Before(end) && ctx.Err() == nil {

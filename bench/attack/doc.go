@@ -4,7 +4,10 @@
 // answering afterwards), the attacked node's resident memory (idle before,
 // peak during, sampled from /proc every 20 ms) and the p99 of a normal
 // client running beside the attack next to the same client's p99 just
-// before, unloaded.
+// before, unloaded. The nodes keep their data on /dev/shm (tmpfs) unless
+// -dir says otherwise: the suite is about listeners, and a disk's fsync
+// jitter (the coordinator's setData waits for one) swamped what an attack
+// did to the client's p99.
 //
 // Each attack starts its own processes through testkit/testpeer (a broker
 // with its standalone coordinator, a standalone coordinator, or a 3-member
@@ -16,8 +19,9 @@
 // plus the attack's budget (queued.max.request.bytes for the Kafka
 // port's request memory, largeRequestMaxBytes for the ZooKeeper client
 // port's large connect packets; a stated constant for the others; each
-// attacked process runs with GOMEMLIMIT at its budget + 16 MiB for a broker,
-// + 32 MiB for a coordinator; env.go says why), and the p99
+// attacked process runs with GOMEMLIMIT at its budget + 16 MiB for a
+// broker, and 40 MiB + its connections' share for a coordinator, whose
+// large packets are off the Go heap; env.go says why), and the p99
 // under attack at most twice the unloaded p99. A node that went down is
 // the one result that makes the bench fail.
 //

@@ -60,16 +60,18 @@ const (
 	// goal (idle RSS + budget) leaves the runtime little: at 32 MiB the
 	// broker's heap garbage took 8–10 MiB the goal has not got
 	// (kafka-array-bodies 133 MiB against 124), so it gets 16. The
-	// coordinator's is 24: under zk-huge-connect 64 MiB of held packets
-	// are live; with 16 over them the collector ran all the time (the
-	// normal client's own garbage, 6–8 MiB a second, fills what is left)
-	// and its p99 went 1.3 → 3.7 ms. (With 16 or 24 the client's p99 went
-	// 0.25 → 3–7 ms before the client port paced its refusals: the flood
-	// of refused connections made 10 MiB of garbage a second.) Without a
+	// coordinator's is 40 (its idle heap is larger: the normal client's
+	// writes, on tmpfs, fill the Raft log between snapshots; with 24 the
+	// collector ran all the time under zk-many-addrs, p99 0.16 → 2.06 ms),
+	// beside its connections' (zkMaxCnxns × zkConnBytes): its large
+	// packets are off the Go heap (mapped, freed once copied whole for
+	// decoding), so its budget needs no room in GOMEMLIMIT. (When they were on the heap, under zk-huge-connect 64
+	// MiB of held packets were live, and with 16 over them the collector
+	// ran all the time and the client's p99 went 1.3 → 3.7 ms.) Without a
 	// GOMEMLIMIT (Go's -Xmx) the collector lets the heap reach twice what
 	// is live, so a budget of 100 MiB held by requests could take 200 MiB.
 	brokerHeapBase      = 16 << 20
-	coordinatorHeapBase = 24 << 20
+	coordinatorHeapBase = 40 << 20
 	// zkLargeRequestMaxBytes is the coordinator's largeRequestMaxBytes
 	// (below its 100 MiB default, to fit the constant budget of the other
 	// attacks): the client port's request memory budget, charged with
@@ -82,6 +84,12 @@ const (
 	// them all may grow the node by zkMaxCnxns × zkConnBytes beside
 	// largeRequestMaxBytes: both are configured budgets.
 	zkConnBytes = 40 << 10
+	// zkSnapCount is the coordinator's snapCount (100,000 by default):
+	// the normal client's setData, one after the other on tmpfs, writes
+	// 10,000 or more entries a second, and the log they make is held in
+	// memory until a snapshot; every 10,000 keeps it to a few MiB, so the
+	// attacked node's growth is the attack's.
+	zkSnapCount = 10000
 )
 
 // goMemLimit is GOMEMLIMIT for a process whose requests are bounded by
@@ -134,13 +142,14 @@ func start(ctx context.Context, cfg Config, port Port, dir string) (*env, error)
 			members = 3
 		}
 		ens, err := testpeer.StartEnsemble(ctx, testpeer.EnsembleSpec{
-			Kind: testpeer.KindSluice, Members: members, Dir: dir, Sluice: cfg.Sluice, GoMemLimit: goMemLimit(zkLargeRequestMaxBytes, coordinatorHeapBase),
+			Kind: testpeer.KindSluice, Members: members, Dir: dir, Sluice: cfg.Sluice, GoMemLimit: goMemLimit(zkMaxCnxns*zkConnBytes, coordinatorHeapBase),
 			Configure: func(_ int, c *coordinator.Config) {
 				c.MaxClientCnxns, c.MaxCnxns = zkMaxClientCnxns, zkMaxCnxns
 				// A client has max(tickTime×initLimit, 10s) from its
 				// accept to send its connect request: 10s here.
 				c.InitLimit = zkInitLimit
 				c.LargeRequestMaxBytes = zkLargeRequestMaxBytes
+				c.SnapCount = zkSnapCount
 				c.ConnThrottleTokens, c.ConnThrottleFillTime, c.ConnThrottleFillCount = zkThrottleTokens, zkThrottleFillTime, 1
 			},
 		})

@@ -32,13 +32,13 @@ func Main(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 		names = append(names, a.Name)
 	}
 	only := fs.String("attacks", "", "comma-separated attacks to run (default: all): "+strings.Join(names, ", "))
-	rate := fs.Int("client-rate", DefaultClientRate, "the normal client's pace, operations a second")
+	rate := fs.Int("client-rate", 0, "pace the normal client: at most this many operations a second (0: one after the other, at its own speed)")
 	pin := fs.Bool("pin", runtime.NumCPU() >= 2, "run the attacker on the last core and the nodes and the normal client on the others (taskset), as an attacker on another host")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *rate <= 0 {
-		return errors.New("-client-rate must be positive")
+	if *rate < 0 {
+		return errors.New("-client-rate must not be negative")
 	}
 	if *duration <= 0 {
 		return errors.New("-duration must be positive")
@@ -71,11 +71,11 @@ func Main(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 		return err
 	}
 	fmt.Fprintf(stdout, "\nsluice under attack — %s\n", machine)
-	fmt.Fprintf(stdout, "each attack %v (or its stated least) on fresh processes with their data on %s, beside a normal client at %d operations a second (broker: franz-go produce acks=1 of one\n", cfg.Duration, dataDir(cfg.Dir), cfg.ClientRate)
+	fmt.Fprintf(stdout, "each attack %v (or its stated least) on fresh processes with their data on %s, beside a normal client%s (broker: franz-go produce acks=1 of one\n", cfg.Duration, dataDir(cfg.Dir), pace(cfg.ClientRate))
 	fmt.Fprintf(stdout, "100-byte record at a time + a Fetch of it; coordinator: go-zookeeper getData + setData of a 100-byte znode), run\n")
 	fmt.Fprintf(stdout, "unloaded for %v just before; RSS sampled every 20ms; broker: max.connections=%d, max.connection.creation.rate=%d, queued.max.request.bytes=%d MiB, GOMEMLIMIT=%s;\n", cfg.Duration, brokerMaxConnections, brokerConnectionRate, brokerQueuedBytes>>20, goMemLimit(brokerQueuedBytes, brokerHeapBase))
 	fmt.Fprintf(stdout, "coordinator: maxClientCnxns=%d, maxCnxns=%d, initLimit=%d (a 10s handshake deadline), largeRequestMaxBytes=%d MiB, connection_throttle_tokens=%d, connection_throttle_fill_time=%d (ms, fill count 1),\n", zkMaxClientCnxns, zkMaxCnxns, zkInitLimit, zkLargeRequestMaxBytes>>20, zkThrottleTokens, zkThrottleFillTime.Milliseconds())
-	fmt.Fprintf(stdout, "GOMEMLIMIT=%s; peer port: at most %d connections at once then %d a second from one address (built in)\n", goMemLimit(zkLargeRequestMaxBytes, coordinatorHeapBase), coordinator.PeerConnBurst, coordinator.PeerConnRate)
+	fmt.Fprintf(stdout, "GOMEMLIMIT=%s; peer port: at most %d connections at once then %d a second from one address (built in)\n", goMemLimit(zkMaxCnxns*zkConnBytes, coordinatorHeapBase), coordinator.PeerConnBurst, coordinator.PeerConnRate)
 	if attackerCPU != "" {
 		fmt.Fprintf(stdout, "cores: the attacker on core %s, the nodes and the normal client on the others (taskset), as an attacker on another host\n\n", attackerCPU)
 	} else {
@@ -123,4 +123,12 @@ func runPinned(ctx context.Context, self string, stdout, stderr io.Writer, args 
 		return fmt.Errorf("attack suite on cores %s (taskset; -pin=false runs it on all): %w", cpus, err)
 	}
 	return nil
+}
+
+// pace says how the normal client is paced.
+func pace(rate int) string {
+	if rate <= 0 {
+		return ", one request after the other"
+	}
+	return fmt.Sprintf(" at %d operations a second", rate)
 }
