@@ -17,8 +17,8 @@ import (
 // back in any order (different partitions), into the offset below which
 // every event is acknowledged, and records that offset in the registry.
 //
-// Events are numbered in the order they were read; pending[i] is event
-// base+i. The offset advances only over a prefix of acknowledged events.
+// Events are numbered in the order they were read (ackWindow); the offset
+// advances only over a prefix of acknowledged events.
 // After a truncation (reset) the file is read again from 0: the epoch
 // changes and acknowledgements of events of the old epoch are ignored.
 type tracker struct {
@@ -26,17 +26,16 @@ type tracker struct {
 	key  string
 	path string
 
-	mu      sync.Mutex
-	epoch   uint64
-	base    uint64
-	pending []pendingEvent
-	inst    string      // registry.Entry.Instance
-	fresh   atomic.Bool // inst was drawn and may not be on disk yet
-	acked   int64
-	check   harvester.Fingerprint // of the bytes before acked (registry Entry.Tail)
-	dirty   bool                  // acked changed since the last sync
-	fp      harvester.Fingerprint
-	kick    func() // tells the registry writer there is news
+	mu     sync.Mutex
+	epoch  uint64
+	events ackWindow[readEvent]
+	inst   string      // registry.Entry.Instance
+	fresh  atomic.Bool // inst was drawn and may not be on disk yet
+	acked  int64
+	check  harvester.Fingerprint // of the bytes before acked (registry Entry.Tail)
+	dirty  bool                  // acked changed since the last sync
+	fp     harvester.Fingerprint
+	kick   func() // tells the registry writer there is news
 	// onAck, if set, is told each new acknowledged offset; a tracker
 	// without a registry (reg nil: a disk queue's) records nothing else.
 	onAck func(acked int64)
@@ -96,10 +95,11 @@ func (ts *trackers) syncAll() {
 	}
 }
 
-type pendingEvent struct {
+// readEvent is where an event read ends, and the check of the bytes
+// before that.
+type readEvent struct {
 	end   int64
 	check harvester.Fingerprint
-	done  bool
 }
 
 // ackToken acknowledges one event.
@@ -144,8 +144,8 @@ func newInstance() string {
 func (t *tracker) add(end int64, check harvester.Fingerprint) ackToken {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.pending = append(t.pending, pendingEvent{end: end, check: check})
-	return ackToken{t: t, epoch: t.epoch, seq: t.base + uint64(len(t.pending)-1), inst: t.inst}
+	seq := t.events.add(readEvent{end: end, check: check})
+	return ackToken{t: t, epoch: t.epoch, seq: seq, inst: t.inst}
 }
 
 // ack marks the event acknowledged (or deliberately skipped).
@@ -153,23 +153,14 @@ func (tok ackToken) ack() {
 	t := tok.t
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if tok.epoch != t.epoch || tok.seq < t.base {
+	if tok.epoch != t.epoch {
 		return
 	}
-	t.pending[tok.seq-t.base].done = true
-	n := 0
-	for n < len(t.pending) && t.pending[n].done {
-		n++
-	}
-	if n == 0 {
+	last, ok := t.events.ack(tok.seq)
+	if !ok {
 		return
 	}
-	t.acked, t.check = t.pending[n-1].end, t.pending[n-1].check
-	t.pending = t.pending[n:]
-	t.base += uint64(n)
-	if len(t.pending) == 0 {
-		t.pending = t.pending[:0:0] // let a large backing array go
-	}
+	t.acked, t.check = last.end, last.check
 	if t.onAck != nil {
 		t.onAck(t.acked)
 	}
@@ -184,8 +175,7 @@ func (t *tracker) reset() {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.epoch++
-	t.base += uint64(len(t.pending))
-	t.pending = nil
+	t.events.skip()
 	t.acked, t.fp, t.check, t.inst = 0, harvester.Fingerprint{}, harvester.Fingerprint{}, newInstance()
 	t.record()
 	t.fresh.Store(true)
@@ -218,7 +208,7 @@ func (t *tracker) setFingerprint(fp harvester.Fingerprint) {
 func (t *tracker) inFlight() int {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return len(t.pending)
+	return t.events.inFlight()
 }
 
 // sync copies the state to the registry if it changed.
