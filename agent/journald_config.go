@@ -16,16 +16,16 @@ type JournaldConfig struct {
 	// include_matches.match: journal matches FIELD=value, combined as
 	// journalctl combines them (the same field: either; different
 	// fields: both; "+": or between the groups around it).
-	IncludeMatches     *IncludeMatches `yaml:"include_matches"`
-	DottedIncludeMatch []string        `yaml:"include_matches.match"`
-	Units              []string        `yaml:"units"`              // journalctl --unit
-	SyslogIdentifiers  []string        `yaml:"syslog_identifiers"` // journalctl --identifier
-	Facilities         []int           `yaml:"facilities"`         // journalctl --facility
-	Transports         []string        `yaml:"transports"`         // _TRANSPORT matches
-	Seek               string          `yaml:"seek"`               // head | tail | cursor (default)
-	CursorSeekFallback string          `yaml:"cursor_seek_fallback"`
-	Directory          string          `yaml:"directory"`  // journalctl --directory; "" is the system journal
-	Journalctl         string          `yaml:"journalctl"` // the binary; default journalctl on PATH
+	IncludeMatches     *IncludeMatches `yaml:"include_matches,omitempty"`
+	DottedIncludeMatch []string        `yaml:"include_matches.match,omitempty"`
+	Units              []string        `yaml:"units,omitempty"`              // journalctl --unit
+	SyslogIdentifiers  []string        `yaml:"syslog_identifiers,omitempty"` // journalctl --identifier
+	Facilities         []int           `yaml:"facilities,omitempty"`         // journalctl --facility
+	Transports         []string        `yaml:"transports,omitempty"`         // _TRANSPORT matches
+	Seek               string          `yaml:"seek,omitempty"`               // head | tail | cursor (default)
+	CursorSeekFallback string          `yaml:"cursor_seek_fallback,omitempty"`
+	Directory          string          `yaml:"directory,omitempty"`  // journalctl --directory; "" is the system journal
+	Journalctl         string          `yaml:"journalctl,omitempty"` // the binary; default journalctl on PATH
 }
 
 // IncludeMatches is include_matches.
