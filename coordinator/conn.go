@@ -68,11 +68,11 @@ type conn struct {
 	q     [][]byte      // packets for the socket, in order (qmu)
 	kick  chan struct{} // wakes the write goroutine (room for one)
 	wmu   sync.Mutex    // held by the goroutine writing q to the socket
-	w     *bufio.Writer // wmu; made by the first drain
+	w     *bufio.Writer // wmu; from the pool while drain writes, nil between
 	spare [][]byte      // wmu: the slice q had before, for reuse
 	free  [][]byte      // qmu: written packets' buffers, for replies to reuse
 
-	calls   chan *call   // made once the handshake is done (serve)
+	calls   *callQueue   // made once the handshake is done (serve)
 	pending atomic.Int32 // calls handed to answer and not yet answered
 	held    atomic.Int64 // bytes this connection's requests hold of largeRequestMaxBytes
 	closed  chan struct{}
@@ -218,7 +218,7 @@ func (c *conn) buffer() []byte {
 // drain writes the queue to the socket until it is empty. The caller holds
 // wmu. The packets written are kept for reuse by buffer.
 func (c *conn) drain() error {
-	if c.w == nil { // the first reply: see serve
+	if c.w == nil { // nothing written since the last drain
 		c.w = c.s.bufs.Writer(c.nc)
 	}
 	var written [][]byte
@@ -234,7 +234,16 @@ func (c *conn) drain() error {
 		c.qmu.Unlock()
 		if len(batch) == 0 {
 			c.spare = batch
-			return c.w.Flush()
+			if err := c.w.Flush(); err != nil {
+				return err
+			}
+			// Written: the buffer goes back to the pool until the next
+			// reply, so an idle connection (a session held open) holds
+			// none (64 KiB each: most of a member's heap under
+			// sluice-bench attack's zk-many-addrs).
+			c.s.bufs.PutWriter(c.w)
+			c.w = nil
+			return nil
 		}
 		for _, p := range batch {
 			if _, err := c.w.Write(p); err != nil {
@@ -342,7 +351,7 @@ func (c *conn) serve(ctx context.Context) {
 		c.s.pacer.owe()
 		return
 	}
-	c.calls = make(chan *call, outQueue) // after the handshake too: 32 KiB
+	c.calls = newCallQueue()
 	wg.Add(1)
 	go func() { defer wg.Done(); defer c.survive(); c.answer(ctx) }() // ends when c.closed is closed
 	c.readRequests(ctx, r)
@@ -626,9 +635,7 @@ func (c *conn) readRequests(ctx context.Context, r *bufio.Reader) {
 			continue
 		}
 		c.pending.Add(1)
-		select {
-		case c.calls <- cl:
-		case <-c.closed:
+		if !c.calls.push(cl, c.closed) {
 			return
 		}
 		if cl.last {
@@ -641,10 +648,8 @@ func (c *conn) readRequests(ctx context.Context, r *bufio.Reader) {
 // answer replies to the calls in order.
 func (c *conn) answer(ctx context.Context) {
 	for {
-		var cl *call
-		select {
-		case cl = <-c.calls:
-		case <-c.closed:
+		cl := c.calls.pop(c.closed)
+		if cl == nil {
 			return
 		}
 		switch {
