@@ -78,9 +78,10 @@ const (
 	// the requests above largeRequestThreshold (its default, 64 KiB).
 	zkLargeRequestMaxBytes = 64 << 20
 	// zkConnBytes is what one client connection may cost the coordinator
-	// beyond its packet: at most 24 KiB of heap (TestHeldPacketCostsLittleMore
-	// asserts it) and the stacks of its two goroutines (8 KiB each to
-	// start). maxCnxns bounds the connections, so an attack that holds
+	// beyond its packet: at most 24 KiB of heap, held in a packet or idle
+	// with a session (TestHeldPacketCostsLittleMore and
+	// TestIdleSessionCostsLittle assert it), and the stacks of its
+	// goroutines (8 KiB each to start). maxCnxns bounds the connections, so an attack that holds
 	// them all may grow the node by zkMaxCnxns × zkConnBytes beside
 	// largeRequestMaxBytes: both are configured budgets.
 	zkConnBytes = 40 << 10
