@@ -75,14 +75,17 @@ type Spool struct {
 	instance string
 
 	mu        sync.Mutex
-	active    *os.File // the last segment, open for appending
-	activeAt  int64    // its base position
-	end       int64    // position after the last record
-	acked     int64    // below it every record is acknowledged (Ack)
-	committed int64    // acked as last written to disk (Commit)
-	segments  []int64  // base positions, ascending; the last is active's
-	changed   chan struct{}
+	active    *os.File      // the last segment, open for appending
+	activeAt  int64         // its base position
+	end       int64         // position after the last record
+	acked     int64         // below it every record is acknowledged (Ack)
+	committed int64         // acked as last written to disk (Commit)
+	segments  []int64       // base positions, ascending; the last is active's
+	changed   chan struct{} // closed and replaced when end, acked or closed change, if watched
+	watched   bool          // someone took changed to wait on it since it was made
 	closed    bool
+
+	wbuf []byte // the record being written, reused (under mu)
 
 	commitMu sync.Mutex // one Commit at a time
 	reader   reader
@@ -159,6 +162,7 @@ func (s *Spool) Append(done <-chan struct{}, payload []byte) (int64, error) {
 		s.mu.Lock()
 		ch := s.changed
 		full := s.fullLocked(len(payload))
+		s.watched = s.watched || full
 		s.mu.Unlock()
 		if !full {
 			continue
@@ -209,10 +213,13 @@ func (s *Spool) TryAppend(payload []byte) (int64, bool, error) {
 			return 0, false, err
 		}
 	}
-	rec := make([]byte, headerLen, headerLen+len(payload))
+	rec := append(s.wbuf[:0], make([]byte, headerLen)...)
 	putUint32(rec[0:4], uint32(len(payload)))
 	putUint32(rec[4:8], crc32.Checksum(payload, crcTable))
 	rec = append(rec, payload...)
+	if cap(rec) <= 64<<10 {
+		s.wbuf = rec // a rare large record is not kept
+	}
 	if _, err := s.active.Write(rec); err != nil {
 		// A short write leaves a torn record: cut it off so the next
 		// append does not follow garbage.
@@ -236,6 +243,12 @@ func (s *Spool) rollLocked() error {
 }
 
 func (s *Spool) wakeLocked() {
+	// Nobody waits on an unwatched channel: keeping it spares a channel
+	// per record while the reader is behind.
+	if !s.watched {
+		return
+	}
+	s.watched = false
 	close(s.changed)
 	s.changed = make(chan struct{})
 }
