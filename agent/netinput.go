@@ -223,27 +223,30 @@ func (si *syslogInput) serveTCP(l net.Listener, cfg *NetConfig, wg *sync.WaitGro
 	}
 }
 
-// serveConn reads one sender's messages into the queue, one at a time: a
-// full queue stops the reading.
+// serveConn reads one sender's messages into the queue: the messages cut
+// from what one read brought are appended together (one write(2)) before
+// the next read, so what was read is in the queue before more is; a full
+// queue stops the reading.
 func (si *syslogInput) serveConn(c net.Conn, cfg *NetConfig) {
+	q := &connQueue{si: si}
 	from := c.RemoteAddr().String()
-	fr := syslog.NewFramer(deadlineReader{c, cfg.Timeout}, cfg.framing, cfg.LineDelimiter[0], int(cfg.MaxMessageSize))
-	var rec []byte
+	fr := syslog.NewFramer(flushingReader{deadlineReader{c, cfg.Timeout}, q.flush}, cfg.framing, cfg.LineDelimiter[0], int(cfg.MaxMessageSize))
 	for {
 		msg, cut, err := fr.Next()
-		if err != nil {
-			if errors.Is(err, syslog.ErrFraming) {
-				si.base.log.Warn("syslog: closing a connection that is not syslog", "remote", from, "err", err)
-			}
-			return
+		if err == nil {
+			q.add(time.Now(), from, cut, msg)
+			continue
 		}
-		rec = appendQueued(rec[:0], time.Now(), from, cut, msg)
-		if _, err := si.spool.Append(si.stopped, rec); err != nil {
-			if !errors.Is(err, spool.ErrFull) && !errors.Is(err, spool.ErrClosed) {
-				si.base.log.Error("syslog: queueing a message", "remote", from, "err", err)
-			}
-			return
+		if ferr := q.flush(); ferr != nil {
+			err = ferr
 		}
+		switch {
+		case errors.Is(err, syslog.ErrFraming):
+			si.base.log.Warn("syslog: closing a connection that is not syslog", "remote", from, "err", err)
+		case errors.Is(err, errQueue) && !errors.Is(err, spool.ErrFull) && !errors.Is(err, spool.ErrClosed):
+			si.base.log.Error("syslog: queueing a message", "remote", from, "err", err)
+		}
+		return
 	}
 }
 
