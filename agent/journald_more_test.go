@@ -2,9 +2,9 @@ package agent_test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/sluicelogs/sluice/internal/await"
+	"github.com/sluicelogs/sluice/testkit/journaltest"
 	"github.com/sluicelogs/sluice/testkit/testpeer"
 )
 
@@ -188,10 +189,8 @@ func TestJournaldBinaryFields(t *testing.T) {
 	binary("MESSAGE", "jb-0000000 first line\nsecond line\ttab")
 	binary("RAW", "a\xffb")
 	in.WriteString("\n")
-	cmd := exec.Command(journalRemote, "--output="+filepath.Join(dir, "x.journal"), "-")
-	cmd.Stdin = &in
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("%v\n%s", err, out)
+	if err := journaltest.Write(context.Background(), filepath.Join(dir, "x.journal"), &in); err != nil {
+		t.Fatal(err)
 	}
 	c := consume(t, b.Addr(), "jbin")
 	c.mu.Lock()

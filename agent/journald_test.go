@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -15,22 +13,15 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/sluicelogs/sluice/internal/await"
+	"github.com/sluicelogs/sluice/testkit/journaltest"
 )
-
-// journalRemote is Debian's systemd-journal-remote (package
-// systemd-journal-remote, installed by scripts/peers.sh): it writes real
-// journal files from export-format input.
-const journalRemote = "/lib/systemd/systemd-journal-remote"
 
 // requireJournalTools fails (never skips) when the journal tools are
 // missing.
 func requireJournalTools(t *testing.T) {
 	t.Helper()
-	if _, err := os.Stat(journalRemote); err != nil {
-		t.Fatalf("%s is missing (Debian package systemd-journal-remote; scripts/peers.sh installs it): %v", journalRemote, err)
-	}
-	if _, err := exec.LookPath("journalctl"); err != nil {
-		t.Fatalf("journalctl is missing (Debian package systemd): %v", err)
+	if err := journaltest.Tools(); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -61,10 +52,8 @@ func writeJournal(t *testing.T, dir, file, name string, from, to int) {
 	for i := from; i < to; i++ {
 		in.Write(journalEntry(name, i))
 	}
-	cmd := exec.Command(journalRemote, "--output="+filepath.Join(dir, file), "-")
-	cmd.Stdin = &in
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("%s: %v\n%s", journalRemote, err, out)
+	if err := journaltest.Write(context.Background(), filepath.Join(dir, file), &in); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/tls"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -224,27 +223,30 @@ func (si *syslogInput) serveTCP(l net.Listener, cfg *NetConfig, wg *sync.WaitGro
 	}
 }
 
-// serveConn reads one sender's messages into the queue, one at a time: a
-// full queue stops the reading.
+// serveConn reads one sender's messages into the queue: the messages cut
+// from what one read brought are appended together (one write(2)) before
+// the next read, so what was read is in the queue before more is; a full
+// queue stops the reading.
 func (si *syslogInput) serveConn(c net.Conn, cfg *NetConfig) {
+	q := &connQueue{si: si}
 	from := c.RemoteAddr().String()
-	fr := syslog.NewFramer(deadlineReader{c, cfg.Timeout}, cfg.framing, cfg.LineDelimiter[0], int(cfg.MaxMessageSize))
-	var rec []byte
+	fr := syslog.NewFramer(flushingReader{deadlineReader{c, cfg.Timeout}, q.flush}, cfg.framing, cfg.LineDelimiter[0], int(cfg.MaxMessageSize))
 	for {
 		msg, cut, err := fr.Next()
-		if err != nil {
-			if errors.Is(err, syslog.ErrFraming) {
-				si.base.log.Warn("syslog: closing a connection that is not syslog", "remote", from, "err", err)
-			}
-			return
+		if err == nil {
+			q.add(time.Now(), from, cut, msg)
+			continue
 		}
-		rec = appendQueued(rec[:0], time.Now(), from, cut, msg)
-		if _, err := si.spool.Append(si.stopped, rec); err != nil {
-			if !errors.Is(err, spool.ErrFull) && !errors.Is(err, spool.ErrClosed) {
-				si.base.log.Error("syslog: queueing a message", "remote", from, "err", err)
-			}
-			return
+		if ferr := q.flush(); ferr != nil {
+			err = ferr
 		}
+		switch {
+		case errors.Is(err, syslog.ErrFraming):
+			si.base.log.Warn("syslog: closing a connection that is not syslog", "remote", from, "err", err)
+		case errors.Is(err, errQueue) && !errors.Is(err, spool.ErrFull) && !errors.Is(err, spool.ErrClosed):
+			si.base.log.Error("syslog: queueing a message", "remote", from, "err", err)
+		}
+		return
 	}
 }
 
@@ -287,13 +289,15 @@ func (si *syslogInput) ship(ctx context.Context) error {
 			tok.ack()
 			continue
 		}
-		logObj := map[string]any{"syslog": m.Fields(), "source": map[string]any{"address": from}}
-		msg.fields = map[string]any{"log": logObj}
+		if in.staticTopic == "" || in.out.cfg.key != nil {
+			// Only a topic or key format looks fields up.
+			msg.fields = map[string]any{"log": map[string]any{"syslog": m.Fields(), "source": map[string]any{"address": from}}}
+		}
 		ts := at
 		if !m.Timestamp.IsZero() {
 			ts = m.Timestamp
 		}
-		si.enc = si.appendEvent(si.enc[:0], &msg, ts, logObj, m.Err)
+		si.enc = si.appendEvent(si.enc[:0], &msg, ts, &m, from)
 		rec := si.slab.record(ctx, tok)
 		rec.Topic = in.topic(&msg, "")
 		if k := in.out.cfg.key; k != nil {
@@ -312,17 +316,16 @@ func (si *syslogInput) ship(ctx context.Context) error {
 // appendEvent writes a syslog event: @timestamp, message, log (syslog
 // and source), flags, an error when the message did not parse, then the
 // input's tail as a file event's.
-func (si *syslogInput) appendEvent(b []byte, m *message, ts time.Time, logObj map[string]any, perr error) []byte {
+func (si *syslogInput) appendEvent(b []byte, m *message, ts time.Time, sm *syslog.Message, from string) []byte {
 	in := si.base
 	b = append(b, `{"@timestamp":"`...)
 	b = ts.UTC().AppendFormat(b, "2006-01-02T15:04:05.000Z07:00")
 	b = append(b, `","message":`...)
 	b = appendString(b, m.text)
 	b = append(b, `,"log":{"syslog":`...)
-	sl, _ := json.Marshal(logObj["syslog"]) // ints and strings: always encodable
-	b = append(b, sl...)
+	b = appendSyslogFields(b, sm)
 	b = append(b, `,"source":{"address":`...)
-	b = appendString(b, []byte(logObj["source"].(map[string]any)["address"].(string)))
+	b = appendString(b, []byte(from))
 	b = append(b, '}')
 	if len(m.flags) > 0 {
 		b = append(b, `,"flags":[`...)
@@ -335,9 +338,9 @@ func (si *syslogInput) appendEvent(b []byte, m *message, ts time.Time, logObj ma
 		b = append(b, ']')
 	}
 	b = append(b, in.tailJSON...)
-	if perr != nil {
+	if sm.Err != nil {
 		b = append(b, `,"error":{"message":`...)
-		b = appendString(b, validText([]byte(perr.Error())))
+		b = appendString(b, validText([]byte(sm.Err.Error())))
 		b = append(b, '}')
 	}
 	b = append(b, in.rootFieldsJSON...)

@@ -110,6 +110,7 @@ func (s *Spool) Next(done <-chan struct{}) (Record, error) {
 		s.mu.Lock()
 		end, closed, ch := s.end, s.closed, s.changed
 		segs := s.segments
+		s.watched = s.watched || rd.pos >= end
 		s.mu.Unlock()
 		if closed {
 			rd.closeFile()

@@ -14,9 +14,10 @@
 // good) and acked (the position below which every record was shipped and
 // acknowledged, written atomically by Commit).
 //
-// Append writes each record with one write(2) before it returns: a kill
-// of the process after that keeps it (the kernel has it); records are not
-// fsynced one by one, so a power loss may take the last ones, as
+// Append writes its record, and AppendBatch its records, with one
+// write(2) (one per segment) before it returns: a kill of the process
+// after that keeps them (the kernel has them); records are not fsynced one
+// by one, so a power loss may take the last ones, as
 // Filebeat's disk queue between its flushes. Open cuts a torn record off
 // the end of the last segment (a kill in the middle of a write) and says
 // how many bytes it dropped; a record whose checksum does not match in
@@ -75,14 +76,17 @@ type Spool struct {
 	instance string
 
 	mu        sync.Mutex
-	active    *os.File // the last segment, open for appending
-	activeAt  int64    // its base position
-	end       int64    // position after the last record
-	acked     int64    // below it every record is acknowledged (Ack)
-	committed int64    // acked as last written to disk (Commit)
-	segments  []int64  // base positions, ascending; the last is active's
-	changed   chan struct{}
+	active    *os.File      // the last segment, open for appending
+	activeAt  int64         // its base position
+	end       int64         // position after the last record
+	acked     int64         // below it every record is acknowledged (Ack)
+	committed int64         // acked as last written to disk (Commit)
+	segments  []int64       // base positions, ascending; the last is active's
+	changed   chan struct{} // closed and replaced when end, acked or closed change, if watched
+	watched   bool          // someone took changed to wait on it since it was made
 	closed    bool
+
+	wbuf []byte // the record being written, reused (under mu)
 
 	commitMu sync.Mutex // one Commit at a time
 	reader   reader
@@ -147,30 +151,6 @@ func (s *Spool) segPath(base int64) string {
 	return filepath.Join(s.opts.Dir, fmt.Sprintf("%020d.seg", base))
 }
 
-// Append writes payload as one record, waiting while the queue is full
-// until done is closed (then it returns errFull's wrapped cause). It
-// returns the record's end position.
-func (s *Spool) Append(done <-chan struct{}, payload []byte) (int64, error) {
-	for {
-		end, ok, err := s.TryAppend(payload)
-		if err != nil || ok {
-			return end, err
-		}
-		s.mu.Lock()
-		ch := s.changed
-		full := s.fullLocked(len(payload))
-		s.mu.Unlock()
-		if !full {
-			continue
-		}
-		select {
-		case <-ch:
-		case <-done:
-			return 0, ErrFull
-		}
-	}
-}
-
 // ErrEmpty is returned by Append for an empty payload: a record of zero
 // bytes would read like the zeros a crash leaves at a file's end.
 var ErrEmpty = errors.New("spool: empty record")
@@ -180,49 +160,6 @@ var ErrFull = errors.New("spool: full")
 
 // ErrClosed is returned after Close.
 var ErrClosed = errors.New("spool: closed")
-
-func (s *Spool) fullLocked(n int) bool {
-	used := s.end - s.acked
-	// A record larger than the whole queue is taken once the queue is
-	// empty, or it would never be.
-	return used > 0 && used+int64(headerLen+n) > s.opts.MaxBytes
-}
-
-// TryAppend writes payload as one record unless the queue is full (false).
-func (s *Spool) TryAppend(payload []byte) (int64, bool, error) {
-	if len(payload) == 0 {
-		return 0, false, ErrEmpty
-	}
-	if len(payload) > s.opts.MaxRecordBytes {
-		return 0, false, fmt.Errorf("%w: %d bytes, at most %d", ErrTooLarge, len(payload), s.opts.MaxRecordBytes)
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return 0, false, ErrClosed
-	}
-	if s.fullLocked(len(payload)) {
-		return 0, false, nil
-	}
-	if s.end-s.activeAt >= s.opts.SegmentBytes {
-		if err := s.rollLocked(); err != nil {
-			return 0, false, err
-		}
-	}
-	rec := make([]byte, headerLen, headerLen+len(payload))
-	putUint32(rec[0:4], uint32(len(payload)))
-	putUint32(rec[4:8], crc32.Checksum(payload, crcTable))
-	rec = append(rec, payload...)
-	if _, err := s.active.Write(rec); err != nil {
-		// A short write leaves a torn record: cut it off so the next
-		// append does not follow garbage.
-		_ = s.active.Truncate(s.end - s.activeAt)
-		return 0, false, fmt.Errorf("spool: appending to %s: %w", s.active.Name(), err)
-	}
-	s.end += int64(len(rec))
-	s.wakeLocked()
-	return s.end, true, nil
-}
 
 func (s *Spool) rollLocked() error {
 	f, err := os.OpenFile(s.segPath(s.end), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o640)
@@ -236,6 +173,12 @@ func (s *Spool) rollLocked() error {
 }
 
 func (s *Spool) wakeLocked() {
+	// Nobody waits on an unwatched channel: keeping it spares a channel
+	// per record while the reader is behind.
+	if !s.watched {
+		return
+	}
+	s.watched = false
 	close(s.changed)
 	s.changed = make(chan struct{})
 }

@@ -138,8 +138,8 @@ func (m *Message) Fields() map[string]any {
 	if m.Priority >= 0 {
 		fac, sev := m.Priority/8, m.Priority%8
 		f["priority"] = m.Priority
-		f["facility"] = map[string]any{"code": fac, "name": facilities[min(fac, len(facilities)-1)]}
-		f["severity"] = map[string]any{"code": sev, "name": severities[sev]}
+		f["facility"] = map[string]any{"code": fac, "name": m.FacilityName()}
+		f["severity"] = map[string]any{"code": sev, "name": m.SeverityName()}
 	}
 	for k, v := range map[string]string{"hostname": m.Hostname, "appname": m.Appname, "procid": m.ProcID, "msgid": m.MsgID} {
 		if v != "" {
@@ -154,3 +154,11 @@ func (m *Message) Fields() map[string]any {
 	}
 	return f
 }
+
+// FacilityName is the name of the message's facility (Priority/8); a
+// facility past local7 is named local7. It needs a Priority of 0 or more.
+func (m *Message) FacilityName() string { return facilities[min(m.Priority/8, len(facilities)-1)] }
+
+// SeverityName is the name of the message's severity (Priority%8). It
+// needs a Priority of 0 or more.
+func (m *Message) SeverityName() string { return severities[m.Priority%8] }

@@ -3,12 +3,16 @@ package agent
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/sluicelogs/sluice/internal/await"
 	"github.com/sluicelogs/sluice/testkit/testpeer"
 )
 
@@ -26,10 +30,11 @@ func TestSluiceShipsEveryLine(t *testing.T) {
 		Sluice:  testpeer.SluiceBinary(t),
 		Dir:     t.TempDir(),
 	}
-	results, err := Compare(ctx, cfg)
+	rep, err := Compare(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
+	results := rep.Results
 	if len(results) != 1 {
 		t.Fatalf("%d results, want 1", len(results))
 	}
@@ -71,9 +76,85 @@ func TestWriteLines(t *testing.T) {
 	}
 }
 
-func TestCPUTime(t *testing.T) {
-	cpu, err := CPUTime(os.Getpid())
-	if err != nil || cpu < 0 {
-		t.Fatalf("CPUTime: %v, %v", cpu, err)
+// TestSourcesShipEveryMessage runs both shippers on a few journal entries
+// and syslog messages over TCP and UDP, and the idle agent, and checks
+// that every message arrived and what the table and the summary hold,
+// not how fast anything was. The rsyslog journald run links this
+// machine's journal directory to the bench's journal for its duration.
+func TestSourcesShipEveryMessage(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cfg := Config{
+		Targets:  []string{TargetSluice, TargetRsyslog},
+		Sources:  []string{SourceJournald, SourceSyslogTCP, SourceSyslogUDP},
+		Messages: File{Size: 100, Lines: 1000},
+		UDPRate:  2000,
+		Idle:     100 * time.Millisecond,
+		Limit:    30 * time.Second,
+		Sluice:   testpeer.SluiceBinary(t),
+		Rsyslogd: testpeer.Rsyslogd(t),
+		Dir:      t.TempDir(),
+	}
+	rep, err := Compare(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Results) != 6 {
+		t.Fatalf("%d results, want 6", len(rep.Results))
+	}
+	for _, r := range rep.Results {
+		if r.Err != nil {
+			t.Errorf("%s %s: %v", r.Target, r.Source, r.Err)
+		} else if r.Arrived != int64(cfg.Messages.Lines) || r.CPU < 0 {
+			t.Errorf("%s %s: %d of %d arrived, CPU %v", r.Target, r.Source, r.Arrived, cfg.Messages.Lines, r.CPU)
+		}
+	}
+	if id := rep.Idle; id == nil || id.Err != nil || id.RSS <= 0 || id.HWM < id.RSS || id.ChildRSS <= 0 {
+		t.Errorf("idle agent: %+v", rep.Idle)
+	}
+	var out bytes.Buffer
+	if err := WriteTable(&out, rep.Results); err != nil {
+		t.Fatal(err)
+	}
+	WriteIdle(&out, rep.Idle)
+	t.Logf("table:\n%s", out.String())
+	for _, want := range []string{"journald", "syslog-tcp", "syslog-udp", "rsyslog syslog-udp: 1000 of 1000 messages arrived", "VmRSS"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("table lacks %q", want)
+		}
+	}
+}
+
+func TestTreeCPU(t *testing.T) {
+	self, err := CPUTime(os.Getpid())
+	if err != nil || self < 0 {
+		t.Fatalf("CPUTime: %v, %v", self, err)
+	}
+	// A child that spins until killed: the tree's time holds its own.
+	child := exec.Command("sh", "-c", "while :; do :; done")
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { child.Process.Kill(); child.Wait() }()
+	var spun time.Duration
+	await.Eventually(t, time.Minute, 10*time.Millisecond, func() error {
+		if spun, err = CPUTime(child.Process.Pid); err != nil || spun == 0 {
+			return fmt.Errorf("the child's CPU time is %v (%v)", spun, err)
+		}
+		return nil
+	})
+	if !slices.Contains(Children(os.Getpid()), child.Process.Pid) {
+		t.Fatalf("children of %d: %v, not the child %d", os.Getpid(), Children(os.Getpid()), child.Process.Pid)
+	}
+	self, _ = CPUTime(os.Getpid())
+	tree, err := TreeCPU(os.Getpid())
+	if err != nil || tree < self+spun {
+		t.Errorf("TreeCPU %v (%v), want at least the process's %v and the child's %v", tree, err, self, spun)
+	}
+	// Once reaped, the child's time stays in the tree, as cutime.
+	child.Process.Kill()
+	child.Wait()
+	if after, err := TreeCPU(os.Getpid()); err != nil || after < self+spun {
+		t.Errorf("TreeCPU after the child was reaped %v (%v), want at least %v", after, err, self+spun)
 	}
 }

@@ -8,36 +8,70 @@ import (
 	"github.com/sluicelogs/sluice/bench/compare"
 )
 
-// WriteTable prints one row per file: lines/s of sluice and rsyslog and
-// their ratio, MiB/s, CPU seconds per GiB, and lines per CPU second of both
-// with their ratio.
+// row is one line of the table: one workload of one source, with each
+// target's result (nil if it did not run).
+type row struct {
+	source          string
+	f               File
+	sluice, rsyslog *Result
+}
+
+// rows groups results by source and workload, in the order they ran.
+func rows(results []Result) []row {
+	var out []row
+	for i := range results {
+		r := &results[i]
+		j := slices.IndexFunc(out, func(w row) bool { return w.source == r.Source && w.f == r.File })
+		if j < 0 {
+			out = append(out, row{source: r.Source, f: r.File})
+			j = len(out) - 1
+		}
+		switch r.Target {
+		case TargetSluice:
+			out[j].sluice = r
+		case TargetRsyslog:
+			out[j].rsyslog = r
+		}
+	}
+	return out
+}
+
+// WriteTable prints one row per source and workload: lines/s of sluice
+// and rsyslog and their ratio, MiB/s, CPU seconds per GiB, and lines per
+// CPU second of both with their ratio; then what syslog-udp lost.
 func WriteTable(w io.Writer, results []Result) error {
-	var files []File
-	find := func(target string, f File) *Result {
-		for i := range results {
-			if results[i].Target == target && results[i].File == f {
-				return &results[i]
-			}
-		}
-		return nil
-	}
-	for _, r := range results {
-		if !slices.Contains(files, r.File) {
-			files = append(files, r.File)
-		}
-	}
 	tw := compare.NewTable(w)
-	fmt.Fprintf(tw, "%-16s\tsluice lines/s\trsyslog lines/s\tsluice/rsyslog\tsluice MiB/s\trsyslog MiB/s\tsluice CPU s/GiB\trsyslog CPU s/GiB\tsluice lines/CPU s\trsyslog lines/CPU s\tsluice/rsyslog\t\n", "file")
-	for _, f := range files {
-		s, r := find(TargetSluice, f), find(TargetRsyslog, f)
-		fmt.Fprintf(tw, "%-16s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", f.Name(),
+	fmt.Fprintf(tw, "source\t%-16s\tsluice lines/s\trsyslog lines/s\tsluice/rsyslog\tsluice MiB/s\trsyslog MiB/s\tsluice CPU s/GiB\trsyslog CPU s/GiB\tsluice lines/CPU s\trsyslog lines/CPU s\tsluice/rsyslog\t\n", "workload")
+	for _, x := range rows(results) {
+		s, r := x.sluice, x.rsyslog
+		fmt.Fprintf(tw, "%s\t%-16s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", x.source, x.f.Name(),
 			num(s, (*Result).LinesPerSec, "%.0f"), num(r, (*Result).LinesPerSec, "%.0f"), ratio(s, r, (*Result).LinesPerSec),
 			num(s, (*Result).MiBPerSec, "%.1f"), num(r, (*Result).MiBPerSec, "%.1f"),
 			num(s, (*Result).CPUPerGiB, "%.1f"), num(r, (*Result).CPUPerGiB, "%.1f"),
 			num(s, (*Result).LinesPerCPUSec, "%.0f"), num(r, (*Result).LinesPerCPUSec, "%.0f"), ratio(s, r, (*Result).LinesPerCPUSec))
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, r := range results {
+		if r.Source == SourceSyslogUDP && r.Err == nil {
+			fmt.Fprintf(w, "%s %s: %d of %d messages arrived, %d lost (%.2f %%)\n", r.Target, r.Source, r.Arrived, r.File.Lines, r.Lost(), 100*float64(r.Lost())/float64(r.File.Lines))
+		}
+	}
+	return nil
 }
+
+// WriteIdle prints the idle agent's memory, or why it was not measured.
+func WriteIdle(w io.Writer, id *Idle) {
+	if id.Err != nil {
+		fmt.Fprintf(w, "idle agent with all four inputs: not measured: %v\n", id.Err)
+		return
+	}
+	fmt.Fprintf(w, "idle sluice agent with all four inputs (file, journald, syslog TCP+UDP, container): VmRSS %.1f MiB, VmHWM (peak) %.1f MiB\n", mib(id.RSS), mib(id.HWM))
+	fmt.Fprintf(w, "its %s child (the journald input's reader, a separate process): VmRSS %.1f MiB\n", id.Child, mib(id.ChildRSS))
+}
+
+func mib(b int64) float64 { return float64(b) / (1 << 20) }
 
 // num formats m(r), or "-" for a missing or failed run.
 func num(r *Result, m func(*Result) float64, format string) string {
@@ -55,40 +89,46 @@ func ratio(s, r *Result, m func(*Result) float64) string {
 	return compare.Ratio(m(s), m(r))
 }
 
+// anchors name rsyslog's configuration per source in the summary.
+var anchors = map[string]string{
+	SourceFile:      "rsyslog imfile→omkafka",
+	SourceJournald:  "rsyslog imjournal→omkafka",
+	SourceSyslogTCP: "rsyslog imtcp→omkafka",
+	SourceSyslogUDP: "rsyslog imudp→omkafka",
+}
+
 // SummaryRows are the headline rows of a comparison for `sluice-bench
-// summary`: per file, lines/s and lines per CPU second, sluice next to
-// rsyslog. The goal is twice rsyslog's lines per CPU second; lines/s has
-// none.
-func SummaryRows(results []Result) []compare.Row {
-	var files []File
-	find := func(target string, f File) *Result {
-		for i := range results {
-			if results[i].Target == target && results[i].File == f {
-				return &results[i]
-			}
-		}
-		return nil
-	}
-	for _, r := range results {
-		if !slices.Contains(files, r.File) {
-			files = append(files, r.File)
-		}
-	}
+// summary`: per workload, lines/s and lines per CPU second, sluice next
+// to rsyslog, and the idle agent's RSS. The goal is twice rsyslog's lines
+// per CPU second, and an idle RSS under 30 MiB; lines/s has none, and
+// syslog-udp has no lines/s row (it is the offered rate).
+func SummaryRows(results []Result, idle *Idle) []compare.Row {
 	value := func(r *Result, m func(*Result) float64) float64 {
 		if r == nil {
 			return 0
 		}
 		return m(r)
 	}
-	const anchor = "rsyslog imfile→omkafka"
-	var rows []compare.Row
-	for _, f := range files {
-		s, r := find(TargetSluice, f), find(TargetRsyslog, f)
-		rows = append(rows,
-			compare.Row{Component: "agent", Measure: fmt.Sprintf("lines/s, %d B lines", f.Size),
-				Sluice: value(s, (*Result).LinesPerSec), Anchor: anchor, AnchorValue: value(r, (*Result).LinesPerSec)},
-			compare.Row{Component: "agent", Measure: fmt.Sprintf("lines per CPU s, %d B lines", f.Size),
-				Sluice: value(s, (*Result).LinesPerCPUSec), Anchor: anchor, AnchorValue: value(r, (*Result).LinesPerCPUSec), Goal: ">=2x"})
+	var out []compare.Row
+	for _, x := range rows(results) {
+		s, r := x.sluice, x.rsyslog
+		what := fmt.Sprintf("%d B lines", x.f.Size)
+		if x.source != SourceFile {
+			what = fmt.Sprintf("%s, %d B messages", x.source, x.f.Size)
+		}
+		if x.source != SourceSyslogUDP {
+			out = append(out, compare.Row{Component: "agent", Measure: "lines/s, " + what,
+				Sluice: value(s, (*Result).LinesPerSec), Anchor: anchors[x.source], AnchorValue: value(r, (*Result).LinesPerSec)})
+		}
+		out = append(out, compare.Row{Component: "agent", Measure: "lines per CPU s, " + what,
+			Sluice: value(s, (*Result).LinesPerCPUSec), Anchor: anchors[x.source], AnchorValue: value(r, (*Result).LinesPerCPUSec), Goal: ">=2x"})
 	}
-	return rows
+	if idle != nil {
+		rss := 0.0
+		if idle.Err == nil {
+			rss = mib(idle.RSS)
+		}
+		out = append(out, compare.Row{Component: "agent", Measure: "idle RSS MiB, all four inputs", Sluice: rss, Goal: "<30"})
+	}
+	return out
 }

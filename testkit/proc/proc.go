@@ -163,7 +163,11 @@ func (p *Process) Tail(n int) string {
 
 // RSS reads the resident memory (VmRSS) of process pid from
 // /proc/<pid>/status, in bytes.
-func RSS(pid int) (int64, error) {
+func RSS(pid int) (int64, error) { return StatusBytes(pid, "VmRSS") }
+
+// StatusBytes reads a line of /proc/<pid>/status given in kB (VmRSS,
+// VmHWM, VmSize, …), in bytes.
+func StatusBytes(pid int, key string) (int64, error) {
 	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return 0, err
@@ -171,10 +175,10 @@ func RSS(pid int) (int64, error) {
 	defer f.Close()
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
+		if v, ok := strings.CutPrefix(sc.Text(), key+":"); ok {
 			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
 			if err != nil {
-				return 0, fmt.Errorf("/proc/%d/status: VmRSS %q: %w", pid, v, err)
+				return 0, fmt.Errorf("/proc/%d/status: %s %q: %w", pid, key, v, err)
 			}
 			return kb * 1024, nil
 		}
@@ -182,7 +186,7 @@ func RSS(pid int) (int64, error) {
 	if err := sc.Err(); err != nil {
 		return 0, err
 	}
-	return 0, fmt.Errorf("/proc/%d/status: no VmRSS", pid)
+	return 0, fmt.Errorf("/proc/%d/status: no %s", pid, key)
 }
 
 // Comm returns the command name of process pid (/proc/<pid>/comm), or ""

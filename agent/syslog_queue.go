@@ -1,0 +1,59 @@
+package agent
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"time"
+)
+
+// errQueue marks a read that failed because what was read before could
+// not be queued.
+var errQueue = errors.New("syslog: queueing")
+
+// connQueue gathers the queue records of a connection's messages until
+// the next read.
+type connQueue struct {
+	si   *syslogInput
+	buf  []byte   // the records, one after the other
+	ends []int    // where each ends in buf
+	recs [][]byte // for AppendBatch
+}
+
+func (q *connQueue) add(at time.Time, from string, cut bool, msg []byte) {
+	q.buf = appendQueued(q.buf, at, from, cut, msg)
+	q.ends = append(q.ends, len(q.buf))
+}
+
+// flush appends the gathered records to the queue, waiting while it is
+// full.
+func (q *connQueue) flush() error {
+	if len(q.ends) == 0 {
+		return nil
+	}
+	q.recs = q.recs[:0]
+	start := 0
+	for _, end := range q.ends {
+		q.recs = append(q.recs, q.buf[start:end])
+		start = end
+	}
+	_, _, err := q.si.spool.AppendBatch(q.si.stopped, q.recs)
+	q.buf, q.ends = q.buf[:0], q.ends[:0]
+	if err != nil {
+		return fmt.Errorf("%w: %w", errQueue, err)
+	}
+	return nil
+}
+
+// flushingReader calls flush before each read.
+type flushingReader struct {
+	r     io.Reader
+	flush func() error
+}
+
+func (f flushingReader) Read(p []byte) (int, error) {
+	if err := f.flush(); err != nil {
+		return 0, err
+	}
+	return f.r.Read(p)
+}

@@ -1,0 +1,269 @@
+package agent
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/sluicelogs/sluice/testkit/proc"
+)
+
+// shipRun is one shipper shipping one job into a fresh topic.
+type shipRun struct {
+	cfg     Config
+	cl      *kgo.Client
+	addr    string // the broker
+	job     job
+	topic   string
+	dir     string // the run's own directory
+	profile string // sluice only: the agent's -cpuprofile
+	port    int    // syslog sources: the port the shipper listens on
+}
+
+// sluice runs `sluice agent` with the job's input and measures it.
+func (rn *shipRun) sluice(ctx context.Context) (int64, time.Duration, time.Duration, error) {
+	input, err := rn.sluiceInput()
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	yml := fmt.Sprintf(`# written by sluice-bench agent
+inputs:
+%soutput.kafka:
+  hosts: [%q]
+  topic: %q
+  partition: round_robin
+  required_acks: -1
+  compression: none
+registry:
+  path: %q
+queue.disk:
+  path: %q
+`, input, rn.addr, rn.topic, filepath.Join(rn.dir, "registry"), filepath.Join(rn.dir, "diskqueue"))
+	conf := filepath.Join(rn.dir, "agent.yml")
+	if err := os.WriteFile(conf, []byte(yml), 0o644); err != nil {
+		return 0, 0, 0, err
+	}
+	args := []string{"agent", "-c", conf, "-e", "-metrics-addr", ""}
+	if rn.profile != "" {
+		args = append(args, "-cpuprofile", rn.profile)
+	}
+	return rn.measure(ctx, "sluice agent", exec.Command(rn.cfg.Sluice, args...), "agent.log")
+}
+
+// sluiceInput is the agent's inputs list for the job.
+func (rn *shipRun) sluiceInput() (string, error) {
+	switch rn.job.source {
+	case SourceFile:
+		return fmt.Sprintf("  - id: abench\n    paths: [%q]\n", rn.job.path), nil
+	case SourceJournald:
+		return fmt.Sprintf("  - id: abench\n    type: journald\n    directory: %q\n", rn.job.path), nil
+	case SourceSyslogTCP, SourceSyslogUDP:
+		if err := rn.listenPort(); err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("  - id: abench\n    type: syslog\n    format: rfc3164\n    protocol.%s:\n      host: 127.0.0.1:%d\n", rn.proto(), rn.port), nil
+	}
+	return "", fmt.Errorf("abench: unknown source %q", rn.job.source)
+}
+
+// rsyslog runs rsyslogd with the job's input and omkafka into the topic,
+// its configuration checked with -N1 first, and measures it.
+func (rn *shipRun) rsyslog(ctx context.Context) (int64, time.Duration, time.Duration, error) {
+	work := filepath.Join(rn.dir, "work")
+	if err := os.MkdirAll(work, 0o755); err != nil {
+		return 0, 0, 0, err
+	}
+	var input string
+	switch rn.job.source {
+	case SourceFile:
+		input = fmt.Sprintf("module(load=\"imfile\")\ninput(type=\"imfile\" file=%q tag=\"abench\" ruleset=\"abench\")\n", rn.job.path)
+	case SourceJournald:
+		// imjournal reads the system journal only, and has no ruleset
+		// of its own: its messages are sent on from the default ruleset.
+		// Its state file is the run's own, so it reads from the head.
+		// A state file written every 1000 messages rather than every 10
+		// (the default) spares it most of that cost.
+		undo, err := linkSystemJournal(rn.job.path)
+		if err != nil {
+			return 0, 0, 0, err
+		}
+		defer undo()
+		input = fmt.Sprintf("module(load=\"imjournal\" StateFile=%q IgnorePreviousMessages=\"off\" Ratelimit.Interval=\"0\" PersistStateInterval=\"1000\")\n"+
+			"if $inputname == \"imjournal\" then {\n  call abench\n}\n", filepath.Join(work, "imjournal.state"))
+	case SourceSyslogTCP, SourceSyslogUDP:
+		if err := rn.listenPort(); err != nil {
+			return 0, 0, 0, err
+		}
+		m := "im" + rn.proto()
+		input = fmt.Sprintf("module(load=%q)\ninput(type=%q address=\"127.0.0.1\" port=\"%d\" ruleset=\"abench\")\n", m, m, rn.port)
+	default:
+		return 0, 0, 0, fmt.Errorf("abench: unknown source %q", rn.job.source)
+	}
+	// Its own ruleset keeps rsyslogd's own messages out of the topic; the
+	// template sends the message alone, without a syslog header.
+	text := fmt.Sprintf(`# written by sluice-bench agent
+global(workDirectory=%q)
+module(load="omkafka")
+template(name="abench_msg" type="string" string="%%msg%%")
+ruleset(name="abench") {
+  action(type="omkafka" broker=[%q] topic=%q template="abench_msg" partitions.auto="on"
+         confParam=["compression.codec=none"] topicConfParam=["request.required.acks=-1"])
+}
+%s`, work, rn.addr, rn.topic, input)
+	conf := filepath.Join(rn.dir, "rsyslog.conf")
+	if err := os.WriteFile(conf, []byte(text), 0o644); err != nil {
+		return 0, 0, 0, err
+	}
+	if out, err := exec.CommandContext(ctx, rn.cfg.Rsyslogd, "-N1", "-f", conf).CombinedOutput(); err != nil {
+		return 0, 0, 0, fmt.Errorf("rsyslogd -N1 -f %s: %w\n%s", conf, err, out)
+	}
+	cmd := exec.Command(rn.cfg.Rsyslogd, "-n", "-f", conf, "-i", filepath.Join(work, "rsyslogd.pid"))
+	return rn.measure(ctx, "rsyslogd", cmd, "rsyslogd.log")
+}
+
+// proto is "tcp" or "udp" for a syslog job.
+func (rn *shipRun) proto() string { return strings.TrimPrefix(rn.job.source, "syslog-") }
+
+func (rn *shipRun) listenPort() error {
+	port, err := proc.FreePort()
+	if err != nil {
+		return err
+	}
+	rn.port = port
+	return nil
+}
+
+// feed is what the bench sends the shipper while it runs: the syslog
+// messages, nothing for the others (they read what was written before).
+func (rn *shipRun) feed(ctx context.Context) error {
+	addr := fmt.Sprintf("127.0.0.1:%d", rn.port)
+	switch rn.job.source {
+	case SourceSyslogTCP:
+		return SendTCP(ctx, addr, rn.job.f)
+	case SourceSyslogUDP:
+		return SendUDP(ctx, addr, rn.job.f, rn.cfg.UDPRate)
+	}
+	return nil
+}
+
+// measure starts cmd (its output in logName in the run's directory) and
+// the feed, polls the end offsets of the topic until they sum to the
+// job's line count, and returns the records that arrived, the wall time
+// from the start until the last of them arrived and the process tree's
+// CPU time then. A syslog-udp run also ends when the topic has not grown
+// for udpStall after the sender finished: the rest was lost.
+func (rn *shipRun) measure(ctx context.Context, name string, cmd *exec.Cmd, logName string) (int64, time.Duration, time.Duration, error) {
+	want := int64(rn.job.f.Lines)
+	start := time.Now()
+	p, err := proc.Start(name, cmd, filepath.Join(rn.dir, logName))
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	defer p.Stop()
+	fctx, stopFeed := context.WithCancel(ctx)
+	fed := make(chan struct{})
+	var feedErr error
+	go func() { // owned by measure: stopped and waited for below
+		defer close(fed)
+		feedErr = rn.feed(fctx)
+	}()
+	defer func() { stopFeed(); <-fed }()
+
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	var arrived int64
+	var lastAt, fedAt time.Time
+	var cpu time.Duration
+	var cpuErr error
+	for {
+		n, err := endOffsets(ctx, rn.cl, rn.topic, rn.cfg.Partitions)
+		if err == nil && n > arrived {
+			arrived, lastAt = n, time.Now()
+			cpu, cpuErr = TreeCPU(p.Pid())
+		}
+		switch {
+		case arrived > want:
+			return arrived, lastAt.Sub(start), cpu, fmt.Errorf("%d records in the topic, %d lines sent or written", arrived, want)
+		case arrived == want:
+			return arrived, lastAt.Sub(start), cpu, cpuErr
+		}
+		if fedAt.IsZero() {
+			select {
+			case <-fed:
+				if feedErr != nil {
+					return arrived, 0, 0, fmt.Errorf("sender: %w", feedErr)
+				}
+				fedAt = time.Now()
+			default:
+			}
+		}
+		if rn.job.source == SourceSyslogUDP && !fedAt.IsZero() && time.Since(fedAt) >= udpStall && time.Since(lastAt) >= udpStall {
+			if lost := want - arrived; float64(lost) > maxUDPLoss*float64(want) {
+				return arrived, 0, 0, fmt.Errorf("lost %d of %d messages at %d offered per second: lower -udp-rate", lost, want, rn.cfg.UDPRate)
+			}
+			return arrived, lastAt.Sub(start), cpu, cpuErr
+		}
+		if exited, werr := p.Exited(); exited {
+			return arrived, 0, 0, fmt.Errorf("%s exited after %d of %d lines: %v\n%s", name, arrived, want, werr, p.Tail(20))
+		}
+		select {
+		case <-ctx.Done():
+			return arrived, 0, 0, fmt.Errorf("%d of %d lines after %v: %w (last offsets error: %v)\n%s", arrived, want, time.Since(start).Round(time.Millisecond), ctx.Err(), err, p.Tail(20))
+		case <-tick.C:
+		}
+	}
+}
+
+// endOffsets sums the end offsets (the high watermarks) of topic's
+// partitions.
+func endOffsets(ctx context.Context, cl *kgo.Client, topic string, partitions int) (int64, error) {
+	req := kmsg.NewPtrListOffsetsRequest()
+	req.ReplicaID = -1
+	rt := kmsg.NewListOffsetsRequestTopic()
+	rt.Topic = topic
+	for i := range partitions {
+		rp := kmsg.NewListOffsetsRequestTopicPartition()
+		rp.Partition, rp.Timestamp = int32(i), -1
+		rt.Partitions = append(rt.Partitions, rp)
+	}
+	req.Topics = append(req.Topics, rt)
+	resp, err := req.RequestWith(ctx, cl)
+	if err != nil {
+		return 0, err
+	}
+	var sum int64
+	seen := 0
+	for _, t := range resp.Topics {
+		for _, p := range t.Partitions {
+			if err := kerr.ErrorForCode(p.ErrorCode); err != nil {
+				return 0, fmt.Errorf("list offsets %s[%d]: %w", topic, p.Partition, err)
+			}
+			sum += p.Offset
+			seen++
+		}
+	}
+	if seen != partitions {
+		return 0, fmt.Errorf("list offsets %s: %d of %d partitions", topic, seen, partitions)
+	}
+	return sum, nil
+}
+
+// RsyslogVersion is the first line of `rsyslogd -v`, or a note that it is
+// missing.
+func RsyslogVersion(ctx context.Context, rsyslogd string) string {
+	out, err := exec.CommandContext(ctx, rsyslogd, "-v").Output()
+	if err != nil {
+		return "rsyslogd not found"
+	}
+	line, _, _ := strings.Cut(strings.TrimSpace(string(out)), "\n")
+	line, _, _ = strings.Cut(line, " (aka")
+	return strings.Join(strings.Fields(line), " ")
+}
