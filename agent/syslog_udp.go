@@ -25,6 +25,13 @@ const (
 	udpSlack = 1 << 10
 	// udpMaxDatagram holds any UDP payload (at most 65,527 bytes).
 	udpMaxDatagram = 1 << 16
+	// udpLinger is how long the receiver waits after a read that emptied
+	// the socket, so that the next read finds several datagrams: at
+	// 20,000 a second, one read (and one queue write, one wakeup of the
+	// shipper) for ~20 rather than for each. The kernel holds what comes
+	// meanwhile: its default buffer (208 KiB) takes ~150 small datagrams
+	// or more, what 1 ms brings at 150,000 a second.
+	udpLinger = time.Millisecond
 )
 
 // udpReceiver reads a syslog input's datagrams into its disk queue: one
@@ -32,7 +39,10 @@ const (
 // what the socket holds, up to udpBatch datagrams, and their records go
 // into the queue together (one write(2)). A datagram is accepted once it
 // is in the queue; while the queue is full, datagrams are dropped and
-// counted, as one by one.
+// counted, as one by one. After a read that emptied the socket the
+// receiver waits udpLinger before the next, so that reads find several
+// datagrams at moderate rates too; the socket's buffer
+// (protocol.udp.read_buffer, 1 MiB asked for) takes what comes meanwhile.
 //
 // Each datagram loses its trailing newlines and NULs; one longer than
 // max_message_size after that is cut to it and flagged. A datagram is
@@ -47,13 +57,19 @@ type udpReceiver struct {
 	max          int // max_message_size
 	log          *slog.Logger
 	full, failed prometheus.Counter // datagrams dropped: queue full, queue error
+	linger       time.Duration      // udpLinger
 	onRead       func(n int)        // tests: called with the datagrams of each read
 }
 
 func (si *syslogInput) serveUDP(pc net.PacketConn, max int) {
-	r := &udpReceiver{q: si.spool, max: max, log: si.base.log,
+	r := &udpReceiver{q: si.spool, max: max, log: si.base.log, linger: udpLinger,
 		full:   si.base.metrics.dropped.WithLabelValues("disk queue full"),
 		failed: si.base.metrics.dropped.WithLabelValues("disk queue error")}
+	if uc, ok := pc.(*net.UDPConn); ok {
+		if err := uc.SetReadBuffer(int(si.base.cfg.Protocol.UDP.ReadBuffer)); err != nil {
+			si.base.log.Warn("syslog: protocol.udp.read_buffer not set", "err", err)
+		}
+	}
 	r.serve(pc)
 }
 
@@ -100,6 +116,9 @@ func (r *udpReceiver) serve(pc net.PacketConn) {
 		}
 		r.queue(q.records())
 		q.reset()
+		if n < len(ms) && r.linger > 0 {
+			time.Sleep(r.linger)
+		}
 	}
 }
 

@@ -56,7 +56,7 @@ func newTestReceiver(t *testing.T, o spool.Options, max int) *udpReceiver {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { q.Close() })
-	return &udpReceiver{q: q, max: max, log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	return &udpReceiver{q: q, max: max, log: slog.New(slog.NewTextHandler(io.Discard, nil)), linger: udpLinger,
 		full: prometheus.NewCounter(prometheus.CounterOpts{Name: "full"}), failed: prometheus.NewCounter(prometheus.CounterOpts{Name: "failed"})}
 }
 
