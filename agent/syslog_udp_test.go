@@ -11,6 +11,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
+	"golang.org/x/net/ipv6"
 
 	"github.com/sluicelogs/sluice/agent/spool"
 	"github.com/sluicelogs/sluice/internal/await"
@@ -205,4 +206,43 @@ func BenchmarkSyslogUDPReceive(b *testing.B) {
 	b.StopTimer()
 	pc.Close()
 	<-done
+}
+
+// TestSyslogUDPv6: a socket on an IPv6 address is read through
+// ipv6.PacketConn, and the sender's address is written as net writes it.
+func TestSyslogUDPv6(t *testing.T) {
+	pc, err := net.ListenPacket("udp", "[::1]:0")
+	if err != nil {
+		t.Skipf("no IPv6 loopback: %v", err)
+	}
+	defer pc.Close()
+	sender, err := net.ListenPacket("udp", "[::1]:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sender.Close()
+	if _, ok := newBatchReader(pc).(*ipv6.PacketConn); !ok {
+		t.Fatalf("a socket on %s is not read as IPv6", pc.LocalAddr())
+	}
+	r := newTestReceiver(t, spool.Options{}, 100)
+	for i := range 3 {
+		if _, err := sender.WriteTo(fmt.Appendf(nil, "<13>v6 %d\n", i), pc.LocalAddr()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	served := startReceiver(t, r, pc)
+	stop := make(chan struct{})
+	defer time.AfterFunc(time.Minute, func() { close(stop) }).Stop()
+	for i := range 3 {
+		rec, err := r.q.Next(stop)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, from, _, msg, err := readQueued(rec.Payload)
+		if err != nil || string(msg) != fmt.Sprintf("<13>v6 %d", i) || from != sender.LocalAddr().String() {
+			t.Fatalf("record %d: %q from %s (%v), want from %s", i, msg, from, err, sender.LocalAddr())
+		}
+	}
+	pc.Close()
+	<-served
 }
