@@ -4,10 +4,11 @@
 //
 // Delivery is at least once. Per file (keyed by input id and the file's
 // identity, below) the registry (package registry) holds the offset below
-// which the brokers acknowledged every line; it is written atomically
-// every registry.flush and at shutdown, and reading resumes there after a
-// restart or a crash, so only lines whose batch was not acknowledged are
-// sent twice. The producer's buffer is bounded by queue.mem.events: when
+// which the brokers acknowledged every line; it is written atomically at
+// most registry.flush (default 1s) after an offset advanced, and at
+// shutdown, and reading resumes there after a restart or a crash, so only
+// lines whose batch was not acknowledged, or was in the last registry.flush
+// before a crash, are sent twice (with the same event ids). The producer's buffer is bounded by queue.mem.events: when
 // the brokers are unreachable, reading stops until they take events again.
 //
 // File identity (an input's file_identity, as Filebeat's):
@@ -183,30 +184,37 @@ func (a *Agent) Run(ctx context.Context) error {
 	return nil
 }
 
-// flushLoop writes the registry every registry.flush, or, when that is 0,
-// as soon as an offset advanced (writes coalesce while one is under way).
+// flushLoop writes the registry, and the disk queues' acknowledged
+// positions, registry.flush after an offset advanced (the advances
+// meanwhile go in the same write; Filebeat's registry.flush), or, when
+// that is 0, as soon as it advanced (writes coalesce while one is under
+// way). Nothing advanced, nothing is written.
 func (a *Agent) flushLoop(ctx context.Context) {
-	var tick <-chan time.Time
-	var news <-chan struct{}
-	if a.cfg.Registry.Flush > 0 {
-		t := time.NewTicker(a.cfg.Registry.Flush)
-		defer t.Stop()
-		tick = t.C
-	} else {
-		news = a.trackers.news
+	delay := time.Duration(0)
+	if d := a.cfg.Registry.Flush; d != nil {
+		delay = *d
 	}
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	defer timer.Stop()
+	var due <-chan time.Time // the timer's channel while it runs
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-news:
-			if err := a.flush(); err != nil {
-				a.log.Error("writing the registry", "err", err)
+		case <-a.trackers.news:
+			if delay > 0 {
+				if due == nil {
+					timer.Reset(delay)
+					due = timer.C
+				}
+				continue
 			}
-		case <-tick:
-			if err := a.flush(); err != nil {
-				a.log.Error("writing the registry", "err", err)
-			}
+		case <-due:
+			due = nil
+		}
+		if err := a.flush(); err != nil {
+			a.log.Error("writing the registry", "err", err)
 		}
 	}
 }

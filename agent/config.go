@@ -27,19 +27,22 @@ type Config struct {
 	Output   OutputConfig  `yaml:"output"`
 	Queue    QueueConfig   `yaml:"queue"`
 	Registry struct {
-		Path  string        `yaml:"path"`  // folder holding the registry file
-		Flush time.Duration `yaml:"flush"` // how often acknowledged offsets are written; 0: as soon as they advance
+		Path string `yaml:"path"` // folder holding the registry file
+		// Flush is how long an acknowledged offset may wait to be written
+		// (Filebeat's registry.flush, default 1s); 0: after each
+		// acknowledged batch.
+		Flush *time.Duration `yaml:"flush,omitempty"`
 	} `yaml:"registry"`
 
 	// The dotted spellings filebeat.yml users write ("output.kafka:",
 	// "queue.mem.events: 4096"), folded into the fields above (so empty
 	// when a Config is written out).
-	DottedOutputKafka   *KafkaConfig  `yaml:"output.kafka,omitempty"`
-	DottedQueueMem      *QueueMem     `yaml:"queue.mem,omitempty"`
-	DottedQueueEvents   int           `yaml:"queue.mem.events,omitempty"`
-	DottedQueueDisk     *QueueDisk    `yaml:"queue.disk,omitempty"`
-	DottedRegistryPath  string        `yaml:"registry.path,omitempty"`
-	DottedRegistryFlush time.Duration `yaml:"registry.flush,omitempty"`
+	DottedOutputKafka   *KafkaConfig   `yaml:"output.kafka,omitempty"`
+	DottedQueueMem      *QueueMem      `yaml:"queue.mem,omitempty"`
+	DottedQueueEvents   int            `yaml:"queue.mem.events,omitempty"`
+	DottedQueueDisk     *QueueDisk     `yaml:"queue.disk,omitempty"`
+	DottedRegistryPath  string         `yaml:"registry.path,omitempty"`
+	DottedRegistryFlush *time.Duration `yaml:"registry.flush,omitempty"`
 
 	// keystore.path: the keystore (internal/keystore) that ${NAME}
 	// references are looked up in before the environment.
@@ -266,7 +269,17 @@ func (c *Config) SetDefaults() {
 		c.Queue.Mem.Events = 4096
 	}
 	def(&c.Registry.Path, "/var/lib/sluice/agent")
+	if c.Registry.Flush == nil {
+		d := DefaultRegistryFlush
+		c.Registry.Flush = &d
+	}
 }
+
+// DefaultRegistryFlush is registry.flush's default: Filebeat's since 8.x,
+// whose registry was written after each acknowledged batch before (0s).
+// A kill -9 sends again at most what was acknowledged in the last second;
+// those events keep their ids, so the indexer writes each once.
+const DefaultRegistryFlush = time.Second
 
 // Validate checks the values that decoding cannot, compiling the regexps
 // and format strings. Every error names the key and, when the config came
@@ -424,7 +437,7 @@ func (c *Config) Validate() error {
 	if c.Queue.Mem.Events < 1 {
 		bad("queue.mem.events", "must be positive")
 	}
-	if c.Registry.Flush < 0 {
+	if c.Registry.Flush != nil && *c.Registry.Flush < 0 {
 		bad("registry.flush", "must not be negative")
 	}
 	return errs.Err()
@@ -485,8 +498,8 @@ func (c *Config) foldDotted() error {
 	if c.DottedRegistryPath != "" {
 		c.Registry.Path = c.DottedRegistryPath
 	}
-	if c.DottedRegistryFlush != 0 {
-		c.Registry.Flush = c.DottedRegistryFlush
+	if c.DottedRegistryFlush != nil {
+		c.Registry.Flush, c.DottedRegistryFlush = c.DottedRegistryFlush, nil
 	}
 	return errs.Err()
 }

@@ -4,6 +4,7 @@ import (
 	"github.com/sluicelogs/sluice/pipelines"
 	"strings"
 	"testing"
+	"time"
 )
 
 const validYAML = `inputs:
@@ -38,6 +39,31 @@ func TestConfigDefaultsAndDottedKeys(t *testing.T) {
 	nested = strings.ReplaceAll(nested, "\n  topic", "\n    topic")
 	if _, err := ParseConfig("agent.yml", []byte(nested+"queue:\n  mem:\n    events: 10\n")); err != nil {
 		t.Fatalf("nested form: %v", err)
+	}
+}
+
+// TestRegistryFlushDefault: registry.flush is 1s unless set, and a 0s
+// that is set stays 0s (after each acknowledged batch), in either spelling.
+func TestRegistryFlushDefault(t *testing.T) {
+	for _, tc := range []struct {
+		text string
+		want time.Duration
+	}{
+		{"", time.Second},
+		{"registry:\n  flush: 0s\n", 0},
+		{"registry.flush: 0s\n", 0},
+		{"registry.flush: 5s\n", 5 * time.Second},
+	} {
+		c, err := ParseConfig("agent.yml", []byte(validYAML+tc.text))
+		if err != nil {
+			t.Fatalf("%q: %v", tc.text, err)
+		}
+		if got := c.Registry.Flush; got == nil || *got != tc.want {
+			t.Errorf("%q: registry.flush %v, want %v", tc.text, got, tc.want)
+		}
+	}
+	if _, err := ParseConfig("agent.yml", []byte(validYAML+"registry.flush: -1s\n")); err == nil || !strings.Contains(err.Error(), "registry.flush: must not be negative") {
+		t.Errorf("a negative registry.flush: %v", err)
 	}
 }
 

@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -38,7 +39,29 @@ output.kafka:
 		t.Fatal(err)
 	}
 	in := c.Inputs[0]
-	if in.Protocol.TCP.MaxMessageSize != 20<<20 || in.Protocol.TCP.Timeout == 0 || in.Protocol.UDP != nil {
+	if in.Protocol.TCP.MaxMessageSize != 20<<20 || in.Protocol.TCP.ReadBuffer != 0 || in.Protocol.TCP.Timeout == 0 || in.Protocol.UDP != nil {
 		t.Fatalf("tcp %+v, udp %v", in.Protocol.TCP, in.Protocol.UDP)
+	}
+}
+
+// TestSyslogUDPReadBuffer: protocol.udp.read_buffer is 1 MiB unless set,
+// and protocol.tcp has none.
+func TestSyslogUDPReadBuffer(t *testing.T) {
+	text := "inputs:\n  - id: net\n    type: syslog\n    protocol.udp:\n      host: 127.0.0.1:5514\n%soutput.kafka:\n  hosts: [127.0.0.1:9092]\n  topic: t\n"
+	for _, tc := range []struct {
+		extra string
+		want  ByteSize
+	}{{"", 1 << 20}, {"      read_buffer: 4MiB\n", 4 << 20}} {
+		c, err := ParseConfig("agent.yml", []byte(fmt.Sprintf(text, tc.extra)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := c.Inputs[0].Protocol.UDP.ReadBuffer; got != tc.want {
+			t.Errorf("%q: read_buffer %d, want %d", tc.extra, got, tc.want)
+		}
+	}
+	tcp := strings.Replace(fmt.Sprintf(text, "      read_buffer: 4MiB\n"), "protocol.udp", "protocol.tcp", 1)
+	if _, err := ParseConfig("agent.yml", []byte(tcp)); err == nil || !strings.Contains(err.Error(), "agent.yml:6: inputs[0].protocol.tcp.read_buffer: protocol.udp only") {
+		t.Errorf("read_buffer on tcp: %v", err)
 	}
 }

@@ -152,39 +152,6 @@ func readQueued(rec []byte) (at time.Time, from string, truncated bool, msg []by
 	return at, string(rec[10 : 10+n]), rec[8]&1 != 0, rec[10+n:], nil
 }
 
-func (si *syslogInput) serveUDP(pc net.PacketConn, max int) {
-	buf := make([]byte, 64<<10)
-	var rec []byte
-	for {
-		n, addr, err := pc.ReadFrom(buf)
-		if err != nil {
-			if errors.Is(err, net.ErrClosed) {
-				return
-			}
-			continue
-		}
-		msg, cut := buf[:n], false
-		for len(msg) > 0 && (msg[len(msg)-1] == '\n' || msg[len(msg)-1] == 0) {
-			msg = msg[:len(msg)-1]
-		}
-		if len(msg) == 0 {
-			continue
-		}
-		if len(msg) > max {
-			msg, cut = msg[:max], true
-		}
-		rec = appendQueued(rec[:0], time.Now(), addr.String(), cut, msg)
-		if _, ok, err := si.spool.TryAppend(rec); err != nil || !ok {
-			reason := "disk queue full"
-			if err != nil {
-				reason = "disk queue error"
-				si.base.log.Error("syslog: queueing a datagram", "err", err)
-			}
-			si.base.metrics.dropped.WithLabelValues(reason).Inc()
-		}
-	}
-}
-
 func (si *syslogInput) serveTCP(l net.Listener, cfg *NetConfig, wg *sync.WaitGroup) {
 	for {
 		c, err := l.Accept()

@@ -64,6 +64,18 @@ func (s *Spool) TryAppend(payload []byte) (int64, bool, error) {
 	return end, n == 1, err
 }
 
+// TryAppendBatch writes the records of payloads that fit, in order, with
+// one write(2) (one per segment), and never waits: it stops at the first
+// that does not fit in the queue (n < len(payloads), nil error) or that
+// it cannot take (its error when it is the first: then n is 0). It
+// returns the end position of the last record written and how many were.
+func (s *Spool) TryAppendBatch(payloads [][]byte) (end int64, n int, err error) {
+	if len(payloads) == 0 {
+		return 0, 0, nil
+	}
+	return s.tryAppend(payloads)
+}
+
 // check says why payload cannot be a record, if it cannot.
 func (s *Spool) check(payload []byte) error {
 	if len(payload) == 0 {

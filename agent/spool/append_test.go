@@ -85,6 +85,30 @@ func TestAppendBatchStopsBeforeABadRecord(t *testing.T) {
 	}
 }
 
+// TestTryAppendBatch: a batch larger than the queue's room writes what
+// fits, in one write, and returns at once; a full queue takes none.
+func TestTryAppendBatch(t *testing.T) {
+	s := open(t, Options{Dir: t.TempDir(), MaxBytes: 48}) // 3 records of 16 bytes
+	if _, n, err := s.TryAppendBatch(nil); n != 0 || err != nil {
+		t.Fatalf("an empty batch: %d written, %v", n, err)
+	}
+	end, n, err := s.TryAppendBatch(payloads(0, 5))
+	if n != 3 || err != nil || end != 48 {
+		t.Fatalf("a batch of 5 into room for 3: %d written ending at %d, %v", n, end, err)
+	}
+	if _, n, err := s.TryAppendBatch(payloads(3, 2)); n != 0 || err != nil {
+		t.Fatalf("a batch into a full queue: %d written, %v", n, err)
+	}
+	for i := range 3 {
+		if r := next(t, s); string(r.Payload) != fmt.Sprintf("record %d", i) {
+			t.Fatalf("record %d: %q", i, r.Payload)
+		}
+	}
+	if _, n, err := s.TryAppendBatch([][]byte{nil, []byte("a")}); n != 0 || !errors.Is(err, ErrEmpty) {
+		t.Fatalf("a batch whose first record is empty: %d written, %v", n, err)
+	}
+}
+
 func TestCountRecords(t *testing.T) {
 	var buf []byte
 	for _, p := range payloads(0, 4) {

@@ -58,11 +58,16 @@ var errBadRecord = errors.New("spool: bad record")
 // returns its payload and the record's size. A length over maxRecord is
 // refused before anything is allocated for it.
 func readRecord(r io.Reader, buf []byte, maxRecord int) ([]byte, int64, error) {
-	var h [headerLen]byte
-	if _, err := io.ReadFull(r, h[:]); err != nil {
+	// The header is read into buf (an array here would escape to the
+	// heap through r: an allocation per record).
+	if cap(buf) < headerLen {
+		buf = make([]byte, headerLen, 256)
+	}
+	h := buf[:headerLen]
+	if _, err := io.ReadFull(r, h); err != nil {
 		return nil, 0, err
 	}
-	n := getUint32(h[0:4])
+	n, sum := getUint32(h[0:4]), getUint32(h[4:8])
 	if n == 0 || int64(n) > int64(maxRecord) {
 		// No record is empty (Append refuses them): zeros are a file
 		// extended by a crash before its blocks were written.
@@ -78,7 +83,7 @@ func readRecord(r io.Reader, buf []byte, maxRecord int) ([]byte, int64, error) {
 		}
 		return nil, 0, err
 	}
-	if crcOf(buf) != getUint32(h[4:8]) {
+	if crcOf(buf) != sum {
 		return buf, int64(headerLen) + int64(n), errBadRecord
 	}
 	return buf, int64(headerLen) + int64(n), nil

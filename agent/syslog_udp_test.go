@@ -1,0 +1,248 @@
+package agent
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+	"golang.org/x/net/ipv6"
+
+	"github.com/sluicelogs/sluice/agent/spool"
+	"github.com/sluicelogs/sluice/internal/await"
+)
+
+// udpPair is a receiver's socket on loopback and a sender's.
+func udpPair(t *testing.T) (pc, sender net.PacketConn) {
+	t.Helper()
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pc.Close() })
+	_ = pc.(*net.UDPConn).SetReadBuffer(1 << 20)
+	sender, err = net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sender.Close() })
+	return pc, sender
+}
+
+// startReceiver runs r on pc until the test ends; the channel is closed
+// once r returned (after pc was closed).
+func startReceiver(t *testing.T, r *udpReceiver, pc net.PacketConn) <-chan struct{} {
+	t.Helper()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		r.serve(pc)
+	}()
+	t.Cleanup(func() {
+		pc.Close()
+		<-done
+	})
+	return done
+}
+
+func newTestReceiver(t *testing.T, o spool.Options, max int) *udpReceiver {
+	t.Helper()
+	o.Dir = t.TempDir()
+	q, _, err := spool.Open(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { q.Close() })
+	return &udpReceiver{q: q, max: max, log: slog.New(slog.NewTextHandler(io.Discard, nil)), linger: udpLinger,
+		full: prometheus.NewCounter(prometheus.CounterOpts{Name: "full"}), failed: prometheus.NewCounter(prometheus.CounterOpts{Name: "failed"})}
+}
+
+// TestSyslogUDPBatches: datagrams waiting in the socket are read several
+// at a time (fewer reads than datagrams), each one a queue record with
+// its sender's address, its trailing newlines and NULs trimmed and cut at
+// max_message_size; an empty one is no record.
+func TestSyslogUDPBatches(t *testing.T) {
+	r := newTestReceiver(t, spool.Options{}, 16)
+	reads, got := 0, 0
+	r.onRead = func(n int) { reads, got = reads+1, got+n } // serve's goroutine; read after it stopped
+	pc, sender := udpPair(t)
+	type want struct {
+		msg string
+		cut bool
+	}
+	sent := []struct {
+		datagram string
+		want     *want
+	}{
+		{"<13>first\n", &want{"<13>first", false}},
+		{"<13>nul\x00\n\x00", &want{"<13>nul", false}},
+		{"\n\x00", nil},
+		{"<13>sixteen bytes\n\x00", &want{"<13>sixteen byte", true}},
+		{"<13>exactly 16 b\n", &want{"<13>exactly 16 b", false}},
+	}
+	for i := range 100 {
+		m := fmt.Sprintf("<13>msg %d", i)
+		sent = append(sent, struct {
+			datagram string
+			want     *want
+		}{m, &want{m, false}})
+	}
+	var wants []want
+	for _, s := range sent {
+		if _, err := sender.WriteTo([]byte(s.datagram), pc.LocalAddr()); err != nil {
+			t.Fatal(err)
+		}
+		if s.want != nil {
+			wants = append(wants, *s.want)
+		}
+	}
+	served := startReceiver(t, r, pc)
+
+	stop := make(chan struct{})
+	defer time.AfterFunc(time.Minute, func() { close(stop) }).Stop()
+	for i, w := range wants {
+		rec, err := r.q.Next(stop)
+		if err != nil {
+			t.Fatalf("record %d of %d: %v", i, len(wants), err)
+		}
+		_, from, cut, msg, err := readQueued(rec.Payload)
+		if err != nil || string(msg) != w.msg || cut != w.cut || from != sender.LocalAddr().String() {
+			t.Fatalf("record %d: %q cut %v from %s (%v); want %q cut %v from %s", i, msg, cut, from, err, w.msg, w.cut, sender.LocalAddr())
+		}
+	}
+	pc.Close()
+	<-served
+	if got != len(sent) || reads >= len(sent) {
+		t.Errorf("%d datagrams in %d reads; want %d in fewer reads", got, reads, len(sent))
+	}
+}
+
+// TestSyslogUDPQueueFull: the datagrams of a batch the queue has no room
+// for are dropped and counted, the others queued.
+func TestSyslogUDPQueueFull(t *testing.T) {
+	pc, sender := udpPair(t)
+	rec := len(appendQueued(nil, time.Time{}, sender.LocalAddr().String(), false, []byte("<13>msg 0"))) + 8 // + the queue's header
+	r := newTestReceiver(t, spool.Options{MaxBytes: int64(3 * rec)}, 100)
+	for i := range 10 {
+		if _, err := sender.WriteTo(fmt.Appendf(nil, "<13>msg %d", i), pc.LocalAddr()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	startReceiver(t, r, pc)
+	await.Eventually(t, time.Minute, 10*time.Millisecond, func() error {
+		if n := counted(r.full); n != 7 {
+			return fmt.Errorf("%v dropped as full, want 7", n)
+		}
+		return nil
+	})
+	if pending, _ := r.q.Stats(); pending != int64(3*rec) {
+		t.Errorf("%d bytes queued, want 3 records (%d)", pending, 3*rec)
+	}
+	if n := counted(r.failed); n != 0 {
+		t.Errorf("%v dropped as errors", n)
+	}
+}
+
+func counted(c prometheus.Counter) float64 {
+	var m dto.Metric
+	_ = c.Write(&m)
+	return m.GetCounter().GetValue()
+}
+
+// BenchmarkSyslogUDPReceive: datagrams of 100 bytes sent 32 at a time over
+// loopback, read and queued; ns and allocations per datagram (sender's
+// included).
+func BenchmarkSyslogUDPReceive(b *testing.B) {
+	o := spool.Options{Dir: b.TempDir()}
+	q, _, err := spool.Open(o)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer q.Close()
+	r := &udpReceiver{q: q, max: 10 << 10, log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		full: prometheus.NewCounter(prometheus.CounterOpts{Name: "full"}), failed: prometheus.NewCounter(prometheus.CounterOpts{Name: "failed"})}
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	sender, err := net.Dial("udp", pc.LocalAddr().String())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer sender.Close()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		r.serve(pc)
+	}()
+	msg := []byte("<13>Dec  4 10:00:00 host app[123]: " + strings.Repeat("x", 64))
+	b.ReportAllocs()
+	b.SetBytes(int64(len(msg)))
+	b.ResetTimer()
+	for sent := 0; sent < b.N; {
+		n := min(32, b.N-sent)
+		for range n {
+			if _, err := sender.Write(msg); err != nil {
+				b.Fatal(err)
+			}
+		}
+		sent += n
+		for { // wait for the queue to hold them: no burst outruns the socket's buffer
+			rec, err := q.Next(nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			q.Ack(rec.End)
+			if n--; n == 0 {
+				break
+			}
+		}
+	}
+	b.StopTimer()
+	pc.Close()
+	<-done
+}
+
+// TestSyslogUDPv6: a socket on an IPv6 address is read through
+// ipv6.PacketConn, and the sender's address is written as net writes it.
+func TestSyslogUDPv6(t *testing.T) {
+	pc, err := net.ListenPacket("udp", "[::1]:0")
+	if err != nil {
+		t.Skipf("no IPv6 loopback: %v", err)
+	}
+	defer pc.Close()
+	sender, err := net.ListenPacket("udp", "[::1]:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sender.Close()
+	if _, ok := newBatchReader(pc).(*ipv6.PacketConn); !ok {
+		t.Fatalf("a socket on %s is not read as IPv6", pc.LocalAddr())
+	}
+	r := newTestReceiver(t, spool.Options{}, 100)
+	for i := range 3 {
+		if _, err := sender.WriteTo(fmt.Appendf(nil, "<13>v6 %d\n", i), pc.LocalAddr()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	served := startReceiver(t, r, pc)
+	stop := make(chan struct{})
+	defer time.AfterFunc(time.Minute, func() { close(stop) }).Stop()
+	for i := range 3 {
+		rec, err := r.q.Next(stop)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, from, _, msg, err := readQueued(rec.Payload)
+		if err != nil || string(msg) != fmt.Sprintf("<13>v6 %d", i) || from != sender.LocalAddr().String() {
+			t.Fatalf("record %d: %q from %s (%v), want from %s", i, msg, from, err, sender.LocalAddr())
+		}
+	}
+	pc.Close()
+	<-served
+}
