@@ -37,6 +37,7 @@ type syslogInput struct {
 	parser  *syslog.Parser
 	enc     []byte
 	id      []byte
+	stamp   stampCache
 	slab    slab
 	stopped chan struct{} // closed when Run's ctx ends: queue appends give up
 
@@ -143,13 +144,15 @@ func appendQueued(dst []byte, at time.Time, from string, truncated bool, msg []b
 	return append(dst, msg...)
 }
 
-func readQueued(rec []byte) (at time.Time, from string, truncated bool, msg []byte, err error) {
+// readQueued reads a record of appendQueued; from and msg are parts of
+// rec.
+func readQueued(rec []byte) (at time.Time, from []byte, truncated bool, msg []byte, err error) {
 	if len(rec) < 10 || len(rec) < 10+int(rec[9]) {
-		return time.Time{}, "", false, nil, errors.New("a disk queue record too short")
+		return time.Time{}, nil, false, nil, errors.New("a disk queue record too short")
 	}
 	at = time.Unix(0, int64(binary.BigEndian.Uint64(rec)))
 	n := int(rec[9])
-	return at, string(rec[10 : 10+n]), rec[8]&1 != 0, rec[10+n:], nil
+	return at, rec[10 : 10+n], rec[8]&1 != 0, rec[10+n:], nil
 }
 
 func (si *syslogInput) serveUDP(pc net.PacketConn, max int) {
@@ -279,8 +282,8 @@ func (si *syslogInput) ship(ctx context.Context) error {
 			tok.ack()
 			continue
 		}
-		m := si.parser.Parse(raw)
-		msg := message{text: []byte(m.Text), at: at, end: r.End}
+		m := si.parser.Parse(raw) // parts of raw: used before the next record
+		msg := message{text: m.Text, at: at, end: r.End}
 		if cut {
 			msg.flag("truncated")
 		}
@@ -291,7 +294,7 @@ func (si *syslogInput) ship(ctx context.Context) error {
 		}
 		if in.staticTopic == "" || in.out.cfg.key != nil {
 			// Only a topic or key format looks fields up.
-			msg.fields = map[string]any{"log": map[string]any{"syslog": m.Fields(), "source": map[string]any{"address": from}}}
+			msg.fields = map[string]any{"log": map[string]any{"syslog": m.Fields(), "source": map[string]any{"address": string(from)}}}
 		}
 		ts := at
 		if !m.Timestamp.IsZero() {
@@ -316,16 +319,16 @@ func (si *syslogInput) ship(ctx context.Context) error {
 // appendEvent writes a syslog event: @timestamp, message, log (syslog
 // and source), flags, an error when the message did not parse, then the
 // input's tail as a file event's.
-func (si *syslogInput) appendEvent(b []byte, m *message, ts time.Time, sm *syslog.Message, from string) []byte {
+func (si *syslogInput) appendEvent(b []byte, m *message, ts time.Time, sm *syslog.Message, from []byte) []byte {
 	in := si.base
 	b = append(b, `{"@timestamp":"`...)
-	b = ts.UTC().AppendFormat(b, "2006-01-02T15:04:05.000Z07:00")
+	b = si.stamp.append(b, ts)
 	b = append(b, `","message":`...)
 	b = appendString(b, m.text)
 	b = append(b, `,"log":{"syslog":`...)
 	b = appendSyslogFields(b, sm)
 	b = append(b, `,"source":{"address":`...)
-	b = appendString(b, []byte(from))
+	b = appendString(b, from)
 	b = append(b, '}')
 	if len(m.flags) > 0 {
 		b = append(b, `,"flags":[`...)

@@ -26,13 +26,13 @@ func appendSyslogFields(b []byte, m *syslog.Message) []byte {
 		b = append(b, k...)
 		b = append(b, `":`...)
 	}
-	str := func(k, v string) {
-		if v != "" {
+	str := func(k string, v []byte) {
+		if len(v) > 0 {
 			key(k)
-			if utf8.ValidString(v) {
-				b = appendString(b, []byte(v))
+			if utf8.Valid(v) {
+				b = appendString(b, v)
 			} else {
-				b = appendString(b, appendValid(nil, []byte(v)))
+				b = appendString(b, appendValid(nil, v))
 			}
 		}
 	}
