@@ -233,11 +233,11 @@ func (si *syslogInput) serveTCP(l net.Listener, cfg *NetConfig, wg *sync.WaitGro
 func (si *syslogInput) serveConn(c net.Conn, cfg *NetConfig) {
 	q := &connQueue{si: si}
 	from := c.RemoteAddr().String()
-	fr := syslog.NewFramer(flushingReader{deadlineReader{c, cfg.Timeout}, q.flush}, cfg.framing, cfg.LineDelimiter[0], int(cfg.MaxMessageSize))
+	fr := syslog.NewFramer(queueingReader{deadlineReader{c, cfg.Timeout}, q}, cfg.framing, cfg.LineDelimiter[0], int(cfg.MaxMessageSize))
 	for {
 		msg, cut, err := fr.Next()
 		if err == nil {
-			q.add(time.Now(), from, cut, msg)
+			q.add(q.now, from, cut, msg)
 			continue
 		}
 		if ferr := q.flush(); ferr != nil {

@@ -15,59 +15,70 @@ import (
 // as json.Marshal does; structured data, rare in RFC 5424 messages and
 // absent from RFC 3164 ones, still goes through json.Marshal.
 func appendSyslogFields(b []byte, m *syslog.Message) []byte {
+	// Keys in sorted order; each but the first after a comma. The
+	// facility and severity names are plain ASCII: no escaping.
 	b = append(b, '{')
-	first := true
-	key := func(k string) {
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
-		b = append(b, '"')
-		b = append(b, k...)
-		b = append(b, `":`...)
-	}
-	str := func(k string, v []byte) {
-		if len(v) > 0 {
-			key(k)
-			if utf8.Valid(v) {
-				b = appendString(b, v)
-			} else {
-				b = appendString(b, appendValid(nil, v))
-			}
-		}
-	}
-	codeName := func(k string, code int, name string) {
-		key(k)
-		b = append(b, `{"code":`...)
-		b = strconv.AppendInt(b, int64(code), 10)
-		b = append(b, `,"name":`...)
-		b = appendString(b, []byte(name))
-		b = append(b, '}')
-	}
-	str("appname", m.Appname)
+	sep := false
+	b, sep = appendSyslogStr(b, sep, `"appname":`, m.Appname)
 	if m.Priority >= 0 {
-		codeName("facility", m.Priority/8, m.FacilityName())
+		b = appendSep(b, sep)
+		sep = true
+		b = append(b, `"facility":{"code":`...)
+		b = strconv.AppendInt(b, int64(m.Priority/8), 10)
+		b = append(b, `,"name":"`...)
+		b = append(b, m.FacilityName()...)
+		b = append(b, `"}`...)
 	}
-	str("hostname", m.Hostname)
-	str("msgid", m.MsgID)
+	b, sep = appendSyslogStr(b, sep, `"hostname":`, m.Hostname)
+	b, sep = appendSyslogStr(b, sep, `"msgid":`, m.MsgID)
 	if m.Priority >= 0 {
-		key("priority")
+		b = appendSep(b, sep)
+		b = append(b, `"priority":`...)
 		b = strconv.AppendInt(b, int64(m.Priority), 10)
 	}
-	str("procid", m.ProcID)
+	b, sep = appendSyslogStr(b, sep, `"procid":`, m.ProcID)
 	if m.Priority >= 0 {
-		codeName("severity", m.Priority%8, m.SeverityName())
+		b = appendSep(b, sep)
+		b = append(b, `"severity":{"code":`...)
+		b = strconv.AppendInt(b, int64(m.Priority%8), 10)
+		b = append(b, `,"name":"`...)
+		b = append(b, m.SeverityName()...)
+		b = append(b, `"}`...)
 	}
 	if len(m.StructuredData) > 0 {
-		key("structured_data")
+		b = appendSep(b, sep)
+		sep = true
+		b = append(b, `"structured_data":`...)
 		sd, _ := json.Marshal(m.StructuredData) // maps of strings: always encodable
 		b = append(b, sd...)
 	}
 	if m.Version > 0 {
-		key("version")
-		b = append(b, '"')
+		b = appendSep(b, sep)
+		b = append(b, `"version":"`...)
 		b = strconv.AppendInt(b, int64(m.Version), 10)
 		b = append(b, '"')
 	}
 	return append(b, '}')
+}
+
+// appendSep appends the comma before a key that is not the first.
+func appendSep(b []byte, sep bool) []byte {
+	if sep {
+		return append(b, ',')
+	}
+	return b
+}
+
+// appendSyslogStr appends the key (quoted, with its colon) and the string
+// v unless v is empty; invalid UTF-8 in v is replaced, as json.Marshal
+// does. It returns whether a key is written now.
+func appendSyslogStr(b []byte, sep bool, key string, v []byte) ([]byte, bool) {
+	if len(v) == 0 {
+		return b, sep
+	}
+	b = append(appendSep(b, sep), key...)
+	if utf8.Valid(v) {
+		return appendString(b, v), true
+	}
+	return appendString(b, appendValid(nil, v)), true
 }

@@ -15,9 +15,10 @@ var errQueue = errors.New("syslog: queueing")
 // the next read.
 type connQueue struct {
 	si   *syslogInput
-	buf  []byte   // the records, one after the other
-	ends []int    // where each ends in buf
-	recs [][]byte // for AppendBatch
+	buf  []byte    // the records, one after the other
+	ends []int     // where each ends in buf
+	recs [][]byte  // for AppendBatch
+	now  time.Time // when the last read returned
 }
 
 func (q *connQueue) add(at time.Time, from string, cut bool, msg []byte) {
@@ -45,15 +46,22 @@ func (q *connQueue) flush() error {
 	return nil
 }
 
-// flushingReader calls flush before each read.
-type flushingReader struct {
-	r     io.Reader
-	flush func() error
+// queueingReader reads a connection for its connQueue: it flushes the
+// queue before each read, and notes when the bytes of each read arrived
+// (the arrival time of the messages they end: one clock reading per read,
+// not per message).
+type queueingReader struct {
+	r io.Reader
+	q *connQueue
 }
 
-func (f flushingReader) Read(p []byte) (int, error) {
-	if err := f.flush(); err != nil {
+func (f queueingReader) Read(p []byte) (int, error) {
+	if err := f.q.flush(); err != nil {
 		return 0, err
 	}
-	return f.r.Read(p)
+	n, err := f.r.Read(p)
+	if n > 0 {
+		f.q.now = time.Now()
+	}
+	return n, err
 }
