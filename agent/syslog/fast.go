@@ -2,6 +2,7 @@ package syslog
 
 import (
 	"bytes"
+	"encoding/binary"
 	"time"
 )
 
@@ -59,12 +60,18 @@ func (p *Parser) parse3164(raw []byte, m *Message) bool {
 		return false
 	}
 	host, rest, ok := word(rest[n+1:], 255)
-	if !ok || !graphic(host, ":[]") || isNil(host) || !visible(rest) || len(rest) == 0 || rest[0] == ' ' {
+	if !ok || !graphic(host, ':', '[', ']') || isNil(host) || !visible(rest) || len(rest) == 0 || rest[0] == ' ' {
 		return false
 	}
 	// The tag: the word up to '[' or ':'; a word ending at a space is no
 	// tag but the message's first word.
-	j := bytes.IndexAny(rest, " :[")
+	j := 0
+	for j < len(rest) && rest[j] != ' ' && rest[j] != ':' && rest[j] != '[' {
+		j++
+	}
+	if j == len(rest) {
+		j = -1
+	}
 	if j < 0 {
 		return false // one word: go-syslog reads it as the message, not the host's
 	}
@@ -79,7 +86,7 @@ func (p *Parser) parse3164(raw []byte, m *Message) bool {
 				return false
 			}
 			pid, after = after[1:k], after[k+1:]
-			if !graphic(pid, "[]") || isNil(pid) {
+			if !graphic(pid, '[', ']', ']') || isNil(pid) {
 				return false
 			}
 		}
@@ -90,7 +97,7 @@ func (p *Parser) parse3164(raw []byte, m *Message) bool {
 	} else if bytes.IndexByte(rest[:j], ']') >= 0 {
 		return false
 	}
-	if tag != nil && (len(tag) == 0 || len(tag) > 48 || !graphic(tag, "]") || isNil(tag)) {
+	if tag != nil && (len(tag) == 0 || len(tag) > 48 || !graphic(tag, ']', ']', ']') || isNil(tag)) {
 		return false
 	}
 	*m = Message{Priority: pri, Timestamp: ts, Hostname: host, Appname: tag, ProcID: pid, Text: text}
@@ -129,7 +136,7 @@ func parse5424(raw []byte, m *Message) bool {
 	var fields [4][]byte // HOSTNAME, APP-NAME, PROCID, MSGID, each ended by a space
 	rest = rest[1:]
 	for k, max := range [4]int{255, 48, 128, 32} {
-		if fields[k], rest, ok = word(rest, max); !ok || !graphic(fields[k], "") {
+		if fields[k], rest, ok = word(rest, max); !ok || !graphic(fields[k], ' ', ' ', ' ') {
 			return false
 		}
 		if isNil(fields[k]) {
@@ -166,24 +173,29 @@ func isNil(b []byte) bool { return len(b) == 1 && b[0] == '-' }
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
 // graphic reports whether b is printable US-ASCII without spaces and
-// without any byte of except.
-func graphic(b []byte, except string) bool {
+// without the bytes x, y and z.
+func graphic(b []byte, x, y, z byte) bool {
 	for _, c := range b {
-		if c <= ' ' || c >= 0x7f {
+		if c <= ' ' || c >= 0x7f || c == x || c == y || c == z {
 			return false
-		}
-		for i := 0; i < len(except); i++ {
-			if c == except[i] {
-				return false
-			}
 		}
 	}
 	return true
 }
 
 // visible reports whether b holds no control characters but tabs (what
-// go-syslog's RFC 3164 message takes, a newline ending it).
+// go-syslog's RFC 3164 message takes, a newline ending it). It looks at 8
+// bytes at a time while none is below 0x20 or 0x7f.
 func visible(b []byte) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	for len(b) >= 8 {
+		x := binary.LittleEndian.Uint64(b)
+		del := x ^ (0x7f * ones)
+		if ((x-0x20*ones)&^x|(del-ones)&^del)&highs != 0 {
+			break // a byte below 0x20 or 0x7f: look byte by byte
+		}
+		b = b[8:]
+	}
 	for _, c := range b {
 		if (c < ' ' && c != '\t') || c == 0x7f {
 			return false
@@ -192,7 +204,37 @@ func visible(b []byte) bool {
 	return true
 }
 
-var months = [...]string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"}
+// monthOf returns the number of the month named by b's first 3 bytes,
+// or 0.
+func monthOf(b []byte) int {
+	switch string(b[:3]) {
+	case "Jan":
+		return 1
+	case "Feb":
+		return 2
+	case "Mar":
+		return 3
+	case "Apr":
+		return 4
+	case "May":
+		return 5
+	case "Jun":
+		return 6
+	case "Jul":
+		return 7
+	case "Aug":
+		return 8
+	case "Sep":
+		return 9
+	case "Oct":
+		return 10
+	case "Nov":
+		return 11
+	case "Dec":
+		return 12
+	}
+	return 0
+}
 
 // daysIn is the longest each month can be (February of a leap year: a
 // Stamp timestamp is read in year 0, a leap year, by go-syslog).
@@ -206,13 +248,7 @@ func (p *Parser) parseStamp(b []byte) (time.Time, bool) {
 	if len(b) < len(time.Stamp) || b[3] != ' ' || b[6] != ' ' {
 		return time.Time{}, false
 	}
-	month := 0
-	for i, name := range months {
-		if string(b[:3]) == name {
-			month = i + 1
-			break
-		}
-	}
+	month := monthOf(b)
 	var day int
 	switch {
 	case b[4] == ' ' && b[5] >= '1' && b[5] <= '9':
@@ -227,7 +263,11 @@ func (p *Parser) parseStamp(b []byte) (time.Time, bool) {
 	if !ok {
 		return time.Time{}, false
 	}
-	t := time.Date(p.year, time.Month(month), day, h, mi, s, 0, time.UTC)
+	if md := month<<5 | day; md != p.lastDay {
+		// time.Date once per day seen: messages mostly come in order.
+		p.lastDay, p.lastMidnight = md, time.Date(p.year, time.Month(month), day, 0, 0, 0, 0, time.UTC).Unix()
+	}
+	t := time.Unix(p.lastMidnight+int64(h*3600+mi*60+s), 0).UTC()
 	if p.loc != nil {
 		t = t.In(p.loc)
 	}

@@ -216,3 +216,18 @@ func BenchmarkParse(b *testing.B) {
 		})
 	}
 }
+
+// TestVisible: the 8-bytes-at-a-time scan finds each byte that is not
+// visible wherever it is.
+func TestVisible(t *testing.T) {
+	for c := range 256 {
+		want := (c >= ' ' && c != 0x7f) || c == '\t'
+		for pos := range 17 {
+			b := bytes.Repeat([]byte{'a'}, 17)
+			b[pos] = byte(c)
+			if got := visible(b); got != want {
+				t.Fatalf("byte %#x at %d: visible %v", c, pos, got)
+			}
+		}
+	}
+}

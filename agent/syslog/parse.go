@@ -39,6 +39,9 @@ type Parser struct {
 	year   int            // of RFC 3164 timestamps
 	loc    *time.Location // of RFC 3164 timestamps
 	m      gosyslog.Machine
+
+	lastDay      int   // month<<5 | day of the last RFC 3164 timestamp, or 0
+	lastMidnight int64 // its start in Unix seconds
 }
 
 // NewParser makes a parser; RFC 3164 timestamps, which carry neither year
