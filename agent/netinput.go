@@ -60,7 +60,7 @@ func newSyslogInput(base *input, dir string, maxBytes int64, ts *trackers) (*sys
 	pending, end := sp.Stats()
 	tr := &tracker{acked: end - pending, inst: sp.Instance(), onAck: sp.Ack, kick: ts.kick}
 	return &syslogInput{base: base, spool: sp, tr: tr, parser: syslog.NewParser(base.cfg.format, base.cfg.location),
-		stopped: make(chan struct{}), conns: map[net.Conn]struct{}{}}, nil
+		slab: slab{free: base.freeChunks()}, stopped: make(chan struct{}), conns: map[net.Conn]struct{}{}}, nil
 }
 
 // Run listens and ships until ctx ends.
