@@ -38,6 +38,7 @@ type syslogInput struct {
 	enc     []byte
 	id      []byte
 	stamp   stampCache
+	fields  syslogFieldsCache
 	slab    slab
 	stopped chan struct{} // closed when Run's ctx ends: queue appends give up
 
@@ -326,7 +327,7 @@ func (si *syslogInput) appendEvent(b []byte, m *message, ts time.Time, sm *syslo
 	b = append(b, `","message":`...)
 	b = appendString(b, m.text)
 	b = append(b, `,"log":{"syslog":`...)
-	b = appendSyslogFields(b, sm)
+	b = si.fields.append(b, sm)
 	b = append(b, `,"source":{"address":`...)
 	b = appendString(b, from)
 	b = append(b, '}')

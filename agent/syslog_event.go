@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"bytes"
 	"encoding/json"
 	"strconv"
 	"unicode/utf8"
@@ -81,4 +82,33 @@ func appendSyslogStr(b []byte, sep bool, key string, v []byte) ([]byte, bool) {
 		return appendString(b, v), true
 	}
 	return appendString(b, appendValid(nil, v)), true
+}
+
+// syslogFieldsCache keeps the log.syslog object of the last message
+// without structured data: a sender's messages mostly share their
+// priority, host, tag and process, so the object is written once and
+// copied while they do.
+type syslogFieldsCache struct {
+	valid                 bool
+	pri, ver              int
+	host, app, pid, msgid []byte
+	json                  []byte
+}
+
+// append appends the log.syslog object of m, as appendSyslogFields.
+func (c *syslogFieldsCache) append(b []byte, m *syslog.Message) []byte {
+	if len(m.StructuredData) > 0 {
+		return appendSyslogFields(b, m)
+	}
+	if c.valid && c.pri == m.Priority && c.ver == m.Version && bytes.Equal(c.host, m.Hostname) &&
+		bytes.Equal(c.app, m.Appname) && bytes.Equal(c.pid, m.ProcID) && bytes.Equal(c.msgid, m.MsgID) {
+		return append(b, c.json...)
+	}
+	start := len(b)
+	b = appendSyslogFields(b, m)
+	c.valid, c.pri, c.ver = true, m.Priority, m.Version
+	c.host, c.app = append(c.host[:0], m.Hostname...), append(c.app[:0], m.Appname...)
+	c.pid, c.msgid = append(c.pid[:0], m.ProcID...), append(c.msgid[:0], m.MsgID...)
+	c.json = append(c.json[:0], b[start:]...)
+	return b
 }
