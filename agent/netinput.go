@@ -234,7 +234,7 @@ func (si *syslogInput) serveTCP(l net.Listener, cfg *NetConfig, wg *sync.WaitGro
 func (si *syslogInput) serveConn(c net.Conn, cfg *NetConfig) {
 	q := &connQueue{si: si}
 	from := c.RemoteAddr().String()
-	fr := syslog.NewFramer(queueingReader{deadlineReader{c, cfg.Timeout}, q}, cfg.framing, cfg.LineDelimiter[0], int(cfg.MaxMessageSize))
+	fr := syslog.NewFramer(queueingReader{&deadlineReader{c: c, timeout: cfg.Timeout}, q}, cfg.framing, cfg.LineDelimiter[0], int(cfg.MaxMessageSize))
 	for {
 		msg, cut, err := fr.Next()
 		if err == nil {
@@ -255,15 +255,24 @@ func (si *syslogInput) serveConn(c net.Conn, cfg *NetConfig) {
 }
 
 // deadlineReader reads from a connection that is closed once silent for
-// timeout (Filebeat's timeout).
+// timeout (Filebeat's timeout). The deadline is set a little past the
+// timeout (by timeout/64) and moved on only once that margin is used up,
+// not at every read (setting it was 3 % of a busy input's CPU): a silent
+// connection is closed between timeout and timeout + timeout/64 after its
+// last bytes, never before.
 type deadlineReader struct {
 	c       net.Conn
 	timeout time.Duration
+	setAt   time.Time // when the deadline was last set
 }
 
-func (r deadlineReader) Read(p []byte) (int, error) {
+func (r *deadlineReader) Read(p []byte) (int, error) {
 	if r.timeout > 0 {
-		_ = r.c.SetReadDeadline(time.Now().Add(r.timeout))
+		slack := r.timeout / 64
+		if now := time.Now(); r.setAt.IsZero() || now.Sub(r.setAt) > slack {
+			r.setAt = now
+			_ = r.c.SetReadDeadline(now.Add(r.timeout + slack))
+		}
 	}
 	return r.c.Read(p)
 }
