@@ -1,6 +1,9 @@
 package agent
 
-import "testing"
+import (
+	"math/rand/v2"
+	"testing"
+)
 
 // TestAckWindow: the prefix advances only over acknowledged events, in
 // reading order, whatever order the acknowledgements come in; skipped
@@ -27,5 +30,42 @@ func TestAckWindow(t *testing.T) {
 	}
 	if e := w.add("e"); e != d+1 {
 		t.Fatalf("numbers went %d then %d", d, e)
+	}
+}
+
+// TestAckWindowModel: over many events acknowledged in a shuffled order
+// (the window's array filling, and its pending events moving back to its
+// start), the prefix is always what a plain set of acknowledged numbers
+// says.
+func TestAckWindowModel(t *testing.T) {
+	var w ackWindow[int]
+	rng := rand.New(rand.NewPCG(1, 2))
+	acked := map[uint64]bool{}
+	var open []uint64
+	prefix, added := uint64(0), 0 // events below prefix acknowledged
+	for range 20000 {
+		if rng.IntN(3) > 0 || len(open) == 0 {
+			if seq := w.add(added); seq != uint64(added) {
+				t.Fatalf("event %d numbered %d", added, seq)
+			}
+			open = append(open, uint64(added))
+			added++
+			continue
+		}
+		k := rng.IntN(len(open))
+		seq := open[k]
+		open = append(open[:k], open[k+1:]...)
+		acked[seq] = true
+		last, ok := w.ack(seq)
+		was := prefix
+		for acked[prefix] {
+			prefix++
+		}
+		if ok != (prefix > was) || (ok && last != int(prefix-1)) {
+			t.Fatalf("ack %d: %d %v, want prefix %d (was %d)", seq, last, ok, prefix, was)
+		}
+		if w.inFlight() != added-int(prefix) {
+			t.Fatalf("ack %d: %d in flight, want %d", seq, w.inFlight(), added-int(prefix))
+		}
 	}
 }

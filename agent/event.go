@@ -237,3 +237,29 @@ func appendValid(out, line []byte) []byte {
 	}
 	return out
 }
+
+// stampCache formats @timestamp values, the date and time of day once per
+// second: consecutive events mostly fall in the same second.
+type stampCache struct {
+	sec    int64
+	valid  bool
+	prefix []byte // "2006-01-02T15:04:05" of sec
+}
+
+// append appends t in UTC as "2006-01-02T15:04:05.000Z".
+func (c *stampCache) append(b []byte, t time.Time) []byte {
+	// The Unix seconds of 0000-01-01 and 10000-01-01: a year of other
+	// than 4 digits is formatted as the time package does it.
+	const first, end = -62167219200, 253402300800
+	t = t.UTC()
+	sec := t.Unix()
+	if sec < first || sec >= end {
+		return t.AppendFormat(b, "2006-01-02T15:04:05.000Z07:00")
+	}
+	if !c.valid || sec != c.sec {
+		c.sec, c.valid = sec, true
+		c.prefix = t.AppendFormat(c.prefix[:0], "2006-01-02T15:04:05")
+	}
+	ms := t.Nanosecond() / 1e6
+	return append(append(b, c.prefix...), '.', byte('0'+ms/100), byte('0'+ms/10%10), byte('0'+ms%10), 'Z')
+}

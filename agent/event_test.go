@@ -63,3 +63,19 @@ func BenchmarkEncode(b *testing.B) {
 		}
 	}
 }
+
+func TestStampCache(t *testing.T) {
+	var c stampCache
+	for _, tm := range []time.Time{
+		time.Date(2026, 12, 4, 5, 0, 0, 0, time.UTC), time.Date(2026, 12, 4, 5, 0, 0, 999999999, time.UTC),
+		time.Date(2026, 12, 4, 5, 0, 0, 1e6, time.FixedZone("X", 3600)), time.Date(2026, 12, 4, 5, 0, 1, 120e6, time.UTC),
+		time.Date(1969, 12, 31, 23, 59, 59, 5e8, time.UTC), time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(-1, 12, 31, 23, 59, 59, 0, time.UTC), time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC),
+		time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC), {}, time.Unix(0, 0),
+	} {
+		want := tm.UTC().AppendFormat(nil, "2006-01-02T15:04:05.000Z07:00")
+		if got := c.append(nil, tm); string(got) != string(want) {
+			t.Errorf("%v: %s, want %s", tm, got, want)
+		}
+	}
+}

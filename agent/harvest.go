@@ -52,7 +52,7 @@ func (fr *fileReader) countMetrics() {
 }
 
 func (in *input) newFileReader(path string, tr *tracker) *fileReader {
-	fr := &fileReader{in: in, path: path, tr: tr, enc: newEncoder(in, path)}
+	fr := &fileReader{in: in, path: path, tr: tr, enc: newEncoder(in, path), slab: slab{free: in.freeChunks()}}
 	fr.resetParsers()
 	return fr
 }

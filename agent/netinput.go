@@ -37,6 +37,8 @@ type syslogInput struct {
 	parser  *syslog.Parser
 	enc     []byte
 	id      []byte
+	stamp   stampCache
+	fields  syslogFieldsCache
 	slab    slab
 	stopped chan struct{} // closed when Run's ctx ends: queue appends give up
 
@@ -59,7 +61,7 @@ func newSyslogInput(base *input, dir string, maxBytes int64, ts *trackers) (*sys
 	pending, end := sp.Stats()
 	tr := &tracker{acked: end - pending, inst: sp.Instance(), onAck: sp.Ack, kick: ts.kick}
 	return &syslogInput{base: base, spool: sp, tr: tr, parser: syslog.NewParser(base.cfg.format, base.cfg.location),
-		stopped: make(chan struct{}), conns: map[net.Conn]struct{}{}}, nil
+		slab: slab{free: base.freeChunks()}, stopped: make(chan struct{}), conns: map[net.Conn]struct{}{}}, nil
 }
 
 // Run listens and ships until ctx ends.
@@ -143,13 +145,15 @@ func appendQueued(dst []byte, at time.Time, from string, truncated bool, msg []b
 	return append(dst, msg...)
 }
 
-func readQueued(rec []byte) (at time.Time, from string, truncated bool, msg []byte, err error) {
+// readQueued reads a record of appendQueued; from and msg are parts of
+// rec.
+func readQueued(rec []byte) (at time.Time, from []byte, truncated bool, msg []byte, err error) {
 	if len(rec) < 10 || len(rec) < 10+int(rec[9]) {
-		return time.Time{}, "", false, nil, errors.New("a disk queue record too short")
+		return time.Time{}, nil, false, nil, errors.New("a disk queue record too short")
 	}
 	at = time.Unix(0, int64(binary.BigEndian.Uint64(rec)))
 	n := int(rec[9])
-	return at, string(rec[10 : 10+n]), rec[8]&1 != 0, rec[10+n:], nil
+	return at, rec[10 : 10+n], rec[8]&1 != 0, rec[10+n:], nil
 }
 
 func (si *syslogInput) serveTCP(l net.Listener, cfg *NetConfig, wg *sync.WaitGroup) {
@@ -197,11 +201,11 @@ func (si *syslogInput) serveTCP(l net.Listener, cfg *NetConfig, wg *sync.WaitGro
 func (si *syslogInput) serveConn(c net.Conn, cfg *NetConfig) {
 	q := &connQueue{si: si}
 	from := c.RemoteAddr().String()
-	fr := syslog.NewFramer(flushingReader{deadlineReader{c, cfg.Timeout}, q.flush}, cfg.framing, cfg.LineDelimiter[0], int(cfg.MaxMessageSize))
+	fr := syslog.NewFramer(queueingReader{&deadlineReader{c: c, timeout: cfg.Timeout}, q}, cfg.framing, cfg.LineDelimiter[0], int(cfg.MaxMessageSize))
 	for {
 		msg, cut, err := fr.Next()
 		if err == nil {
-			q.add(time.Now(), from, cut, msg)
+			q.add(q.now, from, cut, msg)
 			continue
 		}
 		if ferr := q.flush(); ferr != nil {
@@ -218,15 +222,24 @@ func (si *syslogInput) serveConn(c net.Conn, cfg *NetConfig) {
 }
 
 // deadlineReader reads from a connection that is closed once silent for
-// timeout (Filebeat's timeout).
+// timeout (Filebeat's timeout). The deadline is set a little past the
+// timeout (by timeout/64) and moved on only once that margin is used up,
+// not at every read (setting it was 3 % of a busy input's CPU): a silent
+// connection is closed between timeout and timeout + timeout/64 after its
+// last bytes, never before.
 type deadlineReader struct {
 	c       net.Conn
 	timeout time.Duration
+	setAt   time.Time // when the deadline was last set
 }
 
-func (r deadlineReader) Read(p []byte) (int, error) {
+func (r *deadlineReader) Read(p []byte) (int, error) {
 	if r.timeout > 0 {
-		_ = r.c.SetReadDeadline(time.Now().Add(r.timeout))
+		slack := r.timeout / 64
+		if now := time.Now(); r.setAt.IsZero() || now.Sub(r.setAt) > slack {
+			r.setAt = now
+			_ = r.c.SetReadDeadline(now.Add(r.timeout + slack))
+		}
 	}
 	return r.c.Read(p)
 }
@@ -246,8 +259,8 @@ func (si *syslogInput) ship(ctx context.Context) error {
 			tok.ack()
 			continue
 		}
-		m := si.parser.Parse(raw)
-		msg := message{text: []byte(m.Text), at: at, end: r.End}
+		m := si.parser.Parse(raw) // parts of raw: used before the next record
+		msg := message{text: m.Text, at: at, end: r.End}
 		if cut {
 			msg.flag("truncated")
 		}
@@ -258,7 +271,7 @@ func (si *syslogInput) ship(ctx context.Context) error {
 		}
 		if in.staticTopic == "" || in.out.cfg.key != nil {
 			// Only a topic or key format looks fields up.
-			msg.fields = map[string]any{"log": map[string]any{"syslog": m.Fields(), "source": map[string]any{"address": from}}}
+			msg.fields = map[string]any{"log": map[string]any{"syslog": m.Fields(), "source": map[string]any{"address": string(from)}}}
 		}
 		ts := at
 		if !m.Timestamp.IsZero() {
@@ -283,16 +296,16 @@ func (si *syslogInput) ship(ctx context.Context) error {
 // appendEvent writes a syslog event: @timestamp, message, log (syslog
 // and source), flags, an error when the message did not parse, then the
 // input's tail as a file event's.
-func (si *syslogInput) appendEvent(b []byte, m *message, ts time.Time, sm *syslog.Message, from string) []byte {
+func (si *syslogInput) appendEvent(b []byte, m *message, ts time.Time, sm *syslog.Message, from []byte) []byte {
 	in := si.base
 	b = append(b, `{"@timestamp":"`...)
-	b = ts.UTC().AppendFormat(b, "2006-01-02T15:04:05.000Z07:00")
+	b = si.stamp.append(b, ts)
 	b = append(b, `","message":`...)
 	b = appendString(b, m.text)
 	b = append(b, `,"log":{"syslog":`...)
-	b = appendSyslogFields(b, sm)
+	b = si.fields.append(b, sm)
 	b = append(b, `,"source":{"address":`...)
-	b = appendString(b, []byte(from))
+	b = appendString(b, from)
 	b = append(b, '}')
 	if len(m.flags) > 0 {
 		b = append(b, `,"flags":[`...)

@@ -21,6 +21,7 @@ import (
 type output struct {
 	cl      *kgo.Client
 	promise func(*kgo.Record, error) // o.done, made once
+	free    *freeList                // the slabs' chunks free to be used again
 	cfg     *KafkaConfig
 	log     *slog.Logger
 	metrics *agentMetrics
@@ -77,7 +78,7 @@ func newOutput(k *KafkaConfig, queue int, log *slog.Logger, m *agentMetrics) (*o
 	if err != nil {
 		return nil, fmt.Errorf("agent: output.kafka: %w", err)
 	}
-	o := &output{cl: cl, cfg: k, log: log, metrics: m}
+	o := &output{cl: cl, cfg: k, log: log, metrics: m, free: newFreeList()}
 	o.promise = o.done
 	return o, nil
 }
@@ -90,11 +91,22 @@ func (o *output) publish(rec *kgo.Record) {
 	o.cl.Produce(rec.Context, rec, o.promise)
 }
 
+// freeChunks is the free list of the slabs of in's events (nil without an
+// output, in tests).
+func (in *input) freeChunks() *freeList {
+	if in.out == nil {
+		return nil
+	}
+	return in.out.free
+}
+
 // done is the promise of every record.
 func (o *output) done(r *kgo.Record, err error) {
+	a := r.Context.(*ackContext)
 	if o.settled(r, err) {
-		r.Context.(*ackContext).tok.ack()
+		a.tok.ack()
 	}
+	a.settle() // the record's memory may be reused from here on
 }
 
 // settled counts and logs the outcome of producing r and reports whether

@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"bytes"
 	"encoding/json"
 	"strconv"
 	"unicode/utf8"
@@ -15,59 +16,99 @@ import (
 // as json.Marshal does; structured data, rare in RFC 5424 messages and
 // absent from RFC 3164 ones, still goes through json.Marshal.
 func appendSyslogFields(b []byte, m *syslog.Message) []byte {
+	// Keys in sorted order; each but the first after a comma. The
+	// facility and severity names are plain ASCII: no escaping.
 	b = append(b, '{')
-	first := true
-	key := func(k string) {
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
-		b = append(b, '"')
-		b = append(b, k...)
-		b = append(b, `":`...)
-	}
-	str := func(k, v string) {
-		if v != "" {
-			key(k)
-			if utf8.ValidString(v) {
-				b = appendString(b, []byte(v))
-			} else {
-				b = appendString(b, appendValid(nil, []byte(v)))
-			}
-		}
-	}
-	codeName := func(k string, code int, name string) {
-		key(k)
-		b = append(b, `{"code":`...)
-		b = strconv.AppendInt(b, int64(code), 10)
-		b = append(b, `,"name":`...)
-		b = appendString(b, []byte(name))
-		b = append(b, '}')
-	}
-	str("appname", m.Appname)
+	sep := false
+	b, sep = appendSyslogStr(b, sep, `"appname":`, m.Appname)
 	if m.Priority >= 0 {
-		codeName("facility", m.Priority/8, m.FacilityName())
+		b = appendSep(b, sep)
+		sep = true
+		b = append(b, `"facility":{"code":`...)
+		b = strconv.AppendInt(b, int64(m.Priority/8), 10)
+		b = append(b, `,"name":"`...)
+		b = append(b, m.FacilityName()...)
+		b = append(b, `"}`...)
 	}
-	str("hostname", m.Hostname)
-	str("msgid", m.MsgID)
+	b, sep = appendSyslogStr(b, sep, `"hostname":`, m.Hostname)
+	b, sep = appendSyslogStr(b, sep, `"msgid":`, m.MsgID)
 	if m.Priority >= 0 {
-		key("priority")
+		b = appendSep(b, sep)
+		b = append(b, `"priority":`...)
 		b = strconv.AppendInt(b, int64(m.Priority), 10)
 	}
-	str("procid", m.ProcID)
+	b, sep = appendSyslogStr(b, sep, `"procid":`, m.ProcID)
 	if m.Priority >= 0 {
-		codeName("severity", m.Priority%8, m.SeverityName())
+		b = appendSep(b, sep)
+		b = append(b, `"severity":{"code":`...)
+		b = strconv.AppendInt(b, int64(m.Priority%8), 10)
+		b = append(b, `,"name":"`...)
+		b = append(b, m.SeverityName()...)
+		b = append(b, `"}`...)
 	}
 	if len(m.StructuredData) > 0 {
-		key("structured_data")
+		b = appendSep(b, sep)
+		sep = true
+		b = append(b, `"structured_data":`...)
 		sd, _ := json.Marshal(m.StructuredData) // maps of strings: always encodable
 		b = append(b, sd...)
 	}
 	if m.Version > 0 {
-		key("version")
-		b = append(b, '"')
+		b = appendSep(b, sep)
+		b = append(b, `"version":"`...)
 		b = strconv.AppendInt(b, int64(m.Version), 10)
 		b = append(b, '"')
 	}
 	return append(b, '}')
+}
+
+// appendSep appends the comma before a key that is not the first.
+func appendSep(b []byte, sep bool) []byte {
+	if sep {
+		return append(b, ',')
+	}
+	return b
+}
+
+// appendSyslogStr appends the key (quoted, with its colon) and the string
+// v unless v is empty; invalid UTF-8 in v is replaced, as json.Marshal
+// does. It returns whether a key is written now.
+func appendSyslogStr(b []byte, sep bool, key string, v []byte) ([]byte, bool) {
+	if len(v) == 0 {
+		return b, sep
+	}
+	b = append(appendSep(b, sep), key...)
+	if utf8.Valid(v) {
+		return appendString(b, v), true
+	}
+	return appendString(b, appendValid(nil, v)), true
+}
+
+// syslogFieldsCache keeps the log.syslog object of the last message
+// without structured data: a sender's messages mostly share their
+// priority, host, tag and process, so the object is written once and
+// copied while they do.
+type syslogFieldsCache struct {
+	valid                 bool
+	pri, ver              int
+	host, app, pid, msgid []byte
+	json                  []byte
+}
+
+// append appends the log.syslog object of m, as appendSyslogFields.
+func (c *syslogFieldsCache) append(b []byte, m *syslog.Message) []byte {
+	if len(m.StructuredData) > 0 {
+		return appendSyslogFields(b, m)
+	}
+	if c.valid && c.pri == m.Priority && c.ver == m.Version && bytes.Equal(c.host, m.Hostname) &&
+		bytes.Equal(c.app, m.Appname) && bytes.Equal(c.pid, m.ProcID) && bytes.Equal(c.msgid, m.MsgID) {
+		return append(b, c.json...)
+	}
+	start := len(b)
+	b = appendSyslogFields(b, m)
+	c.valid, c.pri, c.ver = true, m.Priority, m.Version
+	c.host, c.app = append(c.host[:0], m.Hostname...), append(c.app[:0], m.Appname...)
+	c.pid, c.msgid = append(c.pid[:0], m.ProcID...), append(c.msgid[:0], m.MsgID...)
+	c.json = append(c.json[:0], b[start:]...)
+	return b
 }

@@ -65,3 +65,38 @@ func FuzzSyslogFields(f *testing.F) {
 	}
 	f.Fuzz(checkSyslogFields)
 }
+
+// TestSyslogFieldsCache: the cached log.syslog object is what
+// appendSyslogFields writes, whatever message came before.
+func TestSyslogFieldsCache(t *testing.T) {
+	var c syslogFieldsCache
+	p := syslog.NewParser(syslog.AutoFormat, time.UTC)
+	for _, a := range syslogFieldsSeeds {
+		for _, b := range append(syslogFieldsSeeds, "<13>Dec  4 05:00:00 abench app[124]: x", "<14>Dec  4 05:00:00 abench app[123]: x") {
+			for _, raw := range []string{a, b, b} {
+				m := p.Parse([]byte(raw))
+				if got, want := c.append([]byte("x"), &m), appendSyslogFields([]byte("x"), &m); string(got) != string(want) {
+					t.Fatalf("%q after %q: %s, want %s", raw, a, got, want)
+				}
+			}
+		}
+	}
+}
+
+func BenchmarkSyslogFields(b *testing.B) {
+	m := syslog.NewParser(syslog.RFC3164, time.UTC).Parse([]byte(syslogFieldsSeeds[0]))
+	var buf []byte
+	b.Run("write", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			buf = appendSyslogFields(buf[:0], &m)
+		}
+	})
+	b.Run("cached", func(b *testing.B) {
+		b.ReportAllocs()
+		var c syslogFieldsCache
+		for b.Loop() {
+			buf = c.append(buf[:0], &m)
+		}
+	})
+}

@@ -41,7 +41,8 @@ func (q *queueRecords) reset() { q.buf, q.ends = q.buf[:0], q.ends[:0] }
 // the next read.
 type connQueue struct {
 	queueRecords
-	si *syslogInput
+	si  *syslogInput
+	now time.Time // when the last read returned
 }
 
 // flush appends the gathered records to the queue, waiting while it is
@@ -58,15 +59,22 @@ func (q *connQueue) flush() error {
 	return nil
 }
 
-// flushingReader calls flush before each read.
-type flushingReader struct {
-	r     io.Reader
-	flush func() error
+// queueingReader reads a connection for its connQueue: it flushes the
+// queue before each read, and notes when the bytes of each read arrived
+// (the arrival time of the messages they end: one clock reading per read,
+// not per message).
+type queueingReader struct {
+	r io.Reader
+	q *connQueue
 }
 
-func (f flushingReader) Read(p []byte) (int, error) {
-	if err := f.flush(); err != nil {
+func (f queueingReader) Read(p []byte) (int, error) {
+	if err := f.q.flush(); err != nil {
 		return 0, err
 	}
-	return f.r.Read(p)
+	n, err := f.r.Read(p)
+	if n > 0 {
+		f.q.now = time.Now()
+	}
+	return n, err
 }

@@ -111,7 +111,7 @@ func TestSyslogUDPBatches(t *testing.T) {
 			t.Fatalf("record %d of %d: %v", i, len(wants), err)
 		}
 		_, from, cut, msg, err := readQueued(rec.Payload)
-		if err != nil || string(msg) != w.msg || cut != w.cut || from != sender.LocalAddr().String() {
+		if err != nil || string(msg) != w.msg || cut != w.cut || string(from) != sender.LocalAddr().String() {
 			t.Fatalf("record %d: %q cut %v from %s (%v); want %q cut %v from %s", i, msg, cut, from, err, w.msg, w.cut, sender.LocalAddr())
 		}
 	}
@@ -239,7 +239,7 @@ func TestSyslogUDPv6(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, from, _, msg, err := readQueued(rec.Payload)
-		if err != nil || string(msg) != fmt.Sprintf("<13>v6 %d", i) || from != sender.LocalAddr().String() {
+		if err != nil || string(msg) != fmt.Sprintf("<13>v6 %d", i) || string(from) != sender.LocalAddr().String() {
 			t.Fatalf("record %d: %q from %s (%v), want from %s", i, msg, from, err, sender.LocalAddr())
 		}
 	}

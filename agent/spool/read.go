@@ -31,13 +31,12 @@ func recoverSegment(path string, maxRecord int) (size, dropped int64, err error)
 	br := bufio.NewReaderSize(f, 64<<10)
 	var buf []byte
 	for {
-		payload, n, err := readRecord(br, buf, maxRecord)
+		_, n, err := readRecord(br, &buf, maxRecord)
 		if err != nil && (!errors.Is(err, errBadRecord) || n == 0) {
 			break // the end, a record cut short, or a length that cannot be right
 		}
 		// A whole record whose checksum does not match stays: the disk
 		// changed it, and the reader skips it and counts it.
-		buf = payload[:0]
 		size += n
 	}
 	if size < st.Size() {
@@ -54,17 +53,17 @@ func crcOf(b []byte) uint32 { return crc32.Checksum(b, crcTable) }
 // does not match.
 var errBadRecord = errors.New("spool: bad record")
 
-// readRecord reads one record from r into buf (grown as needed) and
-// returns its payload and the record's size. A length over maxRecord is
-// refused before anything is allocated for it.
-func readRecord(r io.Reader, buf []byte, maxRecord int) ([]byte, int64, error) {
-	// The header is read into buf (an array here would escape to the
-	// heap through r: an allocation per record).
-	if cap(buf) < headerLen {
-		buf = make([]byte, headerLen, 256)
-	}
-	h := buf[:headerLen]
-	if _, err := io.ReadFull(r, h); err != nil {
+// readRecord reads one record from r and returns its payload and the
+// record's size. The payload is a slice of r's buffer (valid until r is
+// read again), or of *buf (grown as needed) for a record longer than r's
+// buffer. A length over maxRecord is refused before anything is allocated
+// for it.
+func readRecord(r *bufio.Reader, buf *[]byte, maxRecord int) ([]byte, int64, error) {
+	h, err := r.Peek(headerLen)
+	if err != nil {
+		if len(h) > 0 && errors.Is(err, io.EOF) {
+			err = io.ErrUnexpectedEOF
+		}
 		return nil, 0, err
 	}
 	n, sum := getUint32(h[0:4]), getUint32(h[4:8])
@@ -73,20 +72,29 @@ func readRecord(r io.Reader, buf []byte, maxRecord int) ([]byte, int64, error) {
 		// extended by a crash before its blocks were written.
 		return nil, 0, fmt.Errorf("%w: length %d (1 to %d)", errBadRecord, n, maxRecord)
 	}
-	if cap(buf) < int(n) {
-		buf = make([]byte, n)
+	_, _ = r.Discard(headerLen) // peeked: cannot fail
+	var payload []byte
+	if int(n) <= r.Size() {
+		if payload, err = r.Peek(int(n)); err == nil {
+			_, _ = r.Discard(int(n))
+		}
+	} else {
+		if cap(*buf) < int(n) {
+			*buf = make([]byte, n)
+		}
+		payload = (*buf)[:n]
+		_, err = io.ReadFull(r, payload)
 	}
-	buf = buf[:n]
-	if _, err := io.ReadFull(r, buf); err != nil {
+	if err != nil {
 		if errors.Is(err, io.EOF) {
 			err = io.ErrUnexpectedEOF
 		}
 		return nil, 0, err
 	}
-	if crcOf(buf) != sum {
-		return buf, int64(headerLen) + int64(n), errBadRecord
+	if crcOf(payload) != sum {
+		return payload, int64(headerLen) + int64(n), errBadRecord
 	}
-	return buf, int64(headerLen) + int64(n), nil
+	return payload, int64(headerLen) + int64(n), nil
 }
 
 // reader is the spool's one reader: its position and open segment.
@@ -144,14 +152,12 @@ func (s *Spool) Next(done <-chan struct{}) (Record, error) {
 			rd.pos = segEnd
 			continue
 		}
-		payload, n, err := readRecord(rd.br, rd.buf, s.opts.MaxRecordBytes)
+		payload, n, err := readRecord(rd.br, &rd.buf, s.opts.MaxRecordBytes)
 		switch {
 		case err == nil:
-			rd.buf = payload[:0]
 			rd.pos += n
 			return Record{Payload: payload, End: rd.pos}, nil
 		case errors.Is(err, errBadRecord) && n > 0:
-			rd.buf = payload[:0]
 			rd.pos += n // a checksum that does not match: skip the record
 			rd.skipped.Add(1)
 		default:

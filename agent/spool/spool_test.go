@@ -245,3 +245,35 @@ func TestNextWaits(t *testing.T) {
 		t.Fatalf("Next told to stop on an empty queue: %v", err)
 	}
 }
+
+// TestRecordsLongerThanTheReadBuffer: a record longer than the reader's
+// buffer (64 KiB) is read whole, between short ones, also after a reopen
+// (whose recovery reads every record too).
+func TestRecordsLongerThanTheReadBuffer(t *testing.T) {
+	dir := t.TempDir()
+	o := Options{Dir: dir, MaxRecordBytes: 300 << 10}
+	var recs [][]byte
+	for i := range 6 {
+		n := 10 + i
+		if i%2 == 1 {
+			n = (100 << 10) * i / 2
+		}
+		recs = append(recs, bytes.Repeat([]byte{byte('a' + i)}, n))
+	}
+	s := open(t, o)
+	for _, r := range recs {
+		if _, err := s.Append(nil, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check := func(s *Spool) {
+		for i, want := range recs {
+			if r := next(t, s); !bytes.Equal(r.Payload, want) {
+				t.Fatalf("record %d: %d bytes, want %d", i, len(r.Payload), len(want))
+			}
+		}
+	}
+	check(s)
+	s.Close()
+	check(open(t, o))
+}

@@ -1,8 +1,9 @@
 // Package syslog holds what the agent's syslog input does with bytes from
 // the network: cutting a TCP stream into messages (RFC 6587's two
-// framings) and parsing a message (RFC 3164 or RFC 5424, through
-// github.com/leodido/go-syslog) into the fields Filebeat's syslog input
-// gives its events.
+// framings) and parsing a message (RFC 3164 or RFC 5424: the common
+// shapes by hand, without allocating, the rest through
+// github.com/leodido/go-syslog; see fast.go) into the fields Filebeat's
+// syslog input gives its events.
 //
 // The framing is written here rather than taken from go-syslog's
 // octetcounting and nontransparent parsers because the input stores each
@@ -126,9 +127,14 @@ func (f *Framer) counted() ([]byte, bool, error) {
 func (f *Framer) delimited() ([]byte, bool, error) {
 	f.buf = f.buf[:0]
 	over := false // bytes past the maximum were dropped
-	for {
+	for first := true; ; first = false {
 		chunk, err := f.r.ReadSlice(f.delim)
 		found := err == nil
+		if first && found && len(chunk)-1 <= f.max {
+			// The whole message is in the reader's buffer: no copy (it
+			// stays valid until the next read, so until the next Next).
+			return trimDelim(chunk[:len(chunk)-1], f.delim), false, nil
+		}
 		if found {
 			chunk = chunk[:len(chunk)-1]
 		}
@@ -139,11 +145,10 @@ func (f *Framer) delimited() ([]byte, bool, error) {
 		f.buf = append(f.buf, chunk...)
 		switch {
 		case found:
-			msg := f.buf
-			if f.delim == '\n' && !over && len(msg) > 0 && msg[len(msg)-1] == '\r' {
-				msg = msg[:len(msg)-1]
+			if over {
+				return f.buf, over, nil
 			}
-			return msg, over, nil
+			return trimDelim(f.buf, f.delim), over, nil
 		case err == bufio.ErrBufferFull:
 			continue
 		case err == io.EOF && len(f.buf) > 0:
@@ -152,6 +157,14 @@ func (f *Framer) delimited() ([]byte, bool, error) {
 			return nil, false, err
 		}
 	}
+}
+
+// trimDelim drops the \r of a message ended by \r\n.
+func trimDelim(msg []byte, delim byte) []byte {
+	if delim == '\n' && len(msg) > 0 && msg[len(msg)-1] == '\r' {
+		return msg[:len(msg)-1]
+	}
+	return msg
 }
 
 func unexpected(err error) error {

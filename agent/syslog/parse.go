@@ -35,47 +35,84 @@ func ParseFormat(s string) (Format, error) {
 
 // Parser parses messages of one format; it is used by one goroutine.
 type Parser struct {
-	m gosyslog.Machine
+	format Format
+	year   int            // of RFC 3164 timestamps
+	loc    *time.Location // of RFC 3164 timestamps
+	m      gosyslog.Machine
+
+	lastDay      int   // month<<5 | day of the last RFC 3164 timestamp, or 0
+	lastMidnight int64 // its start in Unix seconds
 }
 
 // NewParser makes a parser; RFC 3164 timestamps, which carry neither year
-// nor zone, are read in loc (Filebeat's timezone key) and the current
-// year.
+// nor zone, are given the current year and expressed in loc (Filebeat's
+// timezone key). As go-syslog does it (rfc3164.WithTimezone), the clock
+// time is read as UTC: loc changes the zone the instant is shown in, not
+// the instant.
 func NewParser(f Format, loc *time.Location) *Parser {
-	opts3164 := []gosyslog.MachineOption{rfc3164.WithYear(rfc3164.CurrentYear{}), rfc3164.WithTimezone(loc),
+	p := &Parser{format: f, year: time.Now().Year(), loc: loc}
+	opts3164 := []gosyslog.MachineOption{rfc3164.WithYear(rfc3164.Year{YYYY: p.year}), rfc3164.WithTimezone(loc),
 		rfc3164.WithRFC3339(), rfc3164.WithBestEffort()}
 	switch f {
 	case RFC5424:
-		return &Parser{m: rfc5424.NewMachine(rfc5424.WithBestEffort())}
+		p.m = rfc5424.NewMachine(rfc5424.WithBestEffort())
 	case AutoFormat:
-		return &Parser{m: auto.NewMachine(auto.WithRFC3164Options(opts3164...), auto.WithRFC5424Options(rfc5424.WithBestEffort()))}
+		p.m = auto.NewMachine(auto.WithRFC3164Options(opts3164...), auto.WithRFC5424Options(rfc5424.WithBestEffort()))
+	default:
+		p.m = rfc3164.NewMachine(opts3164...)
 	}
-	return &Parser{m: rfc3164.NewMachine(opts3164...)}
+	return p
 }
 
 // Message is what a syslog message says, in the names of Filebeat's
-// events (log.syslog.*). Optional parts are zero when absent.
+// events (log.syslog.*). Optional parts are empty when absent. The byte
+// slices may be parts of the parsed message: they are valid as long as
+// its bytes are.
 type Message struct {
 	Priority       int // -1: none
 	Timestamp      time.Time
-	Hostname       string
-	Appname        string
-	ProcID         string
-	MsgID          string
+	Hostname       []byte
+	Appname        []byte
+	ProcID         []byte
+	MsgID          []byte
 	Version        int // RFC 5424's; 0 for RFC 3164
 	StructuredData map[string]map[string]string
-	Text           string // the message proper
+	Text           []byte // the message proper
 	Err            error  // set when the message did not parse: Text is then all of it
 }
 
 // Parse parses raw. A message that does not parse keeps its bytes whole
 // as Text, with Err saying why (Filebeat ships it too, with an error
-// field).
+// field). The common shapes are read without allocating (fast.go); the
+// rest by go-syslog.
 func (p *Parser) Parse(raw []byte) Message {
+	var m Message
+	switch p.format {
+	case RFC3164:
+		if p.parse3164(raw, &m) {
+			return m
+		}
+	case RFC5424:
+		if parse5424(raw, &m) {
+			return m
+		}
+	case AutoFormat:
+		// As go-syslog's auto.detect: a version (1 to 3 digits, then a
+		// space) after the priority is RFC 5424, a letter or a year RFC
+		// 3164; the parsers take nothing else.
+		if parse5424(raw, &m) || p.parse3164(raw, &m) {
+			return m
+		}
+	}
+	return p.parseSlow(raw)
+}
+
+// parseSlow parses raw with go-syslog.
+func (p *Parser) parseSlow(raw []byte) Message {
 	m, err := p.m.Parse(raw)
 	out := Message{Priority: -1}
 	if m == nil {
-		out.Text, out.Err = string(raw), errOr(err)
+		out.Text, out.Err = raw, errOr(err)
 		return out
 	}
 	var base *gosyslog.Base
@@ -89,7 +126,7 @@ func (p *Parser) Parse(raw []byte) Message {
 			out.StructuredData = *v.StructuredData
 		}
 	default:
-		out.Text, out.Err = string(raw), fmt.Errorf("syslog: a message of type %T", m)
+		out.Text, out.Err = raw, fmt.Errorf("syslog: a message of type %T", m)
 		return out
 	}
 	if base.Priority != nil {
@@ -98,15 +135,15 @@ func (p *Parser) Parse(raw []byte) Message {
 	if base.Timestamp != nil {
 		out.Timestamp = *base.Timestamp
 	}
-	out.Hostname = deref(base.Hostname)
-	out.Appname = deref(base.Appname)
-	out.ProcID = deref(base.ProcID)
-	out.MsgID = deref(base.MsgID)
-	out.Text = deref(base.Message)
+	out.Hostname = bytesOf(base.Hostname)
+	out.Appname = bytesOf(base.Appname)
+	out.ProcID = bytesOf(base.ProcID)
+	out.MsgID = bytesOf(base.MsgID)
+	out.Text = bytesOf(base.Message)
 	if err != nil {
 		// Best effort: what parsed is kept, the rest of the line is lost
 		// to the parser, so the message keeps the whole line.
-		out.Text, out.Err = string(raw), err
+		out.Text, out.Err = raw, err
 	}
 	return out
 }
@@ -118,11 +155,11 @@ func errOr(err error) error {
 	return err
 }
 
-func deref(s *string) string {
+func bytesOf(s *string) []byte {
 	if s == nil {
-		return ""
+		return nil
 	}
-	return *s
+	return []byte(*s)
 }
 
 var facilities = [...]string{"kernel", "user-level", "mail", "system", "security/authorization", "syslogd",
@@ -141,9 +178,9 @@ func (m *Message) Fields() map[string]any {
 		f["facility"] = map[string]any{"code": fac, "name": m.FacilityName()}
 		f["severity"] = map[string]any{"code": sev, "name": m.SeverityName()}
 	}
-	for k, v := range map[string]string{"hostname": m.Hostname, "appname": m.Appname, "procid": m.ProcID, "msgid": m.MsgID} {
-		if v != "" {
-			f[k] = v
+	for k, v := range map[string][]byte{"hostname": m.Hostname, "appname": m.Appname, "procid": m.ProcID, "msgid": m.MsgID} {
+		if len(v) > 0 {
+			f[k] = string(v)
 		}
 	}
 	if m.Version > 0 {

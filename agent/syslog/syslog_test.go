@@ -64,8 +64,8 @@ func TestParse(t *testing.T) {
 	utc := time.UTC
 	year := time.Now().Year()
 	m := NewParser(RFC3164, utc).Parse([]byte("<34>Oct 11 22:14:15 mymachine su[230]: 'su root' failed for lonvick on /dev/pts/8"))
-	if m.Err != nil || m.Priority != 34 || m.Hostname != "mymachine" || m.Appname != "su" || m.ProcID != "230" ||
-		m.Text != "'su root' failed for lonvick on /dev/pts/8" || !m.Timestamp.Equal(time.Date(year, 10, 11, 22, 14, 15, 0, utc)) {
+	if m.Err != nil || m.Priority != 34 || string(m.Hostname) != "mymachine" || string(m.Appname) != "su" || string(m.ProcID) != "230" ||
+		string(m.Text) != "'su root' failed for lonvick on /dev/pts/8" || !m.Timestamp.Equal(time.Date(year, 10, 11, 22, 14, 15, 0, utc)) {
 		t.Fatalf("rfc3164: %+v", m)
 	}
 	f := m.Fields()
@@ -74,22 +74,22 @@ func TestParse(t *testing.T) {
 	}
 
 	m = NewParser(RFC5424, utc).Parse([]byte(`<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog - ID47 [exampleSDID@32473 iut="3" eventSource="Application"] An application event`))
-	if m.Err != nil || m.Priority != 165 || m.Version != 1 || m.Appname != "evntslog" || m.ProcID != "" || m.MsgID != "ID47" ||
-		m.StructuredData["exampleSDID@32473"]["eventSource"] != "Application" || m.Text != "An application event" ||
+	if m.Err != nil || m.Priority != 165 || m.Version != 1 || string(m.Appname) != "evntslog" || len(m.ProcID) != 0 || string(m.MsgID) != "ID47" ||
+		m.StructuredData["exampleSDID@32473"]["eventSource"] != "Application" || string(m.Text) != "An application event" ||
 		!m.Timestamp.Equal(time.Date(2003, 10, 11, 22, 14, 15, 3e6, utc)) {
 		t.Fatalf("rfc5424: %+v", m)
 	}
 
 	auto := NewParser(AutoFormat, utc)
-	if m := auto.Parse([]byte(`<13>1 2003-10-11T22:14:15Z h a p m - five`)); m.Version != 1 || m.Text != "five" {
+	if m := auto.Parse([]byte(`<13>1 2003-10-11T22:14:15Z h a p m - five`)); m.Version != 1 || string(m.Text) != "five" {
 		t.Fatalf("auto, 5424: %+v", m)
 	}
-	if m := auto.Parse([]byte(`<13>Oct 11 22:14:15 h a: three`)); m.Version != 0 || m.Text != "three" || m.Appname != "a" {
+	if m := auto.Parse([]byte(`<13>Oct 11 22:14:15 h a: three`)); m.Version != 0 || string(m.Text) != "three" || string(m.Appname) != "a" {
 		t.Fatalf("auto, 3164: %+v", m)
 	}
 
 	raw := "not syslog at all"
-	if m := NewParser(RFC5424, utc).Parse([]byte(raw)); m.Err == nil || m.Text != raw || m.Priority != -1 {
+	if m := NewParser(RFC5424, utc).Parse([]byte(raw)); m.Err == nil || string(m.Text) != raw || m.Priority != -1 {
 		t.Fatalf("garbage: %+v", m)
 	}
 }
