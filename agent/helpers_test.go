@@ -12,6 +12,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
@@ -158,6 +159,13 @@ func startConsumer(t *testing.T, light bool, addr string, topics ...string) *con
 		for ctx.Err() == nil {
 			fs := cl.PollFetches(ctx)
 			fs.EachRecord(func(r *kgo.Record) {
+				if !utf8.Valid(r.Value) {
+					// Elasticsearch takes JSON only in UTF-8.
+					c.mu.Lock()
+					c.errs = append(c.errs, fmt.Errorf("an event that is not UTF-8: %q", r.Value))
+					c.mu.Unlock()
+					return
+				}
 				if light {
 					c.countLight(r)
 					return

@@ -9,6 +9,7 @@ import (
 	"net"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
@@ -36,6 +37,7 @@ type syslogInput struct {
 	tr      *tracker
 	parser  *syslog.Parser
 	enc     []byte
+	valid   []byte // the message text made valid UTF-8
 	id      []byte
 	stamp   stampCache
 	fields  syslogFieldsCache
@@ -260,7 +262,14 @@ func (si *syslogInput) ship(ctx context.Context) error {
 			continue
 		}
 		m := si.parser.Parse(raw) // parts of raw: used before the next record
-		msg := message{text: m.Text, at: at, end: r.End}
+		text := m.Text
+		if !utf8.Valid(text) {
+			// As a file line's: invalid UTF-8 becomes U+FFFD, so the
+			// event is valid JSON.
+			si.valid = appendValid(si.valid[:0], text)
+			text = si.valid
+		}
+		msg := message{text: text, at: at, end: r.End}
 		if cut {
 			msg.flag("truncated")
 		}

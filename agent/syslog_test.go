@@ -205,3 +205,49 @@ func TestSyslogKillNine(t *testing.T) {
 	}
 	t.Logf("%d lines sent twice (acknowledged after the disk queue's last commit), each with its _id", dups)
 }
+
+// TestSyslogInvalidUTF8: bytes that are not UTF-8 in a syslog message
+// (a Latin-1 sender, garbage) become U+FFFD in the event, as in a file
+// line's, so the event stays valid JSON in UTF-8; the rest of the text
+// is kept.
+func TestSyslogInvalidUTF8(t *testing.T) {
+	b := startBroker(t)
+	udp, tcp := testpeer.FreePort(t), testpeer.FreePort(t)
+	c := consume(t, b.Addr(), "syslog")
+	c.raw = true
+	startAgent(t, parseConfig(t, syslogYAML(t.TempDir(), b.Addr(), "syslog", udp, tcp)))
+	var conn net.Conn
+	await.Eventually(t, 30*time.Second, 20*time.Millisecond, func() error {
+		var err error
+		conn, err = net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", tcp))
+		return err
+	})
+	defer conn.Close()
+	msgs := []string{
+		"<13>Dec  4 05:00:00 host app[1]: tcp3164-0 caf\xe9 \xff\xfe end",
+		"<13>1 2024-12-04T05:00:00Z host app 1 - - tcp5424-0 \xc3\x28 end",
+	}
+	for _, m := range msgs {
+		if _, err := fmt.Fprintf(conn, "%d %s", len(m), m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	u, err := net.Dial("udp", fmt.Sprintf("127.0.0.1:%d", udp))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer u.Close()
+	if _, err := u.Write([]byte("<13>Dec  4 05:00:00 host app[1]: udp3164-0 \x80 end")); err != nil {
+		t.Fatal(err)
+	}
+	awaitDelivered(t, c, map[string]int{"tcp3164": 1, "tcp5424": 1, "udp3164": 1})
+	want := map[string]string{"tcp3164": "tcp3164-0 caf\uFFFD \uFFFD\uFFFD end", "tcp5424": "tcp5424-0 \uFFFD( end",
+		"udp3164": "udp3164-0 \uFFFD end"}
+	evs, _ := c.snapshot()
+	for _, e := range evs {
+		name := strings.SplitN(e.Message, "-", 2)[0]
+		if e.Message != want[name] {
+			t.Errorf("message %q, want %q", e.Message, want[name])
+		}
+	}
+}

@@ -20,8 +20,8 @@ import (
 // characters, structured data, a bad date) returns false and the message
 // goes to go-syslog, so results never differ from go-syslog's (the
 // differential fuzz target FuzzParseDifferential holds them to that;
-// the one documented difference is the location of a parsed timestamp,
-// not its instant).
+// the one documented difference is the location of an RFC 3339
+// timestamp, not its instant).
 
 // parsePri reads "<PRI>" as go-syslog's grammar takes it: 0, or 1 to 191
 // without leading zeros. It returns the priority and the bytes after '>'.
@@ -241,9 +241,9 @@ func monthOf(b []byte) int {
 var daysIn = [...]int{31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}
 
 // parseStamp reads "Mmm dd hh:mm:ss" (dd: a space and one digit, or two
-// digits not starting with 0) as go-syslog does: in UTC in the parser's
-// year (a February 29 of a year without one becomes March 1), then
-// expressed in the parser's location.
+// digits not starting with 0) as go-syslog does, in the parser's year (a
+// February 29 of a year without one becomes March 1), as a clock time of
+// the parser's location (wallClock).
 func (p *Parser) parseStamp(b []byte) (time.Time, bool) {
 	if len(b) < len(time.Stamp) || b[3] != ' ' || b[6] != ' ' {
 		return time.Time{}, false
@@ -267,11 +267,7 @@ func (p *Parser) parseStamp(b []byte) (time.Time, bool) {
 		// time.Date once per day seen: messages mostly come in order.
 		p.lastDay, p.lastMidnight = md, time.Date(p.year, time.Month(month), day, 0, 0, 0, 0, time.UTC).Unix()
 	}
-	t := time.Unix(p.lastMidnight+int64(h*3600+mi*60+s), 0).UTC()
-	if p.loc != nil {
-		t = t.In(p.loc)
-	}
-	return t, true
+	return p.wallClock(time.Unix(p.lastMidnight+int64(h*3600+mi*60+s), 0)), true
 }
 
 // parseClock reads "hh:mm:ss" (hours to 23, seconds to 59).

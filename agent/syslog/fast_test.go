@@ -141,14 +141,14 @@ func TestParseFast(t *testing.T) {
 		host, app, pid, msgid, text string
 	}{
 		{RFC3164, "<34>Oct 11 22:14:15 mymachine su: 'su root' failed for lonvick on /dev/pts/8", 34, 0,
-			time.Date(year, 10, 11, 22, 14, 15, 0, time.UTC), "mymachine", "su", "", "", "'su root' failed for lonvick on /dev/pts/8"},
-		{RFC3164, "<13>Dec  4 05:00:00 abench app[123]: seq=1 hello", 13, 0, time.Date(year, 12, 4, 5, 0, 0, 0, time.UTC),
+			time.Date(year, 10, 11, 22, 14, 15, 0, loc), "mymachine", "su", "", "", "'su root' failed for lonvick on /dev/pts/8"},
+		{RFC3164, "<13>Dec  4 05:00:00 abench app[123]: seq=1 hello", 13, 0, time.Date(year, 12, 4, 5, 0, 0, 0, loc),
 			"abench", "app", "123", "", "seq=1 hello"},
-		{RFC3164, "<13>Dec  4 05:00:00 abench last message repeated 5 times", 13, 0, time.Date(year, 12, 4, 5, 0, 0, 0, time.UTC),
+		{RFC3164, "<13>Dec  4 05:00:00 abench last message repeated 5 times", 13, 0, time.Date(year, 12, 4, 5, 0, 0, 0, loc),
 			"abench", "", "", "", "last message repeated 5 times"},
 		{AutoFormat, "<13>2024-12-04T05:00:00.123456+01:00 abench app[1]: x", 13, 0, time.Date(2024, 12, 4, 4, 0, 0, 123456000, time.UTC),
 			"abench", "app", "1", "", "x"},
-		{RFC3164, "<13>Feb 29 05:00:00 h a: x", 13, 0, time.Date(year, 2, 29, 5, 0, 0, 0, time.UTC), "h", "a", "", "", "x"},
+		{RFC3164, "<13>Feb 29 05:00:00 h a: x", 13, 0, time.Date(year, 2, 29, 5, 0, 0, 0, loc), "h", "a", "", "", "x"},
 		{RFC5424, "<165>1 2003-08-24T05:14:15.000003-07:00 192.0.2.1 myproc 8710 - - %% It's time to make the do-nuts.", 165, 1,
 			time.Date(2003, 8, 24, 12, 14, 15, 3000, time.UTC), "192.0.2.1", "myproc", "8710", "", "%% It's time to make the do-nuts."},
 		{AutoFormat, "<13>1 - - - - - -", 13, 1, time.Time{}, "", "", "", "", ""},

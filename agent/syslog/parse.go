@@ -41,14 +41,17 @@ type Parser struct {
 	m      gosyslog.Machine
 
 	lastDay      int   // month<<5 | day of the last RFC 3164 timestamp, or 0
-	lastMidnight int64 // its start in Unix seconds
+	lastMidnight int64 // its start in Unix seconds, read as UTC
+
+	zone zoneSpan // loc's offset over a span of instants (wallClock)
 }
 
 // NewParser makes a parser; RFC 3164 timestamps, which carry neither year
-// nor zone, are given the current year and expressed in loc (Filebeat's
-// timezone key). As go-syslog does it (rfc3164.WithTimezone), the clock
-// time is read as UTC: loc changes the zone the instant is shown in, not
-// the instant.
+// nor zone, are given the current year and read as clock times of loc
+// (Filebeat's timezone key): "Dec  4 05:00:00" with timezone
+// Europe/Berlin is 04:00:00 UTC. (go-syslog's rfc3164.WithTimezone reads
+// the clock time as UTC and only shows it in loc; parseSlow corrects
+// that.)
 func NewParser(f Format, loc *time.Location) *Parser {
 	p := &Parser{format: f, year: time.Now().Year(), loc: loc}
 	opts3164 := []gosyslog.MachineOption{rfc3164.WithYear(rfc3164.Year{YYYY: p.year}), rfc3164.WithTimezone(loc),
@@ -134,6 +137,10 @@ func (p *Parser) parseSlow(raw []byte) Message {
 	}
 	if base.Timestamp != nil {
 		out.Timestamp = *base.Timestamp
+		if _, rest, ok := parsePri(raw); ok && out.Version == 0 && len(rest) > 0 && rest[0] >= 'A' && rest[0] <= 'Z' {
+			// An RFC 3164 "Mmm dd hh:mm:ss", read by go-syslog as UTC.
+			out.Timestamp = p.wallClock(out.Timestamp)
+		}
 	}
 	out.Hostname = bytesOf(base.Hostname)
 	out.Appname = bytesOf(base.Appname)
