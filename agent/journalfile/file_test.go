@@ -5,15 +5,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/sluicelogs/sluice/agent/journal"
 	"github.com/sluicelogs/sluice/agent/journalfile"
 	"github.com/sluicelogs/sluice/testkit/journaltest"
 )
@@ -26,7 +23,8 @@ func exportEntries(first, n int, seed uint64) []byte {
 	rng := rand.New(rand.NewPCG(seed, 7))
 	var b bytes.Buffer
 	for i := first; i < first+n; i++ {
-		fmt.Fprintf(&b, "__REALTIME_TIMESTAMP=%d\n__MONOTONIC_TIMESTAMP=%d\n", 1700000000000000+i*1000, 5000+i*10)
+		// Times apart from another seed's and from interleaved's.
+		fmt.Fprintf(&b, "__REALTIME_TIMESTAMP=%d\n__MONOTONIC_TIMESTAMP=%d\n", 1700000000000000+i*1000+int(seed%500)+1, 5000+i*10+int(seed%5)+1)
 		fmt.Fprintf(&b, "_BOOT_ID=0123456789abcdef0123456789abcdef\n_HOSTNAME=h\nMESSAGE=entry %d of the test\nPRIORITY=%d\n", i, i%8)
 		fmt.Fprintf(&b, "SYSLOG_IDENTIFIER=app%d\n_PID=%d\nEQ=a=b=c\n", i%3, 100+i)
 		for k := range rng.IntN(5) {
@@ -62,35 +60,6 @@ func write(t testing.TB, dir, name string, export []byte) {
 	t.Helper()
 	if err := journaltest.Write(context.Background(), filepath.Join(dir, name), bytes.NewReader(export)); err != nil {
 		t.Fatal(err)
-	}
-}
-
-// reference is what journalctl -o export writes for the file at path,
-// decoded: each entry's fields as NAME=value.
-func reference(t testing.TB, path string) [][]string {
-	t.Helper()
-	out, err := exec.Command("journalctl", "--file="+path, "-o", "export", "--no-pager").Output()
-	if err != nil {
-		t.Fatalf("journalctl: %v", err)
-	}
-	r := journal.NewReader(bytes.NewReader(out), 0)
-	var all [][]string
-	for {
-		e, err := r.Next()
-		if errors.Is(err, io.EOF) {
-			return all
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		var fs []string
-		for _, f := range e.Fields {
-			if n := string(f.Name); n == "__SEQNUM" || n == "__SEQNUM_ID" { // systemd >= 254
-				continue
-			}
-			fs = append(fs, string(f.Name)+"="+string(f.Value))
-		}
-		all = append(all, fs)
 	}
 }
 
@@ -141,7 +110,7 @@ func header(t *testing.T, path string) journalfile.Header {
 // by field.
 func requireSame(t *testing.T, path string, want int) {
 	t.Helper()
-	ref, got := reference(t, path), readAll(t, path)
+	ref, got := journalctl(t, "--file="+path), readAll(t, path)
 	if len(ref) != want {
 		t.Fatalf("journalctl read %d entries, want %d", len(ref), want)
 	}
