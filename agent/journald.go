@@ -223,13 +223,22 @@ func (j *journaldInput) follow(ctx context.Context) (int, error) {
 	return read, nil
 }
 
-// journalEncoder holds the buffer events of one journalctl are encoded in.
-type journalEncoder struct{ buf []byte }
+// journalEncoder holds what the events of one reader are made in, reused
+// from entry to entry: the event, the buffer it is encoded in, and the
+// journald.custom paths of the field names met.
+type journalEncoder struct {
+	buf    []byte
+	ev     journalEvent
+	custom map[string]string
+}
 
 // emit publishes the event of one entry (or acknowledges it at once when
 // include_lines/exclude_lines drop it).
 func (j *journaldInput) emit(ctx context.Context, e *journal.Entry, enc *journalEncoder) error {
-	ev := newJournalEvent(e, time.Now())
+	if enc.custom == nil {
+		enc.custom = map[string]string{}
+	}
+	ev := enc.ev.fill(e, time.Now(), enc.custom)
 	if ev.cursor == "" {
 		j.log.Warn("a journal entry without __CURSOR; skipped")
 		return nil
