@@ -28,6 +28,7 @@ type Journal struct {
 	o     Options
 	warn  func(msg string, args ...any)
 	files map[fileKey]*member
+	done  map[fileKey]done  // archived files read to the end: closed, not opened again
 	bad   map[fileKey]int64 // files that could not be read, with their size then
 	last  *Cursor           // the position of the last entry returned (or sought)
 
@@ -36,6 +37,15 @@ type Journal struct {
 
 // fileKey tells files apart across renames.
 type fileKey struct{ dev, ino uint64 }
+
+// done is an archived file read to the end, as long as its inode keeps
+// its change time (an inode number used again is another file). Were one
+// opened again, its entries would be skipped: none is beyond the last one
+// returned.
+type done struct {
+	ctime  int64
+	listed bool // seen in the last scan
+}
 
 // member is an open file of the journal and its next entry.
 type member struct {
@@ -50,7 +60,7 @@ type member struct {
 // skipped as corrupt. An error wraps ErrUnsupported when a file needs
 // journalctl (an incompatible flag not read here).
 func OpenJournal(dirs []string, o Options, warn func(msg string, args ...any)) (*Journal, error) {
-	j := &Journal{dirs: dirs, o: o, warn: warn, files: map[fileKey]*member{}, bad: map[fileKey]int64{}}
+	j := &Journal{dirs: dirs, o: o, warn: warn, files: map[fileKey]*member{}, done: map[fileKey]done{}, bad: map[fileKey]int64{}}
 	j.watch() // before the first scan: no change between them is missed
 	if err := j.Scan(); err != nil {
 		j.Close()
@@ -74,9 +84,17 @@ func (j *Journal) Scan() error {
 	for _, m := range j.files {
 		m.listed = false
 	}
+	for k, d := range j.done {
+		j.done[k] = done{ctime: d.ctime}
+	}
 	for _, dir := range j.dirs {
 		if err := j.scanDir(dir, true); err != nil {
 			return err
+		}
+	}
+	for k, d := range j.done {
+		if !d.listed {
+			delete(j.done, k) // vacuumed
 		}
 	}
 	for k, m := range j.files {
@@ -124,6 +142,11 @@ func (j *Journal) add(path string) error {
 		return nil // gone since the listing
 	}
 	k := fileKey{uint64(st.Dev), st.Ino}
+	ctime := st.Ctim.Nano()
+	if d, ok := j.done[k]; ok && d.ctime == ctime {
+		j.done[k] = done{ctime: ctime, listed: true}
+		return nil
+	}
 	if m, ok := j.files[k]; ok {
 		m.listed, m.path = true, path
 		return nil
@@ -186,8 +209,13 @@ func (j *Journal) next(fields bool) (*Entry, error) {
 	for {
 		var best *member
 		for k, m := range j.files {
+			archived := m.f.State() == StateArchived // before reading: an entry appended before archiving is not missed
 			if err := j.fill(m); err != nil {
 				j.drop(k, m, err)
+				continue
+			}
+			if !m.hasHead && archived {
+				j.retire(k, m) // rotated and read to the end: nothing more will come
 				continue
 			}
 			if m.hasHead && (best == nil || earlier(&m.head, &best.head)) {
@@ -215,6 +243,16 @@ func (j *Journal) next(fields bool) (*Entry, error) {
 func earlier(a, b *Entry) bool {
 	c := At(b)
 	return c.Compare(a) < 0
+}
+
+// retire closes the archived file m, read to the end.
+func (j *Journal) retire(k fileKey, m *member) {
+	var st syscall.Stat_t
+	if err := syscall.Fstat(int(m.f.f.Fd()), &st); err == nil {
+		j.done[k] = done{ctime: st.Ctim.Nano(), listed: true}
+	}
+	m.f.Close()
+	delete(j.files, k)
 }
 
 // fill reads m's next entry beyond the last one returned, if it has none.
