@@ -276,8 +276,9 @@ func (ev *journalEvent) tree() map[string]any {
 // object, nesting the dotted paths; first says no member precedes them.
 // skip leaves out the values whose first segment it reports.
 func appendMembers(b []byte, vals []journalValue, first bool, skip func(string) bool) []byte {
-	var open []string // the objects open, outermost first
-	var segs []string
+	var openBuf, segsBuf [8]string // on the stack for the usual depths
+	open := openBuf[:0]            // the objects open, outermost first
+	segs := segsBuf[:0]
 	for _, v := range vals {
 		segs = segs[:0]
 		for p := v.path; ; {
