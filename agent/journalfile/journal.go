@@ -99,9 +99,8 @@ func (j *Journal) Scan() error {
 	}
 	for k, m := range j.files {
 		if !m.listed && !m.hasHead {
-			if ok, err := m.f.Next(&m.head); err == nil && ok {
-				m.hasHead = true // entries left to read
-				continue
+			if err := j.fill(m); err == nil && m.hasHead {
+				continue // entries left to read beyond the last one returned
 			}
 			m.f.Close()
 			delete(j.files, k)

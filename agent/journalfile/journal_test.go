@@ -244,3 +244,25 @@ func TestJournalRetiresArchived(t *testing.T) {
 		t.Fatalf("%d entries again, %d files open", len(got), j.Files())
 	}
 }
+
+// TestJournalVacuumAfterSeek: a file removed after a seek, before Next,
+// still gives only the entries after the cursor.
+func TestJournalVacuumAfterSeek(t *testing.T) {
+	requireTools(t)
+	dir := t.TempDir()
+	write(t, dir, "x.journal", exportEntries(0, 10, 1))
+	all := journalctl(t, "--directory="+dir)
+	c, err := journalfile.ParseCursor(all[5][0][len("__CURSOR="):])
+	if err != nil {
+		t.Fatal(err)
+	}
+	j := openJournal(t, dir)
+	j.SeekCursor(c)
+	if err := os.Remove(filepath.Join(dir, "x.journal")); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.Scan(); err != nil {
+		t.Fatal(err)
+	}
+	requireEqual(t, "after the cursor", drain(t, j), all[6:])
+}
