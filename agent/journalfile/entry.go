@@ -50,29 +50,13 @@ func (f *File) Next(e *Entry) (ok bool, err error) {
 	if f.n >= le64(f.m, hNEntries) {
 		return false, nil
 	}
-	if f.arr == 0 || f.arrIdx >= f.arrCap {
-		next := le64(f.m, hEntryArray)
-		if f.arr != 0 {
-			next = le64(f.m, f.arr+arrNext)
-			if next <= f.arr { // also 0; forward only, so no loops
-				return false, f.corrupt("entry array at %d: next array at %d", f.arr, next)
-			}
-		}
-		size, err := f.object(next, objEntryArray, arrItems)
-		if err != nil {
-			return false, err
-		}
-		f.arr, f.arrIdx, f.arrCap = next, 0, (size-arrItems)/f.itemSize(false)
-		if f.arrCap == 0 {
-			return false, f.corrupt("empty entry array at %d", next)
-		}
-	}
-	item := f.arrItem(f.arr, f.arrIdx)
-	size, err := f.object(item, objEntry, eItems)
-	if err != nil {
+	if err := f.nextArray(); err != nil {
 		return false, err
 	}
-	_ = size
+	item := f.arrItem(f.arr, f.arrIdx)
+	if _, err := f.object(item, objEntry, eItems); err != nil {
+		return false, err
+	}
 	m := f.m
 	*e = Entry{
 		Offset:    item,
@@ -87,6 +71,78 @@ func (f *File) Next(e *Entry) (ok bool, err error) {
 	f.arrIdx++
 	f.n++
 	return true, nil
+}
+
+// nextArray moves the walk to the next entry array when the current one
+// is read to its end (or none was read yet).
+func (f *File) nextArray() error {
+	if f.arr != 0 && f.arrIdx < f.arrCap {
+		return nil
+	}
+	next := le64(f.m, hEntryArray)
+	if f.arr != 0 {
+		next = le64(f.m, f.arr+arrNext)
+		if next <= f.arr { // also 0; forward only, so no loops
+			return f.corrupt("entry array at %d: next array at %d", f.arr, next)
+		}
+	}
+	size, err := f.object(next, objEntryArray, arrItems)
+	if err != nil {
+		return err
+	}
+	f.arr, f.arrIdx, f.arrCap = next, 0, (size-arrItems)/f.itemSize(false)
+	if f.arrCap == 0 {
+		return f.corrupt("empty entry array at %d", next)
+	}
+	return nil
+}
+
+// SkipBelow moves the walk past the entries whose seqnum is below seq
+// (seqnums grow along a file), skipping whole entry arrays whose last
+// entry is below it and bisecting the array that holds seq, so that
+// resuming at a cursor does not read every entry before it.
+func (f *File) SkipBelow(seq uint64) (err error) {
+	defer catchFault(&err)
+	for {
+		total := le64(f.m, hNEntries)
+		if f.n >= total {
+			return nil
+		}
+		if err := f.nextArray(); err != nil {
+			return err
+		}
+		k := min(f.arrCap-f.arrIdx, total-f.n) // the entries of this array still to read
+		below := func(i uint64) (bool, error) {
+			item := f.arrItem(f.arr, f.arrIdx+i)
+			if _, err := f.object(item, objEntry, eItems); err != nil {
+				return false, err
+			}
+			return le64(f.m, item+eSeqnum) < seq, nil
+		}
+		last, err := below(k - 1)
+		if err != nil {
+			return err
+		}
+		if last {
+			f.arrIdx, f.n = f.arrIdx+k, f.n+k
+			continue
+		}
+		lo, hi := uint64(0), k-1 // the first not below is in [lo, hi]
+		for lo < hi {
+			mid := lo + (hi-lo)/2
+			b, err := below(mid)
+			if err != nil {
+				return err
+			}
+			if b {
+				lo = mid + 1
+			} else {
+				hi = mid
+			}
+		}
+		f.arrIdx, f.n = f.arrIdx+lo, f.n+lo
+		return nil
+	}
 }
 
 // Fields reads the fields of e, the entry Next returned last.

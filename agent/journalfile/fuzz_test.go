@@ -48,6 +48,31 @@ func TestBuiltLayouts(t *testing.T) {
 	}
 }
 
+// TestSkipBelow: skipping to a seqnum across entry arrays of two items
+// lands on that entry (seqnums 1 to 5), or at the end past them.
+func TestSkipBelow(t *testing.T) {
+	b := build(true, false, 2, sample(5))
+	for seq := uint64(0); seq <= 7; seq++ {
+		f, err := journalfile.FromBytes(b, journalfile.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.SkipBelow(seq); err != nil {
+			t.Fatal(err)
+		}
+		var e journalfile.Entry
+		ok, err := f.Next(&e)
+		switch {
+		case err != nil:
+			t.Fatal(err)
+		case seq > 5 && ok:
+			t.Fatalf("skip below %d: entry %d", seq, e.Seqnum)
+		case seq <= 5 && (!ok || e.Seqnum != max(seq, 1)):
+			t.Fatalf("skip below %d: %v, entry %d", seq, ok, e.Seqnum)
+		}
+	}
+}
+
 // FuzzFile reads whatever bytes as a journal file: errors are fine,
 // panics and unbounded allocations are not.
 func FuzzFile(f *testing.F) {
@@ -60,6 +85,11 @@ func FuzzFile(f *testing.F) {
 		jf, err := journalfile.FromBytes(b, journalfile.Options{MaxFieldBytes: 1 << 16})
 		if err != nil {
 			return
+		}
+		if skip, err := journalfile.FromBytes(b, journalfile.Options{}); err == nil {
+			_ = skip.SkipBelow(uint64(len(b) % 7))
+			var e journalfile.Entry
+			_, _ = skip.Next(&e)
 		}
 		var e journalfile.Entry
 		var fields [][]byte

@@ -186,6 +186,16 @@ func isID(name string) bool {
 // gone, from the first entry after where it was).
 func (j *Journal) SeekCursor(c Cursor) {
 	j.last = &c
+	if !c.HasSeqnum {
+		return
+	}
+	for k, m := range j.files {
+		if m.f.h.SeqnumID == c.SeqnumID && !m.hasHead {
+			if err := m.f.SkipBelow(c.Seqnum); err != nil {
+				j.drop(k, m, err)
+			}
+		}
+	}
 }
 
 // SeekTail makes Next return only entries appended from now on.
