@@ -16,11 +16,16 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/sluicelogs/sluice/agent/journal"
+	"github.com/sluicelogs/sluice/agent/journalfile"
 )
 
-// journaldInput reads the journal through `journalctl -o export --follow`
-// (no cgo, as Vector's journald source does) and ships every entry as an
-// event. The journalctl process is the input's: stopped when the input
+// journaldInput reads the journal files itself (package journalfile, no
+// cgo; journald_native.go), applying the input's filters as journalctl
+// would, and ships every entry as an event. When the files cannot be read
+// so (an incompatible flag the reader does not know, a unit glob, no
+// machine id), or with reader: journalctl, it reads through
+// `journalctl -o export --follow` instead (as Vector's journald source
+// does). The journalctl process is the input's: stopped when the input
 // stops, started again with backoff when it exits (a journal rotated or
 // vacuumed under it, a binary missing: the error is logged, and the
 // agent's other inputs go on).
@@ -34,9 +39,17 @@ type journaldInput struct {
 	key string
 	ct  *cursorTracker
 
-	// lastRead is the cursor of the last entry read: a journalctl started
+	// lastRead is the cursor of the last entry read: a reader started
 	// again goes on after it. Only Run's goroutine uses it.
 	lastRead string
+
+	// native says the input reads the journal files itself
+	// (journald_native.go); it falls back to journalctl for good when
+	// they cannot be read so. filter is the entries it takes (filterErr:
+	// a filter only journalctl applies).
+	native    bool
+	filter    journalFilter
+	filterErr error
 }
 
 func newJournaldInput(in *input, ts *trackers) *journaldInput {
@@ -53,6 +66,8 @@ func newJournaldInput(in *input, ts *trackers) *journaldInput {
 	if in.cfg.Seek == "cursor" {
 		j.lastRead = acked
 	}
+	j.native = in.cfg.Reader != "journalctl"
+	j.filter, j.filterErr = journalFilterOf(&in.cfg.JournaldConfig)
 	return j
 }
 
@@ -65,7 +80,18 @@ func (j *journaldInput) Run(ctx context.Context) error {
 	var lastErr string
 	var lastLoud time.Time
 	for ctx.Err() == nil {
-		read, err := j.follow(ctx)
+		var read int
+		var err error
+		if j.native {
+			read, err = j.followNative(ctx)
+			if j.cfg.Reader == "auto" && (errors.Is(err, errNotNative) || errors.Is(err, journalfile.ErrUnsupported)) {
+				j.log.Warn("the journal files cannot be read natively: reading them through journalctl", "err", err)
+				j.native = false
+				continue
+			}
+		} else {
+			read, err = j.follow(ctx)
+		}
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -84,7 +110,11 @@ func (j *journaldInput) Run(ctx context.Context) error {
 			level, lastLoud = slog.LevelError, time.Now()
 		}
 		lastErr = err.Error()
-		j.log.Log(ctx, level, "journalctl stopped; starting it again", "err", err, "entries", read, "after", delay)
+		what := "journalctl stopped; starting it again"
+		if j.native {
+			what = "reading the journal files stopped; starting again"
+		}
+		j.log.Log(ctx, level, what, "err", err, "entries", read, "after", delay)
 		t := time.NewTimer(delay)
 		select {
 		case <-ctx.Done():
@@ -193,13 +223,22 @@ func (j *journaldInput) follow(ctx context.Context) (int, error) {
 	return read, nil
 }
 
-// journalEncoder holds the buffer events of one journalctl are encoded in.
-type journalEncoder struct{ buf []byte }
+// journalEncoder holds what the events of one reader are made in, reused
+// from entry to entry: the event, the buffer it is encoded in, and the
+// journald.custom paths of the field names met.
+type journalEncoder struct {
+	buf    []byte
+	ev     journalEvent
+	custom map[string]string
+}
 
 // emit publishes the event of one entry (or acknowledges it at once when
 // include_lines/exclude_lines drop it).
 func (j *journaldInput) emit(ctx context.Context, e *journal.Entry, enc *journalEncoder) error {
-	ev := newJournalEvent(e, time.Now())
+	if enc.custom == nil {
+		enc.custom = map[string]string{}
+	}
+	ev := enc.ev.fill(e, time.Now(), enc.custom)
 	if ev.cursor == "" {
 		j.log.Warn("a journal entry without __CURSOR; skipped")
 		return nil

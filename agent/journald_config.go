@@ -26,6 +26,9 @@ type JournaldConfig struct {
 	CursorSeekFallback string          `yaml:"cursor_seek_fallback,omitempty"`
 	Directory          string          `yaml:"directory,omitempty"`  // journalctl --directory; "" is the system journal
 	Journalctl         string          `yaml:"journalctl,omitempty"` // the binary; default journalctl on PATH
+	// reader: auto (the files themselves when they can be read so, else
+	// journalctl), native (the files themselves only) or journalctl.
+	Reader string `yaml:"reader,omitempty"`
 }
 
 // IncludeMatches is include_matches.
@@ -48,6 +51,7 @@ func (in *InputConfig) journaldDefaults() {
 	def(&in.Seek, "cursor")
 	def(&in.CursorSeekFallback, "head")
 	def(&in.Journalctl, "journalctl")
+	def(&in.Reader, "auto")
 }
 
 // journaldKeys names the journald keys set in an input of another type.
@@ -56,7 +60,7 @@ func (j *JournaldConfig) journaldKeys() []string {
 	for k, set := range map[string]bool{
 		"include_matches": j.IncludeMatches != nil, "include_matches.match": j.DottedIncludeMatch != nil, "units": j.Units != nil,
 		"syslog_identifiers": j.SyslogIdentifiers != nil, "facilities": j.Facilities != nil, "transports": j.Transports != nil,
-		"seek": j.Seek != "", "cursor_seek_fallback": j.CursorSeekFallback != "", "directory": j.Directory != "", "journalctl": j.Journalctl != "",
+		"seek": j.Seek != "", "cursor_seek_fallback": j.CursorSeekFallback != "", "directory": j.Directory != "", "journalctl": j.Journalctl != "", "reader": j.Reader != "",
 	} {
 		if set {
 			keys = append(keys, k)
@@ -97,6 +101,9 @@ func (in *InputConfig) validateJournald(p string, bad func(key, format string, a
 	}
 	if in.Seek != "head" && in.Seek != "tail" && in.Seek != "cursor" {
 		bad(p+".seek", "%q: want head, tail or cursor", in.Seek)
+	}
+	if in.Reader != "auto" && in.Reader != "native" && in.Reader != "journalctl" {
+		bad(p+".reader", "%q: want auto, native or journalctl", in.Reader)
 	}
 	if in.CursorSeekFallback != "head" && in.CursorSeekFallback != "tail" {
 		bad(p+".cursor_seek_fallback", "%q: want head or tail", in.CursorSeekFallback)

@@ -22,7 +22,7 @@ func TestJournaldConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	in := c.Inputs[0]
-	if in.Seek != "cursor" || in.CursorSeekFallback != "head" || in.Journalctl != "journalctl" || in.MaxBytes != 10<<20 {
+	if in.Seek != "cursor" || in.CursorSeekFallback != "head" || in.Journalctl != "journalctl" || in.Reader != "auto" || in.MaxBytes != 10<<20 {
 		t.Fatalf("defaults: %+v", in.JournaldConfig)
 	}
 	if m := in.matches(); len(m) != 1 || m[0] != "_SYSTEMD_UNIT=vault.service" {
@@ -60,6 +60,7 @@ func TestJournaldConfigErrors(t *testing.T) {
 		{"bad seek", strings.Replace(journaldYAML, "    units:", "    seek: end\n    units:", 1), "agent.yml:6: inputs[0].seek: \"end\": want head, tail or cursor"},
 		{"bad fallback", strings.Replace(journaldYAML, "    units:", "    cursor_seek_fallback: cursor\n    units:", 1), "agent.yml:6: inputs[0].cursor_seek_fallback: \"cursor\": want head or tail"},
 		{"paths", strings.Replace(journaldYAML, "    units:", "    paths: [/x]\n    units:", 1), "agent.yml:6: inputs[0].paths: a journald input reads the journal"},
+		{"bad reader", strings.Replace(journaldYAML, "    units:", "    reader: libsystemd\n    units:", 1), "agent.yml:6: inputs[0].reader: \"libsystemd\": want auto, native or journalctl"},
 		{"facility", strings.Replace(journaldYAML, "    units:", "    facilities: [24]\n    units:", 1), "agent.yml:6: inputs[0].facilities[0]: 24: a syslog facility is 0 to 23"},
 		{"empty unit", strings.Replace(journaldYAML, "[ssh.service]", "['']", 1), "agent.yml:6: inputs[0].units[0]"},
 		{"unknown key", strings.Replace(journaldYAML, "    units:", "    unit: [x]\n    units:", 1), "agent.yml:6: inputs[0].unit: unknown key"},

@@ -74,6 +74,35 @@ type journalEvent struct {
 	vals   []journalValue // sorted by group, then path (cmpPath), no path twice
 	cursor string
 	id     string
+
+	order  []int32        // sortVals' permutation, reused
+	sorted []journalValue // sortVals' other buffer, reused
+}
+
+// sortVals sorts vals stably by group, then path: it sorts their indexes
+// (moving 4 bytes, not a value with pointers in it, which costs write
+// barriers while the collector runs) and then the values once.
+func (ev *journalEvent) sortVals() {
+	ev.order = ev.order[:0]
+	for i := range ev.vals {
+		ev.order = append(ev.order, int32(i))
+	}
+	vals := ev.vals
+	slices.SortStableFunc(ev.order, func(i, j int32) int {
+		a, b := &vals[i], &vals[j]
+		switch {
+		case a.group != b.group:
+			return a.group - b.group
+		case a.rank >= 0 && b.rank >= 0:
+			return a.rank - b.rank
+		}
+		return cmpPath(a.path, b.path)
+	})
+	ev.sorted = ev.sorted[:0]
+	for _, i := range ev.order {
+		ev.sorted = append(ev.sorted, vals[i])
+	}
+	ev.vals, ev.sorted = ev.sorted, vals
 }
 
 // A journalValue's group is the object it goes in: log (before the
@@ -88,20 +117,68 @@ const (
 // journalValue is one field of an entry at its ECS path, below its group.
 type journalValue struct {
 	group int
+	rank  int // of a known field (journalPlace), else -1
 	path  string
 	text  []byte // the entry's bytes (valid until the next entry is read)
 	num   int64
 	isNum bool
 }
 
+// journalPlace is where a known field goes: its group, its path below
+// the group, and its rank, the order of the known paths (cmpPath) within
+// their group, so that two known fields compare without their paths.
+type journalPlace struct {
+	group, rank int
+	path        string
+	number      bool
+	skip        bool // not a value of the event (the address fields)
+}
+
+// journalPlaces are the places of journalFields (an immutable table, made
+// once).
+var journalPlaces = func() map[string]journalPlace {
+	places := make(map[string]journalPlace, len(journalFields))
+	var known []journalPlace
+	for name, f := range journalFields {
+		p := journalPlace{group: groupRoot, path: f.path, number: f.number, skip: f.path == "" || f.path == "message"}
+		if rest, ok := strings.CutPrefix(f.path, "log."); ok {
+			p.group, p.path = groupLog, rest
+		} else if rest, ok := strings.CutPrefix(f.path, "host."); ok {
+			p.group, p.path = groupHost, rest
+		}
+		places[name] = p
+		known = append(known, p)
+	}
+	slices.SortFunc(known, func(a, b journalPlace) int {
+		if a.group != b.group {
+			return a.group - b.group
+		}
+		return cmpPath(a.path, b.path)
+	})
+	for name, p := range places {
+		p.rank = slices.IndexFunc(known, func(k journalPlace) bool { return k.group == p.group && k.path == p.path })
+		places[name] = p
+	}
+	return places
+}()
+
 // newJournalEvent translates entry; read is when it was read (the time
 // when the entry has no __REALTIME_TIMESTAMP). The event refers to the
 // entry's bytes: it is encoded before the next entry is read.
 func newJournalEvent(e *journal.Entry, read time.Time) *journalEvent {
-	ev := &journalEvent{vals: make([]journalValue, 0, len(e.Fields))}
+	return new(journalEvent).fill(e, read, nil)
+}
+
+// customPathsMax bounds the journald.custom paths a reader keeps made.
+const customPathsMax = 1024
+
+// fill makes ev (reused from entry to entry) the event of e; custom, when
+// not nil, keeps the journald.custom paths of field names met before.
+func (ev *journalEvent) fill(e *journal.Entry, read time.Time, custom map[string]string) *journalEvent {
+	*ev = journalEvent{vals: ev.vals[:0], order: ev.order, sorted: ev.sorted}
 	ev.msg.at = read
 	for _, f := range e.Fields {
-		t, known := journalFields[string(f.Name)]
+		p, known := journalPlaces[string(f.Name)]
 		switch string(f.Name) {
 		case "__CURSOR":
 			ev.cursor = string(f.Value)
@@ -109,23 +186,24 @@ func newJournalEvent(e *journal.Entry, read time.Time) *journalEvent {
 			if us, err := strconv.ParseInt(string(f.Value), 10, 64); err == nil {
 				ev.msg.at = time.UnixMicro(us)
 			}
-		}
-		switch {
-		case known && t.path == "":
-			continue
-		case known && t.path == "message":
+		case "MESSAGE":
 			ev.msg.text = f.Value
+		}
+		if p.skip {
 			continue
-		case !known:
-			t.path = "journald.custom." + strings.ToLower(strings.TrimLeft(string(f.Name), "_"))
 		}
-		v := journalValue{group: groupRoot, path: t.path, text: f.Value}
-		if rest, ok := strings.CutPrefix(t.path, "log."); ok {
-			v.group, v.path = groupLog, rest
-		} else if rest, ok := strings.CutPrefix(t.path, "host."); ok {
-			v.group, v.path = groupHost, rest
+		if !known {
+			path, ok := custom[string(f.Name)]
+			if !ok {
+				path = "journald.custom." + strings.ToLower(strings.TrimLeft(string(f.Name), "_"))
+				if custom != nil && len(custom) < customPathsMax {
+					custom[string(f.Name)] = path
+				}
+			}
+			p = journalPlace{group: groupRoot, rank: -1, path: path}
 		}
-		if t.number {
+		v := journalValue{group: p.group, rank: p.rank, path: p.path, text: f.Value}
+		if p.number {
 			if n, err := strconv.ParseInt(string(f.Value), 10, 64); err == nil {
 				v.num, v.isNum = n, true
 			}
@@ -135,12 +213,7 @@ func newJournalEvent(e *journal.Entry, read time.Time) *journalEvent {
 	if !utf8.Valid(ev.msg.text) {
 		ev.msg.text = appendValid(nil, ev.msg.text)
 	}
-	slices.SortStableFunc(ev.vals, func(a, b journalValue) int {
-		if a.group != b.group {
-			return a.group - b.group
-		}
-		return cmpPath(a.path, b.path)
-	})
+	ev.sortVals()
 	// A field given twice: the first value is kept.
 	ev.vals = slices.CompactFunc(ev.vals, func(a, b journalValue) bool { return a.group == b.group && a.path == b.path })
 	if e.Truncated {
@@ -203,8 +276,9 @@ func (ev *journalEvent) tree() map[string]any {
 // object, nesting the dotted paths; first says no member precedes them.
 // skip leaves out the values whose first segment it reports.
 func appendMembers(b []byte, vals []journalValue, first bool, skip func(string) bool) []byte {
-	var open []string // the objects open, outermost first
-	var segs []string
+	var openBuf, segsBuf [8]string // on the stack for the usual depths
+	open := openBuf[:0]            // the objects open, outermost first
+	segs := segsBuf[:0]
 	for _, v := range vals {
 		segs = segs[:0]
 		for p := v.path; ; {
@@ -293,7 +367,9 @@ func put(tree map[string]any, path string, v any) {
 // the whole cursor. The same entry read again gets the same id.
 func journalEventID(cursor string) string {
 	var s, i string
-	for _, part := range strings.Split(cursor, ";") {
+	for rest := cursor; rest != ""; {
+		var part string
+		part, rest, _ = strings.Cut(rest, ";")
 		k, v, _ := strings.Cut(part, "=")
 		switch k {
 		case "s":

@@ -75,7 +75,7 @@ func TestJournaldFilters(t *testing.T) {
 		journaldInput("b", dir, "    units: [ub.service]\n    fields: {t: jb}\n"),
 		journaldInput("c", dir, "    syslog_identifiers: [uc]\n    fields: {t: jc}\n"),
 		journaldInput("tail", dir, "    seek: tail\n    fields: {t: jtail}\n"),
-		journaldInput("broken", dir, "    journalctl: /nonexistent/journalctl\n    fields: {t: jbroken}\n"),
+		journaldInput("broken", dir, "    reader: journalctl\n    journalctl: /nonexistent/journalctl\n    fields: {t: jbroken}\n"),
 	}, "\n")
 	text := strings.Replace(journaldYAML(reg, b.Addr(), "%{[fields.t]}", inputs), "\n\n", "\n", -1)
 	cs := map[string]*consumer{}
@@ -117,11 +117,12 @@ func TestJournaldFilters(t *testing.T) {
 	}
 }
 
-// TestJournaldChildRestarts kills the input's journalctl: the input starts
-// it again after the last entry it read, so nothing is lost or sent twice.
+// TestJournaldChildRestarts kills the input's journalctl (reader:
+// journalctl): the input starts it again after the last entry it read, so
+// nothing is lost or sent twice.
 func TestJournaldChildRestarts(t *testing.T) {
 	addr, dir, reg, c := journaldStart(t, "jrestart", "jr", 20, false)
-	a := startAgent(t, parseConfig(t, journaldYAML(reg, addr, "jrestart", journaldInput("j", dir, ""))))
+	a := startAgent(t, parseConfig(t, journaldYAML(reg, addr, "jrestart", journaldInput("j", dir, "    reader: journalctl\n"))))
 	awaitDelivered(t, c, map[string]int{"jr": 20})
 	pid := childWithArg(t, "--directory="+dir)
 	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
@@ -142,30 +143,69 @@ func childWithArg(t *testing.T, arg string) int {
 	t.Helper()
 	var pid int
 	await.Eventually(t, time.Minute, 20*time.Millisecond, func() error {
-		dirs, _ := filepath.Glob("/proc/[0-9]*")
-		for _, d := range dirs {
-			stat, err := os.ReadFile(filepath.Join(d, "stat"))
-			if err != nil {
-				continue
-			}
-			// pid (comm) state ppid …
-			rest := string(stat[bytes.LastIndexByte(stat, ')')+2:])
-			var state string
-			var ppid int
-			if _, err := fmt.Sscan(rest, &state, &ppid); err != nil || ppid != os.Getpid() || state == "Z" {
-				continue
-			}
-			cmdline, _ := os.ReadFile(filepath.Join(d, "cmdline"))
-			for _, a := range bytes.Split(cmdline, []byte{0}) {
-				if string(a) == arg {
-					pid, _ = strconv.Atoi(filepath.Base(d))
-					return nil
-				}
-			}
+		if pids := childrenWithArg(arg); len(pids) > 0 {
+			pid = pids[0]
+			return nil
 		}
 		return fmt.Errorf("no child of %d runs with %s", os.Getpid(), arg)
 	})
 	return pid
+}
+
+// childrenWithArg returns the pids of this test process's children whose
+// command line has arg.
+func childrenWithArg(arg string) []int {
+	var pids []int
+	dirs, _ := filepath.Glob("/proc/[0-9]*")
+	for _, d := range dirs {
+		stat, err := os.ReadFile(filepath.Join(d, "stat"))
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid …
+		rest := string(stat[bytes.LastIndexByte(stat, ')')+2:])
+		var state string
+		var ppid int
+		if _, err := fmt.Sscan(rest, &state, &ppid); err != nil || ppid != os.Getpid() || state == "Z" {
+			continue
+		}
+		cmdline, _ := os.ReadFile(filepath.Join(d, "cmdline"))
+		for _, a := range bytes.Split(cmdline, []byte{0}) {
+			if string(a) == arg {
+				pid, _ := strconv.Atoi(filepath.Base(d))
+				pids = append(pids, pid)
+			}
+		}
+	}
+	return pids
+}
+
+// TestJournaldFallsBack: a journal file with an incompatible flag the
+// reader does not read natively (XZ) is read through journalctl.
+func TestJournaldFallsBack(t *testing.T) {
+	requireJournalTools(t)
+	addr := startBroker(t).Addr()
+	dir, reg := t.TempDir(), t.TempDir()
+	writeJournal(t, dir, "x.journal", "jf", 0, 20)
+	f, err := os.OpenFile(filepath.Join(dir, "x.journal"), os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var flags [1]byte
+	if _, err := f.ReadAt(flags[:], 12); err != nil {
+		t.Fatal(err)
+	}
+	flags[0] |= 1 // XZ: journalctl reads it (no object is compressed so)
+	if _, err := f.WriteAt(flags[:], 12); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	c := consume(t, addr, "jfall")
+	a := startAgent(t, parseConfig(t, journaldYAML(reg, addr, "jfall", journaldInput("j", dir, ""))))
+	awaitDelivered(t, c, map[string]int{"jf": 20})
+	childWithArg(t, "--directory="+dir)
+	a.stop()
+	requireOnce(t, c, addr, "jfall", map[string]int{"jf": 20})
 }
 
 // TestJournaldBinaryFields: a multi-line message and a value that is not

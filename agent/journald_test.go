@@ -150,6 +150,9 @@ func TestJournaldFollows(t *testing.T) {
 	awaitDelivered(t, c, map[string]int{"jd": 80})
 	writeJournal(t, dir, "y.journal", "jd", 80, 100) // a new file in the folder
 	awaitDelivered(t, c, map[string]int{"jd": 100})
+	if pids := childrenWithArg("--directory=" + dir); len(pids) > 0 {
+		t.Fatalf("journalctl %v runs: the files were not read natively", pids)
+	}
 	a.stop()
 
 	a = startAgent(t, parseConfig(t, text)) // seek: cursor: goes on after the registry's cursor

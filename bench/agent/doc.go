@@ -8,7 +8,8 @@
 //   - file: pre-written files; sluice's file input, rsyslog's imfile.
 //   - journald: one pre-written journal file (written once per run with
 //     systemd-journal-remote, testkit/journaltest); sluice's journald
-//     input with directory: it, which reads through a journalctl child;
+//     input with directory: it, which reads the file itself (through a
+//     journalctl child only when it cannot: reader: auto);
 //     rsyslog's imjournal, which reads the system journal only, so for its
 //     run /var/log/journal/<machine id> is a symbolic link to the
 //     bench's journal directory (refused when the machine has a journal of
@@ -32,13 +33,13 @@
 // ListOffsets, sum to the line count); the CPU time is the user+system
 // time of the shipper's process tree read from /proc at that moment
 // (TreeCPU: every live descendant's own time plus the time of the
-// children each has reaped), before it is stopped, so the journalctl
-// child of sluice's journald input counts.
+// children each has reaped), before it is stopped, so a journalctl
+// child of sluice's journald input would count.
 //
 // With -idle, a last run starts `sluice agent` with one input of each kind
 // (file, journald, syslog on TCP and UDP, container), waits until their
-// few lines arrived, lets it idle and reports its VmRSS and VmHWM, and the
-// journalctl child's VmRSS apart (Idle).
+// few lines arrived, lets it idle and reports its VmRSS and VmHWM, and a
+// journalctl child's VmRSS apart if it has one (Idle).
 //
 // The two do not ship the same bytes: sluice sends each line as an ECS
 // JSON event (@timestamp, message, log.file.path, log.offset, …), the form

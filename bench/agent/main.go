@@ -73,7 +73,7 @@ func Main(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 		RsyslogVersion(ctx, cfg.Rsyslogd), cfg.Partitions)
 	fmt.Fprintln(stdout, "no compression, acks=all on both; time from starting the shipper until the topic's end offsets sum to the line count.")
 	fmt.Fprintln(stdout, "sluice ships each line as an ECS JSON event; rsyslog's template sends just the message (%msg%), so sluice writes more bytes.")
-	fmt.Fprintln(stdout, "file: a pre-written file; journald: a pre-written journal file (sluice reads it through a journalctl child, whose CPU counts);")
+	fmt.Fprintln(stdout, "file: a pre-written file; journald: a pre-written journal file (sluice reads the file itself; through a journalctl child, whose CPU counts, when it cannot);")
 	fmt.Fprintf(stdout, "syslog-tcp: RFC 3164 messages sent as fast as the shipper takes them; syslog-udp: the same at a fixed %d messages/s offered,\n", cfg.UDPRate)
 	fmt.Fprintln(stdout, "so its lines/s is the offered rate and lines/CPU s is the figure that matters.")
 	fmt.Fprintln(stdout)

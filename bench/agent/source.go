@@ -14,7 +14,7 @@ import (
 // The sources a comparison reads from.
 const (
 	SourceFile      = "file"       // pre-written files: sluice's file input, rsyslog's imfile
-	SourceJournald  = "journald"   // a pre-written journal file: sluice's journald input (journalctl), rsyslog's imjournal
+	SourceJournald  = "journald"   // a pre-written journal file: sluice's journald input, rsyslog's imjournal
 	SourceSyslogTCP = "syslog-tcp" // RFC 3164 over TCP from the bench's sender: sluice's syslog input, rsyslog's imtcp
 	SourceSyslogUDP = "syslog-udp" // the same over UDP at a fixed offered rate: sluice's syslog input, rsyslog's imudp
 )

@@ -68,6 +68,10 @@ func WriteIdle(w io.Writer, id *Idle) {
 		return
 	}
 	fmt.Fprintf(w, "idle sluice agent with all four inputs (file, journald, syslog TCP+UDP, container): VmRSS %.1f MiB, VmHWM (peak) %.1f MiB\n", mib(id.RSS), mib(id.HWM))
+	if id.Child == "" {
+		fmt.Fprintln(w, "no journalctl child: the journald input reads the journal files itself")
+		return
+	}
 	fmt.Fprintf(w, "its %s child (the journald input's reader, a separate process): VmRSS %.1f MiB\n", id.Child, mib(id.ChildRSS))
 }
 
