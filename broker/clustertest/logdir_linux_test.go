@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/sluicelogs/sluice/broker"
+	"github.com/sluicelogs/sluice/testkit/testpeer"
 )
 
 // TestLogDirFullMovesLeadership: the partition leader's log directory is
@@ -32,7 +33,7 @@ func TestLogDirFullMovesLeadership(t *testing.T) {
 				if os.Geteuid() == 0 { // root (make test here and in CI) can: a failure is real
 					t.Fatalf("mount a 16 MiB tmpfs on %s as root: %v", logs, err)
 				}
-				t.Skipf("cannot mount a tmpfs (%v: needs root or CAP_SYS_ADMIN); TestLogDirWriteFaultMovesLeadership covers the same path with an injected ENOSPC", err)
+				testpeer.Skip(t, "cannot mount a tmpfs (%v: needs root or CAP_SYS_ADMIN); TestLogDirWriteFaultMovesLeadership covers the same path with an injected ENOSPC", err)
 			}
 			t.Cleanup(func() { _ = syscall.Unmount(logs, syscall.MNT_DETACH) })
 			mounts[id] = logs
