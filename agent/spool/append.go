@@ -57,13 +57,6 @@ func (s *Spool) fullLocked(pending int64, n int) bool {
 	return used > 0 && used+int64(headerLen+n) > s.opts.MaxBytes
 }
 
-// TryAppend writes payload as one record unless the queue is full (false).
-func (s *Spool) TryAppend(payload []byte) (int64, bool, error) {
-	one := [1][]byte{payload}
-	end, n, err := s.tryAppend(one[:])
-	return end, n == 1, err
-}
-
 // TryAppendBatch writes the records of payloads that fit, in order, with
 // one write(2) (one per segment), and never waits: it stops at the first
 // that does not fit in the queue (n < len(payloads), nil error) or that

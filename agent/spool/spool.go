@@ -27,7 +27,7 @@
 // not found again) and, in the last segment, is cut off at Open.
 //
 // The queue is bounded by Options.MaxBytes of records not yet
-// acknowledged (Ack): Append waits while it is full, TryAppend refuses.
+// acknowledged (Ack): Append waits while it is full, TryAppendBatch refuses.
 // Segments below the committed acknowledged position are removed by
 // Commit, so the folder holds at most MaxBytes, plus what was
 // acknowledged since the last Commit, plus one segment.

@@ -177,14 +177,14 @@ func TestBadChecksumSkipped(t *testing.T) {
 	}
 }
 
-// TestFullQueue: TryAppend refuses while the bytes not acknowledged would
+// TestFullQueue: TryAppendBatch refuses while the bytes not acknowledged would
 // pass MaxBytes, Append waits for an acknowledgement, and a record larger
 // than the whole queue is taken once it is empty.
 func TestFullQueue(t *testing.T) {
 	s := open(t, Options{Dir: t.TempDir(), MaxBytes: 100, MaxRecordBytes: 1000})
 	var ends []int64
 	for {
-		end, ok, err := s.TryAppend(bytes.Repeat([]byte("x"), 12))
+		end, ok, err := tryAppendOne(s, bytes.Repeat([]byte("x"), 12))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -215,10 +215,10 @@ func TestFullQueue(t *testing.T) {
 		next(t, s)
 	}
 	s.Ack(ends[4] + int64(headerLen+len("waits")))
-	if _, ok, err := s.TryAppend(bytes.Repeat([]byte("z"), 500)); err != nil || !ok {
+	if _, ok, err := tryAppendOne(s, bytes.Repeat([]byte("z"), 500)); err != nil || !ok {
 		t.Fatalf("a record larger than the queue, the queue empty: ok %v err %v", ok, err)
 	}
-	if _, _, err := s.TryAppend(make([]byte, 1001)); !errors.Is(err, ErrTooLarge) {
+	if _, _, err := tryAppendOne(s, make([]byte, 1001)); !errors.Is(err, ErrTooLarge) {
 		t.Fatalf("a record over MaxRecordBytes: %v", err)
 	}
 }
@@ -276,4 +276,11 @@ func TestRecordsLongerThanTheReadBuffer(t *testing.T) {
 	check(s)
 	s.Close()
 	check(open(t, o))
+}
+
+// tryAppendOne writes payload as one record unless the queue is full
+// (false).
+func tryAppendOne(s *Spool, payload []byte) (int64, bool, error) {
+	end, n, err := s.TryAppendBatch([][]byte{payload})
+	return end, n == 1, err
 }
