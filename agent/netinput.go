@@ -73,15 +73,15 @@ func (si *syslogInput) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	var closers []func()
 	if u := cfg.Protocol.UDP; u != nil {
-		pc, err := net.ListenPacket("udp", u.Host)
+		s, err := listenUDP(u.Host, int(u.MaxMessageSize), int(u.ReadBuffer), si.base.log)
 		if err != nil {
 			return fmt.Errorf("protocol.udp.host: %w", err)
 		}
-		closers = append(closers, func() { pc.Close() })
+		closers = append(closers, func() { s.Close() })
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			si.serveUDP(pc, int(u.MaxMessageSize))
+			si.serveUDP(s, int(u.MaxMessageSize))
 		}()
 	}
 	if t := cfg.Protocol.TCP; t != nil {

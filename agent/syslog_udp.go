@@ -5,11 +5,10 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"golang.org/x/net/ipv4"
-	"golang.org/x/net/ipv6"
 
 	"github.com/sluicelogs/sluice/agent/spool"
 )
@@ -25,101 +24,125 @@ const (
 	udpSlack = 1 << 10
 	// udpMaxDatagram holds any UDP payload (at most 65,527 bytes).
 	udpMaxDatagram = 1 << 16
-	// udpLinger is how long the receiver waits after a read that emptied
-	// the socket, so that the next read finds several datagrams: at
-	// 20,000 a second, one read (and one queue write, one wakeup of the
-	// shipper) for ~20 rather than for each. The kernel holds what comes
-	// meanwhile: its default buffer (208 KiB) takes ~150 small datagrams
-	// or more, what 1 ms brings at 150,000 a second.
-	udpLinger = time.Millisecond
+	// udpCycleBytes bounds the records of one queue write.
+	udpCycleBytes = 1 << 20
+	// udpMaxPause bounds the receiver's pause after a read that emptied
+	// the socket; udpPauseShare is the share of the socket's buffer the
+	// datagrams of a pause may fill at the rate last seen.
+	udpMaxPause   = 5 * time.Millisecond
+	udpPauseShare = 4
+	// udpDatagramCost is what the kernel counts against the socket's
+	// buffer for a datagram besides its bytes (832 bytes in all for one
+	// of 100 bytes over loopback; more for a network card's buffers).
+	udpDatagramCost = 2048
 )
 
-// udpReceiver reads a syslog input's datagrams into its disk queue: one
-// read (recvmmsg(2) on Linux, through golang.org/x/net's ReadBatch) takes
-// what the socket holds, up to udpBatch datagrams, and their records go
-// into the queue together (one write(2)). A datagram is accepted once it
-// is in the queue; while the queue is full, datagrams are dropped and
-// counted, as one by one. After a read that emptied the socket the
-// receiver waits udpLinger before the next, so that reads find several
-// datagrams at moderate rates too; the socket's buffer
-// (protocol.udp.read_buffer, 1 MiB asked for) takes what comes meanwhile.
+// udpReceiver reads a syslog input's datagrams into its disk queue, in
+// cycles: a read (recvmmsg(2), up to udpBatch datagrams) waits for the
+// first datagram, more reads take what else the socket holds, all their
+// records go into the queue together (one write(2)), and the receiver
+// pauses before the next cycle, so that at moderate rates too each cycle
+// finds many datagrams: the cost of a cycle (its reads, its queue write,
+// waking the shipper) is paid for many rather than for each. The socket
+// is read outside the Go runtime's poller (udpSocket), so the datagrams
+// that arrive during a pause wake nobody. The pause is as long as fills
+// 1/udpPauseShare of the socket's buffer (protocol.udp.read_buffer) at
+// the rate of the last cycle, at most udpMaxPause; none after a cycle
+// that did not empty the socket.
 //
-// Each datagram loses its trailing newlines and NULs; one longer than
-// max_message_size after that is cut to it and flagged. A datagram is
-// read into a buffer of max_message_size plus udpSlack bytes (at most
-// 64 KiB, which any datagram fits): one longer than that is judged on
-// what the buffer holds, which differs from judging it whole only when
-// udpSlack or more newlines and NULs follow its first max_message_size
-// bytes and something else follows them (it is then taken as those first
-// bytes, trimmed, and not flagged).
+// A datagram is accepted once it is in the queue; while the queue is
+// full, datagrams are dropped and counted, as one by one. Each datagram
+// loses its trailing newlines and NULs; one longer than max_message_size
+// after that is cut to it and flagged. A datagram is read into a buffer
+// of max_message_size plus udpSlack bytes (at most 64 KiB, which any
+// datagram fits): one longer than that is judged on what the buffer
+// holds, which differs from judging it whole only when udpSlack or more
+// newlines and NULs follow its first max_message_size bytes and something
+// else follows them (it is then taken as those first bytes, trimmed, and
+// not flagged).
 type udpReceiver struct {
 	q            *spool.Spool
 	max          int // max_message_size
 	log          *slog.Logger
 	full, failed prometheus.Counter // datagrams dropped: queue full, queue error
-	linger       time.Duration      // udpLinger
+	maxPause     time.Duration      // udpMaxPause; 0: none
 	onRead       func(n int)        // tests: called with the datagrams of each read
 }
 
-func (si *syslogInput) serveUDP(pc net.PacketConn, max int) {
-	r := &udpReceiver{q: si.spool, max: max, log: si.base.log, linger: udpLinger,
+func (si *syslogInput) serveUDP(s *udpSocket, max int) {
+	r := &udpReceiver{q: si.spool, max: max, log: si.base.log, maxPause: udpMaxPause,
 		full:   si.base.metrics.dropped.WithLabelValues("disk queue full"),
 		failed: si.base.metrics.dropped.WithLabelValues("disk queue error")}
-	if uc, ok := pc.(*net.UDPConn); ok {
-		if err := uc.SetReadBuffer(int(si.base.cfg.Protocol.UDP.ReadBuffer)); err != nil {
-			si.base.log.Warn("syslog: protocol.udp.read_buffer not set", "err", err)
-		}
-	}
-	r.serve(pc)
+	r.serve(s)
 }
 
-// batchReader is ipv4.PacketConn's and ipv6.PacketConn's ReadBatch.
-type batchReader interface {
-	ReadBatch(ms []ipv4.Message, flags int) (int, error)
-}
+// udpSlot is the buffer a datagram is read into for max_message_size
+// max.
+func udpSlot(maxSize int) int { return min(maxSize+udpSlack, udpMaxDatagram) }
 
-func newBatchReader(pc net.PacketConn) batchReader {
-	if a, ok := pc.LocalAddr().(*net.UDPAddr); ok && a.IP.To4() == nil {
-		return ipv6.NewPacketConn(pc)
-	}
-	return ipv4.NewPacketConn(pc)
-}
+// udpBatchFor is how many datagrams a read takes for max_message_size
+// max.
+func udpBatchFor(maxSize int) int { return max(1, min(udpBatch, udpBatchBytes/udpSlot(maxSize))) }
 
-// serve reads datagrams until pc is closed.
-func (r *udpReceiver) serve(pc net.PacketConn) {
-	slot := min(r.max+udpSlack, udpMaxDatagram)
-	ms := make([]ipv4.Message, max(1, min(udpBatch, udpBatchBytes/slot)))
-	bufs := make([]byte, len(ms)*slot)
-	for i := range ms {
-		ms[i].Buffers = [][]byte{bufs[i*slot : (i+1)*slot : (i+1)*slot]}
-	}
-	br := newBatchReader(pc)
+// serve reads datagrams until s is closed, then releases it.
+func (r *udpReceiver) serve(s *udpSocket) {
+	defer s.release()
 	var q queueRecords
 	var from addrText
+	last := time.Now() // when the last cycle's reading ended
 	for {
-		n, err := br.ReadBatch(ms, 0)
-		if err != nil {
-			if errors.Is(err, net.ErrClosed) {
-				return
+		wait, n, got, bytes := true, 0, 0, 0
+		var err error
+		for {
+			n, err = s.read(wait)
+			if err != nil {
+				break
 			}
-			continue
-		}
-		if r.onRead != nil {
-			r.onRead(n)
-		}
-		at := time.Now() // one time for a batch: its datagrams came together
-		for i := range ms[:n] {
-			msg, cut := r.trim(ms[i].Buffers[0][:ms[i].N])
-			if len(msg) > 0 {
-				q.add(at, from.of(ms[i].Addr), cut, msg)
+			wait = false
+			got += n
+			if r.onRead != nil && n > 0 {
+				r.onRead(n)
+			}
+			at := time.Now() // one time for a read: its datagrams came together
+			for i := range n {
+				b, ap := s.datagram(i)
+				bytes += len(b)
+				msg, cut := r.trim(b)
+				if len(msg) > 0 {
+					q.add(at, from.of(ap), cut, msg)
+				}
+			}
+			if n < s.batch() || len(q.buf) >= udpCycleBytes {
+				break
 			}
 		}
 		r.queue(q.records())
 		q.reset()
-		if n < len(ms) && r.linger > 0 {
-			time.Sleep(r.linger)
+		switch {
+		case errors.Is(err, net.ErrClosed):
+			return
+		case err != nil:
+			r.log.Error("syslog: reading datagrams", "err", err)
+			time.Sleep(udpMaxPause) // not a busy loop on an error that stays
+			continue
 		}
+		now := time.Now()
+		if n < s.batch() {
+			time.Sleep(r.pause(got, now.Sub(last), s.capacity(bytes/max(got, 1))))
+		}
+		last = now
 	}
+}
+
+// pause is how long to wait after a cycle that took got datagrams in
+// took and emptied the socket: what fills 1/udpPauseShare of the
+// socket's capacity (in datagrams) at that rate, at most maxPause.
+func (r *udpReceiver) pause(got int, took time.Duration, capacity int) time.Duration {
+	if got == 0 || took <= 0 {
+		return r.maxPause
+	}
+	d := time.Duration(float64(took) * float64(capacity/udpPauseShare) / float64(got))
+	return min(d, r.maxPause)
 }
 
 // trim drops the trailing newlines and NULs of a datagram and cuts it to
@@ -153,22 +176,30 @@ func (r *udpReceiver) queue(recs [][]byte) {
 }
 
 // addrText is the text of the last sender's address, kept while the
-// sender stays the same.
+// sender stays the same; written as package net writes a *net.UDPAddr.
 type addrText struct {
 	ap   netip.AddrPort
 	text string
 }
 
-func (c *addrText) of(a net.Addr) string {
-	ua, ok := a.(*net.UDPAddr)
-	if !ok {
-		if a == nil {
-			return ""
+func (c *addrText) of(ap netip.AddrPort) string {
+	if c.text != "" && ap == c.ap {
+		return c.text
+	}
+	c.ap = ap
+	if !ap.IsValid() {
+		c.text = ""
+		return c.text
+	}
+	a := ap.Addr()
+	if z := a.Zone(); z != "" {
+		// The kernel gives the interface's index, net its name.
+		if i, err := strconv.Atoi(z); err == nil {
+			if ifi, err := net.InterfaceByIndex(i); err == nil {
+				a = a.WithZone(ifi.Name)
+			}
 		}
-		return a.String()
 	}
-	if ap := ua.AddrPort(); c.text == "" || ap != c.ap {
-		c.ap, c.text = ap, ua.String()
-	}
+	c.text = netip.AddrPortFrom(a, ap.Port()).String()
 	return c.text
 }

@@ -11,41 +11,45 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
-	"golang.org/x/net/ipv6"
 
 	"github.com/sluicelogs/sluice/agent/spool"
 	"github.com/sluicelogs/sluice/internal/await"
 	"github.com/sluicelogs/sluice/testkit/testpeer"
 )
 
-// udpPair is a receiver's socket on loopback and a sender's.
-func udpPair(t *testing.T) (pc, sender net.PacketConn) {
+// udpPair is a receiver's socket on loopback, read as the input reads
+// it, and a sender's.
+func udpPair(t *testing.T) (s *udpSocket, sender net.PacketConn) {
 	t.Helper()
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	return udpPairOn(t, "127.0.0.1:0", "127.0.0.1:0")
+}
+
+func udpPairOn(t *testing.T, host, senderHost string) (s *udpSocket, sender net.PacketConn) {
+	t.Helper()
+	s, err := listenUDP(host, 100, 1<<20, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { pc.Close() })
-	_ = pc.(*net.UDPConn).SetReadBuffer(1 << 20)
-	sender, err = net.ListenPacket("udp", "127.0.0.1:0")
+	t.Cleanup(func() { s.Close() })
+	sender, err = net.ListenPacket("udp", senderHost)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { sender.Close() })
-	return pc, sender
+	return s, sender
 }
 
-// startReceiver runs r on pc until the test ends; the channel is closed
-// once r returned (after pc was closed).
-func startReceiver(t *testing.T, r *udpReceiver, pc net.PacketConn) <-chan struct{} {
+// startReceiver runs r on s until the test ends; the channel is closed
+// once r returned (after s was closed).
+func startReceiver(t *testing.T, r *udpReceiver, s *udpSocket) <-chan struct{} {
 	t.Helper()
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		r.serve(pc)
+		r.serve(s)
 	}()
 	t.Cleanup(func() {
-		pc.Close()
+		s.Close()
 		<-done
 	})
 	return done
@@ -59,7 +63,7 @@ func newTestReceiver(t *testing.T, o spool.Options, max int) *udpReceiver {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { q.Close() })
-	return &udpReceiver{q: q, max: max, log: slog.New(slog.NewTextHandler(io.Discard, nil)), linger: udpLinger,
+	return &udpReceiver{q: q, max: max, log: slog.New(slog.NewTextHandler(io.Discard, nil)), maxPause: udpMaxPause,
 		full: prometheus.NewCounter(prometheus.CounterOpts{Name: "full"}), failed: prometheus.NewCounter(prometheus.CounterOpts{Name: "failed"})}
 }
 
@@ -167,7 +171,7 @@ func BenchmarkSyslogUDPReceive(b *testing.B) {
 	defer q.Close()
 	r := &udpReceiver{q: q, max: 10 << 10, log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		full: prometheus.NewCounter(prometheus.CounterOpts{Name: "full"}), failed: prometheus.NewCounter(prometheus.CounterOpts{Name: "failed"})}
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	pc, err := listenUDP("127.0.0.1:0", r.max, 1<<20, r.log)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -209,25 +213,34 @@ func BenchmarkSyslogUDPReceive(b *testing.B) {
 	<-done
 }
 
-// TestSyslogUDPv6: a socket on an IPv6 address is read through
-// ipv6.PacketConn, and the sender's address is written as net writes it.
+// TestSyslogUDPv6: a socket on an IPv6 address is read, and the
+// sender's address is written as package net writes it.
 func TestSyslogUDPv6(t *testing.T) {
-	pc, err := net.ListenPacket("udp", "[::1]:0")
-	if err != nil {
+	if c, err := net.ListenPacket("udp", "[::1]:0"); err != nil {
 		testpeer.Skip(t, "no IPv6 loopback (%v): the IPv6 receive path is not tested on this host", err)
+	} else {
+		c.Close()
 	}
-	defer pc.Close()
-	sender, err := net.ListenPacket("udp", "[::1]:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sender.Close()
-	if _, ok := newBatchReader(pc).(*ipv6.PacketConn); !ok {
-		t.Fatalf("a socket on %s is not read as IPv6", pc.LocalAddr())
-	}
+	pc, sender := udpPairOn(t, "[::1]:0", "[::1]:0")
+	testUDPFrom(t, pc, sender)
+}
+
+// TestSyslogUDPDualStack: a socket bound to every address (":port", an
+// IPv6 socket that takes IPv4 too) gives an IPv4 sender's address as
+// IPv4, as package net does, not as an IPv4-mapped IPv6 address.
+func TestSyslogUDPDualStack(t *testing.T) {
+	pc, sender := udpPairOn(t, ":0", "127.0.0.1:0")
+	testUDPFrom(t, pc, sender)
+}
+
+// testUDPFrom sends three datagrams from sender to pc's port on sender's
+// address and checks each record's message and sender's address.
+func testUDPFrom(t *testing.T, pc *udpSocket, sender net.PacketConn) {
+	t.Helper()
+	to := &net.UDPAddr{IP: sender.LocalAddr().(*net.UDPAddr).IP, Port: pc.LocalAddr().(*net.UDPAddr).Port}
 	r := newTestReceiver(t, spool.Options{}, 100)
 	for i := range 3 {
-		if _, err := sender.WriteTo(fmt.Appendf(nil, "<13>v6 %d\n", i), pc.LocalAddr()); err != nil {
+		if _, err := sender.WriteTo(fmt.Appendf(nil, "<13>from %d\n", i), to); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -240,7 +253,7 @@ func TestSyslogUDPv6(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, from, _, msg, err := readQueued(rec.Payload)
-		if err != nil || string(msg) != fmt.Sprintf("<13>v6 %d", i) || string(from) != sender.LocalAddr().String() {
+		if err != nil || string(msg) != fmt.Sprintf("<13>from %d", i) || string(from) != sender.LocalAddr().String() {
 			t.Fatalf("record %d: %q from %s (%v), want from %s", i, msg, from, err, sender.LocalAddr())
 		}
 	}
