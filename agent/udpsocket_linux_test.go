@@ -5,11 +5,13 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"os"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -161,4 +163,40 @@ func TestUDPSocketCapacity(t *testing.T) {
 	if got := s.capacity(100); got != 32 {
 		t.Errorf("a small buffer's capacity %d, want a batch (32)", got)
 	}
+}
+
+// FuzzSockaddrPort: any bytes in a sockaddr buffer give an address or
+// the zero AddrPort, never a panic; an IPv4 or IPv6 one gives its address
+// and port back.
+func FuzzSockaddrPort(f *testing.F) {
+	f.Add([]byte{unix.AF_INET, 0, 0x02, 0x02, 127, 0, 0, 1}, uint32(unix.SizeofSockaddrInet4))
+	f.Add(append([]byte{unix.AF_INET6, 0, 0x01, 0xbb, 0, 0, 0, 0}, make([]byte, 16)...), uint32(unix.SizeofSockaddrInet6))
+	f.Fuzz(func(t *testing.T, b []byte, n uint32) {
+		var sa unix.RawSockaddrAny
+		raw := (*[unix.SizeofSockaddrAny]byte)(unsafe.Pointer(&sa))
+		copy(raw[:], b)
+		// The family is host-endian: set it from the first byte so that
+		// the fuzzer reaches both kinds.
+		sa.Addr.Family = uint16(raw[0])
+		ap := sockaddrPort(&sa, n)
+		if !ap.IsValid() {
+			return
+		}
+		port := uint16(raw[2])<<8 | uint16(raw[3])
+		if ap.Port() != port {
+			t.Fatalf("port %d, want %d", ap.Port(), port)
+		}
+		switch sa.Addr.Family {
+		case unix.AF_INET:
+			if ap.Addr() != netip.AddrFrom4([4]byte(raw[4:8])) {
+				t.Fatalf("address %v from %x", ap.Addr(), raw[4:8])
+			}
+		case unix.AF_INET6:
+			if want := netip.AddrFrom16([16]byte(raw[8:24])).Unmap(); ap.Addr().WithZone("") != want {
+				t.Fatalf("address %v, want %v", ap.Addr(), want)
+			}
+		default:
+			t.Fatalf("family %d gave %v", sa.Addr.Family, ap)
+		}
+	})
 }
