@@ -32,9 +32,8 @@ func (s *Spool) AppendBatch(done <-chan struct{}, payloads [][]byte) (end int64,
 			continue
 		}
 		s.mu.Lock()
-		ch := s.changed
 		full := s.fullLocked(0, len(payloads[n]))
-		s.watched = s.watched || full
+		ch := s.freed.watch(full)
 		s.mu.Unlock()
 		if !full {
 			continue
@@ -138,7 +137,7 @@ func (s *Spool) writeLocked(buf []byte) error {
 		return fmt.Errorf("spool: appending to %s: %w", s.active.Name(), err)
 	}
 	s.end += int64(len(buf))
-	s.wakeLocked()
+	s.grown.wake()
 	return nil
 }
 

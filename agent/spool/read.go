@@ -121,9 +121,9 @@ func (s *Spool) Next(done <-chan struct{}) (Record, error) {
 	rd := &s.reader
 	for {
 		s.mu.Lock()
-		end, closed, ch := s.end, s.closed, s.changed
+		end, closed := s.end, s.closed
+		ch := s.grown.watch(rd.pos >= end)
 		segs := s.segments
-		s.watched = s.watched || rd.pos >= end
 		s.mu.Unlock()
 		if closed {
 			rd.closeFile()

@@ -76,14 +76,14 @@ type Spool struct {
 	instance string
 
 	mu        sync.Mutex
-	active    *os.File      // the last segment, open for appending
-	activeAt  int64         // its base position
-	end       int64         // position after the last record
-	acked     int64         // below it every record is acknowledged (Ack)
-	committed int64         // acked as last written to disk (Commit)
-	segments  []int64       // base positions, ascending; the last is active's
-	changed   chan struct{} // closed and replaced when end, acked or closed change, if watched
-	watched   bool          // someone took changed to wait on it since it was made
+	active    *os.File // the last segment, open for appending
+	activeAt  int64    // its base position
+	end       int64    // position after the last record
+	acked     int64    // below it every record is acknowledged (Ack)
+	committed int64    // acked as last written to disk (Commit)
+	segments  []int64  // base positions, ascending; the last is active's
+	grown     signal   // end or closed changed: what the reader waits for
+	freed     signal   // acked or closed changed: what a full queue's appenders wait for
 	closed    bool
 
 	wbuf []byte // the record being written, reused (under mu)
@@ -108,7 +108,7 @@ func Open(o Options) (s *Spool, dropped int64, err error) {
 	if err := os.MkdirAll(o.Dir, 0o750); err != nil {
 		return nil, 0, fmt.Errorf("spool: %w", err)
 	}
-	s = &Spool{opts: o, changed: make(chan struct{})}
+	s = &Spool{opts: o, grown: newSignal(), freed: newSignal()}
 	if s.instance, err = loadInstance(o.Dir); err != nil {
 		return nil, 0, err
 	}
@@ -172,15 +172,33 @@ func (s *Spool) rollLocked() error {
 	return nil
 }
 
-func (s *Spool) wakeLocked() {
-	// Nobody waits on an unwatched channel: keeping it spares a channel
-	// per record while the reader is behind.
-	if !s.watched {
+// signal is a channel closed and replaced at a change, if somebody took
+// it to wait on since it was made: nobody waits on an unwatched channel,
+// and keeping it spares a channel per record while the reader is behind.
+// The reader and the appenders wait on signals of their own, so that an
+// acknowledgement does not wake the reader, nor a record an appender.
+// Used under the spool's mu.
+type signal struct {
+	ch      chan struct{}
+	watched bool
+}
+
+func newSignal() signal { return signal{ch: make(chan struct{})} }
+
+// watch returns the channel to wait on; with wait, the next wake closes
+// it.
+func (g *signal) watch(wait bool) <-chan struct{} {
+	g.watched = g.watched || wait
+	return g.ch
+}
+
+func (g *signal) wake() {
+	if !g.watched {
 		return
 	}
-	s.watched = false
-	close(s.changed)
-	s.changed = make(chan struct{})
+	g.watched = false
+	close(g.ch)
+	g.ch = make(chan struct{})
 }
 
 // Ack records that every record ending at or below pos was shipped and
@@ -190,7 +208,7 @@ func (s *Spool) Ack(pos int64) {
 	defer s.mu.Unlock()
 	if pos > s.acked && pos <= s.end {
 		s.acked = pos
-		s.wakeLocked()
+		s.freed.wake()
 	}
 }
 
@@ -244,7 +262,8 @@ func (s *Spool) Close() error {
 		return nil
 	}
 	s.closed = true
-	s.wakeLocked()
+	s.grown.wake()
+	s.freed.wake()
 	return s.active.Close() // the reader closes its own file (Next)
 }
 

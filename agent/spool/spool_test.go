@@ -284,3 +284,43 @@ func tryAppendOne(s *Spool, payload []byte) (int64, bool, error) {
 	end, n, err := s.TryAppendBatch([][]byte{payload})
 	return end, n == 1, err
 }
+
+// TestWakesOnlyItsWaiters: an acknowledgement does not wake the reader
+// waiting for a record (each woke it for nothing: a context switch or two
+// per acknowledged batch), nor a record an appender waiting for room;
+// Close wakes both.
+func TestWakesOnlyItsWaiters(t *testing.T) {
+	s := open(t, Options{Dir: t.TempDir()})
+	ends := appendN(t, s, 0, 2)
+	next(t, s)
+	next(t, s)
+	closed := func(ch <-chan struct{}) bool {
+		select {
+		case <-ch:
+			return true
+		default:
+			return false
+		}
+	}
+	s.mu.Lock()
+	reader, appender := s.grown.watch(true), s.freed.watch(true)
+	s.mu.Unlock()
+	s.Ack(ends[0])
+	if closed(reader) || !closed(appender) {
+		t.Fatalf("after an ack: reader woken %v (want false), appender woken %v (want true)", closed(reader), closed(appender))
+	}
+	s.mu.Lock()
+	appender = s.freed.watch(true)
+	s.mu.Unlock()
+	appendN(t, s, 2, 1)
+	if !closed(reader) || closed(appender) {
+		t.Fatalf("after a record: reader woken %v (want true), appender woken %v (want false)", closed(reader), closed(appender))
+	}
+	s.mu.Lock()
+	reader = s.grown.watch(true)
+	s.mu.Unlock()
+	s.Close()
+	if !closed(reader) || !closed(appender) {
+		t.Fatalf("after Close: reader woken %v, appender woken %v, want both", closed(reader), closed(appender))
+	}
+}
