@@ -24,7 +24,8 @@ const (
 	udpSlack = 1 << 10
 	// udpMaxDatagram holds any UDP payload (at most 65,527 bytes).
 	udpMaxDatagram = 1 << 16
-	// udpCycleBytes bounds the records of one queue write.
+	// udpCycleBytes bounds the records of one queue write (with the
+	// read buffers, about 2 MiB an input at most).
 	udpCycleBytes = 1 << 20
 	// udpMaxPause bounds the receiver's pause after a read that emptied
 	// the socket; udpPauseShare is the share of the socket's buffer the
@@ -77,11 +78,11 @@ func (si *syslogInput) serveUDP(s *udpSocket, max int) {
 }
 
 // udpSlot is the buffer a datagram is read into for max_message_size
-// max.
+// maxSize.
 func udpSlot(maxSize int) int { return min(maxSize+udpSlack, udpMaxDatagram) }
 
 // udpBatchFor is how many datagrams a read takes for max_message_size
-// max.
+// maxSize.
 func udpBatchFor(maxSize int) int { return max(1, min(udpBatch, udpBatchBytes/udpSlot(maxSize))) }
 
 // serve reads datagrams until s is closed, then releases it.

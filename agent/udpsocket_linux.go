@@ -40,8 +40,7 @@ type udpSocket struct {
 // listenUDP binds a UDP socket to host as net.ListenPacket does, asks for
 // a receive buffer of readBuffer bytes (0: the system's default), and
 // detaches it for reads of batches of datagrams of max_message_size
-// maxSize.
-// A buffer that could not be had is logged, not an error.
+// maxSize. A buffer that could not be had is logged, not an error.
 func listenUDP(host string, maxSize, readBuffer int, log *slog.Logger) (*udpSocket, error) {
 	pc, err := net.ListenPacket("udp", host)
 	if err != nil {
@@ -74,10 +73,11 @@ func listenUDP(host string, maxSize, readBuffer int, log *slog.Logger) (*udpSock
 // detachUDP takes uc's socket out of the runtime's poller: its descriptor
 // is duplicated, uc closed (which removes it from the poller) and the
 // duplicate made blocking. The datagrams are read into batch buffers of
-// slot bytes each.
+// slot bytes each. uc is closed in every case.
 func detachUDP(uc *net.UDPConn, batch, slot int) (*udpSocket, error) {
 	rc, err := uc.SyscallConn()
 	if err != nil {
+		uc.Close()
 		return nil, err
 	}
 	fd := -1
@@ -85,9 +85,11 @@ func detachUDP(uc *net.UDPConn, batch, slot int) (*udpSocket, error) {
 	if err := rc.Control(func(s uintptr) {
 		fd, dupErr = unix.FcntlInt(s, unix.F_DUPFD_CLOEXEC, 0)
 	}); err != nil {
+		uc.Close()
 		return nil, err
 	}
 	if dupErr != nil {
+		uc.Close()
 		return nil, fmt.Errorf("duplicating the socket: %w", dupErr)
 	}
 	s := &udpSocket{fd: fd, local: uc.LocalAddr()}
