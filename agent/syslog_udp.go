@@ -92,7 +92,7 @@ func (r *udpReceiver) serve(s *udpSocket) {
 	var from addrText
 	last := time.Now() // when the last cycle's reading ended
 	for {
-		wait, n, got, bytes := true, 0, 0, 0
+		wait, n, got, size := true, 0, 0, 0
 		var err error
 		for {
 			n, err = s.read(wait)
@@ -107,7 +107,7 @@ func (r *udpReceiver) serve(s *udpSocket) {
 			at := time.Now() // one time for a read: its datagrams came together
 			for i := range n {
 				b, ap := s.datagram(i)
-				bytes += len(b)
+				size += len(b)
 				msg, cut := r.trim(b)
 				if len(msg) > 0 {
 					q.add(at, from.of(ap), cut, msg)
@@ -129,7 +129,7 @@ func (r *udpReceiver) serve(s *udpSocket) {
 		}
 		now := time.Now()
 		if n < s.batch() {
-			time.Sleep(r.pause(got, now.Sub(last), s.capacity(bytes/max(got, 1))))
+			time.Sleep(r.pause(got, now.Sub(last), s.capacity(size/max(got, 1))))
 		}
 		last = now
 	}

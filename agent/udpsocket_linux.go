@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -194,8 +195,7 @@ func sockaddrPort(sa *unix.RawSockaddrAny, n uint32) netip.AddrPort {
 
 // ntohs reads a port as the kernel stores it (network byte order).
 func ntohs(p uint16) uint16 {
-	b := (*[2]byte)(unsafe.Pointer(&p))
-	return uint16(b[0])<<8 | uint16(b[1])
+	return binary.BigEndian.Uint16((*[2]byte)(unsafe.Pointer(&p))[:])
 }
 
 // Close makes the reads return ErrClosed: a read waiting in the kernel is
