@@ -260,3 +260,55 @@ func testUDPFrom(t *testing.T, pc *udpSocket, sender net.PacketConn) {
 	pc.Close()
 	<-served
 }
+
+// TestSyslogUDPLargerThanItsBuffer: a datagram longer than its read buffer
+// (max_message_size + udpSlack) is cut by the kernel to the buffer and then
+// to max_message_size, and flagged; the biggest datagram there is (65,507
+// bytes over IPv4) is read whole into a buffer capped at 64 KiB; neither
+// disturbs the datagrams around them.
+func TestSyslogUDPLargerThanItsBuffer(t *testing.T) {
+	for _, c := range []struct {
+		name     string
+		max, len int
+		want     int
+		cut      bool
+	}{
+		{"cut", 16, 3000, 16, true},
+		{"largest", 100 << 10, 65507, 65507, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := newTestReceiver(t, spool.Options{}, c.max)
+			s, err := listenUDP("127.0.0.1:0", c.max, 4<<20, r.log)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sender, err := net.Dial("udp", s.LocalAddr().String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer sender.Close()
+			big := []byte("<13>" + strings.Repeat("x", c.len-4))
+			for _, d := range [][]byte{[]byte("<13>before"), big, []byte("<13>after")} {
+				if _, err := sender.Write(d); err != nil {
+					t.Fatal(err)
+				}
+			}
+			startReceiver(t, r, s)
+			stop := make(chan struct{})
+			defer time.AfterFunc(time.Minute, func() { close(stop) }).Stop()
+			for i, w := range []struct {
+				msg string
+				cut bool
+			}{{"<13>before", false}, {string(big[:c.want]), c.cut}, {"<13>after", false}} {
+				rec, err := r.q.Next(stop)
+				if err != nil {
+					t.Fatalf("record %d: %v", i, err)
+				}
+				_, _, cut, msg, err := readQueued(rec.Payload)
+				if err != nil || string(msg) != w.msg || cut != w.cut {
+					t.Fatalf("record %d: %d bytes cut %v (%v); want %d bytes cut %v", i, len(msg), cut, err, len(w.msg), w.cut)
+				}
+			}
+		})
+	}
+}
