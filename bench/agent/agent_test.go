@@ -99,14 +99,15 @@ func TestSourcesShipEveryMessage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rep.Results) != 6 {
-		t.Fatalf("%d results, want 6", len(rep.Results))
+	// rsyslog runs the syslog sources once per queue (memory, disk).
+	if len(rep.Results) != 8 {
+		t.Fatalf("%d results, want 8", len(rep.Results))
 	}
 	for _, r := range rep.Results {
 		if r.Err != nil {
-			t.Errorf("%s %s: %v", r.Target, r.Source, r.Err)
+			t.Errorf("%s %s %s: %v", r.Target, r.Queue, r.Source, r.Err)
 		} else if r.Arrived != int64(cfg.Messages.Lines) || r.CPU < 0 {
-			t.Errorf("%s %s: %d of %d arrived, CPU %v", r.Target, r.Source, r.Arrived, cfg.Messages.Lines, r.CPU)
+			t.Errorf("%s %s %s: %d of %d arrived, CPU %v", r.Target, r.Queue, r.Source, r.Arrived, cfg.Messages.Lines, r.CPU)
 		}
 	}
 	if id := rep.Idle; id == nil || id.Err != nil || id.RSS <= 0 || id.HWM < id.RSS || id.Child != "" && id.ChildRSS <= 0 {
@@ -118,7 +119,8 @@ func TestSourcesShipEveryMessage(t *testing.T) {
 	}
 	WriteIdle(&out, rep.Idle)
 	t.Logf("table:\n%s", out.String())
-	for _, want := range []string{"journald", "syslog-tcp", "syslog-udp", "rsyslog syslog-udp: 1000 of 1000 messages arrived", "VmRSS"} {
+	for _, want := range []string{"journald", "syslog-tcp", "syslog-udp", "rsyslog (memory queue) syslog-udp: 1000 of 1000 messages arrived",
+		"rsyslog (disk queue) syslog-udp: 1000 of 1000 messages arrived", "VmRSS"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("table lacks %q", want)
 		}

@@ -25,6 +25,13 @@
 //     messages may be lost (reported), and the rates count those that
 //     arrived.
 //
+// rsyslog runs each syslog source twice (-rsyslog-queues): with its
+// default memory queue, which a kill of rsyslogd loses, and with its
+// ruleset's queue on disk (queue.type="Disk"), so that every message is
+// written to a file and read back before omkafka sends it, the work
+// sluice's syslog input does for its guarantee (a kill -9 loses nothing
+// it accepted over TCP). Each is a row of its own, with sluice's run.
+//
 // Every shipper runs as a process (testkit/proc) against one standalone
 // sluice coordinator + broker (testkit/testpeer.StartBrokers) and gets a
 // fresh topic and a fresh registry or work directory, so each reads its

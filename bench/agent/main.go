@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -26,6 +27,7 @@ func Main(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 	messages := fs.String("messages", fmt.Sprintf("%d:%d", DefaultMessages.Size, DefaultMessages.Lines), "size:lines of the journald and syslog sources: that many journal entries or messages of that many bytes (the MESSAGE field, or the whole syslog message with its header, plus a newline)")
 	udpRate := fs.Int("udp-rate", DefaultUDPRate, "syslog-udp messages per second offered (an unpaced sender loses datagrams in the kernel; the row's lines/s is this rate)")
 	idle := fs.Duration("idle", 5*time.Second, "after the rows, run an agent with one input of each kind, let it idle this long after its few lines arrived and read its RSS; 0 skips it")
+	rsyslogQueues := fs.String("rsyslog-queues", QueueMemory+","+QueueDisk, "comma-separated queues rsyslog runs with for the syslog sources, a run each: memory (its default, lost when it is killed), disk (the ruleset's queue in files, as sluice's disk queue)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of each sluice agent run to this path, suffixed with the run's number (e.g. agent.prof.1)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -52,6 +54,16 @@ func Main(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 	if cfg.Sources, err = ParseSources(*sources); err != nil {
 		return err
 	}
+	for _, q := range strings.Split(*rsyslogQueues, ",") {
+		switch q = strings.TrimSpace(q); q {
+		case QueueMemory, QueueDisk:
+			if !slices.Contains(cfg.RsyslogQueues, q) {
+				cfg.RsyslogQueues = append(cfg.RsyslogQueues, q)
+			}
+		default:
+			return fmt.Errorf("-rsyslog-queues: unknown queue %q (want memory, disk)", q)
+		}
+	}
 	targetList, err := targets()
 	if err != nil {
 		return err
@@ -75,7 +87,9 @@ func Main(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 	fmt.Fprintln(stdout, "sluice ships each line as an ECS JSON event; rsyslog's template sends just the message (%msg%), so sluice writes more bytes.")
 	fmt.Fprintln(stdout, "file: a pre-written file; journald: a pre-written journal file (sluice reads the file itself; through a journalctl child, whose CPU counts, when it cannot);")
 	fmt.Fprintf(stdout, "syslog-tcp: RFC 3164 messages sent as fast as the shipper takes them; syslog-udp: the same at a fixed %d messages/s offered,\n", cfg.UDPRate)
-	fmt.Fprintln(stdout, "so its lines/s is the offered rate and lines/CPU s is the figure that matters.")
+	fmt.Fprintln(stdout, "so its lines/s is the offered rate and lines/CPU s is the figure that matters. For these two rsyslog runs once per queue:")
+	fmt.Fprintln(stdout, "memory (its default, lost when rsyslogd is killed) and disk (its ruleset's queue in files, queue.type=\"Disk\": every message")
+	fmt.Fprintln(stdout, "written and read back before omkafka, as sluice's syslog input does with its disk queue).")
 	fmt.Fprintln(stdout)
 	if err := WriteTable(stdout, rep.Results); err != nil {
 		return err

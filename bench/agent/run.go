@@ -21,6 +21,13 @@ const (
 	TargetRsyslog = "rsyslog" // rsyslogd with imfile, imjournal, imtcp or imudp, and omkafka
 )
 
+// rsyslog's queues for the messages of a syslog source (the other sources
+// can be read again, and rsyslog reads them with its default memory queue).
+const (
+	QueueMemory = "memory" // rsyslog's default: lost when rsyslogd is killed
+	QueueDisk   = "disk"   // the ruleset's queue.type="Disk": every message through a file, as sluice's disk queue
+)
+
 // File is one workload: Lines lines (or messages) of Size bytes each, the
 // newline included.
 type File struct {
@@ -49,11 +56,15 @@ type Config struct {
 	Dir        string        // "" means a temporary directory, removed
 	Progress   io.Writer     // progress lines; nil discards them
 	CPUProfile string        // when set, each sluice agent run writes a CPU profile to CPUProfile.<run>
+	// RsyslogQueues are the queues rsyslog runs with for a syslog source,
+	// one run each; nil means both, QueueMemory first.
+	RsyslogQueues []string
 }
 
 // Result is one shipper shipping one workload of one source.
 type Result struct {
 	Target  string
+	Queue   string // rsyslog: QueueMemory or QueueDisk; "" for sluice
 	Source  string
 	File    File
 	Arrived int64         // records in the topic when the run ended
@@ -129,6 +140,9 @@ func Compare(ctx context.Context, cfg Config) (*Report, error) {
 	if cfg.UDPRate <= 0 {
 		cfg.UDPRate = DefaultUDPRate
 	}
+	if cfg.RsyslogQueues == nil {
+		cfg.RsyslogQueues = []string{QueueMemory, QueueDisk}
+	}
 	progress := compare.Progress(cfg.Progress)
 	dir := cfg.Dir
 	if dir == "" {
@@ -170,43 +184,69 @@ func Compare(ctx context.Context, cfg Config) (*Report, error) {
 	run := 0
 	for _, j := range jobs {
 		for _, target := range cfg.Targets {
-			run++
-			r := Result{Target: target, Source: j.source, File: j.f}
-			rn := shipRun{cfg: cfg, cl: cl, addr: broker.Addr, job: j,
-				topic: fmt.Sprintf("abench-%d-%s-%s-%d", run, target, j.source, j.f.Size),
-				dir:   filepath.Join(dir, fmt.Sprintf("run-%d-%s-%s", run, target, j.source))}
-			if err := os.MkdirAll(rn.dir, 0o755); err != nil {
-				return nil, err
+			for _, queue := range queues(cfg, target, j.source) {
+				run++
+				r := runOne(ctx, cfg, cl, broker.Addr, dir, j, target, queue, run)
+				rep.Results = append(rep.Results, r)
 			}
-			fmt.Fprintf(progress, "abench: %s ships %s %s into topic %s\n", target, j.source, j.f.Name(), rn.topic)
-			if err := kadmin.CreateTopic(ctx, cl, rn.topic, cfg.Partitions); err != nil {
-				r.Err = err
-			} else {
-				rctx, cancel := context.WithTimeout(ctx, cfg.Limit)
-				switch target {
-				case TargetSluice:
-					if cfg.CPUProfile != "" {
-						rn.profile = fmt.Sprintf("%s.%d", cfg.CPUProfile, run)
-					}
-					r.Arrived, r.Elapsed, r.CPU, r.Err = rn.sluice(rctx)
-				case TargetRsyslog:
-					r.Arrived, r.Elapsed, r.CPU, r.Err = rn.rsyslog(rctx)
-				default:
-					r.Err = fmt.Errorf("abench: unknown target %q", target)
-				}
-				cancel()
-			}
-			if r.Err != nil {
-				fmt.Fprintf(progress, "abench: %s %s %s: %v\n", target, j.source, j.f.Name(), r.Err)
-			} else {
-				fmt.Fprintf(progress, "abench: %s %s %s: %d arrived in %v, CPU %v: %.0f lines/s, %.0f lines/CPU s\n",
-					target, j.source, j.f.Name(), r.Arrived, r.Elapsed.Round(time.Millisecond), r.CPU, r.LinesPerSec(), r.LinesPerCPUSec())
-			}
-			rep.Results = append(rep.Results, r)
 		}
 	}
 	if cfg.Idle > 0 {
 		rep.Idle = measureIdle(ctx, cfg, cl, broker.Addr, filepath.Join(dir, "idle"))
 	}
 	return rep, nil
+}
+
+// queues are the rsyslog queues target runs with for source: one run each
+// ("" for sluice, which has one configuration).
+func queues(cfg Config, target, source string) []string {
+	switch {
+	case target != TargetRsyslog:
+		return []string{""}
+	case source == SourceSyslogTCP || source == SourceSyslogUDP:
+		return cfg.RsyslogQueues
+	}
+	return []string{QueueMemory}
+}
+
+// runOne runs target (with queue, for rsyslog) on job j into a fresh topic.
+func runOne(ctx context.Context, cfg Config, cl *kgo.Client, addr, dir string, j job, target, queue string, run int) Result {
+	progress := compare.Progress(cfg.Progress)
+	r := Result{Target: target, Queue: queue, Source: j.source, File: j.f}
+	name := target
+	if queue != "" {
+		name += "-" + queue
+	}
+	rn := shipRun{cfg: cfg, cl: cl, addr: addr, job: j, queue: queue,
+		topic: fmt.Sprintf("abench-%d-%s-%s-%d", run, name, j.source, j.f.Size),
+		dir:   filepath.Join(dir, fmt.Sprintf("run-%d-%s-%s", run, name, j.source))}
+	if err := os.MkdirAll(rn.dir, 0o755); err != nil {
+		r.Err = err
+		return r
+	}
+	fmt.Fprintf(progress, "abench: %s ships %s %s into topic %s\n", name, j.source, j.f.Name(), rn.topic)
+	if err := kadmin.CreateTopic(ctx, cl, rn.topic, cfg.Partitions); err != nil {
+		r.Err = err
+	} else {
+		rctx, cancel := context.WithTimeout(ctx, cfg.Limit)
+		switch target {
+		case TargetSluice:
+			if cfg.CPUProfile != "" {
+				rn.profile = fmt.Sprintf("%s.%d", cfg.CPUProfile, run)
+			}
+			r.Arrived, r.Elapsed, r.CPU, r.Err = rn.sluice(rctx)
+		case TargetRsyslog:
+			r.Arrived, r.Elapsed, r.CPU, r.Err = rn.rsyslog(rctx)
+		default:
+			r.Err = fmt.Errorf("abench: unknown target %q", target)
+		}
+		cancel()
+	}
+	if r.Err != nil {
+		fmt.Fprintf(progress, "abench: %s %s %s: %v\n", name, j.source, j.f.Name(), r.Err)
+	} else {
+		fmt.Fprintf(progress, "abench: %s %s %s: %d arrived in %v, CPU %v: %.0f lines/s, %.0f lines/CPU s\n",
+			name, j.source, j.f.Name(), r.Arrived, r.Elapsed.Round(time.Millisecond), r.CPU, r.LinesPerSec(), r.LinesPerCPUSec())
+	}
+	return r
 }

@@ -26,6 +26,7 @@ type shipRun struct {
 	dir     string // the run's own directory
 	profile string // sluice only: the agent's -cpuprofile
 	port    int    // syslog sources: the port the shipper listens on
+	queue   string // rsyslog: QueueMemory or QueueDisk
 }
 
 // sluice runs `sluice agent` with the job's input and measures it.
@@ -108,16 +109,32 @@ func (rn *shipRun) rsyslog(ctx context.Context) (int64, time.Duration, time.Dura
 		return 0, 0, 0, fmt.Errorf("abench: unknown source %q", rn.job.source)
 	}
 	// Its own ruleset keeps rsyslogd's own messages out of the topic; the
-	// template sends the message alone, without a syslog header.
+	// template sends the message alone, without a syslog header. With
+	// QueueDisk the ruleset has a queue of its own, kept in files of the
+	// work directory: the input hands each message to it and omkafka takes
+	// it from there, as sluice's syslog input appends to its disk queue
+	// and ships from it. Its bookkeeping is left at rsyslog's default,
+	// which spares rsyslog most of the queue's cost but also loses the
+	// whole queue to a kill -9 (no .qi file: a restart starts afresh);
+	// queue.checkpointInterval="1", which rsyslog's documentation names
+	// for "no data can be lost", costs it more still.
+	var queue string
+	switch rn.queue {
+	case QueueMemory, "":
+	case QueueDisk:
+		queue = ` queue.type="Disk" queue.filename="abench"`
+	default:
+		return 0, 0, 0, fmt.Errorf("abench: unknown rsyslog queue %q", rn.queue)
+	}
 	text := fmt.Sprintf(`# written by sluice-bench agent
 global(workDirectory=%q)
 module(load="omkafka")
 template(name="abench_msg" type="string" string="%%msg%%")
-ruleset(name="abench") {
+ruleset(name="abench"%s) {
   action(type="omkafka" broker=[%q] topic=%q template="abench_msg" partitions.auto="on"
          confParam=["compression.codec=none"] topicConfParam=["request.required.acks=-1"])
 }
-%s`, work, rn.addr, rn.topic, input)
+%s`, work, queue, rn.addr, rn.topic, input)
 	conf := filepath.Join(rn.dir, "rsyslog.conf")
 	if err := os.WriteFile(conf, []byte(text), 0o644); err != nil {
 		return 0, 0, 0, err

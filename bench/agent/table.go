@@ -3,34 +3,42 @@ package agent
 import (
 	"fmt"
 	"io"
-	"slices"
 
 	"github.com/sluicelogs/sluice/bench/compare"
 )
 
-// row is one line of the table: one workload of one source, with each
-// target's result (nil if it did not run).
+// row is one line of the table: one workload of one source and one of
+// rsyslog's queues, with each target's result (nil if it did not run).
 type row struct {
 	source          string
 	f               File
+	queue           string // rsyslog's, "" when it did not run
 	sluice, rsyslog *Result
 }
 
-// rows groups results by source and workload, in the order they ran.
+// rows groups results by source and workload, in the order they ran: a row
+// per rsyslog run (one per queue for a syslog source), each with sluice's
+// result for that workload.
 func rows(results []Result) []row {
 	var out []row
 	for i := range results {
-		r := &results[i]
-		j := slices.IndexFunc(out, func(w row) bool { return w.source == r.Source && w.f == r.File })
-		if j < 0 {
-			out = append(out, row{source: r.Source, f: r.File})
-			j = len(out) - 1
+		if r := &results[i]; r.Target == TargetRsyslog {
+			out = append(out, row{source: r.Source, f: r.File, queue: r.Queue, rsyslog: r})
 		}
-		switch r.Target {
-		case TargetSluice:
-			out[j].sluice = r
-		case TargetRsyslog:
-			out[j].rsyslog = r
+	}
+	for i := range results {
+		r := &results[i]
+		if r.Target != TargetSluice {
+			continue
+		}
+		found := false
+		for j := range out {
+			if out[j].source == r.Source && out[j].f == r.File {
+				out[j].sluice, found = r, true
+			}
+		}
+		if !found {
+			out = append(out, row{source: r.Source, f: r.File, sluice: r})
 		}
 	}
 	return out
@@ -41,10 +49,14 @@ func rows(results []Result) []row {
 // CPU second of both with their ratio; then what syslog-udp lost.
 func WriteTable(w io.Writer, results []Result) error {
 	tw := compare.NewTable(w)
-	fmt.Fprintf(tw, "source\t%-16s\tsluice lines/s\trsyslog lines/s\tsluice/rsyslog\tsluice MiB/s\trsyslog MiB/s\tsluice CPU s/GiB\trsyslog CPU s/GiB\tsluice lines/CPU s\trsyslog lines/CPU s\tsluice/rsyslog\t\n", "workload")
+	fmt.Fprintf(tw, "source\t%-16s\trsyslog queue\tsluice lines/s\trsyslog lines/s\tsluice/rsyslog\tsluice MiB/s\trsyslog MiB/s\tsluice CPU s/GiB\trsyslog CPU s/GiB\tsluice lines/CPU s\trsyslog lines/CPU s\tsluice/rsyslog\t\n", "workload")
 	for _, x := range rows(results) {
 		s, r := x.sluice, x.rsyslog
-		fmt.Fprintf(tw, "%s\t%-16s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", x.source, x.f.Name(),
+		queue := x.queue
+		if queue == "" {
+			queue = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%-16s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", x.source, x.f.Name(), queue,
 			num(s, (*Result).LinesPerSec, "%.0f"), num(r, (*Result).LinesPerSec, "%.0f"), ratio(s, r, (*Result).LinesPerSec),
 			num(s, (*Result).MiBPerSec, "%.1f"), num(r, (*Result).MiBPerSec, "%.1f"),
 			num(s, (*Result).CPUPerGiB, "%.1f"), num(r, (*Result).CPUPerGiB, "%.1f"),
@@ -55,7 +67,11 @@ func WriteTable(w io.Writer, results []Result) error {
 	}
 	for _, r := range results {
 		if r.Source == SourceSyslogUDP && r.Err == nil {
-			fmt.Fprintf(w, "%s %s: %d of %d messages arrived, %d lost (%.2f %%)\n", r.Target, r.Source, r.Arrived, r.File.Lines, r.Lost(), 100*float64(r.Lost())/float64(r.File.Lines))
+			name := r.Target
+			if r.Queue != "" {
+				name += " (" + r.Queue + " queue)"
+			}
+			fmt.Fprintf(w, "%s %s: %d of %d messages arrived, %d lost (%.2f %%)\n", name, r.Source, r.Arrived, r.File.Lines, r.Lost(), 100*float64(r.Lost())/float64(r.File.Lines))
 		}
 	}
 	return nil
@@ -93,12 +109,20 @@ func ratio(s, r *Result, m func(*Result) float64) string {
 	return compare.Ratio(m(s), m(r))
 }
 
-// anchors name rsyslog's configuration per source in the summary.
+// anchors name rsyslog's input per source in the summary.
 var anchors = map[string]string{
-	SourceFile:      "rsyslog imfile→omkafka",
-	SourceJournald:  "rsyslog imjournal→omkafka",
-	SourceSyslogTCP: "rsyslog imtcp→omkafka",
-	SourceSyslogUDP: "rsyslog imudp→omkafka",
+	SourceFile:      "imfile",
+	SourceJournald:  "imjournal",
+	SourceSyslogTCP: "imtcp",
+	SourceSyslogUDP: "imudp",
+}
+
+// anchor names rsyslog's configuration of a row in the summary.
+func anchor(x row) string {
+	if x.queue == QueueDisk {
+		return "rsyslog " + anchors[x.source] + "→disk queue→omkafka"
+	}
+	return "rsyslog " + anchors[x.source] + "→omkafka"
 }
 
 // SummaryRows are the headline rows of a comparison for `sluice-bench
@@ -122,10 +146,10 @@ func SummaryRows(results []Result, idle *Idle) []compare.Row {
 		}
 		if x.source != SourceSyslogUDP {
 			out = append(out, compare.Row{Component: "agent", Measure: "lines/s, " + what,
-				Sluice: value(s, (*Result).LinesPerSec), Anchor: anchors[x.source], AnchorValue: value(r, (*Result).LinesPerSec)})
+				Sluice: value(s, (*Result).LinesPerSec), Anchor: anchor(x), AnchorValue: value(r, (*Result).LinesPerSec)})
 		}
 		out = append(out, compare.Row{Component: "agent", Measure: "lines per CPU s, " + what,
-			Sluice: value(s, (*Result).LinesPerCPUSec), Anchor: anchors[x.source], AnchorValue: value(r, (*Result).LinesPerCPUSec), Goal: ">=2x"})
+			Sluice: value(s, (*Result).LinesPerCPUSec), Anchor: anchor(x), AnchorValue: value(r, (*Result).LinesPerCPUSec), Goal: ">=2x"})
 	}
 	if idle != nil {
 		rss := 0.0
