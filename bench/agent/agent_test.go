@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"fmt"
@@ -90,6 +91,7 @@ func TestSourcesShipEveryMessage(t *testing.T) {
 		Messages: File{Size: 100, Lines: 1000},
 		UDPRate:  2000,
 		Idle:     100 * time.Millisecond,
+		Kill:     2000,
 		Limit:    30 * time.Second,
 		Sluice:   testpeer.SluiceBinary(t),
 		Rsyslogd: testpeer.Rsyslogd(t),
@@ -110,6 +112,17 @@ func TestSourcesShipEveryMessage(t *testing.T) {
 			t.Errorf("%s %s %s: %d of %d arrived, CPU %v", r.Target, r.Queue, r.Source, r.Arrived, cfg.Messages.Lines, r.CPU)
 		}
 	}
+	// The kill test's counts, not what each shipper lost: that sluice
+	// loses nothing is agent's TestSyslogKillNine, with waits on the
+	// agent's progress rather than killSettle.
+	if len(rep.Kills) != 3 {
+		t.Fatalf("%d kill tests, want 3 (sluice, rsyslog memory and disk)", len(rep.Kills))
+	}
+	for _, k := range rep.Kills {
+		if k.Err != nil || k.Accepted != cfg.Kill || k.Arrived > k.Accepted || k.Records < k.Arrived {
+			t.Errorf("kill test of %s %s: %+v", k.Target, k.Queue, k)
+		}
+	}
 	if id := rep.Idle; id == nil || id.Err != nil || id.RSS <= 0 || id.HWM < id.RSS || id.Child != "" && id.ChildRSS <= 0 {
 		t.Errorf("idle agent: %+v", rep.Idle)
 	}
@@ -117,13 +130,36 @@ func TestSourcesShipEveryMessage(t *testing.T) {
 	if err := WriteTable(&out, rep.Results); err != nil {
 		t.Fatal(err)
 	}
+	if err := WriteKills(&out, rep.Kills); err != nil {
+		t.Fatal(err)
+	}
 	WriteIdle(&out, rep.Idle)
 	t.Logf("table:\n%s", out.String())
 	for _, want := range []string{"journald", "syslog-tcp", "syslog-udp", "rsyslog (memory queue) syslog-udp: 1000 of 1000 messages arrived",
-		"rsyslog (disk queue) syslog-udp: 1000 of 1000 messages arrived", "VmRSS"} {
+		"rsyslog (disk queue) syslog-udp: 1000 of 1000 messages arrived",
+		"kill -9 over TCP", "VmRSS"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("table lacks %q", want)
 		}
+	}
+}
+
+func TestParseTCPQueued(t *testing.T) {
+	// Port 5514 (0x158A) listening, a connection to it from 40000
+	// (0x9C40) with 0x20 bytes unread on the shipper's side and 0x10 unsent
+	// on the sender's, and a connection of other ports.
+	text := `  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
+   0: 0100007F:158A 00000000:0000 0A 00000000:00000005 00:00000000 00000000     0        0 1 1 0000000000000000 100 0 0 10 0
+   1: 0100007F:158A 0100007F:9C40 01 00000000:00000020 00:00000000 00000000     0        0 2 1 0000000000000000 20 4 30 10 -1
+   2: 0100007F:9C40 0100007F:158A 01 00000010:00000000 00:00000000 00000000     0        0 3 1 0000000000000000 20 4 30 10 -1
+   3: 0100007F:1F90 0100007F:9C41 01 00000100:00000100 00:00000000 00000000     0        0 4 1 0000000000000000 20 4 30 10 -1
+`
+	got, err := parseTCPQueued(bufio.NewScanner(strings.NewReader(text)), 5514)
+	if err != nil || got != 0x30 {
+		t.Errorf("parseTCPQueued: %d, %v; want 48", got, err)
+	}
+	if _, err := parseTCPQueued(bufio.NewScanner(strings.NewReader("   1: 0100007F:158A 0100007F:9C40 01 zz:00\n")), 5514); err == nil {
+		t.Error("parseTCPQueued took queues that are not hex")
 	}
 }
 

@@ -32,6 +32,15 @@
 // sluice's syslog input does for its guarantee (a kill -9 loses nothing
 // it accepted over TCP). Each is a row of its own, with sluice's run.
 //
+// With syslog-tcp among the sources, a kill test follows the rows (-kill
+// messages, Kill): for each shipper (and each of rsyslog's queues) the
+// broker is stopped with SIGSTOP, the bench sends the messages and waits
+// until the shipper read every byte (/proc/net/tcp shows nothing queued
+// either way), kills it with SIGKILL a second later, resumes the broker,
+// starts the shipper again on the same configuration and state, and
+// counts the distinct messages that reach the topic. It shows what each
+// keeps of what it had accepted.
+//
 // Every shipper runs as a process (testkit/proc) against one standalone
 // sluice coordinator + broker (testkit/testpeer.StartBrokers) and gets a
 // fresh topic and a fresh registry or work directory, so each reads its

@@ -28,6 +28,7 @@ func Main(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 	udpRate := fs.Int("udp-rate", DefaultUDPRate, "syslog-udp messages per second offered (an unpaced sender loses datagrams in the kernel; the row's lines/s is this rate)")
 	idle := fs.Duration("idle", 5*time.Second, "after the rows, run an agent with one input of each kind, let it idle this long after its few lines arrived and read its RSS; 0 skips it")
 	rsyslogQueues := fs.String("rsyslog-queues", QueueMemory+","+QueueDisk, "comma-separated queues rsyslog runs with for the syslog sources, a run each: memory (its default, lost when it is killed), disk (the ruleset's queue in files, as sluice's disk queue)")
+	kill := fs.Int("kill", 50000, "with syslog-tcp among the sources: messages of the kill test of each shipper (accepted while the broker is stopped, the shipper killed with SIGKILL and started again: how many arrive); 0 skips it")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of each sluice agent run to this path, suffixed with the run's number (e.g. agent.prof.1)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -35,11 +36,11 @@ func Main(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 	if *partitions < 1 || *limit <= 0 {
 		return errors.New("-partitions and -limit must be positive")
 	}
-	if *udpRate < 1 || *idle < 0 {
-		return errors.New("-udp-rate must be positive, -idle not negative")
+	if *udpRate < 1 || *idle < 0 || *kill < 0 {
+		return errors.New("-udp-rate must be positive, -idle and -kill not negative")
 	}
 	cfg := Config{Partitions: *partitions, Limit: *limit, Rsyslogd: *rsyslogd, Dir: fs.Dir(), Progress: stderr, CPUProfile: *cpuProfile,
-		UDPRate: *udpRate, Idle: *idle}
+		UDPRate: *udpRate, Idle: *idle, Kill: *kill}
 	for _, f := range strings.Split(*files, ",") {
 		w, err := parseWorkload("-files", f)
 		if err != nil {
@@ -96,6 +97,9 @@ func Main(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 	}
 	fmt.Fprintln(stdout, "lines/s, MiB/s (of line or message bytes, newlines included): higher is better; CPU s/GiB: the user+system CPU of the shipper's")
 	fmt.Fprintln(stdout, "process tree per GiB, lower is better; lines/CPU s: lines per second of that CPU; sluice/rsyslog is sluice divided by rsyslog.")
+	if err := WriteKills(stdout, rep.Kills); err != nil {
+		return err
+	}
 	if rep.Idle != nil {
 		WriteIdle(stdout, rep.Idle)
 	}
@@ -106,6 +110,11 @@ func Main(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 	for _, r := range rep.Results {
 		if r.Err != nil {
 			failed = append(failed, fmt.Sprintf("%s %s %s: %v", r.Target, r.Source, r.File.Name(), r.Err))
+		}
+	}
+	for _, k := range rep.Kills {
+		if k.Err != nil {
+			failed = append(failed, fmt.Sprintf("kill test of %s %s: %v", k.Target, k.Queue, k.Err))
 		}
 	}
 	if rep.Idle != nil && rep.Idle.Err != nil {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -59,6 +60,10 @@ type Config struct {
 	// RsyslogQueues are the queues rsyslog runs with for a syslog source,
 	// one run each; nil means both, QueueMemory first.
 	RsyslogQueues []string
+	// Kill, when positive, runs the kill test over TCP (Kill) with this
+	// many messages for each shipper after the rows, when the sources
+	// include syslog-tcp.
+	Kill int
 }
 
 // Result is one shipper shipping one workload of one source.
@@ -114,7 +119,8 @@ func (r *Result) LinesPerCPUSec() float64 {
 // Report is what a comparison found.
 type Report struct {
 	Results []Result
-	Idle    *Idle // nil unless Config.Idle was set
+	Kills   []Kill // the kill tests, when Config.Kill asked for them
+	Idle    *Idle  // nil unless Config.Idle was set
 }
 
 // Compare writes the workloads, starts one sluice coordinator and broker,
@@ -191,6 +197,14 @@ func Compare(ctx context.Context, cfg Config) (*Report, error) {
 			}
 		}
 	}
+	if cfg.Kill > 0 && slices.Contains(cfg.Sources, SourceSyslogTCP) {
+		for _, target := range cfg.Targets {
+			for _, queue := range queues(cfg, target, SourceSyslogTCP) {
+				run++
+				rep.Kills = append(rep.Kills, killRun(ctx, cfg, cl, broker.Addr, broker.Servers[0].Pid(), dir, target, queue, cfg.Kill, run))
+			}
+		}
+	}
 	if cfg.Idle > 0 {
 		rep.Idle = measureIdle(ctx, cfg, cl, broker.Addr, filepath.Join(dir, "idle"))
 	}
@@ -229,17 +243,10 @@ func runOne(ctx context.Context, cfg Config, cl *kgo.Client, addr, dir string, j
 		r.Err = err
 	} else {
 		rctx, cancel := context.WithTimeout(ctx, cfg.Limit)
-		switch target {
-		case TargetSluice:
-			if cfg.CPUProfile != "" {
-				rn.profile = fmt.Sprintf("%s.%d", cfg.CPUProfile, run)
-			}
-			r.Arrived, r.Elapsed, r.CPU, r.Err = rn.sluice(rctx)
-		case TargetRsyslog:
-			r.Arrived, r.Elapsed, r.CPU, r.Err = rn.rsyslog(rctx)
-		default:
-			r.Err = fmt.Errorf("abench: unknown target %q", target)
+		if target == TargetSluice && cfg.CPUProfile != "" {
+			rn.profile = fmt.Sprintf("%s.%d", cfg.CPUProfile, run)
 		}
+		r.Arrived, r.Elapsed, r.CPU, r.Err = rn.run(rctx, target)
 		cancel()
 	}
 	if r.Err != nil {

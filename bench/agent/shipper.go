@@ -29,11 +29,45 @@ type shipRun struct {
 	queue   string // rsyslog: QueueMemory or QueueDisk
 }
 
-// sluice runs `sluice agent` with the job's input and measures it.
-func (rn *shipRun) sluice(ctx context.Context) (int64, time.Duration, time.Duration, error) {
-	input, err := rn.sluiceInput()
+// shipper is how one shipper of a run is started: its command, its name
+// and its log's, and what undoes its setup once it stopped.
+type shipper struct {
+	cmd           *exec.Cmd
+	name, logName string
+	undo          func()
+}
+
+// shipper writes the configuration of target for the run and returns how
+// to start it; called again, it writes the same one (same port, same
+// directories), so that a shipper can be started again after a kill.
+func (rn *shipRun) shipper(ctx context.Context, target string) (shipper, error) {
+	switch target {
+	case TargetSluice:
+		cmd, err := rn.sluiceCommand()
+		return shipper{cmd: cmd, name: "sluice agent", logName: "agent.log", undo: func() {}}, err
+	case TargetRsyslog:
+		cmd, undo, err := rn.rsyslogCommand(ctx)
+		return shipper{cmd: cmd, name: "rsyslogd", logName: "rsyslogd.log", undo: undo}, err
+	}
+	return shipper{}, fmt.Errorf("abench: unknown target %q", target)
+}
+
+// run starts target on the run's job and measures it.
+func (rn *shipRun) run(ctx context.Context, target string) (int64, time.Duration, time.Duration, error) {
+	sh, err := rn.shipper(ctx, target)
 	if err != nil {
 		return 0, 0, 0, err
+	}
+	defer sh.undo()
+	return rn.measure(ctx, sh.name, sh.cmd, sh.logName)
+}
+
+// sluiceCommand writes the configuration of `sluice agent` with the job's
+// input and returns the command that runs it.
+func (rn *shipRun) sluiceCommand() (*exec.Cmd, error) {
+	input, err := rn.sluiceInput()
+	if err != nil {
+		return nil, err
 	}
 	yml := fmt.Sprintf(`# written by sluice-bench agent
 inputs:
@@ -50,13 +84,13 @@ queue.disk:
 `, input, rn.addr, rn.topic, filepath.Join(rn.dir, "registry"), filepath.Join(rn.dir, "diskqueue"))
 	conf := filepath.Join(rn.dir, "agent.yml")
 	if err := os.WriteFile(conf, []byte(yml), 0o644); err != nil {
-		return 0, 0, 0, err
+		return nil, err
 	}
 	args := []string{"agent", "-c", conf, "-e", "-metrics-addr", ""}
 	if rn.profile != "" {
 		args = append(args, "-cpuprofile", rn.profile)
 	}
-	return rn.measure(ctx, "sluice agent", exec.Command(rn.cfg.Sluice, args...), "agent.log")
+	return exec.Command(rn.cfg.Sluice, args...), nil
 }
 
 // sluiceInput is the agent's inputs list for the job.
@@ -75,12 +109,14 @@ func (rn *shipRun) sluiceInput() (string, error) {
 	return "", fmt.Errorf("abench: unknown source %q", rn.job.source)
 }
 
-// rsyslog runs rsyslogd with the job's input and omkafka into the topic,
-// its configuration checked with -N1 first, and measures it.
-func (rn *shipRun) rsyslog(ctx context.Context) (int64, time.Duration, time.Duration, error) {
+// rsyslogCommand writes the configuration of rsyslogd with the job's
+// input and omkafka into the topic, checks it with -N1, and returns the
+// command that runs it and what undoes the setup (journald's link).
+func (rn *shipRun) rsyslogCommand(ctx context.Context) (_ *exec.Cmd, undo func(), err error) {
+	undo = func() {}
 	work := filepath.Join(rn.dir, "work")
 	if err := os.MkdirAll(work, 0o755); err != nil {
-		return 0, 0, 0, err
+		return nil, undo, err
 	}
 	var input string
 	switch rn.job.source {
@@ -92,21 +128,24 @@ func (rn *shipRun) rsyslog(ctx context.Context) (int64, time.Duration, time.Dura
 		// Its state file is the run's own, so it reads from the head.
 		// A state file written every 1000 messages rather than every 10
 		// (the default) spares it most of that cost.
-		undo, err := linkSystemJournal(rn.job.path)
-		if err != nil {
-			return 0, 0, 0, err
+		if undo, err = linkSystemJournal(rn.job.path); err != nil {
+			return nil, func() {}, err
 		}
-		defer undo()
+		defer func() {
+			if err != nil {
+				undo()
+			}
+		}()
 		input = fmt.Sprintf("module(load=\"imjournal\" StateFile=%q IgnorePreviousMessages=\"off\" Ratelimit.Interval=\"0\" PersistStateInterval=\"1000\")\n"+
 			"if $inputname == \"imjournal\" then {\n  call abench\n}\n", filepath.Join(work, "imjournal.state"))
 	case SourceSyslogTCP, SourceSyslogUDP:
 		if err := rn.listenPort(); err != nil {
-			return 0, 0, 0, err
+			return nil, undo, err
 		}
 		m := "im" + rn.proto()
 		input = fmt.Sprintf("module(load=%q)\ninput(type=%q address=\"127.0.0.1\" port=\"%d\" ruleset=\"abench\")\n", m, m, rn.port)
 	default:
-		return 0, 0, 0, fmt.Errorf("abench: unknown source %q", rn.job.source)
+		return nil, undo, fmt.Errorf("abench: unknown source %q", rn.job.source)
 	}
 	// Its own ruleset keeps rsyslogd's own messages out of the topic; the
 	// template sends the message alone, without a syslog header. With
@@ -124,7 +163,7 @@ func (rn *shipRun) rsyslog(ctx context.Context) (int64, time.Duration, time.Dura
 	case QueueDisk:
 		queue = ` queue.type="Disk" queue.filename="abench"`
 	default:
-		return 0, 0, 0, fmt.Errorf("abench: unknown rsyslog queue %q", rn.queue)
+		return nil, undo, fmt.Errorf("abench: unknown rsyslog queue %q", rn.queue)
 	}
 	text := fmt.Sprintf(`# written by sluice-bench agent
 global(workDirectory=%q)
@@ -137,19 +176,21 @@ ruleset(name="abench"%s) {
 %s`, work, queue, rn.addr, rn.topic, input)
 	conf := filepath.Join(rn.dir, "rsyslog.conf")
 	if err := os.WriteFile(conf, []byte(text), 0o644); err != nil {
-		return 0, 0, 0, err
+		return nil, undo, err
 	}
 	if out, err := exec.CommandContext(ctx, rn.cfg.Rsyslogd, "-N1", "-f", conf).CombinedOutput(); err != nil {
-		return 0, 0, 0, fmt.Errorf("rsyslogd -N1 -f %s: %w\n%s", conf, err, out)
+		return nil, undo, fmt.Errorf("rsyslogd -N1 -f %s: %w\n%s", conf, err, out)
 	}
-	cmd := exec.Command(rn.cfg.Rsyslogd, "-n", "-f", conf, "-i", filepath.Join(work, "rsyslogd.pid"))
-	return rn.measure(ctx, "rsyslogd", cmd, "rsyslogd.log")
+	return exec.Command(rn.cfg.Rsyslogd, "-n", "-f", conf, "-i", filepath.Join(work, "rsyslogd.pid")), undo, nil
 }
 
 // proto is "tcp" or "udp" for a syslog job.
 func (rn *shipRun) proto() string { return strings.TrimPrefix(rn.job.source, "syslog-") }
 
 func (rn *shipRun) listenPort() error {
+	if rn.port != 0 {
+		return nil // the run's port, taken before
+	}
 	port, err := proc.FreePort()
 	if err != nil {
 		return err
