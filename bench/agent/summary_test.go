@@ -40,7 +40,9 @@ func TestSummaryRows(t *testing.T) {
 		t.Errorf("journald row %+v", rows[3])
 	}
 	// lines/CPU s counts the messages that arrived: 990/1 against 1000/2.
-	if rows[4].Sluice != 990 || rows[4].AnchorValue != 500 || rows[4].Anchor != "rsyslog imudp→omkafka" {
+	// The goal holds against rsyslog with its queue on disk only: its
+	// memory queue does not keep what it accepted.
+	if rows[4].Sluice != 990 || rows[4].AnchorValue != 500 || rows[4].Anchor != "rsyslog imudp→omkafka" || rows[4].Goal != "" {
 		t.Errorf("udp row %+v", rows[4])
 	}
 	if rows[5].Sluice != 990 || rows[5].AnchorValue != 250 || rows[5].Anchor != "rsyslog imudp→disk queue→omkafka" || rows[5].Goal != ">=2x" {

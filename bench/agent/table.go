@@ -128,7 +128,8 @@ func anchor(x row) string {
 // SummaryRows are the headline rows of a comparison for `sluice-bench
 // summary`: per workload, lines/s and lines per CPU second, sluice next
 // to rsyslog, and the idle agent's RSS. The goal is twice rsyslog's lines
-// per CPU second, and an idle RSS under 30 MiB; lines/s has none, and
+// per CPU second where rsyslog keeps what it was given as sluice does (see
+// sameGuarantee), and an idle RSS under 30 MiB; lines/s has none, and
 // syslog-udp has no lines/s row (it is the offered rate).
 func SummaryRows(results []Result, idle *Idle) []compare.Row {
 	value := func(r *Result, m func(*Result) float64) float64 {
@@ -148,8 +149,12 @@ func SummaryRows(results []Result, idle *Idle) []compare.Row {
 			out = append(out, compare.Row{Component: "agent", Measure: "lines/s, " + what,
 				Sluice: value(s, (*Result).LinesPerSec), Anchor: anchor(x), AnchorValue: value(r, (*Result).LinesPerSec)})
 		}
+		goal := ""
+		if sameGuarantee(x) {
+			goal = ">=2x"
+		}
 		out = append(out, compare.Row{Component: "agent", Measure: "lines per CPU s, " + what,
-			Sluice: value(s, (*Result).LinesPerCPUSec), Anchor: anchor(x), AnchorValue: value(r, (*Result).LinesPerCPUSec), Goal: ">=2x"})
+			Sluice: value(s, (*Result).LinesPerCPUSec), Anchor: anchor(x), AnchorValue: value(r, (*Result).LinesPerCPUSec), Goal: goal})
 	}
 	if idle != nil {
 		rss := 0.0
@@ -159,4 +164,19 @@ func SummaryRows(results []Result, idle *Idle) []compare.Row {
 		out = append(out, compare.Row{Component: "agent", Measure: "idle RSS MiB, all four inputs", Sluice: rss, Goal: "<30"})
 	}
 	return out
+}
+
+// sameGuarantee reports whether rsyslog's run of row x keeps what it was
+// given as sluice does: a file or a journal can be read again from where
+// each shipper noted it was, whatever the queue; a syslog message cannot,
+// and sluice's input writes each to its disk queue before it reads more,
+// so rsyslog is held to the goal with its queue on disk, not with its
+// memory queue, which a kill loses (the kill test: about three quarters
+// of 50,000 accepted messages).
+func sameGuarantee(x row) bool {
+	switch x.source {
+	case SourceSyslogTCP, SourceSyslogUDP:
+		return x.queue == QueueDisk
+	}
+	return true
 }
