@@ -184,6 +184,7 @@ func (j *journaldInput) follow(ctx context.Context) (int, error) {
 	skip := j.lastRead // the entry read already, if journalctl starts at it
 	r := journal.NewReader(out, j.cfg.MaxBytes)
 	var enc journalEncoder
+	defer enc.slab.release()
 	read := 0
 	var rerr error
 	for {
@@ -227,6 +228,8 @@ func (j *journaldInput) follow(ctx context.Context) (int, error) {
 // from entry to entry: the event, the buffer it is encoded in, and the
 // journald.custom paths of the field names met.
 type journalEncoder struct {
+	slab   slab   // the records and their bytes (release when done)
+	id     []byte // the event id, copied into the slab from here
 	buf    []byte
 	ev     journalEvent
 	custom map[string]string
@@ -253,21 +256,21 @@ func (j *journaldInput) emit(ctx context.Context, e *journal.Entry, enc *journal
 	if j.staticTopic == "" || j.out.cfg.key != nil {
 		ev.msg.fields = ev.tree() // for their field references
 	}
-	rec := &kgo.Record{Topic: j.topic(&ev.msg, j.cfg.Directory), Timestamp: ev.msg.at}
+	if enc.slab.free == nil {
+		enc.slab.free = j.out.free
+	}
+	rec := enc.slab.cursorRecord(ctx, tok)
+	rec.Topic, rec.Timestamp = j.topic(&ev.msg, j.cfg.Directory), ev.msg.at
 	if k := j.out.cfg.key; k != nil {
 		key, _ := resolve(k, j.lookup(&ev.msg, j.cfg.Directory), "")
 		rec.Key = []byte(key)
 	}
 	enc.buf = j.encodeJournal(enc.buf, ev, j.out.cfg.MaxMessageBytes-recordOverhead)
-	rec.Value = append([]byte(nil), enc.buf...)
-	rec.Headers = []kgo.RecordHeader{{Key: eventIDHeader, Value: []byte(ev.id)}}
+	rec.Value = enc.slab.copyOf(enc.buf)
+	enc.id = append(enc.id[:0], ev.id...)
+	rec.Headers = append(rec.Headers, kgo.RecordHeader{Key: eventIDHeader, Value: enc.slab.copyOf(enc.id)})
 	j.metrics.events.Inc()
-	j.out.metrics.produced.Add(1)
-	j.out.cl.Produce(ctx, rec, func(r *kgo.Record, err error) {
-		if j.out.settled(r, err) {
-			tok.ack()
-		}
-	})
+	j.out.publish(rec)
 	return ctx.Err()
 }
 

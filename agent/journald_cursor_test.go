@@ -2,9 +2,13 @@ package agent
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"log/slog"
 	"strings"
 	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/sluicelogs/sluice/agent/registry"
 )
@@ -56,5 +60,28 @@ func TestStderrLog(t *testing.T) {
 	}
 	if strings.Contains(logged.String(), strings.Repeat("y", stderrLineMax)) {
 		t.Fatal("a long line was not cut")
+	}
+}
+
+// TestCursorRecordAcks: a journal entry's record made by the slab is
+// acknowledged through the producer's one promise (output.done) into the
+// cursor tracker, and a failed one is not.
+func TestCursorRecordAcks(t *testing.T) {
+	reg, err := registry.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ct := newCursorTracker(reg, "j/journald", "/d", "", nil)
+	o := &output{metrics: newMetrics(prometheus.NewRegistry()), log: slog.New(slog.DiscardHandler)}
+	s := slab{free: newFreeList()}
+	r1 := s.cursorRecord(context.Background(), ct.add("c1"))
+	r2 := s.cursorRecord(context.Background(), ct.add("c2"))
+	r3 := s.cursorRecord(context.Background(), ct.add("c3"))
+	o.done(r1, nil)
+	o.done(r2, errors.New("broker unreachable")) // not acknowledged: read again after a restart
+	o.done(r3, nil)
+	// c3 is acknowledged but waits behind c2 in the window.
+	if e, _ := reg.Get("j/journald"); e.Cursor != "c1" || ct.inFlight() != 2 {
+		t.Fatalf("cursor %q, %d in flight; want c1, and c2 and c3 in flight", e.Cursor, ct.inFlight())
 	}
 }

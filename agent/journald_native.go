@@ -61,6 +61,7 @@ func (j *journaldInput) followNative(ctx context.Context) (int, error) {
 	j.log.Info("reading the journal files", "dirs", dirs, "files", jr.Files())
 	var conv nativeEntry
 	var enc journalEncoder
+	defer enc.slab.release()
 	read := 0
 	for {
 		e, err := jr.Next()
@@ -68,6 +69,7 @@ func (j *journaldInput) followNative(ctx context.Context) (int, error) {
 			return read, err
 		}
 		if e == nil {
+			enc.slab.release() // caught up: the next entries start small chunks again
 			if jr.Wait(ctx, journalPoll) {
 				if err := jr.Scan(); err != nil {
 					return read, err

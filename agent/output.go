@@ -104,7 +104,7 @@ func (in *input) freeChunks() *freeList {
 func (o *output) done(r *kgo.Record, err error) {
 	a := r.Context.(*ackContext)
 	if o.settled(r, err) {
-		a.tok.ack()
+		a.ack()
 	}
 	a.settle() // the record's memory may be reused from here on
 }

@@ -12,7 +12,7 @@ import (
 // grow from small (a file written to now and then pins little memory) to
 // slabMaxBytes/slabMaxRecords while lines keep coming, and shrink back
 // when the file goes idle (release). One goroutine (the file's harvester,
-// the syslog input's shipper) uses a slab.
+// the syslog input's shipper, the journald input's reader) uses a slab.
 //
 // A full-sized chunk is used again once the slab has moved past it and
 // the producer settled every record holding a part of it (settle, from
@@ -59,8 +59,18 @@ type pendingRecord struct {
 // acknowledgement token and the chunks it holds parts of.
 type ackContext struct {
 	context.Context
-	tok    ackToken
-	chunks [4]*chunk // [0]: the record's own; then the chunks of its bytes
+	tok    ackToken    // a file's event (tok.t set), or
+	cursor cursorToken // a journal entry's event (cursor.t set)
+	chunks [4]*chunk   // [0]: the record's own; then the chunks of its bytes
+}
+
+// ack acknowledges the record's event.
+func (a *ackContext) ack() {
+	if a.cursor.t != nil {
+		a.cursor.ack()
+		return
+	}
+	a.tok.ack()
 }
 
 // chunk is a block of records or of bytes a slab hands out parts of.
@@ -124,6 +134,14 @@ func (s *slab) record(ctx context.Context, tok ackToken) *kgo.Record {
 	p.rec.Headers = p.hdr[:0]
 	s.cur = p
 	return &p.rec
+}
+
+// cursorRecord returns a zeroed record whose Context carries tok, the
+// acknowledgement of a journal entry's event.
+func (s *slab) cursorRecord(ctx context.Context, tok cursorToken) *kgo.Record {
+	rec := s.record(ctx, ackToken{})
+	s.cur.ctx.cursor = tok
+	return rec
 }
 
 // copyOf returns a copy of b with its own capacity, held by the record
