@@ -59,7 +59,7 @@ type pendingRecord struct {
 // acknowledgement token and the chunks it holds parts of.
 type ackContext struct {
 	context.Context
-	tok    ackToken    // a file's event (tok.t set), or
+	tok    ackToken    // a file's or the syslog queue's event (tok.t set), or
 	cursor cursorToken // a journal entry's event (cursor.t set)
 	chunks [4]*chunk   // [0]: the record's own; then the chunks of its bytes
 }
