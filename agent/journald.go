@@ -183,7 +183,7 @@ func (j *journaldInput) follow(ctx context.Context) (int, error) {
 	j.log.Info("reading the journal", "journalctl", cmd.Path, "args", cmd.Args[1:])
 	skip := j.lastRead // the entry read already, if journalctl starts at it
 	r := journal.NewReader(out, j.cfg.MaxBytes)
-	var enc journalEncoder
+	enc := j.newJournalEncoder()
 	defer enc.slab.release()
 	read := 0
 	var rerr error
@@ -204,7 +204,7 @@ func (j *journaldInput) follow(ctx context.Context) (int, error) {
 			}
 		}
 		read++
-		if err := j.emit(ctx, e, &enc); err != nil {
+		if err := j.emit(ctx, e, enc); err != nil {
 			break
 		}
 	}
@@ -235,6 +235,12 @@ type journalEncoder struct {
 	custom map[string]string
 }
 
+// newJournalEncoder is a reader's journalEncoder, its slab's chunks used again
+// through the output's free list.
+func (j *journaldInput) newJournalEncoder() *journalEncoder {
+	return &journalEncoder{slab: slab{free: j.freeChunks()}}
+}
+
 // emit publishes the event of one entry (or acknowledges it at once when
 // include_lines/exclude_lines drop it).
 func (j *journaldInput) emit(ctx context.Context, e *journal.Entry, enc *journalEncoder) error {
@@ -255,9 +261,6 @@ func (j *journaldInput) emit(ctx context.Context, e *journal.Entry, enc *journal
 	}
 	if j.staticTopic == "" || j.out.cfg.key != nil {
 		ev.msg.fields = ev.tree() // for their field references
-	}
-	if enc.slab.free == nil {
-		enc.slab.free = j.out.free
 	}
 	rec := enc.slab.cursorRecord(ctx, tok)
 	rec.Topic, rec.Timestamp = j.topic(&ev.msg, j.cfg.Directory), ev.msg.at

@@ -60,7 +60,7 @@ func (j *journaldInput) followNative(ctx context.Context) (int, error) {
 	}
 	j.log.Info("reading the journal files", "dirs", dirs, "files", jr.Files())
 	var conv nativeEntry
-	var enc journalEncoder
+	enc := j.newJournalEncoder()
 	defer enc.slab.release()
 	read := 0
 	for {
@@ -84,7 +84,7 @@ func (j *journaldInput) followNative(ctx context.Context) (int, error) {
 			continue
 		}
 		read++
-		if err := j.emit(ctx, conv.entry(e, j.cfg.MaxBytes), &enc); err != nil {
+		if err := j.emit(ctx, conv.entry(e, j.cfg.MaxBytes), enc); err != nil {
 			return read, nil
 		}
 	}

@@ -39,6 +39,25 @@ func udpPairOn(t *testing.T, host, senderHost string) (s *udpSocket, sender net.
 	return s, sender
 }
 
+// udpConnected is a receiver's socket on IPv4 loopback for datagrams of
+// up to max bytes with a kernel buffer of buf, and a sender connected to
+// it (closed when the test ends; the socket is the caller's to close).
+func udpConnected(tb testing.TB, max, buf int) (*udpSocket, net.Conn) {
+	tb.Helper()
+	s, err := listenUDP("127.0.0.1:0", max, buf, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	sender, err := net.Dial("udp", s.LocalAddr().String())
+	if err != nil {
+		s.Close()
+		s.release()
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { sender.Close() })
+	return s, sender
+}
+
 // startReceiver runs r on s until the test ends; the channel is closed
 // once r returned (after s was closed).
 func startReceiver(t *testing.T, r *udpReceiver, s *udpSocket) <-chan struct{} {
@@ -171,15 +190,7 @@ func BenchmarkSyslogUDPReceive(b *testing.B) {
 	defer q.Close()
 	r := &udpReceiver{q: q, max: 10 << 10, log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		full: prometheus.NewCounter(prometheus.CounterOpts{Name: "full"}), failed: prometheus.NewCounter(prometheus.CounterOpts{Name: "failed"})}
-	pc, err := listenUDP("127.0.0.1:0", r.max, 1<<20, r.log)
-	if err != nil {
-		b.Fatal(err)
-	}
-	sender, err := net.Dial("udp", pc.LocalAddr().String())
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer sender.Close()
+	pc, sender := udpConnected(b, r.max, 1<<20)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -278,15 +289,7 @@ func TestSyslogUDPLargerThanItsBuffer(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			r := newTestReceiver(t, spool.Options{}, c.max)
-			s, err := listenUDP("127.0.0.1:0", c.max, 4<<20, r.log)
-			if err != nil {
-				t.Fatal(err)
-			}
-			sender, err := net.Dial("udp", s.LocalAddr().String())
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer sender.Close()
+			s, sender := udpConnected(t, c.max, 4<<20)
 			big := []byte("<13>" + strings.Repeat("x", c.len-4))
 			for _, d := range [][]byte{[]byte("<13>before"), big, []byte("<13>after")} {
 				if _, err := sender.Write(d); err != nil {

@@ -52,10 +52,7 @@ const killStall = 5 * time.Second
 // brokerPid.
 func killRun(ctx context.Context, cfg Config, cl *kgo.Client, addr string, brokerPid int, dir string, target, queue string, messages, run int) Kill {
 	k := Kill{Target: target, Queue: queue, Accepted: messages}
-	name := target
-	if queue != "" {
-		name += "-" + queue
-	}
+	name := shipperName(target, queue)
 	f := File{Size: cfg.Messages.Size, Lines: messages}
 	rn := shipRun{cfg: cfg, cl: cl, addr: addr, job: job{source: SourceSyslogTCP, f: f}, queue: queue,
 		topic: fmt.Sprintf("abench-kill-%d-%s", run, name),

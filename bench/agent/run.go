@@ -223,14 +223,20 @@ func queues(cfg Config, target, source string) []string {
 	return []string{QueueMemory}
 }
 
+// shipperName names target with queue (for rsyslog) in progress lines,
+// topics and directories, e.g. "rsyslog-disk".
+func shipperName(target, queue string) string {
+	if queue == "" {
+		return target
+	}
+	return target + "-" + queue
+}
+
 // runOne runs target (with queue, for rsyslog) on job j into a fresh topic.
 func runOne(ctx context.Context, cfg Config, cl *kgo.Client, addr, dir string, j job, target, queue string, run int) Result {
 	progress := compare.Progress(cfg.Progress)
 	r := Result{Target: target, Queue: queue, Source: j.source, File: j.f}
-	name := target
-	if queue != "" {
-		name += "-" + queue
-	}
+	name := shipperName(target, queue)
 	rn := shipRun{cfg: cfg, cl: cl, addr: addr, job: j, queue: queue,
 		topic: fmt.Sprintf("abench-%d-%s-%s-%d", run, name, j.source, j.f.Size),
 		dir:   filepath.Join(dir, fmt.Sprintf("run-%d-%s-%s", run, name, j.source))}
