@@ -368,7 +368,7 @@ func (in *input) harvest(ctx context.Context, h *harvester.Harvester, fr *fileRe
 		}
 	}
 	tick.Stop()
-	in.trackers.remove(fr.tr)
+	in.trackers.done(fr.tr)
 	in.mu.Lock()
 	delete(in.running, h.ID)
 	if in.byPath[h.Path] == h {

@@ -87,6 +87,20 @@ func (ts *trackers) remove(t *tracker) {
 	}
 }
 
+// done forgets t once its file is done with: at once when every event of
+// it is acknowledged. One with events still in flight (the agent is
+// stopping: its harvester no longer waits for them) stays in the set, so
+// that the acknowledgements the output's drain still brings in reach the
+// registry at the agent's last flush; forgotten, they were lost and the
+// next start shipped those lines again.
+func (ts *trackers) done(t *tracker) {
+	if t.inFlight() > 0 {
+		t.sync()
+		return
+	}
+	ts.remove(t)
+}
+
 func (ts *trackers) syncAll() {
 	ts.mu.Lock()
 	defer ts.mu.Unlock()
