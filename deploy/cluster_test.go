@@ -108,14 +108,6 @@ func TestClusterScript(t *testing.T) {
 		return nil
 	})
 	bs := "127.0.0.1:" + strconv.Itoa(kafka+1)
-	sluice := func(args ...string) string {
-		t.Helper()
-		out, err := exec.Command(bin, args...).CombinedOutput()
-		if err != nil {
-			t.Fatalf("sluice %v: %v\n%s", args, err, out)
-		}
-		return string(out)
-	}
 	await.Eventually(t, 30*time.Second, 200*time.Millisecond, func() error {
 		out, err := exec.Command(bin, "topics", "--bootstrap-server", bs, "--create", "--topic", "magedu", "--partitions", "3", "--replication-factor", "3").CombinedOutput()
 		if err != nil && !strings.Contains(string(out), "already exists") {
@@ -154,8 +146,14 @@ func TestClusterScript(t *testing.T) {
 		}
 		return nil
 	}
+	// Retried on an error too: a broker that has not yet seen the new
+	// topic's metadata says it does not exist.
 	await.Eventually(t, 30*time.Second, 200*time.Millisecond, func() error {
-		return checkShape("sluice topics", sluice("topics", "--bootstrap-server", bs, "--describe", "--topic", "magedu"))
+		out, err := exec.Command(bin, "topics", "--bootstrap-server", bs, "--describe", "--topic", "magedu").CombinedOutput()
+		if err != nil {
+			return fmt.Errorf("sluice topics --describe: %v: %s", err, out)
+		}
+		return checkShape("sluice topics", string(out))
 	})
 	if err := checkShape("kafka-topics.sh", testpeer.KafkaTool(t, "kafka-topics.sh", nil, "--bootstrap-server", bs, "--describe", "--topic", "magedu")); err != nil {
 		t.Fatal(err)
